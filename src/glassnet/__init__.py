@@ -1,0 +1,39 @@
+"""glassnet: feed-forward neural networks in NumPy that you can read, check and trust.
+
+The public API, by theme:
+
+* building a network: :class:`Sequential`, :func:`mlp` and the layers
+  (:class:`Dense`, :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`,
+  :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`);
+* costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
+  :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
+* checking: :func:`gradcheck`;
+* the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`.
+"""
+
+from . import functional, init
+from .gradcheck import GradcheckReport, gradcheck
+from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
+from .nn import (
+    Dense,
+    Dropout,
+    Identity,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+    mlp,
+)
+from .objective import Objective
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BinaryCrossEntropy", "Dense", "Dropout", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
+    "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
+    "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
+]

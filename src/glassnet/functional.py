@@ -1,0 +1,139 @@
+"""The math of glassnet as small pure functions on arrays.
+
+Samples are rows: ``z`` has shape ``(n_samples, n_units)``. Layers and losses
+call these functions; they are public so that a reader can check a formula on
+a few numbers by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-z))``, finite for every finite ``z``.
+
+    SciPy's ``expit`` evaluates ``exp(-|z|)`` internally, so large ``|z|`` never
+    overflows (the naive formula warns and returns 0 or 1 from ``inf``).
+    """
+    return expit(z, out=out) if out is not None else expit(z)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """``log(softmax(z))`` row by row, shape ``(n, k)``, with the row maximum subtracted first."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise ``exp(z) / sum(exp(z))``; the row maximum is subtracted so exp never overflows."""
+    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """Rows of zeros with a one in the column of each integer label; shape ``(n, n_classes)``."""
+    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels] = 1
+    return out
+
+
+# --- losses: each returns (cost, gradient of the cost with respect to its first argument)
+
+
+def squared_error(
+    pred: np.ndarray, target: np.ndarray, reduction: str = "mean"
+) -> tuple[float, np.ndarray]:
+    """Squared error with the one-half factor.
+
+    ``C = 1/2 * sum((pred - target)**2) / n`` for ``reduction="mean"`` (n samples),
+    without the ``/ n`` for ``"sum"``. Gradient: ``(pred - target) / n`` or ``pred - target``.
+    """
+    diff = pred - target
+    scale = 1.0 / pred.shape[0] if reduction == "mean" else 1.0
+    cost = 0.5 * scale * float(np.vdot(diff, diff))
+    diff *= scale
+    return cost, diff
+
+
+def binary_cross_entropy(prob: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Logistic cost from probabilities, mean over samples, sum over outputs.
+
+    ``C = -sum(t*log(p) + (1-t)*log(1-p)) / n``; ``dC/dp = (p - t) / (p*(1-p)) / n``.
+    ``p`` is clipped to ``[eps, 1-eps]`` (machine epsilon of its dtype) so a
+    saturated probability gives a large finite cost rather than ``inf``.
+    """
+    eps = np.finfo(prob.dtype).eps
+    p = np.clip(prob, eps, 1 - eps)
+    n = prob.shape[0]
+    cost = -float(np.sum(target * np.log(p) + (1 - target) * np.log1p(-p))) / n
+    grad = (p - target) / (p * (1 - p)) / n
+    return cost, grad.astype(prob.dtype, copy=False)
+
+
+def binary_cross_entropy_with_logits(
+    z: np.ndarray, target: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Logistic cost from logits ``z`` (before the sigmoid), stable for any ``z``.
+
+    ``C = sum(max(z, 0) - z*t + log(1 + exp(-|z|))) / n``, which equals the cost
+    of ``sigmoid(z)`` without ever forming ``log(0)``; ``dC/dz = (sigmoid(z) - t) / n``.
+    """
+    n = z.shape[0]
+    cost = float(np.sum(np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z))))) / n
+    grad = sigmoid(z)
+    grad -= target
+    grad /= n
+    return cost, grad
+
+
+def softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Cross-entropy of ``softmax(logits)``, mean over samples.
+
+    ``labels`` are integers of shape ``(n,)`` or one-hot (or soft) rows ``(n, k)``.
+    ``C = -sum(y * log_softmax(z)) / n``; ``dC/dz = (softmax(z) - y) / n``.
+    """
+    n = logits.shape[0]
+    logp = log_softmax(logits)
+    grad = np.exp(logp)
+    if labels.ndim == 1:
+        rows = np.arange(n)
+        cost = -float(logp[rows, labels].sum()) / n
+        grad[rows, labels] -= 1
+    else:
+        cost = -float(np.vdot(labels, logp)) / n
+        grad -= labels
+    grad /= n
+    return cost, grad
+
+
+def cross_entropy_from_probs(
+    probs: np.ndarray, labels: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Cross-entropy of given class probabilities (rows summing to one), mean over samples.
+
+    ``C = -sum(y * log(p)) / n`` with ``p`` clipped at machine epsilon; ``dC/dp = -y / p / n``.
+    """
+    n = probs.shape[0]
+    p = np.clip(probs, np.finfo(probs.dtype).eps, None)
+    y = one_hot(labels, probs.shape[1], probs.dtype) if labels.ndim == 1 else labels
+    cost = -float(np.vdot(y, np.log(p))) / n
+    return cost, (-(y / p) / n).astype(probs.dtype, copy=False)
+
+
+# --- L2 regularization (tutorial 02, "Overfitting & Regularization")
+
+
+def l2_penalty(weights: np.ndarray, lam: float) -> float:
+    """``lam / 2 * sum(W**2)`` over the weights given (biases are not penalized)."""
+    return 0.5 * lam * float(np.vdot(weights, weights))
+
+
+def l2_penalty_grad(weights: np.ndarray, lam: float) -> np.ndarray:
+    """Gradient of :func:`l2_penalty`: ``lam * W``."""
+    return lam * weights

@@ -1,0 +1,110 @@
+"""Weight initializers.
+
+Each initializer is a pure function ``init(shape, rng, dtype) -> array`` for a
+weight matrix of shape ``(fan_in, fan_out)``. The scale rules:
+
+=================  =========================================
+name               distribution
+=================  =========================================
+``plain``          N(0, 0.01²): the small Gaussian of the tutorials
+``xavier_normal``  N(0, 2 / (fan_in + fan_out))   (Glorot & Bengio, 2010)
+``xavier_uniform`` U(±sqrt(6 / (fan_in + fan_out)))
+``he_normal``      N(0, 2 / fan_in)                 (He et al., 2015)
+``he_uniform``     U(±sqrt(6 / fan_in))
+``lecun_normal``   N(0, 1 / fan_in)                 (LeCun et al., 1998)
+``lecun_uniform``  U(±sqrt(3 / fan_in))
+``zeros``          all zero (biases)
+=================  =========================================
+
+``glorot_normal`` and ``glorot_uniform`` are accepted as other names for Xavier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
+
+
+def _normal(std: float, shape, rng, dtype):
+    return (rng.standard_normal(shape) * std).astype(dtype, copy=False)
+
+
+def _uniform(limit: float, shape, rng, dtype):
+    return rng.uniform(-limit, limit, size=shape).astype(dtype, copy=False)
+
+
+def plain(shape, rng, dtype=np.float64):
+    return _normal(0.01, shape, rng, dtype)
+
+
+def xavier_normal(shape, rng, dtype=np.float64):
+    return _normal(np.sqrt(2.0 / (shape[0] + shape[1])), shape, rng, dtype)
+
+
+def xavier_uniform(shape, rng, dtype=np.float64):
+    return _uniform(np.sqrt(6.0 / (shape[0] + shape[1])), shape, rng, dtype)
+
+
+def he_normal(shape, rng, dtype=np.float64):
+    return _normal(np.sqrt(2.0 / shape[0]), shape, rng, dtype)
+
+
+def he_uniform(shape, rng, dtype=np.float64):
+    return _uniform(np.sqrt(6.0 / shape[0]), shape, rng, dtype)
+
+
+def lecun_normal(shape, rng, dtype=np.float64):
+    return _normal(np.sqrt(1.0 / shape[0]), shape, rng, dtype)
+
+
+def lecun_uniform(shape, rng, dtype=np.float64):
+    return _uniform(np.sqrt(3.0 / shape[0]), shape, rng, dtype)
+
+
+def zeros(shape, rng=None, dtype=np.float64):
+    return np.zeros(shape, dtype=dtype)
+
+
+INITIALIZERS: dict[str, Initializer] = {
+    "plain": plain,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+    "glorot_normal": xavier_normal,
+    "glorot_uniform": xavier_uniform,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+    "lecun_normal": lecun_normal,
+    "lecun_uniform": lecun_uniform,
+    "zeros": zeros,
+}
+
+# The variance rule that suits each activation: He for the rectifiers, whose
+# derivative is zero on half the inputs; Xavier for the saturating ones.
+DEFAULT_FOR_ACTIVATION = {
+    "relu": "he_normal",
+    "leaky_relu": "he_normal",
+    "sigmoid": "xavier_uniform",
+    "tanh": "xavier_uniform",
+    "softmax": "xavier_uniform",
+    "identity": "xavier_uniform",
+}
+
+
+def get_initializer(init: str | Initializer, name: str = "init") -> Initializer:
+    """Look an initializer up by name, or accept a callable ``(shape, rng, dtype) -> array``."""
+    if callable(init):
+        return init
+    if isinstance(init, str) and init in INITIALIZERS:
+        return INITIALIZERS[init]
+    raise ValueError(
+        f"{name} must be one of {', '.join(map(repr, INITIALIZERS))} or a callable; "
+        f"received {init!r}"
+    )
+
+
+def default_init(activation: str) -> str:
+    """The initializer name glassnet uses before a given activation."""
+    return DEFAULT_FOR_ACTIVATION.get(activation, "xavier_uniform")

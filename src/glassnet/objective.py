@@ -1,0 +1,69 @@
+"""The function training minimizes: cost and gradient over the flat parameter vector."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_real
+from .functional import l2_penalty
+from .losses import Loss, get_loss
+from .nn.sequential import Sequential
+
+
+class Objective:
+    """``J(theta) = loss(model(X), y) + l2 / 2 * sum(W**2)``, with gradient in ``model.grads``.
+
+    ``theta`` is ``model.params``; only weights (``params[:n_decayed]``), not
+    biases, are penalized: the regularized cost of tutorial 02. When the model
+    ends in the loss's fused activation (Softmax before softmax cross-entropy,
+    Sigmoid before binary cross-entropy), that last layer is skipped and the
+    loss takes its input: the same cost with a simpler, stabler gradient.
+    """
+
+    def __init__(self, model: Sequential, loss: str | Loss, l2: float = 0.0) -> None:
+        if not isinstance(model, Sequential):
+            raise TypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+        self.model = model
+        self.loss = get_loss(loss)
+        self.l2 = check_real(l2, "l2", low=0.0)
+        fused = self.loss.fused_activation
+        self.fused = fused is not None and isinstance(model.layers[-1], fused)
+        self._stop = len(model.layers) - 1 if self.fused else None
+        self.input_grad: np.ndarray | None = None
+
+    def __call__(
+        self, X: np.ndarray, y: np.ndarray, training: bool = True, need_input_grad: bool = False
+    ) -> float:
+        """Cost at the current parameters; writes the gradient into ``model.grads``.
+
+        ``X`` and ``y`` are taken as already validated (see :meth:`prepare`).
+        """
+        model = self.model
+        out = model.forward(X, training, stop=self._stop)
+        value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
+        cost, grad = value_and_grad(out, y)
+        self.input_grad = model.backward(grad, start=self._stop, need_input_grad=need_input_grad)
+        if self.l2:
+            w = model.params[: model.n_decayed]
+            cost += l2_penalty(w, self.l2)
+            g = model.grads[: model.n_decayed]
+            g += self.l2 * w
+        return cost
+
+    def value(self, X: np.ndarray, y: np.ndarray, training: bool = False) -> float:
+        """Cost only, no gradient."""
+        out = self.model.forward(X, training, stop=self._stop)
+        value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
+        cost = value_and_grad(out, y)[0]
+        if self.l2:
+            cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
+        return cost
+
+    def prepare(self, X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+        """Validate ``X`` and ``y`` once, in the model's dtype, for repeated calls."""
+        X = self.model.check_input(X)
+        n_out = self.model.out_features
+        if n_out is None:  # a model with no Dense layer: the output is as wide as the input
+            n_out = X.shape[1]
+        y = self.loss.validate_target(y, (X.shape[0], n_out), self.model.dtype)
+        return X, y

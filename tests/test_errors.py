@@ -1,0 +1,109 @@
+"""Bad input gets an error naming the argument, what was expected and what was received."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+
+def test_mismatched_layer_widths():
+    with pytest.raises(ValueError, match=r"layers\[2\] Dense expects 5 input features, but "
+                                         r"layers\[0\] Dense produces 4"):
+        gn.Sequential([gn.Dense(3, 4), gn.ReLU(), gn.Dense(5, 2)])
+
+
+def test_feature_count_does_not_match_first_layer():
+    model = gn.mlp([3, 4, 2], rng=0)
+    with pytest.raises(ValueError, match=r"X has 5 features per sample, but the model's first "
+                                         r"layer expects 3; received X of shape \(2, 5\)"):
+        model.predict(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"Dense expects input of shape \(n_samples, 3\); "
+                                         r"received shape \(2, 5\)"):
+        model.forward(np.zeros((2, 5), np.float32))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinite_input(bad):
+    model = gn.mlp([3, 2], rng=0)
+    X = np.zeros((4, 3))
+    X[1, 2] = bad
+    with pytest.raises(ValueError, match="X must hold finite values; received"):
+        model.predict(X)
+    objective = gn.Objective(model, "mse")
+    with pytest.raises(ValueError, match="X must hold finite values"):
+        objective.prepare(X, np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="y must hold finite values"):
+        objective.prepare(np.zeros((4, 3)), np.full((4, 2), bad))
+
+
+def test_wrong_dimensions_and_types():
+    model = gn.mlp([3, 2], rng=0)
+    with pytest.raises(ValueError, match=r"X must be a 2-D array; received shape \(2, 3, 1\)"):
+        model.predict(np.zeros((2, 3, 1)))
+    with pytest.raises(TypeError, match="X must hold numbers; received an array of dtype <U1"):
+        model.predict([["a", "b", "c"]])
+    with pytest.raises(ValueError, match=r"X must not be empty"):
+        model.predict(np.zeros((0, 3)))
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    ([0, 1, 3], r"y must hold class labels in 0..2 for a model with 3 outputs; received labels from 0 to 3"),
+    ([0, -1, 2], r"received labels from -1 to 2"),
+    ([0.5, 1, 2], r"y must hold integer class labels 0..2 or one-hot rows"),
+    ([0, 1], r"y must hold 3 labels, one per sample; received 2"),
+])
+def test_labels_out_of_range_for_softmax_cross_entropy(labels, message):
+    objective = gn.Objective(gn.mlp([2, 3], rng=0), gn.SoftmaxCrossEntropy())
+    with pytest.raises(ValueError, match=message):
+        objective.prepare(np.zeros((3, 2)), labels)
+
+
+def test_one_hot_of_wrong_width():
+    objective = gn.Objective(gn.mlp([2, 3], rng=0), gn.SoftmaxCrossEntropy())
+    with pytest.raises(ValueError, match=r"y must have shape \(3, 3\) .* received shape \(3, 4\)"):
+        objective.prepare(np.zeros((3, 2)), np.eye(4)[:3])
+
+
+def test_binary_targets_outside_unit_interval():
+    objective = gn.Objective(gn.mlp([2, 1], output="sigmoid", rng=0), gn.BinaryCrossEntropy())
+    with pytest.raises(ValueError, match=r"y must lie in \[0, 1\]"):
+        objective.prepare(np.zeros((2, 2)), [0, 2])
+
+
+def test_unknown_names():
+    with pytest.raises(ValueError, match=r"init must be one of .* received 'orthogonal'"):
+        gn.Dense(2, 3, init="orthogonal")
+    with pytest.raises(ValueError, match=r"activation must be one of .* received 'swish'"):
+        gn.mlp([2, 3, 1], activation="swish")
+    with pytest.raises(ValueError, match=r"output must be one of .* received 'soft_max'"):
+        gn.mlp([2, 3, 1], output="soft_max")
+    with pytest.raises(ValueError, match=r"activation must be one of .* received 'gelu'"):
+        gn.get_activation("gelu")
+    with pytest.raises(ValueError, match=r"loss must be a Loss or one of .* received 'hinge'"):
+        gn.Objective(gn.mlp([2, 1], rng=0), "hinge")
+    with pytest.raises(ValueError, match=r"reduction must be one of 'mean', 'sum'; received 'avg'"):
+        gn.SquaredError("avg")
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="out_features must be >= 1; received 0"):
+        gn.Dense(3, 0)
+    with pytest.raises(TypeError, match="in_features must be an integer; received 2.5"):
+        gn.Dense(2.5, 3)
+    with pytest.raises(TypeError, match="dtype must be float32 or float64; received int32"):
+        gn.Dense(2, 3, dtype=np.int32)
+    with pytest.raises(ValueError, match=r"rate must be in \[0.0, 1.0\); received 1.0"):
+        gn.Dropout(1.0)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0.0, 1.0\); received -0.2"):
+        gn.LeakyReLU(-0.2)
+    with pytest.raises(TypeError, match="rng must be None, an integer seed or a numpy.random.Generator"):
+        gn.Dense(2, 3, rng="seed")
+    with pytest.raises(TypeError, match=r"layers\[1\] must be a glassnet Layer; received str"):
+        gn.Sequential([gn.Dense(2, 3), "relu"])
+    with pytest.raises(ValueError, match="layers must contain at least one layer"):
+        gn.Sequential([])
+    relu = gn.ReLU()
+    with pytest.raises(ValueError, match="same layer object twice"):
+        gn.Sequential([gn.Dense(2, 2), relu, gn.Dense(2, 2), relu])
+    with pytest.raises(ValueError, match=r"l2 must be in \[0.0, inf\]; received -1"):
+        gn.Objective(gn.mlp([2, 1], rng=0), "mse", l2=-1)

@@ -1,0 +1,97 @@
+"""The pure math: stability at extremes, and every loss gradient against central differences."""
+
+import numpy as np
+import pytest
+
+from conftest import central_diff, rel_error
+from glassnet import functional as F
+
+
+def test_sigmoid_is_finite_and_exact_at_extremes():
+    z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # any overflow would raise here
+        s = F.sigmoid(z)
+    assert np.all(np.isfinite(s))
+    assert s[2] == 0.5
+    assert s[0] == 0.0 and s[-1] == 1.0
+    np.testing.assert_allclose(s[1], np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_log_softmax_stable_for_huge_logits(dtype):
+    z = np.array([[1000.0, 1001.0, 999.0], [-1e4, 0.0, 1e4]], dtype=dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        p = F.softmax(z)
+        logp = F.log_softmax(z)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    ref = np.exp(np.array([0.0, 1.0, -1.0]) - np.log(np.exp([0.0, 1.0, -1.0]).sum()))
+    np.testing.assert_allclose(p[0], ref, rtol=1e-5)
+    np.testing.assert_allclose(logp[1], [-2e4, -1e4, 0.0], rtol=1e-6)
+    assert p.dtype == dtype
+
+
+def test_softmax_writes_into_out():
+    z = np.array([[0.0, np.log(3.0)]])
+    out = np.empty_like(z)
+    result = F.softmax(z, out=out)
+    assert result is out
+    np.testing.assert_allclose(out, [[0.25, 0.75]])
+
+
+def test_one_hot():
+    np.testing.assert_array_equal(F.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+
+
+def _check_loss_grad(fn, pred, target):
+    cost, grad = fn(pred.copy(), target)
+    numeric = central_diff(lambda p: fn(p.copy(), target)[0], pred.copy())
+    assert rel_error(grad, numeric) < 1e-7
+    return cost
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_squared_error_value_and_gradient(rng, reduction):
+    pred, target = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    cost = _check_loss_grad(lambda p, t: F.squared_error(p, t, reduction), pred, target)
+    expected = 0.5 * np.sum((pred - target) ** 2) / (5 if reduction == "mean" else 1)
+    assert cost == pytest.approx(expected, rel=1e-12)
+
+
+def test_binary_cross_entropy_probs_value_and_gradient(rng):
+    prob, target = rng.uniform(0.05, 0.95, size=(6, 2)), rng.integers(0, 2, size=(6, 2)) * 1.0
+    cost = _check_loss_grad(F.binary_cross_entropy, prob, target)
+    expected = -np.mean(np.sum(target * np.log(prob) + (1 - target) * np.log(1 - prob), axis=1))
+    assert cost == pytest.approx(expected, rel=1e-12)
+
+
+def test_binary_cross_entropy_logits_matches_probs_and_is_stable(rng):
+    z, target = rng.normal(size=(6, 2)) * 3, rng.uniform(size=(6, 2))
+    cost = _check_loss_grad(F.binary_cross_entropy_with_logits, z, target)
+    assert cost == pytest.approx(F.binary_cross_entropy(F.sigmoid(z), target)[0], rel=1e-10)
+    big = np.array([[800.0], [-800.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        cost_big, grad_big = F.binary_cross_entropy_with_logits(big, np.array([[0.0], [1.0]]))
+    assert cost_big == pytest.approx(800.0, rel=1e-12)
+    np.testing.assert_allclose(grad_big, [[0.5], [-0.5]])
+
+
+def test_softmax_cross_entropy_integer_and_one_hot_labels_agree(rng):
+    z, labels = rng.normal(size=(7, 4)), rng.integers(0, 4, size=7)
+    cost_int = _check_loss_grad(F.softmax_cross_entropy, z, labels)
+    cost_hot = _check_loss_grad(F.softmax_cross_entropy, z, F.one_hot(labels, 4))
+    assert cost_int == pytest.approx(cost_hot, rel=1e-12)
+    expected = -np.mean(np.log(F.softmax(z)[np.arange(7), labels]))
+    assert cost_int == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_from_probs(rng):
+    p, labels = F.softmax(rng.normal(size=(5, 3))), rng.integers(0, 3, size=5)
+    cost = _check_loss_grad(F.cross_entropy_from_probs, p, labels)
+    assert cost == pytest.approx(-np.mean(np.log(p[np.arange(5), labels])), rel=1e-12)
+
+
+def test_l2_penalty_and_gradient(rng):
+    w = rng.normal(size=12)
+    assert F.l2_penalty(w, 0.3) == pytest.approx(0.15 * np.sum(w**2))
+    numeric = central_diff(lambda v: F.l2_penalty(v, 0.3), w.copy())
+    assert rel_error(F.l2_penalty_grad(w, 0.3), numeric) < 1e-8

@@ -1,0 +1,113 @@
+"""Every layer and loss against central differences in float64, via glassnet.gradcheck."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+ACTIVATIONS = [gn.Sigmoid, gn.Tanh, gn.ReLU, lambda: gn.LeakyReLU(0.1), gn.Softmax, gn.Identity]
+
+
+def away_from_zero(rng, shape, margin=0.1):
+    """Inputs at least `margin` from zero, so the rectifiers' kink is never straddled."""
+    x = rng.normal(size=shape)
+    return np.sign(x) * (margin + np.abs(x))
+
+
+@pytest.mark.parametrize("make", ACTIVATIONS, ids=lambda f: getattr(f, "__name__", "LeakyReLU"))
+def test_each_activation_input_gradient(rng, make):
+    for n, k in [(1, 1), (4, 3), (7, 5)]:
+        model = gn.Sequential([make()], dtype=np.float64)
+        X, Y = away_from_zero(rng, (n, k)), rng.normal(size=(n, k))
+        report = gn.gradcheck(model, gn.SquaredError(), X, Y, check_input=True)
+        assert report.passed, str(report)
+        assert report.rows[-1].label == "input X" and report.rows[-1].rel_error < 1e-6
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_dense_parameters_and_input(rng, bias):
+    for n, i, o in [(1, 1, 1), (5, 3, 4), (9, 6, 2)]:
+        model = gn.Sequential([gn.Dense(i, o, bias=bias, rng=rng, dtype=np.float64)])
+        report = gn.gradcheck(model, gn.SquaredError(), rng.normal(size=(n, i)),
+                              rng.normal(size=(n, o)), check_input=True)
+        assert report.passed, str(report)
+        assert len(report.rows) == (3 if bias else 2)
+
+
+def test_dropout_in_training_mode_is_masked_identity(rng):
+    layer = gn.Dropout(0.4, rng=0)
+    x = rng.normal(size=(50, 8))
+    a = layer.forward(x, training=True).copy()
+    kept = a != 0
+    np.testing.assert_allclose(a[kept], x[kept] / 0.6)
+    assert 0.45 < kept.mean() < 0.75
+    g = rng.normal(size=x.shape)
+    np.testing.assert_allclose(layer.backward(g), np.where(kept, g / 0.6, 0.0))
+    np.testing.assert_array_equal(layer.forward(x, training=False), x)
+
+
+@pytest.mark.parametrize(
+    ("loss", "output", "make_y"),
+    [
+        (gn.SquaredError(), None, lambda r, n, k: r.normal(size=(n, k))),
+        (gn.SquaredError("sum"), "sigmoid", lambda r, n, k: r.uniform(size=(n, k))),
+        (gn.BinaryCrossEntropy(), "sigmoid", lambda r, n, k: r.integers(0, 2, (n, k)) * 1.0),
+        (gn.BinaryCrossEntropy(from_logits=True), None, lambda r, n, k: r.uniform(size=(n, k))),
+        (gn.SoftmaxCrossEntropy(), None, lambda r, n, k: r.integers(0, k, n)),
+        (gn.SoftmaxCrossEntropy(), "softmax", lambda r, n, k: r.integers(0, k, n)),
+        (gn.SoftmaxCrossEntropy(from_logits=False), "softmax",
+         lambda r, n, k: gn.functional.one_hot(r.integers(0, k, n), k)),
+    ],
+    ids=["mse", "sse-sigmoid", "bce-sigmoid", "bce-logits", "ce-logits", "ce-softmax", "ce-probs"],
+)
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu"])
+def test_networks_mixing_layers_and_losses(rng, loss, output, make_y, activation):
+    n, sizes = 8, [4, 6, 5, 3]
+    model = gn.mlp(sizes, activation=activation, output=output, rng=rng, dtype=np.float64)
+    X = rng.normal(size=(n, sizes[0]))
+    report = gn.gradcheck(model, loss, X, make_y(rng, n, sizes[-1]), l2=0.05, check_input=True)
+    # ReLU kinks: an entry of Z within eps of zero would break the difference;
+    # with random Gaussian inputs that has probability ~1e-6 per entry.
+    assert report.passed, str(report)
+
+
+def test_softmax_layer_without_fusion(rng):
+    """A Softmax followed by squared error is differentiated through the Softmax layer itself."""
+    model = gn.Sequential([gn.Dense(3, 4, rng=rng, dtype=np.float64), gn.Softmax()])
+    report = gn.gradcheck(model, "mse", rng.normal(size=(5, 3)), rng.uniform(size=(5, 4)),
+                          check_input=True)
+    assert report.passed, str(report)
+
+
+def test_report_names_the_first_wrong_gradient(rng):
+    class WrongTanh(gn.Tanh):
+        def backward(self, grad, need_input_grad=True):
+            return super().backward(grad, need_input_grad) * 1.01
+
+    model = gn.Sequential([gn.Dense(3, 4, rng=rng, dtype=np.float64), gn.Tanh(),
+                           gn.Dense(4, 4, rng=rng, dtype=np.float64), WrongTanh(),
+                           gn.Dense(4, 2, rng=rng, dtype=np.float64)])
+    report = gn.gradcheck(model, "mse", rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))
+    assert not report.passed
+    assert report.first_failure.label == "layers[0] Dense.W"
+    assert [r.passed for r in report.rows] == [False, False, False, False, True, True]
+    text = str(report)
+    assert "FAIL" in text and "first disagreement at layers[0] Dense.W" in text
+    assert "| layers[4] Dense.b | 2 |" in report.to_markdown()
+
+
+def test_max_entries_samples_a_subset(rng):
+    model = gn.mlp([20, 30, 3], rng=rng, dtype=np.float64)
+    report = gn.gradcheck(model, "cross_entropy", rng.normal(size=(4, 20)), [0, 1, 2, 0],
+                          max_entries=10)
+    assert report.passed
+    assert [r.checked for r in report.rows] == [10, 10, 10, 3]
+
+
+def test_gradcheck_works_on_float32_models_by_copying(rng):
+    model = gn.mlp([3, 4, 2], activation="tanh", rng=rng)  # float32
+    before = model.params.copy()
+    report = gn.gradcheck(model, "mse", rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    assert report.passed
+    assert model.dtype == np.float32
+    np.testing.assert_array_equal(model.params, before)

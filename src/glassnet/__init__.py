@@ -8,11 +8,14 @@ The public API, by theme:
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
 * checking: :func:`gradcheck`;
+* training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
+  callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
 * the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`.
 """
 
-from . import functional, init
+from . import functional, init, optim
 from .gradcheck import GradcheckReport, gradcheck
+from .io import Checkpoint, ModelFileError, load, save
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
 from .nn import (
     Dense,
@@ -29,10 +32,25 @@ from .nn import (
     mlp,
 )
 from .objective import Objective
+from .optim import SGD, Adam, AdamW, RMSProp
+from .training import (
+    Callback,
+    DivergenceWarning,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    ModelCheckpoint,
+    evaluate,
+    fit,
+    resume,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DivergenceWarning", "EarlyStopping",
+    "History", "LambdaCallback", "ModelCheckpoint", "ModelFileError", "evaluate", "fit", "load", "optim",
+    "resume", "save",
     "BinaryCrossEntropy", "Dense", "Dropout", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",

@@ -28,8 +28,12 @@ class Objective:
         self.l2 = check_real(l2, "l2", low=0.0)
         fused = self.loss.fused_activation
         self.fused = fused is not None and isinstance(model.layers[-1], fused)
-        self._stop = len(model.layers) - 1 if self.fused else None
+        #: layers[:stop] produce what the loss takes (all layers, or all but the fused activation)
+        self.stop = len(model.layers) - 1 if self.fused else None
+        #: whether that output is logits (before a sigmoid/softmax) rather than probabilities
+        self.output_is_logits = self.fused or bool(getattr(self.loss, "from_logits", False))
         self.input_grad: np.ndarray | None = None
+        self.output: np.ndarray | None = None
 
     def __call__(
         self, X: np.ndarray, y: np.ndarray, training: bool = True, need_input_grad: bool = False
@@ -39,10 +43,10 @@ class Objective:
         ``X`` and ``y`` are taken as already validated (see :meth:`prepare`).
         """
         model = self.model
-        out = model.forward(X, training, stop=self._stop)
+        self.output = out = model.forward(X, training, stop=self.stop)
         value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
         cost, grad = value_and_grad(out, y)
-        self.input_grad = model.backward(grad, start=self._stop, need_input_grad=need_input_grad)
+        self.input_grad = model.backward(grad, start=self.stop, need_input_grad=need_input_grad)
         if self.l2:
             w = model.params[: model.n_decayed]
             cost += l2_penalty(w, self.l2)
@@ -52,7 +56,7 @@ class Objective:
 
     def value(self, X: np.ndarray, y: np.ndarray, training: bool = False) -> float:
         """Cost only, no gradient."""
-        out = self.model.forward(X, training, stop=self._stop)
+        out = self.model.forward(X, training, stop=self.stop)
         value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
         cost = value_and_grad(out, y)[0]
         if self.l2:

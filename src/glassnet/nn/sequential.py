@@ -163,6 +163,46 @@ class Sequential:
 
     __call__ = predict
 
+    def predict_proba(self, X: object, batch_size: int | None = None) -> np.ndarray:
+        """Class probabilities, shape ``(n_samples, n_outputs)``.
+
+        The output as is when the model ends in Softmax or Sigmoid; otherwise
+        the output is taken as logits and passed through softmax (several
+        outputs) or the sigmoid (one output).
+        """
+        from ..functional import sigmoid, softmax
+        from .activations import Sigmoid, Softmax
+
+        out = self.predict(X, batch_size)
+        if isinstance(self.layers[-1], (Softmax, Sigmoid)):
+            return out
+        return sigmoid(out, out=out) if out.shape[1] == 1 else softmax(out, out=out)
+
+    def predict_classes(self, X: object, batch_size: int | None = None) -> np.ndarray:
+        """Predicted class of each sample: the argmax, or ``p > 0.5`` for a single output."""
+        proba = self.predict_proba(X, batch_size)
+        return (proba[:, 0] > 0.5).astype(np.intp) if proba.shape[1] == 1 else proba.argmax(axis=1)
+
+    def fit(self, X: object, y: object, **kwargs):
+        """Train this model; see :func:`glassnet.training.fit` for the arguments."""
+        from ..training import fit
+
+        return fit(self, X, y, **kwargs)
+
+    def evaluate(self, X: object, y: object, loss: object = "mse", l2: float = 0.0) -> dict[str, float]:
+        """Cost (and accuracy for classification losses) on ``X`` and ``y``, in inference mode."""
+        from ..objective import Objective
+        from ..training import evaluate
+
+        objective = Objective(self, loss, l2)
+        return evaluate(self, *objective.prepare(X, y), objective)
+
+    def save(self, path) -> None:
+        """Write the architecture and weights to ``path`` (see :mod:`glassnet.io.model_file`)."""
+        from ..io import save
+
+        save(path, self)
+
     def check_input(self, X: object, name: str = "X") -> np.ndarray:
         """Validate ``X``: 2-D, finite, ``in_features`` columns; returned in the model's dtype."""
         X = check_array(X, name, ndim=(1, 2) if self.in_features == 1 else 2, dtype=self.dtype)

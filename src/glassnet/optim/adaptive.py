@@ -1,0 +1,104 @@
+"""Optimizers that scale each coordinate's step by a running gradient statistic."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_real
+from .base import Optimizer
+
+
+class RMSProp(Optimizer):
+    """``s = rho * s + (1 - rho) * g**2``; ``p -= lr * g / (sqrt(s) + eps)`` (Tieleman & Hinton, 2012).
+
+    PyTorch calls ``rho`` "alpha" and uses the same default, 0.99.
+    """
+
+    name = "rmsprop"
+    slots = ("square_avg",)
+
+    def __init__(self, lr: float = 0.01, rho: float = 0.99, eps: float = 1e-8,
+                 schedule: object = None) -> None:
+        super().__init__(lr, schedule)
+        self.rho = check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
+        self.eps = check_real(eps, "eps", low=0.0, low_open=True)
+
+    def update(self, p, g, lr):
+        s, tmp = self.state["square_avg"], self._tmp
+        s *= self.rho
+        np.square(g, out=tmp)
+        tmp *= 1 - self.rho
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
+
+    def config(self):
+        return {"lr": self.lr0, "rho": self.rho, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), with bias-corrected moments.
+
+    ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g**2``;
+    ``p -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``.
+    ``weight_decay`` (AdamW only) shrinks the weights, not the biases, by
+    ``lr * weight_decay * p`` before each step.
+    """
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, schedule: object = None) -> None:
+        super().__init__(lr, schedule)
+        self.beta1 = check_real(beta1, "beta1", low=0.0, high=1.0, high_open=True)
+        self.beta2 = check_real(beta2, "beta2", low=0.0, high=1.0, high_open=True)
+        self.eps = check_real(eps, "eps", low=0.0, low_open=True)
+        self.weight_decay = 0.0
+
+    def update(self, p, g, lr):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        m, v, tmp = self.state["m"], self.state["v"], self._tmp
+        if self.weight_decay:
+            w = p[: self.n_decayed]
+            w *= 1 - lr * self.weight_decay
+        # m += (1 - b1) (g - m)   and   v += (1 - b2) (g^2 - v): two passes each
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - b1
+        m += tmp
+        np.square(g, out=tmp)
+        tmp -= v
+        tmp *= 1 - b2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp *= 1 / math.sqrt(1 - b2**t)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr / (1 - b1**t)
+        p -= tmp
+
+    def config(self):
+        return {"lr": self.lr0, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): ``p -= lr * wd * p`` first.
+
+    Only weights decay (the first ``n_decayed`` entries of the flat vector), as
+    is usual: decaying biases and normalization offsets gains nothing.
+    """
+
+    name = "adamw"
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01, schedule: object = None) -> None:
+        super().__init__(lr, beta1, beta2, eps, schedule)
+        self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
+
+    def config(self):
+        return {**super().config(), "weight_decay": self.weight_decay}

@@ -1,0 +1,167 @@
+"""Learning-rate schedules: the rate to use in each epoch.
+
+A schedule maps the epoch number (from 0) to a learning rate, given the
+optimizer's base rate ``lr0``. :class:`ReduceOnPlateau` also watches a metric
+reported at the end of every epoch. Each schedule's state (only the plateau
+schedule has any) goes into checkpoints, so a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._validation import check_positive_int, check_real
+
+
+class Schedule:
+    """Constant rate; the base class. ``rate(lr0, epoch)`` returns the rate for ``epoch``."""
+
+    name = "constant"
+
+    def rate(self, lr0: float, epoch: int) -> float:
+        return lr0
+
+    def observe(self, metric: float) -> None:
+        """Called with the monitored metric at the end of each epoch (most schedules ignore it)."""
+
+    def config(self) -> dict:
+        return {}
+
+    def state(self) -> dict:
+        return {}
+
+    def load_state(self, state: dict) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+Constant = Schedule
+
+
+class StepDecay(Schedule):
+    """``lr0 * gamma ** (epoch // step_size)``: divide the rate every ``step_size`` epochs."""
+
+    name = "step"
+
+    def __init__(self, step_size: int = 10, gamma: float = 0.1) -> None:
+        self.step_size = check_positive_int(step_size, "step_size")
+        self.gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
+
+    def rate(self, lr0, epoch):
+        return lr0 * self.gamma ** (epoch // self.step_size)
+
+    def config(self):
+        return {"step_size": self.step_size, "gamma": self.gamma}
+
+
+class ExponentialDecay(Schedule):
+    """``lr0 * gamma ** epoch``."""
+
+    name = "exponential"
+
+    def __init__(self, gamma: float = 0.95) -> None:
+        self.gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
+
+    def rate(self, lr0, epoch):
+        return lr0 * self.gamma**epoch
+
+    def config(self):
+        return {"gamma": self.gamma}
+
+
+class InverseScaling(Schedule):
+    """``lr0 / (epoch + 1) ** power``: scikit-learn's "invscaling", counted in epochs."""
+
+    name = "invscaling"
+
+    def __init__(self, power: float = 0.5) -> None:
+        self.power = check_real(power, "power", low=0.0)
+
+    def rate(self, lr0, epoch):
+        return lr0 / (epoch + 1) ** self.power
+
+    def config(self):
+        return {"power": self.power}
+
+
+class Cosine(Schedule):
+    """Cosine annealing from ``lr0`` to ``min_lr`` over ``period`` epochs, then ``min_lr``.
+
+    ``min_lr + (lr0 - min_lr) * (1 + cos(pi * epoch / period)) / 2`` (Loshchilov & Hutter, 2017).
+    """
+
+    name = "cosine"
+
+    def __init__(self, period: int = 100, min_lr: float = 0.0) -> None:
+        self.period = check_positive_int(period, "period")
+        self.min_lr = check_real(min_lr, "min_lr", low=0.0)
+
+    def rate(self, lr0, epoch):
+        t = min(epoch, self.period) / self.period
+        return self.min_lr + (lr0 - self.min_lr) * 0.5 * (1 + math.cos(math.pi * t))
+
+    def config(self):
+        return {"period": self.period, "min_lr": self.min_lr}
+
+
+class ReduceOnPlateau(Schedule):
+    """Multiply the rate by ``factor`` once the metric has not improved for ``patience`` epochs.
+
+    Improvement means falling below the best value so far by more than
+    ``threshold`` (relative). The rate never drops below ``min_lr``.
+    """
+
+    name = "plateau"
+
+    def __init__(self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 min_lr: float = 0.0) -> None:
+        self.factor = check_real(factor, "factor", low=0.0, high=1.0, low_open=True, high_open=True)
+        self.patience = check_positive_int(patience, "patience", minimum=0)
+        self.threshold = check_real(threshold, "threshold", low=0.0)
+        self.min_lr = check_real(min_lr, "min_lr", low=0.0)
+        self.scale = 1.0
+        self.best = math.inf
+        self.wait = 0
+
+    def rate(self, lr0, epoch):
+        return max(lr0 * self.scale, self.min_lr)
+
+    def observe(self, metric):
+        if metric < self.best * (1 - self.threshold) if self.best > 0 else metric < self.best:
+            self.best, self.wait = metric, 0
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.scale *= self.factor
+            self.wait = 0
+
+    def config(self):
+        return {"factor": self.factor, "patience": self.patience, "threshold": self.threshold,
+                "min_lr": self.min_lr}
+
+    def state(self):
+        return {"scale": self.scale, "best": self.best, "wait": self.wait}
+
+    def load_state(self, state):
+        self.scale, self.best, self.wait = float(state["scale"]), float(state["best"]), int(state["wait"])
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    cls.name: cls for cls in (Schedule, StepDecay, ExponentialDecay, InverseScaling, Cosine, ReduceOnPlateau)
+}
+
+
+def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
+    """A schedule object from None (constant), a name or a Schedule."""
+    if schedule is None:
+        return Schedule()
+    if isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, str) and schedule in SCHEDULES:
+        return SCHEDULES[schedule]()
+    raise ValueError(
+        f"{name} must be a Schedule or one of {', '.join(map(repr, SCHEDULES))}; received {schedule!r}"
+    )

@@ -1,0 +1,46 @@
+"""Stochastic gradient descent, with classical or Nesterov momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_real
+from .base import Optimizer
+
+
+class SGD(Optimizer):
+    """``p -= lr * g``, or with momentum ``mu``:
+
+    ``v = mu * v + g`` then ``p -= lr * v`` (classical), or
+    ``p -= lr * (g + mu * v)`` (Nesterov, Sutskever et al., 2013).
+    These are PyTorch's ``torch.optim.SGD`` conventions (dampening 0).
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 schedule: object = None) -> None:
+        super().__init__(lr, schedule)
+        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs momentum > 0; received momentum=0")
+        self.slots = ("velocity",) if self.momentum else ()
+
+    def update(self, p, g, lr):
+        if not self.momentum:
+            p -= np.multiply(g, lr, out=self._tmp)
+            return
+        v, tmp = self.state["velocity"], self._tmp
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            np.multiply(v, self.momentum, out=tmp)
+            tmp += g
+            tmp *= lr
+        else:
+            np.multiply(v, lr, out=tmp)
+        p -= tmp
+
+    def config(self):
+        return {"lr": self.lr0, "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,58 @@
+"""What a training run records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class History:
+    """Per-epoch (or, for BFGS and L-BFGS, per-iteration) records of one ``fit``.
+
+    ``history["loss"]`` is the training cost of each epoch (the mean over its
+    batches, L2 term included), ``history["val_loss"]`` the validation cost at
+    the epoch's end; ``accuracy`` and ``val_accuracy`` for classification;
+    ``lr`` the learning rate used.
+    """
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epochs: list[int] = field(default_factory=list)
+    n_grad_evals: int = 0
+    seconds: float = 0.0
+    stopped_early: bool = False
+    diverged: bool = False
+    converged: bool | None = None
+    message: str = ""
+
+    def record(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epochs.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    @property
+    def loss(self) -> list[float]:
+        return self.history.get("loss", [])
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.epochs)
+
+    def extend(self, other: History) -> None:
+        """Append another run's records (a resumed run continuing this one)."""
+        for i, epoch in enumerate(other.epochs):
+            self.record(epoch, {k: v[i] for k, v in other.history.items()})
+        self.n_grad_evals += other.n_grad_evals
+        self.seconds += other.seconds
+        self.stopped_early, self.diverged = other.stopped_early, other.diverged
+        self.converged, self.message = other.converged, other.message
+
+    def as_dict(self) -> dict:
+        return {"history": self.history, "epochs": self.epochs, "n_grad_evals": self.n_grad_evals}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        return cls(history={k: list(v) for k, v in data.get("history", {}).items()},
+                   epochs=list(data.get("epochs", [])), n_grad_evals=int(data.get("n_grad_evals", 0)))

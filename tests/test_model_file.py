@@ -1,0 +1,233 @@
+"""Model files: round trips, exact resumption, refusal of bad files, and crash safety."""
+
+import io
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.io import ModelFileError
+
+
+def trained(tmp_path, dtype="float32"):
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 4)), r.integers(0, 3, 40)
+    model = gn.mlp([4, 6, 3], activation="leaky_relu", output="softmax", dropout=0.1, rng=1, dtype=dtype)
+    opt = gn.AdamW(lr=0.01, weight_decay=0.1, schedule=gn.optim.ReduceOnPlateau(patience=1))
+    model.fit(X, y, loss="cross_entropy", optimizer=opt, epochs=3, batch_size=8)
+    return model, opt, X, y
+
+
+def test_roundtrip_architecture_weights_and_optimizer(tmp_path):
+    model, opt, X, _ = trained(tmp_path)
+    path = gn.save(tmp_path / "m.glassnet", model, opt)
+    ck = gn.load(path)
+    assert ck.model.config() == model.config()
+    np.testing.assert_array_equal(ck.model.params, model.params)
+    np.testing.assert_array_equal(ck.model.predict(X), model.predict(X))
+    assert isinstance(ck.optimizer, gn.AdamW) and ck.optimizer.config() == opt.config()
+    assert ck.optimizer.t == opt.t and ck.optimizer.schedule.state() == opt.schedule.state()
+    for slot in ("m", "v"):
+        np.testing.assert_array_equal(ck.optimizer.state[slot], opt.state[slot])
+    model.save(tmp_path / "plain.glassnet")
+    assert gn.load(tmp_path / "plain.glassnet").optimizer is None
+
+
+def test_file_is_a_zip_of_json_and_npy_without_pickle(tmp_path):
+    model, opt, _, _ = trained(tmp_path)
+    path = gn.save(tmp_path / "m.glassnet", model, opt)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        meta = json.loads(zf.read("glassnet.json"))
+    assert names == {"glassnet.json", "params.npy", "optimizer/m.npy", "optimizer/v.npy"}
+    assert meta["format"] == "glassnet-model" and meta["version"] == 1
+    with np.load(path, allow_pickle=False) as npz:  # also readable as a plain .npz
+        np.testing.assert_array_equal(npz["params"], model.params)
+
+
+@pytest.mark.parametrize("every", [2, 3])
+def test_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, every):
+    r = np.random.default_rng(4)
+    X, y = r.normal(size=(50, 5)), r.integers(0, 3, 50)
+    Xv, yv = r.normal(size=(10, 5)), r.integers(0, 3, 10)
+
+    def new():
+        model = gn.mlp([5, 7, 3], dropout=0.2, rng=9, dtype="float64")
+        opt = gn.Adam(lr=0.02, schedule=gn.optim.ReduceOnPlateau(factor=0.5, patience=0))
+        return model, opt
+
+    full, opt = new()
+    h_full = full.fit(X, y, loss="cross_entropy", optimizer=opt, epochs=7, batch_size=8, l2=0.01,
+                      validation_data=(Xv, yv))
+
+    part, opt = new()
+    path = tmp_path / "ck.glassnet"
+
+    class Interrupt(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            if epoch + 1 == every:
+                run.stop = True  # as if the process had been killed after this checkpoint
+
+    part.fit(X, y, loss="cross_entropy", optimizer=opt, epochs=7, batch_size=8, l2=0.01,
+             validation_data=(Xv, yv), callbacks=[gn.ModelCheckpoint(path), Interrupt()])
+    resumed, h = gn.resume(path, X, y, validation_data=(Xv, yv))
+    np.testing.assert_array_equal(resumed.params, full.params)
+    assert h.history == h_full.history and h.epochs == list(range(7))
+
+
+def _corrupt(path, transform):
+    data = path.read_bytes()
+    path.write_bytes(transform(data))
+
+
+def test_truncated_file(tmp_path):
+    model, _, _, _ = trained(tmp_path)
+    path = gn.save(tmp_path / "m.glassnet", model)
+    _corrupt(path, lambda b: b[: len(b) // 2])
+    with pytest.raises(ModelFileError, match="not a glassnet model file .*truncated"):
+        gn.load(path)
+
+
+def test_edited_weights_fail_the_checksum(tmp_path):
+    model, _, _, _ = trained(tmp_path)
+    path = gn.save(tmp_path / "m.glassnet", model)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "params.npy":
+                arr = np.lib.format.read_array(io.BytesIO(data))
+                arr[0] += 1
+                out = io.BytesIO()
+                np.lib.format.write_array(out, arr)
+                data = out.getvalue()
+            dst.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(ModelFileError, match="damaged or was edited: params.npy does not match"):
+        gn.load(path)
+
+
+def _rewrite_meta(path, edit):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "glassnet.json":
+                meta = json.loads(data)
+                edit(meta)
+                data = json.dumps(meta)
+            dst.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+
+
+def test_wrong_format_version(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
+    _rewrite_meta(path, lambda m: m.update(version=99))
+    with pytest.raises(ModelFileError, match="format version 99; this glassnet reads version 1"):
+        gn.load(path)
+
+
+def test_edited_architecture(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
+    _rewrite_meta(path, lambda m: m["model"]["layers"][0].update(out_features=4))
+    with pytest.raises(ModelFileError, match=r"layers\[2\] Dense expects 3 input features"):
+        gn.load(path)
+    path = gn.save(tmp_path / "m2.glassnet", gn.mlp([2, 3, 1], rng=0))
+    _rewrite_meta(path, lambda m: m["model"]["layers"].__setitem__(1, {"type": "Evil"}))
+    with pytest.raises(ModelFileError, match=r"layers\[1\] has unknown type 'Evil'"):
+        gn.load(path)
+
+
+def test_unknown_optimizer_option_in_file(tmp_path):
+    model = gn.mlp([2, 1], rng=0)
+    path = gn.save(tmp_path / "m.glassnet", model, gn.SGD(lr=0.1).bind(model))
+    _rewrite_meta(path, lambda m: m["optimizer"]["config"].update(warp=9))
+    with pytest.raises(ModelFileError, match="invalid model description.*warp"):
+        gn.load(path)
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > pwned.txt",))
+
+
+def test_a_pickle_is_refused_and_never_executed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.glassnet"
+    path.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(ModelFileError, match="not a glassnet model file"):
+        gn.load(path)
+    # a pickled object array inside a well-formed archive is refused as well
+    good = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
+    buf = io.BytesIO()
+    evil = io.BytesIO()
+    np.lib.format.write_array(evil, np.array([Boom()], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(buf, "w") as dst:
+        meta = json.loads(src.read("glassnet.json"))
+        import hashlib
+        meta["arrays"]["params.npy"]["sha256"] = hashlib.sha256(evil.getvalue()).hexdigest()
+        dst.writestr("glassnet.json", json.dumps(meta))
+        dst.writestr("params.npy", evil.getvalue())
+    good.write_bytes(buf.getvalue())
+    with pytest.raises(ModelFileError, match="params.npy is not a plain numeric array"):
+        gn.load(good)
+    assert not (tmp_path / "pwned.txt").exists()
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="model file not found"):
+        gn.load(tmp_path / "nope.glassnet")
+    with pytest.raises(FileNotFoundError, match="folder does not exist"):
+        gn.save(tmp_path / "no" / "m.glassnet", gn.mlp([2, 1], rng=0))
+
+
+def test_fault_between_write_and_rename_keeps_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.glassnet"
+    old = gn.mlp([3, 4, 2], rng=0)
+    gn.save(path, old)
+
+    def fail(src, dst):
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="injected"):
+        gn.save(path, gn.mlp([3, 4, 2], rng=1))
+    monkeypatch.undo()
+    np.testing.assert_array_equal(gn.load(path).model.params, old.params)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]  # no temporary file left
+
+
+SAVER = """
+import sys, numpy as np, glassnet as gn
+path = sys.argv[1]
+models = [gn.mlp([300, 400, 300, 10], rng=s) for s in range(2)]
+print("ready", flush=True)
+i = 0
+while True:
+    gn.save(path, models[i % 2])
+    i += 1
+"""
+
+
+def test_process_killed_mid_save_leaves_a_loadable_file(tmp_path):
+    path = tmp_path / "m.glassnet"
+    expected = [gn.mlp([300, 400, 300, 10], rng=s).params for s in range(2)]
+    gn.save(path, gn.mlp([300, 400, 300, 10], rng=0))
+    for delay in (0.05, 0.13, 0.31):
+        with subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:
+            assert proc.stdout.readline().strip() == b"ready", proc.stderr.read().decode()
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate()
+        assert proc.returncode == -signal.SIGKILL  # killed while saving, not finished
+        params = gn.load(path).model.params
+        assert any(np.array_equal(params, e) for e in expected)

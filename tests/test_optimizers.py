@@ -1,0 +1,145 @@
+"""Optimizers and schedules: formulas by hand, and torch.optim as an oracle where installed."""
+
+import math
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.optim import (
+    Cosine,
+    ExponentialDecay,
+    InverseScaling,
+    ReduceOnPlateau,
+    StepDecay,
+    get_optimizer,
+)
+
+
+def small_model():
+    return gn.mlp([4, 3, 2], rng=5)  # float32, 15 weights then 5 biases
+
+
+def test_plain_sgd_step_by_hand():
+    model = small_model()
+    opt = gn.SGD(lr=0.5).bind(model)
+    before = model.params.copy()
+    model.grads[:] = np.arange(model.n_params, dtype=np.float32)
+    opt.step()
+    np.testing.assert_allclose(model.params, before - 0.5 * np.arange(model.n_params), rtol=1e-6)
+
+
+def test_momentum_by_hand():
+    model = small_model()
+    opt = gn.SGD(lr=0.1, momentum=0.9).bind(model)
+    p0 = model.params.copy()
+    g = np.ones(model.n_params, np.float32)
+    model.grads[:] = g
+    opt.step()
+    opt.step()  # v1 = g, v2 = 0.9 g + g
+    np.testing.assert_allclose(model.params, p0 - 0.1 * (1 + 1.9) * g, rtol=1e-6)
+
+
+def _torch_pair(name, **kw):
+    return {
+        "sgd": (lambda: gn.SGD(lr=0.1), lambda p, t: t.optim.SGD(p, lr=0.1)),
+        "momentum": (lambda: gn.SGD(lr=0.1, momentum=0.9),
+                     lambda p, t: t.optim.SGD(p, lr=0.1, momentum=0.9)),
+        "nesterov": (lambda: gn.SGD(lr=0.1, momentum=0.9, nesterov=True),
+                     lambda p, t: t.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+        "rmsprop": (lambda: gn.RMSProp(lr=0.01, rho=0.9, eps=1e-8),
+                    lambda p, t: t.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8)),
+        "adam": (lambda: gn.Adam(lr=0.01, beta1=0.8, beta2=0.99),
+                 lambda p, t: t.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-8)),
+        "adamw": (lambda: gn.AdamW(lr=0.01, weight_decay=0.1),
+                  lambda p, t: t.optim.AdamW([{"params": p[:1], "weight_decay": 0.1},
+                                              {"params": p[1:], "weight_decay": 0.0}], lr=0.01)),
+    }[name]
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_first_steps_agree_with_torch_optim(name):
+    torch = pytest.importorskip("torch")
+    make_gn, make_torch = _torch_pair(name)
+    model = small_model()
+    r = np.random.default_rng(3)
+    model.params[:] = r.normal(size=model.n_params).astype(np.float32)
+    opt = make_gn().bind(model)
+    # torch sees the same vector as two tensors: the decayed weights, then the biases
+    nd = model.n_decayed
+    weights = torch.tensor(model.params[:nd].copy(), requires_grad=True)
+    biases = torch.tensor(model.params[nd:].copy(), requires_grad=True)
+    topt = make_torch([weights, biases], torch)
+    for _ in range(6):
+        g = r.normal(size=model.n_params).astype(np.float32)
+        model.grads[:] = g
+        opt.step()
+        weights.grad = torch.tensor(g[:nd].copy())
+        biases.grad = torch.tensor(g[nd:].copy())
+        topt.step()
+        ref = np.concatenate([weights.detach().numpy(), biases.detach().numpy()])
+        np.testing.assert_allclose(model.params, ref, rtol=2e-5, atol=2e-6)
+
+
+def test_adamw_decays_weights_not_biases():
+    model = small_model()
+    opt = gn.AdamW(lr=0.1, weight_decay=0.5).bind(model)
+    p0 = model.params.copy()
+    model.grads[:] = 0  # no gradient: only the decay acts on weights (Adam's step is 0/eps = 0)
+    opt.step()
+    nd = model.n_decayed
+    np.testing.assert_allclose(model.params[:nd], p0[:nd] * (1 - 0.1 * 0.5), rtol=1e-6)
+    np.testing.assert_array_equal(model.params[nd:], p0[nd:])
+
+
+def test_schedules_follow_their_formulas():
+    assert [StepDecay(2, 0.5).rate(1.0, e) for e in range(5)] == [1, 1, 0.5, 0.5, 0.25]
+    assert ExponentialDecay(0.9).rate(2.0, 3) == pytest.approx(2 * 0.9**3)
+    assert InverseScaling(0.5).rate(1.0, 3) == pytest.approx(0.5)
+    c = Cosine(period=10, min_lr=0.1)
+    assert c.rate(1.0, 0) == 1.0 and c.rate(1.0, 10) == pytest.approx(0.1)
+    assert c.rate(1.0, 5) == pytest.approx(0.55) and c.rate(1.0, 50) == pytest.approx(0.1)
+
+
+def test_schedules_agree_with_torch_lr_schedulers():
+    torch = pytest.importorskip("torch")
+    p = [torch.zeros(1, requires_grad=True)]
+    cases = [
+        (StepDecay(3, 0.5), lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+        (ExponentialDecay(0.8), lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.8)),
+        (Cosine(7, 0.01), lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 7, 0.01)),
+    ]
+    for ours, make in cases:
+        opt = torch.optim.SGD(p, lr=0.3)
+        sched = make(opt)
+        for epoch in range(7):
+            assert ours.rate(0.3, epoch) == pytest.approx(opt.param_groups[0]["lr"], rel=1e-9)
+            opt.step()
+            sched.step()
+
+
+def test_reduce_on_plateau():
+    s = ReduceOnPlateau(factor=0.5, patience=2)
+    rates = []
+    for metric in [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8]:
+        rates.append(s.rate(1.0, 0))
+        s.observe(metric)
+    assert rates == [1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5]
+    assert s.rate(1.0, 0) == 0.25
+    assert not math.isinf(s.state()["best"])
+
+
+def test_optimizer_lookup_and_errors():
+    assert isinstance(get_optimizer("adam", lr=0.1), gn.Adam)
+    with pytest.raises(ValueError, match=r"optimizer must be an Optimizer or one of .* received 'adagrad'"):
+        get_optimizer("adagrad")
+    with pytest.raises(ValueError, match=r"unknown option for optimizer='sgd'.*'betas'"):
+        get_optimizer("sgd", betas=(0.9, 0.99))
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
+        gn.SGD(nesterov=True)
+    with pytest.raises(ValueError, match=r"lr must be in \(0.0, inf\]; received -1"):
+        gn.Adam(lr=-1)
+    with pytest.raises(ValueError, match=r"schedule must be a Schedule or one of .* received 'linear'"):
+        gn.SGD(schedule="linear")
+    with pytest.raises(RuntimeError, match="not bound to a model"):
+        gn.SGD().step()

@@ -1,0 +1,246 @@
+"""The fit loop: the tutorials' training runs, the three forms of gradient descent,
+validation, callbacks, divergence, and the quasi-Newton solvers."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_Y = np.array([0, 1, 1, 0], dtype=float)
+
+
+def test_three_four_one_network_after_1000_iterations():
+    """Tutorial 05: 1,000 full-batch steps at learning rate 1 from its seeded weights."""
+    rs = np.random.RandomState(1)
+    w1, w2 = rs.random_sample((3, 4)), rs.random_sample((4, 1))
+    model = gn.Sequential([
+        gn.Dense(3, 4, bias=False, dtype=np.float64), gn.Sigmoid(),
+        gn.Dense(4, 1, bias=False, dtype=np.float64), gn.Sigmoid(),
+    ])
+    model.set_weights([w1, w2])
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    history = model.fit(X, [0, 1, 1, 0], loss=gn.SquaredError("sum"), optimizer=gn.SGD(lr=1.0),
+                        epochs=1000, batch_size=None, shuffle=False)
+    np.testing.assert_array_equal(np.round(model.predict(X).ravel(), 3), [0.028, 0.925, 0.925, 0.090])
+    assert round(float(model.predict([[1, 0, 1]])[0, 0]), 3) == 0.925
+    assert history.n_epochs == 1000 and history.n_grad_evals == 1000
+
+    # the same 1,000 steps written out by hand, as the tutorial does
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    for _ in range(1000):
+        a1 = sig(X @ w1)
+        a2 = sig(a1 @ w2)
+        d2 = (a2 - np.array([[0, 1, 1, 0]]).T) * a2 * (1 - a2)
+        d1 = (d2 @ w2.T) * a1 * (1 - a1)
+        w2, w1 = w2 - a1.T @ d2, w1 - X.T @ d1
+    np.testing.assert_allclose(model.get_weights()[0], w1, rtol=1e-10)
+    np.testing.assert_allclose(model.get_weights()[1], w2, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_with_three_hidden_sigmoid_units(seed):
+    """Tutorial 04: cost about 0.0009 after 5,000 epochs, 100% accuracy."""
+    model = gn.mlp([2, 3, 1], activation="sigmoid", output="sigmoid", rng=seed, dtype="float64")
+    history = model.fit(XOR_X, XOR_Y, loss="mse", optimizer=gn.SGD(lr=1.0), epochs=5000,
+                        batch_size=None)
+    assert 0.0004 < history.loss[-1] < 0.0015
+    assert np.all(np.diff(history.loss) <= 1e-12)  # full-batch descent at this rate never rises
+    np.testing.assert_array_equal(model.predict_classes(XOR_X), XOR_Y)
+
+
+@pytest.mark.parametrize(("batch_size", "steps_per_epoch"), [(None, 1), (4, 3), (1, 10), (64, 1)])
+def test_batch_minibatch_and_stochastic_step_counts(batch_size, steps_per_epoch):
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(10, 3)), r.normal(size=10)
+    model = gn.mlp([3, 2, 1], rng=0)
+    seen = []
+    cb = gn.LambdaCallback(on_batch_end=lambda batch, cost: seen.append(batch))
+    history = model.fit(X, y, epochs=2, batch_size=batch_size, optimizer="sgd", callbacks=[cb])
+    assert history.n_grad_evals == 2 * steps_per_epoch
+    assert seen == list(range(steps_per_epoch)) * 2
+
+
+def test_mini_batch_equals_hand_written_loop():
+    """Mini-batches drawn from model.rng, step by step, as a user would write them."""
+    r = np.random.default_rng(1)
+    X, y = r.normal(size=(13, 3)), r.normal(size=(13, 2))
+    a = gn.mlp([3, 4, 2], activation="tanh", rng=7, dtype="float64")
+    b = a.copy()
+    b.rng = np.random.default_rng(7)
+    a.rng = np.random.default_rng(7)
+    a.fit(X, y, epochs=3, batch_size=5, optimizer=gn.SGD(lr=0.1))
+    objective = gn.Objective(b, "mse")
+    for _ in range(3):
+        order = b.rng.permutation(13)
+        for s in range(0, 13, 5):
+            idx = order[s:s + 5]
+            objective(X[idx], y[idx])
+            b.params -= 0.1 * b.grads
+    np.testing.assert_array_equal(a.params, b.params)
+
+
+def test_same_seed_same_training_bit_for_bit():
+    r = np.random.default_rng(2)
+    X, y = r.normal(size=(40, 5)), r.integers(0, 3, 40)
+    runs = []
+    for _ in range(2):
+        m = gn.mlp([5, 8, 3], dropout=0.2, rng=11)
+        m.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, batch_size=8)
+        runs.append(m.params.copy())
+    np.testing.assert_array_equal(*runs)
+
+
+def test_history_validation_and_metrics():
+    r = np.random.default_rng(3)
+    X = r.normal(size=(120, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    model = gn.mlp([4, 16, 3], rng=0)
+    history = model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=30,
+                        batch_size=16, validation_split=0.25)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+        assert len(history[key]) == 30
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["accuracy"][-1] > 0.8
+    scores = model.evaluate(X, y, loss="cross_entropy")
+    assert set(scores) == {"loss", "accuracy"} and scores["accuracy"] > 0.8
+
+
+def test_validation_split_is_stratified():
+    from glassnet.training.data import split_indices
+
+    labels = np.array([0] * 80 + [1] * 20)
+    train, val = split_indices(100, 0.25, np.random.default_rng(0), labels)
+    assert np.bincount(labels[val]).tolist() == [20, 5]
+    assert np.intersect1d(train, val).size == 0 and train.size + val.size == 100
+
+
+def test_validation_data_and_schedule_in_history():
+    r = np.random.default_rng(4)
+    X, y = r.normal(size=(30, 2)), r.normal(size=30)
+    model = gn.mlp([2, 4, 1], rng=0)
+    history = model.fit(X, y, epochs=6, optimizer=gn.SGD(lr=0.1, schedule=gn.optim.StepDecay(2, 0.5)),
+                        validation_data=(X[:10], y[:10]))
+    assert history["lr"] == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
+    assert len(history["val_loss"]) == 6
+
+
+def test_early_stopping_restores_best_weights():
+    r = np.random.default_rng(5)
+    X, y = r.normal(size=(30, 3)), r.normal(size=30)
+    Xv, yv = r.normal(size=(30, 3)), r.normal(size=30)  # unrelated: validation loss soon rises
+    model = gn.mlp([3, 32, 1], rng=0, dtype="float64")
+    stopper = gn.EarlyStopping(patience=3)
+    best = {}
+
+    def remember(epoch, logs):
+        best[epoch] = (logs["val_loss"], model.params.copy())
+
+    history = model.fit(X, y, epochs=500, batch_size=None, optimizer=gn.SGD(lr=0.3),
+                        validation_data=(Xv, yv),
+                        callbacks=[gn.LambdaCallback(on_epoch_end=remember), stopper])
+    assert history.stopped_early and history.n_epochs < 500
+    assert "early stopping" in history.message
+    epoch = min(best, key=lambda e: best[e][0])
+    assert stopper.best_epoch == epoch
+    np.testing.assert_array_equal(model.params, best[epoch][1])
+    assert model.evaluate(Xv, yv)["loss"] == pytest.approx(best[epoch][0])
+
+
+def test_divergence_stops_with_message_and_keeps_last_finite_weights():
+    """A step just past the stability limit makes the weights grow geometrically until overflow."""
+    r = np.random.default_rng(6)
+    X = r.normal(size=(50, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    model = gn.Sequential([gn.Dense(3, 1, rng=0)])  # float32: overflows after some epochs
+    kept = []
+    cb = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(model.params.copy()))
+    with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch \d+.*smaller learning rate"):
+        history = model.fit(X, y, epochs=1000, optimizer=gn.SGD(lr=2.5), batch_size=None, callbacks=[cb])
+    assert history.diverged and 10 < history.n_epochs < 1000
+    assert f"The weights of epoch {history.n_epochs - 1}, the last with a finite cost" in history.message
+    assert np.isfinite(model.params).all()
+    np.testing.assert_array_equal(model.params, kept[-1])
+    assert all(np.isfinite(history.loss)) and history.loss[-1] > 1e10 * history.loss[0]
+
+
+def test_divergence_in_the_first_epoch_keeps_the_initial_weights():
+    r = np.random.default_rng(6)
+    X, y = r.normal(size=(50, 3)) * 10, r.normal(size=50) * 100
+    model = gn.mlp([3, 8, 1], rng=0)
+    initial = model.params.copy()
+    with pytest.warns(gn.DivergenceWarning, match="weights of the start of training"):
+        history = model.fit(X, y, epochs=5, optimizer=gn.SGD(lr=10.0), batch_size=10)
+    assert history.n_epochs == 0
+    np.testing.assert_array_equal(model.params, initial)
+
+
+def test_progress_bar_only_when_asked_or_interactive(capsys):
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    gn.mlp([2, 1], rng=0).fit(X, y, epochs=3)  # stderr is not a terminal under pytest
+    assert capsys.readouterr().err == ""
+    gn.mlp([2, 1], rng=0).fit(X, y, epochs=3, verbose=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss" in err
+    gn.mlp([2, 1], rng=0).fit(X, y, epochs=3, verbose=False)
+    assert capsys.readouterr().err == ""
+
+
+def score_data():
+    """Tutorial 02's test-score regression: hours of (sleep, study) -> score, scaled to [0, 1]."""
+    X = np.array([[3, 5], [5, 1], [10, 2]], dtype=float)
+    y = np.array([75, 82, 93], dtype=float)
+    return X / X.max(axis=0), y / 100
+
+
+@pytest.mark.parametrize("solver", ["bfgs", "lbfgs"])
+def test_quasi_newton_beats_gradient_descent_on_test_scores(solver):
+    X, y = score_data()
+
+    def network():  # 2-3-1 sigmoid, no biases, as in the tutorial
+        return gn.Sequential([gn.Dense(2, 3, bias=False, init="xavier_normal", rng=3, dtype="float64"),
+                              gn.Sigmoid(),
+                              gn.Dense(3, 1, bias=False, init="xavier_normal", rng=4, dtype="float64"),
+                              gn.Sigmoid()])
+
+    loss = gn.SquaredError("sum")  # J = 1/2 sum (y - yhat)^2
+    qn = network()
+    report = gn.gradcheck(qn, loss, X, y)
+    assert report.passed, str(report)
+    history = qn.fit(X, y, loss=loss, optimizer=solver, epochs=200)
+    gd = network()
+    gd_history = gd.fit(X, y, loss=loss, optimizer=gn.SGD(lr=1.0), epochs=1000, batch_size=None)
+    assert history.loss[-1] < gd_history.loss[-1] / 10
+    assert history.n_epochs <= 200 and history.n_grad_evals >= history.n_epochs
+    assert history.message.startswith("BFGS" if solver == "bfgs" else "L-BFGS-B")
+    assert gd.evaluate(X, y, loss=loss)["loss"] == pytest.approx(gd_history.loss[-1], rel=0.05)
+
+
+def test_quasi_newton_records_validation_and_honours_early_stopping():
+    r = np.random.default_rng(8)
+    X, y = r.normal(size=(40, 3)), r.integers(0, 2, 40)
+    model = gn.mlp([3, 6, 1], output="sigmoid", rng=0, dtype="float64")
+    history = model.fit(X, y, loss="bce", optimizer="lbfgs", epochs=300,
+                        validation_data=(X[:10], y[:10]),
+                        callbacks=[gn.EarlyStopping(patience=2, monitor="loss", min_delta=1.0)])
+    assert history.stopped_early and history.n_epochs == 4
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.history)
+
+
+def test_fit_argument_errors():
+    model = gn.mlp([2, 1], rng=0)
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    with pytest.raises(ValueError, match="batch_size must be >= 1; received 0"):
+        model.fit(X, y, batch_size=0)
+    with pytest.raises(ValueError, match="give validation_data or validation_split, not both"):
+        model.fit(X, y, validation_data=(X, y), validation_split=0.2)
+    with pytest.raises(ValueError, match=r"validation_split must be in \[0.0, 1.0\)"):
+        model.fit(X, y, validation_split=1.5)
+    with pytest.raises(ValueError, match=r"unknown option for optimizer='adam'.*momentum"):
+        model.fit(X, y, optimizer="adam", momentum=0.9)
+    with pytest.raises(ValueError, match=r"unknown option\(s\) for optimizer='bfgs': lr"):
+        model.fit(X, y, optimizer="bfgs", lr=0.1)
+    with pytest.raises(TypeError, match=r"callbacks\[0\] must be a glassnet Callback"):
+        model.fit(X, y, callbacks=[print])
+    with pytest.raises(ValueError, match=r"validation_data\[0\] has 3 features"):
+        model.fit(X, y, validation_data=(np.zeros((2, 3)), np.zeros(2)))

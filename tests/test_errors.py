@@ -107,3 +107,10 @@ def test_bad_constructor_arguments():
         gn.Sequential([gn.Dense(2, 2), relu, gn.Dense(2, 2), relu])
     with pytest.raises(ValueError, match=r"l2 must be in \[0.0, inf\]; received -1"):
         gn.Objective(gn.mlp([2, 1], rng=0), "mse", l2=-1)
+
+
+def test_non_finite_weights_are_reported_by_predict():
+    model = gn.mlp([3, 2], rng=0)
+    model.params[0] = np.nan
+    with pytest.raises(FloatingPointError, match="output is not finite although X is"):
+        model.predict(np.ones((2, 3)))

@@ -1,8 +1,7 @@
 """Element-wise and row-wise activation layers.
 
-Each layer caches only what its backward pass needs: the output for Sigmoid,
-Tanh and Softmax (whose derivatives are functions of the output), a sign mask
-for the rectifiers.
+Each layer caches only what its backward pass needs: its output, from which
+every derivative here can be computed (the rectifiers' sign masks included).
 """
 
 from __future__ import annotations
@@ -56,15 +55,20 @@ class Tanh(Layer):
 
 
 class ReLU(Layer):
-    """``A = max(Z, 0)``; ``dC/dZ = dC/dA * [Z > 0]`` (zero at the kink)."""
+    """``A = max(Z, 0)``; ``dC/dZ = dC/dA * [A > 0]`` (zero at the kink).
+
+    ``A > 0`` exactly where ``Z > 0``, so the mask is taken from the output in
+    backward: inference pays for one pass only.
+    """
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         x = self._as_input(x)
-        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, np.dtype(bool)))
-        return np.maximum(x, 0, out=self._buffer("a", x.shape, x.dtype))
+        self._a = np.maximum(x, 0, out=self._buffer("a", x.shape, x.dtype))
+        return self._a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        return np.multiply(grad, self._mask, out=self._buffer("dz", grad.shape, grad.dtype))
+        mask = np.greater(self._a, 0, out=self._buffer("mask", grad.shape, np.dtype(bool)))
+        return np.multiply(grad, mask, out=self._buffer("dz", grad.shape, grad.dtype))
 
 
 class LeakyReLU(Layer):
@@ -79,13 +83,15 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         x = self._as_input(x)
-        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, np.dtype(bool)))
         a = np.multiply(x, self.alpha, out=self._buffer("a", x.shape, x.dtype))
-        return np.maximum(x, a, out=a)  # alpha < 1: the larger of Z and alpha*Z
+        self._a = np.maximum(x, a, out=a)  # alpha < 1: the larger of Z and alpha*Z
+        return self._a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        # with 0 <= alpha < 1, A > 0 exactly where Z > 0
+        mask = np.greater(self._a, 0, out=self._buffer("mask", grad.shape, np.dtype(bool)))
         dz = np.multiply(grad, self.alpha, out=self._buffer("dz", grad.shape, grad.dtype))
-        np.copyto(dz, grad, where=self._mask)
+        np.copyto(dz, grad, where=mask)
         return dz
 
     def config(self) -> dict:

@@ -6,7 +6,7 @@ import copy as _copy
 
 import numpy as np
 
-from .._validation import as_generator, check_array, check_dtype
+from .._validation import all_finite, as_generator, check_array, check_dtype
 from .base import Layer
 from .dense import Dense
 from .dropout import Dropout
@@ -155,11 +155,22 @@ class Sequential:
 
     def predict(self, X: object, batch_size: int | None = None) -> np.ndarray:
         """The network's output for ``X`` of shape ``(n_samples, in_features)``, as a new array."""
-        X = self.check_input(X)
-        if batch_size is None or batch_size >= X.shape[0]:
-            return self.forward(X).copy()
-        parts = [self.forward(X[i:i + batch_size]).copy() for i in range(0, X.shape[0], batch_size)]
-        return np.concatenate(parts)
+        X = self.check_input(X, finite=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if batch_size is None or batch_size >= X.shape[0]:
+                out = self.forward(X).copy()
+            else:
+                out = np.concatenate([self.forward(X[i:i + batch_size]).copy()
+                                      for i in range(0, X.shape[0], batch_size)])
+        # NaN and infinity in X reach the output, so checking the (narrow) output is
+        # enough; only then is X itself inspected, for a precise message.
+        if not all_finite(out):
+            self.check_input(X)
+            raise FloatingPointError(
+                "the model's output is not finite although X is: the weights hold NaN or "
+                "infinity, or the input overflowed a layer"
+            )
+        return out
 
     __call__ = predict
 
@@ -203,9 +214,10 @@ class Sequential:
 
         save(path, self)
 
-    def check_input(self, X: object, name: str = "X") -> np.ndarray:
+    def check_input(self, X: object, name: str = "X", finite: bool = True) -> np.ndarray:
         """Validate ``X``: 2-D, finite, ``in_features`` columns; returned in the model's dtype."""
-        X = check_array(X, name, ndim=(1, 2) if self.in_features == 1 else 2, dtype=self.dtype)
+        X = check_array(X, name, ndim=(1, 2) if self.in_features == 1 else 2, dtype=self.dtype,
+                        finite=finite)
         if X.ndim == 1:
             X = X.reshape(-1, 1)
         if self.in_features is not None and X.shape[1] != self.in_features:

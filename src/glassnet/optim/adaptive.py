@@ -67,7 +67,7 @@ class Adam(Optimizer):
         if self.weight_decay:
             w = p[: self.n_decayed]
             w *= 1 - lr * self.weight_decay
-        # m += (1 - b1) (g - m)   and   v += (1 - b2) (g^2 - v): two passes each
+        # m += (1 - b1) (g - m) and v += (1 - b2) (g^2 - v), in place
         np.subtract(g, m, out=tmp)
         tmp *= 1 - b1
         m += tmp
@@ -75,11 +75,13 @@ class Adam(Optimizer):
         tmp -= v
         tmp *= 1 - b2
         v += tmp
+        # the bias corrections folded into two scalars:
+        # lr / c1 * m / (sqrt(v / c2) + eps) = (lr sqrt(c2) / c1) * m / (sqrt(v) + eps sqrt(c2))
+        c1, root_c2 = 1 - b1**t, math.sqrt(1 - b2**t)
         np.sqrt(v, out=tmp)
-        tmp *= 1 / math.sqrt(1 - b2**t)
-        tmp += self.eps
+        tmp += self.eps * root_c2
         np.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - b1**t)
+        tmp *= lr * root_c2 / c1
         p -= tmp
 
     def config(self):

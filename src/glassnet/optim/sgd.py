@@ -28,13 +28,14 @@ class SGD(Optimizer):
         self.slots = ("velocity",) if self.momentum else ()
 
     def update(self, p, g, lr):
+        tmp = self._tmp
         if not self.momentum:
-            p -= np.multiply(g, lr, out=self._tmp)
+            p -= np.multiply(g, lr, out=tmp)
             return
-        v, tmp = self.state["velocity"], self._tmp
+        v = self.state["velocity"]
         v *= self.momentum
         v += g
-        if self.nesterov:
+        if self.nesterov:  # p -= lr * (g + mu v)
             np.multiply(v, self.momentum, out=tmp)
             tmp += g
             tmp *= lr

@@ -49,9 +49,9 @@ def accuracy(output: np.ndarray, y: np.ndarray, logits: bool) -> float:
     if output.shape[1] > 1 and (y.ndim == 1 or y.shape[1] == output.shape[1]) and not _multilabel(y):
         pred = np.argmax(output, axis=1)
         truth = y if y.ndim == 1 else np.argmax(y, axis=1)
-        return float(np.mean(pred == truth))
+        return np.count_nonzero(pred == truth) / pred.size
     pred = output > (0.0 if logits else 0.5)
-    return float(np.mean(pred == (y > 0.5)))
+    return np.count_nonzero(pred == (y > 0.5)) / pred.size
 
 
 def _multilabel(y: np.ndarray) -> bool:

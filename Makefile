@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 EXTRAS ?= test
+RUN_EXTRAS ?= app
 comma  := ,
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -16,8 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-run: $(STAMP)
-	$(BIN)/python examples/quickstart.py
+RUN_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(RUN_EXTRAS))
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$(RUN_EXTRAS)]"
+	touch $@
+
+run: $(RUN_STAMP)
+	$(BIN)/glassnet train
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

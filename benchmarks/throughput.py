@@ -247,7 +247,7 @@ def main() -> None:
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")
     results: dict = {}
     rows = [("train", opt, bs) for opt in ("sgd", "adam") for bs in sizes] + [("predict", "-", 1000)]
-    for rep in range(args.reps):
+    for _ in range(args.reps):
         for task, opt, bs in rows:
             for lib in libs + (["roofline"] if task == "train" and opt == "sgd" else []):
                 r = measure(lib, task, opt if opt != "-" else "sgd", bs, args.epochs, args)

@@ -24,3 +24,30 @@ def central_diff(f, x, eps=1e-6):
 
 def rel_error(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
+
+
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+#: the four original MNIST files, beside the checkout (never downloaded by the tests)
+MNIST_DIR = Path(os.environ.get("GLASSNET_MNIST",
+                                Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"))
+needs_mnist = pytest.mark.skipif(not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").exists(),
+                                 reason=f"MNIST files not found in {MNIST_DIR}")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from glassnet.datasets import load_mnist
+
+    return load_mnist(MNIST_DIR)
+
+
+@pytest.fixture(scope="session")
+def mnist_model(mnist):
+    import glassnet as gn
+
+    train, _ = mnist
+    model = gn.mlp([784, 256, 128, 10], rng=0)
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=128)
+    return model

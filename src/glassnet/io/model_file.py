@@ -3,9 +3,10 @@
 A glassnet model file is a ZIP archive laid out like NumPy's ``.npz``:
 
 * ``glassnet.json`` -- ``{"format": "glassnet-model", "version": 1, "model": ...,
-  "optimizer": ..., "training": ..., "arrays": {member: {"sha256", "shape", "dtype"}}}``:
-  the architecture (``Sequential.config()``), the optimizer's name, options and
-  scalar state, and the state of an interrupted training run;
+  "optimizer": ..., "training": ..., "metadata": ..., "arrays": {member: {"sha256",
+  "shape", "dtype"}}}``: the architecture (``Sequential.config()``), the optimizer's
+  name, options and scalar state, the state of an interrupted training run, and
+  free-form metadata (dataset, class names, image shape);
 * ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Sequential`);
 * ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments).
 
@@ -51,6 +52,7 @@ class Checkpoint:
     model: nn.Sequential
     optimizer: Optimizer | None = None
     training: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -60,8 +62,12 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 def save(path: str | os.PathLike, model: nn.Sequential, optimizer: Optimizer | None = None,
-         training: dict | None = None) -> Path:
-    """Write ``model`` (and optionally its optimizer and training state) to ``path`` atomically."""
+         training: dict | None = None, metadata: dict | None = None) -> Path:
+    """Write ``model`` (and optionally its optimizer and training state) to ``path`` atomically.
+
+    ``metadata`` is any JSON-ready dict kept with the model: the command line
+    records the dataset, class names and image shape there.
+    """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
     path = Path(path)
@@ -78,7 +84,7 @@ def save(path: str | os.PathLike, model: nn.Sequential, optimizer: Optimizer | N
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}
     meta = {
         "format": FORMAT, "version": VERSION, "model": model.config(),
-        "optimizer": opt_meta, "training": training or {},
+        "optimizer": opt_meta, "training": training or {}, "metadata": metadata or {},
         "arrays": {name: {"sha256": hashlib.sha256(b).hexdigest(), "shape": list(arrays[name].shape),
                           "dtype": arrays[name].dtype.str} for name, b in blobs.items()},
     }
@@ -150,7 +156,10 @@ def load(path: str | os.PathLike) -> Checkpoint:
         model.rng.bit_generator.state = training["rng_state"]
     if optimizer is not None:
         optimizer.bind(model)
-    return Checkpoint(model=model, optimizer=optimizer, training=training)
+    metadata = meta.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: metadata must be a JSON object")
+    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=metadata)
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

@@ -1,0 +1,12 @@
+"""Datasets: the 8x8 digits that ship with scikit-learn, MNIST, and CSV files.
+
+Every loader returns ``Dataset`` objects whose ``X`` has samples in rows,
+float32, scaled to [0, 1] for images.
+"""
+
+from .base import Dataset, train_test_split
+from .csv import load_csv
+from .digits import load_digits
+from .mnist import MNIST_FILES, load_mnist
+
+__all__ = ["MNIST_FILES", "Dataset", "load_csv", "load_digits", "load_mnist", "train_test_split"]

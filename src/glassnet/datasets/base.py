@@ -1,0 +1,54 @@
+"""What every loader returns, and a seeded, stratified train/test split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import as_generator, check_real
+
+
+@dataclass
+class Dataset:
+    """Features ``X`` (n_samples, n_features), targets ``y``, and what a model needs to know.
+
+    ``image_shape`` is set for picture datasets (rows, columns), so that an
+    uploaded photo can be prepared the same way; ``classes`` names the labels
+    0..k-1 of a classification set.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    name: str
+    classes: list[str] = field(default_factory=list)
+    feature_names: list[str] = field(default_factory=list)
+    image_shape: tuple[int, int] | None = None
+    task: str = "classification"
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+
+def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:
+    """Split rows into a training and a test set; stratified by class for classification."""
+    test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0,
+                               low_open=True, high_open=True)
+    gen = as_generator(rng)
+    n = len(data)
+    if data.task == "classification":
+        test = np.concatenate([
+            gen.permutation(np.flatnonzero(data.y == c))[: int(round(test_fraction * np.sum(data.y == c)))]
+            for c in np.unique(data.y)])
+    else:
+        test = gen.permutation(n)[: int(round(test_fraction * n))]
+    mask = np.zeros(n, bool)
+    mask[test] = True
+    if mask.all() or not mask.any():
+        raise ValueError(f"test_fraction={test_fraction} leaves an empty training or test set for {n} rows")
+
+    def part(m):
+        return Dataset(data.X[m], data.y[m], data.name, data.classes, data.feature_names,
+                       data.image_shape, data.task)
+
+    return part(~mask), part(mask)

@@ -1,0 +1,121 @@
+"""MNIST: download the four original files once, check their SHA-256, cache, read.
+
+The files are the original IDX files (gzip), 60,000 training and 10,000 test
+images of 28x28 grey pixels, 0 = background. ``load_mnist(folder)`` reads them
+from a folder (nothing is downloaded); ``load_mnist()`` looks in the cache
+(``$GLASSNET_DATA`` or ``~/.cache/glassnet``) and downloads what is missing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from .base import Dataset
+
+MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "mnist"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
+    """Download each missing file into ``folder``, verify it, and only then move it in place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, digest in MNIST_FILES.items():
+        target = folder / name
+        if target.exists() and sha256(target) == digest:
+            continue
+        errors = []
+        for mirror in mirrors:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+            try:
+                with os.fdopen(fd, "wb") as out, urllib.request.urlopen(mirror + name, timeout=60) as r:
+                    shutil.copyfileobj(r, out)
+                if sha256(Path(tmp)) != digest:
+                    raise ValueError("SHA-256 mismatch")
+                os.replace(tmp, target)
+                break
+            except (OSError, ValueError) as exc:
+                errors.append(f"{mirror}{name}: {exc}")
+                Path(tmp).unlink(missing_ok=True)
+        else:
+            raise OSError("could not download MNIST:\n  " + "\n  ".join(errors))
+
+
+def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{path} is not a readable gzip file: {exc}") from None
+    if len(raw) < 8 or int.from_bytes(raw[:4], "big") != magic:
+        raise ValueError(f"{path} is not an IDX {name} file (magic number {raw[:4].hex()})")
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path} is truncated: {data.size} values for shape {tuple(dims)}")
+    return data.reshape(dims)
+
+
+def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
+               verify: bool = True) -> tuple[Dataset, Dataset]:
+    """(train, test) MNIST datasets: ``X`` float32 in [0, 1], shape (n, 784); ``y`` int labels.
+
+    With ``folder`` given, the four files are read from it and never
+    downloaded. Each file's SHA-256 is checked against the published one
+    unless ``verify=False``.
+    """
+    if folder is not None:
+        root = Path(folder)
+        if not root.is_dir():
+            raise FileNotFoundError(f"MNIST folder not found: {root}")
+    else:
+        root = default_cache()
+        missing = [n for n in MNIST_FILES if not (root / n).exists()]
+        if missing:
+            if not download:
+                raise FileNotFoundError(f"MNIST is not in {root} and download=False")
+            fetch(root)
+    for name, digest in MNIST_FILES.items():
+        path = root / name
+        if not path.exists():
+            raise FileNotFoundError(f"{name} is missing from {root}")
+        if verify and sha256(path) != digest:
+            raise ValueError(f"{path} does not match the published SHA-256 of MNIST's {name}")
+
+    def part(prefix: str, name: str) -> Dataset:
+        images = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz", 0x803, "image")
+        labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")
+        X = images.reshape(images.shape[0], -1).astype(np.float32)
+        X /= 255.0
+        return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
+                       image_shape=(28, 28))
+
+    return part("train", "mnist-train"), part("t10k", "mnist-test")

@@ -1,0 +1,151 @@
+"""Pictures of training: learning curves, decision boundaries, cost surfaces, first-layer weights.
+
+Each function draws with matplotlib's file backend and writes a PNG; it
+returns the path. matplotlib is needed (``pip install glassnet[app]``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'glassnet[app]' (or matplotlib)") from None
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.replace(tmp, path)  # a half-written picture never replaces a good one
+    _pyplot().close(fig)
+    return path
+
+
+def learning_curves(history, path: str | os.PathLike, title: str = "Learning curves",
+                    log_scale: bool | None = None) -> Path:
+    """Training and validation cost (and accuracy, when recorded) against epochs."""
+    plt = _pyplot()
+    h = history.history if hasattr(history, "history") else history
+    has_acc = "accuracy" in h
+    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6, 4), squeeze=False)
+    epochs = np.arange(1, len(h["loss"]) + 1)
+    ax = axes[0, 0]
+    ax.plot(epochs, h["loss"], label="training")
+    if "val_loss" in h:
+        ax.plot(epochs, h["val_loss"], label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cost")
+    if log_scale or (log_scale is None and min(h["loss"]) > 0 and max(h["loss"]) / min(h["loss"]) > 100):
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    if has_acc:
+        ax = axes[0, 1]
+        ax.plot(epochs, h["accuracy"], label="training")
+        if "val_accuracy" in h:
+            ax.plot(epochs, h["val_accuracy"], label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_title("Accuracy")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLike,
+                      title: str = "Decision boundary", resolution: int = 300,
+                      transform=None) -> Path:
+    """Shade the plane by the class a 2-D classifier predicts, with the samples on top.
+
+    ``transform`` maps the two plotted coordinates to the model's input (a
+    feature cross, for example); by default the model takes them as they are.
+    """
+    plt = _pyplot()
+    X = np.asarray(X, dtype=float)
+    pad = 0.25 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    classes = model.predict_classes(transform(grid) if transform else grid).reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.contourf(gx, gy, classes, levels=np.arange(classes.max() + 2) - 0.5, cmap="RdYlGn", alpha=0.35)
+    ax.contour(gx, gy, classes, levels=np.arange(classes.max() + 1) + 0.5, colors="k", linewidths=1)
+    for c, marker in zip(np.unique(y), "ox^sv*"):
+        pts = X[np.asarray(y).ravel() == c]
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=70, edgecolors="k", label=f"class {c}",
+                   c="tab:green" if c == 1 else "tab:red" if c == 0 else None)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    ax.legend(loc="best")
+    return _save(fig, path)
+
+
+def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.PathLike,
+                 labels: tuple[str, ...] = ("w",), title: str = "Cost", marks=()) -> Path:
+    """The cost over one weight (a curve) or two weights (contours); ``marks`` are (x[, y]) points."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    if len(axes) == 1:
+        ax.plot(axes[0], values)
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel("cost")
+        for m in marks:
+            ax.axvline(m[0], color="tab:red", linestyle="--")
+    else:
+        cs = ax.contourf(axes[0], axes[1], values, levels=30, cmap="viridis")
+        fig.colorbar(cs, ax=ax, label="cost")
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+        for m in marks:
+            ax.plot(m[0], m[1], "r*", markersize=12)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def first_layer_weights(model, image_shape: tuple[int, int], path: str | os.PathLike,
+                        max_units: int = 64, title: str = "First-layer weights") -> Path:
+    """Each hidden unit's incoming weights drawn as an image of the input's shape."""
+    plt = _pyplot()
+    W = model.layers[0].W
+    n = min(W.shape[1], max_units)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.1), squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k < n:
+            w = W[:, k].reshape(image_shape)
+            lim = np.abs(w).max() or 1.0
+            ax.imshow(w, cmap="seismic", vmin=-lim, vmax=lim)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def loss_curves(curves: dict[str, list[float]], path: str | os.PathLike,
+                title: str = "Cost per iteration", xlabel: str = "iteration") -> Path:
+    """Several runs' cost curves overlaid on a log scale (solver comparisons)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=name)
+    ax.set_yscale("log")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("cost")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, path)

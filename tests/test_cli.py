@@ -1,0 +1,139 @@
+"""The `glassnet` command, run as a user runs it: in a subprocess, reading its output."""
+
+import io
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import MNIST_DIR, needs_mnist
+
+
+def glassnet(*args, cwd=None, check=True):
+    proc = subprocess.run([sys.executable, "-m", "glassnet", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    """`glassnet train` with no argument at all, in an empty folder."""
+    cwd = tmp_path_factory.mktemp("train")
+    return cwd, glassnet("train", cwd=cwd)
+
+
+def test_default_train_on_digits(digits_run):
+    cwd, proc = digits_run
+    out = proc.stdout
+    assert "dataset digits: 1438 training and 359 test samples, 64 features, 10 classes" in out
+    test_acc = float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
+    assert test_acc >= 97.0
+    assert "true\\pred" in out  # the confusion matrix
+    assert (cwd / "glassnet-out" / "model.glassnet").stat().st_size > 0
+    assert (cwd / "glassnet-out" / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert proc.stderr == ""  # no progress bar when output is not a terminal
+
+
+def test_info_and_evaluate(digits_run):
+    cwd, _ = digits_run
+    model = cwd / "glassnet-out" / "model.glassnet"
+    info = glassnet("info", model).stdout
+    assert "Sequential (50826 parameters, float32)" in info and "dataset: digits" in info
+    ev = glassnet("evaluate", model).stdout
+    assert re.search(r"digits test set: 359 samples, accuracy 9\d\.\d+%", ev)
+
+
+def test_predict_images_of_digits(digits_run, tmp_path):
+    from glassnet.datasets import load_digits
+
+    cwd, _ = digits_run
+    d = load_digits()
+    paths = []
+    for i in (0, 1, 2):  # 8x8 digits drawn large, dark ink on white
+        img = Image.fromarray(((1 - d.X[i].reshape(8, 8)) * 255).astype(np.uint8)).resize((96, 96))
+        paths.append(tmp_path / f"digit{i}.png")
+        img.save(paths[-1])
+    out = glassnet("predict", cwd / "glassnet-out" / "model.glassnet", *paths).stdout
+    predicted = re.findall(r"digit\d\.png: (\d)", out)
+    assert predicted == ["0", "1", "2"]
+    assert out.count("9:") == 3  # all ten probabilities printed
+
+
+def test_csv_train_and_predict(tmp_path):
+    r = np.random.default_rng(0)
+    X = r.normal(size=(200, 3))
+    kind = np.where(X[:, 0] + X[:, 1] > 0, "high", "low")
+    rows = "\n".join(f"{a:.4f},{b:.4f},{c:.4f},{k}" for (a, b, c), k in zip(X, kind))
+    (tmp_path / "t.csv").write_text("f1,f2,f3,kind\n" + rows + "\n")
+    glassnet("train", "--dataset", "csv", "--data", tmp_path / "t.csv", "--target", "kind", "--epochs", "60",
+             "--out", tmp_path / "o", cwd=tmp_path)
+    (tmp_path / "new.csv").write_text("f1,f2,f3\n2,2,0\n-2,-2,0\n")
+    out = glassnet("predict", tmp_path / "o" / "model.glassnet", tmp_path / "new.csv").stdout
+    assert "row 1: high" in out and "row 2: low" in out
+
+
+def test_gradcheck_trace_and_compare():
+    g = glassnet("gradcheck").stdout
+    assert "all 4 gradients agree" in g and "layers[0] Dense.W" in g
+    t = glassnet("trace", "--example", "or").stdout
+    assert "= 0.0889129" in t and "= 0.0840096" in t and "dW1 = X.T @ dZ1" in t
+    md = glassnet("trace", "--example", "341", "--markdown").stdout
+    assert md.startswith("# 3-4-1 network") and "## backward" in md
+    c = glassnet("compare-solvers", "--epochs", "300").stdout
+    for name in ("batch GD", "mini-batch GD", "stochastic GD", "momentum", "Adam", "BFGS", "L-BFGS"):
+        assert name in c
+
+
+@needs_mnist
+def test_mnist_train_and_recognise_a_photo(tmp_path, mnist):
+    proc = glassnet("train", "--dataset", "mnist", "--data", MNIST_DIR, "--epochs", "2", "--out", tmp_path)
+    assert float(re.search(r"test accuracy ([\d.]+)%", proc.stdout).group(1)) > 95
+    _, test = mnist
+    img = Image.fromarray(255 - (test.X[0].reshape(28, 28) * 255).astype(np.uint8)).resize((200, 200))
+    img.convert("RGB").save(tmp_path / "seven.jpg")
+    out = glassnet("predict", tmp_path / "model.glassnet", tmp_path / "seven.jpg").stdout
+    assert out.startswith(f"{tmp_path / 'seven.jpg'}: 7")
+
+
+def bad(*args, cwd=None):
+    proc = glassnet(*args, cwd=cwd, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("glassnet: error: ")
+    return proc.stderr
+
+
+def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
+    cwd, _ = digits_run
+    model = cwd / "glassnet-out" / "model.glassnet"
+    assert "model file not found" in bad("info", tmp_path / "nope.glassnet")
+    assert "not a glassnet model file" in bad("info", __file__)
+    (tmp_path / "gaps.csv").write_text("a,b,y\n1,,0\n2,3,1\n")
+    assert "missing value in column 'b'" in bad("train", "--dataset", "csv", "--data", tmp_path / "gaps.csv",
+                                                "--target", "y")
+    (tmp_path / "text.csv").write_text("a,b,y\n1,2,0\n2,three,1\n")
+    assert "column 'b' must be numeric; received 'three'" in bad(
+        "train", "--dataset", "csv", "--data", tmp_path / "text.csv", "--target", "y")
+    assert "target column 'label' is not in" in bad("train", "--dataset", "csv", "--data",
+                                                    tmp_path / "text.csv", "--target", "label")
+    (tmp_path / "notes.txt").write_text("not a picture")
+    assert "is not a readable image" in bad("predict", model, tmp_path / "notes.txt")
+    assert "not found" in bad("predict", model, tmp_path / "absent.png")
+    bomb = io.BytesIO()
+    Image.new("1", (8000, 8000), 1).save(bomb, "PNG")
+    (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
+    assert "too large" in bad("predict", model, tmp_path / "bomb.png")
+    (tmp_path / "wide.csv").write_text("a,b,c\n1,2,3\n")
+    assert "the model expects 64 input features, but" in bad("predict", model, tmp_path / "wide.csv")
+
+
+@needs_mnist
+def test_model_made_for_another_input_size(digits_run):
+    cwd, _ = digits_run
+    msg = bad("evaluate", cwd / "glassnet-out" / "model.glassnet", "--dataset", "mnist", "--data", MNIST_DIR)
+    assert "the model expects 64 input features, but the mnist data has 784" in msg

@@ -1,0 +1,126 @@
+"""Loaders: digits, MNIST from a folder or a (loopback) download, CSV files."""
+
+import functools
+import gzip
+import http.server
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import MNIST_DIR, needs_mnist
+from glassnet import datasets
+from glassnet.datasets import mnist as mnist_module
+
+
+def test_digits_ship_with_the_install():
+    d = datasets.load_digits()
+    assert d.X.shape == (1797, 64) and d.X.dtype == np.float32
+    assert 0 <= d.X.min() and d.X.max() == 1.0
+    assert d.image_shape == (8, 8) and d.classes == [str(i) for i in range(10)]
+
+
+def test_train_test_split_is_stratified_and_seeded():
+    d = datasets.load_digits()
+    a_train, a_test = datasets.train_test_split(d, 0.2, rng=3)
+    b_train, b_test = datasets.train_test_split(d, 0.2, rng=3)
+    np.testing.assert_array_equal(a_test.X, b_test.X)
+    assert len(a_train) + len(a_test) == len(d)
+    counts = np.bincount(a_test.y)
+    assert counts.min() >= 35 and counts.max() <= 37
+
+
+@needs_mnist
+def test_mnist_from_folder(mnist):
+    train, test = mnist
+    assert train.X.shape == (60000, 784) and test.X.shape == (10000, 784)
+    assert train.y[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert test.y[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(train.y).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert abs(float(train.X.mean()) - 0.1306604762738429) < 1e-6
+
+
+@needs_mnist
+def test_mnist_checksum_mismatch_is_refused(tmp_path):
+    for name in datasets.MNIST_FILES:
+        shutil.copy(MNIST_DIR / name, tmp_path / name)
+    labels = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(labels.read_bytes()))
+    raw[100] = (raw[100] + 1) % 10
+    labels.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(ValueError, match="does not match the published SHA-256"):
+        datasets.load_mnist(tmp_path)
+    with pytest.raises(FileNotFoundError, match="MNIST folder not found"):
+        datasets.load_mnist(tmp_path / "nowhere")
+
+
+@needs_mnist
+def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
+    """The downloader, against a web server on loopback that serves the shared copies."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(MNIST_DIR))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        monkeypatch.setenv("GLASSNET_DATA", str(tmp_path))
+        monkeypatch.setattr(mnist_module, "MIRRORS", ("http://127.0.0.1:9/nothing/", url))
+        mnist_module.fetch(mnist_module.default_cache(), mnist_module.MIRRORS)
+        train, test = datasets.load_mnist()
+        assert len(train) == 60000 and len(test) == 10000
+        assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(datasets.MNIST_FILES)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_download_refuses_a_corrupt_file(tmp_path, monkeypatch):
+    (tmp_path / "srv").mkdir()
+    for name in datasets.MNIST_FILES:
+        (tmp_path / "srv" / name).write_bytes(b"not mnist")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "srv"))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        with pytest.raises(OSError, match="(?s)could not download MNIST.*SHA-256 mismatch"):
+            mnist_module.fetch(tmp_path / "cache", (url,))
+        assert not any((tmp_path / "cache").iterdir())  # nothing unverified is kept
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_classification_and_regression(tmp_path):
+    d = datasets.load_csv(write(tmp_path, "a,b,kind\n1,2,cat\n3,4,dog\n5,6,cat\n"), "kind")
+    assert d.task == "classification" and d.classes == ["cat", "dog"] and d.y.tolist() == [0, 1, 0]
+    assert d.feature_names == ["a", "b"] and d.X.shape == (3, 2)
+    r = datasets.load_csv(write(tmp_path, "x,score\n1,0.5\n2,1.5\n"), "score")
+    assert r.task == "regression" and r.y.tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize(("text", "target", "message"), [
+    ("a,b\n1,\n", "b", "line 2: missing value in target column 'b'"),
+    ("a,b\n,1\n", "b", "line 2: missing value in column 'a'"),
+    ("a,b\n1,2\nhello,3\n", "b", "line 3: column 'a' must be numeric; received 'hello'"),
+    ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are a, b"),
+    ("a,b\n1,2,3\n", "b", "line 2: 3 fields, but the header has 2"),
+    ("a,b\n", "b", "needs a header row and at least one data row"),
+])
+def test_csv_errors(tmp_path, text, target, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.load_csv(write(tmp_path, text), target)
+
+
+def test_csv_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="CSV file not found"):
+        datasets.load_csv(tmp_path / "none.csv", "y")

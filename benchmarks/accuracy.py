@@ -20,7 +20,8 @@ from glassnet import datasets
 
 def digits(seeds: list[int]) -> None:
     train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
-    print("digits: 64-256-128-10 ReLU, Adam lr 0.001, batch 32, L2 1e-4, 100 epochs (glassnet train's defaults)")
+    print("digits: 64-256-128-10 ReLU, Adam lr 0.001, batch 32, L2 1e-4, 100 epochs "
+          "(glassnet train's defaults)")
     accs = []
     for seed in seeds:
         model = gn.mlp([64, 256, 128, 10], rng=seed)

@@ -86,3 +86,18 @@ def test_backward_skips_input_gradient_of_first_layer(rng):
     assert model.backward(np.ones((5, 2), np.float32)) is None
     model.forward(X)
     assert model.backward(np.ones((5, 2), np.float32), need_input_grad=True).shape == (5, 3)
+
+
+def test_pickle_and_deepcopy_keep_parameters_as_views_of_one_vector(rng):
+    import copy
+    import pickle
+
+    model = gn.mlp([3, 4, 2], rng=rng)
+    model.forward(rng.normal(size=(5, 3)).astype(np.float32))  # fill the scratch buffers
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        np.testing.assert_array_equal(clone.params, model.params)
+        assert all(not layer._buffers for layer in clone.layers)
+        for layer in (clone.layers[0], clone.layers[2]):
+            assert np.shares_memory(layer.W, clone.params) and np.shares_memory(layer.b, clone.params)
+        clone.params[:] = 0
+        assert np.all(clone.layers[0].W == 0) and np.any(model.params != 0)

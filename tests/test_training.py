@@ -244,3 +244,44 @@ def test_fit_argument_errors():
         model.fit(X, y, callbacks=[print])
     with pytest.raises(ValueError, match=r"validation_data\[0\] has 3 features"):
         model.fit(X, y, validation_data=(np.zeros((2, 3)), np.zeros(2)))
+
+
+def test_sample_weights_equal_repeated_rows_in_full_batch():
+    """Weight 2 on a row is the same cost and gradient as that row twice (full batch, sum cost)."""
+    r = np.random.default_rng(9)
+    X, y = r.normal(size=(6, 3)), r.integers(0, 3, 6)
+    w = np.array([1, 2, 1, 3, 1, 1.0])
+    rep = np.repeat(np.arange(6), w.astype(int))
+    for loss in ("cross_entropy", "mse", "bce"):
+        yy = y if loss == "cross_entropy" else (y > 0).astype(float)
+        out = 3 if loss == "cross_entropy" else 1
+        a = gn.mlp([3, 4, out], output="sigmoid" if loss == "bce" else None, rng=0, dtype="float64")
+        b = a.copy()
+        oa, ob = gn.Objective(a, loss), gn.Objective(b, loss)
+        ca = oa(*oa.prepare(X, yy), weight=w) * 6
+        cb = ob(*ob.prepare(X[rep], yy[rep])) * len(rep)
+        assert ca == pytest.approx(cb, rel=1e-12)
+        np.testing.assert_allclose(a.grads * 6, b.grads * len(rep), rtol=1e-10)
+    m1 = gn.mlp([3, 4, 3], rng=0, dtype="float64")
+    m2 = m1.copy()
+    m1.fit(X, y, loss="cross_entropy", epochs=5, batch_size=None, sample_weight=w)
+    m2.fit(X, y, loss="cross_entropy", epochs=5, batch_size=None)
+    assert not np.allclose(m1.params, m2.params)
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        m1.fit(X, y, loss="cross_entropy", sample_weight=-w)
+    with pytest.raises(ValueError, match="sample_weight must hold 6 values"):
+        m1.fit(X, y, loss="cross_entropy", sample_weight=w[:3])
+
+
+def test_weighted_losses_against_central_differences(rng):
+    from conftest import central_diff, rel_error
+    from glassnet import functional as F
+
+    w = rng.uniform(0.1, 3, size=5)
+    z, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, 5)
+    for fn, target in [(F.softmax_cross_entropy, labels),
+                       (F.binary_cross_entropy_with_logits, rng.uniform(size=(5, 4))),
+                       (lambda p, t, w: F.squared_error(p, t, "mean", w), rng.normal(size=(5, 4)))]:
+        cost, grad = fn(z.copy(), target, w)
+        numeric = central_diff(lambda v, fn=fn, target=target: fn(v.copy(), target, w)[0], z.copy())
+        assert rel_error(grad, numeric) < 1e-7

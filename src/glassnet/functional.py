@@ -41,25 +41,37 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype | type = np.floa
     return out
 
 
-# --- losses: each returns (cost, gradient of the cost with respect to its first argument)
+# --- losses: each returns (cost, gradient of the cost with respect to its first argument).
+# Optional per-sample weights w (n,) multiply each sample's term: C = sum_i w_i C_i / n.
+
+
+def _weighted(cost_rows: np.ndarray, grad: np.ndarray, weight: np.ndarray, scale: float):
+    """Per-sample costs and gradient rows multiplied by per-sample weights ``w`` (n,)."""
+    grad *= weight[:, None]
+    return scale * float(np.dot(weight, cost_rows)), grad
 
 
 def squared_error(
-    pred: np.ndarray, target: np.ndarray, reduction: str = "mean"
+    pred: np.ndarray, target: np.ndarray, reduction: str = "mean", weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Squared error with the one-half factor.
 
     ``C = 1/2 * sum((pred - target)**2) / n`` for ``reduction="mean"`` (n samples),
     without the ``/ n`` for ``"sum"``. Gradient: ``(pred - target) / n`` or ``pred - target``.
+    With per-sample weights ``w`` each sample's term is multiplied by ``w_i``.
     """
     diff = pred - target
     scale = 1.0 / pred.shape[0] if reduction == "mean" else 1.0
+    if weight is not None:
+        rows = 0.5 * np.einsum("ij,ij->i", diff, diff)
+        return _weighted(rows, diff * scale, weight, scale)
     cost = 0.5 * scale * float(np.vdot(diff, diff))
     diff *= scale
     return cost, diff
 
 
-def binary_cross_entropy(prob: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+def binary_cross_entropy(prob: np.ndarray, target: np.ndarray,
+                         weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Logistic cost from probabilities, mean over samples, sum over outputs.
 
     ``C = -sum(t*log(p) + (1-t)*log(1-p)) / n``; ``dC/dp = (p - t) / (p*(1-p)) / n``.
@@ -69,13 +81,15 @@ def binary_cross_entropy(prob: np.ndarray, target: np.ndarray) -> tuple[float, n
     eps = np.finfo(prob.dtype).eps
     p = np.clip(prob, eps, 1 - eps)
     n = prob.shape[0]
-    cost = -float(np.sum(target * np.log(p) + (1 - target) * np.log1p(-p))) / n
-    grad = (p - target) / (p * (1 - p)) / n
-    return cost, grad.astype(prob.dtype, copy=False)
+    terms = target * np.log(p) + (1 - target) * np.log1p(-p)
+    grad = ((p - target) / (p * (1 - p)) / n).astype(prob.dtype, copy=False)
+    if weight is not None:
+        return _weighted(-terms.sum(axis=1), grad, weight, 1.0 / n)
+    return -float(np.sum(terms)) / n, grad
 
 
 def binary_cross_entropy_with_logits(
-    z: np.ndarray, target: np.ndarray
+    z: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Logistic cost from logits ``z`` (before the sigmoid), stable for any ``z``.
 
@@ -83,15 +97,17 @@ def binary_cross_entropy_with_logits(
     of ``sigmoid(z)`` without ever forming ``log(0)``; ``dC/dz = (sigmoid(z) - t) / n``.
     """
     n = z.shape[0]
-    cost = float(np.sum(np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z))))) / n
+    terms = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
     grad = sigmoid(z)
     grad -= target
     grad /= n
-    return cost, grad
+    if weight is not None:
+        return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
+    return float(np.sum(terms)) / n, grad
 
 
 def softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray
+    logits: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Cross-entropy of ``softmax(logits)``, mean over samples.
 
@@ -103,17 +119,19 @@ def softmax_cross_entropy(
     grad = np.exp(logp)
     if labels.ndim == 1:
         rows = np.arange(n)
-        cost = -float(logp[rows, labels].sum()) / n
+        per_sample = -logp[rows, labels]
         grad[rows, labels] -= 1
     else:
-        cost = -float(np.vdot(labels, logp)) / n
+        per_sample = -np.einsum("ij,ij->i", labels, logp)
         grad -= labels
     grad /= n
-    return cost, grad
+    if weight is not None:
+        return _weighted(per_sample, grad, weight, 1.0 / n)
+    return float(per_sample.sum()) / n, grad
 
 
 def cross_entropy_from_probs(
-    probs: np.ndarray, labels: np.ndarray
+    probs: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Cross-entropy of given class probabilities (rows summing to one), mean over samples.
 
@@ -122,8 +140,10 @@ def cross_entropy_from_probs(
     n = probs.shape[0]
     p = np.clip(probs, np.finfo(probs.dtype).eps, None)
     y = one_hot(labels, probs.shape[1], probs.dtype) if labels.ndim == 1 else labels
-    cost = -float(np.vdot(y, np.log(p))) / n
-    return cost, (-(y / p) / n).astype(probs.dtype, copy=False)
+    grad = (-(y / p) / n).astype(probs.dtype, copy=False)
+    if weight is not None:
+        return _weighted(-np.einsum("ij,ij->i", y, np.log(p)), grad, weight, 1.0 / n)
+    return -float(np.vdot(y, np.log(p))) / n, grad
 
 
 # --- L2 regularization (tutorial 02, "Overfitting & Regularization")

@@ -25,11 +25,16 @@ class Loss:
 
     fused_activation: type[Layer] | None = None
 
-    def value_and_grad(self, output: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
-        """Cost and ``dC/d(output)``; ``target`` already passed :meth:`validate_target`."""
+    def value_and_grad(self, output: np.ndarray, target: np.ndarray,
+                       weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """Cost and ``dC/d(output)``; ``target`` already passed :meth:`validate_target`.
+
+        ``weight`` (n,), optional, multiplies each sample's term of the cost.
+        """
         raise NotImplementedError
 
-    def fused_value_and_grad(self, z: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    def fused_value_and_grad(self, z: np.ndarray, target: np.ndarray,
+                             weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Cost of ``fused_activation(z)`` and ``dC/dz``."""
         raise NotImplementedError
 
@@ -70,8 +75,8 @@ class SquaredError(Loss):
     def __init__(self, reduction: str = "mean") -> None:
         self.reduction = check_choice(reduction, "reduction", ("mean", "sum"))
 
-    def value_and_grad(self, output, target):
-        return F.squared_error(output, target, self.reduction)
+    def value_and_grad(self, output, target, weight=None):
+        return F.squared_error(output, target, self.reduction, weight)
 
     def config(self) -> dict:
         return {"reduction": self.reduction}
@@ -98,13 +103,13 @@ class BinaryCrossEntropy(Loss):
             )
         return y
 
-    def value_and_grad(self, output, target):
+    def value_and_grad(self, output, target, weight=None):
         if self.from_logits:
-            return F.binary_cross_entropy_with_logits(output, target)
-        return F.binary_cross_entropy(output, target)
+            return F.binary_cross_entropy_with_logits(output, target, weight)
+        return F.binary_cross_entropy(output, target, weight)
 
-    def fused_value_and_grad(self, z, target):
-        return F.binary_cross_entropy_with_logits(z, target)
+    def fused_value_and_grad(self, z, target, weight=None):
+        return F.binary_cross_entropy_with_logits(z, target, weight)
 
     def config(self) -> dict:
         return {"from_logits": self.from_logits}
@@ -145,13 +150,13 @@ class SoftmaxCrossEntropy(Loss):
             )
         return labels
 
-    def value_and_grad(self, output, target):
+    def value_and_grad(self, output, target, weight=None):
         if self.from_logits:
-            return F.softmax_cross_entropy(output, target)
-        return F.cross_entropy_from_probs(output, target)
+            return F.softmax_cross_entropy(output, target, weight)
+        return F.cross_entropy_from_probs(output, target, weight)
 
-    def fused_value_and_grad(self, z, target):
-        return F.softmax_cross_entropy(z, target)
+    def fused_value_and_grad(self, z, target, weight=None):
+        return F.softmax_cross_entropy(z, target, weight)
 
     def config(self) -> dict:
         return {"from_logits": self.from_logits}

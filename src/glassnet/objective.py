@@ -36,16 +36,18 @@ class Objective:
         self.output: np.ndarray | None = None
 
     def __call__(
-        self, X: np.ndarray, y: np.ndarray, training: bool = True, need_input_grad: bool = False
+        self, X: np.ndarray, y: np.ndarray, training: bool = True, need_input_grad: bool = False,
+        weight: np.ndarray | None = None,
     ) -> float:
         """Cost at the current parameters; writes the gradient into ``model.grads``.
 
-        ``X`` and ``y`` are taken as already validated (see :meth:`prepare`).
+        ``X`` and ``y`` are taken as already validated (see :meth:`prepare`);
+        ``weight`` (n,), optional, weighs each sample's term of the cost.
         """
         model = self.model
         self.output = out = model.forward(X, training, stop=self.stop)
         value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
-        cost, grad = value_and_grad(out, y)
+        cost, grad = value_and_grad(out, y) if weight is None else value_and_grad(out, y, weight)
         self.input_grad = model.backward(grad, start=self.stop, need_input_grad=need_input_grad)
         if self.l2:
             w = model.params[: model.n_decayed]
@@ -54,11 +56,12 @@ class Objective:
             g += self.l2 * w
         return cost
 
-    def value(self, X: np.ndarray, y: np.ndarray, training: bool = False) -> float:
+    def value(self, X: np.ndarray, y: np.ndarray, training: bool = False,
+              weight: np.ndarray | None = None) -> float:
         """Cost only, no gradient."""
         out = self.model.forward(X, training, stop=self.stop)
         value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
-        cost = value_and_grad(out, y)[0]
+        cost = (value_and_grad(out, y) if weight is None else value_and_grad(out, y, weight))[0]
         if self.l2:
             cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
         return cost

@@ -78,6 +78,14 @@ class Layer:
             buf = self._buffers[key] = np.empty(shape, dtype=key[2])
         return buf
 
+    def __getstate__(self) -> dict:
+        """Pickle and deepcopy without scratch buffers or what the last pass cached."""
+        state = dict(self.__dict__)
+        state["_buffers"] = {}
+        for key in ("_x", "_a", "_mask", "_scale"):
+            state.pop(key, None)
+        return state
+
     def _as_input(self, x: np.ndarray) -> np.ndarray:
         """``x`` in the layer's dtype; a layer without parameters keeps a float input's dtype."""
         if x.dtype == self.dtype or (not self._params and x.dtype in (np.float32, np.float64)):

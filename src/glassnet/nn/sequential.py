@@ -121,11 +121,16 @@ class Sequential:
 
     def copy(self, dtype: object = None) -> Sequential:
         """An independent copy, optionally in another dtype (float64 for a gradient check)."""
-        for layer in self.layers:
-            layer._buffers.clear()
         clone = _copy.deepcopy(self)
-        clone._bind(check_dtype(dtype) if dtype is not None else self.dtype)
+        if dtype is not None:
+            clone._bind(check_dtype(dtype))
         return clone
+
+    def __setstate__(self, state: dict) -> None:
+        """After unpickling or deepcopy: the layers hold separate arrays again; re-bind them as views
+        into fresh, writable flat vectors."""
+        self.__dict__.update(state)
+        self._bind(self.dtype)
 
     # -- forward and backward -----------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False, stop: int | None = None) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_positive_int, check_real
+from .._validation import check_array, check_positive_int, check_real
 from ..functional import l2_penalty
 from ..io import model_file
 from ..losses import Loss, SquaredError, get_loss
@@ -64,6 +64,7 @@ def fit(
     verbose: bool | None = None,
     initial_epoch: int = 0,
     tol: float = 1e-6,
+    sample_weight: object = None,
     **optimizer_options,
 ) -> History:
     """Train ``model`` on ``X`` (n_samples, n_features) and ``y``; return a :class:`History`.
@@ -81,12 +82,23 @@ def fit(
     Validation: ``validation_data=(X_val, y_val)``, or ``validation_split``, a
     fraction held out (stratified by class for classification losses).
 
+    ``sample_weight`` (n_samples,), non-negative, multiplies each sample's
+    term of the training cost (validation costs stay unweighted).
+
     A cost that becomes NaN or infinite stops training with a
     :class:`DivergenceWarning`; the model keeps the weights of its last epoch
     with a finite cost.
     """
     objective = Objective(model, get_loss(loss), l2)
     X, y = objective.prepare(X, y)
+    w = None
+    if sample_weight is not None:
+        w = check_array(sample_weight, "sample_weight", ndim=1, dtype=model.dtype)
+        if w.shape[0] != X.shape[0]:
+            raise ValueError(f"sample_weight must hold {X.shape[0]} values, one per sample; "
+                             f"received {w.shape[0]}")
+        if w.min() < 0:
+            raise ValueError(f"sample_weight must be non-negative; received a minimum of {w.min()}")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
     initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if batch_size is not None:
@@ -114,6 +126,7 @@ def fit(
         labels = class_labels(y) if is_classifier_loss(objective.loss) else None
         train_idx, val_idx = split_indices(X.shape[0], validation_split, model.rng, labels)
         X, X_val, y, y_val = X[train_idx], X[val_idx], y[train_idx], y[val_idx]
+        w = None if w is None else w[train_idx]
 
     history = History()
     callbacks = list(callbacks)
@@ -125,16 +138,16 @@ def fit(
 
         return fit_quasi_newton(model, objective, X, y, X_val, y_val, method=optimizer,
                                 max_iter=epochs, tol=tol, history=history, callbacks=callbacks,
-                                **optimizer_options)
+                                weight=w, **optimizer_options)
     opt = get_optimizer(optimizer, **optimizer_options).bind(model)
     run = Run(model, objective, opt, history, epochs, initial_epoch, X_val is not None, settings)
     # overflow is detected (a non-finite cost) and reported by the loop itself
     with np.errstate(over="ignore", invalid="ignore"):
-        _gradient_descent(run, X, y, X_val, y_val, batch_size, shuffle, callbacks)
+        _gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks)
     return history
 
 
-def _gradient_descent(run: Run, X, y, X_val, y_val, batch_size, shuffle, callbacks) -> None:
+def _gradient_descent(run: Run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks) -> None:
     model, objective, opt, history = run.model, run.objective, run.optimizer, run.history
     n = X.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
@@ -143,6 +156,8 @@ def _gradient_descent(run: Run, X, y, X_val, y_val, batch_size, shuffle, callbac
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     x_buf = np.empty((bs,) + X.shape[1:], dtype=X.dtype)
     y_buf = np.empty((bs,) + y.shape[1:], dtype=y.dtype)
+    w_buf = None if w is None else np.empty(bs, dtype=w.dtype)
+    wb = None
     last_good = model.params.copy()
     start_time = time.perf_counter()
     for cb in callbacks:
@@ -157,11 +172,14 @@ def _gradient_descent(run: Run, X, y, X_val, y_val, batch_size, shuffle, callbac
             stop = min(start + bs, n)
             if order is None:
                 xb, yb = X[start:stop], y[start:stop]
+                wb = None if w is None else w[start:stop]
             else:  # gather into reused buffers: no allocation per batch
                 idx = order[start:stop]
                 xb = np.take(X, idx, axis=0, out=x_buf[: stop - start], mode="clip")
                 yb = np.take(y, idx, axis=0, out=y_buf[: stop - start], mode="clip")
-            cost = objective(xb, yb, training=True)
+                if w is not None:
+                    wb = np.take(w, idx, axis=0, out=w_buf[: stop - start], mode="clip")
+            cost = objective(xb, yb, training=True, weight=wb)
             if not np.isfinite(cost):
                 _diverged(run, epoch, batch, cost, last_good)
                 break

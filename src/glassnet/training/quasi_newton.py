@@ -12,7 +12,7 @@ from .data import is_classifier_loss
 
 
 def fit_quasi_newton(model, objective, X, y, X_val, y_val, *, method, max_iter, tol, history,
-                     callbacks, **options):
+                     callbacks, weight=None, **options):
     """Minimize the objective with ``scipy.optimize.minimize`` (BFGS or L-BFGS-B).
 
     SciPy works in float64; the model's parameters are set from its vector
@@ -32,12 +32,14 @@ def fit_quasi_newton(model, objective, X, y, X_val, y_val, *, method, max_iter, 
         nonlocal evals
         evals += 1
         model.params[...] = theta
-        cost = objective(X, y, training=False)
+        cost = objective(X, y, training=False, weight=weight)
         return cost, model.grads.astype(np.float64)
 
     def callback(intermediate_result):
         epoch = history.n_epochs
         logs = {"loss": float(intermediate_result.fun)}
+        if not np.isfinite(logs["loss"]):
+            run.stop = True
         model.params[...] = intermediate_result.x
         if is_classifier_loss(objective.loss):
             logs["accuracy"] = evaluate(model, X, y, objective)["accuracy"]

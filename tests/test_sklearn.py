@@ -1,0 +1,135 @@
+"""The scikit-learn estimators: scikit-learn's own checks, pipelines, searches, attributes."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+
+# No check is expected to fail. Both solvers' families run: mini-batch Adam and full-batch L-BFGS
+# (the one scikit-learn uses to check its own MLPs' sample weights).
+
+
+@parametrize_with_checks(
+    [GlassnetClassifier(max_iter=300, random_state=0), GlassnetRegressor(max_iter=300, random_state=0),
+     GlassnetClassifier(solver="lbfgs", random_state=0), GlassnetRegressor(solver="lbfgs", random_state=0)],
+)
+def test_scikit_learn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def test_pipeline_with_scaler_and_grid_search(digits):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, Xt, y, yt = digits
+    pipe = make_pipeline(StandardScaler(), GlassnetClassifier(hidden_layer_sizes=(32,), max_iter=40,
+                                                              random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, {"glassnetclassifier__alpha": [1e-4, 1e-2],
+                                     "glassnetclassifier__learning_rate_init": [1e-3, 1e-2]},
+                              cv=3, n_jobs=2).fit(X, y)
+    assert search.best_score_ > 0.9
+    assert search.score(Xt, yt) > 0.9
+    assert len(search.cv_results_["params"]) == 4
+
+
+def test_clone_get_params_set_params_roundtrip():
+    est = GlassnetRegressor(hidden_layer_sizes=(7, 3), solver="sgd", momentum=0.5, random_state=4)
+    params = est.get_params()
+    twin = clone(est)
+    assert twin.get_params() == params and twin is not est
+    twin.set_params(alpha=0.5, hidden_layer_sizes=(2,))
+    assert twin.alpha == 0.5 and twin.hidden_layer_sizes == (2,) and est.alpha == 0.0001
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "rmsprop", "lbfgs", "bfgs"])
+def test_fitted_attributes_for_every_solver(digits, solver):
+    X, Xt, y, yt = digits
+    est = GlassnetClassifier(hidden_layer_sizes=(24,), solver=solver, max_iter=60, random_state=0,
+                             learning_rate_init=0.05 if solver == "sgd" else 0.003)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X / 16, y)
+    assert [c.shape for c in est.coefs_] == [(64, 24), (24, 10)]
+    assert [b.shape for b in est.intercepts_] == [(24,), (10,)]
+    assert len(est.loss_curve_) == est.n_iter_ > 0
+    assert est.best_loss_ == min(est.loss_curve_)
+    assert est.n_features_in_ == 64 and list(est.classes_) == list(range(10))
+    assert est.score(Xt / 16, yt) > 0.85
+    proba = est.predict_proba(Xt / 16)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+
+
+def test_early_stopping_records_validation_scores(digits):
+    X, _, y, _ = digits
+    est = GlassnetClassifier(hidden_layer_sizes=(32,), early_stopping=True, n_iter_no_change=5,
+                             learning_rate_init=0.01, max_iter=500, random_state=0).fit(X / 16, y)
+    assert est.n_iter_ < 500 and len(est.validation_scores_) == est.n_iter_
+    assert est.best_loss_ is None and max(est.validation_scores_) > 0.9
+
+
+def test_convergence_warning_when_max_iter_ends_first(digits):
+    X, _, y, _ = digits
+    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(3\) reached"):
+        GlassnetClassifier(max_iter=3, random_state=0).fit(X / 16, y)
+
+
+def test_partial_fit_continues_training(digits):
+    X, Xt, y, yt = digits
+    est = GlassnetClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0)
+    est.partial_fit(X[:500] / 16, y[:500], classes=np.arange(10))
+    first = est.score(Xt / 16, yt)
+    for _ in range(15):
+        est.partial_fit(X / 16, y)
+    assert est.n_iter_ == 16 and est.score(Xt / 16, yt) > max(first, 0.9)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        GlassnetClassifier().partial_fit(X, y)
+
+
+def test_class_weight_and_sample_weight_shift_predictions():
+    r = np.random.default_rng(0)
+    X = r.normal(size=(400, 2))
+    y = (X[:, 0] + 0.8 * r.normal(size=400) > 1.0).astype(int)  # about 16% positives, overlapping
+    kw = dict(hidden_layer_sizes=(8,), max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = GlassnetClassifier(**kw).fit(X, y)
+        balanced = GlassnetClassifier(class_weight="balanced", **kw).fit(X, y)
+        heavy = GlassnetClassifier(class_weight={0: 1, 1: 10}, **kw).fit(X, y)
+        weighted = GlassnetClassifier(**kw).fit(X, y, sample_weight=np.where(y == 1, 10.0, 1.0))
+    share = [m.predict(X).mean() for m in (plain, balanced, heavy, weighted)]
+    assert share[0] < share[1] < share[2]
+    assert share[3] == pytest.approx(share[2], abs=0.05)  # weights 10 either way
+
+
+def test_multilabel_classification_and_multioutput_regression():
+    r = np.random.default_rng(1)
+    X = r.normal(size=(300, 4))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = GlassnetClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=300,
+                                 random_state=0).fit(X, Y)
+        assert clf.predict(X).shape == (300, 3) and clf.predict_proba(X).shape == (300, 3)
+        assert np.mean(clf.predict(X) == Y) > 0.95
+        T = np.column_stack([X[:, 0] - X[:, 1], X[:, 2] * 2])
+        reg = GlassnetRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, T)
+    assert reg.predict(X).shape == (300, 2) and reg.score(X, T) > 0.95

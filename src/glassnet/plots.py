@@ -33,7 +33,7 @@ def _save(fig, path: str | os.PathLike) -> Path:
 
 
 def learning_curves(history, path: str | os.PathLike, title: str = "Learning curves",
-                    log_scale: bool | None = None) -> Path:
+                    log_scale: bool | None = None, xlabel: str = "epoch") -> Path:
     """Training and validation cost (and accuracy, when recorded) against epochs."""
     plt = _pyplot()
     h = history.history if hasattr(history, "history") else history
@@ -44,7 +44,7 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     ax.plot(epochs, h["loss"], label="training")
     if "val_loss" in h:
         ax.plot(epochs, h["val_loss"], label="validation")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("cost")
     if log_scale or (log_scale is None and min(h["loss"]) > 0 and max(h["loss"]) / min(h["loss"]) > 100):
         ax.set_yscale("log")
@@ -56,7 +56,7 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
         ax.plot(epochs, h["accuracy"], label="training")
         if "val_accuracy" in h:
             ax.plot(epochs, h["val_accuracy"], label="validation")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy")
         ax.set_title("Accuracy")
         ax.legend()
@@ -79,13 +79,19 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     classes = model.predict_classes(transform(grid) if transform else grid).reshape(gx.shape)
+    labels = np.unique(np.asarray(y).ravel())
+    k = int(max(classes.max(), labels.max())) + 1
+    # one colour per class, the same for its region and its points (red/green for two classes)
+    colours = ["tab:red", "tab:green"] if k <= 2 else [plt.cm.tab10(i) for i in range(k)]
+    from matplotlib.colors import ListedColormap
+
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.contourf(gx, gy, classes, levels=np.arange(classes.max() + 2) - 0.5, cmap="RdYlGn", alpha=0.35)
-    ax.contour(gx, gy, classes, levels=np.arange(classes.max() + 1) + 0.5, colors="k", linewidths=1)
-    for c, marker in zip(np.unique(y), "ox^sv*"):
+    ax.contourf(gx, gy, classes, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colours), alpha=0.25)
+    ax.contour(gx, gy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1)
+    for c, marker in zip(labels, "oXs^v*PD<>"):
         pts = X[np.asarray(y).ravel() == c]
-        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=70, edgecolors="k", label=f"class {c}",
-                   c="tab:green" if c == 1 else "tab:red" if c == 0 else None)
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=70, edgecolors="k", label=f"class {c:g}",
+                   color=colours[int(c)])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)

@@ -283,6 +283,14 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .web import default_model, serve
+
+    checkpoint = load_model(args.model) if args.model else default_model(args.data)
+    serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    return 0
+
+
 # --- the parser -------------------------------------------------------------------
 
 
@@ -359,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--plot", help="PNG of the overlaid loss curves")
     c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
+    s.add_argument("model", nargs="?", help="a digit model file (default: a cached one, trained at first start)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=positive_int, default=8000)
+    s.add_argument("--data", help="MNIST folder for training the default model")
+    s.add_argument("--max-upload-mb", type=float, default=4.0)
+    s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
     i.add_argument("model")

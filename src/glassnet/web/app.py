@@ -1,0 +1,165 @@
+"""The web app: one page and a small JSON API, thin over glassnet's public API.
+
+Flask was chosen because the app is a handful of synchronous routes around a
+NumPy call; Flask's routing, error handlers and test client cover that with
+no async machinery, and waitress (pure Python, multi-threaded) serves it
+without the development server's warnings.
+
+Endpoints:
+
+* ``GET /`` -- the page.
+* ``POST /api/predict`` -- a picture as ``multipart/form-data`` (field
+  ``image``) or as a raw ``image/*`` body; answers the predicted class, the
+  probabilities and the image the network saw after preparation.
+* ``GET /api/model`` -- the loaded model: architecture, size, dataset, classes.
+
+Uploads are read into memory and never written to disk. Errors answer JSON
+``{"error": ...}`` with a 4xx status: 413 for a body over the size limit or
+a picture with too many pixels, 415 for a content type that is not a
+picture, 400 for data that is not a readable picture or shows no digit.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+import glassnet as gn
+
+from ..io.images import ImageError, prepare_digit
+
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+
+def _flask():
+    try:
+        import flask
+    except ImportError:
+        raise ImportError("the web app needs Flask and waitress: pip install 'glassnet[web]'") from None
+    return flask
+
+
+def create_app(checkpoint: gn.Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES):
+    """A Flask app serving ``checkpoint``'s model (see :func:`glassnet.load`)."""
+    flask = _flask()
+    from werkzeug.exceptions import HTTPException
+
+    class InMemoryRequest(flask.Request):
+        """Keeps uploaded files in memory: Werkzeug would spill large ones to a temporary file."""
+
+        def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+            return io.BytesIO()
+
+    app = flask.Flask(__name__)
+    app.request_class = InMemoryRequest
+    app.config["MAX_CONTENT_LENGTH"] = max_upload_bytes
+    model, meta = checkpoint.model, checkpoint.metadata
+    shape = tuple(meta.get("image_shape") or _square(model.in_features))
+    classes = meta.get("classes") or [str(i) for i in range(model.out_features)]
+    lock = threading.Lock()  # a model's buffers are reused between calls: one prediction at a time
+    page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
+
+    def error(status: int, message: str):
+        return flask.jsonify(error=message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code == 413:
+            return error(413, f"the upload is larger than the limit of {max_upload_bytes:,} bytes")
+        return error(exc.code or 500, exc.description or exc.name)
+
+    @app.get("/")
+    def index():
+        return flask.Response(page, mimetype="text/html")
+
+    @app.get("/api/model")
+    def describe():
+        return flask.jsonify(
+            layers=model.config()["layers"], parameters=model.n_params, dtype=model.dtype.name,
+            dataset=meta.get("dataset"), classes=classes, image_shape=list(shape),
+            test_accuracy=meta.get("test_accuracy"))
+
+    @app.post("/api/predict")
+    def predict():
+        req = flask.request
+        mimetype = req.mimetype or ""
+        if mimetype == "multipart/form-data":
+            upload = req.files.get("image")
+            if upload is None:
+                return error(400, "the form has no file field named 'image'")
+            data = upload.read()
+        elif mimetype.startswith("image/"):
+            data = req.get_data()
+        else:
+            return error(415, f"send a picture as multipart/form-data (field 'image') or as an image/* "
+                              f"body; received content type {mimetype or 'none'!r}")
+        if not data:
+            return error(400, "the upload is empty")
+        try:
+            image = prepare_digit(data, shape, name="the upload")
+        except ImageError as exc:
+            return error(413 if "too large" in str(exc) else 400, str(exc))
+        with lock:
+            proba = model.predict_proba(image.reshape(1, -1))[0]
+        best = int(np.argmax(proba))
+        return flask.jsonify(prediction=classes[best], confidence=float(proba[best]),
+                             probabilities=[round(float(p), 6) for p in proba], classes=classes,
+                             input=np.round(image, 4).tolist(), image_shape=list(shape))
+
+    return app
+
+
+def _square(n: int) -> tuple[int, int]:
+    side = int(round(np.sqrt(n)))
+    if side * side != n:
+        raise ValueError(f"the model takes {n} features, which is not a square picture")
+    return side, side
+
+
+def default_model(data: str | None = None, cache: str | os.PathLike | None = None) -> gn.Checkpoint:
+    """The cached digit model, trained at the first start.
+
+    MNIST when its files can be had (``data`` names a folder with them, or the
+    loader's cache or download), else the 8x8 digits that ship with
+    scikit-learn.
+    """
+    root = Path(cache or os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "models"
+    path = root / "digit-recogniser.glassnet"
+    if path.exists():
+        return gn.load(path)
+    root.mkdir(parents=True, exist_ok=True)
+    from .. import datasets
+
+    try:
+        train, test = datasets.load_mnist(data)
+        sizes, epochs, batch = [784, 256, 128, 10], 8, 128
+    except (OSError, ValueError) as exc:
+        print(f"MNIST not available ({exc}); training on the 8x8 digits instead")
+        train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
+        sizes, epochs, batch = [64, 256, 128, 10], 100, 32
+    print(f"training a {'-'.join(map(str, sizes))} network on {train.name} ({epochs} epochs), once")
+    model = gn.mlp(sizes, rng=0)
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=batch)
+    accuracy = float(np.mean(model.predict_classes(test.X) == test.y))
+    meta = {"dataset": train.name.split("-")[0], "classes": train.classes,
+            "image_shape": list(train.image_shape), "task": "classification", "test_accuracy": accuracy}
+    gn.save(path, model, metadata=meta)
+    print(f"test accuracy {accuracy:.2%}; model cached in {path}")
+    return gn.load(path)
+
+
+def serve(checkpoint: gn.Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
+          max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """Serve the page with waitress until interrupted."""
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError:
+        raise ImportError("the web app needs Flask and waitress: pip install 'glassnet[web]'") from None
+    app = create_app(checkpoint, max_upload_bytes)
+    print(f"glassnet: serving on http://{host}:{port}/  (Ctrl-C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="glassnet")

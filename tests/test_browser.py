@@ -1,0 +1,102 @@
+"""The page in a real browser: Debian's chromium, headless, driven by Playwright.
+
+Uploads a picture of a digit and draws another with mouse moves, then reads
+the predicted class from the page. Skipped where chromium or Playwright is
+missing (CI installs both: see .ci/run).
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from conftest import needs_mnist
+from glassnet.web import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [needs_mnist, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server(mnist, tmp_path_factory):
+    from waitress.server import create_server
+
+    train, test = mnist
+    model = gn.mlp([784, 128, 10], rng=0)
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=128)
+    path = tmp_path_factory.mktemp("browser") / "mnist.glassnet"
+    gn.save(path, model, metadata={"dataset": "mnist", "classes": train.classes, "image_shape": [28, 28]})
+    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}/", test
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1200, "height": 800})
+        yield pg
+        browser.close()
+
+
+def stroke(page, points):
+    box = page.locator("#canvas").bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x0 + x, y0 + y, steps=8)
+    page.mouse.up()
+
+
+def test_upload_and_draw(server, page, tmp_path):
+    url, test = server
+    page.goto(url)
+    sync_api.expect(page.locator("#model-info")).to_contain_text("28x28 input → 128 → 10")
+
+    # an MNIST test picture, dark ink on white, enlarged: the label is 7
+    img = Image.fromarray(255 - (test.X[0].reshape(28, 28) * 255).astype(np.uint8)).resize((240, 240))
+    img.save(tmp_path / "seven.png")
+    page.set_input_files("#file", str(tmp_path / "seven.png"))
+    sync_api.expect(page.locator("#prediction")).to_have_text("7")
+    assert page.locator("#bars .bar").count() == 10
+    assert page.locator("#bars .bar.best").get_attribute("data-cls") == "7"
+
+    # a "1" drawn with the mouse: one vertical stroke
+    page.click("#clear")
+    stroke(page, [(140, 40), (142, 140), (144, 240)])
+    page.click("#predict-drawing")
+    sync_api.expect(page.locator("#prediction")).to_have_text("1")
+    # the preview shows what the network saw: a lit stroke in the middle of a dark square
+    preview = page.locator("#preview").screenshot()
+    (tmp_path / "preview.png").write_bytes(preview)
+    seen = np.asarray(Image.open(tmp_path / "preview.png").convert("L"), dtype=float)
+    h, w = seen.shape
+    assert seen[:, w // 2 - 8: w // 2 + 8].mean() > 3 * seen[:, : w // 5].mean()
+
+    # a "7" drawn as a bar and a diagonal
+    page.click("#clear")
+    stroke(page, [(60, 50), (220, 50), (120, 250)])
+    page.click("#predict-drawing")
+    sync_api.expect(page.locator("#prediction")).to_have_text("7")
+    shot = os.environ.get("GLASSNET_SCREENSHOT")
+    page.screenshot(path=shot or str(tmp_path / "page.png"), full_page=True)
+
+
+def test_error_is_shown_on_the_page(server, page, tmp_path):
+    url, _ = server
+    page.goto(url)
+    (tmp_path / "notes.png").write_bytes(b"this is not a picture")
+    page.set_input_files("#file", str(tmp_path / "notes.png"))
+    sync_api.expect(page.locator("#error")).to_contain_text("not a readable image")

@@ -34,8 +34,8 @@ def make_data(mnist: str | None, n: int):
     if mnist:
         from glassnet.datasets import load_mnist
 
-        (X, y), (Xt, yt) = load_mnist(mnist)
-        return X[:n], y[:n], Xt, yt
+        train, test = load_mnist(mnist)
+        return train.X[:n], train.y[:n], test.X, test.y
     r = np.random.default_rng(0)
     X = r.random((n, 784), dtype=np.float32)
     y = r.integers(0, 10, n)
@@ -207,8 +207,10 @@ def environment() -> str:
 
     import glassnet
 
+    libs = sorted((i for i in threadpool_info() if i["user_api"] == "blas"),
+                  key=lambda i: "numpy" not in i["filepath"])  # NumPy's BLAS does glassnet's matmuls
     blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, {i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
+            for i in libs]
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     for name in ("torch", "sklearn"):
         if available(name):

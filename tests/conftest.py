@@ -22,6 +22,20 @@ def central_diff(f, x, eps=1e-6):
     return g
 
 
+def three_four_one():
+    """Tutorial 05's 3-4-1 sigmoid network without biases, weights from np.random.seed(1), and its X."""
+    import glassnet as gn
+
+    rs = np.random.RandomState(1)
+    w1, w2 = rs.random_sample((3, 4)), rs.random_sample((4, 1))
+    model = gn.Sequential([
+        gn.Dense(3, 4, bias=False, dtype=np.float64), gn.Sigmoid(),
+        gn.Dense(4, 1, bias=False, dtype=np.float64), gn.Sigmoid(),
+    ])
+    model.set_weights([w1, w2])
+    return model, np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]), w1, w2
+
+
 def rel_error(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from conftest import three_four_one
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0], dtype=float)
@@ -12,14 +13,7 @@ XOR_Y = np.array([0, 1, 1, 0], dtype=float)
 
 def test_three_four_one_network_after_1000_iterations():
     """Tutorial 05: 1,000 full-batch steps at learning rate 1 from its seeded weights."""
-    rs = np.random.RandomState(1)
-    w1, w2 = rs.random_sample((3, 4)), rs.random_sample((4, 1))
-    model = gn.Sequential([
-        gn.Dense(3, 4, bias=False, dtype=np.float64), gn.Sigmoid(),
-        gn.Dense(4, 1, bias=False, dtype=np.float64), gn.Sigmoid(),
-    ])
-    model.set_weights([w1, w2])
-    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    model, X, w1, w2 = three_four_one()
     history = model.fit(X, [0, 1, 1, 0], loss=gn.SquaredError("sum"), optimizer=gn.SGD(lr=1.0),
                         epochs=1000, batch_size=None, shuffle=False)
     np.testing.assert_array_equal(np.round(model.predict(X).ravel(), 3), [0.028, 0.925, 0.925, 0.090])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from conftest import three_four_one
 
 OR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 OR_Y = np.array([0, 1, 1, 1], dtype=float)
@@ -62,14 +63,7 @@ def test_or_gate_vectorized_batch_step():
 
 def test_three_four_one_network_initial_outputs():
     """Tutorial 05: weights from np.random.seed(1), random((3,4)), random((4,1)); no biases."""
-    rs = np.random.RandomState(1)
-    w1, w2 = rs.random_sample((3, 4)), rs.random_sample((4, 1))
-    model = gn.Sequential([
-        gn.Dense(3, 4, bias=False, dtype=np.float64), gn.Sigmoid(),
-        gn.Dense(4, 1, bias=False, dtype=np.float64), gn.Sigmoid(),
-    ])
-    model.set_weights([w1, w2])
-    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    model, X, w1, w2 = three_four_one()
     out = model.predict(X).ravel()
     np.testing.assert_array_equal(np.round(out, 3), [0.758, 0.771, 0.791, 0.801])
     by_hand = 1 / (1 + np.exp(-(1 / (1 + np.exp(-(X @ w1))) @ w2)))

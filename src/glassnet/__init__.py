@@ -7,13 +7,14 @@ The public API, by theme:
   :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`);
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
-* checking: :func:`gradcheck`;
+* checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
   callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
 * the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`.
 """
 
 from . import functional, init, optim
+from .compare import compare_solvers
 from .gradcheck import GradcheckReport, gradcheck
 from .io import Checkpoint, ModelFileError, load, save
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
@@ -33,6 +34,7 @@ from .nn import (
 )
 from .objective import Objective
 from .optim import SGD, Adam, AdamW, RMSProp
+from .tracing import Trace, trace
 from .training import (
     Callback,
     DivergenceWarning,
@@ -50,7 +52,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DivergenceWarning", "EarlyStopping",
     "History", "LambdaCallback", "ModelCheckpoint", "ModelFileError", "evaluate", "fit", "load", "optim",
-    "resume", "save",
+    "resume", "save", "Trace", "trace", "compare_solvers",
     "BinaryCrossEntropy", "Dense", "Dropout", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",

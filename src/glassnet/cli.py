@@ -259,7 +259,7 @@ def cmd_gradcheck(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from .trace import trace_example
+    from .tracing import trace_example
 
     text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
     if args.output:

@@ -363,10 +363,6 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
                              f"{list(self.classes_)}")
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _scores(self, X):
-        out = self._forward(X)
-        return out
-
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes) (one column per label for multi-label)."""
         out = self._forward(X)

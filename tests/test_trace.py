@@ -1,0 +1,40 @@
+"""glassnet.trace: every value of one iteration, consistent with the engine's own computation."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.tracing import example
+
+
+def test_or_gate_trace_matches_the_hand_calculation():
+    model, X, y, loss, _ = example("or")
+    before = model.params.copy()
+    t = gn.trace(model, X, y, loss, lr=1.0)
+    np.testing.assert_array_equal(model.params, before)  # the user's model is untouched
+    assert t["C"] == pytest.approx(0.0889129, abs=1e-7)
+    np.testing.assert_allclose(t["dW1"].ravel(), [-0.04800646, -0.03865882], rtol=1e-6)
+    np.testing.assert_allclose(t["db1"], [-0.03702353], rtol=1e-6)
+    np.testing.assert_allclose(t["W1'"].ravel(), [0.14800646, 0.63865882], rtol=1e-7)
+    assert t["C'"] == pytest.approx(0.0840096, abs=1e-7)
+    a = t["A1"]
+    np.testing.assert_allclose(t["dZ1"], t["dA1"] * a * (1 - a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.1])
+def test_trace_agrees_with_objective_and_a_manual_step(l2):
+    model = gn.mlp([3, 4, 3], activation="tanh", output="softmax", rng=2, dtype="float64")
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(5, 3)), r.integers(0, 3, 5)
+    t = gn.trace(model, X, y, "cross_entropy", lr=0.5, l2=l2)
+    objective = gn.Objective(model, "cross_entropy", l2)
+    cost = objective(*objective.prepare(X, y))
+    assert (t["J"] if l2 else t["C"]) == pytest.approx(cost, rel=1e-12)
+    np.testing.assert_allclose(t["dW1"], model.layers[0].gradients()["W"], rtol=1e-10)
+    np.testing.assert_allclose(t["dW2"], model.layers[2].gradients()["W"], rtol=1e-10)
+    np.testing.assert_allclose(t["W2'"], model.layers[2].W - 0.5 * model.layers[2].gradients()["W"], rtol=1e-12)
+    names = [s.name for s in t.steps]
+    assert names.index("dZ2") < names.index("dW2") < names.index("dA1") < names.index("dZ1") < names.index("dW1")
+    md = t.to_markdown()
+    assert md.count("## ") == 7 and "`dW1 = X.T @ dZ1" in md
+    assert "(fused with the cost below)" in str(t)

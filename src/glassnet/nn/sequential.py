@@ -34,6 +34,10 @@ class Sequential:
     SciPy's quasi-Newton solvers and the gradient check all work on these two
     vectors. Writing a layer's weights (``model.layers[0].W = ...``) copies
     into the vector, so the views stay valid.
+
+    Layers reuse their output buffers from one call to the next, so a model is
+    not safe to call from several threads at once: give each thread its own
+    :meth:`copy`, or serialize the calls (the web app holds a lock).
     """
 
     def __init__(self, layers: list[Layer], *, dtype: object = None, rng: object = None) -> None:

@@ -119,8 +119,8 @@ def fit(
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
         X_val = model.check_input(validation_data[0], "validation_data[0]")
-        y_val = objective.loss.validate_target(validation_data[1], (X_val.shape[0], y.shape[1] if
-                                               y.ndim == 2 else model.out_features), model.dtype,
+        n_out = model.out_features if model.out_features is not None else X.shape[1]
+        y_val = objective.loss.validate_target(validation_data[1], (X_val.shape[0], n_out), model.dtype,
                                                "validation_data[1]")
     elif validation_split:
         labels = class_labels(y) if is_classifier_loss(objective.loss) else None

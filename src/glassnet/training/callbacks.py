@@ -9,6 +9,7 @@ current epoch.
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -128,8 +129,10 @@ class ProgressBar(Callback):
         except ImportError:
             self.bar = None
         else:
+            # the size given: some terminals report 0 x 0, where tqdm's own query draws nothing
+            size = shutil.get_terminal_size(fallback=(80, 24))
             self.bar = tqdm(total=run.epochs - run.initial_epoch, unit="epoch", file=self.stream,
-                            dynamic_ncols=True, leave=True)
+                            ncols=size.columns or 80, nrows=size.lines or 24, leave=True)
 
     def on_epoch_end(self, run, epoch, logs):
         text = {k: f"{v:.4g}" for k, v in logs.items() if k != "lr"}

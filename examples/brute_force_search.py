@@ -11,7 +11,6 @@ extrapolates, and sets it against gradient descent on all nine weights.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -87,8 +86,6 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="examples/out")
-    args = ap.parse_args()
-    main(args.quick, args.out)
+    from _cli import run
+
+    run(main, __doc__)

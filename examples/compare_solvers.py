@@ -6,7 +6,6 @@ descent, momentum, Adam, BFGS and L-BFGS, in one table and one plot of cost curv
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from glassnet import plots
@@ -29,8 +28,6 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="examples/out")
-    args = ap.parse_args()
-    main(args.quick, args.out)
+    from _cli import run
+
+    run(main, __doc__)

@@ -6,7 +6,6 @@ what its first layer learned, each hidden unit's 64 or 784 incoming weights draw
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +35,6 @@ def main(quick: bool = False, out: str | Path = "examples/out", mnist: str | Non
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="examples/out")
-    ap.add_argument("--mnist")
-    args = ap.parse_args()
-    main(args.quick, args.out, args.mnist)
+    from _cli import run
+
+    run(main, __doc__, mnist="folder with the four MNIST files")

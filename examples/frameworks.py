@@ -11,7 +11,6 @@ full, repeated measurement see benchmarks/throughput.py.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -82,6 +81,6 @@ def main(quick: bool = False, out=None) -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    main(ap.parse_args().quick)
+    from _cli import run
+
+    run(main, __doc__)

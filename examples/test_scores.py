@@ -11,7 +11,6 @@ regularization (the cost gains lambda/2 * sum(W**2)).
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +93,6 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="examples/out")
-    args = ap.parse_args()
-    main(args.quick, args.out)
+    from _cli import run
+
+    run(main, __doc__)

@@ -10,7 +10,6 @@ Published: initial outputs 0.758 0.771 0.791 0.801; after training
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +44,6 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="examples/out")
-    args = ap.parse_args()
-    main(args.quick, args.out)
+    from _cli import run
+
+    run(main, __doc__)

@@ -40,28 +40,25 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     has_acc = "accuracy" in h
     fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6, 4), squeeze=False)
     epochs = np.arange(1, len(h["loss"]) + 1)
-    ax = axes[0, 0]
-    ax.plot(epochs, h["loss"], label="training")
-    if "val_loss" in h:
-        ax.plot(epochs, h["val_loss"], label="validation")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("cost")
+    ax = _panel(axes[0, 0], epochs, h, "loss", "cost", title, xlabel)
     if log_scale or (log_scale is None and min(h["loss"]) > 0 and max(h["loss"]) / min(h["loss"]) > 100):
         ax.set_yscale("log")
+    if has_acc:
+        _panel(axes[0, 1], epochs, h, "accuracy", "accuracy", "Accuracy", xlabel)
+    return _save(fig, path)
+
+
+def _panel(ax, epochs, h: dict, key: str, ylabel: str, title: str, xlabel: str):
+    """One metric against epochs: training, and validation where it was recorded."""
+    ax.plot(epochs, h[key], label="training")
+    if f"val_{key}" in h:
+        ax.plot(epochs, h[f"val_{key}"], label="validation")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    if has_acc:
-        ax = axes[0, 1]
-        ax.plot(epochs, h["accuracy"], label="training")
-        if "val_accuracy" in h:
-            ax.plot(epochs, h["val_accuracy"], label="validation")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("accuracy")
-        ax.set_title("Accuracy")
-        ax.legend()
-        ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return ax
 
 
 def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLike,

@@ -106,6 +106,11 @@ def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
     return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
 
 
+def _dense_layers(model: Sequential):
+    """(k, layer) for the Dense layers, numbered from 1 as the tutorials number W1, W2, ..."""
+    return enumerate((layer for layer in model.layers if isinstance(layer, Dense)), start=1)
+
+
 def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
           title: str | None = None) -> Trace:
     """Trace one full-batch gradient-descent step of ``model`` on ``(X, y)``; the model is not changed.
@@ -119,15 +124,13 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
     t.add("data", "X", f"input, {X.shape[0]} samples in rows", X)
     t.add("data", "Y", "targets", y)
 
-    names, a, k = [], X, 0
+    for k, layer in _dense_layers(m):
+        t.add("parameters before", f"W{k}", f"weights of layer {k}, shape {layer.W.shape}", layer.W)
+        if layer.bias:
+            t.add("parameters before", f"b{k}", f"biases of layer {k}", layer.b)
+
+    names, a, k = [], X, 0  # k numbers the Dense layers as the forward pass meets them
     last = len(m.layers) - (1 if objective.fused else 0)
-    for layer in m.layers:
-        if isinstance(layer, Dense):
-            k += 1
-            t.add("parameters before", f"W{k}", f"weights of layer {k}, shape {layer.W.shape}", layer.W)
-            if layer.bias:
-                t.add("parameters before", f"b{k}", f"biases of layer {k}", layer.b)
-    k = 0
     for i, layer in enumerate(m.layers):
         if isinstance(layer, Dense):
             k += 1
@@ -181,13 +184,10 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
 
     objective(X, y, training=False)  # gradients of the whole model, L2 included
     m.params -= lr * m.grads
-    k = 0
-    for layer in m.layers:
-        if isinstance(layer, Dense):
-            k += 1
-            t.add("update", f"W{k}'", f"W{k} - {lr:g} * dW{k}", layer.W)
-            if layer.bias:
-                t.add("update", f"b{k}'", f"b{k} - {lr:g} * db{k}", layer.b)
+    for k, layer in _dense_layers(m):
+        t.add("update", f"W{k}'", f"W{k} - {lr:g} * dW{k}", layer.W)
+        if layer.bias:
+            t.add("update", f"b{k}'", f"b{k} - {lr:g} * db{k}", layer.b)
     t.add("after the step", "C'", "the cost with the updated parameters", objective.value(X, y))
     return t
 

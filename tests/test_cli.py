@@ -128,6 +128,9 @@ def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
     Image.new("1", (8000, 8000), 1).save(bomb, "PNG")
     (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
     assert "too large" in bad("predict", model, tmp_path / "bomb.png")
+    assert "is a folder, not a picture file" in bad("predict", model, tmp_path)
+    assert "--layers: expected positive integers separated by commas; received '64,-3'" in (
+        glassnet("train", "--layers", "64,-3", check=False).stderr)
     (tmp_path / "wide.csv").write_text("a,b,c\n1,2,3\n")
     assert "the model expects 64 input features, but" in bad("predict", model, tmp_path / "wide.csv")
 

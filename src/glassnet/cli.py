@@ -294,6 +294,14 @@ def cmd_serve(args) -> int:
 # --- the parser -------------------------------------------------------------------
 
 
+def layer_sizes(text: str) -> str:
+    """``--layers``: comma-separated positive widths, checked when parsed."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas; received {text!r}")
+    return ",".join(parts)
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -310,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dataset", choices=list(DEFAULTS), default="digits")
     t.add_argument("--data", help="MNIST folder, or the CSV file for --dataset csv")
     t.add_argument("--target", help="the CSV column to predict")
-    t.add_argument("--layers", help="hidden layer widths, comma separated (digits: 256,128)")
+    t.add_argument("--layers", type=layer_sizes, help="hidden layer widths, comma separated (digits: 256,128)")
     t.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "tanh", "sigmoid"])
     t.add_argument("--dropout", type=float, default=0.0)
     t.add_argument("--optimizer", default="adam",

@@ -44,8 +44,10 @@ def open_image(source, name: str = "image"):
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     elif isinstance(source, (str, os.PathLike)):
+        if Path(source).is_dir():
+            raise ImageError(f"{source} is a folder, not a picture file")
         if not Path(source).is_file():
-            raise FileNotFoundError(f"{name} not found: {source}")
+            raise FileNotFoundError(f"picture not found: {source}")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

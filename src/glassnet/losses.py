@@ -24,6 +24,8 @@ class Loss:
     """
 
     fused_activation: type[Layer] | None = None
+    #: whether the cost is a mean over samples (a batch's share of an epoch is then its size)
+    is_mean = True
 
     def value_and_grad(self, output: np.ndarray, target: np.ndarray,
                        weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -74,6 +76,7 @@ class SquaredError(Loss):
 
     def __init__(self, reduction: str = "mean") -> None:
         self.reduction = check_choice(reduction, "reduction", ("mean", "sum"))
+        self.is_mean = self.reduction == "mean"
 
     def value_and_grad(self, output, target, weight=None):
         return F.squared_error(output, target, self.reduction, weight)
@@ -168,6 +171,13 @@ LOSSES: dict[str, type[Loss]] = {
     "softmax_cross_entropy": SoftmaxCrossEntropy,
 }
 ALIASES = {"mse": "squared_error", "bce": "binary_cross_entropy", "cross_entropy": "softmax_cross_entropy"}
+
+
+def loss_from_config(config: dict) -> Loss:
+    """Rebuild a loss from ``{"name": class name, **loss.config()}`` (as checkpoints store it)."""
+    config = dict(config)
+    by_class = {cls.__name__: cls for cls in LOSSES.values()}
+    return by_class[config.pop("name")](**config)
 
 
 def get_loss(loss: str | Loss, name: str = "loss") -> Loss:

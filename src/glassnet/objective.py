@@ -46,8 +46,7 @@ class Objective:
         """
         model = self.model
         self.output = out = model.forward(X, training, stop=self.stop)
-        value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
-        cost, grad = value_and_grad(out, y) if weight is None else value_and_grad(out, y, weight)
+        cost, grad = self.cost_and_grad(out, y, weight)
         self.input_grad = model.backward(grad, start=self.stop, need_input_grad=need_input_grad)
         if self.l2:
             w = model.params[: model.n_decayed]
@@ -56,12 +55,17 @@ class Objective:
             g += self.l2 * w
         return cost
 
+    def cost_and_grad(self, out: np.ndarray, y: np.ndarray,
+                      weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """The loss (without the L2 term) of ``out = model.forward(X, stop=self.stop)`` and its
+        gradient: through the fused formula when the last activation was skipped."""
+        fn = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
+        return fn(out, y, weight)
+
     def value(self, X: np.ndarray, y: np.ndarray, training: bool = False,
               weight: np.ndarray | None = None) -> float:
         """Cost only, no gradient."""
-        out = self.model.forward(X, training, stop=self.stop)
-        value_and_grad = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
-        cost = (value_and_grad(out, y) if weight is None else value_and_grad(out, y, weight))[0]
+        cost = self.cost_and_grad(self.model.forward(X, training, stop=self.stop), y, weight)[0]
         if self.l2:
             cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
         return cost

@@ -158,9 +158,7 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
         t.add("cost", "J", "J = C + L2", cost)
 
     # backward, replayed layer by layer from the loss's gradient to show each value
-    out = m.forward(X, stop=objective.stop)
-    fn = objective.loss.fused_value_and_grad if objective.fused else objective.loss.value_and_grad
-    grad = fn(out.copy(), y)[1]
+    grad = objective.cost_and_grad(m.forward(X, stop=objective.stop).copy(), y)[1]
     k_top = names[-1][1]
     t.add("backward", f"dZ{k_top}" if objective.fused else f"dA{k_top}",
           grad_formula.replace("dZ", f"dZ{k_top}").replace("dA", f"dA{k_top}"), grad)

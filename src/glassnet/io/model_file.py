@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import nn
 from ..init import INITIALIZERS
-from ..optim import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule
+from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
 
 FORMAT = "glassnet-model"
 VERSION = 1
@@ -200,7 +200,7 @@ def _build_optimizer(meta: dict, arrays: dict) -> Optimizer:
     if name not in OPTIMIZERS:
         raise ModelFileError(f"unknown optimizer {name!r}")
     schedule_meta = meta.get("schedule") or {"name": "constant", "config": {}}
-    schedule = get_schedule(SCHEDULES[schedule_meta["name"]](**schedule_meta["config"]))
+    schedule = SCHEDULES[schedule_meta["name"]](**schedule_meta["config"])
     optimizer = OPTIMIZERS[name](**meta["config"], schedule=schedule)
     slots = {k[len("optimizer/"):-len(".npy")]: v for k, v in arrays.items() if k.startswith("optimizer/")}
     optimizer.load_state_dict(meta["state"], slots)

@@ -12,7 +12,7 @@ import numpy as np
 from .._validation import check_array, check_positive_int, check_real
 from ..functional import l2_penalty
 from ..io import model_file
-from ..losses import Loss, SquaredError, get_loss
+from ..losses import Loss, get_loss, loss_from_config
 from ..nn.sequential import Sequential
 from ..objective import Objective
 from ..optim import Optimizer, get_optimizer
@@ -151,7 +151,7 @@ def _gradient_descent(run: Run, X, y, w, X_val, y_val, batch_size, shuffle, call
     model, objective, opt, history = run.model, run.objective, run.optimizer, run.history
     n = X.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
-    mean_cost = not (isinstance(objective.loss, SquaredError) and objective.loss.reduction == "sum")
+    mean_cost = objective.loss.is_mean
     classify = is_classifier_loss(objective.loss)
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     x_buf = np.empty((bs,) + X.shape[1:], dtype=X.dtype)
@@ -229,14 +229,13 @@ def evaluate(model: Sequential, X: np.ndarray, y: np.ndarray, objective: Objecti
              batch_size: int = 4096) -> dict[str, float]:
     """Cost (L2 term included) and, for classifiers, accuracy; inference mode, in chunks."""
     loss = objective.loss
-    mean_cost = not (isinstance(loss, SquaredError) and loss.reduction == "sum")
+    mean_cost = loss.is_mean
     n = X.shape[0]
     total = correct = 0.0
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
         out = model.forward(xb, training=False, stop=objective.stop)
-        fn = loss.fused_value_and_grad if objective.fused else loss.value_and_grad
-        cost = fn(out, yb)[0]
+        cost = objective.cost_and_grad(out, yb)[0]
         total += cost * xb.shape[0] if mean_cost else cost
         if is_classifier_loss(loss):
             correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
@@ -261,10 +260,7 @@ def resume(path: str | Path, X: object, y: object, *, epochs: int | None = None,
     if "settings" not in state:
         raise model_file.ModelFileError(f"{path} holds a model but no training state to resume")
     s = state["settings"]
-    loss_cfg = dict(s["loss"])
-    loss = {"SquaredError": "squared_error", "BinaryCrossEntropy": "binary_cross_entropy",
-            "SoftmaxCrossEntropy": "softmax_cross_entropy"}[loss_cfg.pop("name")]
-    loss_obj = type(get_loss(loss))(**loss_cfg)
+    loss_obj = loss_from_config(s["loss"])
     history = History.from_dict(state["history"])
     if s.get("validation_split"):
         raise ValueError("runs with validation_split cannot be resumed exactly; use validation_data")

@@ -54,6 +54,18 @@ def worker(lib: str, task: str, opt: str, bs: int, epochs: int, mnist: str | Non
     return result
 
 
+def time_predict(predict, X, bs: int, epochs: int) -> dict:
+    """Predictions for all of ``X`` in batches of ``bs``: the median over ``epochs`` passes, after one call."""
+    predict(X[:bs])
+    times = []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        for s in range(0, X.shape[0], bs):
+            predict(X[s:s + bs])
+        times.append(time.perf_counter() - t)
+    return {"samples_per_s": X.shape[0] / statistics.median(times)}
+
+
 def lr_for(opt: str) -> float:
     return 0.01 if opt == "sgd" else 0.001
 
@@ -63,14 +75,7 @@ def glassnet_worker(task, opt, bs, epochs, X, y, Xt, yt):
 
     model = gn.mlp(SIZES, activation="relu", rng=0)
     if task == "predict":
-        model.predict(X[:bs])
-        times = []
-        for _ in range(epochs):
-            t = time.perf_counter()
-            for s in range(0, X.shape[0], bs):
-                model.predict(X[s:s + bs])
-            times.append(time.perf_counter() - t)
-        return {"samples_per_s": X.shape[0] / statistics.median(times)}
+        return time_predict(model.predict, X, bs, epochs)
     times, accs = [], []
 
     class Clock(gn.Callback):
@@ -100,14 +105,7 @@ def torch_worker(task, opt, bs, epochs, X, y, Xt, yt):
     Xtr, ytr = torch.from_numpy(X), torch.from_numpy(y)
     if task == "predict":
         with torch.inference_mode():
-            net(Xtr[:bs])
-            times = []
-            for _ in range(epochs):
-                t = time.perf_counter()
-                for s in range(0, X.shape[0], bs):
-                    net(Xtr[s:s + bs]).numpy()
-                times.append(time.perf_counter() - t)
-        return {"samples_per_s": X.shape[0] / statistics.median(times)}
+            return time_predict(lambda xb: net(xb).numpy(), Xtr, bs, epochs)
     optim = (torch.optim.SGD(net.parameters(), lr=lr_for(opt)) if opt == "sgd"
              else torch.optim.Adam(net.parameters(), lr=lr_for(opt)))
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -141,13 +139,7 @@ def sklearn_worker(task, opt, bs, epochs, X, y, Xt, yt):
                         learning_rate_init=lr_for(opt), momentum=0.0, random_state=0)
     if task == "predict":
         clf.partial_fit(X[:1000], y[:1000], classes=np.arange(10))
-        times = []
-        for _ in range(epochs):
-            t = time.perf_counter()
-            for s in range(0, X.shape[0], bs):
-                clf.predict_proba(X[s:s + bs])
-            times.append(time.perf_counter() - t)
-        return {"samples_per_s": X.shape[0] / statistics.median(times)}
+        return time_predict(clf.predict_proba, X, bs, epochs)
     times = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

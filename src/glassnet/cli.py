@@ -135,18 +135,20 @@ def report(model, X, y, Xt, yt, loss, classify, classes) -> None:
 # --- evaluate, predict, info ----------------------------------------------------
 
 
-def load_model(path: str) -> gn.Checkpoint:
-    return gn.load(path)
+def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None):
+    """(train, test) split as `glassnet train` split them for this model; arguments override its metadata."""
+    dataset = dataset or meta.get("dataset")
+    if dataset is None:
+        raise UserError("the model file does not say which dataset it was trained on: give --dataset")
+    return load_data(dataset, data or meta.get("data"), target or meta.get("target"),
+                     meta.get("test_fraction", 0.2), meta.get("seed", 0))
 
 
 def cmd_evaluate(args) -> int:
-    ck = load_model(args.model)
+    ck = gn.load(args.model)
     meta = ck.metadata
     dataset = args.dataset or meta.get("dataset")
-    if dataset is None:
-        raise UserError("the model file does not say which dataset it was trained on: give --dataset")
-    _, test = load_data(dataset, args.data or meta.get("data"), args.target or meta.get("target"),
-                        meta.get("test_fraction", 0.2), meta.get("seed", 0))
+    _, test = model_data(meta, args.dataset, args.data, args.target)
     Xt = apply_scaling(test.X, meta)
     check_width(ck.model, Xt.shape[1], f"the {dataset} data")
     classify = test.task == "classification"
@@ -166,7 +168,7 @@ def check_width(model, n_features: int, what: str) -> None:
 
 
 def cmd_predict(args) -> int:
-    ck = load_model(args.model)
+    ck = gn.load(args.model)
     meta = ck.metadata
     classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
     for item in args.inputs:
@@ -220,7 +222,7 @@ def predict_image(model, meta, path, classes) -> None:
 
 
 def cmd_info(args) -> int:
-    ck = load_model(args.model)
+    ck = gn.load(args.model)
     size = os.path.getsize(args.model)
     print(f"{args.model}: {size:,} bytes")
     print(ck.model.summary())
@@ -238,10 +240,9 @@ def cmd_info(args) -> int:
 
 def cmd_gradcheck(args) -> int:
     if args.model:
-        ck = load_model(args.model)
+        ck = gn.load(args.model)
         model, meta = ck.model, ck.metadata
-        train, _ = load_data(meta.get("dataset", "digits"), meta.get("data"), meta.get("target"),
-                             meta.get("test_fraction", 0.2), meta.get("seed", 0))
+        train, _ = model_data(meta, meta.get("dataset", "digits"))
         X = apply_scaling(train.X, meta)
         loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
     else:
@@ -286,7 +287,7 @@ def cmd_compare(args) -> int:
 def cmd_serve(args) -> int:
     from .web import default_model, serve
 
-    checkpoint = load_model(args.model) if args.model else default_model(args.data)
+    checkpoint = gn.load(args.model) if args.model else default_model(args.data)
     serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     return 0
 

@@ -131,7 +131,7 @@ class _GlassnetBase(BaseEstimator):
     def _encode_targets(self, y, first):
         raise NotImplementedError
 
-    def _loss_and_output(self):
+    def _loss(self):
         raise NotImplementedError
 
     def _score_model(self, X, y):
@@ -172,16 +172,9 @@ class _GlassnetBase(BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         Y = self._encode_targets(y, first)
-        dtype = np.dtype(self.dtype)
-        loss, output = self._loss_and_output()
+        loss = self._loss()
         if first:
-            rng = np.random.default_rng(_seed(self.random_state))
-            act = "sigmoid" if self.activation == "logistic" else self.activation
-            self.model_ = mlp([X.shape[1], *self._hidden(), self.n_outputs_], activation=act, output=output,
-                              rng=rng, dtype=dtype)
-            self.loss_curve_, self.validation_scores_, self.t_, self.n_iter_ = [], [], 0, 0
-            self.best_loss_ = np.inf
-            self._optimizer_ = None
+            self._new_model(X.shape[1])
         n = X.shape[0]
         batch = n if self.solver in ("lbfgs", "bfgs") else (
             min(200, n) if self.batch_size == "auto" else min(self.batch_size, n))
@@ -229,6 +222,14 @@ class _GlassnetBase(BaseEstimator):
                 warnings.warn(f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
                               "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
         return self
+
+    def _new_model(self, n_features: int) -> None:
+        """A fresh network (raw outputs: the loss applies softmax or sigmoid) and empty records."""
+        act = "sigmoid" if self.activation == "logistic" else self.activation
+        self.model_ = mlp([n_features, *self._hidden(), self.n_outputs_], activation=act,
+                          rng=np.random.default_rng(_seed(self.random_state)), dtype=np.dtype(self.dtype))
+        self.loss_curve_, self.validation_scores_, self.t_, self.n_iter_ = [], [], 0, 0
+        self.best_loss_, self._optimizer_ = np.inf, None
 
     @property
     def coefs_(self):
@@ -298,12 +299,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             raise ValueError(f"Unknown label type: {kind}. GlassnetClassifier needs class labels; "
                              f"received targets of type {kind!r}")
         if first:
-            self._binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._binarizer.classes_
-            self._multilabel = kind == "multilabel-indicator"
-            self.n_outputs_ = self._binarizer.transform(y[:1]).shape[1] if len(self.classes_) > 2 or \
-                self._multilabel else 1
-            self.out_activation_ = "softmax" if self.n_outputs_ > 1 and not self._multilabel else "logistic"
+            self._set_outputs(y, multilabel=kind == "multilabel-indicator")
         elif not np.isin(np.unique(y) if y.ndim == 1 else [], self.classes_).all():
             raise ValueError("y holds classes not seen in the first fit; "
                              f"known classes: {list(self.classes_)}")
@@ -311,10 +307,16 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
             return np.searchsorted(self.classes_, y).astype(np.intp)
         return self._binarizer.transform(y).astype(np.dtype(self.dtype))
 
-    def _loss_and_output(self):
-        if self.out_activation_ == "softmax":
-            return SoftmaxCrossEntropy(), None
-        return BinaryCrossEntropy(from_logits=True), None
+    def _set_outputs(self, labels, multilabel: bool) -> None:
+        """classes_, and one softmax output per class, or one sigmoid output (two classes) or per label."""
+        self._binarizer = LabelBinarizer().fit(labels)
+        self.classes_ = self._binarizer.classes_
+        self._multilabel = multilabel
+        self.n_outputs_ = len(self.classes_) if len(self.classes_) > 2 or multilabel else 1
+        self.out_activation_ = "softmax" if self.n_outputs_ > 1 and not multilabel else "logistic"
+
+    def _loss(self):
+        return SoftmaxCrossEntropy() if self.out_activation_ == "softmax" else BinaryCrossEntropy(from_logits=True)
 
     def _class_sample_weight(self, y, sample_weight):
         if self.class_weight is None or getattr(self, "_multilabel", False):
@@ -346,18 +348,9 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         if not hasattr(self, "model_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
-            self._binarizer = LabelBinarizer().fit(np.asarray(classes))
-            self.classes_ = self._binarizer.classes_
-            kind = type_of_target(y, input_name="y")
-            self._multilabel = kind == "multilabel-indicator"
-            self.n_outputs_ = len(self.classes_) if len(self.classes_) > 2 or self._multilabel else 1
-            self.out_activation_ = "softmax" if self.n_outputs_ > 1 and not self._multilabel else "logistic"
+            self._set_outputs(np.asarray(classes), type_of_target(y, input_name="y") == "multilabel-indicator")
             X = validate_data(self, X, reset=True, dtype=[np.float64, np.float32])
-            act = "sigmoid" if self.activation == "logistic" else self.activation
-            self.model_ = mlp([X.shape[1], *self._hidden(), self.n_outputs_], activation=act,
-                              rng=np.random.default_rng(_seed(self.random_state)), dtype=np.dtype(self.dtype))
-            self.loss_curve_, self.validation_scores_, self.t_, self.n_iter_ = [], [], 0, 0
-            self.best_loss_, self._optimizer_ = np.inf, None
+            self._new_model(X.shape[1])
         elif classes is not None and not np.array_equal(np.asarray(classes), self.classes_):
             raise ValueError(f"classes={list(classes)} is not the same as on the first call: "
                              f"{list(self.classes_)}")
@@ -415,8 +408,8 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
             self.out_activation_ = "identity"
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
-    def _loss_and_output(self):
-        return SquaredError(), None
+    def _loss(self):
+        return SquaredError()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -71,7 +71,8 @@ def test_mini_batch_equals_hand_written_loop():
             idx = order[s:s + 5]
             objective(X[idx], y[idx])
             b.params -= 0.1 * b.grads
-    np.testing.assert_array_equal(a.params, b.params)
+    # equal up to rounding: the optimizer's BLAS update may fuse the multiply and the add
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-13, atol=0)
 
 
 def test_same_seed_same_training_bit_for_bit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._blas import axpy
 from ._validation import check_real
 from .functional import l2_penalty
 from .losses import Loss, get_loss
@@ -51,8 +52,7 @@ class Objective:
         if self.l2:
             w = model.params[: model.n_decayed]
             cost += l2_penalty(w, self.l2)
-            g = model.grads[: model.n_decayed]
-            g += self.l2 * w
+            axpy(self.l2, w, model.grads[: model.n_decayed])
         return cost
 
     def cost_and_grad(self, out: np.ndarray, y: np.ndarray,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._blas import axpby, axpy
 from .._validation import check_real
 from .base import Optimizer
 
@@ -30,18 +29,15 @@ class SGD(Optimizer):
     def update(self, p, g, lr):
         tmp = self._tmp
         if not self.momentum:
-            p -= np.multiply(g, lr, out=tmp)
+            axpy(-lr, g, p, tmp)  # p -= lr g
             return
         v = self.state["velocity"]
-        v *= self.momentum
-        v += g
+        axpby(1.0, g, self.momentum, v, tmp)  # v = mu v + g
         if self.nesterov:  # p -= lr * (g + mu v)
-            np.multiply(v, self.momentum, out=tmp)
-            tmp += g
-            tmp *= lr
+            axpy(-lr, g, p, tmp)
+            axpy(-lr * self.momentum, v, p, tmp)
         else:
-            np.multiply(v, lr, out=tmp)
-        p -= tmp
+            axpy(-lr, v, p, tmp)
 
     def config(self):
         return {"lr": self.lr0, "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,106 @@
+"""Whole-vector updates ``y += a x``, ``y = a x + b y`` and ``x *= a``, through NumPy's own BLAS.
+
+Optimizers update every parameter at every step. Written in NumPy, ``p -= lr * g``
+is two passes over the flat vectors on one core. The same update as a level-1
+BLAS call (``axpy``) is one pass, spread over the BLAS threads that NumPy's
+matrix products already use and that otherwise wait, spinning, between products.
+On MNIST's 784-256-128-10 network this made an SGD step about 15 % faster.
+
+NumPy's wheels ship OpenBLAS under the name scipy-openblas. When that library
+is found beside NumPy, these functions call it (the very copy NumPy loaded, so
+one thread pool, which threadpoolctl limits as usual); otherwise, or with the
+environment variable ``GLASSNET_BLAS=numpy``, they run in NumPy. Both paths give
+the same values up to rounding (the BLAS may fuse a multiply and an add).
+
+The arrays must be 1-D, C-contiguous, of one float dtype and equal length;
+``scratch``, optional, is a buffer like ``x`` that the NumPy path may overwrite
+instead of allocating a temporary.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def axpy(alpha: float, x: np.ndarray, y: np.ndarray, scratch: np.ndarray | None = None) -> None:
+    """``y += alpha * x``, in place."""
+    fn = _ROUTINES.get(("axpy", x.dtype.char))
+    if fn is not None and _fits(x, y):
+        fn(x.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    else:
+        y += np.multiply(x, alpha, out=scratch)
+
+
+def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray,
+          scratch: np.ndarray | None = None) -> None:
+    """``y = alpha * x + beta * y``, in place."""
+    fn = _ROUTINES.get(("axpby", x.dtype.char))
+    if fn is not None and _fits(x, y):
+        fn(x.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+    else:
+        y *= beta
+        y += x if alpha == 1 else np.multiply(x, alpha, out=scratch)
+
+
+def scal(alpha: float, x: np.ndarray) -> None:
+    """``x *= alpha``, in place."""
+    fn = _ROUTINES.get(("scal", x.dtype.char))
+    if fn is not None and _fits(x, x):
+        fn(x.size, alpha, x.ctypes.data, 1)
+    else:
+        x *= alpha
+
+
+def backend() -> str:
+    """Which path the updates take: the library's file name, or ``"numpy"``."""
+    return _LIBRARY or "numpy"
+
+
+def _fits(x: np.ndarray, y: np.ndarray) -> bool:
+    """The BLAS path needs equal 1-D contiguous arrays of one dtype, the output writable."""
+    return (x.ndim == 1 and x.shape == y.shape and x.dtype == y.dtype and x.flags.c_contiguous
+            and y.flags.c_contiguous and y.flags.writeable)
+
+
+def _numpy_openblas() -> tuple[str | None, dict]:
+    """Load the scipy-openblas that NumPy bundles and bind the routines used above."""
+    if os.environ.get("GLASSNET_BLAS", "").lower() == "numpy":
+        return None, {}
+    package = Path(np.__file__).resolve().parent
+    candidates = [p for folder in (package.parent / "numpy.libs", package / ".dylibs")
+                  if folder.is_dir() for p in sorted(folder.iterdir()) if "scipy_openblas" in p.name]
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(str(path))  # already loaded by NumPy: the same handle and threads
+        except OSError:
+            continue
+        for suffix, int_type in (("64_", ctypes.c_int64), ("", ctypes.c_int32)):
+            try:
+                return path.name, _bind(lib, suffix, int_type)
+            except AttributeError:
+                continue
+    return None, {}
+
+
+def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
+    ptr = ctypes.c_void_p
+    routines = {}
+    for char, real in (("f", ctypes.c_float), ("d", ctypes.c_double)):
+        prefix = {"f": "s", "d": "d"}[char]
+        signatures = {
+            "axpy": [n, real, ptr, n, ptr, n],
+            "axpby": [n, real, ptr, n, real, ptr, n],
+            "scal": [n, real, ptr, n],
+        }
+        for op, argtypes in signatures.items():
+            fn = getattr(lib, f"scipy_cblas_{prefix}{op}{suffix}")
+            fn.argtypes, fn.restype = argtypes, None
+            routines[(op, char)] = fn
+    return routines
+
+
+_LIBRARY, _ROUTINES = _numpy_openblas()

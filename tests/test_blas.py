@@ -1,0 +1,119 @@
+"""The whole-vector updates of glassnet._blas: NumPy's own OpenBLAS, and the NumPy fallback."""
+
+import ctypes
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import _blas
+
+HAVE_BLAS = _blas.backend() != "numpy"
+TOL = {np.float32: 1e-6, np.float64: 1e-15}
+
+
+@pytest.fixture(params=["blas", "numpy"])
+def path(request, monkeypatch):
+    """Run a test through the BLAS routines (where NumPy's OpenBLAS was found) and through NumPy."""
+    if request.param == "blas" and not HAVE_BLAS:
+        pytest.skip("NumPy's scipy-openblas was not found: only the NumPy path exists here")
+    if request.param == "numpy":
+        monkeypatch.setattr(_blas, "_ROUTINES", {})
+    return request.param
+
+
+def vectors(dtype, n=50_001):  # odd and large: OpenBLAS splits it between threads, with a tail
+    r = np.random.default_rng(3)
+    return r.standard_normal(n).astype(dtype), r.standard_normal(n).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_each_update_against_float64_arithmetic(path, dtype):
+    x, y = vectors(dtype)
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    scratch = np.empty_like(x)
+
+    out = y.copy()
+    _blas.axpy(-0.37, x, out, scratch)
+    np.testing.assert_allclose(out, y64 - 0.37 * x64, rtol=TOL[dtype], atol=TOL[dtype])
+    assert out.dtype == dtype
+
+    out = y.copy()
+    _blas.axpby(0.25, x, 0.9, out, scratch)
+    np.testing.assert_allclose(out, 0.25 * x64 + 0.9 * y64, rtol=TOL[dtype], atol=TOL[dtype])
+
+    out = y.copy()
+    _blas.axpby(1.0, x, 0.999, out)  # no scratch: the NumPy path needs none for alpha == 1
+    np.testing.assert_allclose(out, x64 + 0.999 * y64, rtol=TOL[dtype], atol=TOL[dtype])
+
+    out = y.copy()
+    _blas.scal(0.5, out)
+    np.testing.assert_array_equal(out, y * dtype(0.5))  # exact: a power of two
+
+
+def test_views_that_the_blas_cannot_take_fall_back_to_numpy(path):
+    x, y = vectors(np.float32)
+    strided = x[::2]
+    out = y[: strided.size].copy()
+    _blas.axpy(2.0, strided, out)
+    np.testing.assert_allclose(out, y[: strided.size] + 2.0 * strided, rtol=1e-6)
+    part = y.copy()
+    _blas.scal(3.0, part[1::3])  # a strided view is scaled in place
+    np.testing.assert_allclose(part[1::3], 3.0 * y[1::3], rtol=1e-6)
+    np.testing.assert_array_equal(part[0::3], y[0::3])
+
+
+def test_a_slice_of_the_flat_vector_is_updated_in_place(path):
+    x, y = vectors(np.float32)
+    out = y.copy()
+    _blas.axpy(1.0, x[:1000], out[:1000])  # as the L2 term updates params[:n_decayed]
+    np.testing.assert_allclose(out[:1000], y[:1000] + x[:1000], rtol=1e-6)
+    np.testing.assert_array_equal(out[1000:], y[1000:])
+
+
+OPTIMIZERS = [
+    ("sgd", {"lr": 0.1}), ("sgd", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}), ("rmsprop", {"lr": 0.01}),
+    ("adam", {"lr": 0.01}), ("adamw", {"lr": 0.01, "weight_decay": 0.1}),
+]
+
+
+@pytest.mark.parametrize(("name", "options"), OPTIMIZERS)
+def test_training_takes_the_same_steps_on_both_paths(monkeypatch, name, options):
+    """Five epochs with L2, through the BLAS and through NumPy: equal up to float64 rounding."""
+    r = np.random.default_rng(4)
+    X, y = r.normal(size=(60, 5)), r.integers(0, 3, 60)
+    results = []
+    for routines in (dict(_blas._ROUTINES), {}):
+        monkeypatch.setattr(_blas, "_ROUTINES", routines)
+        model = gn.mlp([5, 8, 3], rng=0, dtype="float64")
+        model.fit(X, y, loss="cross_entropy", optimizer=name, epochs=5, batch_size=16, l2=0.01,
+                  **options)
+        results.append(model.params.copy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-14)
+    assert not np.array_equal(results[0], gn.mlp([5, 8, 3], rng=0, dtype="float64").params)
+
+
+@pytest.mark.skipif(not HAVE_BLAS, reason="NumPy's scipy-openblas was not found")
+def test_the_library_is_the_one_numpy_uses():
+    """One thread pool: a threadpoolctl limit on NumPy's BLAS is seen through glassnet's handle."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    package = Path(np.__file__).resolve().parent
+    path = next(p for folder in (package.parent / "numpy.libs", package / ".dylibs") if folder.is_dir()
+                for p in folder.iterdir() if p.name == _blas.backend())
+    lib = ctypes.CDLL(str(path))
+    get = getattr(lib, "scipy_openblas_get_num_threads64_", None) or lib.scipy_openblas_get_num_threads
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        assert get() == 1
+    assert get() == threadpoolctl.threadpool_info()[0]["num_threads"]
+
+
+def test_the_environment_variable_selects_numpy():
+    env = {**os.environ, "GLASSNET_BLAS": "numpy"}
+    out = subprocess.run([sys.executable, "-c", "from glassnet import _blas; print(_blas.backend())"],
+                         capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "numpy"

@@ -88,10 +88,11 @@ def _numpy_openblas() -> tuple[str | None, dict]:
 
 
 def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
+    """The routines by (name, dtype char); ``suffix`` and the integer type ``n`` tell the
+    64-bit-index build (``..._64_``, NumPy's wheels) from the 32-bit one."""
     ptr = ctypes.c_void_p
     routines = {}
-    for char, real in (("f", ctypes.c_float), ("d", ctypes.c_double)):
-        prefix = {"f": "s", "d": "d"}[char]
+    for char, prefix, real in (("f", "s", ctypes.c_float), ("d", "d", ctypes.c_double)):
         signatures = {
             "axpy": [n, real, ptr, n, ptr, n],
             "axpby": [n, real, ptr, n, real, ptr, n],

@@ -114,8 +114,18 @@ def test_the_library_is_the_one_numpy_uses():
     assert get() == numpy_blas["num_threads"]
 
 
+def backend_with(value):
+    env = {**os.environ, "GLASSNET_BLAS": value}
+    return subprocess.run([sys.executable, "-c", "from glassnet import _blas; print(_blas.backend())"],
+                          capture_output=True, text=True, env=env)
+
+
 def test_the_environment_variable_selects_numpy():
-    env = {**os.environ, "GLASSNET_BLAS": "numpy"}
-    out = subprocess.run([sys.executable, "-c", "from glassnet import _blas; print(_blas.backend())"],
-                         capture_output=True, text=True, env=env, check=True)
-    assert out.stdout.strip() == "numpy"
+    assert backend_with("numpy").stdout.strip() == "numpy"
+    assert backend_with("auto").stdout.strip() == backend_with("").stdout.strip() != ""
+
+
+def test_an_unknown_value_of_the_environment_variable_is_refused():
+    out = backend_with("openblass")
+    assert out.returncode != 0
+    assert "GLASSNET_BLAS must be 'auto' or 'numpy'; received 'openblass'" in out.stderr

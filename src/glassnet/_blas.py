@@ -10,7 +10,8 @@ batch 32 and 10 % at batch 128 (benchmarks/RESULTS.md).
 NumPy's wheels ship OpenBLAS under the name scipy-openblas. When that library
 is found beside NumPy, these functions call it (the very copy NumPy loaded, so
 one thread pool, which threadpoolctl limits as usual); otherwise, or with the
-environment variable ``GLASSNET_BLAS=numpy``, they run in NumPy. Both paths give
+environment variable ``GLASSNET_BLAS=numpy`` (the default is ``auto``), they run
+in NumPy. Both paths give
 the same values up to rounding (the BLAS may fuse a multiply and an add).
 
 The arrays must be 1-D, C-contiguous, of one float dtype and equal length;
@@ -69,7 +70,11 @@ def _fits(x: np.ndarray, y: np.ndarray) -> bool:
 
 def _numpy_openblas() -> tuple[str | None, dict]:
     """Load the scipy-openblas that NumPy bundles and bind the routines used above."""
-    if os.environ.get("GLASSNET_BLAS", "").lower() == "numpy":
+    choice = os.environ.get("GLASSNET_BLAS", "auto").strip().lower() or "auto"
+    if choice not in ("auto", "numpy"):
+        raise ValueError(f"the environment variable GLASSNET_BLAS must be 'auto' or 'numpy'; "
+                         f"received {os.environ['GLASSNET_BLAS']!r}")
+    if choice == "numpy":
         return None, {}
     package = Path(np.__file__).resolve().parent
     candidates = [p for folder in (package.parent / "numpy.libs", package / ".dylibs")

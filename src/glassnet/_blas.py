@@ -11,12 +11,12 @@ NumPy's wheels ship OpenBLAS under the name scipy-openblas. When that library
 is found beside NumPy, these functions call it (the very copy NumPy loaded, so
 one thread pool, which threadpoolctl limits as usual); otherwise, or with the
 environment variable ``GLASSNET_BLAS=numpy`` (the default is ``auto``), they run
-in NumPy. Both paths give
-the same values up to rounding (the BLAS may fuse a multiply and an add).
+in NumPy. Both paths give the same values up to rounding (the BLAS may fuse a
+multiply and an add).
 
-The arrays must be 1-D, C-contiguous, of one float dtype and equal length;
-``scratch``, optional, is a buffer like ``x`` that the NumPy path may overwrite
-instead of allocating a temporary.
+The BLAS takes 1-D, C-contiguous arrays of one float dtype and equal length;
+other arrays (strided views, say) go the NumPy way. ``scratch``, optional, is
+a buffer like ``x`` that the NumPy path may overwrite instead of allocating.
 """
 
 from __future__ import annotations

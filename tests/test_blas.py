@@ -103,9 +103,7 @@ def test_training_takes_the_same_steps_on_both_paths(monkeypatch, name, options)
 def test_the_library_is_the_one_numpy_uses():
     """One thread pool: a threadpoolctl limit on NumPy's BLAS is seen through glassnet's handle."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    package = Path(np.__file__).resolve().parent
-    path = next(p for folder in (package.parent / "numpy.libs", package / ".dylibs") if folder.is_dir()
-                for p in folder.iterdir() if p.name == _blas.backend())
+    path = Path(_blas._LIBRARY)
     lib = ctypes.CDLL(str(path))
     get = getattr(lib, "scipy_openblas_get_num_threads64_", None) or lib.scipy_openblas_get_num_threads
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):

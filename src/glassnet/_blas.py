@@ -59,7 +59,7 @@ def scal(alpha: float, x: np.ndarray) -> None:
 
 def backend() -> str:
     """Which path the updates take: the library's file name, or ``"numpy"``."""
-    return _LIBRARY or "numpy"
+    return Path(_LIBRARY).name if _LIBRARY else "numpy"
 
 
 def _fits(x: np.ndarray, y: np.ndarray) -> bool:
@@ -86,7 +86,7 @@ def _numpy_openblas() -> tuple[str | None, dict]:
             continue
         for suffix, int_type in (("64_", ctypes.c_int64), ("", ctypes.c_int32)):
             try:
-                return path.name, _bind(lib, suffix, int_type)
+                return str(path), _bind(lib, suffix, int_type)
             except AttributeError:
                 continue
     return None, {}
@@ -110,4 +110,5 @@ def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
     return routines
 
 
+#: the full path of the library bound, or None; and its routines by (name, dtype char)
 _LIBRARY, _ROUTINES = _numpy_openblas()

@@ -45,7 +45,7 @@ def main(quick: bool = False, out=None) -> dict:
     results = {"max_output_diff": float(np.abs(out_gn - out_t).max()), "cost_diff": abs(cost - tcost.item())}
     diffs = []
     for k, (layer, lin) in enumerate(zip(model.layers[::2], net[::2]), start=1):
-        g = layer.gradients()
+        g = layer.grads
         dW = np.abs(g["W"] - lin.weight.grad.numpy().T).max()
         db = np.abs(g["b"] - lin.bias.grad.numpy()).max()
         diffs += [dW, db]

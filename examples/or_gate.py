@@ -45,7 +45,7 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
     results["cost"] = batch(Xv, Yv)
     model.params -= model.grads
     results["cost_after"] = batch(Xv, Yv)
-    g = model.layers[0].gradients()
+    g = model.layers[0].grads
     results["grad_after"] = [float(g["W"][0, 0]), float(g["W"][1, 0]), float(g["b"][0])]
 
     model = or_model()

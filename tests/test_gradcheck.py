@@ -37,13 +37,14 @@ def test_dense_parameters_and_input(rng, bias):
 def test_dropout_in_training_mode_is_masked_identity(rng):
     layer = gn.Dropout(0.4, rng=0)
     x = rng.normal(size=(50, 8))
-    a = layer.forward(x, training=True).copy()
+    ctx = gn.nn.Context(training=True)
+    a = layer.forward(x, ctx).copy()
     kept = a != 0
     np.testing.assert_allclose(a[kept], x[kept] / 0.6)
     assert 0.45 < kept.mean() < 0.75
     g = rng.normal(size=x.shape)
-    np.testing.assert_allclose(layer.backward(g), np.where(kept, g / 0.6, 0.0))
-    np.testing.assert_array_equal(layer.forward(x, training=False), x)
+    np.testing.assert_allclose(layer.backward(g, ctx), np.where(kept, g / 0.6, 0.0))
+    np.testing.assert_array_equal(layer.forward(x, gn.nn.Context(training=False)), x)
 
 
 @pytest.mark.parametrize(
@@ -81,8 +82,8 @@ def test_softmax_layer_without_fusion(rng):
 
 def test_report_names_the_first_wrong_gradient(rng):
     class WrongTanh(gn.Tanh):
-        def backward(self, grad, need_input_grad=True):
-            return super().backward(grad, need_input_grad) * 1.01
+        def backward(self, grad, ctx, need_input_grad=True):
+            return super().backward(grad, ctx, need_input_grad) * 1.01
 
     model = gn.Sequential([gn.Dense(3, 4, rng=rng, dtype=np.float64), gn.Tanh(),
                            gn.Dense(4, 4, rng=rng, dtype=np.float64), WrongTanh(),

@@ -68,10 +68,10 @@ def random_case(seed, dtype):
     return model, names, loss, torch_cost, X, y
 
 
-def torch_run(model, names, torch_cost, X, y, tdtype):
+def torch_run(model, names, torch_cost, X, y, tdtype, contexts):
     params, h = [], torch.tensor(X, dtype=tdtype)
     pre = h
-    for layer, name in zip(model.layers, names):
+    for layer, name, ctx in zip(model.layers, names, contexts):
         pre = h
         if name == "dense":
             W = torch.tensor(layer.W.astype(np.float64), dtype=tdtype, requires_grad=True)
@@ -83,7 +83,7 @@ def torch_run(model, names, torch_cost, X, y, tdtype):
                 h = h + b
         elif name == "dropout":
             # the same mask glassnet drew in its training forward pass
-            h = h * torch.tensor(layer._scale.astype(np.float64), dtype=tdtype)
+            h = h * torch.tensor(ctx.scale.astype(np.float64), dtype=tdtype)
         else:
             h = torch_activation(name, h, layer)
     ty = torch.tensor(y) if y.dtype.kind == "i" else torch.tensor(y, dtype=tdtype)
@@ -104,8 +104,9 @@ def test_random_networks_agree_with_torch(seed, dtype, tdtype, tol):
     objective = gn.Objective(model, loss)
     Xv, yv = objective.prepare(X, y)
     cost = objective(Xv, yv, training=True)  # draws the dropout masks that torch replays
-    grads = [model.layers[i]._grads[n].copy() for _, i, n, _ in model.named_parameters()]
-    t_out, t_cost, t_grads = torch_run(model, names, torch_cost, X, y, tdtype)
+    grads = [model.layers[i].grads[n].copy() for _, i, n, _ in model.named_parameters()]
+    t_out, t_cost, t_grads = torch_run(model, names, torch_cost, X, y, tdtype,
+                                       objective.workspace(training=True).contexts)
     assert len(grads) == len(t_grads) > 0
     for g, tg in zip(grads, t_grads):
         assert rel(g, tg) < tol, (g, tg)

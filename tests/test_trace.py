@@ -30,9 +30,9 @@ def test_trace_agrees_with_objective_and_a_manual_step(l2):
     objective = gn.Objective(model, "cross_entropy", l2)
     cost = objective(*objective.prepare(X, y))
     assert (t["J"] if l2 else t["C"]) == pytest.approx(cost, rel=1e-12)
-    np.testing.assert_allclose(t["dW1"], model.layers[0].gradients()["W"], rtol=1e-10)
-    np.testing.assert_allclose(t["dW2"], model.layers[2].gradients()["W"], rtol=1e-10)
-    np.testing.assert_allclose(t["W2'"], model.layers[2].W - 0.5 * model.layers[2].gradients()["W"], rtol=1e-12)
+    np.testing.assert_allclose(t["dW1"], model.layers[0].grads["W"], rtol=1e-10)
+    np.testing.assert_allclose(t["dW2"], model.layers[2].grads["W"], rtol=1e-10)
+    np.testing.assert_allclose(t["W2'"], model.layers[2].W - 0.5 * model.layers[2].grads["W"], rtol=1e-12)
     names = [s.name for s in t.steps]
     assert names.index("dZ2") < names.index("dW2") < names.index("dA1") < names.index("dZ1") < names.index("dW1")
     md = t.to_markdown()

@@ -26,7 +26,7 @@ def test_or_gate_single_example_by_hand():
     objective = gn.Objective(model, gn.SquaredError())
     X, y = objective.prepare(OR_X[:1], OR_Y[:1])
     assert objective(X, y) == pytest.approx(0.125)
-    assert model.layers[0].gradients()["b"][0] == pytest.approx(0.125)
+    assert model.layers[0].grads["b"][0] == pytest.approx(0.125)
     model.params -= model.grads  # learning rate 1: b becomes -0.125
     assert model.predict(OR_X[:1])[0, 0] == pytest.approx(0.469, abs=5e-4)
     # "around 0.109": 1/2 * 0.4688^2 = 0.10988, which the tutorial truncates
@@ -48,15 +48,15 @@ def test_or_gate_vectorized_batch_step():
     assert round(cost, 3) == 0.089
     # gradients by hand: dC/dW = X.T (a - y) a (1 - a) / m
     delta = (a - OR_Y) * a * (1 - a) / 4
-    np.testing.assert_allclose(model.layers[0].gradients()["W"].ravel(), OR_X.T @ delta, rtol=1e-12)
-    np.testing.assert_allclose(model.layers[0].gradients()["b"], [delta.sum()], rtol=1e-12)
+    np.testing.assert_allclose(model.layers[0].grads["W"].ravel(), OR_X.T @ delta, rtol=1e-12)
+    np.testing.assert_allclose(model.layers[0].grads["b"], [delta.sum()], rtol=1e-12)
 
     model.params -= 1.0 * model.grads
     cost_after = objective(X, y)
     assert round(cost_after, 3) == 0.084
     # the tutorial quotes these gradients of the second step as magnitudes: all are negative
     # (every output is below its target), and their rounded sizes are the published ones.
-    grads = model.layers[0].gradients()
+    grads = model.layers[0].grads
     np.testing.assert_array_equal(np.round(-grads["W"].ravel(), 3), [0.044, 0.035])
     np.testing.assert_array_equal(np.round(-grads["b"], 3), [0.031])
 

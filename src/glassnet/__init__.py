@@ -4,33 +4,52 @@ The public API, by theme:
 
 * building a network: :class:`Sequential`, :func:`mlp` and the layers
   (:class:`Dense`, :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`,
-  :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`);
+  :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`,
+  :class:`Flatten`);
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
 * checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
   callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
-* the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`.
+* errors: :class:`GlassnetError` and its family in :mod:`glassnet.errors`;
+* the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`; the
+  array seam in :mod:`glassnet.arrays`.
+
+The package is layered, each level importing only from those below it:
+math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``optim``
+-> model files (``io``) -> ``training`` -> the facade (``models``) -> tools
+(``gradcheck``, ``tracing``, ``compare``, ``plots``) -> front-ends (``cli``,
+``sklearn``, ``web``).
 """
 
-from . import functional, init, optim
+from . import arrays, errors, functional, init, optim
+from ._version import __version__
 from .compare import compare_solvers
+from .errors import (
+    DataError,
+    DivergenceError,
+    GlassnetError,
+    ImageError,
+    ImageTooLargeError,
+    ModelFileError,
+    OptionError,
+)
 from .gradcheck import GradcheckReport, gradcheck
-from .io import Checkpoint, ModelFileError, load, save
+from .io import Checkpoint
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
+from .models import Sequential, load, mlp, resume, save
 from .nn import (
     Dense,
     Dropout,
+    Flatten,
     Identity,
     Layer,
     LeakyReLU,
     ReLU,
-    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
     get_activation,
-    mlp,
 )
 from .objective import Objective
 from .optim import SGD, Adam, AdamW, RMSProp
@@ -44,16 +63,14 @@ from .training import (
     ModelCheckpoint,
     evaluate,
     fit,
-    resume,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
-    "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DivergenceWarning", "EarlyStopping",
-    "History", "LambdaCallback", "ModelCheckpoint", "ModelFileError", "evaluate", "fit", "load", "optim",
-    "resume", "save", "Trace", "trace", "compare_solvers",
-    "BinaryCrossEntropy", "Dense", "Dropout", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
+    "__version__", "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DataError", "DivergenceError",
+    "DivergenceWarning", "EarlyStopping", "GlassnetError", "History", "ImageError", "ImageTooLargeError",
+    "LambdaCallback", "ModelCheckpoint", "ModelFileError", "OptionError", "evaluate", "fit", "load", "optim",
+    "resume", "save", "Trace", "trace", "compare_solvers", "arrays", "errors",
+    "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
 ]

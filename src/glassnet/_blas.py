@@ -14,9 +14,11 @@ environment variable ``GLASSNET_BLAS=numpy`` (the default is ``auto``), they run
 in NumPy. Both paths give the same values up to rounding (the BLAS may fuse a
 multiply and an add).
 
-The BLAS takes 1-D, C-contiguous arrays of one float dtype and equal length;
-other arrays (strided views, say) go the NumPy way. ``scratch``, optional, is
-a buffer like ``x`` that the NumPy path may overwrite instead of allocating.
+The BLAS takes 1-D, C-contiguous NumPy arrays of one float dtype and equal
+length; other arrays (strided views, arrays of another namespace) go the
+plain way, in the arrays' own namespace (see :mod:`glassnet.arrays`).
+``scratch``, optional, is a buffer like ``x`` that the plain path may
+overwrite instead of allocating.
 """
 
 from __future__ import annotations
@@ -27,29 +29,58 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import namespace
+from .errors import OptionError
 
-def axpy(alpha: float, x: np.ndarray, y: np.ndarray, scratch: np.ndarray | None = None) -> None:
-    """``y += alpha * x``, in place."""
+
+def axpy(alpha: float, x, y, scratch=None) -> None:
+    """``y += alpha * x``, in place.
+
+    Parameters
+    ----------
+    alpha : float
+    x : array, shape (n,)
+    y : array, shape (n,)
+        Updated in place.
+    scratch : array, shape (n,), optional
+        May be overwritten by the plain path.
+    """
     fn = _ROUTINES.get(("axpy", x.dtype.char))
     if fn is not None and _fits(x, y):
         fn(x.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
     else:
-        y += np.multiply(x, alpha, out=scratch)
+        y += namespace(x).multiply(x, alpha, out=scratch)
 
 
-def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray,
-          scratch: np.ndarray | None = None) -> None:
-    """``y = alpha * x + beta * y``, in place."""
+def axpby(alpha: float, x, beta: float, y, scratch=None) -> None:
+    """``y = alpha * x + beta * y``, in place.
+
+    Parameters
+    ----------
+    alpha, beta : float
+    x : array, shape (n,)
+    y : array, shape (n,)
+        Updated in place.
+    scratch : array, shape (n,), optional
+        May be overwritten by the plain path.
+    """
     fn = _ROUTINES.get(("axpby", x.dtype.char))
     if fn is not None and _fits(x, y):
         fn(x.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
     else:
         y *= beta
-        y += x if alpha == 1 else np.multiply(x, alpha, out=scratch)
+        y += x if alpha == 1 else namespace(x).multiply(x, alpha, out=scratch)
 
 
-def scal(alpha: float, x: np.ndarray) -> None:
-    """``x *= alpha``, in place."""
+def scal(alpha: float, x) -> None:
+    """``x *= alpha``, in place.
+
+    Parameters
+    ----------
+    alpha : float
+    x : array, shape (n,)
+        Updated in place.
+    """
     fn = _ROUTINES.get(("scal", x.dtype.char))
     if fn is not None and _fits(x, x):
         fn(x.size, alpha, x.ctypes.data, 1)
@@ -58,21 +89,27 @@ def scal(alpha: float, x: np.ndarray) -> None:
 
 
 def backend() -> str:
-    """Which path the updates take: the library's file name, or ``"numpy"``."""
+    """Which path the updates take on NumPy arrays.
+
+    Returns
+    -------
+    str
+        The BLAS library's file name, or ``"numpy"``.
+    """
     return Path(_LIBRARY).name if _LIBRARY else "numpy"
 
 
-def _fits(x: np.ndarray, y: np.ndarray) -> bool:
-    """The BLAS path needs equal 1-D contiguous arrays of one dtype, the output writable."""
-    return (x.ndim == 1 and x.shape == y.shape and x.dtype == y.dtype and x.flags.c_contiguous
-            and y.flags.c_contiguous and y.flags.writeable)
+def _fits(x, y) -> bool:
+    """The BLAS path needs equal 1-D contiguous NumPy arrays of one dtype, the output writable."""
+    return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim == 1 and x.shape == y.shape
+            and x.dtype == y.dtype and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
 
 
 def _numpy_openblas() -> tuple[str | None, dict]:
     """Load the scipy-openblas that NumPy bundles and bind the routines used above."""
     choice = os.environ.get("GLASSNET_BLAS", "auto").strip().lower() or "auto"
     if choice not in ("auto", "numpy"):
-        raise ValueError(f"the environment variable GLASSNET_BLAS must be 'auto' or 'numpy'; "
+        raise OptionError(f"the environment variable GLASSNET_BLAS must be 'auto' or 'numpy'; "
                          f"received {os.environ['GLASSNET_BLAS']!r}")
     if choice == "numpy":
         return None, {}

@@ -1,28 +1,45 @@
 """Input checks shared by the whole library.
 
 Every message names the argument, what was expected and what was received, so
-that a user can fix the call without reading glassnet's source.
+that a user can fix the call without reading glassnet's source. Every check
+raises :class:`~glassnet.errors.OptionError` (a ``ValueError``) or
+:class:`~glassnet.errors.OptionTypeError` (also a ``TypeError``).
 """
 
 from __future__ import annotations
 
 import numbers
+from types import ModuleType
+from typing import Any
 
 import numpy as np
+
+from .arrays import namespace
+from .errors import OptionError, OptionTypeError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
-    """Return ``dtype`` as a NumPy float32 or float64 dtype, or raise."""
+    """``dtype`` as NumPy's float32 or float64 dtype.
+
+    Parameters
+    ----------
+    dtype : object
+        Anything ``numpy.dtype`` understands ("float32", numpy.float64, ...).
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    numpy.dtype
+    """
     try:
         resolved = np.dtype(dtype)  # type: ignore[call-overload]
     except TypeError as exc:
-        raise TypeError(
-            f"{name} must be float32 or float64; received {dtype!r}"
-        ) from exc
+        raise OptionTypeError(f"{name} must be float32 or float64; received {dtype!r}") from exc
     if resolved not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must be float32 or float64; received {resolved}")
+        raise OptionTypeError(f"{name} must be float32 or float64; received {resolved}")
     return resolved
 
 
@@ -33,54 +50,99 @@ def check_array(
     ndim: int | tuple[int, ...] = 2,
     dtype: np.dtype | None = None,
     finite: bool = True,
-) -> np.ndarray:
-    """Convert ``value`` to a numeric array with the given number of dimensions.
+    xp: ModuleType | None = None,
+) -> Any:
+    """``value`` as a numeric array with an allowed number of dimensions.
 
-    Raises TypeError for non-numeric data and ValueError for a wrong number of
-    dimensions, an empty array, or NaN and infinite values (when ``finite``).
+    Parameters
+    ----------
+    value : array-like
+        Nested lists, a NumPy array, or an array of another namespace.
+    name : str
+        The argument's name, for the message.
+    ndim : int or tuple of int
+        The allowed numbers of dimensions.
+    dtype : numpy.dtype, optional
+        Convert to this dtype.
+    finite : bool
+        Refuse NaN and infinite values.
+    xp : module, optional
+        The namespace the result must belong to (a model's); NumPy input is moved
+        into it with ``xp.asarray``.
+
+    Returns
+    -------
+    array
+        Of namespace ``xp`` (or the input's own), with ``dtype`` when given.
     """
-    try:
-        array = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} could not be read as an array: {exc}") from exc
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
-        raise TypeError(f"{name} must hold numbers; received an array of dtype {array.dtype}")
+    src = namespace(value)
+    if src is np:
+        try:
+            array = np.asarray(value)
+        except Exception as exc:  # ragged lists and the like
+            raise OptionError(f"{name} could not be read as an array: {exc}") from exc
+    else:
+        array = value
+    kind = np.dtype(array.dtype)
+    if kind.kind not in "biuf":  # booleans, integers and floats only (not objects, text, complex)
+        raise OptionTypeError(f"{name} must hold numbers; received an array of dtype {kind}")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if array.ndim not in allowed:
         expected = " or ".join(f"{d}-D" for d in allowed)
-        raise ValueError(
-            f"{name} must be a {expected} array; received shape {array.shape}"
-        )
+        raise OptionError(f"{name} must be a {expected} array; received shape {tuple(array.shape)}")
     if array.size == 0:
-        raise ValueError(f"{name} must not be empty; received shape {array.shape}")
-    if dtype is not None:
-        array = np.asarray(array, dtype=dtype)
-    if finite and np.issubdtype(array.dtype, np.inexact) and not all_finite(array):
-        n_nan = int(np.isnan(array).sum())
-        n_inf = int(np.isinf(array).sum())
-        raise ValueError(
-            f"{name} must hold finite values; received {n_nan} NaN and {n_inf} infinite"
-        )
+        raise OptionError(f"{name} must not be empty; received shape {tuple(array.shape)}")
+    target = xp or src
+    if target is not src:
+        array = target.asarray(array)
+    if dtype is not None and np.dtype(array.dtype) != dtype:
+        array = target.asarray(array, dtype=dtype)
+    if finite and np.issubdtype(np.dtype(array.dtype), np.inexact) and not all_finite(array):
+        n_nan = int(target.isnan(array).sum())
+        n_inf = int(target.isinf(array).sum())
+        raise OptionError(f"{name} must hold finite values; received {n_nan} NaN and {n_inf} infinite")
     return array
 
 
-def all_finite(array: np.ndarray) -> bool:
-    """True when no entry is NaN or infinite.
+def all_finite(array: Any) -> bool:
+    """Whether no entry of ``array`` is NaN or infinite.
 
-    Two reductions instead of ``np.isfinite(a).all()``: no temporary boolean
-    array as large as the data (NaN propagates through min and max).
+    Two reductions instead of ``isfinite(a).all()``: no temporary boolean array
+    as large as the data (NaN propagates through min and max).
+
+    Parameters
+    ----------
+    array : array of any namespace, not empty
+
+    Returns
+    -------
+    bool
     """
-    with np.errstate(invalid="ignore"):
-        return bool(np.isfinite(array.min()) and np.isfinite(array.max()))
+    xp = namespace(array)
+    if xp is np:
+        with np.errstate(invalid="ignore"):
+            return bool(np.isfinite(array.min()) and np.isfinite(array.max()))
+    return bool(xp.isfinite(xp.min(array))) and bool(xp.isfinite(xp.max(array)))
 
 
 def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument's name, for the message.
+    minimum : int
+
+    Returns
+    -------
+    int
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; received {value!r}")
+        raise OptionTypeError(f"{name} must be an integer; received {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; received {value}")
+        raise OptionError(f"{name} must be >= {minimum}; received {value}")
     return int(value)
 
 
@@ -93,36 +155,74 @@ def check_real(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` as a float inside the given interval, or raise."""
+    """``value`` as a finite float inside an interval.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument's name, for the message.
+    low, high : float, optional
+        The interval's ends; None for no bound.
+    low_open, high_open : bool
+        Whether the ends themselves are excluded.
+
+    Returns
+    -------
+    float
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; received {value!r}")
+        raise OptionTypeError(f"{name} must be a real number; received {value!r}")
     x = float(value)
     if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite; received {value!r}")
+        raise OptionError(f"{name} must be finite; received {value!r}")
     too_low = low is not None and (x <= low if low_open else x < low)
     too_high = high is not None and (x >= high if high_open else x > high)
     if too_low or too_high:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
         interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-        raise ValueError(f"{name} must be in {interval}; received {value!r}")
+        raise OptionError(f"{name} must be in {interval}; received {value!r}")
     return x
 
 
 def check_choice(value: object, name: str, choices: tuple[str, ...] | list[str]) -> str:
+    """``value`` if it is one of ``choices``.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument's name, for the message.
+    choices : sequence of str
+
+    Returns
+    -------
+    str
+    """
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(
-            f"{name} must be one of {', '.join(map(repr, choices))}; received {value!r}"
-        )
+        raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}; received {value!r}")
     return value
 
 
 def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
-    """Accept None, an integer seed or a Generator, and return a Generator."""
+    """A NumPy Generator from None, an integer seed or a Generator.
+
+    Parameters
+    ----------
+    rng : None, int or numpy.random.Generator
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``rng`` itself when it is one; a new one seeded from ``rng`` otherwise.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)  # type: ignore[arg-type]
-    raise TypeError(
+    raise OptionTypeError(
         f"{name} must be None, an integer seed or a numpy.random.Generator; received {rng!r}"
     )

@@ -2,25 +2,35 @@
 
 A thin layer over the public API: each subcommand parses its arguments,
 calls glassnet, and prints. Errors in what the user gave (a missing file, a
-bad CSV, a picture that is not one) end with a one-line message and exit
-status 2, never a traceback.
+bad CSV, a picture that is not one) are glassnet's errors or the system's
+(:class:`~glassnet.errors.GlassnetError`, ``OSError``): they end with a
+one-line message and exit status 2. Anything else is a bug in glassnet and
+keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-import glassnet as gn
-
 from . import datasets
-from .io import ModelFileError
-from .io.images import ImageError, prepare_digit
+from ._version import __version__
+from .compare import compare_solvers, digits_problem, xor_problem
+from .errors import DataError, GlassnetError
+from .gradcheck import gradcheck
+from .io.images import prepare_digit
 from .metrics import confusion_matrix, format_confusion
+from .models import load, mlp, save
+from .nn import Dense
+from .plots import learning_curves, loss_curves
+from .tracing import trace_example
+from .training import EarlyStopping
+from .web import default_model, serve
 
 DEFAULTS = {  # a sensible network and schedule per dataset
     "digits": {"layers": "256,128", "epochs": 100, "batch_size": 32, "l2": 1e-4},
@@ -30,7 +40,7 @@ DEFAULTS = {  # a sensible network and schedule per dataset
 DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
 
 
-class UserError(Exception):
+class UserError(GlassnetError):
     """A problem with what the user asked for, reported without a traceback."""
 
 
@@ -81,7 +91,7 @@ def cmd_train(args) -> int:
         meta["input_mean"], meta["input_scale"] = standardize(train)
     X, Xt = apply_scaling(train.X, meta), apply_scaling(test.X, meta)
     n_out = len(train.classes) if classify else 1
-    model = gn.mlp([X.shape[1], *layers, n_out], activation=args.activation, dropout=args.dropout,
+    model = mlp([X.shape[1], *layers, n_out], activation=args.activation, dropout=args.dropout,
                    rng=args.seed)
     loss = "cross_entropy" if classify else "mse"
     print(f"dataset {train.name}: {len(train)} training and {len(test)} test samples, "
@@ -92,7 +102,7 @@ def cmd_train(args) -> int:
         options["lr"] = args.lr or DEFAULT_LR[args.optimizer]
         if args.momentum:
             options["momentum"] = args.momentum
-    callbacks = [gn.EarlyStopping(patience=args.patience)] if args.patience else []
+    callbacks = [EarlyStopping(patience=args.patience)] if args.patience else []
     history = model.fit(X, train.y, loss=loss, optimizer=args.optimizer, epochs=epochs, batch_size=batch,
                         l2=d["l2"] if args.l2 is None else args.l2,
                         validation_split=args.validation_fraction, callbacks=callbacks,
@@ -103,21 +113,19 @@ def cmd_train(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     model_path = Path(args.model) if args.model else out / "model.glassnet"
     report(model, X, train.y, Xt, test.y, loss, classify, train.classes)
-    gn.save(model_path, model, metadata=meta)
+    save(model_path, model, metadata=meta)
     print(f"model written to {model_path}")
     try:
-        from .plots import learning_curves
-
         plot = learning_curves(history, Path(args.plot) if args.plot else out / "learning_curves.png",
                                title=f"{train.name}: {'-'.join(map(str, model_sizes(model)))}")
         print(f"learning curves written to {plot}")
-    except ImportError as exc:
+    except ImportError as exc:  # matplotlib is optional
         print(f"no plot: {exc}")
     return 0
 
 
 def model_sizes(model) -> list[int]:
-    return [model.in_features] + [layer.out_features for layer in model.layers if isinstance(layer, gn.Dense)]
+    return [model.in_features] + [layer.out_features for layer in model.layers if isinstance(layer, Dense)]
 
 
 def report(model, X, y, Xt, yt, loss, classify, classes) -> None:
@@ -145,7 +153,7 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
 
 
 def cmd_evaluate(args) -> int:
-    ck = gn.load(args.model)
+    ck = load(args.model)
     meta = ck.metadata
     dataset = args.dataset or meta.get("dataset")
     _, test = model_data(meta, args.dataset, args.data, args.target)
@@ -168,7 +176,7 @@ def check_width(model, n_features: int, what: str) -> None:
 
 
 def cmd_predict(args) -> int:
-    ck = gn.load(args.model)
+    ck = load(args.model)
     meta = ck.metadata
     classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
     for item in args.inputs:
@@ -181,8 +189,6 @@ def cmd_predict(args) -> int:
 
 def predict_csv(model, meta, path, classes) -> None:
     target = meta.get("target")
-    import csv
-
     if not Path(path).is_file():
         raise FileNotFoundError(f"CSV file not found: {path}")
     with open(path, newline="") as f:
@@ -194,7 +200,10 @@ def predict_csv(model, meta, path, classes) -> None:
         data = datasets.load_csv(path, target)
         X = data.X
     else:
-        X = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32)
+        try:
+            X = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32)
+        except ValueError as exc:
+            raise DataError(f"{path} is not a CSV of numbers: {exc}") from None
     X = apply_scaling(X, meta)
     check_width(model, X.shape[1], path)
     if meta.get("task", "classification") == "classification":
@@ -222,7 +231,7 @@ def predict_image(model, meta, path, classes) -> None:
 
 
 def cmd_info(args) -> int:
-    ck = gn.load(args.model)
+    ck = load(args.model)
     size = os.path.getsize(args.model)
     print(f"{args.model}: {size:,} bytes")
     print(ck.model.summary())
@@ -240,7 +249,7 @@ def cmd_info(args) -> int:
 
 def cmd_gradcheck(args) -> int:
     if args.model:
-        ck = gn.load(args.model)
+        ck = load(args.model)
         model, meta = ck.model, ck.metadata
         train, _ = model_data(meta, meta.get("dataset", "digits"))
         X = apply_scaling(train.X, meta)
@@ -248,20 +257,18 @@ def cmd_gradcheck(args) -> int:
     else:
         train = datasets.load_digits()
         X = train.X
-        model = gn.mlp([64, 16, 10], activation=args.activation, rng=args.seed)
+        model = mlp([64, 16, 10], activation=args.activation, rng=args.seed)
         loss = "cross_entropy"
         print(f"a {model.in_features}-16-10 {args.activation} network on {args.samples} digits")
     check_width(model, X.shape[1], "the data")
     rows = np.random.default_rng(args.seed).choice(len(X), size=min(args.samples, len(X)), replace=False)
-    report_ = gn.gradcheck(model, loss, X[rows], train.y[rows], l2=args.l2, max_entries=args.max_entries,
+    report_ = gradcheck(model, loss, X[rows], train.y[rows], l2=args.l2, max_entries=args.max_entries,
                            rng=args.seed)
     print(report_.to_markdown() if args.markdown else report_)
     return 0 if report_.passed else 1
 
 
 def cmd_trace(args) -> int:
-    from .tracing import trace_example
-
     text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
     if args.output:
         Path(args.output).write_text(text)
@@ -272,22 +279,16 @@ def cmd_trace(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare_solvers, digits_problem, xor_problem
-
     problem = xor_problem() if args.problem == "xor" else digits_problem(args.seed)
     result = compare_solvers(*problem, seed=args.seed, epochs=args.epochs)
     print(result.table())
     if args.plot:
-        from .plots import loss_curves
-
         print(f"loss curves written to {loss_curves(result.curves(), args.plot)}")
     return 0
 
 
 def cmd_serve(args) -> int:
-    from .web import default_model, serve
-
-    checkpoint = gn.load(args.model) if args.model else default_model(args.data)
+    checkpoint = load(args.model) if args.model else default_model(args.data)
     serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     return 0
 
@@ -312,7 +313,7 @@ def positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="glassnet", description="Train, check and use glassnet networks.")
-    p.add_argument("--version", action="version", version=f"glassnet {gn.__version__}")
+    p.add_argument("--version", action="version", version=f"glassnet {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train an MLP (default: the 8x8 digits, no download)")
@@ -399,8 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (UserError, ModelFileError, ImageError, FileNotFoundError, ValueError, TypeError,
-            ImportError, OSError) as exc:
+    except (GlassnetError, OSError) as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import Loss, SquaredError
+from .datasets import load_digits
+from .losses import Loss, SoftmaxCrossEntropy, SquaredError
 from .nn import Sequential, mlp
 from .objective import Objective
 from .optim import SGD, Adam
+from .training import fit
 
 
 @dataclass
@@ -48,7 +50,26 @@ class Comparison:
 
 def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epochs: int = 2000,
                     lr: float = 1.0, batch: int | None = None) -> Comparison:
-    """Run every solver from ``model``'s current weights (the model itself is left unchanged)."""
+    """Run every solver from ``model``'s current weights (the model itself is left unchanged).
+
+    Parameters
+    ----------
+    model : Sequential
+    X, y : array-like
+    loss : Loss
+    seed : int
+        Seeds each run's shuffles.
+    epochs : int
+        Epochs (iterations) per solver.
+    lr : float
+        The base learning rate.
+    batch : int, optional
+        The mini-batch size (a quarter of the set by default).
+
+    Returns
+    -------
+    Comparison
+    """
     n = np.asarray(X).shape[0]
     mini = batch or max(2, n // 4)
     plans = [
@@ -65,7 +86,7 @@ def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epoch
         m = model.copy()
         m.rng = np.random.default_rng(seed)
         start = time.perf_counter()
-        history = m.fit(X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+        history = fit(m, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                         verbose=False, tol=1e-10, **options)
         seconds = time.perf_counter() - start
         objective = Objective(m, loss)
@@ -76,7 +97,12 @@ def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epoch
 
 
 def xor_problem():
-    """XOR with one hidden layer of 3 sigmoid units (tutorial 04), squared-error cost."""
+    """XOR with one hidden layer of 3 sigmoid units (tutorial 04), squared-error cost.
+
+    Returns
+    -------
+    (model, X, y, loss)
+    """
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([0, 1, 1, 0.0])
     model = mlp([2, 3, 1], activation="sigmoid", output="sigmoid", rng=0, dtype=np.float64)
@@ -84,10 +110,16 @@ def xor_problem():
 
 
 def digits_problem(seed: int = 0):
-    """A 64-16-10 tanh network on 500 of the 8x8 digits, softmax cross-entropy."""
-    from .datasets import load_digits
-    from .losses import SoftmaxCrossEntropy
+    """A 64-16-10 tanh network on 500 of the 8x8 digits, softmax cross-entropy.
 
+    Parameters
+    ----------
+    seed : int
+
+    Returns
+    -------
+    (model, X, y, loss)
+    """
     data = load_digits()
     model = mlp([64, 16, 10], activation="tanh", rng=seed, dtype=np.float64)
     return model, data.X[:500], data.y[:500], SoftmaxCrossEntropy()

@@ -3,41 +3,273 @@
 Samples are rows: ``z`` has shape ``(n_samples, n_units)``. Layers and losses
 call these functions; they are public so that a reader can check a formula on
 a few numbers by hand.
+
+Each activation comes as a pair: ``f(z)`` and ``f_backward(a, grad)``, the
+chain rule ``dC/dz = dC/da * f'(z)`` written with the activation's output
+``a = f(z)``, which is all that backward needs. ``out``, where given, is an
+array of the result's shape that receives the result (training reuses its
+buffers this way); without it a new array is returned. The functions work on
+arrays of any library with NumPy's API (see :mod:`glassnet.arrays`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import expit
 
+from .arrays import namespace
 
-def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+Array = Any  # an array of NumPy or of another namespace with NumPy's API
+
+# --- activations and their derivatives -------------------------------------------
+
+
+def sigmoid(z: Array, out: Array | None = None) -> Array:
     """Logistic function ``1 / (1 + exp(-z))``, finite for every finite ``z``.
 
-    SciPy's ``expit`` evaluates ``exp(-|z|)`` internally, so large ``|z|`` never
-    overflows (the naive formula warns and returns 0 or 1 from ``inf``).
+    Parameters
+    ----------
+    z : array, any shape
+    out : array like ``z``, optional
+
+    Returns
+    -------
+    array like ``z``
+
+    Notes
+    -----
+    SciPy's ``expit`` evaluates ``exp(-|z|)`` internally, so a large ``|z|``
+    never overflows (the naive formula warns and returns 0 or 1 from ``inf``).
+    Other namespaces compute the same as ``exp(-log(1 + exp(-z)))``.
     """
-    return expit(z, out=out) if out is not None else expit(z)
+    xp = namespace(z)
+    if xp is np:
+        return expit(z, out=out) if out is not None else expit(z)
+    a = xp.negative(z, out=out)
+    xp.logaddexp(0, a, out=a)
+    xp.negative(a, out=a)
+    return xp.exp(a, out=a)
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """``log(softmax(z))`` row by row, shape ``(n, k)``, with the row maximum subtracted first."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+def sigmoid_backward(a: Array, grad: Array, out: Array | None = None) -> Array:
+    """``dC/dz = dC/da * a * (1 - a)`` for ``a = sigmoid(z)``.
+
+    Parameters
+    ----------
+    a : array
+        The sigmoid's output.
+    grad : array like ``a``
+        ``dC/da``.
+    out : array like ``a``, optional
+
+    Returns
+    -------
+    array like ``a``
+        ``dC/dz``.
+    """
+    xp = namespace(a)
+    dz = xp.subtract(1, a, out=out)
+    dz *= a
+    dz *= grad
+    return dz
 
 
-def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Row-wise ``exp(z) / sum(exp(z))``; the row maximum is subtracted so exp never overflows."""
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
+def tanh(z: Array, out: Array | None = None) -> Array:
+    """Hyperbolic tangent ``(exp(z) - exp(-z)) / (exp(z) + exp(-z))``.
+
+    Parameters
+    ----------
+    z : array, any shape
+    out : array like ``z``, optional
+
+    Returns
+    -------
+    array like ``z``
+    """
+    return namespace(z).tanh(z, out=out)
+
+
+def tanh_backward(a: Array, grad: Array, out: Array | None = None) -> Array:
+    """``dC/dz = dC/da * (1 - a**2)`` for ``a = tanh(z)``.
+
+    Parameters
+    ----------
+    a : array
+        The tanh's output.
+    grad : array like ``a``
+        ``dC/da``.
+    out : array like ``a``, optional
+
+    Returns
+    -------
+    array like ``a``
+        ``dC/dz``.
+    """
+    xp = namespace(a)
+    dz = xp.square(a, out=out)
+    xp.subtract(1, dz, out=dz)
+    dz *= grad
+    return dz
+
+
+def relu(z: Array, out: Array | None = None) -> Array:
+    """Rectifier ``max(z, 0)``.
+
+    Parameters
+    ----------
+    z : array, any shape
+    out : array like ``z``, optional
+
+    Returns
+    -------
+    array like ``z``
+    """
+    return namespace(z).maximum(z, 0, out=out)
+
+
+def relu_backward(a: Array, grad: Array, out: Array | None = None) -> Array:
+    """``dC/dz = dC/da * [z > 0]`` for ``a = relu(z)``; zero at the kink.
+
+    Parameters
+    ----------
+    a : array
+        The rectifier's output; ``a > 0`` exactly where ``z > 0``.
+    grad : array like ``a``
+        ``dC/da``.
+    out : array like ``a``, optional
+
+    Returns
+    -------
+    array like ``a``
+        ``dC/dz``.
+    """
+    xp = namespace(a)
+    return xp.multiply(grad, a > 0, out=out)
+
+
+def leaky_relu(z: Array, alpha: float, out: Array | None = None) -> Array:
+    """``z`` where ``z > 0``, else ``alpha * z``, for a slope ``0 <= alpha < 1``.
+
+    Parameters
+    ----------
+    z : array, any shape
+    alpha : float
+        The slope for negative inputs, in [0, 1).
+    out : array like ``z``, optional
+
+    Returns
+    -------
+    array like ``z``
+
+    Notes
+    -----
+    With ``alpha < 1`` the result is the larger of ``z`` and ``alpha * z``.
+    """
+    xp = namespace(z)
+    a = xp.multiply(z, alpha, out=out)
+    return xp.maximum(z, a, out=a)
+
+
+def leaky_relu_backward(a: Array, grad: Array, alpha: float, out: Array | None = None) -> Array:
+    """``dC/dz = dC/da * (1 where z > 0, else alpha)`` for ``a = leaky_relu(z, alpha)``.
+
+    Parameters
+    ----------
+    a : array
+        The layer's output; with ``0 <= alpha < 1``, ``a > 0`` exactly where ``z > 0``.
+    grad : array like ``a``
+        ``dC/da``.
+    alpha : float
+        The slope for negative inputs.
+    out : array like ``a``, optional
+
+    Returns
+    -------
+    array like ``a``
+        ``dC/dz``.
+    """
+    xp = namespace(a)
+    dz = xp.multiply(grad, alpha, out=out)
+    xp.copyto(dz, grad, where=a > 0)
+    return dz
+
+
+def softmax(z: Array, out: Array | None = None) -> Array:
+    """Row-wise ``exp(z) / sum(exp(z))``; the row maximum is subtracted so exp never overflows.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, k)
+    out : array like ``z``, optional
+
+    Returns
+    -------
+    array, shape (n_samples, k)
+        Each row sums to one.
+    """
+    xp = namespace(z)
+    out = xp.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    xp.exp(out, out=out)
     out /= out.sum(axis=1, keepdims=True)
     return out
 
 
-def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
-    """Rows of zeros with a one in the column of each integer label; shape ``(n, n_classes)``."""
-    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    out[np.arange(labels.shape[0]), labels] = 1
+def softmax_backward(a: Array, grad: Array, out: Array | None = None) -> Array:
+    """``dC/dz = a * (dC/da - sum(dC/da * a, per row))`` for ``a = softmax(z)``.
+
+    Parameters
+    ----------
+    a : array, shape (n_samples, k)
+        The softmax's output.
+    grad : array like ``a``
+        ``dC/da``.
+    out : array like ``a``, optional
+
+    Returns
+    -------
+    array, shape (n_samples, k)
+        ``dC/dz``.
+    """
+    xp = namespace(a)
+    dz = xp.multiply(grad, a, out=out)
+    dz -= a * dz.sum(axis=1, keepdims=True)
+    return dz
+
+
+def log_softmax(z: Array) -> Array:
+    """``log(softmax(z))`` row by row, with the row maximum subtracted first.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, k)
+
+    Returns
+    -------
+    array, shape (n_samples, k)
+    """
+    xp = namespace(z)
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def one_hot(labels: Array, n_classes: int, dtype: np.dtype | type = np.float64) -> Array:
+    """Rows of zeros with a one in the column of each integer label.
+
+    Parameters
+    ----------
+    labels : int array, shape (n_samples,)
+    n_classes : int
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array, shape (n_samples, n_classes)
+    """
+    xp = namespace(labels)
+    out = xp.zeros((labels.shape[0], n_classes), dtype=dtype)
+    out[xp.arange(labels.shape[0]), labels] = 1
     return out
 
 
@@ -45,84 +277,136 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype | type = np.floa
 # Optional per-sample weights w (n,) multiply each sample's term: C = sum_i w_i C_i / n.
 
 
-def _weighted(cost_rows: np.ndarray, grad: np.ndarray, weight: np.ndarray, scale: float):
+def _weighted(cost_rows: Array, grad: Array, weight: Array, scale: float) -> tuple[float, Array]:
     """Per-sample costs and gradient rows multiplied by per-sample weights ``w`` (n,)."""
+    xp = namespace(grad)
     grad *= weight[:, None]
-    return scale * float(np.dot(weight, cost_rows)), grad
+    return scale * float(xp.dot(weight, cost_rows)), grad
 
 
 def squared_error(
-    pred: np.ndarray, target: np.ndarray, reduction: str = "mean", weight: np.ndarray | None = None
-) -> tuple[float, np.ndarray]:
-    """Squared error with the one-half factor.
+    pred: Array, target: Array, reduction: str = "mean", weight: Array | None = None
+) -> tuple[float, Array]:
+    """Squared error with the one-half factor, and its gradient.
 
-    ``C = 1/2 * sum((pred - target)**2) / n`` for ``reduction="mean"`` (n samples),
-    without the ``/ n`` for ``"sum"``. Gradient: ``(pred - target) / n`` or ``pred - target``.
-    With per-sample weights ``w`` each sample's term is multiplied by ``w_i``.
+    Parameters
+    ----------
+    pred, target : arrays, shape (n_samples, k)
+    reduction : "mean" or "sum"
+        Divide by the number of samples or not.
+    weight : array, shape (n_samples,), optional
+        Multiplies each sample's term.
+
+    Returns
+    -------
+    cost : float
+        ``1/2 * sum((pred - target)**2) / n`` (without ``/ n`` for "sum").
+    grad : array, shape (n_samples, k)
+        ``(pred - target) / n`` (or ``pred - target``), a new array.
     """
+    xp = namespace(pred)
     diff = pred - target
     scale = 1.0 / pred.shape[0] if reduction == "mean" else 1.0
     if weight is not None:
-        rows = 0.5 * np.einsum("ij,ij->i", diff, diff)
+        rows = 0.5 * xp.einsum("ij,ij->i", diff, diff)
         return _weighted(rows, diff * scale, weight, scale)
-    cost = 0.5 * scale * float(np.vdot(diff, diff))
+    cost = 0.5 * scale * float(xp.vdot(diff, diff))
     diff *= scale
     return cost, diff
 
 
-def binary_cross_entropy(prob: np.ndarray, target: np.ndarray,
-                         weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def binary_cross_entropy(prob: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
     """Logistic cost from probabilities, mean over samples, sum over outputs.
 
-    ``C = -sum(t*log(p) + (1-t)*log(1-p)) / n``; ``dC/dp = (p - t) / (p*(1-p)) / n``.
+    Parameters
+    ----------
+    prob : array, shape (n_samples, k)
+        Probabilities in [0, 1].
+    target : array, shape (n_samples, k)
+        Targets in [0, 1].
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``-sum(t*log(p) + (1-t)*log(1-p)) / n``.
+    grad : array, shape (n_samples, k)
+        ``(p - t) / (p*(1-p)) / n``.
+
+    Notes
+    -----
     ``p`` is clipped to ``[eps, 1-eps]`` (machine epsilon of its dtype) so a
     saturated probability gives a large finite cost rather than ``inf``.
     """
+    xp = namespace(prob)
     eps = np.finfo(prob.dtype).eps
-    p = np.clip(prob, eps, 1 - eps)
+    p = xp.clip(prob, eps, 1 - eps)
     n = prob.shape[0]
-    terms = target * np.log(p) + (1 - target) * np.log1p(-p)
+    terms = target * xp.log(p) + (1 - target) * xp.log1p(-p)
     grad = ((p - target) / (p * (1 - p)) / n).astype(prob.dtype, copy=False)
     if weight is not None:
         return _weighted(-terms.sum(axis=1), grad, weight, 1.0 / n)
-    return -float(np.sum(terms)) / n, grad
+    return -float(terms.sum()) / n, grad
 
 
 def binary_cross_entropy_with_logits(
-    z: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None
-) -> tuple[float, np.ndarray]:
+    z: Array, target: Array, weight: Array | None = None
+) -> tuple[float, Array]:
     """Logistic cost from logits ``z`` (before the sigmoid), stable for any ``z``.
 
-    ``C = sum(max(z, 0) - z*t + log(1 + exp(-|z|))) / n``, which equals the cost
-    of ``sigmoid(z)`` without ever forming ``log(0)``; ``dC/dz = (sigmoid(z) - t) / n``.
+    Parameters
+    ----------
+    z : array, shape (n_samples, k)
+    target : array, shape (n_samples, k)
+        Targets in [0, 1].
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``sum(max(z, 0) - z*t + log(1 + exp(-|z|))) / n``, the cost of
+        ``sigmoid(z)`` without ever forming ``log(0)``.
+    grad : array, shape (n_samples, k)
+        ``(sigmoid(z) - t) / n``.
     """
+    xp = namespace(z)
     n = z.shape[0]
-    terms = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
+    terms = xp.maximum(z, 0) - z * target + xp.log1p(xp.exp(-xp.abs(z)))
     grad = sigmoid(z)
     grad -= target
     grad /= n
     if weight is not None:
         return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
-    return float(np.sum(terms)) / n, grad
+    return float(terms.sum()) / n, grad
 
 
-def softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None
-) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(logits: Array, labels: Array, weight: Array | None = None) -> tuple[float, Array]:
     """Cross-entropy of ``softmax(logits)``, mean over samples.
 
-    ``labels`` are integers of shape ``(n,)`` or one-hot (or soft) rows ``(n, k)``.
-    ``C = -sum(y * log_softmax(z)) / n``; ``dC/dz = (softmax(z) - y) / n``.
+    Parameters
+    ----------
+    logits : array, shape (n_samples, k)
+    labels : int array, shape (n_samples,), or array (n_samples, k)
+        Class labels, or one-hot (or soft) rows.
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``-sum(y * log_softmax(z)) / n``.
+    grad : array, shape (n_samples, k)
+        ``(softmax(z) - y) / n``.
     """
+    xp = namespace(logits)
     n = logits.shape[0]
     logp = log_softmax(logits)
-    grad = np.exp(logp)
+    grad = xp.exp(logp)
     if labels.ndim == 1:
-        rows = np.arange(n)
+        rows = xp.arange(n)
         per_sample = -logp[rows, labels]
         grad[rows, labels] -= 1
     else:
-        per_sample = -np.einsum("ij,ij->i", labels, logp)
+        per_sample = -xp.einsum("ij,ij->i", labels, logp)
         grad -= labels
     grad /= n
     if weight is not None:
@@ -130,30 +414,62 @@ def softmax_cross_entropy(
     return float(per_sample.sum()) / n, grad
 
 
-def cross_entropy_from_probs(
-    probs: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None
-) -> tuple[float, np.ndarray]:
+def cross_entropy_from_probs(probs: Array, labels: Array, weight: Array | None = None) -> tuple[float, Array]:
     """Cross-entropy of given class probabilities (rows summing to one), mean over samples.
 
-    ``C = -sum(y * log(p)) / n`` with ``p`` clipped at machine epsilon; ``dC/dp = -y / p / n``.
+    Parameters
+    ----------
+    probs : array, shape (n_samples, k)
+    labels : int array, shape (n_samples,), or array (n_samples, k)
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``-sum(y * log(p)) / n`` with ``p`` clipped at machine epsilon.
+    grad : array, shape (n_samples, k)
+        ``-y / p / n``.
     """
+    xp = namespace(probs)
     n = probs.shape[0]
-    p = np.clip(probs, np.finfo(probs.dtype).eps, None)
+    p = xp.clip(probs, np.finfo(probs.dtype).eps, None)
     y = one_hot(labels, probs.shape[1], probs.dtype) if labels.ndim == 1 else labels
     grad = (-(y / p) / n).astype(probs.dtype, copy=False)
     if weight is not None:
-        return _weighted(-np.einsum("ij,ij->i", y, np.log(p)), grad, weight, 1.0 / n)
-    return -float(np.vdot(y, np.log(p))) / n, grad
+        return _weighted(-xp.einsum("ij,ij->i", y, xp.log(p)), grad, weight, 1.0 / n)
+    return -float(xp.vdot(y, xp.log(p))) / n, grad
 
 
 # --- L2 regularization (tutorial 02, "Overfitting & Regularization")
 
 
-def l2_penalty(weights: np.ndarray, lam: float) -> float:
-    """``lam / 2 * sum(W**2)`` over the weights given (biases are not penalized)."""
-    return 0.5 * lam * float(np.vdot(weights, weights))
+def l2_penalty(weights: Array, lam: float) -> float:
+    """``lam / 2 * sum(W**2)`` over the weights given (biases are not penalized).
+
+    Parameters
+    ----------
+    weights : array, any shape
+    lam : float
+        The regularization strength lambda.
+
+    Returns
+    -------
+    float
+    """
+    xp = namespace(weights)
+    return 0.5 * lam * float(xp.vdot(weights, weights))
 
 
-def l2_penalty_grad(weights: np.ndarray, lam: float) -> np.ndarray:
-    """Gradient of :func:`l2_penalty`: ``lam * W``."""
+def l2_penalty_grad(weights: Array, lam: float) -> Array:
+    """Gradient of :func:`l2_penalty`: ``lam * W``.
+
+    Parameters
+    ----------
+    weights : array, any shape
+    lam : float
+
+    Returns
+    -------
+    array like ``weights``
+    """
     return lam * weights

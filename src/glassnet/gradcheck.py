@@ -36,6 +36,7 @@ class GradcheckReport:
 
     @property
     def passed(self) -> bool:
+        """Whether every row passed."""
         return all(row.passed for row in self.rows)
 
     @property
@@ -53,6 +54,12 @@ class GradcheckReport:
         return [header, *body]
 
     def summary(self) -> str:
+        """One line: all gradients agree, or where the first disagreement is.
+
+        Returns
+        -------
+        str
+        """
         if self.passed:
             return f"all {len(self.rows)} gradients agree (relative error < {self.tol:g})"
         bad = self.first_failure
@@ -68,6 +75,12 @@ class GradcheckReport:
         return "\n".join([*lines, *self.notes, self.summary()])
 
     def to_markdown(self) -> str:
+        """The report as a Markdown table.
+
+        Returns
+        -------
+        str
+        """
         table = self._table()
         lines = ["| " + " | ".join(row) + " |" for row in table]
         lines.insert(1, "|" + "---|" * len(table[0]))
@@ -89,16 +102,38 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare backpropagation with central differences, in float64.
 
+    Parameters
+    ----------
+    model : Sequential
+        Not changed: it is copied to float64 first (float32 rounding would swamp
+        the differences) and run in inference mode (dropout off).
+    loss : str or Loss
+    X : array-like, shape (n_samples, *input_shape)
+    y : array-like
+    l2 : float
+        The L2 strength of the objective checked.
+    eps : float
+        The step of the central differences.
+    tol : float
+        A parameter passes when its relative error is below this.
+    check_input : bool
+        Add a row for ``dJ/dX``.
+    max_entries : int, optional
+        Check only this many randomly chosen entries per parameter (large models).
+    rng : None, int or Generator
+        Chooses those entries.
+
+    Returns
+    -------
+    GradcheckReport
+        One row per parameter array (each W and b of each layer), in layer order.
+
+    Notes
+    -----
     For every parameter ``theta_j`` the numerical derivative is
     ``(J(theta_j + eps) - J(theta_j - eps)) / (2 eps)``, whose error is
-    O(eps**2). Each parameter array (each W and b of each layer) gets a row
-    with ``relative error = |a - n| / max(|a| + |n|, 1e-12)`` over its entries
-    (Euclidean norms); it passes below ``tol``.
-
-    The model is copied to float64 first (float32 rounding would swamp the
-    differences) and run in inference mode (dropout off). ``check_input`` adds
-    a row for ``dJ/dX``. ``max_entries`` checks only that many randomly chosen
-    entries per parameter (drawn from ``rng``), for large models.
+    O(eps**2). A row's ``relative error`` is ``|a - n| / max(|a| + |n|, 1e-12)``
+    over its entries (Euclidean norms).
     """
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
@@ -127,7 +162,7 @@ def gradcheck(
         picked = _pick(size, max_entries, gen)
         a = analytic[s][picked]
         n = np.array([numeric(theta, s.start + j, lambda: objective.value(X64, y64)) for j in picked])
-        rows.append(_row(label, m.layers[layer_index]._params[name].shape, a, n, tol))
+        rows.append(_row(label, m.layers[layer_index].params[name].shape, a, n, tol))
     notes = []
     if check_input and input_grad is not None:
         flat_x = X64.reshape(-1)  # a view: perturbing it perturbs X64

@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .errors import OptionError
+
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
 
 
@@ -99,7 +101,7 @@ def get_initializer(init: str | Initializer, name: str = "init") -> Initializer:
         return init
     if isinstance(init, str) and init in INITIALIZERS:
         return INITIALIZERS[init]
-    raise ValueError(
+    raise OptionError(
         f"{name} must be one of {', '.join(map(repr, INITIALIZERS))} or a callable; "
         f"received {init!r}"
     )

@@ -7,60 +7,123 @@ sum that tutorials 02 and 05 minimize.
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
 from . import functional as F
 from ._validation import check_array, check_choice
-from .nn.activations import Sigmoid, Softmax
-from .nn.base import Layer
+from .arrays import namespace
+from .errors import OptionError
+
+Array = Any
 
 
 class Loss:
     """Base class. ``loss(output, target)`` returns the cost as a float.
 
-    ``fused_activation``: when a model ends in this activation, training feeds
-    the loss the activation's input and uses :meth:`fused_value_and_grad`,
-    which is both simpler and numerically safer than chaining the two.
+    ``fused_activation``: the name of an activation (``"softmax"``); when a
+    model ends in it, training feeds the loss the activation's input and uses
+    :meth:`fused_value_and_grad`, which is both simpler and numerically safer
+    than chaining the two.
     """
 
-    fused_activation: type[Layer] | None = None
+    fused_activation: str | None = None
     #: whether the cost is a mean over samples (a batch's share of an epoch is then its size)
     is_mean = True
 
-    def value_and_grad(self, output: np.ndarray, target: np.ndarray,
-                       weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """Cost and ``dC/d(output)``; ``target`` already passed :meth:`validate_target`.
+    def value_and_grad(self, output: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
+        """Cost and its gradient with respect to the output.
 
-        ``weight`` (n,), optional, multiplies each sample's term of the cost.
+        Parameters
+        ----------
+        output : array, shape (n_samples, n_outputs)
+            The model's output (may be overwritten).
+        target : array
+            As :meth:`validate_target` returned it.
+        weight : array, shape (n_samples,), optional
+            Multiplies each sample's term of the cost.
+
+        Returns
+        -------
+        cost : float
+        grad : array, shape (n_samples, n_outputs)
+            ``dC/d(output)``.
         """
         raise NotImplementedError
 
-    def fused_value_and_grad(self, z: np.ndarray, target: np.ndarray,
-                             weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """Cost of ``fused_activation(z)`` and ``dC/dz``."""
+    def fused_value_and_grad(self, z: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
+        """Cost of ``fused_activation(z)`` and its gradient with respect to ``z``.
+
+        Parameters
+        ----------
+        z : array, shape (n_samples, n_outputs)
+            The input of the fused activation.
+        target : array
+            As :meth:`validate_target` returned it.
+        weight : array, shape (n_samples,), optional
+
+        Returns
+        -------
+        cost : float
+        grad : array, shape (n_samples, n_outputs)
+            ``dC/dz``.
+        """
         raise NotImplementedError
 
     def validate_target(self, target: object, output_shape: tuple[int, int], dtype: np.dtype,
-                        name: str = "y") -> np.ndarray:
-        """Check ``target`` against the model's output shape ``(n_samples, n_outputs)``."""
-        y = check_array(target, name, ndim=(1, 2), dtype=dtype)
+                        name: str = "y", xp: ModuleType | None = None) -> Array:
+        """Check ``target`` against the model's output.
+
+        Parameters
+        ----------
+        target : array-like
+        output_shape : (n_samples, n_outputs)
+        dtype : numpy.dtype
+            The model's dtype.
+        name : str
+            The argument's name, for messages.
+        xp : module, optional
+            The model's array namespace.
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+        """
+        y = check_array(target, name, ndim=(1, 2), dtype=dtype, xp=xp)
         if y.ndim == 1 and output_shape[1] == 1:
             y = y.reshape(-1, 1)
-        if y.shape != tuple(output_shape):
-            raise ValueError(
-                f"{name} must have shape {tuple(output_shape)} to match the model's output; "
-                f"received shape {np.shape(target)}"
-            )
+        if tuple(y.shape) != tuple(output_shape):
+            raise OptionError(f"{name} must have shape {tuple(output_shape)} to match the model's output; "
+                              f"received shape {tuple(y.shape)}")
         return y
 
     def __call__(self, output: object, target: object) -> float:
+        """The cost of ``output`` against ``target``.
+
+        Parameters
+        ----------
+        output : array-like, shape (n_samples, n_outputs)
+        target : array-like
+
+        Returns
+        -------
+        float
+        """
         out = check_array(output, "output", ndim=2)
         if out.dtype not in (np.float32, np.float64):
             out = out.astype(np.float64)
-        y = self.validate_target(target, out.shape, out.dtype)
+        y = self.validate_target(target, out.shape, out.dtype, xp=namespace(out))
         return self.value_and_grad(out.copy(), y)[0]
 
     def config(self) -> dict:
+        """Arguments that rebuild this loss.
+
+        Returns
+        -------
+        dict
+        """
         return {}
 
     def __repr__(self) -> str:
@@ -92,15 +155,16 @@ class BinaryCrossEntropy(Loss):
     in :class:`~glassnet.nn.Sigmoid` is trained from its logits either way.
     """
 
-    fused_activation = Sigmoid
+    fused_activation = "sigmoid"
 
     def __init__(self, from_logits: bool = False) -> None:
         self.from_logits = bool(from_logits)
 
-    def validate_target(self, target, output_shape, dtype, name="y"):
-        y = super().validate_target(target, output_shape, dtype, name)
+    def validate_target(self, target, output_shape, dtype, name="y", xp=None):
+        """As :meth:`Loss.validate_target`, and every target must lie in [0, 1]."""
+        y = super().validate_target(target, output_shape, dtype, name, xp)
         if y.min() < 0 or y.max() > 1:
-            raise ValueError(
+            raise OptionError(
                 f"{name} must lie in [0, 1] for binary cross-entropy; "
                 f"received values from {y.min()} to {y.max()}"
             )
@@ -127,27 +191,28 @@ class SoftmaxCrossEntropy(Loss):
     ``from_logits=False`` the output is taken as probabilities.
     """
 
-    fused_activation = Softmax
+    fused_activation = "softmax"
 
     def __init__(self, from_logits: bool = True) -> None:
         self.from_logits = bool(from_logits)
 
-    def validate_target(self, target, output_shape, dtype, name="y"):
+    def validate_target(self, target, output_shape, dtype, name="y", xp=None):
+        """Integer labels ``(n,)`` in ``0..k-1``, or rows ``(n, k)`` as :meth:`Loss.validate_target`."""
         n, k = output_shape
-        y = check_array(target, name, ndim=(1, 2))
+        y = check_array(target, name, ndim=(1, 2), xp=xp)
         if y.ndim == 2:
-            return super().validate_target(y, output_shape, dtype, name)
+            return super().validate_target(y, output_shape, dtype, name, xp)
         if y.shape[0] != n:
-            raise ValueError(f"{name} must hold {n} labels, one per sample; received {y.shape[0]}")
-        if not np.issubdtype(y.dtype, np.integer):
-            if not np.all(np.mod(y, 1) == 0):
-                raise ValueError(
+            raise OptionError(f"{name} must hold {n} labels, one per sample; received {y.shape[0]}")
+        if not np.issubdtype(np.dtype(y.dtype), np.integer):
+            if not bool((namespace(y).mod(y, 1) == 0).all()):
+                raise OptionError(
                     f"{name} must hold integer class labels 0..{k - 1} or one-hot rows; "
                     f"received non-integer values of dtype {y.dtype}"
                 )
         labels = y.astype(np.intp)
-        if labels.min() < 0 or labels.max() >= k:
-            raise ValueError(
+        if int(labels.min()) < 0 or int(labels.max()) >= k:
+            raise OptionError(
                 f"{name} must hold class labels in 0..{k - 1} for a model with {k} outputs; "
                 f"received labels from {labels.min()} to {labels.max()}"
             )
@@ -174,14 +239,40 @@ ALIASES = {"mse": "squared_error", "bce": "binary_cross_entropy", "cross_entropy
 
 
 def loss_from_config(config: dict) -> Loss:
-    """Rebuild a loss from ``{"name": class name, **loss.config()}`` (as checkpoints store it)."""
+    """Rebuild a loss from its description, as checkpoints store it.
+
+    Parameters
+    ----------
+    config : dict
+        ``{"name": class name, **loss.config()}``.
+
+    Returns
+    -------
+    Loss
+    """
     config = dict(config)
     by_class = {cls.__name__: cls for cls in LOSSES.values()}
-    return by_class[config.pop("name")](**config)
+    name = config.pop("name", None)
+    if name not in by_class:
+        raise OptionError(f"unknown loss {name!r}; known losses: {', '.join(by_class)}")
+    return by_class[name](**config)
 
 
 def get_loss(loss: str | Loss, name: str = "loss") -> Loss:
-    """A loss object from a name ("squared_error", "mse", "bce", "cross_entropy", ...) or as is."""
+    """A loss object from a name, or the loss itself.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        "squared_error" ("mse"), "binary_cross_entropy" ("bce"),
+        "softmax_cross_entropy" ("cross_entropy"), or a Loss.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    Loss
+    """
     if isinstance(loss, Loss):
         return loss
     if isinstance(loss, str):
@@ -189,4 +280,4 @@ def get_loss(loss: str | Loss, name: str = "loss") -> Loss:
         if key in LOSSES:
             return LOSSES[key]()
     names = list(LOSSES) + list(ALIASES)
-    raise ValueError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {loss!r}")
+    raise OptionError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {loss!r}")

@@ -2,79 +2,171 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
 from ._blas import axpy
 from ._validation import check_real
+from .errors import OptionTypeError
 from .functional import l2_penalty
 from .losses import Loss, get_loss
-from .nn.sequential import Sequential
+from .nn.sequential import Sequential, Workspace
+
+Array = Any
 
 
 class Objective:
-    """``J(theta) = loss(model(X), y) + l2 / 2 * sum(W**2)``, with gradient in ``model.grads``.
+    """``J(theta) = loss(model(X), y) + l2 / 2 * sum(W**2)``, with its gradient in ``model.grads``.
 
-    ``theta`` is ``model.params``; only weights (``params[:n_decayed]``), not
-    biases, are penalized: the regularized cost of tutorial 02. When the model
-    ends in the loss's fused activation (Softmax before softmax cross-entropy,
-    Sigmoid before binary cross-entropy), that last layer is skipped and the
-    loss takes its input: the same cost with a simpler, stabler gradient.
+    Parameters
+    ----------
+    model : Sequential
+    loss : str or Loss
+    l2 : float
+        The L2 strength lambda; only weights (``params[:n_decayed]``), not
+        biases, are penalized: the regularized cost of tutorial 02.
+
+    Attributes
+    ----------
+    fused : bool
+        Whether the model's last layer is the loss's fused activation (Softmax
+        before softmax cross-entropy, Sigmoid before binary cross-entropy).
+        That layer is then skipped and the loss takes its input: the same cost
+        with a simpler, stabler gradient.
+    stop : int or None
+        ``layers[:stop]`` produce what the loss takes.
+    output_is_logits : bool
+        Whether that is logits (before a sigmoid or softmax) rather than probabilities.
+    output, input_grad : array or None
+        What the last call computed: the model's output (as the loss took it)
+        and ``dJ/dX``. They live in the objective's workspace and change at the next call.
+
+    Notes
+    -----
+    An objective is a training-run object: it owns a :class:`~glassnet.nn.Workspace`
+    whose buffers its calls reuse, so one objective serves one thread.
     """
 
     def __init__(self, model: Sequential, loss: str | Loss, l2: float = 0.0) -> None:
         if not isinstance(model, Sequential):
-            raise TypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+            raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
         self.model = model
         self.loss = get_loss(loss)
         self.l2 = check_real(l2, "l2", low=0.0)
         fused = self.loss.fused_activation
-        self.fused = fused is not None and isinstance(model.layers[-1], fused)
-        #: layers[:stop] produce what the loss takes (all layers, or all but the fused activation)
+        self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
-        #: whether that output is logits (before a sigmoid/softmax) rather than probabilities
         self.output_is_logits = self.fused or bool(getattr(self.loss, "from_logits", False))
-        self.input_grad: np.ndarray | None = None
-        self.output: np.ndarray | None = None
+        self.output: Array | None = None
+        self.input_grad: Array | None = None
+        self._workspaces: dict[bool, Workspace] = {}
 
-    def __call__(
-        self, X: np.ndarray, y: np.ndarray, training: bool = True, need_input_grad: bool = False,
-        weight: np.ndarray | None = None,
-    ) -> float:
-        """Cost at the current parameters; writes the gradient into ``model.grads``.
+    def workspace(self, training: bool) -> Workspace:
+        """The objective's workspace for training or inference passes, made at first use.
 
-        ``X`` and ``y`` are taken as already validated (see :meth:`prepare`);
-        ``weight`` (n,), optional, weighs each sample's term of the cost.
+        Parameters
+        ----------
+        training : bool
+
+        Returns
+        -------
+        Workspace
+        """
+        ws = self._workspaces.get(training)
+        if ws is None or len(ws.contexts) != len(self.model.layers):
+            ws = self._workspaces[training] = self.model.workspace(training)
+        return ws
+
+    def __call__(self, X: Array, y: Array, training: bool = True, need_input_grad: bool = False,
+                 weight: Array | None = None) -> float:
+        """The cost at the current parameters; writes the gradient into ``model.grads``.
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, *input_shape)
+            Taken as validated (see :meth:`prepare`).
+        y : array
+            Targets as :meth:`prepare` returned them.
+        training : bool
+            Dropout on.
+        need_input_grad : bool
+            Also compute ``dJ/dX`` into :attr:`input_grad`.
+        weight : array, shape (n_samples,), optional
+            Weighs each sample's term of the cost.
+
+        Returns
+        -------
+        float
+            ``J``, the L2 term included.
         """
         model = self.model
-        self.output = out = model.forward(X, training, stop=self.stop)
+        ws = self.workspace(training)
+        self.output = out = model.forward(X, stop=self.stop, workspace=ws)
         cost, grad = self.cost_and_grad(out, y, weight)
-        self.input_grad = model.backward(grad, start=self.stop, need_input_grad=need_input_grad)
+        self.input_grad = model.backward(grad, ws, start=self.stop, need_input_grad=need_input_grad)
         if self.l2:
             w = model.params[: model.n_decayed]
             cost += l2_penalty(w, self.l2)
             axpy(self.l2, w, model.grads[: model.n_decayed])
         return cost
 
-    def cost_and_grad(self, out: np.ndarray, y: np.ndarray,
-                      weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """The loss (without the L2 term) of ``out = model.forward(X, stop=self.stop)`` and its
-        gradient: through the fused formula when the last activation was skipped."""
+    def cost_and_grad(self, out: Array, y: Array, weight: Array | None = None) -> tuple[float, Array]:
+        """The loss, without the L2 term, and its gradient with respect to ``out``.
+
+        Parameters
+        ----------
+        out : array
+            ``model.forward(X, stop=self.stop)``.
+        y : array
+            Prepared targets.
+        weight : array, shape (n_samples,), optional
+
+        Returns
+        -------
+        cost : float
+        grad : array like ``out``
+            Through the fused formula when the last activation was skipped.
+        """
         fn = self.loss.fused_value_and_grad if self.fused else self.loss.value_and_grad
         return fn(out, y, weight)
 
-    def value(self, X: np.ndarray, y: np.ndarray, training: bool = False,
-              weight: np.ndarray | None = None) -> float:
-        """Cost only, no gradient."""
-        cost = self.cost_and_grad(self.model.forward(X, training, stop=self.stop), y, weight)[0]
+    def value(self, X: Array, y: Array, training: bool = False, weight: Array | None = None) -> float:
+        """The cost only (L2 term included), no gradient.
+
+        Parameters
+        ----------
+        X, y : arrays
+            As :meth:`prepare` returned them.
+        training : bool
+        weight : array, shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
+        out = self.model.forward(X, training, stop=self.stop)
+        cost = self.cost_and_grad(out, y, weight)[0]
         if self.l2:
             cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
         return cost
 
-    def prepare(self, X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-        """Validate ``X`` and ``y`` once, in the model's dtype, for repeated calls."""
-        X = self.model.check_input(X)
+    def prepare(self, X: object, y: object, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
+        """Validate ``X`` and ``y`` once, in the model's dtype and namespace, for repeated calls.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        y : array-like
+            Targets for the loss.
+        names : (str, str)
+            The arguments' names, for messages.
+
+        Returns
+        -------
+        (X, y) : arrays
+        """
+        X = self.model.check_input(X, names[0])
         n_out = self.model.out_features
-        if n_out is None:  # a model with no Dense layer: the output is as wide as the input
-            n_out = X.shape[1]
-        y = self.loss.validate_target(y, (X.shape[0], n_out), self.model.dtype)
+        if n_out is None:  # a model whose output width follows its input
+            n_out = self.model.forward(X[:1]).shape[1]
+        y = self.loss.validate_target(y, (X.shape[0], n_out), self.model.dtype, names[1], xp=self.model.xp)
         return X, y

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import missing
+
 
 def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'glassnet[app]' (or matplotlib)") from None
+        raise missing("matplotlib", "app", "plots") from None
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 

@@ -18,17 +18,22 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import training
+from .errors import DivergenceError
+from .functional import sigmoid, softmax
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .nn import mlp
 from .optim import SGD, Adam, AdamW, RMSProp
 from .optim.schedules import Cosine, InverseScaling, ReduceOnPlateau, Schedule
+from .training.data import split_indices
 
 SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "bfgs")
 
@@ -183,8 +188,6 @@ class _GlassnetBase(BaseEstimator):
                           "clipped", UserWarning, stacklevel=3)
         X_val = y_val = None
         if self.early_stopping and not incremental:
-            from .training.data import split_indices
-
             labels = Y if (isinstance(self, ClassifierMixin) and Y.ndim == 1) else None
             tr, va = split_indices(n, self.validation_fraction, self.model_.rng, labels)
             X, X_val, Y, y_val = X[tr], X[va], Y[tr], np.asarray(y)[va]
@@ -205,12 +208,12 @@ class _GlassnetBase(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", training.DivergenceWarning)
-            history = self.model_.fit(
-                X, Y, loss=loss, optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
+            history = training.fit(
+                self.model_, X, Y, loss=loss, optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
                 l2=l2, shuffle=self.shuffle, callbacks=[] if incremental else [recorder],
                 verbose=bool(self.verbose), tol=self.tol, sample_weight=sample_weight)
         if history.diverged:
-            raise ValueError(f"{type(self).__name__}: {history.message}")
+            raise DivergenceError(f"{type(self).__name__}: {history.message}")
         self.loss_curve_ += history.loss
         self.n_iter_ += history.n_epochs
         self.t_ += history.n_epochs * X.shape[0]
@@ -321,8 +324,6 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     def _class_sample_weight(self, y, sample_weight):
         if self.class_weight is None or getattr(self, "_multilabel", False):
             return sample_weight
-        from sklearn.utils.class_weight import compute_sample_weight
-
         cw = compute_sample_weight(self.class_weight, y)
         return cw if sample_weight is None else cw * sample_weight
 
@@ -331,8 +332,6 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         """Train on ``X`` (n_samples, n_features) and class labels ``y``; returns self."""
         y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
         if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            from sklearn.exceptions import DataConversionWarning
-
             warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
                           stacklevel=2)
             y = y_arr.ravel()
@@ -360,11 +359,7 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         """Class probabilities, shape (n_samples, n_classes) (one column per label for multi-label)."""
         out = self._forward(X)
         if self.out_activation_ == "softmax":
-            from .functional import softmax
-
             return softmax(out.astype(np.float64))
-        from .functional import sigmoid
-
         eps = np.finfo(np.float64).eps  # a probability never rounds to exactly 0 or 1
         p = np.clip(sigmoid(out.astype(np.float64)), eps, 1 - eps)
         if self._multilabel:
@@ -427,8 +422,6 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
         return out.ravel() if self._y_1d else out
 
     def _score_model(self, X, y):
-        from sklearn.metrics import r2_score
-
         return float(r2_score(y, self.predict(X)))
 
     def __sklearn_tags__(self):

@@ -13,31 +13,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import OptionError
 from .functional import l2_penalty
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
-from .nn import Dense, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .nn import Dense, Sequential, Sigmoid, mlp
 from .objective import Objective
-
-FORWARD = {
-    Sigmoid: "A{k} = sigmoid(Z{k}) = 1 / (1 + exp(-Z{k}))",
-    Tanh: "A{k} = tanh(Z{k})",
-    ReLU: "A{k} = max(Z{k}, 0)",
-    LeakyReLU: "A{k} = Z{k} where Z{k} > 0, else alpha * Z{k}",
-    Softmax: "A{k} = exp(Z{k}) / row sums of exp(Z{k})",
-    Identity: "A{k} = Z{k}",
-}
-BACKWARD = {
-    Sigmoid: "dZ{k} = dA{k} * A{k} * (1 - A{k})",
-    Tanh: "dZ{k} = dA{k} * (1 - A{k}**2)",
-    ReLU: "dZ{k} = dA{k} * [Z{k} > 0]",
-    LeakyReLU: "dZ{k} = dA{k} * (1 where Z{k} > 0, else alpha)",
-    Softmax: "dZ{k} = A{k} * (dA{k} - row sums of dA{k} * A{k})",
-    Identity: "dZ{k} = dA{k}",
-}
 
 
 @dataclass
 class Step:
+    """One value of the trace: its name, the formula that made it, the value, and its section."""
+
     name: str
     formula: str
     value: np.ndarray | float
@@ -53,10 +39,20 @@ class Trace:
     decimals: int = 4
 
     def add(self, section: str, name: str, formula: str, value) -> None:
+        """Append a step, copying ``value`` as float64.
+
+        Parameters
+        ----------
+        section : str
+        name : str
+        formula : str
+        value : float or array
+        """
         v = value if np.isscalar(value) else np.array(value, dtype=np.float64, copy=True)
         self.steps.append(Step(name, formula, v, section))
 
     def __getitem__(self, name: str):
+        """The value of the step called ``name``."""
         for step in self.steps:
             if step.name == name:
                 return step.value
@@ -83,6 +79,12 @@ class Trace:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
+        """The trace as Markdown: a section per stage, each value under its formula.
+
+        Returns
+        -------
+        str
+        """
         lines, section = [f"# {self.title}"], None
         for s in self.steps:
             if s.section != section:
@@ -95,27 +97,57 @@ class Trace:
 def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
     if isinstance(loss, SquaredError):
         mean = loss.reduction == "mean"
-        return ("C = 1/2 * sum((A - Y)**2)" + (" / n" if mean else ""),
-                "dA = (A - Y)" + (" / n" if mean else ""))
+        return ("C = 1/2 * sum((A - Y)**2)" + (" / n" if mean else ""), "dA = (A - Y)" + (" / n" if mean else ""))
     if isinstance(loss, SoftmaxCrossEntropy):
-        return ("C = -sum(Y * log(softmax(Z))) / n", "dZ = (softmax(Z) - Y) / n" if fused else
-                "dA = -Y / A / n")
+        return ("C = -sum(Y * log(softmax(Z))) / n", "dZ = (softmax(Z) - Y) / n" if fused else "dA = -Y / A / n")
     if isinstance(loss, BinaryCrossEntropy):
         return ("C = -sum(Y log A + (1 - Y) log(1 - A)) / n",
                 "dZ = (sigmoid(Z) - Y) / n" if fused else "dA = (A - Y) / (A (1 - A)) / n")
     return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
 
 
-def _dense_layers(model: Sequential):
-    """(k, layer) for the Dense layers, numbered from 1 as the tutorials number W1, W2, ..."""
-    return enumerate((layer for layer in model.layers if isinstance(layer, Dense)), start=1)
+def _names(model: Sequential) -> list[tuple[str, str, int] | None]:
+    """For each layer: (its output's name, its input's name, its number k), or None if left out.
+
+    Layers with weights are numbered from 1 as the tutorials number W1, W2, ...;
+    an activation shares the number of the layer before it (Z1 -> A1).
+    """
+    names: list[tuple[str, str, int] | None] = []
+    k, prev = 0, "X"
+    for layer in model.layers:
+        if layer.trace_skip:
+            names.append(None)
+            continue
+        if layer.params:
+            k += 1
+        name = f"{layer.trace_symbol}{k}"
+        names.append((name, prev, k))
+        prev = name
+    return names
 
 
 def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
           title: str | None = None) -> Trace:
-    """Trace one full-batch gradient-descent step of ``model`` on ``(X, y)``; the model is not changed.
+    """Trace one full-batch gradient-descent step, every value beside its formula.
 
-    Values are computed in float64 on a copy, dropout off.
+    Parameters
+    ----------
+    model : Sequential
+        Not changed: the values are computed in float64 on a copy, dropout off.
+    X : array-like, shape (n_samples, *input_shape)
+    y : array-like
+        Targets for ``loss``.
+    loss : str or Loss
+    lr : float
+        The step's learning rate.
+    l2 : float
+        The L2 strength.
+    title : str, optional
+
+    Returns
+    -------
+    Trace
+        Sections: data, parameters before, forward, cost, backward, update, after the step.
     """
     m = model.copy(dtype=np.float64)
     objective = Objective(m, get_loss(loss), l2)
@@ -123,31 +155,22 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
     t = Trace(title=title or f"One step of gradient descent, learning rate {lr:g}")
     t.add("data", "X", f"input, {X.shape[0]} samples in rows", X)
     t.add("data", "Y", "targets", y)
+    names = _names(m)
+    for layer, entry in zip(m.layers, names):
+        for pname, value in layer.params.items():
+            assert entry is not None
+            t.add("parameters before", f"{pname}{entry[2]}", f"{pname} of layer {entry[2]}, shape {value.shape}",
+                  value)
 
-    for k, layer in _dense_layers(m):
-        t.add("parameters before", f"W{k}", f"weights of layer {k}, shape {layer.W.shape}", layer.W)
-        if layer.bias:
-            t.add("parameters before", f"b{k}", f"biases of layer {k}", layer.b)
-
-    names, a, k = [], X, 0  # k numbers the Dense layers as the forward pass meets them
+    ws = m.workspace(training=False)
     last = len(m.layers) - (1 if objective.fused else 0)
-    for i, layer in enumerate(m.layers):
-        if isinstance(layer, Dense):
-            k += 1
-            prev = "X" if k == 1 else f"A{k - 1}"
-            a = layer.forward(a).copy()
-            t.add("forward", f"Z{k}", f"Z{k} = {prev} @ W{k}" + (f" + b{k}" if layer.bias else ""), a)
-            names.append(("dense", k))
-        elif isinstance(layer, Dropout):
-            names.append(("skip", k))
-        else:
-            a_in = a
-            a = layer.forward(a_in).copy()
-            label = FORWARD.get(type(layer), f"A{{k}} = {type(layer).__name__}(Z{{k}})").format(k=k)
-            if i >= last:
-                label += "   (fused with the cost below)"
-            t.add("forward", f"A{k}", label, a)
-            names.append(("act", k))
+    a = X
+    for i, (layer, entry) in enumerate(zip(m.layers, names)):
+        a = layer.forward(a, ws.contexts[i])
+        if entry is None:
+            continue
+        forward = layer.trace_formulas(entry[2], entry[1])[0]
+        t.add("forward", entry[0], forward + ("   (fused with the cost below)" if i >= last else ""), a)
 
     cost_formula, grad_formula = _loss_formula(objective.loss, objective.fused)
     cost = objective(X, y, training=False)
@@ -158,42 +181,47 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
         t.add("cost", "J", "J = C + L2", cost)
 
     # backward, replayed layer by layer from the loss's gradient to show each value
+    stop = objective.stop if objective.stop is not None else len(m.layers)
+    top = next(e for e in reversed(names[:stop]) if e is not None)
     grad = objective.cost_and_grad(m.forward(X, stop=objective.stop).copy(), y)[1]
-    k_top = names[-1][1]
-    t.add("backward", f"dZ{k_top}" if objective.fused else f"dA{k_top}",
-          grad_formula.replace("dZ", f"dZ{k_top}").replace("dA", f"dA{k_top}"), grad)
-    for i in range(len(m.layers[: objective.stop]) - 1, -1, -1):
-        layer, (kind, k) = m.layers[i], names[i]
-        if kind == "act":
-            grad = layer.backward(grad).copy()
-            t.add("backward", f"dZ{k}", BACKWARD.get(type(layer), "dZ = dA * f'(Z)").format(k=k), grad)
-        elif kind == "dense":
-            prev = "X" if k == 1 else f"A{k - 1}"
-            dx = layer.backward(grad, need_input_grad=k > 1)
-            gW = layer.gradients()["W"].copy()
-            if l2:
-                gW += l2 * layer.W
-            t.add("backward", f"dW{k}", f"dW{k} = {prev}.T @ dZ{k}" + (f" + {l2:g} * W{k}" if l2 else ""), gW)
-            if layer.bias:
-                t.add("backward", f"db{k}", f"db{k} = sum of the rows of dZ{k}", layer.gradients()["b"])
-            if k > 1:
-                grad = dx.copy()
-                t.add("backward", f"dA{k - 1}", f"dA{k - 1} = dZ{k} @ W{k}.T", grad)
+    symbol = "dZ" if objective.fused else "dA"
+    t.add("backward", f"d{top[0]}", grad_formula.replace(symbol, f"d{top[0]}"), grad)
+    for i in range(stop - 1, -1, -1):
+        layer, entry = m.layers[i], names[i]
+        grad = layer.backward(grad, ws.contexts[i], need_input_grad=i > 0)
+        if entry is None:
+            continue
+        _, backward, param_rules = layer.trace_formulas(entry[2], entry[1])
+        for pname, rule in param_rules.items():
+            g = layer.grads[pname].copy()
+            if l2 and pname in layer.decayed:
+                g += l2 * layer.params[pname]
+                rule += f" + {l2:g} * {pname}{entry[2]}"
+            t.add("backward", f"d{pname}{entry[2]}", rule, g)
+        if i > 0:
+            t.add("backward", f"d{entry[1]}", backward, grad)
 
     objective(X, y, training=False)  # gradients of the whole model, L2 included
     m.params -= lr * m.grads
-    for k, layer in _dense_layers(m):
-        t.add("update", f"W{k}'", f"W{k} - {lr:g} * dW{k}", layer.W)
-        if layer.bias:
-            t.add("update", f"b{k}'", f"b{k} - {lr:g} * db{k}", layer.b)
+    for layer, entry in zip(m.layers, names):
+        for pname, value in layer.params.items():
+            assert entry is not None
+            t.add("update", f"{pname}{entry[2]}'", f"{pname}{entry[2]} - {lr:g} * d{pname}{entry[2]}", value)
     t.add("after the step", "C'", "the cost with the updated parameters", objective.value(X, y))
     return t
 
 
 def example(name: str):
-    """(model, X, y, loss, title) for the tutorials' worked examples: "or", "xor", "341"."""
-    from .nn import mlp
+    """A worked example of the tutorials.
 
+    Parameters
+    ----------
+    name : "or", "xor" or "341"
+
+    Returns
+    -------
+    (model, X, y, loss, title)
+    """
     if name == "or":
         model = Sequential([Dense(2, 1, dtype=np.float64), Sigmoid()])
         model.layers[0].W = [[0.1], [0.6]]
@@ -210,10 +238,22 @@ def example(name: str):
         model.set_weights([rs.random_sample((3, 4)), rs.random_sample((4, 1))])
         X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
         return model, X, np.array([0, 1, 1, 0.0]), SquaredError("sum"), "3-4-1 network, np.random.seed(1)"
-    raise ValueError(f"example must be 'or', 'xor' or '341'; received {name!r}")
+    raise OptionError(f"example must be 'or', 'xor' or '341'; received {name!r}")
 
 
 def trace_example(name: str, *, markdown: bool = False, lr: float = 1.0, l2: float = 0.0) -> str:
+    """The trace of one of the tutorials' worked examples, as text.
+
+    Parameters
+    ----------
+    name : "or", "xor" or "341"
+    markdown : bool
+    lr, l2 : float
+
+    Returns
+    -------
+    str
+    """
     model, X, y, loss, title = example(name)
     t = trace(model, X, y, loss, lr=lr, l2=l2, title=f"{title}: one step, learning rate {lr:g}")
     return t.to_markdown() if markdown else str(t)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import as_generator, check_real
+from ..errors import OptionError
 
 
 @dataclass
@@ -45,7 +46,7 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
     mask = np.zeros(n, bool)
     mask[test] = True
     if mask.all() or not mask.any():
-        raise ValueError(f"test_fraction={test_fraction} leaves an empty training or test set for {n} rows")
+        raise OptionError(f"test_fraction={test_fraction} leaves an empty training or test set for {n} rows")
 
     def part(m):
         return Dataset(data.X[m], data.y[m], data.name, data.classes, data.feature_names,

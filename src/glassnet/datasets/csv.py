@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError, OptionError
 from .base import Dataset
 
 
@@ -26,46 +27,46 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path} is not a readable CSV text file: {exc}") from None
+        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
     if len(rows) < 2:
-        raise ValueError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
+        raise DataError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
     header = [h.strip() for h in rows[0]]
     if target not in header:
-        raise ValueError(f"target column {target!r} is not in {path}; its columns are {', '.join(header)}")
+        raise DataError(f"target column {target!r} is not in {path}; its columns are {', '.join(header)}")
     t = header.index(target)
     features = [h for i, h in enumerate(header) if i != t]
     X = np.empty((len(rows) - 1, len(features)), dtype=np.float64)
     raw_target = []
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise ValueError(f"{path}, line {r}: {len(row)} fields, but the header has {len(header)}")
+            raise DataError(f"{path}, line {r}: {len(row)} fields, but the header has {len(header)}")
         values = [v.strip() for v in row]
         raw_target.append(values[t])
         for j, (i, v) in enumerate((i, v) for i, v in enumerate(values) if i != t):
             if v == "" or v.lower() in ("na", "nan", "null", "none", "?"):
-                raise ValueError(f"{path}, line {r}: missing value in column {header[i]!r}")
+                raise DataError(f"{path}, line {r}: missing value in column {header[i]!r}")
             try:
                 X[r - 2, j] = float(v)
             except ValueError:
-                raise ValueError(
+                raise DataError(
                     f"{path}, line {r}: column {header[i]!r} must be numeric; received {v!r}"
                 ) from None
             if not np.isfinite(X[r - 2, j]):
-                raise ValueError(f"{path}, line {r}: column {header[i]!r} holds {v!r}, not a finite number")
+                raise DataError(f"{path}, line {r}: column {header[i]!r} holds {v!r}, not a finite number")
     if any(v == "" for v in raw_target):
         line = raw_target.index("") + 2
-        raise ValueError(f"{path}, line {line}: missing value in target column {target!r}")
+        raise DataError(f"{path}, line {line}: missing value in target column {target!r}")
     numeric = _all_float(raw_target)
     if task == "auto":
         integers = numeric and all(float(v).is_integer() for v in raw_target)
         task = "regression" if numeric and not integers else "classification"
     if task == "regression":
         if not numeric:
-            raise ValueError(f"target column {target!r} must be numeric for regression")
+            raise DataError(f"target column {target!r} must be numeric for regression")
         return Dataset(X.astype(np.float32), np.array([float(v) for v in raw_target], np.float32),
                        path.stem, feature_names=features, task="regression")
     if task != "classification":
-        raise ValueError(f"task must be 'auto', 'classification' or 'regression'; received {task!r}")
+        raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {task!r}")
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,

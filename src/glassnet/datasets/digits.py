@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import missing
 from .base import Dataset
 
 
@@ -12,14 +13,16 @@ def load_digits() -> Dataset:
 
     Pixels are scaled to [0, 1] (divided by 16). Needs scikit-learn
     (``pip install glassnet[app]``), which carries the data itself.
+
+    Returns
+    -------
+    Dataset
+        1,797 samples of 64 features.
     """
     try:
         from sklearn.datasets import load_digits as sk_load_digits
     except ImportError:
-        raise ImportError(
-            "the digits dataset ships with scikit-learn, which is not installed: "
-            "pip install 'glassnet[app]' (or scikit-learn)"
-        ) from None
+        raise missing("scikit-learn", "app", "the digits dataset (it ships with scikit-learn)") from None
     bunch = sk_load_digits()
     return Dataset(
         X=(bunch.data / 16.0).astype(np.float32),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from .base import Dataset
 
 MNIST_FILES = {
@@ -33,10 +34,26 @@ MIRRORS = (
 
 
 def default_cache() -> Path:
+    """Where downloaded MNIST files are kept: ``$GLASSNET_DATA/mnist`` or ``~/.cache/glassnet/mnist``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return Path(os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "mnist"
 
 
 def sha256(path: Path) -> str:
+    """The SHA-256 of a file, as hex.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    str
+    """
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -45,7 +62,14 @@ def sha256(path: Path) -> str:
 
 
 def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
-    """Download each missing file into ``folder``, verify it, and only then move it in place."""
+    """Download each missing file into ``folder``, verify it, and only then move it in place.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+    mirrors : tuple of str
+        Base URLs tried in turn.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for name, digest in MNIST_FILES.items():
         target = folder / name
@@ -73,24 +97,35 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
         with gzip.open(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as exc:
-        raise ValueError(f"{path} is not a readable gzip file: {exc}") from None
+        raise DataError(f"{path} is not a readable gzip file: {exc}") from None
     if len(raw) < 8 or int.from_bytes(raw[:4], "big") != magic:
-        raise ValueError(f"{path} is not an IDX {name} file (magic number {raw[:4].hex()})")
+        raise DataError(f"{path} is not an IDX {name} file (magic number {raw[:4].hex()})")
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path} is truncated: {data.size} values for shape {tuple(dims)}")
+        raise DataError(f"{path} is truncated: {data.size} values for shape {tuple(dims)}")
     return data.reshape(dims)
 
 
 def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
                verify: bool = True) -> tuple[Dataset, Dataset]:
-    """(train, test) MNIST datasets: ``X`` float32 in [0, 1], shape (n, 784); ``y`` int labels.
+    """The MNIST training and test sets.
 
-    With ``folder`` given, the four files are read from it and never
-    downloaded. Each file's SHA-256 is checked against the published one
-    unless ``verify=False``.
+    Parameters
+    ----------
+    folder : str or path-like, optional
+        A folder with the four files, read as they are and never downloaded.
+        Without it, the cache (:func:`default_cache`), downloading what is missing.
+    download : bool
+        Allow the download.
+    verify : bool
+        Check each file's SHA-256 against the published one.
+
+    Returns
+    -------
+    (train, test) : Dataset
+        ``X`` float32 in [0, 1], shape (n, 784); ``y`` int labels; 60,000 and 10,000 samples.
     """
     if folder is not None:
         root = Path(folder)
@@ -108,7 +143,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         if not path.exists():
             raise FileNotFoundError(f"{name} is missing from {root}")
         if verify and sha256(path) != digest:
-            raise ValueError(f"{path} does not match the published SHA-256 of MNIST's {name}")
+            raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
 
     def part(prefix: str, name: str) -> Dataset:
         images = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz", 0x803, "image")

@@ -1,5 +1,6 @@
 """Reading and writing files: model files (and, later, datasets)."""
 
-from .model_file import Checkpoint, ModelFileError, load, save
+from ..errors import ModelFileError
+from .model_file import Checkpoint, load, save
 
 __all__ = ["Checkpoint", "ModelFileError", "load", "save"]

@@ -20,19 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ImageError, ImageTooLargeError, OptionError, missing
+
 #: pictures with more pixels than this are refused before they are decoded
 MAX_PIXELS = 40_000_000
-
-
-class ImageError(ValueError):
-    """The input is not an image, is too large, or shows no digit."""
 
 
 def _pil():
     try:
         from PIL import Image, ImageOps
     except ImportError:
-        raise ImportError("reading pictures needs Pillow: pip install 'glassnet[app]' (or pillow)") from None
+        raise missing("Pillow", "app", "reading pictures") from None
     return Image, ImageOps
 
 
@@ -54,12 +52,12 @@ def open_image(source, name: str = "image"):
             img = Image.open(source)
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise ImageError(f"{name} is too large: {w}x{h} pixels (the limit is {MAX_PIXELS:,} pixels)")
+                raise ImageTooLargeError(f"{name} is too large: {w}x{h} pixels (the limit is {MAX_PIXELS:,} pixels)")
             img.load()
         except ImageError:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise ImageError(f"{name} is too large to decode safely: {exc}") from None
+            raise ImageTooLargeError(f"{name} is too large to decode safely: {exc}") from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageError(f"{name} is not a readable image: {exc}") from None
     return ImageOps.exif_transpose(img)
@@ -125,7 +123,7 @@ def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "
     a = ink_on_black(to_grey(img))
     side = image_shape[0]
     if image_shape[0] != image_shape[1]:
-        raise ValueError(f"image_shape must be square; received {image_shape}")
+        raise OptionError(f"image_shape must be square; received {image_shape}")
     if tuple(image_shape) == (8, 8):
         big = center_in_canvas(a, 32, 32)
         return big.reshape(8, 4, 8, 4).mean(axis=(1, 3))

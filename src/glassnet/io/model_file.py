@@ -31,45 +31,55 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import nn
-from ..init import INITIALIZERS
+from ..arrays import to_numpy
+from ..errors import GlassnetError, ModelFileError, OptionTypeError
+from ..nn import LAYERS, Sequential, layer_from_config
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
 
 FORMAT = "glassnet-model"
 VERSION = 1
-LAYERS = {cls.__name__: cls for cls in (nn.Dense, nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU,
-                                          nn.Softmax, nn.Identity, nn.Dropout)}
-
-
-class ModelFileError(ValueError):
-    """A file that is not a readable glassnet model file of a supported version."""
 
 
 @dataclass
 class Checkpoint:
     """What :func:`load` returns: the model, and the optimizer and training state if saved."""
 
-    model: nn.Sequential
+    model: Sequential
     optimizer: Optimizer | None = None
     training: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
 
 
-def _npy_bytes(array: np.ndarray) -> bytes:
+def _npy_bytes(array) -> bytes:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.lib.format.write_array(buf, np.ascontiguousarray(to_numpy(array)), allow_pickle=False)
     return buf.getvalue()
 
 
-def save(path: str | os.PathLike, model: nn.Sequential, optimizer: Optimizer | None = None,
+def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None = None,
          training: dict | None = None, metadata: dict | None = None) -> Path:
-    """Write ``model`` (and optionally its optimizer and training state) to ``path`` atomically.
+    """Write a model (and optionally its optimizer and training state) to a file, atomically.
 
-    ``metadata`` is any JSON-ready dict kept with the model: the command line
-    records the dataset, class names and image shape there.
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder must exist.
+    model : Sequential
+    optimizer : Optimizer, optional
+        Saved with its state, so that training can resume exactly.
+    training : dict, optional
+        JSON-ready state of an interrupted run (see :func:`glassnet.resume`).
+    metadata : dict, optional
+        Any JSON-ready data kept with the model: the command line records the
+        dataset, class names and image shape there.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    if not isinstance(model, Sequential):
+        raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
     path = Path(path)
     arrays = {"params.npy": model.params}
     opt_meta = None
@@ -111,8 +121,25 @@ def save(path: str | os.PathLike, model: nn.Sequential, optimizer: Optimizer | N
     return path
 
 
-def load(path: str | os.PathLike) -> Checkpoint:
-    """Read a model file written by :func:`save`; raise :class:`ModelFileError` if it is not one."""
+def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) -> Checkpoint:
+    """Read a model file written by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or path-like
+    model_class : type
+        The class of the model to build (:class:`~glassnet.nn.Sequential` or a subclass).
+
+    Returns
+    -------
+    Checkpoint
+        The model, and the optimizer and training state if they were saved.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a readable glassnet model file of a supported version.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
@@ -138,7 +165,7 @@ def load(path: str | os.PathLike) -> Checkpoint:
             )
         arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
     try:
-        model = _build_model(meta["model"])
+        model = _build_model(meta["model"], model_class)
         model_params = arrays["params.npy"]
         if model_params.shape != model.params.shape:
             raise ModelFileError(
@@ -147,9 +174,9 @@ def load(path: str | os.PathLike) -> Checkpoint:
             )
         model.params[...] = model_params
         optimizer = _build_optimizer(meta["optimizer"], arrays) if meta.get("optimizer") else None
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, GlassnetError) as exc:
         raise ModelFileError(f"{path}: invalid model description ({exc})") from None
     training = meta.get("training") or {}
     if "rng_state" in training:
@@ -177,22 +204,18 @@ def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.nd
         raise ModelFileError(f"{path}: {name} is not a plain numeric array ({exc})") from None
 
 
-def _build_model(config: dict) -> nn.Sequential:
+def _build_model(config: dict, model_class: type[Sequential]) -> Sequential:
+    """The architecture described, its parameters placeholders for the file's values."""
     layers = []
-    dtype = np.dtype(config["dtype"])
     for i, spec in enumerate(config["layers"]):
-        spec = dict(spec)
-        kind = spec.pop("type")
-        if kind not in LAYERS:
-            raise ModelFileError(f"layers[{i}] has unknown type {kind!r}")
-        if kind == "Dense":
-            # the weights come from the file; a custom initializer (not stored) becomes "zeros"
-            if spec.get("init") not in INITIALIZERS:
-                spec["init"] = "zeros"
-            layers.append(nn.Dense(**spec, rng=0, dtype=dtype))
-        else:
-            layers.append(LAYERS[kind](**spec))
-    return nn.Sequential(layers, dtype=dtype)
+        if spec.get("type") not in LAYERS:
+            raise ModelFileError(f"layers[{i}] has unknown type {spec.get('type')!r}; the known types are "
+                                 f"{', '.join(LAYERS)}")
+        try:
+            layers.append(layer_from_config(spec))
+        except GlassnetError as exc:
+            raise ModelFileError(f"layers[{i}]: {exc}") from None
+    return model_class(layers, input_shape=config.get("input_shape"), dtype=np.dtype(config["dtype"]))
 
 
 def _build_optimizer(meta: dict, arrays: dict) -> Optimizer:

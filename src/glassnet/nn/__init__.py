@@ -1,22 +1,19 @@
-"""Layers and the Sequential container: everything a forward and backward pass needs."""
+"""Layers and the Sequential container: everything a forward and backward pass needs.
 
-from .activations import (
-    ACTIVATIONS,
-    Identity,
-    LeakyReLU,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Tanh,
-    get_activation,
-)
-from .base import Layer
-from .builder import mlp
+``nn`` knows nothing of losses, training or files: those build on it.
+"""
+
+from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .base import Context, Layer
+from .builder import mlp, mlp_layers
 from .dense import Dense
 from .dropout import Dropout
-from .sequential import Sequential
+from .flatten import Flatten
+from .registry import ACTIVATIONS, LAYERS, get_activation, layer_from_config
+from .sequential import Sequential, Workspace
 
 __all__ = [
-    "ACTIVATIONS", "Dense", "Dropout", "Identity", "Layer", "LeakyReLU", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Tanh", "get_activation", "mlp",
+    "ACTIVATIONS", "LAYERS", "Activation", "Context", "Dense", "Dropout", "Flatten", "Identity", "Layer",
+    "LeakyReLU", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "Workspace", "get_activation",
+    "layer_from_config", "mlp", "mlp_layers",
 ]

@@ -1,137 +1,286 @@
 """Element-wise and row-wise activation layers.
 
-Each layer caches only what its backward pass needs: its output, from which
-every derivative here can be computed (the rectifiers' sign masks included).
+Each layer keeps only what its backward pass needs: its output ``A``, from
+which every derivative here follows (the rectifiers' sign masks included).
+The formulas themselves are the pure functions of :mod:`glassnet.functional`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from .._validation import check_real
-from ..functional import sigmoid, softmax
-from .base import Layer
+from .base import Array, Context, Layer
 
 
-class Identity(Layer):
+class Activation(Layer):
+    """Base of the activation layers: ``A = f(Z)`` with no parameters.
+
+    A subclass sets ``name`` (how :func:`get_activation` and ``mlp`` call it)
+    and writes ``forward`` and ``backward`` with the functions of
+    :mod:`glassnet.functional`. The input keeps its float dtype.
+    """
+
+    name = "activation"
+
+    def _out(self, ctx: Context, name: str, like: Array) -> Array:
+        """A buffer of ``like``'s shape, in its dtype if that is a float one, else the layer's."""
+        dtype = like.dtype if np.dtype(like.dtype).kind == "f" else self.dtype
+        return ctx.buffer(name, like.shape, dtype)
+
+
+class Identity(Activation):
     """``A = Z``; ``dC/dZ = dC/dA``. The output layer of a regression."""
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    name = "identity"
+    trace_forward = "A{k} = {prev}"
+    trace_backward = "d{prev} = dA{k}"
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = Z`` (the input itself).
+
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+
+        Returns
+        -------
+        array
+            ``x``.
+        """
         return x
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = dC/dA``.
+
+        Parameters
+        ----------
+        grad : array
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array
+            ``grad``.
+        """
         return grad
 
 
-class Sigmoid(Layer):
+class Sigmoid(Activation):
     """``A = 1 / (1 + exp(-Z))``; ``dC/dZ = dC/dA * A * (1 - A)``."""
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        self._a = sigmoid(x, out=self._buffer("a", x.shape, x.dtype))
-        return self._a
+    name = "sigmoid"
+    trace_forward = "A{k} = sigmoid({prev}) = 1 / (1 + exp(-{prev}))"
+    trace_backward = "d{prev} = dA{k} * A{k} * (1 - A{k})"
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        a = self._a
-        dz = np.subtract(1, a, out=self._buffer("dz", a.shape, a.dtype))
-        dz *= a
-        dz *= grad
-        return dz
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = sigmoid(Z)``.
+
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+
+        Returns
+        -------
+        array like ``x``
+        """
+        ctx.a = F.sigmoid(x, out=self._out(ctx, "a", x))
+        return ctx.a
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = dC/dA * A * (1 - A)``.
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        return F.sigmoid_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))
 
 
-class Tanh(Layer):
+class Tanh(Activation):
     """``A = tanh(Z)``; ``dC/dZ = dC/dA * (1 - A**2)``."""
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        self._a = np.tanh(x, out=self._buffer("a", x.shape, x.dtype))
-        return self._a
+    name = "tanh"
+    trace_forward = "A{k} = tanh({prev})"
+    trace_backward = "d{prev} = dA{k} * (1 - A{k}**2)"
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        dz = np.square(self._a, out=self._buffer("dz", self._a.shape, self._a.dtype))
-        np.subtract(1, dz, out=dz)
-        dz *= grad
-        return dz
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = tanh(Z)``.
+
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+
+        Returns
+        -------
+        array like ``x``
+        """
+        ctx.a = F.tanh(x, out=self._out(ctx, "a", x))
+        return ctx.a
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = dC/dA * (1 - A**2)``.
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        return F.tanh_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))
 
 
-class ReLU(Layer):
-    """``A = max(Z, 0)``; ``dC/dZ = dC/dA * [A > 0]`` (zero at the kink).
+class ReLU(Activation):
+    """``A = max(Z, 0)``; ``dC/dZ = dC/dA * [Z > 0]`` (zero at the kink).
 
     ``A > 0`` exactly where ``Z > 0``, so the mask is taken from the output in
     backward: inference pays for one pass only.
     """
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        self._a = np.maximum(x, 0, out=self._buffer("a", x.shape, x.dtype))
-        return self._a
+    name = "relu"
+    trace_forward = "A{k} = max({prev}, 0)"
+    trace_backward = "d{prev} = dA{k} * [{prev} > 0]"
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        mask = np.greater(self._a, 0, out=self._buffer("mask", grad.shape, np.dtype(bool)))
-        return np.multiply(grad, mask, out=self._buffer("dz", grad.shape, grad.dtype))
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = max(Z, 0)``.
+
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+
+        Returns
+        -------
+        array like ``x``
+        """
+        ctx.a = F.relu(x, out=self._out(ctx, "a", x))
+        return ctx.a
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = dC/dA * [A > 0]``.
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        return F.relu_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))
 
 
-class LeakyReLU(Layer):
+class LeakyReLU(Activation):
     """``A = Z`` where ``Z > 0``, else ``alpha * Z``; ``dC/dZ = dC/dA * (1 or alpha)``.
 
-    ``alpha`` lies in [0, 1): the slope for negative inputs.
+    Parameters
+    ----------
+    alpha : float
+        The slope for negative inputs, in [0, 1).
     """
+
+    name = "leaky_relu"
+    trace_forward = "A{k} = {prev} where {prev} > 0, else alpha * {prev}"
+    trace_backward = "d{prev} = dA{k} * (1 where {prev} > 0, else alpha)"
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         self.alpha = check_real(alpha, "alpha", low=0.0, high=1.0, high_open=True)
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        a = np.multiply(x, self.alpha, out=self._buffer("a", x.shape, x.dtype))
-        self._a = np.maximum(x, a, out=a)  # alpha < 1: the larger of Z and alpha*Z
-        return self._a
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = max(Z, alpha * Z)``.
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        # with 0 <= alpha < 1, A > 0 exactly where Z > 0
-        mask = np.greater(self._a, 0, out=self._buffer("mask", grad.shape, np.dtype(bool)))
-        dz = np.multiply(grad, self.alpha, out=self._buffer("dz", grad.shape, grad.dtype))
-        np.copyto(dz, grad, where=mask)
-        return dz
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+
+        Returns
+        -------
+        array like ``x``
+        """
+        ctx.a = F.leaky_relu(x, self.alpha, out=self._out(ctx, "a", x))
+        return ctx.a
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = dC/dA`` where ``A > 0``, else ``alpha * dC/dA``.
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        return F.leaky_relu_backward(ctx.a, grad, self.alpha, out=self._out(ctx, "dz", grad))
 
     def config(self) -> dict:
+        """``{"alpha": alpha}``.
+
+        Returns
+        -------
+        dict
+        """
         return {"alpha": self.alpha}
 
 
-class Softmax(Layer):
-    """Row-wise ``A = exp(Z) / sum(exp(Z))``.
+class Softmax(Activation):
+    """Row-wise ``A = exp(Z) / sum(exp(Z))``; ``dC/dZ = A * (dC/dA - sum(dC/dA * A, per row))``.
 
-    ``dC/dZ = A * (dC/dA - sum(dC/dA * A, per row))``. Followed by
-    :class:`glassnet.SoftmaxCrossEntropy`, training skips this layer and uses the
-    fused, simpler gradient ``(A - Y) / n`` of the loss instead.
+    Followed by :class:`glassnet.SoftmaxCrossEntropy`, training skips this
+    layer and uses the fused, simpler gradient ``(A - Y) / n`` of the loss.
     """
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        self._a = softmax(x, out=self._buffer("a", x.shape, x.dtype))
-        return self._a
+    name = "softmax"
+    trace_forward = "A{k} = exp({prev}) / row sums of exp({prev})"
+    trace_backward = "d{prev} = A{k} * (dA{k} - row sums of dA{k} * A{k})"
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        a = self._a
-        dz = np.multiply(grad, a, out=self._buffer("dz", a.shape, a.dtype))
-        dz -= a * dz.sum(axis=1, keepdims=True)
-        return dz
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = softmax(Z)`` over each row.
 
+        Parameters
+        ----------
+        x : array, shape (n_samples, k)
+        ctx : Context
 
-ACTIVATIONS: dict[str, type[Layer]] = {
-    "identity": Identity,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "softmax": Softmax,
-}
+        Returns
+        -------
+        array, shape (n_samples, k)
+        """
+        ctx.a = F.softmax(x, out=self._out(ctx, "a", x))
+        return ctx.a
 
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dZ = A * (dC/dA - sum(dC/dA * A, per row))``.
 
-def get_activation(name: str, argument: str = "activation") -> Layer:
-    """A new activation layer from its name (``"relu"``, ``"sigmoid"``, ...)."""
-    if isinstance(name, str) and name in ACTIVATIONS:
-        return ACTIVATIONS[name]()
-    raise ValueError(
-        f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}; received {name!r}"
-    )
+        Parameters
+        ----------
+        grad : array, shape (n_samples, k)
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array, shape (n_samples, k)
+        """
+        return F.softmax_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))

@@ -1,96 +1,243 @@
-"""The layer protocol shared by every building block of a network."""
+"""The layer protocol shared by every building block of a network, and the context of one pass.
+
+A layer is a differentiable function of its input and, possibly, of its own
+parameters. It holds only its parameters, their gradients and its settings.
+What a forward pass must leave for the backward pass (the input, the output,
+a dropout mask) and the scratch arrays it writes into live in a
+:class:`Context` that the caller owns: a fresh one per call for inference,
+so results belong to the caller and any number of threads may run a model at
+once; one per layer for the length of a training run, so training allocates
+nothing per batch.
+"""
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import numpy as np
 
+from ..arrays import namespace
+from ..errors import OptionError
 
-class Layer:
-    """A differentiable function of its input and, possibly, of its own parameters.
+Array = Any  # an array of NumPy or another namespace with NumPy's API
+Shape = tuple[int, ...]
 
-    A layer's ``forward(x, training)`` maps ``(n_samples, n_in)`` to
-    ``(n_samples, n_out)`` and caches what ``backward`` needs. ``backward(grad)``
-    receives ``dC/d(output)`` of the same shape as the output, writes
-    ``dC/d(parameter)`` for each of its parameters, and returns ``dC/d(input)``.
 
-    Gradients are written, not accumulated: a layer appears once in a model, and
-    every backward pass follows exactly one forward pass.
+class Context:
+    """What one layer keeps between its forward and its backward pass, in one run.
 
-    Outputs and input-gradients live in buffers the layer reuses from one call
-    to the next (training allocates nothing per batch). An array returned by
-    ``forward`` or ``backward`` is therefore valid until the layer's next call;
-    copy it to keep it. :meth:`glassnet.Sequential.predict` returns fresh arrays.
+    Parameters
+    ----------
+    xp : module
+        The array namespace (NumPy, or one with NumPy's API).
+    training : bool
+        Whether the pass is a training pass (dropout active).
+    rng : numpy.random.Generator, optional
+        The generator of random layers (dropout masks).
+
+    Notes
+    -----
+    A layer's ``forward`` stores what its ``backward`` needs as attributes
+    (``ctx.x = x``) and asks for its output arrays with :meth:`buffer`, which
+    hands back the same array for the same name, shape and dtype as long as
+    the context lives.
     """
 
-    #: names of the parameters that L2 regularization and weight decay apply to
-    decayed: tuple[str, ...] = ()
+    def __init__(self, xp: ModuleType = np, training: bool = False, rng: np.random.Generator | None = None):
+        self.xp = xp
+        self.training = training
+        self.rng = rng
+        self._buffers: dict[tuple, Array] = {}
 
-    def __init__(self) -> None:
-        self._params: dict[str, np.ndarray] = {}
-        self._grads: dict[str, np.ndarray] = {}
-        self._buffers: dict[tuple, np.ndarray] = {}
-        self.dtype = np.dtype(np.float32)
+    def buffer(self, name: str, shape: Shape, dtype: object) -> Array:
+        """A scratch array, reused while this context lives.
 
-    # -- to override --------------------------------------------------------
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        raise NotImplementedError
+        Parameters
+        ----------
+        name : str
+            The buffer's role (``"z"``, ``"dx"``).
+        shape : tuple of int
+        dtype : dtype
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        raise NotImplementedError
-
-    def output_features(self, in_features: int) -> int:
-        """The number of output columns for ``in_features`` input columns."""
-        return in_features
-
-    def config(self) -> dict:
-        """Arguments that rebuild this layer (without its weights): JSON-ready."""
-        return {}
-
-    # -- shared machinery ---------------------------------------------------
-    def parameters(self) -> dict[str, np.ndarray]:
-        """The layer's parameter arrays by name (live arrays, not copies)."""
-        return dict(self._params)
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        """The gradients written by the last ``backward``, by parameter name."""
-        return dict(self._grads)
-
-    def _set_param(self, name: str, value: object) -> None:
-        """Copy ``value`` into parameter ``name`` in place, keeping any view into a flat vector."""
-        target = self._params[name]
-        array = np.asarray(value)
-        if array.shape != target.shape:
-            raise ValueError(
-                f"{type(self).__name__}.{name} must have shape {target.shape}; "
-                f"received shape {array.shape}"
-            )
-        if not np.isfinite(array).all():
-            raise ValueError(f"{type(self).__name__}.{name} must hold finite values")
-        target[...] = array
-
-    def _buffer(self, name: str, shape: tuple[int, ...], dtype: np.dtype | None = None) -> np.ndarray:
-        """A reusable scratch array; reallocated only when its shape or dtype changes."""
-        key = (name, shape, np.dtype(dtype or self.dtype))
+        Returns
+        -------
+        array of ``shape`` and ``dtype``
+            Uninitialized; the caller writes every entry.
+        """
+        key = (name, tuple(shape), np.dtype(dtype))
         buf = self._buffers.get(key)
         if buf is None:
             if len(self._buffers) > 16:  # a few batch sizes in turn; never grow without bound
                 self._buffers.clear()
-            buf = self._buffers[key] = np.empty(shape, dtype=key[2])
+            buf = self._buffers[key] = self.xp.empty(shape, dtype=key[2])
         return buf
 
-    def __getstate__(self) -> dict:
-        """Pickle and deepcopy without scratch buffers or what the last pass cached."""
-        state = dict(self.__dict__)
-        state["_buffers"] = {}
-        for key in ("_x", "_a", "_mask", "_scale"):
-            state.pop(key, None)
-        return state
 
-    def _as_input(self, x: np.ndarray) -> np.ndarray:
-        """``x`` in the layer's dtype; a layer without parameters keeps a float input's dtype."""
-        if x.dtype == self.dtype or (not self._params and x.dtype in (np.float32, np.float64)):
-            return x
-        return x.astype(self.dtype)
+class Layer:
+    """Base class of all layers.
+
+    A layer maps a batch ``x`` of shape ``(n_samples, *input_shape)`` to a batch
+    of shape ``(n_samples, *output_shape(input_shape))``.
+
+    * ``forward(x, ctx)`` computes the output and stores in ``ctx`` what
+      ``backward`` needs;
+    * ``backward(grad, ctx)`` receives ``dC/d(output)``, writes ``dC/d(parameter)``
+      into :attr:`grads` for each parameter, and returns ``dC/d(input)``.
+
+    Gradients are written, not accumulated: a layer appears once in a model,
+    and every backward pass follows exactly one forward pass.
+
+    Attributes
+    ----------
+    params : dict of str to array
+        The layer's parameters by name (``"W"``, ``"b"``); inside a
+        :class:`~glassnet.nn.Sequential`, views into its flat vector.
+    grads : dict of str to array
+        Their gradients from the last ``backward``, the same shapes.
+    dtype : numpy.dtype
+        The precision of the parameters.
+    """
+
+    #: names of the parameters that L2 regularization and weight decay apply to
+    decayed: tuple[str, ...] = ()
+    #: the per-sample input shape the layer requires, or None for any shape
+    input_shape: Shape | None = None
+    #: trace formulas (see :meth:`trace_formulas`): the symbol of the output ("Z" for a
+    #: layer with weights, "A" for an activation), the forward rule and the rule for the
+    #: gradient of the input, with {k} for the layer's number and {prev} for its input's name
+    trace_symbol = "A"
+    trace_forward = "A{k} = f(Z{k})"
+    trace_backward = "dZ{k} = dA{k} * f'(Z{k})"
+    #: layers that are the identity outside training (dropout) are left out of traces
+    trace_skip = False
+
+    def __init__(self) -> None:
+        self.params: dict[str, Array] = {}
+        self.grads: dict[str, Array] = {}
+        self.dtype = np.dtype(np.float32)
+
+    # -- to override --------------------------------------------------------
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """The layer's output for ``x``.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, *input_shape)
+        ctx : Context
+            Receives what ``backward`` will need; hands out reusable buffers.
+
+        Returns
+        -------
+        array, shape (n_samples, *output_shape)
+            An array of ``ctx`` (or ``x`` itself for the identity); valid as long
+            as ``ctx`` is not used for another pass.
+        """
+        raise NotImplementedError
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """Gradients from ``grad = dC/d(output)``, for the pass that ``ctx`` recorded.
+
+        Parameters
+        ----------
+        grad : array, shape (n_samples, *output_shape)
+        ctx : Context
+            The context of the matching forward pass.
+        need_input_grad : bool
+            Whether to compute ``dC/d(input)``; the first layer of a model can skip it.
+
+        Returns
+        -------
+        array, shape (n_samples, *input_shape), or None
+            ``dC/d(input)``, or None when not needed.
+        """
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """The per-sample output shape for a per-sample input shape.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Without the samples axis: ``(784,)`` or ``(1, 28, 28)``.
+
+        Returns
+        -------
+        tuple of int
+
+        Raises
+        ------
+        OptionError
+            When the layer cannot take that shape.
+        """
+        return tuple(input_shape)
+
+    def config(self) -> dict:
+        """Arguments that rebuild this layer, without its weights.
+
+        Returns
+        -------
+        dict
+            JSON-ready keyword arguments of the constructor.
+        """
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """Rebuild a layer from :meth:`config`; its parameters are set by the caller.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returned it.
+
+        Returns
+        -------
+        Layer
+        """
+        return cls(**config)
+
+    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+        """This layer's rules as text, for :func:`glassnet.trace`.
+
+        Parameters
+        ----------
+        k : int
+            The layer's number in the trace (W1, W2, ... for layers with weights).
+        prev : str
+            The name of the layer's input (``"X"``, ``"A1"``).
+
+        Returns
+        -------
+        forward : str
+            How the output is computed.
+        backward : str
+            How the gradient of the input is computed.
+        params : dict of str to str
+            How each parameter's gradient is computed, by parameter name.
+        """
+        return (self.trace_forward.format(k=k, prev=prev), self.trace_backward.format(k=k, prev=prev), {})
+
+    # -- shared machinery ---------------------------------------------------
+    def set_param(self, name: str, value: object) -> None:
+        """Copy ``value`` into parameter ``name`` in place, keeping any view into a flat vector.
+
+        Parameters
+        ----------
+        name : str
+            A key of :attr:`params`.
+        value : array-like
+            Of the parameter's shape, finite.
+        """
+        target = self.params[name]
+        xp = namespace(target)
+        array = np.asarray(value) if xp is np else xp.asarray(value)
+        if tuple(array.shape) != tuple(target.shape):
+            raise OptionError(f"{type(self).__name__}.{name} must have shape {tuple(target.shape)}; "
+                              f"received shape {tuple(array.shape)}")
+        if not bool(xp.isfinite(array).all()):
+            raise OptionError(f"{type(self).__name__}.{name} must hold finite values")
+        target[...] = array
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_generator, check_dtype, check_positive_int
+from ..errors import OptionError
 from ..init import get_initializer, zeros
-from .base import Layer
+from .base import Array, Context, Layer, Shape
 
 
 class Dense(Layer):
@@ -26,8 +27,8 @@ class Dense(Layer):
 
     Attributes
     ----------
-    W : ndarray, shape (in_features, out_features)
-    b : ndarray, shape (out_features,), present when ``bias`` is true
+    W : array, shape (in_features, out_features)
+    b : array, shape (out_features,), present when ``bias`` is true
 
     Notes
     -----
@@ -36,17 +37,11 @@ class Dense(Layer):
     """
 
     decayed = ("W",)
+    trace_symbol = "Z"
+    trace_backward = "d{prev} = dZ{k} @ W{k}.T"
 
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        *,
-        bias: bool = True,
-        init: object = "xavier_uniform",
-        rng: object = None,
-        dtype: object = np.float32,
-    ) -> None:
+    def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
+                 init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
@@ -55,63 +50,142 @@ class Dense(Layer):
         self.dtype = check_dtype(dtype)
         initializer = get_initializer(init)
         shape = (self.in_features, self.out_features)
-        self._params["W"] = np.asarray(
-            initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype
-        )
+        self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
         if self.bias:
-            self._params["b"] = zeros((self.out_features,), dtype=self.dtype)
-        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+            self.params["b"] = zeros((self.out_features,), dtype=self.dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     @property
-    def W(self) -> np.ndarray:
-        return self._params["W"]
+    def input_shape(self) -> Shape:  # type: ignore[override]
+        """``(in_features,)``: a Dense layer takes rows of ``in_features`` values."""
+        return (self.in_features,)
+
+    @property
+    def W(self) -> Array:
+        """The weights, shape (in_features, out_features); assigning copies into them."""
+        return self.params["W"]
 
     @W.setter
     def W(self, value: object) -> None:
-        self._set_param("W", value)
+        self.set_param("W", value)
 
     @property
-    def b(self) -> np.ndarray:
+    def b(self) -> Array:
+        """The biases, shape (out_features,); assigning copies into them."""
         if not self.bias:
             raise AttributeError("this Dense layer was built with bias=False")
-        return self._params["b"]
+        return self.params["b"]
 
     @b.setter
     def b(self, value: object) -> None:
         if not self.bias:
             raise AttributeError("this Dense layer was built with bias=False")
-        self._set_param("b", value)
+        self.set_param("b", value)
 
-    def output_features(self, in_features: int) -> int:
-        return self.out_features
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``(out_features,)``; refuses any input shape but ``(in_features,)``.
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        tuple of int
+        """
+        if tuple(input_shape) != (self.in_features,):
+            raise OptionError(f"Dense expects {self.in_features} input features per sample; "
+                              f"received input of shape {tuple(input_shape)} per sample")
+        return (self.out_features,)
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``Z = X @ W + b``.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, in_features)
+        ctx : Context
+
+        Returns
+        -------
+        array, shape (n_samples, out_features)
+        """
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"Dense expects input of shape (n_samples, {self.in_features}); "
-                f"received shape {x.shape}"
-            )
-        self._x = x = self._as_input(x)
-        z = self._buffer("z", (x.shape[0], self.out_features))
-        np.matmul(x, self._params["W"], out=z)
+            raise OptionError(f"Dense expects input of shape (n_samples, {self.in_features}); "
+                              f"received shape {tuple(x.shape)}")
+        xp, W = ctx.xp, self.params["W"]
+        if x.dtype != W.dtype:
+            x = x.astype(W.dtype)
+        ctx.x = x
+        z = xp.matmul(x, W, out=ctx.buffer("z", (x.shape[0], self.out_features), W.dtype))
         if self.bias:
-            z += self._params["b"]
+            z += self.params["b"]
         return z
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        x = self._x
-        np.matmul(x.T, grad, out=self._grads["W"])
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dW = X.T @ G``, ``dC/db = column sums of G``, ``dC/dX = G @ W.T``.
+
+        Parameters
+        ----------
+        grad : array, shape (n_samples, out_features)
+            ``G = dC/dZ``.
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array, shape (n_samples, in_features), or None
+        """
+        xp, x = ctx.xp, ctx.x
+        xp.matmul(x.T, grad, out=self.grads["W"])
         if self.bias:
-            np.sum(grad, axis=0, out=self._grads["b"])
+            xp.sum(grad, axis=0, out=self.grads["b"])
         if not need_input_grad:
             return None
-        return np.matmul(grad, self._params["W"].T, out=self._buffer("dx", x.shape))
+        return xp.matmul(grad, self.params["W"].T, out=ctx.buffer("dx", x.shape, x.dtype))
+
+    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+        """``Z{k} = {prev} @ W{k} + b{k}`` and its gradients (see :meth:`Layer.trace_formulas`).
+
+        Parameters
+        ----------
+        k : int
+        prev : str
+
+        Returns
+        -------
+        (str, str, dict)
+        """
+        forward = f"Z{k} = {prev} @ W{k}" + (f" + b{k}" if self.bias else "")
+        params = {"W": f"dW{k} = {prev}.T @ dZ{k}"}
+        if self.bias:
+            params["b"] = f"db{k} = sum of the rows of dZ{k}"
+        return forward, self.trace_backward.format(k=k, prev=prev), params
 
     def config(self) -> dict:
+        """``in_features``, ``out_features``, ``bias`` and the initializer's name.
+
+        Returns
+        -------
+        dict
+        """
         init = self.init if isinstance(self.init, str) else "custom"
-        return {
-            "in_features": self.in_features,
-            "out_features": self.out_features,
-            "bias": self.bias,
-            "init": init,
-        }
+        return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias,
+                "init": init}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Dense:
+        """A Dense layer of the described shape with zero weights, to be overwritten by the caller.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returned it.
+
+        Returns
+        -------
+        Dense
+        """
+        layer = cls(**{**config, "init": "zeros"})
+        layer.init = config.get("init", "zeros")
+        return layer

@@ -5,47 +5,85 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_generator, check_real
-from .base import Layer
+from .base import Array, Context, Layer
 
 
 class Dropout(Layer):
-    """Zero each input with probability ``rate`` while training; identity otherwise.
+    """Zero each input with probability ``rate`` while training; the identity otherwise.
 
     Surviving inputs are scaled by ``1 / (1 - rate)`` during training ("inverted"
     dropout), so the expected activation is unchanged and inference needs no
-    rescaling. ``dC/dX = dC/dA * mask / (1 - rate)`` with the mask of the last
-    forward pass.
+    rescaling. ``dC/dX = dC/dA * mask / (1 - rate)`` with the mask of the same pass.
 
-    ``rng`` (None, a seed or a Generator) draws the masks. Inside a
-    :class:`~glassnet.Sequential` a Dropout without its own ``rng`` draws from
-    the model's generator.
+    Parameters
+    ----------
+    rate : float
+        The probability of dropping an input, in [0, 1).
+    rng : None, int or numpy.random.Generator
+        Draws the masks. Without one, the masks come from the generator of the
+        pass (inside a :class:`~glassnet.nn.Sequential`, the model's).
     """
+
+    trace_skip = True
+    trace_forward = "A{k} = A{k} * mask / (1 - rate)   (training only)"
+    trace_backward = "dA{k} = dA{k} * mask / (1 - rate)"
 
     def __init__(self, rate: float, rng: object = None) -> None:
         super().__init__()
         self.rate = check_real(rate, "rate", low=0.0, high=1.0, high_open=True)
         self.rng = None if rng is None else as_generator(rng)
-        self._scale: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = self._as_input(x)
-        if not training or self.rate == 0.0:
-            self._scale = None
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``A = X * mask / (1 - rate)`` in training, else ``A = X``.
+
+        Parameters
+        ----------
+        x : array, any shape
+        ctx : Context
+            ``ctx.training`` switches dropout on; ``ctx.rng`` draws the mask
+            when the layer has no generator of its own.
+
+        Returns
+        -------
+        array like ``x``
+        """
+        if not ctx.training or self.rate == 0.0:
+            ctx.scale = None
             return x
-        if self.rng is None:
-            self.rng = np.random.default_rng()
-        keep = self._buffer("keep", x.shape, x.dtype)
-        self.rng.random(dtype=keep.dtype, out=keep)
-        # scale = [u >= rate] / (1 - rate), built in place in the same buffer
+        rng = self.rng or ctx.rng
+        if rng is None:
+            rng = self.rng = np.random.default_rng()
+        dtype = x.dtype if np.dtype(x.dtype).kind == "f" else self.dtype
+        # scale = [u >= rate] / (1 - rate): drawn on the host, where the generator lives
+        keep = ctx.buffer("mask", x.shape, dtype) if ctx.xp is np else np.empty(x.shape, dtype)
+        rng.random(dtype=keep.dtype, out=keep)
         np.greater_equal(keep, self.rate, out=keep)
         keep *= 1.0 / (1.0 - self.rate)
-        self._scale = keep
-        return np.multiply(x, keep, out=self._buffer("a", x.shape, x.dtype))
+        ctx.scale = scale = keep if ctx.xp is np else ctx.xp.asarray(keep)
+        return ctx.xp.multiply(x, scale, out=ctx.buffer("a", x.shape, dtype))
 
-    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        if self._scale is None:
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dX = dC/dA * mask / (1 - rate)`` (``dC/dA`` itself outside training).
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        if ctx.scale is None:
             return grad
-        return np.multiply(grad, self._scale, out=self._buffer("dz", grad.shape, grad.dtype))
+        return ctx.xp.multiply(grad, ctx.scale, out=ctx.buffer("dz", grad.shape, grad.dtype))
 
     def config(self) -> dict:
+        """``{"rate": rate}``.
+
+        Returns
+        -------
+        dict
+        """
         return {"rate": self.rate}

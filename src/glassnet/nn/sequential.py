@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import copy as _copy
+import math
+from types import ModuleType
 
 import numpy as np
 
+from .. import functional as F
 from .._validation import all_finite, as_generator, check_array, check_dtype
-from .base import Layer
-from .dense import Dense
-from .dropout import Dropout
+from ..arrays import errstate, is_numpy, to_numpy
+from ..errors import OptionError, OptionTypeError
+from .base import Array, Context, Layer, Shape
+
+
+class Workspace:
+    """The contexts of one run through a model, one per layer.
+
+    Everything a pass writes besides the parameters' gradients (outputs,
+    caches, scratch buffers) lives here, so it belongs to whoever made the
+    workspace: a single call (inference) or a training run, which reuses it
+    from batch to batch.
+
+    Parameters
+    ----------
+    model : Sequential
+    training : bool
+        Whether passes through this workspace are training passes (dropout on).
+    """
+
+    def __init__(self, model: Sequential, training: bool = False) -> None:
+        self.training = training
+        self.contexts = [Context(model.xp, training, model.rng) for _ in model.layers]
 
 
 class Sequential:
@@ -19,261 +42,433 @@ class Sequential:
     ----------
     layers : list of Layer
         At least one layer; each layer object appears once.
+    input_shape : tuple of int, optional
+        The per-sample input shape, ``(784,)`` or ``(1, 28, 28)``. By default
+        that of the first layer that requires one (``(in_features,)`` for Dense).
     dtype : float32 or float64, optional
         Precision of every parameter and computation. By default, the dtype of
         the first layer that has parameters (float32 for :class:`Dense`).
     rng : None, int or numpy.random.Generator
         The model's generator: it draws dropout masks (for Dropout layers given
-        no generator of their own) and shuffles mini-batches during ``fit``.
+        no generator of their own) and shuffles mini-batches during training.
+    xp : module, optional
+        The array namespace of the parameters (see :mod:`glassnet.arrays`); NumPy by default.
+
+    Attributes
+    ----------
+    params : array, shape (n_params,)
+        Every parameter of every layer, weights that L2 penalizes first.
+    grads : array, shape (n_params,)
+        Their gradients, written by :meth:`backward`.
+    n_decayed : int
+        ``params[:n_decayed]`` are the weights that L2 and weight decay touch.
+    input_shape, output_shape : tuple of int or None
+        Per-sample shapes of the input and the output.
 
     Notes
     -----
-    All parameters are views into one contiguous vector, :attr:`params`, and
-    their gradients into another, :attr:`grads`. The weights that L2
-    regularization penalizes come first: ``params[:n_decayed]``. Optimizers,
-    SciPy's quasi-Newton solvers and the gradient check all work on these two
-    vectors. Writing a layer's weights (``model.layers[0].W = ...``) copies
-    into the vector, so the views stay valid.
+    Layer parameters are views into :attr:`params`, their gradients into
+    :attr:`grads`: optimizers, SciPy's quasi-Newton solvers and the gradient
+    check all work on these two vectors. Writing a layer's weights
+    (``model.layers[0].W = ...``) copies into the vector, so the views stay valid.
 
-    Layers reuse their output buffers from one call to the next, so a model is
-    not safe to call from several threads at once: give each thread its own
-    :meth:`copy`, or serialize the calls (the web app holds a lock).
+    :meth:`forward` and :meth:`predict` only read the parameters: every array
+    they return is the caller's, and any number of threads may call them on
+    one model at once. Training passes keep their buffers in a
+    :class:`Workspace` that the training run owns.
     """
 
-    def __init__(self, layers: list[Layer], *, dtype: object = None, rng: object = None) -> None:
+    def __init__(self, layers: list[Layer], *, input_shape: Shape | None = None, dtype: object = None,
+                 rng: object = None, xp: ModuleType | None = None) -> None:
         if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
-            raise TypeError(f"layers must be a list of Layer objects; received {layers!r}")
+            raise OptionTypeError(f"layers must be a list of Layer objects; received {layers!r}")
         if not layers:
-            raise ValueError("layers must contain at least one layer; received an empty list")
+            raise OptionError("layers must contain at least one layer; received an empty list")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] must be a glassnet Layer; received {type(layer).__name__}"
-                )
+                raise OptionTypeError(f"layers[{i}] must be a glassnet Layer; received {type(layer).__name__}")
         if len({id(layer) for layer in layers}) != len(layers):
-            raise ValueError("layers must not contain the same layer object twice")
+            raise OptionError("layers must not contain the same layer object twice")
         self.layers = list(layers)
         self.rng = as_generator(rng)
-        self.in_features, self.out_features = _check_widths(self.layers)
+        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape)
         if dtype is None:
-            owners = [layer for layer in self.layers if layer._params]
+            owners = [layer for layer in self.layers if layer.params]
             dtype = owners[0].dtype if owners else np.float32
-        self._bind(check_dtype(dtype))
+        self._bind(check_dtype(dtype), xp or np)
 
     # -- the flat parameter vector ------------------------------------------
-    def _bind(self, dtype: np.dtype) -> None:
-        """Gather every parameter into one vector (decayed weights first) and rebind as views."""
-        entries = [
-            (layer, name)
-            for decayed in (True, False)
-            for layer in self.layers
-            for name in layer._params
-            if (name in layer.decayed) == decayed
-        ]
-        total = sum(layer._params[name].size for layer, name in entries)
-        params = np.empty(total, dtype=dtype)
-        grads = np.zeros(total, dtype=dtype)
+    def _bind(self, dtype: np.dtype, xp: ModuleType) -> None:
+        """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views."""
+        entries = [(layer, name) for decayed in (True, False) for layer in self.layers
+                   for name in layer.params if (name in layer.decayed) == decayed]
+        total = sum(math.prod(layer.params[name].shape) for layer, name in entries)
+        params = xp.empty(total, dtype=dtype)
+        grads = xp.zeros(total, dtype=dtype)
         offset = 0
         self._slices: list[tuple[int, str, slice]] = []
         self.n_decayed = 0
         index = {id(layer): i for i, layer in enumerate(self.layers)}
         for layer, name in entries:
-            value = layer._params[name]
-            stop = offset + value.size
-            params[offset:stop] = value.ravel()
-            layer._params[name] = params[offset:stop].reshape(value.shape)
-            layer._grads[name] = grads[offset:stop].reshape(value.shape)
+            value = layer.params[name]
+            shape = tuple(value.shape)
+            stop = offset + math.prod(shape)
+            params[offset:stop] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
+            layer.params[name] = params[offset:stop].reshape(shape)
+            layer.grads[name] = grads[offset:stop].reshape(shape)
             self._slices.append((index[id(layer)], name, slice(offset, stop)))
             if name in layer.decayed:
                 self.n_decayed = stop
             offset = stop
         for layer in self.layers:
             layer.dtype = dtype
-            layer._buffers.clear()
-            if isinstance(layer, Dropout) and layer.rng is None:
-                layer.rng = self.rng
-        self.params = params
-        self.grads = grads
-        self.dtype = dtype
+        self.params, self.grads, self.dtype, self.xp = params, grads, dtype, xp
 
     @property
     def n_params(self) -> int:
-        return int(self.params.size)
+        """The number of parameters (the length of :attr:`params`)."""
+        return int(self.params.shape[0])
+
+    @property
+    def in_features(self) -> int | None:
+        """Values per input sample (``prod(input_shape)``), or None if the model takes any width."""
+        return None if self.input_shape is None else math.prod(self.input_shape)
+
+    @property
+    def out_features(self) -> int | None:
+        """Values per output sample (``prod(output_shape)``), or None if unknown."""
+        return None if self.output_shape is None else math.prod(self.output_shape)
 
     def named_parameters(self) -> list[tuple[str, int, str, slice]]:
-        """``(label, layer index, parameter name, slice of the flat vector)`` for each parameter."""
-        return [
-            (f"layers[{i}] {type(self.layers[i]).__name__}.{name}", i, name, s)
-            for i, name, s in sorted(self._slices, key=lambda t: (t[0], t[2].start))
-        ]
+        """Each parameter with its place.
 
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter, layer by layer (W before b)."""
-        return [self.params[s].reshape(self.layers[i]._params[n].shape).copy()
-                for _, i, n, s in self.named_parameters()]
+        Returns
+        -------
+        list of (label, layer index, parameter name, slice of the flat vector)
+            In layer order, W before b.
+        """
+        return [(f"layers[{i}] {type(self.layers[i]).__name__}.{name}", i, name, s)
+                for i, name, s in sorted(self._slices, key=lambda t: (t[0], t[2].start))]
 
-    def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Copy arrays, in the order of :meth:`get_weights`, into the model."""
+    def get_weights(self) -> list[Array]:
+        """Copies of every parameter, layer by layer (W before b).
+
+        Returns
+        -------
+        list of arrays
+        """
+        return [self.layers[i].params[n].copy() for _, i, n, _ in self.named_parameters()]
+
+    def set_weights(self, weights: list) -> None:
+        """Copy arrays, in the order of :meth:`get_weights`, into the model.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            One per parameter, of its shape.
+        """
         named = self.named_parameters()
         if len(weights) != len(named):
-            raise ValueError(
-                f"weights must hold {len(named)} arrays (one per parameter); "
-                f"received {len(weights)}"
-            )
+            raise OptionError(f"weights must hold {len(named)} arrays (one per parameter); "
+                              f"received {len(weights)}")
         for (_, i, name, _), value in zip(named, weights):
-            self.layers[i]._set_param(name, value)
+            self.layers[i].set_param(name, value)
 
     def copy(self, dtype: object = None) -> Sequential:
-        """An independent copy, optionally in another dtype (float64 for a gradient check)."""
+        """An independent copy, optionally in another dtype (float64 for a gradient check).
+
+        Parameters
+        ----------
+        dtype : float32 or float64, optional
+
+        Returns
+        -------
+        Sequential
+            Of the same class as this model.
+        """
         clone = _copy.deepcopy(self)
         if dtype is not None:
-            clone._bind(check_dtype(dtype))
+            clone._bind(check_dtype(dtype), clone.xp)
         return clone
 
+    def to(self, xp: ModuleType) -> Sequential:
+        """Move the parameters into another array namespace, in place.
+
+        Parameters
+        ----------
+        xp : module
+            An array namespace with NumPy's API (``numpy``, ``cupy``).
+
+        Returns
+        -------
+        Sequential
+            This model.
+        """
+        self._bind(self.dtype, xp)
+        return self
+
+    def __getstate__(self) -> dict:
+        """For pickling: the parameters go over as NumPy arrays."""
+        state = dict(self.__dict__)
+        state["xp"] = None
+        return state
+
     def __setstate__(self, state: dict) -> None:
-        """After unpickling or deepcopy: the layers hold separate arrays again; re-bind them as views
-        into fresh, writable flat vectors."""
+        """After unpickling or deepcopy: re-bind the layers' separate arrays as views of new vectors."""
+        xp = state.get("xp") or np
         self.__dict__.update(state)
-        self._bind(self.dtype)
+        self._bind(self.dtype, xp)
+
+    def __deepcopy__(self, memo: dict) -> Sequential:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "xp"}
+        state["xp"] = self.xp
+        clone.__setstate__(state)
+        return clone
 
     # -- forward and backward -----------------------------------------------
-    def forward(self, x: np.ndarray, training: bool = False, stop: int | None = None) -> np.ndarray:
-        """Run ``layers[:stop]`` on ``x`` of shape ``(n_samples, in_features)``.
+    def workspace(self, training: bool = False) -> Workspace:
+        """A new workspace for passes that :meth:`backward` will follow.
 
-        The low-level pass used in training: no NaN check, and the result is a
-        buffer that the next call overwrites. Use :meth:`predict` for fresh arrays.
+        Parameters
+        ----------
+        training : bool
+            Dropout on or off.
+
+        Returns
+        -------
+        Workspace
         """
+        return Workspace(self, training)
+
+    def forward(self, x: Array, training: bool = False, stop: int | None = None,
+                workspace: Workspace | None = None) -> Array:
+        """Run ``layers[:stop]`` on a batch.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, *input_shape)
+            Taken as valid (see :meth:`check_input`); converted to the model's dtype.
+        training : bool
+            Dropout on (ignored when ``workspace`` is given: it decides).
+        stop : int, optional
+            Run only the first ``stop`` layers.
+        workspace : Workspace, optional
+            Where the pass keeps its buffers and caches, for :meth:`backward`.
+            Without one, a new one is made and dropped: the result is the caller's.
+
+        Returns
+        -------
+        array, shape (n_samples, *output_shape)
+            With a workspace, valid until its next pass.
+        """
+        ws = workspace or Workspace(self, training)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        for layer in self.layers[:stop]:
-            x = layer.forward(x, training)
+        for layer, ctx in zip(self.layers[:stop], ws.contexts):
+            x = layer.forward(x, ctx)
         return x
 
-    def backward(
-        self, grad: np.ndarray, start: int | None = None, need_input_grad: bool = False
-    ) -> np.ndarray | None:
-        """Propagate ``dC/d(output of layers[start - 1])`` back to the input.
+    def backward(self, grad: Array, workspace: Workspace, start: int | None = None,
+                 need_input_grad: bool = False) -> Array | None:
+        """Propagate ``dC/d(output of layers[start - 1])`` back through the pass in ``workspace``.
 
-        Writes every parameter's gradient into :attr:`grads` and returns
-        ``dC/dX`` when ``need_input_grad`` (the first layer skips it otherwise).
+        Parameters
+        ----------
+        grad : array, shape (n_samples, *output shape of layers[start - 1])
+        workspace : Workspace
+            The one the matching :meth:`forward` used.
+        start : int, optional
+            Begin at ``layers[start - 1]`` (all layers by default).
+        need_input_grad : bool
+            Whether to compute ``dC/dX`` (the first layer skips it otherwise).
+
+        Returns
+        -------
+        array, shape (n_samples, *input_shape), or None
+            ``dC/dX`` when ``need_input_grad``. Every parameter's gradient is
+            written into :attr:`grads`.
         """
         layers = self.layers[:start]
         for k in range(len(layers) - 1, -1, -1):
-            grad = layers[k].backward(grad, need_input_grad=need_input_grad or k > 0)
+            grad = layers[k].backward(grad, workspace.contexts[k], need_input_grad=need_input_grad or k > 0)
         return grad
 
-    def predict(self, X: object, batch_size: int | None = None) -> np.ndarray:
-        """The network's output for ``X`` of shape ``(n_samples, in_features)``, as a new array."""
+    def predict(self, X: object, batch_size: int | None = None) -> Array:
+        """The network's output, as a new array.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+            Run this many rows at a time (to bound memory).
+
+        Returns
+        -------
+        array, shape (n_samples, *output_shape)
+            In the model's dtype and namespace; nothing in glassnet writes it again.
+        """
         X = self.check_input(X, finite=False)
-        with np.errstate(over="ignore", invalid="ignore"):
+        xp = self.xp
+        with errstate(xp, over="ignore", invalid="ignore"):
             if batch_size is None or batch_size >= X.shape[0]:
-                out = self.forward(X).copy()
+                out = self.forward(X)
+                if out is X or (is_numpy(xp) and np.may_share_memory(out, X)):
+                    out = out.copy()  # a model that returns its input (Identity, Flatten)
             else:
-                out = np.concatenate([self.forward(X[i:i + batch_size]).copy()
-                                      for i in range(0, X.shape[0], batch_size)])
+                parts = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+                out = xp.concatenate(parts)
         # NaN and infinity in X reach the output, so checking the (narrow) output is
         # enough; only then is X itself inspected, for a precise message.
         if not all_finite(out):
             self.check_input(X)
-            raise FloatingPointError(
-                "the model's output is not finite although X is: the weights hold NaN or "
-                "infinity, or the input overflowed a layer"
-            )
+            raise FloatingPointError("the model's output is not finite although X is: the weights hold NaN "
+                                     "or infinity, or the input overflowed a layer")
         return out
 
     __call__ = predict
 
-    def predict_proba(self, X: object, batch_size: int | None = None) -> np.ndarray:
-        """Class probabilities, shape ``(n_samples, n_outputs)``.
+    def predict_proba(self, X: object, batch_size: int | None = None) -> Array:
+        """Class probabilities.
 
-        The output as is when the model ends in Softmax or Sigmoid; otherwise
-        the output is taken as logits and passed through softmax (several
-        outputs) or the sigmoid (one output).
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+            The output as is when the model ends in Softmax or Sigmoid; otherwise
+            the output taken as logits through softmax (several outputs) or the
+            sigmoid (one output).
         """
-        from ..functional import sigmoid, softmax
-        from .activations import Sigmoid, Softmax
-
         out = self.predict(X, batch_size)
-        if isinstance(self.layers[-1], (Softmax, Sigmoid)):
+        if getattr(self.layers[-1], "name", None) in ("softmax", "sigmoid"):
             return out
-        return sigmoid(out, out=out) if out.shape[1] == 1 else softmax(out, out=out)
+        return F.sigmoid(out, out=out) if out.shape[1] == 1 else F.softmax(out, out=out)
 
-    def predict_classes(self, X: object, batch_size: int | None = None) -> np.ndarray:
-        """Predicted class of each sample: the argmax, or ``p > 0.5`` for a single output."""
+    def predict_classes(self, X: object, batch_size: int | None = None) -> Array:
+        """The predicted class of each sample.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+
+        Returns
+        -------
+        int array, shape (n_samples,)
+            The argmax of the probabilities, or ``p > 0.5`` for a single output.
+        """
         proba = self.predict_proba(X, batch_size)
-        return (proba[:, 0] > 0.5).astype(np.intp) if proba.shape[1] == 1 else proba.argmax(axis=1)
+        if proba.shape[1] == 1:
+            return (proba[:, 0] > 0.5).astype(np.intp)
+        return proba.argmax(axis=1)
 
-    def fit(self, X: object, y: object, **kwargs):
-        """Train this model; see :func:`glassnet.training.fit` for the arguments."""
-        from ..training import fit
+    def check_input(self, X: object, name: str = "X", finite: bool = True) -> Array:
+        """Validate a batch for this model.
 
-        return fit(self, X, y, **kwargs)
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+            A 1-D array is taken as one column when the model takes one feature.
+        name : str
+            The argument's name, for messages.
+        finite : bool
+            Refuse NaN and infinity.
 
-    def evaluate(self, X: object, y: object, loss: object = "mse", l2: float = 0.0) -> dict[str, float]:
-        """Cost (and accuracy for classification losses) on ``X`` and ``y``, in inference mode."""
-        from ..objective import Objective
-        from ..training import evaluate
-
-        objective = Objective(self, loss, l2)
-        return evaluate(self, *objective.prepare(X, y), objective)
-
-    def save(self, path) -> None:
-        """Write the architecture and weights to ``path`` (see :mod:`glassnet.io.model_file`)."""
-        from ..io import save
-
-        save(path, self)
-
-    def check_input(self, X: object, name: str = "X", finite: bool = True) -> np.ndarray:
-        """Validate ``X``: 2-D, finite, ``in_features`` columns; returned in the model's dtype."""
-        X = check_array(X, name, ndim=(1, 2) if self.in_features == 1 else 2, dtype=self.dtype,
-                        finite=finite)
+        Returns
+        -------
+        array, shape (n_samples, *input_shape)
+            In the model's dtype and namespace.
+        """
+        shape = self.input_shape
+        ndim = 2 if shape is None else 1 + len(shape)
+        allowed = (1, 2) if shape == (1,) else ndim
+        X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
         if X.ndim == 1:
             X = X.reshape(-1, 1)
-        if self.in_features is not None and X.shape[1] != self.in_features:
-            raise ValueError(
-                f"{name} has {X.shape[1]} features per sample, but the model's first layer "
-                f"expects {self.in_features}; received {name} of shape {X.shape}"
-            )
+        if shape is not None and tuple(X.shape[1:]) != shape:
+            if len(shape) == 1:
+                raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
+                                  f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
+            raise OptionError(f"{name} must have shape (n_samples, {', '.join(map(str, shape))}); "
+                              f"received shape {tuple(X.shape)}")
         return X
 
     # -- description --------------------------------------------------------
     def config(self) -> dict:
-        """The architecture as JSON-ready data (no weights)."""
-        return {
-            "dtype": self.dtype.name,
-            "layers": [{"type": type(layer).__name__, **layer.config()} for layer in self.layers],
-        }
+        """The architecture as JSON-ready data (no weights).
+
+        Returns
+        -------
+        dict
+            ``{"dtype": ..., "input_shape": ..., "layers": [{"type": ..., **layer.config()}]}``.
+        """
+        return {"dtype": self.dtype.name,
+                "input_shape": None if self.input_shape is None else list(self.input_shape),
+                "layers": [{"type": type(layer).__name__, **layer.config()} for layer in self.layers]}
 
     def summary(self) -> str:
-        lines = [f"Sequential ({self.n_params} parameters, {self.dtype.name})"]
-        width = self.in_features
+        """A table of the layers with their output shapes and parameter counts.
+
+        Returns
+        -------
+        str
+        """
+        lines = [f"{type(self).__name__} ({self.n_params} parameters, {self.dtype.name})"]
+        shape = self.input_shape
         for i, layer in enumerate(self.layers):
-            if width is not None:
-                width = layer.output_features(width)
-            n = sum(p.size for p in layer._params.values())
-            lines.append(f"  [{i}] {layer!r:<52} -> {width!s:>5} cols  {n:>8} params")
+            if shape is not None:
+                shape = layer.output_shape(shape)
+            n = sum(math.prod(p.shape) for p in layer.params.values())
+            out = "?" if shape is None else "x".join(map(str, shape))
+            lines.append(f"  [{i}] {layer!r:<52} -> {out:>9}  {n:>8} params")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+        return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
 
-def _check_widths(layers: list[Layer]) -> tuple[int | None, int | None]:
-    """Follow the number of columns through the stack; raise where two layers disagree."""
-    width: int | None = None
+def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shape | None, Shape | None]:
+    """(model input shape, model output shape), following each layer's ``output_shape``.
+
+    Without an explicit ``input_shape``, the first layer that requires one
+    fixes it, provided the layers before it keep their input's shape.
+    """
+    shape = None if input_shape is None else tuple(int(s) for s in input_shape)
+    if shape is None:
+        for i, layer in enumerate(layers):
+            if layer.input_shape is not None:
+                need = tuple(layer.input_shape)
+                if all(_keeps(earlier, need) for earlier in layers[:i]):
+                    shape = need
+                break
+    first = shape
     source = "the input"
-    first: int | None = None
     for i, layer in enumerate(layers):
-        if isinstance(layer, Dense):
-            if width is not None and layer.in_features != width:
-                raise ValueError(
-                    f"layers[{i}] Dense expects {layer.in_features} input features, but "
-                    f"{source} produces {width}"
-                )
-            if first is None and width is None:
-                first = layer.in_features
-            width = layer.out_features
-            source = f"layers[{i}] Dense"
-        elif width is not None:
-            width = layer.output_features(width)
-    return first, width
+        if shape is None:
+            break
+        try:
+            new = tuple(layer.output_shape(shape))
+        except OptionError:
+            need = layer.input_shape
+            wanted = (f"{need[0]} input features" if need is not None and len(need) == 1
+                      else f"input of shape {need}" if need is not None else "another input shape")
+            got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
+            raise OptionError(f"layers[{i}] {type(layer).__name__} expects {wanted}, but {source} "
+                              f"produces {got}") from None
+        if new != shape:
+            source = f"layers[{i}] {type(layer).__name__}"
+        shape = new
+    return first, shape
+
+
+def _keeps(layer: Layer, shape: Shape) -> bool:
+    try:
+        return tuple(layer.output_shape(shape)) == shape
+    except OptionError:
+        return False
+

@@ -1,7 +1,8 @@
 """Optimizers over the flat parameter vector, and learning-rate schedules."""
 
+from ..errors import OptionError
 from .adaptive import Adam, AdamW, RMSProp
-from .base import Optimizer
+from .base import Optimizer, check_options
 from .schedules import (
     SCHEDULES,
     Constant,
@@ -21,18 +22,31 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Optimizer:
-    """An optimizer from a name ("sgd", "rmsprop", "adam", "adamw") and options, or as is."""
+    """An optimizer from a name and options, or the optimizer itself.
+
+    Parameters
+    ----------
+    optimizer : str or Optimizer
+        "sgd", "rmsprop", "adam", "adamw", or an Optimizer.
+    name : str
+        The argument's name, for messages.
+    **options
+        The optimizer's options by name (``lr=0.1, momentum=0.9``). Names are
+        checked first, so a bad value is reported as a bad value.
+
+    Returns
+    -------
+    Optimizer
+    """
     if isinstance(optimizer, Optimizer):
         if options:
-            raise ValueError(f"options {sorted(options)} apply only when {name} is given by name")
+            raise OptionError(f"options {sorted(options)} apply only when {name} is given by name")
         return optimizer
     if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
         cls = OPTIMIZERS[optimizer]
-        try:
-            return cls(**options)
-        except TypeError as exc:
-            raise ValueError(f"unknown option for {name}={optimizer!r}: {exc}") from None
-    raise ValueError(
+        check_options(cls, options, optimizer)
+        return cls(**options)
+    raise OptionError(
         f"{name} must be an Optimizer or one of {', '.join(map(repr, OPTIMIZERS))}; received {optimizer!r}"
     )
 
@@ -40,5 +54,5 @@ def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Opti
 __all__ = [
     "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Constant", "Cosine", "ExponentialDecay",
     "InverseScaling", "Optimizer", "RMSProp", "ReduceOnPlateau", "Schedule", "StepDecay",
-    "get_optimizer", "get_schedule",
+    "check_options", "get_optimizer", "get_schedule",
 ]

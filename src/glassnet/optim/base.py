@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
 
 from .._validation import check_real
+from ..arrays import namespace
+from ..errors import OptionError
 from .schedules import Schedule, get_schedule
+
+Array = Any
 
 
 class Optimizer:
     """Updates a model's flat parameter vector in place from its flat gradient vector.
 
     A subclass declares its state ``slots`` (buffers shaped like the
-    parameters) and writes one rule, :meth:`update`. The base binds to a model,
+    parameters) and writes one rule twice: :meth:`update`, fast and in place,
+    and :meth:`reference_update`, the rule as its paper writes it, which the
+    tests use as the oracle for the fast one. The base binds to a model,
     counts steps, applies the learning-rate schedule at each epoch, and saves
     and restores state for checkpoints.
 
@@ -22,6 +31,15 @@ class Optimizer:
         The base learning rate ``lr0``; the schedule derives each epoch's rate from it.
     schedule : None, str or Schedule
         None keeps the rate constant.
+
+    Attributes
+    ----------
+    t : int
+        Steps taken.
+    lr : float
+        The current learning rate.
+    state : dict of str to array
+        The state buffers by slot name, each shaped like the parameters.
     """
 
     slots: tuple[str, ...] = ()
@@ -34,29 +52,53 @@ class Optimizer:
         self.lr = self.lr0
         self.schedule: Schedule = get_schedule(schedule)
         self.t = 0
-        self.params: np.ndarray | None = None
-        self.grads: np.ndarray | None = None
-        self.state: dict[str, np.ndarray] = {}
+        self.params: Array | None = None
+        self.grads: Array | None = None
+        self.state: dict[str, Array] = {}
         self.n_decayed = 0
 
-    def bind(self, model) -> Optimizer:
-        """Attach to ``model.params`` and ``model.grads``; state buffers start at zero."""
+    def bind(self, model: Any) -> Optimizer:
+        """Attach to ``model.params`` and ``model.grads``; new state buffers start at zero.
+
+        Parameters
+        ----------
+        model : Sequential
+
+        Returns
+        -------
+        Optimizer
+            This optimizer.
+        """
         if self.params is not model.params:
+            xp = namespace(model.params)
             self.params, self.grads = model.params, model.grads
             self.n_decayed = model.n_decayed
             for slot in self.slots:
                 old = self.state.get(slot)
-                if old is None or old.shape != model.params.shape:
-                    self.state[slot] = np.zeros_like(model.params)
+                if old is None or tuple(old.shape) != tuple(model.params.shape):
+                    self.state[slot] = xp.zeros_like(model.params)
                 else:  # restored from a checkpoint before binding
-                    self.state[slot] = old.astype(model.params.dtype)
-            self._tmp = np.empty_like(model.params)
+                    self.state[slot] = xp.asarray(old, dtype=model.params.dtype)
+            self._tmp = xp.empty_like(model.params)
         return self
 
     def begin_epoch(self, epoch: int) -> None:
+        """Set the learning rate for ``epoch`` from the schedule.
+
+        Parameters
+        ----------
+        epoch : int
+            Counted from 0.
+        """
         self.lr = self.schedule.rate(self.lr0, epoch)
 
     def end_epoch(self, metric: float) -> None:
+        """Report the epoch's monitored metric to the schedule.
+
+        Parameters
+        ----------
+        metric : float
+        """
         self.schedule.observe(metric)
 
     def step(self) -> None:
@@ -79,25 +121,73 @@ class Optimizer:
         below ``2**-100`` (float32; ``2**-1000`` for float64) move no weight by
         a representable amount, so setting them to zero changes no result.
         """
-        threshold = 2.0**-100 if self.params.dtype == np.float32 else 2.0**-1000
+        xp = namespace(self._tmp)
+        threshold = 2.0**-100 if self._tmp.dtype == np.float32 else 2.0**-1000
         for slot in self.slots:
             state = self.state[slot]
-            np.abs(state, out=self._tmp)
-            np.copyto(state, 0, where=self._tmp < threshold)
+            xp.abs(state, out=self._tmp)
+            xp.copyto(state, 0, where=self._tmp < threshold)
 
-    def update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+    def update(self, p: Array, g: Array, lr: float) -> None:
+        """The fast rule: update ``p`` in place from ``g`` at step :attr:`t`.
+
+        Parameters
+        ----------
+        p : array, shape (n_params,)
+            The parameters, updated in place.
+        g : array, shape (n_params,)
+            Their gradients.
+        lr : float
+            This step's learning rate.
+        """
+        raise NotImplementedError
+
+    def reference_update(self, p: Array, g: Array, lr: float, state: dict) -> None:
+        """The rule as its paper writes it, in plain NumPy: the oracle for :meth:`update`.
+
+        Parameters
+        ----------
+        p : array, shape (n_params,)
+            Updated in place.
+        g : array, shape (n_params,)
+        lr : float
+        state : dict
+            The rule's own state (moments, velocity), empty at the first step;
+            the step number is :attr:`t`.
+        """
         raise NotImplementedError
 
     # -- checkpoints --------------------------------------------------------
     def config(self) -> dict:
+        """The constructor's arguments (without the schedule).
+
+        Returns
+        -------
+        dict
+        """
         return {"lr": self.lr0}
 
-    def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """(JSON-ready scalars, arrays) that restore this optimizer exactly."""
+    def state_dict(self) -> tuple[dict, dict[str, Array]]:
+        """What restores this optimizer exactly.
+
+        Returns
+        -------
+        scalars : dict
+            JSON-ready: step count, learning rate, schedule state.
+        arrays : dict of str to array
+            The state buffers.
+        """
         scalars = {"t": self.t, "lr": self.lr, "schedule": self.schedule.state()}
         return scalars, {slot: self.state[slot] for slot in self.slots if slot in self.state}
 
-    def load_state_dict(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
+    def load_state_dict(self, scalars: dict, arrays: dict[str, Array]) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        Parameters
+        ----------
+        scalars : dict
+        arrays : dict of str to array
+        """
         self.t = int(scalars["t"])
         self.lr = float(scalars["lr"])
         self.schedule.load_state(scalars.get("schedule", {}))
@@ -111,3 +201,22 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
+
+
+def check_options(cls: type[Optimizer], options: dict, name: str) -> None:
+    """Refuse option names that ``cls`` does not take, before any value is looked at.
+
+    Parameters
+    ----------
+    cls : type
+        An optimizer class.
+    options : dict
+        Keyword arguments for its constructor.
+    name : str
+        How the user named the optimizer, for the message.
+    """
+    known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise OptionError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                          f"for optimizer={name!r}; its options are {', '.join(known)}")

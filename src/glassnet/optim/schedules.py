@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .._validation import check_positive_int, check_real
+from ..errors import OptionError
 
 
 class Schedule:
@@ -19,19 +20,54 @@ class Schedule:
     name = "constant"
 
     def rate(self, lr0: float, epoch: int) -> float:
+        """The learning rate for ``epoch``.
+
+        Parameters
+        ----------
+        lr0 : float
+            The optimizer's base rate.
+        epoch : int
+            Counted from 0.
+
+        Returns
+        -------
+        float
+        """
         return lr0
 
     def observe(self, metric: float) -> None:
-        """Called with the monitored metric at the end of each epoch (most schedules ignore it)."""
+        """Called with the monitored metric at the end of each epoch (most schedules ignore it).
+
+        Parameters
+        ----------
+        metric : float
+        """
 
     def config(self) -> dict:
+        """The constructor's arguments.
+
+        Returns
+        -------
+        dict
+        """
         return {}
 
     def state(self) -> dict:
+        """What a checkpoint must keep to continue the schedule exactly.
+
+        Returns
+        -------
+        dict
+        """
         return {}
 
     def load_state(self, state: dict) -> None:
-        pass
+        """Restore what :meth:`state` returned.
+
+        Parameters
+        ----------
+        state : dict
+        """
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
@@ -155,13 +191,25 @@ SCHEDULES: dict[str, type[Schedule]] = {
 
 
 def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
-    """A schedule object from None (constant), a name or a Schedule."""
+    """A schedule object from None (constant), a name or a Schedule.
+
+    Parameters
+    ----------
+    schedule : None, str or Schedule
+        A name is a key of :data:`SCHEDULES`.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    Schedule
+    """
     if schedule is None:
         return Schedule()
     if isinstance(schedule, Schedule):
         return schedule
     if isinstance(schedule, str) and schedule in SCHEDULES:
         return SCHEDULES[schedule]()
-    raise ValueError(
+    raise OptionError(
         f"{name} must be a Schedule or one of {', '.join(map(repr, SCHEDULES))}; received {schedule!r}"
     )

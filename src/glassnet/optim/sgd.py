@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from .._blas import axpby, axpy
 from .._validation import check_real
-from .base import Optimizer
+from ..errors import OptionError
+from .base import Array, Optimizer
 
 
 class SGD(Optimizer):
-    """``p -= lr * g``, or with momentum ``mu``:
+    """``p -= lr * g``; with momentum ``mu``, ``v = mu * v + g`` first.
 
-    ``v = mu * v + g`` then ``p -= lr * v`` (classical), or
-    ``p -= lr * (g + mu * v)`` (Nesterov, Sutskever et al., 2013).
-    These are PyTorch's ``torch.optim.SGD`` conventions (dampening 0).
+    Then ``p -= lr * v`` (classical) or ``p -= lr * (g + mu * v)`` (Nesterov,
+    Sutskever et al., 2013). These are PyTorch's ``torch.optim.SGD``
+    conventions (dampening 0).
+
+    Parameters
+    ----------
+    lr : float
+    momentum : float
+        In [0, 1); 0 for plain gradient descent.
+    nesterov : bool
+        Nesterov's look-ahead form (needs momentum > 0).
+    schedule : None, str or Schedule
     """
 
     name = "sgd"
@@ -23,10 +33,18 @@ class SGD(Optimizer):
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
-            raise ValueError("nesterov=True needs momentum > 0; received momentum=0")
+            raise OptionError("nesterov=True needs momentum > 0; received momentum=0")
         self.slots = ("velocity",) if self.momentum else ()
 
-    def update(self, p, g, lr):
+    def update(self, p: Array, g: Array, lr: float) -> None:
+        """As the class docstring, as level-1 BLAS calls on NumPy's OpenBLAS where it can be found.
+
+        Parameters
+        ----------
+        p : array, shape (n_params,)
+        g : array, shape (n_params,)
+        lr : float
+        """
         tmp = self._tmp
         if not self.momentum:
             axpy(-lr, g, p, tmp)  # p -= lr g
@@ -39,5 +57,27 @@ class SGD(Optimizer):
         else:
             axpy(-lr, v, p, tmp)
 
-    def config(self):
+    def reference_update(self, p: Array, g: Array, lr: float, state: dict) -> None:
+        """``v = mu v + g``; ``p -= lr v`` (or ``lr (g + mu v)``), in plain NumPy.
+
+        Parameters
+        ----------
+        p : array, shape (n_params,)
+        g : array, shape (n_params,)
+        lr : float
+        state : dict
+        """
+        if not self.momentum:
+            p -= lr * g
+            return
+        v = state["velocity"] = self.momentum * state.get("velocity", 0 * g) + g
+        p -= lr * (g + self.momentum * v) if self.nesterov else lr * v
+
+    def config(self) -> dict:
+        """``lr``, ``momentum`` and ``nesterov``.
+
+        Returns
+        -------
+        dict
+        """
         return {"lr": self.lr0, "momentum": self.momentum, "nesterov": self.nesterov}

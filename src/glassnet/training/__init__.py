@@ -2,9 +2,10 @@
 
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, ProgressBar
 from .history import History
-from .loop import DivergenceWarning, evaluate, fit, resume
+from .loop import QUASI_NEWTON, fit, resume
+from .run import DivergenceWarning, Run, evaluate
 
 __all__ = [
     "Callback", "DivergenceWarning", "EarlyStopping", "History", "LambdaCallback",
-    "ModelCheckpoint", "ProgressBar", "evaluate", "fit", "resume",
+    "ModelCheckpoint", "ProgressBar", "QUASI_NEWTON", "Run", "evaluate", "fit", "resume",
 ]

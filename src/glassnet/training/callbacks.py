@@ -17,18 +17,76 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_positive_int, check_real
+from ..errors import OptionError
 
 
 class Callback:
-    def on_train_begin(self, run) -> None: ...
-    def on_epoch_begin(self, run, epoch: int) -> None: ...
-    def on_batch_end(self, run, batch: int, cost: float) -> None: ...
-    def on_epoch_end(self, run, epoch: int, logs: dict[str, float]) -> None: ...
-    def on_train_end(self, run) -> None: ...
+    """Base class: override any of the five hooks; the others do nothing.
+
+    Every solver fires all five, in this order: ``on_train_begin``; per epoch
+    ``on_epoch_begin``, ``on_batch_end`` for each batch, ``on_epoch_end``;
+    ``on_train_end``. For the quasi-Newton solvers an epoch is one iteration on
+    the whole set (one "batch").
+    """
+
+    def on_train_begin(self, run) -> None:
+        """Before the first epoch.
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        """
+
+    def on_epoch_begin(self, run, epoch: int) -> None:
+        """At the start of an epoch.
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        epoch : int
+            Counted from 0.
+        """
+
+    def on_batch_end(self, run, batch: int, cost: float) -> None:
+        """After each optimizer step.
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        batch : int
+            The batch's number within the epoch, from 0.
+        cost : float
+            The batch's cost before the step.
+        """
+
+    def on_epoch_end(self, run, epoch: int, logs: dict[str, float]) -> None:
+        """At the end of an epoch; setting ``run.stop`` ends training.
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        epoch : int
+        logs : dict of str to float
+            The epoch's ``loss``, ``accuracy``, ``val_*`` and ``lr``.
+        """
+
+    def on_train_end(self, run) -> None:
+        """After the last epoch (also after an early stop or divergence).
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        """
 
 
 class LambdaCallback(Callback):
-    """Call user functions ``on_epoch_end(epoch, logs)`` and ``on_batch_end(batch, cost)``."""
+    """Call user functions ``on_epoch_end(epoch, logs)`` and ``on_batch_end(batch, cost)``.
+
+    Parameters
+    ----------
+    on_epoch_end : callable, optional
+    on_batch_end : callable, optional
+    """
 
     def __init__(self, on_epoch_end: Callable | None = None, on_batch_end: Callable | None = None):
         self._epoch, self._batch = on_epoch_end, on_batch_end
@@ -46,9 +104,17 @@ class LambdaCallback(Callback):
 class EarlyStopping(Callback):
     """Stop once ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
-    ``monitor`` is "val_loss" when there is validation data, else "loss"
-    (any key of the history works; names with "accuracy" are maximized). With
-    ``restore_best`` the model ends with the weights of its best epoch.
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement before stopping.
+    min_delta : float
+        The smallest change that counts as an improvement.
+    monitor : str, optional
+        A key of the logs: "val_loss" when there is validation data, else
+        "loss" by default; names with "accuracy" are maximized.
+    restore_best : bool
+        End with the weights of the best epoch.
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, monitor: str | None = None,
@@ -68,7 +134,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, run, epoch, logs):
         if self.key not in logs:
-            raise ValueError(f"EarlyStopping monitor={self.key!r} is not among the logs {sorted(logs)}")
+            raise OptionError(f"EarlyStopping monitor={self.key!r} is not among the logs {sorted(logs)}")
         value = self.sign * logs[self.key]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -90,9 +156,17 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save model, optimizer and training state to ``path`` after every ``every`` epochs.
 
-    With ``save_best_only``, only when ``monitor`` (as in :class:`EarlyStopping`)
-    improves. A run resumes from the file with :func:`glassnet.resume` and
-    continues exactly as if it had not stopped.
+    A gradient-descent run resumes from the file with :func:`glassnet.resume`
+    and continues exactly as if it had not stopped.
+
+    Parameters
+    ----------
+    path : str or path-like
+    every : int
+        Save every this many epochs.
+    save_best_only : bool
+        Save only when ``monitor`` (as in :class:`EarlyStopping`) improves.
+    monitor : str, optional
     """
 
     def __init__(self, path: str | Path, every: int = 1, save_best_only: bool = False,
@@ -118,7 +192,13 @@ class ModelCheckpoint(Callback):
 
 
 class ProgressBar(Callback):
-    """A progress bar over epochs (tqdm when installed, else one line per epoch)."""
+    """A progress bar over epochs (tqdm when installed, else one line per epoch).
+
+    Parameters
+    ----------
+    stream : file-like, optional
+        Standard error by default.
+    """
 
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..arrays import namespace, to_numpy
+from ..errors import OptionError
 from ..losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+
+Array = Any
 
 
 def is_classifier_loss(loss: Loss) -> bool:
+    """Whether ``loss`` scores classes (so that accuracy is reported).
+
+    Parameters
+    ----------
+    loss : Loss
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(loss, (SoftmaxCrossEntropy, BinaryCrossEntropy))
 
 
-def class_labels(y: np.ndarray) -> np.ndarray:
-    """Integer labels from labels, one-hot rows or a single 0/1 column (for stratifying)."""
+def class_labels(y: Array) -> np.ndarray:
+    """Integer labels from labels, one-hot rows or a single 0/1 column (for stratifying).
+
+    Parameters
+    ----------
+    y : array, shape (n_samples,) or (n_samples, k)
+
+    Returns
+    -------
+    numpy int array, shape (n_samples,)
+    """
+    y = to_numpy(y)
     if y.ndim == 1:
         return y.astype(np.intp)
     if y.shape[1] == 1:
@@ -22,8 +48,22 @@ def class_labels(y: np.ndarray) -> np.ndarray:
 
 def split_indices(n: int, fraction: float, rng: np.random.Generator,
                   labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) row indices; ``fraction`` of each class goes to validation when
-    ``labels`` are given (a stratified split), else ``fraction`` of all rows."""
+    """Row indices of a training and a validation part.
+
+    Parameters
+    ----------
+    n : int
+        The number of rows.
+    fraction : float
+        The share that goes to validation: of each class when ``labels`` are
+        given (a stratified split), else of all rows.
+    rng : numpy.random.Generator
+    labels : int array, shape (n,), optional
+
+    Returns
+    -------
+    (train, validation) : sorted int arrays
+    """
     if labels is None:
         order = rng.permutation(n)
         n_val = max(1, int(round(fraction * n)))
@@ -34,25 +74,35 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
         val.append(rows[: int(round(fraction * rows.size))])
     val_idx = np.sort(np.concatenate(val))
     if val_idx.size == 0 or val_idx.size == n:
-        raise ValueError(
+        raise OptionError(
             f"validation_split={fraction} leaves an empty training or validation set for {n} samples"
         )
     return np.setdiff1d(np.arange(n), val_idx), val_idx
 
 
-def accuracy(output: np.ndarray, y: np.ndarray, logits: bool) -> float:
+def accuracy(output: Array, y: Array, logits: bool) -> float:
     """Fraction of correct predictions: argmax for several outputs, a threshold for one.
 
-    ``output`` is logits (threshold 0) or probabilities (threshold 0.5); ``y``
-    is integer labels, one-hot rows, or 0/1 targets (each column counts).
+    Parameters
+    ----------
+    output : array, shape (n_samples, k)
+        Logits (threshold 0) or probabilities (threshold 0.5).
+    y : array
+        Integer labels, one-hot rows, or 0/1 targets (each column counts).
+    logits : bool
+
+    Returns
+    -------
+    float
     """
+    xp = namespace(output)
     if output.shape[1] > 1 and (y.ndim == 1 or y.shape[1] == output.shape[1]) and not _multilabel(y):
-        pred = np.argmax(output, axis=1)
-        truth = y if y.ndim == 1 else np.argmax(y, axis=1)
-        return np.count_nonzero(pred == truth) / pred.size
+        pred = xp.argmax(output, axis=1)
+        truth = y if y.ndim == 1 else xp.argmax(y, axis=1)
+        return int(xp.count_nonzero(pred == truth)) / pred.size
     pred = output > (0.0 if logits else 0.5)
-    return np.count_nonzero(pred == (y > 0.5)) / pred.size
+    return int(xp.count_nonzero(pred == (y > 0.5))) / pred.size
 
 
-def _multilabel(y: np.ndarray) -> bool:
-    return y.ndim == 2 and y.shape[1] > 1 and not np.allclose(y.sum(axis=1), 1.0)
+def _multilabel(y: Array) -> bool:
+    return y.ndim == 2 and y.shape[1] > 1 and not bool(namespace(y).allclose(y.sum(axis=1), 1.0))

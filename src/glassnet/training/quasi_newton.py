@@ -4,48 +4,77 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
 
+from ..arrays import to_numpy
+from .callbacks import Callback
 from .data import is_classifier_loss
+from .run import Run, evaluate, params_host_copy
+
+Array = Any
+
+#: glassnet's names of the quasi-Newton solvers and SciPy's
+METHODS = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B"}
 
 
-def fit_quasi_newton(model, objective, X, y, X_val, y_val, *, method, max_iter, tol, history,
-                     callbacks, weight=None, **options):
+def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
+                 method: str, tol: float, callbacks: list[Callback]) -> None:
     """Minimize the objective with ``scipy.optimize.minimize`` (BFGS or L-BFGS-B).
 
-    SciPy works in float64; the model's parameters are set from its vector
-    before each evaluation, and the analytic gradient is returned with the cost.
-    The cost after each iteration is recorded in ``history`` (one entry per
-    iteration, like an epoch of gradient descent). Dropout is off: a
-    quasi-Newton method needs a deterministic objective.
-    """
-    if options:
-        raise ValueError(f"unknown option(s) for optimizer={method!r}: {', '.join(sorted(options))}")
-    from .loop import Run, evaluate
+    Parameters
+    ----------
+    run : Run
+        ``run.epochs`` bounds the iterations; ``run.optimizer`` is None.
+    X : array, shape (n_samples, *input_shape)
+    y : array
+        Prepared targets.
+    w : array, shape (n_samples,), optional
+        Per-sample weights.
+    X_val, y_val : arrays, optional
+    method : "bfgs" or "lbfgs"
+    tol : float
+        The gradient tolerance (SciPy's ``gtol``).
+    callbacks : list of Callback
+        All five hooks fire. An epoch is one iteration: its ``on_epoch_begin``,
+        ``on_batch_end`` (batch 0, the whole set) and ``on_epoch_end`` fire
+        together when SciPy reports the iteration.
 
-    run = Run(model, objective, None, history, max_iter, 0, X_val is not None, {})
+    Notes
+    -----
+    SciPy works in float64 on the host; the model's parameters are set from
+    its vector before each evaluation, and the analytic gradient is returned
+    with the cost. Dropout is off: a quasi-Newton method needs a deterministic
+    objective.
+    """
+    model, objective, history = run.model, run.objective, run.history
+    xp = model.xp
     evals = 0
 
-    def fun(theta):
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evals
         evals += 1
-        model.params[...] = theta
-        cost = objective(X, y, training=False, weight=weight)
-        return cost, model.grads.astype(np.float64)
+        model.params[...] = xp.asarray(theta, dtype=model.dtype)
+        cost = objective(X, y, training=False, weight=w)
+        return cost, to_numpy(model.grads).astype(np.float64)
 
-    def callback(intermediate_result):
+    def callback(intermediate_result: Any) -> None:
         epoch = history.n_epochs
         logs = {"loss": float(intermediate_result.fun)}
+        model.params[...] = xp.asarray(intermediate_result.x, dtype=model.dtype)
         if not np.isfinite(logs["loss"]):
             run.stop = True
-        model.params[...] = intermediate_result.x
         if is_classifier_loss(objective.loss):
             logs["accuracy"] = evaluate(model, X, y, objective)["accuracy"]
         if X_val is not None:
             logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
         history.record(epoch, logs)
+        for cb in callbacks:
+            cb.on_epoch_begin(run, epoch)
+        for cb in callbacks:
+            cb.on_batch_end(run, 0, logs["loss"])
         for cb in callbacks:
             cb.on_epoch_end(run, epoch, logs)
         if run.stop:
@@ -54,17 +83,14 @@ def fit_quasi_newton(model, objective, X, y, X_val, y_val, *, method, max_iter, 
     for cb in callbacks:
         cb.on_train_begin(run)
     start = time.perf_counter()
-    scipy_method = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B"}[method]
-    opts = {"maxiter": max_iter, "gtol": tol}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
-        result = minimize(fun, model.params.astype(np.float64), jac=True, method=scipy_method,
-                          callback=callback, options=opts)
-    model.params[...] = result.x
+        result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
+                          options={"maxiter": run.epochs, "gtol": tol})
+    model.params[...] = xp.asarray(result.x, dtype=model.dtype)
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
     history.converged = bool(result.success)
-    history.message = f"{scipy_method}: {result.message}"
+    history.message = f"{METHODS[method]}: {result.message}"
     for cb in callbacks:
         cb.on_train_end(run)
-    return history

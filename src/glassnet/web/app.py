@@ -14,24 +14,28 @@ Endpoints:
 * ``GET /api/model`` -- the loaded model: architecture, size, dataset, classes.
 
 Uploads are read into memory and never written to disk. Errors answer JSON
-``{"error": ...}`` with a 4xx status: 413 for a body over the size limit or
-a picture with too many pixels, 415 for a content type that is not a
-picture, 400 for data that is not a readable picture or shows no digit.
+``{"error": ...}`` with a 4xx status chosen by the error's class: 413 for a
+body over the size limit or an :class:`~glassnet.errors.ImageTooLargeError`,
+415 for a content type that is not a picture, 400 for any other
+:class:`~glassnet.errors.ImageError` (not a readable picture, no digit).
+
+Predictions need no lock: a model's ``predict`` only reads its parameters.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import threading
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-import glassnet as gn
-
-from ..io.images import ImageError, prepare_digit
+from .. import datasets
+from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, missing
+from ..io import Checkpoint
+from ..io.images import prepare_digit
+from ..models import load, mlp, save
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
@@ -40,12 +44,24 @@ def _flask():
     try:
         import flask
     except ImportError:
-        raise ImportError("the web app needs Flask and waitress: pip install 'glassnet[web]'") from None
+        raise missing("Flask", "web", "the web app") from None
     return flask
 
 
-def create_app(checkpoint: gn.Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES):
-    """A Flask app serving ``checkpoint``'s model (see :func:`glassnet.load`)."""
+def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES):
+    """A Flask app serving a model.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint
+        As :func:`glassnet.load` returns it; its metadata gives the classes and image shape.
+    max_upload_bytes : int
+        Larger bodies are answered 413.
+
+    Returns
+    -------
+    flask.Flask
+    """
     flask = _flask()
     from werkzeug.exceptions import HTTPException
 
@@ -61,7 +77,6 @@ def create_app(checkpoint: gn.Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYT
     model, meta = checkpoint.model, checkpoint.metadata
     shape = tuple(meta.get("image_shape") or _square(model.in_features))
     classes = meta.get("classes") or [str(i) for i in range(model.out_features)]
-    lock = threading.Lock()  # a model's buffers are reused between calls: one prediction at a time
     page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
     def error(status: int, message: str):
@@ -102,10 +117,11 @@ def create_app(checkpoint: gn.Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYT
             return error(400, "the upload is empty")
         try:
             image = prepare_digit(data, shape, name="the upload")
+        except ImageTooLargeError as exc:
+            return error(413, str(exc))
         except ImageError as exc:
-            return error(413 if "too large" in str(exc) else 400, str(exc))
-        with lock:
-            proba = model.predict_proba(image.reshape(1, -1))[0]
+            return error(400, str(exc))
+        proba = model.predict_proba(image.reshape(1, -1))[0]
         best = int(np.argmax(proba))
         return flask.jsonify(prediction=classes[best], confidence=float(proba[best]),
                              probabilities=[round(float(p), 6) for p in proba], classes=classes,
@@ -117,49 +133,66 @@ def create_app(checkpoint: gn.Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYT
 def _square(n: int) -> tuple[int, int]:
     side = int(round(np.sqrt(n)))
     if side * side != n:
-        raise ValueError(f"the model takes {n} features, which is not a square picture")
+        raise OptionError(f"the model takes {n} features, which is not a square picture")
     return side, side
 
 
-def default_model(data: str | None = None, cache: str | os.PathLike | None = None) -> gn.Checkpoint:
+def default_model(data: str | None = None, cache: str | os.PathLike | None = None) -> Checkpoint:
     """The cached digit model, trained at the first start.
 
-    MNIST when its files can be had (``data`` names a folder with them, or the
-    loader's cache or download), else the 8x8 digits that ship with
-    scikit-learn.
+    Parameters
+    ----------
+    data : str, optional
+        A folder with MNIST's files.
+    cache : str or path-like, optional
+        Where the model is kept (``$GLASSNET_DATA/models`` by default).
+
+    Returns
+    -------
+    Checkpoint
+        MNIST when its files can be had (``data``, or the loader's cache or
+        download), else the 8x8 digits that ship with scikit-learn.
     """
     root = Path(cache or os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "models"
     path = root / "digit-recogniser.glassnet"
     if path.exists():
-        return gn.load(path)
+        return load(path)
     root.mkdir(parents=True, exist_ok=True)
-    from .. import datasets
-
     try:
         train, test = datasets.load_mnist(data)
         sizes, epochs, batch = [784, 256, 128, 10], 8, 128
-    except (OSError, ValueError) as exc:
+    except (OSError, DataError) as exc:
         print(f"MNIST not available ({exc}); training on the 8x8 digits instead")
         train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
         sizes, epochs, batch = [64, 256, 128, 10], 100, 32
     print(f"training a {'-'.join(map(str, sizes))} network on {train.name} ({epochs} epochs), once")
-    model = gn.mlp(sizes, rng=0)
+    model = mlp(sizes, rng=0)
     model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=batch)
     accuracy = float(np.mean(model.predict_classes(test.X) == test.y))
     meta = {"dataset": train.name.split("-")[0], "classes": train.classes,
             "image_shape": list(train.image_shape), "task": "classification", "test_accuracy": accuracy}
-    gn.save(path, model, metadata=meta)
+    save(path, model, metadata=meta)
     print(f"test accuracy {accuracy:.2%}; model cached in {path}")
-    return gn.load(path)
+    return load(path)
 
 
-def serve(checkpoint: gn.Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
+def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
           max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Serve the page with waitress until interrupted."""
+    """Serve the page with waitress until interrupted.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint
+    host : str
+    port : int
+    threads : int
+        waitress's worker threads.
+    max_upload_bytes : int
+    """
     try:
         from waitress import serve as waitress_serve
     except ImportError:
-        raise ImportError("the web app needs Flask and waitress: pip install 'glassnet[web]'") from None
+        raise missing("waitress", "web", "the web app") from None
     app = create_app(checkpoint, max_upload_bytes)
     print(f"glassnet: serving on http://{host}:{port}/  (Ctrl-C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="glassnet")

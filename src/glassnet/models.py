@@ -1,0 +1,138 @@
+"""The facade: a Sequential that can also fit, evaluate and save itself.
+
+The engine's :class:`glassnet.nn.Sequential` knows only forward and
+backward; training and model files build on it and never the other way
+round. This module sits above both and joins them for convenience, as
+Keras's ``Model`` gets ``fit`` from its trainer: ``model.fit(...)`` is
+:func:`glassnet.fit`, ``model.save(path)`` is :func:`glassnet.save`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from . import nn
+from .io import Checkpoint, model_file
+from .losses import Loss
+from .objective import Objective
+from .training import Callback, History, evaluate, fit
+from .training import resume as _resume
+
+
+class Sequential(nn.Sequential):
+    """:class:`glassnet.nn.Sequential` with ``fit``, ``evaluate`` and ``save``.
+
+    Parameters
+    ----------
+    layers, input_shape, dtype, rng, xp
+        As for :class:`glassnet.nn.Sequential`.
+    """
+
+    def fit(self, X: object, y: object, **kwargs: Any) -> History:
+        """Train this model; see :func:`glassnet.fit` for the arguments.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        y : array-like
+        **kwargs
+            Every keyword of :func:`glassnet.fit`.
+
+        Returns
+        -------
+        History
+        """
+        return fit(self, X, y, **kwargs)
+
+    def evaluate(self, X: object, y: object, loss: str | Loss = "mse", l2: float = 0.0) -> dict[str, float]:
+        """Cost (and accuracy for classification losses) on ``X`` and ``y``, in inference mode.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        y : array-like
+        loss : str or Loss
+        l2 : float
+
+        Returns
+        -------
+        dict
+            ``{"loss": ...}``, and ``"accuracy"`` for classification losses.
+        """
+        objective = Objective(self, loss, l2)
+        return evaluate(self, *objective.prepare(X, y), objective)
+
+    def save(self, path: str | os.PathLike, **kwargs: Any) -> Path:
+        """Write the architecture and weights to ``path``; see :func:`glassnet.save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        **kwargs
+            ``optimizer``, ``training``, ``metadata``.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        return model_file.save(path, self, **kwargs)
+
+
+def mlp(sizes: list[int], **kwargs: Any) -> Sequential:
+    """A fully connected network, as :func:`glassnet.nn.mlp`, that can fit and save itself.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Widths of the input, each hidden layer and the output.
+    **kwargs
+        ``activation``, ``output``, ``dropout``, ``init``, ``bias``, ``rng``, ``dtype``.
+
+    Returns
+    -------
+    Sequential
+    """
+    model = nn.mlp(sizes, cls=Sequential, **kwargs)
+    assert isinstance(model, Sequential)
+    return model
+
+
+def load(path: str | os.PathLike) -> Checkpoint:
+    """Read a model file; see :func:`glassnet.io.load`.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Checkpoint
+        Its ``model`` is a :class:`Sequential` of this module.
+    """
+    return model_file.load(path, Sequential)
+
+
+def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tuple[Sequential, History]:
+    """Continue a run from a checkpoint; see :func:`glassnet.training.resume`.
+
+    Parameters
+    ----------
+    path : str or path-like
+    X, y : array-like
+    **kwargs
+        ``epochs``, ``validation_data``, ``callbacks``, ``verbose``.
+
+    Returns
+    -------
+    (Sequential, History)
+    """
+    model, history = _resume(path, X, y, model_class=Sequential, **kwargs)
+    assert isinstance(model, Sequential)
+    return model, history
+
+
+save = model_file.save
+
+__all__ = ["Callback", "Sequential", "load", "mlp", "resume", "save"]

@@ -1,0 +1,116 @@
+"""Gradient descent: batch, mini-batch and stochastic, with any optimizer's update rule."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .._validation import all_finite
+from ..arrays import errstate, is_numpy
+from .callbacks import Callback
+from .data import accuracy, is_classifier_loss
+from .run import Run, evaluate
+
+Array = Any
+
+
+def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
+                     batch_size: int | None, shuffle: bool, callbacks: list[Callback]) -> None:
+    """Train ``run.model`` epoch by epoch, one optimizer step per batch.
+
+    Parameters
+    ----------
+    run : Run
+        Its optimizer is bound to the model.
+    X : array, shape (n_samples, *input_shape)
+    y : array
+        Prepared targets.
+    w : array, shape (n_samples,), optional
+        Per-sample weights.
+    X_val, y_val : arrays, optional
+        Validation data, scored at the end of each epoch.
+    batch_size : int or None
+        Rows per step; None for the whole set (batch gradient descent).
+    shuffle : bool
+        Reshuffle the rows each epoch from ``run.model.rng``.
+    callbacks : list of Callback
+        All five hooks fire.
+    """
+    model, objective, opt, history = run.model, run.objective, run.optimizer, run.history
+    assert opt is not None
+    xp = model.xp
+    n = X.shape[0]
+    bs = n if batch_size is None else min(batch_size, n)
+    classify = is_classifier_loss(objective.loss)
+    batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+    # the training run's own buffers: batches are gathered into them, never allocated per step
+    x_buf = xp.empty((bs, *X.shape[1:]), dtype=X.dtype)
+    y_buf = xp.empty((bs, *y.shape[1:]), dtype=y.dtype)
+    w_buf = None if w is None else xp.empty(bs, dtype=w.dtype)
+    wb = None
+    last_good = model.params.copy()
+    start_time = time.perf_counter()
+    for cb in callbacks:
+        cb.on_train_begin(run)
+    # overflow is detected (a non-finite cost) and reported by the loop itself
+    with errstate(xp, over="ignore", invalid="ignore"):
+        for epoch in range(run.initial_epoch, run.epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(run, epoch)
+            opt.begin_epoch(epoch)
+            order = model.rng.permutation(n) if shuffle and bs < n else None
+            if order is not None and not is_numpy(xp):
+                order = xp.asarray(order)
+            total = correct = 0.0
+            for batch, start in enumerate(range(0, n, bs)):
+                stop = min(start + bs, n)
+                if order is None:
+                    xb, yb = X[start:stop], y[start:stop]
+                    wb = None if w is None else w[start:stop]
+                else:
+                    idx = order[start:stop]
+                    xb = _gather(xp, X, idx, x_buf[: stop - start])
+                    yb = _gather(xp, y, idx, y_buf[: stop - start])
+                    if w is not None:
+                        wb = _gather(xp, w, idx, w_buf[: stop - start])
+                cost = objective(xb, yb, training=True, weight=wb)
+                if not np.isfinite(cost):
+                    run.diverged(epoch, batch, cost, last_good)
+                    break
+                opt.step()
+                total += cost * (stop - start) if objective.loss.is_mean else cost
+                if classify:
+                    correct += accuracy(objective.output, yb, objective.output_is_logits) * (stop - start)
+                for cb in batch_hooks:
+                    cb.on_batch_end(run, batch, cost)
+            if history.diverged:
+                break
+            if not all_finite(model.params):
+                run.diverged(epoch, None, float("nan"), last_good)
+                break
+            logs = {"loss": total / n if objective.loss.is_mean else total}
+            if classify:
+                logs["accuracy"] = correct / n
+            if X_val is not None:
+                logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
+            logs["lr"] = opt.lr
+            opt.end_epoch(logs.get("val_loss", logs["loss"]))
+            history.record(epoch, logs)
+            last_good[...] = model.params
+            for cb in callbacks:
+                cb.on_epoch_end(run, epoch, logs)
+            if run.stop:
+                break
+    history.n_grad_evals += opt.t
+    history.seconds += time.perf_counter() - start_time
+    for cb in callbacks:
+        cb.on_train_end(run)
+
+
+def _gather(xp: Any, source: Array, idx: Array, out: Array) -> Array:
+    """``source[idx]`` written into ``out``; NumPy's ``mode="clip"`` skips a buffered copy."""
+    if is_numpy(xp):
+        return np.take(source, idx, axis=0, out=out, mode="clip")
+    return xp.take(source, idx, axis=0, out=out)

@@ -230,6 +230,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one repetition at batch 128")
     ap.add_argument("--to-accuracy", type=float, help="also time glassnet and PyTorch to this test accuracy")
     ap.add_argument("--json", help="write all results to this file")
+    ap.add_argument("--libs", default="glassnet,torch,sklearn",
+                    help="libraries to measure, of glassnet, torch, sklearn (those installed)")
     args = ap.parse_args()
     if args.worker:
         lib, task, opt, bs, epochs = args.worker
@@ -238,7 +240,8 @@ def main() -> None:
     if args.quick:
         args.reps, args.batch_sizes = 1, "128"
     sizes = [int(b) for b in args.batch_sizes.split(",")]
-    libs = ["glassnet"] + [lib for lib in ("torch", "sklearn") if available(lib)]
+    wanted = args.libs.split(",")
+    libs = ["glassnet"] + [lib for lib in ("torch", "sklearn") if lib in wanted and available(lib)]
     print(f"# {environment()}")
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")

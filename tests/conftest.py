@@ -1,53 +1,31 @@
-import numpy as np
-import pytest
+"""Fixtures shared by the tests (helpers live in helpers.py).
+
+The suite bounds BLAS and OpenMP to one thread, in this process and in every
+subprocess it starts: with the machine's cores busy, several spinning BLAS
+threads per process slow a run many times over, while one thread each holds up.
+"""
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import MNIST_DIR, run_glassnet  # noqa: E402
+
+try:  # numpy may have been loaded before the variables were set
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
+except ImportError:  # threadpoolctl comes with the test extra
+    pass
 
 
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)
-
-
-def central_diff(f, x, eps=1e-6):
-    """Numerical gradient of scalar f at float64 array x, entry by entry (x is restored)."""
-    g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        up = f(x)
-        flat[i] = old - eps
-        down = f(x)
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * eps)
-    return g
-
-
-def three_four_one():
-    """Tutorial 05's 3-4-1 sigmoid network without biases, weights from np.random.seed(1), and its X."""
-    import glassnet as gn
-
-    rs = np.random.RandomState(1)
-    w1, w2 = rs.random_sample((3, 4)), rs.random_sample((4, 1))
-    model = gn.Sequential([
-        gn.Dense(3, 4, bias=False, dtype=np.float64), gn.Sigmoid(),
-        gn.Dense(4, 1, bias=False, dtype=np.float64), gn.Sigmoid(),
-    ])
-    model.set_weights([w1, w2])
-    return model, np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]), w1, w2
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
-
-
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-#: the four original MNIST files, beside the checkout (never downloaded by the tests)
-MNIST_DIR = Path(os.environ.get("GLASSNET_MNIST",
-                                Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"))
-needs_mnist = pytest.mark.skipif(not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").exists(),
-                                 reason=f"MNIST files not found in {MNIST_DIR}")
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +36,16 @@ def mnist():
 
 
 @pytest.fixture(scope="session")
+def digits_run(tmp_path_factory):
+    """`glassnet train` with no argument at all, in an empty folder: the model `make run` makes.
+
+    Returns the folder and the finished process; the model is glassnet-out/model.glassnet in it.
+    """
+    cwd = tmp_path_factory.mktemp("train")
+    return cwd, run_glassnet("train", cwd=cwd)
+
+
+@pytest.fixture(scope="session")
 def mnist_model(mnist):
     import glassnet as gn
 
@@ -65,3 +53,14 @@ def mnist_model(mnist):
     model = gn.mlp([784, 256, 128, 10], rng=0)
     model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=128)
     return model
+
+
+@pytest.fixture(scope="session")
+def mnist_model_file(mnist, mnist_model, tmp_path_factory):
+    """``mnist_model`` in a model file with the metadata `glassnet serve` reads."""
+    import glassnet as gn
+
+    train, _ = mnist
+    path = tmp_path_factory.mktemp("mnist-model") / "mnist.glassnet"
+    return gn.save(path, mnist_model, metadata={"dataset": "mnist", "classes": train.classes,
+                                                "image_shape": [28, 28]})

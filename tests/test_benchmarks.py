@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import MNIST_DIR, needs_mnist
+import pytest
+
+from helpers import MNIST_DIR, needs_mnist
+
+pytestmark = pytest.mark.slow
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -25,7 +29,7 @@ def test_throughput_script(tmp_path):
 @needs_mnist
 def test_throughput_script_on_mnist():
     out = run(BENCH / "throughput.py", "--quick", "--n", "3000", "--epochs", "2", "--batch-sizes", "128",
-              "--mnist", MNIST_DIR)
+              "--mnist", MNIST_DIR, "--libs", "glassnet")
     assert "MNIST from" in out
 
 

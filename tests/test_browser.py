@@ -15,26 +15,23 @@ import pytest
 from PIL import Image
 
 import glassnet as gn
-from conftest import needs_mnist
 from glassnet.web import create_app
+from helpers import needs_mnist
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [needs_mnist, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")]
+pytestmark = [pytest.mark.slow, needs_mnist,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")]
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
-def server(mnist, tmp_path_factory):
+def server(mnist, mnist_model_file):
     from waitress.server import create_server
 
-    train, test = mnist
-    model = gn.mlp([784, 128, 10], rng=0)
-    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=128)
-    path = tmp_path_factory.mktemp("browser") / "mnist.glassnet"
-    gn.save(path, model, metadata={"dataset": "mnist", "classes": train.classes, "image_shape": [28, 28]})
-    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
+    _, test = mnist
+    srv = create_server(create_app(gn.load(mnist_model_file)), host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.effective_port}/", test
@@ -63,7 +60,7 @@ def stroke(page, points):
 def test_upload_and_draw(server, page, tmp_path):
     url, test = server
     page.goto(url)
-    sync_api.expect(page.locator("#model-info")).to_contain_text("28x28 input → 128 → 10")
+    sync_api.expect(page.locator("#model-info")).to_contain_text("28x28 input → 256 → 128 → 10")
 
     # an MNIST test picture, dark ink on white, enlarged: the label is 7
     img = Image.fromarray(255 - (test.X[0].reshape(28, 28) * 255).astype(np.uint8)).resize((240, 240))

@@ -2,29 +2,17 @@
 
 import io
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import MNIST_DIR, needs_mnist
+from helpers import MNIST_DIR, needs_mnist, run_glassnet
+
+pytestmark = pytest.mark.slow
 
 
-def glassnet(*args, cwd=None, check=True):
-    proc = subprocess.run([sys.executable, "-m", "glassnet", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-@pytest.fixture(scope="module")
-def digits_run(tmp_path_factory):
-    """`glassnet train` with no argument at all, in an empty folder."""
-    cwd = tmp_path_factory.mktemp("train")
-    return cwd, glassnet("train", cwd=cwd)
+glassnet = run_glassnet
 
 
 def test_default_train_on_digits(digits_run):

@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import MNIST_DIR, needs_mnist
 from glassnet import datasets
 from glassnet.datasets import mnist as mnist_module
+from helpers import MNIST_DIR, needs_mnist
 
 
 def test_digits_ship_with_the_install():

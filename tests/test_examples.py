@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MNIST_DIR, needs_mnist
+from helpers import MNIST_DIR, needs_mnist
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from conftest import central_diff, rel_error
 from glassnet import functional as F
+from helpers import central_diff, rel_error
 
 
 def test_sigmoid_is_finite_and_exact_at_extremes():
@@ -95,3 +95,22 @@ def test_l2_penalty_and_gradient(rng):
     assert F.l2_penalty(w, 0.3) == pytest.approx(0.15 * np.sum(w**2))
     numeric = central_diff(lambda v: F.l2_penalty(v, 0.3), w.copy())
     assert rel_error(F.l2_penalty_grad(w, 0.3), numeric) < 1e-8
+
+
+@pytest.mark.parametrize(("forward", "backward"), [
+    (F.sigmoid, F.sigmoid_backward),
+    (F.tanh, F.tanh_backward),
+    (F.relu, F.relu_backward),
+    (lambda z: F.leaky_relu(z, 0.1), lambda a, g, out=None: F.leaky_relu_backward(a, g, 0.1, out=out)),
+    (F.softmax, F.softmax_backward),
+], ids=["sigmoid", "tanh", "relu", "leaky_relu", "softmax"])
+def test_each_activation_backward_against_central_differences(forward, backward):
+    """``f_backward(f(z), g)`` is the gradient of ``sum(f(z) * g)`` with respect to ``z``."""
+    r = np.random.default_rng(3)
+    z = r.normal(size=(4, 5))
+    z = np.sign(z) * (0.1 + np.abs(z))  # away from the rectifiers' kink
+    g = r.normal(size=z.shape)
+    numeric = central_diff(lambda v: float(np.sum(forward(v) * g)), z.copy())
+    np.testing.assert_allclose(backward(forward(z), g), numeric, rtol=1e-7, atol=1e-9)
+    out = np.empty_like(z)
+    assert backward(forward(z), g, out=out) is out  # writes into a given buffer

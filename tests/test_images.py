@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import needs_mnist
 from glassnet.io.images import MAX_PIXELS, ImageError, prepare_digit
+from helpers import needs_mnist
 
 
 def png_bytes(img, fmt="PNG"):

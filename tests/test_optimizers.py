@@ -164,3 +164,52 @@ def test_state_never_decays_into_denormals(make):
         state = opt.state[slot]
         assert not np.any((state != 0) & (np.abs(state) < tiny)), slot
     assert np.isfinite(model.params).all() and not np.array_equal(model.params, before)
+
+
+# -- the fast rules against their readable twins ------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: gn.SGD(lr=0.05),
+    lambda: gn.SGD(lr=0.05, momentum=0.9),
+    lambda: gn.SGD(lr=0.05, momentum=0.9, nesterov=True),
+    lambda: gn.RMSProp(lr=0.01, rho=0.9),
+    lambda: gn.Adam(lr=0.01),
+    lambda: gn.Adam(lr=0.01, beta1=0.5, beta2=0.9, eps=1e-3),
+    lambda: gn.AdamW(lr=0.01, weight_decay=0.1),
+], ids=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adam-betas", "adamw"])
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-11), (np.float32, 2e-4)], ids=["f64", "f32"])
+def test_fast_update_follows_the_papers_rule_over_many_steps(make, dtype, rtol):
+    """``update`` (fused, BLAS) against ``reference_update`` (the rule as written) over 300 steps.
+
+    The gradients shrink and change sign over time and some coordinates never
+    see one, so momentum, the bias corrections and the denormal flush all matter.
+    """
+    model = gn.mlp([6, 9, 4], rng=0, dtype=dtype)
+    fast, slow = make(), make()
+    fast.bind(model)
+    slow.n_decayed = model.n_decayed
+    p = model.params.astype(np.float64).copy()
+    state = {}
+    r = np.random.default_rng(1)
+    for t in range(1, 301):
+        g = r.normal(size=model.n_params) * (1 + 10 * np.exp(-t / 30))
+        g[:7] = 0.0
+        model.grads[...] = g
+        fast.step()
+        slow.t = t
+        slow.reference_update(p, g.astype(dtype).astype(np.float64), fast.lr, state)
+    np.testing.assert_allclose(model.params, p, rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_adamw_is_adam_plus_decoupled_decay_and_adam_has_no_decay_branch():
+    assert "weight_decay" not in gn.Adam().config() and not hasattr(gn.Adam(), "weight_decay")
+    assert gn.AdamW.update is not gn.Adam.update
+
+
+def test_a_bad_option_value_is_reported_as_a_bad_value():
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    with pytest.raises(gn.errors.OptionTypeError, match="lr must be a real number; received 'fast'"):
+        gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", lr="fast")
+    with pytest.raises(gn.OptionError, match=r"momentum must be in \[0.0, 1.0\); received 1.5"):
+        gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", momentum=1.5)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from conftest import three_four_one
+from helpers import three_four_one
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0], dtype=float)
@@ -269,8 +269,8 @@ def test_sample_weights_equal_repeated_rows_in_full_batch():
 
 
 def test_weighted_losses_against_central_differences(rng):
-    from conftest import central_diff, rel_error
     from glassnet import functional as F
+    from helpers import central_diff, rel_error
 
     w = rng.uniform(0.1, 3, size=5)
     z, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, 5)

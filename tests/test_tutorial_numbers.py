@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from conftest import three_four_one
+from helpers import three_four_one
 
 OR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 OR_Y = np.array([0, 1, 1, 1], dtype=float)

@@ -12,16 +12,13 @@ from glassnet.web import create_app
 
 
 @pytest.fixture(scope="module")
-def digits_checkpoint(tmp_path_factory):
+def digits_checkpoint(digits_run):
+    """The model `glassnet train` makes by default (shared with the CLI tests), and its test split."""
     from glassnet import datasets
 
-    train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
-    model = gn.mlp([64, 256, 128, 10], rng=0)  # glassnet train's digits network
-    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=100, batch_size=32, l2=1e-4)
-    path = tmp_path_factory.mktemp("web") / "digits.glassnet"
-    gn.save(path, model, metadata={"dataset": "digits", "classes": train.classes, "image_shape": [8, 8],
-                                   "test_accuracy": float(np.mean(model.predict_classes(test.X) == test.y))})
-    return gn.load(path), test
+    cwd, _ = digits_run
+    _, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
+    return gn.load(cwd / "glassnet-out" / "model.glassnet"), test
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 import glassnet as gn
-from conftest import needs_mnist
+from helpers import needs_mnist
+
+pytestmark = pytest.mark.slow
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "web_load.py"
 

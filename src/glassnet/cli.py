@@ -112,7 +112,9 @@ def cmd_train(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model_path = Path(args.model) if args.model else out / "model.glassnet"
-    report(model, X, train.y, Xt, test.y, loss, classify, train.classes)
+    test_accuracy = report(model, X, train.y, Xt, test.y, loss, classify, train.classes)
+    if test_accuracy is not None:
+        meta["test_accuracy"] = test_accuracy
     save(model_path, model, metadata=meta)
     print(f"model written to {model_path}")
     try:
@@ -128,16 +130,20 @@ def model_sizes(model) -> list[int]:
     return [model.in_features] + [layer.out_features for layer in model.layers if isinstance(layer, Dense)]
 
 
-def report(model, X, y, Xt, yt, loss, classify, classes) -> None:
+def report(model, X, y, Xt, yt, loss, classify, classes) -> float | None:
+    """Print the scores on the training and test sets; return the test accuracy of a classifier."""
     if classify:
         train_acc = np.mean(model.predict_classes(X) == y)
         pred = model.predict_classes(Xt)
-        print(f"training accuracy {train_acc:.2%}   test accuracy {np.mean(pred == yt):.2%}")
+        test_acc = float(np.mean(pred == yt))
+        print(f"training accuracy {train_acc:.2%}   test accuracy {test_acc:.2%}")
         print("confusion matrix on the test set:")
         print(format_confusion(confusion_matrix(yt, pred, len(classes)), classes))
+        return test_acc
     else:
         print(f"training cost {model.evaluate(X, y, loss)['loss']:.4g}   "
               f"test cost {model.evaluate(Xt, yt, loss)['loss']:.4g}  (1/2 mean squared error)")
+    return None
 
 
 # --- evaluate, predict, info ----------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_generator, check_real
+from .arrays import to_numpy
 from .losses import Loss
 from .nn.sequential import Sequential
 from .objective import Objective
@@ -143,8 +144,8 @@ def gradcheck(
     gen = as_generator(rng)
 
     cost = objective(X64, y64, training=False, need_input_grad=check_input)
-    analytic = m.grads.copy()
-    input_grad = None if objective.input_grad is None else objective.input_grad.copy()
+    analytic = to_numpy(m.grads).copy()  # on the host, beside the numerical gradients
+    input_grad = None if objective.input_grad is None else to_numpy(objective.input_grad).copy()
     theta = m.params
 
     def numeric(vector: np.ndarray, j: int, evaluate) -> float:

@@ -385,10 +385,12 @@ class Sequential:
             In the model's dtype and namespace.
         """
         shape = self.input_shape
-        ndim = 2 if shape is None else 1 + len(shape)
-        allowed = (1, 2) if shape == (1,) else ndim
+        if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
+            allowed: int | tuple[int, ...] = tuple(range(1, 9))
+        else:
+            allowed = (1, 2) if shape == (1,) else 2
         X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
-        if X.ndim == 1:
+        if X.ndim == 1 and shape == (1,):
             X = X.reshape(-1, 1)
         if shape is not None and tuple(X.shape[1:]) != shape:
             if len(shape) == 1:

@@ -142,6 +142,7 @@ def fit(
         callbacks.append(ProgressBar())
     run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
               initial_epoch, X_val is not None, settings)
+    run.on_divergence = on_divergence
     if quasi:
         quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks)
     else:

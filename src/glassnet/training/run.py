@@ -54,6 +54,8 @@ class Run:
         self.has_validation = has_validation
         self.settings = settings
         self.stop = False
+        #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"
+        self.on_divergence = "warn"
 
     def save_checkpoint(self, path: str | Path, next_epoch: int) -> None:
         """Write the model, the optimizer and the training state, to resume at ``next_epoch``.
@@ -68,7 +70,7 @@ class Run:
         model_file.save(path, self.model, self.optimizer, training)
 
     def diverged(self, epoch: int, batch: int | None, cost: float, last_good: Array) -> None:
-        """Restore the last weights with a finite cost, record why, and warn.
+        """Restore the last weights with a finite cost, record why, and warn (see :attr:`on_divergence`).
 
         Parameters
         ----------
@@ -89,7 +91,8 @@ class Run:
                   else "")
         self.history.message = (f"training diverged at {where}: the cost became {cost}. The weights of {kept}, "
                                 f"the last with a finite cost, were kept.{advice}")
-        warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
+        if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
+            warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
 
 
 def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:

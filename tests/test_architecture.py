@@ -1,0 +1,184 @@
+"""The package's shape: imports flow one way, from math to front-ends, and layers plug in through one registry."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+PACKAGE = Path(gn.__file__).parent
+
+#: each module's level; a module may import only from its own level or below
+LEVELS = [
+    ["_version", "errors", "arrays", "_validation", "_blas", "functional", "init"],  # math and plumbing
+    ["nn"],                                                  # layers and Sequential
+    ["losses", "objective"],                                 # what training minimizes
+    ["optim"],                                               # update rules
+    ["io", "datasets", "metrics"],                           # files, data, scores
+    ["training"],                                            # solvers, callbacks
+    ["models"],                                              # the facade: model.fit, model.save
+    ["gradcheck", "tracing", "compare", "plots"],            # tools
+    ["cli", "sklearn", "web", "__main__"],                   # front-ends
+    ["__init__"],                                            # the package's own table of contents
+]
+LEVEL = {name: i for i, names in enumerate(LEVELS) for name in names}
+
+
+def modules():
+    """(dotted name relative to glassnet, path) for every module of the package."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        yield ".".join(parts), path
+
+
+def level(dotted: str) -> int:
+    return LEVEL[dotted.split(".")[0]]
+
+
+def internal_imports(dotted: str, path: Path):
+    """(imported glassnet module, line, inside a function?) for each import of glassnet by this module."""
+    tree = ast.parse(path.read_text())
+    package = dotted.split(".")[:-1]  # "nn.dense" and "nn.__init__" both live in package nn
+    functions = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 for n in ast.walk(f)}
+    for node in ast.walk(tree):
+        nested = id(node) in functions
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+                names = [target] if node.module else [".".join([*base, a.name]) for a in node.names]
+            elif node.module and node.module.split(".")[0] == "glassnet":
+                names = [node.module.removeprefix("glassnet").lstrip(".") or "__init__"]
+            else:
+                continue
+            for name in names:
+                yield name or "__init__", node.lineno, nested
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "glassnet":
+                    yield alias.name.removeprefix("glassnet").lstrip(".") or "__init__", node.lineno, nested
+
+
+def test_every_module_has_a_level():
+    for dotted, _ in modules():
+        assert dotted.split(".")[0] in LEVEL, f"glassnet.{dotted} has no level in this test's LEVELS"
+
+
+def test_imports_point_down_never_up():
+    upward = []
+    for dotted, path in modules():
+        for target, line, _ in internal_imports(dotted, path):
+            if level(target) > level(dotted):
+                upward.append(f"glassnet/{path.relative_to(PACKAGE)}:{line} imports glassnet.{target}")
+    assert not upward, "imports pointing upward:\n" + "\n".join(upward)
+
+
+def test_no_glassnet_import_hides_inside_a_function():
+    hidden = [f"glassnet/{path.relative_to(PACKAGE)}:{line} imports glassnet.{target} inside a function"
+              for dotted, path in modules() for target, line, nested in internal_imports(dotted, path) if nested]
+    assert not hidden, "\n".join(hidden)
+
+
+def test_no_import_cycle_between_modules():
+    graph = {}
+    names = {dotted for dotted, _ in modules()}
+    for dotted, path in modules():
+        deps = set()
+        for target, _, _ in internal_imports(dotted, path):
+            # a package import means its __init__ module
+            deps.add(target if target in names else f"{target}.__init__")
+        graph[dotted] = {d for d in deps if d in names and d != dotted}
+    state, stack, cycles = {}, [], []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == "open":
+                cycles.append(" -> ".join(stack[stack.index(dep):] + [dep]))
+            elif dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_the_test_itself_sees_an_upward_import(tmp_path, monkeypatch):
+    """The checks above would catch an upward import hidden in a function (a mutation of the package)."""
+    fake = tmp_path / "glassnet"
+    fake.mkdir()
+    (fake / "losses.py").write_text("def f():\n    from .training import fit\n    return fit\n")
+    found = list(internal_imports("losses", fake / "losses.py"))
+    assert found == [("training", 2, True)] and level("training") > level("losses")
+
+
+# -- one registry of layer types ------------------------------------------------------
+
+
+def test_every_layer_class_is_registered_and_rebuilds_from_its_config():
+    from glassnet.nn import LAYERS, Layer, layer_from_config
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    public = {c for c in subclasses(Layer) if c.__module__.startswith("glassnet.") and c.__name__ != "Activation"}
+    assert public == set(LAYERS.values())
+    for cls in LAYERS.values():
+        layer = cls(3, 4) if cls is gn.Dense else cls(0.5) if cls is gn.Dropout else cls()
+        twin = layer_from_config({"type": cls.__name__, **layer.config()})
+        assert type(twin) is cls and twin.config() == layer.config()
+
+
+def test_flatten_came_in_through_the_registry_alone():
+    """Flatten is one file and one registry line: model files, summaries, traces and the oracles take it."""
+    r = np.random.default_rng(0)
+    model = gn.Sequential([gn.Flatten(), gn.Dense(12, 5, rng=0, dtype=np.float64), gn.Tanh(),
+                           gn.Dense(5, 3, rng=1, dtype=np.float64)], input_shape=(3, 2, 2))
+    assert model.input_shape == (3, 2, 2) and model.output_shape == (3,)
+    assert "-> " in model.summary() and "12" in model.summary().splitlines()[1]
+    X, y = r.normal(size=(6, 3, 2, 2)), r.integers(0, 3, 6)
+    report = gn.gradcheck(model, "cross_entropy", X, y, check_input=True)
+    assert report.passed and report.rows[-1].shape == (6, 3, 2, 2)
+    # samples are rows: flattening then a Dense layer is a Dense layer on the rows
+    flat = gn.Sequential([gn.Dense(12, 5, dtype=np.float64), gn.Tanh(), gn.Dense(5, 3, dtype=np.float64)])
+    flat.params[...] = model.params
+    np.testing.assert_array_equal(model.predict(X), flat.predict(X.reshape(6, 12)))
+    with pytest.raises(gn.OptionError, match=r"X must have shape \(n_samples, 3, 2, 2\); received shape \(6, 12\)"):
+        model.predict(X.reshape(6, 12))
+
+
+def test_flatten_round_trips_through_a_model_file_and_a_trace(tmp_path):
+    model = gn.Sequential([gn.Flatten(), gn.Dense(4, 2, rng=0)], input_shape=(1, 2, 2))
+    path = gn.save(tmp_path / "f.glassnet", model)
+    loaded = gn.load(path).model
+    assert loaded.input_shape == (1, 2, 2) and repr(loaded) == repr(model)
+    X = np.arange(8.0).reshape(2, 1, 2, 2)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    t = gn.trace(model, X, [[0.0, 1.0], [1.0, 0.0]], "mse")
+    assert t["F0"].shape == (2, 4) and t["dW1"].shape == (4, 2)
+
+
+def test_flatten_agrees_with_torch():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(1)
+    model = gn.Sequential([gn.Flatten(), gn.Dense(8, 3, rng=2, dtype=np.float64)], input_shape=(2, 2, 2))
+    X, y = r.normal(size=(5, 2, 2, 2)), r.integers(0, 3, 5)
+    objective = gn.Objective(model, "cross_entropy")
+    cost = objective(*objective.prepare(X, y), need_input_grad=True)
+    tx = torch.tensor(X, requires_grad=True)
+    W = torch.tensor(model.layers[1].W, requires_grad=True)
+    b = torch.tensor(model.layers[1].b, requires_grad=True)
+    tc = torch.nn.functional.cross_entropy(torch.flatten(tx, 1) @ W + b, torch.tensor(y))
+    tc.backward()
+    assert cost == pytest.approx(float(tc.detach()), rel=1e-12)
+    np.testing.assert_allclose(objective.input_grad, tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(model.layers[1].grads["W"], W.grad.numpy(), rtol=1e-10)

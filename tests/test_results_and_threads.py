@@ -1,0 +1,107 @@
+"""Results belong to the caller: nothing in glassnet writes them again, and threads may share a model."""
+
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kept_results_never_change(dtype):
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 5)), r.integers(0, 3, 40)
+    model = gn.mlp([5, 16, 3], dropout=0.1, rng=0, dtype=dtype)
+    kept = {
+        "forward": model.forward(model.check_input(X)),
+        "forward, training": model.forward(model.check_input(X), training=True),
+        "predict": model.predict(X),
+        "predict_proba": model.predict_proba(X),
+        "predict, batches": model.predict(X, batch_size=7),
+    }
+    snapshot = {k: v.copy() for k, v in kept.items()}
+    model.forward(model.check_input(X[:13] * 2))
+    model.predict(X * 3)
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=3, batch_size=8)
+    model.forward(model.check_input(X))
+    for name, value in kept.items():
+        np.testing.assert_array_equal(value, snapshot[name], err_msg=name)
+    # and the model did change: the results above would have been overwritten by a buffer-reusing engine
+    assert not np.array_equal(model.predict(X), snapshot["predict"])
+
+
+def test_a_model_that_returns_its_input_still_returns_a_new_array():
+    X = np.arange(12.0).reshape(3, 4)
+    for model in (gn.Sequential([gn.Identity()], input_shape=(4,), dtype="float64"),
+                  gn.Sequential([gn.Flatten()], input_shape=(2, 2), dtype="float64")):
+        data = X.reshape(3, *model.input_shape)
+        out = model.predict(data)
+        out += 1
+        np.testing.assert_array_equal(data.reshape(3, 4), X)
+
+
+def hammer(predict, X, n_threads, seconds):
+    """Call ``predict`` from ``n_threads`` threads on slices of ``X`` of mixed sizes for ``seconds``.
+
+    Returns the number of calls and of calls whose result differs, in any bit,
+    from the same call made by one thread beforehand.
+    """
+    r = np.random.default_rng(0)
+    slices = [(int(r.integers(0, len(X) - n)), n) for n in r.choice([1, 7, 64, 300], size=40)]
+    expected = [predict(X[a:a + n]) for a, n in slices]
+    stop = time.perf_counter() + seconds
+    calls, wrong, failures = [0] * n_threads, [0] * n_threads, []
+
+    def work(k):
+        g = np.random.default_rng(k)
+        try:
+            while time.perf_counter() < stop:
+                i = int(g.integers(len(slices)))
+                a, n = slices[i]
+                wrong[k] += not np.array_equal(predict(X[a:a + n]), expected[i])
+                calls[k] += 1
+        except Exception as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    return sum(calls), sum(wrong)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from glassnet.datasets import load_digits
+
+    return load_digits()
+
+
+@pytest.mark.parametrize("n_threads", [2, 8])
+def test_threads_predicting_on_one_sequential(digits, n_threads):
+    model = gn.mlp([64, 128, 64, 10], rng=0)
+    model.fit(digits.X, digits.y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=64)
+    for method in (model.predict, model.predict_classes):
+        calls, wrong = hammer(method, digits.X, n_threads, seconds=1.0)
+        assert calls > 20 * n_threads and wrong == 0
+
+
+@pytest.mark.parametrize("n_threads", [2, 8])
+def test_threads_predicting_on_one_fitted_classifier(digits, n_threads):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = GlassnetClassifier(hidden_layer_sizes=(64,), max_iter=5, random_state=0).fit(digits.X, digits.y)
+    for method in (clf.predict, clf.predict_proba):
+        calls, wrong = hammer(method, digits.X, n_threads, seconds=1.0)
+        assert calls > 20 * n_threads and wrong == 0

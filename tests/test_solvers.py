@@ -1,0 +1,93 @@
+"""Gradient descent and the quasi-Newton solvers are peers behind one fit: the same hooks, the same
+checkpoints (resumed, or refused by name)."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+HOOKS = ["on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end"]
+
+
+class Recorder(gn.Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, run):
+        self.calls.append(("on_train_begin",))
+
+    def on_epoch_begin(self, run, epoch):
+        self.calls.append(("on_epoch_begin", epoch))
+
+    def on_batch_end(self, run, batch, cost):
+        assert np.isfinite(cost)
+        self.calls.append(("on_batch_end", batch))
+
+    def on_epoch_end(self, run, epoch, logs):
+        assert "loss" in logs
+        self.calls.append(("on_epoch_end", epoch))
+
+    def on_train_end(self, run):
+        self.calls.append(("on_train_end",))
+
+
+def data():
+    r = np.random.default_rng(0)
+    X = r.normal(size=(30, 3))
+    return X, (X[:, 0] > X[:, 1]).astype(int)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "bfgs", "lbfgs"])
+def test_every_solver_fires_all_five_hooks_in_order(optimizer):
+    X, y = data()
+    rec = Recorder()
+    model = gn.mlp([3, 5, 2], activation="tanh", rng=0, dtype="float64")
+    history = model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=4, batch_size=10,
+                        callbacks=[rec], tol=1e-12)
+    names = [c[0] for c in rec.calls]
+    assert set(names) == set(HOOKS)
+    assert names[0] == "on_train_begin" and names[-1] == "on_train_end"
+    epochs = [c[1] for c in rec.calls if c[0] == "on_epoch_end"]
+    assert epochs == list(range(history.n_epochs)) and len(epochs) == 4
+    for e in epochs:  # each epoch: begin, its batches, end
+        i, j = rec.calls.index(("on_epoch_begin", e)), rec.calls.index(("on_epoch_end", e))
+        assert i < j and all(c[0] == "on_batch_end" for c in rec.calls[i + 1:j]) and j - i > 1
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_a_quasi_newton_checkpoint_is_refused_by_name_when_resumed(tmp_path, optimizer):
+    X, y = data()
+    path = tmp_path / "ck.glassnet"
+    model = gn.mlp([3, 5, 2], rng=0, dtype="float64")
+    model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=3, callbacks=[gn.ModelCheckpoint(path)])
+    np.testing.assert_array_equal(gn.load(path).model.params, model.params)  # the weights are there
+    with pytest.raises(gn.ModelFileError, match=rf"written by a '{optimizer}' run, which cannot be resumed exactly"):
+        gn.resume(path, X, y)
+
+
+def test_a_gradient_descent_checkpoint_resumes_to_the_uninterrupted_run(tmp_path):
+    X, y = data()
+    full = gn.mlp([3, 5, 2], dropout=0.2, rng=4, dtype="float64")
+    full.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8, l2=1e-3)
+    part = gn.mlp([3, 5, 2], dropout=0.2, rng=4, dtype="float64")
+    stop = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: None)
+    path = tmp_path / "ck.glassnet"
+
+    class StopAt3(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            run.stop = epoch == 2
+
+    part.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8, l2=1e-3,
+             callbacks=[gn.ModelCheckpoint(path), StopAt3(), stop])
+    resumed, history = gn.resume(path, X, y)
+    np.testing.assert_array_equal(resumed.params, full.params)
+    assert history.n_epochs == 6 and isinstance(resumed, gn.Sequential)
+
+
+def test_divergence_can_raise_and_keeps_the_last_finite_weights():
+    X, y = data()
+    model = gn.mlp([3, 5, 1], rng=0)
+    before = model.params.copy()
+    with pytest.raises(gn.DivergenceError, match="training diverged at epoch 0"):
+        model.fit(X, y * 1e30, optimizer="sgd", lr=1e30, epochs=3, on_divergence="raise")
+    np.testing.assert_array_equal(model.params, before)

@@ -29,9 +29,15 @@ run: $(RUN_STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff
+DEV_STAMP := $(VENV)/.installed-dev
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+lint: $(STAMP) $(DEV_STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -76,6 +76,7 @@ def check_array(
         Of namespace ``xp`` (or the input's own), with ``dtype`` when given.
     """
     src = namespace(value)
+    array: Any
     if src is np:
         try:
             array = np.asarray(value)

@@ -86,7 +86,7 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.from_dlpack(x)
 
 
-def errstate(xp: ModuleType, **kwargs: str) -> contextlib.AbstractContextManager:
+def errstate(xp: ModuleType, **kwargs: Any) -> contextlib.AbstractContextManager:
     """NumPy's floating-point error handling for a block, where the namespace has it.
 
     Parameters

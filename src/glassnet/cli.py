@@ -15,6 +15,7 @@ import csv
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,14 +26,14 @@ from .errors import DataError, GlassnetError
 from .gradcheck import gradcheck
 from .io.images import prepare_digit
 from .metrics import confusion_matrix, format_confusion
-from .models import load, mlp, save
+from .models import Sequential, load, mlp, save
 from .nn import Dense
 from .plots import learning_curves, loss_curves
 from .tracing import trace_example
 from .training import EarlyStopping
 from .web import default_model, serve
 
-DEFAULTS = {  # a sensible network and schedule per dataset
+DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per dataset
     "digits": {"layers": "256,128", "epochs": 100, "batch_size": 32, "l2": 1e-4},
     "mnist": {"layers": "256,128", "epochs": 20, "batch_size": 128, "l2": 0.0},
     "csv": {"layers": "64", "epochs": 200, "batch_size": 32, "l2": 0.0},
@@ -160,18 +161,20 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
 
 def cmd_evaluate(args) -> int:
     ck = load(args.model)
+    model = ck.model
+    assert isinstance(model, Sequential)  # glassnet.load builds the facade's models
     meta = ck.metadata
     dataset = args.dataset or meta.get("dataset")
     _, test = model_data(meta, args.dataset, args.data, args.target)
     Xt = apply_scaling(test.X, meta)
-    check_width(ck.model, Xt.shape[1], f"the {dataset} data")
+    check_width(model, Xt.shape[1], f"the {dataset} data")
     classify = test.task == "classification"
     if classify:
-        pred = ck.model.predict_classes(Xt)
+        pred = model.predict_classes(Xt)
         print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
         print(format_confusion(confusion_matrix(test.y, pred, len(test.classes)), test.classes))
     else:
-        print(f"{dataset} test set: cost {ck.model.evaluate(Xt, test.y, 'mse')['loss']:.4g}")
+        print(f"{dataset} test set: cost {model.evaluate(Xt, test.y, 'mse')['loss']:.4g}")
     return 0
 
 

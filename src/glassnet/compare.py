@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,22 @@ from .training import fit
 
 @dataclass
 class SolverRun:
+    """One solver's run.
+
+    Attributes
+    ----------
+    name : str
+    final_cost : float
+        The cost on the whole training set at the end.
+    iterations : int
+        Epochs of gradient descent, iterations of a quasi-Newton solver.
+    grad_evals : int
+        Gradient evaluations.
+    seconds : float
+    losses : list of float
+        The cost after each iteration.
+    """
+
     name: str
     final_cost: float
     iterations: int
@@ -34,9 +51,22 @@ class SolverRun:
 
 @dataclass
 class Comparison:
+    """The runs of :func:`compare_solvers`.
+
+    Attributes
+    ----------
+    runs : list of SolverRun
+    """
+
     runs: list[SolverRun] = field(default_factory=list)
 
     def table(self) -> str:
+        """The runs as a text table, lowest final cost first.
+
+        Returns
+        -------
+        str
+        """
         header = f"{'solver':<22}{'final cost':>14}{'iterations':>12}{'gradients':>12}{'seconds':>10}"
         lines = [header, "-" * len(header)]
         for r in sorted(self.runs, key=lambda r: r.final_cost):
@@ -45,6 +75,12 @@ class Comparison:
         return "\n".join(lines)
 
     def curves(self) -> dict[str, list[float]]:
+        """Each run's cost curve by solver name.
+
+        Returns
+        -------
+        dict of str to list of float
+        """
         return {r.name: r.losses for r in self.runs}
 
 
@@ -72,7 +108,7 @@ def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epoch
     """
     n = np.asarray(X).shape[0]
     mini = batch or max(2, n // 4)
-    plans = [
+    plans: list[tuple[str, Any, dict[str, Any], int | None]] = [
         ("batch GD", "sgd", {"lr": lr}, None),
         (f"mini-batch GD ({mini})", "sgd", {"lr": lr}, mini),
         ("stochastic GD (1)", "sgd", {"lr": lr / 2}, 1),

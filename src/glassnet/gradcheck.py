@@ -15,7 +15,18 @@ from .objective import Objective
 
 @dataclass
 class GradcheckRow:
-    """One parameter (or the input) compared: analytic against numerical gradient."""
+    """One parameter (or the input) compared: analytic against numerical gradient.
+
+    Attributes
+    ----------
+    label : str
+    shape : tuple of int
+    checked : int
+        Entries compared.
+    max_abs_error : float
+    rel_error : float
+    passed : bool
+    """
 
     label: str
     shape: tuple[int, ...]
@@ -27,7 +38,17 @@ class GradcheckRow:
 
 @dataclass
 class GradcheckReport:
-    """The outcome of :func:`gradcheck`: one row per parameter, in layer order."""
+    """The outcome of :func:`gradcheck`: one row per parameter, in layer order.
+
+    Attributes
+    ----------
+    rows : list of GradcheckRow
+    tol, eps : float
+        The tolerance and the step used.
+    cost : float
+        The objective at the model's parameters.
+    notes : list of str
+    """
 
     rows: list[GradcheckRow]
     tol: float

@@ -39,34 +39,138 @@ def _uniform(limit: float, shape, rng, dtype):
 
 
 def plain(shape, rng, dtype=np.float64):
+    """N(0, 0.01**2): the small Gaussian of the tutorials.
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _normal(0.01, shape, rng, dtype)
 
 
 def xavier_normal(shape, rng, dtype=np.float64):
+    """N(0, 2 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _normal(np.sqrt(2.0 / (shape[0] + shape[1])), shape, rng, dtype)
 
 
 def xavier_uniform(shape, rng, dtype=np.float64):
+    """U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _uniform(np.sqrt(6.0 / (shape[0] + shape[1])), shape, rng, dtype)
 
 
 def he_normal(shape, rng, dtype=np.float64):
+    """N(0, 2 / fan_in) (He et al., 2015).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _normal(np.sqrt(2.0 / shape[0]), shape, rng, dtype)
 
 
 def he_uniform(shape, rng, dtype=np.float64):
+    """U(-limit, limit) with limit = sqrt(6 / fan_in).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _uniform(np.sqrt(6.0 / shape[0]), shape, rng, dtype)
 
 
 def lecun_normal(shape, rng, dtype=np.float64):
+    """N(0, 1 / fan_in) (LeCun et al., 1998).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _normal(np.sqrt(1.0 / shape[0]), shape, rng, dtype)
 
 
 def lecun_uniform(shape, rng, dtype=np.float64):
+    """U(-limit, limit) with limit = sqrt(3 / fan_in).
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return _uniform(np.sqrt(3.0 / shape[0]), shape, rng, dtype)
 
 
 def zeros(shape, rng=None, dtype=np.float64):
+    """All zeros (biases); ``rng`` is not used.
+
+    Parameters
+    ----------
+    shape : (fan_in, fan_out)
+        The weight matrix's shape.
+    rng : numpy.random.Generator
+    dtype : dtype of the result
+
+    Returns
+    -------
+    array of ``shape``
+    """
     return np.zeros(shape, dtype=dtype)
 
 
@@ -96,7 +200,19 @@ DEFAULT_FOR_ACTIVATION = {
 
 
 def get_initializer(init: str | Initializer, name: str = "init") -> Initializer:
-    """Look an initializer up by name, or accept a callable ``(shape, rng, dtype) -> array``."""
+    """Look an initializer up by name, or accept a callable.
+
+    Parameters
+    ----------
+    init : str or callable
+        A key of :data:`INITIALIZERS`, or a callable ``(shape, rng, dtype) -> array``.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    callable
+    """
     if callable(init):
         return init
     if isinstance(init, str) and init in INITIALIZERS:
@@ -108,5 +224,16 @@ def get_initializer(init: str | Initializer, name: str = "init") -> Initializer:
 
 
 def default_init(activation: str) -> str:
-    """The initializer name glassnet uses before a given activation."""
+    """The initializer glassnet uses for the weights before a given activation.
+
+    Parameters
+    ----------
+    activation : str
+        "relu", "tanh", ...
+
+    Returns
+    -------
+    str
+        He for the rectifiers, Xavier for the rest.
+    """
     return DEFAULT_FOR_ACTIVATION.get(activation, "xavier_uniform")

@@ -135,6 +135,11 @@ class SquaredError(Loss):
     """``C = 1/2 * sum((A - Y)**2) / n`` (``reduction="mean"``) or without ``/ n`` (``"sum"``).
 
     The one-half cancels the two of the derivative: ``dC/dA = (A - Y) / n``.
+
+    Parameters
+    ----------
+    reduction : "mean" or "sum"
+        Divide by the number of samples (the mean cost) or not (tutorials 02 and 05).
     """
 
     def __init__(self, reduction: str = "mean") -> None:
@@ -151,8 +156,11 @@ class SquaredError(Loss):
 class BinaryCrossEntropy(Loss):
     """Logistic cost ``-sum(Y log A + (1 - Y) log(1 - A)) / n`` for targets in [0, 1].
 
-    ``from_logits=True`` takes the output before the sigmoid. A model that ends
-    in :class:`~glassnet.nn.Sigmoid` is trained from its logits either way.
+    Parameters
+    ----------
+    from_logits : bool
+        Take the output before the sigmoid. A model that ends in
+        :class:`~glassnet.nn.Sigmoid` is trained from its logits either way.
     """
 
     fused_activation = "sigmoid"
@@ -161,7 +169,17 @@ class BinaryCrossEntropy(Loss):
         self.from_logits = bool(from_logits)
 
     def validate_target(self, target, output_shape, dtype, name="y", xp=None):
-        """As :meth:`Loss.validate_target`, and every target must lie in [0, 1]."""
+        """As :meth:`Loss.validate_target`, and every target must lie in [0, 1].
+
+        Parameters
+        ----------
+        target, output_shape, dtype, name, xp
+            As for :meth:`Loss.validate_target`.
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+        """
         y = super().validate_target(target, output_shape, dtype, name, xp)
         if y.min() < 0 or y.max() > 1:
             raise OptionError(
@@ -187,8 +205,12 @@ class SoftmaxCrossEntropy(Loss):
 
     Targets are integer class labels of shape ``(n,)`` or one-hot rows ``(n, k)``.
     By default the output is taken as logits; a model that ends in
-    :class:`~glassnet.nn.Softmax` is trained from the logits before it. With
-    ``from_logits=False`` the output is taken as probabilities.
+    :class:`~glassnet.nn.Softmax` is trained from the logits before it.
+
+    Parameters
+    ----------
+    from_logits : bool
+        False takes the output as probabilities.
     """
 
     fused_activation = "softmax"
@@ -197,7 +219,17 @@ class SoftmaxCrossEntropy(Loss):
         self.from_logits = bool(from_logits)
 
     def validate_target(self, target, output_shape, dtype, name="y", xp=None):
-        """Integer labels ``(n,)`` in ``0..k-1``, or rows ``(n, k)`` as :meth:`Loss.validate_target`."""
+        """Integer labels in ``0..k-1``, or rows checked as by :meth:`Loss.validate_target`.
+
+        Parameters
+        ----------
+        target, output_shape, dtype, name, xp
+            As for :meth:`Loss.validate_target`.
+
+        Returns
+        -------
+        int array, shape (n_samples,), or array, shape (n_samples, k)
+        """
         n, k = output_shape
         y = check_array(target, name, ndim=(1, 2), xp=xp)
         if y.ndim == 2:

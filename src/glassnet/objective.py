@@ -149,7 +149,7 @@ class Objective:
             cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
         return cost
 
-    def prepare(self, X: object, y: object, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
+    def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
         """Validate ``X`` and ``y`` once, in the model's dtype and namespace, for repeated calls.
 
         Parameters

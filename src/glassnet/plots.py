@@ -36,7 +36,22 @@ def _save(fig, path: str | os.PathLike) -> Path:
 
 def learning_curves(history, path: str | os.PathLike, title: str = "Learning curves",
                     log_scale: bool | None = None, xlabel: str = "epoch") -> Path:
-    """Training and validation cost (and accuracy, when recorded) against epochs."""
+    """Training and validation cost (and accuracy, when recorded) against epochs.
+
+    Parameters
+    ----------
+    history : History or dict
+    path : str or path-like
+        The PNG to write.
+    title : str
+    log_scale : bool, optional
+        By default when the cost spans more than two decades.
+    xlabel : str
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = _pyplot()
     h = history.history if hasattr(history, "history") else history
     has_acc = "accuracy" in h
@@ -68,8 +83,23 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
                       transform=None) -> Path:
     """Shade the plane by the class a 2-D classifier predicts, with the samples on top.
 
-    ``transform`` maps the two plotted coordinates to the model's input (a
-    feature cross, for example); by default the model takes them as they are.
+    Parameters
+    ----------
+    model : Sequential
+    X : array, shape (n_samples, 2)
+    y : array, shape (n_samples,)
+        Class labels.
+    path : str or path-like
+    title : str
+    resolution : int
+        Grid points per axis.
+    transform : callable, optional
+        Maps the two plotted coordinates to the model's input (a feature
+        cross, for example); by default the model takes them as they are.
+
+    Returns
+    -------
+    pathlib.Path
     """
     plt = _pyplot()
     X = np.asarray(X, dtype=float)
@@ -100,7 +130,22 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
 
 def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.PathLike,
                  labels: tuple[str, ...] = ("w",), title: str = "Cost", marks=()) -> Path:
-    """The cost over one weight (a curve) or two weights (contours); ``marks`` are (x[, y]) points."""
+    """The cost over one weight (a curve) or two weights (contours).
+
+    Parameters
+    ----------
+    values : array, shape (n,) or (m, n)
+    axes : list of arrays
+        One grid (a curve) or two meshgrids (contours).
+    path : str or path-like
+    labels : tuple of str
+    title : str
+    marks : sequence of (x,) or (x, y) points to mark
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.5))
     if len(axes) == 1:
@@ -122,7 +167,21 @@ def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.Path
 
 def first_layer_weights(model, image_shape: tuple[int, int], path: str | os.PathLike,
                         max_units: int = 64, title: str = "First-layer weights") -> Path:
-    """Each hidden unit's incoming weights drawn as an image of the input's shape."""
+    """Each hidden unit's incoming weights drawn as an image of the input's shape.
+
+    Parameters
+    ----------
+    model : Sequential
+        Its first layer is a Dense layer.
+    image_shape : (rows, columns)
+    path : str or path-like
+    max_units : int
+    title : str
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = _pyplot()
     W = model.layers[0].W
     n = min(W.shape[1], max_units)
@@ -141,7 +200,18 @@ def first_layer_weights(model, image_shape: tuple[int, int], path: str | os.Path
 
 def loss_curves(curves: dict[str, list[float]], path: str | os.PathLike,
                 title: str = "Cost per iteration", xlabel: str = "iteration") -> Path:
-    """Several runs' cost curves overlaid on a log scale (solver comparisons)."""
+    """Several runs' cost curves overlaid on a log scale (solver comparisons).
+
+    Parameters
+    ----------
+    curves : dict of str to list of float
+    path : str or path-like
+    title, xlabel : str
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, values in curves.items():

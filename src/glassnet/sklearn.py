@@ -30,8 +30,8 @@ from . import training
 from .errors import DivergenceError
 from .functional import sigmoid, softmax
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
-from .nn import mlp
-from .optim import SGD, Adam, AdamW, RMSProp
+from .nn import Dense, mlp
+from .optim import SGD, Adam, AdamW, Optimizer, RMSProp
 from .optim.schedules import Cosine, InverseScaling, ReduceOnPlateau, Schedule
 from .training.data import split_indices
 
@@ -76,6 +76,10 @@ class _Record(training.Callback):
 
 
 class _GlassnetBase(BaseEstimator):
+    loss_curve_: list[float]
+    validation_scores_: list[float]
+    best_loss_: float | None
+    _optimizer_: Optimizer | str | None
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
         "activation": [StrOptions({"relu", "leaky_relu", "tanh", "sigmoid", "logistic", "identity"})],
@@ -217,7 +221,8 @@ class _GlassnetBase(BaseEstimator):
         self.loss_curve_ += history.loss
         self.n_iter_ += history.n_epochs
         self.t_ += history.n_epochs * X.shape[0]
-        self.best_loss_ = None if self.early_stopping else min([self.best_loss_, *history.loss])
+        best = np.inf if self.best_loss_ is None else self.best_loss_
+        self.best_loss_ = None if self.early_stopping else min([best, *history.loss])
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.inf
         if not incremental and not self._converged:
             done = history.converged if self.solver in ("lbfgs", "bfgs") else False
@@ -231,18 +236,19 @@ class _GlassnetBase(BaseEstimator):
         act = "sigmoid" if self.activation == "logistic" else self.activation
         self.model_ = mlp([n_features, *self._hidden(), self.n_outputs_], activation=act,
                           rng=np.random.default_rng(_seed(self.random_state)), dtype=np.dtype(self.dtype))
-        self.loss_curve_, self.validation_scores_, self.t_, self.n_iter_ = [], [], 0, 0
+        self.loss_curve_, self.validation_scores_ = [], []
+        self.t_, self.n_iter_ = 0, 0
         self.best_loss_, self._optimizer_ = np.inf, None
 
     @property
     def coefs_(self):
         check_is_fitted(self, "model_")
-        return [layer.W.copy() for layer in self.model_.layers if hasattr(layer, "W")]
+        return [layer.params["W"].copy() for layer in self.model_.layers if isinstance(layer, Dense)]
 
     @property
     def intercepts_(self):
         check_is_fitted(self, "model_")
-        return [layer.b.copy() for layer in self.model_.layers if hasattr(layer, "W")]
+        return [layer.params["b"].copy() for layer in self.model_.layers if isinstance(layer, Dense)]
 
     @property
     def n_layers_(self):
@@ -275,7 +281,40 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
     Multiclass targets use a softmax output and cross-entropy; binary and
     multi-label (indicator matrix) targets use sigmoid outputs and binary
     cross-entropy. ``class_weight`` ("balanced" or a dict) and
-    ``sample_weight`` weigh each sample's term of the cost.
+    ``sample_weight`` weigh each sample's term of the cost. The parameters are
+    scikit-learn's ``MLPClassifier``'s, with more choices.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int
+        The widths of the hidden layers.
+    activation : "relu", "leaky_relu", "tanh", "sigmoid" ("logistic") or "identity"
+    solver : "adam", "sgd", "lbfgs", "adamw", "rmsprop" or "bfgs"
+    alpha : float
+        L2 strength, as scikit-learn counts it (``alpha / (2 m) * sum(W**2)`` for m samples).
+    batch_size : int or "auto"
+        "auto" is ``min(200, n_samples)``.
+    learning_rate : "constant", "invscaling", "adaptive" or "cosine"
+    learning_rate_init, power_t : float
+    max_iter : int
+        Epochs (stochastic solvers) or iterations (quasi-Newton).
+    shuffle : bool
+    random_state : None, int or RandomState
+    tol : float
+    verbose : bool
+        Show a progress bar.
+    warm_start : bool
+    momentum : float
+    nesterovs_momentum : bool
+    early_stopping : bool
+    validation_fraction : float
+    beta_1, beta_2, epsilon : float
+        Adam's (and RMSProp's: ``beta_2`` is its decay).
+    n_iter_no_change : int
+    dtype : "float64" or "float32"
+        The precision of the network.
+    class_weight : "balanced", dict or None
+        Weights of the classes in the cost.
     """
 
     _parameter_constraints = {**_GlassnetBase._parameter_constraints,
@@ -329,7 +368,20 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Train on ``X`` (n_samples, n_features) and class labels ``y``; returns self."""
+        """Train on class labels.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label indicator matrix.
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetClassifier
+            self.
+        """
         y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
         if y_arr.ndim == 2 and y_arr.shape[1] == 1:
             warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
@@ -343,7 +395,21 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch over ``X`` and ``y``; the first call needs ``classes`` (all labels)."""
+        """One epoch over ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,)
+        classes : array-like, optional
+            All the labels; needed at the first call.
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetClassifier
+            self.
+        """
         if not hasattr(self, "model_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -356,7 +422,17 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes) (one column per label for multi-label)."""
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples, n_classes)
+            One column per label for multi-label targets.
+        """
         out = self._forward(X)
         if self.out_activation_ == "softmax":
             return softmax(out.astype(np.float64))
@@ -367,11 +443,31 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
         return np.column_stack([1 - p[:, 0], p[:, 0]])
 
     def predict_log_proba(self, X):
+        """The logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples, n_classes)
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Predicted labels (an indicator matrix for multi-label targets)."""
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples,)
+            An indicator matrix (n_samples, n_labels) for multi-label targets.
+        """
         out = self._forward(X)
         if self.out_activation_ == "softmax":
             return self.classes_[np.argmax(out, axis=1)]
@@ -392,7 +488,38 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
 class GlassnetRegressor(RegressorMixin, _GlassnetBase):
     """A multilayer perceptron regressor trained by glassnet (identity output, squared error).
 
-    ``y`` may have several columns (multi-output regression).
+    ``y`` may have several columns (multi-output regression). The parameters
+    are scikit-learn's ``MLPRegressor``'s, with more choices.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int
+        The widths of the hidden layers.
+    activation : "relu", "leaky_relu", "tanh", "sigmoid" ("logistic") or "identity"
+    solver : "adam", "sgd", "lbfgs", "adamw", "rmsprop" or "bfgs"
+    alpha : float
+        L2 strength, as scikit-learn counts it (``alpha / (2 m) * sum(W**2)`` for m samples).
+    batch_size : int or "auto"
+        "auto" is ``min(200, n_samples)``.
+    learning_rate : "constant", "invscaling", "adaptive" or "cosine"
+    learning_rate_init, power_t : float
+    max_iter : int
+        Epochs (stochastic solvers) or iterations (quasi-Newton).
+    shuffle : bool
+    random_state : None, int or RandomState
+    tol : float
+    verbose : bool
+        Show a progress bar.
+    warm_start : bool
+    momentum : float
+    nesterovs_momentum : bool
+    early_stopping : bool
+    validation_fraction : float
+    beta_1, beta_2, epsilon : float
+        Adam's (and RMSProp's: ``beta_2`` is its decay).
+    n_iter_no_change : int
+    dtype : "float64" or "float32"
+        The precision of the network.
     """
 
     def _encode_targets(self, y, first):
@@ -408,16 +535,49 @@ class GlassnetRegressor(RegressorMixin, _GlassnetBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Train on ``X`` (n_samples, n_features) and real targets ``y``; returns self."""
+        """Train on real targets.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetRegressor
+            self.
+        """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over ``X`` and ``y``."""
+        """One epoch over ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetRegressor
+            self.
+        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
-        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        """Predicted values.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples,) or (n_samples, n_outputs)
+        """
         out = self._forward(X).astype(np.float64)
         return out.ravel() if self._y_1d else out
 

@@ -22,7 +22,16 @@ from .objective import Objective
 
 @dataclass
 class Step:
-    """One value of the trace: its name, the formula that made it, the value, and its section."""
+    """One value of the trace.
+
+    Attributes
+    ----------
+    name : str
+    formula : str
+        The rule that made it.
+    value : float or array
+    section : str
+    """
 
     name: str
     formula: str
@@ -32,7 +41,15 @@ class Step:
 
 @dataclass
 class Trace:
-    """The ordered steps of one iteration; ``str()`` for a terminal, :meth:`to_markdown` for docs."""
+    """The ordered steps of one iteration; ``str()`` for a terminal, :meth:`to_markdown` for docs.
+
+    Attributes
+    ----------
+    steps : list of Step
+    title : str
+    decimals : int
+        Decimals shown for arrays.
+    """
 
     steps: list[Step] = field(default_factory=list)
     title: str = "One training iteration"
@@ -48,7 +65,7 @@ class Trace:
         formula : str
         value : float or array
         """
-        v = value if np.isscalar(value) else np.array(value, dtype=np.float64, copy=True)
+        v = float(value) if np.ndim(value) == 0 else np.array(value, dtype=np.float64, copy=True)
         self.steps.append(Step(name, formula, v, section))
 
     def __getitem__(self, name: str):
@@ -58,8 +75,8 @@ class Trace:
                 return step.value
         raise KeyError(name)
 
-    def _fmt(self, value) -> str:
-        if np.isscalar(value):
+    def _fmt(self, value: float | np.ndarray) -> str:
+        if isinstance(value, float):
             return f"{value:.{self.decimals + 2}g}"
         with np.printoptions(precision=self.decimals, suppress=True, floatmode="fixed", linewidth=100):
             return np.array2string(np.asarray(value))
@@ -223,8 +240,9 @@ def example(name: str):
     (model, X, y, loss, title)
     """
     if name == "or":
-        model = Sequential([Dense(2, 1, dtype=np.float64), Sigmoid()])
-        model.layers[0].W = [[0.1], [0.6]]
+        dense = Dense(2, 1, dtype=np.float64)
+        model = Sequential([dense, Sigmoid()])
+        dense.W = [[0.1], [0.6]]
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
         return model, X, np.array([0, 1, 1, 1.0]), SquaredError(), "OR gate, w = (0.1, 0.6), b = 0"
     if name == "xor":

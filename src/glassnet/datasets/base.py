@@ -12,11 +12,20 @@ from ..errors import OptionError
 
 @dataclass
 class Dataset:
-    """Features ``X`` (n_samples, n_features), targets ``y``, and what a model needs to know.
+    """Features, targets, and what a model needs to know about them.
 
-    ``image_shape`` is set for picture datasets (rows, columns), so that an
-    uploaded photo can be prepared the same way; ``classes`` names the labels
-    0..k-1 of a classification set.
+    Attributes
+    ----------
+    X : array, shape (n_samples, n_features)
+    y : array, shape (n_samples,)
+        Integer labels 0..k-1 for classification, values for regression.
+    name : str
+    classes : list of str
+        The names of the labels 0..k-1 of a classification set.
+    feature_names : list of str
+    image_shape : (rows, columns) or None
+        Set for picture datasets, so that an uploaded photo can be prepared the same way.
+    task : "classification" or "regression"
     """
 
     X: np.ndarray
@@ -32,7 +41,19 @@ class Dataset:
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:
-    """Split rows into a training and a test set; stratified by class for classification."""
+    """Split rows into a training and a test set; stratified by class for classification.
+
+    Parameters
+    ----------
+    data : Dataset
+    test_fraction : float
+        In (0, 1).
+    rng : None, int or Generator
+
+    Returns
+    -------
+    (train, test) : Dataset
+    """
     test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0,
                                low_open=True, high_open=True)
     gen = as_generator(rng)

@@ -13,12 +13,21 @@ from .base import Dataset
 
 
 def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dataset:
-    """Read a CSV file with a header row; ``target`` names the column to predict.
+    """Read a CSV file with a header row.
 
-    Every other column must be numeric with no missing values. The target may
-    hold class names (text or integers: classification) or real numbers
-    (regression); ``task="auto"`` decides by whether all values are integers
-    or text.
+    Parameters
+    ----------
+    path : str or path-like
+    target : str
+        The column to predict. Every other column must be numeric with no missing values.
+    task : "auto", "classification" or "regression"
+        The target may hold class names (text or integers: classification) or
+        real numbers (regression); "auto" decides by whether all values are
+        integers or text.
+
+    Returns
+    -------
+    Dataset
     """
     path = Path(path)
     if not path.is_file():

@@ -35,7 +35,18 @@ def _pil():
 
 
 def open_image(source, name: str = "image"):
-    """A Pillow image from a path, bytes or a binary file; refuses non-images and huge pictures."""
+    """A Pillow image from a path, bytes or a binary file; refuses non-images and huge pictures.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes, file-like or PIL.Image.Image
+    name : str
+        How messages name the picture.
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
     Image, ImageOps = _pil()
     if isinstance(source, Image.Image):
         return source
@@ -64,7 +75,16 @@ def open_image(source, name: str = "image"):
 
 
 def to_grey(img) -> np.ndarray:
-    """Grey levels in [0, 1]; transparent areas count as white paper."""
+    """Grey levels in [0, 1]; transparent areas count as white paper.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+
+    Returns
+    -------
+    float32 array, shape (height, width)
+    """
     Image, _ = _pil()
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
@@ -77,6 +97,14 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     """White ink on black, background at 0 and ink at up to 1, whatever the picture's polarity.
 
     The background is the median of the border pixels: a light one is inverted.
+
+    Parameters
+    ----------
+    grey : array, shape (height, width)
+
+    Returns
+    -------
+    float32 array, shape (height, width)
     """
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     a = 1.0 - grey if np.median(border) > 0.5 else grey.copy()
@@ -91,7 +119,21 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
 
 
 def center_in_canvas(a: np.ndarray, box: int, canvas: int) -> np.ndarray:
-    """Crop to the ink, scale to fit ``box`` keeping the aspect, centre by mass in ``canvas``."""
+    """Crop to the ink, scale to fit ``box`` keeping the aspect, centre by mass in ``canvas``.
+
+    Parameters
+    ----------
+    a : array, shape (height, width)
+        Ink on black.
+    box : int
+        The side of the box the digit is scaled into.
+    canvas : int
+        The side of the result.
+
+    Returns
+    -------
+    float32 array, shape (canvas, canvas)
+    """
     Image, _ = _pil()
     rows, cols = np.nonzero(a > 0.2)
     if rows.size == 0:
@@ -118,6 +160,17 @@ def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "
     (28, 28): MNIST's preparation (20x20 box, centred by mass). (8, 8): the
     digits dataset's (32x32 box, 4x4 block averages). Other square shapes
     scale MNIST's box proportionally.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes, file-like or PIL.Image.Image
+    image_shape : (side, side)
+    name : str
+        How messages name the picture.
+
+    Returns
+    -------
+    float32 array, shape ``image_shape``
     """
     img = open_image(source, name)
     a = ink_on_black(to_grey(img))

@@ -42,7 +42,18 @@ VERSION = 1
 
 @dataclass
 class Checkpoint:
-    """What :func:`load` returns: the model, and the optimizer and training state if saved."""
+    """What :func:`load` returns.
+
+    Attributes
+    ----------
+    model : Sequential
+    optimizer : Optimizer or None
+        With its state, when the file was saved with one.
+    training : dict
+        The state of an interrupted run (for :func:`glassnet.resume`).
+    metadata : dict
+        Free-form data kept with the model (dataset, classes, image shape).
+    """
 
     model: Sequential
     optimizer: Optimizer | None = None

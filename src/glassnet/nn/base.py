@@ -65,13 +65,22 @@ class Context:
         array of ``shape`` and ``dtype``
             Uninitialized; the caller writes every entry.
         """
-        key = (name, tuple(shape), np.dtype(dtype))
+        key = (name, tuple(shape), np.dtype(dtype))  # type: ignore[call-overload]
         buf = self._buffers.get(key)
         if buf is None:
             if len(self._buffers) > 16:  # a few batch sizes in turn; never grow without bound
                 self._buffers.clear()
             buf = self._buffers[key] = self.xp.empty(shape, dtype=key[2])
         return buf
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A forward pass stores what its backward needs as attributes: ``ctx.x = x``."""
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for a value no forward pass stored: a backward without its forward."""
+        raise AttributeError(f"this context holds no {name!r}: backward needs the forward pass that stores it, "
+                             "through the same context")
 
 
 class Layer:

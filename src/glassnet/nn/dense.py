@@ -48,7 +48,7 @@ class Dense(Layer):
         self.bias = bool(bias)
         self.init = init
         self.dtype = check_dtype(dtype)
-        initializer = get_initializer(init)
+        initializer = get_initializer(init)  # type: ignore[arg-type]
         shape = (self.in_features, self.out_features)
         self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
         if self.bias:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy as _copy
 import math
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -295,7 +296,7 @@ class Sequential:
             grad = layers[k].backward(grad, workspace.contexts[k], need_input_grad=need_input_grad or k > 0)
         return grad
 
-    def predict(self, X: object, batch_size: int | None = None) -> Array:
+    def predict(self, X: Any, batch_size: int | None = None) -> Array:
         """The network's output, as a new array.
 
         Parameters
@@ -329,7 +330,7 @@ class Sequential:
 
     __call__ = predict
 
-    def predict_proba(self, X: object, batch_size: int | None = None) -> Array:
+    def predict_proba(self, X: Any, batch_size: int | None = None) -> Array:
         """Class probabilities.
 
         Parameters
@@ -349,7 +350,7 @@ class Sequential:
             return out
         return F.sigmoid(out, out=out) if out.shape[1] == 1 else F.softmax(out, out=out)
 
-    def predict_classes(self, X: object, batch_size: int | None = None) -> Array:
+    def predict_classes(self, X: Any, batch_size: int | None = None) -> Array:
         """The predicted class of each sample.
 
         Parameters
@@ -367,7 +368,7 @@ class Sequential:
             return (proba[:, 0] > 0.5).astype(np.intp)
         return proba.argmax(axis=1)
 
-    def check_input(self, X: object, name: str = "X", finite: bool = True) -> Array:
+    def check_input(self, X: Any, name: str = "X", finite: bool = True) -> Array:
         """Validate a batch for this model.
 
         Parameters
@@ -440,7 +441,7 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shap
     Without an explicit ``input_shape``, the first layer that requires one
     fixes it, provided the layers before it keep their input's shape.
     """
-    shape = None if input_shape is None else tuple(int(s) for s in input_shape)
+    shape: Shape | None = None if input_shape is None else tuple(int(s) for s in input_shape)
     if shape is None:
         for i, layer in enumerate(layers):
             if layer.input_shape is not None:
@@ -456,9 +457,9 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shap
         try:
             new = tuple(layer.output_shape(shape))
         except OptionError:
-            need = layer.input_shape
-            wanted = (f"{need[0]} input features" if need is not None and len(need) == 1
-                      else f"input of shape {need}" if need is not None else "another input shape")
+            required = layer.input_shape
+            wanted = (f"{required[0]} input features" if required is not None and len(required) == 1
+                      else f"input of shape {required}" if required is not None else "another input shape")
             got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
             raise OptionError(f"layers[{i}] {type(layer).__name__} expects {wanted}, but {source} "
                               f"produces {got}") from None

@@ -78,7 +78,13 @@ Constant = Schedule
 
 
 class StepDecay(Schedule):
-    """``lr0 * gamma ** (epoch // step_size)``: divide the rate every ``step_size`` epochs."""
+    """``lr0 * gamma ** (epoch // step_size)``: divide the rate every ``step_size`` epochs.
+
+    Parameters
+    ----------
+    step_size : int
+    gamma : float
+    """
 
     name = "step"
 
@@ -94,7 +100,12 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    """``lr0 * gamma ** epoch``."""
+    """``lr0 * gamma ** epoch``.
+
+    Parameters
+    ----------
+    gamma : float
+    """
 
     name = "exponential"
 
@@ -109,7 +120,12 @@ class ExponentialDecay(Schedule):
 
 
 class InverseScaling(Schedule):
-    """``lr0 / (epoch + 1) ** power``: scikit-learn's "invscaling", counted in epochs."""
+    """``lr0 / (epoch + 1) ** power``: scikit-learn's "invscaling", counted in epochs.
+
+    Parameters
+    ----------
+    power : float
+    """
 
     name = "invscaling"
 
@@ -127,6 +143,11 @@ class Cosine(Schedule):
     """Cosine annealing from ``lr0`` to ``min_lr`` over ``period`` epochs, then ``min_lr``.
 
     ``min_lr + (lr0 - min_lr) * (1 + cos(pi * epoch / period)) / 2`` (Loshchilov & Hutter, 2017).
+
+    Parameters
+    ----------
+    period : int
+    min_lr : float
     """
 
     name = "cosine"
@@ -148,6 +169,14 @@ class ReduceOnPlateau(Schedule):
 
     Improvement means falling below the best value so far by more than
     ``threshold`` (relative). The rate never drops below ``min_lr``.
+
+    Parameters
+    ----------
+    factor : float
+        In (0, 1).
+    patience : int
+    threshold : float
+    min_lr : float
     """
 
     name = "plateau"

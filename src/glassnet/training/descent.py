@@ -69,11 +69,11 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 if order is None:
                     xb, yb = X[start:stop], y[start:stop]
                     wb = None if w is None else w[start:stop]
-                else:
+                else:  # gathered into the run's buffers
                     idx = order[start:stop]
                     xb = _gather(xp, X, idx, x_buf[: stop - start])
                     yb = _gather(xp, y, idx, y_buf[: stop - start])
-                    if w is not None:
+                    if w_buf is not None:
                         wb = _gather(xp, w, idx, w_buf[: stop - start])
                 cost = objective(xb, yb, training=True, weight=wb)
                 if not np.isfinite(cost):

@@ -13,6 +13,20 @@ class History:
     batches, L2 term included), ``history["val_loss"]`` the validation cost at
     the epoch's end; ``accuracy`` and ``val_accuracy`` for classification;
     ``lr`` the learning rate used.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        Each metric, one value per epoch.
+    epochs : list of int
+        The epochs recorded (from ``initial_epoch`` on).
+    n_grad_evals : int
+    seconds : float
+    stopped_early, diverged : bool
+    converged : bool or None
+        Whether a quasi-Newton solver reported convergence.
+    message : str
+        Why the run ended, when it was not by reaching ``epochs``.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -25,23 +39,38 @@ class History:
     message: str = ""
 
     def record(self, epoch: int, logs: dict[str, float]) -> None:
+        """Append an epoch's metrics.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict of str to float
+        """
         self.epochs.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
 
     def __getitem__(self, key: str) -> list[float]:
+        """The values of metric ``key``, one per epoch."""
         return self.history[key]
 
     @property
     def loss(self) -> list[float]:
+        """The training cost of each epoch."""
         return self.history.get("loss", [])
 
     @property
     def n_epochs(self) -> int:
+        """The number of epochs recorded."""
         return len(self.epochs)
 
     def extend(self, other: History) -> None:
-        """Append another run's records (a resumed run continuing this one)."""
+        """Append another run's records (a resumed run continuing this one).
+
+        Parameters
+        ----------
+        other : History
+        """
         for i, epoch in enumerate(other.epochs):
             self.record(epoch, {k: v[i] for k, v in other.history.items()})
         self.n_grad_evals += other.n_grad_evals
@@ -50,9 +79,25 @@ class History:
         self.converged, self.message = other.converged, other.message
 
     def as_dict(self) -> dict:
+        """The records as JSON-ready data, as checkpoints store them.
+
+        Returns
+        -------
+        dict
+        """
         return {"history": self.history, "epochs": self.epochs, "n_grad_evals": self.n_grad_evals}
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
+        """Rebuild from :meth:`as_dict`.
+
+        Parameters
+        ----------
+        data : dict
+
+        Returns
+        -------
+        History
+        """
         return cls(history={k: list(v) for k, v in data.get("history", {}).items()},
                    epochs=list(data.get("epochs", [])), n_grad_evals=int(data.get("n_grad_evals", 0)))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from .._validation import check_array, check_choice, check_positive_int, check_real
@@ -25,8 +25,8 @@ QUASI_NEWTON = tuple(METHODS)
 
 def fit(
     model: Sequential,
-    X: object,
-    y: object,
+    X: Any,
+    y: Any,
     *,
     loss: str | Loss = "mse",
     optimizer: str | Optimizer = "sgd",
@@ -152,7 +152,7 @@ def fit(
     return history
 
 
-def resume(path: str | Path, X: object, y: object, *, epochs: int | None = None,
+def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
            validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
            verbose: bool | None = None, model_class: type[Sequential] = Sequential) -> tuple[Sequential, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.

@@ -65,7 +65,7 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
     flask = _flask()
     from werkzeug.exceptions import HTTPException
 
-    class InMemoryRequest(flask.Request):
+    class InMemoryRequest(flask.Request):  # type: ignore[name-defined]
         """Keeps uploaded files in memory: Werkzeug would spill large ones to a temporary file."""
 
         def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
@@ -75,6 +75,9 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = max_upload_bytes
     model, meta = checkpoint.model, checkpoint.metadata
+    if model.in_features is None or model.out_features is None:
+        raise OptionError("the web app serves models with a fixed input and output size; this one has "
+                          f"input shape {model.input_shape} and output shape {model.output_shape}")
     shape = tuple(meta.get("image_shape") or _square(model.in_features))
     classes = meta.get("classes") or [str(i) for i in range(model.out_features)]
     page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
@@ -153,7 +156,7 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
         MNIST when its files can be had (``data``, or the loader's cache or
         download), else the 8x8 digits that ship with scikit-learn.
     """
-    root = Path(cache or os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "models"
+    root = Path(cache or os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet") / "models"
     path = root / "digit-recogniser.glassnet"
     if path.exists():
         return load(path)
@@ -170,7 +173,7 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
     model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=batch)
     accuracy = float(np.mean(model.predict_classes(test.X) == test.y))
     meta = {"dataset": train.name.split("-")[0], "classes": train.classes,
-            "image_shape": list(train.image_shape), "task": "classification", "test_accuracy": accuracy}
+            "image_shape": list(train.image_shape or ()), "task": "classification", "test_accuracy": accuracy}
     save(path, model, metadata=meta)
     print(f"test accuracy {accuracy:.2%}; model cached in {path}")
     return load(path)

@@ -11,6 +11,12 @@ matrix products of one training step timed alone at their shapes.
     python benchmarks/throughput.py                  # the full table
     python benchmarks/throughput.py --quick          # one repetition, batch 128 only
     python benchmarks/throughput.py --mnist ../shared/data/mnist --to-accuracy 0.98
+    python benchmarks/throughput.py --baseline ../old/src   # also another glassnet checkout's src/
+
+With ``--baseline``, a second glassnet (another commit's ``src`` folder, put
+first on ``PYTHONPATH``) runs the same glassnet workload in processes that
+alternate with the others: the column "baseline" and the ratio "gn/baseline"
+compare the working tree with it in one run.
 """
 
 from __future__ import annotations
@@ -47,8 +53,8 @@ def make_data(mnist: str | None, n: int):
 
 def worker(lib: str, task: str, opt: str, bs: int, epochs: int, mnist: str | None, n: int) -> dict:
     X, y, Xt, yt = make_data(mnist, n)
-    run = {"glassnet": glassnet_worker, "torch": torch_worker, "sklearn": sklearn_worker,
-           "roofline": roofline_worker}[lib]
+    run = {"glassnet": glassnet_worker, "baseline": glassnet_worker, "torch": torch_worker,
+           "sklearn": sklearn_worker, "roofline": roofline_worker}[lib]
     result = run(task, opt, bs, epochs, X, y, Xt, yt)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -179,7 +185,10 @@ def measure(lib, task, opt, bs, epochs, args) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", lib, task, opt, str(bs), str(epochs), "--n", str(args.n)]
     if args.mnist:
         cmd += ["--mnist", args.mnist]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if lib == "baseline":
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (args.baseline, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(f"  {lib} {task} {opt} {bs}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None
@@ -230,6 +239,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one repetition at batch 128")
     ap.add_argument("--to-accuracy", type=float, help="also time glassnet and PyTorch to this test accuracy")
     ap.add_argument("--json", help="write all results to this file")
+    ap.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
     ap.add_argument("--libs", default="glassnet,torch,sklearn",
                     help="libraries to measure, of glassnet, torch, sklearn (those installed)")
     args = ap.parse_args()
@@ -241,7 +251,8 @@ def main() -> None:
         args.reps, args.batch_sizes = 1, "128"
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     wanted = args.libs.split(",")
-    libs = ["glassnet"] + [lib for lib in ("torch", "sklearn") if lib in wanted and available(lib)]
+    libs = ["glassnet"] + (["baseline"] if args.baseline else [])
+    libs += [lib for lib in ("torch", "sklearn") if lib in wanted and available(lib)]
     print(f"# {environment()}")
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")
@@ -254,7 +265,7 @@ def main() -> None:
                 if r:
                     results.setdefault((task, opt, bs, lib), []).append(r)
     header = f"{'task':<8}{'opt':<6}{'batch':>6}" + "".join(f"{lib:>12}" for lib in libs)
-    header += f"{'roofline':>12}{'gn/roof':>9}" + "".join(f"{'gn/' + lib:>11}" for lib in libs[1:])
+    header += f"{'roofline':>12}{'gn/roof':>9}" + "".join(f"{'gn/' + lib:>13}" for lib in libs[1:])
     print("samples/s (median)\n" + header)
     summary = []
     for task, opt, bs in rows:
@@ -263,7 +274,7 @@ def main() -> None:
         line = f"{task:<8}{opt:<6}{bs:>6}" + "".join(f"{med.get(lib, float('nan')):>12,.0f}" for lib in libs)
         roof = med.get("roofline")
         line += f"{roof:>12,.0f}{med['glassnet'] / roof:>9.2f}" if roof else f"{'':>12}{'':>9}"
-        line += "".join(f"{med['glassnet'] / med[lib]:>11.2f}" if lib in med else f"{'n/a':>11}"
+        line += "".join(f"{med['glassnet'] / med[lib]:>13.2f}" if lib in med else f"{'n/a':>13}"
                         for lib in libs[1:])
         print(line)
         summary.append({"task": task, "opt": opt, "batch": bs, **med})

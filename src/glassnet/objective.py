@@ -72,7 +72,7 @@ class Objective:
         Workspace
         """
         ws = self._workspaces.get(training)
-        if ws is None or len(ws.contexts) != len(self.model.layers):
+        if ws is None or len(ws.contexts) != len(self.model.layers) or ws.contexts[0].xp is not self.model.xp:
             ws = self._workspaces[training] = self.model.workspace(training)
         return ws
 

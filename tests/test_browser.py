@@ -96,4 +96,63 @@ def test_error_is_shown_on_the_page(server, page, tmp_path):
     page.goto(url)
     (tmp_path / "notes.png").write_bytes(b"this is not a picture")
     page.set_input_files("#file", str(tmp_path / "notes.png"))
-    sync_api.expect(page.locator("#error")).to_contain_text("not a readable image")
+    sync_api.expect(page.locator("#error")).to_contain_text("is not a picture glassnet can read")
+
+
+def test_an_error_clears_the_previous_result_and_clear_resets_everything(server, page, tmp_path):
+    url, test = server
+    page.goto(url)
+    sync_api.expect(page.locator("#preview-note")).to_contain_text("appears here")  # not a black square
+    img = Image.fromarray(255 - (test.X[1].reshape(28, 28) * 255).astype(np.uint8)).resize((200, 200))
+    img.save(tmp_path / "two.png")
+    page.set_input_files("#file", str(tmp_path / "two.png"))
+    sync_api.expect(page.locator("#prediction")).to_have_text(str(test.y[1]))
+    (tmp_path / "notes.png").write_bytes(b"this is not a picture")
+    page.set_input_files("#file", str(tmp_path / "notes.png"))
+    sync_api.expect(page.locator("#error")).to_contain_text("is not a picture glassnet can read")
+    assert page.locator("#prediction").text_content() == "" and page.locator("#bars .bar").count() == 0
+    assert "0x" not in page.locator("#error").text_content()  # no internals in the message
+    page.set_input_files("#file", str(tmp_path / "two.png"))
+    sync_api.expect(page.locator("#prediction")).to_have_text(str(test.y[1]))
+    page.click("#clear")
+    assert page.locator("#prediction").text_content() == "" and page.locator("#error").text_content() == ""
+    assert page.locator("#file-name").text_content() == "" and page.locator("#bars .bar").count() == 0
+
+
+def test_hostile_class_names_render_as_text_and_run_nothing(page, mnist, mnist_model, tmp_path_factory):
+    """A model whose class names hold HTML and script: the page shows them as text, and the headers hold."""
+    from waitress.server import create_server
+
+    _, test = mnist
+    names = ['<img src=x onerror="window.pwned=1">', "<script>window.pwned=2</script>", "<b>2</b>",
+             "3", "4", "5", "6", "7", "8", "9"]
+    path = tmp_path_factory.mktemp("hostile") / "hostile.glassnet"
+    gn.save(path, mnist_model, metadata={"dataset": "mnist", "classes": names, "image_shape": [28, 28]})
+    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=srv.run, daemon=True).start()
+    try:
+        pg = page.context.browser.new_page()  # a page of its own in the same browser
+        violations = []
+        pg.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text
+              else None)
+        response = pg.goto(f"http://127.0.0.1:{srv.effective_port}/")
+        headers = response.headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+        shot = tmp_path_factory.mktemp("shots")
+        for i in (0, 1, 3):  # digits whose names are the hostile ones, and an ordinary one
+            img = Image.fromarray(255 - (test.X[i].reshape(28, 28) * 255).astype(np.uint8)).resize((200, 200))
+            img.save(shot / f"d{i}.png")
+            pg.set_input_files("#file", str(shot / f"d{i}.png"))
+            sync_api.expect(pg.locator("#prediction")).to_have_text(names[int(test.y[i])])
+        labels = [pg.locator("#bars .bar span").nth(2 * k).text_content() for k in range(10)]
+        assert labels == names  # the markup shown as text, character for character
+        assert pg.locator("#bars img, #bars script, #bars b, #prediction img, #prediction b").count() == 0
+        assert pg.evaluate("window.pwned") is None
+        out = os.environ.get("GLASSNET_SCREENSHOT_HOSTILE")
+        pg.screenshot(path=out or str(shot / "hostile.png"), full_page=True)
+        assert not violations, violations  # the page itself needs nothing the policy forbids
+        pg.close()
+    finally:
+        srv.close()

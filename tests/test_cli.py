@@ -110,7 +110,7 @@ def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
     assert "target column 'label' is not in" in bad("train", "--dataset", "csv", "--data",
                                                     tmp_path / "text.csv", "--target", "label")
     (tmp_path / "notes.txt").write_text("not a picture")
-    assert "is not a readable image" in bad("predict", model, tmp_path / "notes.txt")
+    assert "is not a picture glassnet can read" in bad("predict", model, tmp_path / "notes.txt")
     assert "not found" in bad("predict", model, tmp_path / "absent.png")
     bomb = io.BytesIO()
     Image.new("1", (8000, 8000), 1).save(bomb, "PNG")

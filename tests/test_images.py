@@ -50,7 +50,7 @@ def test_eight_by_eight_for_the_digits_dataset():
 
 
 def test_not_an_image_blank_and_too_large(tmp_path):
-    with pytest.raises(ImageError, match="is not a readable image"):
+    with pytest.raises(ImageError, match="is not a picture glassnet can read"):
         prepare_digit(b"%PDF-1.4 this is not a picture")
     with pytest.raises(ImageError, match="no digit found"):
         prepare_digit(png_bytes(Image.new("L", (50, 50), 255)))

@@ -36,7 +36,12 @@ def digit_png(x8: np.ndarray, size=120, fmt="PNG") -> bytes:
 
 def test_page_and_model_description(client):
     page = client.get("/")
-    assert page.status_code == 200 and b'id="canvas"' in page.data and b"/api/predict" in page.data
+    assert page.status_code == 200 and b'id="canvas"' in page.data and b'src="/static/page.js"' in page.data
+    with client.get("/static/page.js") as script:
+        assert script.status_code == 200 and b"/api/predict" in script.data
+    for path in ("/static/page.css", "/favicon.ico"):
+        with client.get(path) as res:
+            assert res.status_code == 200
     info = client.get("/api/model").get_json()
     assert info["dataset"] == "digits" and info["image_shape"] == [8, 8] and info["parameters"] == 50826
     assert [layer["type"] for layer in info["layers"]] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
@@ -59,10 +64,10 @@ def test_predict_multipart_and_raw_body(client, digits_checkpoint):
 
 
 @pytest.mark.parametrize(("kwargs", "status", "message"), [
-    ({"data": b"x" * 300_000, "content_type": "image/png"}, 413, "larger than the limit of 200,000 bytes"),
-    ({"data": b"%PDF-1.4 not an image", "content_type": "image/png"}, 400, "not a readable image"),
+    ({"data": b"x" * 300_000, "content_type": "image/png"}, 413, "larger than this server accepts (200,000 bytes)"),
+    ({"data": b"%PDF-1.4 not an image", "content_type": "image/png"}, 400, "is not a picture glassnet can read"),
     ({"data": b'{"pixels": []}', "content_type": "application/json"}, 415, "received content type 'application/json'"),
-    ({"data": b"", "content_type": "image/png"}, 400, "the upload is empty"),
+    ({"data": b"", "content_type": "image/png"}, 400, "The upload is empty."),
     ({"data": {"other": (io.BytesIO(b"x"), "x.png")}, "content_type": "multipart/form-data"}, 400,
      "no file field named 'image'"),
 ])

@@ -31,7 +31,7 @@ from .nn import Dense
 from .plots import learning_curves, loss_curves
 from .tracing import trace_example
 from .training import EarlyStopping
-from .web import default_model, serve
+from .web import check_web_dependencies, default_model, image_shape_of, serve
 
 DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per dataset
     "digits": {"layers": "256,128", "epochs": 100, "batch_size": 32, "l2": 1e-4},
@@ -297,8 +297,11 @@ def cmd_compare(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    check_web_dependencies()  # before a default model is trained for a minute
     checkpoint = load(args.model) if args.model else default_model(args.data)
-    serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    image_shape_of(checkpoint)  # a model that does not take pictures is refused before serving
+    serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+          allowed_hosts=args.allowed_host)
     return 0
 
 
@@ -311,6 +314,28 @@ def layer_sizes(text: str) -> str:
     if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
         raise argparse.ArgumentTypeError(f"expected positive integers separated by commas; received {text!r}")
     return ",".join(parts)
+
+
+def port_number(text: str) -> int:
+    """``--port``: 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535; received {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535; received {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """A number greater than zero (``--max-upload-mb``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number greater than 0; received {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number greater than 0; received {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -390,9 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
     s.add_argument("model", nargs="?", help="a digit model file (default: a cached one, trained at first start)")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=positive_int, default=8000)
+    s.add_argument("--port", type=port_number, default=8000)
     s.add_argument("--data", help="MNIST folder for training the default model")
-    s.add_argument("--max-upload-mb", type=float, default=4.0)
+    s.add_argument("--max-upload-mb", type=positive_number, default=4.0, help="larger uploads are refused (413)")
+    s.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a host name the page may be reached by besides this machine's loopback names "
+                        "(repeat for several; '*' for any: only behind a proxy that checks names)")
     s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")

@@ -69,8 +69,11 @@ def open_image(source, name: str = "image"):
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise ImageTooLargeError(f"{name} is too large to decode safely: {exc}") from None
+        except Image.UnidentifiedImageError:
+            raise ImageError(f"{name} is not a picture glassnet can read (PNG, JPEG, GIF, BMP, TIFF, WebP ...)") \
+                from None
         except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageError(f"{name} is not a readable image: {exc}") from None
+            raise ImageError(f"{name} is a damaged picture: {exc}") from None
     return ImageOps.exif_transpose(img)
 
 

@@ -1,5 +1,16 @@
 """A local web page to upload or draw a digit and see what a glassnet network thinks of it."""
 
-from .app import create_app, default_model, serve
+from .app import (
+    LOOPBACK_HOSTS,
+    SECURITY_HEADERS,
+    allowed_hosts_for,
+    check_web_dependencies,
+    create_app,
+    default_model,
+    image_shape_of,
+    serve,
+    waitress_options,
+)
 
-__all__ = ["create_app", "default_model", "serve"]
+__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_web_dependencies", "create_app",
+           "default_model", "image_shape_of", "serve", "waitress_options"]

@@ -32,12 +32,29 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
+from .._validation import check_positive_int
 from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, missing
 from ..io import Checkpoint
 from ..io.images import prepare_digit
 from ..models import load, mlp, save
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+#: the names a browser may use to reach a server on this machine; others are refused (400), so that
+#: a page on another site cannot read the API through DNS rebinding. (Werkzeug's check, which Flask's
+#: TRUSTED_HOSTS uses, cannot match bracketed IPv6 literals such as [::1]: serve on IPv4.)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+#: sent with every response: no script, style or frame from anywhere but this server, no sniffing,
+#: no embedding in another site's page, no referrer to other sites
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                "frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _flask():
@@ -48,7 +65,49 @@ def _flask():
     return flask
 
 
-def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES):
+def check_web_dependencies() -> None:
+    """Raise :class:`~glassnet.errors.MissingDependencyError` unless Flask and waitress can be imported."""
+    _flask()
+    try:
+        import waitress  # noqa: F401
+    except ImportError:
+        raise missing("waitress", "web", "the web app") from None
+
+
+def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
+    """The picture size a model takes, from its metadata or a square input of at least 8x8.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint
+
+    Returns
+    -------
+    (rows, columns)
+
+    Raises
+    ------
+    OptionError
+        For a model that does not take pictures (a table's rows, say).
+    """
+    model, meta = checkpoint.model, checkpoint.metadata
+    shape = meta.get("image_shape")
+    if shape is not None:
+        if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+                or not all(isinstance(v, int) and v > 0 for v in shape) or shape[0] * shape[1] != model.in_features):
+            raise OptionError(f"the model's metadata gives image_shape {shape!r}, which does not match its "
+                              f"{model.in_features} input features")
+        return int(shape[0]), int(shape[1])
+    n = model.in_features
+    side = int(round(np.sqrt(n))) if n else 0
+    if n is None or side * side != n or side < 8:
+        raise OptionError(f"this model takes {n} features, not a picture: glassnet serve needs a model trained on "
+                          "pictures of digits (glassnet train --dataset digits or mnist)")
+    return side, side
+
+
+def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS):
     """A Flask app serving a model.
 
     Parameters
@@ -57,6 +116,8 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
         As :func:`glassnet.load` returns it; its metadata gives the classes and image shape.
     max_upload_bytes : int
         Larger bodies are answered 413.
+    allowed_hosts : sequence of str
+        The host names requests may be addressed to (the ``Host`` header); ``"*"`` allows any.
 
     Returns
     -------
@@ -71,29 +132,40 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
         def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
             return io.BytesIO()
 
-    app = flask.Flask(__name__)
+    app = flask.Flask(__name__, static_folder="static")
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = max_upload_bytes
+    if "*" not in allowed_hosts:
+        app.config["TRUSTED_HOSTS"] = list(allowed_hosts)
     model, meta = checkpoint.model, checkpoint.metadata
-    if model.in_features is None or model.out_features is None:
-        raise OptionError("the web app serves models with a fixed input and output size; this one has "
-                          f"input shape {model.input_shape} and output shape {model.output_shape}")
-    shape = tuple(meta.get("image_shape") or _square(model.in_features))
-    classes = meta.get("classes") or [str(i) for i in range(model.out_features)]
+    if model.out_features is None:
+        raise OptionError(f"the web app serves models with a fixed output size; this one has output shape "
+                          f"{model.output_shape}")
+    shape = image_shape_of(checkpoint)
+    classes = [str(c) for c in meta.get("classes") or range(model.out_features)]
     page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
     def error(status: int, message: str):
         return flask.jsonify(error=message), status
 
+    @app.after_request
+    def security_headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if exc.code == 413:
-            return error(413, f"the upload is larger than the limit of {max_upload_bytes:,} bytes")
+            return error(413, f"The picture is larger than this server accepts ({max_upload_bytes:,} bytes).")
         return error(exc.code or 500, exc.description or exc.name)
 
     @app.get("/")
     def index():
         return flask.Response(page, mimetype="text/html")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
 
     @app.get("/api/model")
     def describe():
@@ -109,17 +181,17 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
         if mimetype == "multipart/form-data":
             upload = req.files.get("image")
             if upload is None:
-                return error(400, "the form has no file field named 'image'")
+                return error(400, "The form has no file field named 'image'.")
             data = upload.read()
         elif mimetype.startswith("image/"):
             data = req.get_data()
         else:
-            return error(415, f"send a picture as multipart/form-data (field 'image') or as an image/* "
-                              f"body; received content type {mimetype or 'none'!r}")
+            return error(415, "Send a picture: as multipart/form-data with a field 'image', or as an image/* "
+                              f"body (received content type {mimetype or 'none'!r}).")
         if not data:
-            return error(400, "the upload is empty")
+            return error(400, "The upload is empty.")
         try:
-            image = prepare_digit(data, shape, name="the upload")
+            image = prepare_digit(data, shape, name="the picture")
         except ImageTooLargeError as exc:
             return error(413, str(exc))
         except ImageError as exc:
@@ -131,13 +203,6 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES)
                              input=np.round(image, 4).tolist(), image_shape=list(shape))
 
     return app
-
-
-def _square(n: int) -> tuple[int, int]:
-    side = int(round(np.sqrt(n)))
-    if side * side != n:
-        raise OptionError(f"the model takes {n} features, which is not a square picture")
-    return side, side
 
 
 def default_model(data: str | None = None, cache: str | os.PathLike | None = None) -> Checkpoint:
@@ -179,23 +244,84 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
     return load(path)
 
 
+#: how waitress guards the server (see serve): stalled or slow clients are dropped after
+#: CHANNEL_TIMEOUT seconds of silence, checked every CLEANUP_INTERVAL, and up to CONNECTION_LIMIT
+#: connections are held at once, so that a hundred stalled ones cannot lock others out
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 10
+CLEANUP_INTERVAL = 2
+#: room for the multipart envelope around an upload of max_upload_bytes
+ENVELOPE = 64 * 1024
+
+
+def waitress_options(max_upload_bytes: int) -> dict:
+    """waitress's settings for an app that takes uploads of at most ``max_upload_bytes``.
+
+    Parameters
+    ----------
+    max_upload_bytes : int
+
+    Returns
+    -------
+    dict
+        A body larger than the limit is refused (413) as soon as its length is
+        known, before it is read; smaller ones are buffered in memory
+        (``inbuf_overflow`` above the limit), never in a temporary file.
+    """
+    body = max_upload_bytes + ENVELOPE
+    return {"max_request_body_size": body, "inbuf_overflow": body + ENVELOPE, "connection_limit": CONNECTION_LIMIT,
+            "channel_timeout": CHANNEL_TIMEOUT, "cleanup_interval": CLEANUP_INTERVAL}
+
+
+def allowed_hosts_for(host: str, extra: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The host names a server bound to ``host`` answers to: loopback, ``host`` itself, and ``extra``.
+
+    Parameters
+    ----------
+    host : str
+        The address the server binds to.
+    extra : sequence of str
+        More names (``--allowed-host``); ``"*"`` allows any.
+
+    Returns
+    -------
+    tuple of str
+    """
+    names = list(LOOPBACK_HOSTS)
+    if host not in ("0.0.0.0", "::", ""):
+        names.append(host)
+    return tuple(dict.fromkeys([*names, *extra]))
+
+
 def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
-          max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+          max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()) -> None:
     """Serve the page with waitress until interrupted.
 
     Parameters
     ----------
     checkpoint : Checkpoint
     host : str
+        The address to bind to.
     port : int
+        1 to 65535; 0 picks a free port.
     threads : int
         waitress's worker threads.
     max_upload_bytes : int
+        Larger uploads are refused before they are read.
+    allowed_hosts : sequence of str
+        Host names to answer besides loopback and ``host`` (see :func:`allowed_hosts_for`).
     """
+    port = check_positive_int(port, "port", minimum=0)
+    if port > 65535:
+        raise OptionError(f"port must be between 1 and 65535; received {port}")
+    max_upload_bytes = check_positive_int(max_upload_bytes, "max_upload_bytes")
     try:
-        from waitress import serve as waitress_serve
+        from waitress.server import create_server
     except ImportError:
         raise missing("waitress", "web", "the web app") from None
-    app = create_app(checkpoint, max_upload_bytes)
-    print(f"glassnet: serving on http://{host}:{port}/  (Ctrl-C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="glassnet")
+    app = create_app(checkpoint, max_upload_bytes, allowed_hosts_for(host, allowed_hosts))
+    # create_server binds the socket: a port in use fails here, before anything is announced
+    server = create_server(app, host=host, port=port, threads=threads, ident="glassnet",
+                           **waitress_options(max_upload_bytes))
+    print(f"glassnet: serving on http://{host}:{server.effective_port}/  (Ctrl-C to stop)", flush=True)
+    server.run()

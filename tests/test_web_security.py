@@ -1,0 +1,110 @@
+"""The web app refuses what it cannot safely handle: script in model metadata, foreign hosts,
+bad options; and says so with the right status."""
+
+import re
+
+import pytest
+
+import glassnet as gn
+from glassnet.io import Checkpoint
+from glassnet.web import SECURITY_HEADERS, create_app, image_shape_of, serve
+
+HOSTILE = ['<img src=x onerror="window.pwned=1">', "<script>window.pwned=2</script>", "0 & 1 < 2",
+           "\"'><b>bold</b>", "4", "5", "6", "7", "8", "9"]
+
+
+def hostile_checkpoint():
+    model = gn.mlp([64, 16, 10], rng=0)
+    return Checkpoint(model=model, metadata={"dataset": "digits", "classes": HOSTILE, "image_shape": [8, 8]})
+
+
+@pytest.fixture(scope="module")
+def client():
+    return create_app(hostile_checkpoint()).test_client()
+
+
+def test_every_response_carries_the_security_headers(client):
+    for res in (client.get("/"), client.get("/api/model"), client.post("/api/predict", data=b"x",
+                                                                       content_type="text/plain")):
+        for name, value in SECURITY_HEADERS.items():
+            assert res.headers[name] == value
+        res.close()
+    csp = SECURITY_HEADERS["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_the_page_has_no_inline_script_or_style(client):
+    html = client.get("/").data.decode()
+    assert "<script>" not in html and "<style" not in html and "style=" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE)  # no inline event handlers
+
+
+def test_class_names_travel_as_data(client):
+    info = client.get("/api/model").get_json()
+    assert info["classes"] == HOSTILE  # JSON escapes nothing away; the page inserts them as text
+
+
+@pytest.mark.parametrize(("host", "status"), [("127.0.0.1:8000", 200), ("localhost:8000", 200),
+                                              ("evil.example", 400), ("evil.example:8000", 400),
+                                              ("127.0.0.1.evil.example", 400)])
+def test_only_loopback_host_names_are_answered_by_default(client, host, status):
+    res = client.get("/api/model", headers={"Host": host})
+    assert res.status_code == status
+
+
+def test_more_host_names_can_be_allowed():
+    app = create_app(hostile_checkpoint(), allowed_hosts=["digits.lan"])
+    assert app.test_client().get("/", headers={"Host": "digits.lan"}).status_code == 200
+    assert app.test_client().get("/", headers={"Host": "localhost"}).status_code == 400
+    anyone = create_app(hostile_checkpoint(), allowed_hosts=["*"])
+    assert anyone.test_client().get("/", headers={"Host": "whatever.example"}).status_code == 200
+
+
+def test_a_model_that_does_not_take_pictures_is_refused():
+    iris = Checkpoint(model=gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
+    with pytest.raises(gn.OptionError, match="this model takes 4 features, not a picture"):
+        image_shape_of(iris)
+    with pytest.raises(gn.OptionError, match="not a picture"):
+        create_app(iris)
+    wrong = Checkpoint(model=gn.mlp([64, 10], rng=0), metadata={"image_shape": [28, 28]})
+    with pytest.raises(gn.OptionError, match=r"image_shape \[28, 28\], which does not match its 64 input"):
+        image_shape_of(wrong)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"port": 99999}, "port must be between 1 and 65535"),
+                                                 ({"port": -1}, "port must be >= 0"),
+                                                 ({"max_upload_bytes": 0}, "max_upload_bytes must be >= 1")])
+def test_serve_checks_its_options_before_binding(kwargs, message):
+    with pytest.raises(gn.OptionError, match=message):
+        serve(hostile_checkpoint(), **kwargs)
+
+
+def test_serve_binds_before_it_announces(tmp_path):
+    """On a port already taken, `glassnet serve` says so in one line and never claims to be serving."""
+    import socket
+
+    from helpers import run_glassnet
+
+    path = gn.save(tmp_path / "digits.glassnet", gn.mlp([64, 16, 10], rng=0), metadata={"image_shape": [8, 8]})
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        proc = run_glassnet("serve", path, "--port", taken.getsockname()[1], check=False)
+    finally:
+        taken.close()
+    assert proc.returncode == 2 and "Address already in use" in proc.stderr and "Traceback" not in proc.stderr
+    assert "serving on" not in proc.stdout
+
+
+def test_cli_serve_refuses_bad_options_in_one_line(tmp_path):
+    from helpers import run_glassnet
+
+    path = gn.save(tmp_path / "iris.glassnet", gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
+    for args, message in [(["--port", "99999"], "argument --port: expected a port number from 1 to 65535"),
+                          (["--max-upload-mb", "0"], "argument --max-upload-mb: expected a number greater than 0"),
+                          (["--max-upload-mb", "-1"], "argument --max-upload-mb: expected a number greater than 0"),
+                          ([], "this model takes 4 features, not a picture")]:
+        proc = run_glassnet("serve", path, *args, check=False)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+        assert "serving on" not in proc.stdout

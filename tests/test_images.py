@@ -89,3 +89,103 @@ def test_pictures_made_from_mnist_are_recognised(mnist, mnist_model):
     overall = float(np.mean([h for v in hits.values() for h in v]))
     assert overall >= 0.95, rates
     assert min(rates.values()) >= 0.93, rates
+
+
+# -- pictures that clipped, lit unevenly or specked: each read correctly ----------------------
+
+
+def on_paper(digit, side=220, paper=0.85, ink=0.1, box=120, at=(50, 50)):
+    """The 28x28 digit drawn dark on light paper, ``paper`` and ``ink`` being grey levels in [0, 1]
+    (``paper`` may be an array: the paper's level at each pixel)."""
+    d = np.asarray(Image.fromarray((digit * 255).astype(np.uint8)).resize((box, box), Image.Resampling.BICUBIC),
+                   dtype=np.float64) / 255
+    canvas = np.zeros((side, side))
+    canvas[at[0]:at[0] + box, at[1]:at[1] + box] = d
+    base = np.broadcast_to(paper, canvas.shape)
+    return base - (base - ink) * canvas
+
+
+def saved(img, fmt):
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def read_correctly(model, data, label):
+    return int(model.predict_classes(prepare_digit(data).reshape(1, -1))[0]) == label
+
+
+@pytest.fixture(scope="module")
+def clean_digits(mnist, mnist_model):
+    """For each label, three test digits the model reads correctly as ordinary pictures."""
+    _, test = mnist
+    chosen = {}
+    for i in range(len(test)):
+        label = int(test.y[i])
+        if len(chosen.setdefault(label, [])) < 3:
+            grey = on_paper(test.X[i].reshape(28, 28))
+            if read_correctly(mnist_model, saved(Image.fromarray((grey * 255).astype(np.uint8)), "PNG"), label):
+                chosen[label].append(test.X[i].reshape(28, 28))
+        if all(len(chosen.get(k, [])) == 3 for k in range(10)):
+            return chosen
+    raise AssertionError("not enough digits")
+
+
+@needs_mnist
+@pytest.mark.parametrize("kind", ["16-bit PNG", "32-bit integer TIFF", "float TIFF"])
+def test_deep_and_float_pictures_are_scaled_to_their_range(mnist_model, clean_digits, kind):
+    for label in (3, 7, 9):
+        for digit in clean_digits[label]:
+            grey = on_paper(digit)
+            if kind == "16-bit PNG":
+                data = saved(Image.fromarray((grey * 60000).astype(np.uint16)), "PNG")
+                assert Image.open(io.BytesIO(data)).mode.startswith("I")
+            elif kind == "32-bit integer TIFF":
+                data = saved(Image.fromarray((grey * 2e9).astype(np.int32), mode="I"), "TIFF")
+            else:
+                data = saved(Image.fromarray(grey.astype(np.float32), mode="F"), "TIFF")
+            assert read_correctly(mnist_model, data, label), (kind, label)
+
+
+@needs_mnist
+def test_a_lighting_gradient_is_not_taken_for_ink(mnist_model, clean_digits):
+    """Grey paper lit from one side: bright on the left, dark on the right, the digit in the middle."""
+    x = np.linspace(0.0, 1.0, 220)
+    paper = np.tile(0.92 - 0.62 * x**1.5, (220, 1))  # from 0.92 down to 0.30
+    for label in (9, 4, 2, 5):
+        for digit in clean_digits[label]:
+            grey = on_paper(digit, paper=paper, ink=0.08)
+            data = saved(Image.fromarray((grey * 255).astype(np.uint8)), "JPEG")
+            assert read_correctly(mnist_model, data, label), label
+
+
+@needs_mnist
+def test_isolated_specks_are_dropped(mnist_model, clean_digits):
+    r = np.random.default_rng(0)
+    for label, specks in ((1, "dot"), (9, "dust"), (7, "dust"), (1, "dust")):
+        for digit in clean_digits[label]:
+            grey = on_paper(digit, at=(50, 40))
+            yy, xx = np.mgrid[0:220, 0:220]
+            if specks == "dot":  # a pen dot to the right of the digit
+                grey[(yy - 110) ** 2 + (xx - 200) ** 2 <= 36] = 0.1
+            else:  # a few grains of dust around it
+                for cy, cx in r.integers(5, 215, size=(6, 2)):
+                    if not (40 <= cy <= 180 and 30 <= cx <= 170):
+                        grey[(yy - cy) ** 2 + (xx - cx) ** 2 <= 4] = 0.1
+            data = saved(Image.fromarray((grey * 255).astype(np.uint8)), "PNG")
+            assert read_correctly(mnist_model, data, label), (label, specks)
+
+
+def test_decoding_is_bounded_by_the_models_need():
+    from glassnet.io.images import WORK_SIDE, open_image, pixel_budget
+
+    assert pixel_budget((28, 28)) == 15_680_000 and pixel_budget((8, 8)) == 4_000_000
+    big = saved(Image.new("L", (4100, 4100), 255), "PNG")  # 16.8 megapixels: over MNIST's budget
+    with pytest.raises(ImageError, match=r"too large: 4100x4100 pixels \(pictures of up to 15,680,000"):
+        prepare_digit(big)
+    photo = Image.new("RGB", (4000, 3000), (250, 250, 250))
+    photo.paste((20, 20, 20), (1800, 1000, 2200, 2000))
+    img = open_image(saved(photo, "JPEG"))  # a 12-megapixel photo, decoded at a reduced scale
+    assert max(img.size) <= 2 * WORK_SIDE and min(img.size) >= WORK_SIDE // 2
+    x = prepare_digit(saved(photo, "JPEG"))
+    assert x.shape == (28, 28) and x.max() > 0.5

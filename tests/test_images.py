@@ -1,6 +1,7 @@
 """Pictures of digits prepared as MNIST was made, and refused when they are not pictures."""
 
 import io
+import time
 
 import numpy as np
 import pytest
@@ -189,3 +190,12 @@ def test_decoding_is_bounded_by_the_models_need():
     assert max(img.size) <= 2 * WORK_SIDE and min(img.size) >= WORK_SIDE // 2
     x = prepare_digit(saved(photo, "JPEG"))
     assert x.shape == (28, 28) and x.max() > 0.5
+
+
+def test_a_picture_of_thousands_of_specks_is_prepared_in_bounded_time():
+    grid = np.full((512, 512), 255, np.uint8)
+    grid[100:400, 240:270] = 0  # a "1"
+    grid[::4, ::4] = 0  # and 16,384 one-pixel specks around it
+    start = time.perf_counter()
+    x = prepare_digit(saved(Image.fromarray(grid), "PNG"))
+    assert time.perf_counter() - start < 1.0 and x.shape == (28, 28)

@@ -26,14 +26,19 @@ from ..errors import ImageError, ImageTooLargeError, OptionError, missing
 
 #: pictures with more pixels than this are refused before they are decoded, whatever the model
 MAX_PIXELS = 40_000_000
-#: pictures are worked on at most this many pixels on a side: JPEGs are decoded at a reduced scale
-#: (Pillow's draft), others reduced right after decoding, before any floating-point work
-WORK_SIDE = 1024
+#: pictures are worked on at about this many pixels on a side (the digit ends in a 20-pixel box):
+#: JPEGs are decoded at a reduced scale (Pillow's draft), others reduced right after decoding,
+#: before any floating-point work
+WORK_SIDE = 512
 #: pictures larger than this decode one at a time per slot, at most DECODE_SLOTS at once: a burst of
 #: huge uploads cannot hold more than a few decoded pictures in memory, and small ones never wait
 LARGE_PICTURE = 1_000_000
 DECODE_SLOTS = 2
 _decoding = threading.BoundedSemaphore(DECODE_SLOTS)
+#: how far apart (in grey levels from 0 to 1) the medians of a picture's four sides may be before its
+#: lighting counts as uneven
+UNEVEN = 0.05
+EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
 
 def pixel_budget(image_shape: tuple[int, int]) -> int:
@@ -165,9 +170,10 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     """White ink on black, background at 0 and ink at up to 1, whatever the picture's polarity.
 
     The paper's side is the median of the border pixels: a light one is
-    inverted. The paper itself is then estimated as a smooth surface (see
-    :func:`background`) and subtracted, so that uneven lighting does not pass
-    for ink.
+    inverted. Where the four sides of the picture agree on the paper's level
+    (within :data:`UNEVEN`), that level is subtracted; where they do not, the
+    lighting is uneven and the paper is estimated as a smooth surface (see
+    :func:`background`), so that a lighting gradient does not pass for ink.
 
     Parameters
     ----------
@@ -177,9 +183,14 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     -------
     float32 array, shape (height, width)
     """
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    a = 1.0 - grey if np.median(border) > 0.5 else grey.copy()
-    a -= background(a)
+    sides = [grey[0], grey[-1], grey[:, 0], grey[:, -1]]
+    a = 1.0 - grey if np.median(np.concatenate(sides)) > 0.5 else grey.copy()
+    sides = [a[0], a[-1], a[:, 0], a[:, -1]]
+    levels = [float(np.median(side)) for side in sides]
+    if max(levels) - min(levels) < UNEVEN:  # even lighting: one level for the whole paper
+        a -= float(np.median(np.concatenate(sides)))
+    else:
+        a -= background(a)
     peak = float(a.max())
     if peak <= 0.05:
         raise ImageError("no digit found: the picture is blank or has no contrast")
@@ -205,26 +216,30 @@ def background(a: np.ndarray) -> np.ndarray:
     A lighting gradient across a photo makes the paper brighter on one side;
     a single level (the border's median) would leave a bright band beside the
     digit. The surface ``c0 + c1 x + c2 y + c3 x**2 + c4 x y + c5 y**2`` is
-    fitted by least squares to the darker 60 % of a coarse grid of pixels (a
-    digit covers far less of a picture), then once more to the pixels within
-    reach of that first fit.
+    fitted by least squares to the darker 60 % of a grid of at most 64 x 64
+    pixels (a digit covers far less of a picture), then once more to the
+    pixels within reach of that first fit.
     """
     h, w = a.shape
-    step = max(1, max(h, w) // 96)
+    step = max(1, max(h, w) // 64)
     ys, xs = np.mgrid[0:h:step, 0:w:step]
-    sample = a[::step, ::step].ravel()
+    sample = a[::step, ::step].ravel().astype(np.float64)
     y, x = ys.ravel() / h - 0.5, xs.ravel() / w - 0.5
-    design = np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y])
+    design = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y])  # (6, n_samples)
     keep = sample <= np.quantile(sample, 0.6)
     for _ in range(2):
-        coef, *_ = np.linalg.lstsq(design[keep], sample[keep], rcond=None)
-        fit = design @ coef
+        # the 6x6 normal equations, formed without BLAS: the web server calls this from many threads
+        D = design[:, keep]
+        coef = np.linalg.solve(np.einsum("in,jn->ij", D, D) + 1e-9 * np.eye(6), np.einsum("in,n->i", D, sample[keep]))
+        fit = np.einsum("in,i->n", design, coef)
         spread = float(np.std(sample[keep] - fit[keep]))
         keep = sample <= fit + 3 * spread + 0.02
-    Y, X = np.mgrid[0:h, 0:w]
-    Y, X = Y / h - 0.5, X / w - 0.5
-    c = coef
-    return (c[0] + c[1] * X + c[2] * Y + c[3] * X * X + c[4] * X * Y + c[5] * Y * Y).astype(np.float32)
+    c = coef.astype(np.float32)
+    X = (np.arange(w, dtype=np.float32) / w - 0.5)[None, :]  # a row and a column: the surface is
+    Y = (np.arange(h, dtype=np.float32) / h - 0.5)[:, None]  # built by broadcasting, one h x w array
+    surface = (c[0] + c[1] * X + c[3] * X * X) + (c[2] * Y + c[5] * Y * Y)
+    surface += c[4] * X * Y
+    return surface
 
 
 def drop_specks(a: np.ndarray, threshold: float = 0.2) -> np.ndarray:
@@ -249,20 +264,22 @@ def drop_specks(a: np.ndarray, threshold: float = 0.2) -> np.ndarray:
     two strokes) or lies within the body's bounding box grown by a fifth of its
     size (a broken stroke); anything else is a speck.
     """
-    labels, n = ndimage.label(a > threshold, structure=np.ones((3, 3)))
+    labels, n = ndimage.label(a > threshold, structure=EIGHT_NEIGHBOURS)
     if n < 2:
         return a
-    sizes = ndimage.sum_labels(np.ones_like(a), labels, index=np.arange(1, n + 1))
-    body = int(np.argmax(sizes)) + 1
+    sizes = np.bincount(labels.ravel())  # sizes[k]: pixels of piece k (0 is the paper)
+    body = int(np.argmax(sizes[1:])) + 1
     boxes = ndimage.find_objects(labels)
     rows, cols = boxes[body - 1]
     grow = max(rows.stop - rows.start, cols.stop - cols.start) / 5
     top, bottom = rows.start - grow, rows.stop + grow
     left, right = cols.start - grow, cols.stop + grow
+    keep = np.ones(n + 1, dtype=bool)
     for k, (r, c) in enumerate(boxes, start=1):
         near = r.start >= top and r.stop <= bottom and c.start >= left and c.stop <= right
-        if k != body and not near and sizes[k - 1] < 0.15 * sizes[body - 1]:
-            a[labels == k] = 0.0
+        keep[k] = near or sizes[k] >= 0.15 * sizes[body]
+    if not keep.all():
+        a[~keep[labels]] = 0.0  # one pass, however many specks
     return a
 
 

@@ -7,7 +7,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from ..arrays import to_numpy
 from .callbacks import Callback
@@ -49,6 +48,9 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     with the cost. Dropout is off: a quasi-Newton method needs a deterministic
     objective.
     """
+    # SciPy's optimizers cost 25 MB and a tenth of a second to import: only runs that use them pay
+    from scipy.optimize import minimize
+
     model, objective, history = run.model, run.objective, run.history
     xp = model.xp
     evals = 0

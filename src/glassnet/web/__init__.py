@@ -8,9 +8,10 @@ from .app import (
     create_app,
     default_model,
     image_shape_of,
+    make_server,
     serve,
     waitress_options,
 )
 
 __all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_web_dependencies", "create_app",
-           "default_model", "image_shape_of", "serve", "waitress_options"]
+           "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]

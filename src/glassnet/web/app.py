@@ -293,9 +293,14 @@ def allowed_hosts_for(host: str, extra: list[str] | tuple[str, ...] = ()) -> tup
     return tuple(dict.fromkeys([*names, *extra]))
 
 
-def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
-          max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()) -> None:
-    """Serve the page with waitress until interrupted.
+#: waitress's worker threads: more than the picture decoder's slots (glassnet.io.images.DECODE_SLOTS),
+#: so that a small request finds a free thread while large pictures wait for a slot
+THREADS = 12
+
+
+def make_server(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
+                max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()):
+    """The waitress server :func:`serve` runs, bound to its port and configured, not yet serving.
 
     Parameters
     ----------
@@ -310,6 +315,11 @@ def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, thr
         Larger uploads are refused before they are read.
     allowed_hosts : sequence of str
         Host names to answer besides loopback and ``host`` (see :func:`allowed_hosts_for`).
+
+    Returns
+    -------
+    waitress server
+        Its ``effective_port`` is the port bound; ``run()`` serves until ``close()``.
     """
     port = check_positive_int(port, "port", minimum=0)
     if port > 65535:
@@ -321,7 +331,19 @@ def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, thr
         raise missing("waitress", "web", "the web app") from None
     app = create_app(checkpoint, max_upload_bytes, allowed_hosts_for(host, allowed_hosts))
     # create_server binds the socket: a port in use fails here, before anything is announced
-    server = create_server(app, host=host, port=port, threads=threads, ident="glassnet",
-                           **waitress_options(max_upload_bytes))
+    return create_server(app, host=host, port=port, threads=threads, ident="glassnet",
+                         **waitress_options(max_upload_bytes))
+
+
+def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
+          max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()) -> None:
+    """Serve the page with waitress until interrupted.
+
+    Parameters
+    ----------
+    checkpoint, host, port, threads, max_upload_bytes, allowed_hosts
+        As for :func:`make_server`.
+    """
+    server = make_server(checkpoint, host, port, threads, max_upload_bytes, allowed_hosts)
     print(f"glassnet: serving on http://{host}:{server.effective_port}/  (Ctrl-C to stop)", flush=True)
     server.run()

@@ -1,0 +1,128 @@
+"""The server as `glassnet serve` runs it, under hostile traffic on loopback: a huge body, stalled
+connections, a burst of the largest pictures it accepts. Each loop is bounded in count and time."""
+
+import io
+import socket
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from glassnet.io.images import pixel_budget
+from glassnet.web import make_server
+
+pytestmark = pytest.mark.slow
+UPLOAD_LIMIT = 4 * 1024 * 1024
+#: the documented ceiling (README, "The web page"): what 8 of the largest pictures at once may add
+PEAK_CEILING_MIB = 400
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.fixture(scope="module")
+def server(mnist_model_file):
+    srv = make_server(gn.load(mnist_model_file), port=0, max_upload_bytes=UPLOAD_LIMIT)
+    threading.Thread(target=srv.run, daemon=True).start()
+    yield srv.effective_port
+    srv.close()
+
+
+def request(port, body=b"", content_type="image/png", path="/api/predict", timeout=10.0):
+    """(status, seconds) of one HTTP/1.1 request."""
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        method = "POST" if body else "GET"
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+                  f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        status = s.recv(64).split(b" ")[1]
+    return int(status), time.perf_counter() - start
+
+
+def digit_png(size=200) -> bytes:
+    a = np.full((size, size), 250, np.uint8)
+    a[size // 5: -size // 5, size // 2 - size // 20: size // 2 + size // 20] = 20  # a "1"
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_300_mb_body_is_refused_as_it_arrives_without_touching_disk(server, monkeypatch):
+    spooled = []
+    real = tempfile.TemporaryFile
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: spooled.append(1) or real(*a, **k))
+    before = rss_mib()
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as s:
+        s.sendall(b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                  b"Content-Length: 314572800\r\n\r\n")
+        start = time.perf_counter()
+        s.settimeout(1.0)
+        try:
+            s.sendall(b"\0" * (8 << 20))  # the first 8 MB of it, while the answer may already be on its way
+        except OSError:
+            pass  # the server closed the connection after answering
+        answer = s.recv(64)
+        elapsed = time.perf_counter() - start
+    print(f"300 MB body: {answer.splitlines()[0].decode()} after {elapsed:.3f} s")
+    assert answer.startswith(b"HTTP/1.1 413") and elapsed < 1.0, (answer, elapsed)
+    assert not spooled  # nothing went to a temporary file
+    assert rss_mib() - before < 20
+    assert request(server, path="/api/model")[0] == 200  # still serving
+
+
+def test_stalled_connections_do_not_lock_others_out(server):
+    stalled = []
+    try:
+        for _ in range(150):  # more than waitress's default limit of 100 connections
+            s = socket.create_connection(("127.0.0.1", server), timeout=5)
+            s.sendall(b"GET /api/model HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end of the headers
+            stalled.append(s)
+        status, seconds = request(server, path="/api/model")
+        assert status == 200 and seconds < 1.0, seconds
+        status, seconds = request(server, digit_png())
+        assert status == 200 and seconds < 1.0, seconds
+    finally:
+        for s in stalled:
+            s.close()
+
+
+def test_eight_of_the_largest_pictures_at_once(server):
+    """8 PNGs just under the pixel budget (15.7 megapixels each, 62 MB decoded as RGBA) arrive together:
+    the server's memory stays under the ceiling and an ordinary request is answered within a second."""
+    side = int(np.sqrt(pixel_budget((28, 28)))) - 1
+    big = np.full((side, side, 4), 255, np.uint8)
+    big[side // 4: 3 * side // 4, side // 2 - 40: side // 2 + 40, :3] = 0  # a thick "1"
+    buf = io.BytesIO()
+    Image.fromarray(big, "RGBA").save(buf, "PNG")
+    worst = buf.getvalue()
+    assert len(worst) < UPLOAD_LIMIT
+    before, peak, sampling = rss_mib(), [0.0], [True]
+
+    def sample():
+        while sampling[0]:
+            peak[0] = max(peak[0], rss_mib())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            burst = [pool.submit(request, server, worst, timeout=120) for _ in range(8)]
+            time.sleep(0.2)  # the burst is in
+            status, seconds = request(server, digit_png())
+            results = [f.result() for f in burst]
+    finally:
+        sampling[0] = False
+        sampler.join()
+    print(f"8 largest pictures at once: peak +{peak[0] - before:.0f} MiB over {before:.0f} MiB; an ordinary "
+          f"request answered in {seconds:.3f} s; the burst took {max(t for _, t in results):.2f} s")
+    assert status == 200 and seconds < 1.0, seconds
+    assert all(s == 200 for s, _ in results), results
+    assert peak[0] - before < PEAK_CEILING_MIB, (before, peak[0])

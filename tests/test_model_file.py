@@ -15,6 +15,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.io import ModelFileError
+from glassnet.io.file_checks import description_digest
 
 
 def trained(tmp_path, dtype="float32"):
@@ -48,7 +49,8 @@ def test_file_is_a_zip_of_json_and_npy_without_pickle(tmp_path):
         names = set(zf.namelist())
         meta = json.loads(zf.read("glassnet.json"))
     assert names == {"glassnet.json", "params.npy", "optimizer/m.npy", "optimizer/v.npy"}
-    assert meta["format"] == "glassnet-model" and meta["version"] == 1
+    assert meta["format"] == "glassnet-model" and meta["version"] == 2
+    assert meta["description_sha256"] == description_digest(meta)
     with np.load(path, allow_pickle=False) as npz:  # also readable as a plain .npz
         np.testing.assert_array_equal(npz["params"], model.params)
 
@@ -115,7 +117,7 @@ def test_edited_weights_fail_the_checksum(tmp_path):
         gn.load(path)
 
 
-def _rewrite_meta(path, edit):
+def _rewrite_meta(path, edit, reseal=True):
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
         for name in src.namelist():
@@ -123,6 +125,8 @@ def _rewrite_meta(path, edit):
             if name == "glassnet.json":
                 meta = json.loads(data)
                 edit(meta)
+                if reseal:  # as a tool that edits files on purpose would: the deeper checks are under test
+                    meta["description_sha256"] = description_digest(meta)
                 data = json.dumps(meta)
             dst.writestr(name, data)
     path.write_bytes(buf.getvalue())
@@ -131,14 +135,19 @@ def _rewrite_meta(path, edit):
 def test_wrong_format_version(tmp_path):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
     _rewrite_meta(path, lambda m: m.update(version=99))
-    with pytest.raises(ModelFileError, match="format version 99; this glassnet reads version 1"):
+    with pytest.raises(ModelFileError, match="format version 99; this glassnet reads versions 1 and 2"):
         gn.load(path)
 
 
 def test_edited_architecture(tmp_path):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
     _rewrite_meta(path, lambda m: m["model"]["layers"][0].update(out_features=4))
-    with pytest.raises(ModelFileError, match=r"layers\[2\] Dense expects 3 input features"):
+    with pytest.raises(ModelFileError, match=r"params.npy declares shape \(13,\), but the architecture needs \(16,\)"):
+        gn.load(path)
+    path = gn.save(tmp_path / "m3.glassnet", gn.mlp([2, 3, 1], rng=0))  # the same count, shapes that disagree
+    _rewrite_meta(path, lambda m: m["model"]["layers"][2].update(in_features=1, out_features=2))
+    with pytest.raises(ModelFileError, match=r"layers\[2\] Dense expects 1 input features, but layers\[0\] Dense "
+                                             r"produces 3"):
         gn.load(path)
     path = gn.save(tmp_path / "m2.glassnet", gn.mlp([2, 3, 1], rng=0))
     _rewrite_meta(path, lambda m: m["model"]["layers"].__setitem__(1, {"type": "Evil"}))
@@ -174,6 +183,7 @@ def test_a_pickle_is_refused_and_never_executed(tmp_path, monkeypatch):
         meta = json.loads(src.read("glassnet.json"))
         import hashlib
         meta["arrays"]["params.npy"]["sha256"] = hashlib.sha256(evil.getvalue()).hexdigest()
+        meta["description_sha256"] = description_digest(meta)  # a forger recomputes the checksums
         dst.writestr("glassnet.json", json.dumps(meta))
         dst.writestr("params.npy", evil.getvalue())
     good.write_bytes(buf.getvalue())
@@ -231,3 +241,5 @@ def test_process_killed_mid_save_leaves_a_loadable_file(tmp_path):
         assert proc.returncode == -signal.SIGKILL  # killed while saving, not finished
         params = gn.load(path).model.params
         assert any(np.array_equal(params, e) for e in expected)
+    gn.save(path, gn.mlp([300, 400, 300, 10], rng=1))  # the next save cleans up after the killed ones
+    assert [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]

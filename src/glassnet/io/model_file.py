@@ -2,29 +2,42 @@
 
 A glassnet model file is a ZIP archive laid out like NumPy's ``.npz``:
 
-* ``glassnet.json`` -- ``{"format": "glassnet-model", "version": 1, "model": ...,
+* ``glassnet.json`` -- ``{"format": "glassnet-model", "version": 2, "model": ...,
   "optimizer": ..., "training": ..., "metadata": ..., "arrays": {member: {"sha256",
-  "shape", "dtype"}}}``: the architecture (``Sequential.config()``), the optimizer's
-  name, options and scalar state, the state of an interrupted training run, and
-  free-form metadata (dataset, class names, image shape);
+  "shape", "dtype"}}, "description_sha256": ...}``: the architecture
+  (``Sequential.config()``), the optimizer's name, options and scalar state, the
+  state of an interrupted training run, free-form metadata (dataset, class names,
+  image shape), and a checksum of all of that;
 * ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Sequential`);
 * ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments).
 
 Loading never executes code: the JSON is parsed as data, arrays are read with
-``allow_pickle=False``, and each array's SHA-256 must match the one recorded,
-so a truncated or edited file is refused with a message rather than loaded
-wrong. Saving writes a temporary file beside the target, flushes it to disk
-and renames it over the target in one step: a crash mid-save leaves the
-previous file intact.
+``allow_pickle=False``. Before anything is allocated or built, the checks of
+:mod:`glassnet.io.file_checks` bound the cost of every member from the ZIP
+directory and the ``.npy`` headers. The description's SHA-256 and each
+array's must match the ones recorded, so a truncated, damaged or edited file
+is refused with a message rather than loaded wrong. (Checksums catch damage and
+accidental edits; someone who edits a file on purpose can recompute them. To
+know where a file comes from, compare its SHA-256 with one its author
+publishes, or sign it.)
+
+Saving writes a temporary file beside the target, flushes it to disk and
+renames it over the target in one step: a crash mid-save leaves the previous
+file intact, and the next save removes what the crash left. The file keeps the
+target's permissions (a new file follows the umask), and a symbolic link is
+written through, not replaced.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +45,18 @@ from pathlib import Path
 import numpy as np
 
 from ..arrays import to_numpy
-from ..errors import GlassnetError, ModelFileError, OptionTypeError
-from ..nn import LAYERS, Sequential, layer_from_config
+from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
+from ..nn import Sequential, layer_from_config
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
-
-FORMAT = "glassnet-model"
-VERSION = 1
+from .file_checks import (
+    FORMAT,
+    VERSION,
+    check_array_header,
+    check_members,
+    description_digest,
+    parameter_count,
+    read_description,
+)
 
 
 @dataclass
@@ -107,13 +126,17 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
         "format": FORMAT, "version": VERSION, "model": model.config(),
         "optimizer": opt_meta, "training": training or {}, "metadata": metadata or {},
         "arrays": {name: {"sha256": hashlib.sha256(b).hexdigest(), "shape": list(arrays[name].shape),
-                          "dtype": arrays[name].dtype.str} for name, b in blobs.items()},
+                          "dtype": np.dtype(arrays[name].dtype).str} for name, b in blobs.items()},
     }
+    meta["description_sha256"] = description_digest(meta)
     text = json.dumps(meta, indent=1, allow_nan=True)
-    directory = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path  # write through a link
+    directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"path's folder does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    _remove_stale_temporaries(directory, target.name)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -122,7 +145,8 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
                     zf.writestr(name, b)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -130,6 +154,50 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
             pass
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(directory: Path, name: str) -> None:
+    """Delete the temporary files that earlier saves of ``name`` left when they were killed.
+
+    A temporary file is named ``.NAME.PID.XXXX.tmp``: it is stale when process
+    PID is gone. Older glassnet named them ``.NAME.XXXX.tmp``; those are removed
+    once they are an hour old.
+    """
+    for tmp in directory.glob(f".{glob.escape(name)}.*.tmp"):
+        parts = tmp.name[len(name) + 2:].split(".")
+        try:
+            if len(parts) == 3 and parts[0].isdigit():
+                if _alive(int(parts[0])):
+                    continue
+            elif time.time() - tmp.stat().st_mtime < 3600:
+                continue
+            tmp.unlink()
+        except OSError:
+            pass  # another process got there first, or it is not ours to remove
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) -> Checkpoint:
@@ -161,43 +229,26 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) ->
             f"{path} is not a glassnet model file (not a ZIP archive: truncated, or another format)"
         ) from None
     with zf:
-        try:
-            meta = json.loads(zf.read("glassnet.json"))
-        except KeyError:
-            raise ModelFileError(f"{path} is not a glassnet model file (no glassnet.json)") from None
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise ModelFileError(f"{path} is damaged: glassnet.json unreadable ({exc})") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelFileError(f"{path} is not a glassnet model file (format {meta.get('format')!r})"
-                                 if isinstance(meta, dict) else f"{path} has a malformed glassnet.json")
-        if meta.get("version") != VERSION:
-            raise ModelFileError(
-                f"{path} has format version {meta.get('version')!r}; this glassnet reads version {VERSION}"
-            )
+        check_members(zf, path)
+        meta = read_description(zf, path)
+        count = parameter_count(meta, path)
+        for name in meta["arrays"]:
+            check_array_header(zf, path, name, count, meta["model"]["dtype"])
         arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
     try:
         model = _build_model(meta["model"], model_class)
-        model_params = arrays["params.npy"]
-        if model_params.shape != model.params.shape:
-            raise ModelFileError(
-                f"{path}: params.npy holds {model_params.size} values, but the architecture "
-                f"needs {model.params.size}"
-            )
-        model.params[...] = model_params
+        model.params[...] = arrays["params.npy"]
         optimizer = _build_optimizer(meta["optimizer"], arrays) if meta.get("optimizer") else None
+        training = meta.get("training") or {}
+        if "rng_state" in training:
+            model.rng.bit_generator.state = training["rng_state"]
     except ModelFileError:
         raise
-    except (KeyError, TypeError, GlassnetError) as exc:
-        raise ModelFileError(f"{path}: invalid model description ({exc})") from None
-    training = meta.get("training") or {}
-    if "rng_state" in training:
-        model.rng.bit_generator.state = training["rng_state"]
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:  # GlassnetError included
+        raise ModelFileError(f"{path}: invalid model description ({type(exc).__name__}: {exc})") from None
     if optimizer is not None:
         optimizer.bind(model)
-    metadata = meta.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise ModelFileError(f"{path}: metadata must be a JSON object")
-    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=metadata)
+    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=meta.get("metadata") or {})
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:
@@ -219,20 +270,17 @@ def _build_model(config: dict, model_class: type[Sequential]) -> Sequential:
     """The architecture described, its parameters placeholders for the file's values."""
     layers = []
     for i, spec in enumerate(config["layers"]):
-        if spec.get("type") not in LAYERS:
-            raise ModelFileError(f"layers[{i}] has unknown type {spec.get('type')!r}; the known types are "
-                                 f"{', '.join(LAYERS)}")
         try:
             layers.append(layer_from_config(spec))
         except GlassnetError as exc:
-            raise ModelFileError(f"layers[{i}]: {exc}") from None
+            raise OptionError(f"layers[{i}]: {exc}") from None
     return model_class(layers, input_shape=config.get("input_shape"), dtype=np.dtype(config["dtype"]))
 
 
 def _build_optimizer(meta: dict, arrays: dict) -> Optimizer:
     name = meta["name"]
     if name not in OPTIMIZERS:
-        raise ModelFileError(f"unknown optimizer {name!r}")
+        raise OptionError(f"unknown optimizer {name!r}")
     schedule_meta = meta.get("schedule") or {"name": "constant", "config": {}}
     schedule = SCHEDULES[schedule_meta["name"]](**schedule_meta["config"])
     optimizer = OPTIMIZERS[name](**meta["config"], schedule=schedule)

@@ -192,6 +192,23 @@ class Layer:
         return {}
 
     @classmethod
+    def parameter_count(cls, config: dict) -> int:
+        """How many parameters a layer of this description has, computed without building it.
+
+        Model files check their arrays against this before allocating anything.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returns it.
+
+        Returns
+        -------
+        int
+        """
+        return 0
+
+    @classmethod
     def from_config(cls, config: dict) -> Layer:
         """Rebuild a layer from :meth:`config`; its parameters are set by the caller.
 

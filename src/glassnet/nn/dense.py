@@ -174,6 +174,23 @@ class Dense(Layer):
                 "init": init}
 
     @classmethod
+    def parameter_count(cls, config: dict) -> int:
+        """``in_features * out_features`` weights, and ``out_features`` biases when ``bias``.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returns it; the counts are checked to be positive integers.
+
+        Returns
+        -------
+        int
+        """
+        n_in = check_positive_int(config.get("in_features"), "in_features")
+        n_out = check_positive_int(config.get("out_features"), "out_features")
+        return n_in * n_out + (n_out if config.get("bias", True) else 0)
+
+    @classmethod
     def from_config(cls, config: dict) -> Dense:
         """A Dense layer of the described shape with zero weights, to be overwritten by the caller.
 

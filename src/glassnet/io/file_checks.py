@@ -1,0 +1,249 @@
+"""What a model file must pass before anything in it is allocated, built or trusted.
+
+A model file comes from anywhere. Before :func:`glassnet.io.load` reads an
+array or builds a layer, these checks bound what that will cost, from the ZIP
+directory and the ``.npy`` headers alone:
+
+* the description (``glassnet.json``) is at most :data:`MAX_DESCRIPTION_BYTES`
+  and :data:`MAX_DEPTH` levels deep, and every field has the type it must have;
+* the architecture's parameter count is computed by arithmetic from the
+  description (each layer type's ``parameter_count``), never by building it;
+* each array's ``.npy`` header must declare exactly that many values of a
+  float dtype, and its member exactly that many bytes;
+* no member expands more than :data:`MAX_EXPANSION` times its stored size
+  (a decompression bomb), and all of them together at most that many times
+  the file's own size.
+
+Every failure is a :class:`~glassnet.errors.ModelFileError` that names the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from ..errors import GlassnetError, ModelFileError
+from ..nn import LAYERS
+
+FORMAT = "glassnet-model"
+#: the version written, and the versions read (version 1 files carry no checksum of their description)
+VERSION = 2
+READABLE = (1, 2)
+MAX_DESCRIPTION_BYTES = 16 * 2**20
+MAX_DEPTH = 64
+MAX_EXPANSION = 20
+DESCRIPTION = "glassnet.json"
+
+
+def description_digest(meta: dict) -> str:
+    """The SHA-256 of a description, its own checksum field left out.
+
+    Parameters
+    ----------
+    meta : dict
+        The parsed ``glassnet.json``.
+
+    Returns
+    -------
+    str
+        Hex digest of the description as canonical JSON (sorted keys, no spaces).
+    """
+    body = {k: v for k, v in meta.items() if k != "description_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_members(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse decompression bombs: from the ZIP directory, before anything is read.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+    path : pathlib.Path
+        For messages.
+    """
+    total = 0
+    for info in zf.infolist():
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise ModelFileError(f"{path} is damaged: {info.filename} says it stores {info.compress_size} bytes "
+                                 f"that hold {info.file_size}")
+        if info.file_size > MAX_EXPANSION * max(info.compress_size, 1024):
+            raise ModelFileError(f"{path}: {info.filename} would expand from {info.compress_size:,} to "
+                                 f"{info.file_size:,} bytes; refused as a decompression bomb")
+        total += info.file_size
+    if total > MAX_EXPANSION * max(os.path.getsize(path), 1024):
+        raise ModelFileError(f"{path} declares {total:,} bytes of content in a file of "
+                             f"{os.path.getsize(path):,}; refused as a decompression bomb")
+
+
+def read_description(zf: zipfile.ZipFile, path: Path) -> dict:
+    """The parsed ``glassnet.json``, bounded in size and depth, its fields type-checked.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+    path : pathlib.Path
+        For messages.
+
+    Returns
+    -------
+    dict
+    """
+    try:
+        info = zf.getinfo(DESCRIPTION)
+    except KeyError:
+        raise ModelFileError(f"{path} is not a glassnet model file (no {DESCRIPTION})") from None
+    if info.file_size > MAX_DESCRIPTION_BYTES:
+        raise ModelFileError(f"{path}: {DESCRIPTION} is {info.file_size:,} bytes; descriptions of up to "
+                             f"{MAX_DESCRIPTION_BYTES:,} are read")
+    try:
+        meta = json.loads(zf.read(DESCRIPTION))
+    except RecursionError:
+        raise ModelFileError(f"{path}: {DESCRIPTION} is nested too deeply") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ModelFileError(f"{path} is damaged: {DESCRIPTION} unreadable ({exc})") from None
+    if _depth(meta) > MAX_DEPTH:
+        raise ModelFileError(f"{path}: {DESCRIPTION} is nested more than {MAX_DEPTH} levels deep")
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path} has a malformed {DESCRIPTION}: not a JSON object")
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a glassnet model file (format {meta.get('format')!r})")
+    version = meta.get("version")
+    if isinstance(version, bool) or version not in READABLE:  # True == 1 in Python
+        raise ModelFileError(f"{path} has format version {meta.get('version')!r}; this glassnet reads versions "
+                             f"{' and '.join(map(str, READABLE))}")
+    _check_fields(meta, path)
+    if meta["version"] >= 2 and meta.get("description_sha256") != description_digest(meta):
+        raise ModelFileError(f"{path} is damaged or was edited: {DESCRIPTION} does not match its checksum")
+    return meta
+
+
+def _depth(value: Any) -> int:
+    """The nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _expect(condition: bool, path: Path, what: str) -> None:
+    if not condition:
+        raise ModelFileError(f"{path} has a malformed {DESCRIPTION}: {what}")
+
+
+def _check_fields(meta: dict, path: Path) -> None:
+    """Each field of the description has the type glassnet will use it as."""
+    model = meta.get("model")
+    _expect(isinstance(model, dict), path, "'model' must be an object")
+    model = cast(dict, model)
+    _expect(model.get("dtype") in ("float32", "float64"), path, "'model.dtype' must be 'float32' or 'float64'")
+    layers = model.get("layers")
+    _expect(isinstance(layers, list) and len(layers) > 0, path, "'model.layers' must be a non-empty list")
+    layers = cast(list, layers)
+    for i, spec in enumerate(layers):
+        _expect(isinstance(spec, dict) and isinstance(spec.get("type"), str), path,
+                f"'model.layers[{i}]' must be an object with a 'type'")
+    shape = model.get("input_shape")
+    _expect(shape is None or (isinstance(shape, list) and all(_is_count(v) for v in shape)), path,
+            "'model.input_shape' must be a list of positive integers")
+    arrays = meta.get("arrays")
+    _expect(isinstance(arrays, dict) and "params.npy" in arrays, path, "'arrays' must list params.npy")
+    arrays = cast(dict, arrays)
+    for name, info in arrays.items():
+        _expect(name == "params.npy" or (name.startswith("optimizer/") and name.endswith(".npy")), path,
+                f"'arrays' lists an unexpected member {name!r}")
+        _expect(isinstance(info, dict) and isinstance(info.get("sha256"), str), path,
+                f"'arrays.{name}' must be an object with a 'sha256'")
+    optimizer = meta.get("optimizer")
+    _expect(optimizer is None or (isinstance(optimizer, dict) and isinstance(optimizer.get("name"), str)
+                                  and isinstance(optimizer.get("config"), dict)
+                                  and isinstance(optimizer.get("state"), dict)), path,
+            "'optimizer' must be null or an object with 'name', 'config' and 'state'")
+    for key in ("training", "metadata"):
+        _expect(meta.get(key) is None or isinstance(meta.get(key), dict), path, f"'{key}' must be an object")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def parameter_count(meta: dict, path: Path) -> int:
+    """The architecture's number of parameters, by arithmetic on the description.
+
+    Parameters
+    ----------
+    meta : dict
+        A description that passed :func:`read_description`.
+    path : pathlib.Path
+        For messages.
+
+    Returns
+    -------
+    int
+    """
+    total = 0
+    for i, spec in enumerate(meta["model"]["layers"]):
+        cls = LAYERS.get(spec["type"])
+        if cls is None:
+            raise ModelFileError(f"{path}: layers[{i}] has unknown type {spec['type']!r}; the known types are "
+                                 f"{', '.join(LAYERS)}")
+        try:
+            total += cls.parameter_count({k: v for k, v in spec.items() if k != "type"})
+        except GlassnetError as exc:
+            raise ModelFileError(f"{path}: layers[{i}] {spec['type']}: {exc}") from None
+    return total
+
+
+def check_array_header(zf: zipfile.ZipFile, path: Path, name: str, count: int, dtype: str) -> None:
+    """An array member's ``.npy`` header declares ``count`` values of ``dtype``, and its size agrees.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+    path : pathlib.Path
+        For messages.
+    name : str
+        The member.
+    count : int
+        The values it must hold.
+    dtype : str
+        The model's dtype.
+    """
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ModelFileError(f"{path} is missing {name}") from None
+    try:
+        with zf.open(name) as f:
+            version = np.lib.format.read_magic(f)
+            header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)
+            shape, _, found = header(f)
+            offset = f.tell()
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelFileError(f"{path}: {name} is not a plain .npy array ({exc})") from None
+    if found.hasobject:
+        raise ModelFileError(f"{path}: {name} is not a plain numeric array: it holds Python objects, which "
+                             "loading would have to unpickle")
+    if found != np.dtype(dtype):
+        raise ModelFileError(f"{path}: {name} holds {found}, but the model is {dtype}")
+    if tuple(shape) != (count,):
+        raise ModelFileError(f"{path}: {name} declares shape {tuple(shape)}, but the architecture needs ({count},)")
+    if info.file_size != offset + count * found.itemsize:
+        raise ModelFileError(f"{path}: {name} is {info.file_size:,} bytes, but its header declares "
+                             f"{offset + count * found.itemsize:,}")
+
+
+__all__ = ["FORMAT", "READABLE", "VERSION", "check_array_header", "check_members", "description_digest",
+           "parameter_count", "read_description"]

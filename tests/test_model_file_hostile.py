@@ -1,0 +1,171 @@
+"""Forged and damaged model files are refused by name, in bounded time and memory; saving keeps
+permissions and links, and cleans up after killed saves."""
+
+import hashlib
+import io
+import json
+import os
+import stat
+import time
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.io import ModelFileError
+from glassnet.io.file_checks import description_digest
+
+
+def rewrite(path, edit_meta=None, members=None, reseal=True):
+    """Rewrite a model file: edit its description, replace members (name -> bytes)."""
+    members = members or {}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        meta = json.loads(src.read("glassnet.json"))
+        if edit_meta:
+            edit_meta(meta)
+        for name, data in members.items():  # a forger recomputes the checksums
+            meta["arrays"][name]["sha256"] = hashlib.sha256(data).hexdigest()
+        if reseal:
+            meta["description_sha256"] = description_digest(meta)
+        dst.writestr("glassnet.json", json.dumps(meta))
+        for name in src.namelist():
+            if name != "glassnet.json" and name not in members:
+                dst.writestr(name, src.read(name))
+        for name, data in members.items():
+            dst.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+
+
+def refused(path, match):
+    """Load ``path``: a ModelFileError naming it and matching ``match``, in < 1 s and < 100 MB of allocations."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ModelFileError, match=match) as info:
+            gn.load(path)
+    finally:
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert str(path) in str(info.value)
+    assert elapsed < 1.0 and peak < 100 * 2**20, (elapsed, peak)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = gn.mlp([4, 8, 3], rng=0)
+    return gn.save(tmp_path / "m.glassnet", model, gn.Adam().bind(model),
+                   metadata={"classes": ["a", "b", "c"]})
+
+
+def test_a_decompression_bomb_is_refused_from_the_zip_directory(saved):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name != "params.npy":
+                dst.writestr(name, src.read(name))
+        with dst.open("params.npy", "w", force_zip64=True) as f:
+            for _ in range(64):
+                f.write(bytes(1 << 20))
+    saved.write_bytes(buf.getvalue())
+    assert saved.stat().st_size < 2 << 20
+    refused(saved, "would expand from .* to 67,108,864 bytes; refused as a decompression bomb")
+
+
+def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):
+    rewrite(saved, lambda m: m["model"]["layers"][0].update(out_features=10**12))
+    refused(saved, r"params.npy declares shape \(67,\), but the architecture needs \(")
+
+
+def test_an_npy_header_declaring_a_huge_shape_is_refused_before_reading(saved):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+    rewrite(saved, members={"params.npy": header.getvalue() + bytes(268)})
+    refused(saved, r"params.npy declares shape \(1000000000000,\), but the architecture needs \(67,\)")
+    # the description agreeing with the header changes nothing: the member is not that large
+    rewrite(saved, lambda m: m["model"]["layers"][2].update(in_features=8, out_features=124999999994))
+    refused(saved, r"the architecture needs|is 396 bytes, but its header declares")
+
+
+@pytest.mark.parametrize("depth", [70, 200_000])
+def test_deeply_nested_json_is_refused(tmp_path, depth):
+    path = tmp_path / "deep.glassnet"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("glassnet.json", "[" * depth + "]" * depth)
+    refused(path, "nested")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda m: m.update(model=[]), "'model' must be an object"),
+    (lambda m: m["model"].update(dtype="int8"), "'model.dtype' must be 'float32' or 'float64'"),
+    (lambda m: m["model"].update(layers=[]), "'model.layers' must be a non-empty list"),
+    (lambda m: m["model"]["layers"].__setitem__(0, "Dense"), r"'model.layers\[0\]' must be an object"),
+    (lambda m: m["model"].update(input_shape=[-4]), "'model.input_shape' must be a list of positive integers"),
+    (lambda m: m["model"]["layers"][0].update(in_features="4"), r"layers\[0\] Dense: in_features must be an integer"),
+    (lambda m: m["model"]["layers"][0].update(out_features=0), r"layers\[0\] Dense: out_features must be >= 1"),
+    (lambda m: m["model"]["layers"][1].update(type="Evil"), r"layers\[1\] has unknown type 'Evil'"),
+    (lambda m: m["arrays"].pop("params.npy"), "'arrays' must list params.npy"),
+    (lambda m: m["arrays"].update({"../../etc/passwd": {"sha256": "0"}}), "unexpected member '../../etc/passwd'"),
+    (lambda m: m["arrays"].update({"params.npy": "abc"}), "'arrays.params.npy' must be an object"),
+    (lambda m: m.update(optimizer={"name": 3}), "'optimizer' must be null or an object"),
+    (lambda m: m["optimizer"]["state"].pop("t"), r"invalid model description \(KeyError: 't'\)"),
+    (lambda m: m["optimizer"].update(name="evil"), "unknown optimizer 'evil'"),
+    (lambda m: m["optimizer"]["config"].update(lr="fast"), "lr must be a real number"),
+    (lambda m: m.update(training=[1]), "'training' must be an object"),
+    (lambda m: m.update(metadata="x"), "'metadata' must be an object"),
+    (lambda m: m["training"].update(rng_state={"bit_generator": "Nope"}), "invalid model description"),
+    (lambda m: m.update(version=True), "format version True"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_each_malformed_field_is_a_model_file_error(saved, edit, message):
+    rewrite(saved, edit)
+    refused(saved, message)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: m["model"]["layers"][1].update(type="Sigmoid"),  # ReLU -> Sigmoid: every answer changes
+    lambda m: m["metadata"]["classes"].reverse(),  # the class names swapped
+])
+def test_an_edited_description_is_refused(saved, edit):
+    rewrite(saved, edit, reseal=False)
+    refused(saved, "damaged or was edited: glassnet.json does not match its checksum")
+
+
+def test_saving_keeps_permissions_and_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = gn.save(tmp_path / "new.glassnet", gn.mlp([2, 1], rng=0))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.chmod(path, 0o640)
+        gn.save(path, gn.mlp([2, 1], rng=1))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640  # a re-save keeps the file's mode
+        os.umask(0o077)
+        assert stat.S_IMODE(gn.save(tmp_path / "private.glassnet", gn.mlp([2, 1], rng=0)).stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_saving_through_a_symbolic_link_updates_its_target(tmp_path):
+    real = gn.save(tmp_path / "v1.glassnet", gn.mlp([2, 1], rng=0))
+    link = tmp_path / "current.glassnet"
+    link.symlink_to(real.name)
+    newer = gn.mlp([2, 1], rng=5)
+    gn.save(link, newer)
+    assert link.is_symlink() and os.readlink(link) == "v1.glassnet"
+    np.testing.assert_array_equal(gn.load(real).model.params, newer.params)
+
+
+def test_the_next_save_removes_what_killed_saves_left(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
+    dead = tmp_path / ".m.glassnet.99999999.abcd1234.tmp"  # a save whose process is gone
+    old_style = tmp_path / ".m.glassnet.wxyz5678.tmp"  # written by an earlier glassnet, two hours ago
+    live = tmp_path / f".m.glassnet.{os.getpid()}.efgh9012.tmp"  # a save in progress
+    other = tmp_path / ".other.glassnet.99999999.abcd1234.tmp"  # another model's
+    for p in (dead, old_style, live, other):
+        p.write_bytes(b"half a model")
+    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
+    gn.save(path, gn.mlp([2, 1], rng=1))
+    assert not dead.exists() and not old_style.exists()
+    assert live.exists() and other.exists()

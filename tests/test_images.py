@@ -199,3 +199,13 @@ def test_a_picture_of_thousands_of_specks_is_prepared_in_bounded_time():
     start = time.perf_counter()
     x = prepare_digit(saved(Image.fromarray(grid), "PNG"))
     assert time.perf_counter() - start < 1.0 and x.shape == (28, 28)
+
+
+def test_a_large_jpeg_photo_is_read_at_a_reduced_scale_rather_than_refused():
+    photo = Image.new("L", (8000, 6000), 235)  # 48 megapixels: over the PNG budget, fine as a JPEG
+    photo.paste(30, (3800, 2000, 4200, 4200))  # a thick "1"
+    data = saved(photo, "JPEG")
+    x = prepare_digit(data)
+    assert x.shape == (28, 28) and x[:, 12:16].mean() > 5 * x[:, :6].mean()
+    with pytest.raises(ImageError, match="too large: 8000x6000"):
+        prepare_digit(saved(photo, "PNG"))

@@ -69,10 +69,11 @@ def _pil():
 def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
     """A Pillow image from a path, bytes or a binary file, decoded within bounds.
 
-    The size is read from the header first: a picture of more than
-    ``max_pixels`` is refused before it is decoded. A JPEG is decoded at the
-    smallest of its built-in reduced scales that still has :data:`WORK_SIDE`
-    pixels on a side; other formats are reduced to that after decoding. Large
+    The size is read from the header first. A JPEG is decoded at the smallest
+    of its built-in reduced scales (1/2 to 1/8) that still has
+    :data:`WORK_SIDE` pixels on a side; other formats are decoded whole and
+    reduced to that afterwards. What would be decoded must not exceed
+    ``max_pixels``: a larger picture is refused before it is decoded. Large
     pictures wait for one of :data:`DECODE_SLOTS` decoding slots.
 
     Parameters
@@ -103,12 +104,13 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img = Image.open(source)  # reads the header only
-            w, h = img.size
-            if w * h > max_pixels:
-                raise ImageTooLargeError(f"{name} is too large: {w}x{h} pixels (pictures of up to "
-                                         f"{max_pixels:,} pixels are read)")
-            if img.format == "JPEG":
+            full = img.size
+            if img.format == "JPEG":  # decode at the smallest built-in scale (1/2 to 1/8) that is big enough
                 img.draft("L" if img.mode == "L" else "RGB", (WORK_SIDE, WORK_SIDE))
+            w, h = img.size  # what will be decoded
+            if w * h > max_pixels or full[0] * full[1] > 64 * MAX_PIXELS:
+                raise ImageTooLargeError(f"{name} is too large: {full[0]}x{full[1]} pixels (pictures of up to "
+                                         f"{max_pixels:,} pixels are read)")
             if w * h > LARGE_PICTURE:
                 with _decoding:
                     img.load()

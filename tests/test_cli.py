@@ -128,3 +128,14 @@ def test_model_made_for_another_input_size(digits_run):
     cwd, _ = digits_run
     msg = bad("evaluate", cwd / "glassnet-out" / "model.glassnet", "--dataset", "mnist", "--data", MNIST_DIR)
     assert "the model expects 64 input features, but the mnist data has 784" in msg
+
+
+def test_predict_refuses_a_picture_for_a_model_of_table_rows(tmp_path):
+    """A 4-feature model is not a 2x2 digit reader: the picture is refused in one line."""
+    import glassnet as gn
+
+    model = gn.save(tmp_path / "iris.glassnet", gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
+    Image.new("L", (60, 60), 255).save(tmp_path / "photo.png")
+    proc = glassnet("predict", model, tmp_path / "photo.png", check=False)
+    assert proc.returncode == 2 and "this model takes 4 features, not a picture" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -24,7 +24,7 @@ from ._version import __version__
 from .compare import compare_solvers, digits_problem, xor_problem
 from .errors import DataError, GlassnetError
 from .gradcheck import gradcheck
-from .io.images import prepare_digit
+from .io.images import model_image_shape, prepare_digit
 from .metrics import confusion_matrix, format_confusion
 from .models import Sequential, load, mlp, save
 from .nn import Dense
@@ -225,13 +225,8 @@ def predict_csv(model, meta, path, classes) -> None:
 
 
 def predict_image(model, meta, path, classes) -> None:
-    shape = meta.get("image_shape")
-    if not shape:
-        side = int(round(np.sqrt(model.in_features)))
-        if side * side != model.in_features:
-            raise UserError(f"this model takes {model.in_features} features, not a square image")
-        shape = (side, side)
-    image = prepare_digit(path, tuple(shape), name=path)
+    shape = model_image_shape(model.in_features, meta)
+    image = prepare_digit(path, shape, name=path)
     check_width(model, image.size, f"a {shape[0]}x{shape[1]} image")
     proba = model.predict_proba(image.reshape(1, -1))[0]
     best = int(proba.argmax())

@@ -321,6 +321,40 @@ def center_in_canvas(a: np.ndarray, box: int, canvas: int) -> np.ndarray:
     return out
 
 
+def model_image_shape(in_features: int | None, metadata: dict) -> tuple[int, int]:
+    """The picture size a model takes: from its metadata, or a square input of at least 8x8.
+
+    Parameters
+    ----------
+    in_features : int or None
+        The model's input width.
+    metadata : dict
+        The model file's metadata; ``image_shape`` when it was trained on pictures.
+
+    Returns
+    -------
+    (rows, columns)
+
+    Raises
+    ------
+    OptionError
+        For a model that does not take pictures (a table's rows, say), or whose
+        metadata disagrees with its input width.
+    """
+    shape = metadata.get("image_shape")
+    if shape is not None:
+        if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+                or not all(isinstance(v, int) and v > 0 for v in shape) or shape[0] * shape[1] != in_features):
+            raise OptionError(f"the model's metadata gives image_shape {shape!r}, which does not match its "
+                              f"{in_features} input features")
+        return int(shape[0]), int(shape[1])
+    side = int(round(in_features ** 0.5)) if in_features else 0
+    if in_features is None or side * side != in_features or side < 8:
+        raise OptionError(f"this model takes {in_features} features, not a picture: it needs a model trained on "
+                          "pictures of digits (glassnet train --dataset digits or mnist)")
+    return side, side
+
+
 def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "image") -> np.ndarray:
     """A picture of one digit as the network's input image, float32 in [0, 1], ``image_shape``.
 

@@ -35,7 +35,7 @@ from .. import datasets
 from .._validation import check_positive_int
 from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, missing
 from ..io import Checkpoint
-from ..io.images import prepare_digit
+from ..io.images import model_image_shape, prepare_digit
 from ..models import load, mlp, save
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -75,7 +75,7 @@ def check_web_dependencies() -> None:
 
 
 def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
-    """The picture size a model takes, from its metadata or a square input of at least 8x8.
+    """The picture size a checkpoint's model takes (see :func:`glassnet.io.images.model_image_shape`).
 
     Parameters
     ----------
@@ -84,26 +84,8 @@ def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
     Returns
     -------
     (rows, columns)
-
-    Raises
-    ------
-    OptionError
-        For a model that does not take pictures (a table's rows, say).
     """
-    model, meta = checkpoint.model, checkpoint.metadata
-    shape = meta.get("image_shape")
-    if shape is not None:
-        if (not isinstance(shape, (list, tuple)) or len(shape) != 2
-                or not all(isinstance(v, int) and v > 0 for v in shape) or shape[0] * shape[1] != model.in_features):
-            raise OptionError(f"the model's metadata gives image_shape {shape!r}, which does not match its "
-                              f"{model.in_features} input features")
-        return int(shape[0]), int(shape[1])
-    n = model.in_features
-    side = int(round(np.sqrt(n))) if n else 0
-    if n is None or side * side != n or side < 8:
-        raise OptionError(f"this model takes {n} features, not a picture: glassnet serve needs a model trained on "
-                          "pictures of digits (glassnet train --dataset digits or mnist)")
-    return side, side
+    return model_image_shape(checkpoint.model.in_features, checkpoint.metadata)
 
 
 def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,

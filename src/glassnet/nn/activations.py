@@ -7,8 +7,6 @@ The formulas themselves are the pure functions of :mod:`glassnet.functional`.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import functional as F
 from .._validation import check_real
 from .base import Array, Context, Layer
@@ -26,8 +24,7 @@ class Activation(Layer):
 
     def _out(self, ctx: Context, name: str, like: Array) -> Array:
         """A buffer of ``like``'s shape, in its dtype if that is a float one, else the layer's."""
-        dtype = like.dtype if np.dtype(like.dtype).kind == "f" else self.dtype
-        return ctx.buffer(name, like.shape, dtype)
+        return ctx.buffer(name, like.shape, self.work_dtype(like))
 
 
 class Identity(Activation):

@@ -245,6 +245,19 @@ class Layer:
         return (self.trace_forward.format(k=k, prev=prev), self.trace_backward.format(k=k, prev=prev), {})
 
     # -- shared machinery ---------------------------------------------------
+    def work_dtype(self, x: Array) -> np.dtype:
+        """The dtype a layer without weights computes in: the input's if it is a float, else the layer's.
+
+        Parameters
+        ----------
+        x : array
+
+        Returns
+        -------
+        numpy.dtype
+        """
+        return np.dtype(x.dtype) if np.dtype(x.dtype).kind == "f" else self.dtype
+
     def set_param(self, name: str, value: object) -> None:
         """Copy ``value`` into parameter ``name`` in place, keeping any view into a flat vector.
 

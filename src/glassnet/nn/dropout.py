@@ -53,7 +53,7 @@ class Dropout(Layer):
         rng = self.rng or ctx.rng
         if rng is None:
             rng = self.rng = np.random.default_rng()
-        dtype = x.dtype if np.dtype(x.dtype).kind == "f" else self.dtype
+        dtype = self.work_dtype(x)
         # scale = [u >= rate] / (1 - rate): drawn on the host, where the generator lives
         keep = ctx.buffer("mask", x.shape, dtype) if ctx.xp is np else np.empty(x.shape, dtype)
         rng.random(dtype=keep.dtype, out=keep)

@@ -112,3 +112,34 @@ def test_gradcheck_works_on_float32_models_by_copying(rng):
     assert report.passed
     assert model.dtype == np.float32
     np.testing.assert_array_equal(model.params, before)
+
+
+def test_perturbations_across_a_relu_kink_are_reported_apart_not_as_failures():
+    """A hidden unit whose input sits 1e-9 above 0: perturbing its bias by 1e-6 crosses the kink."""
+    X = np.array([[1.0, 2.0], [0.5, -1.0]])
+    model = gn.Sequential([gn.Dense(2, 2, rng=0), gn.ReLU(), gn.Dense(2, 1, rng=1)], dtype="float64")
+    first = model.layers[0]
+    first.b[0] = 1e-9 - X[0] @ first.W[:, 0]  # sample 0's first unit: z = 1e-9
+    report = gn.gradcheck(model, "mse", X, [[1.0], [0.0]])
+    b1 = report.rows[1]
+    assert b1.label.endswith("b") and b1.kinks == 1 and b1.checked == 1 and b1.passed
+    assert report.passed and "at a kink" in str(report) and "crossed 0" in str(report)
+    # the entry left out really disagrees: half of the slope on one side
+    raw = gn.gradcheck(model, "mse", X[:1], [[1.0]])
+    assert raw.rows[1].kinks == 1
+    model.layers[1].kinked_at_zero = False  # without detection the same check fails
+    assert not gn.gradcheck(model, "mse", X, [[1.0], [0.0]]).passed
+
+
+def test_kink_detection_does_not_hide_a_wrong_backward(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    model = gn.mlp([3, 4, 2], activation="relu", rng=0, dtype="float64")
+    assert gn.gradcheck(model, "cross_entropy", X, [0, 1, 0, 1, 1, 0]).passed
+    original = gn.ReLU.backward
+
+    def wrong(self, grad, ctx, need_input_grad=True):
+        return original(self, grad, ctx, need_input_grad) * 1.01
+
+    monkeypatch.setattr(gn.ReLU, "backward", wrong)
+    report = gn.gradcheck(model, "cross_entropy", X, [0, 1, 0, 1, 1, 0])
+    assert not report.passed and report.first_failure.label == "layers[0] Dense.W"

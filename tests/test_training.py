@@ -153,7 +153,9 @@ def test_divergence_stops_with_message_and_keeps_last_finite_weights():
     with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch \d+.*smaller learning rate"):
         history = model.fit(X, y, epochs=1000, optimizer=gn.SGD(lr=2.5), batch_size=None, callbacks=[cb])
     assert history.diverged and 10 < history.n_epochs < 1000
-    assert f"The weights of epoch {history.n_epochs - 1}, the last with a finite cost" in history.message
+    assert f"The weights of epoch {history.n_epochs}, the last with a finite cost" in history.message
+    assert f"training diverged at epoch {history.n_epochs + 1}, batch 1" in history.message
+    assert "the last finite cost was" in history.message and "lr=0.25 (a tenth of the 2.5 used)" in history.message
     assert np.isfinite(model.params).all()
     np.testing.assert_array_equal(model.params, kept[-1])
     assert all(np.isfinite(history.loss)) and history.loss[-1] > 1e10 * history.loss[0]

@@ -32,6 +32,7 @@ from .errors import (
     ImageError,
     ImageTooLargeError,
     ModelFileError,
+    NonFiniteError,
     OptionError,
 )
 from .gradcheck import GradcheckReport, gradcheck
@@ -61,6 +62,7 @@ from .training import (
     History,
     LambdaCallback,
     ModelCheckpoint,
+    ProgressBar,
     evaluate,
     fit,
 )
@@ -68,7 +70,7 @@ from .training import (
 __all__ = [
     "__version__", "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DataError", "DivergenceError",
     "DivergenceWarning", "EarlyStopping", "GlassnetError", "History", "ImageError", "ImageTooLargeError",
-    "LambdaCallback", "ModelCheckpoint", "ModelFileError", "OptionError", "evaluate", "fit", "load", "optim",
+    "LambdaCallback", "ModelCheckpoint", "ModelFileError", "NonFiniteError", "OptionError", "ProgressBar", "evaluate", "fit", "load", "optim",
     "resume", "save", "Trace", "trace", "compare_solvers", "arrays", "errors",
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",

@@ -227,3 +227,44 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
     raise OptionTypeError(
         f"{name} must be None, an integer seed or a numpy.random.Generator; received {rng!r}"
     )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can still give a process, when the system says (Linux), else None.
+
+    Returns
+    -------
+    int or None
+    """
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return (int(fields["MemAvailable"].split()[0]) + int(fields.get("SwapFree", "0 kB").split()[0])) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Refuse, before allocating, what cannot fit in the memory this machine has free.
+
+    Without the check a huge request either fails deep inside NumPy or,
+    worse, is granted lazily and then thrashes the machine.
+
+    Parameters
+    ----------
+    nbytes : int
+        What the allocation needs.
+    what : str
+        What it is for, for the message ("Dense(64, 100000000)'s weights").
+    """
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise OptionError(f"{what} would need {_size(nbytes)} of memory, but this machine has {_size(free)} free")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:,.0f} {unit}" if unit == "bytes" else f"{nbytes:,.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:,.1f} TiB"

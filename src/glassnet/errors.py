@@ -53,6 +53,10 @@ class DivergenceError(GlassnetError):
     """Training stopped because the cost became NaN or infinite."""
 
 
+class NonFiniteError(GlassnetError, FloatingPointError):
+    """A model's output is NaN or infinite although its input is finite (its weights are broken)."""
+
+
 class MissingDependencyError(GlassnetError, ImportError):
     """An optional package a feature needs is not installed; the message says which extra has it."""
 

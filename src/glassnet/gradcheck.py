@@ -9,6 +9,7 @@ import numpy as np
 from ._validation import as_generator, check_real
 from .arrays import to_numpy
 from .losses import Loss
+from .nn import Context
 from .nn.sequential import Sequential
 from .objective import Objective
 
@@ -26,6 +27,9 @@ class GradcheckRow:
     max_abs_error : float
     rel_error : float
     passed : bool
+    kinks : int
+        Entries left out of the comparison because their perturbation carried
+        an input of a ReLU-like layer across its kink (see :func:`gradcheck`).
     """
 
     label: str
@@ -34,6 +38,7 @@ class GradcheckRow:
     max_abs_error: float
     rel_error: float
     passed: bool
+    kinks: int = 0
 
 
 @dataclass
@@ -67,10 +72,12 @@ class GradcheckReport:
         return next((row for row in self.rows if not row.passed), None)
 
     def _table(self) -> list[list[str]]:
-        header = ["parameter", "shape", "checked", "max abs error", "relative error", "result"]
+        kinks = any(r.kinks for r in self.rows)
+        header = ["parameter", "shape", "checked", *(["at a kink"] if kinks else []), "max abs error",
+                  "relative error", "result"]
         body = [
-            [r.label, "x".join(map(str, r.shape)), str(r.checked), f"{r.max_abs_error:.3e}",
-             f"{r.rel_error:.3e}", "pass" if r.passed else "FAIL"]
+            [r.label, "x".join(map(str, r.shape)), str(r.checked), *([str(r.kinks)] if kinks else []),
+             f"{r.max_abs_error:.3e}", f"{r.rel_error:.3e}", "pass" if r.passed else "FAIL"]
             for r in self.rows
         ]
         return [header, *body]
@@ -156,6 +163,16 @@ def gradcheck(
     ``(J(theta_j + eps) - J(theta_j - eps)) / (2 eps)``, whose error is
     O(eps**2). A row's ``relative error`` is ``|a - n| / max(|a| + |n|, 1e-12)``
     over its entries (Euclidean norms).
+
+    ReLU and leaky ReLU have no derivative where their input is 0. When the
+    two perturbations of an entry put some input of such a layer on different
+    sides of 0, the central difference averages two slopes and measures no
+    derivative at all; backpropagation, which takes one side, is right, and
+    the two disagree by up to the jump between the slopes. Those entries are
+    detected (each layer with ``kinked_at_zero`` compares the signs of its
+    inputs at ``theta + eps`` and ``theta - eps``), counted in the row's
+    ``kinks`` and left out of its error, so that a correct backpropagation
+    passes.
     """
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
@@ -168,31 +185,40 @@ def gradcheck(
     analytic = to_numpy(m.grads).copy()  # on the host, beside the numerical gradients
     input_grad = None if objective.input_grad is None else to_numpy(objective.input_grad).copy()
     theta = m.params
+    kinked = any(layer.kinked_at_zero for layer in m.layers)
 
-    def numeric(vector: np.ndarray, j: int, evaluate) -> float:
+    def numeric(vector: np.ndarray, j: int) -> tuple[float, bool]:
+        """The central difference for entry j, and whether it crossed a kink."""
         old = vector[j]
         vector[j] = old + eps
-        up = evaluate()
+        up, up_side = objective.value(X64, y64), _kink_sides(m, X64) if kinked else None
         vector[j] = old - eps
-        down = evaluate()
+        down, down_side = objective.value(X64, y64), _kink_sides(m, X64) if kinked else None
         vector[j] = old
-        return (up - down) / (2 * eps)
+        crossed = kinked and not np.array_equal(up_side, down_side)
+        return (up - down) / (2 * eps), crossed
+
+    def compare(label: str, shape: tuple, vector: np.ndarray, start: int, size: int, a_all: np.ndarray):
+        picked = _pick(size, max_entries, gen)
+        results = [numeric(vector, start + j) for j in picked]
+        n = np.array([r[0] for r in results])
+        crossed = np.array([r[1] for r in results], dtype=bool)
+        return _row(label, shape, a_all[picked], n, tol, crossed)
 
     rows = []
     for label, layer_index, name, s in m.named_parameters():
-        size = s.stop - s.start
-        picked = _pick(size, max_entries, gen)
-        a = analytic[s][picked]
-        n = np.array([numeric(theta, s.start + j, lambda: objective.value(X64, y64)) for j in picked])
-        rows.append(_row(label, m.layers[layer_index].params[name].shape, a, n, tol))
+        rows.append(compare(label, m.layers[layer_index].params[name].shape, theta, s.start, s.stop - s.start,
+                            analytic[s]))
     notes = []
     if check_input and input_grad is not None:
         flat_x = X64.reshape(-1)  # a view: perturbing it perturbs X64
-        picked = _pick(flat_x.size, max_entries, gen)
-        n = np.array([numeric(flat_x, j, lambda: objective.value(X64, y64)) for j in picked])
-        rows.append(_row("input X", X64.shape, input_grad.reshape(-1)[picked], n, tol))
+        rows.append(compare("input X", X64.shape, flat_x, 0, flat_x.size, input_grad.reshape(-1)))
     if not rows:
         notes.append("the model has no parameters; pass check_input=True to check dJ/dX")
+    kinks = sum(r.kinks for r in rows)
+    if kinks:
+        notes.append(f"{kinks} entries were left out (\"at a kink\"): between theta - eps and theta + eps an input "
+                     "of a ReLU crossed 0, where the cost has no derivative for a central difference to measure")
     return GradcheckReport(rows=rows, tol=tol, eps=eps, cost=cost, notes=notes)
 
 
@@ -202,8 +228,20 @@ def _pick(size: int, max_entries: int | None, gen: np.random.Generator) -> np.nd
     return np.sort(gen.choice(size, size=max_entries, replace=False))
 
 
-def _row(label, shape, a: np.ndarray, n: np.ndarray, tol: float) -> GradcheckRow:
+def _kink_sides(model: Sequential, X: np.ndarray) -> np.ndarray:
+    """Which side of 0 every input of every kinked layer is on, for the batch ``X``, as one vector."""
+    sides = []
+    x = X
+    for layer in model.layers:
+        if layer.kinked_at_zero:
+            sides.append(to_numpy(x > 0).ravel())
+        x = layer.forward(x, Context(model.xp))
+    return np.concatenate(sides)
+
+
+def _row(label, shape, a: np.ndarray, n: np.ndarray, tol: float, crossed: np.ndarray) -> GradcheckRow:
+    a, n = a[~crossed], n[~crossed]
     diff = np.linalg.norm(a - n)
     rel = float(diff / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12))
     max_abs = float(np.max(np.abs(a - n))) if a.size else 0.0
-    return GradcheckRow(label, tuple(shape), int(a.size), max_abs, rel, rel < tol)
+    return GradcheckRow(label, tuple(shape), int(a.size), max_abs, rel, rel < tol, int(crossed.sum()))

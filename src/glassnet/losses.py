@@ -95,8 +95,12 @@ class Loss:
         if y.ndim == 1 and output_shape[1] == 1:
             y = y.reshape(-1, 1)
         if tuple(y.shape) != tuple(output_shape):
+            hint = ""
+            if y.ndim == 1 and output_shape[1] > 1 and bool((namespace(y).mod(y, 1) == 0).all()):
+                hint = (f". These look like class labels: for a classifier with {output_shape[1]} outputs "
+                        "use loss='cross_entropy', which takes labels as they are")
             raise OptionError(f"{name} must have shape {tuple(output_shape)} to match the model's output; "
-                              f"received shape {tuple(y.shape)}")
+                              f"received shape {tuple(y.shape)}{hint}")
         return y
 
     def __call__(self, output: object, target: object) -> float:
@@ -231,6 +235,10 @@ class SoftmaxCrossEntropy(Loss):
         int array, shape (n_samples,), or array, shape (n_samples, k)
         """
         n, k = output_shape
+        if k < 2:
+            raise OptionError("softmax cross-entropy needs one output per class, at least 2; the model has 1 "
+                              "output, whose softmax is always 1, so it would learn nothing. For two classes "
+                              "with one output use loss='bce' and a sigmoid output")
         y = check_array(target, name, ndim=(1, 2), xp=xp)
         if y.ndim == 2:
             return super().validate_target(y, output_shape, dtype, name, xp)

@@ -99,19 +99,21 @@ def mlp(sizes: list[int], **kwargs: Any) -> Sequential:
     return model
 
 
-def load(path: str | os.PathLike) -> Checkpoint:
+def load(path: str | os.PathLike, allow_nonfinite: bool = False) -> Checkpoint:
     """Read a model file; see :func:`glassnet.io.load`.
 
     Parameters
     ----------
     path : str or path-like
+    allow_nonfinite : bool
+        Load weights that hold NaN or infinity instead of refusing them.
 
     Returns
     -------
     Checkpoint
         Its ``model`` is a :class:`Sequential` of this module.
     """
-    return model_file.load(path, Sequential)
+    return model_file.load(path, Sequential, allow_nonfinite=allow_nonfinite)
 
 
 def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tuple[Sequential, History]:
@@ -122,7 +124,7 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
     path : str or path-like
     X, y : array-like
     **kwargs
-        ``epochs``, ``validation_data``, ``callbacks``, ``verbose``.
+        ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``.
 
     Returns
     -------

@@ -161,7 +161,8 @@ def _check_fields(meta: dict, path: Path) -> None:
     _expect(isinstance(arrays, dict) and "params.npy" in arrays, path, "'arrays' must list params.npy")
     arrays = cast(dict, arrays)
     for name, info in arrays.items():
-        _expect(name == "params.npy" or (name.startswith("optimizer/") and name.endswith(".npy")), path,
+        _expect(name == "params.npy" or (name.split("/")[0] in ("optimizer", "training") and name.count("/") == 1
+                                         and name.endswith(".npy")), path,
                 f"'arrays' lists an unexpected member {name!r}")
         _expect(isinstance(info, dict) and isinstance(info.get("sha256"), str), path,
                 f"'arrays.{name}' must be an object with a 'sha256'")

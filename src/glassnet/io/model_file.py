@@ -9,7 +9,8 @@ A glassnet model file is a ZIP archive laid out like NumPy's ``.npz``:
   state of an interrupted training run, free-form metadata (dataset, class names,
   image shape), and a checksum of all of that;
 * ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Sequential`);
-* ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments).
+* ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments);
+* ``training/<name>.npy`` -- arrays of an interrupted run (the best epoch's weights).
 
 Loading never executes code: the JSON is parsed as data, arrays are read with
 ``allow_pickle=False``. Before anything is allocated or built, the checks of
@@ -72,12 +73,15 @@ class Checkpoint:
         The state of an interrupted run (for :func:`glassnet.resume`).
     metadata : dict
         Free-form data kept with the model (dataset, classes, image shape).
+    training_arrays : dict of str to numpy.ndarray
+        Arrays of the interrupted run (``best_params``: the weights of its best epoch so far).
     """
 
     model: Sequential
     optimizer: Optimizer | None = None
     training: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    training_arrays: dict = field(default_factory=dict)
 
 
 def _npy_bytes(array) -> bytes:
@@ -87,7 +91,8 @@ def _npy_bytes(array) -> bytes:
 
 
 def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None = None,
-         training: dict | None = None, metadata: dict | None = None) -> Path:
+         training: dict | None = None, metadata: dict | None = None,
+         training_arrays: dict | None = None) -> Path:
     """Write a model (and optionally its optimizer and training state) to a file, atomically.
 
     Parameters
@@ -102,6 +107,9 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
     metadata : dict, optional
         Any JSON-ready data kept with the model: the command line records the
         dataset, class names and image shape there.
+    training_arrays : dict of str to array, optional
+        Arrays of the run's state with one value per parameter (``best_params``),
+        stored as ``training/<name>.npy``.
 
     Returns
     -------
@@ -121,6 +129,11 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
             "state": scalars,
         }
         arrays.update({f"optimizer/{k}.npy": v for k, v in slots.items()})
+    for name, value in (training_arrays or {}).items():
+        if not name.isidentifier() or value.shape != model.params.shape:
+            raise OptionError(f"training_arrays[{name!r}] must be named like a variable and hold one value per "
+                              f"parameter, shape {model.params.shape}; received shape {value.shape}")
+        arrays[f"training/{name}.npy"] = value
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}
     meta = {
         "format": FORMAT, "version": VERSION, "model": model.config(),
@@ -200,7 +213,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) -> Checkpoint:
+def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential,
+         allow_nonfinite: bool = False) -> Checkpoint:
     """Read a model file written by :func:`save`.
 
     Parameters
@@ -208,6 +222,9 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) ->
     path : str or path-like
     model_class : type
         The class of the model to build (:class:`~glassnet.nn.Sequential` or a subclass).
+    allow_nonfinite : bool
+        Load weights that hold NaN or infinity (to inspect a broken model)
+        instead of refusing them.
 
     Returns
     -------
@@ -217,7 +234,8 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) ->
     Raises
     ------
     ModelFileError
-        If the file is not a readable glassnet model file of a supported version.
+        If the file is not a readable glassnet model file of a supported
+        version, or its weights are not all finite numbers.
     """
     path = Path(path)
     if not path.is_file():
@@ -235,6 +253,10 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) ->
         for name in meta["arrays"]:
             check_array_header(zf, path, name, count, meta["model"]["dtype"])
         arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
+    if not allow_nonfinite and not np.isfinite(arrays["params.npy"]).all():
+        bad = int(np.count_nonzero(~np.isfinite(arrays["params.npy"])))
+        raise ModelFileError(f"{path} holds {bad} weights that are NaN or infinite, so every prediction would be "
+                             "too: the model was saved from a run that diverged, or edited. Train it again.")
     try:
         model = _build_model(meta["model"], model_class)
         model.params[...] = arrays["params.npy"]
@@ -248,7 +270,9 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential) ->
         raise ModelFileError(f"{path}: invalid model description ({type(exc).__name__}: {exc})") from None
     if optimizer is not None:
         optimizer.bind(model)
-    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=meta.get("metadata") or {})
+    extra = {k[len("training/"):-len(".npy")]: v for k, v in arrays.items() if k.startswith("training/")}
+    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=meta.get("metadata") or {},
+                      training_arrays=extra)
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

@@ -120,6 +120,9 @@ class Layer:
     trace_backward = "dZ{k} = dA{k} * f'(Z{k})"
     #: layers that are the identity outside training (dropout) are left out of traces
     trace_skip = False
+    #: the layer has no derivative where an input is exactly 0 (ReLU's kink): a
+    #: gradient check reports the perturbations that carry an input across 0 apart
+    kinked_at_zero = False
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_dtype, check_positive_int
+from .._validation import as_generator, check_dtype, check_memory, check_positive_int
 from ..errors import OptionError
 from ..init import get_initializer, zeros
 from .base import Array, Context, Layer, Shape
@@ -50,6 +50,9 @@ class Dense(Layer):
         self.dtype = check_dtype(dtype)
         initializer = get_initializer(init)  # type: ignore[arg-type]
         shape = (self.in_features, self.out_features)
+        # the weights, their gradients, and the model's flat vectors of both
+        check_memory(4 * (shape[0] + 1) * shape[1] * self.dtype.itemsize,
+                     f"Dense({self.in_features}, {self.out_features})'s weights")
         self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
         if self.bias:
             self.params["b"] = zeros((self.out_features,), dtype=self.dtype)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import functional as F
 from .._validation import all_finite, as_generator, check_array, check_dtype
 from ..arrays import errstate, is_numpy, to_numpy
-from ..errors import OptionError, OptionTypeError
+from ..errors import NonFiniteError, OptionError, OptionTypeError
 from .base import Array, Context, Layer, Shape
 
 
@@ -324,8 +324,8 @@ class Sequential:
         # enough; only then is X itself inspected, for a precise message.
         if not all_finite(out):
             self.check_input(X)
-            raise FloatingPointError("the model's output is not finite although X is: the weights hold NaN "
-                                     "or infinity, or the input overflowed a layer")
+            raise NonFiniteError("the model's output is not finite although X is: the weights hold NaN "
+                                 "or infinity, or the input overflowed a layer")
         return out
 
     __call__ = predict

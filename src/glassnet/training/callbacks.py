@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
 
 from .._validation import check_positive_int, check_real
 from ..errors import OptionError
@@ -104,6 +103,9 @@ class LambdaCallback(Callback):
 class EarlyStopping(Callback):
     """Stop once ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
+    Its state is read from the run's history when training begins, so a run
+    continued by :func:`glassnet.resume` stops where the uninterrupted run would.
+
     Parameters
     ----------
     patience : int
@@ -114,7 +116,9 @@ class EarlyStopping(Callback):
         A key of the logs: "val_loss" when there is validation data, else
         "loss" by default; names with "accuracy" are maximized.
     restore_best : bool
-        End with the weights of the best epoch.
+        End with the weights of the epoch where ``monitor`` was best (the run
+        keeps them, as ``fit(keep_best=monitor)`` does, unless ``fit`` was
+        already asked to keep the best by another log).
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, monitor: str | None = None,
@@ -129,35 +133,36 @@ class EarlyStopping(Callback):
         self.sign = -1.0 if "accuracy" in self.key else 1.0
         self.best = math.inf
         self.best_epoch: int | None = None
-        self.best_params: np.ndarray | None = None
         self.wait = 0
+        for epoch, value in zip(run.history.epochs, run.history.history.get(self.key, [])):
+            self._update(epoch, value)  # the epochs before a resume
+        if self.restore_best and run.keep_best is None:
+            run.keep_best = self.key
+
+    def _update(self, epoch: int, value: float) -> None:
+        if self.sign * value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = self.sign * value, epoch, 0
+        else:
+            self.wait += 1
 
     def on_epoch_end(self, run, epoch, logs):
         if self.key not in logs:
             raise OptionError(f"EarlyStopping monitor={self.key!r} is not among the logs {sorted(logs)}")
-        value = self.sign * logs[self.key]
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                self.best_params = run.model.params.copy()
-        else:
-            self.wait += 1
-            if self.wait > self.patience:
-                run.stop = True
-                run.history.stopped_early = True
-                run.history.message = (f"early stopping: {self.key} did not improve for "
-                                       f"{self.patience} epochs after epoch {self.best_epoch}")
-
-    def on_train_end(self, run):
-        if self.restore_best and self.best_params is not None:
-            run.model.params[...] = self.best_params
+        self._update(epoch, logs[self.key])
+        if self.wait > self.patience:
+            run.stop = True
+            run.history.stopped_early = True
+            run.history.message = (f"early stopping: {self.key} did not improve for "
+                                   f"{self.patience} epochs after epoch {self.best_epoch + 1}")
 
 
 class ModelCheckpoint(Callback):
-    """Save model, optimizer and training state to ``path`` after every ``every`` epochs.
+    """Save model, optimizer and training state to ``path`` after every ``every`` epochs, and on Ctrl-C.
 
     A gradient-descent run resumes from the file with :func:`glassnet.resume`
-    and continues exactly as if it had not stopped.
+    and continues exactly as if it had not stopped. When Ctrl-C interrupts the
+    run, the state of its last complete epoch is saved too (unless
+    ``save_best_only``).
 
     Parameters
     ----------
@@ -190,39 +195,87 @@ class ModelCheckpoint(Callback):
             self.best = value
         run.save_checkpoint(self.path, next_epoch=epoch + 1)
 
+    def on_train_end(self, run):
+        if run.interrupted and not self.save_best_only:  # Ctrl-C: the last complete epoch, to resume from
+            run.save_checkpoint(self.path)
+
 
 class ProgressBar(Callback):
-    """A progress bar over epochs (tqdm when installed, else one line per epoch).
+    """Training progress: a bar in a terminal, else a line every few seconds.
+
+    In a terminal (with tqdm installed) one bar counts the epochs, followed by
+    the last epoch's metrics, compact enough for 80 columns. Written to a file
+    or a pipe, it prints one line per epoch, at most one every ``every``
+    seconds, and always the last, so a log shows a long run as it goes.
 
     Parameters
     ----------
     stream : file-like, optional
         Standard error by default.
+    every : float
+        The least seconds between two lines when ``stream`` is not a terminal.
     """
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream=None, every: float = 2.0) -> None:
         self.stream = stream or sys.stderr
+        self.every = check_real(every, "every", low=0.0)
 
     def on_train_begin(self, run):
+        self.bar = None
+        self.start = self.last = time.monotonic()
+        self.pending: str | None = None
+        isatty = getattr(self.stream, "isatty", None)
+        if isatty is None or not isatty():
+            return
         try:
             from tqdm.auto import tqdm
         except ImportError:
-            self.bar = None
-        else:
-            # the size given: some terminals report 0 x 0, where tqdm's own query draws nothing
-            size = shutil.get_terminal_size(fallback=(80, 24))
-            self.bar = tqdm(total=run.epochs - run.initial_epoch, unit="epoch", file=self.stream,
-                            ncols=size.columns or 80, nrows=size.lines or 24, leave=True)
+            return
+        # the size given: some terminals report 0 x 0, where tqdm's own query draws nothing
+        size = shutil.get_terminal_size(fallback=(80, 24))
+        self.bar = tqdm(total=run.epochs, initial=run.initial_epoch, file=self.stream, ncols=size.columns or 80,
+                        nrows=size.lines or 24, leave=True,
+                        bar_format="{n_fmt}/{total_fmt} {bar:10} {elapsed}<{remaining} {postfix}")
 
     def on_epoch_end(self, run, epoch, logs):
-        text = {k: f"{v:.4g}" for k, v in logs.items() if k != "lr"}
+        text = format_logs(logs)
         if self.bar is not None:
-            self.bar.set_postfix(text, refresh=False)
+            self.bar.set_postfix_str(text, refresh=False)
             self.bar.update(1)
-        else:
-            print(f"epoch {epoch + 1}/{run.epochs} " + " ".join(f"{k}={v}" for k, v in text.items()),
-                  file=self.stream)
+            return
+        self.pending = f"epoch {epoch + 1}/{run.epochs}  {text}  ({time.monotonic() - self.start:.1f} s)"
+        if time.monotonic() - self.last >= self.every or epoch + 1 == run.epochs:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            print(self.pending, file=self.stream, flush=True)
+            self.pending, self.last = None, time.monotonic()
 
     def on_train_end(self, run):
         if self.bar is not None:
             self.bar.close()
+        else:
+            self._flush()  # the last epoch, also after an early stop
+
+
+def format_logs(logs: dict[str, float]) -> str:
+    """An epoch's metrics in a few characters: ``loss 0.0123  acc 99.7%  val_loss 0.0712  val_acc 97.9%``.
+
+    Parameters
+    ----------
+    logs : dict of str to float
+
+    Returns
+    -------
+    str
+    """
+    parts = []
+    for key, value in logs.items():
+        if key == "lr":
+            continue
+        if key.endswith("accuracy"):
+            parts.append(f"{key.replace('accuracy', 'acc')} {value:.1%}")
+        else:
+            parts.append(f"{key} {value:.4g}")
+    return " ".join(parts)

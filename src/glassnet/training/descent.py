@@ -50,60 +50,66 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     y_buf = xp.empty((bs, *y.shape[1:]), dtype=y.dtype)
     w_buf = None if w is None else xp.empty(bs, dtype=w.dtype)
     wb = None
-    last_good = model.params.copy()
+    steps_before = opt.t
+    last_cost = None
     start_time = time.perf_counter()
+    run.mark_done(run.initial_epoch)
     for cb in callbacks:
         cb.on_train_begin(run)
-    # overflow is detected (a non-finite cost) and reported by the loop itself
-    with errstate(xp, over="ignore", invalid="ignore"):
-        for epoch in range(run.initial_epoch, run.epochs):
-            for cb in callbacks:
-                cb.on_epoch_begin(run, epoch)
-            opt.begin_epoch(epoch)
-            order = model.rng.permutation(n) if shuffle and bs < n else None
-            if order is not None and not is_numpy(xp):
-                order = xp.asarray(order)
-            total = correct = 0.0
-            for batch, start in enumerate(range(0, n, bs)):
-                stop = min(start + bs, n)
-                if order is None:
-                    xb, yb = X[start:stop], y[start:stop]
-                    wb = None if w is None else w[start:stop]
-                else:  # gathered into the run's buffers
-                    idx = order[start:stop]
-                    xb = _gather(xp, X, idx, x_buf[: stop - start])
-                    yb = _gather(xp, y, idx, y_buf[: stop - start])
-                    if w_buf is not None:
-                        wb = _gather(xp, w, idx, w_buf[: stop - start])
-                cost = objective(xb, yb, training=True, weight=wb)
-                if not np.isfinite(cost):
-                    run.diverged(epoch, batch, cost, last_good)
+    epoch = run.initial_epoch
+    try:
+        # overflow is detected (a non-finite cost) and reported by the loop itself
+        with errstate(xp, over="ignore", invalid="ignore"):
+            for epoch in range(run.initial_epoch, run.epochs):
+                for cb in callbacks:
+                    cb.on_epoch_begin(run, epoch)
+                opt.begin_epoch(epoch)
+                order = model.rng.permutation(n) if shuffle and bs < n else None
+                if order is not None and not is_numpy(xp):
+                    order = xp.asarray(order)
+                total = correct = 0.0
+                for batch, start in enumerate(range(0, n, bs)):
+                    stop = min(start + bs, n)
+                    if order is None:
+                        xb, yb = X[start:stop], y[start:stop]
+                        wb = None if w is None else w[start:stop]
+                    else:  # gathered into the run's buffers
+                        idx = order[start:stop]
+                        xb = _gather(xp, X, idx, x_buf[: stop - start])
+                        yb = _gather(xp, y, idx, y_buf[: stop - start])
+                        if w_buf is not None:
+                            wb = _gather(xp, w, idx, w_buf[: stop - start])
+                    cost = objective(xb, yb, training=True, weight=wb)
+                    if not np.isfinite(cost):
+                        run.diverged(epoch, batch, cost, last_cost)
+                        break
+                    last_cost = cost
+                    opt.step()
+                    total += cost * (stop - start) if objective.loss.is_mean else cost
+                    if classify:
+                        correct += accuracy(objective.output, yb, objective.output_is_logits) * (stop - start)
+                    for cb in batch_hooks:
+                        cb.on_batch_end(run, batch, cost)
+                if history.diverged:
                     break
-                opt.step()
-                total += cost * (stop - start) if objective.loss.is_mean else cost
+                if not all_finite(model.params):
+                    run.diverged(epoch, None, float("nan"), last_cost)
+                    break
+                logs = {"loss": total / n if objective.loss.is_mean else total}
                 if classify:
-                    correct += accuracy(objective.output, yb, objective.output_is_logits) * (stop - start)
-                for cb in batch_hooks:
-                    cb.on_batch_end(run, batch, cost)
-            if history.diverged:
-                break
-            if not all_finite(model.params):
-                run.diverged(epoch, None, float("nan"), last_good)
-                break
-            logs = {"loss": total / n if objective.loss.is_mean else total}
-            if classify:
-                logs["accuracy"] = correct / n
-            if X_val is not None:
-                logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
-            logs["lr"] = opt.lr
-            opt.end_epoch(logs.get("val_loss", logs["loss"]))
-            history.record(epoch, logs)
-            last_good[...] = model.params
-            for cb in callbacks:
-                cb.on_epoch_end(run, epoch, logs)
-            if run.stop:
-                break
-    history.n_grad_evals += opt.t
+                    logs["accuracy"] = correct / n
+                if X_val is not None:
+                    logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
+                logs["lr"] = opt.lr
+                opt.end_epoch(logs.get("val_loss", logs["loss"]))
+                run.record(epoch, logs)
+                for cb in callbacks:
+                    cb.on_epoch_end(run, epoch, logs)
+                if run.stop:
+                    break
+    except KeyboardInterrupt:  # Ctrl-C: back to the last complete epoch, which a checkpoint can resume
+        run.interrupt(epoch)
+    history.n_grad_evals += opt.t - steps_before
     history.seconds += time.perf_counter() - start_time
     for cb in callbacks:
         cb.on_train_end(run)

@@ -25,6 +25,10 @@ class History:
     stopped_early, diverged : bool
     converged : bool or None
         Whether a quasi-Newton solver reported convergence.
+    interrupted : bool
+        Whether Ctrl-C ended the run (the model then holds the last complete epoch's weights).
+    best_epoch : int or None
+        With ``keep_best``: the epoch whose weights the model ended with.
     message : str
         Why the run ended, when it was not by reaching ``epochs``.
     """
@@ -36,6 +40,8 @@ class History:
     stopped_early: bool = False
     diverged: bool = False
     converged: bool | None = None
+    interrupted: bool = False
+    best_epoch: int | None = None
     message: str = ""
 
     def record(self, epoch: int, logs: dict[str, float]) -> None:
@@ -49,6 +55,17 @@ class History:
         self.epochs.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
+
+    def truncate(self, n_epochs: int) -> None:
+        """Forget the records after the first ``n_epochs`` (an interrupted epoch's, half written).
+
+        Parameters
+        ----------
+        n_epochs : int
+        """
+        del self.epochs[n_epochs:]
+        for values in self.history.values():
+            del values[n_epochs:]
 
     def __getitem__(self, key: str) -> list[float]:
         """The values of metric ``key``, one per epoch."""
@@ -77,6 +94,7 @@ class History:
         self.seconds += other.seconds
         self.stopped_early, self.diverged = other.stopped_early, other.diverged
         self.converged, self.message = other.converged, other.message
+        self.interrupted, self.best_epoch = other.interrupted, other.best_epoch
 
     def as_dict(self) -> dict:
         """The records as JSON-ready data, as checkpoints store them.

@@ -9,6 +9,7 @@ from typing import Any
 from .._validation import check_array, check_choice, check_positive_int, check_real
 from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
 from ..io import model_file
+from ..io.model_file import Checkpoint
 from ..losses import Loss, get_loss, loss_from_config
 from ..nn import Sequential
 from ..objective import Objective
@@ -42,6 +43,9 @@ def fit(
     tol: float = 1e-6,
     sample_weight: object = None,
     on_divergence: str = "warn",
+    keep_best: bool | str = False,
+    on_interrupt: str = "raise",
+    resume_state: Checkpoint | None = None,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -89,6 +93,21 @@ def fit(
         When the cost becomes NaN or infinite, training stops and the model
         keeps the weights of its last epoch with a finite cost; then a
         :class:`DivergenceWarning` is issued, or :class:`~glassnet.errors.DivergenceError` raised.
+    keep_best : bool or str
+        End with the weights of the best epoch rather than the last: True
+        judges by ``val_loss`` when there is validation data, else by
+        ``loss``; a string names the log to judge by ("val_accuracy" is
+        maximized). ``history.best_epoch`` says which epoch it was.
+    on_interrupt : "raise" or "stop"
+        Ctrl-C (``KeyboardInterrupt``) during training always returns the
+        model, optimizer and random state to the end of the last complete
+        epoch (then to the best epoch's weights with ``keep_best``), and
+        callbacks' ``on_train_end`` runs, so a :class:`ModelCheckpoint` saves
+        a state that resumes exactly. Then "raise" raises the
+        ``KeyboardInterrupt`` again; "stop" returns the history as after an
+        early stop, with ``history.interrupted`` set.
+    resume_state : Checkpoint, optional
+        Used by :func:`resume`: the checkpoint whose history and best epoch the run continues.
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -98,6 +117,9 @@ def fit(
         Per-epoch ``loss``, ``accuracy`` (classification), ``val_*`` and ``lr``.
     """
     on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
+    on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
+    if not isinstance(keep_best, (bool, str)):
+        raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {keep_best!r}")
     objective = Objective(model, get_loss(loss), l2)
     X, y = objective.prepare(X, y)
     w = None
@@ -107,6 +129,9 @@ def fit(
             raise OptionError(f"sample_weight must hold {X.shape[0]} values, one per sample; received {w.shape[0]}")
         if float(w.min()) < 0:
             raise OptionError(f"sample_weight must be non-negative; received a minimum of {float(w.min())}")
+        if not float(w.max()) > 0:
+            raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
+                              "which leaves nothing to learn from")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
     initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if batch_size is not None:
@@ -136,25 +161,32 @@ def fit(
     settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                 "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
                 "solver": optimizer if quasi else opt.name}  # type: ignore[union-attr]
-    history = History()
+    history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
+    monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
     callbacks = list(callbacks)
     if verbose or (verbose is None and sys.stderr.isatty()):
         callbacks.append(ProgressBar())
     run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
-              initial_epoch, X_val is not None, settings)
+              initial_epoch, X_val is not None, settings, keep_best=monitor)
     run.on_divergence = on_divergence
+    if resume_state is not None:
+        run.load_best(resume_state.training, resume_state.training_arrays)
     if quasi:
         quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks)
     else:
         gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks)
+    run.restore_best()
     if history.diverged and on_divergence == "raise":
         raise DivergenceError(history.message)
+    if run.interrupted and on_interrupt == "raise":
+        raise KeyboardInterrupt(history.message)
     return history
 
 
 def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
            validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
-           verbose: bool | None = None, model_class: type[Sequential] = Sequential) -> tuple[Sequential, History]:
+           verbose: bool | None = None, model_class: type[Sequential] = Sequential,
+           on_divergence: str = "warn", on_interrupt: str = "raise") -> tuple[Sequential, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -170,6 +202,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     verbose : bool, optional
     model_class : type
         The class of the model to build.
+    on_divergence, on_interrupt : str
+        As for :func:`fit`.
 
     Returns
     -------
@@ -197,10 +231,9 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
     if s.get("validation_split"):
         raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
-    history = History.from_dict(state["history"])
-    rest = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
-               epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"], l2=s["l2"],
-               shuffle=s["shuffle"], validation_data=validation_data, callbacks=callbacks, verbose=verbose,
-               initial_epoch=state["epoch"])
-    history.extend(rest)
+    history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
+                  epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
+                  l2=s["l2"], shuffle=s["shuffle"], validation_data=validation_data, callbacks=callbacks,
+                  verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
+                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck)
     return ck.model, history

@@ -72,7 +72,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
             logs["accuracy"] = evaluate(model, X, y, objective)["accuracy"]
         if X_val is not None:
             logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
-        history.record(epoch, logs)
+        run.record(epoch, logs)
         for cb in callbacks:
             cb.on_epoch_begin(run, epoch)
         for cb in callbacks:
@@ -82,17 +82,22 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         if run.stop:
             raise StopIteration
 
+    run.mark_done(run.initial_epoch)
     for cb in callbacks:
         cb.on_train_begin(run)
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
-        result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
-                          options={"maxiter": run.epochs, "gtol": tol})
-    model.params[...] = xp.asarray(result.x, dtype=model.dtype)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
+            result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
+                              options={"maxiter": run.epochs, "gtol": tol})
+    except KeyboardInterrupt:  # Ctrl-C: the weights of the last complete iteration
+        run.interrupt(history.n_epochs)
+    else:
+        model.params[...] = xp.asarray(result.x, dtype=model.dtype)
+        history.converged = bool(result.success)
+        history.message = f"{METHODS[method]}: {result.message}"
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
-    history.converged = bool(result.success)
-    history.message = f"{METHODS[method]}: {result.message}"
     for cb in callbacks:
         cb.on_train_end(run)

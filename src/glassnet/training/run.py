@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import math
 import warnings
 from pathlib import Path
 from typing import Any
 
 from ..arrays import to_numpy
+from ..errors import OptionError
 from ..functional import l2_penalty
 from ..io import model_file
 from ..nn import Sequential
@@ -40,6 +43,9 @@ class Run:
     has_validation : bool
     settings : dict
         JSON-ready fit arguments that :func:`glassnet.resume` needs.
+    keep_best : str, optional
+        A log ("val_loss", "loss", "val_accuracy", ...): the run ends with the
+        weights of the epoch where it was best (see :meth:`restore_best`).
 
     Attributes
     ----------
@@ -48,7 +54,8 @@ class Run:
     """
 
     def __init__(self, model: Sequential, objective: Objective, optimizer: Optimizer | None, history: History,
-                 epochs: int, initial_epoch: int, has_validation: bool, settings: dict) -> None:
+                 epochs: int, initial_epoch: int, has_validation: bool, settings: dict,
+                 keep_best: str | None = None) -> None:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
@@ -56,21 +63,80 @@ class Run:
         self.stop = False
         #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"
         self.on_divergence = "warn"
+        #: the log whose best epoch's weights the run ends with ("val_loss", ...), or None for the last epoch's
+        self.keep_best = keep_best
+        self.best_value, self.best_epoch, self.best_params = math.inf, None, None
+        #: set when Ctrl-C ended the run; the model is then back at the end of epoch ``next_epoch - 1``
+        self.interrupted = False
+        self.next_epoch = initial_epoch
+        self._snapshot: dict[str, Any] = {}
 
-    def save_checkpoint(self, path: str | Path, next_epoch: int) -> None:
-        """Write the model, the optimizer and the training state, to resume at ``next_epoch``.
+    # --- the end of each epoch: history, best weights, and the state to fall back to ---
+
+    def record(self, epoch: int, logs: dict[str, float]) -> None:
+        """Append an epoch's logs to the history, keep its weights if they are the best so far, and mark it done.
 
         Parameters
         ----------
-        path : str or path-like
+        epoch : int
+        logs : dict of str to float
+        """
+        self.history.record(epoch, logs)
+        if self.keep_best is not None:
+            if self.keep_best not in logs:
+                raise OptionError(f"keep_best={self.keep_best!r} is not among the logs {sorted(logs)}")
+            value = -logs[self.keep_best] if "accuracy" in self.keep_best else logs[self.keep_best]
+            if value < self.best_value:  # False for NaN: a diverged epoch is never the best
+                self.best_value, self.best_epoch = value, epoch
+                if self.best_params is None:
+                    self.best_params = self.model.params.copy()
+                else:
+                    self.best_params[...] = self.model.params
+        self.mark_done(epoch + 1)
+
+    def mark_done(self, next_epoch: int) -> None:
+        """Remember the model, optimizer and random state as they are now, at the start of ``next_epoch``.
+
+        A run that is interrupted or diverges later returns to exactly this
+        state, from which a checkpoint resumes as if nothing had happened.
+
+        Parameters
+        ----------
         next_epoch : int
         """
-        training = {"epoch": next_epoch, "epochs": self.epochs, "rng_state": self.model.rng.bit_generator.state,
-                    "history": self.history.as_dict(), "settings": self.settings}
-        model_file.save(path, self.model, self.optimizer, training)
+        snap = self._snapshot
+        if "params" in snap:
+            snap["params"][...] = self.model.params
+        else:
+            snap["params"] = self.model.params.copy()
+        if self.optimizer is not None:
+            scalars, slots = self.optimizer.state_dict()
+            old = snap.get("slots", {})
+            snap["scalars"] = copy.deepcopy(scalars)
+            snap["slots"] = {k: _copy_into(old.get(k), v) for k, v in slots.items()}
+        snap["rng"] = self.model.rng.bit_generator.state
+        snap["n_epochs"] = self.history.n_epochs
+        self.next_epoch = next_epoch
 
-    def diverged(self, epoch: int, batch: int | None, cost: float, last_good: Array) -> None:
-        """Restore the last weights with a finite cost, record why, and warn (see :attr:`on_divergence`).
+    def roll_back(self) -> None:
+        """Return the model, optimizer, random state and history to the last :meth:`mark_done`."""
+        snap = self._snapshot
+        self.model.params[...] = snap["params"]
+        if self.optimizer is not None and "scalars" in snap:
+            self.optimizer.load_state_dict(snap["scalars"], snap["slots"])
+        self.model.rng.bit_generator.state = snap["rng"]
+        self.history.truncate(snap["n_epochs"])
+
+    def restore_best(self) -> None:
+        """Give the model the weights of its best epoch, when the run keeps them (see :attr:`keep_best`)."""
+        if self.best_params is not None:
+            self.model.params[...] = self.best_params
+            self.history.best_epoch = self.best_epoch
+
+    # --- how a run ends other than by reaching its last epoch ---
+
+    def diverged(self, epoch: int, batch: int | None, cost: float, last_cost: float | None = None) -> None:
+        """Return to the last epoch with a finite cost, record why, and warn (see :attr:`on_divergence`).
 
         Parameters
         ----------
@@ -79,20 +145,80 @@ class Run:
             Where the cost stopped being finite.
         cost : float
             The non-finite cost.
-        last_good : array, shape (n_params,)
-            The parameters at the end of the last finite epoch.
+        last_cost : float, optional
+            The last finite cost seen before it.
         """
-        self.model.params[...] = last_good
+        self.roll_back()
         self.history.diverged = True
         self.stop = True
-        where = f"epoch {epoch}" + (f", batch {batch}" if batch is not None else "")
-        kept = f"epoch {self.history.epochs[-1]}" if self.history.epochs else "the start of training"
-        advice = (f" Try a smaller learning rate (lr={self.optimizer.lr:g} now)." if self.optimizer is not None
-                  else "")
-        self.history.message = (f"training diverged at {where}: the cost became {cost}. The weights of {kept}, "
-                                f"the last with a finite cost, were kept.{advice}")
+        where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        before = "" if last_cost is None else f" (the last finite cost was {last_cost:.4g})"
+        kept = f"epoch {self.history.epochs[-1] + 1}" if self.history.epochs else "the start of training"
+        advice = ""
+        if self.optimizer is not None:
+            advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr / 10:g} "
+                      f"(a tenth of the {self.optimizer.lr:g} used).")
+        self.history.message = (f"training diverged at {where}: the cost became {cost}{before}. The weights of "
+                                f"{kept}, the last with a finite cost, were kept.{advice}")
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
+
+    def interrupt(self, epoch: int) -> None:
+        """Ctrl-C during ``epoch``: return to the end of the last complete epoch and record it.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch that was running.
+        """
+        self.roll_back()
+        self.interrupted = self.history.interrupted = self.stop = True
+        kept = f"epoch {self.next_epoch}" if self.next_epoch > self.initial_epoch else "the start of training"
+        self.history.message = (f"interrupted during epoch {epoch + 1}; the model holds the weights of the end "
+                                f"of {kept}")
+
+    # --- checkpoints ---
+
+    def save_checkpoint(self, path: str | Path, next_epoch: int | None = None) -> None:
+        """Write the model, the optimizer and the training state, to resume at ``next_epoch``.
+
+        Parameters
+        ----------
+        path : str or path-like
+        next_epoch : int, optional
+            By default the epoch after the last complete one.
+        """
+        next_epoch = self.next_epoch if next_epoch is None else next_epoch
+        training: dict[str, Any] = {
+            "epoch": next_epoch, "epochs": self.epochs, "rng_state": self.model.rng.bit_generator.state,
+            "history": self.history.as_dict(), "settings": {**self.settings, "keep_best": self.keep_best}}
+        arrays = {}
+        if self.best_params is not None:
+            training["best"] = {"value": self.best_value, "epoch": self.best_epoch}
+            arrays["best_params"] = self.best_params
+        model_file.save(path, self.model, self.optimizer, training, training_arrays=arrays)
+
+    def load_best(self, training: dict, arrays: dict) -> None:
+        """Continue a checkpoint's record of its best epoch (see :func:`glassnet.resume`).
+
+        Parameters
+        ----------
+        training : dict
+            The checkpoint's training state.
+        arrays : dict
+            Its training arrays (``best_params``).
+        """
+        best = training.get("best")
+        if best is not None and "best_params" in arrays:
+            self.best_value, self.best_epoch = float(best["value"]), int(best["epoch"])
+            self.best_params = self.model.xp.asarray(arrays["best_params"], dtype=self.model.dtype)
+
+
+def _copy_into(old: Array | None, new: Array) -> Array:
+    if old is not None and old.shape == new.shape:
+        old[...] = new
+        return old
+    return new.copy()
 
 
 def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:

@@ -1,0 +1,210 @@
+"""Runs that end early keep what they learned: Ctrl-C, the best epoch, resuming;
+and the API's mistakes that used to train silently on nothing."""
+
+import io
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.training.callbacks import format_logs
+
+
+def data(seed=4, n=60):
+    r = np.random.default_rng(seed)
+    X, y = r.normal(size=(n, 5)), r.integers(0, 3, n)
+    Xv, yv = r.normal(size=(20, 5)), r.integers(0, 3, 20)
+    return X, y, Xv, yv
+
+
+def new(lr=0.02):
+    model = gn.mlp([5, 7, 3], dropout=0.2, rng=9, dtype="float64")
+    return model, gn.Adam(lr=lr)
+
+
+class CtrlC(gn.Callback):
+    """Raise KeyboardInterrupt in the middle of an epoch, as a Ctrl-C would."""
+
+    def __init__(self, epoch, batch=2):
+        self.epoch, self.batch = epoch, batch
+        self.current = None
+
+    def on_epoch_begin(self, run, epoch):
+        self.current = epoch
+
+    def on_batch_end(self, run, batch, cost):
+        if self.current == self.epoch and batch == self.batch:
+            raise KeyboardInterrupt
+
+
+FIT = dict(loss="cross_entropy", epochs=9, batch_size=8, l2=0.01)
+
+
+def test_ctrl_c_returns_to_the_last_complete_epoch_and_a_checkpoint_resumes_exactly(tmp_path):
+    X, y, Xv, yv = data()
+    full, opt = new()
+    h_full = full.fit(X, y, optimizer=opt, validation_data=(Xv, yv), keep_best=True, **FIT)
+
+    part, opt = new()
+    kept = []
+    path = tmp_path / "ck.glassnet"
+    snapshot = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(part.params.copy()))
+    history = part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), keep_best=True, on_interrupt="stop",
+                       callbacks=[snapshot, gn.ModelCheckpoint(path, every=100), CtrlC(epoch=4)], **FIT)
+    assert history.interrupted and history.n_epochs == 4
+    assert "interrupted during epoch 5" in history.message and "end of epoch 4" in history.message
+    best = int(np.argmin(history["val_loss"]))
+    assert history.best_epoch == best
+    np.testing.assert_array_equal(part.params, kept[best])  # the best so far, not a half-done epoch
+    ck = gn.load(path)
+    np.testing.assert_array_equal(ck.model.params, kept[3])  # the checkpoint holds the state to resume
+    assert ck.training["epoch"] == 4 and ck.optimizer.t == 4 * 8
+
+    resumed, h = gn.resume(path, X, y, validation_data=(Xv, yv))
+    np.testing.assert_array_equal(resumed.params, full.params)
+    assert h.history == h_full.history and h.best_epoch == h_full.best_epoch
+
+
+def test_ctrl_c_is_raised_again_by_default_with_the_model_back_at_an_epoch_boundary():
+    X, y, _, _ = data()
+    model, opt = new()
+    kept = []
+    cb = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(model.params.copy()))
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, optimizer=opt, callbacks=[cb, CtrlC(epoch=2)], **FIT)
+    np.testing.assert_array_equal(model.params, kept[-1])
+    assert opt.t == 2 * 8  # the interrupted epoch's steps were undone too
+
+
+def test_ctrl_c_in_the_first_epoch_keeps_the_initial_weights():
+    X, y, _, _ = data()
+    model, opt = new()
+    initial = model.params.copy()
+    history = model.fit(X, y, optimizer=opt, on_interrupt="stop", callbacks=[CtrlC(epoch=0)], **FIT)
+    assert history.interrupted and history.n_epochs == 0
+    np.testing.assert_array_equal(model.params, initial)
+    assert "the start of training" in history.message
+
+
+def test_keep_best_ends_with_the_best_epoch_by_validation_cost():
+    X, y, Xv, yv = data()
+    model, opt = new(lr=0.2)  # large steps: the validation cost is not monotone
+    kept = []
+    cb = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(model.params.copy()))
+    history = model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), keep_best=True, callbacks=[cb], **FIT)
+    best = int(np.argmin(history["val_loss"]))
+    assert best != history.n_epochs - 1, "the test needs a run whose best epoch is not its last"
+    assert history.best_epoch == best
+    np.testing.assert_array_equal(model.params, kept[best])
+
+
+def test_keep_best_by_accuracy_maximizes_and_a_missing_log_is_named():
+    X, y, Xv, yv = data()
+    model, opt = new(lr=0.2)
+    history = model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), keep_best="val_accuracy", **FIT)
+    assert history.best_epoch == int(np.argmax(history["val_accuracy"]))
+    with pytest.raises(gn.OptionError, match="keep_best='val_loss' is not among the logs"):
+        new()[0].fit(X, y, keep_best="val_loss", **FIT)
+
+
+def test_early_stopping_resumed_stops_where_the_uninterrupted_run_stops(tmp_path):
+    X, y, Xv, yv = data()
+    settings = dict(FIT, epochs=40)
+
+    full, opt = new(lr=0.2)
+    h_full = full.fit(X, y, optimizer=opt, validation_data=(Xv, yv), callbacks=[gn.EarlyStopping(patience=2)],
+                      **settings)
+    assert h_full.stopped_early and h_full.n_epochs < 40
+
+    part, opt = new(lr=0.2)
+    path = tmp_path / "ck.glassnet"
+    stop_at = h_full.n_epochs - 2  # interrupted while the stopper is already waiting
+    part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), on_interrupt="stop",
+             callbacks=[gn.EarlyStopping(patience=2), gn.ModelCheckpoint(path, every=100), CtrlC(stop_at)],
+             **settings)
+    resumed, h = gn.resume(path, X, y, validation_data=(Xv, yv), callbacks=[gn.EarlyStopping(patience=2)])
+    assert h.stopped_early and h.n_epochs == h_full.n_epochs
+    np.testing.assert_array_equal(resumed.params, full.params)
+
+
+def test_checkpoint_keeps_the_best_weights_and_refuses_a_misshapen_array(tmp_path):
+    model = gn.mlp([2, 3, 1], rng=0)
+    with pytest.raises(gn.OptionError, match=r"training_arrays\['best_params'\] must .* one value per parameter"):
+        gn.io.save(tmp_path / "m.glassnet", model, training_arrays={"best_params": np.zeros(3)})
+    gn.io.save(tmp_path / "m.glassnet", model, training_arrays={"best_params": model.params + 1})
+    ck = gn.load(tmp_path / "m.glassnet")
+    np.testing.assert_array_equal(ck.training_arrays["best_params"], model.params + 1)
+
+
+def test_a_model_with_nan_weights_is_refused_at_load_and_by_predict(tmp_path):
+    model = gn.mlp([4, 3, 2], rng=0)
+    model.params[5] = np.nan
+    gn.save(tmp_path / "nan.glassnet", model)
+    with pytest.raises(gn.ModelFileError, match="holds 1 weights that are NaN or infinite"):
+        gn.load(tmp_path / "nan.glassnet")
+    assert np.isnan(gn.load(tmp_path / "nan.glassnet", allow_nonfinite=True).model.params[5])
+    with pytest.raises(gn.GlassnetError, match="the weights hold NaN"):
+        model.predict(np.ones((2, 4)))
+    with pytest.raises(FloatingPointError):  # still the kind of error it always was
+        model.predict(np.ones((2, 4)))
+
+
+def test_a_layer_too_large_for_memory_is_refused_before_allocating():
+    with pytest.raises(gn.OptionError, match=r"Dense\(64, 100000000000\)'s weights would need .* of memory"):
+        gn.mlp([64, 100_000_000_000, 10])
+
+
+def test_all_zero_sample_weights_are_refused():
+    X, y, _, _ = data()
+    with pytest.raises(gn.OptionError, match="sample_weight must give some sample a positive weight"):
+        new()[0].fit(X, y, sample_weight=np.zeros(len(y)), **FIT)
+
+
+def test_one_output_with_softmax_cross_entropy_is_refused_with_the_alternative():
+    X = np.random.default_rng(0).normal(size=(8, 4))
+    with pytest.raises(gn.OptionError, match="needs one output per class.*use loss='bce'"):
+        gn.mlp([4, 1], rng=0).fit(X, np.zeros(8), loss="cross_entropy")
+
+
+def test_labels_given_to_a_squared_error_model_suggest_cross_entropy():
+    X = np.random.default_rng(0).normal(size=(5, 64))
+    with pytest.raises(gn.OptionError, match=r"received shape \(5,\)\. These look like class labels.*"
+                                             "loss='cross_entropy'"):
+        gn.mlp([64, 32, 10], rng=0).fit(X, np.arange(5))
+    with pytest.raises(gn.OptionError) as info:  # real values: no hint
+        gn.mlp([64, 32, 10], rng=0).fit(X, np.linspace(0, 1, 5))
+    assert "class labels" not in str(info.value)
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_fits_the_metrics_in_80_columns(monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setenv("COLUMNS", "80")
+    X, y, Xv, yv = data()
+    stream = Terminal()
+    model, opt = new()
+    model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), callbacks=[gn.ProgressBar(stream)], **FIT)
+    last = stream.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert "9/9" in last and "val_acc" in last and last.rstrip().endswith("%"), last
+    assert len(last) <= 80
+
+
+def test_progress_written_to_a_file_is_a_line_per_epoch_at_most_every_few_seconds():
+    X, y, Xv, yv = data()
+    stream = io.StringIO()
+    new()[0].fit(X, y, validation_data=(Xv, yv), callbacks=[gn.ProgressBar(stream, every=0)], **FIT)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 9 and lines[0].startswith("epoch 1/9  loss ") and "val_acc" in lines[0]
+    stream = io.StringIO()
+    new()[0].fit(X, y, callbacks=[gn.ProgressBar(stream, every=3600)], **FIT)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("epoch 9/9")  # the last epoch is always written
+
+
+def test_format_logs():
+    text = format_logs({"loss": 0.012345, "accuracy": 0.99666, "val_loss": 0.07, "val_accuracy": 0.979, "lr": 1})
+    assert text == "loss 0.01235 acc 99.7% val_loss 0.07 val_acc 97.9%"

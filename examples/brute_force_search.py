@@ -34,18 +34,23 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
                            gn.Sigmoid()])
     objective = gn.Objective(model, gn.SquaredError("sum"))
     Xv, yv = objective.prepare(X, y)
-    W1 = model.layers[0].W
+    # weights along which the cost has its minimum inside [-5, 5]: an output weight, then a first-layer
+    # weight with it (along a first-layer weight alone the cost keeps falling as its sigmoid saturates, so
+    # a grid's "best" would sit on the grid's edge, not at a minimum)
+    W1, W2 = model.layers[0].W, model.layers[2].W
     results = {}
 
     values = np.linspace(-5, 5, 1000)
     start = time.perf_counter()
     costs = []
-    for v in values:  # one weight, W1[0, 0], everything else fixed
-        W1[0, 0] = v
+    for v in values:  # one weight, W2[0, 0], everything else fixed
+        W2[0, 0] = v
         costs.append(objective.value(Xv, yv))
     one = time.perf_counter() - start
-    best = values[int(np.argmin(costs))]
-    plots.cost_surface(np.array(costs), [values], out / "brute_force_one_weight.png", labels=("W1[0,0]",),
+    i_best = int(np.argmin(costs))
+    best = values[i_best]
+    results["one_weight_inside"] = 0 < i_best < len(values) - 1
+    plots.cost_surface(np.array(costs), [values], out / "brute_force_one_weight.png", labels=("W2[0,0]",),
                        title="Cost over one weight (1,000 tries)", marks=[(best,)])
 
     side = 60 if quick else 200
@@ -54,14 +59,15 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
     surface = np.empty((side, side))
     for i, a in enumerate(grid):
         for j, b in enumerate(grid):
-            W1[0, 0], W1[1, 0] = a, b
+            W1[0, 0], W2[0, 0] = a, b
             surface[j, i] = objective.value(Xv, yv)
     two = time.perf_counter() - start
     per_eval = two / side**2
     jb, ib = np.unravel_index(np.argmin(surface), surface.shape)
-    plots.cost_surface(surface, [grid, grid], out / "brute_force_two_weights.png", labels=("W1[0,0]", "W1[1,0]"),
+    results["two_weights_inside"] = bool(0 < ib < side - 1 and 0 < jb < side - 1)
+    plots.cost_surface(surface, [grid, grid], out / "brute_force_two_weights.png", labels=("W1[0,0]", "W2[0,0]"),
                        title=f"Cost over two weights ({side}x{side} tries)", marks=[(grid[ib], grid[jb])])
-    W1[0, 0], W1[1, 0] = grid[ib], grid[jb]
+    W1[0, 0], W2[0, 0] = grid[ib], grid[jb]
     results["brute_force_cost"] = float(surface.min())
 
     results.update(one_weight_s=one, per_eval_s=per_eval, two_weights_s=per_eval * 1e6,
@@ -78,7 +84,8 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
           f"(from {side}x{side})")
     print(f"  all 9 weights, 1,000 values each      ~1e12 millennia   "
           f"{results['nine_weights_years'] / 1000:9.1e} millennia")
-    print(f"  best cost found on the 2-weight grid                    {results['brute_force_cost']:.2e}")
+    print(f"  best cost found on the 2-weight grid                    {results['brute_force_cost']:.2e}  "
+          f"at W1[0,0]={grid[ib]:.2f}, W2[0,0]={grid[jb]:.2f}, inside the searched [-5, 5]")
     print(f"  gradient descent on all 9 weights, 1,000 steps         {results['gd_cost']:.2e}  "
           f"in {results['gd_seconds']:.2f} s")
     print(f"  plots in {out}/brute_force_*.png")

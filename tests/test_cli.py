@@ -18,13 +18,15 @@ glassnet = run_glassnet
 def test_default_train_on_digits(digits_run):
     cwd, proc = digits_run
     out = proc.stdout
-    assert "dataset digits: 1438 training and 359 test samples, 64 features, 10 classes" in out
+    assert "dataset digits: 1295 training, 143 validation and 359 test samples, 64 features, 10 classes" in out
+    assert re.search(r"kept the weights of epoch \d+ of 100, the lowest val_loss", out)
     test_acc = float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
-    assert test_acc >= 97.0
+    assert test_acc >= 96.0  # seed 0 (seeds 0-4 average 98.3 %, from 96.1 % to 99.4 %)
     assert "true\\pred" in out  # the confusion matrix
     assert (cwd / "glassnet-out" / "model.glassnet").stat().st_size > 0
     assert (cwd / "glassnet-out" / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
-    assert proc.stderr == ""  # no progress bar when output is not a terminal
+    # not a terminal: progress lines, not a bar; at most one every 2 s, and always the last epoch
+    assert "\r" not in proc.stderr and proc.stderr.splitlines()[-1].startswith("epoch 100/100  loss ")
 
 
 def test_info_and_evaluate(digits_run):
@@ -62,7 +64,7 @@ def test_csv_train_and_predict(tmp_path):
              "--out", tmp_path / "o", cwd=tmp_path)
     (tmp_path / "new.csv").write_text("f1,f2,f3\n2,2,0\n-2,-2,0\n")
     out = glassnet("predict", tmp_path / "o" / "model.glassnet", tmp_path / "new.csv").stdout
-    assert "row 1: high" in out and "row 2: low" in out
+    assert "new.csv line 2: high" in out and "new.csv line 3: low" in out
 
 
 def test_gradcheck_trace_and_compare():
@@ -117,8 +119,8 @@ def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
     (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
     assert "too large" in bad("predict", model, tmp_path / "bomb.png")
     assert "is a folder, not a picture file" in bad("predict", model, tmp_path)
-    assert "--layers: expected positive integers separated by commas; received '64,-3'" in (
-        glassnet("train", "--layers", "64,-3", check=False).stderr)
+    assert "--layers: expected whole numbers of at least 1 separated by commas, such as 256,128; received " \
+           "'64,-3'" in glassnet("train", "--layers", "64,-3", check=False).stderr
     (tmp_path / "wide.csv").write_text("a,b,c\n1,2,3\n")
     assert "the model expects 64 input features, but" in bad("predict", model, tmp_path / "wide.csv")
 

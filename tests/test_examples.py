@@ -77,6 +77,7 @@ def test_test_scores(tmp_path):
 def test_brute_force_search(tmp_path):
     r = run("brute_force_search", tmp_path)
     assert r["nine_weights_years"] > 1e9  # hopeless either way
+    assert r["one_weight_inside"] and r["two_weights_inside"]  # each search holds the minimum it reports
     assert r["gd_cost"] < r["brute_force_cost"]
     assert len(pngs(tmp_path, "brute_force_")) == 2
 

@@ -101,7 +101,7 @@ def test_cli_serve_refuses_bad_options_in_one_line(tmp_path):
     from helpers import run_glassnet
 
     path = gn.save(tmp_path / "iris.glassnet", gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
-    for args, message in [(["--port", "99999"], "argument --port: expected a port number from 1 to 65535"),
+    for args, message in [(["--port", "99999"], "argument --port: expected a whole number from 1 to 65535"),
                           (["--max-upload-mb", "0"], "argument --max-upload-mb: expected a number greater than 0"),
                           (["--max-upload-mb", "-1"], "argument --max-upload-mb: expected a number greater than 0"),
                           ([], "this model takes 4 features, not a picture")]:

@@ -9,6 +9,9 @@ raises :class:`~glassnet.errors.OptionError` (a ``ValueError``) or
 from __future__ import annotations
 
 import numbers
+import os
+import tempfile
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -268,3 +271,35 @@ def _size(nbytes: float) -> str:
             return f"{nbytes:,.0f} {unit}" if unit == "bytes" else f"{nbytes:,.1f} {unit}"
         nbytes /= 1024
     return f"{nbytes:,.1f} TiB"
+
+
+def check_writable(path: str | os.PathLike, name: str = "path") -> Path:
+    """Check that a file can be written at ``path``, by writing and removing a trial file beside it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to be written later; its folder must exist.
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise OptionError(f"{name} must name a file, but {str(path)!r} is a folder")
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OptionError(f"{name}: the folder {str(folder)!r} of {str(path)!r} {what}")
+    try:
+        fd, trial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".trial", dir=folder)
+    except OSError as exc:
+        raise OptionError(f"{name}: cannot write in the folder {str(folder)!r} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(trial)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OptionError(f"{name}: {str(path)!r} exists and cannot be written")
+    return path

@@ -39,6 +39,12 @@ class SolverRun:
     seconds : float
     losses : list of float
         The cost after each iteration.
+    lr : float or None
+        The learning rate (None for the quasi-Newton solvers, which choose their steps).
+    stop : str
+        Why the run ended.
+    converged : bool or None
+        Whether a quasi-Newton solver found the gradient (nearly) zero.
     """
 
     name: str
@@ -47,6 +53,9 @@ class SolverRun:
     grad_evals: int
     seconds: float
     losses: list[float]
+    lr: float | None = None
+    stop: str = ""
+    converged: bool | None = None
 
 
 @dataclass
@@ -67,12 +76,34 @@ class Comparison:
         -------
         str
         """
-        header = f"{'solver':<22}{'final cost':>14}{'iterations':>12}{'gradients':>12}{'seconds':>10}"
-        lines = [header, "-" * len(header)]
+        header = (f"{'solver':<22}{'lr':>8}{'final cost':>12}{'iterations':>11}{'gradients':>10}"
+                  f"{'seconds':>9}  why it stopped")
+        lines = [header, "-" * (len(header) + 20)]
+        best = min((r.final_cost for r in self.runs), default=0.0)
         for r in sorted(self.runs, key=lambda r: r.final_cost):
-            lines.append(f"{r.name:<22}{r.final_cost:>14.4e}{r.iterations:>12}{r.grad_evals:>12}"
-                         f"{r.seconds:>10.3f}")
+            lr = "-" if r.lr is None else f"{r.lr:g}"
+            lines.append(f"{r.name:<22}{lr:>8}{r.final_cost:>12.4e}{r.iterations:>11}{r.grad_evals:>10}"
+                         f"{r.seconds:>9.3f}  {self.why(r, best)}")
         return "\n".join(lines)
+
+    @staticmethod
+    def why(run: SolverRun, best: float) -> str:
+        """Why a run stopped, with what a vanished gradient far above the best cost means.
+
+        Parameters
+        ----------
+        run : SolverRun
+        best : float
+            The lowest final cost of all runs.
+
+        Returns
+        -------
+        str
+        """
+        if run.converged and run.final_cost > 10 * best + 1e-12:
+            return (f"{run.stop} -- the gradient vanished at cost {run.final_cost:.3g}, far above the best run's: "
+                    "a saddle point or a poor local minimum")
+        return run.stop
 
     def curves(self) -> dict[str, list[float]]:
         """Each run's cost curve by solver name.
@@ -127,8 +158,10 @@ def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epoch
         seconds = time.perf_counter() - start
         objective = Objective(m, loss)
         final = objective.value(*objective.prepare(X, y))
+        rate = options.get("lr", getattr(optimizer, "lr", None))
+        stop = history.message or f"ran all {epochs} epochs"
         result.runs.append(SolverRun(name, final, history.n_epochs, history.n_grad_evals, seconds,
-                                     history.loss))
+                                     history.loss, rate, stop, history.converged))
     return result
 
 

@@ -11,14 +11,17 @@ Every error glassnet raises about what it was given derives from
     ├── ImageError                  a picture that is not one, or shows no digit
     │   └── ImageTooLargeError      ... too many pixels or bytes to decode safely
     ├── DivergenceError             training whose cost became NaN or infinite
+    ├── NonFiniteError              a model whose output is NaN for finite input (also a FloatingPointError)
     └── MissingDependencyError      an optional package is not installed (also an ImportError)
 
 A front-end maps these classes to what its user sees: the command line prints
-one line and exits 2, the web app answers 400 or 413. Anything else that
+one line and exits 2 (3 for divergence), the web app answers 400 or 413. Anything else that
 escapes is a bug in glassnet and keeps its traceback.
 """
 
 from __future__ import annotations
+
+import sys
 
 
 class GlassnetError(ValueError):
@@ -79,6 +82,11 @@ def missing(package: str, extra: str, feature: str) -> MissingDependencyError:
         To be raised by the caller.
     """
     return MissingDependencyError(
-        f"{feature} needs {package}, which is not installed: install glassnet with the {extra!r} extra "
-        f"(pip install 'glassnet[{extra}]', or from a checkout: pip install -e '.[{extra}]')"
+        f"{feature} needs {package}, which is not installed. glassnet installs from its source folder, with the "
+        f"{extra!r} extra: cd to that folder and run {_python()} -m pip install -e '.[{extra}]'"
     )
+
+
+def _python() -> str:
+    """This interpreter, as a user would type it (the environment glassnet runs in)."""
+    return sys.executable or "python3"

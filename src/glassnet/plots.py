@@ -1,7 +1,7 @@
 """Pictures of training: learning curves, decision boundaries, cost surfaces, first-layer weights.
 
-Each function draws with matplotlib's file backend and writes a PNG; it
-returns the path. matplotlib is needed (``pip install glassnet[app]``).
+Each function draws with matplotlib's file backend and writes a picture in
+the format its file name's suffix names (PNG, JPEG, SVG, PDF); it returns the path. matplotlib is needed (``pip install glassnet[app]``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import missing
+from ._validation import check_writable
+from .errors import OptionError, missing
 
 
 def _pyplot():
@@ -25,12 +26,46 @@ def _pyplot():
     return plt
 
 
+def check_path(path: str | os.PathLike, name: str = "path") -> Path:
+    """Check, before any work, that a picture can be written to ``path`` in the format its suffix names.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.png`` (or another suffix matplotlib writes: ``.jpg``, ``.svg``, ``.pdf``).
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    formats = _pyplot().figure().canvas.get_supported_filetypes()
+    _pyplot().close("all")
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise OptionError(f"{name} must end with a picture format matplotlib writes ({', '.join(sorted(formats))}); "
+                          f"received {str(path)!r}")
+    check_writable(path, name)
+    return path
+
+
 def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)  # a half-written picture never replaces a good one
-    _pyplot().close(fig)
+    suffix = path.suffix.lower().lstrip(".") or "png"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format=suffix)  # the format the name promises
+        os.replace(tmp, path)  # a half-written picture never replaces a good one
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write the picture {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a format matplotlib does not write
+        raise OptionError(f"cannot write the picture {path}: {exc}") from None
+    finally:
+        _pyplot().close(fig)
+        if tmp.exists():
+            tmp.unlink()
     return path
 
 
@@ -54,6 +89,8 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     """
     plt = _pyplot()
     h = history.history if hasattr(history, "history") else history
+    if not h.get("loss"):
+        raise OptionError("the history holds no epoch to plot (training stopped before the first one ended)")
     has_acc = "accuracy" in h
     fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6, 4), squeeze=False)
     epochs = np.arange(1, len(h["loss"]) + 1)

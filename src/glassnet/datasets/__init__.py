@@ -5,8 +5,8 @@ float32, scaled to [0, 1] for images.
 """
 
 from .base import Dataset, train_test_split
-from .csv import load_csv
+from .csv import MAX_AUTO_CLASSES, infer_task, load_csv
 from .digits import load_digits
 from .mnist import MNIST_FILES, load_mnist
 
-__all__ = ["MNIST_FILES", "Dataset", "load_csv", "load_digits", "load_mnist", "train_test_split"]
+__all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "infer_task", "load_csv", "load_digits", "load_mnist", "train_test_split"]

@@ -26,6 +26,8 @@ class Dataset:
     image_shape : (rows, columns) or None
         Set for picture datasets, so that an uploaded photo can be prepared the same way.
     task : "classification" or "regression"
+    task_reason : str
+        How the task was chosen, in words (for a CSV read with ``task="auto"``).
     """
 
     X: np.ndarray
@@ -35,6 +37,7 @@ class Dataset:
     feature_names: list[str] = field(default_factory=list)
     image_shape: tuple[int, int] | None = None
     task: str = "classification"
+    task_reason: str = ""
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -71,6 +74,6 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
 
     def part(m):
         return Dataset(data.X[m], data.y[m], data.name, data.classes, data.feature_names,
-                       data.image_shape, data.task)
+                       data.image_shape, data.task, data.task_reason)
 
     return part(~mask), part(mask)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from pathlib import Path
 
@@ -21,9 +22,9 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     target : str
         The column to predict. Every other column must be numeric with no missing values.
     task : "auto", "classification" or "regression"
-        The target may hold class names (text or integers: classification) or
-        real numbers (regression); "auto" decides by whether all values are
-        integers or text.
+        The target may hold class names (classification) or values
+        (regression); "auto" decides by the rule of :func:`infer_task`, and
+        the returned dataset's ``task_reason`` says which way it went and why.
 
     Returns
     -------
@@ -67,19 +68,61 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         raise DataError(f"{path}, line {line}: missing value in target column {target!r}")
     numeric = _all_float(raw_target)
     if task == "auto":
-        integers = numeric and all(float(v).is_integer() for v in raw_target)
-        task = "regression" if numeric and not integers else "classification"
+        task, reason = infer_task(raw_target, target)
+    elif task in ("classification", "regression"):
+        reason = f"{task}, as asked"
+    else:
+        raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {task!r}")
     if task == "regression":
         if not numeric:
             raise DataError(f"target column {target!r} must be numeric for regression")
-        return Dataset(X.astype(np.float32), np.array([float(v) for v in raw_target], np.float32),
-                       path.stem, feature_names=features, task="regression")
-    if task != "classification":
-        raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {task!r}")
+        values = np.array([float(v) for v in raw_target], np.float64)
+        if not np.isfinite(values).all():
+            raise DataError(f"target column {target!r} holds values that are not finite numbers")
+        return Dataset(X.astype(np.float32), values.astype(np.float32), path.stem, feature_names=features,
+                       task="regression", task_reason=reason)
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
-                   classes=keys, feature_names=features)
+                   classes=keys, feature_names=features, task_reason=reason)
+
+
+#: the most distinct whole numbers a target may hold for "auto" to read them as class labels
+MAX_AUTO_CLASSES = 20
+
+
+def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
+    """Classification or regression for a target column, by a rule that a user can predict.
+
+    Text is always a class name. Numbers are values to regress on, unless
+    they are all whole numbers with at most :data:`MAX_AUTO_CLASSES` distinct
+    values (labels such as 0/1 or 1..10): counts, prices or ages written as
+    whole numbers have many more distinct values and are regressed on.
+
+    Parameters
+    ----------
+    values : list of str
+        The column's fields.
+    name : str
+        The column's name, for the reason.
+
+    Returns
+    -------
+    task : "classification" or "regression"
+    reason : str
+        The rule's verdict in words, for the user to read.
+    """
+    if not _all_float(values):
+        return "classification", f"classification: the target {name!r} holds text, read as class names"
+    floats = [float(v) for v in values]
+    whole = all(math.isfinite(v) and v.is_integer() for v in floats)
+    distinct = len(set(floats))
+    if whole and distinct <= MAX_AUTO_CLASSES:
+        return "classification", (f"classification: the target {name!r} holds {distinct} distinct whole numbers, "
+                                  f"read as class labels (at most {MAX_AUTO_CLASSES} make classes)")
+    kind = "whole numbers" if whole else "numbers"
+    return "regression", (f"regression: the target {name!r} holds {distinct} distinct {kind} "
+                          f"(whole numbers make classes only up to {MAX_AUTO_CLASSES} distinct values)")
 
 
 def _all_float(values: list[str]) -> bool:

@@ -172,14 +172,17 @@ class ModelCheckpoint(Callback):
     save_best_only : bool
         Save only when ``monitor`` (as in :class:`EarlyStopping`) improves.
     monitor : str, optional
+    metadata : dict, optional
+        JSON-ready data saved with each checkpoint.
     """
 
     def __init__(self, path: str | Path, every: int = 1, save_best_only: bool = False,
-                 monitor: str | None = None) -> None:
+                 monitor: str | None = None, metadata: dict | None = None) -> None:
         self.path = Path(path)
         self.every = check_positive_int(every, "every")
         self.save_best_only = bool(save_best_only)
         self.monitor = monitor
+        self.metadata = metadata
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
@@ -193,11 +196,11 @@ class ModelCheckpoint(Callback):
             if value >= self.best:
                 return
             self.best = value
-        run.save_checkpoint(self.path, next_epoch=epoch + 1)
+        run.save_checkpoint(self.path, next_epoch=epoch + 1, metadata=self.metadata)
 
     def on_train_end(self, run):
         if run.interrupted and not self.save_best_only:  # Ctrl-C: the last complete epoch, to resume from
-            run.save_checkpoint(self.path)
+            run.save_checkpoint(self.path, metadata=self.metadata)
 
 
 class ProgressBar(Callback):

@@ -174,12 +174,11 @@ class Run:
         self.roll_back()
         self.interrupted = self.history.interrupted = self.stop = True
         kept = f"epoch {self.next_epoch}" if self.next_epoch > self.initial_epoch else "the start of training"
-        self.history.message = (f"interrupted during epoch {epoch + 1}; the model holds the weights of the end "
-                                f"of {kept}")
+        self.history.message = f"interrupted during epoch {epoch + 1}; training stopped at the end of {kept}"
 
     # --- checkpoints ---
 
-    def save_checkpoint(self, path: str | Path, next_epoch: int | None = None) -> None:
+    def save_checkpoint(self, path: str | Path, next_epoch: int | None = None, metadata: dict | None = None) -> None:
         """Write the model, the optimizer and the training state, to resume at ``next_epoch``.
 
         Parameters
@@ -187,6 +186,8 @@ class Run:
         path : str or path-like
         next_epoch : int, optional
             By default the epoch after the last complete one.
+        metadata : dict, optional
+            Kept with the checkpoint (the command line records its settings there).
         """
         next_epoch = self.next_epoch if next_epoch is None else next_epoch
         training: dict[str, Any] = {
@@ -196,7 +197,7 @@ class Run:
         if self.best_params is not None:
             training["best"] = {"value": self.best_value, "epoch": self.best_epoch}
             arrays["best_params"] = self.best_params
-        model_file.save(path, self.model, self.optimizer, training, training_arrays=arrays)
+        model_file.save(path, self.model, self.optimizer, training, metadata=metadata, training_arrays=arrays)
 
     def load_best(self, training: dict, arrays: dict) -> None:
         """Continue a checkpoint's record of its best epoch (see :func:`glassnet.resume`).

@@ -188,34 +188,42 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
 
 
 def default_model(data: str | None = None, cache: str | os.PathLike | None = None) -> Checkpoint:
-    """The cached digit model, trained at the first start.
+    """A digit model for the page, trained at the first start and cached, one per dataset.
 
     Parameters
     ----------
     data : str, optional
-        A folder with MNIST's files.
+        A folder with MNIST's files: the model is then an MNIST model, trained
+        from them (an unreadable folder is an error, never a fallback).
     cache : str or path-like, optional
-        Where the model is kept (``$GLASSNET_DATA/models`` by default).
+        Where the models are kept (``$GLASSNET_DATA/models`` by default).
 
     Returns
     -------
     Checkpoint
-        MNIST when its files can be had (``data``, or the loader's cache or
-        download), else the 8x8 digits that ship with scikit-learn.
+        Without ``data``: the MNIST model when it is cached or MNIST can be had
+        (the loader's cache or a download), else the 8x8 digits model.
     """
     root = Path(cache or os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet") / "models"
-    path = root / "digit-recogniser.glassnet"
-    if path.exists():
-        return load(path)
-    root.mkdir(parents=True, exist_ok=True)
+    mnist_path, digits_path = root / "digits-mnist.glassnet", root / "digits-8x8.glassnet"
+    if data is None and mnist_path.exists():
+        return load(mnist_path)
     try:
         train, test = datasets.load_mnist(data)
-        sizes, epochs, batch = [784, 256, 128, 10], 8, 128
     except (OSError, DataError) as exc:
+        if data is not None:  # asked for MNIST from a folder: say what is wrong with it
+            raise DataError(f"--data {data}: {exc}") from None
+        if digits_path.exists():
+            return load(digits_path)
         print(f"MNIST not available ({exc}); training on the 8x8 digits instead")
         train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
-        sizes, epochs, batch = [64, 256, 128, 10], 100, 32
+        return _train_default(train, test, [64, 256, 128, 10], 100, 32, digits_path)
+    return _train_default(train, test, [784, 256, 128, 10], 8, 128, mnist_path)
+
+
+def _train_default(train, test, sizes: list[int], epochs: int, batch: int, path: Path) -> Checkpoint:
     print(f"training a {'-'.join(map(str, sizes))} network on {train.name} ({epochs} epochs), once")
+    path.parent.mkdir(parents=True, exist_ok=True)
     model = mlp(sizes, rng=0)
     model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=batch)
     accuracy = float(np.mean(model.predict_classes(test.X) == test.y))

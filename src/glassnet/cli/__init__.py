@@ -1,0 +1,173 @@
+"""The ``glassnet`` command: train, evaluate, predict, check and describe models.
+
+A thin layer over the public API: each subcommand parses its arguments (every
+option's bounds are checked by its type, :mod:`glassnet.cli.options`), calls
+glassnet, and prints. Exit statuses:
+
+* 0 -- done;
+* 1 -- a check found a problem (``gradcheck``), or some inputs of ``predict`` could not be predicted
+  (2 when none could);
+* 2 -- an error in what was given (options, files, data, a model file): one line on standard error;
+* 3 -- training diverged; nothing was written;
+* 130 -- interrupted by Ctrl-C (``train`` first saves the best weights and a checkpoint).
+
+Anything else that escapes is a bug in glassnet and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from ..errors import DivergenceError, GlassnetError
+from .options import integer, layer_sizes, port_number, real
+from .tools import cmd_compare, cmd_gradcheck, cmd_serve, cmd_trace
+from .train import DEFAULTS, cmd_train
+from .use import cmd_evaluate, cmd_info, cmd_predict
+
+EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
+did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C)"""
+
+
+def add_train(sub) -> None:
+    t = sub.add_parser("train", help="train an MLP (default: the 8x8 digits, no download)", epilog=EXIT_STATUS,
+                       description="Train a network, keeping the weights of its best epoch by validation cost. "
+                                   "Ctrl-C saves the best weights so far and a checkpoint to resume from.")
+    t.add_argument("--dataset", choices=list(DEFAULTS), help="digits (default), mnist, or csv")
+    t.add_argument("--data", help="MNIST folder, or the CSV file for --dataset csv")
+    t.add_argument("--target", help="the CSV column to predict")
+    t.add_argument("--task", choices=["auto", "classify", "regress"],
+                   help="for CSV: auto (default) reads text and up to 20 distinct whole numbers as classes, "
+                        "other numbers as values to regress on")
+    t.add_argument("--layers", type=layer_sizes, help="hidden layer widths, comma separated (digits: 256,128)")
+    t.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], help="default relu")
+    t.add_argument("--dropout", type=real(0, 1, high_open=True), help="dropout rate after each hidden layer")
+    t.add_argument("--optimizer", choices=["sgd", "rmsprop", "adam", "adamw", "bfgs", "lbfgs"],
+                   help="default adam")
+    t.add_argument("--lr", type=real(0, low_open=True), help="learning rate (adam: 0.001, sgd: 0.1)")
+    t.add_argument("--momentum", type=real(0, 1, high_open=True), help="for sgd")
+    t.add_argument("--epochs", type=integer(1), help="epochs (iterations for bfgs/lbfgs); digits 100, mnist 20")
+    t.add_argument("--batch-size", type=integer(0), help="rows per step; 0 for the whole set")
+    t.add_argument("--l2", type=real(0), help="L2 regularization strength (digits: 1e-4, else 0)")
+    t.add_argument("--patience", type=integer(1), help="stop when the validation cost stalls this many epochs")
+    t.add_argument("--seed", type=integer(0), help="seeds the weights, the splits and the shuffles (default 0)")
+    t.add_argument("--test-fraction", type=real(0, 1, low_open=True, high_open=True),
+                   help="held-out share for digits and csv (default 0.2)")
+    t.add_argument("--validation-fraction", type=real(0, 1, high_open=True),
+                   help="share of the training rows that judge the best epoch (default 0.1)")
+    t.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
+    t.add_argument("--out", help="folder for the model, checkpoint and plot (default glassnet-out)")
+    t.add_argument("--model", help="model file path (default OUT/model.glassnet)")
+    t.add_argument("--checkpoint", help="checkpoint path (default OUT/checkpoint.glassnet)")
+    t.add_argument("--checkpoint-every", type=integer(0), default=10,
+                   help="write the checkpoint every this many epochs (0: only on Ctrl-C); default 10")
+    t.add_argument("--plot", help="learning-curve picture (default OUT/learning_curves.png; .png, .jpg, .svg, .pdf)")
+    t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint was written by")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or lines")
+    t.set_defaults(func=cmd_train)
+
+
+def add_use(sub) -> None:
+    e = sub.add_parser("evaluate", help="score a model on its dataset's test set")
+    e.add_argument("model")
+    e.add_argument("--dataset", choices=list(DEFAULTS))
+    e.add_argument("--data")
+    e.add_argument("--target")
+    e.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
+    pr.add_argument("model")
+    pr.add_argument("inputs", nargs="+", help="CSV files (with or without a header row) or pictures")
+    pr.set_defaults(func=cmd_predict)
+
+    i = sub.add_parser("info", help="a model file's architecture, size and metadata")
+    i.add_argument("model")
+    i.set_defaults(func=cmd_info)
+
+
+def add_tools(sub) -> None:
+    g = sub.add_parser("gradcheck", help="backpropagation against central differences, per parameter",
+                       epilog=EXIT_STATUS)
+    g.add_argument("model", nargs="?", help="a model file (default: a small digits network)")
+    g.add_argument("--samples", type=integer(1), default=8)
+    g.add_argument("--max-entries", type=integer(1), default=30, help="entries checked per parameter")
+    g.add_argument("--activation", default="tanh", choices=["relu", "leaky_relu", "tanh", "sigmoid"])
+    g.add_argument("--l2", type=real(0), default=0.0)
+    g.add_argument("--tol", type=real(0, low_open=True), default=1e-6, help="largest relative error that passes")
+    g.add_argument("--eps", type=real(0, low_open=True), default=1e-6, help="the central differences' step")
+    g.add_argument("--seed", type=integer(0), default=0)
+    g.add_argument("--markdown", action="store_true")
+    g.set_defaults(func=cmd_gradcheck)
+
+    tr = sub.add_parser("trace", help="every value of one training iteration, beside its formula")
+    tr.add_argument("--example", default="or", choices=["or", "xor", "341"])
+    tr.add_argument("--lr", type=real(0, low_open=True), default=1.0)
+    tr.add_argument("--l2", type=real(0), default=0.0)
+    tr.add_argument("--markdown", action="store_true")
+    tr.add_argument("--output", help="write to this file instead of the terminal")
+    tr.set_defaults(func=cmd_trace)
+
+    c = sub.add_parser("compare-solvers",
+                       help="GD, mini-batch, SGD, momentum, Adam, BFGS, L-BFGS side by side")
+    c.add_argument("--problem", default="xor", choices=["xor", "digits"])
+    c.add_argument("--epochs", type=integer(1), default=2000)
+    c.add_argument("--seed", type=integer(0), default=0)
+    c.add_argument("--plot", help="picture of the overlaid loss curves (.png, .svg, ...)")
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
+    s.add_argument("model", nargs="?", help="a digit model file (default: one trained at first start and cached)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=port_number, default=8000)
+    s.add_argument("--data", help="MNIST folder: the default model is then an MNIST model, trained from it")
+    s.add_argument("--max-upload-mb", type=real(0, low_open=True), default=4.0,
+                   help="larger uploads are refused (413)")
+    s.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a host name the page may be reached by besides this machine's loopback names "
+                        "(repeat for several; '*' for any: only behind a proxy that checks names)")
+    s.set_defaults(func=cmd_serve)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported in one line instead of the usage and the error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="glassnet", description="Train, check and use glassnet networks.",
+                                epilog=EXIT_STATUS)
+    p.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    add_train(sub)
+    add_use(sub)
+    add_tools(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except DivergenceError as exc:
+        print(f"glassnet: error: {exc}", file=sys.stderr)
+        return 3
+    except (GlassnetError, OSError) as exc:
+        print(f"glassnet: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        print(f"glassnet: error: not enough memory ({exc or 'the request was too large'})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("glassnet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

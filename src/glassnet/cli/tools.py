@@ -1,0 +1,114 @@
+"""``glassnet gradcheck``, ``trace``, ``compare-solvers`` and ``serve``: the tools around a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import datasets
+from ..compare import compare_solvers, digits_problem, xor_problem
+from ..gradcheck import gradcheck
+from ..models import load, mlp
+from ..plots import check_path, loss_curves
+from ..tracing import trace_example
+from ..web import check_web_dependencies, default_model, image_shape_of, serve
+from .data import check_width, model_data, scale_inputs, scale_target
+
+
+def cmd_gradcheck(args) -> int:
+    """Backpropagation against central differences on a few samples; exit 1 on a disagreement.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    if args.model:
+        ck = load(args.model)
+        model, meta = ck.model, ck.metadata
+        train, _ = model_data(meta, meta.get("dataset", "digits"))
+        X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
+        loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
+        print(f"{args.model} on {args.samples} of its training samples")
+    else:
+        train = datasets.load_digits()
+        X, y = train.X, train.y
+        model = mlp([64, 16, 10], activation=args.activation, rng=args.seed)
+        loss = "cross_entropy"
+        print(f"a {model.in_features}-16-10 {args.activation} network on {args.samples} digits")
+    check_width(model, X.shape[1], "the data")
+    rows = np.random.default_rng(args.seed).choice(len(X), size=min(args.samples, len(X)), replace=False)
+    report = gradcheck(model, loss, X[rows], y[rows], l2=args.l2, max_entries=args.max_entries, rng=args.seed,
+                       tol=args.tol, eps=args.eps)
+    print(report.to_markdown() if args.markdown else report)
+    return 0 if report.passed else 1
+
+
+def cmd_trace(args) -> int:
+    """Print (or write) one training iteration, value by value.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
+    if args.output:
+        path = Path(args.output)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+        print(f"trace written to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """Every solver from the same starting weights, as a table (and a plot).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    if args.plot:
+        check_path(args.plot, "--plot")  # before the runs, not after
+    problem = xor_problem() if args.problem == "xor" else digits_problem(args.seed)
+    result = compare_solvers(*problem, seed=args.seed, epochs=args.epochs)
+    print(result.table())
+    if args.plot:
+        print(f"loss curves written to {loss_curves(result.curves(), args.plot)}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Serve the digit page; dependencies, options and the model are checked before any training.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    check_web_dependencies()  # before a default model is trained for a minute
+    checkpoint = load(args.model) if args.model else default_model(args.data)
+    image_shape_of(checkpoint)  # a model that does not take pictures is refused before serving
+    serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+          allowed_hosts=args.allowed_host)
+    return 0
+
+
+__all__ = ["cmd_compare", "cmd_gradcheck", "cmd_serve", "cmd_trace"]

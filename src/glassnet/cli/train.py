@@ -1,0 +1,291 @@
+"""``glassnet train``: a run that loses nothing.
+
+Before the first epoch every output path is checked. During the run the
+weights of the best epoch by validation cost are kept, and a checkpoint is
+written every few epochs. Ctrl-C saves the best weights so far and the
+checkpoint, then exits 130; ``--resume CHECKPOINT`` continues the run to the
+same final weights as if it had never stopped. A run that diverges writes
+nothing and exits 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_writable
+from ..errors import DivergenceError, MissingDependencyError
+from ..metrics import confusion_matrix, format_confusion
+from ..models import load, mlp, resume, save
+from ..nn import Dense
+from ..plots import check_path, learning_curves
+from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
+from .data import (
+    UserError,
+    check_width,
+    format_regression,
+    load_data,
+    regression_scores,
+    resolved,
+    scale_inputs,
+    scale_target,
+    split_validation,
+    standardize,
+    unscale_target,
+)
+
+DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per dataset
+    "digits": {"layers": [256, 128], "epochs": 100, "batch_size": 32, "l2": 1e-4},
+    "mnist": {"layers": [256, 128], "epochs": 20, "batch_size": 128, "l2": 0.0},
+    "csv": {"layers": [64], "epochs": 200, "batch_size": 32, "l2": 0.0},
+}
+COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
+          "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
+          "data": None, "target": None, "patience": None}
+DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
+#: the options that describe a run; a resumed run keeps them all, except its number of epochs
+SETTINGS = ("dataset", "data", "target", "task", "layers", "activation", "dropout", "optimizer", "lr", "momentum",
+            "epochs", "batch_size", "l2", "patience", "seed", "test_fraction", "validation_fraction", "dtype")
+
+
+def settings_from(args) -> dict:
+    """The run's settings: what the user gave, else the dataset's defaults, checked for consistency.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    dict
+    """
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
+    s = {**COMMON, **given}
+    s = {**DEFAULTS[s["dataset"]], **s}
+    quasi = s["optimizer"] in QUASI_NEWTON
+    if quasi and "lr" in given:
+        raise UserError(f"--lr does not apply to --optimizer {s['optimizer']}, which chooses its own steps")
+    if s["momentum"] and s["optimizer"] != "sgd":
+        raise UserError(f"--momentum applies to --optimizer sgd; received --optimizer {s['optimizer']}")
+    if s["dataset"] != "csv" and ("task" in given or "target" in given):
+        raise UserError(f"--task and --target apply to --dataset csv; received --dataset {s['dataset']}")
+    if s["dataset"] == "mnist" and "test_fraction" in given:
+        raise UserError("--test-fraction does not apply to --dataset mnist, which has its own test set")
+    s.setdefault("lr", None if quasi else DEFAULT_LR[s["optimizer"]])
+    s["data"] = resolved(s["data"])
+    return s
+
+
+def resumed_settings(args, checkpoint) -> dict:
+    """The settings of the run a checkpoint continues; only ``--epochs`` may change.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    checkpoint : Checkpoint
+
+    Returns
+    -------
+    dict
+    """
+    saved = checkpoint.metadata.get("settings")
+    if not isinstance(saved, dict) or "epoch" not in checkpoint.training:
+        raise UserError(f"{args.resume} is not a checkpoint of glassnet train; continue a run started from Python "
+                        "with glassnet.resume")
+    for name in SETTINGS:
+        value = getattr(args, name)
+        if name != "epochs" and value is not None and value != saved.get(name):
+            option = "--" + name.replace("_", "-")
+            raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
+                            f"({option} {saved.get(name)}); start a new run to change them")
+    s = dict(saved)
+    if args.epochs is not None:
+        if args.epochs <= checkpoint.training["epoch"]:
+            raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "
+                            f"{checkpoint.training['epoch']} epochs; give more to continue")
+        s["epochs"] = args.epochs
+    return s
+
+
+@dataclass
+class Outputs:
+    """Where a run writes: checked before the first epoch."""
+
+    folder: Path
+    model: Path
+    checkpoint: Path
+    plot: Path | None
+
+
+def check_outputs(args, saved: dict | None = None) -> Outputs:
+    """Make the output folder and check that every file can be written there, before any training.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    saved : dict, optional
+        A resumed run's outputs, used where the command line gives none.
+
+    Returns
+    -------
+    Outputs
+    """
+    saved = saved or {}
+    folder = Path(args.out or saved.get("folder") or "glassnet-out")
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out must be a folder (made if missing), but {str(folder)!r} is a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out: cannot make the folder {str(folder)!r} ({exc.strerror})") from None
+
+    def path(option: str, default: str) -> Path:
+        given = getattr(args, option)
+        return Path(given) if given else Path(saved[option]) if option in saved else folder / default
+
+    model = check_writable(path("model", "model.glassnet"), "--model")
+    checkpoint = check_writable(path("checkpoint", "checkpoint.glassnet"), "--checkpoint")
+    if model.resolve() == checkpoint.resolve():
+        raise UserError("--model and --checkpoint must be different files")
+    plot: Path | None = path("plot", "learning_curves.png")
+    try:
+        check_path(plot, "--plot")  # type: ignore[arg-type]
+    except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
+        print(f"no learning-curve plot: {exc}")
+        plot = None
+    return Outputs(folder, model, checkpoint, plot)
+
+
+def cmd_train(args) -> int:
+    """Train, report and save; see the module's docstring.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    ck = load(args.resume) if args.resume else None
+    s = resumed_settings(args, ck) if ck is not None else settings_from(args)
+    saved_outputs = ck.metadata.get("outputs") if ck is not None else None
+    out = check_outputs(args, saved_outputs)
+    train, test = load_data(s["dataset"], s["data"], s["target"], s["test_fraction"], s["seed"], s["task"])
+    if train.task_reason:
+        print(f"task: {train.task_reason}")
+    train, val = split_validation(train, s["validation_fraction"], s["seed"])
+    classify = train.task == "classification"
+    meta: dict[str, Any] = {
+        "dataset": s["dataset"], "data": s["data"], "target": s["target"], "task": train.task,
+        "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,
+        "test_fraction": s["test_fraction"], "seed": s["seed"], "settings": s,
+        "outputs": {"folder": str(out.folder.resolve()), "model": str(out.model.resolve()),
+                    "checkpoint": str(out.checkpoint.resolve()), "plot": str(out.plot.resolve()) if out.plot else None}}
+    if s["dataset"] == "csv":
+        meta["input_mean"], meta["input_scale"] = standardize(train.X)
+    if not classify:
+        (meta["target_mean"],), (meta["target_scale"],) = standardize(train.y)
+    X, Xt = scale_inputs(train.X, meta, s["dtype"]), scale_inputs(test.X, meta, s["dtype"])
+    y = scale_target(train.y, meta)
+    validation = None if val is None else (scale_inputs(val.X, meta, s["dtype"]), scale_target(val.y, meta))
+    loss = "cross_entropy" if classify else "mse"
+    n_out = len(train.classes) if classify else 1
+    sizes = [X.shape[1], *s["layers"], n_out]
+    print(f"dataset {train.name}: {len(train)} training, {0 if val is None else len(val)} validation and "
+          f"{len(test)} test samples, {X.shape[1]} features" + (f", {n_out} classes" if classify else ""))
+
+    quasi = s["optimizer"] in QUASI_NEWTON
+    callbacks: list = [] if s["patience"] is None else [EarlyStopping(patience=s["patience"], restore_best=False)]
+    if not quasi:  # a quasi-Newton run cannot be resumed exactly, so it writes no checkpoint
+        callbacks.append(ModelCheckpoint(out.checkpoint, every=args.checkpoint_every or 10**9, metadata=meta))
+    common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
+                  on_divergence="raise", on_interrupt="stop")
+    try:
+        if ck is not None:
+            print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
+            model, history = resume(args.resume, X, y, epochs=s["epochs"], **common)  # type: ignore[arg-type]
+        else:
+            model = mlp(sizes, activation=s["activation"], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])
+            print(model.summary())
+            options = {} if quasi else {"lr": s["lr"], **({"momentum": s["momentum"]} if s["momentum"] else {})}
+            history = model.fit(X, y, loss=loss, optimizer=s["optimizer"], epochs=s["epochs"],
+                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=True, **common, **options)
+    except DivergenceError as exc:
+        raise DivergenceError(f"{exc} Nothing was written.") from None
+
+    if history.best_epoch is not None:
+        key = "val_loss" if validation is not None else "loss"
+        best = history[key][history.epochs.index(history.best_epoch)]
+        print(f"kept the weights of epoch {history.best_epoch + 1} of {history.n_epochs}, the lowest {key} "
+              f"({best:.4g})")
+    if history.interrupted:
+        save(out.model, model, metadata=meta)
+        print(f"{history.message}.\nthe best weights so far were written to {out.model}")
+        if not quasi:
+            print(f"the run can go on from its checkpoint: glassnet train --resume {out.checkpoint}")
+        return 130
+    if history.message:
+        print(history.message)
+    score = report(model, X, train.y, Xt, test.y, meta, loss, train.classes)
+    meta.update(score)
+    save(out.model, model, metadata=meta)
+    print(f"model written to {out.model}")
+    if out.plot is not None:
+        title = f"{train.name}: {'-'.join(map(str, model_sizes(model)))}"
+        print(f"learning curves written to {learning_curves(history, out.plot, title=title)}")
+    return 0
+
+
+def model_sizes(model) -> list[int]:
+    """The widths of a stack of Dense layers: input, hidden layers, output.
+
+    Parameters
+    ----------
+    model : Sequential
+
+    Returns
+    -------
+    list of int
+    """
+    return [model.in_features] + [layer.out_features for layer in model.layers if isinstance(layer, Dense)]
+
+
+def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list) -> dict[str, float]:
+    """Print the scores on the training and test sets, in the target's own units.
+
+    Parameters
+    ----------
+    model : Sequential
+    X, y : the training set (scaled inputs, raw targets)
+    Xt, yt : the test set
+    meta : dict
+    loss : str
+    classes : list of str
+
+    Returns
+    -------
+    dict
+        The test scores, for the model file's metadata.
+    """
+    check_width(model, Xt.shape[1], "the test set")
+    if loss == "cross_entropy":
+        train_acc = float(np.mean(model.predict_classes(X) == y))
+        pred = model.predict_classes(Xt)
+        test_acc = float(np.mean(pred == yt))
+        print(f"training accuracy {train_acc:.2%}   test accuracy {test_acc:.2%}")
+        print("confusion matrix on the test set:")
+        print(format_confusion(confusion_matrix(yt, pred, len(classes)), classes))
+        return {"test_accuracy": test_acc}
+    on_train = regression_scores(y, unscale_target(model.predict(X)[:, 0], meta))
+    on_test = regression_scores(yt, unscale_target(model.predict(Xt)[:, 0], meta))
+    print(f"training set: {format_regression(on_train)}")
+    print(f"test set:     {format_regression(on_test)}   (in the target's units)")
+    return {f"test_{k}": v for k, v in on_test.items()}
+
+
+__all__ = ["DEFAULTS", "DEFAULT_LR", "cmd_train", "model_sizes", "report"]

@@ -1,0 +1,229 @@
+"""``glassnet evaluate``, ``predict`` and ``info``: using a trained model file.
+
+``predict`` handles each input on its own: one that cannot be read gets one
+line naming it on standard error, the others are still predicted, and the
+exit status is 1 when some failed (2 when all did).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError, GlassnetError
+from ..io.images import model_image_shape, prepare_digit
+from ..metrics import confusion_matrix, format_confusion
+from ..models import Sequential, load
+from .data import UserError, check_width, format_regression, model_data, regression_scores, scale_inputs, \
+    scale_target, unscale_target
+
+
+def cmd_evaluate(args) -> int:
+    """Score a model on the test split of its dataset.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    ck = load(args.model)
+    model = ck.model
+    assert isinstance(model, Sequential)  # glassnet.load builds the facade's models
+    meta = ck.metadata
+    dataset = args.dataset or meta.get("dataset")
+    _, test = model_data(meta, args.dataset, args.data, args.target)
+    Xt = scale_inputs(test.X, meta, model.dtype)
+    check_width(model, Xt.shape[1], f"the {dataset} data")
+    if test.task == "classification":
+        pred = model.predict_classes(Xt)
+        print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
+        print(format_confusion(confusion_matrix(test.y, pred, len(test.classes)), test.classes))
+    else:
+        scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
+        cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]
+        print(f"{dataset} test set: {len(test)} samples, {format_regression(scores)} (cost {cost:.4g})")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    """Predict each CSV file's rows or each picture; a bad input is reported and skipped.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        0; 1 when some inputs could not be predicted; 2 when none could.
+    """
+    ck = load(args.model)
+    meta = ck.metadata
+    classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
+    failed = 0
+    for item in args.inputs:
+        try:
+            if item.lower().endswith(".csv"):
+                predict_csv(ck.model, meta, item, classes)
+            else:
+                predict_image(ck.model, meta, item, classes)
+        except (GlassnetError, OSError) as exc:
+            failed += 1
+            text = str(exc)
+            print(f"glassnet: error: {text if item in text else f'{item}: {text}'}", file=sys.stderr)
+    if failed and len(args.inputs) > 1:
+        print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)
+    return 0 if not failed else 1 if failed < len(args.inputs) else 2
+
+
+def read_rows(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
+    """A CSV file's feature columns, with or without a header row; never a row dropped.
+
+    A first row that is all numbers is data (the file has no header): every
+    row must then hold exactly the model's features, in order. Otherwise the
+    first row names the columns; the model's features are taken by name when
+    it knows them (other columns, the target among them, are ignored), else
+    all columns in order.
+
+    Parameters
+    ----------
+    path : str
+    feature_names : list of str
+        The names the model was trained with, or empty.
+    width : int
+        The model's number of input features.
+
+    Returns
+    -------
+    X : array, shape (n_rows, width)
+    first_line : int
+        The line number of the first data row (1 or 2), to number the output.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"CSV file not found: {path}")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [row for row in csv.reader(f)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
+    if not rows:
+        raise DataError(f"{path} is empty")
+    first = [v.strip() for v in rows[0]]
+    header = not all(_is_number(v) for v in first)
+    if header:
+        names, body, first_line = first, rows[1:], 2
+        if feature_names:
+            missing = [n for n in feature_names if n not in names]
+            if missing:
+                raise DataError(f"{path} lacks the column(s) {', '.join(map(repr, missing))} that the model "
+                                f"was trained on; its header is {', '.join(names)}")
+            columns = [names.index(n) for n in feature_names]
+        else:
+            columns = list(range(len(names)))
+    else:
+        body, first_line = rows, 1
+        columns = list(range(width))
+        if len(first) != width:
+            raise DataError(f"{path} has no header row and {len(first)} columns, but the model takes {width} "
+                            "features: give a header naming the columns, or exactly the features in order")
+    X = np.empty((len(body), len(columns)), np.float64)
+    for r, row in enumerate(body):
+        line = r + first_line
+        if len(row) != len(first):
+            raise DataError(f"{path}, line {line}: {len(row)} fields, but the first row has {len(first)}")
+        for j, c in enumerate(columns):
+            value = row[c].strip()
+            if not _is_number(value):
+                raise DataError(f"{path}, line {line}: column {c + 1} must be a number; received {value!r}")
+            X[r, j] = float(value)
+    if not np.isfinite(X).all():
+        raise DataError(f"{path} holds values that are not finite numbers")
+    return X, first_line
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def predict_csv(model, meta: dict, path: str, classes: list) -> None:
+    """Print a prediction for each data row of a CSV file, numbered by its line in the file.
+
+    Parameters
+    ----------
+    model : Sequential
+    meta : dict
+    path : str
+    classes : list of str
+    """
+    X, first_line = read_rows(path, meta.get("feature_names") or [], model.in_features)
+    X = scale_inputs(X, meta, model.dtype)
+    check_width(model, X.shape[1], path)
+    if first_line == 1:
+        print(f"{path}: no header row, so every line is data")
+    if meta.get("task", "classification") == "classification":
+        for i, p in enumerate(model.predict_proba(X)):
+            print(f"{path} line {i + first_line}: {classes[int(p.argmax())]}  (p={p.max():.3f})")
+    else:
+        for i, v in enumerate(unscale_target(model.predict(X)[:, 0], meta)):
+            print(f"{path} line {i + first_line}: {v:.6g}")
+
+
+def predict_image(model, meta: dict, path: str, classes: list) -> None:
+    """Print the class of a picture of a digit and every class's probability.
+
+    Parameters
+    ----------
+    model : Sequential
+    meta : dict
+    path : str
+    classes : list of str
+    """
+    shape = model_image_shape(model.in_features, meta)
+    image = prepare_digit(path, shape, name=path)
+    check_width(model, image.size, f"a {shape[0]}x{shape[1]} image")
+    proba = model.predict_proba(image.reshape(1, -1))[0]
+    best = int(proba.argmax())
+    print(f"{path}: {classes[best]}  (p={proba[best]:.3f})")
+    print("  " + "  ".join(f"{c}:{p:.3f}" for c, p in zip(classes, proba)))
+
+
+def cmd_info(args) -> int:
+    """Print a model file's size, architecture and metadata (also for a model with broken weights).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    ck = load(args.model, allow_nonfinite=True)
+    size = os.path.getsize(args.model)
+    print(f"{args.model}: {size:,} bytes")
+    print(ck.model.summary())
+    if not np.isfinite(ck.model.params).all():
+        print("  WARNING: some weights are NaN or infinite; the model cannot predict")
+    hidden = ("input_mean", "input_scale", "settings", "outputs")
+    for k, v in ck.metadata.items():
+        if k not in hidden and v not in (None, [], ""):
+            print(f"  {k}: {v}")
+    if ck.optimizer is not None:
+        print(f"  optimizer: {ck.optimizer!r}, {ck.optimizer.t} steps")
+    if "epoch" in ck.training:
+        print(f"  a checkpoint after {ck.training['epoch']} of {ck.training['epochs']} epochs")
+    return 0
+
+
+__all__ = ["UserError", "cmd_evaluate", "cmd_info", "cmd_predict", "predict_csv", "predict_image", "read_rows"]

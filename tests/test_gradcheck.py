@@ -143,3 +143,31 @@ def test_kink_detection_does_not_hide_a_wrong_backward(monkeypatch):
     monkeypatch.setattr(gn.ReLU, "backward", wrong)
     report = gn.gradcheck(model, "cross_entropy", X, [0, 1, 0, 1, 1, 0])
     assert not report.passed and report.first_failure.label == "layers[0] Dense.W"
+
+
+@pytest.fixture(scope="module")
+def well_fit():
+    """A network trained until its gradients are ~1e-5: rounding then dominates their relative error."""
+    d = gn.datasets.load_digits()
+    model = gn.mlp([64, 32, 10], rng=0)
+    model.fit(d.X[:300], d.y[:300], loss="cross_entropy", optimizer="adam", lr=0.01, epochs=3000, batch_size=300,
+              verbose=False)
+    return model, d.X[:8], d.y[:8]
+
+
+def test_tiny_gradients_pass_when_their_differences_are_below_rounding_noise(well_fit):
+    model, X, y = well_fit
+    report = gn.gradcheck(model, "cross_entropy", X, y, max_entries=30, rng=3)
+    noisy = [r for r in report.rows if r.within_noise]
+    assert noisy and all(r.rel_error >= report.tol for r in noisy)  # the relative error alone would fail them
+    assert all(r.max_abs_error < 2.3e-9 for r in noisy)
+    assert report.passed and "pass (noise)" in str(report) and "or within rounding noise" in report.summary()
+
+
+def test_rounding_noise_does_not_hide_a_wrong_backward_on_tiny_gradients(well_fit, monkeypatch):
+    model, X, y = well_fit
+    original = gn.ReLU.backward
+    monkeypatch.setattr(gn.ReLU, "backward", lambda self, g, ctx, need_input_grad=True:
+                        original(self, g, ctx, need_input_grad) * 1.01)
+    report = gn.gradcheck(model, "cross_entropy", X, y, max_entries=30, rng=3)
+    assert not report.passed and not report.first_failure.within_noise

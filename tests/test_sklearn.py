@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import glassnet as gn
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
 
 # No check is expected to fail. Both solvers' families run: mini-batch Adam and full-batch L-BFGS
@@ -136,3 +137,19 @@ def test_multilabel_classification_and_multioutput_regression():
         T = np.column_stack([X[:, 0] - X[:, 1], X[:, 2] * 2])
         reg = GlassnetRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, T)
     assert reg.predict(X).shape == (300, 2) and reg.score(X, T) > 0.95
+
+
+def test_the_classifier_reports_divergence_like_the_regressor():
+    """A learning rate of 1e6: cross-entropy grows without overflowing, so growth itself is divergence."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(gn.DivergenceError, match=r"GlassnetClassifier: training diverged at epoch \d+.*over 1e\+06 "
+                                                 r"times the first epoch's.*such as lr=100000"):
+        GlassnetClassifier(solver="sgd", learning_rate_init=1e6, max_iter=50, random_state=0).fit(X, y)
+
+
+def test_a_single_class_is_refused_by_name():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match="needs samples of at least 2 classes in y.*received 1 class: 3"):
+        GlassnetClassifier().fit(X, np.full(10, 3))

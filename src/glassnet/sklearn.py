@@ -342,6 +342,10 @@ class GlassnetClassifier(ClassifierMixin, _GlassnetBase):
                              f"received targets of type {kind!r}")
         if first:
             self._set_outputs(y, multilabel=kind == "multilabel-indicator")
+            if len(self.classes_) < 2:
+                only = getattr(self.classes_[0], "item", lambda: self.classes_[0])()
+                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y, to tell them "
+                                 f"apart; received 1 class: {only!r}")
         elif not np.isin(np.unique(y) if y.ndim == 1 else [], self.classes_).all():
             raise ValueError("y holds classes not seen in the first fit; "
                              f"known classes: {list(self.classes_)}")

@@ -157,12 +157,12 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save model, optimizer and training state to ``path`` after every ``every`` epochs, and on Ctrl-C.
+    """Save model, optimizer and training state to ``path`` every ``every`` epochs, at the end, and on Ctrl-C.
 
     A gradient-descent run resumes from the file with :func:`glassnet.resume`
-    and continues exactly as if it had not stopped. When Ctrl-C interrupts the
-    run, the state of its last complete epoch is saved too (unless
-    ``save_best_only``).
+    and continues exactly as if it had not stopped (or goes on to more
+    epochs). Unless ``save_best_only``, the state of the last complete epoch is
+    also saved when the run ends, Ctrl-C included, but not after a divergence.
 
     Parameters
     ----------
@@ -187,6 +187,7 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
         self.best = math.inf
+        self.saved_at = run.initial_epoch
 
     def on_epoch_end(self, run, epoch, logs):
         if (epoch + 1) % self.every:
@@ -197,9 +198,11 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         run.save_checkpoint(self.path, next_epoch=epoch + 1, metadata=self.metadata)
+        self.saved_at = epoch + 1
 
     def on_train_end(self, run):
-        if run.interrupted and not self.save_best_only:  # Ctrl-C: the last complete epoch, to resume from
+        # the last complete epoch, to resume from: after Ctrl-C, or to train a finished run further
+        if not self.save_best_only and not run.history.diverged and run.next_epoch != self.saved_at:
             run.save_checkpoint(self.path, metadata=self.metadata)
 
 

@@ -96,6 +96,9 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                     run.diverged(epoch, None, float("nan"), last_cost)
                     break
                 logs = {"loss": total / n if objective.loss.is_mean else total}
+                if run.exploded(logs["loss"]):
+                    run.diverged(epoch, None, logs["loss"])
+                    break
                 if classify:
                     logs["accuracy"] = correct / n
                 if X_val is not None:

@@ -8,6 +8,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..arrays import to_numpy
 from ..errors import OptionError
 from ..functional import l2_penalty
@@ -23,6 +25,11 @@ Array = Any
 
 class DivergenceWarning(RuntimeWarning):
     """Training stopped because the cost became NaN or infinite."""
+
+
+#: an epoch whose cost exceeds this many times the first epoch's (or 1) has diverged, even if finite:
+#: cross-entropy grows only linearly with exploding weights and may never overflow
+EXPLOSION = 1e6
 
 
 class Run:
@@ -72,6 +79,20 @@ class Run:
         self._snapshot: dict[str, Any] = {}
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
+
+    def exploded(self, cost: float) -> bool:
+        """Whether an epoch's (finite) cost has grown :data:`EXPLOSION`-fold over the run's first epoch.
+
+        Parameters
+        ----------
+        cost : float
+
+        Returns
+        -------
+        bool
+        """
+        first = self.history.loss[0] if self.history.loss else None
+        return first is not None and cost > EXPLOSION * max(first, 1.0)
 
     def record(self, epoch: int, logs: dict[str, float]) -> None:
         """Append an epoch's logs to the history, keep its weights if they are the best so far, and mark it done.
@@ -153,12 +174,14 @@ class Run:
         self.stop = True
         where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
         before = "" if last_cost is None else f" (the last finite cost was {last_cost:.4g})"
+        if np.isfinite(cost):
+            before = f", over {EXPLOSION:g} times the first epoch's {self.history.loss[0]:.4g}"
         kept = f"epoch {self.history.epochs[-1] + 1}" if self.history.epochs else "the start of training"
         advice = ""
         if self.optimizer is not None:
             advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr / 10:g} "
                       f"(a tenth of the {self.optimizer.lr:g} used).")
-        self.history.message = (f"training diverged at {where}: the cost became {cost}{before}. The weights of "
+        self.history.message = (f"training diverged at {where}: the cost became {cost:.4g}{before}. The weights of "
                                 f"{kept}, the last with a finite cost, were kept.{advice}")
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)

@@ -1,0 +1,265 @@
+"""The command line under the mistakes people make: no lost work, no tracebacks, no silent substitutions.
+
+Each case runs `glassnet` as a user does (a subprocess) and checks: one line on
+standard error, no traceback, the documented exit status, and no model file
+overwritten.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from glassnet import cli
+from glassnet.web import default_model
+from helpers import MNIST_DIR, needs_mnist, run_glassnet
+
+pytestmark = pytest.mark.slow
+
+
+def fails(*args, status=2, cwd=None):
+    """Run glassnet expecting failure: the one line it prints on standard error."""
+    proc = run_glassnet(*args, cwd=cwd, check=False)
+    assert proc.returncode == status, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# --- lost work -----------------------------------------------------------------------
+
+RUN = ("train", "--dtype", "float64", "--layers", "16", "--batch-size", "1", "--epochs", "40",
+       "--checkpoint-every", "1", "--quiet", "--plot", "curves.png")
+
+
+def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
+    whole = tmp_path / "whole"
+    run_glassnet(*RUN, "--out", whole, cwd=tmp_path)
+
+    part = tmp_path / "part"
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet", *RUN, "--out", str(part)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (part / "checkpoint.glassnet").exists():  # a few epochs done
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert re.search(r"interrupted during epoch (\d+); training stopped at the end of epoch \d+", out), out
+    assert f"glassnet train --resume {part / 'checkpoint.glassnet'}" in out
+    saved = gn.load(part / "model.glassnet")
+    ck = gn.load(part / "checkpoint.glassnet")
+    done = ck.training["epoch"]
+    assert 1 <= done < 40
+    history = ck.training["history"]["history"]["val_loss"]
+    best = int(np.argmin(history))
+    np.testing.assert_array_equal(saved.model.params, ck.training_arrays["best_params"])  # the best so far
+    assert ck.training["best"]["epoch"] == best
+
+    resumed = run_glassnet("train", "--resume", part / "checkpoint.glassnet", cwd=tmp_path)
+    assert f"resuming {part / 'checkpoint.glassnet'} at epoch {done + 1} of 40" in resumed.stdout
+    np.testing.assert_array_equal(gn.load(part / "model.glassnet").model.params,
+                                  gn.load(whole / "model.glassnet").model.params)
+    np.testing.assert_array_equal(gn.load(part / "checkpoint.glassnet").model.params,
+                                  gn.load(whole / "checkpoint.glassnet").model.params)
+
+
+def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
+    run_glassnet("train", "--layers", "8", "--epochs", "3", "--out", tmp_path / "o", "--quiet", cwd=tmp_path)
+    ck = tmp_path / "o" / "checkpoint.glassnet"
+    assert "--lr cannot change when resuming" in fails("train", "--resume", ck, "--lr", "0.5")
+    assert "has already done 3 epochs" in fails("train", "--resume", ck, "--epochs", "2")
+    assert "is not a checkpoint of glassnet train" in fails("train", "--resume", tmp_path / "o" / "model.glassnet")
+    more = run_glassnet("train", "--resume", ck, "--epochs", "5", "--quiet", cwd=tmp_path).stdout
+    assert "at epoch 4 of 5" in more and "kept the weights of epoch" in more
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "nodir/sub/m.glassnet"], "--model: the folder 'nodir/sub' of 'nodir/sub/m.glassnet' does not exist"),
+    (["--out", "afile"], "--out must be a folder (made if missing), but 'afile' is a file"),
+    (["--plot", "nodir2/p.png"], "--plot: the folder 'nodir2' of 'nodir2/p.png' does not exist"),
+    (["--plot", "curves.xyz"], "--plot must end with a picture format matplotlib writes"),
+    (["--model", "."], "--model must name a file, but '.' is a folder"),
+])
+def test_bad_output_paths_fail_at_once_before_any_training(tmp_path, args, message, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("keep me")
+    start = time.perf_counter()
+    assert cli.main(["train", *args]) == 2
+    assert time.perf_counter() - start < 1.0
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out.count("\n") <= 0, captured  # no data loaded, no epoch
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_divergence_stops_once_exits_3_and_writes_nothing(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "model.glassnet").write_bytes(b"an earlier model")
+    line = fails("train", "--optimizer", "sgd", "--lr", "50", "--out", out, "--quiet", status=3)
+    assert re.search(r"training diverged at epoch 1, batch \d+: the cost became (nan|inf) \(the last finite cost "
+                     r"was [\d.e+]+\)\..*such as lr=5 \(a tenth of the 50 used\)\. Nothing was written\.", line)
+    assert (out / "model.glassnet").read_bytes() == b"an earlier model"
+    assert not (out / "learning_curves.png").exists()
+
+
+# --- tracebacks and wrong exits ----------------------------------------------------------
+
+
+def test_a_layer_too_large_for_memory_is_one_line():
+    line = fails("train", "--layers", "100000000")
+    assert "Dense(64, 100000000)'s weights would need" in line and "free" in line
+
+
+def test_a_model_with_nan_weights_is_refused_by_predict_evaluate_and_serve(tmp_path):
+    model = gn.mlp([64, 8, 10], rng=0)
+    model.params[:] = np.nan
+    path = gn.save(tmp_path / "nan.glassnet", model, metadata={"dataset": "digits", "image_shape": [8, 8]})
+    Image.new("L", (40, 40), 255).save(tmp_path / "p.png")
+    for args in (["predict", path, tmp_path / "p.png"], ["evaluate", path], ["serve", path, "--port", "1"]):
+        assert "weights that are NaN or infinite" in fails(*args)
+    assert "WARNING: some weights are NaN" in run_glassnet("info", path).stdout
+
+
+# --- silent substitutions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "argument --epochs: expected a whole number of at least 1; received 0"),
+    (["--epochs", "1.5"], "argument --epochs: expected a whole number of at least 1; received '1.5'"),
+    (["--lr", "0"], "argument --lr: expected a number greater than 0; received '0'"),
+    (["--lr", "nan"], "argument --lr: expected a number greater than 0; received 'nan'"),
+    (["--seed", "-1"], "argument --seed: expected a whole number of at least 0; received -1"),
+    (["--dropout", "1"], "argument --dropout: expected a number in [0, 1); received '1'"),
+    (["--test-fraction", "0"], "argument --test-fraction: expected a number in (0, 1); received '0'"),
+    (["--optimizer", "bfgs", "--lr", "0.1"], "--lr does not apply to --optimizer bfgs"),
+    (["--momentum", "0.9"], "--momentum applies to --optimizer sgd; received --optimizer adam"),
+    (["--task", "regress"], "--task and --target apply to --dataset csv"),
+])
+def test_every_option_is_checked_and_named(args, message):
+    assert message in fails("train", *args)
+
+
+def test_predict_reads_a_csv_without_a_header_as_data_and_goes_on_after_a_bad_input(tmp_path):
+    r = np.random.default_rng(0)
+    X = r.normal(size=(120, 3))
+    rows = "\n".join(f"{a:.4f},{b:.4f},{c:.4f},{'hi' if a + b > 0 else 'lo'}" for a, b, c in X)
+    (tmp_path / "t.csv").write_text("f1,f2,f3,kind\n" + rows + "\n")
+    run_glassnet("train", "--dataset", "csv", "--data", tmp_path / "t.csv", "--target", "kind", "--epochs", "40",
+                 "--out", tmp_path / "o", "--quiet")
+    model = tmp_path / "o" / "model.glassnet"
+    (tmp_path / "bare.csv").write_text("2,2,0\n-2,-2,0\n")
+    (tmp_path / "reordered.csv").write_text("f3,kind,f2,f1\n0,?,2,2\n")
+    (tmp_path / "other.csv").write_text("a,b,c\n1,2,3\n")
+    proc = run_glassnet("predict", model, tmp_path / "bare.csv", tmp_path / "missing.png", tmp_path / "other.csv",
+                        tmp_path / "reordered.csv", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "bare.csv: no header row, so every line is data" in proc.stdout
+    assert "bare.csv line 1: hi" in proc.stdout and "bare.csv line 2: lo" in proc.stdout  # no row dropped
+    assert "reordered.csv line 2: hi" in proc.stdout  # columns taken by name
+    errors = proc.stderr.strip().splitlines()
+    assert "missing.png: this model takes 3 features, not a picture" in errors[0]
+    assert "other.csv lacks the column(s) 'f1', 'f2', 'f3'" in errors[1]
+    assert errors[2] == "glassnet: 2 of 4 inputs could not be predicted"
+    (tmp_path / "narrow.csv").write_text("1,2\n")
+    assert "has no header row and 2 columns, but the model takes 3" in fails("predict", model, tmp_path / "narrow.csv")
+
+
+def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
+    run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg", "--quiet")
+    assert (tmp_path / "c.jpg").read_bytes()[:2] == b"\xff\xd8"  # JPEG, not PNG bytes
+    assert not list(tmp_path.glob(".c.jpg*"))
+
+
+def test_a_csv_of_whole_number_prices_is_regression_in_the_target_units(tmp_path):
+    r = np.random.default_rng(1)
+    X = r.uniform(0, 10, size=(300, 2))
+    price = np.round(100 + 40 * X[:, 0] + 15 * X[:, 1])  # whole numbers, hundreds of distinct values
+    rows = "\n".join(f"{a:.3f},{b:.3f},{p:.1f}" for (a, b), p in zip(X, price))
+    (tmp_path / "houses.csv").write_text("rooms,age,price\n" + rows + "\n")
+    out = run_glassnet("train", "--dataset", "csv", "--data", tmp_path / "houses.csv", "--target", "price",
+                       "--out", tmp_path / "o", "--quiet").stdout
+    assert re.search(r"task: regression: the target 'price' holds \d{3} distinct whole numbers", out)
+    rmse, r2 = re.search(r"test set: +RMSE ([\d.]+) +MAE [\d.]+ +R² ([\d.]+)", out).groups()
+    assert float(rmse) < 0.1 * price.std() and float(r2) > 0.98  # learned, in the target's units
+    (tmp_path / "new.csv").write_text("rooms,age\n5,5\n")
+    value = float(run_glassnet("predict", tmp_path / "o" / "model.glassnet", tmp_path / "new.csv")
+                  .stdout.split(":")[-1])
+    assert abs(value - (100 + 200 + 75)) < 15  # in dollars, not standardized units
+    forced = run_glassnet("train", "--dataset", "csv", "--data", tmp_path / "houses.csv", "--target", "price",
+                          "--task", "classify", "--epochs", "1", "--out", tmp_path / "c", "--quiet",
+                          "--validation-fraction", "0", "--test-fraction", "0.5").stdout
+    assert "task: classification, as asked" in forced
+
+
+# --- friction ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_gradcheck_passes_on_the_model_make_run_makes(digits_run, seed, capsys):
+    cwd, _ = digits_run
+    status = cli.main(["gradcheck", str(cwd / "glassnet-out" / "model.glassnet"), "--seed", str(seed)])
+    assert status == 0, capsys.readouterr().out
+
+
+def test_gradcheck_takes_tol_and_eps(digits_run, capsys):
+    cwd, _ = digits_run
+    model = str(cwd / "glassnet-out" / "model.glassnet")
+    assert cli.main(["gradcheck", model, "--tol", "1e-30"]) == 1
+    assert "relative error < 1e-30" not in capsys.readouterr().out
+    assert cli.main(["gradcheck", model, "--eps", "1e-4", "--tol", "1e-4"]) == 0
+
+
+def test_serve_uses_the_dataset_asked_for_never_a_stale_cache(tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "models").mkdir(parents=True)
+    gn.save(cache / "models" / "digits-8x8.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
+    with pytest.raises(gn.DataError, match="--data .*nowhere: MNIST folder not found"):
+        default_model(str(tmp_path / "nowhere"), cache=cache)
+    mnist = gn.save(cache / "models" / "digits-mnist.glassnet", gn.mlp([784, 10], rng=0),
+                    metadata={"image_shape": [28, 28]})
+    assert default_model(None, cache=cache).model.in_features == 784
+    assert mnist.exists()
+
+
+@needs_mnist
+def test_serve_with_mnist_data_ignores_a_cached_digits_model(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    (cache / "models").mkdir(parents=True)
+    gn.save(cache / "models" / "digits-8x8.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
+    fitted = []
+    monkeypatch.setattr(gn.Sequential, "fit", lambda self, *a, **k: fitted.append(self.in_features))
+    ck = default_model(str(MNIST_DIR), cache=cache)
+    assert fitted == [784] and ck.model.in_features == 784
+
+
+def test_missing_web_dependencies_name_the_install_from_the_checkout():
+    message = str(gn.errors.missing("flask", "web", "the web app"))
+    assert "-m pip install -e '.[web]'" in message and sys.executable in message
+    assert "pip install 'glassnet[" not in message  # not a registry package of that name
+
+
+def test_compare_solvers_shows_each_learning_rate_and_why_it_stopped(tmp_path):
+    out = run_glassnet("compare-solvers", "--epochs", "300").stdout
+    assert re.search(r"momentum 0\.9 +0\.1 ", out) and re.search(r"batch GD +1 ", out)
+    assert "ran all 300 epochs" in out
+    assert re.search(r"L-BFGS +- .*L-BFGS-B: ", out)
+    assert "plot" not in out
+    assert "--plot must end with a picture format" in fails("compare-solvers", "--plot", tmp_path / "x.nope")
+
+
+def test_help_documents_the_exit_statuses():
+    text = run_glassnet("train", "--help").stdout
+    assert "3 training diverged" in text and "130 interrupted" in text
+    assert os.path.basename(sys.executable)

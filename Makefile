@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 EXTRAS ?= test
-RUN_EXTRAS ?= app
+RUN_EXTRAS ?= web
 comma  := ,
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))

@@ -16,7 +16,8 @@ SKIP_MODULES = {"glassnet.__main__", "glassnet.cli"}  # and the modules inside t
 def public_callables():
     seen = set()
     for info in pkgutil.walk_packages(gn.__path__, "glassnet."):
-        if info.name.split(".")[:2] and ".".join(info.name.split(".")[:2]) in SKIP_MODULES or any(part.startswith("_") for part in info.name.split(".")[1:]):
+        front_end = ".".join(info.name.split(".")[:2]) in SKIP_MODULES
+        if front_end or any(part.startswith("_") for part in info.name.split(".")[1:]):
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():

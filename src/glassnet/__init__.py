@@ -70,7 +70,8 @@ from .training import (
 __all__ = [
     "__version__", "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DataError", "DivergenceError",
     "DivergenceWarning", "EarlyStopping", "GlassnetError", "History", "ImageError", "ImageTooLargeError",
-    "LambdaCallback", "ModelCheckpoint", "ModelFileError", "NonFiniteError", "OptionError", "ProgressBar", "evaluate", "fit", "load", "optim",
+    "LambdaCallback", "ModelCheckpoint", "ModelFileError", "NonFiniteError", "OptionError",
+    "ProgressBar", "evaluate", "fit", "load", "optim",
     "resume", "save", "Trace", "trace", "compare_solvers", "arrays", "errors",
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",

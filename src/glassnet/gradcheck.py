@@ -203,11 +203,12 @@ def gradcheck(
         """The central difference for entry j, and whether it crossed a kink."""
         old = vector[j]
         vector[j] = old + eps
-        up, up_side = objective.value(X64, y64), _kink_sides(m, X64) if kinked else None
+        up = objective.value(X64, y64)
+        up_side = _kink_sides(m, X64) if kinked else None
         vector[j] = old - eps
-        down, down_side = objective.value(X64, y64), _kink_sides(m, X64) if kinked else None
+        down = objective.value(X64, y64)
+        crossed = kinked and not np.array_equal(up_side, _kink_sides(m, X64))  # type: ignore[arg-type]
         vector[j] = old
-        crossed = kinked and not np.array_equal(up_side, down_side)
         return (up - down) / (2 * eps), crossed
 
     noise = 10 * np.finfo(np.float64).eps * max(abs(cost), 1.0) / eps

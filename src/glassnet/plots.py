@@ -1,7 +1,8 @@
 """Pictures of training: learning curves, decision boundaries, cost surfaces, first-layer weights.
 
 Each function draws with matplotlib's file backend and writes a picture in
-the format its file name's suffix names (PNG, JPEG, SVG, PDF); it returns the path. matplotlib is needed (``pip install glassnet[app]``).
+the format its file name's suffix names (PNG, JPEG, SVG, PDF); it returns
+the path. matplotlib is needed (the ``app`` extra).
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def add_tools(sub) -> None:
 class Parser(argparse.ArgumentParser):
     """argparse, with a mistake reported in one line instead of the usage and the error."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

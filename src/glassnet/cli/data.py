@@ -9,6 +9,7 @@ and ``--resume`` rebuild exactly the same data and units.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:
     return mean.tolist(), scale.tolist()
 
 
-def scale_inputs(X: np.ndarray, meta: dict, dtype: object = np.float32) -> np.ndarray:
+def scale_inputs(X: np.ndarray, meta: dict, dtype: Any = np.float32) -> np.ndarray:
     """Features as the model was trained on them (standardized for CSV data).
 
     Parameters

@@ -208,7 +208,7 @@ def cmd_train(args) -> int:
     try:
         if ck is not None:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
-            model, history = resume(args.resume, X, y, epochs=s["epochs"], **common)  # type: ignore[arg-type]
+            model, history = resume(args.resume, X, y, epochs=s["epochs"], **common)
         else:
             model = mlp(sizes, activation=s["activation"], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])
             print(model.summary())

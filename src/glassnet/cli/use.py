@@ -18,8 +18,16 @@ from ..errors import DataError, GlassnetError
 from ..io.images import model_image_shape, prepare_digit
 from ..metrics import confusion_matrix, format_confusion
 from ..models import Sequential, load
-from .data import UserError, check_width, format_regression, model_data, regression_scores, scale_inputs, \
-    scale_target, unscale_target
+from .data import (
+    UserError,
+    check_width,
+    format_regression,
+    model_data,
+    regression_scores,
+    scale_inputs,
+    scale_target,
+    unscale_target,
+)
 
 
 def cmd_evaluate(args) -> int:

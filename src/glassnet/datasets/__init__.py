@@ -9,4 +9,5 @@ from .csv import MAX_AUTO_CLASSES, infer_task, load_csv
 from .digits import load_digits
 from .mnist import MNIST_FILES, load_mnist
 
-__all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "infer_task", "load_csv", "load_digits", "load_mnist", "train_test_split"]
+__all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "infer_task", "load_csv",
+           "load_digits", "load_mnist", "train_test_split"]

@@ -76,10 +76,10 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if task == "regression":
         if not numeric:
             raise DataError(f"target column {target!r} must be numeric for regression")
-        values = np.array([float(v) for v in raw_target], np.float64)
-        if not np.isfinite(values).all():
+        numbers = np.array([float(v) for v in raw_target], np.float64)
+        if not np.isfinite(numbers).all():
             raise DataError(f"target column {target!r} holds values that are not finite numbers")
-        return Dataset(X.astype(np.float32), values.astype(np.float32), path.stem, feature_names=features,
+        return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}

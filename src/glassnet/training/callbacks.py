@@ -152,8 +152,8 @@ class EarlyStopping(Callback):
         if self.wait > self.patience:
             run.stop = True
             run.history.stopped_early = True
-            run.history.message = (f"early stopping: {self.key} did not improve for "
-                                   f"{self.patience} epochs after epoch {self.best_epoch + 1}")
+            after = "the start" if self.best_epoch is None else f"epoch {self.best_epoch + 1}"
+            run.history.message = f"early stopping: {self.key} did not improve for {self.patience} epochs after {after}"
 
 
 class ModelCheckpoint(Callback):

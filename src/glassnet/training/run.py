@@ -72,7 +72,9 @@ class Run:
         self.on_divergence = "warn"
         #: the log whose best epoch's weights the run ends with ("val_loss", ...), or None for the last epoch's
         self.keep_best = keep_best
-        self.best_value, self.best_epoch, self.best_params = math.inf, None, None
+        self.best_value = math.inf
+        self.best_epoch: int | None = None
+        self.best_params: Array | None = None
         #: set when Ctrl-C ended the run; the model is then back at the end of epoch ``next_epoch - 1``
         self.interrupted = False
         self.next_epoch = initial_epoch
@@ -216,7 +218,7 @@ class Run:
         training: dict[str, Any] = {
             "epoch": next_epoch, "epochs": self.epochs, "rng_state": self.model.rng.bit_generator.state,
             "history": self.history.as_dict(), "settings": {**self.settings, "keep_best": self.keep_best}}
-        arrays = {}
+        arrays: dict[str, Array] = {}
         if self.best_params is not None:
             training["best"] = {"value": self.best_value, "epoch": self.best_epoch}
             arrays["best_params"] = self.best_params

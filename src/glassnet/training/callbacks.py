@@ -228,7 +228,7 @@ class ProgressBar(Callback):
 
     def on_train_begin(self, run):
         self.bar = None
-        self.start = self.last = time.monotonic()
+        self.start, self.last = time.monotonic(), -math.inf  # the first epoch is written at once
         self.pending: str | None = None
         isatty = getattr(self.stream, "isatty", None)
         if isatty is None or not isatty():
@@ -241,12 +241,12 @@ class ProgressBar(Callback):
         size = shutil.get_terminal_size(fallback=(80, 24))
         self.bar = tqdm(total=run.epochs, initial=run.initial_epoch, file=self.stream, ncols=size.columns or 80,
                         nrows=size.lines or 24, leave=True,
-                        bar_format="{n_fmt}/{total_fmt} {bar:10} {elapsed}<{remaining} {postfix}")
+                        bar_format="{n_fmt}/{total_fmt} {bar:8} {elapsed} {desc}")
 
     def on_epoch_end(self, run, epoch, logs):
         text = format_logs(logs)
         if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
+            self.bar.set_description_str(text, refresh=False)  # after the bar: see bar_format
             self.bar.update(1)
             return
         self.pending = f"epoch {epoch + 1}/{run.epochs}  {text}  ({time.monotonic() - self.start:.1f} s)"

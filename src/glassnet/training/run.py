@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 from pathlib import Path
@@ -135,7 +134,7 @@ class Run:
         if self.optimizer is not None:
             scalars, slots = self.optimizer.state_dict()
             old = snap.get("slots", {})
-            snap["scalars"] = copy.deepcopy(scalars)
+            snap["scalars"] = scalars  # built afresh by state_dict, of numbers only
             snap["slots"] = {k: _copy_into(old.get(k), v) for k, v in slots.items()}
         snap["rng"] = self.model.rng.bit_generator.state
         snap["n_epochs"] = self.history.n_epochs

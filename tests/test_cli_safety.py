@@ -146,6 +146,7 @@ def test_a_model_with_nan_weights_is_refused_by_predict_evaluate_and_serve(tmp_p
     (["--optimizer", "bfgs", "--lr", "0.1"], "--lr does not apply to --optimizer bfgs"),
     (["--momentum", "0.9"], "--momentum applies to --optimizer sgd; received --optimizer adam"),
     (["--task", "regress"], "--task and --target apply to --dataset csv"),
+    (["--keep-best", "val_accuracy", "--validation-fraction", "0"], "--keep-best val_accuracy needs a validation set"),
 ])
 def test_every_option_is_checked_and_named(args, message):
     assert message in fails("train", *args)
@@ -177,7 +178,9 @@ def test_predict_reads_a_csv_without_a_header_as_data_and_goes_on_after_a_bad_in
 
 
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
-    run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg", "--quiet")
+    out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
+                       "--quiet", "--keep-best", "last").stdout
+    assert "kept the weights" not in out  # --keep-best last: the last epoch's weights
     assert (tmp_path / "c.jpg").read_bytes()[:2] == b"\xff\xd8"  # JPEG, not PNG bytes
     assert not list(tmp_path.glob(".c.jpg*"))
 

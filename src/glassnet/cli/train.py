@@ -44,11 +44,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per d
 }
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
           "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
-          "data": None, "target": None, "patience": None}
+          "data": None, "target": None, "patience": None, "keep_best": "val_loss"}
 DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
 #: the options that describe a run; a resumed run keeps them all, except its number of epochs
 SETTINGS = ("dataset", "data", "target", "task", "layers", "activation", "dropout", "optimizer", "lr", "momentum",
-            "epochs", "batch_size", "l2", "patience", "seed", "test_fraction", "validation_fraction", "dtype")
+            "epochs", "batch_size", "l2", "patience", "seed", "test_fraction", "validation_fraction", "dtype",
+            "keep_best")
 
 
 def settings_from(args) -> dict:
@@ -74,6 +75,9 @@ def settings_from(args) -> dict:
         raise UserError(f"--task and --target apply to --dataset csv; received --dataset {s['dataset']}")
     if s["dataset"] == "mnist" and "test_fraction" in given:
         raise UserError("--test-fraction does not apply to --dataset mnist, which has its own test set")
+    if s["keep_best"].startswith("val_") and not s["validation_fraction"]:
+        raise UserError(f"--keep-best {s['keep_best']} needs a validation set: --validation-fraction 0 leaves none "
+                        "(use --keep-best loss or last)")
     s.setdefault("lr", None if quasi else DEFAULT_LR[s["optimizer"]])
     s["data"] = resolved(s["data"])
     return s
@@ -194,6 +198,9 @@ def cmd_train(args) -> int:
     y = scale_target(train.y, meta)
     validation = None if val is None else (scale_inputs(val.X, meta, s["dtype"]), scale_target(val.y, meta))
     loss = "cross_entropy" if classify else "mse"
+    if "accuracy" in s["keep_best"] and not classify:
+        raise UserError(f"--keep-best {s['keep_best']} applies to classification; this is regression")
+    keep_best = False if s["keep_best"] == "last" else s["keep_best"]
     n_out = len(train.classes) if classify else 1
     sizes = [X.shape[1], *s["layers"], n_out]
     print(f"dataset {train.name}: {len(train)} training, {0 if val is None else len(val)} validation and "
@@ -214,15 +221,16 @@ def cmd_train(args) -> int:
             print(model.summary())
             options = {} if quasi else {"lr": s["lr"], **({"momentum": s["momentum"]} if s["momentum"] else {})}
             history = model.fit(X, y, loss=loss, optimizer=s["optimizer"], epochs=s["epochs"],
-                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=True, **common, **options)
+                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, **common,
+                                **options)
     except DivergenceError as exc:
         raise DivergenceError(f"{exc} Nothing was written.") from None
 
     if history.best_epoch is not None:
-        key = "val_loss" if validation is not None else "loss"
+        key = s["keep_best"]
         best = history[key][history.epochs.index(history.best_epoch)]
-        print(f"kept the weights of epoch {history.best_epoch + 1} of {history.n_epochs}, the lowest {key} "
-              f"({best:.4g})")
+        print(f"kept the weights of epoch {history.best_epoch + 1} of {history.n_epochs}, the "
+              f"{'highest' if 'accuracy' in key else 'lowest'} {key} ({best:.4g})")
     if history.interrupted:
         save(out.model, model, metadata=meta)
         print(f"{history.message}.\nthe best weights so far were written to {out.model}")

@@ -213,3 +213,18 @@ def test_progress_written_to_a_file_is_a_line_per_epoch_at_most_every_few_second
 def test_format_logs():
     text = format_logs({"loss": 0.012345, "accuracy": 0.99666, "val_loss": 0.07, "val_accuracy": 0.979, "lr": 1})
     assert text == "loss 0.01235 acc 99.7% val_loss 0.07 val_acc 97.9%"
+
+
+def test_learning_curves_mark_the_kept_epoch_and_refuse_an_empty_history(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    from glassnet import plots
+
+    X, y, Xv, yv = data()
+    model, opt = new(lr=0.2)
+    history = model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), keep_best=True, **FIT)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text kept as text, to be read back
+        svg = plots.learning_curves(history, tmp_path / "c.svg").read_text()
+    assert f"kept (epoch {history.best_epoch + 1})" in svg
+    with pytest.raises(gn.OptionError, match="the history holds no epoch to plot"):
+        plots.learning_curves(gn.History(), tmp_path / "empty.png")
+    assert not list(tmp_path.glob("empty*")) and not list(tmp_path.glob(".*tmp"))

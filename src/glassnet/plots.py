@@ -98,8 +98,15 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     ax = _panel(axes[0, 0], epochs, h, "loss", "cost", title, xlabel)
     if log_scale or (log_scale is None and min(h["loss"]) > 0 and max(h["loss"]) / min(h["loss"]) > 100):
         ax.set_yscale("log")
+    panels = [ax]
     if has_acc:
-        _panel(axes[0, 1], epochs, h, "accuracy", "accuracy", "Accuracy", xlabel)
+        panels.append(_panel(axes[0, 1], epochs, h, "accuracy", "accuracy", "Accuracy", xlabel))
+    best = getattr(history, "best_epoch", None)
+    if best is not None and getattr(history, "epochs", None) and best in history.epochs:
+        kept = history.epochs.index(best) + 1
+        for panel in panels:  # the epoch whose weights the model kept (fit(keep_best=...))
+            panel.axvline(kept, color="grey", linestyle="--", linewidth=1, label=f"kept (epoch {kept})")
+            panel.legend()
     return _save(fig, path)
 
 

@@ -83,7 +83,7 @@ def test_ctrl_c_in_the_first_epoch_keeps_the_initial_weights():
     history = model.fit(X, y, optimizer=opt, on_interrupt="stop", callbacks=[CtrlC(epoch=0)], **FIT)
     assert history.interrupted and history.n_epochs == 0
     np.testing.assert_array_equal(model.params, initial)
-    assert "the start of training" in history.message
+    assert "training stopped where it started, before epoch 1 was complete" in history.message
 
 
 def test_keep_best_ends_with_the_best_epoch_by_validation_cost():

@@ -101,6 +101,8 @@ def resumed_settings(args, checkpoint) -> dict:
                         "with glassnet.resume")
     for name in SETTINGS:
         value = getattr(args, name)
+        if name == "data" and value is not None:
+            value = resolved(value)
         if name != "epochs" and value is not None and value != saved.get(name):
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
@@ -148,7 +150,7 @@ def check_outputs(args, saved: dict | None = None) -> Outputs:
 
     def path(option: str, default: str) -> Path:
         given = getattr(args, option)
-        return Path(given) if given else Path(saved[option]) if option in saved else folder / default
+        return Path(given) if given else Path(saved[option]) if saved.get(option) else folder / default
 
     model = check_writable(path("model", "model.glassnet"), "--model")
     checkpoint = check_writable(path("checkpoint", "checkpoint.glassnet"), "--checkpoint")

@@ -197,8 +197,9 @@ class Run:
         """
         self.roll_back()
         self.interrupted = self.history.interrupted = self.stop = True
-        kept = f"epoch {self.next_epoch}" if self.next_epoch > self.initial_epoch else "the start of training"
-        self.history.message = f"interrupted during epoch {epoch + 1}; training stopped at the end of {kept}"
+        where = (f"at the end of epoch {self.next_epoch}" if self.next_epoch > self.initial_epoch
+                 else f"where it started, before epoch {self.next_epoch + 1} was complete")
+        self.history.message = f"interrupted during epoch {epoch + 1}; training stopped {where}"
 
     # --- checkpoints ---
 

@@ -204,6 +204,7 @@ def test_a_csv_of_whole_number_prices_is_regression_in_the_target_units(tmp_path
                           "--task", "classify", "--epochs", "1", "--out", tmp_path / "c", "--quiet",
                           "--validation-fraction", "0", "--test-fraction", "0.5").stdout
     assert "task: classification, as asked" in forced
+    assert "kept the weights" not in forced  # no validation set: the last epoch, unless asked otherwise
 
 
 # --- friction ------------------------------------------------------------------------------

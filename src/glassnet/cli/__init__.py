@@ -59,7 +59,8 @@ def add_train(sub) -> None:
     t.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
     t.add_argument("--keep-best", choices=["val_loss", "val_accuracy", "loss", "last"],
                    help="the epoch whose weights the model file keeps: the lowest validation cost (default), the "
-                        "highest validation accuracy, the lowest training cost, or the last epoch")
+                        "highest validation accuracy, the lowest training cost, or the last epoch (the default "
+                        "with --validation-fraction 0)")
     t.add_argument("--out", help="folder for the model, checkpoint and plot (default glassnet-out)")
     t.add_argument("--model", help="model file path (default OUT/model.glassnet)")
     t.add_argument("--checkpoint", help="checkpoint path (default OUT/checkpoint.glassnet)")

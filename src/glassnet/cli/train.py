@@ -44,7 +44,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per d
 }
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
           "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
-          "data": None, "target": None, "patience": None, "keep_best": "val_loss"}
+          "data": None, "target": None, "patience": None}
 DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
 #: the options that describe a run; a resumed run keeps them all, except its number of epochs
 SETTINGS = ("dataset", "data", "target", "task", "layers", "activation", "dropout", "optimizer", "lr", "momentum",
@@ -75,6 +75,8 @@ def settings_from(args) -> dict:
         raise UserError(f"--task and --target apply to --dataset csv; received --dataset {s['dataset']}")
     if s["dataset"] == "mnist" and "test_fraction" in given:
         raise UserError("--test-fraction does not apply to --dataset mnist, which has its own test set")
+    # by default the lowest validation cost; without a validation set, the last epoch
+    s.setdefault("keep_best", "val_loss" if s["validation_fraction"] else "last")
     if s["keep_best"].startswith("val_") and not s["validation_fraction"]:
         raise UserError(f"--keep-best {s['keep_best']} needs a validation set: --validation-fraction 0 leaves none "
                         "(use --keep-best loss or last)")

@@ -42,8 +42,10 @@ def check_path(path: str | os.PathLike, name: str = "path") -> Path:
     pathlib.Path
     """
     path = Path(path)
-    formats = _pyplot().figure().canvas.get_supported_filetypes()
-    _pyplot().close("all")
+    _pyplot()  # matplotlib is installed
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()  # no figure made, none of the user's closed
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in formats:
         raise OptionError(f"{name} must end with a picture format matplotlib writes ({', '.join(sorted(formats))}); "

@@ -7,13 +7,12 @@ exit status is 1 when some failed (2 when all did).
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from ..datasets import is_number, read_rows
 from ..errors import DataError, GlassnetError
 from ..io.images import model_image_shape, prepare_digit
 from ..metrics import confusion_matrix, format_confusion
@@ -91,7 +90,7 @@ def cmd_predict(args) -> int:
     return 0 if not failed else 1 if failed < len(args.inputs) else 2
 
 
-def read_rows(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
+def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
     """A CSV file's feature columns, with or without a header row; never a row dropped.
 
     A first row that is all numbers is data (the file has no header): every
@@ -114,17 +113,11 @@ def read_rows(path: str, feature_names: list[str], width: int) -> tuple[np.ndarr
     first_line : int
         The line number of the first data row (1 or 2), to number the output.
     """
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"CSV file not found: {path}")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = [row for row in csv.reader(f)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
+    rows = read_rows(path)
     if not rows:
         raise DataError(f"{path} is empty")
     first = [v.strip() for v in rows[0]]
-    header = not all(_is_number(v) for v in first)
+    header = not all(is_number(v) for v in first)
     if header:
         names, body, first_line = first, rows[1:], 2
         if feature_names:
@@ -148,20 +141,12 @@ def read_rows(path: str, feature_names: list[str], width: int) -> tuple[np.ndarr
             raise DataError(f"{path}, line {line}: {len(row)} fields, but the first row has {len(first)}")
         for j, c in enumerate(columns):
             value = row[c].strip()
-            if not _is_number(value):
+            if not is_number(value):
                 raise DataError(f"{path}, line {line}: column {c + 1} must be a number; received {value!r}")
             X[r, j] = float(value)
     if not np.isfinite(X).all():
         raise DataError(f"{path} holds values that are not finite numbers")
     return X, first_line
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def predict_csv(model, meta: dict, path: str, classes: list) -> None:
@@ -174,7 +159,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     path : str
     classes : list of str
     """
-    X, first_line = read_rows(path, meta.get("feature_names") or [], model.in_features)
+    X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
     X = scale_inputs(X, meta, model.dtype)
     check_width(model, X.shape[1], path)
     if first_line == 1:
@@ -234,4 +219,4 @@ def cmd_info(args) -> int:
     return 0
 
 
-__all__ = ["UserError", "cmd_evaluate", "cmd_info", "cmd_predict", "predict_csv", "predict_image", "read_rows"]
+__all__ = ["UserError", "cmd_evaluate", "cmd_info", "cmd_predict", "predict_csv", "predict_image", "read_features"]

@@ -31,13 +31,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     Dataset
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"CSV file not found: {path}")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
+    rows = read_rows(path)
     if len(rows) < 2:
         raise DataError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
     header = [h.strip() for h in rows[0]]
@@ -125,10 +119,43 @@ def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
                           f"(whole numbers make classes only up to {MAX_AUTO_CLASSES} distinct values)")
 
 
-def _all_float(values: list[str]) -> bool:
+def read_rows(path: str | os.PathLike) -> list[list[str]]:
+    """Every row of a CSV text file, as strings; what cannot be read is a one-line error naming the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    list of list of str
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"CSV file not found: {path}")
     try:
-        for v in values:
-            float(v)
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
+
+
+def is_number(text: str) -> bool:
+    """Whether a CSV field reads as a number (``float`` accepts it).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        float(text)
     except ValueError:
         return False
     return True
+
+
+def _all_float(values: list[str]) -> bool:
+    return all(is_number(v) for v in values)

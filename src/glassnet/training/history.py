@@ -81,21 +81,6 @@ class History:
         """The number of epochs recorded."""
         return len(self.epochs)
 
-    def extend(self, other: History) -> None:
-        """Append another run's records (a resumed run continuing this one).
-
-        Parameters
-        ----------
-        other : History
-        """
-        for i, epoch in enumerate(other.epochs):
-            self.record(epoch, {k: v[i] for k, v in other.history.items()})
-        self.n_grad_evals += other.n_grad_evals
-        self.seconds += other.seconds
-        self.stopped_early, self.diverged = other.stopped_early, other.diverged
-        self.converged, self.message = other.converged, other.message
-        self.interrupted, self.best_epoch = other.interrupted, other.best_epoch
-
     def as_dict(self) -> dict:
         """The records as JSON-ready data, as checkpoints store them.
 

@@ -127,7 +127,7 @@ def test_perturbations_across_a_relu_kink_are_reported_apart_not_as_failures():
     # the entry left out really disagrees: half of the slope on one side
     raw = gn.gradcheck(model, "mse", X[:1], [[1.0]])
     assert raw.rows[1].kinks == 1
-    model.layers[1].kinked_at_zero = False  # without detection the same check fails
+    model.layers[1].kinked = False  # without detection the same check fails
     assert not gn.gradcheck(model, "mse", X, [[1.0], [0.0]]).passed
 
 

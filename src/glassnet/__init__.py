@@ -5,14 +5,15 @@ The public API, by theme:
 * building a network: :class:`Sequential`, :func:`mlp` and the layers
   (:class:`Dense`, :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`,
   :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`,
-  :class:`Flatten`);
+  :class:`Flatten`), and for images :func:`cnn` with :class:`Conv2D`,
+  :class:`MaxPool2D`, :class:`AvgPool2D` and :class:`BatchNorm`;
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
 * checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
   callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
 * errors: :class:`GlassnetError` and its family in :mod:`glassnet.errors`;
-* the math itself: :mod:`glassnet.functional` and :mod:`glassnet.init`; the
+* the math itself: :mod:`glassnet.functional`, :mod:`glassnet.convolution` and :mod:`glassnet.init`; the
   array seam in :mod:`glassnet.arrays`.
 
 The package is layered, each level importing only from those below it:
@@ -22,7 +23,7 @@ math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``opti
 ``sklearn``, ``web``).
 """
 
-from . import arrays, errors, functional, init, optim
+from . import arrays, convolution, errors, functional, init, optim
 from ._version import __version__
 from .compare import compare_solvers
 from .errors import (
@@ -40,12 +41,16 @@ from .io import Checkpoint
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
 from .models import Sequential, load, mlp, resume, save
 from .nn import (
+    AvgPool2D,
+    BatchNorm,
+    Conv2D,
     Dense,
     Dropout,
     Flatten,
     Identity,
     Layer,
     LeakyReLU,
+    MaxPool2D,
     ReLU,
     Sigmoid,
     Softmax,
@@ -76,4 +81,5 @@ __all__ = [
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
+    "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "convolution",
 ]

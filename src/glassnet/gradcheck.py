@@ -8,6 +8,7 @@ import numpy as np
 
 from ._validation import as_generator, check_real
 from .arrays import to_numpy
+from .errors import OptionError
 from .losses import Loss
 from .nn import Context
 from .nn.sequential import Sequential
@@ -134,6 +135,7 @@ def gradcheck(
     check_input: bool = False,
     max_entries: int | None = None,
     rng: object = 0,
+    training: bool = False,
 ) -> GradcheckReport:
     """Compare backpropagation with central differences, in float64.
 
@@ -141,7 +143,7 @@ def gradcheck(
     ----------
     model : Sequential
         Not changed: it is copied to float64 first (float32 rounding would swamp
-        the differences) and run in inference mode (dropout off).
+        the differences).
     loss : str or Loss
     X : array-like, shape (n_samples, *input_shape)
     y : array-like
@@ -157,6 +159,10 @@ def gradcheck(
         Check only this many randomly chosen entries per parameter (large models).
     rng : None, int or Generator
         Chooses those entries.
+    training : bool
+        Check the training pass (batch normalization with each batch's own
+        statistics) rather than the inference pass. Refused for models with
+        dropout, whose masks change from pass to pass.
 
     Returns
     -------
@@ -170,15 +176,16 @@ def gradcheck(
     O(eps**2). A row's ``relative error`` is ``|a - n| / max(|a| + |n|, 1e-12)``
     over its entries (Euclidean norms).
 
-    ReLU and leaky ReLU have no derivative where their input is 0. When the
-    two perturbations of an entry put some input of such a layer on different
-    sides of 0, the central difference averages two slopes and measures no
-    derivative at all; backpropagation, which takes one side, is right, and
-    the two disagree by up to the jump between the slopes. Those entries are
-    detected (each layer with ``kinked_at_zero`` compares the signs of its
-    inputs at ``theta + eps`` and ``theta - eps``), counted in the row's
-    ``kinks`` and left out of its error, so that a correct backpropagation
-    passes.
+    ReLU and leaky ReLU have no derivative where their input is 0, and
+    max-pooling none where two inputs of a window tie. When the two
+    perturbations of an entry put some input of such a layer on different
+    sides of its kink, the central difference averages two slopes and
+    measures no derivative at all; backpropagation, which takes one side, is
+    right, and the two disagree by up to the jump between the slopes. Those
+    entries are detected (each layer that is ``kinked`` compares its
+    :meth:`~glassnet.nn.Layer.kink_sides` at ``theta + eps`` and
+    ``theta - eps``), counted in the row's ``kinks`` and left out of its
+    error, so that a correct backpropagation passes.
 
     Rounding limits what a central difference can resolve: about
     ``10 * machine_eps * max(|J|, 1) / eps`` (2e-9 for eps=1e-6). A row
@@ -188,26 +195,30 @@ def gradcheck(
     """
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
+    training = bool(training)
+    if training and any(getattr(layer, "rate", 0) > 0 for layer in model.layers):
+        raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
+                          "the next, so the two sides of a central difference would see different networks")
     m = model.copy(dtype=np.float64)
     objective = Objective(m, loss, l2)
     X64, y64 = objective.prepare(X, y)
     gen = as_generator(rng)
 
-    cost = objective(X64, y64, training=False, need_input_grad=check_input)
+    cost = objective(X64, y64, training=training, need_input_grad=check_input)
     analytic = to_numpy(m.grads).copy()  # on the host, beside the numerical gradients
     input_grad = None if objective.input_grad is None else to_numpy(objective.input_grad).copy()
     theta = m.params
-    kinked = any(layer.kinked_at_zero for layer in m.layers)
+    kinked = any(layer.kinked for layer in m.layers)
 
     def numeric(vector: np.ndarray, j: int) -> tuple[float, bool]:
         """The central difference for entry j, and whether it crossed a kink."""
         old = vector[j]
         vector[j] = old + eps
-        up = objective.value(X64, y64)
-        up_side = _kink_sides(m, X64) if kinked else None
+        up = objective.value(X64, y64, training)
+        up_side = _kink_sides(m, X64, training) if kinked else None
         vector[j] = old - eps
-        down = objective.value(X64, y64)
-        crossed = kinked and not np.array_equal(up_side, _kink_sides(m, X64))  # type: ignore[arg-type]
+        down = objective.value(X64, y64, training)
+        crossed = kinked and not np.array_equal(up_side, _kink_sides(m, X64, training))  # type: ignore[arg-type]
         vector[j] = old
         return (up - down) / (2 * eps), crossed
 
@@ -237,7 +248,8 @@ def gradcheck(
     kinks = sum(r.kinks for r in rows)
     if kinks:
         notes.append(f"{kinks} entries were left out (\"at a kink\"): between theta - eps and theta + eps an input "
-                     "of a ReLU crossed 0, where the cost has no derivative for a central difference to measure")
+                     "of a ReLU crossed 0, or two inputs of a max-pooling window swapped places, where the cost has "
+                     "no derivative for a central difference to measure")
     return GradcheckReport(rows=rows, tol=tol, eps=eps, cost=cost, notes=notes)
 
 
@@ -247,14 +259,15 @@ def _pick(size: int, max_entries: int | None, gen: np.random.Generator) -> np.nd
     return np.sort(gen.choice(size, size=max_entries, replace=False))
 
 
-def _kink_sides(model: Sequential, X: np.ndarray) -> np.ndarray:
+def _kink_sides(model: Sequential, X: np.ndarray, training: bool) -> np.ndarray:
     """Which side of 0 every input of every kinked layer is on, for the batch ``X``, as one vector."""
     sides = []
     x = X
     for layer in model.layers:
-        if layer.kinked_at_zero:
-            sides.append(to_numpy(x > 0).ravel())
-        x = layer.forward(x, Context(model.xp))
+        side = layer.kink_sides(x) if layer.kinked else None
+        if side is not None:
+            sides.append(to_numpy(side).ravel())
+        x = layer.forward(x, Context(model.xp, training))
     return np.concatenate(sides)
 
 

@@ -1,7 +1,11 @@
 """Weight initializers.
 
-Each initializer is a pure function ``init(shape, rng, dtype) -> array`` for a
-weight matrix of shape ``(fan_in, fan_out)``. The scale rules:
+Each initializer is a pure function ``init(shape, rng, dtype) -> array``. For
+a Dense layer's matrix of shape ``(fan_in, fan_out)`` the fans are its two
+sides; for a convolution's kernels of shape ``(out_channels, in_channels, kh,
+kw)`` (PyTorch's layout), every output sees ``fan_in = in_channels * kh * kw``
+inputs and every input feeds ``fan_out = out_channels * kh * kw`` outputs
+(see :func:`fans`). The scale rules:
 
 =================  =========================================
 name               distribution
@@ -21,6 +25,7 @@ name               distribution
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +33,25 @@ import numpy as np
 from .errors import OptionError
 
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(fan_in, fan_out)``: how many inputs each output sums, and how many outputs each input feeds.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(fan_in, fan_out)`` for a Dense matrix; ``(out_channels, in_channels,
+        *kernel_size)`` for convolution kernels.
+
+    Returns
+    -------
+    (int, int)
+    """
+    if len(shape) <= 2:
+        return (shape[0], shape[-1])
+    field = math.prod(shape[2:])
+    return (shape[1] * field, shape[0] * field)
 
 
 def _normal(std: float, shape, rng, dtype):
@@ -43,8 +67,8 @@ def plain(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -60,8 +84,8 @@ def xavier_normal(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -69,7 +93,7 @@ def xavier_normal(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _normal(np.sqrt(2.0 / (shape[0] + shape[1])), shape, rng, dtype)
+    return _normal(np.sqrt(2.0 / sum(fans(shape))), shape, rng, dtype)
 
 
 def xavier_uniform(shape, rng, dtype=np.float64):
@@ -77,8 +101,8 @@ def xavier_uniform(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -86,7 +110,7 @@ def xavier_uniform(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _uniform(np.sqrt(6.0 / (shape[0] + shape[1])), shape, rng, dtype)
+    return _uniform(np.sqrt(6.0 / sum(fans(shape))), shape, rng, dtype)
 
 
 def he_normal(shape, rng, dtype=np.float64):
@@ -94,8 +118,8 @@ def he_normal(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -103,7 +127,7 @@ def he_normal(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _normal(np.sqrt(2.0 / shape[0]), shape, rng, dtype)
+    return _normal(np.sqrt(2.0 / fans(shape)[0]), shape, rng, dtype)
 
 
 def he_uniform(shape, rng, dtype=np.float64):
@@ -111,8 +135,8 @@ def he_uniform(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -120,7 +144,7 @@ def he_uniform(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _uniform(np.sqrt(6.0 / shape[0]), shape, rng, dtype)
+    return _uniform(np.sqrt(6.0 / fans(shape)[0]), shape, rng, dtype)
 
 
 def lecun_normal(shape, rng, dtype=np.float64):
@@ -128,8 +152,8 @@ def lecun_normal(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -137,7 +161,7 @@ def lecun_normal(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _normal(np.sqrt(1.0 / shape[0]), shape, rng, dtype)
+    return _normal(np.sqrt(1.0 / fans(shape)[0]), shape, rng, dtype)
 
 
 def lecun_uniform(shape, rng, dtype=np.float64):
@@ -145,8 +169,8 @@ def lecun_uniform(shape, rng, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 
@@ -154,7 +178,7 @@ def lecun_uniform(shape, rng, dtype=np.float64):
     -------
     array of ``shape``
     """
-    return _uniform(np.sqrt(3.0 / shape[0]), shape, rng, dtype)
+    return _uniform(np.sqrt(3.0 / fans(shape)[0]), shape, rng, dtype)
 
 
 def zeros(shape, rng=None, dtype=np.float64):
@@ -162,8 +186,8 @@ def zeros(shape, rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : (fan_in, fan_out)
-        The weight matrix's shape.
+    shape : tuple of int
+        The weights' shape (see :func:`fans`).
     rng : numpy.random.Generator
     dtype : dtype of the result
 

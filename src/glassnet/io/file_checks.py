@@ -161,8 +161,9 @@ def _check_fields(meta: dict, path: Path) -> None:
     _expect(isinstance(arrays, dict) and "params.npy" in arrays, path, "'arrays' must list params.npy")
     arrays = cast(dict, arrays)
     for name, info in arrays.items():
-        _expect(name == "params.npy" or (name.split("/")[0] in ("optimizer", "training") and name.count("/") == 1
-                                         and name.endswith(".npy")), path,
+        member = name in ("params.npy", "state.npy") or (
+            name.split("/")[0] in ("optimizer", "training") and name.count("/") == 1 and name.endswith(".npy"))
+        _expect(member, path,
                 f"'arrays' lists an unexpected member {name!r}")
         _expect(isinstance(info, dict) and isinstance(info.get("sha256"), str), path,
                 f"'arrays.{name}' must be an object with a 'sha256'")
@@ -193,6 +194,27 @@ def parameter_count(meta: dict, path: Path) -> int:
     -------
     int
     """
+    return _count(meta, path, "parameter_count")
+
+
+def state_count(meta: dict, path: Path) -> int:
+    """The architecture's number of state values (running statistics), by arithmetic on the description.
+
+    Parameters
+    ----------
+    meta : dict
+        A description that passed :func:`read_description`.
+    path : pathlib.Path
+        For messages.
+
+    Returns
+    -------
+    int
+    """
+    return _count(meta, path, "state_count")
+
+
+def _count(meta: dict, path: Path, method: str) -> int:
     total = 0
     for i, spec in enumerate(meta["model"]["layers"]):
         cls = LAYERS.get(spec["type"])
@@ -200,7 +222,7 @@ def parameter_count(meta: dict, path: Path) -> int:
             raise ModelFileError(f"{path}: layers[{i}] has unknown type {spec['type']!r}; the known types are "
                                  f"{', '.join(LAYERS)}")
         try:
-            total += cls.parameter_count({k: v for k, v in spec.items() if k != "type"})
+            total += getattr(cls, method)({k: v for k, v in spec.items() if k != "type"})
         except GlassnetError as exc:
             raise ModelFileError(f"{path}: layers[{i}] {spec['type']}: {exc}") from None
     return total
@@ -247,4 +269,4 @@ def check_array_header(zf: zipfile.ZipFile, path: Path, name: str, count: int, d
 
 
 __all__ = ["FORMAT", "READABLE", "VERSION", "check_array_header", "check_members", "description_digest",
-           "parameter_count", "read_description"]
+           "parameter_count", "read_description", "state_count"]

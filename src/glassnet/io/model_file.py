@@ -9,8 +9,11 @@ A glassnet model file is a ZIP archive laid out like NumPy's ``.npz``:
   state of an interrupted training run, free-form metadata (dataset, class names,
   image shape), and a checksum of all of that;
 * ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Sequential`);
+* ``state.npy`` -- the flat vector of what layers keep besides parameters
+  (batch normalization's running statistics), for models that have any;
 * ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments);
-* ``training/<name>.npy`` -- arrays of an interrupted run (the best epoch's weights).
+* ``training/<name>.npy`` -- arrays of an interrupted run (the best epoch's weights
+  and running statistics).
 
 Loading never executes code: the JSON is parsed as data, arrays are read with
 ``allow_pickle=False``. Before anything is allocated or built, the checks of
@@ -57,6 +60,7 @@ from .file_checks import (
     description_digest,
     parameter_count,
     read_description,
+    state_count,
 )
 
 
@@ -109,6 +113,7 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
         dataset, class names and image shape there.
     training_arrays : dict of str to array, optional
         Arrays of the run's state with one value per parameter (``best_params``),
+        or per entry of the model's state for names ending in ``_state``,
         stored as ``training/<name>.npy``.
 
     Returns
@@ -120,6 +125,8 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
         raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
     path = Path(path)
     arrays = {"params.npy": model.params}
+    if model.state.size:
+        arrays["state.npy"] = model.state
     opt_meta = None
     if optimizer is not None:
         scalars, slots = optimizer.state_dict()
@@ -130,9 +137,11 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
         }
         arrays.update({f"optimizer/{k}.npy": v for k, v in slots.items()})
     for name, value in (training_arrays or {}).items():
-        if not name.isidentifier() or value.shape != model.params.shape:
+        like = model.state if name.endswith("_state") else model.params
+        if not name.isidentifier() or value.shape != like.shape:
             raise OptionError(f"training_arrays[{name!r}] must be named like a variable and hold one value per "
-                              f"parameter, shape {model.params.shape}; received shape {value.shape}")
+                              f"{'state entry' if like is model.state else 'parameter'}, shape {like.shape}; "
+                              f"received shape {value.shape}")
         arrays[f"training/{name}.npy"] = value
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}
     meta = {
@@ -250,16 +259,23 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential,
         check_members(zf, path)
         meta = read_description(zf, path)
         count = parameter_count(meta, path)
+        n_state = state_count(meta, path)
+        if n_state and "state.npy" not in meta["arrays"]:
+            raise ModelFileError(f"{path} is missing state.npy, the running statistics of its batch normalization")
         for name in meta["arrays"]:
-            check_array_header(zf, path, name, count, meta["model"]["dtype"])
+            of_state = name == "state.npy" or (name.startswith("training/") and name.endswith("_state.npy"))
+            check_array_header(zf, path, name, n_state if of_state else count, meta["model"]["dtype"])
         arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
-    if not allow_nonfinite and not np.isfinite(arrays["params.npy"]).all():
-        bad = int(np.count_nonzero(~np.isfinite(arrays["params.npy"])))
+    saved = np.concatenate([arrays["params.npy"], arrays.get("state.npy", arrays["params.npy"][:0])])
+    if not allow_nonfinite and not np.isfinite(saved).all():
+        bad = int(np.count_nonzero(~np.isfinite(saved)))
         raise ModelFileError(f"{path} holds {bad} weights that are NaN or infinite, so every prediction would be "
                              "too: the model was saved from a run that diverged, or edited. Train it again.")
     try:
         model = _build_model(meta["model"], model_class)
         model.params[...] = arrays["params.npy"]
+        if n_state:
+            model.state[...] = arrays["state.npy"]
         optimizer = _build_optimizer(meta["optimizer"], arrays) if meta.get("optimizer") else None
         training = meta.get("training") or {}
         if "rng_state" in training:

@@ -150,7 +150,7 @@ class ReLU(Activation):
     """
 
     name = "relu"
-    kinked_at_zero = True
+    kinked_at_zero = kinked = True
     trace_forward = "A{k} = max({prev}, 0)"
     trace_backward = "d{prev} = dA{k} * [{prev} > 0]"
 
@@ -195,7 +195,7 @@ class LeakyReLU(Activation):
     """
 
     name = "leaky_relu"
-    kinked_at_zero = True
+    kinked_at_zero = kinked = True
     trace_forward = "A{k} = {prev} where {prev} > 0, else alpha * {prev}"
     trace_backward = "d{prev} = dA{k} * (1 where {prev} > 0, else alpha)"
 

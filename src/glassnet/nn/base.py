@@ -123,10 +123,16 @@ class Layer:
     #: the layer has no derivative where an input is exactly 0 (ReLU's kink): a
     #: gradient check reports the perturbations that carry an input across 0 apart
     kinked_at_zero = False
+    #: the layer's output switches from one formula to another somewhere (ReLU at 0,
+    #: max-pooling where two inputs tie); :meth:`kink_sides` says which formula applies
+    kinked = False
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
+        #: arrays the layer updates itself and that are not trained (batch norm's running
+        #: statistics); inside a Sequential, views into its flat ``state`` vector
+        self.state: dict[str, Array] = {}
         self.dtype = np.dtype(np.float32)
 
     # -- to override --------------------------------------------------------
@@ -246,6 +252,39 @@ class Layer:
             How each parameter's gradient is computed, by parameter name.
         """
         return (self.trace_forward.format(k=k, prev=prev), self.trace_backward.format(k=k, prev=prev), {})
+
+    def kink_sides(self, x: Array) -> Array | None:
+        """Which piece of its formula the layer applies to each input, for a gradient check.
+
+        Two inputs that get different answers lie on different sides of a kink,
+        where the layer has no derivative.
+
+        Parameters
+        ----------
+        x : array
+            The layer's input.
+
+        Returns
+        -------
+        array or None
+            ``x > 0`` for layers kinked at zero; None for smooth layers.
+        """
+        return x > 0 if self.kinked_at_zero else None
+
+    @classmethod
+    def state_count(cls, config: dict) -> int:
+        """How many values of :attr:`state` a layer of this description keeps (0 for most layers).
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returns it.
+
+        Returns
+        -------
+        int
+        """
+        return 0
 
     # -- shared machinery ---------------------------------------------------
     def work_dtype(self, x: Array) -> np.dtype:

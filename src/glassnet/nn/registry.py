@@ -9,9 +9,12 @@ from __future__ import annotations
 from ..errors import OptionError
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
+from .batchnorm import BatchNorm
+from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .pooling import AvgPool2D, MaxPool2D
 
 #: every layer type by class name, as model files store it
 LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (
@@ -24,6 +27,10 @@ LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (
     Softmax,
     Dropout,
     Flatten,
+    Conv2D,
+    MaxPool2D,
+    AvgPool2D,
+    BatchNorm,
 )}
 
 #: the activation layers by their short name ("relu", "sigmoid", ...)

@@ -63,6 +63,10 @@ class Sequential:
         Their gradients, written by :meth:`backward`.
     n_decayed : int
         ``params[:n_decayed]`` are the weights that L2 and weight decay touch.
+    state : array, shape (n_state,)
+        What layers update themselves and nothing trains (batch
+        normalization's running statistics): saved with the model, kept and
+        restored with the parameters by training runs. Empty for most models.
     input_shape, output_shape : tuple of int or None
         Per-sample shapes of the input and the output.
 
@@ -124,6 +128,20 @@ class Sequential:
         for layer in self.layers:
             layer.dtype = dtype
         self.params, self.grads, self.dtype, self.xp = params, grads, dtype, xp
+        self._bind_state(dtype, xp)
+
+    def _bind_state(self, dtype: np.dtype, xp: ModuleType) -> None:
+        """Gather the layers' untrained state (running statistics) into :attr:`state` the same way."""
+        entries = [(layer, name) for layer in self.layers for name in layer.state]
+        state = xp.empty(sum(math.prod(layer.state[name].shape) for layer, name in entries), dtype=dtype)
+        offset = 0
+        for layer, name in entries:
+            value = layer.state[name]
+            stop = offset + math.prod(value.shape)
+            state[offset:stop] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
+            layer.state[name] = state[offset:stop].reshape(tuple(value.shape))
+            offset = stop
+        self.state = state
 
     @property
     def n_params(self) -> int:
@@ -421,14 +439,19 @@ class Sequential:
         -------
         str
         """
-        lines = [f"{type(self).__name__} ({self.n_params} parameters, {self.dtype.name})"]
+        rows = []
         shape = self.input_shape
         for i, layer in enumerate(self.layers):
             if shape is not None:
                 shape = layer.output_shape(shape)
             n = sum(math.prod(p.shape) for p in layer.params.values())
-            out = "?" if shape is None else "x".join(map(str, shape))
-            lines.append(f"  [{i}] {layer!r:<52} -> {out:>9}  {n:>8} params")
+            brief = ", ".join(f"{k}={'x'.join(map(str, v)) if isinstance(v, list) else v}"
+                              for k, v in layer.config().items() if k != "init")
+            rows.append((f"[{i}] {type(layer).__name__}({brief})", "?" if shape is None else "x".join(map(str, shape)), f"{n:,}"))
+        widths = [max(len(row[k]) for row in rows) for k in range(3)]
+        n_state = f", {self.state.size:,} values of state" if self.state.size else ""
+        lines = [f"{type(self).__name__} ({self.n_params:,} parameters{n_state}, {self.dtype.name})"]
+        lines += [f"  {a:<{widths[0]}}  -> {b:>{widths[1]}}  {c:>{widths[2]}} params" for a, b, c in rows]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

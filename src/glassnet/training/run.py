@@ -74,6 +74,7 @@ class Run:
         self.best_value = math.inf
         self.best_epoch: int | None = None
         self.best_params: Array | None = None
+        self.best_state: Array | None = None  # the running statistics that go with best_params
         #: set when Ctrl-C ended the run; the model is then back at the end of epoch ``next_epoch - 1``
         self.interrupted = False
         self.next_epoch = initial_epoch
@@ -110,10 +111,8 @@ class Run:
             value = -logs[self.keep_best] if "accuracy" in self.keep_best else logs[self.keep_best]
             if value < self.best_value:  # False for NaN: a diverged epoch is never the best
                 self.best_value, self.best_epoch = value, epoch
-                if self.best_params is None:
-                    self.best_params = self.model.params.copy()
-                else:
-                    self.best_params[...] = self.model.params
+                self.best_params = _copy_into(self.best_params, self.model.params)
+                self.best_state = _copy_into(self.best_state, self.model.state)
         self.mark_done(epoch + 1)
 
     def mark_done(self, next_epoch: int) -> None:
@@ -127,10 +126,8 @@ class Run:
         next_epoch : int
         """
         snap = self._snapshot
-        if "params" in snap:
-            snap["params"][...] = self.model.params
-        else:
-            snap["params"] = self.model.params.copy()
+        snap["params"] = _copy_into(snap.get("params"), self.model.params)
+        snap["state"] = _copy_into(snap.get("state"), self.model.state)
         if self.optimizer is not None:
             scalars, slots = self.optimizer.state_dict()
             old = snap.get("slots", {})
@@ -144,6 +141,7 @@ class Run:
         """Return the model, optimizer, random state and history to the last :meth:`mark_done`."""
         snap = self._snapshot
         self.model.params[...] = snap["params"]
+        self.model.state[...] = snap["state"]
         if self.optimizer is not None and "scalars" in snap:
             self.optimizer.load_state_dict(snap["scalars"], snap["slots"])
         self.model.rng.bit_generator.state = snap["rng"]
@@ -153,6 +151,8 @@ class Run:
         """Give the model the weights of its best epoch, when the run keeps them (see :attr:`keep_best`)."""
         if self.best_params is not None:
             self.model.params[...] = self.best_params
+            if self.best_state is not None:
+                self.model.state[...] = self.best_state
             self.history.best_epoch = self.best_epoch
 
     # --- how a run ends other than by reaching its last epoch ---
@@ -222,6 +222,8 @@ class Run:
         if self.best_params is not None:
             training["best"] = {"value": self.best_value, "epoch": self.best_epoch}
             arrays["best_params"] = self.best_params
+            if self.model.state.size:
+                arrays["best_state"] = self.best_state
         model_file.save(path, self.model, self.optimizer, training, metadata=metadata, training_arrays=arrays)
 
     def load_best(self, training: dict, arrays: dict) -> None:
@@ -232,12 +234,14 @@ class Run:
         training : dict
             The checkpoint's training state.
         arrays : dict
-            Its training arrays (``best_params``).
+            Its training arrays (``best_params``, and ``best_state`` for models with running statistics).
         """
         best = training.get("best")
         if best is not None and "best_params" in arrays:
             self.best_value, self.best_epoch = float(best["value"]), int(best["epoch"])
             self.best_params = self.model.xp.asarray(arrays["best_params"], dtype=self.model.dtype)
+            if "best_state" in arrays:
+                self.best_state = self.model.xp.asarray(arrays["best_state"], dtype=self.model.dtype)
 
 
 def _copy_into(old: Array | None, new: Array) -> Array:

@@ -1,0 +1,491 @@
+"""The math of convolutional networks, as pure functions on batches of images.
+
+Images are laid out as ``(samples, channels, height, width)``. A convolution is
+turned into one matrix product by *im2col*: every window the kernel visits
+becomes a column of a matrix, so that sliding ``out_channels`` kernels over the
+image is ``kernels @ cols``. Its backward pass is two more products and
+*col2im*, which adds each column's gradient back onto the pixels of its window.
+
+The functions work window position by window position: a ``kh x kw`` kernel
+means ``kh * kw`` slices of the image, each one the pixels that a given kernel
+entry touches, whatever the window. That is short to read and does the work
+in large array operations, in any array namespace with NumPy's API.
+
+The batch is first laid out channels first, samples second: ``(c, n, h, w)``.
+Then each kernel entry's slice of the image is a block of whole pixel rows,
+and the columns of ``cols`` run over samples, rows and columns of windows,
+while its rows run over kernel row, kernel column and channel.
+:func:`kernel_matrix` lays weights of PyTorch's shape ``(out_channels,
+in_channels, kh, kw)`` out the same way, one row per output channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .arrays import namespace
+from .errors import OptionError
+
+Array = Any
+Pads = tuple[int, int, int, int]  # top, bottom, left, right
+
+
+# -- sizes --------------------------------------------------------------------
+def pads_for(padding: object, kernel: tuple[int, int], stride: tuple[int, int]) -> Pads:
+    """Rows and columns of zeros added around each image: ``(top, bottom, left, right)``.
+
+    Parameters
+    ----------
+    padding : int, (int, int), "valid" or "same"
+        An int pads every side alike; a pair pads (top and bottom, left and right);
+        "valid" pads nothing; "same" keeps the size (stride 1 only; an even
+        kernel puts the extra row and column at the bottom and right, as PyTorch does).
+    kernel, stride : (int, int)
+
+    Returns
+    -------
+    (int, int, int, int)
+    """
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise OptionError(f"padding='same' needs stride 1; received stride {stride}")
+        (kh, kw) = kernel
+        return ((kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2)
+    ph, pw = pair(padding, "padding", minimum=0)
+    return (ph, ph, pw, pw)
+
+
+def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints as a pair, checked to be at least ``minimum``.
+
+    Parameters
+    ----------
+    value : int or (int, int)
+    name : str
+        The argument's name, for the message.
+    minimum : int
+
+    Returns
+    -------
+    (int, int)
+    """
+    items = list(value) if isinstance(value, (tuple, list)) else [value, value]
+    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+                                  for v in items):
+        raise OptionError(f"{name} must be an integer of at least {minimum}, or a pair of them; "
+                          f"received {value!r}")
+    return (items[0], items[1])
+
+
+def output_size(size: int, kernel: int, stride: int, pad_before: int = 0, pad_after: int = 0) -> int:
+    """How many windows fit along one axis: ``(size + pads - kernel) // stride + 1``.
+
+    Parameters
+    ----------
+    size, kernel, stride, pad_before, pad_after : int
+
+    Returns
+    -------
+    int
+        0 or less when the kernel does not fit.
+    """
+    return (size + pad_before + pad_after - kernel) // stride + 1
+
+
+def _windows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[int, int, slice,
+                                                                                            slice]]:
+    """For each kernel entry (i, j): the rows and columns of the (padded) image it meets, one per window."""
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
+    return [(i, j, slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
+            for i in range(kh) for j in range(kw)]
+
+
+# -- im2col and col2im ----------------------------------------------------------
+def pad_images(x: Array, pads: Pads, out: Array | None = None) -> Array:
+    """``x`` of shape (n, c, h, w) as (c, n, h + top + bottom, w + left + right), zeros around each image.
+
+    Channels come first and samples second so that :func:`im2col` copies
+    whole rows of pixels and its result has one row per channel and kernel entry.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    pads : (top, bottom, left, right)
+    out : array, optional
+        Of the result's shape and ``x``'s dtype.
+
+    Returns
+    -------
+    array, shape (c, n, h + top + bottom, w + left + right)
+    """
+    xp = namespace(x)
+    n, c, h, w = x.shape
+    top, bottom, left, right = pads
+    if out is None:
+        out = xp.empty((c, n, h + top + bottom, w + left + right), dtype=x.dtype)
+    if any(pads):
+        out[:, :, :top], out[:, :, top + h:], out[:, :, :, :left], out[:, :, :, left + w:] = 0, 0, 0, 0
+    out[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
+    return out
+
+
+def im2col(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int], out: Array | None = None) -> Array:
+    """Every window of a padded batch as one column of a matrix.
+
+    Parameters
+    ----------
+    xpad : array, shape (c, n, H, W)
+        From :func:`pad_images`.
+    kernel, stride : (int, int)
+    out : array, optional
+        Of the result's shape and ``xpad``'s dtype.
+
+    Returns
+    -------
+    array, shape (kh * kw * c, n * oh * ow)
+        Column ``(s, y, x)`` holds the window whose top-left corner is at
+        ``(y * sh, x * sw)`` in image ``s``; row ``(i, j, ch)`` the pixel at
+        kernel entry ``(i, j)`` of channel ``ch``.
+    """
+    xp = namespace(xpad)
+    c, n, h, w = xpad.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
+    if out is None:
+        out = xp.empty((kh * kw * c, n * oh * ow), dtype=xpad.dtype)
+    cols = out.reshape(kh, kw, c, n, oh, ow)
+    for i, j, rows, columns in _windows(h, w, kernel, stride):
+        cols[i, j] = xpad[:, :, rows, columns]
+    return out
+
+
+def col2im(dcols: Array, padded_shape: tuple[int, int, int, int], kernel: tuple[int, int],
+           stride: tuple[int, int], out: Array | None = None) -> Array:
+    """The adjoint of :func:`im2col`: each column's values added back onto the pixels of its window.
+
+    Parameters
+    ----------
+    dcols : array, shape (kh * kw * c, n * oh * ow)
+    padded_shape : (c, n, H, W)
+        The shape of the padded batch.
+    kernel, stride : (int, int)
+    out : array, optional
+        Of ``padded_shape`` and ``dcols``'s dtype.
+
+    Returns
+    -------
+    array of ``padded_shape``
+        Where windows overlap, their contributions add up.
+    """
+    xp = namespace(dcols)
+    c, n, h, w = padded_shape
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
+    if out is None:
+        out = xp.empty(padded_shape, dtype=dcols.dtype)
+    out[...] = 0
+    cols = dcols.reshape(kh, kw, c, n, oh, ow)
+    for i, j, rows, columns in _windows(h, w, kernel, stride):
+        out[:, :, rows, columns] += cols[i, j]
+    return out
+
+
+def kernel_matrix(W: Array) -> Array:
+    """Weights (out, c, kh, kw) as the (out, kh * kw * c) matrix that multiplies :func:`im2col`'s columns.
+
+    Parameters
+    ----------
+    W : array, shape (out_channels, in_channels, kh, kw)
+
+    Returns
+    -------
+    array, shape (out_channels, kh * kw * in_channels)
+    """
+    return W.transpose(0, 2, 3, 1).reshape(W.shape[0], -1)
+
+
+# -- convolution ------------------------------------------------------------------
+def conv2d(x: Array, W: Array, b: Array | None, stride: tuple[int, int] = (1, 1),
+           pads: Pads = (0, 0, 0, 0)) -> Array:
+    """Cross-correlation of a batch with ``out_channels`` kernels, as deep-learning libraries define it.
+
+    ``Z[s, o, y, x] = b[o] + sum over c, i, j of W[o, c, i, j] * X[s, c, y*sh + i, x*sw + j]``
+    (with X padded). This is the readable reference; :class:`glassnet.Conv2D`
+    computes the same with reusable buffers and keeps ``cols`` for its backward.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    W : array, shape (out_channels, c, kh, kw)
+    b : array, shape (out_channels,), or None
+    stride : (int, int)
+    pads : (top, bottom, left, right)
+
+    Returns
+    -------
+    array, shape (n, out_channels, oh, ow)
+    """
+    n = x.shape[0]
+    kernel = (W.shape[2], W.shape[3])
+    xpad = pad_images(x, pads)
+    oh, ow = output_size(xpad.shape[2], kernel[0], stride[0]), output_size(xpad.shape[3], kernel[1], stride[1])
+    z = kernel_matrix(W) @ im2col(xpad, kernel, stride)  # (out, n * oh * ow)
+    if b is not None:
+        z += b[:, None]
+    return z.reshape(-1, n, oh, ow).transpose(1, 0, 2, 3).copy()
+
+
+def conv2d_backward(x: Array, W: Array, grad: Array, stride: tuple[int, int] = (1, 1),
+                    pads: Pads = (0, 0, 0, 0)) -> tuple[Array, Array, Array]:
+    """The gradients of :func:`conv2d` for ``grad = dC/dZ``.
+
+    With ``G`` the gradient as a matrix of one column per window (and one row
+    per output channel) and ``K`` the kernels as :func:`kernel_matrix` lays
+    them out: ``dC/dK = G @ cols.T``, ``dC/db = row sums of G``, and
+    ``dC/dX = col2im(K.T @ G)``.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    W : array, shape (out_channels, c, kh, kw)
+    grad : array, shape (n, out_channels, oh, ow)
+    stride : (int, int)
+    pads : (top, bottom, left, right)
+
+    Returns
+    -------
+    dx : array like ``x``
+    dW : array like ``W``
+    db : array, shape (out_channels,)
+    """
+    n, c, h, w = x.shape
+    out_channels, _, kh, kw = W.shape
+    xpad = pad_images(x, pads)
+    cols = im2col(xpad, (kh, kw), stride)
+    g = grad.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+    dW = (g @ cols.T).reshape(out_channels, kh, kw, c).transpose(0, 3, 1, 2)
+    dxpad = col2im(kernel_matrix(W).T @ g, xpad.shape, (kh, kw), stride)
+    top, _, left, _ = pads
+    dx = dxpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+    return dx.copy(), dW.copy(), g.sum(axis=1)
+
+
+# -- pooling -------------------------------------------------------------------------
+def max_pool2d(x: Array, kernel: tuple[int, int], stride: tuple[int, int]) -> Array:
+    """The largest value of each window.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    kernel, stride : (int, int)
+
+    Returns
+    -------
+    array, shape (n, c, oh, ow)
+    """
+    xp = namespace(x)
+    windows = _windows(x.shape[2], x.shape[3], kernel, stride)
+    _, _, rows, columns = windows[0]
+    out = x[:, :, rows, columns].copy()
+    for _, _, rows, columns in windows[1:]:
+        xp.maximum(out, x[:, :, rows, columns], out=out)
+    return out
+
+
+def max_pool2d_backward(grad: Array, x: Array, pooled: Array, kernel: tuple[int, int], stride: tuple[int, int],
+                        out: Array | None = None) -> Array:
+    """``dC/dX``: each window's gradient goes to the pixel that holds its maximum, the others get 0.
+
+    Where several pixels of a window tie for the maximum, the first in reading
+    order takes the gradient, as in PyTorch.
+
+    Parameters
+    ----------
+    grad : array, shape (n, c, oh, ow)
+    x : array, shape (n, c, h, w)
+        The input of the forward pass.
+    pooled : array, shape (n, c, oh, ow)
+        Its output, from :func:`max_pool2d`.
+    kernel, stride : (int, int)
+    out : array, optional
+        Of ``x``'s shape and ``grad``'s dtype.
+
+    Returns
+    -------
+    array like ``x``
+    """
+    xp = namespace(grad)
+    if out is None:
+        out = xp.empty(x.shape, dtype=grad.dtype)
+    out[...] = 0
+    overlap = stride[0] < kernel[0] or stride[1] < kernel[1]
+    open_ = xp.ones(pooled.shape, dtype=bool)  # windows whose maximum has not taken the gradient yet
+    for _, _, rows, columns in _windows(x.shape[2], x.shape[3], kernel, stride):
+        hit = xp.equal(x[:, :, rows, columns], pooled)
+        hit &= open_
+        if overlap:
+            out[:, :, rows, columns] += grad * hit
+        else:  # each pixel in one window at most: write, do not add
+            xp.multiply(grad, hit, out=out[:, :, rows, columns])
+        xp.greater(open_, hit, out=open_)  # open and not hit
+    return out
+
+
+def max_positions(x: Array, kernel: tuple[int, int], stride: tuple[int, int]) -> Array:
+    """Which entry of each window holds its maximum: ``i * kw + j``, the first on ties.
+
+    A gradient check compares these before and after a perturbation to find
+    the ties that max-pooling has no derivative at.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    kernel, stride : (int, int)
+
+    Returns
+    -------
+    int8 array, shape (n, c, oh, ow)
+    """
+    xp = namespace(x)
+    windows = _windows(x.shape[2], x.shape[3], kernel, stride)
+    _, _, rows, columns = windows[0]
+    best = x[:, :, rows, columns]
+    where = xp.zeros(best.shape, dtype=xp.int8)
+    for k, (_, _, rows, columns) in enumerate(windows[1:], start=1):
+        candidate = x[:, :, rows, columns]
+        larger = candidate > best
+        best = xp.where(larger, candidate, best)
+        where = xp.where(larger, xp.int8(k), where)
+    return where
+
+
+def avg_pool2d(x: Array, kernel: tuple[int, int], stride: tuple[int, int]) -> Array:
+    """The mean of each window.
+
+    Parameters
+    ----------
+    x : array, shape (n, c, h, w)
+    kernel, stride : (int, int)
+
+    Returns
+    -------
+    array, shape (n, c, oh, ow)
+    """
+    windows = _windows(x.shape[2], x.shape[3], kernel, stride)
+    _, _, rows, columns = windows[0]
+    out = x[:, :, rows, columns].copy()
+    for _, _, rows, columns in windows[1:]:
+        out += x[:, :, rows, columns]
+    out *= 1.0 / len(windows)
+    return out
+
+
+def avg_pool2d_backward(grad: Array, input_shape: tuple[int, ...], kernel: tuple[int, int],
+                        stride: tuple[int, int], out: Array | None = None) -> Array:
+    """``dC/dX``: each window's gradient shared equally among its ``kh * kw`` entries.
+
+    Parameters
+    ----------
+    grad : array, shape (n, c, oh, ow)
+    input_shape : (n, c, h, w)
+    kernel, stride : (int, int)
+    out : array, optional
+        Of ``input_shape`` and ``grad``'s dtype.
+
+    Returns
+    -------
+    array of ``input_shape``
+    """
+    xp = namespace(grad)
+    if out is None:
+        out = xp.empty(input_shape, dtype=grad.dtype)
+    out[...] = 0
+    windows = _windows(input_shape[2], input_shape[3], kernel, stride)
+    share = grad * (1.0 / len(windows))
+    for _, _, rows, columns in windows:
+        out[:, :, rows, columns] += share
+    return out
+
+
+# -- batch normalization ------------------------------------------------------------
+def batch_norm(x: Array, mean: Array, var: Array, gamma: Array, beta: Array, eps: float) -> tuple[Array, Array,
+                                                                                                      Array]:
+    """``gamma * (x - mean) / sqrt(var + eps) + beta``, per feature (axis 1).
+
+    Parameters
+    ----------
+    x : array, shape (n, features) or (n, channels, h, w)
+    mean, var : array, shape (features,)
+        The batch's statistics in training, the running ones otherwise.
+    gamma, beta : array, shape (features,)
+    eps : float
+
+    Returns
+    -------
+    out : array like ``x``
+    xhat : array like ``x``
+        The normalized input ``(x - mean) / sqrt(var + eps)``.
+    inv_std : array, shape (features,)
+        ``1 / sqrt(var + eps)``.
+    """
+    xp = namespace(x)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    inv_std = 1.0 / xp.sqrt(var + eps)
+    xhat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
+    return xhat * gamma.reshape(shape) + beta.reshape(shape), xhat, inv_std
+
+
+def batch_statistics(x: Array) -> tuple[Array, Array]:
+    """The mean and the (biased) variance of each feature over the samples and, for images, the pixels.
+
+    Parameters
+    ----------
+    x : array, shape (n, features) or (n, channels, h, w)
+
+    Returns
+    -------
+    mean, var : arrays, shape (features,)
+    """
+    axes = (0,) + tuple(range(2, x.ndim))
+    mean = x.mean(axis=axes)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+    return mean, var
+
+
+def batch_norm_backward(grad: Array, xhat: Array, inv_std: Array, gamma: Array,
+                        batch_stats: bool) -> tuple[Array, Array, Array]:
+    """The gradients of :func:`batch_norm` for ``grad = dC/d(out)``.
+
+    ``dC/dgamma = sum(grad * xhat)`` and ``dC/dbeta = sum(grad)`` over samples
+    and pixels. With the batch's own statistics, the mean and the variance
+    depend on every input, and with ``m`` values per feature and
+    ``g = grad * gamma``:
+    ``dC/dx = inv_std * (g - mean(g) - xhat * mean(g * xhat))``.
+    With fixed (running) statistics it is ``g * inv_std``.
+
+    Parameters
+    ----------
+    grad, xhat : arrays like the input
+    inv_std, gamma : arrays, shape (features,)
+    batch_stats : bool
+        Whether the forward pass normalized with the batch's statistics.
+
+    Returns
+    -------
+    dx : array like the input
+    dgamma, dbeta : arrays, shape (features,)
+    """
+    axes = (0,) + tuple(range(2, grad.ndim))
+    shape = (1, -1) + (1,) * (grad.ndim - 2)
+    dgamma = (grad * xhat).sum(axis=axes)
+    dbeta = grad.sum(axis=axes)
+    scale = (gamma * inv_std).reshape(shape)
+    if not batch_stats:
+        return grad * scale, dgamma, dbeta
+    m = grad.size // grad.shape[1]
+    dx = (grad - (dbeta / m).reshape(shape) - xhat * (dgamma / m).reshape(shape)) * scale
+    return dx, dgamma, dbeta

@@ -1,0 +1,163 @@
+"""Batch normalization: each feature (or channel) brought to mean 0 and variance 1, then scaled and shifted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import convolution as C
+from .._validation import check_dtype, check_positive_int, check_real
+from ..errors import OptionError
+from .base import Array, Context, Layer, Shape
+
+
+class BatchNorm(Layer):
+    """``N = gamma * (X - mean) / sqrt(var + eps) + beta``, per feature of rows or per channel of images.
+
+    In training, ``mean`` and ``var`` are the batch's own, over the samples
+    (and, for images, every pixel of the channel), and the layer keeps running
+    averages of them: ``running = (1 - momentum) * running + momentum * batch``
+    (the variance unbiased, as PyTorch keeps it). Outside training it
+    normalizes with the running averages, so a prediction does not depend on
+    the other samples of its batch.
+
+    Parameters
+    ----------
+    num_features : int
+        Columns of row input, or channels of image input.
+    eps : float
+        Added to the variance before its square root.
+    momentum : float
+        The weight of each batch in the running averages, in (0, 1].
+    dtype : float32 (default) or float64
+
+    Attributes
+    ----------
+    gamma, beta : arrays, shape (num_features,)
+        The trained scale (starts at 1) and shift (starts at 0); not decayed by L2.
+    running_mean, running_var : arrays, shape (num_features,)
+        The model's :attr:`~glassnet.nn.Sequential.state`: saved in model files,
+        never trained.
+    """
+
+    trace_symbol = "N"
+    trace_forward = "N{k} = gamma{k} * ({prev} - mean) / sqrt(var + eps) + beta{k}"
+    trace_backward = ("d{prev} = gamma{k} / sqrt(var + eps) * (dN{k} - mean(dN{k}) - Xhat * mean(dN{k} * Xhat)) "
+                      "with the batch's mean and var")
+
+    def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
+                 dtype: object = np.float32) -> None:
+        super().__init__()
+        self.num_features = check_positive_int(num_features, "num_features")
+        self.eps = check_real(eps, "eps", low=0.0, low_open=True)
+        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, low_open=True)
+        self.dtype = check_dtype(dtype)
+        self.params["gamma"] = np.ones(self.num_features, dtype=self.dtype)
+        self.params["beta"] = np.zeros(self.num_features, dtype=self.dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.state["running_mean"] = np.zeros(self.num_features, dtype=self.dtype)
+        self.state["running_var"] = np.ones(self.num_features, dtype=self.dtype)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """The input's shape: ``(num_features,)`` or ``(num_features, h, w)``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        tuple of int
+        """
+        shape = tuple(input_shape)
+        if len(shape) not in (1, 3) or shape[0] != self.num_features:
+            raise OptionError(f"BatchNorm expects {self.num_features} features per sample, shape "
+                              f"({self.num_features},) or ({self.num_features}, height, width); received shape "
+                              f"{shape} per sample")
+        return shape
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """Normalize with the batch's statistics in training (updating the running ones), else the running ones.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, num_features) or (n_samples, num_features, h, w)
+        ctx : Context
+
+        Returns
+        -------
+        array like ``x``
+        """
+        self.output_shape(x.shape[1:])
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if x.dtype != gamma.dtype:
+            x = x.astype(gamma.dtype)
+        ctx.batch_stats = ctx.training
+        if ctx.training:
+            count = x.size // self.num_features
+            if count < 2:
+                raise OptionError("BatchNorm needs more than one value per feature to train on; received a batch "
+                                  f"of shape {tuple(x.shape)}")
+            mean, var = C.batch_statistics(x)
+            running_mean, running_var = self.state["running_mean"], self.state["running_var"]
+            running_mean *= 1.0 - self.momentum
+            running_mean += self.momentum * mean
+            running_var *= 1.0 - self.momentum
+            running_var += (self.momentum * count / (count - 1)) * var
+        else:
+            mean, var = self.state["running_mean"], self.state["running_var"]
+        out, ctx.xhat, ctx.inv_std = C.batch_norm(x, mean, var, gamma, beta, self.eps)
+        return out
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dgamma``, ``dC/dbeta`` and ``dC/dX`` (see :func:`glassnet.convolution.batch_norm_backward`).
+
+        Parameters
+        ----------
+        grad : array like the output
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array like the input
+        """
+        dx, self.grads["gamma"][...], self.grads["beta"][...] = C.batch_norm_backward(
+            grad, ctx.xhat, ctx.inv_std, self.params["gamma"], ctx.batch_stats)
+        return dx
+
+    def config(self) -> dict:
+        """``num_features``, ``eps`` and ``momentum``.
+
+        Returns
+        -------
+        dict
+        """
+        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum}
+
+    @classmethod
+    def parameter_count(cls, config: dict) -> int:
+        """``gamma`` and ``beta``: ``2 * num_features``.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        int
+        """
+        return 2 * check_positive_int(config.get("num_features"), "num_features")
+
+    @classmethod
+    def state_count(cls, config: dict) -> int:
+        """The running mean and variance: ``2 * num_features``.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        int
+        """
+        return 2 * check_positive_int(config.get("num_features"), "num_features")

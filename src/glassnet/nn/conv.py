@@ -1,0 +1,257 @@
+"""The 2-D convolution layer: Dense's matrix product, applied to every window of an image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import convolution as C
+from .._validation import as_generator, check_dtype, check_memory, check_positive_int
+from ..errors import OptionError
+from ..init import get_initializer, zeros
+from .base import Array, Context, Layer, Shape
+
+
+class Conv2D(Layer):
+    """``Z = conv(X, W) + b``: ``out_channels`` kernels slid over images of ``in_channels`` channels.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the input and of the output.
+    kernel_size : int or (int, int)
+        Height and width of each kernel.
+    stride : int or (int, int)
+        How far the kernel moves between windows.
+    padding : int, (int, int), "valid" or "same"
+        Zeros added around each image (see :func:`glassnet.convolution.pads_for`):
+        "same" keeps height and width (stride 1), "valid" (0) adds none.
+    bias : bool
+        Whether each output channel has a bias.
+    init : str or callable
+        Kernel initializer (see :mod:`glassnet.init`; fans count the kernel's
+        area); biases start at zero.
+    rng : None, int or numpy.random.Generator
+        Source of the initial kernels.
+    dtype : float32 (default) or float64
+
+    Attributes
+    ----------
+    W : array, shape (out_channels, in_channels, kh, kw)
+        As in PyTorch.
+    b : array, shape (out_channels,), present when ``bias`` is true
+
+    Notes
+    -----
+    The forward pass lays every window of the (padded) input out as a column
+    of ``cols`` (im2col) and multiplies: ``Z = K @ cols + b`` with ``K`` the
+    kernels as a matrix, one row per output channel. With ``G = dC/dZ`` as
+    columns of the same windows, ``dC/dK = G @ cols.T``, ``dC/db = row sums of
+    G`` and ``dC/dX = col2im(K.T @ G)``: Dense's three formulas, transposed, and
+    col2im to put each window's share of the gradient back on its pixels.
+    """
+
+    decayed = ("W",)
+    trace_symbol = "Z"
+    trace_backward = "d{prev} = col2im(W{k}.T @ dZ{k}), each window's gradient added back onto its pixels"
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: object, *, stride: object = 1,
+                 padding: object = 0, bias: bool = True, init: object = "xavier_uniform", rng: object = None,
+                 dtype: object = np.float32) -> None:
+        super().__init__()
+        self.in_channels = check_positive_int(in_channels, "in_channels")
+        self.out_channels = check_positive_int(out_channels, "out_channels")
+        self.kernel_size = C.pair(kernel_size, "kernel_size")
+        self.stride = C.pair(stride, "stride")
+        if not (padding in ("same", "valid") or isinstance(padding, (int, tuple, list))):
+            raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; received {padding!r}")
+        self.padding = padding if isinstance(padding, (str, int)) else list(C.pair(padding, "padding", 0))
+        self.pads = C.pads_for(self.padding, self.kernel_size, self.stride)
+        self.bias = bool(bias)
+        self.init = init
+        self.dtype = check_dtype(dtype)
+        initializer = get_initializer(init)  # type: ignore[arg-type]
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        check_memory(4 * (self.in_channels * self.kernel_size[0] * self.kernel_size[1] + 1) * self.out_channels
+                     * self.dtype.itemsize, f"Conv2D({self.in_channels}, {self.out_channels})'s kernels")
+        self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
+        if self.bias:
+            self.params["b"] = zeros((self.out_channels,), dtype=self.dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    @property
+    def W(self) -> Array:
+        """The kernels, shape (out_channels, in_channels, kh, kw); assigning copies into them."""
+        return self.params["W"]
+
+    @W.setter
+    def W(self, value: object) -> None:
+        self.set_param("W", value)
+
+    @property
+    def b(self) -> Array:
+        """The biases, shape (out_channels,); assigning copies into them."""
+        if not self.bias:
+            raise AttributeError("this Conv2D layer was built with bias=False")
+        return self.params["b"]
+
+    @b.setter
+    def b(self, value: object) -> None:
+        if not self.bias:
+            raise AttributeError("this Conv2D layer was built with bias=False")
+        self.set_param("b", value)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``(out_channels, oh, ow)`` for input ``(in_channels, h, w)``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        tuple of int
+        """
+        shape = tuple(input_shape)
+        if len(shape) != 3 or shape[0] != self.in_channels:
+            raise OptionError(f"Conv2D expects images of {self.in_channels} channels, shape (channels, height, "
+                              f"width); received shape {shape} per sample")
+        top, bottom, left, right = self.pads
+        oh = C.output_size(shape[1], self.kernel_size[0], self.stride[0], top, bottom)
+        ow = C.output_size(shape[2], self.kernel_size[1], self.stride[1], left, right)
+        if oh < 1 or ow < 1:
+            raise OptionError(f"Conv2D's {self.kernel_size[0]}x{self.kernel_size[1]} kernel does not fit images "
+                              f"of {shape[1]}x{shape[2]} pixels with padding {self.padding!r}")
+        return (self.out_channels, oh, ow)
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``Z = conv(X, W) + b``, computed as ``K @ im2col(X) + b``.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, in_channels, h, w)
+        ctx : Context
+
+        Returns
+        -------
+        array, shape (n_samples, out_channels, oh, ow)
+        """
+        if x.ndim != 4:
+            raise OptionError(f"Conv2D expects input of shape (n_samples, {self.in_channels}, height, width); "
+                              f"received shape {tuple(x.shape)}")
+        _, oh, ow = self.output_shape(x.shape[1:])
+        xp, W = ctx.xp, self.params["W"]
+        if x.dtype != W.dtype:
+            x = x.astype(W.dtype)
+        n, _, h, w = x.shape
+        top, bottom, left, right = self.pads
+        padded = (self.in_channels, n, h + top + bottom, w + left + right)
+        xpad = C.pad_images(x, self.pads, out=ctx.buffer("xpad", padded, W.dtype))
+        cols = C.im2col(xpad, self.kernel_size, self.stride,
+                        out=ctx.buffer("cols", (W[0].size, n * oh * ow), W.dtype))
+        zt = xp.matmul(C.kernel_matrix(W), cols, out=ctx.buffer("zt", (self.out_channels, n * oh * ow), W.dtype))
+        if self.bias:
+            zt += self.params["b"][:, None]
+        ctx.cols, ctx.x_shape, ctx.padded = cols, x.shape, padded
+        z = ctx.buffer("z", (n, self.out_channels, oh, ow), W.dtype)
+        z[...] = zt.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
+        return z
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dK = G @ cols.T``, ``dC/db = row sums of G``, ``dC/dX = col2im(K.T @ G)``.
+
+        Parameters
+        ----------
+        grad : array, shape (n_samples, out_channels, oh, ow)
+            ``dC/dZ``.
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array, shape (n_samples, in_channels, h, w), or None
+        """
+        xp, W, cols = ctx.xp, self.params["W"], ctx.cols
+        n, _, oh, ow = grad.shape
+        g = ctx.buffer("g", (self.out_channels, n * oh * ow), W.dtype)  # G: one column per window
+        g.reshape(self.out_channels, n, oh, ow)[...] = grad.transpose(1, 0, 2, 3)
+        kh, kw = self.kernel_size
+        dK = xp.matmul(g, cols.T)
+        self.grads["W"][...] = dK.reshape(self.out_channels, kh, kw, self.in_channels).transpose(0, 3, 1, 2)
+        if self.bias:
+            xp.sum(g, axis=1, out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
+        dxpad = C.col2im(dcols, ctx.padded, self.kernel_size, self.stride,
+                         out=ctx.buffer("dxpad", ctx.padded, W.dtype))
+        _, _, h, w = ctx.x_shape
+        top, _, left, _ = self.pads
+        dx = ctx.buffer("dx", ctx.x_shape, W.dtype)
+        dx[...] = dxpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+        return dx
+
+    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+        """``Z{k} = conv({prev}, W{k}) + b{k}`` and its gradients (see :meth:`Layer.trace_formulas`).
+
+        Parameters
+        ----------
+        k : int
+        prev : str
+
+        Returns
+        -------
+        (str, str, dict)
+        """
+        forward = f"Z{k} = conv({prev}, W{k})" + (f" + b{k}" if self.bias else "") + \
+            f" = W{k} as a matrix @ im2col({prev})"
+        params = {"W": f"dW{k} = dZ{k} @ im2col({prev}).T, one column per window"}
+        if self.bias:
+            params["b"] = f"db{k} = sum of dZ{k} over samples and pixels"
+        return forward, self.trace_backward.format(k=k, prev=prev), params
+
+    def config(self) -> dict:
+        """The constructor's arguments, with the initializer's name.
+
+        Returns
+        -------
+        dict
+        """
+        init = self.init if isinstance(self.init, str) else "custom"
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": self.padding,
+                "bias": self.bias, "init": init}
+
+    @classmethod
+    def parameter_count(cls, config: dict) -> int:
+        """``out_channels * in_channels * kh * kw`` weights, and ``out_channels`` biases when ``bias``.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returns it; the sizes are checked.
+
+        Returns
+        -------
+        int
+        """
+        n_in = check_positive_int(config.get("in_channels"), "in_channels")
+        n_out = check_positive_int(config.get("out_channels"), "out_channels")
+        kh, kw = C.pair(config.get("kernel_size"), "kernel_size")
+        return n_out * n_in * kh * kw + (n_out if config.get("bias", True) else 0)
+
+    @classmethod
+    def from_config(cls, config: dict) -> Conv2D:
+        """A Conv2D layer of the described shape with zero kernels, to be overwritten by the caller.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`config` returned it.
+
+        Returns
+        -------
+        Conv2D
+        """
+        layer = cls(**{**config, "init": "zeros"})
+        layer.init = config.get("init", "zeros")
+        return layer

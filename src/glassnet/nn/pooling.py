@@ -1,0 +1,162 @@
+"""Pooling layers: each window of each channel summed up by one number (its maximum, or its mean)."""
+
+from __future__ import annotations
+
+from .. import convolution as C
+from ..errors import OptionError
+from .base import Array, Context, Layer, Shape
+
+
+class _Pool2D(Layer):
+    """Base of the pooling layers: windows of ``kernel_size`` every ``stride`` pixels, no parameters.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        By default the kernel size: windows side by side, not overlapping.
+        Rows and columns that no whole window reaches are left out, as in PyTorch.
+    """
+
+    trace_symbol = "P"
+
+    def __init__(self, kernel_size: object, stride: object = None) -> None:
+        super().__init__()
+        self.kernel_size = C.pair(kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else C.pair(stride, "stride")
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """``(channels, oh, ow)`` for input ``(channels, h, w)``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        tuple of int
+        """
+        shape = tuple(input_shape)
+        name = type(self).__name__
+        if len(shape) != 3:
+            raise OptionError(f"{name} expects images, shape (channels, height, width) per sample; received "
+                              f"shape {shape}")
+        oh = C.output_size(shape[1], self.kernel_size[0], self.stride[0])
+        ow = C.output_size(shape[2], self.kernel_size[1], self.stride[1])
+        if oh < 1 or ow < 1:
+            raise OptionError(f"{name}'s {self.kernel_size[0]}x{self.kernel_size[1]} window does not fit images "
+                              f"of {shape[1]}x{shape[2]} pixels")
+        return (shape[0], oh, ow)
+
+    def _check(self, x: Array) -> None:
+        if x.ndim != 4:
+            raise OptionError(f"{type(self).__name__} expects input of shape (n_samples, channels, height, width); "
+                              f"received shape {tuple(x.shape)}")
+        self.output_shape(x.shape[1:])
+
+    def config(self) -> dict:
+        """``kernel_size`` and ``stride``.
+
+        Returns
+        -------
+        dict
+        """
+        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride)}
+
+
+class MaxPool2D(_Pool2D):
+    """The largest value of each window; its gradient goes to that value's pixel alone.
+
+    The layer has no derivative where two values of a window tie for the
+    maximum (``kinked``): a gradient check leaves perturbations that swap
+    them out.
+    """
+
+    kinked = True
+    trace_forward = "P{k} = the largest value of each window of {prev}"
+    trace_backward = "d{prev} = dP{k} at the pixel that held each window's maximum, 0 elsewhere"
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``P = max over each window of X``.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, channels, h, w)
+        ctx : Context
+
+        Returns
+        -------
+        array, shape (n_samples, channels, oh, ow)
+        """
+        self._check(x)
+        ctx.x = x
+        ctx.out = C.max_pool2d(x, self.kernel_size, self.stride)
+        return ctx.out
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dX``: ``dC/dP`` routed to each window's maximum.
+
+        Parameters
+        ----------
+        grad : array, shape (n_samples, channels, oh, ow)
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array, shape (n_samples, channels, h, w)
+        """
+        return C.max_pool2d_backward(grad, ctx.x, ctx.out, self.kernel_size, self.stride,
+                                     out=ctx.buffer("dx", ctx.x.shape, grad.dtype))
+
+    def kink_sides(self, x: Array) -> Array:
+        """Which entry of each window holds the maximum.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, channels, h, w)
+
+        Returns
+        -------
+        int8 array, shape (n_samples, channels, oh, ow)
+        """
+        return C.max_positions(x, self.kernel_size, self.stride)
+
+
+class AvgPool2D(_Pool2D):
+    """The mean of each window; its gradient is shared equally among the window's pixels."""
+
+    trace_forward = "P{k} = the mean of each window of {prev}"
+    trace_backward = "d{prev} = dP{k} / (window area), added to every pixel of each window"
+
+    def forward(self, x: Array, ctx: Context) -> Array:
+        """``P = mean over each window of X``.
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, channels, h, w)
+        ctx : Context
+
+        Returns
+        -------
+        array, shape (n_samples, channels, oh, ow)
+        """
+        self._check(x)
+        ctx.x_shape = x.shape
+        return C.avg_pool2d(x, self.kernel_size, self.stride)
+
+    def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
+        """``dC/dX``: each window's ``dC/dP`` spread evenly over it.
+
+        Parameters
+        ----------
+        grad : array, shape (n_samples, channels, oh, ow)
+        ctx : Context
+        need_input_grad : bool
+
+        Returns
+        -------
+        array, shape (n_samples, channels, h, w)
+        """
+        return C.avg_pool2d_backward(grad, ctx.x_shape, self.kernel_size, self.stride,
+                                     out=ctx.buffer("dx", ctx.x_shape, grad.dtype))

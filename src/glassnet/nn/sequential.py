@@ -479,11 +479,12 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shap
             break
         try:
             new = tuple(layer.output_shape(shape))
-        except OptionError:
+        except OptionError as exc:
             required = layer.input_shape
-            wanted = (f"{required[0]} input features" if required is not None and len(required) == 1
-                      else f"input of shape {required}" if required is not None else "another input shape")
             got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
+            if required is None:  # the layer's own message says what it takes
+                raise OptionError(f"layers[{i}]: {exc}, from {source}") from None
+            wanted = (f"{required[0]} input features" if len(required) == 1 else f"input of shape {required}")
             raise OptionError(f"layers[{i}] {type(layer).__name__} expects {wanted}, but {source} "
                               f"produces {got}") from None
         if new != shape:

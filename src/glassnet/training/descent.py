@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,8 @@ Array = Any
 
 
 def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
-                     batch_size: int | None, shuffle: bool, callbacks: list[Callback]) -> None:
+                     batch_size: int | None, shuffle: bool, callbacks: list[Callback],
+                     augment: Callable[[Array, np.random.Generator], Array] | None = None) -> None:
     """Train ``run.model`` epoch by epoch, one optimizer step per batch.
 
     Parameters
@@ -37,6 +39,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
         Reshuffle the rows each epoch from ``run.model.rng``.
     callbacks : list of Callback
         All five hooks fire.
+    augment : callable, optional
+        ``augment(batch, rng) -> batch`` for every training batch, with the model's generator.
     """
     model, objective, opt, history = run.model, run.objective, run.optimizer, run.history
     assert opt is not None
@@ -79,6 +83,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         yb = _gather(xp, y, idx, y_buf[: stop - start])
                         if w_buf is not None:
                             wb = _gather(xp, w, idx, w_buf[: stop - start])
+                    if augment is not None:
+                        xb = augment(xb, model.rng)
                     cost = objective(xb, yb, training=True, weight=wb)
                     if not np.isfinite(cost):
                         run.diverged(epoch, batch, cost, last_cost)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from .._validation import check_array, check_choice, check_positive_int, check_real
 from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
@@ -46,6 +49,7 @@ def fit(
     keep_best: bool | str = False,
     on_interrupt: str = "raise",
     resume_state: Checkpoint | None = None,
+    augment: Callable[[Any, np.random.Generator], Any] | None = None,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -108,6 +112,10 @@ def fit(
         early stop, with ``history.interrupted`` set.
     resume_state : Checkpoint, optional
         Used by :func:`resume`: the checkpoint whose history and best epoch the run continues.
+    augment : callable, optional
+        ``augment(batch, rng) -> batch``, applied to every training batch with
+        the model's generator (:class:`glassnet.datasets.RandomAffine` for
+        images). Gradient-descent optimizers only.
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -141,6 +149,11 @@ def fit(
         if not isinstance(cb, Callback):
             raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
     quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
+    if augment is not None and not callable(augment):
+        raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {augment!r}")
+    if quasi and augment is not None:
+        raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
+                          f"received optimizer={optimizer!r}")
     if quasi and optimizer_options:
         raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
     opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
@@ -160,7 +173,8 @@ def fit(
 
     settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                 "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
-                "solver": optimizer if quasi else opt.name}  # type: ignore[union-attr]
+                "solver": optimizer if quasi else opt.name,  # type: ignore[union-attr]
+                "augment": None if augment is None else repr(augment)}
     history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
     monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
     callbacks = list(callbacks)
@@ -174,7 +188,7 @@ def fit(
     if quasi:
         quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks)
     else:
-        gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks)
+        gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
     run.restore_best()
     if history.diverged and on_divergence == "raise":
         raise DivergenceError(history.message)

@@ -1,0 +1,313 @@
+"""Convolution, pooling and batch normalization: worked by hand, by central differences, and in model files."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import convolution as C
+from glassnet.nn import Context
+
+
+def random_images(r, n, c, h, w):
+    return r.normal(size=(n, c, h, w))
+
+
+# -- worked by hand ----------------------------------------------------------------
+
+def test_a_convolution_worked_by_hand():
+    """A 3x3 image, one 2x2 kernel, stride 1, no padding: four windows, each a sum of four products."""
+    x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # 1 2 3 / 4 5 6 / 7 8 9
+    W = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])  # top-left minus bottom-right
+    z = C.conv2d(x, W, np.array([0.5]))
+    np.testing.assert_array_equal(z, [[[[1 - 5 + 0.5, 2 - 6 + 0.5], [4 - 8 + 0.5, 5 - 9 + 0.5]]]])
+    # backward with dC/dZ = 1 everywhere: dW[i, j] sums the pixels each kernel entry met
+    dx, dW, db = C.conv2d_backward(x, W, np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(dW, [[[[1 + 2 + 4 + 5, 2 + 3 + 5 + 6], [4 + 5 + 7 + 8, 5 + 6 + 8 + 9]]]])
+    np.testing.assert_array_equal(db, [4.0])
+    # each pixel gets +1 for every window that met it at the top-left, -1 at the bottom-right
+    np.testing.assert_array_equal(dx, [[[[1, 1, 0], [1, 0, -1], [0, -1, -1]]]])
+
+
+def test_im2col_lays_each_window_out_as_a_column_and_col2im_is_its_adjoint():
+    r = np.random.default_rng(0)
+    x = random_images(r, 2, 3, 5, 4)
+    pads, kernel, stride = C.pads_for(1, (3, 2), (2, 1)), (3, 2), (2, 1)
+    xpad = C.pad_images(x, pads)
+    cols = C.im2col(xpad, kernel, stride)
+    oh, ow = C.output_size(5, 3, 2, 1, 1), C.output_size(4, 2, 1, 1, 1)
+    assert cols.shape == (3 * 2 * 3, 2 * oh * ow)
+    # column (sample 1, window row 1, window column 2) is that window, kernel row by row, channels inside
+    window = xpad[:, 1, 2:5, 2:4]  # (channels, 3, 2)
+    np.testing.assert_array_equal(cols[:, (1 * oh + 1) * ow + 2], window.transpose(1, 2, 0).reshape(-1))
+    # <im2col(x), d> == <x, col2im(d)>: col2im is the transpose of the linear map im2col
+    d = r.normal(size=cols.shape)
+    back = C.col2im(d, xpad.shape, kernel, stride)
+    assert np.isclose(np.sum(cols * d), np.sum(xpad * back), rtol=1e-12)
+
+
+def test_pooling_worked_by_hand_with_ties_going_to_the_first():
+    x = np.array([[[[1.0, 3.0, 2.0, 2.0],
+                    [0.0, -1.0, 2.0, 1.0]]]])
+    out = C.max_pool2d(x, (2, 2), (2, 2))
+    np.testing.assert_array_equal(out, [[[[3.0, 2.0]]]])
+    dx = C.max_pool2d_backward(np.array([[[[10.0, 20.0]]]]), x, out, (2, 2), (2, 2))
+    np.testing.assert_array_equal(dx, [[[[0, 10, 20, 0], [0, 0, 0, 0]]]])  # the tie of 2s: the first takes it
+    np.testing.assert_array_equal(C.max_positions(x, (2, 2), (2, 2)), [[[[1, 0]]]])
+    np.testing.assert_array_equal(C.avg_pool2d(x, (2, 2), (2, 2)), [[[[0.75, 1.75]]]])
+    np.testing.assert_array_equal(C.avg_pool2d_backward(np.array([[[[4.0, 8.0]]]]), x.shape, (2, 2), (2, 2)),
+                                  [[[[1, 1, 2, 2], [1, 1, 2, 2]]]])
+
+
+def test_batch_norm_worked_by_hand():
+    x = np.array([[1.0], [3.0]])  # one feature, mean 2, biased variance 1
+    out, xhat, inv_std = C.batch_norm(x, np.array([2.0]), np.array([1.0]), np.array([2.0]), np.array([0.5]), 0.0)
+    np.testing.assert_allclose(out, [[-1.5], [2.5]])
+    np.testing.assert_allclose(xhat, [[-1.0], [1.0]])
+    # the batch's own statistics: shifting both inputs alike changes nothing, so dC/dx sums to 0
+    dx, dgamma, dbeta = C.batch_norm_backward(np.array([[1.0], [0.0]]), xhat, inv_std, np.array([2.0]), True)
+    np.testing.assert_allclose(dx.sum(), 0.0, atol=1e-15)
+    np.testing.assert_allclose([dgamma[0], dbeta[0]], [-1.0, 1.0])
+
+
+# -- central differences on random shapes ----------------------------------------------
+
+def conv_net(r, dtype=np.float64, batch_norm=True, pool="max"):
+    """A random small network that mixes every image layer: shapes, strides and paddings drawn from r."""
+    c, h, w = int(r.integers(1, 4)), int(r.integers(6, 10)), int(r.integers(6, 10))
+    k1 = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    stride = (int(r.integers(1, 3)), int(r.integers(1, 3)))
+    padding = [0, 1, (1, 0), "valid"][int(r.integers(4))]
+    c1 = int(r.integers(2, 5))
+    layers = [gn.Conv2D(c, c1, k1, stride=stride, padding=padding, bias=bool(r.integers(2)), rng=r, dtype=dtype)]
+    if batch_norm:
+        layers.append(gn.BatchNorm(c1, dtype=dtype))
+    layers.append(gn.Tanh())
+    layers.append(gn.MaxPool2D(2, stride=int(r.integers(1, 3))) if pool == "max" else gn.AvgPool2D((2, 1)))
+    layers.append(gn.Conv2D(c1, 3, 2, padding="same", rng=r, dtype=dtype))
+    layers.append(gn.ReLU())
+    layers.append(gn.Flatten())
+    model = gn.Sequential(layers, input_shape=(c, h, w), dtype=dtype)
+    flat = model.output_shape[0]
+    if batch_norm:
+        model = gn.Sequential(layers + [gn.Dense(flat, 5, rng=r, dtype=dtype), gn.BatchNorm(5, dtype=dtype),
+                                        gn.Sigmoid(), gn.Dense(5, 3, rng=r, dtype=dtype)],
+                              input_shape=(c, h, w), dtype=dtype)
+    else:
+        model = gn.Sequential(layers + [gn.Dense(flat, 3, rng=r, dtype=dtype)], input_shape=(c, h, w), dtype=dtype)
+    return model
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("training", [False, True])
+def test_random_conv_nets_pass_the_gradient_check(seed, training):
+    r = np.random.default_rng(seed)
+    model = conv_net(r, pool="max" if seed % 2 else "avg")
+    if not training:  # running statistics away from their starting 0 and 1
+        for layer in model.layers:
+            if isinstance(layer, gn.BatchNorm):
+                layer.state["running_mean"][...] = r.normal(size=layer.num_features)
+                layer.state["running_var"][...] = r.uniform(0.5, 2.0, layer.num_features)
+    X = r.normal(size=(4, *model.input_shape))
+    y = r.integers(0, 3, 4)
+    report = gn.gradcheck(model, "cross_entropy", X, y, check_input=True, training=training, tol=1e-6)
+    assert report.passed, str(report)
+    assert {row.label.split()[1] for row in report.rows} >= {"Conv2D.W", "Dense.W", "BatchNorm.gamma"}
+
+
+def test_gradient_check_catches_a_wrong_convolution_gradient(monkeypatch):
+    """The check can fail: a col2im that drops the last kernel row's contribution is caught on dJ/dX."""
+    real = C.col2im
+
+    def broken(dcols, padded_shape, kernel, stride, out=None):
+        kh, kw = kernel
+        cut = dcols.copy()
+        cut.reshape(kh, kw, -1)[kh - 1] = 0
+        return real(cut, padded_shape, kernel, stride, out)
+
+    r = np.random.default_rng(0)
+    model = gn.Sequential([gn.Conv2D(1, 2, 3, padding=1, rng=r, dtype=np.float64), gn.Conv2D(2, 1, 2, rng=r,
+                                                                                           dtype=np.float64)])
+    model = gn.Sequential(model.layers + [gn.Flatten()], input_shape=(1, 5, 5))
+    X, y = r.normal(size=(2, 1, 5, 5)), r.normal(size=(2, 16))
+    assert gn.gradcheck(model, "mse", X, y, check_input=True).passed
+    monkeypatch.setattr(C, "col2im", broken)
+    report = gn.gradcheck(model, "mse", X, y, check_input=True)
+    assert not report.passed and not report.rows[-1].passed  # the input's gradient is wrong
+    assert not report.rows[0].passed  # and through it the first layer's kernels
+
+
+def test_max_pool_ties_are_reported_as_kinks_not_failures():
+    """Two equal inputs in a window: moving either one past the other changes which one takes the gradient."""
+    model = gn.Sequential([gn.MaxPool2D(2), gn.Flatten()], input_shape=(1, 2, 2), dtype=np.float64)
+    X = np.array([[[[1.0, 1.0], [0.0, -1.0]]]])
+    report = gn.gradcheck(model, "mse", X, [[0.0]], check_input=True)
+    row = report.rows[-1]
+    assert row.kinks == 2 and row.passed and "max-pooling" in str(report)
+    model.layers[0].kinked = False  # without detection, the central difference averages two slopes and fails
+    assert not gn.gradcheck(model, "mse", X, [[0.0]], check_input=True).passed
+
+
+def test_training_gradient_check_refuses_dropout():
+    model = gn.Sequential([gn.Dense(2, 2), gn.Dropout(0.5), gn.Dense(2, 1)])
+    with pytest.raises(gn.OptionError, match="training=True cannot check a model with dropout"):
+        gn.gradcheck(model, "mse", np.ones((2, 2)), np.ones((2, 1)), training=True)
+
+
+# -- layer behaviour and errors -------------------------------------------------------
+
+def test_batch_norm_uses_batch_statistics_in_training_and_running_ones_otherwise():
+    r = np.random.default_rng(1)
+    layer = gn.BatchNorm(3, momentum=0.25, dtype=np.float64)
+    x = r.normal(2.0, 3.0, size=(8, 3, 4, 4))
+    out = layer.forward(x, Context(np, training=True))
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+    m = 8 * 16
+    np.testing.assert_allclose(layer.state["running_mean"], 0.25 * x.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(layer.state["running_var"], 0.75 + 0.25 * x.var(axis=(0, 2, 3)) * m / (m - 1))
+    before = layer.state["running_mean"].copy()
+    inference = layer.forward(x, Context(np, training=False))
+    np.testing.assert_array_equal(layer.state["running_mean"], before)  # inference never writes the state
+    mean, var = layer.state["running_mean"], layer.state["running_var"]
+    np.testing.assert_allclose(inference, (x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5))
+    with pytest.raises(gn.OptionError, match="more than one value per feature"):
+        gn.BatchNorm(3).forward(np.ones((1, 3)), Context(np, training=True))
+
+
+@pytest.mark.parametrize("make, shape, message", [
+    (lambda: gn.Conv2D(3, 4, 3), (1, 8, 8), r"Conv2D expects images of 3 channels.*received shape \(1, 8, 8\)"),
+    (lambda: gn.Conv2D(1, 4, 5), (1, 3, 3), "5x5 kernel does not fit images of 3x3 pixels"),
+    (lambda: gn.MaxPool2D(3), (2, 2, 2), "3x3 window does not fit images of 2x2 pixels"),
+    (lambda: gn.AvgPool2D(2), (4,), r"AvgPool2D expects images.*received shape \(4,\)"),
+    (lambda: gn.BatchNorm(4), (3, 2, 2), r"BatchNorm expects 4 features.*received shape \(3, 2, 2\)"),
+])
+def test_shape_mistakes_name_the_layer_and_the_shapes(make, shape, message):
+    with pytest.raises(gn.OptionError, match=message):
+        gn.Sequential([make()], input_shape=shape)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"kernel_size": 0}, "kernel_size must be an integer of at least 1"),
+    ({"kernel_size": (3, 3, 3)}, "kernel_size must be an integer of at least 1, or a pair"),
+    ({"kernel_size": 3, "stride": 2, "padding": "same"}, "padding='same' needs stride 1"),
+    ({"kernel_size": 3, "padding": -1}, "padding must be an integer of at least 0"),
+    ({"kernel_size": 3, "padding": "full"}, "padding must be an integer, a pair of them, 'same' or 'valid'"),
+])
+def test_conv2d_refuses_bad_settings_by_name(kwargs, message):
+    with pytest.raises(gn.OptionError, match=message):
+        gn.Conv2D(1, 2, **kwargs)
+
+
+def test_same_padding_keeps_the_size_for_odd_and_even_kernels():
+    for k in (1, 2, 3, 4, 5):
+        assert gn.Conv2D(2, 3, k, padding="same").output_shape((2, 7, 6)) == (3, 7, 6)
+
+
+def test_kernel_initializers_count_the_kernel_area_in_their_fans():
+    assert gn.init.fans((64, 32, 3, 3)) == (32 * 9, 64 * 9)
+    assert gn.init.fans((784, 100)) == (784, 100)
+    W = gn.Conv2D(32, 256, 3, init="he_normal", rng=0, dtype=np.float64).W
+    assert abs(W.std() / np.sqrt(2 / (32 * 9)) - 1) < 0.01  # 73,728 draws
+    W = gn.Conv2D(16, 64, 5, init="xavier_uniform", rng=0, dtype=np.float64).W
+    assert abs(np.abs(W).max() / np.sqrt(6 / (16 * 25 + 64 * 25)) - 1) < 0.01
+
+
+def test_convolutions_keep_float32():
+    model = gn.nn.cnn((1, 8, 8), 3, channels=(2,), hidden=4, rng=0)
+    out = model.predict(np.random.default_rng(0).normal(size=(3, 1, 8, 8)))
+    assert out.dtype == np.float32 and out.shape == (3, 3)
+
+
+def test_cnn_builder_checks_its_arguments():
+    with pytest.raises(gn.OptionError, match=r"input_shape must be \(channels, height, width\)"):
+        gn.nn.cnn((28, 28))
+    with pytest.raises(gn.OptionError, match="too small for 3 blocks"):
+        gn.nn.cnn((1, 4, 4), channels=(2, 2, 2))
+    model = gn.nn.cnn((3, 16, 12), 4, channels=(5,), hidden=0, batch_norm=False, dropout=0.5, rng=0)
+    assert model.output_shape == (4,) and model.state.size == 0
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D", "MaxPool2D", "ReLU", "Flatten", "Dropout", "Dense"]
+
+
+# -- running statistics as model state ------------------------------------------------------
+
+def small_bn_model(seed=0):
+    return gn.models.Sequential(gn.nn.cnn((1, 8, 8), 3, channels=(3,), hidden=6, rng=seed).layers,
+                                input_shape=(1, 8, 8), rng=seed)
+
+
+def test_running_statistics_live_in_the_model_state_and_travel_in_model_files(tmp_path):
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 1, 8, 8)).astype(np.float32), r.integers(0, 3, 40)
+    model = small_bn_model()
+    assert model.state.size == 6 and model.n_params == sum(p.size for p in model.get_weights())
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=10)
+    bn = model.layers[2]
+    assert np.shares_memory(bn.state["running_mean"], model.state)
+    assert not np.allclose(model.state, [0, 0, 0, 1, 1, 1])  # training moved them
+    path = model.save(tmp_path / "bn.glassnet")
+    loaded = gn.load(path).model
+    np.testing.assert_array_equal(loaded.state, model.state)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert "6 values of state" in loaded.summary()
+
+
+def test_a_file_without_the_running_statistics_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    path = small_bn_model().save(tmp_path / "bn.glassnet")
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("glassnet.json"))
+        members = {n: zf.read(n) for n in zf.namelist() if n != "state.npy"}
+    del meta["arrays"]["state.npy"]
+    from glassnet.io.file_checks import description_digest
+
+    meta["description_sha256"] = description_digest(meta)
+    members["glassnet.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(tmp_path / "cut.glassnet", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(gn.ModelFileError, match="missing state.npy, the running statistics"):
+        gn.load(tmp_path / "cut.glassnet")
+
+
+def test_keeping_the_best_epoch_keeps_its_running_statistics_too():
+    r = np.random.default_rng(2)
+    X, y = r.normal(size=(60, 1, 8, 8)).astype(np.float32), r.integers(0, 3, 60)
+    states = []
+    model = small_bn_model(1)
+    cb = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: states.append(model.state.copy()))
+    history = model.fit(X, y, loss="cross_entropy", optimizer=gn.Adam(1.0), epochs=6, batch_size=20,
+                        keep_best="loss", callbacks=[cb])
+    best = history.best_epoch
+    assert best < 5 and not np.array_equal(states[best], states[-1])  # the last epoch was worse
+    np.testing.assert_array_equal(model.state, states[best])
+
+
+def test_predicting_from_many_threads_leaves_the_state_alone():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = small_bn_model()
+    model.state[...] = np.random.default_rng(0).uniform(0.5, 1.5, model.state.size)
+    before = model.state.copy()
+    X = np.random.default_rng(1).normal(size=(16, 1, 8, 8))
+    expected = model.predict(X)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: model.predict(X), range(16)))
+    assert all(np.array_equal(r, expected) for r in results)
+    np.testing.assert_array_equal(model.state, before)
+
+
+def test_a_conv_net_trains_on_a_task_only_convolutions_solve_easily():
+    """Where is the bright pixel: left half or right half? A conv net learns it in a few epochs."""
+    r = np.random.default_rng(0)
+    n = 200
+    X = np.zeros((n, 1, 6, 6), np.float32)
+    y = r.integers(0, 2, n)
+    cols = np.where(y == 0, r.integers(0, 3, n), r.integers(3, 6, n))
+    X[np.arange(n), 0, r.integers(0, 6, n), cols] = 1.0
+    model = gn.models.Sequential([gn.Conv2D(1, 4, 3, padding="same", rng=0), gn.ReLU(), gn.AvgPool2D((6, 3)),
+                                  gn.Flatten(), gn.Dense(8, 2, rng=0)], input_shape=(1, 6, 6), rng=0)
+    model.fit(X, y, loss="cross_entropy", optimizer=gn.Adam(0.05), epochs=30, batch_size=50)
+    assert (model.predict_classes(X) == y).mean() == 1.0

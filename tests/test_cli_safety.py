@@ -230,10 +230,10 @@ def test_gradcheck_takes_tol_and_eps(digits_run, capsys):
 def test_serve_uses_the_dataset_asked_for_never_a_stale_cache(tmp_path):
     cache = tmp_path / "cache"
     (cache / "models").mkdir(parents=True)
-    gn.save(cache / "models" / "digits-8x8.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
+    gn.save(cache / "models" / "digits-8x8-cnn.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
     with pytest.raises(gn.DataError, match="--data .*nowhere: MNIST folder not found"):
         default_model(str(tmp_path / "nowhere"), cache=cache)
-    mnist = gn.save(cache / "models" / "digits-mnist.glassnet", gn.mlp([784, 10], rng=0),
+    mnist = gn.save(cache / "models" / "digits-mnist-cnn.glassnet", gn.mlp([784, 10], rng=0),
                     metadata={"image_shape": [28, 28]})
     assert default_model(None, cache=cache).model.in_features == 784
     assert mnist.exists()
@@ -243,7 +243,7 @@ def test_serve_uses_the_dataset_asked_for_never_a_stale_cache(tmp_path):
 def test_serve_with_mnist_data_ignores_a_cached_digits_model(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     (cache / "models").mkdir(parents=True)
-    gn.save(cache / "models" / "digits-8x8.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
+    gn.save(cache / "models" / "digits-8x8-cnn.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
     fitted = []
     monkeypatch.setattr(gn.Sequential, "fit", lambda self, *a, **k: fitted.append(self.in_features))
     ck = default_model(str(MNIST_DIR), cache=cache)

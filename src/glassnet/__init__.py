@@ -39,7 +39,7 @@ from .errors import (
 from .gradcheck import GradcheckReport, gradcheck
 from .io import Checkpoint
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
-from .models import Sequential, load, mlp, resume, save
+from .models import Sequential, cnn, load, mlp, resume, save
 from .nn import (
     AvgPool2D,
     BatchNorm,
@@ -81,5 +81,5 @@ __all__ = [
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
-    "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "convolution",
+    "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution",
 ]

@@ -99,6 +99,33 @@ def mlp(sizes: list[int], **kwargs: Any) -> Sequential:
     return model
 
 
+def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, **kwargs: Any) -> Sequential:
+    """The default conv net, as :func:`glassnet.nn.cnn`, that can fit and save itself.
+
+    Parameters
+    ----------
+    input_shape : (channels, height, width)
+    n_classes : int
+    **kwargs
+        ``channels``, ``kernel_size``, ``hidden``, ``batch_norm``, ``dropout``, ``rng``, ``dtype``.
+
+    Returns
+    -------
+    Sequential
+    """
+    model = nn.cnn(input_shape, n_classes, cls=Sequential, **kwargs)
+    assert isinstance(model, Sequential)
+    return model
+
+
+#: how the default conv net trains on each picture dataset: Adam from ``lr`` down to 0
+#: along a cosine over ``epochs``, ``batch_size`` pictures a step, ``dropout`` before the last layer
+CNN_RECIPES: dict[str, dict[str, Any]] = {
+    "digits": {"epochs": 30, "batch_size": 32, "lr": 0.002, "dropout": 0.25},
+    "mnist": {"epochs": 8, "batch_size": 128, "lr": 0.002, "dropout": 0.25},
+}
+
+
 def load(path: str | os.PathLike, allow_nonfinite: bool = False) -> Checkpoint:
     """Read a model file; see :func:`glassnet.io.load`.
 
@@ -137,4 +164,4 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
 
 save = model_file.save
 
-__all__ = ["Callback", "Sequential", "load", "mlp", "resume", "save"]
+__all__ = ["CNN_RECIPES", "Callback", "Sequential", "cnn", "load", "mlp", "resume", "save"]

@@ -31,7 +31,8 @@ did); 2 an error in what was given; 3 training diverged (nothing written); 130 i
 
 
 def add_train(sub) -> None:
-    t = sub.add_parser("train", help="train an MLP (default: the 8x8 digits, no download)", epilog=EXIT_STATUS,
+    t = sub.add_parser("train", help="train an MLP or a conv net (default: the 8x8 digits, no download)",
+                       epilog=EXIT_STATUS,
                        description="Train a network, keeping the weights of its best epoch by validation cost. "
                                    "Ctrl-C saves the best weights so far and a checkpoint to resume from.")
     t.add_argument("--dataset", choices=list(DEFAULTS), help="digits (default), mnist, or csv")
@@ -40,6 +41,11 @@ def add_train(sub) -> None:
     t.add_argument("--task", choices=["auto", "classify", "regress"],
                    help="for CSV: auto (default) reads text and up to 20 distinct whole numbers as classes, "
                         "other numbers as values to regress on")
+    t.add_argument("--arch", choices=["mlp", "cnn"],
+                   help="mlp (default): fully connected layers; cnn: the default conv net, for digits and mnist "
+                        "(conv 32 and conv 64 3x3, each with 2x2 max-pooling and batch norm, dense 128)")
+    t.add_argument("--augment", action="store_true",
+                   help="train on pictures shifted, turned and resized at random (digits and mnist)")
     t.add_argument("--layers", type=layer_sizes, help="hidden layer widths, comma separated (digits: 256,128)")
     t.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], help="default relu")
     t.add_argument("--dropout", type=real(0, 1, high_open=True), help="dropout rate after each hidden layer")

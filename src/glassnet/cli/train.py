@@ -19,8 +19,11 @@ import numpy as np
 from .._validation import check_writable
 from ..errors import DivergenceError, MissingDependencyError
 from ..metrics import confusion_matrix, format_confusion
-from ..models import load, mlp, resume, save
+from ..datasets import RandomAffine
+from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
+from ..optim import get_optimizer
+from ..optim.schedules import Cosine
 from ..plots import check_path, learning_curves
 from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
 from .data import (
@@ -42,14 +45,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per d
     "mnist": {"layers": [256, 128], "epochs": 20, "batch_size": 128, "l2": 0.0},
     "csv": {"layers": [64], "epochs": 200, "batch_size": 32, "l2": 0.0},
 }
+#: the default conv net's recipe per dataset (its learning rate decays to 0 along a cosine)
+CNN_DEFAULTS: dict[str, dict[str, Any]] = {name: {**recipe, "l2": 0.0} for name, recipe in CNN_RECIPES.items()}
+#: how --augment moves MNIST's pictures: pixels, degrees, relative size
+AUGMENT = {"shift": 2.0, "rotation": 10.0, "scale": 0.1}
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
           "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
-          "data": None, "target": None, "patience": None}
+          "data": None, "target": None, "patience": None, "arch": "mlp", "augment": False}
 DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
 #: the options that describe a run; a resumed run keeps them all, except its number of epochs
-SETTINGS = ("dataset", "data", "target", "task", "layers", "activation", "dropout", "optimizer", "lr", "momentum",
-            "epochs", "batch_size", "l2", "patience", "seed", "test_fraction", "validation_fraction", "dtype",
-            "keep_best")
+SETTINGS = ("dataset", "data", "target", "task", "arch", "augment", "layers", "activation", "dropout", "optimizer",
+            "lr", "momentum", "epochs", "batch_size", "l2", "patience", "seed", "test_fraction",
+            "validation_fraction", "dtype", "keep_best")
 
 
 def settings_from(args) -> dict:
@@ -63,12 +70,25 @@ def settings_from(args) -> dict:
     -------
     dict
     """
-    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
+    given = {name: value for name in SETTINGS if (value := getattr(args, name)) is not None and value is not False}
     s = {**COMMON, **given}
-    s = {**DEFAULTS[s["dataset"]], **s}
+    if s["arch"] == "cnn":
+        if s["dataset"] not in CNN_DEFAULTS:
+            raise UserError(f"--arch cnn reads pictures: use --dataset digits or mnist; received --dataset "
+                            f"{s['dataset']}")
+        for option in ("layers", "activation"):
+            if option in given:
+                raise UserError(f"--{option} describes the MLP; --arch cnn has its own layers (see glassnet train "
+                                "--help)")
+    if s["augment"] and s["dataset"] == "csv":
+        raise UserError("--augment moves pictures: use --dataset digits or mnist; received --dataset csv")
+    # later ones win: common settings, the dataset's, the conv net's recipe, what the user gave
+    s = {**COMMON, **DEFAULTS[s["dataset"]], **(CNN_DEFAULTS[s["dataset"]] if s["arch"] == "cnn" else {}), **given}
     quasi = s["optimizer"] in QUASI_NEWTON
     if quasi and "lr" in given:
         raise UserError(f"--lr does not apply to --optimizer {s['optimizer']}, which chooses its own steps")
+    if quasi and s["augment"]:
+        raise UserError(f"--augment needs a gradient-descent optimizer; received --optimizer {s['optimizer']}")
     if s["momentum"] and s["optimizer"] != "sgd":
         raise UserError(f"--momentum applies to --optimizer sgd; received --optimizer {s['optimizer']}")
     if s["dataset"] != "csv" and ("task" in given or "target" in given):
@@ -80,6 +100,8 @@ def settings_from(args) -> dict:
     if s["keep_best"].startswith("val_") and not s["validation_fraction"]:
         raise UserError(f"--keep-best {s['keep_best']} needs a validation set: --validation-fraction 0 leaves none "
                         "(use --keep-best loss or last)")
+    if quasi or ("lr" not in given and s["optimizer"] != "adam"):
+        s.pop("lr", None)  # the conv net's recipe rate is Adam's
     s.setdefault("lr", None if quasi else DEFAULT_LR[s["optimizer"]])
     s["data"] = resolved(s["data"])
     return s
@@ -105,7 +127,7 @@ def resumed_settings(args, checkpoint) -> dict:
         value = getattr(args, name)
         if name == "data" and value is not None:
             value = resolved(value)
-        if name != "epochs" and value is not None and value != saved.get(name):
+        if name != "epochs" and value is not None and value is not False and value != saved.get(name, COMMON.get(name)):
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
                             f"({option} {saved.get(name)}); start a new run to change them")
@@ -207,6 +229,7 @@ def cmd_train(args) -> int:
     keep_best = False if s["keep_best"] == "last" else s["keep_best"]
     n_out = len(train.classes) if classify else 1
     sizes = [X.shape[1], *s["layers"], n_out]
+    image = None if train.image_shape is None else (1, *train.image_shape)
     print(f"dataset {train.name}: {len(train)} training, {0 if val is None else len(val)} validation and "
           f"{len(test)} test samples, {X.shape[1]} features" + (f", {n_out} classes" if classify else ""))
 
@@ -221,12 +244,20 @@ def cmd_train(args) -> int:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
             model, history = resume(args.resume, X, y, epochs=s["epochs"], **common)
         else:
-            model = mlp(sizes, activation=s["activation"], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])
+            model = build_model(s, sizes, image)
             print(model.summary())
-            options = {} if quasi else {"lr": s["lr"], **({"momentum": s["momentum"]} if s["momentum"] else {})}
-            history = model.fit(X, y, loss=loss, optimizer=s["optimizer"], epochs=s["epochs"],
-                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, **common,
-                                **options)
+            optimizer: Any = s["optimizer"]
+            if not quasi:
+                # the conv net's rate decays along a cosine to 0 over the run
+                schedule = Cosine(period=s["epochs"]) if s["arch"] == "cnn" else None
+                optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule,
+                                          **({"momentum": s["momentum"]} if s["momentum"] else {}))
+            # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
+            augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}) \
+                if s["augment"] and image else None
+            history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
+                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
+                                **common)
     except DivergenceError as exc:
         raise DivergenceError(f"{exc} Nothing was written.") from None
 
@@ -248,9 +279,30 @@ def cmd_train(args) -> int:
     save(out.model, model, metadata=meta)
     print(f"model written to {out.model}")
     if out.plot is not None:
-        title = f"{train.name}: {'-'.join(map(str, model_sizes(model)))}"
+        title = f"{train.name}: " + ("conv net" if s["arch"] == "cnn" else '-'.join(map(str, model_sizes(model))))
         print(f"learning curves written to {learning_curves(history, out.plot, title=title)}")
     return 0
+
+
+def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -> Sequential:
+    """The network a run trains: the MLP of ``sizes``, or the default conv net for pictures of ``image``'s shape.
+
+    Parameters
+    ----------
+    s : dict
+        The run's settings.
+    sizes : list of int
+        Input, hidden and output widths of the MLP.
+    image : (channels, rows, columns) or None
+
+    Returns
+    -------
+    Sequential
+    """
+    if s["arch"] == "cnn":
+        assert image is not None
+        return cnn(image, sizes[-1], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])
+    return mlp(sizes, activation=s["activation"], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])
 
 
 def model_sizes(model) -> list[int]:

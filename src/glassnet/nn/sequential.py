@@ -392,7 +392,9 @@ class Sequential:
         Parameters
         ----------
         X : array-like, shape (n_samples, *input_shape)
-            A 1-D array is taken as one column when the model takes one feature.
+            A 1-D array is taken as one column when the model takes one
+            feature; rows of ``prod(input_shape)`` values as flattened images
+            (C order) when it takes images.
         name : str
             The argument's name, for messages.
         finite : bool
@@ -411,6 +413,8 @@ class Sequential:
         X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
         if X.ndim == 1 and shape == (1,):
             X = X.reshape(-1, 1)
+        if shape is not None and len(shape) > 1 and X.ndim == 2 and X.shape[1] == math.prod(shape):
+            X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
         if shape is not None and tuple(X.shape[1:]) != shape:
             if len(shape) == 1:
                 raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "

@@ -36,7 +36,9 @@ from .._validation import check_positive_int
 from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, missing
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
-from ..models import load, mlp, save
+from ..models import CNN_RECIPES, cnn, load, save
+from ..optim import Adam
+from ..optim.schedules import Cosine
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
@@ -205,7 +207,7 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
         (the loader's cache or a download), else the 8x8 digits model.
     """
     root = Path(cache or os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet") / "models"
-    mnist_path, digits_path = root / "digits-mnist.glassnet", root / "digits-8x8.glassnet"
+    mnist_path, digits_path = root / "digits-mnist-cnn.glassnet", root / "digits-8x8-cnn.glassnet"
     if data is None and mnist_path.exists():
         return load(mnist_path)
     try:
@@ -217,18 +219,23 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
             return load(digits_path)
         print(f"MNIST not available ({exc}); training on the 8x8 digits instead")
         train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
-        return _train_default(train, test, [64, 256, 128, 10], 100, 32, digits_path)
-    return _train_default(train, test, [784, 256, 128, 10], 8, 128, mnist_path)
+        return _train_default(train, test, "digits", digits_path)
+    return _train_default(train, test, "mnist", mnist_path)
 
 
-def _train_default(train, test, sizes: list[int], epochs: int, batch: int, path: Path) -> Checkpoint:
-    print(f"training a {'-'.join(map(str, sizes))} network on {train.name} ({epochs} epochs), once")
+def _train_default(train, test, dataset: str, path: Path) -> Checkpoint:
+    """Train the default conv net by its recipe for ``dataset``, save it to ``path`` and load it back."""
+    recipe = CNN_RECIPES[dataset]
+    rows, columns = train.image_shape
+    print(f"training the default conv net on {train.name} ({recipe['epochs']} epochs), once")
     path.parent.mkdir(parents=True, exist_ok=True)
-    model = mlp(sizes, rng=0)
-    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=batch)
+    model = cnn((1, rows, columns), len(train.classes), dropout=recipe["dropout"], rng=0)
+    optimizer = Adam(recipe["lr"], schedule=Cosine(period=recipe["epochs"]))
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer=optimizer, epochs=recipe["epochs"],
+              batch_size=recipe["batch_size"])
     accuracy = float(np.mean(model.predict_classes(test.X) == test.y))
-    meta = {"dataset": train.name.split("-")[0], "classes": train.classes,
-            "image_shape": list(train.image_shape or ()), "task": "classification", "test_accuracy": accuracy}
+    meta = {"dataset": dataset, "classes": train.classes, "image_shape": [rows, columns],
+            "task": "classification", "test_accuracy": accuracy}
     save(path, model, metadata=meta)
     print(f"test accuracy {accuracy:.2%}; model cached in {path}")
     return load(path)

@@ -75,6 +75,12 @@ def test_upload_and_draw(server, page, tmp_path):
     stroke(page, [(140, 40), (142, 140), (144, 240)])
     page.click("#predict-drawing")
     sync_api.expect(page.locator("#prediction")).to_have_text("1")
+    # the saliency heatmap lies over the preview; switched off, the canvas is cleared
+    painted = "() => document.getElementById('saliency').getContext('2d')" \
+              ".getImageData(0, 0, 168, 168).data.filter((v, i) => i % 4 === 3 && v > 0).length"
+    assert page.evaluate(painted) > 100
+    page.uncheck("#show-saliency")
+    assert page.evaluate(painted) == 0
     # the preview shows what the network saw: a lit stroke in the middle of a dark square
     preview = page.locator("#preview").screenshot()
     (tmp_path / "preview.png").write_bytes(preview)
@@ -82,6 +88,8 @@ def test_upload_and_draw(server, page, tmp_path):
     h, w = seen.shape
     assert seen[:, w // 2 - 8: w // 2 + 8].mean() > 3 * seen[:, : w // 5].mean()
 
+    page.check("#show-saliency")
+    assert page.evaluate(painted) > 100
     # a "7" drawn as a bar and a diagonal
     page.click("#clear")
     stroke(page, [(60, 50), (220, 50), (120, 250)])

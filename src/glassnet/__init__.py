@@ -9,7 +9,8 @@ The public API, by theme:
   :class:`MaxPool2D`, :class:`AvgPool2D` and :class:`BatchNorm`;
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
-* checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value);
+* checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value),
+  :mod:`glassnet.saliency` (which pixels drove a prediction);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
   callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
 * errors: :class:`GlassnetError` and its family in :mod:`glassnet.errors`;
@@ -23,7 +24,7 @@ math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``opti
 ``sklearn``, ``web``).
 """
 
-from . import arrays, convolution, errors, functional, init, optim
+from . import arrays, convolution, errors, functional, init, optim, saliency
 from ._version import __version__
 from .compare import compare_solvers
 from .errors import (
@@ -81,5 +82,5 @@ __all__ = [
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
-    "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution",
+    "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
 ]

@@ -212,15 +212,16 @@ def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.Path
     return _save(fig, path)
 
 
-def first_layer_weights(model, image_shape: tuple[int, int], path: str | os.PathLike,
+def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | os.PathLike,
                         max_units: int = 64, title: str = "First-layer weights") -> Path:
-    """Each hidden unit's incoming weights drawn as an image of the input's shape.
+    """What the first layer looks for: each Dense unit's incoming weights as a picture, or each conv kernel.
 
     Parameters
     ----------
     model : Sequential
-        Its first layer is a Dense layer.
-    image_shape : (rows, columns)
+        Its first layer is a Dense layer (on flattened pictures) or a Conv2D layer.
+    image_shape : (rows, columns) or None
+        The pictures' shape, for a Dense first layer.
     path : str or path-like
     max_units : int
     title : str
@@ -229,18 +230,99 @@ def first_layer_weights(model, image_shape: tuple[int, int], path: str | os.Path
     -------
     pathlib.Path
     """
+    first = model.layers[0]
+    if hasattr(first, "kernel_size"):  # Conv2D: kernels (out, in, kh, kw), the first input channel shown
+        pictures = [np.asarray(k[0], np.float64) for k in first.W]
+    else:
+        W = np.asarray(first.W, np.float64)
+        pictures = [W[:, k].reshape(image_shape) for k in range(W.shape[1])]
+    return _grid(pictures[:max_units], path, title, cmap="seismic", symmetric=True)
+
+
+def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int = 0, max_maps: int = 64,
+                 title: str | None = None) -> Path:
+    """The output channels of one layer of a conv net, for one picture.
+
+    Parameters
+    ----------
+    model : Sequential
+    image : array, shape (channels, height, width), or flattened
+    path : str or path-like
+    layer : int
+        Show the output of ``model.layers[layer]``.
+    max_maps : int
+    title : str, optional
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    x = model.check_input(np.asarray(image).reshape(1, -1))
+    out = np.asarray(model.forward(x, stop=layer + 1))[0]
+    if out.ndim != 3:
+        raise OptionError(f"layer must name a layer whose output is a stack of pictures; layers[{layer}] "
+                          f"{type(model.layers[layer]).__name__} gives shape {out.shape}")
+    name = type(model.layers[layer]).__name__
+    return _grid(list(out[:max_maps]), path, title or f"What layers[{layer}] {name} sees", cmap="viridis")
+
+
+def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: list[str] | None = None,
+                  title: str = "Which pixels drove each prediction", checks: list | None = None) -> Path:
+    """Pictures side by side with their saliency drawn over them in red (raising the score) and blue (lowering it).
+
+    Parameters
+    ----------
+    images : list of arrays, shape (height, width)
+    maps : list of arrays, shape (height, width)
+        From :func:`glassnet.saliency.gradient_saliency` or :func:`~glassnet.saliency.occlusion`.
+    path : str or path-like
+    titles : list of str, optional
+        One per picture.
+    title : str
+    checks : list of arrays, shape (height, width), optional
+        A second opinion drawn in a third row (occlusion maps).
+
+    Returns
+    -------
+    pathlib.Path
+    """
     plt = _pyplot()
-    W = model.layers[0].W
-    n = min(W.shape[1], max_units)
+    n = len(images)
+    rows = 2 if checks is None else 3
+    fig, axes = plt.subplots(rows, n, figsize=(max(1.6 * n, 4.0), 1.7 * rows), squeeze=False)
+    labels = ["picture", "gradient", "occlusion"]
+    for k in range(n):
+        picture = np.asarray(images[k], np.float64)
+        axes[0, k].imshow(picture, cmap="gray_r")
+        for row, heat in enumerate([maps[k]] + ([] if checks is None else [checks[k]]), start=1):
+            heat = np.asarray(heat, np.float64)
+            lim = np.abs(heat).max() or 1.0
+            axes[row, k].imshow(picture, cmap="gray_r", alpha=0.35)
+            axes[row, k].imshow(heat, cmap="seismic", vmin=-lim, vmax=lim, alpha=0.75)
+        if titles:
+            axes[0, k].set_title(titles[k], fontsize=8)
+        for ax in axes[:, k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    for row in range(rows):
+        axes[row, 0].set_ylabel(labels[row], fontsize=8)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def _grid(pictures: list, path: str | os.PathLike, title: str, cmap: str, symmetric: bool = False) -> Path:
+    """Small pictures in a square grid, each scaled to its own range."""
+    plt = _pyplot()
+    n = len(pictures)
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.1), squeeze=False)
     for k, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if k < n:
-            w = W[:, k].reshape(image_shape)
-            lim = np.abs(w).max() or 1.0
-            ax.imshow(w, cmap="seismic", vmin=-lim, vmax=lim)
+            picture = np.asarray(pictures[k], np.float64)
+            lim = np.abs(picture).max() or 1.0
+            ax.imshow(picture, cmap=cmap, **({"vmin": -lim, "vmax": lim} if symmetric else {}))
     fig.suptitle(title)
     return _save(fig, path)
 

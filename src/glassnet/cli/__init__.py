@@ -89,6 +89,9 @@ def add_use(sub) -> None:
     pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
     pr.add_argument("model")
     pr.add_argument("inputs", nargs="+", help="CSV files (with or without a header row) or pictures")
+    pr.add_argument("--explain", metavar="HEAT.png",
+                    help="draw which pixels drove each picture's prediction: the gradient of its class's score, "
+                         "and the drop in probability when each part is covered up")
     pr.set_defaults(func=cmd_predict)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")

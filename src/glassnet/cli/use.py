@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from ..errors import DataError, GlassnetError
 from ..io.images import model_image_shape, prepare_digit
 from ..metrics import confusion_matrix, format_confusion
 from ..models import Sequential, load
+from ..plots import check_path, saliency_maps
+from ..saliency import gradient_saliency, occlusion
 from .data import (
     UserError,
     check_width,
@@ -71,23 +74,51 @@ def cmd_predict(args) -> int:
     int
         0; 1 when some inputs could not be predicted; 2 when none could.
     """
+    heat = check_path(args.explain, "--explain") if args.explain else None
     ck = load(args.model)
     meta = ck.metadata
     classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
     failed = 0
+    explained: list[tuple] = []
     for item in args.inputs:
         try:
             if item.lower().endswith(".csv"):
                 predict_csv(ck.model, meta, item, classes)
             else:
-                predict_image(ck.model, meta, item, classes)
+                explained.append(predict_image(ck.model, meta, item, classes))
         except (GlassnetError, OSError) as exc:
             failed += 1
             text = str(exc)
             print(f"glassnet: error: {text if item in text else f'{item}: {text}'}", file=sys.stderr)
     if failed and len(args.inputs) > 1:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)
+    if heat is not None and explained:
+        explain(ck.model, meta, explained, heat)
+    elif heat is not None and not failed:
+        print("glassnet: error: --explain draws pictures; none of the inputs is one", file=sys.stderr)
+        return 2
     return 0 if not failed else 1 if failed < len(args.inputs) else 2
+
+
+def explain(model, meta: dict, explained: list[tuple], path) -> None:
+    """Write the saliency of each picture's prediction: gradient map and occlusion map.
+
+    Parameters
+    ----------
+    model : Sequential
+    meta : dict
+    explained : list of (file name, prepared picture, predicted class name)
+    path : pathlib.Path
+    """
+    shape = model_image_shape(model.in_features, meta)
+    pictures = np.stack([image.reshape(-1) for _, image, _ in explained])
+    gradients = gradient_saliency(model, pictures).reshape(len(explained), *shape)
+    covered = [occlusion(model, image, shape, patch=max(2, shape[0] // 7), stride=max(1, shape[0] // 14))
+               for _, image, _ in explained]
+    titles = [f"{Path(name).name}: {label}" for name, _, label in explained]
+    saliency_maps([image.reshape(shape) for _, image, _ in explained], list(gradients), path, titles,
+                  checks=covered)
+    print(f"saliency written to {path}")
 
 
 def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
@@ -172,7 +203,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
             print(f"{path} line {i + first_line}: {v:.6g}")
 
 
-def predict_image(model, meta: dict, path: str, classes: list) -> None:
+def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.ndarray, str]:
     """Print the class of a picture of a digit and every class's probability.
 
     Parameters
@@ -181,6 +212,10 @@ def predict_image(model, meta: dict, path: str, classes: list) -> None:
     meta : dict
     path : str
     classes : list of str
+
+    Returns
+    -------
+    (path, the prepared picture, the predicted class's name)
     """
     shape = model_image_shape(model.in_features, meta)
     image = prepare_digit(path, shape, name=path)
@@ -189,6 +224,7 @@ def predict_image(model, meta: dict, path: str, classes: list) -> None:
     best = int(proba.argmax())
     print(f"{path}: {classes[best]}  (p={proba[best]:.3f})")
     print("  " + "  ".join(f"{c}:{p:.3f}" for c, p in zip(classes, proba)))
+    return path, image, classes[best]
 
 
 def cmd_info(args) -> int:

@@ -37,6 +37,7 @@ from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, mis
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
 from ..models import CNN_RECIPES, cnn, load, save
+from ..saliency import gradient_saliency
 from ..optim import Adam
 from ..optim.schedules import Cosine
 
@@ -182,9 +183,12 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
             return error(400, str(exc))
         proba = model.predict_proba(image.reshape(1, -1))[0]
         best = int(np.argmax(proba))
+        heat = gradient_saliency(model, image.reshape(1, -1), [best]).reshape(shape)
+        heat /= np.abs(heat).max() or 1.0
         return flask.jsonify(prediction=classes[best], confidence=float(proba[best]),
                              probabilities=[round(float(p), 6) for p in proba], classes=classes,
-                             input=np.round(image, 4).tolist(), image_shape=list(shape))
+                             input=np.round(image, 4).tolist(), image_shape=list(shape),
+                             saliency=np.round(heat, 3).tolist())
 
     return app
 

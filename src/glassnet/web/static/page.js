@@ -1,6 +1,7 @@
 "use strict";
 // Every value that comes from the model or a request is inserted as text (textContent), never
 // as HTML: class names come from model files and CSV files, which anyone may write.
+let lastSaliency = null;  // the last answer's saliency map, drawn over "What it saw"
 const canvas = document.getElementById("canvas");
 const ctx = canvas.getContext("2d");
 const $ = (id) => document.getElementById(id);
@@ -51,6 +52,8 @@ function clearResult() {
   $("confidence").textContent = "";
   $("bars").replaceChildren();
   emptyPreview("The picture, prepared as the network's input, appears here.");
+  lastSaliency = null;
+  drawSaliency();
 }
 
 function showError(message) {
@@ -132,11 +135,36 @@ function show(data) {
   tmp.getContext("2d").putImageData(img, 0, 0);
   pctx.imageSmoothingEnabled = false;
   pctx.drawImage(tmp, 0, 0, pv.width, pv.height);
+  lastSaliency = data.saliency;
+  drawSaliency();
   $("preview-note").textContent = `${w}x${h} pixels, as the network sees them`;
 }
 
+// the heatmap over "What it saw": red where brightening a pixel raises the predicted class's
+// score, blue where it lowers it; the stronger, the more opaque
+function drawSaliency() {
+  const pv = $("saliency");
+  const sctx = pv.getContext("2d");
+  sctx.clearRect(0, 0, pv.width, pv.height);
+  if (!lastSaliency || !$("show-saliency").checked) return;
+  const h = lastSaliency.length, w = lastSaliency[0].length;
+  const img = sctx.createImageData(w, h);
+  lastSaliency.forEach((line, y) => line.forEach((v, x) => {
+    const k = 4 * (y * w + x);
+    img.data[k] = v > 0 ? 220 : 30; img.data[k + 1] = 40; img.data[k + 2] = v > 0 ? 30 : 220;
+    img.data[k + 3] = Math.round(230 * Math.min(1, Math.abs(v)));
+  }));
+  const tmp = document.createElement("canvas");
+  tmp.width = w; tmp.height = h;
+  tmp.getContext("2d").putImageData(img, 0, 0);
+  sctx.imageSmoothingEnabled = false;
+  sctx.drawImage(tmp, 0, 0, pv.width, pv.height);
+}
+$("show-saliency").addEventListener("change", drawSaliency);
+
 fetch("/api/model").then((r) => r.json()).then((m) => {
-  const sizes = m.layers.filter((l) => l.type === "Dense").map((l) => l.out_features);
+  const sizes = m.layers.filter((l) => l.type === "Dense" || l.type === "Conv2D")
+    .map((l) => (l.type === "Conv2D" ? `conv ${l.out_channels}` : l.out_features));
   const acc = m.test_accuracy ? `, test accuracy ${(100 * m.test_accuracy).toFixed(2)} %` : "";
   $("model-info").textContent = `Model: ${m.image_shape.join("x")} input → ${sizes.join(" → ")}, ` +
     `${m.parameters.toLocaleString()} parameters, trained on ${m.dataset || "unknown data"}${acc}.`;

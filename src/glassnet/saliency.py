@@ -1,0 +1,119 @@
+"""Saliency: which pixels drove a prediction.
+
+Two answers that check each other:
+
+* :func:`gradient_saliency` -- the gradient of the predicted class's score
+  (its logit) with respect to every input pixel: how much a small change of
+  that pixel would move the score. One backward pass, through the very
+  backpropagation that trains the network.
+* :func:`occlusion` -- the drop in the predicted class's probability when a
+  small square of the picture is blanked out, averaged over the squares that
+  cover each pixel. No gradients at all: only predictions.
+
+Pixels where both are large are the ones the network looks at.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .arrays import to_numpy
+from .errors import OptionError
+from .nn import Sequential
+from .nn.activations import Sigmoid, Softmax
+
+Array = Any
+
+_BACKWARD = threading.Lock()  # backward writes the model's shared gradient vector
+
+
+def _score_stop(model: Sequential) -> int:
+    """How many layers produce the scores: all but a final softmax or sigmoid, whose inputs are the logits."""
+    return len(model.layers) - 1 if isinstance(model.layers[-1], (Softmax, Sigmoid)) else len(model.layers)
+
+
+def gradient_saliency(model: Sequential, X: object, classes: object = None) -> np.ndarray:
+    """``d score[class] / d X`` for each sample: the predicted class's, unless ``classes`` says which.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : array-like, shape (n_samples, *input_shape)
+    classes : int array-like, shape (n_samples,), optional
+        The class whose score to explain for each sample; the predicted one by default.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_samples, *input_shape), float64
+        Positive where brightening a pixel raises the score.
+
+    Notes
+    -----
+    Backward passes write the model's gradient vector, so calls on one model
+    take turns (a lock); predictions from other threads are not held up.
+    """
+    X = model.check_input(X)
+    stop = _score_stop(model)
+    with _BACKWARD:
+        ws = model.workspace(training=False)
+        scores = model.forward(X, stop=stop, workspace=ws)
+        picked = np.argmax(to_numpy(scores), axis=1) if classes is None else np.asarray(classes, dtype=np.intp)
+        seed = model.xp.zeros(scores.shape, dtype=scores.dtype)
+        seed[np.arange(scores.shape[0]), picked] = 1.0  # d score[class] / d scores
+        dx = model.backward(seed, ws, start=stop, need_input_grad=True)
+        return to_numpy(dx).astype(np.float64)
+
+
+def occlusion(model: Sequential, image: object, image_shape: tuple[int, int] | None = None, patch: int = 4,
+              stride: int = 2, fill: float = 0.0, target: int | None = None) -> np.ndarray:
+    """How much the predicted class's probability drops when each part of one picture is blanked out.
+
+    Parameters
+    ----------
+    model : Sequential
+        A classifier of pictures: a conv net, or an MLP on flattened pictures.
+    image : array-like
+        One picture: shape (channels, height, width), or its values in one row.
+    image_shape : (height, width), optional
+        The picture's size; by default the last two axes of the model's input shape.
+    patch : int
+        Side of the blanked square, in pixels.
+    stride : int
+        Pixels between squares.
+    fill : float
+        The value blanked pixels take (0: the background of MNIST-like digits).
+    target : int, optional
+        The class to watch; the predicted one by default.
+
+    Returns
+    -------
+    numpy.ndarray, shape (height, width)
+        For each pixel, the mean drop in probability over the squares that
+        cover it (0 where none does).
+    """
+    if image_shape is None:
+        if model.input_shape is None or len(model.input_shape) < 3:
+            raise OptionError("image_shape is needed for a model that takes rows: give the picture's "
+                              f"(height, width); the model's input shape is {model.input_shape}")
+        image_shape = model.input_shape[-2:]
+    h, w = (int(v) for v in image_shape)
+    picture = np.asarray(image, dtype=np.float64).reshape(-1, h, w)
+    base = to_numpy(model.predict_proba(picture.reshape(1, -1)))[0]
+    target = int(np.argmax(base)) if target is None else int(target)
+    corners = [(i, j) for i in range(0, max(h - patch, 0) + 1, stride)
+               for j in range(0, max(w - patch, 0) + 1, stride)]
+    batch = np.broadcast_to(picture, (len(corners), *picture.shape)).copy()
+    for k, (i, j) in enumerate(corners):
+        batch[k, :, i:i + patch, j:j + patch] = fill
+    drops = base[target] - to_numpy(model.predict_proba(batch.reshape(len(corners), -1)))[:, target]
+    total, count = np.zeros((h, w)), np.zeros((h, w))
+    for drop, (i, j) in zip(drops, corners):
+        total[i:i + patch, j:j + patch] += drop
+        count[i:i + patch, j:j + patch] += 1
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+
+
+__all__ = ["gradient_saliency", "occlusion"]

@@ -36,3 +36,33 @@ def test_throughput_script_on_mnist():
 def test_accuracy_and_sklearn_scripts():
     assert "digits: 64-256-128-10" in run(BENCH / "accuracy.py", "--seeds", "0")
     assert "glassnet" in run(BENCH / "sklearn_digits.py", "--seeds", "1")
+
+
+def test_cnn_script(tmp_path):
+    out = run(BENCH / "cnn.py", "--quick", "--n", "256", "--passes", "1", "--json", tmp_path / "r.json")
+    assert "train batch  128" in out and "predict batch 1000" in out
+    import json
+
+    rows = json.loads((tmp_path / "r.json").read_text())
+    assert [row["task"] for row in rows] == ["train", "predict"] and all(row["glassnet"] > 0 for row in rows)
+
+
+@needs_mnist
+def test_photographed_digits_are_made_the_same_way_every_time(mnist, mnist_cnn, tmp_path):
+    """The photographed-digit set is reproducible, and the conv net reads most of it even after little training."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import photo_digits
+    finally:
+        sys.path.remove(str(BENCH))
+    _, test = mnist
+    a, labels, sources = photo_digits.photo_set(test.X, test.y, n=40)
+    b, _, _ = photo_digits.photo_set(test.X, test.y, n=40)
+    assert a == b and len(a) == 40 and sources.count("typed") in (0, 10)
+    import glassnet as gn
+
+    path = gn.save(tmp_path / "cnn.glassnet", mnist_cnn, metadata={"image_shape": [28, 28]})
+    score = photo_digits.accuracy(str(path), a, labels, sources)
+    assert score["all"] >= 0.8
+    out = run(BENCH / "photo_digits.py", "--data", MNIST_DIR, "--n", "8", path, "--save", tmp_path / "photos")
+    assert "8 photographed digits" in out and len(list((tmp_path / "photos").glob("*.jpg"))) == 8

@@ -1,0 +1,155 @@
+"""The default conv net: training and prediction throughput, glassnet against PyTorch on the CPU, in one run.
+
+Workload: ``glassnet.cnn()`` (conv 32 and conv 64 3x3 "same", each followed by
+2x2 max-pooling, batch norm and ReLU; dense 128; 10 logits; float32) and the
+same network in PyTorch, with Adam (lr 0.001) and softmax cross-entropy, on
+images of MNIST's shape (synthetic, or real MNIST with --mnist DIR). Each
+measurement runs in a fresh process, the two libraries alternate, and each
+process reports the median of its timed passes after a warm-up. The parent
+prints medians over the repetitions and the ratio glassnet / PyTorch
+(above 1: glassnet is faster).
+
+    python benchmarks/cnn.py                 # 3 repetitions
+    python benchmarks/cnn.py --quick         # 1 repetition, fewer samples
+
+Threads: both libraries use every core (OpenBLAS's default; ``torch.set_num_threads``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def make_data(mnist: str | None, n: int):
+    if mnist:
+        from glassnet.datasets import load_mnist
+
+        train, _ = load_mnist(mnist)
+        return train.X[:n].reshape(-1, 1, 28, 28), train.y[:n]
+    r = np.random.default_rng(0)
+    return r.random((n, 1, 28, 28), dtype=np.float32), r.integers(0, 10, n)
+
+
+def glassnet_worker(task: str, bs: int, passes: int, X, y) -> dict:
+    import glassnet as gn
+
+    model = gn.cnn(rng=0)
+    if task == "predict":
+        return time_passes(lambda: [model.predict(X[s:s + bs]) for s in range(0, len(X), bs)], passes, len(X))
+    optimizer = gn.Adam(0.001)
+    return time_passes(lambda: model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=bs,
+                                         verbose=False), passes, len(X))
+
+
+def torch_worker(task: str, bs: int, passes: int, X, y) -> dict:
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(0)
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
+                        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(64), nn.ReLU(),
+                        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    if task == "predict":
+        net.eval()
+
+        def predict_all():
+            with torch.inference_mode():
+                for s in range(0, len(X), bs):
+                    net(Xt[s:s + bs]).numpy()
+        return time_passes(predict_all, passes, len(X))
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        perm = torch.randperm(len(X))
+        for s in range(0, len(X), bs):
+            idx = perm[s:s + bs]
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(net(Xt[idx]), yt[idx]).backward()
+            optimizer.step()
+    return time_passes(epoch, passes, len(X))
+
+
+def time_passes(work, passes: int, n: int) -> dict:
+    work()  # warm-up: buffers, thread pools, caches
+    times = []
+    for _ in range(passes):
+        t = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t)
+    return {"samples_per_s": n / statistics.median(times)}
+
+
+def measure(lib: str, task: str, bs: int, args) -> float | None:
+    cmd = [sys.executable, __file__, "--worker", lib, task, str(bs), "--n", str(args.n), "--passes", str(args.passes)]
+    if args.mnist:
+        cmd += ["--mnist", args.mnist]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {lib} {task} {bs}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])["samples_per_s"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition on 2,560 samples")
+    parser.add_argument("--n", type=int, default=None, help="samples (default 10,240; 2,560 with --quick)")
+    parser.add_argument("--passes", type=int, default=2, help="timed passes per process")
+    parser.add_argument("--repeat", type=int, default=None, help="processes per library and task (default 3)")
+    parser.add_argument("--mnist", help="a folder with MNIST's files, for real images")
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--worker", nargs=3, metavar=("LIB", "TASK", "BATCH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.n = args.n or (2560 if args.quick else 10240)
+    if args.worker:
+        lib, task, bs = args.worker
+        X, y = make_data(args.mnist, args.n)
+        work = {"glassnet": glassnet_worker, "torch": torch_worker}[lib]
+        print(json.dumps(work(task, int(bs), args.passes, X, y)))
+        return 0
+    repeat = args.repeat or (1 if args.quick else 3)
+    try:
+        import torch  # noqa: F401
+
+        libs = ["glassnet", "torch"]
+    except ImportError:
+        libs = ["glassnet"]
+        print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
+              "https://download.pytorch.org/whl/cpu)")
+    import glassnet
+
+    print(f"glassnet {glassnet.__version__}, NumPy {np.__version__}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores; {args.n} samples, {repeat} processes per cell, alternating")
+    rows = []
+    for task, bs in (("train", 128), ("predict", 1000)):
+        samples: dict[str, list[float]] = {lib: [] for lib in libs}
+        for _ in range(repeat):
+            for lib in libs:
+                value = measure(lib, task, bs, args)
+                if value is not None:
+                    samples[lib].append(value)
+        medians = {lib: statistics.median(v) for lib, v in samples.items() if v}
+        ratio = medians.get("glassnet", 0) / medians["torch"] if "torch" in medians else None
+        rows.append({"task": task, "batch": bs, **medians, "glassnet/torch": ratio})
+        print(f"{task:>8} batch {bs:>4}: " + "  ".join(f"{lib} {v:8.0f} samples/s" for lib, v in medians.items())
+              + (f"  glassnet/torch {ratio:.2f}" if ratio else ""))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

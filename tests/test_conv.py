@@ -311,3 +311,21 @@ def test_a_conv_net_trains_on_a_task_only_convolutions_solve_easily():
                                   gn.Flatten(), gn.Dense(8, 2, rng=0)], input_shape=(1, 6, 6), rng=0)
     model.fit(X, y, loss="cross_entropy", optimizer=gn.Adam(0.05), epochs=30, batch_size=50)
     assert (model.predict_classes(X) == y).mean() == 1.0
+
+
+def test_trace_of_a_conv_net_shows_a_few_positions_and_is_one_training_step():
+    r = np.random.default_rng(3)
+    model = gn.cnn((1, 6, 6), 3, channels=(2,), hidden=4, rng=0, dtype=np.float64)
+    X, y = r.normal(size=(2, 1, 6, 6)), [0, 2]
+    t = gn.trace(model, X, y, loss="cross_entropy", lr=0.1)
+    text = str(t)
+    assert "Z1 = conv(X, W1)" in text and "shape (2, 2, 6, 6), min" in text and "[0, 0, :4, :4] =" in text
+    every_value = sum(len(np.array2string(np.asarray(step.value)).splitlines()) for step in t.steps)
+    assert len(text.splitlines()) < 0.6 * every_value  # a few positions per image, not every value
+    np.testing.assert_array_equal(t["Z1"].shape, (2, 2, 6, 6))  # every value is still there
+    # batch normalization normalized with the batch's statistics, as a training step does
+    np.testing.assert_allclose(t["N2"].mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    # the update is the engine's own training step
+    twin = model.copy()
+    gn.Objective(twin, "cross_entropy")(X, np.array(y), training=True)
+    np.testing.assert_allclose(t["W1'"], model.layers[0].W - 0.1 * twin.layers[0].grads["W"], atol=1e-12)

@@ -78,8 +78,15 @@ class Trace:
     def _fmt(self, value: float | np.ndarray) -> str:
         if isinstance(value, float):
             return f"{value:.{self.decimals + 2}g}"
+        value = np.asarray(value)
         with np.printoptions(precision=self.decimals, suppress=True, floatmode="fixed", linewidth=100):
-            return np.array2string(np.asarray(value))
+            if value.ndim < 3:
+                return np.array2string(value)
+            # images and kernels: a few positions, not a wall of numbers (trace[name] holds them all)
+            corner = value[(0,) * (value.ndim - 2)][:4, :4]
+            where = ", ".join(["0"] * (value.ndim - 2) + [f":{corner.shape[0]}", f":{corner.shape[1]}"])
+            return (f"shape {value.shape}, min {value.min():.{self.decimals}f}, max {value.max():.{self.decimals}f}, "
+                    f"mean {value.mean():.{self.decimals}f}; [{where}] =\n{np.array2string(corner)}")
 
     def __str__(self) -> str:
         lines, section = [self.title, "=" * len(self.title)], None
@@ -179,7 +186,11 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
             t.add("parameters before", f"{pname}{entry[2]}", f"{pname} of layer {entry[2]}, shape {value.shape}",
                   value)
 
-    ws = m.workspace(training=False)
+    # a training pass where batch normalization uses the batch's statistics, unless dropout would
+    # draw masks; each pass below starts from the same running statistics, as one step's pass does
+    training = any(layer.state for layer in m.layers) and not any(getattr(layer, "rate", 0) > 0 for layer in m.layers)
+    before = m.state.copy()
+    ws = m.workspace(training=training)
     last = len(m.layers) - (1 if objective.fused else 0)
     a = X
     for i, (layer, entry) in enumerate(zip(m.layers, names)):
@@ -190,7 +201,9 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
         t.add("forward", entry[0], forward + ("   (fused with the cost below)" if i >= last else ""), a)
 
     cost_formula, grad_formula = _loss_formula(objective.loss, objective.fused)
-    cost = objective(X, y, training=False)
+    after = m.state.copy()
+    m.state[...] = before
+    cost = objective(X, y, training=training)
     data_cost = cost - (l2_penalty(m.params[: m.n_decayed], l2) if l2 else 0.0)
     t.add("cost", "C", cost_formula, data_cost)
     if l2:
@@ -200,7 +213,8 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
     # backward, replayed layer by layer from the loss's gradient to show each value
     stop = objective.stop if objective.stop is not None else len(m.layers)
     top = next(e for e in reversed(names[:stop]) if e is not None)
-    grad = objective.cost_and_grad(m.forward(X, stop=objective.stop).copy(), y)[1]
+    m.state[...] = before
+    grad = objective.cost_and_grad(m.forward(X, training, stop=objective.stop).copy(), y)[1]
     symbol = "dZ" if objective.fused else "dA"
     t.add("backward", f"d{top[0]}", grad_formula.replace(symbol, f"d{top[0]}"), grad)
     for i in range(stop - 1, -1, -1):
@@ -218,7 +232,9 @@ def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0,
         if i > 0:
             t.add("backward", f"d{entry[1]}", backward, grad)
 
-    objective(X, y, training=False)  # gradients of the whole model, L2 included
+    m.state[...] = before
+    objective(X, y, training=training)  # gradients of the whole model, L2 included
+    m.state[...] = after
     m.params -= lr * m.grads
     for layer, entry in zip(m.layers, names):
         for pname, value in layer.params.items():

@@ -76,7 +76,7 @@ def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
                                   for v in items):
         raise OptionError(f"{name} must be an integer of at least {minimum}, or a pair of them; "
                           f"received {value!r}")
-    return (items[0], items[1])
+    return (int(items[0]), int(items[1]))  # type: ignore[arg-type]
 
 
 def output_size(size: int, kernel: int, stride: int, pad_before: int = 0, pad_after: int = 0) -> int:

@@ -98,8 +98,8 @@ def occlusion(model: Sequential, image: object, image_shape: tuple[int, int] | N
         if model.input_shape is None or len(model.input_shape) < 3:
             raise OptionError("image_shape is needed for a model that takes rows: give the picture's "
                               f"(height, width); the model's input shape is {model.input_shape}")
-        image_shape = model.input_shape[-2:]
-    h, w = (int(v) for v in image_shape)
+        image_shape = (model.input_shape[-2], model.input_shape[-1])
+    h, w = int(image_shape[0]), int(image_shape[1])
     picture = np.asarray(image, dtype=np.float64).reshape(-1, h, w)
     base = to_numpy(model.predict_proba(picture.reshape(1, -1)))[0]
     target = int(np.argmax(base)) if target is None else int(target)

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_writable
+from ..datasets import RandomAffine
 from ..errors import DivergenceError, MissingDependencyError
 from ..metrics import confusion_matrix, format_confusion
-from ..datasets import RandomAffine
 from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
 from ..optim import get_optimizer

@@ -10,5 +10,5 @@ from .csv import MAX_AUTO_CLASSES, infer_task, is_number, load_csv, read_rows
 from .digits import load_digits
 from .mnist import MNIST_FILES, load_mnist
 
-__all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "RandomAffine", "affine_warp", "infer_task", "is_number", "load_csv", "read_rows",
-           "load_digits", "load_mnist", "train_test_split"]
+__all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "RandomAffine", "affine_warp", "infer_task", "is_number",
+           "load_csv", "load_digits", "load_mnist", "read_rows", "train_test_split"]

@@ -37,9 +37,9 @@ from ..errors import DataError, ImageError, ImageTooLargeError, OptionError, mis
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
 from ..models import CNN_RECIPES, cnn, load, save
-from ..saliency import gradient_saliency
 from ..optim import Adam
 from ..optim.schedules import Cosine
+from ..saliency import gradient_saliency
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 

@@ -33,7 +33,7 @@ def test_info_and_evaluate(digits_run):
     cwd, _ = digits_run
     model = cwd / "glassnet-out" / "model.glassnet"
     info = glassnet("info", model).stdout
-    assert "Sequential (50826 parameters, float32)" in info and "dataset: digits" in info
+    assert "Sequential (50,826 parameters, float32)" in info and "dataset: digits" in info
     ev = glassnet("evaluate", model).stdout
     assert re.search(r"digits test set: 359 samples, accuracy 9\d\.\d+%", ev)
 

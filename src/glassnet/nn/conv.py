@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import convolution as C
-from .._validation import as_generator, check_dtype, check_memory, check_positive_int
+from .._validation import check_dtype, check_positive_int
 from ..errors import OptionError
-from ..init import get_initializer, zeros
-from .base import Array, Context, Layer, Shape
+from .base import Array, Context, Shape
+from .weighted import _Weighted
 
 
-class Conv2D(Layer):
+class Conv2D(_Weighted):
     """``Z = conv(X, W) + b``: ``out_channels`` kernels slid over images of ``in_channels`` channels.
 
     Parameters
@@ -50,8 +50,6 @@ class Conv2D(Layer):
     col2im to put each window's share of the gradient back on its pixels.
     """
 
-    decayed = ("W",)
-    trace_symbol = "Z"
     trace_backward = "d{prev} = col2im(W{k}.T @ dZ{k}), each window's gradient added back onto its pixels"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: object, *, stride: object = 1,
@@ -69,36 +67,8 @@ class Conv2D(Layer):
         self.bias = bool(bias)
         self.init = init
         self.dtype = check_dtype(dtype)
-        initializer = get_initializer(init)  # type: ignore[arg-type]
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        check_memory(4 * (self.in_channels * self.kernel_size[0] * self.kernel_size[1] + 1) * self.out_channels
-                     * self.dtype.itemsize, f"Conv2D({self.in_channels}, {self.out_channels})'s kernels")
-        self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
-        if self.bias:
-            self.params["b"] = zeros((self.out_channels,), dtype=self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-
-    @property
-    def W(self) -> Array:
-        """The kernels, shape (out_channels, in_channels, kh, kw); assigning copies into them."""
-        return self.params["W"]
-
-    @W.setter
-    def W(self, value: object) -> None:
-        self.set_param("W", value)
-
-    @property
-    def b(self) -> Array:
-        """The biases, shape (out_channels,); assigning copies into them."""
-        if not self.bias:
-            raise AttributeError("this Conv2D layer was built with bias=False")
-        return self.params["b"]
-
-    @b.setter
-    def b(self, value: object) -> None:
-        if not self.bias:
-            raise AttributeError("this Conv2D layer was built with bias=False")
-        self.set_param("b", value)
+        self._make_weights((self.out_channels, self.in_channels, *self.kernel_size), self.out_channels, rng,
+                           f"Conv2D({self.in_channels}, {self.out_channels})'s kernels")
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """``(out_channels, oh, ow)`` for input ``(in_channels, h, w)``.
@@ -238,20 +208,3 @@ class Conv2D(Layer):
         n_out = check_positive_int(config.get("out_channels"), "out_channels")
         kh, kw = C.pair(config.get("kernel_size"), "kernel_size")
         return n_out * n_in * kh * kw + (n_out if config.get("bias", True) else 0)
-
-    @classmethod
-    def from_config(cls, config: dict) -> Conv2D:
-        """A Conv2D layer of the described shape with zero kernels, to be overwritten by the caller.
-
-        Parameters
-        ----------
-        config : dict
-            As :meth:`config` returned it.
-
-        Returns
-        -------
-        Conv2D
-        """
-        layer = cls(**{**config, "init": "zeros"})
-        layer.init = config.get("init", "zeros")
-        return layer

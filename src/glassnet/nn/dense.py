@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_dtype, check_memory, check_positive_int
+from .._validation import check_dtype, check_positive_int
 from ..errors import OptionError
-from ..init import get_initializer, zeros
-from .base import Array, Context, Layer, Shape
+from .base import Array, Context, Shape
+from .weighted import _Weighted
 
 
-class Dense(Layer):
+class Dense(_Weighted):
     """Affine map ``Z = X @ W + b``.
 
     Parameters
@@ -36,8 +36,6 @@ class Dense(Layer):
     ``dC/dW = X.T @ G``, ``dC/db = sum of G over rows``, ``dC/dX = G @ W.T``.
     """
 
-    decayed = ("W",)
-    trace_symbol = "Z"
     trace_backward = "d{prev} = dZ{k} @ W{k}.T"
 
     def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
@@ -48,42 +46,13 @@ class Dense(Layer):
         self.bias = bool(bias)
         self.init = init
         self.dtype = check_dtype(dtype)
-        initializer = get_initializer(init)  # type: ignore[arg-type]
-        shape = (self.in_features, self.out_features)
-        # the weights, their gradients, and the model's flat vectors of both
-        check_memory(4 * (shape[0] + 1) * shape[1] * self.dtype.itemsize,
-                     f"Dense({self.in_features}, {self.out_features})'s weights")
-        self.params["W"] = np.asarray(initializer(shape, as_generator(rng), self.dtype), dtype=self.dtype)
-        if self.bias:
-            self.params["b"] = zeros((self.out_features,), dtype=self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._make_weights((self.in_features, self.out_features), self.out_features, rng,
+                           f"Dense({self.in_features}, {self.out_features})'s weights")
 
     @property
     def input_shape(self) -> Shape:  # type: ignore[override]
         """``(in_features,)``: a Dense layer takes rows of ``in_features`` values."""
         return (self.in_features,)
-
-    @property
-    def W(self) -> Array:
-        """The weights, shape (in_features, out_features); assigning copies into them."""
-        return self.params["W"]
-
-    @W.setter
-    def W(self, value: object) -> None:
-        self.set_param("W", value)
-
-    @property
-    def b(self) -> Array:
-        """The biases, shape (out_features,); assigning copies into them."""
-        if not self.bias:
-            raise AttributeError("this Dense layer was built with bias=False")
-        return self.params["b"]
-
-    @b.setter
-    def b(self, value: object) -> None:
-        if not self.bias:
-            raise AttributeError("this Dense layer was built with bias=False")
-        self.set_param("b", value)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """``(out_features,)``; refuses any input shape but ``(in_features,)``.
@@ -192,20 +161,3 @@ class Dense(Layer):
         n_in = check_positive_int(config.get("in_features"), "in_features")
         n_out = check_positive_int(config.get("out_features"), "out_features")
         return n_in * n_out + (n_out if config.get("bias", True) else 0)
-
-    @classmethod
-    def from_config(cls, config: dict) -> Dense:
-        """A Dense layer of the described shape with zero weights, to be overwritten by the caller.
-
-        Parameters
-        ----------
-        config : dict
-            As :meth:`config` returned it.
-
-        Returns
-        -------
-        Dense
-        """
-        layer = cls(**{**config, "init": "zeros"})
-        layer.init = config.get("init", "zeros")
-        return layer

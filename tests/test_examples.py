@@ -112,3 +112,9 @@ def test_quickstart_runs(tmp_path, capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert "accuracy 1.0" in capsys.readouterr().out
+
+
+def test_conv_net(tmp_path):
+    r = run("conv_net", tmp_path)
+    assert r["accuracy"] > 0.9
+    assert len(pngs(tmp_path, "conv_")) == 3

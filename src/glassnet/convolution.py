@@ -320,17 +320,22 @@ def max_pool2d_backward(grad: Array, x: Array, pooled: Array, kernel: tuple[int,
     xp = namespace(grad)
     if out is None:
         out = xp.empty(x.shape, dtype=grad.dtype)
-    out[...] = 0
+    windows = _windows(x.shape[2], x.shape[3], kernel, stride)
     overlap = stride[0] < kernel[0] or stride[1] < kernel[1]
-    open_ = xp.ones(pooled.shape, dtype=bool)  # windows whose maximum has not taken the gradient yet
-    for _, _, rows, columns in _windows(x.shape[2], x.shape[3], kernel, stride):
+    (oh, ow), (h, w) = pooled.shape[2:], x.shape[2:]
+    if tuple(stride) != tuple(kernel) or oh * stride[0] != h or ow * stride[1] != w:
+        out[...] = 0  # the windows do not tile the picture: some pixels are in none, or in several
+    open_ = None  # windows whose maximum has not taken the gradient yet (None: all of them)
+    for k, (_, _, rows, columns) in enumerate(windows):
         hit = xp.equal(x[:, :, rows, columns], pooled)
-        hit &= open_
+        if open_ is not None:
+            hit &= open_
         if overlap:
             out[:, :, rows, columns] += grad * hit
         else:  # each pixel in one window at most: write, do not add
             xp.multiply(grad, hit, out=out[:, :, rows, columns])
-        xp.greater(open_, hit, out=open_)  # open and not hit
+        if k < len(windows) - 1:
+            open_ = ~hit if open_ is None else xp.greater(open_, hit, out=open_)  # open and not hit
     return out
 
 

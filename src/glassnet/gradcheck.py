@@ -214,13 +214,11 @@ def gradcheck(
         """The central difference for entry j, and whether it crossed a kink."""
         old = vector[j]
         vector[j] = old + eps
-        up = objective.value(X64, y64, training)
-        up_side = _kink_sides(m, X64, training) if kinked else None
+        up, up_side = _value_and_sides(objective, X64, y64, training, kinked)
         vector[j] = old - eps
-        down = objective.value(X64, y64, training)
-        crossed = kinked and not np.array_equal(up_side, _kink_sides(m, X64, training))  # type: ignore[arg-type]
+        down, down_side = _value_and_sides(objective, X64, y64, training, kinked)
         vector[j] = old
-        return (up - down) / (2 * eps), crossed
+        return (up - down) / (2 * eps), kinked and not np.array_equal(up_side, down_side)
 
     noise = 10 * np.finfo(np.float64).eps * max(abs(cost), 1.0) / eps
 
@@ -259,16 +257,17 @@ def _pick(size: int, max_entries: int | None, gen: np.random.Generator) -> np.nd
     return np.sort(gen.choice(size, size=max_entries, replace=False))
 
 
-def _kink_sides(model: Sequential, X: np.ndarray, training: bool) -> np.ndarray:
-    """Which side of 0 every input of every kinked layer is on, for the batch ``X``, as one vector."""
-    sides = []
-    x = X
-    for layer in model.layers:
-        side = layer.kink_sides(x) if layer.kinked else None
+def _value_and_sides(objective: Objective, X: np.ndarray, y: np.ndarray, training: bool,
+                     kinked: bool) -> tuple[float, np.ndarray | None]:
+    """The objective's value for ``X``, and, when ``kinked``, the side of its kink every input of every
+    kinked layer is on (:meth:`~glassnet.nn.Layer.kink_sides`), from one forward pass."""
+    model, sides, x = objective.model, [], X
+    for layer in model.layers[:objective.stop]:
+        side = layer.kink_sides(x) if kinked and layer.kinked else None
         if side is not None:
             sides.append(to_numpy(side).ravel())
         x = layer.forward(x, Context(model.xp, training))
-    return np.concatenate(sides)
+    return objective.value_of(x, y), (np.concatenate(sides) if sides else None)
 
 
 def _row(label, shape, a: np.ndarray, n: np.ndarray, tol: float, crossed: np.ndarray,

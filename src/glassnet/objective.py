@@ -143,7 +143,21 @@ class Objective:
         -------
         float
         """
-        out = self.model.forward(X, training, stop=self.stop)
+        return self.value_of(self.model.forward(X, training, stop=self.stop), y, weight)
+
+    def value_of(self, out: Array, y: Array, weight: Array | None = None) -> float:
+        """The cost (L2 term included) of an output already computed by ``model.forward(X, stop=self.stop)``.
+
+        Parameters
+        ----------
+        out : array
+        y : array
+        weight : array, shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
         cost = self.cost_and_grad(out, y, weight)[0]
         if self.l2:
             cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)

@@ -218,7 +218,7 @@ def gradcheck(
         vector[j] = old - eps
         down, down_side = _value_and_sides(objective, X64, y64, training, kinked)
         vector[j] = old
-        return (up - down) / (2 * eps), kinked and not np.array_equal(up_side, down_side)
+        return (up - down) / (2 * eps), kinked and not np.array_equal(up_side, down_side)  # type: ignore[arg-type]
 
     noise = 10 * np.finfo(np.float64).eps * max(abs(cost), 1.0) / eps
 

@@ -165,3 +165,34 @@ def test_hostile_class_names_render_as_text_and_run_nothing(page, mnist, mnist_m
         pg.close()
     finally:
         srv.close()
+
+
+def test_a_conv_net_on_the_page_with_its_saliency(page, mnist, mnist_cnn, tmp_path_factory):
+    """The page with a conv net: its layers in the description, and the heatmap over what it saw."""
+    from waitress.server import create_server
+
+    _, test = mnist
+    folder = tmp_path_factory.mktemp("cnn-page")
+    path = gn.save(folder / "cnn.glassnet", mnist_cnn, metadata={"dataset": "mnist", "classes": test.classes,
+                                                                 "image_shape": [28, 28]})
+    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=srv.run, daemon=True).start()
+    try:
+        pg = page.context.browser.new_page(viewport={"width": 1200, "height": 800})
+        pg.goto(f"http://127.0.0.1:{srv.effective_port}/")
+        sync_api.expect(pg.locator("#model-info")).to_contain_text("28x28 input → conv 32 → conv 64 → 128 → 10")
+        img = Image.fromarray(255 - (test.X[0].reshape(28, 28) * 255).astype(np.uint8)).resize((240, 240))
+        img.save(folder / "seven.png")
+        pg.set_input_files("#file", str(folder / "seven.png"))
+        sync_api.expect(pg.locator("#prediction")).to_have_text("7")
+        heat = pg.locator("#saliency").screenshot()
+        (folder / "heat.png").write_bytes(heat)
+        pixels = np.asarray(Image.open(folder / "heat.png").convert("RGB"), dtype=float)
+        out = os.environ.get("GLASSNET_SCREENSHOT_CNN")
+        pg.screenshot(path=out or str(folder / "cnn-page.png"), full_page=True)
+        red = (pixels[..., 0] - pixels[..., 2] > 60).mean()
+        blue = (pixels[..., 2] - pixels[..., 0] > 60).mean()
+        assert red > 0.02 and blue > 0.02, (red, blue)  # both signs drawn over the picture
+        pg.close()
+    finally:
+        srv.close()

@@ -61,13 +61,14 @@ def test_predict_multipart_and_raw_body(client, digits_checkpoint):
         assert np.array(ja["input"]).shape == (8, 8)
         hits += ja["prediction"] == str(test.y[i])
     assert hits >= 27
-    # the saliency map is the gradient of the predicted class's score, scaled to [-1, 1]
+    # the saliency map is the gradient of the predicted class's score, its largest 1 % at full strength
     heat = np.array(ja["saliency"])
     assert heat.shape == (8, 8) and np.abs(heat).max() == 1.0
     model = digits_checkpoint[0].model
     x = np.array(ja["input"]).reshape(1, 64)
     expected = gn.saliency.gradient_saliency(model, x, [ja["classes"].index(ja["prediction"])]).reshape(8, 8)
-    np.testing.assert_allclose(heat, expected / np.abs(expected).max(), atol=1e-3)
+    expected = np.clip(expected / np.percentile(np.abs(expected), 99), -1, 1)
+    np.testing.assert_allclose(heat, expected, atol=1e-3)
 
 
 @pytest.mark.parametrize(("kwargs", "status", "message"), [

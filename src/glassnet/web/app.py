@@ -184,7 +184,7 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
         proba = model.predict_proba(image.reshape(1, -1))[0]
         best = int(np.argmax(proba))
         heat = gradient_saliency(model, image.reshape(1, -1), [best]).reshape(shape)
-        heat /= np.abs(heat).max() or 1.0
+        heat = np.clip(heat / (np.percentile(np.abs(heat), 99) or 1.0), -1.0, 1.0)  # the top 1 % at full strength
         return flask.jsonify(prediction=classes[best], confidence=float(proba[best]),
                              probabilities=[round(float(p), 6) for p in proba], classes=classes,
                              input=np.round(image, 4).tolist(), image_shape=list(shape),

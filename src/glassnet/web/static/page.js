@@ -151,7 +151,7 @@ function drawSaliency() {
   const img = sctx.createImageData(w, h);
   lastSaliency.forEach((line, y) => line.forEach((v, x) => {
     const k = 4 * (y * w + x);
-    img.data[k] = v > 0 ? 220 : 30; img.data[k + 1] = 40; img.data[k + 2] = v > 0 ? 30 : 220;
+    img.data[k] = v > 0 ? 255 : 70; img.data[k + 1] = v > 0 ? 60 : 170; img.data[k + 2] = v > 0 ? 40 : 255;
     img.data[k + 3] = Math.round(230 * Math.min(1, Math.abs(v)));
   }));
   const tmp = document.createElement("canvas");

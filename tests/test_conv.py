@@ -329,3 +329,33 @@ def test_trace_of_a_conv_net_shows_a_few_positions_and_is_one_training_step():
     twin = model.copy()
     gn.Objective(twin, "cross_entropy")(X, np.array(y), training=True)
     np.testing.assert_allclose(t["W1'"], model.layers[0].W - 0.1 * twin.layers[0].grads["W"], atol=1e-12)
+
+
+def test_augmented_runs_are_reproducible_and_resume_exactly(tmp_path):
+    from glassnet.datasets import RandomAffine
+
+    r = np.random.default_rng(4)
+    X, y = r.random((48, 1, 8, 8)).astype(np.float32), r.integers(0, 3, 48)
+    augment = RandomAffine(shift=1, rotation=15, scale=0.1)
+
+    def run(epochs, callbacks=()):
+        model = small_bn_model(5)
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=16, augment=augment,
+                  callbacks=list(callbacks))
+        return model
+
+    whole = run(4)
+    np.testing.assert_array_equal(run(4).params, whole.params)  # same seed, same warps, same run
+    plain = small_bn_model(5)
+    plain.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=16)
+    assert not np.array_equal(plain.params, whole.params)  # the warps did change the batches
+    run(2, [gn.ModelCheckpoint(tmp_path / "ck.glassnet", every=2)])
+    with pytest.raises(gn.OptionError, match=r"augment must be what the interrupted run had \(RandomAffine"):
+        gn.resume(tmp_path / "ck.glassnet", X, y, epochs=4)
+    resumed, _ = gn.resume(tmp_path / "ck.glassnet", X, y, epochs=4, augment=augment)
+    np.testing.assert_array_equal(resumed.params, whole.params)
+    np.testing.assert_array_equal(resumed.state, whole.state)
+    with pytest.raises(gn.OptionError, match="augment needs a gradient-descent optimizer"):
+        small_bn_model().fit(X, y, loss="cross_entropy", optimizer="lbfgs", augment=augment)
+    with pytest.raises(gn.OptionError, match="RandomAffine works on images"):
+        augment(X.reshape(48, 64), np.random.default_rng(0))

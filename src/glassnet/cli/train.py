@@ -239,10 +239,13 @@ def cmd_train(args) -> int:
         callbacks.append(ModelCheckpoint(out.checkpoint, every=args.checkpoint_every or 10**9, metadata=meta))
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
                   on_divergence="raise", on_interrupt="stop")
+    # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
+    augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}) \
+        if s["augment"] and image else None
     try:
         if ck is not None:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
-            model, history = resume(args.resume, X, y, epochs=s["epochs"], **common)
+            model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, **common)
         else:
             model = build_model(s, sizes, image)
             print(model.summary())
@@ -252,9 +255,6 @@ def cmd_train(args) -> int:
                 schedule = Cosine(period=s["epochs"]) if s["arch"] == "cnn" else None
                 optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule,
                                           **({"momentum": s["momentum"]} if s["momentum"] else {}))
-            # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
-            augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}) \
-                if s["augment"] and image else None
             history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
                                 batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
                                 **common)

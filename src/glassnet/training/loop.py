@@ -200,7 +200,8 @@ def fit(
 def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
            validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
            verbose: bool | None = None, model_class: type[Sequential] = Sequential,
-           on_divergence: str = "warn", on_interrupt: str = "raise") -> tuple[Sequential, History]:
+           on_divergence: str = "warn", on_interrupt: str = "raise",
+           augment: Callable[[Any, np.random.Generator], Any] | None = None) -> tuple[Sequential, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -218,6 +219,9 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         The class of the model to build.
     on_divergence, on_interrupt : str
         As for :func:`fit`.
+    augment : callable, optional
+        The interrupted run's augmentation, again (the checkpoint records its
+        description and refuses another).
 
     Returns
     -------
@@ -245,9 +249,13 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
     if s.get("validation_split"):
         raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
+    given = None if augment is None else repr(augment)
+    if given != s.get("augment"):
+        raise OptionError(f"augment must be what the interrupted run had ({s.get('augment') or 'none'}) for it to "
+                          f"resume exactly; received {given or 'none'}")
     history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
                   epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
                   l2=s["l2"], shuffle=s["shuffle"], validation_data=validation_data, callbacks=callbacks,
                   verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
-                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck)
+                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment)
     return ck.model, history

@@ -359,3 +359,12 @@ def test_augmented_runs_are_reproducible_and_resume_exactly(tmp_path):
         small_bn_model().fit(X, y, loss="cross_entropy", optimizer="lbfgs", augment=augment)
     with pytest.raises(gn.OptionError, match="RandomAffine works on images"):
         augment(X.reshape(48, 64), np.random.default_rng(0))
+
+
+def test_running_statistics_that_are_not_finite_are_refused_like_weights(tmp_path):
+    model = small_bn_model()
+    model.state[2] = np.nan
+    path = model.save(tmp_path / "nan.glassnet")
+    with pytest.raises(gn.ModelFileError, match="holds 1 weights that are NaN or infinite"):
+        gn.load(path)
+    assert np.isnan(gn.load(path, allow_nonfinite=True).model.state[2])

@@ -368,3 +368,23 @@ def test_running_statistics_that_are_not_finite_are_refused_like_weights(tmp_pat
     with pytest.raises(gn.ModelFileError, match="holds 1 weights that are NaN or infinite"):
         gn.load(path)
     assert np.isnan(gn.load(path, allow_nonfinite=True).model.state[2])
+
+
+def test_predict_runs_a_conv_net_in_chunks_that_bound_its_memory():
+    """A conv net's im2col matrix is nine times its input: predicting 54,000 MNIST pictures at once would
+    take 12 GB. predict goes a few hundred pictures at a time unless told otherwise."""
+    model = gn.cnn(rng=0)
+    conv2 = model.layers[4]
+    scratch = 32 * 16 * 16 + (288 + 2 * 64) * 14 * 14  # padded input, im2col columns, two outputs
+    assert conv2.scratch_per_sample((32, 14, 14)) == scratch
+    assert model.chunk_size() == 256 * 2**20 // (4 * scratch)
+    assert gn.mlp([784, 256, 10]).chunk_size() >= 2**17  # an MLP's rows all at once
+    small = gn.cnn((1, 8, 8), 3, channels=(2,), hidden=4, rng=0)
+    X = np.random.default_rng(0).random((25, 64))
+    whole = small.predict(X, batch_size=25)
+    sizes = []
+    forward = small.forward
+    small.chunk_size = lambda: 10  # type: ignore[method-assign]
+    small.forward = lambda x, *a, **k: sizes.append(len(x)) or forward(x, *a, **k)  # type: ignore[method-assign]
+    np.testing.assert_array_equal(small.predict(X), whole)
+    assert sizes == [10, 10, 5]

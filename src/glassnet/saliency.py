@@ -55,16 +55,20 @@ def gradient_saliency(model: Sequential, X: object, classes: object = None) -> n
     Backward passes write the model's gradient vector, so calls on one model
     take turns (a lock); predictions from other threads are not held up.
     """
-    X = model.check_input(X)
+    batch = model.check_input(X)
+    wanted = None if classes is None else np.broadcast_to(np.asarray(classes, dtype=np.intp), (batch.shape[0],))
     stop = _score_stop(model)
+    chunk = max(1, model.chunk_size() // 3)  # a backward pass keeps about three times a forward's arrays
+    parts = []
     with _BACKWARD:
         ws = model.workspace(training=False)
-        scores = model.forward(X, stop=stop, workspace=ws)
-        picked = np.argmax(to_numpy(scores), axis=1) if classes is None else np.asarray(classes, dtype=np.intp)
-        seed = model.xp.zeros(scores.shape, dtype=scores.dtype)
-        seed[np.arange(scores.shape[0]), picked] = 1.0  # d score[class] / d scores
-        dx = model.backward(seed, ws, start=stop, need_input_grad=True)
-        return to_numpy(dx).astype(np.float64)
+        for start in range(0, batch.shape[0], chunk):
+            scores = model.forward(batch[start:start + chunk], stop=stop, workspace=ws)
+            picked = (np.argmax(to_numpy(scores), axis=1) if wanted is None else wanted[start:start + chunk])
+            seed = model.xp.zeros(scores.shape, dtype=scores.dtype)
+            seed[np.arange(scores.shape[0]), picked] = 1.0  # d score[class] / d scores
+            parts.append(to_numpy(model.backward(seed, ws, start=stop, need_input_grad=True)).astype(np.float64))
+    return np.concatenate(parts)
 
 
 def occlusion(model: Sequential, image: object, image_shape: tuple[int, int] | None = None, patch: int = 4,

@@ -12,6 +12,7 @@ nothing per batch.
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -270,6 +271,20 @@ class Layer:
             ``x > 0`` for layers kinked at zero; None for smooth layers.
         """
         return x > 0 if self.kinked_at_zero else None
+
+    def scratch_per_sample(self, input_shape: Shape) -> int:
+        """About how many values a forward pass allocates per sample: its output, and any working copy.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+            The output's size by default; a convolution adds its im2col matrix.
+        """
+        return math.prod(self.output_shape(input_shape))
 
     @classmethod
     def state_count(cls, config: dict) -> int:

@@ -93,6 +93,22 @@ class Conv2D(_Weighted):
                               f"of {shape[1]}x{shape[2]} pixels with padding {self.padding!r}")
         return (self.out_channels, oh, ow)
 
+    def scratch_per_sample(self, input_shape: Shape) -> int:
+        """The padded input, the im2col matrix's columns and the output, per sample.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+        """
+        out, oh, ow = self.output_shape(input_shape)
+        top, bottom, left, right = self.pads
+        padded = input_shape[0] * (input_shape[1] + top + bottom) * (input_shape[2] + left + right)
+        return padded + (self.params["W"][0].size + 2 * out) * oh * ow
+
     def forward(self, x: Array, ctx: Context) -> Array:
         """``Z = conv(X, W) + b``, computed as ``K @ im2col(X) + b``.
 

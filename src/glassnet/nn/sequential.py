@@ -314,6 +314,27 @@ class Sequential:
             grad = layers[k].backward(grad, workspace.contexts[k], need_input_grad=need_input_grad or k > 0)
         return grad
 
+    def chunk_size(self, budget: int = 256 * 2**20) -> int:
+        """How many samples one pass may take so that its working arrays stay within ``budget`` bytes.
+
+        Parameters
+        ----------
+        budget : int
+            Bytes; 256 MiB by default.
+
+        Returns
+        -------
+        int
+            At least 1; without a known input shape, effectively no limit.
+        """
+        if self.input_shape is None:
+            return 2**62
+        shape, largest = self.input_shape, 1
+        for layer in self.layers:
+            largest = max(largest, layer.scratch_per_sample(shape))
+            shape = layer.output_shape(shape)
+        return max(1, budget // (largest * self.dtype.itemsize))
+
     def predict(self, X: Any, batch_size: int | None = None) -> Array:
         """The network's output, as a new array.
 
@@ -321,7 +342,9 @@ class Sequential:
         ----------
         X : array-like, shape (n_samples, *input_shape)
         batch_size : int, optional
-            Run this many rows at a time (to bound memory).
+            Run this many rows at a time (to bound memory). By default as
+            many as :meth:`chunk_size` allows: every row at once for most
+            MLPs, a few hundred images at a time for a conv net.
 
         Returns
         -------
@@ -330,6 +353,8 @@ class Sequential:
         """
         X = self.check_input(X, finite=False)
         xp = self.xp
+        if batch_size is None:
+            batch_size = self.chunk_size()
         with errstate(xp, over="ignore", invalid="ignore"):
             if batch_size is None or batch_size >= X.shape[0]:
                 out = self.forward(X)

@@ -271,6 +271,7 @@ def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_
     loss = objective.loss
     n = X.shape[0]
     total = correct = 0.0
+    batch_size = min(batch_size, model.chunk_size())
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
         out = model.forward(xb, stop=objective.stop)

@@ -141,3 +141,40 @@ def test_predict_refuses_a_picture_for_a_model_of_table_rows(tmp_path):
     proc = glassnet("predict", model, tmp_path / "photo.png", check=False)
     assert proc.returncode == 2 and "this model takes 4 features, not a picture" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_conv_net_on_digits_with_saliency(tmp_path):
+    """--arch cnn on the 8x8 digits: a conv net in the model file, predicted and explained like any model."""
+    proc = glassnet("train", "--arch", "cnn", "--augment", "--epochs", "4", "--out", tmp_path, "--quiet")
+    assert "Conv2D(in_channels=1, out_channels=32" in proc.stdout and "MaxPool2D" in proc.stdout
+    assert "kept the weights" not in proc.stdout  # the recipe's last epoch, no validation share
+    assert float(re.search(r"test accuracy ([\d.]+)%", proc.stdout).group(1)) > 80
+    info = glassnet("info", tmp_path / "model.glassnet").stdout
+    assert "192 values of state" in info
+    from glassnet import datasets
+
+    digit = datasets.load_digits().X[0].reshape(8, 8)
+    Image.fromarray(((1 - digit) * 255).astype(np.uint8)).resize((96, 96)).save(tmp_path / "zero.png")
+    out = glassnet("predict", tmp_path / "model.glassnet", tmp_path / "zero.png", "--explain",
+                   tmp_path / "heat.png").stdout
+    assert "saliency written to" in out and (tmp_path / "heat.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--arch", "cnn", "--dataset", "csv", "--data", "x.csv"), "--arch cnn reads pictures"),
+    (("--arch", "cnn", "--layers", "64"), "--layers describes the MLP; --arch cnn has its own layers"),
+    (("--augment", "--dataset", "csv", "--data", "x.csv"), "--augment moves pictures"),
+    (("--augment", "--optimizer", "lbfgs"), "--augment needs a gradient-descent optimizer"),
+])
+def test_conv_net_options_are_checked_before_any_work(args, message, tmp_path):
+    assert message in bad("train", *args, "--out", tmp_path, cwd=tmp_path)
+
+
+def test_explain_needs_a_picture_and_a_writable_path(digits_run, tmp_path):
+    cwd, _ = digits_run
+    model = cwd / "glassnet-out" / "model.glassnet"
+    assert "--explain must end with a picture format" in bad("predict", model, "x.png", "--explain",
+                                                              tmp_path / "heat.txt")
+    (tmp_path / "rows.csv").write_text(",".join(["0"] * 64) + "\n")
+    proc = glassnet("predict", model, tmp_path / "rows.csv", "--explain", tmp_path / "heat.png", check=False)
+    assert proc.returncode == 2 and "--explain draws pictures; none of the inputs is one" in proc.stderr

@@ -45,8 +45,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {  # a sensible network and schedule per d
     "mnist": {"layers": [256, 128], "epochs": 20, "batch_size": 128, "l2": 0.0},
     "csv": {"layers": [64], "epochs": 200, "batch_size": 32, "l2": 0.0},
 }
-#: the default conv net's recipe per dataset (its learning rate decays to 0 along a cosine)
-CNN_DEFAULTS: dict[str, dict[str, Any]] = {name: {**recipe, "l2": 0.0} for name, recipe in CNN_RECIPES.items()}
+#: the default conv net's recipe per dataset: its learning rate decays to 0 along a cosine, so the
+#: last epoch is the one the recipe aims at, and every training picture trains it (no validation share)
+CNN_DEFAULTS: dict[str, dict[str, Any]] = {name: {**recipe, "l2": 0.0, "validation_fraction": 0.0}
+                                           for name, recipe in CNN_RECIPES.items()}
 #: how --augment moves MNIST's pictures: pixels, degrees, relative size
 AUGMENT = {"shift": 2.0, "rotation": 10.0, "scale": 0.1}
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,

@@ -39,7 +39,7 @@ def test_accuracy_and_sklearn_scripts():
 
 
 def test_cnn_script(tmp_path):
-    out = run(BENCH / "cnn.py", "--quick", "--n", "256", "--passes", "1", "--json", tmp_path / "r.json")
+    out = run(BENCH / "cnn.py", "--quick", "--n", "128", "--passes", "1", "--json", tmp_path / "r.json")
     assert "train batch  128" in out and "predict batch 1000" in out
     import json
 

@@ -160,6 +160,11 @@ def test_conv_net_on_digits_with_saliency(tmp_path):
     assert "saliency written to" in out and (tmp_path / "heat.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_augment_works_for_the_mlp_too(tmp_path):
+    proc = glassnet("train", "--augment", "--epochs", "3", "--out", tmp_path, "--quiet")
+    assert "Dense(in_features=64" in proc.stdout and "test accuracy" in proc.stdout
+
+
 @pytest.mark.parametrize("args, message", [
     (("--arch", "cnn", "--dataset", "csv", "--data", "x.csv"), "--arch cnn reads pictures"),
     (("--arch", "cnn", "--layers", "64"), "--layers describes the MLP; --arch cnn has its own layers"),

@@ -359,6 +359,10 @@ def test_augmented_runs_are_reproducible_and_resume_exactly(tmp_path):
         small_bn_model().fit(X, y, loss="cross_entropy", optimizer="lbfgs", augment=augment)
     with pytest.raises(gn.OptionError, match="RandomAffine works on images"):
         augment(X.reshape(48, 64), np.random.default_rng(0))
+    # an MLP's rows: warped as the pictures they are, given their shape
+    rows = RandomAffine(shift=1, rotation=15, scale=0.1, image_shape=(8, 8))
+    np.testing.assert_array_equal(rows(X.reshape(48, 64), np.random.default_rng(1)),
+                                  augment(X, np.random.default_rng(1)).reshape(48, 64))
 
 
 def test_running_statistics_that_are_not_finite_are_refused_like_weights(tmp_path):

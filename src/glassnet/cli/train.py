@@ -133,7 +133,7 @@ def resumed_settings(args, checkpoint) -> dict:
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
                             f"({option} {saved.get(name)}); start a new run to change them")
-    s = dict(saved)
+    s = {"arch": "mlp", "augment": False, **saved}  # checkpoints from before --arch and --augment
     if args.epochs is not None:
         if args.epochs <= checkpoint.training["epoch"]:
             raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "
@@ -242,7 +242,7 @@ def cmd_train(args) -> int:
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
                   on_divergence="raise", on_interrupt="stop")
     # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
-    augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}) \
+    augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}, image_shape=image[1:]) \
         if s["augment"] and image else None
     try:
         if ck is not None:

@@ -71,23 +71,28 @@ class RandomAffine:
         Largest turn either way, in degrees.
     scale : float
         Largest relative change of size: sizes are drawn from ``[1 - scale, 1 + scale]``.
+    image_shape : (height, width), optional
+        For batches of flattened pictures (an MLP's rows): each row is warped
+        as a picture of this shape, one channel.
 
     Examples
     --------
     >>> model.fit(X, y, loss="cross_entropy", optimizer="adam", augment=RandomAffine())  # doctest: +SKIP
     """
 
-    def __init__(self, shift: float = 2.0, rotation: float = 10.0, scale: float = 0.1) -> None:
+    def __init__(self, shift: float = 2.0, rotation: float = 10.0, scale: float = 0.1,
+                 image_shape: tuple[int, int] | None = None) -> None:
         self.shift = check_real(shift, "shift", low=0.0)
         self.rotation = check_real(rotation, "rotation", low=0.0, high=180.0)
         self.scale = check_real(scale, "scale", low=0.0, high=1.0, high_open=True)
+        self.image_shape = None if image_shape is None else (int(image_shape[0]), int(image_shape[1]))
 
     def __call__(self, images: Array, rng: np.random.Generator) -> Array:
         """A warped copy of a batch.
 
         Parameters
         ----------
-        images : array, shape (n, c, h, w)
+        images : array, shape (n, c, h, w), or (n, h * w) with ``image_shape``
         rng : numpy.random.Generator
             Draws the batch's moves: angle, size, then shift, per image.
 
@@ -95,6 +100,9 @@ class RandomAffine:
         -------
         array like ``images``
         """
+        shape = self.image_shape
+        if shape is not None and getattr(images, "ndim", 0) == 2 and images.shape[1] == shape[0] * shape[1]:
+            return self(images.reshape(images.shape[0], 1, *shape), rng).reshape(images.shape)
         if getattr(images, "ndim", 0) != 4:
             raise OptionError(f"RandomAffine works on images, shape (n_samples, channels, height, width); "
                               f"received shape {tuple(getattr(images, 'shape', ()))}")
@@ -110,13 +118,15 @@ class RandomAffine:
         return affine_warp(images, xp.asarray(matrices), xp.asarray(offsets))
 
     def config(self) -> dict:
-        """``shift``, ``rotation`` and ``scale``.
+        """``shift``, ``rotation``, ``scale`` and ``image_shape``.
 
         Returns
         -------
         dict
         """
-        return {"shift": self.shift, "rotation": self.rotation, "scale": self.scale}
+        return {"shift": self.shift, "rotation": self.rotation, "scale": self.scale,
+                "image_shape": None if self.image_shape is None else list(self.image_shape)}
 
     def __repr__(self) -> str:
-        return f"RandomAffine(shift={self.shift:g}, rotation={self.rotation:g}, scale={self.scale:g})"
+        shape = "" if self.image_shape is None else f", image_shape={self.image_shape}"
+        return f"RandomAffine(shift={self.shift:g}, rotation={self.rotation:g}, scale={self.scale:g}{shape})"

@@ -52,8 +52,8 @@ def gradient_saliency(model: Sequential, X: object, classes: object = None) -> n
 
     Notes
     -----
-    Backward passes write the model's gradient vector, so calls on one model
-    take turns (a lock); predictions from other threads are not held up.
+    Backward passes write the model's gradient vector, so calls take turns
+    (one lock for all models); predictions from other threads are not held up.
     """
     batch = model.check_input(X)
     wanted = None if classes is None else np.broadcast_to(np.asarray(classes, dtype=np.intp), (batch.shape[0],))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +30,13 @@ MAX_PIXELS = 40_000_000
 #: JPEGs are decoded at a reduced scale (Pillow's draft), others reduced right after decoding,
 #: before any floating-point work
 WORK_SIDE = 512
-#: pictures larger than this decode one at a time per slot, at most DECODE_SLOTS at once: a burst of
-#: huge uploads cannot hold more than a few decoded pictures in memory, and small ones never wait
+#: pictures larger than this decode on DECODE_SLOTS threads of their own, one at a time each: a burst
+#: of huge uploads cannot hold more than a few decoded pictures in memory, small ones never wait, and
+#: the memory the decoder frees stays with those threads' allocator arenas to be used again, rather
+#: than lingering in the arenas of every server thread that once decoded a large picture
 LARGE_PICTURE = 1_000_000
 DECODE_SLOTS = 2
-_decoding = threading.BoundedSemaphore(DECODE_SLOTS)
+_decoders = ThreadPoolExecutor(DECODE_SLOTS, thread_name_prefix="glassnet-decode")
 #: how far apart (in grey levels from 0 to 1) the medians of a picture's four sides may be before its
 #: lighting counts as uneven
 UNEVEN = 0.05
@@ -112,9 +114,7 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
                 raise ImageTooLargeError(f"{name} is too large: {full[0]}x{full[1]} pixels (pictures of up to "
                                          f"{max_pixels:,} pixels are read)")
             if w * h > LARGE_PICTURE:
-                with _decoding:
-                    img.load()
-                    img = _reduce(img)
+                img = _decoders.submit(_load_and_reduce, img).result()
             else:
                 img.load()
         except ImageError:
@@ -127,6 +127,12 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageError(f"{name} is a damaged picture: {exc}") from None
     return ImageOps.exif_transpose(img)
+
+
+def _load_and_reduce(img):
+    """Decode ``img`` and reduce it at once (on a decoder thread), so the full-size picture never leaves it."""
+    img.load()
+    return _reduce(img)
 
 
 def _reduce(img):

@@ -94,6 +94,31 @@ def output_size(size: int, kernel: int, stride: int, pad_before: int = 0, pad_af
     return (size + pad_before + pad_after - kernel) // stride + 1
 
 
+def grid(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int], pads: Pads = (0, 0, 0, 0),
+         owner: str = "the layer", noun: str = "kernel", note: str = "") -> tuple[int, int]:
+    """``(oh, ow)``: the rows and columns of windows over a picture of ``size``, refused when none fits.
+
+    Parameters
+    ----------
+    size : (height, width)
+    kernel, stride : (int, int)
+    pads : (top, bottom, left, right)
+    owner, noun, note : str
+        For the message: "{owner}'s 5x5 {noun} does not fit images of 3x3 pixels{note}".
+
+    Returns
+    -------
+    (int, int)
+    """
+    top, bottom, left, right = pads
+    oh = output_size(size[0], kernel[0], stride[0], top, bottom)
+    ow = output_size(size[1], kernel[1], stride[1], left, right)
+    if oh < 1 or ow < 1:
+        raise OptionError(f"{owner}'s {kernel[0]}x{kernel[1]} {noun} does not fit images of {size[0]}x{size[1]} "
+                          f"pixels{note}")
+    return oh, ow
+
+
 def _windows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[int, int, slice,
                                                                                             slice]]:
     """For each kernel entry (i, j): the rows and columns of the (padded) image it meets, one per window."""

@@ -85,12 +85,8 @@ class Conv2D(_Weighted):
         if len(shape) != 3 or shape[0] != self.in_channels:
             raise OptionError(f"Conv2D expects images of {self.in_channels} channels, shape (channels, height, "
                               f"width); received shape {shape} per sample")
-        top, bottom, left, right = self.pads
-        oh = C.output_size(shape[1], self.kernel_size[0], self.stride[0], top, bottom)
-        ow = C.output_size(shape[2], self.kernel_size[1], self.stride[1], left, right)
-        if oh < 1 or ow < 1:
-            raise OptionError(f"Conv2D's {self.kernel_size[0]}x{self.kernel_size[1]} kernel does not fit images "
-                              f"of {shape[1]}x{shape[2]} pixels with padding {self.padding!r}")
+        oh, ow = C.grid(shape[1:], self.kernel_size, self.stride, self.pads, "Conv2D", "kernel",
+                        f" with padding {self.padding!r}")
         return (self.out_channels, oh, ow)
 
     def scratch_per_sample(self, input_shape: Shape) -> int:

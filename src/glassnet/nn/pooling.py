@@ -41,11 +41,7 @@ class _Pool2D(Layer):
         if len(shape) != 3:
             raise OptionError(f"{name} expects images, shape (channels, height, width) per sample; received "
                               f"shape {shape}")
-        oh = C.output_size(shape[1], self.kernel_size[0], self.stride[0])
-        ow = C.output_size(shape[2], self.kernel_size[1], self.stride[1])
-        if oh < 1 or ow < 1:
-            raise OptionError(f"{name}'s {self.kernel_size[0]}x{self.kernel_size[1]} window does not fit images "
-                              f"of {shape[1]}x{shape[2]} pixels")
+        oh, ow = C.grid(shape[1:], self.kernel_size, self.stride, owner=name, noun="window")
         return (shape[0], oh, ow)
 
     def _check(self, x: Array) -> None:

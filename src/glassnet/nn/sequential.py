@@ -107,41 +107,25 @@ class Sequential:
         """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views."""
         entries = [(layer, name) for decayed in (True, False) for layer in self.layers
                    for name in layer.params if (name in layer.decayed) == decayed]
-        total = sum(math.prod(layer.params[name].shape) for layer, name in entries)
-        params = xp.empty(total, dtype=dtype)
-        grads = xp.zeros(total, dtype=dtype)
-        offset = 0
+        params, views, spans = _pack([layer.params[name] for layer, name in entries], xp, dtype)
+        grads = xp.zeros(params.shape[0], dtype=dtype)
         self._slices: list[tuple[int, str, slice]] = []
         self.n_decayed = 0
         index = {id(layer): i for i, layer in enumerate(self.layers)}
-        for layer, name in entries:
-            value = layer.params[name]
-            shape = tuple(value.shape)
-            stop = offset + math.prod(shape)
-            params[offset:stop] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
-            layer.params[name] = params[offset:stop].reshape(shape)
-            layer.grads[name] = grads[offset:stop].reshape(shape)
-            self._slices.append((index[id(layer)], name, slice(offset, stop)))
+        for (layer, name), view, span in zip(entries, views, spans):
+            layer.params[name] = view
+            layer.grads[name] = grads[span].reshape(view.shape)
+            self._slices.append((index[id(layer)], name, span))
             if name in layer.decayed:
-                self.n_decayed = stop
-            offset = stop
+                self.n_decayed = span.stop
         for layer in self.layers:
             layer.dtype = dtype
         self.params, self.grads, self.dtype, self.xp = params, grads, dtype, xp
-        self._bind_state(dtype, xp)
-
-    def _bind_state(self, dtype: np.dtype, xp: ModuleType) -> None:
-        """Gather the layers' untrained state (running statistics) into :attr:`state` the same way."""
+        # the layers' untrained state (running statistics) the same way, in :attr:`state`
         entries = [(layer, name) for layer in self.layers for name in layer.state]
-        state = xp.empty(sum(math.prod(layer.state[name].shape) for layer, name in entries), dtype=dtype)
-        offset = 0
-        for layer, name in entries:
-            value = layer.state[name]
-            stop = offset + math.prod(value.shape)
-            state[offset:stop] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
-            layer.state[name] = state[offset:stop].reshape(tuple(value.shape))
-            offset = stop
-        self.state = state
+        self.state, views, _ = _pack([layer.state[name] for layer, name in entries], xp, dtype)
+        for (layer, name), view in zip(entries, views):
+            layer.state[name] = view
 
     @property
     def n_params(self) -> int:
@@ -486,6 +470,23 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+
+
+def _pack(values: list, xp: ModuleType, dtype: np.dtype) -> tuple[Array, list[Array], list[slice]]:
+    """``values`` copied one after another into a new flat vector of ``xp``.
+
+    Returns the vector, a view of it in each value's shape, and each value's slice of it.
+    """
+    spans, offset = [], 0
+    for value in values:
+        spans.append(slice(offset, offset + math.prod(value.shape)))
+        offset = spans[-1].stop
+    vector = xp.empty(offset, dtype=dtype)
+    views = []
+    for value, span in zip(values, spans):
+        vector[span] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
+        views.append(vector[span].reshape(tuple(value.shape)))
+    return vector, views, spans
 
 
 def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shape | None, Shape | None]:

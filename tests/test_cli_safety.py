@@ -269,3 +269,19 @@ def test_help_documents_the_exit_statuses():
     text = run_glassnet("train", "--help").stdout
     assert "3 training diverged" in text and "130 interrupted" in text
     assert os.path.basename(sys.executable)
+
+
+def test_output_closed_early_ends_quietly(tmp_path, monkeypatch, capsys):
+    """`glassnet info MODEL | head -1`: the reader goes away; no "Broken pipe" error, exit status 141."""
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([4, 3, 2], rng=0))
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: every write fails with EPIPE
+    closed = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert cli.main(["info", str(path)]) == 141
+    assert "Broken pipe" not in capsys.readouterr().err
+    monkeypatch.undo()
+    try:
+        closed.close()
+    except OSError:
+        pass

@@ -10,6 +10,7 @@ glassnet, and prints. Exit statuses:
 * 2 -- an error in what was given (options, files, data, a model file): one line on standard error;
 * 3 -- training diverged; nothing was written;
 * 130 -- interrupted by Ctrl-C (``train`` first saves the best weights and a checkpoint).
+* 141 -- the output was closed before it was all written (``glassnet info MODEL | head``); no message.
 
 Anything else that escapes is a bug in glassnet and keeps its traceback.
 """
@@ -17,6 +18,7 @@ Anything else that escapes is a bug in glassnet and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .._version import __version__
@@ -27,7 +29,8 @@ from .train import DEFAULTS, cmd_train
 from .use import cmd_evaluate, cmd_info, cmd_predict
 
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
-did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C)"""
+did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
+141 the output was closed early (glassnet info ... | head)"""
 
 
 def add_train(sub) -> None:
@@ -171,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except DivergenceError as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # the reader stopped reading (| head): end quietly, as the shell's tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the final flush then goes nowhere
+        return 141
     except (GlassnetError, OSError) as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2

@@ -36,6 +36,8 @@ def test_throughput_script_on_mnist():
 def test_accuracy_and_sklearn_scripts():
     assert "digits: 64-256-128-10" in run(BENCH / "accuracy.py", "--seeds", "0")
     assert "glassnet" in run(BENCH / "sklearn_digits.py", "--seeds", "1")
+    out = run(BENCH / "sklearn_mlp.py", "--folds", "2", "--only", "iris,diabetes")
+    assert "| defaults | iris |" in out and "| lbfgs | diabetes |" in out and "lowest difference" in out
 
 
 def test_cnn_script(tmp_path):

@@ -50,6 +50,20 @@ def namespace(*arrays: Any) -> ModuleType:
     return np
 
 
+def is_sparse(x: Any) -> bool:
+    """Whether ``x`` is a SciPy sparse matrix or array (without importing SciPy).
+
+    Parameters
+    ----------
+    x : object
+
+    Returns
+    -------
+    bool
+    """
+    return type(x).__module__.startswith("scipy.sparse") and hasattr(x, "tocsr")
+
+
 def is_numpy(xp: ModuleType) -> bool:
     """Whether ``xp`` is NumPy, where the CPU shortcuts apply.
 

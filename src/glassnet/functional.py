@@ -315,6 +315,90 @@ def squared_error(
     return cost, diff
 
 
+def poisson_deviance(z: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
+    """Half the Poisson deviance of the rate ``exp(z)``, mean over samples, sum over outputs.
+
+    Parameters
+    ----------
+    z : array, shape (n_samples, k)
+        The logarithm of the predicted rate (the output before ``exp``).
+    target : array, shape (n_samples, k)
+        Non-negative counts or rates.
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``sum(exp(z) - t*z + t*log(t) - t) / n`` (``t*log(t)`` is 0 where t is 0),
+        which is 0 when every rate equals its target.
+    grad : array, shape (n_samples, k)
+        ``(exp(z) - t) / n``.
+    """
+    xp = namespace(z)
+    n = z.shape[0]
+    rate = xp.exp(z)
+    t_log_t = xp.where(target > 0, target * xp.log(xp.where(target > 0, target, 1)), 0)
+    terms = rate - target * z + t_log_t - target
+    grad = (rate - target) / n
+    if weight is not None:
+        return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
+    return float(terms.sum()) / n, grad
+
+
+def absolute_error(pred: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
+    """Absolute error, mean over samples, sum over outputs.
+
+    Parameters
+    ----------
+    pred, target : arrays, shape (n_samples, k)
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``sum(|pred - target|) / n``.
+    grad : array, shape (n_samples, k)
+        ``sign(pred - target) / n``, taking 0 where the two are equal (the kink).
+    """
+    xp = namespace(pred)
+    n = pred.shape[0]
+    diff = pred - target
+    grad = xp.sign(diff) / n
+    terms = xp.abs(diff)
+    if weight is not None:
+        return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
+    return float(terms.sum()) / n, grad
+
+
+def huber(pred: Array, target: Array, delta: float = 1.0, weight: Array | None = None) -> tuple[float, Array]:
+    """Huber's cost: squared near the target, absolute beyond ``delta``; mean over samples, sum over outputs.
+
+    Parameters
+    ----------
+    pred, target : arrays, shape (n_samples, k)
+    delta : float
+        Where the square gives way to the straight line.
+    weight : array, shape (n_samples,), optional
+
+    Returns
+    -------
+    cost : float
+        ``sum(h(pred - target)) / n`` with ``h(r) = r**2 / 2`` for ``|r| <= delta``
+        and ``delta * (|r| - delta / 2)`` beyond.
+    grad : array, shape (n_samples, k)
+        ``clip(pred - target, -delta, delta) / n``.
+    """
+    xp = namespace(pred)
+    n = pred.shape[0]
+    r = pred - target
+    a = xp.abs(r)
+    terms = xp.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+    grad = xp.clip(r, -delta, delta) / n
+    if weight is not None:
+        return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
+    return float(terms.sum()) / n, grad
+
+
 def binary_cross_entropy(prob: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
     """Logistic cost from probabilities, mean over samples, sum over outputs.
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from ._validation import check_array, check_choice
+from ._validation import check_array, check_choice, check_real
 from .arrays import namespace
 from .errors import OptionError
 
@@ -270,10 +270,70 @@ class SoftmaxCrossEntropy(Loss):
         return {"from_logits": self.from_logits}
 
 
+class PoissonDeviance(Loss):
+    """Half the Poisson deviance, for counts and rates: the model's output is the logarithm of the rate.
+
+    ``C = sum(exp(z) - y*z + y*log(y) - y) / n`` and ``dC/dz = (exp(z) - y) / n``:
+    the exponential is the canonical link of the Poisson distribution, so its
+    derivative cancels as the sigmoid's does in binary cross-entropy. Predict
+    the rate as ``exp(output)``. Targets must be non-negative.
+    """
+
+    def validate_target(self, target, output_shape, dtype, name="y", xp=None):
+        """As :meth:`Loss.validate_target`, and every target must be non-negative.
+
+        Parameters
+        ----------
+        target, output_shape, dtype, name, xp
+            As for :meth:`Loss.validate_target`.
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+        """
+        y = super().validate_target(target, output_shape, dtype, name, xp)
+        if y.min() < 0:
+            raise OptionError(f"{name} must be non-negative for the Poisson deviance (counts or rates); "
+                              f"received a minimum of {y.min()}")
+        return y
+
+    def value_and_grad(self, output, target, weight=None):
+        return F.poisson_deviance(output, target, weight)
+
+
+class AbsoluteError(Loss):
+    """``C = sum(|A - Y|) / n``: the median's cost, which outliers pull less than the square's."""
+
+    def value_and_grad(self, output, target, weight=None):
+        return F.absolute_error(output, target, weight)
+
+
+class Huber(Loss):
+    """Huber's cost: ``(A - Y)**2 / 2`` within ``delta`` of the target, a straight line beyond.
+
+    Parameters
+    ----------
+    delta : float
+        Where the square gives way to the line (PyTorch's ``HuberLoss(delta)``).
+    """
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = check_real(delta, "delta", low=0.0, low_open=True)
+
+    def value_and_grad(self, output, target, weight=None):
+        return F.huber(output, target, self.delta, weight)
+
+    def config(self) -> dict:
+        return {"delta": self.delta}
+
+
 LOSSES: dict[str, type[Loss]] = {
     "squared_error": SquaredError,
     "binary_cross_entropy": BinaryCrossEntropy,
     "softmax_cross_entropy": SoftmaxCrossEntropy,
+    "poisson": PoissonDeviance,
+    "absolute_error": AbsoluteError,
+    "huber": Huber,
 }
 ALIASES = {"mse": "squared_error", "bce": "binary_cross_entropy", "cross_entropy": "softmax_cross_entropy"}
 
@@ -305,7 +365,8 @@ def get_loss(loss: str | Loss, name: str = "loss") -> Loss:
     ----------
     loss : str or Loss
         "squared_error" ("mse"), "binary_cross_entropy" ("bce"),
-        "softmax_cross_entropy" ("cross_entropy"), or a Loss.
+        "softmax_cross_entropy" ("cross_entropy"), "poisson",
+        "absolute_error", "huber", or a Loss.
     name : str
         The argument's name, for the message.
 

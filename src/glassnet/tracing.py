@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import OptionError
 from .functional import l2_penalty
-from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
+from .losses import (AbsoluteError, BinaryCrossEntropy, Huber, Loss, PoissonDeviance, SoftmaxCrossEntropy, SquaredError,
+                     get_loss)
 from .nn import Dense, Sequential, Sigmoid, mlp
 from .objective import Objective
 
@@ -120,8 +121,15 @@ class Trace:
 
 def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
     if isinstance(loss, SquaredError):
-        mean = loss.reduction == "mean"
-        return ("C = 1/2 * sum((A - Y)**2)" + (" / n" if mean else ""), "dA = (A - Y)" + (" / n" if mean else ""))
+        div = " / n" if loss.reduction == "mean" else ""
+        return "C = 1/2 * sum((A - Y)**2)" + div, "dA = (A - Y)" + div
+    if isinstance(loss, PoissonDeviance):
+        return "C = sum(exp(A) - Y A + Y log Y - Y) / n", "dA = (exp(A) - Y) / n"
+    if isinstance(loss, AbsoluteError):
+        return "C = sum(|A - Y|) / n", "dA = sign(A - Y) / n"
+    if isinstance(loss, Huber):
+        return (f"C = sum(h(A - Y)) / n, h(r) = r**2 / 2 if |r| <= {loss.delta:g} else {loss.delta:g} (|r| - "
+                f"{loss.delta / 2:g})", f"dA = clip(A - Y, -{loss.delta:g}, {loss.delta:g}) / n")
     if isinstance(loss, SoftmaxCrossEntropy):
         return ("C = -sum(Y * log(softmax(Z))) / n", "dZ = (softmax(Z) - Y) / n" if fused else "dA = -Y / A / n")
     if isinstance(loss, BinaryCrossEntropy):

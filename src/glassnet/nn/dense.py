@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_dtype, check_positive_int
+from ..arrays import is_sparse
 from ..errors import OptionError
 from .base import Array, Context, Shape
 from .weighted import _Weighted
@@ -89,7 +90,11 @@ class Dense(_Weighted):
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
         ctx.x = x
-        z = xp.matmul(x, W, out=ctx.buffer("z", (x.shape[0], self.out_features), W.dtype))
+        z = ctx.buffer("z", (x.shape[0], self.out_features), W.dtype)
+        if is_sparse(x):  # SciPy's sparse-times-dense product; X stays sparse
+            z[...] = x @ W
+        else:
+            xp.matmul(x, W, out=z)
         if self.bias:
             z += self.params["b"]
         return z
@@ -109,7 +114,10 @@ class Dense(_Weighted):
         array, shape (n_samples, in_features), or None
         """
         xp, x = ctx.xp, ctx.x
-        xp.matmul(x.T, grad, out=self.grads["W"])
+        if is_sparse(x):
+            self.grads["W"][...] = x.T @ grad
+        else:
+            xp.matmul(x.T, grad, out=self.grads["W"])
         if self.bias:
             xp.sum(grad, axis=0, out=self.grads["b"])
         if not need_input_grad:

@@ -11,9 +11,10 @@ import numpy as np
 
 from .. import functional as F
 from .._validation import all_finite, as_generator, check_array, check_dtype
-from ..arrays import errstate, is_numpy, to_numpy
+from ..arrays import errstate, is_numpy, is_sparse, to_numpy
 from ..errors import NonFiniteError, OptionError, OptionTypeError
 from .base import Array, Context, Layer, Shape
+from .dense import Dense
 
 
 class Workspace:
@@ -415,6 +416,8 @@ class Sequential:
             In the model's dtype and namespace.
         """
         shape = self.input_shape
+        if is_sparse(X):
+            return self._check_sparse(X, name, finite)
         if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
             allowed: int | tuple[int, ...] = tuple(range(1, 9))
         else:
@@ -430,6 +433,27 @@ class Sequential:
                                   f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
             raise OptionError(f"{name} must have shape (n_samples, {', '.join(map(str, shape))}); "
                               f"received shape {tuple(X.shape)}")
+        return X
+
+    def _check_sparse(self, X: Any, name: str, finite: bool) -> Any:
+        """A SciPy sparse matrix as CSR rows in the model's dtype; only a first Dense layer takes one.
+
+        The first layer multiplies it by its dense weights (``X @ W`` and
+        ``X.T @ G`` stay sparse-times-dense), so ``X`` is never densified.
+        """
+        if not self.layers or not isinstance(self.layers[0], Dense) or not is_numpy(self.xp):
+            first = type(self.layers[0]).__name__ if self.layers else "none"
+            raise OptionError(f"{name} is a sparse matrix, which only a NumPy model whose first layer is Dense "
+                              f"can take; this model's first layer is {first}. Use {name}.toarray()")
+        if X.ndim != 2:
+            raise OptionError(f"{name} must be 2-dimensional (n_samples, n_features); received shape {X.shape}")
+        X = X.tocsr().astype(self.dtype)
+        if finite and not np.isfinite(X.data).all():
+            raise OptionError(f"{name} must hold only finite values; received NaN or infinity")
+        shape = self.input_shape
+        if shape is not None and X.shape[1] != shape[0]:
+            raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
+                              f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
         return X
 
     # -- description --------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import all_finite
-from ..arrays import errstate, is_numpy
+from ..arrays import errstate, is_numpy, is_sparse
 from .callbacks import Callback
 from .data import accuracy, is_classifier_loss
 from .run import Run, evaluate
@@ -50,7 +50,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     classify = is_classifier_loss(objective.loss)
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     # the training run's own buffers: batches are gathered into them, never allocated per step
-    x_buf = xp.empty((bs, *X.shape[1:]), dtype=X.dtype)
+    x_buf = None if is_sparse(X) else xp.empty((bs, *X.shape[1:]), dtype=X.dtype)
     y_buf = xp.empty((bs, *y.shape[1:]), dtype=y.dtype)
     w_buf = None if w is None else xp.empty(bs, dtype=w.dtype)
     wb = None
@@ -79,7 +79,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         wb = None if w is None else w[start:stop]
                     else:  # gathered into the run's buffers
                         idx = order[start:stop]
-                        xb = _gather(xp, X, idx, x_buf[: stop - start])
+                        xb = _gather(xp, X, idx, None if x_buf is None else x_buf[: stop - start])
                         yb = _gather(xp, y, idx, y_buf[: stop - start])
                         if w_buf is not None:
                             wb = _gather(xp, w, idx, w_buf[: stop - start])
@@ -124,8 +124,10 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
         cb.on_train_end(run)
 
 
-def _gather(xp: Any, source: Array, idx: Array, out: Array) -> Array:
+def _gather(xp: Any, source: Array, idx: Array, out: Array | None) -> Array:
     """``source[idx]`` written into ``out``; NumPy's ``mode="clip"`` skips a buffered copy."""
+    if out is None:  # a sparse matrix: its own row gather, into new CSR arrays
+        return source[idx]
     if is_numpy(xp):
         return np.take(source, idx, axis=0, out=out, mode="clip")
     return xp.take(source, idx, axis=0, out=out)

@@ -50,6 +50,7 @@ def fit(
     on_interrupt: str = "raise",
     resume_state: Checkpoint | None = None,
     augment: Callable[[Any, np.random.Generator], Any] | None = None,
+    max_fun: int | None = None,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -116,6 +117,9 @@ def fit(
         ``augment(batch, rng) -> batch``, applied to every training batch with
         the model's generator (:class:`glassnet.datasets.RandomAffine` for
         images). Gradient-descent optimizers only.
+    max_fun : int, optional
+        The quasi-Newton solvers' limit on cost evaluations, line-search
+        probes included (iterations are limited by ``epochs``).
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -157,6 +161,11 @@ def fit(
     if quasi and optimizer_options:
         raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
     opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
+    if max_fun is not None:
+        if not quasi:
+            raise OptionError(f"max_fun limits the quasi-Newton solvers ('lbfgs', 'bfgs'); received "
+                              f"optimizer={optimizer!r}, whose steps epochs and batch_size count")
+        max_fun = check_positive_int(max_fun, "max_fun")
     if validation_data is not None and validation_split:
         raise OptionError("give validation_data or validation_split, not both")
 
@@ -186,7 +195,8 @@ def fit(
     if resume_state is not None:
         run.load_best(resume_state.training, resume_state.training_arrays)
     if quasi:
-        quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks)
+        quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
+                     max_fun=max_fun)
     else:
         gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
     run.restore_best()

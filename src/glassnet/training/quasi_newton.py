@@ -20,7 +20,8 @@ METHODS = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B"}
 
 
 def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
-                 method: str, tol: float, callbacks: list[Callback]) -> None:
+                 method: str, tol: float, callbacks: list[Callback],
+                 max_fun: int | None = None) -> None:
     """Minimize the objective with ``scipy.optimize.minimize`` (BFGS or L-BFGS-B).
 
     Parameters
@@ -40,6 +41,9 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         All five hooks fire. An epoch is one iteration: its ``on_epoch_begin``,
         ``on_batch_end`` (batch 0, the whole set) and ``on_epoch_end`` fire
         together when SciPy reports the iteration.
+    max_fun : int, optional
+        The most cost evaluations (line-search probes included): L-BFGS-B's
+        own ``maxfun``; BFGS stops at the first iteration that reaches it.
 
     Notes
     -----
@@ -79,6 +83,9 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
             cb.on_batch_end(run, 0, logs["loss"])
         for cb in callbacks:
             cb.on_epoch_end(run, epoch, logs)
+        if max_fun is not None and method == "bfgs" and evals >= max_fun:
+            run.stop = True
+            history.message = f"BFGS: stopped after {evals} cost evaluations (max_fun={max_fun})"
         if run.stop:
             raise StopIteration
 
@@ -89,14 +96,18 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
+            options: dict[str, Any] = {"maxiter": run.epochs, "gtol": tol}
+            if max_fun is not None and method == "lbfgs":
+                options["maxfun"] = max_fun
             result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
-                              options={"maxiter": run.epochs, "gtol": tol})
+                              options=options)
     except KeyboardInterrupt:  # Ctrl-C: the weights of the last complete iteration
         run.interrupt(history.n_epochs)
     else:
         model.params[...] = xp.asarray(result.x, dtype=model.dtype)
         history.converged = bool(result.success)
-        history.message = f"{METHODS[method]}: {result.message}"
+        if not history.message.startswith("BFGS: stopped"):
+            history.message = f"{METHODS[method]}: {result.message}"
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
     for cb in callbacks:

@@ -1,0 +1,426 @@
+"""``GlassnetClassifier`` and ``GlassnetRegressor``: scikit-learn's MLP estimators, trained by glassnet."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
+
+from ..functional import sigmoid, softmax
+from ..losses import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDeviance, SoftmaxCrossEntropy, SquaredError
+from ._base import QUASI_NEWTON, GlassnetBase
+
+_SHARED_PARAMETERS = """
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        The widths of the hidden layers.
+    activation : {"relu", "leaky_relu", "tanh", "logistic" ("sigmoid"), "identity"}, default="relu"
+    solver : {"adam", "sgd", "lbfgs", "adamw", "rmsprop", "bfgs"}, default="adam"
+    alpha : float, default=1e-4
+        L2 strength, as scikit-learn counts it (``alpha / (2 m) * sum(W**2)`` for m samples).
+    batch_size : int or "auto", default="auto"
+        "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine"}, default="constant"
+        "invscaling" decays with the samples seen, across warm starts and
+        ``partial_fit``; "adaptive" divides the rate by 5 after
+        ``n_iter_no_change`` epochs without improvement, until it is at most 1e-6.
+    learning_rate_init, power_t : float, default=0.001, 0.5
+    max_iter : int, default=200
+        Epochs (stochastic solvers) or iterations (quasi-Newton).
+    shuffle : bool, default=True
+    random_state : None, int or RandomState
+        Draws the starting weights, the early-stopping split and the shuffles.
+    tol : float, default=1e-4
+    verbose : bool or int, default=False
+        Print the loss after each epoch ("Iteration 3, loss = 0.1234").
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for
+        classification), score it after each epoch, stop after
+        ``n_iter_no_change`` epochs without improvement and keep the best
+        weights. Every solver, the quasi-Newton ones included.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's (and RMSProp's: ``beta_2`` is its decay).
+    n_iter_no_change : int or numpy.inf, default=10
+    max_fun : int, default=15000
+        The quasi-Newton solvers' limit on cost evaluations.
+    init : None or str, default=None
+        None starts from scikit-learn's weights (Glorot-uniform weights and
+        biases; with the same ``random_state``, the very weights
+        ``MLPClassifier`` and ``MLPRegressor`` start from). A glassnet
+        initializer ("he_normal", "xavier_uniform", ...; see
+        :mod:`glassnet.init`) draws the weights and sets the biases to zero.
+    dtype : None, "float32" or "float64", default=None
+        The network's precision; None follows ``X`` (float32 stays float32,
+        anything else becomes float64)."""
+
+_ATTRIBUTES = """
+    coefs_, intercepts_ : list of arrays
+        The weights (fan_in, fan_out) and biases of each layer, views into the
+        network. Assigned before the first fit, they are its starting weights.
+    loss_, best_loss_ : float
+        The last epoch's training cost; the lowest (None under early stopping).
+    loss_curve_ : list of float
+        The training cost after each epoch (or iteration), for every solver.
+    validation_scores_, validation_loss_curve_ : list of float or None
+        Under early stopping, the score and the cost of the held-out set after each epoch.
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs (iterations) of the last call to ``fit`` or ``partial_fit``.
+    t_ : int
+        Samples seen by the solver since the network was made.
+    learning_rate_ : float
+        The learning rate the next epoch would use.
+    n_layers_, n_outputs_, out_activation_, n_features_in_, feature_names_in_
+        As scikit-learn's.
+    model_ : glassnet.Sequential
+        The network itself: ``glassnet.trace``, ``gradcheck`` and ``save`` take it."""
+
+
+def _stochastic(est) -> bool:
+    if est.solver in QUASI_NEWTON:
+        raise AttributeError(f"partial_fit is only available for stochastic optimizers. {est.solver} is not "
+                             "stochastic: it takes whole-set steps that one call on a part of the data cannot make.")
+    return True
+
+
+class GlassnetClassifier(ClassifierMixin, GlassnetBase):
+    __doc__ = f"""A multilayer perceptron classifier trained by glassnet: scikit-learn's ``MLPClassifier``, and more.
+
+    Multiclass targets use a softmax output and cross-entropy; binary and
+    multi-label (indicator matrix) targets use sigmoid outputs and binary
+    cross-entropy. ``class_weight`` ("balanced" or a dict) and
+    ``sample_weight`` weigh each sample's term of the cost. ``X`` may be a
+    SciPy sparse matrix (CSR or CSC): the first layer multiplies it as it is.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS}
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the cost.
+
+    Attributes
+    ----------
+    classes_ : array{_ATTRIBUTES}
+    """
+
+    _parameter_constraints = {**GlassnetBase._parameter_constraints,
+                              "class_weight": [StrOptions({"balanced"}), dict, None]}
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
+                 max_fun=15000, init=None, dtype=None, class_weight=None):
+        super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+                         learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
+                         verbose=verbose, warm_start=warm_start, momentum=momentum,
+                         nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
+                         dtype=dtype)
+        self.class_weight = class_weight
+
+    # -- targets ---------------------------------------------------------------------
+    def _set_outputs(self, labels, multilabel: bool) -> None:
+        """classes_, and one softmax output per class, or one sigmoid output (two classes) or per label."""
+        self._binarizer = LabelBinarizer().fit(labels)
+        self.classes_ = self._binarizer.classes_
+        self._multilabel = multilabel
+        self.n_outputs_ = len(self.classes_) if len(self.classes_) > 2 or multilabel else 1
+        self.out_activation_ = "softmax" if self.n_outputs_ > 1 and not multilabel else "logistic"
+
+    def _encode_targets(self, y, first, incremental):
+        kind = type_of_target(y, input_name="y")
+        if kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(f"Unknown label type: {kind}. GlassnetClassifier needs class labels; "
+                             f"received targets of type {kind!r}")
+        multilabel = kind == "multilabel-indicator"
+        if first and not incremental:
+            self._set_outputs(y, multilabel)
+        if first and len(self.classes_) < 2:
+            only = getattr(self.classes_[0], "item", lambda: self.classes_[0])()
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y, to tell them "
+                             f"apart; received 1 class: {only!r}")
+        if multilabel != self._multilabel or (multilabel and y.shape[1] != len(self.classes_)):
+            wanted = (f"a multi-label indicator matrix with {len(self.classes_)} columns" if self._multilabel
+                      else "class labels")
+            raise ValueError(f"y must be {wanted}, as in the first fit; received targets of type {kind!r} and "
+                             f"shape {np.shape(y)}")
+        if not first and not multilabel:
+            labels = np.unique(y)
+            if incremental and not np.isin(labels, self.classes_).all():
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {labels}.")
+            if not incremental and not np.array_equal(labels, self.classes_):
+                raise ValueError("warm_start can only be used where `y` has the same classes as in the previous "
+                                 f"call to fit. Previously got {self.classes_}, `y` has {labels}")
+        if self.out_activation_ == "softmax":
+            return np.searchsorted(self.classes_, y).astype(np.intp)
+        if multilabel:
+            return np.asarray(y, dtype=np.float64)
+        return self._binarizer.transform(y).astype(np.float64)
+
+    def _stratify(self, y):
+        # as scikit-learn: binary targets only (one output); it does not stratify multiclass splits
+        return self._binarizer.transform(y).astype(bool) if self.n_outputs_ == 1 else None
+
+    def _loss(self):
+        return SoftmaxCrossEntropy() if self.out_activation_ == "softmax" else BinaryCrossEntropy(from_logits=True)
+
+    # -- fitting ---------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on class labels.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label indicator matrix.
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetClassifier
+            self.
+        """
+        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
+                          stacklevel=2)
+            y = y_arr = y_arr.ravel()
+        if self.class_weight is not None and y_arr.ndim == 1:
+            cw = compute_sample_weight(self.class_weight, y_arr)
+            sample_weight = cw if sample_weight is None else cw * np.asarray(sample_weight, float)
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``X`` and ``y`` (stochastic solvers only).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like, optional
+            All the labels; needed at the first call.
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetClassifier
+            self.
+        """
+        if not hasattr(self, "model_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            multilabel = type_of_target(y, input_name="y") == "multilabel-indicator"
+            self._set_outputs(np.asarray(y) if multilabel else np.asarray(classes), multilabel)
+        elif classes is not None and not np.array_equal(np.asarray(classes), self.classes_):
+            raise ValueError(f"`classes={list(classes)}` is not the same as on the first call to partial_fit: "
+                             f"{list(self.classes_)}")
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    # -- predicting ------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples, n_classes)
+            One column per label for multi-label targets.
+        """
+        return self._proba(self._forward(X))
+
+    def _proba(self, out):
+        if self.out_activation_ == "softmax":
+            return softmax(out.astype(np.float64))
+        eps = np.finfo(np.float64).eps  # a probability never rounds to exactly 0 or 1
+        p = np.clip(sigmoid(out.astype(np.float64)), eps, 1 - eps)
+        if self._multilabel:
+            return p
+        return np.column_stack([1 - p[:, 0], p[:, 0]])
+
+    def predict_log_proba(self, X):
+        """The logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples,)
+            An indicator matrix (n_samples, n_labels) for multi-label targets.
+        """
+        return self._labels(self._forward(X))
+
+    def _labels(self, out):
+        if self.out_activation_ == "softmax":
+            return self.classes_[np.argmax(out, axis=1)]
+        if self._multilabel:
+            return (out > 0).astype(int)
+        return self.classes_[(out[:, 0] > 0).astype(int)]
+
+    def _score_arrays(self, X, y, sample_weight):
+        with np.errstate(all="ignore"):
+            pred = self._labels(self.model_.predict(X))
+        return float(accuracy_score(y, pred, sample_weight=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class GlassnetRegressor(RegressorMixin, GlassnetBase):
+    __doc__ = f"""A multilayer perceptron regressor trained by glassnet: scikit-learn's ``MLPRegressor``, and more.
+
+    ``y`` may have several columns (multi-output regression). ``X`` may be a
+    SciPy sparse matrix (CSR or CSC).
+
+    Parameters
+    ----------{_SHARED_PARAMETERS}
+    loss : {{"squared_error", "poisson", "absolute_error", "huber"}}, default="squared_error"
+        The cost: half the squared error; half the Poisson deviance of the
+        rate ``exp(output)`` (counts and rates, non-negative targets); the
+        absolute error (the median's cost); Huber's cost, square within
+        ``huber_delta`` of the target and straight beyond.
+    huber_delta : float, default=1.0
+
+    Attributes
+    ----------{_ATTRIBUTES}
+    """
+
+    _parameter_constraints = {**GlassnetBase._parameter_constraints,
+                              "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+                              "huber_delta": [Interval(numbers.Real, 0, None, closed="neither")]}
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
+                 max_fun=15000, init=None, dtype=None, loss="squared_error", huber_delta=1.0):
+        super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+                         learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
+                         verbose=verbose, warm_start=warm_start, momentum=momentum,
+                         nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
+                         dtype=dtype)
+        self.loss = loss
+        self.huber_delta = huber_delta
+
+    def _encode_targets(self, y, first, incremental):
+        y = np.asarray(y, dtype=np.float64)
+        if first:
+            self._y_1d = y.ndim == 1
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif (1 if y.ndim == 1 else y.shape[1]) != self.n_outputs_:
+            raise ValueError(f"y must have {self.n_outputs_} column(s), as in the first fit; received shape {y.shape}")
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def _loss(self):
+        if self.loss == "huber":
+            return Huber(self.huber_delta)
+        return {"squared_error": SquaredError, "poisson": PoissonDeviance, "absolute_error": AbsoluteError}[self.loss]()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on real targets.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetRegressor
+            self.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``X`` and ``y`` (stochastic solvers only).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like, shape (n_samples,), optional
+
+        Returns
+        -------
+        GlassnetRegressor
+            self.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted values, in the network's precision.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        array, shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._values(self._forward(X))
+
+    def _values(self, out):
+        if self.out_activation_ == "exp":
+            out = np.exp(out)
+        return out.ravel() if self._y_1d else out
+
+    def _score_arrays(self, X, y, sample_weight):
+        with np.errstate(all="ignore"):
+            pred = self._values(self.model_.predict(X))
+        if not np.isfinite(pred).all():
+            return float("nan")
+        return float(r2_score(y, pred, sample_weight=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -315,3 +315,12 @@ def test_multi_output_regression_takes_scikit_learns_steps():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     # its loss_curve_ reports the mean over the outputs of the data term: glassnet's reports the cost it minimizes
     assert ours.loss_curve_[0] > 2.5 * theirs.loss_curve_[0]
+
+
+def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):
+    X, y = digits
+    est = quiet(GlassnetClassifier(hidden_layer_sizes=(16,), max_iter=5, warm_start=True, random_state=0).fit, X, y)
+    quiet(est.set_params(early_stopping=True).fit, X, y)
+    assert len(est.validation_scores_) == est.n_iter_ == 5 and len(est.loss_curve_) == 10
+    quiet(est.set_params(early_stopping=False).fit, X, y)
+    assert len(est.loss_curve_) == 15 and est.best_loss_ == min(est.loss_curve_[10:])

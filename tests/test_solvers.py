@@ -91,3 +91,23 @@ def test_divergence_can_raise_and_keeps_the_last_finite_weights():
     with pytest.raises(gn.DivergenceError, match="training diverged at epoch 1, batch 1"):
         model.fit(X, y * 1e30, optimizer="sgd", lr=1e30, epochs=3, on_divergence="raise")
     np.testing.assert_array_equal(model.params, before)
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_each_quasi_newton_iteration_logs_the_accuracy_of_its_own_weights(optimizer):
+    """The accuracy is read from SciPy's last evaluation when that is the accepted point: it must be that point's."""
+    X, y = data()
+    model = gn.mlp([3, 6, 2], rng=0, dtype=np.float64)
+
+    class Check(gn.Callback):
+        def __init__(self):
+            self.checked = 0
+
+        def on_epoch_end(self, run, epoch, logs):
+            predicted = np.argmax(run.model.predict(X), axis=1)
+            assert logs["accuracy"] == np.mean(predicted == y)
+            self.checked += 1
+
+    check = Check()
+    history = gn.fit(model, X, y, loss="cross_entropy", optimizer=optimizer, epochs=25, callbacks=[check])
+    assert check.checked == history.n_epochs > 5 and len(set(history["accuracy"])) > 1

@@ -38,3 +38,19 @@ def test_trace_agrees_with_objective_and_a_manual_step(l2):
     md = t.to_markdown()
     assert md.count("## ") == 7 and "`dW1 = X.T @ dZ1" in md
     assert "(fused with the cost below)" in str(t)
+
+
+@pytest.mark.parametrize(("loss", "formula"), [
+    ("poisson", "C = sum(exp(A) - Y A + Y log Y - Y) / n"),
+    ("absolute_error", "C = sum(|A - Y|) / n"),
+    (gn.losses.Huber(0.5), "h(r) = r**2 / 2 if |r| <= 0.5 else 0.5 (|r| - 0.25)"),
+])
+def test_trace_writes_each_regression_loss_with_its_formula_and_value(loss, formula):
+    model = gn.mlp([2, 3, 1], rng=0, dtype="float64")
+    r = np.random.default_rng(1)
+    X, y = r.normal(size=(6, 2)), r.poisson(2.0, size=6).astype(float)
+    t = gn.trace(model, X, y, loss, lr=0.1)
+    objective = gn.Objective(model, loss)
+    assert t["C"] == pytest.approx(objective(*objective.prepare(X, y)), rel=1e-12)
+    np.testing.assert_allclose(t["dW1"], model.layers[0].grads["W"], rtol=1e-10)
+    assert formula in str(t)

@@ -15,8 +15,16 @@ import numpy as np
 
 from .errors import OptionError
 from .functional import l2_penalty
-from .losses import (AbsoluteError, BinaryCrossEntropy, Huber, Loss, PoissonDeviance, SoftmaxCrossEntropy, SquaredError,
-                     get_loss)
+from .losses import (
+    AbsoluteError,
+    BinaryCrossEntropy,
+    Huber,
+    Loss,
+    PoissonDeviance,
+    SoftmaxCrossEntropy,
+    SquaredError,
+    get_loss,
+)
 from .nn import Dense, Sequential, Sigmoid, mlp
 from .objective import Objective
 

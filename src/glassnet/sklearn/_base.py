@@ -263,6 +263,10 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                                  f"{self.validation_fraction}, where scoring needs at least 2. Increase "
                                  "'validation_fraction' or the size of your dataset.")
             validation = (X_val, y_val, w_val)
+            if self.validation_scores_ is None:  # a warm start that turned early stopping on
+                self.validation_scores_, self.validation_loss_curve_, self.best_validation_score_ = [], [], -np.inf
+        elif self.best_loss_ is None:  # ... or off
+            self.best_loss_ = np.inf
         if first:  # the generator that shuffles, drawn after scikit-learn's own draws
             self.model_.rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..arrays import to_numpy
 from .callbacks import Callback
-from .data import is_classifier_loss
+from .data import accuracy, is_classifier_loss
 from .run import Run, evaluate, params_host_copy
 
 Array = Any
@@ -58,12 +58,16 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     model, objective, history = run.model, run.objective, run.history
     xp = model.xp
     evals = 0
+    classify = is_classifier_loss(objective.loss)
+    last: dict[str, Any] = {"theta": None, "accuracy": None}  # the accuracy of the latest evaluation
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evals
         evals += 1
         model.params[...] = xp.asarray(theta, dtype=model.dtype)
         cost = objective(X, y, training=False, weight=w)
+        if classify:  # an argmax now spares a forward pass when SciPy accepts this point
+            last["theta"], last["accuracy"] = theta.copy(), accuracy(objective.output, y, objective.output_is_logits)
         return cost, to_numpy(model.grads).astype(np.float64)
 
     def callback(intermediate_result: Any) -> None:
@@ -72,8 +76,9 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         model.params[...] = xp.asarray(intermediate_result.x, dtype=model.dtype)
         if not np.isfinite(logs["loss"]):
             run.stop = True
-        if is_classifier_loss(objective.loss):
-            logs["accuracy"] = evaluate(model, X, y, objective)["accuracy"]
+        if classify:
+            same = last["theta"] is not None and np.array_equal(last["theta"], intermediate_result.x)
+            logs["accuracy"] = last["accuracy"] if same else evaluate(model, X, y, objective)["accuracy"]
         if X_val is not None:
             logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
         run.record(epoch, logs)

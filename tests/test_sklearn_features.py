@@ -324,3 +324,28 @@ def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):
     assert len(est.validation_scores_) == est.n_iter_ == 5 and len(est.loss_curve_) == 10
     quiet(est.set_params(early_stopping=False).fit, X, y)
     assert len(est.loss_curve_) == 15 and est.best_loss_ == min(est.loss_curve_[10:])
+
+
+def test_a_warm_start_continues_the_schedule_and_the_momentum(digits):
+    """Two warm-started fits of one epoch each are one fit of two epochs (scikit-learn restarts both)."""
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate="invscaling", learning_rate_init=0.5,
+              power_t=0.5, shuffle=False, batch_size=100, random_state=0)
+    warm = GlassnetClassifier(max_iter=1, warm_start=True, **kw)
+    quiet(warm.fit, X, y)
+    quiet(warm.fit, X, y)
+    once = quiet(GlassnetClassifier(max_iter=2, **kw).fit, X, y)
+    assert warm.loss_curve_ == once.loss_curve_ and warm.t_ == once.t_ == 2 * len(X)
+    np.testing.assert_array_equal(warm.model_.params, once.model_.params)
+    assert warm.learning_rate_ == pytest.approx(0.5 / (2 * len(X) + 1) ** 0.5)
+
+
+def test_a_dataframe_with_early_stopping_fits_without_feature_name_warnings():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a", "b"])
+    y = pd.Series((X["a"] > 0).astype(int), name="label")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est = quiet(GlassnetClassifier(early_stopping=True, max_iter=30, random_state=0).fit, X, y)
+    assert len(est.validation_scores_) == est.n_iter_ and list(est.feature_names_in_) == ["a", "b"]

@@ -68,3 +68,15 @@ def test_photographed_digits_are_made_the_same_way_every_time(mnist, mnist_cnn, 
     assert score["all"] >= 0.8
     out = run(BENCH / "photo_digits.py", "--data", MNIST_DIR, "--n", "8", path, "--save", tmp_path / "photos")
     assert "8 photographed digits" in out and len(list((tmp_path / "photos").glob("*.jpg"))) == 8
+
+
+@needs_mnist
+def test_onnx_mnist_script(tmp_path):
+    pytest.importorskip("onnxruntime")
+    import glassnet as gn
+
+    mlp, cnn = tmp_path / "mlp.glassnet", tmp_path / "cnn.glassnet"
+    gn.save(mlp, gn.mlp([784, 32, 10], rng=0))
+    gn.save(cnn, gn.cnn(rng=0))
+    out = run(BENCH / "onnx_mnist.py", "--mnist", MNIST_DIR, "--models", mlp, cnn, "--n", "40")
+    assert out.count("| 0 |") == 4 and "onnx ReferenceEvaluator" in out  # no label differs, in either runtime

@@ -45,8 +45,11 @@ def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_ru
     run_glassnet(*RUN, "--out", whole, cwd=tmp_path)
 
     part = tmp_path / "part"
+    # Ctrl-C as a terminal sends it: a runner that starts the tests in the background has SIGINT ignored,
+    # which Python would inherit, and then no KeyboardInterrupt would ever reach the run
     proc = subprocess.Popen([sys.executable, "-m", "glassnet", *RUN, "--out", str(part)], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (part / "checkpoint.glassnet").exists():  # a few epochs done
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()

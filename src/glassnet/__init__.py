@@ -8,11 +8,13 @@ The public API, by theme:
   :class:`Flatten`), and for images :func:`cnn` with :class:`Conv2D`,
   :class:`MaxPool2D`, :class:`AvgPool2D` and :class:`BatchNorm`;
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
-  :class:`SoftmaxCrossEntropy`, and :class:`Objective` (cost plus L2 term);
+  :class:`SoftmaxCrossEntropy`, :class:`PoissonDeviance`, :class:`AbsoluteError`,
+  :class:`Huber`, and :class:`Objective` (cost plus L2 term);
 * checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value),
   :mod:`glassnet.saliency` (which pixels drove a prediction);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
-  callbacks, :func:`resume`; model files with :func:`save` and :func:`load`;
+  callbacks, :func:`resume`; model files with :func:`save` and :func:`load`, and
+  ONNX files with :func:`export_onnx` (the ``onnx`` extra);
 * errors: :class:`GlassnetError` and its family in :mod:`glassnet.errors`;
 * the math itself: :mod:`glassnet.functional`, :mod:`glassnet.convolution` and :mod:`glassnet.init`; the
   array seam in :mod:`glassnet.arrays`.
@@ -20,7 +22,7 @@ The public API, by theme:
 The package is layered, each level importing only from those below it:
 math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``optim``
 -> model files (``io``) -> ``training`` -> the facade (``models``) -> tools
-(``gradcheck``, ``tracing``, ``compare``, ``plots``) -> front-ends (``cli``,
+(``gradcheck``, ``tracing``, ``compare``, ``plots``, ``export``) -> front-ends (``cli``,
 ``sklearn``, ``web``).
 """
 
@@ -37,9 +39,19 @@ from .errors import (
     NonFiniteError,
     OptionError,
 )
+from .export import export_onnx
 from .gradcheck import GradcheckReport, gradcheck
 from .io import Checkpoint
-from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SquaredError, get_loss
+from .losses import (
+    AbsoluteError,
+    BinaryCrossEntropy,
+    Huber,
+    Loss,
+    PoissonDeviance,
+    SoftmaxCrossEntropy,
+    SquaredError,
+    get_loss,
+)
 from .models import Sequential, cnn, load, mlp, resume, save
 from .nn import (
     AvgPool2D,
@@ -83,4 +95,5 @@ __all__ = [
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
+    "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx",
 ]

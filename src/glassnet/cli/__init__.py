@@ -26,7 +26,7 @@ from ..errors import DivergenceError, GlassnetError
 from .options import integer, layer_sizes, port_number, real
 from .tools import cmd_compare, cmd_gradcheck, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
-from .use import cmd_evaluate, cmd_info, cmd_predict
+from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
@@ -100,6 +100,12 @@ def add_use(sub) -> None:
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
     i.add_argument("model")
     i.set_defaults(func=cmd_info)
+
+    x = sub.add_parser("export", help="write a model as an ONNX file, for ONNX Runtime and other runtimes",
+                       epilog=EXIT_STATUS)
+    x.add_argument("model")
+    x.add_argument("output", help="the ONNX file to write (its folder must exist; written whole or not at all)")
+    x.set_defaults(func=cmd_export)
 
 
 def add_tools(sub) -> None:

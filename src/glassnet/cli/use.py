@@ -15,9 +15,11 @@ import numpy as np
 
 from ..datasets import is_number, read_rows
 from ..errors import DataError, GlassnetError
+from ..export import OPSET, export_onnx
 from ..io.images import model_image_shape, prepare_digit
 from ..metrics import confusion_matrix, format_confusion
 from ..models import Sequential, load
+from ..nn import Softmax
 from ..plots import check_path, saliency_maps
 from ..saliency import gradient_saliency, occlusion
 from .data import (
@@ -255,4 +257,28 @@ def cmd_info(args) -> int:
     return 0
 
 
-__all__ = ["UserError", "cmd_evaluate", "cmd_info", "cmd_predict", "predict_csv", "predict_image", "read_features"]
+def cmd_export(args) -> int:
+    """Write a model file as an ONNX file, its metadata and input scaling included.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    ck = load(args.model)
+    if os.path.exists(args.output) and os.path.samefile(args.model, args.output):
+        raise UserError(f"output must be a new file, not the model file itself: {args.output}")
+    export_onnx(ck, args.output)
+    model = ck.model
+    classifier = bool(ck.metadata.get("classes")) or isinstance(model.layers[-1], Softmax)
+    outputs = "label, probabilities" if classifier else "output"
+    print(f"ONNX model written to {args.output} (opset {OPSET}; input: (batch, "
+          f"{', '.join(map(str, model.input_shape or ()))}); outputs: {outputs})")
+    return 0
+
+
+__all__ = ["UserError", "cmd_evaluate", "cmd_export", "cmd_info", "cmd_predict",
+           "predict_csv", "predict_image", "read_features"]

@@ -34,14 +34,10 @@ written through, not replaced.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import io
 import json
 import os
-import stat
-import tempfile
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +48,7 @@ from ..arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Sequential, layer_from_config
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
+from .atomic import write_atomically
 from .file_checks import (
     FORMAT,
     VERSION,
@@ -152,74 +149,14 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
     }
     meta["description_sha256"] = description_digest(meta)
     text = json.dumps(meta, indent=1, allow_nan=True)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path  # write through a link
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"path's folder does not exist: {directory}")
-    _remove_stale_temporaries(directory, target.name)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr("glassnet.json", text)
-                for name, b in blobs.items():
-                    zf.writestr(name, b)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("glassnet.json", text)
+            for name, b in blobs.items():
+                zf.writestr(name, b)
+
+    write_atomically(path, write)
     return path
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where Linux tells it."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: set and restore at once
-    os.umask(mask)
-    return mask
-
-
-def _remove_stale_temporaries(directory: Path, name: str) -> None:
-    """Delete the temporary files that earlier saves of ``name`` left when they were killed.
-
-    A temporary file is named ``.NAME.PID.XXXX.tmp``: it is stale when process
-    PID is gone. Older glassnet named them ``.NAME.XXXX.tmp``; those are removed
-    once they are an hour old.
-    """
-    for tmp in directory.glob(f".{glob.escape(name)}.*.tmp"):
-        parts = tmp.name[len(name) + 2:].split(".")
-        try:
-            if len(parts) == 3 and parts[0].isdigit():
-                if _alive(int(parts[0])):
-                    continue
-            elif time.time() - tmp.stat().st_mtime < 3600:
-                continue
-            tmp.unlink()
-        except OSError:
-            pass  # another process got there first, or it is not ours to remove
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential,

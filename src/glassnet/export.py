@@ -1,0 +1,385 @@
+"""ONNX export: a glassnet model as a standard ONNX graph, for ONNX Runtime and every other runtime.
+
+Each layer of the registry maps onto standard ONNX operators (opset
+:data:`OPSET`), weights as initializers:
+
+==============  =============================================================
+glassnet        ONNX
+==============  =============================================================
+Dense           Gemm (MatMul without a bias)
+ReLU, ...       Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Identity
+Dropout         nothing: it is the identity at inference
+Flatten         Flatten (axis 1: the same C order)
+Conv2D          Conv (the same (out, in, kh, kw) kernels; explicit pads)
+MaxPool2D       MaxPool
+AvgPool2D       AveragePool
+BatchNorm       BatchNormalization with the running statistics
+==============  =============================================================
+
+A classifier's graph ends in two outputs, ``label`` (the class, by name
+when the model knows its classes) and ``probabilities``; any other model's
+in one, ``output``. The input, ``input``, has a dynamic batch dimension.
+Input standardization and target scaling recorded in the model file's
+metadata (``glassnet train`` on CSV data) become the graph's first and last
+nodes, so the graph takes raw features as ``glassnet predict`` does, and the
+metadata travels in the ONNX file's ``metadata_props``.
+
+The ``onnx`` package is needed to export (``pip install glassnet[onnx]``);
+glassnet itself never imports it otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .errors import OptionError
+from .io.atomic import write_atomically
+from .nn import (
+    AvgPool2D,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    MaxPool2D,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+
+#: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
+OPSET = 17
+#: the metadata keys that travel into the ONNX file, each as JSON
+METADATA_KEYS = ("dataset", "task", "classes", "feature_names", "image_shape", "input_mean", "input_scale",
+                 "target_mean", "target_scale")
+#: the layers that map onto ONNX operators, and the operator of the elementwise ones
+ACTIVATION_OPS: dict[type, str] = {Identity: "Identity", ReLU: "Relu", Sigmoid: "Sigmoid", Tanh: "Tanh"}
+EXPORTABLE = (Dense, Identity, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, Dropout, Flatten, Conv2D, MaxPool2D,
+              AvgPool2D, BatchNorm)
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - the extra is installed where tests run
+        raise OptionError("exporting to ONNX needs the onnx package: pip install 'glassnet[onnx]'") from None
+    return onnx
+
+
+def check_exportable(model: Sequential) -> None:
+    """Refuse, by name and position, a layer that has no ONNX equivalent.
+
+    Parameters
+    ----------
+    model : Sequential
+    """
+    if not isinstance(model, Sequential):
+        raise OptionError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    for i, layer in enumerate(model.layers):
+        if type(layer) not in EXPORTABLE:
+            names = ", ".join(cls.__name__ for cls in EXPORTABLE)
+            raise OptionError(f"layer [{i}] {type(layer).__name__} has no ONNX equivalent, so the model cannot be "
+                              f"exported; the layers that export are {names}")
+    if model.input_shape is None:
+        raise OptionError("the model's input shape is unknown (its first layer takes any width); start it with a "
+                          "Dense or Conv2D layer to export it")
+
+
+class GraphParts:
+    """Nodes and initializers of a graph under construction, with unique names.
+
+    Parameters
+    ----------
+    prefix : str
+        Starts every name this builder makes.
+    dtype : numpy.dtype
+        The model's precision (float32 or float64).
+    """
+
+    def __init__(self, prefix: str, dtype: np.dtype) -> None:
+        self.prefix, self.dtype = prefix, np.dtype(dtype)
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._count = 0
+
+    def name(self, what: str) -> str:
+        """A new unique name.
+
+        Parameters
+        ----------
+        what : str
+
+        Returns
+        -------
+        str
+        """
+        self._count += 1
+        return f"{self.prefix}{what}_{self._count}"
+
+    def constant(self, what: str, value: Any, dtype: Any = None) -> str:
+        """An initializer holding ``value``; its name.
+
+        Parameters
+        ----------
+        what : str
+        value : array-like
+        dtype : numpy.dtype, optional
+            Default: the model's.
+
+        Returns
+        -------
+        str
+        """
+        onnx = _onnx()
+        name = self.name(what)
+        array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
+        self.initializers.append(onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op: str, inputs: list[str], what: str | None = None, **attributes: Any) -> str:
+        """A node with one output; the output's name.
+
+        Parameters
+        ----------
+        op : str
+            The ONNX operator.
+        inputs : list of str
+        what : str, optional
+            Names the output (default: the operator).
+        **attributes
+            The operator's attributes.
+
+        Returns
+        -------
+        str
+        """
+        onnx = _onnx()
+        out = self.name(what or op)
+        self.nodes.append(onnx.helper.make_node(op, inputs, [out], name=self.name(f"{op}_node"), **attributes))
+        return out
+
+
+def layer_nodes(model: Sequential, x: str, parts: GraphParts) -> str:
+    """Append the nodes of every layer of ``model`` to ``parts``, from the tensor named ``x``.
+
+    Parameters
+    ----------
+    model : Sequential
+        Checked by :func:`check_exportable` first.
+    x : str
+        The name of the network's input tensor.
+    parts : GraphParts
+
+    Returns
+    -------
+    str
+        The name of the network's output tensor.
+    """
+    check_exportable(model)
+    for layer in model.layers:
+        if isinstance(layer, Dense):
+            w = parts.constant("W", layer.params["W"])
+            if layer.bias:
+                x = parts.node("Gemm", [x, w, parts.constant("b", layer.params["b"])], "dense")
+            else:
+                x = parts.node("MatMul", [x, w], "dense")
+        elif isinstance(layer, Softmax):
+            x = parts.node("Softmax", [x], axis=-1)
+        elif isinstance(layer, LeakyReLU):
+            x = parts.node("LeakyRelu", [x], alpha=float(layer.alpha))
+        elif type(layer) in ACTIVATION_OPS:
+            x = parts.node(ACTIVATION_OPS[type(layer)], [x])
+        elif isinstance(layer, Dropout):
+            continue
+        elif isinstance(layer, Flatten):
+            x = parts.node("Flatten", [x], axis=1)
+        elif isinstance(layer, Conv2D):
+            top, bottom, left, right = layer.pads
+            inputs = [x, parts.constant("kernel", layer.params["W"])]
+            if layer.bias:
+                inputs.append(parts.constant("b", layer.params["b"]))
+            x = parts.node("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
+                           pads=[top, left, bottom, right])
+        elif isinstance(layer, (MaxPool2D, AvgPool2D)):
+            x = parts.node("MaxPool" if isinstance(layer, MaxPool2D) else "AveragePool", [x], "pool",
+                           kernel_shape=list(layer.kernel_size), strides=list(layer.stride))
+        elif isinstance(layer, BatchNorm):
+            x = parts.node("BatchNormalization", [x, parts.constant("gamma", layer.params["gamma"]),
+                                                  parts.constant("beta", layer.params["beta"]),
+                                                  parts.constant("mean", layer.state["running_mean"]),
+                                                  parts.constant("var", layer.state["running_var"])],
+                           "batchnorm", epsilon=float(layer.eps))
+    return x
+
+
+def probability_nodes(model: Sequential, out: str, parts: GraphParts) -> str:
+    """Class probabilities from the network's output: softmax or sigmoid unless the model ends in one.
+
+    Parameters
+    ----------
+    model : Sequential
+    out : str
+        The network's output tensor.
+    parts : GraphParts
+
+    Returns
+    -------
+    str
+        A (batch, n_classes) tensor; one sigmoid output becomes two columns, ``1 - p`` and ``p``.
+    """
+    last = model.layers[-1] if model.layers else None
+    n_out = model.out_features
+    if n_out == 1:
+        p = out if isinstance(last, Sigmoid) else parts.node("Sigmoid", [out])
+        one_minus = parts.node("Sub", [parts.constant("one", 1.0), p])
+        return parts.node("Concat", [one_minus, p], "probabilities", axis=1)
+    if isinstance(last, Softmax):
+        return out
+    return parts.node("Softmax", [out], "probabilities", axis=-1)
+
+
+def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> str:
+    """The predicted class: the argmax, looked up in ``classes`` when the model has them.
+
+    Parameters
+    ----------
+    probabilities : str
+    classes : list or None
+        Class names (all integers, or strings).
+    parts : GraphParts
+
+    Returns
+    -------
+    str
+        An int64 tensor of indices or integer classes, or a string tensor, shape (batch,).
+    """
+    index = parts.node("ArgMax", [probabilities], "index", axis=1, keepdims=0)
+    if classes is None:
+        return index
+    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes):
+        table = parts.constant("classes", np.asarray(classes, dtype=np.int64), dtype=np.int64)
+    else:
+        onnx = _onnx()
+        name = parts.name("classes")
+        parts.initializers.append(onnx.helper.make_tensor(name, onnx.TensorProto.STRING, [len(classes)],
+                                                          [str(c).encode() for c in classes]))
+        table = name
+    return parts.node("Gather", [table, index], "label", axis=0)
+
+
+def to_onnx(model: Sequential, *, classes: list | bool | None = None, metadata: dict | None = None,
+            dtype: Any = None, name: str = "glassnet") -> Any:
+    """The ONNX graph of ``model``, checked by ``onnx.checker`` (full check).
+
+    Parameters
+    ----------
+    model : Sequential
+    classes : list, bool or None
+        The classes, in output order: a classifier's graph gives ``label``
+        and ``probabilities``. None decides from ``metadata["classes"]``, then
+        from a final Softmax layer (classes 0..k-1); False exports the raw
+        output as ``output``.
+    metadata : dict, optional
+        A model file's metadata: its scaling becomes nodes, and the keys of
+        :data:`METADATA_KEYS` travel in ``metadata_props``.
+    dtype : None, float32 or float64
+        The graph's precision; None keeps the model's. (ONNX Runtime's CPU
+        provider has no float64 convolution: export float64 conv nets as float32 for it.)
+    name : str
+        The graph's name.
+
+    Returns
+    -------
+    onnx.ModelProto
+    """
+    onnx = _onnx()
+    check_exportable(model)
+    if dtype is not None and np.dtype(dtype) != model.dtype:
+        model = model.copy(dtype=dtype)
+    meta = dict(metadata or {})
+    if classes is None:
+        classes = meta.get("classes") or (list(range(model.out_features or 0))
+                                          if isinstance(model.layers[-1], Softmax) else False)
+    if classes is not False and classes is not True:
+        classes = list(classes)
+        if len(classes) != max(model.out_features or 0, 2):
+            raise OptionError(f"classes must name one class per output ({max(model.out_features or 0, 2)}); "
+                              f"received {len(classes)}")
+    shape = model.input_shape
+    assert shape is not None  # check_exportable refused a model without one
+    dtype = np.dtype(model.dtype)
+    elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
+    parts = GraphParts("", dtype)
+    x = "input"
+    if meta.get("input_mean") is not None:
+        x = parts.node("Sub", [x, parts.constant("input_mean", meta["input_mean"])], "centered")
+        x = parts.node("Div", [x, parts.constant("input_scale", meta["input_scale"])], "standardized")
+    out = layer_nodes(model, x, parts)
+    n_out = model.out_features
+    outputs = []
+    if classes is not False:
+        probabilities = probability_nodes(model, out, parts)
+        label = label_nodes(probabilities, None if classes is True else classes, parts)
+        string_labels = classes is not True and not all(isinstance(c, (int, np.integer)) for c in classes)
+        parts.nodes.append(onnx.helper.make_node("Identity", [label], ["label"]))
+        parts.nodes.append(onnx.helper.make_node("Identity", [probabilities], ["probabilities"]))
+        width = max(n_out or 0, 2)
+        outputs = [onnx.helper.make_tensor_value_info("label", onnx.TensorProto.STRING if string_labels
+                                                      else onnx.TensorProto.INT64, ["batch"]),
+                   onnx.helper.make_tensor_value_info("probabilities", elem, ["batch", width])]
+    else:
+        if meta.get("target_mean") is not None:
+            out = parts.node("Mul", [out, parts.constant("target_scale", meta["target_scale"])])
+            out = parts.node("Add", [out, parts.constant("target_mean", meta["target_mean"])])
+        parts.nodes.append(onnx.helper.make_node("Identity", [out], ["output"]))
+        outputs = [onnx.helper.make_tensor_value_info("output", elem, ["batch", n_out])]
+    inputs = [onnx.helper.make_tensor_value_info("input", elem, ["batch", *shape])]
+    graph = onnx.helper.make_graph(parts.nodes, name, inputs, outputs, parts.initializers)
+    proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+                                   producer_name="glassnet", producer_version=__version__)
+    proto.ir_version = min(proto.ir_version, 8)  # the IR of opset 17, which older runtimes read
+    props = {"glassnet_version": __version__, "input_shape": json.dumps(list(shape))}
+    if classes is not False and classes is not True:
+        props["classes"] = json.dumps([c.item() if isinstance(c, np.generic) else c for c in classes])
+    for key in METADATA_KEYS:
+        if key in meta and key not in props and meta[key] is not None:
+            props[key] = json.dumps(meta[key])
+    onnx.helper.set_model_props(proto, props)
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
+
+
+def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | None = None,
+                metadata: dict | None = None, dtype: Any = None) -> Path:
+    """Write ``model`` to ``path`` as an ONNX file (atomically: a failed export leaves no partial file).
+
+    Parameters
+    ----------
+    model : Sequential or Checkpoint
+        A network, or what :func:`glassnet.load` returned (its metadata then comes along).
+    path : str or path-like
+        Where to write, conventionally ``*.onnx``. Its folder must exist.
+    classes, metadata, dtype
+        As for :func:`to_onnx`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    if hasattr(model, "model") and hasattr(model, "metadata"):  # a Checkpoint from glassnet.load
+        metadata = {**model.metadata, **(metadata or {})}
+        model = model.model
+    proto = to_onnx(model, classes=classes, metadata=metadata, dtype=dtype)
+    data = proto.SerializeToString()
+    return write_atomically(path, lambda f: f.write(data))

@@ -111,3 +111,14 @@ def test_each_quasi_newton_iteration_logs_the_accuracy_of_its_own_weights(optimi
     check = Check()
     history = gn.fit(model, X, y, loss="cross_entropy", optimizer=optimizer, epochs=25, callbacks=[check])
     assert check.checked == history.n_epochs > 5 and len(set(history["accuracy"])) > 1
+
+
+def test_max_fun_is_for_the_quasi_newton_solvers_only():
+    X, y = data()
+    model = gn.mlp([3, 4, 2], rng=0, dtype=np.float64)
+    with pytest.raises(gn.OptionError, match="max_fun limits the quasi-Newton solvers.*optimizer='adam'"):
+        gn.fit(model, X, y, loss="cross_entropy", optimizer="adam", max_fun=5)
+    with pytest.raises(gn.OptionError, match="max_fun"):
+        gn.fit(model, X, y, loss="cross_entropy", optimizer="lbfgs", max_fun=0)
+    history = gn.fit(model, X, y, loss="cross_entropy", optimizer="lbfgs", epochs=500, max_fun=7)
+    assert history.n_grad_evals <= 7 + 1 and not history.converged  # L-BFGS-B may finish the evaluation it is in

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import nn
+from glassnet import cli, nn
 from glassnet.export import EXPORTABLE, to_onnx
 from helpers import needs_mnist, run_glassnet
 
@@ -175,7 +175,7 @@ def test_export_onnx_takes_a_loaded_model_file_with_its_metadata(tmp_path):
 
 
 @pytest.mark.slow
-def test_glassnet_export_on_the_command_line(digits_run, tmp_path):
+def test_glassnet_export_on_the_command_line(digits_run, tmp_path, capsys):
     cwd, _ = digits_run
     model = cwd / "glassnet-out" / "model.glassnet"
     out = run_glassnet("export", model, tmp_path / "digits.onnx")
@@ -186,13 +186,16 @@ def test_glassnet_export_on_the_command_line(digits_run, tmp_path):
     X = np.random.default_rng(0).uniform(0, 1, size=(30, 64)).astype(np.float32)
     fast, _ = run_both(proto, X)
     np.testing.assert_array_equal(fast["label"], np.asarray(ck.metadata["classes"])[ck.model.predict_classes(X)])
+    before = model.read_bytes()
     for args, message in [((model, tmp_path / "no" / "m.onnx"), "path's folder does not exist"),
                           ((tmp_path / "missing.glassnet", tmp_path / "m.onnx"), "model file not found"),
                           ((model, model), "not the model file itself"),
                           ((model, tmp_path), "path is a folder")]:
-        proc = run_glassnet("export", *args, check=False)
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
+        capsys.readouterr()
+        assert cli.main(["export", *map(str, args)]) == 2  # the command's own entry point, in this process
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and message in err
+    assert model.read_bytes() == before
 
 
 # -- scikit-learn pipelines through skl2onnx ------------------------------------------------

@@ -248,6 +248,20 @@ def probability_nodes(model: Sequential, out: str, parts: GraphParts) -> str:
     return parts.node("Softmax", [out], "probabilities", axis=-1)
 
 
+def integer_classes(classes: list) -> bool:
+    """Whether every class is an integer (the labels are then int64; otherwise strings).
+
+    Parameters
+    ----------
+    classes : list
+
+    Returns
+    -------
+    bool
+    """
+    return all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) for c in classes)
+
+
 def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> str:
     """The predicted class: the argmax, looked up in ``classes`` when the model has them.
 
@@ -266,7 +280,7 @@ def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> 
     index = parts.node("ArgMax", [probabilities], "index", axis=1, keepdims=0)
     if classes is None:
         return index
-    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes):
+    if integer_classes(classes):
         table = parts.constant("classes", np.asarray(classes, dtype=np.int64), dtype=np.int64)
     else:
         onnx = _onnx()
@@ -286,8 +300,9 @@ def to_onnx(model: Sequential, *, classes: list | bool | None = None, metadata: 
     model : Sequential
     classes : list, bool or None
         The classes, in output order: a classifier's graph gives ``label``
-        and ``probabilities``. None decides from ``metadata["classes"]``, then
-        from a final Softmax layer (classes 0..k-1); False exports the raw
+        and ``probabilities``. True makes a classifier whose labels are the
+        output indices 0..k-1; None decides from ``metadata["classes"]``, then
+        from a final Softmax layer (indices again); False exports the raw
         output as ``output``.
     metadata : dict, optional
         A model file's metadata: its scaling becomes nodes, and the keys of
@@ -330,7 +345,7 @@ def to_onnx(model: Sequential, *, classes: list | bool | None = None, metadata: 
     if classes is not False:
         probabilities = probability_nodes(model, out, parts)
         label = label_nodes(probabilities, None if classes is True else classes, parts)
-        string_labels = classes is not True and not all(isinstance(c, (int, np.integer)) for c in classes)
+        string_labels = classes is not True and not integer_classes(classes)
         parts.nodes.append(onnx.helper.make_node("Identity", [label], ["label"]))
         parts.nodes.append(onnx.helper.make_node("Identity", [probabilities], ["probabilities"]))
         width = max(n_out or 0, 2)

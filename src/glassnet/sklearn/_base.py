@@ -250,22 +250,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
 
         validation = None
         if self.early_stopping:
-            parts = [X, Y, np.asarray(y)] + ([] if sample_weight is None else [sample_weight])
-            split = train_test_split(*parts, random_state=self._random_state, test_size=self.validation_fraction,
-                                     stratify=self._stratify(y))
-            X, X_val, Y, _, _, y_val = split[:6]
-            w_val = None
-            if sample_weight is not None:
-                sample_weight, w_val = split[6], split[7]
-            if X_val.shape[0] < 2:
-                raise ValueError(f"The validation set is too small: {X_val.shape[0]} sample(s) held out of "
-                                 f"{X.shape[0] + X_val.shape[0]} by validation_fraction="
-                                 f"{self.validation_fraction}, where scoring needs at least 2. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-            validation = (X_val, y_val, w_val)
-            if self.validation_scores_ is None:  # a warm start that turned early stopping on
-                self.validation_scores_, self.validation_loss_curve_, self.best_validation_score_ = [], [], -np.inf
-        elif self.best_loss_ is None:  # ... or off
+            X, Y, sample_weight, validation = self._hold_out(X, Y, y, sample_weight)
+        elif self.best_loss_ is None:  # a warm start that turned early stopping off
             self.best_loss_ = np.inf
         if first:  # the generator that shuffles, drawn after scikit-learn's own draws
             self.model_.rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
@@ -327,6 +313,28 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                                                     "optimization hasn't converged yet.")
             warnings.warn(f"{type(self).__name__}: {detail}", ConvergenceWarning, stacklevel=3)
         return self
+
+    def _hold_out(self, X, Y, y, sample_weight):
+        """scikit-learn's early-stopping split: ``validation_fraction`` of the rows, from its random state.
+
+        Returns the training part of ``X``, ``Y`` and ``sample_weight``, and
+        ``(X_val, y_val, w_val)`` with ``y_val`` as the user gave the labels.
+        """
+        parts = [X, Y, np.asarray(y)] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(*parts, random_state=self._random_state, test_size=self.validation_fraction,
+                                 stratify=self._stratify(y))
+        X, X_val, Y, _, _, y_val = split[:6]
+        w_val = None
+        if sample_weight is not None:
+            sample_weight, w_val = split[6], split[7]
+        if X_val.shape[0] < 2:
+            raise ValueError(f"The validation set is too small: {X_val.shape[0]} sample(s) held out of "
+                             f"{X.shape[0] + X_val.shape[0]} by validation_fraction={self.validation_fraction}, "
+                             "where scoring needs at least 2. Increase 'validation_fraction' or the size of your "
+                             "dataset.")
+        if self.validation_scores_ is None:  # a warm start that turned early stopping on
+            self.validation_scores_, self.validation_loss_curve_, self.best_validation_score_ = [], [], -np.inf
+        return X, Y, sample_weight, (X_val, y_val, w_val)
 
     def _train(self, X, Y, batch, l2, val_data, recorder, sample_weight, quasi, epochs):
         return training.fit(

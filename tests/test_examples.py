@@ -118,3 +118,12 @@ def test_conv_net(tmp_path):
     r = run("conv_net", tmp_path)
     assert r["accuracy"] > 0.9
     assert len(pngs(tmp_path, "conv_")) == 3
+
+
+def test_sklearn_and_onnx(tmp_path):
+    pytest.importorskip("onnxruntime")
+    r = run("sklearn_and_onnx", tmp_path)
+    assert r["scores"]["GlassnetClassifier"] > 0.9
+    assert abs(r["scores"]["GlassnetClassifier"] - r["scores"]["MLPClassifier"]) < 0.02
+    assert r["onnx_agrees"] and r["onnx_max_probability_diff"] < 1e-5
+    assert len(pngs(tmp_path, "sklearn_learning_curves")) == 1 and (tmp_path / "digits_pipeline.onnx").exists()

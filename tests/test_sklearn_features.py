@@ -125,6 +125,9 @@ def test_a_sparse_matrix_is_refused_by_a_model_that_does_not_start_with_dense():
     model = gn.Sequential([gn.nn.Flatten(), gn.nn.Dense(4, 2)])
     with pytest.raises(gn.OptionError, match="X is a sparse matrix, which only .* first layer is Dense.*Flatten"):
         model.predict(sp.csr_matrix(np.ones((2, 4))))
+    mlp = gn.mlp([4, 3, 2], rng=0)
+    with pytest.raises(gn.OptionError, match=r"X has 5 features per sample, but the model's first layer expects 4"):
+        mlp.predict(sp.csr_matrix(np.ones((2, 5))))
 
 
 # -- solver limits, records and curves -------------------------------------------------------

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,6 @@ OPSET = 17
 #: the metadata keys that travel into the ONNX file, each as JSON
 METADATA_KEYS = ("dataset", "task", "classes", "feature_names", "image_shape", "input_mean", "input_scale",
                  "target_mean", "target_scale")
-#: the layers that map onto ONNX operators, and the operator of the elementwise ones
-ACTIVATION_OPS: dict[type, str] = {Identity: "Identity", ReLU: "Relu", Sigmoid: "Sigmoid", Tanh: "Tanh"}
-EXPORTABLE = (Dense, Identity, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, Dropout, Flatten, Conv2D, MaxPool2D,
-              AvgPool2D, BatchNorm)
 
 
 def _onnx() -> Any:
@@ -187,39 +184,61 @@ def layer_nodes(model: Sequential, x: str, parts: GraphParts) -> str:
     """
     check_exportable(model)
     for layer in model.layers:
-        if isinstance(layer, Dense):
-            w = parts.constant("W", layer.params["W"])
-            if layer.bias:
-                x = parts.node("Gemm", [x, w, parts.constant("b", layer.params["b"])], "dense")
-            else:
-                x = parts.node("MatMul", [x, w], "dense")
-        elif isinstance(layer, Softmax):
-            x = parts.node("Softmax", [x], axis=-1)
-        elif isinstance(layer, LeakyReLU):
-            x = parts.node("LeakyRelu", [x], alpha=float(layer.alpha))
-        elif type(layer) in ACTIVATION_OPS:
-            x = parts.node(ACTIVATION_OPS[type(layer)], [x])
-        elif isinstance(layer, Dropout):
-            continue
-        elif isinstance(layer, Flatten):
-            x = parts.node("Flatten", [x], axis=1)
-        elif isinstance(layer, Conv2D):
-            top, bottom, left, right = layer.pads
-            inputs = [x, parts.constant("kernel", layer.params["W"])]
-            if layer.bias:
-                inputs.append(parts.constant("b", layer.params["b"]))
-            x = parts.node("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
-                           pads=[top, left, bottom, right])
-        elif isinstance(layer, (MaxPool2D, AvgPool2D)):
-            x = parts.node("MaxPool" if isinstance(layer, MaxPool2D) else "AveragePool", [x], "pool",
-                           kernel_shape=list(layer.kernel_size), strides=list(layer.stride))
-        elif isinstance(layer, BatchNorm):
-            x = parts.node("BatchNormalization", [x, parts.constant("gamma", layer.params["gamma"]),
-                                                  parts.constant("beta", layer.params["beta"]),
-                                                  parts.constant("mean", layer.state["running_mean"]),
-                                                  parts.constant("var", layer.state["running_var"])],
-                           "batchnorm", epsilon=float(layer.eps))
+        x = EXPORTERS[type(layer)](layer, x, parts)
     return x
+
+
+# -- one function per layer type: its nodes from input tensor x, and the name of their output --------
+def _dense(layer: Dense, x: str, parts: GraphParts) -> str:
+    w = parts.constant("W", layer.params["W"])
+    if layer.bias:
+        return parts.node("Gemm", [x, w, parts.constant("b", layer.params["b"])], "dense")
+    return parts.node("MatMul", [x, w], "dense")
+
+
+def _elementwise(op: str) -> Callable[[Any, str, GraphParts], str]:
+    return lambda layer, x, parts: parts.node(op, [x])
+
+
+def _conv(layer: Conv2D, x: str, parts: GraphParts) -> str:
+    top, bottom, left, right = layer.pads
+    inputs = [x, parts.constant("kernel", layer.params["W"])]
+    if layer.bias:
+        inputs.append(parts.constant("b", layer.params["b"]))
+    return parts.node("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
+                      pads=[top, left, bottom, right])
+
+
+def _pool(op: str) -> Callable[[Any, str, GraphParts], str]:
+    return lambda layer, x, parts: parts.node(op, [x], "pool", kernel_shape=list(layer.kernel_size),
+                                              strides=list(layer.stride))
+
+
+def _batch_norm(layer: BatchNorm, x: str, parts: GraphParts) -> str:
+    statistics = [parts.constant("gamma", layer.params["gamma"]), parts.constant("beta", layer.params["beta"]),
+                  parts.constant("mean", layer.state["running_mean"]),
+                  parts.constant("var", layer.state["running_var"])]
+    return parts.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=float(layer.eps))
+
+
+#: every layer type that maps onto ONNX operators, with the function that writes its nodes
+EXPORTERS: dict[type, Callable[[Any, str, GraphParts], str]] = {
+    Dense: _dense,
+    Identity: _elementwise("Identity"),
+    ReLU: _elementwise("Relu"),
+    Sigmoid: _elementwise("Sigmoid"),
+    Tanh: _elementwise("Tanh"),
+    LeakyReLU: lambda layer, x, parts: parts.node("LeakyRelu", [x], alpha=float(layer.alpha)),
+    Softmax: lambda layer, x, parts: parts.node("Softmax", [x], axis=-1),
+    Dropout: lambda layer, x, parts: x,  # the identity at inference
+    Flatten: lambda layer, x, parts: parts.node("Flatten", [x], axis=1),
+    Conv2D: _conv,
+    MaxPool2D: _pool("MaxPool"),
+    AvgPool2D: _pool("AveragePool"),
+    BatchNorm: _batch_norm,
+}
+#: the exportable layer types
+EXPORTABLE = tuple(EXPORTERS)
 
 
 def probability_nodes(model: Sequential, out: str, parts: GraphParts) -> str:
@@ -395,6 +414,21 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
     if hasattr(model, "model") and hasattr(model, "metadata"):  # a Checkpoint from glassnet.load
         metadata = {**model.metadata, **(metadata or {})}
         model = model.model
-    proto = to_onnx(model, classes=classes, metadata=metadata, dtype=dtype)
+    return write_onnx(to_onnx(model, classes=classes, metadata=metadata, dtype=dtype), path)
+
+
+def write_onnx(proto: Any, path: str | os.PathLike) -> Path:
+    """Write an ONNX graph to ``path`` atomically (a failure leaves no partial file and the old one whole).
+
+    Parameters
+    ----------
+    proto : onnx.ModelProto
+    path : str or path-like
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     data = proto.SerializeToString()
     return write_atomically(path, lambda f: f.write(data))

@@ -15,11 +15,10 @@ import numpy as np
 
 from ..datasets import is_number, read_rows
 from ..errors import DataError, GlassnetError
-from ..export import OPSET, export_onnx
+from ..export import OPSET, to_onnx, write_onnx
 from ..io.images import model_image_shape, prepare_digit
 from ..metrics import confusion_matrix, format_confusion
 from ..models import Sequential, load
-from ..nn import Softmax
 from ..plots import check_path, saliency_maps
 from ..saliency import gradient_saliency, occlusion
 from .data import (
@@ -271,12 +270,11 @@ def cmd_export(args) -> int:
     ck = load(args.model)
     if os.path.exists(args.output) and os.path.samefile(args.model, args.output):
         raise UserError(f"output must be a new file, not the model file itself: {args.output}")
-    export_onnx(ck, args.output)
-    model = ck.model
-    classifier = bool(ck.metadata.get("classes")) or isinstance(model.layers[-1], Softmax)
-    outputs = "label, probabilities" if classifier else "output"
-    print(f"ONNX model written to {args.output} (opset {OPSET}; input: (batch, "
-          f"{', '.join(map(str, model.input_shape or ()))}); outputs: {outputs})")
+    proto = to_onnx(ck.model, metadata=ck.metadata)
+    write_onnx(proto, args.output)
+    dims = [d.dim_param or str(d.dim_value) for d in proto.graph.input[0].type.tensor_type.shape.dim]
+    print(f"ONNX model written to {args.output} (opset {OPSET}; input: ({', '.join(dims)}); "
+          f"outputs: {', '.join(o.name for o in proto.graph.output)})")
     return 0
 
 

@@ -417,16 +417,17 @@ class Sequential:
         """
         shape = self.input_shape
         if is_sparse(X):
-            return self._check_sparse(X, name, finite)
-        if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
-            allowed: int | tuple[int, ...] = tuple(range(1, 9))
+            X = self._sparse_rows(X, name, finite)
         else:
-            allowed = (1, 2) if shape == (1,) else 2
-        X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
-        if X.ndim == 1 and shape == (1,):
-            X = X.reshape(-1, 1)
-        if shape is not None and len(shape) > 1 and X.ndim == 2 and X.shape[1] == math.prod(shape):
-            X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
+            if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
+                allowed: int | tuple[int, ...] = tuple(range(1, 9))
+            else:
+                allowed = (1, 2) if shape == (1,) else 2
+            X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
+            if X.ndim == 1 and shape == (1,):
+                X = X.reshape(-1, 1)
+            if shape is not None and len(shape) > 1 and X.ndim == 2 and X.shape[1] == math.prod(shape):
+                X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
         if shape is not None and tuple(X.shape[1:]) != shape:
             if len(shape) == 1:
                 raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
@@ -435,7 +436,7 @@ class Sequential:
                               f"received shape {tuple(X.shape)}")
         return X
 
-    def _check_sparse(self, X: Any, name: str, finite: bool) -> Any:
+    def _sparse_rows(self, X: Any, name: str, finite: bool) -> Any:
         """A SciPy sparse matrix as CSR rows in the model's dtype; only a first Dense layer takes one.
 
         The first layer multiplies it by its dense weights (``X @ W`` and
@@ -450,10 +451,6 @@ class Sequential:
         X = X.tocsr().astype(self.dtype)
         if finite and not np.isfinite(X.data).all():
             raise OptionError(f"{name} must hold only finite values; received NaN or infinity")
-        shape = self.input_shape
-        if shape is not None and X.shape[1] != shape[0]:
-            raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
-                              f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
         return X
 
     # -- description --------------------------------------------------------

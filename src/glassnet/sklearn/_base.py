@@ -41,6 +41,26 @@ NON_FINITE = ("Solver produced non-finite parameter weights. The input data may 
               "be preprocessed.")
 
 
+#: scikit-learn's name for each list of layer arrays, and the Dense parameter it lists
+_LAYER_ARRAYS = {"coefs": "W", "intercepts": "b"}
+
+
+def _layer_arrays(name: str, doc: str) -> property:
+    """``coefs_`` or ``intercepts_``: the network's arrays; assigned before the first fit, its starting ones."""
+
+    def get(self):
+        check_is_fitted(self, "model_")
+        return [layer.params[_LAYER_ARRAYS[name]] for layer in self._dense_layers()]
+
+    def set(self, arrays):
+        if hasattr(self, "model_"):
+            self._write(name, arrays)
+        else:  # starting arrays for the first fit
+            setattr(self, f"_start_{name}", [np.array(a, dtype=float) for a in arrays])
+
+    return property(get, set, doc=doc)
+
+
 class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     """The shared half of :class:`GlassnetClassifier` and :class:`GlassnetRegressor`."""
 
@@ -175,7 +195,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
 
     def _write(self, name, arrays):
         """Copy ``coefs_`` or ``intercepts_`` into the network, checking every shape."""
-        key = "W" if name == "coefs" else "b"
+        key = _LAYER_ARRAYS[name]
         layers = self._dense_layers()
         arrays = list(arrays)
         if len(arrays) != len(layers):
@@ -186,31 +206,10 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                 raise ValueError(f"{name}_[{i}] must have shape {layer.params[key].shape}; received {a.shape}")
             layer.params[key][...] = a
 
-    @property
-    def coefs_(self):
-        """The weight matrices, (fan_in, fan_out) each: views that training updates in place."""
-        check_is_fitted(self, "model_")
-        return [layer.params["W"] for layer in self._dense_layers()]
-
-    @coefs_.setter
-    def coefs_(self, arrays):
-        if hasattr(self, "model_"):
-            self._write("coefs", arrays)
-        else:  # starting weights for the first fit
-            self._start_coefs = [np.array(a, dtype=float) for a in arrays]
-
-    @property
-    def intercepts_(self):
-        """The bias vectors, one per layer: views that training updates in place."""
-        check_is_fitted(self, "model_")
-        return [layer.params["b"] for layer in self._dense_layers()]
-
-    @intercepts_.setter
-    def intercepts_(self, arrays):
-        if hasattr(self, "model_"):
-            self._write("intercepts", arrays)
-        else:
-            self._start_intercepts = [np.array(a, dtype=float) for a in arrays]
+    coefs_ = _layer_arrays("coefs", "The weight matrices, (fan_in, fan_out) each: views that training updates "
+                                    "in place.")
+    intercepts_ = _layer_arrays("intercepts", "The bias vectors, one per layer: views that training updates in "
+                                              "place.")
 
     # -- training -----------------------------------------------------------------
     def _optimizer(self) -> Optimizer | str:

@@ -45,8 +45,8 @@ _SHARED_PARAMETERS = """
     momentum : float, default=0.9
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified for
-        classification), score it after each epoch, stop after
+        Hold out ``validation_fraction`` of the data (stratified for binary
+        targets, as scikit-learn does), score it after each epoch, stop after
         ``n_iter_no_change`` epochs without improvement and keep the best
         weights. Every solver, the quasi-Newton ones included.
     validation_fraction : float, default=0.1

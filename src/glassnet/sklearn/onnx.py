@@ -34,7 +34,7 @@ def _emit(parts: GraphParts, container: Any) -> None:
         container.add_node(node.op_type, list(node.input), list(node.output), name=node.name, **attributes)
 
 
-def _network(scope: Any, operator: Any, container: Any) -> tuple[Any, GraphParts, str]:
+def _network(scope: Any, operator: Any) -> tuple[Any, GraphParts, str]:
     """The estimator's network from the operator's input, cast to the network's precision."""
     from onnx import helper
 
@@ -66,7 +66,7 @@ def convert_classifier(scope: Any, operator: Any, container: Any) -> None:
     if getattr(est, "_multilabel", False):
         raise OptionError("a multi-label GlassnetClassifier does not convert with skl2onnx yet; export its "
                           "network with glassnet.export_onnx(est.model_, path, classes=False)")
-    est, parts, out = _network(scope, operator, container)
+    est, parts, out = _network(scope, operator)
     probabilities = probability_nodes(est.model_, out, parts)
     label = label_nodes(probabilities, [c.item() if isinstance(c, np.generic) else c for c in est.classes_], parts)
     from onnx import helper
@@ -84,7 +84,7 @@ def convert_regressor(scope: Any, operator: Any, container: Any) -> None:
     scope, operator, container
         skl2onnx's conversion objects.
     """
-    est, parts, out = _network(scope, operator, container)
+    est, parts, out = _network(scope, operator)
     if est.out_activation_ == "exp":
         out = parts.node("Exp", [out])
     _output_cast(parts, out, operator.outputs[0], operator.outputs[0].full_name)

@@ -60,6 +60,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     evals = 0
     classify = is_classifier_loss(objective.loss)
     last: dict[str, Any] = {"theta": None, "accuracy": None}  # the accuracy of the latest evaluation
+    limit: dict[str, str | None] = {"message": None}  # why BFGS stopped at max_fun (SciPy's BFGS has no such limit)
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evals
@@ -90,7 +91,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
             cb.on_epoch_end(run, epoch, logs)
         if max_fun is not None and method == "bfgs" and evals >= max_fun:
             run.stop = True
-            history.message = f"BFGS: stopped after {evals} cost evaluations (max_fun={max_fun})"
+            limit["message"] = f"BFGS: stopped after {evals} cost evaluations (max_fun={max_fun})"
         if run.stop:
             raise StopIteration
 
@@ -111,8 +112,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     else:
         model.params[...] = xp.asarray(result.x, dtype=model.dtype)
         history.converged = bool(result.success)
-        if not history.message.startswith("BFGS: stopped"):
-            history.message = f"{METHODS[method]}: {result.message}"
+        history.message = limit["message"] or f"{METHODS[method]}: {result.message}"
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
     for cb in callbacks:

@@ -183,3 +183,17 @@ def test_explain_needs_a_picture_and_a_writable_path(digits_run, tmp_path):
     (tmp_path / "rows.csv").write_text(",".join(["0"] * 64) + "\n")
     proc = glassnet("predict", model, tmp_path / "rows.csv", "--explain", tmp_path / "heat.png", check=False)
     assert proc.returncode == 2 and "--explain draws pictures; none of the inputs is one" in proc.stderr
+
+
+def test_trace_output_is_written_whole_beside_no_temporary_file(tmp_path, capsys):
+    from glassnet import cli
+
+    assert cli.main(["trace", "--example", "xor"]) == 0
+    shown = capsys.readouterr().out
+    assert cli.main(["trace", "--example", "xor", "--output", str(tmp_path / "t.txt")]) == 0
+    assert (tmp_path / "t.txt").read_text() + "\n" == shown  # the terminal gets print's newline after it
+    assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]  # no temporary file left beside it
+    capsys.readouterr()
+    assert cli.main(["trace", "--output", str(tmp_path / "no" / "t.txt")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "folder does not exist" in err

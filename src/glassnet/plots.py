@@ -14,6 +14,7 @@ import numpy as np
 
 from ._validation import check_writable
 from .errors import OptionError, missing
+from .io.atomic import write_atomically
 
 
 def _pyplot():
@@ -57,18 +58,14 @@ def check_path(path: str | os.PathLike, name: str = "path") -> Path:
 def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".") or "png"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format=suffix)  # the format the name promises
-        os.replace(tmp, path)  # a half-written picture never replaces a good one
+    try:  # a half-written picture never replaces a good one
+        write_atomically(path, lambda f: fig.savefig(f, dpi=110, bbox_inches="tight", format=suffix))
     except OSError as exc:
         raise OSError(exc.errno, f"cannot write the picture {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a format matplotlib does not write
         raise OptionError(f"cannot write the picture {path}: {exc}") from None
     finally:
         _pyplot().close(fig)
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

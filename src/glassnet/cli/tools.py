@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from .. import datasets
 from ..compare import compare_solvers, digits_problem, xor_problem
 from ..gradcheck import gradcheck
+from ..io.atomic import write_atomically
 from ..models import load, mlp
 from ..plots import check_path, loss_curves
 from ..tracing import trace_example
@@ -61,10 +60,7 @@ def cmd_trace(args) -> int:
     """
     text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
     if args.output:
-        path = Path(args.output)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_atomically(args.output, lambda f: f.write(text.encode()))
         print(f"trace written to {args.output}")
     else:
         print(text)

@@ -353,3 +353,16 @@ def test_a_dataframe_with_early_stopping_fits_without_feature_name_warnings():
         warnings.simplefilter("error", UserWarning)
         est = quiet(GlassnetClassifier(early_stopping=True, max_iter=30, random_state=0).fit, X, y)
     assert len(est.validation_scores_) == est.n_iter_ and list(est.feature_names_in_) == ["a", "b"]
+
+
+def test_epoch_orders_are_scikit_learns_shuffles():
+    """ScikitLearnOrder draws what sklearn.utils.shuffle draws from the same RandomState, epoch after epoch."""
+    from sklearn.utils import shuffle
+
+    from glassnet.sklearn._epochs import ScikitLearnOrder
+
+    ours = ScikitLearnOrder(np.random.RandomState(7), np.random.PCG64(0))
+    theirs, order = np.random.RandomState(7), np.arange(37)
+    for _ in range(20):
+        order = shuffle(order, random_state=theirs)
+        np.testing.assert_array_equal(ours.permutation(37), order)

@@ -12,7 +12,8 @@ PACKAGE = Path(gn.__file__).parent
 
 #: each module's level; a module may import only from its own level or below
 LEVELS = [
-    ["_version", "errors", "arrays", "_validation", "_blas", "functional", "convolution", "init"],  # math
+    ["_version", "errors", "arrays", "_validation", "_blas", "threads", "rows", "functional", "convolution",
+     "init"],  # math
     ["nn"],                                                  # layers and Sequential
     ["losses", "objective"],                                 # what training minimizes
     ["optim"],                                               # update rules

@@ -80,3 +80,15 @@ def test_onnx_mnist_script(tmp_path):
     gn.save(cnn, gn.cnn(rng=0))
     out = run(BENCH / "onnx_mnist.py", "--mnist", MNIST_DIR, "--models", mlp, cnn, "--n", "40")
     assert out.count("| 0 |") == 4 and "onnx ReferenceEvaluator" in out  # no label differs, in either runtime
+
+
+def test_oversubscription_script():
+    out = run(BENCH / "oversubscription.py", "--repeats", "1", "--epochs", "1", "--warmup", "0.5",
+              "--settings", "default")
+    assert "busy/fair" in out and "   default " in out
+
+
+def test_mpi_scaling_script():
+    pytest.importorskip("mpi4py", reason="the mpi extra")
+    out = run(BENCH / "scaling.py", "mpi", "--repeats", "1", "--epochs", "1", "--n", "2048")
+    assert "2 ranks:" in out and "x one rank on one thread" in out

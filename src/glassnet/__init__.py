@@ -72,6 +72,7 @@ from .nn import (
 )
 from .objective import Objective
 from .optim import SGD, Adam, AdamW, RMSProp
+from .threads import limit as limit_threads
 from .tracing import Trace, trace
 from .training import (
     Callback,
@@ -95,5 +96,5 @@ __all__ = [
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
-    "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx",
+    "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads",
 ]

@@ -151,7 +151,8 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
     path : str or path-like
     X, y : array-like
     **kwargs
-        ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``.
+        ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``,
+        ``augment``, ``threads``, ``comm``.
 
     Returns
     -------

@@ -18,16 +18,20 @@ Anything else that escapes is a bug in glassnet and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
 from .._version import __version__
 from ..errors import DivergenceError, GlassnetError
+from ..threads import limit as limit_threads
 from .options import integer, layer_sizes, port_number, real
 from .tools import cmd_compare, cmd_gradcheck, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
 from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 
+THREADS_HELP = ("bound the BLAS's threads (default: the cores free when the command starts, within "
+                "GLASSNET_THREADS or OPENBLAS_NUM_THREADS if set); 1 when other work shares the cores")
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
 141 the output was closed early (glassnet info ... | head)"""
@@ -78,6 +82,10 @@ def add_train(sub) -> None:
     t.add_argument("--plot", help="learning-curve picture (default OUT/learning_curves.png; .png, .jpg, .svg, .pdf)")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint was written by")
     t.add_argument("--quiet", action="store_true", help="no progress bar or lines")
+    t.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    t.add_argument("--distributed", action="store_true",
+                   help="train data-parallel over MPI's ranks: start with mpiexec -n K glassnet train ... "
+                        "--distributed (needs mpi4py: the mpi extra); rank 0 prints and writes the files")
     t.set_defaults(func=cmd_train)
 
 
@@ -87,6 +95,7 @@ def add_use(sub) -> None:
     e.add_argument("--dataset", choices=list(DEFAULTS))
     e.add_argument("--data")
     e.add_argument("--target")
+    e.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     e.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
@@ -95,6 +104,7 @@ def add_use(sub) -> None:
     pr.add_argument("--explain", metavar="HEAT.png",
                     help="draw which pixels drove each picture's prediction: the gradient of its class's score, "
                          "and the drop in probability when each part is covered up")
+    pr.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     pr.set_defaults(func=cmd_predict)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
@@ -176,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        with limit_threads(args.threads) if hasattr(args, "threads") else contextlib.nullcontext():
+            return args.func(args)
     except DivergenceError as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 3

@@ -10,6 +10,8 @@ nothing and exits 3.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import numpy as np
 
 from .._validation import check_writable
 from ..datasets import RandomAffine
-from ..errors import DivergenceError, MissingDependencyError
+from ..errors import DivergenceError, MissingDependencyError, missing
 from ..metrics import confusion_matrix, format_confusion
 from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
@@ -203,6 +205,23 @@ def cmd_train(args) -> int:
     int
         The exit status.
     """
+    comm = mpi_world() if args.distributed else None
+    if comm is not None and comm.Get_rank():  # the other ranks compute; rank 0 prints and writes
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _train(args, comm)
+    return _train(args, comm)
+
+
+def mpi_world() -> Any:
+    """MPI's world communicator, for ``--distributed`` (started by ``mpiexec -n K glassnet train ...``)."""
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise missing("mpi4py", "mpi", "--distributed") from exc
+    return MPI.COMM_WORLD
+
+
+def _train(args, comm: Any) -> int:
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
     saved_outputs = ck.metadata.get("outputs") if ck is not None else None
@@ -240,7 +259,7 @@ def cmd_train(args) -> int:
     if not quasi:  # a quasi-Newton run cannot be resumed exactly, so it writes no checkpoint
         callbacks.append(ModelCheckpoint(out.checkpoint, every=args.checkpoint_every or 10**9, metadata=meta))
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
-                  on_divergence="raise", on_interrupt="stop")
+                  on_divergence="raise", on_interrupt="stop", threads=args.threads, comm=comm)
     # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
     augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}, image_shape=image[1:]) \
         if s["augment"] and image else None
@@ -268,6 +287,8 @@ def cmd_train(args) -> int:
         best = history[key][history.epochs.index(history.best_epoch)]
         print(f"kept the weights of epoch {history.best_epoch + 1} of {history.n_epochs}, the "
               f"{'highest' if 'accuracy' in key else 'lowest'} {key} ({best:.4g})")
+    if comm is not None and comm.Get_rank():
+        return 130 if history.interrupted else 0
     if history.interrupted:
         save(out.model, model, metadata=meta)
         print(f"{history.message}.\nthe best weights so far were written to {out.model}")

@@ -14,11 +14,14 @@ import os
 import shutil
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from ..errors import DataError
+from ..io.atomic import write_atomically
 from .base import Dataset
 
 MNIST_FILES = {
@@ -109,7 +112,7 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
 
 
 def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
-               verify: bool = True) -> tuple[Dataset, Dataset]:
+               verify: bool = True, memmap: str | os.PathLike | None = None) -> tuple[Dataset, Dataset]:
     """The MNIST training and test sets.
 
     Parameters
@@ -121,6 +124,11 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         Allow the download.
     verify : bool
         Check each file's SHA-256 against the published one.
+    memmap : str or path-like, optional
+        A folder for the images as float32 ``.npy`` files: written there
+        (atomically) by the first call, and from then on opened as read-only
+        memory maps, so that ``X`` is read from disk as training asks for
+        rows (see :mod:`glassnet.rows`) instead of held in memory.
 
     Returns
     -------
@@ -145,12 +153,39 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         if verify and sha256(path) != digest:
             raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
 
-    def part(prefix: str, name: str) -> Dataset:
-        images = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz", 0x803, "image")
-        labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")
-        X = images.reshape(images.shape[0], -1).astype(np.float32)
+    def images(prefix: str) -> np.ndarray:
+        pixels = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz", 0x803, "image")
+        X = pixels.reshape(pixels.shape[0], -1).astype(np.float32)
         X /= 255.0
+        return X
+
+    def part(prefix: str, name: str) -> Dataset:
+        labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")
+        if memmap is None:
+            X = images(prefix)
+        else:
+            X = _memmap_cache(Path(memmap) / f"mnist-{prefix}-images-float32.npy", labels.shape[0],
+                              lambda: images(prefix))
         return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
                        image_shape=(28, 28))
 
     return part("train", "mnist-train"), part("t10k", "mnist-test")
+
+
+def _memmap_cache(path: Path, n: int, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``path`` opened as a read-only memmap of ``n`` float32 rows of 784, written from ``make()`` first if
+    it is missing or is not such a file."""
+    try:
+        X = np.load(path, mmap_mode="r")
+        if X.shape == (n, 784) and X.dtype == np.float32:
+            return X
+    except (OSError, ValueError):  # missing, truncated or not an .npy file: written again
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = make()
+
+    def save(f: BinaryIO) -> None:
+        np.save(f, data)
+
+    write_atomically(path, save)
+    return np.load(path, mmap_mode="r")

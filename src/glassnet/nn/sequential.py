@@ -13,6 +13,7 @@ from .. import functional as F
 from .._validation import all_finite, as_generator, check_array, check_dtype
 from ..arrays import errstate, is_numpy, is_sparse, to_numpy
 from ..errors import NonFiniteError, OptionError, OptionTypeError
+from ..rows import SCAN_ROWS, LazyRows, is_lazy
 from .base import Array, Context, Layer, Shape
 from .dense import Dense
 
@@ -326,6 +327,8 @@ class Sequential:
         Parameters
         ----------
         X : array-like, shape (n_samples, *input_shape)
+            Or a memmap or other lazily read array (:mod:`glassnet.rows`),
+            read :data:`~glassnet.rows.SCAN_ROWS` rows at a time at most.
         batch_size : int, optional
             Run this many rows at a time (to bound memory). By default as
             many as :meth:`chunk_size` allows: every row at once for most
@@ -340,8 +343,10 @@ class Sequential:
         xp = self.xp
         if batch_size is None:
             batch_size = self.chunk_size()
+        if isinstance(X, LazyRows):  # read a chunk at a time
+            batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
         with errstate(xp, over="ignore", invalid="ignore"):
-            if batch_size is None or batch_size >= X.shape[0]:
+            if not isinstance(X, LazyRows) and (batch_size is None or batch_size >= X.shape[0]):
                 out = self.forward(X)
                 if out is X or (is_numpy(xp) and np.may_share_memory(out, X)):
                     out = out.copy()  # a model that returns its input (Identity, Flatten)
@@ -404,7 +409,8 @@ class Sequential:
         X : array-like, shape (n_samples, *input_shape)
             A 1-D array is taken as one column when the model takes one
             feature; rows of ``prod(input_shape)`` values as flattened images
-            (C order) when it takes images.
+            (C order) when it takes images. A memmap, h5py dataset, zarr
+            array or :class:`~glassnet.rows.LazyRows` is not loaded.
         name : str
             The argument's name, for messages.
         finite : bool
@@ -413,11 +419,14 @@ class Sequential:
         Returns
         -------
         array, shape (n_samples, *input_shape)
-            In the model's dtype and namespace.
+            In the model's dtype and namespace; a
+            :class:`~glassnet.rows.LazyRows` in the model's dtype for lazily read input.
         """
         shape = self.input_shape
         if is_sparse(X):
             X = self._sparse_rows(X, name, finite)
+        elif is_lazy(X):
+            X = self._lazy_rows(X, name, finite)
         else:
             if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
                 allowed: int | tuple[int, ...] = tuple(range(1, 9))
@@ -435,6 +444,27 @@ class Sequential:
             raise OptionError(f"{name} must have shape (n_samples, {', '.join(map(str, shape))}); "
                               f"received shape {tuple(X.shape)}")
         return X
+
+    def _lazy_rows(self, X: Any, name: str, finite: bool) -> LazyRows:
+        """A memmap or other lazily read array as :class:`~glassnet.rows.LazyRows` in the model's dtype.
+
+        Nothing is loaded; with ``finite``, the rows are scanned once, a chunk at a time.
+        """
+        if not is_numpy(self.xp):
+            raise OptionError(f"{name} is read lazily ({type(X).__name__}), which only a NumPy model can take")
+        rows = X if isinstance(X, LazyRows) else LazyRows(X)
+        shape = self.input_shape
+        if shape is not None and len(shape) > 1 and rows.ndim == 2 and rows.shape[1] == math.prod(shape):
+            rows = rows.like(row_shape=shape)  # flattened images
+        elif shape == (1,) and rows.ndim == 1:
+            rows = rows.like(row_shape=(1,))
+        rows = rows.like(dtype=self.dtype)
+        if finite and np.dtype(rows.source.dtype).kind == "f":
+            for i, chunk in enumerate(rows.scan()):
+                if not all_finite(chunk):
+                    raise OptionError(f"{name} must hold finite values; received NaN or infinity in rows "
+                                      f"{i * SCAN_ROWS} to {i * SCAN_ROWS + chunk.shape[0] - 1}")
+        return rows
 
     def _sparse_rows(self, X: Any, name: str, finite: bool) -> Any:
         """A SciPy sparse matrix as CSR rows in the model's dtype; only a first Dense layer takes one.

@@ -25,6 +25,7 @@ from ..init import INITIALIZERS
 from ..nn import Dense, mlp
 from ..objective import Objective
 from ..optim import SGD, Adam, AdamW, Optimizer, RMSProp
+from ..threads import limit as limit_threads
 from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, schedule
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it
@@ -97,6 +98,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
         "init": [StrOptions(set(INITIALIZERS)), None],
         "dtype": [StrOptions({"float32", "float64"}), None],
+        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
@@ -104,7 +106,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None):
+                 max_fun=15000, init=None, dtype=None, n_threads=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -130,6 +132,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         self.max_fun = max_fun
         self.init = init
         self.dtype = dtype
+        self.n_threads = n_threads
 
     # -- hooks the two estimators fill in ----------------------------------------
     def _encode_targets(self, y, first, incremental):
@@ -339,7 +342,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         return training.fit(
             self.model_, X, Y, loss=self._loss(), optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
             l2=l2, shuffle=self.shuffle, validation_data=val_data, callbacks=[recorder], verbose=False,
-            tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop")
+            tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop",
+            threads=self.n_threads)
 
     def _loss_grad(self, theta, X, Y):
         """The training cost at the flat parameter vector ``theta`` and its gradient (for checks).
@@ -364,7 +368,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     def _forward(self, X):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=self.model_.dtype)
-        return self.model_.predict(X)
+        with limit_threads(self.n_threads, "n_threads"):
+            return self.model_.predict(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

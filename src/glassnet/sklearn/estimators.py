@@ -63,7 +63,12 @@ _SHARED_PARAMETERS = """
         :mod:`glassnet.init`) draws the weights and sets the biases to zero.
     dtype : None, "float32" or "float64", default=None
         The network's precision; None follows ``X`` (float32 stays float32,
-        anything else becomes float64)."""
+        anything else becomes float64).
+    n_threads : None or int, default=None
+        Bound the BLAS's threads during fit and predict (see
+        :mod:`glassnet.threads`). None: the cores free when the call starts,
+        within the bounds that joblib's and Dask's workers set. Give 1 when
+        other work shares the cores."""
 
 _ATTRIBUTES = """
     coefs_, intercepts_ : list of arrays
@@ -122,7 +127,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None, class_weight=None):
+                 max_fun=15000, init=None, dtype=None, n_threads=None, class_weight=None):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
@@ -130,7 +135,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
-                         dtype=dtype)
+                         dtype=dtype, n_threads=n_threads)
         self.class_weight = class_weight
 
     # -- targets ---------------------------------------------------------------------
@@ -333,7 +338,8 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None, loss="squared_error", huber_delta=1.0):
+                 max_fun=15000, init=None, dtype=None, n_threads=None, loss="squared_error",
+                 huber_delta=1.0):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
@@ -341,7 +347,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
-                         dtype=dtype)
+                         dtype=dtype, n_threads=n_threads)
         self.loss = loss
         self.huber_delta = huber_delta
 

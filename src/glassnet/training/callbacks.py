@@ -26,7 +26,17 @@ class Callback:
     ``on_epoch_begin``, ``on_batch_end`` for each batch, ``on_epoch_end``;
     ``on_train_end``. For the quasi-Newton solvers an epoch is one iteration on
     the whole set (one "batch").
+
+    Attributes
+    ----------
+    every_rank : bool
+        In data-parallel training (``fit(comm=...)``), run on every rank (True,
+        for callbacks that decide, such as early stopping: every rank sees the
+        same logs and decides the same) or on rank 0 only (False, for those
+        that write files or print).
     """
+
+    every_rank = True
 
     def on_train_begin(self, run) -> None:
         """Before the first epoch.
@@ -176,6 +186,8 @@ class ModelCheckpoint(Callback):
         JSON-ready data saved with each checkpoint.
     """
 
+    every_rank = False
+
     def __init__(self, path: str | Path, every: int = 1, save_best_only: bool = False,
                  monitor: str | None = None, metadata: dict | None = None) -> None:
         self.path = Path(path)
@@ -221,6 +233,8 @@ class ProgressBar(Callback):
     every : float
         The least seconds between two lines when ``stream`` is not a terminal.
     """
+
+    every_rank = False
 
     def __init__(self, stream=None, every: float = 2.0) -> None:
         self.stream = stream or sys.stderr

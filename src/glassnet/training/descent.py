@@ -10,6 +10,7 @@ import numpy as np
 
 from .._validation import all_finite
 from ..arrays import errstate, is_numpy, is_sparse
+from ..rows import LazyRows
 from .callbacks import Callback
 from .data import accuracy, is_classifier_loss
 from .run import Run, evaluate
@@ -43,6 +44,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
         ``augment(batch, rng) -> batch`` for every training batch, with the model's generator.
     """
     model, objective, opt, history = run.model, run.objective, run.optimizer, run.history
+    parallel = run.parallel
     assert opt is not None
     xp = model.xp
     n = X.shape[0]
@@ -74,26 +76,32 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 total = correct = 0.0
                 for batch, start in enumerate(range(0, n, bs)):
                     stop = min(start + bs, n)
+                    # the rows this process computes: the whole batch, or its rank's shard of it
+                    lo, hi = (start, stop) if parallel is None else parallel.shard(start, stop)
                     if order is None:
-                        xb, yb = X[start:stop], y[start:stop]
-                        wb = None if w is None else w[start:stop]
+                        xb, yb = X[lo:hi], y[lo:hi]
+                        wb = None if w is None else w[lo:hi]
                     else:  # gathered into the run's buffers
-                        idx = order[start:stop]
-                        xb = _gather(xp, X, idx, None if x_buf is None else x_buf[: stop - start])
-                        yb = _gather(xp, y, idx, y_buf[: stop - start])
+                        idx = order[lo:hi]
+                        xb = _gather(xp, X, idx, None if x_buf is None else x_buf[: hi - lo])
+                        yb = _gather(xp, y, idx, y_buf[: hi - lo])
                         if w_buf is not None:
-                            wb = _gather(xp, w, idx, w_buf[: stop - start])
+                            wb = _gather(xp, w, idx, w_buf[: hi - lo])
                     if augment is not None:
                         xb = augment(xb, model.rng)
-                    cost = objective(xb, yb, training=True, weight=wb)
+                    if parallel is None:
+                        cost = objective(xb, yb, training=True, weight=wb)
+                        right = accuracy(objective.output, yb, objective.output_is_logits) * (stop - start) \
+                            if classify else 0.0
+                    else:  # the shards' gradients summed over the ranks: the whole batch's
+                        cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify)
                     if not np.isfinite(cost):
                         run.diverged(epoch, batch, cost, last_cost)
                         break
                     last_cost = cost
                     opt.step()
                     total += cost * (stop - start) if objective.loss.is_mean else cost
-                    if classify:
-                        correct += accuracy(objective.output, yb, objective.output_is_logits) * (stop - start)
+                    correct += right
                     for cb in batch_hooks:
                         cb.on_batch_end(run, batch, cost)
                 if history.diverged:
@@ -108,7 +116,9 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 if classify:
                     logs["accuracy"] = correct / n
                 if X_val is not None:
-                    logs.update({f"val_{k}": v for k, v in evaluate(model, X_val, y_val, objective).items()})
+                    scores = evaluate(model, X_val, y_val, objective) if parallel is None else \
+                        parallel.evaluate(model, X_val, y_val, objective)
+                    logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["lr"] = opt.lr
                 opt.end_epoch(logs.get("val_loss", logs["loss"]))
                 run.record(epoch, logs)
@@ -126,6 +136,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
 
 def _gather(xp: Any, source: Array, idx: Array, out: Array | None) -> Array:
     """``source[idx]`` written into ``out``; NumPy's ``mode="clip"`` skips a buffered copy."""
+    if isinstance(source, LazyRows):  # read from the file now
+        return source.take(idx, out)
     if out is None:  # a sparse matrix: its own row gather, into new CSR arrays
         return source[idx]
     if is_numpy(xp):

@@ -17,9 +17,12 @@ from ..losses import Loss, get_loss, loss_from_config
 from ..nn import Sequential
 from ..objective import Objective
 from ..optim import Optimizer, get_optimizer
+from ..rows import LazyRows
+from ..threads import limit as limit_threads
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .descent import gradient_descent
+from .distributed import DataParallel, check_supported
 from .history import History
 from .quasi_newton import METHODS, quasi_newton
 from .run import Run
@@ -51,6 +54,8 @@ def fit(
     resume_state: Checkpoint | None = None,
     augment: Callable[[Any, np.random.Generator], Any] | None = None,
     max_fun: int | None = None,
+    threads: int | None = None,
+    comm: Any = None,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -120,6 +125,16 @@ def fit(
     max_fun : int, optional
         The quasi-Newton solvers' limit on cost evaluations, line-search
         probes included (iterations are limited by ``epochs``).
+    threads : int, optional
+        Bound the BLAS's threads during training (see :mod:`glassnet.threads`);
+        by default the cores this process may fairly use when training starts
+        (with ``comm``, its share of the cores among the ranks on its machine).
+    comm : mpi4py communicator, optional
+        Train data-parallel over its ranks (see :mod:`glassnet.training.distributed`):
+        every rank calls ``fit`` with the same model, data and arguments and
+        computes its shard of every batch; the ranks end with identical
+        parameters. Callbacks that write (:class:`ModelCheckpoint`,
+        :class:`ProgressBar`) run on rank 0 only, the others on every rank.
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -145,6 +160,8 @@ def fit(
             raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
                               "which leaves nothing to learn from")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
+    if threads is not None:
+        threads = check_positive_int(threads, "threads")
     initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
@@ -155,11 +172,20 @@ def fit(
     quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
     if augment is not None and not callable(augment):
         raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {augment!r}")
+    if quasi and isinstance(X, LazyRows):
+        raise OptionError(f"X is read lazily ({X!r}), but optimizer={optimizer!r} evaluates the whole set at "
+                          f"every step; load X into memory or choose a gradient-descent optimizer")
     if quasi and augment is not None:
         raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
                           f"received optimizer={optimizer!r}")
     if quasi and optimizer_options:
         raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
+    parallel = None
+    if comm is not None:
+        parallel = DataParallel(comm)
+        check_supported(model, quasi, augment)
+        if threads is None:
+            threads = parallel.threads()
     opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
     if max_fun is not None:
         if not quasi:
@@ -169,6 +195,8 @@ def fit(
     if validation_data is not None and validation_split:
         raise OptionError("give validation_data or validation_split, not both")
 
+    if parallel is not None:  # rank 0's weights and generator, before the generator splits or shuffles
+        parallel.start_together(model)
     X_val = y_val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -177,7 +205,8 @@ def fit(
     elif validation_split:
         labels = class_labels(y) if is_classifier_loss(objective.loss) else None
         train_idx, val_idx = split_indices(X.shape[0], validation_split, model.rng, labels)
-        X, X_val, y, y_val = X[train_idx], X[val_idx], y[train_idx], y[val_idx]
+        X, X_val = (X.subset(train_idx), X.subset(val_idx)) if isinstance(X, LazyRows) else (X[train_idx], X[val_idx])
+        y, y_val = y[train_idx], y[val_idx]
         w = None if w is None else w[train_idx]
 
     settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
@@ -189,16 +218,20 @@ def fit(
     callbacks = list(callbacks)
     if verbose or (verbose is None and sys.stderr.isatty()):
         callbacks.append(ProgressBar())
+    if parallel is not None and parallel.rank:
+        callbacks = [cb for cb in callbacks if cb.every_rank]
     run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
               initial_epoch, X_val is not None, settings, keep_best=monitor)
     run.on_divergence = on_divergence
+    run.parallel = parallel
     if resume_state is not None:
         run.load_best(resume_state.training, resume_state.training_arrays)
-    if quasi:
-        quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
-                     max_fun=max_fun)
-    else:
-        gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
+    with limit_threads(threads):
+        if quasi:
+            quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
+                         max_fun=max_fun)
+        else:
+            gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
     run.restore_best()
     if history.diverged and on_divergence == "raise":
         raise DivergenceError(history.message)
@@ -211,7 +244,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
            validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
            verbose: bool | None = None, model_class: type[Sequential] = Sequential,
            on_divergence: str = "warn", on_interrupt: str = "raise",
-           augment: Callable[[Any, np.random.Generator], Any] | None = None) -> tuple[Sequential, History]:
+           augment: Callable[[Any, np.random.Generator], Any] | None = None,
+           threads: int | None = None, comm: Any = None) -> tuple[Sequential, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -232,6 +266,9 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     augment : callable, optional
         The interrupted run's augmentation, again (the checkpoint records its
         description and refuses another).
+    threads : int, optional
+    comm : mpi4py communicator, optional
+        As for :func:`fit`: every rank resumes from the same checkpoint.
 
     Returns
     -------
@@ -267,5 +304,6 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
                   epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
                   l2=s["l2"], shuffle=s["shuffle"], validation_data=validation_data, callbacks=callbacks,
                   verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
-                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment)
+                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
+                  threads=threads, comm=comm)
     return ck.model, history

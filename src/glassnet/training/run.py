@@ -77,6 +77,8 @@ class Run:
         self.best_state: Array | None = None  # the running statistics that go with best_params
         #: set when Ctrl-C ended the run; the model is then back at the end of epoch ``next_epoch - 1``
         self.interrupted = False
+        #: the ranks training this model together (a training.distributed.DataParallel), or None for one process
+        self.parallel: Any = None
         self.next_epoch = initial_epoch
         self._snapshot: dict[str, Any] = {}
 

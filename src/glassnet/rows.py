@@ -1,0 +1,175 @@
+"""Rows read on demand: training and prediction on data larger than memory.
+
+A :class:`LazyRows` stands for the rows of an array that is never loaded
+whole: a ``numpy.memmap`` of a file, an h5py dataset, a zarr array, or any
+object with ``shape``, ``dtype`` and row indexing by an integer array
+(``source[[3, 7, 9]]``). Training and prediction ask it for one batch at a
+time, by row index, and get a NumPy array in the model's dtype; the
+source's own dtype (say uint8 pixels) stays on disk.
+
+``fit`` and ``predict`` wrap memmaps, h5py datasets and zarr arrays
+themselves; other sources are wrapped by hand: ``fit(LazyRows(source), y)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import OptionError, OptionTypeError
+
+#: the libraries whose arrays read lazily and are wrapped without being asked
+LAZY_LIBRARIES = ("h5py", "zarr")
+
+#: rows per read when a whole source is scanned (the finiteness check)
+SCAN_ROWS = 8192
+
+
+def is_lazy(X: object) -> bool:
+    """Whether ``X`` is read row by row rather than loaded: a memmap, an h5py dataset, a zarr array, a LazyRows.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(X, (LazyRows, np.memmap)):
+        return True
+    return type(X).__module__.split(".")[0] in LAZY_LIBRARIES and hasattr(X, "shape") and hasattr(X, "dtype")
+
+
+class LazyRows:
+    """Rows of ``source``, read batch by batch and cast to ``dtype``.
+
+    Parameters
+    ----------
+    source : array-like
+        ``shape``, ``dtype`` and ``source[int_array]`` returning those rows
+        (indices given in increasing order, as h5py requires).
+    dtype : numpy dtype, optional
+        What batches come out as; by default the source's.
+    rows : int array, optional
+        The rows of ``source`` this view holds, in order; by default all.
+    row_shape : tuple of int, optional
+        Reshape each row (say 784 pixels to (1, 28, 28)); by default the source's.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(len(rows), *row_shape)``.
+    dtype : numpy.dtype
+    ndim : int
+    """
+
+    def __init__(self, source: Any, dtype: Any = None, rows: Any = None,
+                 row_shape: tuple[int, ...] | None = None) -> None:
+        if isinstance(source, LazyRows):
+            raise OptionTypeError("source is already a LazyRows; use its subset() or as_dtype()")
+        for attribute in ("shape", "dtype", "__getitem__"):
+            if not hasattr(source, attribute):
+                raise OptionTypeError(f"source must have shape, dtype and row indexing; received "
+                                      f"{type(source).__name__}, which has no {attribute}")
+        if len(source.shape) < 1 or source.shape[0] == 0:
+            raise OptionError(f"source must hold at least one row; received shape {tuple(source.shape)}")
+        if np.dtype(source.dtype).kind not in "biuf":
+            raise OptionTypeError(f"source must hold numbers; received dtype {np.dtype(source.dtype)}")
+        self.source = source
+        self.dtype = np.dtype(source.dtype if dtype is None else dtype)
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+        inner = tuple(int(d) for d in source.shape[1:])
+        self.row_shape = inner if row_shape is None else tuple(int(d) for d in row_shape)
+        if int(np.prod(self.row_shape)) != int(np.prod(inner)):
+            raise OptionError(f"row_shape {self.row_shape} must hold the {int(np.prod(inner))} values of a "
+                              f"row of shape {inner}")
+        n = int(source.shape[0]) if self.rows is None else self.rows.shape[0]
+        self.shape = (n, *self.row_shape)
+        self.ndim = len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"LazyRows({type(self.source).__name__}, shape={self.shape}, dtype={self.dtype})"
+
+    def like(self, dtype: Any = None, row_shape: tuple[int, ...] | None = None) -> LazyRows:
+        """The same rows with another output dtype or row shape.
+
+        Parameters
+        ----------
+        dtype : numpy dtype, optional
+        row_shape : tuple of int, optional
+
+        Returns
+        -------
+        LazyRows
+        """
+        return LazyRows(self.source, self.dtype if dtype is None else dtype, self.rows,
+                        self.row_shape if row_shape is None else row_shape)
+
+    def subset(self, idx: Any) -> LazyRows:
+        """The rows ``idx`` of this view, still unread.
+
+        Parameters
+        ----------
+        idx : int array
+
+        Returns
+        -------
+        LazyRows
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        return LazyRows(self.source, self.dtype, idx if self.rows is None else self.rows[idx], self.row_shape)
+
+    def take(self, idx: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``idx`` of this view, read now.
+
+        Parameters
+        ----------
+        idx : int array, shape (k,)
+        out : array, shape (k, *row_shape), optional
+            Written in place and returned.
+
+        Returns
+        -------
+        numpy.ndarray, shape (k, *row_shape), of :attr:`dtype`
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        wanted = idx if self.rows is None else self.rows[idx]
+        if out is None:
+            out = np.empty((wanted.shape[0], *self.row_shape), dtype=self.dtype)
+        flat = out.reshape(wanted.shape[0], *self.source.shape[1:])
+        if isinstance(self.source, np.ndarray):  # a memmap: NumPy gathers (and casts) the rows itself
+            if self.source.dtype == self.dtype:
+                np.take(self.source, wanted, axis=0, out=flat, mode="clip")
+            else:
+                flat[...] = self.source[wanted]
+            return out
+        order = np.argsort(wanted, kind="stable")  # other libraries want increasing indices
+        flat[order] = np.asarray(self.source[wanted[order]])
+        return out
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """Rows by a slice or an index array, read now (an int gives one row)."""
+        if isinstance(key, slice):
+            return self.take(np.arange(*key.indices(self.shape[0])))
+        if isinstance(key, (int, np.integer)):
+            return self.take(np.array([key]))[0]
+        return self.take(key)
+
+    def scan(self, rows: int = SCAN_ROWS):
+        """Consecutive chunks of at most ``rows`` rows, read one at a time.
+
+        Parameters
+        ----------
+        rows : int
+
+        Yields
+        ------
+        numpy.ndarray
+        """
+        for start in range(0, self.shape[0], rows):
+            yield self[start:start + rows]

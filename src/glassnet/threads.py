@@ -1,0 +1,233 @@
+"""How many threads glassnet's arithmetic may use, and a bound on them while it runs.
+
+glassnet's threads are those of the BLAS that NumPy calls for its matrix
+products (OpenBLAS in NumPy's wheels); :mod:`glassnet._blas` calls the same
+library, so one pool serves both. By default OpenBLAS starts one thread per
+core, and its threads spin while they wait for each other. That is fine on an
+idle machine and very slow on a busy one: three trainings on two cores, each
+with two spinning threads, took about three times their fair share in the
+benchmark of ``benchmarks/oversubscription.py``.
+
+:func:`limit` bounds the pool for the length of a ``with`` block through
+threadpoolctl, and puts it back afterwards. ``threads`` may be
+
+- a positive int: exactly that many threads;
+- None (the default everywhere): :func:`auto_threads`, the cores this process
+  may fairly use now. It starts from the cores the process may run on, and
+  takes the smallest of these bounds:
+
+  1. ``GLASSNET_THREADS``, or else the thread counts already set for the BLAS
+     (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``), as
+     joblib's workers and Dask's nannies set them;
+  2. inside a Dask worker, the cores divided among the worker's task threads;
+  3. the cores not already busy with other running tasks, read from the
+     kernel's count of runnable tasks (``/proc/loadavg``), at least 1.
+
+The third bound is measured when a training or prediction starts (at most
+once a second).
+
+The BLAS's pool belongs to the whole process: threads of one process that
+train or predict at the same time share one bound, the one set last.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._validation import check_positive_int
+from .errors import OptionError
+
+#: environment variables that already bound the BLAS's threads, in the order they are read
+ENVIRONMENT = ("GLASSNET_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+#: seconds a measured count of runnable tasks is used again
+REMEASURE = 1.0
+
+_controller: Any = None
+_last_count: tuple[float, int] | None = None
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), or the machine's count.
+
+    Returns
+    -------
+    int
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def environment_bound() -> int | None:
+    """The thread count the environment asks for: ``GLASSNET_THREADS`` first, else the smallest BLAS setting.
+
+    Returns
+    -------
+    int or None
+        None when none of :data:`ENVIRONMENT` is set.
+
+    Raises
+    ------
+    OptionError
+        ``GLASSNET_THREADS`` is not a positive integer.
+    """
+    own = os.environ.get("GLASSNET_THREADS", "").strip()
+    if own:
+        if not own.isdigit() or int(own) < 1:
+            raise OptionError(f"the environment variable GLASSNET_THREADS must be a positive integer; "
+                              f"received {own!r}")
+        return int(own)
+    values = [os.environ.get(name, "").strip() for name in ENVIRONMENT[1:]]
+    counts = [int(v) for v in values if v.isdigit() and int(v) > 0]
+    return min(counts) if counts else None
+
+
+def dask_worker_share(cores: int) -> int | None:
+    """Inside a Dask worker, its cores divided among its task threads; else None.
+
+    Parameters
+    ----------
+    cores : int
+
+    Returns
+    -------
+    int or None
+    """
+    if "distributed" not in sys.modules:  # never imports Dask itself
+        return None
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):  # not in a worker
+        return None
+    nthreads = getattr(getattr(worker, "state", worker), "nthreads", None) or 1
+    return max(1, cores // int(nthreads))
+
+
+def runnable_others(samples: int = 3, interval: float = 0.001) -> int:
+    """Other tasks running or waiting for a core now: the median of a few reads of ``/proc/loadavg``.
+
+    A count is kept for :data:`REMEASURE` seconds, so that many short calls
+    (predictions one after another) measure once.
+
+    Parameters
+    ----------
+    samples : int
+    interval : float
+        Seconds between reads.
+
+    Returns
+    -------
+    int
+        0 where the kernel does not say (not Linux).
+    """
+    global _last_count
+    now = time.monotonic()
+    if _last_count is not None and now - _last_count[0] < REMEASURE:
+        return _last_count[1]
+    counts = []
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg") as f:
+                running = f.read().split()[3].split("/")[0]
+        except (OSError, IndexError):
+            return 0
+        counts.append(int(running) - 1)  # this process's reading thread is one of them
+        if i + 1 < samples:
+            time.sleep(interval)
+    count = max(0, int(statistics.median(counts)))
+    _last_count = (now, count)
+    return count
+
+
+def auto_threads() -> int:
+    """The cores this process may fairly use now (see the module's description).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    cores = available_cores()
+    bounds = [cores, max(1, cores - runnable_others())]
+    for bound in (environment_bound(), dask_worker_share(cores)):
+        if bound is not None:
+            bounds.append(bound)
+    return max(1, min(bounds))
+
+
+def resolve(threads: object, name: str = "threads") -> int:
+    """``threads`` as a thread count: a positive int as is, None as :func:`auto_threads`.
+
+    Parameters
+    ----------
+    threads : int or None
+    name : str
+        The argument's name, for messages.
+
+    Returns
+    -------
+    int
+    """
+    if threads is None:
+        return auto_threads()
+    return check_positive_int(threads, name)
+
+
+def blas_threads() -> int | None:
+    """The BLAS pool's current size (the largest, if NumPy and others load several), or None.
+
+    Returns
+    -------
+    int or None
+    """
+    counts = [lib.num_threads for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
+    return max(counts) if counts else None
+
+
+@contextmanager
+def limit(threads: int | None = None, name: str = "threads") -> Iterator[int]:
+    """Bound the BLAS's threads for the length of a ``with`` block.
+
+    Parameters
+    ----------
+    threads : int or None
+        A thread count, or None for :func:`auto_threads`.
+    name : str
+        The argument's name, for messages.
+
+    Yields
+    ------
+    int
+        The bound in force.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> with gn.limit_threads(1) as n:
+    ...     print(n)
+    1
+    """
+    n = resolve(threads, name)
+    if blas_threads() in (None, n):  # nothing to change: no cost
+        yield n
+        return
+    with _blas_controller().limit(limits=n, user_api="blas"):
+        yield n
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded, made once (after NumPy loaded its own)."""
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller

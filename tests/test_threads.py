@@ -1,0 +1,144 @@
+"""The threads setting: BLAS's pool bounded during fit and predict, and what the default reads."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import threads
+from glassnet.cli import main
+from glassnet.errors import OptionError
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture
+def two_blas_threads():
+    """The BLAS at two threads for the test (the suite runs it at one), whatever the environment says."""
+    previous = threads.blas_threads()
+    controller = threads._blas_controller()
+    controller.limit(limits=2, user_api="blas")  # unrestored by itself: set back below
+    assert threads.blas_threads() == 2
+    yield
+    controller.limit(limits=previous, user_api="blas")
+
+
+@pytest.fixture
+def no_environment(monkeypatch):
+    for name in threads.ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(threads, "_last_count", None)
+
+
+def small_problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_limit_bounds_the_pool_inside_the_block_and_restores_it(two_blas_threads):
+    with gn.limit_threads(1) as n:
+        assert n == 1
+        assert threads.blas_threads() == 1
+    assert threads.blas_threads() == 2
+
+
+def test_fit_trains_within_the_bound_and_gives_the_pool_back(two_blas_threads):
+    X, y = small_problem()
+    seen = []
+    cb = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(threads.blas_threads()))
+    gn.mlp([6, 4, 2], rng=0).fit(X, y, loss="cross_entropy", epochs=2, threads=1, callbacks=[cb], verbose=False)
+    assert seen == [1, 1]
+    assert threads.blas_threads() == 2
+
+
+def test_the_bound_changes_no_number(two_blas_threads):
+    X, y = small_problem()
+    runs = []
+    for n in (1, 2):
+        model = gn.mlp([6, 16, 2], rng=0, dtype=np.float64)
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, threads=n, verbose=False)
+        runs.append(model.params.copy())
+    np.testing.assert_allclose(runs[0], runs[1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_a_bad_thread_count_is_refused_by_name(bad):
+    X, y = small_problem()
+    with pytest.raises((OptionError, TypeError), match="threads"):
+        gn.mlp([6, 2], rng=0).fit(X, y, loss="cross_entropy", epochs=1, threads=bad, verbose=False)
+    with pytest.raises((OptionError, TypeError), match="threads"):
+        with gn.limit_threads(bad):
+            pass
+
+
+def test_the_default_leaves_busy_cores_to_the_other_work(no_environment, monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 4)
+    monkeypatch.setattr(threads, "runnable_others", lambda: 0)
+    assert threads.auto_threads() == 4
+    monkeypatch.setattr(threads, "runnable_others", lambda: 3)
+    assert threads.auto_threads() == 1
+    monkeypatch.setattr(threads, "runnable_others", lambda: 9)
+    assert threads.auto_threads() == 1
+
+
+def test_the_default_keeps_within_what_the_environment_set(no_environment, monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
+    monkeypatch.setattr(threads, "runnable_others", lambda: 0)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # as joblib's loky workers and Dask's nannies set it
+    assert threads.auto_threads() == 2
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert threads.auto_threads() == 2  # the smallest BLAS setting
+    monkeypatch.setenv("GLASSNET_THREADS", "5")
+    assert threads.auto_threads() == 5  # glassnet's own setting comes first
+    monkeypatch.setenv("GLASSNET_THREADS", "many")
+    with pytest.raises(OptionError, match="GLASSNET_THREADS must be a positive integer; received 'many'"):
+        threads.auto_threads()
+
+
+def test_runnable_tasks_are_read_from_the_kernel_and_kept_a_moment(no_environment, monkeypatch):
+    reads = []
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == "/proc/loadavg":
+            reads.append(path)
+            return __import__("io").StringIO("0.50 0.40 0.30 4/300 12345\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    assert threads.runnable_others(samples=3, interval=0) == 3  # four running, this process one of them
+    assert threads.runnable_others(samples=3, interval=0) == 3
+    assert len(reads) == 3  # the second call used the first count
+
+
+def test_estimators_bound_fit_and_predict(two_blas_threads, monkeypatch):
+    from glassnet.nn.sequential import Sequential
+    from glassnet.sklearn import GlassnetClassifier
+
+    seen = []
+    real_predict = Sequential.predict
+
+    def spy(self, *args, **kwargs):
+        seen.append(threads.blas_threads())
+        return real_predict(self, *args, **kwargs)
+
+    X, y = small_problem()
+    clf = GlassnetClassifier((4,), max_iter=3, n_threads=1, random_state=0, early_stopping=True)
+    monkeypatch.setattr(Sequential, "predict", spy)
+    clf.fit(X, y)  # early stopping scores the held-out rows with predict, inside fit
+    fit_calls = len(seen)
+    clf.predict(X)
+    assert fit_calls >= 3 and len(seen) == fit_calls + 1
+    assert set(seen) == {1}
+    assert threads.blas_threads() == 2
+    assert clf.get_params()["n_threads"] == 1
+    with pytest.raises(ValueError, match="n_threads"):
+        GlassnetClassifier(n_threads=0).fit(X, y)
+
+
+@pytest.mark.parametrize("command", [["train", "--quiet"], ["evaluate", "model.glassnet"], ["predict", "m", "x.csv"]])
+def test_the_command_line_refuses_a_bad_thread_count(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--threads", "0"])
+    assert exc.value.code == 2
+    assert "--threads" in capsys.readouterr().err

@@ -88,6 +88,19 @@ def test_pixels_stay_uint8_on_disk_and_arrive_as_images(tmp_path):
     np.testing.assert_array_equal(cnn.params, cnn_mem.params)
 
 
+def test_rows_index_like_an_array(tmp_path):
+    X, _ = blobs(n=50)
+    rows = LazyRows(as_memmap(X, tmp_path), np.float64)
+    np.testing.assert_array_equal(rows[-1], X[-1])
+    np.testing.assert_array_equal(rows[[3, -2, 0]], X[[3, -2, 0]])
+    np.testing.assert_array_equal(rows[10:20:3], X[10:20:3])
+    np.testing.assert_array_equal(rows.subset([5, 1])[1], X[1])
+    assert rows[0].dtype == np.float64 and rows.shape == (50, 12)
+    for bad in (50, -51, [0, 99]):
+        with pytest.raises(IndexError, match="out of range for 50 rows"):
+            rows[bad]
+
+
 def test_bad_lazy_input_gets_a_clear_message(tmp_path):
     X, y = blobs(n=100)
     X[70, 3] = np.nan
@@ -106,7 +119,7 @@ def test_bad_lazy_input_gets_a_clear_message(tmp_path):
 
 
 @needs_mnist
-def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path):
+def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path, monkeypatch):
     from glassnet.datasets import load_mnist
 
     train, test = load_mnist(MNIST_DIR, memmap=tmp_path)
@@ -123,6 +136,10 @@ def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path
         f.truncate(1000)
     _, repaired = load_mnist(MNIST_DIR, memmap=tmp_path)
     np.testing.assert_array_equal(repaired.X, plain_test.X)
+    # a folder under the home directory, written the way a user writes it
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    load_mnist(MNIST_DIR, memmap="~/mnist-npy")
+    assert (tmp_path / "home" / "mnist-npy" / "mnist-t10k-images-float32.npy").exists()
 
 
 @pytest.mark.slow

@@ -153,12 +153,17 @@ class LazyRows:
         return out
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        """Rows by a slice or an index array, read now (an int gives one row)."""
+        """Rows by a slice or an index array, read now (an int gives one row; negative ones count from the end)."""
+        n = self.shape[0]
         if isinstance(key, slice):
-            return self.take(np.arange(*key.indices(self.shape[0])))
-        if isinstance(key, (int, np.integer)):
-            return self.take(np.array([key]))[0]
-        return self.take(key)
+            return self.take(np.arange(*key.indices(n)))
+        idx = np.asarray(key)
+        if idx.dtype.kind not in "iu":
+            raise IndexError(f"rows are indexed by a slice, an int or an int array; received {idx.dtype}")
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"row index out of range for {n} rows")
+        rows = self.take(np.where(idx < 0, idx + n, idx).reshape(-1))
+        return rows[0] if idx.ndim == 0 else rows
 
     def scan(self, rows: int = SCAN_ROWS):
         """Consecutive chunks of at most ``rows`` rows, read one at a time.

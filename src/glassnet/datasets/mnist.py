@@ -164,7 +164,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         if memmap is None:
             X = images(prefix)
         else:
-            X = _memmap_cache(Path(memmap) / f"mnist-{prefix}-images-float32.npy", labels.shape[0],
+            X = _memmap_cache(Path(memmap).expanduser() / f"mnist-{prefix}-images-float32.npy", labels.shape[0],
                               lambda: images(prefix))
         return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
                        image_shape=(28, 28))

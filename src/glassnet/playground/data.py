@@ -1,0 +1,202 @@
+"""The playground's data: small 2-D sets to classify or regress, and the features made from them.
+
+Every set is drawn from a seeded generator, so a seed names one set exactly.
+Points lie in the square [-1, 1]^2 (noise may push a few outside). The sets:
+
+- ``circle``: class 1 on a ring around class 0 (2 classes);
+- ``xor``: the class is the sign of x1 * x2 (2 classes);
+- ``gauss``: one round cluster per class on a circle (2 to 5 classes);
+- ``spiral``: one arm per class, winding out from the centre (2 to 5 classes);
+- ``moons``: two interleaved half circles (2 classes);
+- ``plane``: regression on ``(x1 + x2) / 2``;
+- ``bumps``: regression on two Gaussian bumps of opposite sign.
+
+``noise`` (0 to 1) moves every point by a Gaussian whose standard deviation
+is a quarter of ``noise``: 0.5 already blurs the boundaries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from ..errors import DataError, OptionError
+
+#: set name -> (task, allowed numbers of classes)
+SETS = {
+    "circle": ("classification", (2,)),
+    "xor": ("classification", (2,)),
+    "gauss": ("classification", (2, 3, 4, 5)),
+    "spiral": ("classification", (2, 3, 4, 5)),
+    "moons": ("classification", (2,)),
+    "plane": ("regression", (1,)),
+    "bumps": ("regression", (1,)),
+}
+
+#: the inputs a network can be given, each a function of the two coordinates
+FEATURES = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1,
+    "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: np.sin(math.pi * x1),
+    "sin(x2)": lambda x1, x2: np.sin(math.pi * x2),
+}
+
+#: the most rows an uploaded CSV may have, and the most bytes
+MAX_ROWS = 5000
+MAX_CSV_BYTES = 1_000_000
+
+
+def make(name: str, n: int, noise: float, seed: int, classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Draw one of :data:`SETS`.
+
+    Parameters
+    ----------
+    name : str
+    n : int
+        Points.
+    noise : float
+        0 (none) to 1.
+    seed : int
+    classes : int
+        For ``gauss`` and ``spiral``.
+
+    Returns
+    -------
+    X : float64 array, shape (n, 2)
+    y : int array (classification) or float64 array (regression), shape (n,)
+    """
+    rng = np.random.default_rng(seed)
+    sigma = 0.25 * noise
+    X: np.ndarray
+    y: np.ndarray
+    if name == "circle":
+        y = (np.arange(n) % 2).astype(np.intp)
+        radius = np.where(y == 1, rng.uniform(0.65, 0.95, n), rng.uniform(0.0, 0.45, n))
+        angle = rng.uniform(0, 2 * math.pi, n)
+        X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    elif name == "xor":
+        X = rng.uniform(-1, 1, (n, 2))
+        X += np.sign(X) * 0.05  # a margin along the axes
+        X = np.clip(X, -1, 1)
+        y = (X[:, 0] * X[:, 1] > 0).astype(np.intp)
+    elif name == "gauss":
+        y = (np.arange(n) % classes).astype(np.intp)
+        centre = 2 * math.pi * y / classes + math.pi / 4
+        X = 0.55 * np.column_stack([np.cos(centre), np.sin(centre)]) + rng.normal(0, 0.15, (n, 2))
+    elif name == "spiral":
+        y = (np.arange(n) % classes).astype(np.intp)
+        t = rng.uniform(0.05, 1.0, n)
+        angle = 1.75 * 2 * math.pi * t + 2 * math.pi * y / classes
+        X = 0.9 * t[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    elif name == "moons":
+        y = (np.arange(n) % 2).astype(np.intp)
+        angle = rng.uniform(0, math.pi, n)
+        X = np.where(y[:, None] == 0,
+                     np.column_stack([np.cos(angle), np.sin(angle)]),
+                     np.column_stack([1 - np.cos(angle), 0.5 - np.sin(angle)]))
+        X = (X - [0.5, 0.25]) * 0.6
+    elif name == "plane":
+        X = rng.uniform(-1, 1, (n, 2))
+        y = (X[:, 0] + X[:, 1]) / 2
+    elif name == "bumps":
+        X = rng.uniform(-1, 1, (n, 2))
+        y = np.exp(-8 * ((X[:, 0] - 0.4) ** 2 + (X[:, 1] - 0.4) ** 2)) \
+            - np.exp(-8 * ((X[:, 0] + 0.4) ** 2 + (X[:, 1] + 0.4) ** 2))
+    else:
+        raise OptionError(f"data must be one of {', '.join(SETS)}; received {name!r}")
+    if sigma:
+        X = X + rng.normal(0, sigma, X.shape)
+    return X, y
+
+
+def features(X: np.ndarray, names: list[str]) -> np.ndarray:
+    """The network's input columns, one per feature name, from the points ``X``.
+
+    Parameters
+    ----------
+    X : array, shape (n, 2)
+    names : list of str
+        Keys of :data:`FEATURES`.
+
+    Returns
+    -------
+    float64 array, shape (n, len(names))
+    """
+    return np.column_stack([FEATURES[f](X[:, 0], X[:, 1]) for f in names])
+
+
+def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """Points and labels from a CSV of three columns, ``x1, x2, label``, with or without a header.
+
+    Parameters
+    ----------
+    text : str or bytes
+    task : "classification" or "regression"
+        Labels are class numbers 0..k-1 (2 to 5 classes) or real values.
+
+    Returns
+    -------
+    X : float64 array, shape (n, 2), scaled into [-1, 1] column by column
+    y : int or float64 array, shape (n,)
+
+    Raises
+    ------
+    DataError
+        Naming the line and what was wrong.
+    """
+    if isinstance(text, bytes):
+        if len(text) > MAX_CSV_BYTES:
+            raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} bytes; received {len(text):,}")
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DataError("the CSV file must be UTF-8 text") from None
+    elif len(text) > MAX_CSV_BYTES:
+        raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} characters; received {len(text):,}")
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    if rows and not _numeric(rows[0][0]):
+        rows = rows[1:]  # a header
+    if not rows:
+        raise DataError("the CSV file holds no data rows")
+    if len(rows) > MAX_ROWS:
+        raise DataError(f"the CSV file may have at most {MAX_ROWS:,} rows; received {len(rows):,}")
+    values = np.empty((len(rows), 3))
+    for i, row in enumerate(rows):
+        if len(row) != 3:
+            raise DataError(f"every row must hold 3 values (x1, x2, label); row {i + 1} holds {len(row)}")
+        for j, cell in enumerate(row):
+            if not _numeric(cell):
+                raise DataError(f"row {i + 1}, column {j + 1} must be a number; received {cell.strip()[:40]!r}")
+            values[i, j] = float(cell)
+    if not np.isfinite(values).all():
+        raise DataError("the CSV file must hold finite numbers; received NaN or infinity")
+    X, y = values[:, :2], values[:, 2]
+    low, high = X.min(axis=0), X.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    X = 2 * (X - low) / span - 1
+    if task == "regression":
+        return X, y
+    if not np.array_equal(y, np.round(y)) or y.min() < 0:
+        raise DataError("class labels must be whole numbers 0, 1, 2, ...; received other values")
+    labels = np.unique(y)
+    if labels.size < 2:
+        raise DataError(f"classification needs at least 2 classes; received only class {int(labels[0])}")
+    if labels.size > 5 or not np.array_equal(labels, np.arange(labels.size)):
+        shown = labels[:8].astype(int).tolist()
+        raise DataError(f"class labels must be 0 to k-1 with k from 2 to 5; received {labels.size} labels: "
+                        f"{shown}{' ...' if labels.size > 8 else ''}")
+    return X, y.astype(np.intp)
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

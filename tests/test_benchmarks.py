@@ -92,3 +92,8 @@ def test_mpi_scaling_script():
     pytest.importorskip("mpi4py", reason="the mpi extra")
     out = run(BENCH / "scaling.py", "mpi", "--repeats", "1", "--epochs", "1", "--n", "2048")
     assert "2 ranks:" in out and "x one rank on one thread" in out
+
+
+def test_playground_load_script():
+    out = run(BENCH / "playground_load.py", "--sessions", "2", "--seconds", "2")
+    assert "0 errors" in out and "frames/s per session" in out and "server memory" in out

@@ -17,7 +17,8 @@ SPIRAL = Spec(data="spiral", noise=0.1, layers=(8, 8), activations=("tanh", "tan
 def test_a_spec_goes_into_a_url_and_comes_back_the_same():
     spec = Spec(data="gauss", classes=4, noise=0.35, points=300, train_fraction=0.7, seed=12,
                 features=("x1", "x2", "x1*x2", "sin(x1)"), layers=(5, 3, 2), activations=("relu", "tanh", "sigmoid"),
-                optimizer="momentum", lr=0.1, batch_size=7, l2=0.001, edits=((0, 0, 1, 2, -0.5), (40, 2, 0, 0, 3.25)))
+                optimizer="momentum", lr=0.1, batch_size=7, l2=0.001, l1=0.002,
+                edits=((0, 0, 1, 2, -0.5), (40, 2, 0, 0, 3.25)))
     assert Spec.from_query(spec.to_query()) == spec
     assert Spec.from_query("?" + spec.to_query()) == spec
     assert Spec.from_query("data=xor") == Spec(data="xor")

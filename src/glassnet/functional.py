@@ -544,6 +544,38 @@ def l2_penalty(weights: Array, lam: float) -> float:
     return 0.5 * lam * float(xp.vdot(weights, weights))
 
 
+def l1_penalty(weights: Array, lam: float) -> float:
+    """``lam * sum(|W|)`` over the weights given (biases are not penalized).
+
+    Parameters
+    ----------
+    weights : array, any shape
+    lam : float
+        The L1 strength.
+
+    Returns
+    -------
+    float
+    """
+    xp = namespace(weights)
+    return lam * float(xp.sum(xp.abs(weights)))
+
+
+def l1_penalty_grad(weights: Array, lam: float) -> Array:
+    """Gradient of :func:`l1_penalty`: ``lam * sign(W)`` (0 where a weight is exactly 0, a subgradient).
+
+    Parameters
+    ----------
+    weights : array, any shape
+    lam : float
+
+    Returns
+    -------
+    array like ``weights``
+    """
+    return lam * namespace(weights).sign(weights)
+
+
 def l2_penalty_grad(weights: Array, lam: float) -> Array:
     """Gradient of :func:`l2_penalty`: ``lam * W``.
 

@@ -130,6 +130,7 @@ def gradcheck(
     y: object,
     *,
     l2: float = 0.0,
+    l1: float = 0.0,
     eps: float = 1e-6,
     tol: float = 1e-6,
     check_input: bool = False,
@@ -149,6 +150,8 @@ def gradcheck(
     y : array-like
     l2 : float
         The L2 strength of the objective checked.
+    l1 : float
+        Its L1 strength (a weight within ``eps`` of 0 sits on the kink of ``|w|``).
     eps : float
         The step of the central differences.
     tol : float
@@ -200,7 +203,7 @@ def gradcheck(
         raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
                           "the next, so the two sides of a central difference would see different networks")
     m = model.copy(dtype=np.float64)
-    objective = Objective(m, loss, l2)
+    objective = Objective(m, loss, l2, l1)
     X64, y64 = objective.prepare(X, y)
     gen = as_generator(rng)
 

@@ -7,7 +7,7 @@ from typing import Any
 from ._blas import axpy
 from ._validation import check_real
 from .errors import OptionTypeError
-from .functional import l2_penalty
+from .functional import l1_penalty, l1_penalty_grad, l2_penalty
 from .losses import Loss, get_loss
 from .nn.sequential import Sequential, Workspace
 
@@ -15,7 +15,7 @@ Array = Any
 
 
 class Objective:
-    """``J(theta) = loss(model(X), y) + l2 / 2 * sum(W**2)``, with its gradient in ``model.grads``.
+    """``J(theta) = loss(model(X), y) + l2 / 2 * sum(W**2) + l1 * sum(|W|)``, with its gradient in ``model.grads``.
 
     Parameters
     ----------
@@ -24,6 +24,8 @@ class Objective:
     l2 : float
         The L2 strength lambda; only weights (``params[:n_decayed]``), not
         biases, are penalized: the regularized cost of tutorial 02.
+    l1 : float
+        The L1 strength, on the same weights; its gradient is ``l1 * sign(W)``.
 
     Attributes
     ----------
@@ -46,12 +48,13 @@ class Objective:
     whose buffers its calls reuse, so one objective serves one thread.
     """
 
-    def __init__(self, model: Sequential, loss: str | Loss, l2: float = 0.0) -> None:
+    def __init__(self, model: Sequential, loss: str | Loss, l2: float = 0.0, l1: float = 0.0) -> None:
         if not isinstance(model, Sequential):
             raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
         self.model = model
         self.loss = get_loss(loss)
         self.l2 = check_real(l2, "l2", low=0.0)
+        self.l1 = check_real(l1, "l1", low=0.0)
         fused = self.loss.fused_activation
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
@@ -103,11 +106,34 @@ class Objective:
         self.output = out = model.forward(X, stop=self.stop, workspace=ws)
         cost, grad = self.cost_and_grad(out, y, weight)
         self.input_grad = model.backward(grad, ws, start=self.stop, need_input_grad=need_input_grad)
-        if self.l2:
-            w = model.params[: model.n_decayed]
-            cost += l2_penalty(w, self.l2)
-            axpy(self.l2, w, model.grads[: model.n_decayed])
+        if self.l2 or self.l1:
+            cost += self.penalty()
+            self.add_penalty_grad(model.grads[: model.n_decayed])
         return cost
+
+    def penalty(self) -> float:
+        """The regularization terms at the current weights: ``l2 / 2 * sum(W**2) + l1 * sum(|W|)``.
+
+        Returns
+        -------
+        float
+        """
+        w = self.model.params[: self.model.n_decayed]
+        return (l2_penalty(w, self.l2) if self.l2 else 0.0) + (l1_penalty(w, self.l1) if self.l1 else 0.0)
+
+    def add_penalty_grad(self, out: Array, scale: float = 1.0) -> None:
+        """Add ``scale`` times the regularization terms' gradient to ``out`` (the weights' part of the gradient).
+
+        Parameters
+        ----------
+        out : array, shape (n_decayed,)
+        scale : float
+        """
+        w = self.model.params[: self.model.n_decayed]
+        if self.l2:
+            axpy(scale * self.l2, w, out)
+        if self.l1:
+            out += l1_penalty_grad(w, scale * self.l1)
 
     def cost_and_grad(self, out: Array, y: Array, weight: Array | None = None) -> tuple[float, Array]:
         """The loss, without the L2 term, and its gradient with respect to ``out``.
@@ -158,10 +184,7 @@ class Objective:
         -------
         float
         """
-        cost = self.cost_and_grad(out, y, weight)[0]
-        if self.l2:
-            cost += l2_penalty(self.model.params[: self.model.n_decayed], self.l2)
-        return cost
+        return self.cost_and_grad(out, y, weight)[0] + self.penalty()
 
     def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
         """Validate ``X`` and ``y`` once, in the model's dtype and namespace, for repeated calls.

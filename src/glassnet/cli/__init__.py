@@ -26,7 +26,7 @@ from .._version import __version__
 from ..errors import DivergenceError, GlassnetError
 from ..threads import limit as limit_threads
 from .options import integer, layer_sizes, port_number, real
-from .tools import cmd_compare, cmd_gradcheck, cmd_serve, cmd_trace
+from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
 from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 
@@ -159,6 +159,15 @@ def add_tools(sub) -> None:
                    help="a host name the page may be reached by besides this machine's loopback names "
                         "(repeat for several; '*' for any: only behind a proxy that checks names)")
     s.set_defaults(func=cmd_serve)
+
+    pg = sub.add_parser("playground", help="the playground: shape a small network and watch it learn, in the "
+                                           "browser (also at /playground under glassnet serve)")
+    pg.add_argument("--host", default="127.0.0.1")
+    pg.add_argument("--port", type=port_number, default=8000)
+    pg.add_argument("--no-browser", action="store_true", help="only serve; open the address yourself")
+    pg.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                    help="a host name the page may be reached by besides this machine's loopback names")
+    pg.set_defaults(func=cmd_playground)
 
 
 class Parser(argparse.ArgumentParser):

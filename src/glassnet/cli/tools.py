@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import webbrowser
+
 import numpy as np
 
 from .. import datasets
@@ -107,4 +109,25 @@ def cmd_serve(args) -> int:
     return 0
 
 
-__all__ = ["cmd_compare", "cmd_gradcheck", "cmd_serve", "cmd_trace"]
+def cmd_playground(args) -> int:
+    """Serve the playground alone and open it in the browser.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+    """
+    check_web_dependencies()
+
+    def open_page(address: str) -> None:
+        if not args.no_browser:
+            webbrowser.open(address + "playground")
+
+    serve(None, host=args.host, port=args.port, allowed_hosts=args.allowed_host, on_start=open_page)
+    return 0
+
+
+__all__ = ["cmd_compare", "cmd_gradcheck", "cmd_playground", "cmd_serve", "cmd_trace"]

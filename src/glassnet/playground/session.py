@@ -72,6 +72,10 @@ class Spec:
         Points per step, at least 1.
     l2 : float
         L2 strength, 0 to 1.
+    l1 : float
+        L1 strength, 0 to 1.
+    edits : tuple of (step, layer, i, j, value)
+        Weights set by hand, and the step after which each was set.
     """
 
     data: str = "spiral"
@@ -87,6 +91,7 @@ class Spec:
     lr: float = 0.03
     batch_size: int = 10
     l2: float = 0.0
+    l1: float = 0.0
     edits: tuple[tuple[int, int, int, int, float], ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -129,6 +134,7 @@ class Spec:
             raise OptionError(f"lr must be above 0 and at most 10; received {self.lr:g}")
         _within("batch_size", self.batch_size, 1, MAX_POINTS, whole=True)
         _within("l2", self.l2, 0, 1)
+        _within("l1", self.l1, 0, 1)
 
     # -- the URL ---------------------------------------------------------------------------------
     def to_query(self) -> str:
@@ -182,7 +188,7 @@ def _parse(name: str, text: str) -> Any:
         return text
     if name in ("classes", "points", "seed", "batch_size"):
         return int(text)
-    if name in ("noise", "train_fraction", "lr", "l2"):
+    if name in ("noise", "train_fraction", "lr", "l2", "l1"):
         return float(text)
     if name == "edits":
         return tuple(_edit(e) for e in text.split(";") if e)
@@ -235,7 +241,7 @@ class Session:
         inputs = features(X, list(spec.features))
         self.X_train, self.X_test = inputs[self.train_rows], inputs[self.test_rows]
         self.model, loss = build(spec, int(y.max()) + 1 if spec.task == "classification" else 1)
-        self.objective = Objective(self.model, loss, spec.l2)
+        self.objective = Objective(self.model, loss, spec.l2, spec.l1)
         self.y_train, self.y_test = (self.objective.prepare(self.X_train, y[self.train_rows])[1],
                                      self.objective.prepare(self.X_test, y[self.test_rows])[1])
         self.optimizer = make_optimizer(spec).bind(self.model)
@@ -245,6 +251,10 @@ class Session:
         self.last_cost: float | None = None
         #: the training rows of the last step's batch (the gradients in the model are theirs)
         self.last_rows = np.arange(0)
+        #: the losses of the frames shown so far, for the page's curves
+        self.history: list[dict] = []
+        #: set when a step's cost was not finite; training then stops where it was
+        self.diverged = False
         self.edits: list[tuple[int, int, int, int, float]] = []
         for edit in spec.edits:  # edits at step 0 come before any training
             if edit[0] == 0:
@@ -254,10 +264,15 @@ class Session:
     def train(self, steps: int = 1) -> None:
         """Take ``steps`` optimizer steps, each on the next batch of the epoch's order.
 
+        A step whose cost is NaN or infinite is not taken: :attr:`diverged` is
+        set and training stops there.
+
         Parameters
         ----------
         steps : int
         """
+        if self.diverged:
+            return
         n = self.X_train.shape[0]
         bs = min(self.spec.batch_size, n)
         pending = {e[0]: e for e in self.spec.edits if e[0] > self.step}
@@ -266,7 +281,12 @@ class Session:
                 self._order = self.model.rng.permutation(n)
             rows = self._order[self._position:self._position + bs]
             self.last_rows = rows
-            self.last_cost = self.objective(self.X_train[rows], self.y_train[rows], training=True)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.last_cost = self.objective(self.X_train[rows], self.y_train[rows], training=True)
+            if not math.isfinite(self.last_cost):  # diverged: the weights stay those of the last finite cost
+                self.diverged = True
+                self.model.grads[...] = 0  # no step was taken with them
+                return
             self.optimizer.step()
             self.step += 1
             self._position += rows.size
@@ -497,7 +517,7 @@ inputs = features(X, list(spec.features))
 
 # the network, its cost and its optimizer
 model, loss = build(spec, int(y.max()) + 1 if spec.task == "classification" else 1)
-objective = gn.Objective(model, loss, spec.l2)
+objective = gn.Objective(model, loss, spec.l2, spec.l1)
 X_train, y_train = objective.prepare(inputs[train], y[train])
 X_test, y_test = objective.prepare(inputs[test], y[test])
 optimizer = make_optimizer(spec).bind(model)
@@ -525,4 +545,5 @@ print("train loss", repr(objective.value(X_train, y_train)))
 print("test loss", repr(objective.value(X_test, y_test)))
 print("weight layer 0 (0, 0)", repr(float(dense[0].W[0, 0])))
 print("its gradient from the last step", repr(float(dense[0].grads["W"][0, 0])))
+print("the bias gradient of neuron 1 of layer 1", repr(float(dense[0].grads["b"][0])))
 '''

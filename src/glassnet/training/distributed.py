@@ -25,9 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._blas import axpy
 from ..errors import OptionError, OptionTypeError
-from ..functional import l2_penalty
 from ..nn import BatchNorm, Dropout, Sequential
 from ..objective import Objective
 from ..rows import LazyRows
@@ -135,21 +133,17 @@ class DataParallel:
         if n:
             cost = objective(xb, yb, training=True, weight=wb)
             right = accuracy(objective.output, yb, objective.output_is_logits) * n if classify else 0.0
-        else:  # a last batch smaller than the number of ranks: no rows, only the L2 term
+        else:  # a last batch smaller than the number of ranks: no rows, only the regularization terms
             model.grads[...] = 0
-            cost, right = 0.0, 0.0
-            if objective.l2:
-                w = model.params[: model.n_decayed]
-                axpy(objective.l2, w, model.grads[: model.n_decayed])
-                cost = l2_penalty(w, objective.l2)
-        if objective.loss.is_mean:  # shares of a mean: the L2 term's shares add up to one
+            objective.add_penalty_grad(model.grads[: model.n_decayed])
+            cost, right = objective.penalty(), 0.0
+        if objective.loss.is_mean:  # shares of a mean: the regularization's shares add up to one
             share = n / n_batch
             model.grads *= share
             cost *= share
-        elif objective.l2 and self.rank:  # terms of a sum: the L2 term counts on rank 0 only
-            w = model.params[: model.n_decayed]
-            axpy(-objective.l2, w, model.grads[: model.n_decayed])
-            cost -= l2_penalty(w, objective.l2)
+        elif self.rank:  # terms of a sum: the regularization counts on rank 0 only
+            objective.add_penalty_grad(model.grads[: model.n_decayed], scale=-1.0)
+            cost -= objective.penalty()
         self._small[:] = cost, right
         self.comm.Allreduce(_in_place(), model.grads)
         self.comm.Allreduce(_in_place(), self._small)
@@ -175,7 +169,7 @@ class DataParallel:
         if hi > lo:
             rows = X.subset(np.arange(lo, hi)) if isinstance(X, LazyRows) else X[lo:hi]
             part = evaluate(model, rows, y[lo:hi], objective)
-        penalty = l2_penalty(model.params[: model.n_decayed], objective.l2) if objective.l2 else 0.0
+        penalty = objective.penalty()
         loss = part.get("loss", penalty)
         if objective.loss.is_mean:
             loss *= (hi - lo) / n

@@ -40,6 +40,7 @@ def fit(
     epochs: int = 10,
     batch_size: int | None = 32,
     l2: float = 0.0,
+    l1: float = 0.0,
     shuffle: bool = True,
     validation_data: tuple | None = None,
     validation_split: float = 0.0,
@@ -82,6 +83,8 @@ def fit(
         Ignored by the quasi-Newton solvers, which always take the whole set.
     l2 : float
         L2 strength lambda: ``lambda / 2 * sum(W**2)`` joins the cost (biases are not penalized).
+    l1 : float
+        L1 strength: ``l1 * sum(|W|)`` joins the cost, on the same weights.
     shuffle : bool
         Reshuffle the rows each epoch from ``model.rng``.
     validation_data : (X_val, y_val), optional
@@ -147,7 +150,7 @@ def fit(
     on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
     if not isinstance(keep_best, (bool, str)):
         raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {keep_best!r}")
-    objective = Objective(model, get_loss(loss), l2)
+    objective = Objective(model, get_loss(loss), l2, l1)
     X, y = objective.prepare(X, y)
     w = None
     if sample_weight is not None:
@@ -210,6 +213,7 @@ def fit(
         w = None if w is None else w[train_idx]
 
     settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
+                "l1": objective.l1,
                 "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
                 "solver": optimizer if quasi else opt.name,  # type: ignore[union-attr]
                 "augment": None if augment is None else repr(augment)}
@@ -302,7 +306,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
                           f"resume exactly; received {given or 'none'}")
     history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
                   epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
-                  l2=s["l2"], shuffle=s["shuffle"], validation_data=validation_data, callbacks=callbacks,
+                  l2=s["l2"], l1=s.get("l1", 0.0), shuffle=s["shuffle"], validation_data=validation_data,
+                  callbacks=callbacks,
                   verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
                   on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
                   threads=threads, comm=comm)

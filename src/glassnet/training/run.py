@@ -11,7 +11,6 @@ import numpy as np
 
 from ..arrays import to_numpy
 from ..errors import OptionError
-from ..functional import l2_penalty
 from ..io import model_file
 from ..nn import Sequential
 from ..objective import Objective
@@ -281,8 +280,7 @@ def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_
         total += cost * xb.shape[0] if loss.is_mean else cost
         if is_classifier_loss(loss):
             correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
-    l2 = l2_penalty(model.params[: model.n_decayed], objective.l2) if objective.l2 else 0.0
-    result = {"loss": (total / n if loss.is_mean else total) + l2}
+    result = {"loss": (total / n if loss.is_mean else total) + objective.penalty()}
     if is_classifier_loss(loss):
         result["accuracy"] = correct / n
     return result

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from ..models import CNN_RECIPES, cnn, load, save
 from ..optim import Adam
 from ..optim.schedules import Cosine
 from ..saliency import gradient_saliency
+from .playground import register as register_playground
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
@@ -91,14 +93,15 @@ def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
     return model_image_shape(checkpoint.model.in_features, checkpoint.metadata)
 
 
-def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
                allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS):
-    """A Flask app serving a model.
+    """A Flask app serving a model, and the playground (:mod:`glassnet.web.playground`).
 
     Parameters
     ----------
-    checkpoint : Checkpoint
-        As :func:`glassnet.load` returns it; its metadata gives the classes and image shape.
+    checkpoint : Checkpoint or None
+        As :func:`glassnet.load` returns it; its metadata gives the classes and
+        image shape. None serves the playground alone (``/`` leads there).
     max_upload_bytes : int
         Larger bodies are answered 413.
     allowed_hosts : sequence of str
@@ -122,13 +125,6 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
     app.config["MAX_CONTENT_LENGTH"] = max_upload_bytes
     if "*" not in allowed_hosts:
         app.config["TRUSTED_HOSTS"] = list(allowed_hosts)
-    model, meta = checkpoint.model, checkpoint.metadata
-    if model.out_features is None:
-        raise OptionError(f"the web app serves models with a fixed output size; this one has output shape "
-                          f"{model.output_shape}")
-    shape = image_shape_of(checkpoint)
-    classes = [str(c) for c in meta.get("classes") or range(model.out_features)]
-    page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
     def error(status: int, message: str):
         return flask.jsonify(error=message), status
@@ -141,16 +137,32 @@ def create_app(checkpoint: Checkpoint, max_upload_bytes: int = MAX_UPLOAD_BYTES,
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if exc.code == 413:
-            return error(413, f"The picture is larger than this server accepts ({max_upload_bytes:,} bytes).")
+            what = "The CSV file" if flask.request.path.startswith("/api/playground") else "The picture"
+            return error(413, f"{what} is larger than this server accepts ({max_upload_bytes:,} bytes).")
         return error(exc.code or 500, exc.description or exc.name)
-
-    @app.get("/")
-    def index():
-        return flask.Response(page, mimetype="text/html")
 
     @app.get("/favicon.ico")
     def favicon():
         return app.send_static_file("favicon.svg")
+
+    register_playground(app, flask)
+    if checkpoint is None:  # the playground alone
+        @app.get("/")
+        def to_playground():
+            return flask.redirect("/playground")
+
+        return app
+    model, meta = checkpoint.model, checkpoint.metadata
+    if model.out_features is None:
+        raise OptionError(f"the web app serves models with a fixed output size; this one has output shape "
+                          f"{model.output_shape}")
+    shape = image_shape_of(checkpoint)
+    classes = [str(c) for c in meta.get("classes") or range(model.out_features)]
+    page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
+
+    @app.get("/")
+    def index():
+        return flask.Response(page, mimetype="text/html")
 
     @app.get("/api/model")
     def describe():
@@ -299,13 +311,14 @@ def allowed_hosts_for(host: str, extra: list[str] | tuple[str, ...] = ()) -> tup
 THREADS = 12
 
 
-def make_server(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
+def make_server(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
                 max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()):
     """The waitress server :func:`serve` runs, bound to its port and configured, not yet serving.
 
     Parameters
     ----------
-    checkpoint : Checkpoint
+    checkpoint : Checkpoint or None
+        None serves the playground alone.
     host : str
         The address to bind to.
     port : int
@@ -336,15 +349,20 @@ def make_server(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 800
                          **waitress_options(max_upload_bytes))
 
 
-def serve(checkpoint: Checkpoint, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
-          max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = ()) -> None:
+def serve(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
+          max_upload_bytes: int = MAX_UPLOAD_BYTES, allowed_hosts: list[str] | tuple[str, ...] = (),
+          on_start: Callable[[str], object] | None = None) -> None:
     """Serve the page with waitress until interrupted.
 
     Parameters
     ----------
     checkpoint, host, port, threads, max_upload_bytes, allowed_hosts
         As for :func:`make_server`.
+    on_start : callable, optional
+        Called with the server's address once it listens (``glassnet playground`` opens a browser there).
     """
     server = make_server(checkpoint, host, port, threads, max_upload_bytes, allowed_hosts)
     print(f"glassnet: serving on http://{host}:{server.effective_port}/  (Ctrl-C to stop)", flush=True)
+    if on_start is not None:
+        on_start(f"http://{host}:{server.effective_port}/")
     server.run()

@@ -51,6 +51,12 @@ def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browse
     page.goto(server + "?data=spiral&noise=0.1")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
     assert page.locator(".neuron").count() == 16  # two hidden layers of 8 by default
+    # a line per weight between the columns: 2 x 8 + 8 x 8 + 8 x 1, drawn behind the pictures
+    assert page.locator("#network .column").count() == 4 and page.locator("#wires").count() == 1
+    drawn = "() => { const c = document.getElementById('wires'); const d = c.getContext('2d')" \
+            ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let k = 3; k < d.length; k += 4)" \
+            " n += d[k] > 0; return n; }"
+    assert page.evaluate(drawn) > 1000
 
     page.click("#play")
     page.wait_for_function(ACCURACY, timeout=120_000)
@@ -121,7 +127,7 @@ def test_bad_input_gets_a_message_on_the_page(server, browser, tmp_path):
     sync_api.expect(page.locator("#error")).to_contain_text("at most 6 hidden layers; received 7")
     page.locator(".layer button[title='remove this layer']").last.click()
     page.click("#reset")
-    sync_api.expect(page.locator("#network .column")).to_have_count(6)
+    sync_api.expect(page.locator("#network .column")).to_have_count(1 + 6 + 1)  # inputs, 6 hidden layers, output
     sync_api.expect(page.locator("#error")).to_have_text("")
 
     page.select_option("#data", "csv")

@@ -234,13 +234,11 @@ function drawLoss(points) {
 }
 
 function drawNetwork(f) {
-  const columns = [];
+  // columns: the input features, each hidden layer's neurons (their pictures), the outputs
+  const features = (new URLSearchParams(f.query).get("features") || "").split(",");
+  const columns = [nodeColumn("inputs", features)];
   f.neurons.forEach((layer, l) => {
-    const column = document.createElement("div");
-    column.className = "column";
-    const title = document.createElement("h3");
-    title.textContent = `layer ${l + 1}`;
-    column.append(title);
+    const column = nodeColumn(`layer ${l + 1}`, []);
     const bytes = Uint8Array.from(atob(layer), (ch) => ch.charCodeAt(0));  // one byte per cell: k / 127 - 1
     const size = f.grid * f.grid;
     for (let j = 0; j < bytes.length / size; j++) {
@@ -249,7 +247,7 @@ function drawNetwork(f) {
         grid.push(Array.from(bytes.subarray(j * size + r * f.grid, j * size + (r + 1) * f.grid), (b) => b / 127 - 1));
       }
       const c = document.createElement("canvas");
-      c.width = 52; c.height = 52; c.className = "neuron";
+      c.width = 52; c.height = 52; c.className = "neuron node";
       c.dataset.layer = String(l); c.dataset.j = String(j);
       c.title = `layer ${l + 1}, neuron ${j + 1}`;
       if (selected && selected.layer === l && selected.j === j) c.classList.add("selected");
@@ -259,7 +257,51 @@ function drawNetwork(f) {
     }
     columns.push(column);
   });
-  $("network").replaceChildren(...columns);
+  const outputs = f.weights[f.weights.length - 1][0].length;
+  columns.push(nodeColumn("output", Array.from({length: outputs}, (_, k) => outputs > 1 ? `class ${k}` : "out")));
+  const wires = document.createElement("canvas");
+  wires.id = "wires";
+  $("network").replaceChildren(wires, ...columns);
+  drawWires(wires, columns, f.weights);
+}
+
+function nodeColumn(title, names) {
+  const column = document.createElement("div");
+  column.className = "column";
+  const h = document.createElement("h3");
+  h.textContent = title;
+  column.append(h);
+  for (const name of names) {
+    const box = document.createElement("div");
+    box.className = "node label";
+    box.textContent = name;
+    column.append(box);
+  }
+  return column;
+}
+
+function drawWires(canvas, columns, weights) {
+  // a line per weight, blue for positive and orange for negative, as thick as the weight is large
+  const box = $("network").getBoundingClientRect();
+  canvas.width = $("network").scrollWidth;
+  canvas.height = $("network").scrollHeight;
+  const ctx = canvas.getContext("2d");
+  const centres = columns.map((column) => [...column.querySelectorAll(".node")].map((node) => {
+    const r = node.getBoundingClientRect();
+    return {left: r.left - box.left, right: r.right - box.left, y: (r.top + r.bottom) / 2 - box.top};
+  }));
+  weights.forEach((W, c) => {
+    W.forEach((row, i) => row.forEach((w, j) => {
+      const a = centres[c][i], b = centres[c + 1][j];
+      if (!a || !b) return;
+      ctx.beginPath();
+      ctx.moveTo(a.right, a.y);
+      ctx.lineTo(b.left, b.y);
+      ctx.strokeStyle = w >= 0 ? "rgba(47,111,222,0.6)" : "rgba(232,131,42,0.6)";
+      ctx.lineWidth = Math.min(5, 0.3 + 1.2 * Math.abs(w));
+      ctx.stroke();
+    }));
+  });
 }
 
 // -- inspecting and editing ------------------------------------------------------------------------------

@@ -94,10 +94,10 @@ def test_whole_epochs_are_the_epochs_of_fit():
 
 
 def test_the_exported_script_reaches_the_same_numbers_edits_included():
-    spec = Spec.from_query(SPIRAL.to_query() + "&edits=0,0,1,2,-0.75;23,1,3,4,2.5")
+    spec = Spec.from_query(SPIRAL.to_query() + "&edits=0,0,1,2,-0.75;23,1,3,4,2.5;23,2,0,0,-1.25")
     session = Session(spec)
     session.train(57)
-    assert session.edits == [(0, 0, 1, 2, -0.75), (23, 1, 3, 4, 2.5)]
+    assert session.edits == [(0, 0, 1, 2, -0.75), (23, 1, 3, 4, 2.5), (23, 2, 0, 0, -1.25)]
     done = subprocess.run([sys.executable, "-c", script(spec, 57)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     printed = dict(line.rsplit(" ", 1) for line in done.stdout.splitlines())
@@ -157,6 +157,12 @@ def test_a_frame_shows_the_output_and_every_neuron_over_the_plane():
     first = np.tanh(corner @ session.model.layers[0].W + session.model.layers[0].b)[0]
     np.testing.assert_allclose(frame["neurons"][0][:, 0, 0], first, atol=1e-15)
     np.testing.assert_allclose(frame["output"][0, 0], session.model.predict(corner)[0, 0], atol=1e-15)
+
+
+def test_edits_from_a_link_are_checked_before_training():
+    for edits in ("0,0,5,0,1.0", "3,9,0,0,1.0", "-1,0,0,0,1.0", "2,0,0,0,1e9"):
+        with pytest.raises(OptionError, match="edits: |layer must be from 0 to 2"):
+            Session(Spec.from_query("edits=" + edits))
 
 
 def test_a_weight_edit_is_checked():

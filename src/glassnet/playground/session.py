@@ -256,7 +256,13 @@ class Session:
         #: set when a step's cost was not finite; training then stops where it was
         self.diverged = False
         self.edits: list[tuple[int, int, int, int, float]] = []
-        for edit in spec.edits:  # edits at step 0 come before any training
+        for step, layer, i, j, value in spec.edits:  # every edit checked now; those at step 0 come before training
+            W = self._dense(layer).W
+            if step < 0 or not 0 <= i < W.shape[0] or not 0 <= j < W.shape[1] or not math.isfinite(value) \
+                    or abs(value) > 100:
+                raise OptionError(f"edits: ({step}, {layer}, {i}, {j}, {value}) is not a step from 0 and a weight "
+                                  f"of layer {layer} ({W.shape[0]} x {W.shape[1]}) set to at most 100 in size")
+        for edit in spec.edits:
             if edit[0] == 0:
                 self.set_weight(*edit[1:])
 
@@ -275,7 +281,10 @@ class Session:
             return
         n = self.X_train.shape[0]
         bs = min(self.spec.batch_size, n)
-        pending = {e[0]: e for e in self.spec.edits if e[0] > self.step}
+        pending: dict[int, list] = {}
+        for edit in self.spec.edits:
+            if edit[0] > self.step:
+                pending.setdefault(edit[0], []).append(edit)
         for _ in range(steps):
             if self._position == 0 and bs < n:  # a new epoch: a new order, drawn as fit draws it
                 self._order = self.model.rng.permutation(n)
@@ -292,8 +301,8 @@ class Session:
             self._position += rows.size
             if self._position >= n:
                 self._position, self.epoch = 0, self.epoch + 1
-            if self.step in pending:
-                self.set_weight(*pending[self.step][1:])
+            for edit in pending.get(self.step, []):
+                self.set_weight(*edit[1:])
 
     def train_epoch(self) -> None:
         """Steps to the end of the current epoch."""

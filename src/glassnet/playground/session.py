@@ -30,6 +30,7 @@ from ..errors import OptionError
 from ..nn import Dense, Sequential, get_activation
 from ..objective import Objective
 from ..optim import SGD, Adam
+from ..training import evaluate
 from .data import FEATURES, SETS, features, make
 
 #: bounds that keep one session's step to a few milliseconds
@@ -329,17 +330,17 @@ class Session:
 
     # -- what the page shows ---------------------------------------------------------------------------
     def losses(self) -> dict[str, float]:
-        """Training and test cost (L2 term included) and, for classification, accuracy.
+        """Training and test cost (regularization included) and, for classification, accuracy.
+
+        One forward pass per part, through the training loop's own :func:`~glassnet.training.evaluate`.
 
         Returns
         -------
         dict
         """
-        result = {"train_loss": self.objective.value(self.X_train, self.y_train),
-                  "test_loss": self.objective.value(self.X_test, self.y_test)}
-        if self.spec.task == "classification":
-            for part, X, rows in (("train", self.X_train, self.train_rows), ("test", self.X_test, self.test_rows)):
-                result[f"{part}_accuracy"] = float(np.mean(self.model.predict_classes(X) == self.labels[rows]))
+        result = {}
+        for part, X, y in (("train", self.X_train, self.y_train), ("test", self.X_test, self.y_test)):
+            result.update({f"{part}_{k}": v for k, v in evaluate(self.model, X, y, self.objective).items()})
         return result
 
     def frame(self, grid: int = 32) -> dict:

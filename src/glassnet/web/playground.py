@@ -22,6 +22,7 @@ Endpoints, under ``/api/playground``:
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import tempfile
 import threading
@@ -186,6 +187,16 @@ def register(app: Any, flask: Any) -> None:
     def error(status: int, message: str):
         return flask.jsonify(error=message), status
 
+    def refusals_answered(view):
+        """A route whose OptionError or DataError (a bad setting, upload or index) is answered 400 with its message."""
+        @functools.wraps(view)
+        def answered(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except (OptionError, DataError) as exc:
+                return error(400, str(exc))
+        return answered
+
     def lookup(token: str):
         try:
             return sessions.get(token)
@@ -215,19 +226,17 @@ def register(app: Any, flask: Any) -> None:
         return flask.Response(page, mimetype="text/html")
 
     @app.post("/api/playground/sessions")
+    @refusals_answered
     def new_session():
         data = body()
-        try:
-            spec = Spec.from_query(str(data.get("query", "")))
-            points = None
-            if spec.data == "csv":
-                if not isinstance(data.get("csv"), str):
-                    raise OptionError("data=csv needs a CSV file: upload one")
-                points = read_csv(data["csv"], "classification")
-            session = Session(spec, points)
-            token = sessions.add(session)
-        except (OptionError, DataError) as exc:
-            return error(400, str(exc))
+        spec = Spec.from_query(str(data.get("query", "")))
+        points = None
+        if spec.data == "csv":
+            if not isinstance(data.get("csv"), str):
+                raise OptionError("data=csv needs a CSV file: upload one")
+            points = read_csv(data["csv"], "classification")
+        session = Session(spec, points)
+        token = sessions.add(session)
         return flask.jsonify(id=token, frame=frame_json(session, full=True))
 
     @app.post("/api/playground/<token>/train")
@@ -256,29 +265,26 @@ def register(app: Any, flask: Any) -> None:
             lock.release()
 
     @app.get("/api/playground/<token>/neuron")
+    @refusals_answered
     def neuron(token: str):
         session, lock = lookup(token)
         args = flask.request.args
         with lock:
-            try:
-                return flask.jsonify(session.neuron(integer(args.get("layer"), "layer", 0, 10),
-                                                    integer(args.get("j"), "j", 0, 100)))
-            except OptionError as exc:
-                return error(400, str(exc))
+            return flask.jsonify(session.neuron(integer(args.get("layer"), "layer", 0, 10),
+                                                integer(args.get("j"), "j", 0, 100)))
 
     @app.get("/api/playground/<token>/weight")
+    @refusals_answered
     def weight(token: str):
         session, lock = lookup(token)
         args = flask.request.args
         with lock:
-            try:
-                return flask.jsonify(session.weight(integer(args.get("layer"), "layer", 0, 10),
-                                                    integer(args.get("i"), "i", 0, 100),
-                                                    integer(args.get("j"), "j", 0, 100)))
-            except OptionError as exc:
-                return error(400, str(exc))
+            return flask.jsonify(session.weight(integer(args.get("layer"), "layer", 0, 10),
+                                                integer(args.get("i"), "i", 0, 100),
+                                                integer(args.get("j"), "j", 0, 100)))
 
     @app.post("/api/playground/<token>/weight")
+    @refusals_answered
     def edit_weight(token: str):
         session, lock = lookup(token)
         data = body()
@@ -287,11 +293,8 @@ def register(app: Any, flask: Any) -> None:
         except (KeyError, TypeError, ValueError):
             return error(400, f"value must be a number; received {str(data.get('value'))[:40]!r}")
         with lock:
-            try:
-                session.set_weight(integer(data.get("layer"), "layer", 0, 10), integer(data.get("i"), "i", 0, 100),
-                                   integer(data.get("j"), "j", 0, 100), value)
-            except OptionError as exc:
-                return error(400, str(exc))
+            session.set_weight(integer(data.get("layer"), "layer", 0, 10), integer(data.get("i"), "i", 0, 100),
+                               integer(data.get("j"), "j", 0, 100), value)
             session.spec.edits = tuple(session.edits)
             return flask.jsonify(frame_json(session))
 
@@ -307,13 +310,11 @@ def register(app: Any, flask: Any) -> None:
         return flask.jsonify(rows=rows, passed=report.passed)
 
     @app.get("/api/playground/<token>/export.py")
+    @refusals_answered
     def export_script(token: str):
         session, lock = lookup(token)
         with lock:
-            try:
-                text = script(session.spec, session.step)
-            except OptionError as exc:
-                return error(400, str(exc))
+            text = script(session.spec, session.step)
         return flask.Response(text, mimetype="text/x-python",
                               headers={"Content-Disposition": "attachment; filename=playground.py"})
 

@@ -20,7 +20,7 @@ LEVELS = [
     ["io", "datasets", "metrics"],                           # files, data, scores
     ["training"],                                            # solvers, callbacks
     ["models"],                                              # the facade: model.fit, model.save
-    ["gradcheck", "tracing", "compare", "plots", "saliency", "export", "playground"],  # tools
+    ["gradcheck", "tracing", "compare", "plots", "saliency", "export", "playground", "recipes"],  # tools
     ["cli", "sklearn", "web", "__main__"],                   # front-ends
     ["__init__"],                                            # the package's own table of contents
 ]

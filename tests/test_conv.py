@@ -115,25 +115,51 @@ def test_random_conv_nets_pass_the_gradient_check(seed, training):
 
 
 def test_gradient_check_catches_a_wrong_convolution_gradient(monkeypatch):
-    """The check can fail: a col2im that drops the last kernel row's contribution is caught on dJ/dX."""
-    real = C.col2im
+    """The check can fail: a col2im that drops the last kernel row's contribution is caught on dJ/dX.
 
-    def broken(dcols, padded_shape, kernel, stride, out=None):
-        kh, kw = kernel
-        cut = dcols.copy()
-        cut.reshape(kh, kw, -1)[kh - 1] = 0
-        return real(cut, padded_shape, kernel, stride, out)
+    Stride 1 goes through col2im_rows (whole padded rows), other strides through col2im: both are broken in turn.
+    """
+    def breaking(real):
+        def broken(dcols, *args, **kwargs):
+            cut = dcols.copy()
+            cut.reshape(*args[-2] if real is C.col2im else args[-1], -1)[-1] = 0
+            return real(cut, *args, **kwargs)
+        return broken
 
     r = np.random.default_rng(0)
-    model = gn.Sequential([gn.Conv2D(1, 2, 3, padding=1, rng=r, dtype=np.float64), gn.Conv2D(2, 1, 2, rng=r,
-                                                                                           dtype=np.float64)])
-    model = gn.Sequential(model.layers + [gn.Flatten()], input_shape=(1, 5, 5))
-    X, y = r.normal(size=(2, 1, 5, 5)), r.normal(size=(2, 16))
-    assert gn.gradcheck(model, "mse", X, y, check_input=True).passed
-    monkeypatch.setattr(C, "col2im", broken)
-    report = gn.gradcheck(model, "mse", X, y, check_input=True)
-    assert not report.passed and not report.rows[-1].passed  # the input's gradient is wrong
-    assert not report.rows[0].passed  # and through it the first layer's kernels
+    for name, stride, size in (("col2im_rows", 1, 16), ("col2im", 2, 4)):
+        model = gn.Sequential([gn.Conv2D(1, 2, 3, padding=1, rng=r, dtype=np.float64),
+                               gn.Conv2D(2, 1, 2, stride=stride, rng=r, dtype=np.float64), gn.Flatten()],
+                              input_shape=(1, 5, 5))
+        X, y = r.normal(size=(2, 1, 5, 5)), r.normal(size=(2, size))
+        assert gn.gradcheck(model, "mse", X, y, check_input=True).passed
+        with monkeypatch.context() as m:
+            m.setattr(C, name, breaking(getattr(C, name)))
+            report = gn.gradcheck(model, "mse", X, y, check_input=True)
+        assert not report.passed and not report.rows[-1].passed, name  # the input's gradient is wrong
+        assert not report.rows[0].passed, name  # and through it the first layer's kernels
+
+
+def test_whole_row_im2col_and_col2im_match_the_window_by_window_ones():
+    """im2col_rows keeps the padded width: dropping its extra columns gives im2col; col2im_rows is its adjoint."""
+    r = np.random.default_rng(1)
+    for (c, n, h, w), kernel in (((3, 2, 7, 9), (3, 3)), ((2, 3, 6, 5), (2, 4)), ((1, 1, 4, 4), (1, 1))):
+        x = r.normal(size=(c, n, h, w))
+        kh, kw = kernel
+        oh, ow = h - kh + 1, w - kw + 1
+        flat = np.zeros((c, n, h * w + C.row_slack(kernel)))
+        flat[:, :, :h * w] = x.reshape(c, n, h * w)
+        rows = C.im2col_rows(flat, (h, w), kernel)
+        assert rows.shape == (kh * kw * c, n * oh * w)
+        windows = C.im2col(x, kernel, (1, 1))
+        np.testing.assert_array_equal(rows.reshape(-1, n, oh, w)[..., :ow].reshape(windows.shape), windows)
+        g = r.normal(size=rows.shape)
+        g.reshape(-1, n, oh, w)[..., ow:] = 0  # extra columns carry no gradient
+        back = C.col2im_rows(g, flat.shape, (h, w), kernel)
+        reference = C.col2im(g.reshape(-1, n, oh, w)[..., :ow].reshape(windows.shape), x.shape, kernel, (1, 1))
+        np.testing.assert_allclose(back[:, :, :h * w].reshape(x.shape), reference, rtol=1e-12, atol=1e-12)
+        # adjoint: <im2col_rows(x), g> = <x, col2im_rows(g)>
+        assert np.isclose(np.vdot(rows, g), np.vdot(flat, back))
 
 
 def test_max_pool_ties_are_reported_as_kinks_not_failures():
@@ -154,6 +180,33 @@ def test_training_gradient_check_refuses_dropout():
 
 
 # -- layer behaviour and errors -------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(5, 3, 4, 6), (7, 4)])
+def test_batch_norm_layer_in_buffers_matches_its_readable_formulas(shape):
+    """The layer's training pass (reused buffers, sums over pixels then samples) against batch_statistics,
+    batch_norm and batch_norm_backward, in float64, with the running statistics updated alike."""
+    r = np.random.default_rng(5)
+    layer = gn.BatchNorm(shape[1], dtype="float64")
+    layer.params["gamma"][...] = r.normal(size=shape[1])
+    layer.params["beta"][...] = r.normal(size=shape[1])
+    model = gn.Sequential([layer], input_shape=shape[1:], dtype="float64")
+    x, g = r.normal(size=shape) * 3 + 1, r.normal(size=shape)
+    ws = model.workspace(True)
+    for _ in range(2):  # the second pass reuses the first one's buffers
+        out = model.forward(x, workspace=ws)
+        dx = model.backward(g, ws, need_input_grad=True)
+    mean, var = C.batch_statistics(x)
+    ref_out, xhat, inv_std = C.batch_norm(x, mean, var, layer.params["gamma"], layer.params["beta"], layer.eps)
+    ref_dx, dgamma, dbeta = C.batch_norm_backward(g, xhat, inv_std, layer.params["gamma"], True)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, ref_dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["gamma"], dgamma, rtol=1e-12)
+    np.testing.assert_allclose(layer.grads["beta"], dbeta, rtol=1e-12)
+    m = x.size // shape[1]
+    running = 0.1 * mean * (1 + 0.9)  # two updates from 0 with momentum 0.1
+    np.testing.assert_allclose(layer.state["running_mean"], running, rtol=1e-12)
+    np.testing.assert_allclose(layer.state["running_var"], 0.81 + 0.1 * var * m / (m - 1) * (1 + 0.9), rtol=1e-12)
+
 
 def test_batch_norm_uses_batch_statistics_in_training_and_running_ones_otherwise():
     r = np.random.default_rng(1)
@@ -379,7 +432,8 @@ def test_predict_runs_a_conv_net_in_chunks_that_bound_its_memory():
     take 12 GB. predict goes a few hundred pictures at a time unless told otherwise."""
     model = gn.cnn(rng=0)
     conv2 = model.layers[4]
-    scratch = 32 * 16 * 16 + (288 + 2 * 64) * 14 * 14  # padded input, im2col columns, two outputs
+    # the padded input read flat with 3 - 1 entries after it, im2col's columns and two outputs on whole padded rows
+    scratch = 32 * (16 * 16 + 2) + (288 + 2 * 64) * 14 * 16
     assert conv2.scratch_per_sample((32, 14, 14)) == scratch
     assert model.chunk_size() == 256 * 2**20 // (4 * scratch)
     assert gn.mlp([784, 256, 10]).chunk_size() >= 2**17  # an MLP's rows all at once

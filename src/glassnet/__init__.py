@@ -26,7 +26,16 @@ math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``opti
 ``sklearn``, ``web``).
 """
 
-from . import arrays, convolution, errors, functional, init, optim, saliency
+from . import (
+    arrays,
+    convolution,
+    errors,
+    functional,
+    init,
+    optim,
+    recipes,  # noqa: E402  (after the models it builds)
+    saliency,
+)
 from ._version import __version__
 from .compare import compare_solvers
 from .errors import (
@@ -96,5 +105,5 @@ __all__ = [
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
-    "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads",
+    "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads", "recipes",
 ]

@@ -218,6 +218,92 @@ def col2im(dcols: Array, padded_shape: tuple[int, int, int, int], kernel: tuple[
     return out
 
 
+# -- the same, on whole padded rows (stride 1) -------------------------------------
+# im2col above copies each window row by row: runs of ``ow`` numbers, about 14 on MNIST's second
+# layer, so most of its time is spent starting copies. With stride 1 every window is one run of the
+# padded image read flat, if the output keeps the padded width ``W``: column ``x`` of output row ``y``
+# for kernel entry (i, j) is flat entry ``(y + i) * W + x + j``. The ``W - ow`` extra columns per row
+# hold values that belong to no window; the layer drops them from its output and keeps their
+# gradient at zero, so they add nothing to dC/dK, and col2im_rows adds only zeros for them.
+def row_slack(kernel: tuple[int, int]) -> int:
+    """Entries after each flat padded image that the last window's extra columns read: ``kw - 1``.
+
+    Parameters
+    ----------
+    kernel : (int, int)
+
+    Returns
+    -------
+    int
+    """
+    return kernel[1] - 1
+
+
+def im2col_rows(flat: Array, padded_hw: tuple[int, int], kernel: tuple[int, int], out: Array | None = None) -> Array:
+    """Every stride-1 window of a padded batch as a column, on whole padded rows.
+
+    Parameters
+    ----------
+    flat : array, shape (c, n, H * W + kw - 1)
+        Each padded image read flat (:func:`pad_images` into the first ``H * W``
+        entries), then ``kw - 1`` zeros.
+    padded_hw : (H, W)
+    kernel : (int, int)
+    out : array, optional
+        Of the result's shape and ``flat``'s dtype.
+
+    Returns
+    -------
+    array, shape (kh * kw * c, n * oh * W)
+        As :func:`im2col`, with ``W`` columns per output row in place of ``ow``:
+        the last ``W - ow`` of each row are extra.
+    """
+    xp = namespace(flat)
+    c, n, _ = flat.shape
+    (h, w), (kh, kw) = padded_hw, kernel
+    run = (h - kh + 1) * w
+    if out is None:
+        out = xp.empty((kh * kw * c, n * run), dtype=flat.dtype)
+    cols = out.reshape(kh, kw, c, n, run)
+    for i in range(kh):
+        for j in range(kw):
+            cols[i, j] = flat[:, :, i * w + j:i * w + j + run]
+    return out
+
+
+def col2im_rows(dcols: Array, flat_shape: tuple[int, int, int], padded_hw: tuple[int, int],
+                kernel: tuple[int, int], out: Array | None = None) -> Array:
+    """The adjoint of :func:`im2col_rows`: each column added back onto its window's pixels.
+
+    Parameters
+    ----------
+    dcols : array, shape (kh * kw * c, n * oh * W)
+        Zero in every extra column.
+    flat_shape : (c, n, H * W + kw - 1)
+    padded_hw : (H, W)
+    kernel : (int, int)
+    out : array, optional
+        Of ``flat_shape`` and ``dcols``'s dtype.
+
+    Returns
+    -------
+    array of ``flat_shape``
+        The gradient with respect to each flat padded image (its first ``H * W`` entries).
+    """
+    xp = namespace(dcols)
+    c, n, _ = flat_shape
+    (h, w), (kh, kw) = padded_hw, kernel
+    run = (h - kh + 1) * w
+    if out is None:
+        out = xp.empty(flat_shape, dtype=dcols.dtype)
+    out[...] = 0
+    cols = dcols.reshape(kh, kw, c, n, run)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * w + j:i * w + j + run] += cols[i, j]
+    return out
+
+
 def kernel_matrix(W: Array) -> Array:
     """Weights (out, c, kh, kw) as the (out, kh * kw * c) matrix that multiplies :func:`im2col`'s columns.
 

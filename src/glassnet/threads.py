@@ -140,12 +140,37 @@ def runnable_others(samples: int = 3, interval: float = 0.001) -> int:
                 running = f.read().split()[3].split("/")[0]
         except (OSError, IndexError):
             return 0
-        counts.append(int(running) - 1)  # this process's reading thread is one of them
+        # this process's own running threads (the reader, BLAS workers still spinning after the last
+        # product) are among them: they are not other work
+        counts.append(int(running) - own_running())
         if i + 1 < samples:
             time.sleep(interval)
     count = max(0, int(statistics.median(counts)))
     _last_count = (now, count)
     return count
+
+
+def own_running() -> int:
+    """This process's threads that are running or runnable now (state R in ``/proc/self/task/*/stat``).
+
+    Returns
+    -------
+    int
+        At least 1: the calling thread.
+    """
+    count = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue
+        count += state == "R"
+    return max(1, count)
 
 
 def auto_threads() -> int:

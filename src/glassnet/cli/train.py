@@ -25,8 +25,9 @@ from ..metrics import confusion_matrix, format_confusion
 from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
 from ..optim import get_optimizer
-from ..optim.schedules import Cosine
+from ..optim.schedules import Cosine, OneCycle
 from ..plots import check_path, learning_curves
+from ..recipes import Recipe, get_recipe
 from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
 from .data import (
     UserError,
@@ -55,11 +56,11 @@ CNN_DEFAULTS: dict[str, dict[str, Any]] = {name: {**recipe, "l2": 0.0, "validati
 AUGMENT = {"shift": 2.0, "rotation": 10.0, "scale": 0.1}
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
           "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
-          "data": None, "target": None, "patience": None, "arch": "mlp", "augment": False}
+          "data": None, "target": None, "patience": None, "arch": "mlp", "augment": False, "recipe": None}
 DEFAULT_LR = {"sgd": 0.1, "rmsprop": 0.001, "adam": 0.001, "adamw": 0.001}
 #: the options that describe a run; a resumed run keeps them all, except its number of epochs
-SETTINGS = ("dataset", "data", "target", "task", "arch", "augment", "layers", "activation", "dropout", "optimizer",
-            "lr", "momentum", "epochs", "batch_size", "l2", "patience", "seed", "test_fraction",
+SETTINGS = ("dataset", "data", "target", "task", "arch", "recipe", "augment", "layers", "activation", "dropout",
+            "optimizer", "lr", "momentum", "epochs", "batch_size", "l2", "patience", "seed", "test_fraction",
             "validation_fraction", "dtype", "keep_best")
 
 
@@ -86,8 +87,10 @@ def settings_from(args) -> dict:
                                 "--help)")
     if s["augment"] and s["dataset"] == "csv":
         raise UserError("--augment moves pictures: use --dataset digits or mnist; received --dataset csv")
-    # later ones win: common settings, the dataset's, the conv net's recipe, what the user gave
-    s = {**COMMON, **DEFAULTS[s["dataset"]], **(CNN_DEFAULTS[s["dataset"]] if s["arch"] == "cnn" else {}), **given}
+    fast = recipe_settings(s, given) if s["recipe"] else {}
+    # later ones win: common settings, the dataset's, the conv net's recipe, a named recipe, what the user gave
+    s = {**COMMON, **DEFAULTS[s["dataset"]], **(CNN_DEFAULTS[s["dataset"]] if s["arch"] == "cnn" else {}), **fast,
+         **given}
     quasi = s["optimizer"] in QUASI_NEWTON
     if quasi and "lr" in given:
         raise UserError(f"--lr does not apply to --optimizer {s['optimizer']}, which chooses its own steps")
@@ -109,6 +112,34 @@ def settings_from(args) -> dict:
     s.setdefault("lr", None if quasi else DEFAULT_LR[s["optimizer"]])
     s["data"] = resolved(s["data"])
     return s
+
+
+def recipe_settings(s: dict, given: dict) -> dict:
+    """The settings a named recipe (``--recipe fast``) brings, after checking it fits the rest.
+
+    Parameters
+    ----------
+    s : dict
+        The settings so far.
+    given : dict
+        What the user gave.
+
+    Returns
+    -------
+    dict
+    """
+    if s["dataset"] != "mnist":
+        raise UserError(f"--recipe {s['recipe']} is tuned for MNIST: use --dataset mnist; received --dataset "
+                        f"{s['dataset']}")
+    for option, allowed in (("optimizer", "adam"), ("activation", "relu")):
+        if option in given and given[option] != allowed:
+            raise UserError(f"--recipe {s['recipe']} trains with --{option} {allowed}; received --{option} "
+                            f"{given[option]}")
+    r = get_recipe(s["recipe"], s["arch"])
+    shape = {} if r.arch == "cnn" else {"layers": list(r.hidden)}
+    # every training picture trains it and the last epoch is the one the schedule aims at
+    return {**shape, "epochs": r.epochs, "batch_size": r.batch_size, "lr": r.lr, "optimizer": "adam",
+            "l2": 0.0, "dropout": 0.0, "validation_fraction": 0.0}
 
 
 def resumed_settings(args, checkpoint) -> dict:
@@ -135,7 +166,7 @@ def resumed_settings(args, checkpoint) -> dict:
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
                             f"({option} {saved.get(name)}); start a new run to change them")
-    s = {"arch": "mlp", "augment": False, **saved}  # checkpoints from before --arch and --augment
+    s = {"arch": "mlp", "augment": False, "recipe": None, **saved}  # checkpoints from before these options
     if args.epochs is not None:
         if args.epochs <= checkpoint.training["epoch"]:
             raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "
@@ -272,9 +303,7 @@ def _train(args, comm: Any) -> int:
             print(model.summary())
             optimizer: Any = s["optimizer"]
             if not quasi:
-                # the conv net's rate decays along a cosine to 0 over the run
-                schedule = Cosine(period=s["epochs"]) if s["arch"] == "cnn" else None
-                optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule,
+                optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule_for(s),
                                           **({"momentum": s["momentum"]} if s["momentum"] else {}))
             history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
                                 batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
@@ -307,6 +336,23 @@ def _train(args, comm: Any) -> int:
     return 0
 
 
+def schedule_for(s: dict) -> Any:
+    """The learning-rate schedule of a run: a recipe's one cycle, the conv net's cosine to 0, or none.
+
+    Parameters
+    ----------
+    s : dict
+        The run's settings.
+
+    Returns
+    -------
+    Schedule or None
+    """
+    if s.get("recipe"):
+        return OneCycle(period=s["epochs"], warmup=get_recipe(s["recipe"], s["arch"]).warmup)
+    return Cosine(period=s["epochs"]) if s["arch"] == "cnn" else None
+
+
 def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -> Sequential:
     """The network a run trains: the MLP of ``sizes``, or the default conv net for pictures of ``image``'s shape.
 
@@ -322,6 +368,10 @@ def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -
     -------
     Sequential
     """
+    if s["arch"] == "cnn" and s.get("recipe"):
+        assert image is not None
+        recipe: Recipe = get_recipe(s["recipe"], "cnn")
+        return recipe.build(n_classes=sizes[-1], image_shape=image, rng=s["seed"], dtype=s["dtype"])
     if s["arch"] == "cnn":
         assert image is not None
         return cnn(image, sizes[-1], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])

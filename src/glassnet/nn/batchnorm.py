@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import convolution as C
 from .._validation import check_dtype, check_positive_int, check_real
+from ..arrays import is_numpy
 from ..errors import OptionError
 from .base import Array, Context, Layer, Shape
 
@@ -92,11 +93,14 @@ class BatchNorm(Layer):
         if x.dtype != gamma.dtype:
             x = x.astype(gamma.dtype)
         ctx.batch_stats = ctx.training
+        ctx.fast = is_numpy(ctx.xp)
         if ctx.training:
             count = x.size // self.num_features
             if count < 2:
                 raise OptionError("BatchNorm needs more than one value per feature to train on; received a batch "
                                   f"of shape {tuple(x.shape)}")
+            if ctx.fast:
+                return self._train_forward(x, ctx, count)
             mean, var = C.batch_statistics(x)
             running_mean, running_var = self.state["running_mean"], self.state["running_var"]
             running_mean *= 1.0 - self.momentum
@@ -121,8 +125,51 @@ class BatchNorm(Layer):
         -------
         array like the input
         """
+        if ctx.fast and ctx.batch_stats:
+            return self._train_backward(grad, ctx)
         dx, self.grads["gamma"][...], self.grads["beta"][...] = C.batch_norm_backward(
             grad, ctx.xhat, ctx.inv_std, self.params["gamma"], ctx.batch_stats)
+        return dx
+
+    # -- the training pass in reused buffers: the formulas of batch_statistics, batch_norm and
+    # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare), with
+    # each sum taken over the pixels first (a contiguous run) and then over the samples
+    def _train_forward(self, x: Array, ctx: Context, count: int) -> Array:
+        n, c = x.shape[:2]
+        x3 = x.reshape(n, c, -1)
+        xhat = ctx.buffer("xhat", x.shape, x.dtype)
+        out = ctx.buffer("out", x.shape, x.dtype)
+        xh3, o3 = xhat.reshape(n, c, -1), out.reshape(n, c, -1)
+        mean = x3.sum(axis=2).sum(axis=0) / count
+        np.subtract(x3, mean[:, None], out=xh3)
+        np.square(xh3, out=o3)
+        var = o3.sum(axis=2).sum(axis=0) / count
+        running_mean, running_var = self.state["running_mean"], self.state["running_var"]
+        running_mean *= 1.0 - self.momentum
+        running_mean += self.momentum * mean
+        running_var *= 1.0 - self.momentum
+        running_var += (self.momentum * count / (count - 1)) * var
+        ctx.inv_std = inv_std = 1.0 / np.sqrt(var + self.eps)
+        xh3 *= inv_std[:, None]
+        np.multiply(xh3, self.params["gamma"][:, None], out=o3)
+        o3 += self.params["beta"][:, None]
+        ctx.xhat, ctx.count = xhat, count
+        return out
+
+    def _train_backward(self, grad: Array, ctx: Context) -> Array:
+        n, c = grad.shape[:2]
+        g3, xh3 = grad.reshape(n, c, -1), ctx.xhat.reshape(n, c, -1)
+        dx = ctx.buffer("dx", grad.shape, grad.dtype)
+        d3 = dx.reshape(n, c, -1)
+        dbeta = g3.sum(axis=2).sum(axis=0)
+        np.multiply(g3, xh3, out=d3)
+        dgamma = d3.sum(axis=2).sum(axis=0)
+        self.grads["gamma"][...], self.grads["beta"][...] = dgamma, dbeta
+        # dC/dx = gamma inv_std (g - mean(g) - xhat mean(g xhat)), the means over samples and pixels
+        np.multiply(xh3, (dgamma / ctx.count)[:, None], out=d3)
+        np.subtract(g3, d3, out=d3)
+        d3 -= (dbeta / ctx.count)[:, None]
+        d3 *= (self.params["gamma"] * ctx.inv_std)[:, None]
         return dx
 
     def config(self) -> dict:

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import convolution as C
 from .._validation import check_dtype, check_positive_int
+from ..arrays import is_numpy
 from ..errors import OptionError
 from .base import Array, Context, Shape
 from .weighted import _Weighted
@@ -102,7 +103,10 @@ class Conv2D(_Weighted):
         """
         out, oh, ow = self.output_shape(input_shape)
         top, bottom, left, right = self.pads
-        padded = input_shape[0] * (input_shape[1] + top + bottom) * (input_shape[2] + left + right)
+        width = input_shape[2] + left + right
+        padded = input_shape[0] * ((input_shape[1] + top + bottom) * width + C.row_slack(self.kernel_size))
+        if self.stride == (1, 1):  # whole padded rows (see forward)
+            ow = width
         return padded + (self.params["W"][0].size + 2 * out) * oh * ow
 
     def forward(self, x: Array, ctx: Context) -> Array:
@@ -127,15 +131,26 @@ class Conv2D(_Weighted):
         n, _, h, w = x.shape
         top, bottom, left, right = self.pads
         padded = (self.in_channels, n, h + top + bottom, w + left + right)
-        xpad = C.pad_images(x, self.pads, out=ctx.buffer("xpad", padded, W.dtype))
-        cols = C.im2col(xpad, self.kernel_size, self.stride,
-                        out=ctx.buffer("cols", (W[0].size, n * oh * ow), W.dtype))
-        zt = xp.matmul(C.kernel_matrix(W), cols, out=ctx.buffer("zt", (self.out_channels, n * oh * ow), W.dtype))
+        ctx.rows = self.stride == (1, 1) and is_numpy(xp)
+        if ctx.rows:  # whole padded rows: see glassnet.convolution.im2col_rows
+            width = padded[3]
+            flat = ctx.buffer("xflat", (*padded[:2], padded[2] * width + C.row_slack(self.kernel_size)), W.dtype)
+            flat[:, :, padded[2] * width:] = 0
+            C.pad_images(x, self.pads, out=flat[:, :, :padded[2] * width].reshape(padded))  # a view of flat
+            cols = C.im2col_rows(flat, padded[2:], self.kernel_size,
+                                 out=ctx.buffer("cols", (W[0].size, n * oh * width), W.dtype))
+            ctx.flat_shape = flat.shape
+        else:
+            width = ow
+            xpad = C.pad_images(x, self.pads, out=ctx.buffer("xpad", padded, W.dtype))
+            cols = C.im2col(xpad, self.kernel_size, self.stride,
+                            out=ctx.buffer("cols", (W[0].size, n * oh * ow), W.dtype))
+        zt = xp.matmul(C.kernel_matrix(W), cols, out=ctx.buffer("zt", (self.out_channels, n * oh * width), W.dtype))
         if self.bias:
             zt += self.params["b"][:, None]
         ctx.cols, ctx.x_shape, ctx.padded = cols, x.shape, padded
         z = ctx.buffer("z", (n, self.out_channels, oh, ow), W.dtype)
-        z[...] = zt.reshape(self.out_channels, n, oh, ow).transpose(1, 0, 2, 3)
+        z[...] = zt.reshape(self.out_channels, n, oh, width)[:, :, :, :ow].transpose(1, 0, 2, 3)
         return z
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -154,8 +169,11 @@ class Conv2D(_Weighted):
         """
         xp, W, cols = ctx.xp, self.params["W"], ctx.cols
         n, _, oh, ow = grad.shape
-        g = ctx.buffer("g", (self.out_channels, n * oh * ow), W.dtype)  # G: one column per window
-        g.reshape(self.out_channels, n, oh, ow)[...] = grad.transpose(1, 0, 2, 3)
+        width = ctx.padded[3] if ctx.rows else ow
+        g = ctx.buffer("g", (self.out_channels, n * oh * width), W.dtype)  # G: one column per window
+        g4 = g.reshape(self.out_channels, n, oh, width)
+        g4[:, :, :, ow:] = 0  # the extra columns of whole rows: no window, no gradient
+        g4[:, :, :, :ow] = grad.transpose(1, 0, 2, 3)
         kh, kw = self.kernel_size
         dK = xp.matmul(g, cols.T)
         self.grads["W"][...] = dK.reshape(self.out_channels, kh, kw, self.in_channels).transpose(0, 3, 1, 2)
@@ -164,8 +182,13 @@ class Conv2D(_Weighted):
         if not need_input_grad:
             return None
         dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
-        dxpad = C.col2im(dcols, ctx.padded, self.kernel_size, self.stride,
-                         out=ctx.buffer("dxpad", ctx.padded, W.dtype))
+        if ctx.rows:
+            dflat = C.col2im_rows(dcols, ctx.flat_shape, ctx.padded[2:], self.kernel_size,
+                                  out=ctx.buffer("dflat", ctx.flat_shape, W.dtype))
+            dxpad = dflat[:, :, :ctx.padded[2] * width].reshape(ctx.padded)
+        else:
+            dxpad = C.col2im(dcols, ctx.padded, self.kernel_size, self.stride,
+                             out=ctx.buffer("dxpad", ctx.padded, W.dtype))
         _, _, h, w = ctx.x_shape
         top, _, left, _ = self.pads
         dx = ctx.buffer("dx", ctx.x_shape, W.dtype)

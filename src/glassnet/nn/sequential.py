@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy as _copy
 import math
+import threading
+import weakref
 from types import ModuleType
 from typing import Any
 
@@ -36,6 +38,12 @@ class Workspace:
     def __init__(self, model: Sequential, training: bool = False) -> None:
         self.training = training
         self.contexts = [Context(model.xp, training, model.rng) for _ in model.layers]
+
+
+#: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
+_INFERENCE = threading.local()
+#: calls with more rows than this get a workspace of their own, dropped after (no large buffers kept)
+REUSE_ROWS = 8192
 
 
 class Sequential:
@@ -232,6 +240,20 @@ class Sequential:
         clone.__setstate__(state)
         return clone
 
+    def _inference_workspace(self) -> Workspace:
+        """This thread's inference workspace for this model, made on first use.
+
+        Its buffers serve one call after another (no fresh arrays, no page faults),
+        and each thread has its own, so threads may predict at once.
+        """
+        cache = getattr(_INFERENCE, "models", None)
+        if cache is None:
+            cache = _INFERENCE.models = weakref.WeakKeyDictionary()
+        ws = cache.get(self)
+        if ws is None or len(ws.contexts) != len(self.layers) or ws.contexts[0].xp is not self.xp:
+            ws = cache[self] = Workspace(self)
+        return ws
+
     # -- forward and backward -----------------------------------------------
     def workspace(self, training: bool = False) -> Workspace:
         """A new workspace for passes that :meth:`backward` will follow.
@@ -345,14 +367,20 @@ class Sequential:
             batch_size = self.chunk_size()
         if isinstance(X, LazyRows):  # read a chunk at a time
             batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
+        ws = self._inference_workspace() if min(batch_size or X.shape[0], X.shape[0]) <= REUSE_ROWS else \
+            Workspace(self)
         with errstate(xp, over="ignore", invalid="ignore"):
             if not isinstance(X, LazyRows) and (batch_size is None or batch_size >= X.shape[0]):
-                out = self.forward(X)
-                if out is X or (is_numpy(xp) and np.may_share_memory(out, X)):
-                    out = out.copy()  # a model that returns its input (Identity, Flatten)
+                out = self.forward(X, workspace=ws)
+                if out is X or (is_numpy(xp) and np.may_share_memory(out, X)) or ws is not None:
+                    out = out.copy()  # the workspace's buffer, or the input itself (Identity, Flatten)
             else:
-                parts = [self.forward(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]
-                out = xp.concatenate(parts)
+                out = None
+                for i in range(0, X.shape[0], batch_size):
+                    part = self.forward(X[i:i + batch_size], workspace=ws)
+                    if out is None:
+                        out = xp.empty((X.shape[0], *part.shape[1:]), dtype=part.dtype)
+                    out[i:i + part.shape[0]] = part
         # NaN and infinity in X reach the output, so checking the (narrow) output is
         # enough; only then is X itself inspected, for a precise message.
         if not all_finite(out):

@@ -9,6 +9,7 @@ from .schedules import (
     Cosine,
     ExponentialDecay,
     InverseScaling,
+    OneCycle,
     ReduceOnPlateau,
     Schedule,
     StepDecay,
@@ -53,6 +54,6 @@ def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Opti
 
 __all__ = [
     "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Constant", "Cosine", "ExponentialDecay",
-    "InverseScaling", "Optimizer", "RMSProp", "ReduceOnPlateau", "Schedule", "StepDecay",
+    "InverseScaling", "OneCycle", "Optimizer", "RMSProp", "ReduceOnPlateau", "Schedule", "StepDecay",
     "check_options", "get_optimizer", "get_schedule",
 ]

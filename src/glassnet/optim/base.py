@@ -92,6 +92,17 @@ class Optimizer:
         """
         self.lr = self.schedule.rate(self.lr0, epoch)
 
+    def begin_step(self, progress: float) -> None:
+        """Set the learning rate before a step, for schedules that change within an epoch.
+
+        Parameters
+        ----------
+        progress : float
+            Epochs done so far, with the share of this epoch's batches already taken.
+        """
+        if self.schedule.per_step:
+            self.lr = self.schedule.rate(self.lr0, progress)
+
     def end_epoch(self, metric: float) -> None:
         """Report the epoch's monitored metric to the schedule.
 

@@ -57,7 +57,7 @@ class SamplesSeen(Schedule):
         """
         self.t0, self.per_epoch = int(samples_seen), int(per_epoch)
 
-    def rate(self, lr0: float, epoch: int) -> float:
+    def rate(self, lr0: float, epoch: float) -> float:
         if self.kind == "invscaling":
             return lr0 / (self.t0 + epoch * self.per_epoch + 1) ** self.power_t
         return lr0 * self.scale

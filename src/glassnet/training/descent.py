@@ -74,6 +74,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 if order is not None and not is_numpy(xp):
                     order = xp.asarray(order)
                 total = correct = 0.0
+                n_batches = -(-n // bs)
                 for batch, start in enumerate(range(0, n, bs)):
                     stop = min(start + bs, n)
                     # the rows this process computes: the whole batch, or its rank's shard of it
@@ -99,6 +100,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         run.diverged(epoch, batch, cost, last_cost)
                         break
                     last_cost = cost
+                    opt.begin_step(epoch + batch / n_batches)
                     opt.step()
                     total += cost * (stop - start) if objective.loss.is_mean else cost
                     correct += right

@@ -1,0 +1,250 @@
+"""The MNIST speedrun: time to 98 % (MLP) and 99 % (conv net) test accuracy, glassnet against PyTorch.
+
+Both libraries train by the same recipe (``glassnet.recipes.FAST``): the same
+network from the same starting weights (glassnet's, copied into PyTorch), Adam
+with the same one-cycle rate set before every step, the same batch size and
+epochs, softmax cross-entropy, float32. Each run is a fresh process; for every
+seed the libraries alternate. The clock runs only while training: at the end
+of each epoch it stops while the test set is scored. A run's time to the
+target is the training time up to the first epoch whose test accuracy reaches
+it.
+
+    python benchmarks/speedrun.py --mnist ../shared/data/mnist               # 5 seeds, MLP and conv net
+    python benchmarks/speedrun.py --mnist ../shared/data/mnist --arch mlp    # the MLP only
+    python benchmarks/speedrun.py --quick                                    # 1 seed, 2,000 samples
+
+Threads: both libraries use every core (glassnet's default; ``torch.set_num_threads(os.cpu_count())``).
+PyTorch runs with its defaults otherwise (``torch.optim.Adam`` picks its own implementation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TARGET = {"mlp": 0.98, "cnn": 0.99}
+LIMIT = {"mlp": 3.0, "cnn": 90.0}  # seconds of training the issue allows on the 2-core machine
+
+
+def load(mnist: str | None, n: int | None):
+    from glassnet.datasets import load_mnist
+
+    train, test = load_mnist(mnist) if mnist else load_mnist()
+    X, y = (train.X, train.y) if n is None else (train.X[:n], train.y[:n])
+    return X, y, test.X, test.y
+
+
+def glassnet_worker(arch: str, seed: int, epochs: int | None, data) -> dict:
+    import glassnet as gn
+
+    recipe = gn.recipes.FAST[arch] if epochs is None else gn.recipes.FAST[arch].with_(epochs=epochs)
+    X, y, Xt, yt = data
+    if arch == "cnn":
+        X, Xt = X.reshape(-1, 1, 28, 28), Xt.reshape(-1, 1, 28, 28)
+    model = recipe.build(rng=seed)
+    clock = {"train": 0.0, "curve": []}
+
+    class Clock(gn.Callback):  # training time only: the clock stops while the test set is scored
+        def on_train_begin(self, run):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, run, epoch, logs):
+            clock["train"] += time.perf_counter() - self.t
+            acc = float(np.mean(model.predict_classes(Xt) == yt))
+            clock["curve"].append((clock["train"], acc))
+            self.t = time.perf_counter()
+
+    recipe.fit(model, X, y, callbacks=[Clock()], verbose=False)
+    return {"curve": clock["curve"]}
+
+
+def torch_worker(arch: str, seed: int, epochs: int | None, data) -> dict:
+    import torch
+
+    import glassnet as gn
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(seed)
+    recipe = gn.recipes.FAST[arch] if epochs is None else gn.recipes.FAST[arch].with_(epochs=epochs)
+    X, y, Xt, yt = data
+    if arch == "cnn":
+        X, Xt = X.reshape(-1, 1, 28, 28), Xt.reshape(-1, 1, 28, 28)
+    net = torch_twin(recipe.build(rng=seed))
+    optimizer = torch.optim.Adam(net.parameters(), lr=recipe.lr)
+    schedule = recipe.optimizer().schedule
+    steps = math.ceil(len(X) / recipe.batch_size)
+    # LambdaLR multiplies the base rate by this before step k (counted over the run), as glassnet's loop does
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: schedule.rate(1.0, k / steps))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xtr, ytr, Xte = torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(Xt)
+    train_time, curve = 0.0, []
+    for _ in range(recipe.epochs):
+        t = time.perf_counter()
+        net.train()
+        perm = torch.randperm(len(X))
+        for s in range(0, len(X), recipe.batch_size):
+            idx = perm[s:s + recipe.batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(net(Xtr[idx]), ytr[idx]).backward()
+            optimizer.step()
+            scheduler.step()
+        train_time += time.perf_counter() - t
+        net.eval()
+        with torch.inference_mode():
+            pred = torch.cat([net(Xte[s:s + 1000]).argmax(1) for s in range(0, len(Xt), 1000)]).numpy()
+        curve.append((train_time, float(np.mean(pred == yt))))
+    return {"curve": curve}
+
+
+def torch_twin(model):
+    """The PyTorch network with ``model``'s layers and weights (glassnet's Dense keeps W as (in, out))."""
+    import torch
+
+    import glassnet as gn
+
+    nn, layers = torch.nn, []
+    for layer in model.layers:
+        p = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in layer.params.items()}
+        if isinstance(layer, gn.Dense):
+            t = nn.Linear(*layer.params["W"].shape, bias="b" in p)
+            t.weight.data.copy_(p["W"].T)
+        elif isinstance(layer, gn.Conv2D):
+            t = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, padding="same", bias="b" in p)
+            t.weight.data.copy_(p["W"])
+        elif isinstance(layer, gn.BatchNorm):
+            t = nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum)
+            t.weight.data.copy_(p["gamma"])
+            t.bias.data.copy_(p["beta"])
+            layers.append(t)
+            continue
+        elif isinstance(layer, gn.MaxPool2D):
+            t = nn.MaxPool2d(2)
+        elif isinstance(layer, gn.ReLU):
+            t = nn.ReLU()
+        elif isinstance(layer, gn.Flatten):
+            t = nn.Flatten()
+        else:
+            raise TypeError(f"no PyTorch twin for {layer!r}")
+        if "b" in p:
+            t.bias.data.copy_(p["b"])
+        layers.append(t)
+    return nn.Sequential(*layers)
+
+
+def reached(curve, target: float) -> float | None:
+    """Training seconds to the first epoch at or above ``target``, or None."""
+    return next((t for t, acc in curve if acc >= target), None)
+
+
+def measure(lib: str, arch: str, seed: int, args) -> dict | None:
+    cmd = [sys.executable, __file__, "--worker", lib, arch, str(seed)]
+    for option in ("mnist", "n", "epochs"):
+        if getattr(args, option) is not None:
+            cmd += [f"--{option}", str(getattr(args, option))]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {lib} {arch} seed {seed}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def environment() -> str:
+    import glassnet
+
+    versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
+    try:
+        import torch
+
+        versions.append(f"torch {torch.__version__}")
+    except ImportError:
+        pass
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    threads = glassnet.threads.blas_threads()
+    return f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}; glassnet {threads} BLAS threads"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_mnist = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+    parser.add_argument("--mnist", default=str(default_mnist) if default_mnist.is_dir() else None,
+                        help="folder with MNIST's four files (default ../shared/data/mnist if present, else download)")
+    parser.add_argument("--arch", default="mlp,cnn", help="mlp, cnn or both (default)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 (default 5)")
+    parser.add_argument("--libs", default="glassnet,torch", help="glassnet, torch or both (those installed)")
+    parser.add_argument("--n", type=int, help="train on the first N training images only")
+    parser.add_argument("--epochs", type=int, help="change the recipe's epochs (smoke runs)")
+    parser.add_argument("--quick", action="store_true", help="1 seed, 2,000 images, 1 epoch: a smoke run")
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--worker", nargs=3, metavar=("LIB", "ARCH", "SEED"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        lib, arch, seed = args.worker
+        work = {"glassnet": glassnet_worker, "torch": torch_worker}[lib]
+        print(json.dumps(work(arch, int(seed), args.epochs, load(args.mnist, args.n))))
+        return 0
+    if args.quick:
+        args.seeds, args.n, args.epochs = 1, args.n or 2000, args.epochs or 1
+    libs = [lib for lib in args.libs.split(",") if lib == "glassnet" or _installed(lib)]
+    if "torch" in args.libs and "torch" not in libs:
+        print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
+              "https://download.pytorch.org/whl/cpu)")
+    print(f"# {environment()}")
+    results: dict = {}
+    for arch in args.arch.split(","):
+        target = TARGET[arch]
+        print(f"\n{arch}: time to {target:.0%} test accuracy, seconds of training (final accuracy)")
+        for seed in range(args.seeds):
+            line = f"  seed {seed}"
+            for lib in libs:  # alternating, one fresh process each
+                r = measure(lib, arch, seed, args)
+                if r is None:
+                    continue
+                hit = reached(r["curve"], target)
+                results.setdefault(arch, {}).setdefault(lib, []).append({"seed": seed, "to_target": hit, **r})
+                line += f"   {lib} " + (f"{hit:6.2f} s" if hit is not None else "   not  ") + \
+                        f" ({r['curve'][-1][1]:.2%}, all {r['curve'][-1][0]:.2f} s)"
+            print(line, flush=True)
+        runs = results.get(arch, {})
+        summary = {}
+        for lib, rs in runs.items():
+            hits = [r["to_target"] for r in rs]
+            summary[lib] = statistics.median(r["curve"][-1][0] for r in rs)
+            ok = all(h is not None and h <= LIMIT[arch] for h in hits)
+            print(f"  {lib}: {sum(h is not None for h in hits)} of {len(hits)} seeds reached {target:.0%}; "
+                  f"slowest {max((h for h in hits if h is not None), default=float('nan')):.2f} s; "
+                  f"median training {summary[lib]:.2f} s; every seed within {LIMIT[arch]:g} s: {'yes' if ok else 'no'}")
+        if "torch" in summary:
+            ratios = [t["curve"][-1][0] / g["curve"][-1][0] for g, t in zip(runs["glassnet"], runs["torch"])]
+            print(f"  PyTorch's time / glassnet's, same recipe, seed by seed: "
+                  f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": environment(), "results": results}, f, indent=1)
+    return 0
+
+
+def _installed(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

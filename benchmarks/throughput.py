@@ -6,7 +6,8 @@ Each measurement runs in a fresh process (two libraries' thread pools in one
 process slow each other), the libraries alternate, and each process reports
 the median epoch after a warm-up epoch. The parent prints medians over the
 repetitions and the ratios between libraries, plus the roofline: the eight
-matrix products of one training step timed alone at their shapes.
+matrix products of one SGD training step (for predict, the three products of
+the forward pass) timed alone at their shapes.
 
     python benchmarks/throughput.py                  # the full table
     python benchmarks/throughput.py --quick          # one repetition, batch 128 only
@@ -157,9 +158,18 @@ def sklearn_worker(task, opt, bs, epochs, X, y, Xt, yt):
 
 
 def roofline_worker(task, opt, bs, epochs, X, y, Xt, yt):
-    """The eight matrix products of one training step, alone, at their shapes."""
+    """The eight matrix products of one training step (or the three of a prediction), alone, at their shapes."""
     r = np.random.default_rng(0)
     f = np.float32
+    if task == "predict":  # the data's batches through the three weight matrices, into reused outputs
+        Ws = [r.random((a, b), dtype=f) for a, b in zip(SIZES[:-1], SIZES[1:])]
+        outs = [np.empty((bs, W.shape[1]), f) for W in Ws]
+
+        def products(xb):
+            into = outs if len(xb) == bs else [np.empty((len(xb), W.shape[1]), f) for W in Ws]
+            for W, o in zip(Ws, into):
+                xb = np.matmul(xb, W, out=o)
+        return time_predict(products, X, bs, epochs)
     pairs = []
     for a, b in zip(SIZES[:-1], SIZES[1:]):
         pairs.append((r.random((bs, a), dtype=f), r.random((a, b), dtype=f)))  # forward
@@ -260,7 +270,7 @@ def main() -> None:
     rows = [("train", opt, bs) for opt in ("sgd", "adam") for bs in sizes] + [("predict", "-", 1000)]
     for _ in range(args.reps):
         for task, opt, bs in rows:
-            for lib in libs + (["roofline"] if task == "train" and opt == "sgd" else []):
+            for lib in libs + (["roofline"] if task == "predict" or opt == "sgd" else []):
                 r = measure(lib, task, opt if opt != "-" else "sgd", bs, args.epochs, args)
                 if r:
                     results.setdefault((task, opt, bs, lib), []).append(r)

@@ -114,3 +114,21 @@ def test_each_activation_backward_against_central_differences(forward, backward)
     np.testing.assert_allclose(backward(forward(z), g), numeric, rtol=1e-7, atol=1e-9)
     out = np.empty_like(z)
     assert backward(forward(z), g, out=out) is out  # writes into a given buffer
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_read_against_zeros_equals_the_plain_maximum(dtype):
+    """relu takes a faster path for contiguous NumPy arrays; it must agree with max(z, 0) everywhere."""
+    r = np.random.default_rng(0)
+    z = r.normal(size=(37, 11)).astype(dtype)
+    z[0, :4] = [np.nan, -0.0, np.inf, -np.inf]
+    expected = np.maximum(z, 0)
+    np.testing.assert_array_equal(F.relu(z), expected)
+    out = np.empty_like(z)
+    assert F.relu(z, out=out) is not None
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(F.relu(z[:, ::2]), expected[:, ::2])  # strided: the plain path
+    big = r.normal(size=5000).astype(dtype)  # the shared zeros grow, and stay zeros
+    np.testing.assert_array_equal(F.relu(big), np.maximum(big, 0))
+    np.testing.assert_array_equal(F.relu(z), expected)
+    assert not F._zeros(10, dtype).flags.writeable and not F._zeros(6000, dtype).any()

@@ -33,6 +33,7 @@ def run(make, X, y, Xt, yt):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--max-iter", type=int, help="cap every configuration's max_iter (a smoke run)")
     args = ap.parse_args()
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
@@ -42,6 +43,7 @@ def main() -> None:
     print(f"{'hidden':<12}{'solver':<8}{'max_iter':>9}{'glassnet':>11}{'sklearn':>10}{'diff':>8}"
           f"{'gn s':>8}{'sk s':>8}")
     for hidden, solver, max_iter in configs:
+        max_iter = min(max_iter, args.max_iter or max_iter)
         g, s = [], []
         for seed in range(args.seeds):
             kw = dict(hidden_layer_sizes=hidden, solver=solver, max_iter=max_iter, random_state=seed)

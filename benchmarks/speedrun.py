@@ -36,12 +36,12 @@ TARGET = {"mlp": 0.98, "cnn": 0.99}
 LIMIT = {"mlp": 3.0, "cnn": 90.0}  # seconds of training the issue allows on the 2-core machine
 
 
-def load(mnist: str | None, n: int | None):
+def load(mnist: str | None, n: int | None, n_test: int | None = None):
     from glassnet.datasets import load_mnist
 
     train, test = load_mnist(mnist) if mnist else load_mnist()
     X, y = (train.X, train.y) if n is None else (train.X[:n], train.y[:n])
-    return X, y, test.X, test.y
+    return X, y, test.X[:n_test], test.y[:n_test]
 
 
 def glassnet_worker(arch: str, seed: int, epochs: int | None, data) -> dict:
@@ -113,16 +113,18 @@ def torch_twin(model):
     import glassnet as gn
 
     nn, layers = torch.nn, []
+    dtype = torch.float64 if model.dtype == np.float64 else torch.float32
     for layer in model.layers:
         p = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in layer.params.items()}
         if isinstance(layer, gn.Dense):
-            t = nn.Linear(*layer.params["W"].shape, bias="b" in p)
+            t = nn.Linear(*layer.params["W"].shape, bias="b" in p, dtype=dtype)
             t.weight.data.copy_(p["W"].T)
         elif isinstance(layer, gn.Conv2D):
-            t = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, padding="same", bias="b" in p)
+            t = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, padding="same", bias="b" in p,
+                          dtype=dtype)
             t.weight.data.copy_(p["W"])
         elif isinstance(layer, gn.BatchNorm):
-            t = nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum)
+            t = nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum, dtype=dtype)
             t.weight.data.copy_(p["gamma"])
             t.bias.data.copy_(p["beta"])
             layers.append(t)
@@ -148,9 +150,9 @@ def reached(curve, target: float) -> float | None:
 
 def measure(lib: str, arch: str, seed: int, args) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", lib, arch, str(seed)]
-    for option in ("mnist", "n", "epochs"):
+    for option in ("mnist", "n", "n_test", "epochs"):
         if getattr(args, option) is not None:
-            cmd += [f"--{option}", str(getattr(args, option))]
+            cmd += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print(f"  {lib} {arch} seed {seed}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
@@ -187,18 +189,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 (default 5)")
     parser.add_argument("--libs", default="glassnet,torch", help="glassnet, torch or both (those installed)")
     parser.add_argument("--n", type=int, help="train on the first N training images only")
+    parser.add_argument("--n-test", type=int, help="score on the first N test images only (smoke runs)")
     parser.add_argument("--epochs", type=int, help="change the recipe's epochs (smoke runs)")
-    parser.add_argument("--quick", action="store_true", help="1 seed, 2,000 images, 1 epoch: a smoke run")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 seed, 2,000 training and 1,000 test images, 1 epoch: a smoke run")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "ARCH", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         lib, arch, seed = args.worker
         work = {"glassnet": glassnet_worker, "torch": torch_worker}[lib]
-        print(json.dumps(work(arch, int(seed), args.epochs, load(args.mnist, args.n))))
+        print(json.dumps(work(arch, int(seed), args.epochs, load(args.mnist, args.n, args.n_test))))
         return 0
     if args.quick:
         args.seeds, args.n, args.epochs = 1, args.n or 2000, args.epochs or 1
+        args.n_test = args.n_test or 1000
     libs = [lib for lib in args.libs.split(",") if lib == "glassnet" or _installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "

@@ -35,7 +35,7 @@ def test_throughput_script_on_mnist():
 
 def test_accuracy_and_sklearn_scripts():
     assert "digits: 64-256-128-10" in run(BENCH / "accuracy.py", "--seeds", "0")
-    assert "glassnet" in run(BENCH / "sklearn_digits.py", "--seeds", "1")
+    assert "glassnet" in run(BENCH / "sklearn_digits.py", "--seeds", "1", "--max-iter", "20")
     out = run(BENCH / "sklearn_mlp.py", "--folds", "2", "--only", "iris,diabetes")
     assert "| defaults | iris |" in out and "| lbfgs | diabetes |" in out and "lowest difference" in out
 
@@ -97,3 +97,40 @@ def test_mpi_scaling_script():
 def test_playground_load_script():
     out = run(BENCH / "playground_load.py", "--sessions", "2", "--seconds", "2")
     assert "0 errors" in out and "frames/s per session" in out and "server memory" in out
+
+
+@needs_mnist
+def test_speedrun_script(tmp_path):
+    """One seed, 1,000 training and 500 test images, one epoch, both recipes; PyTorch's side is tested
+    in-process below (test_the_speedrun_trains_pytorch_from_the_same_network)."""
+    out = run(BENCH / "speedrun.py", "--quick", "--n", "1000", "--n-test", "500", "--libs", "glassnet",
+              "--mnist", MNIST_DIR, "--json", tmp_path / "r.json")
+    assert "mlp: time to 98% test accuracy" in out and "cnn: time to 99% test accuracy" in out
+    assert "glassnet: 0 of 1 seeds reached" in out  # one epoch on 1,000 images is far from the targets
+    assert (tmp_path / "r.json").exists()
+
+
+def test_the_speedrun_trains_pytorch_from_the_same_network():
+    """The benchmark's PyTorch twin of each recipe's network computes what glassnet's computes, from the same
+    weights, in training mode (batch statistics) and in evaluation mode (running statistics)."""
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(BENCH))
+    try:
+        from speedrun import torch_twin
+    finally:
+        sys.path.remove(str(BENCH))
+    import numpy as np
+
+    import glassnet as gn
+
+    r = np.random.default_rng(0)
+    for arch, shape in (("mlp", (6, 784)), ("cnn", (6, 1, 28, 28))):
+        model = gn.recipes.FAST[arch].build(rng=1, dtype="float64")
+        twin = torch_twin(model)
+        X = r.random(shape)
+        for training in (True, False):
+            twin.train(training)
+            ours = model.forward(model.check_input(X), training=training)
+            with torch.no_grad():
+                theirs = twin(torch.from_numpy(X)).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9, err_msg=f"{arch}, training={training}")

@@ -125,3 +125,18 @@ def test_glassnet_train_recipe_fast_passes_98_percent(tmp_path):
 def test_glassnet_train_refuses_a_recipe_that_does_not_fit(tmp_path, args, message):
     proc = run_glassnet("train", *args, "--out", tmp_path, check=False)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_a_short_run_plots_whole_epochs(tmp_path, monkeypatch):
+    """A 3-epoch recipe's learning curves: ticks at epochs 1, 2, 3, none at 1.5."""
+    pytest.importorskip("matplotlib")
+    from glassnet import plots
+
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(30, 2)), r.integers(0, 2, 30)
+    history = gn.mlp([2, 3, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, verbose=False)
+    made = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: made.append(fig) or path)  # keep the figure to read
+    plots.learning_curves(history, tmp_path / "curves.png", title="three epochs")
+    ticks = [t for ax in made[0].axes for t in ax.get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks

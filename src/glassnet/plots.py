@@ -115,6 +115,7 @@ def _panel(ax, epochs, h: dict, key: str, ylabel: str, title: str, xlabel: str):
     if f"val_{key}" in h:
         ax.plot(epochs, h[f"val_{key}"], label="validation")
     ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs: no tick at 1.5 in a short run
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()

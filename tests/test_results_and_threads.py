@@ -105,3 +105,37 @@ def test_threads_predicting_on_one_fitted_classifier(digits, n_threads):
     for method in (clf.predict, clf.predict_proba):
         calls, wrong = hammer(method, digits.X, n_threads, seconds=1.0)
         assert calls > 20 * n_threads and wrong == 0
+
+
+def test_predict_reuses_a_small_workspace_per_thread_and_keeps_no_large_one():
+    import weakref
+
+    from glassnet.nn import sequential
+
+    r = np.random.default_rng(0)
+    small = gn.mlp([5, 16, 3], rng=0)
+    X = r.normal(size=(40, 5))
+    first = small.predict(X)
+    ws = small._inference_workspace()
+    buffers = [dict(ctx._buffers) for ctx in ws.contexts]
+    assert sum(map(len, buffers)) >= 3  # the call wrote its layers' outputs there
+    second = small.predict(X * 2)
+    assert small._inference_workspace() is ws
+    for ctx, before in zip(ws.contexts, buffers):  # the same arrays served the second call
+        assert ctx._buffers.keys() == before.keys() and all(ctx._buffers[k] is v for k, v in before.items())
+    assert not np.shares_memory(first, second)  # and each call's result is its own
+    seen = {}
+
+    def other():
+        small.predict(X)
+        seen["ws"] = small._inference_workspace()
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert seen["ws"] is not ws  # another thread, other buffers
+    # a conv net's batch of 256 pictures needs far more than REUSE_BYTES: its buffers are dropped after the call
+    big = gn.cnn(rng=0)
+    assert 256 * big._scratch_bytes_per_sample() > sequential.REUSE_BYTES
+    big.predict(r.random((256, 1, 28, 28), dtype=np.float32))
+    cache = getattr(sequential._INFERENCE, "models", weakref.WeakKeyDictionary())
+    assert big not in cache

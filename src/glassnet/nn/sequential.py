@@ -42,8 +42,9 @@ class Workspace:
 
 #: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
 _INFERENCE = threading.local()
-#: calls with more rows than this get a workspace of their own, dropped after (no large buffers kept)
-REUSE_ROWS = 8192
+#: calls whose working arrays would take more bytes than this get a workspace of their own, dropped
+#: after: a thread keeps small buffers between calls, never a conv net's hundreds of megabytes
+REUSE_BYTES = 16 * 2**20
 
 
 class Sequential:
@@ -337,11 +338,17 @@ class Sequential:
         """
         if self.input_shape is None:
             return 2**62
+        return max(1, budget // self._scratch_bytes_per_sample())
+
+    def _scratch_bytes_per_sample(self) -> int:
+        """The largest working memory any layer needs per sample, in bytes (1 without an input shape)."""
+        if self.input_shape is None:
+            return 1
         shape, largest = self.input_shape, 1
         for layer in self.layers:
             largest = max(largest, layer.scratch_per_sample(shape))
             shape = layer.output_shape(shape)
-        return max(1, budget // (largest * self.dtype.itemsize))
+        return largest * self.dtype.itemsize
 
     def predict(self, X: Any, batch_size: int | None = None) -> Array:
         """The network's output, as a new array.
@@ -367,13 +374,14 @@ class Sequential:
             batch_size = self.chunk_size()
         if isinstance(X, LazyRows):  # read a chunk at a time
             batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
-        ws = self._inference_workspace() if min(batch_size or X.shape[0], X.shape[0]) <= REUSE_ROWS else \
-            Workspace(self)
+        rows = min(batch_size or X.shape[0], X.shape[0])
+        reuse = rows * self._scratch_bytes_per_sample() <= REUSE_BYTES
+        ws = self._inference_workspace() if reuse else Workspace(self)
         with errstate(xp, over="ignore", invalid="ignore"):
             if not isinstance(X, LazyRows) and (batch_size is None or batch_size >= X.shape[0]):
                 out = self.forward(X, workspace=ws)
-                if out is X or (is_numpy(xp) and np.may_share_memory(out, X)) or ws is not None:
-                    out = out.copy()  # the workspace's buffer, or the input itself (Identity, Flatten)
+                if reuse or out is X or (is_numpy(xp) and np.may_share_memory(out, X)):
+                    out = out.copy()  # the thread's reused buffer, or the input itself (Identity, Flatten)
             else:
                 out = None
                 for i in range(0, X.shape[0], batch_size):

@@ -117,6 +117,29 @@ def test_glassnet_train_recipe_fast_passes_98_percent(tmp_path):
     assert float(re.search(r"test accuracy ([\d.]+)%", proc.stdout).group(1)) >= 98.0, proc.stdout
 
 
+def test_a_recipe_run_resumes_to_its_end_but_not_beyond(tmp_path):
+    """Resuming a --recipe run goes on to its own last epoch; more epochs are refused, since the one cycle
+    has brought the rate to 0 there."""
+    from glassnet.cli.data import UserError
+    from glassnet.cli.train import SETTINGS, resumed_settings
+
+    class Args:
+        epochs, resume = 5, "ck"
+
+    class Checkpoint:
+        metadata = {"settings": {"dataset": "mnist", "recipe": "fast", "epochs": 3}}
+        training = {"epoch": 1}
+
+    for name in SETTINGS:
+        if name != "epochs":
+            setattr(Args, name, None)  # nothing else given on the command line
+    with pytest.raises(UserError, match="--epochs cannot change when resuming a --recipe fast run: its rate "
+                                        "falls to 0 at epoch 3"):
+        resumed_settings(Args, Checkpoint)
+    Args.epochs = None
+    assert resumed_settings(Args, Checkpoint)["epochs"] == 3
+
+
 @pytest.mark.parametrize("args, message", [
     (["--recipe", "fast"], "--recipe fast is tuned for MNIST: use --dataset mnist; received --dataset digits"),
     (["--recipe", "fast", "--dataset", "mnist", "--optimizer", "sgd"],

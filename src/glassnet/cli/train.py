@@ -167,6 +167,10 @@ def resumed_settings(args, checkpoint) -> dict:
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
                             f"({option} {saved.get(name)}); start a new run to change them")
     s = {"arch": "mlp", "augment": False, "recipe": None, **saved}  # checkpoints from before these options
+    if args.epochs is not None and s["recipe"] and args.epochs != s["epochs"]:
+        raise UserError(f"--epochs cannot change when resuming a --recipe {s['recipe']} run: its rate falls to 0 at "
+                        f"epoch {s['epochs']}, so more epochs would not train; start a new run with --epochs "
+                        f"{args.epochs}")
     if args.epochs is not None:
         if args.epochs <= checkpoint.training["epoch"]:
             raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "

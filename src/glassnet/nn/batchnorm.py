@@ -102,11 +102,7 @@ class BatchNorm(Layer):
             if ctx.fast:
                 return self._train_forward(x, ctx, count)
             mean, var = C.batch_statistics(x)
-            running_mean, running_var = self.state["running_mean"], self.state["running_var"]
-            running_mean *= 1.0 - self.momentum
-            running_mean += self.momentum * mean
-            running_var *= 1.0 - self.momentum
-            running_var += (self.momentum * count / (count - 1)) * var
+            self._update_running(mean, var, count)
         else:
             mean, var = self.state["running_mean"], self.state["running_var"]
         out, ctx.xhat, ctx.inv_std = C.batch_norm(x, mean, var, gamma, beta, self.eps)
@@ -131,6 +127,14 @@ class BatchNorm(Layer):
             grad, ctx.xhat, ctx.inv_std, self.params["gamma"], ctx.batch_stats)
         return dx
 
+    def _update_running(self, mean: Array, var: Array, count: int) -> None:
+        """Move the running statistics toward a batch's, the variance unbiased over its ``count`` values."""
+        running_mean, running_var = self.state["running_mean"], self.state["running_var"]
+        running_mean *= 1.0 - self.momentum
+        running_mean += self.momentum * mean
+        running_var *= 1.0 - self.momentum
+        running_var += (self.momentum * count / (count - 1)) * var
+
     # -- the training pass in reused buffers: the formulas of batch_statistics, batch_norm and
     # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare), with
     # each sum taken over the pixels first (a contiguous run) and then over the samples
@@ -144,11 +148,7 @@ class BatchNorm(Layer):
         np.subtract(x3, mean[:, None], out=xh3)
         np.square(xh3, out=o3)
         var = o3.sum(axis=2).sum(axis=0) / count
-        running_mean, running_var = self.state["running_mean"], self.state["running_var"]
-        running_mean *= 1.0 - self.momentum
-        running_mean += self.momentum * mean
-        running_var *= 1.0 - self.momentum
-        running_var += (self.momentum * count / (count - 1)) * var
+        self._update_running(mean, var, count)
         ctx.inv_std = inv_std = 1.0 / np.sqrt(var + self.eps)
         xh3 *= inv_std[:, None]
         np.multiply(xh3, self.params["gamma"][:, None], out=o3)

@@ -81,7 +81,7 @@ def torch_worker(arch: str, seed: int, epochs: int | None, data) -> dict:
         X, Xt = X.reshape(-1, 1, 28, 28), Xt.reshape(-1, 1, 28, 28)
     net = torch_twin(recipe.build(rng=seed))
     optimizer = torch.optim.Adam(net.parameters(), lr=recipe.lr)
-    schedule = recipe.optimizer().schedule
+    schedule = recipe.schedule()
     steps = math.ceil(len(X) / recipe.batch_size)
     # LambdaLR multiplies the base rate by this before step k (counted over the run), as glassnet's loop does
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: schedule.rate(1.0, k / steps))

@@ -87,14 +87,23 @@ class Recipe:
             n_features = c * h * w
         return mlp([n_features, *self.hidden, n_classes], activation="relu", rng=rng, dtype=dtype)
 
+    def schedule(self) -> OneCycle:
+        """The recipe's one cycle, spanning all its epochs.
+
+        Returns
+        -------
+        OneCycle
+        """
+        return OneCycle(period=self.epochs, warmup=self.warmup)
+
     def optimizer(self) -> Adam:
-        """Adam under the recipe's one-cycle schedule, which spans all its epochs.
+        """Adam under :meth:`schedule`.
 
         Returns
         -------
         Adam
         """
-        return Adam(self.lr, schedule=OneCycle(period=self.epochs, warmup=self.warmup))
+        return Adam(self.lr, schedule=self.schedule())
 
     def fit(self, model: Sequential, X: object, y: object, **kwargs: Any) -> History:
         """Train ``model`` by the recipe; see :func:`glassnet.fit`.
@@ -114,8 +123,7 @@ class Recipe:
         """
         fixed = {"loss", "optimizer", "epochs", "batch_size", "lr"}
         if clash := sorted(fixed & set(kwargs)):
-            raise OptionError(f"the recipe sets {', '.join(clash)}; change them with dataclasses.replace(recipe, "
-                              "...) instead")
+            raise OptionError(f"the recipe sets {', '.join(clash)}; change them with recipe.with_(...) instead")
         return model.fit(X, y, loss="cross_entropy", optimizer=self.optimizer(), epochs=self.epochs,
                          batch_size=self.batch_size, **kwargs)
 

@@ -25,7 +25,7 @@ from ..metrics import confusion_matrix, format_confusion
 from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
 from ..optim import get_optimizer
-from ..optim.schedules import Cosine, OneCycle
+from ..optim.schedules import Cosine
 from ..plots import check_path, learning_curves
 from ..recipes import Recipe, get_recipe
 from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
@@ -352,8 +352,8 @@ def schedule_for(s: dict) -> Any:
     -------
     Schedule or None
     """
-    if s.get("recipe"):
-        return OneCycle(period=s["epochs"], warmup=get_recipe(s["recipe"], s["arch"]).warmup)
+    if s.get("recipe"):  # the recipe's own cycle, over the epochs this run was given
+        return get_recipe(s["recipe"], s["arch"]).with_(epochs=s["epochs"]).schedule()
     return Cosine(period=s["epochs"]) if s["arch"] == "cnn" else None
 
 

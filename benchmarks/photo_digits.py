@@ -28,18 +28,19 @@ FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSans
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
 
 
-def font(name: str, size: int):
-    for folder in FONT_DIRS:
-        if (folder / name).exists():
-            return ImageFont.truetype(str(folder / name), size)
-    return None
+def installed_fonts() -> list[Path]:
+    """The files of :data:`FONTS` that this machine has, in that order."""
+    found = (next((folder / name for folder in FONT_DIRS if (folder / name).exists()), None) for name in FONTS)
+    return [path for path in found if path is not None]
 
 
 def typed_digit(digit: int, rng: np.random.Generator) -> np.ndarray | None:
-    """A digit typed in one of the fonts, as ink in [0, 1] on a 28x28 canvas (None without the fonts)."""
-    face = font(FONTS[int(rng.integers(len(FONTS)))], int(rng.integers(18, 26)))
-    if face is None:
+    """A digit typed in one of the installed fonts, as ink in [0, 1] on a 28x28 canvas (None without any)."""
+    fonts = installed_fonts()
+    pick, size = int(rng.integers(len(FONTS))), int(rng.integers(18, 26))
+    if not fonts:
         return None
+    face = ImageFont.truetype(str(fonts[pick % len(fonts)]), size)
     canvas = Image.new("L", (28, 28), 0)
     ImageDraw.Draw(canvas).text((14, 14), str(digit), fill=255, font=face, anchor="mm")
     return np.asarray(canvas, np.float64) / 255.0

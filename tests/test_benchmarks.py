@@ -60,7 +60,8 @@ def test_photographed_digits_are_made_the_same_way_every_time(mnist, mnist_cnn, 
     _, test = mnist
     a, labels, sources = photo_digits.photo_set(test.X, test.y, n=40)
     b, _, _ = photo_digits.photo_set(test.X, test.y, n=40)
-    assert a == b and len(a) == 40 and sources.count("typed") in (0, 10)
+    # one in four is typed wherever any of the fonts is installed, whichever of them are
+    assert a == b and len(a) == 40 and sources.count("typed") == (10 if photo_digits.installed_fonts() else 0)
     import glassnet as gn
 
     path = gn.save(tmp_path / "cnn.glassnet", mnist_cnn, metadata={"image_shape": [28, 28]})

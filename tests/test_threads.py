@@ -156,7 +156,7 @@ def test_own_running_threads_are_read_from_the_kernel():
 
 
 def test_estimators_bound_fit_and_predict(two_blas_threads, monkeypatch):
-    from glassnet.nn.sequential import Sequential
+    from glassnet.nn.stack import Stack as Sequential
     from glassnet.sklearn import GlassnetClassifier
 
     seen = []

@@ -17,7 +17,7 @@ import numpy as np
 
 from .datasets import load_digits
 from .losses import Loss, SoftmaxCrossEntropy, SquaredError
-from .nn import Sequential, mlp
+from .nn import Stack, mlp
 from .objective import Objective
 from .optim import SGD, Adam
 from .training import fit
@@ -115,13 +115,13 @@ class Comparison:
         return {r.name: r.losses for r in self.runs}
 
 
-def compare_solvers(model: Sequential, X, y, loss: Loss, *, seed: int = 0, epochs: int = 2000,
+def compare_solvers(model: Stack, X, y, loss: Loss, *, seed: int = 0, epochs: int = 2000,
                     lr: float = 1.0, batch: int | None = None) -> Comparison:
     """Run every solver from ``model``'s current weights (the model itself is left unchanged).
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     X, y : array-like
     loss : Loss
     seed : int

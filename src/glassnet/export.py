@@ -52,7 +52,7 @@ from .nn import (
     LeakyReLU,
     MaxPool2D,
     ReLU,
-    Sequential,
+    Stack,
     Sigmoid,
     Softmax,
     Tanh,
@@ -73,23 +73,24 @@ def _onnx() -> Any:
     return onnx
 
 
-def check_exportable(model: Sequential) -> None:
+def check_exportable(model: Stack) -> None:
     """Refuse, by name and position, a layer that has no ONNX equivalent.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     """
-    if not isinstance(model, Sequential):
+    if not isinstance(model, Stack):
         raise OptionError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    model.require_built("ONNX export")
     for i, layer in enumerate(model.layers):
         if type(layer) not in EXPORTABLE:
             names = ", ".join(cls.__name__ for cls in EXPORTABLE)
             raise OptionError(f"layer [{i}] {type(layer).__name__} has no ONNX equivalent, so the model cannot be "
                               f"exported; the layers that export are {names}")
     if model.input_shape is None:
-        raise OptionError("the model's input shape is unknown (its first layer takes any width); start it with a "
-                          "Dense or Conv2D layer to export it")
+        raise OptionError("the model's input shape is unknown (it has seen no data yet); build it for its input with "
+                          "model.build(input_shape), such as model.build((1, 28, 28)), or call predict once")
 
 
 class GraphParts:
@@ -166,12 +167,12 @@ class GraphParts:
         return out
 
 
-def layer_nodes(model: Sequential, x: str, parts: GraphParts) -> str:
+def layer_nodes(model: Stack, x: str, parts: GraphParts) -> str:
     """Append the nodes of every layer of ``model`` to ``parts``, from the tensor named ``x``.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
         Checked by :func:`check_exportable` first.
     x : str
         The name of the network's input tensor.
@@ -241,12 +242,12 @@ EXPORTERS: dict[type, Callable[[Any, str, GraphParts], str]] = {
 EXPORTABLE = tuple(EXPORTERS)
 
 
-def probability_nodes(model: Sequential, out: str, parts: GraphParts) -> str:
+def probability_nodes(model: Stack, out: str, parts: GraphParts) -> str:
     """Class probabilities from the network's output: softmax or sigmoid unless the model ends in one.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     out : str
         The network's output tensor.
     parts : GraphParts
@@ -310,13 +311,13 @@ def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> 
     return parts.node("Gather", [table, index], "label", axis=0)
 
 
-def to_onnx(model: Sequential, *, classes: list | bool | None = None, metadata: dict | None = None,
+def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict | None = None,
             dtype: Any = None, name: str = "glassnet") -> Any:
     """The ONNX graph of ``model``, checked by ``onnx.checker`` (full check).
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     classes : list, bool or None
         The classes, in output order: a classifier's graph gives ``label``
         and ``probabilities``. True makes a classifier whose labels are the
@@ -399,7 +400,7 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
 
     Parameters
     ----------
-    model : Sequential or Checkpoint
+    model : Stack or Checkpoint
         A network, or what :func:`glassnet.load` returned (its metadata then comes along).
     path : str or path-like
         Where to write, conventionally ``*.onnx``. Its folder must exist.

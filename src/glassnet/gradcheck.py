@@ -11,7 +11,7 @@ from .arrays import to_numpy
 from .errors import OptionError
 from .losses import Loss
 from .nn import Context
-from .nn.sequential import Sequential
+from .nn.stack import Stack
 from .objective import Objective
 
 
@@ -124,7 +124,7 @@ class GradcheckReport:
 
 
 def gradcheck(
-    model: Sequential,
+    model: Stack,
     loss: str | Loss,
     X: object,
     y: object,
@@ -142,7 +142,7 @@ def gradcheck(
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
         Not changed: it is copied to float64 first (float32 rounding would swamp
         the differences).
     loss : str or Loss

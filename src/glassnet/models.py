@@ -1,6 +1,6 @@
 """The facade: a Sequential that can also fit, evaluate and save itself.
 
-The engine's :class:`glassnet.nn.Sequential` knows only forward and
+The engine's :class:`glassnet.nn.Stack` knows only forward and
 backward; training and model files build on it and never the other way
 round. This module sits above both and joins them for convenience, as
 Keras's ``Model`` gets ``fit`` from its trainer: ``model.fit(...)`` is
@@ -21,13 +21,13 @@ from .training import Callback, History, evaluate, fit
 from .training import resume as _resume
 
 
-class Sequential(nn.Sequential):
-    """:class:`glassnet.nn.Sequential` with ``fit``, ``evaluate`` and ``save``.
+class Sequential(nn.Stack):
+    """:class:`glassnet.nn.Stack` with ``fit``, ``evaluate`` and ``save``.
 
     Parameters
     ----------
     layers, input_shape, dtype, rng, xp
-        As for :class:`glassnet.nn.Sequential`.
+        As for :class:`glassnet.nn.Stack`.
     """
 
     def fit(self, X: object, y: object, **kwargs: Any) -> History:

@@ -9,7 +9,7 @@ from ._validation import check_real
 from .errors import OptionTypeError
 from .functional import l1_penalty, l1_penalty_grad, l2_penalty
 from .losses import Loss, get_loss
-from .nn.sequential import Sequential, Workspace
+from .nn.stack import Stack, Workspace
 
 Array = Any
 
@@ -19,7 +19,7 @@ class Objective:
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     loss : str or Loss
     l2 : float
         The L2 strength lambda; only weights (``params[:n_decayed]``), not
@@ -48,8 +48,8 @@ class Objective:
     whose buffers its calls reuse, so one objective serves one thread.
     """
 
-    def __init__(self, model: Sequential, loss: str | Loss, l2: float = 0.0, l1: float = 0.0) -> None:
-        if not isinstance(model, Sequential):
+    def __init__(self, model: Stack, loss: str | Loss, l2: float = 0.0, l1: float = 0.0) -> None:
+        if not isinstance(model, Stack):
             raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
         self.model = model
         self.loss = get_loss(loss)

@@ -22,7 +22,7 @@ import numpy as np
 
 from .arrays import to_numpy
 from .errors import OptionError
-from .nn import Sequential
+from .nn import Stack
 from .nn.activations import Sigmoid, Softmax
 
 Array = Any
@@ -30,17 +30,17 @@ Array = Any
 _BACKWARD = threading.Lock()  # backward writes the model's shared gradient vector
 
 
-def _score_stop(model: Sequential) -> int:
+def _score_stop(model: Stack) -> int:
     """How many layers produce the scores: all but a final softmax or sigmoid, whose inputs are the logits."""
     return len(model.layers) - 1 if isinstance(model.layers[-1], (Softmax, Sigmoid)) else len(model.layers)
 
 
-def gradient_saliency(model: Sequential, X: object, classes: object = None) -> np.ndarray:
+def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.ndarray:
     """``d score[class] / d X`` for each sample: the predicted class's, unless ``classes`` says which.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     X : array-like, shape (n_samples, *input_shape)
     classes : int array-like, shape (n_samples,), optional
         The class whose score to explain for each sample; the predicted one by default.
@@ -71,13 +71,13 @@ def gradient_saliency(model: Sequential, X: object, classes: object = None) -> n
     return np.concatenate(parts)
 
 
-def occlusion(model: Sequential, image: object, image_shape: tuple[int, int] | None = None, patch: int = 4,
+def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None = None, patch: int = 4,
               stride: int = 2, fill: float = 0.0, target: int | None = None) -> np.ndarray:
     """How much the predicted class's probability drops when each part of one picture is blanked out.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
         A classifier of pictures: a conv net, or an MLP on flattened pictures.
     image : array-like
         One picture: shape (channels, height, width), or its values in one row.

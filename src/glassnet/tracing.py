@@ -25,7 +25,7 @@ from .losses import (
     SquaredError,
     get_loss,
 )
-from .nn import Dense, Sequential, Sigmoid, mlp
+from .nn import Dense, Stack, Sigmoid, mlp
 from .objective import Objective
 
 
@@ -146,7 +146,7 @@ def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
     return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
 
 
-def _names(model: Sequential) -> list[tuple[str, str, int] | None]:
+def _names(model: Stack) -> list[tuple[str, str, int] | None]:
     """For each layer: (its output's name, its input's name, its number k), or None if left out.
 
     Layers with weights are numbered from 1 as the tutorials number W1, W2, ...;
@@ -166,13 +166,13 @@ def _names(model: Sequential) -> list[tuple[str, str, int] | None]:
     return names
 
 
-def trace(model: Sequential, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
+def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
           title: str | None = None) -> Trace:
     """Trace one full-batch gradient-descent step, every value beside its formula.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
         Not changed: the values are computed in float64 on a copy, dropout off.
     X : array-like, shape (n_samples, *input_shape)
     y : array-like
@@ -273,7 +273,7 @@ def example(name: str):
     """
     if name == "or":
         dense = Dense(2, 1, dtype=np.float64)
-        model = Sequential([dense, Sigmoid()])
+        model = Stack([dense, Sigmoid()])
         dense.W = [[0.1], [0.6]]
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
         return model, X, np.array([0, 1, 1, 1.0]), SquaredError(), "OR gate, w = (0.1, 0.6), b = 0"
@@ -283,7 +283,7 @@ def example(name: str):
         return model, X, np.array([0, 1, 1, 0.0]), SquaredError(), "XOR, one hidden layer of 3 sigmoid units"
     if name == "341":
         rs = np.random.RandomState(1)
-        model = Sequential([Dense(3, 4, bias=False, dtype=np.float64), Sigmoid(),
+        model = Stack([Dense(3, 4, bias=False, dtype=np.float64), Sigmoid(),
                             Dense(4, 1, bias=False, dtype=np.float64), Sigmoid()])
         model.set_weights([rs.random_sample((3, 4)), rs.random_sample((4, 1))])
         X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)

@@ -5,10 +5,10 @@ A glassnet model file is a ZIP archive laid out like NumPy's ``.npz``:
 * ``glassnet.json`` -- ``{"format": "glassnet-model", "version": 2, "model": ...,
   "optimizer": ..., "training": ..., "metadata": ..., "arrays": {member: {"sha256",
   "shape", "dtype"}}, "description_sha256": ...}``: the architecture
-  (``Sequential.config()``), the optimizer's name, options and scalar state, the
+  (``Stack.config()``), the optimizer's name, options and scalar state, the
   state of an interrupted training run, free-form metadata (dataset, class names,
   image shape), and a checksum of all of that;
-* ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Sequential`);
+* ``params.npy`` -- the flat parameter vector (see :class:`glassnet.Stack`);
 * ``state.npy`` -- the flat vector of what layers keep besides parameters
   (batch normalization's running statistics), for models that have any;
 * ``optimizer/<slot>.npy`` -- the optimizer's buffers (momentum, moments);
@@ -46,7 +46,7 @@ import numpy as np
 
 from ..arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
-from ..nn import Sequential, layer_from_config
+from ..nn import Stack, layer_from_config
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
 from .atomic import write_atomically
 from .file_checks import (
@@ -67,7 +67,7 @@ class Checkpoint:
 
     Attributes
     ----------
-    model : Sequential
+    model : Stack
     optimizer : Optimizer or None
         With its state, when the file was saved with one.
     training : dict
@@ -78,7 +78,7 @@ class Checkpoint:
         Arrays of the interrupted run (``best_params``: the weights of its best epoch so far).
     """
 
-    model: Sequential
+    model: Stack
     optimizer: Optimizer | None = None
     training: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
@@ -91,7 +91,7 @@ def _npy_bytes(array) -> bytes:
     return buf.getvalue()
 
 
-def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None = None,
+def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = None,
          training: dict | None = None, metadata: dict | None = None,
          training_arrays: dict | None = None) -> Path:
     """Write a model (and optionally its optimizer and training state) to a file, atomically.
@@ -100,7 +100,7 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
     ----------
     path : str or path-like
         The file to write; its folder must exist.
-    model : Sequential
+    model : Stack
     optimizer : Optimizer, optional
         Saved with its state, so that training can resume exactly.
     training : dict, optional
@@ -118,8 +118,9 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
     pathlib.Path
         ``path``.
     """
-    if not isinstance(model, Sequential):
+    if not isinstance(model, Stack):
         raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    model.require_built("saving a model")
     path = Path(path)
     arrays = {"params.npy": model.params}
     if model.state.size:
@@ -159,7 +160,7 @@ def save(path: str | os.PathLike, model: Sequential, optimizer: Optimizer | None
     return path
 
 
-def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential,
+def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
          allow_nonfinite: bool = False) -> Checkpoint:
     """Read a model file written by :func:`save`.
 
@@ -167,7 +168,7 @@ def load(path: str | os.PathLike, model_class: type[Sequential] = Sequential,
     ----------
     path : str or path-like
     model_class : type
-        The class of the model to build (:class:`~glassnet.nn.Sequential` or a subclass).
+        The class of the model to build (:class:`~glassnet.nn.Stack` or a subclass).
     allow_nonfinite : bool
         Load weights that hold NaN or infinity (to inspect a broken model)
         instead of refusing them.
@@ -243,7 +244,7 @@ def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.nd
         raise ModelFileError(f"{path}: {name} is not a plain numeric array ({exc})") from None
 
 
-def _build_model(config: dict, model_class: type[Sequential]) -> Sequential:
+def _build_model(config: dict, model_class: type[Stack]) -> Stack:
     """The architecture described, its parameters placeholders for the file's values."""
     layers = []
     for i, spec in enumerate(config["layers"]):

@@ -1,6 +1,8 @@
-"""Layers and the Sequential container: everything a forward and backward pass needs.
+"""Layers and the Stack container: everything a forward and backward pass needs.
 
-``nn`` knows nothing of losses, training or files: those build on it.
+``nn`` knows nothing of losses, training or files: those build on it. The
+model users build, :class:`glassnet.Sequential`, is a :class:`Stack` that can
+also fit, evaluate and save itself.
 """
 
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
@@ -13,11 +15,19 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .pooling import AvgPool2D, MaxPool2D
 from .registry import ACTIVATIONS, LAYERS, get_activation, layer_from_config
-from .sequential import Sequential, Workspace
+from .stack import Stack, Workspace
 
 __all__ = [
     "ACTIVATIONS", "LAYERS", "Activation", "AvgPool2D", "BatchNorm", "Context", "Conv2D", "Dense", "Dropout",
-    "Flatten", "Identity", "Layer", "LeakyReLU", "MaxPool2D", "ReLU", "Sequential", "Sigmoid",
+    "Flatten", "Identity", "Layer", "LeakyReLU", "MaxPool2D", "ReLU", "Stack", "Sigmoid",
     "Softmax", "Tanh", "Workspace", "get_activation",
     "cnn", "layer_from_config", "mlp", "mlp_layers",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Point a reader of older code from ``glassnet.nn.Sequential`` to the two classes it became."""
+    if name == "Sequential":
+        raise AttributeError("glassnet.nn has no Sequential: the model to build is glassnet.Sequential (it fits, "
+                             "evaluates and saves), whose forward and backward passes are glassnet.nn.Stack's")
+    raise AttributeError(f"module 'glassnet.nn' has no attribute {name!r}")

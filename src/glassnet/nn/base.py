@@ -102,7 +102,7 @@ class Layer:
     ----------
     params : dict of str to array
         The layer's parameters by name (``"W"``, ``"b"``); inside a
-        :class:`~glassnet.nn.Sequential`, views into its flat vector.
+        :class:`~glassnet.nn.Stack`, views into its flat vector.
     grads : dict of str to array
         Their gradients from the last ``backward``, the same shapes.
     dtype : numpy.dtype
@@ -132,11 +132,32 @@ class Layer:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
         #: arrays the layer updates itself and that are not trained (batch norm's running
-        #: statistics); inside a Sequential, views into its flat ``state`` vector
+        #: statistics); inside a Stack, views into its flat ``state`` vector
         self.state: dict[str, Array] = {}
         self.dtype = np.dtype(np.float32)
 
     # -- to override --------------------------------------------------------
+    @property
+    def built(self) -> bool:
+        """Whether the layer has all its parameters.
+
+        False for a layer given no input size (``Dense(10)``,
+        ``Conv2D(out_channels=8, kernel_size=3)``) until :meth:`build` gives
+        it one; its model does that when it first sees data.
+        """
+        return True
+
+    def build(self, input_shape: Shape, rng: np.random.Generator) -> None:
+        """Make the parameters for inputs of ``input_shape``, for a layer that left out its input size.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            The per-sample shape of the layer's input.
+        rng : numpy.random.Generator
+            Draws the initial weights when the layer was given no generator of its own.
+        """
+
     def forward(self, x: Array, ctx: Context) -> Array:
         """The layer's output for ``x``.
 

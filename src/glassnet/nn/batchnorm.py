@@ -36,7 +36,7 @@ class BatchNorm(Layer):
     gamma, beta : arrays, shape (num_features,)
         The trained scale (starts at 1) and shift (starts at 0); not decayed by L2.
     running_mean, running_var : arrays, shape (num_features,)
-        The model's :attr:`~glassnet.nn.Sequential.state`: saved in model files,
+        The model's :attr:`~glassnet.nn.Stack.state`: saved in model files,
         never trained.
     """
 

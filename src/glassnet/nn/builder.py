@@ -16,7 +16,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .pooling import MaxPool2D
 from .registry import get_activation
-from .sequential import Sequential
+from .stack import Stack
 
 
 def mlp_layers(sizes: list[int], *, activation: str = "relu", output: str | None = None,
@@ -58,7 +58,7 @@ def mlp_layers(sizes: list[int], *, activation: str = "relu", output: str | None
 
 def mlp(sizes: list[int], *, activation: str = "relu", output: str | None = None, dropout: float = 0.0,
         init: str | None = None, bias: bool = True, rng: object = None, dtype: object = np.float32,
-        cls: type[Sequential] = Sequential) -> Sequential:
+        cls: type[Stack] = Stack) -> Stack:
     """A fully connected network ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
     Parameters
@@ -80,11 +80,11 @@ def mlp(sizes: list[int], *, activation: str = "relu", output: str | None = None
         One seed gives the same initial weights, dropout masks and shuffles.
     dtype : float32 (default) or float64
     cls : type
-        The model class to build (:class:`Sequential` or a subclass).
+        The model class to build (:class:`Stack` or a subclass).
 
     Returns
     -------
-    Sequential
+    Stack
         Of class ``cls``, whose generator is ``rng``.
     """
     gen = as_generator(rng)
@@ -96,7 +96,7 @@ def mlp(sizes: list[int], *, activation: str = "relu", output: str | None = None
 def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
         channels: tuple[int, ...] = (32, 64), kernel_size: int = 3, hidden: int = 128, batch_norm: bool = True,
         dropout: float = 0.0, rng: object = None, dtype: object = np.float32,
-        cls: type[Sequential] = Sequential) -> Sequential:
+        cls: type[Stack] = Stack) -> Stack:
     """A small convolutional network for images, glassnet's default digit reader.
 
     Each block is ``Conv2D(kernel_size, padding="same") -> MaxPool2D(2) ->
@@ -126,7 +126,7 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
 
     Returns
     -------
-    Sequential
+    Stack
         Whose ``input_shape`` is ``input_shape``.
     """
     gen = as_generator(rng)

@@ -8,6 +8,7 @@ from .. import convolution as C
 from .._validation import check_dtype, check_positive_int
 from ..arrays import is_numpy
 from ..errors import OptionError
+from ..init import get_initializer
 from .base import Array, Context, Shape
 from .weighted import _Weighted
 
@@ -18,7 +19,10 @@ class Conv2D(_Weighted):
     Parameters
     ----------
     in_channels, out_channels : int
-        Channels of the input and of the output.
+        Channels of the input and of the output. ``in_channels`` may be left
+        out, ``Conv2D(out_channels=8, kernel_size=3)`` or ``Conv2D(8, 3)`` as
+        Keras writes ``Conv2D(filters, kernel_size)``: it then comes from the
+        layer before, when the model is built (see :meth:`Layer.build`).
     kernel_size : int or (int, int)
         Height and width of each kernel.
     stride : int or (int, int)
@@ -32,7 +36,8 @@ class Conv2D(_Weighted):
         Kernel initializer (see :mod:`glassnet.init`; fans count the kernel's
         area); biases start at zero.
     rng : None, int or numpy.random.Generator
-        Source of the initial kernels.
+        Source of the initial kernels; a layer given no ``in_channels`` and
+        no ``rng`` draws from its model's generator when it is built.
     dtype : float32 (default) or float64
 
     Attributes
@@ -53,11 +58,18 @@ class Conv2D(_Weighted):
 
     trace_backward = "d{prev} = col2im(W{k}.T @ dZ{k}), each window's gradient added back onto its pixels"
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: object, *, stride: object = 1,
-                 padding: object = 0, bias: bool = True, init: object = "xavier_uniform", rng: object = None,
-                 dtype: object = np.float32) -> None:
+    def __init__(self, in_channels: int | None = None, out_channels: int | None = None, kernel_size: object = None,
+                 *, stride: object = 1, padding: object = 0, bias: bool = True, init: object = "xavier_uniform",
+                 rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
-        self.in_channels = check_positive_int(in_channels, "in_channels")
+        if kernel_size is None and in_channels is not None:  # Conv2D(out_channels, kernel_size), as Keras writes it
+            in_channels, out_channels, kernel_size = None, in_channels, out_channels
+        elif out_channels is None:  # Conv2D(8, kernel_size=3)
+            in_channels, out_channels = None, in_channels
+        if kernel_size is None:
+            raise OptionError("Conv2D needs out_channels and kernel_size: Conv2D(out_channels=8, kernel_size=3), or "
+                              "Conv2D(in_channels, out_channels, kernel_size)")
+        self.in_channels = None if in_channels is None else check_positive_int(in_channels, "in_channels")
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
@@ -68,8 +80,23 @@ class Conv2D(_Weighted):
         self.bias = bool(bias)
         self.init = init
         self.dtype = check_dtype(dtype)
-        self._make_weights((self.out_channels, self.in_channels, *self.kernel_size), self.out_channels, rng,
-                           f"Conv2D({self.in_channels}, {self.out_channels})'s kernels")
+        if self.in_channels is None:
+            get_initializer(init)  # a bad name is refused now, not when the model meets its data
+            self._rng = rng
+        else:
+            self._make_weights(self._weights_shape(), self.out_channels, rng, self._what())
+
+    def _take_input(self, input_shape: Shape) -> None:
+        self.in_channels = input_shape[0]
+
+    def _weights_shape(self) -> Shape:
+        return (self.out_channels, self.in_channels, *self.kernel_size)  # type: ignore[return-value]
+
+    def _n_outputs(self) -> int:
+        return self.out_channels
+
+    def _what(self) -> str:
+        return f"Conv2D({self.in_channels}, {self.out_channels})'s kernels"
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """``(out_channels, oh, ow)`` for input ``(in_channels, h, w)``.
@@ -83,9 +110,10 @@ class Conv2D(_Weighted):
         tuple of int
         """
         shape = tuple(input_shape)
-        if len(shape) != 3 or shape[0] != self.in_channels:
-            raise OptionError(f"Conv2D expects images of {self.in_channels} channels, shape (channels, height, "
-                              f"width); received shape {shape} per sample")
+        if len(shape) != 3 or shape[0] != (self.in_channels or shape[0]):
+            channels = "" if self.in_channels is None else f"of {self.in_channels} channels, "
+            raise OptionError(f"Conv2D expects images {channels}shape (channels, height, width); received shape "
+                              f"{shape} per sample")
         oh, ow = C.grid(shape[1:], self.kernel_size, self.stride, self.pads, "Conv2D", "kernel",
                         f" with padding {self.padding!r}")
         return (self.out_channels, oh, ow)
@@ -121,6 +149,8 @@ class Conv2D(_Weighted):
         -------
         array, shape (n_samples, out_channels, oh, ow)
         """
+        if not self.built:
+            raise self._not_built()
         if x.ndim != 4:
             raise OptionError(f"Conv2D expects input of shape (n_samples, {self.in_channels}, height, width); "
                               f"received shape {tuple(x.shape)}")

@@ -7,6 +7,7 @@ import numpy as np
 from .._validation import check_dtype, check_positive_int
 from ..arrays import is_sparse
 from ..errors import OptionError
+from ..init import get_initializer
 from .base import Array, Context, Shape
 from .weighted import _Weighted
 
@@ -17,13 +18,17 @@ class Dense(_Weighted):
     Parameters
     ----------
     in_features, out_features : int
-        Columns of the input and of the output.
+        Columns of the input and of the output. Given one size only,
+        ``Dense(10)``, it is ``out_features``, as Keras' ``Dense(units)``
+        and PyTorch's ``LazyLinear``: the input size then comes from the
+        layer before, when the model is built (see :meth:`Layer.build`).
     bias : bool
         Whether to add the bias ``b``; the 3-4-1 network of the tutorials has none.
     init : str or callable
         Weight initializer (see :mod:`glassnet.init`); biases start at zero.
     rng : None, int or numpy.random.Generator
         Source of the initial weights. The same seed gives the same weights.
+        A layer given one size and no ``rng`` draws from its model's generator when it is built.
     dtype : float32 (default) or float64
 
     Attributes
@@ -39,24 +44,41 @@ class Dense(_Weighted):
 
     trace_backward = "d{prev} = dZ{k} @ W{k}.T"
 
-    def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
+    def __init__(self, in_features: int | None = None, out_features: int | None = None, *, bias: bool = True,
                  init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
-        self.in_features = check_positive_int(in_features, "in_features")
+        if out_features is None:  # Dense(units): the input size comes from the data
+            in_features, out_features = None, in_features
         self.out_features = check_positive_int(out_features, "out_features")
+        self.in_features = None if in_features is None else check_positive_int(in_features, "in_features")
         self.bias = bool(bias)
         self.init = init
         self.dtype = check_dtype(dtype)
-        self._make_weights((self.in_features, self.out_features), self.out_features, rng,
-                           f"Dense({self.in_features}, {self.out_features})'s weights")
+        if self.in_features is None:
+            get_initializer(init)  # a bad name is refused now, not when the model meets its data
+            self._rng = rng
+        else:
+            self._make_weights(self._weights_shape(), self.out_features, rng, self._what())
+
+    def _take_input(self, input_shape: Shape) -> None:
+        self.in_features = input_shape[0]
+
+    def _weights_shape(self) -> Shape:
+        return (self.in_features, self.out_features)  # type: ignore[return-value]
+
+    def _n_outputs(self) -> int:
+        return self.out_features
+
+    def _what(self) -> str:
+        return f"Dense({self.in_features}, {self.out_features})'s weights"
 
     @property
-    def input_shape(self) -> Shape:  # type: ignore[override]
-        """``(in_features,)``: a Dense layer takes rows of ``in_features`` values."""
-        return (self.in_features,)
+    def input_shape(self) -> Shape | None:  # type: ignore[override]
+        """``(in_features,)``: a Dense layer takes rows of ``in_features`` values (None before it is built)."""
+        return None if self.in_features is None else (self.in_features,)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        """``(out_features,)``; refuses any input shape but ``(in_features,)``.
+        """``(out_features,)``; refuses any input shape but ``(in_features,)`` (any row before it is built).
 
         Parameters
         ----------
@@ -66,9 +88,14 @@ class Dense(_Weighted):
         -------
         tuple of int
         """
-        if tuple(input_shape) != (self.in_features,):
+        shape = tuple(input_shape)
+        if self.in_features is None:
+            if len(shape) != 1:
+                raise OptionError(f"Dense takes rows of features, one axis per sample; received input of shape "
+                                  f"{shape} per sample: put a Flatten() before it")
+        elif shape != (self.in_features,):
             raise OptionError(f"Dense expects {self.in_features} input features per sample; "
-                              f"received input of shape {tuple(input_shape)} per sample")
+                              f"received input of shape {shape} per sample")
         return (self.out_features,)
 
     def forward(self, x: Array, ctx: Context) -> Array:
@@ -83,6 +110,8 @@ class Dense(_Weighted):
         -------
         array, shape (n_samples, out_features)
         """
+        if not self.built:
+            raise self._not_built()
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise OptionError(f"Dense expects input of shape (n_samples, {self.in_features}); "
                               f"received shape {tuple(x.shape)}")

@@ -21,7 +21,7 @@ class Dropout(Layer):
         The probability of dropping an input, in [0, 1).
     rng : None, int or numpy.random.Generator
         Draws the masks. Without one, the masks come from the generator of the
-        pass (inside a :class:`~glassnet.nn.Sequential`, the model's).
+        pass (inside a :class:`~glassnet.nn.Stack`, the model's).
     """
 
     trace_skip = True

@@ -64,7 +64,7 @@ def layer_from_config(spec: dict) -> Layer:
     Parameters
     ----------
     spec : dict
-        As :meth:`glassnet.nn.Sequential.config` lists each layer.
+        As :meth:`glassnet.nn.Stack.config` lists each layer.
 
     Returns
     -------

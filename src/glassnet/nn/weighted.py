@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .._validation import as_generator, check_memory
+from ..errors import OptionError
 from ..init import get_initializer, zeros
 from .base import Array, Layer
 
@@ -22,6 +23,47 @@ class _Weighted(Layer):
     trace_symbol = "Z"
     bias = True
     init: object = "zeros"
+    #: a layer given no input size keeps its own generator (or None: its model's) until :meth:`build`
+    _rng: object = None
+
+    @property
+    def built(self) -> bool:
+        """Whether the weights exist: False until a layer given no input size is built."""
+        return "W" in self.params
+
+    def build(self, input_shape: tuple[int, ...], rng: object) -> None:
+        """Take the input size from ``input_shape`` and draw the weights (see :meth:`Layer.build`).
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+        rng : numpy.random.Generator
+            Used when the layer was given no ``rng`` of its own.
+        """
+        if self.built:
+            return
+        self.output_shape(input_shape)  # refuses a shape the layer cannot take, with its own message
+        self._take_input(tuple(input_shape))
+        own, self._rng = self._rng, None
+        self._make_weights(self._weights_shape(), self._n_outputs(), rng if own is None else own, self._what())
+
+    def _take_input(self, input_shape: tuple[int, ...]) -> None:
+        raise NotImplementedError
+
+    def _weights_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _n_outputs(self) -> int:
+        raise NotImplementedError
+
+    def _what(self) -> str:
+        """The weights, in words, for the message of a size beyond the machine's memory."""
+        raise NotImplementedError
+
+    def _not_built(self) -> OptionError:
+        """The error for a pass through a layer that has no weights yet."""
+        return OptionError(f"{self!r} has no weights yet: its input size comes from the first data its model sees "
+                           f"(model.fit, predict or forward), or from the model's input_shape=...")
 
     def _make_weights(self, shape: tuple[int, ...], n_out: int, rng: object, what: str) -> None:
         """Draw ``W`` of ``shape`` from the initializer, ``b`` of ``n_out`` zeros, and their gradients.

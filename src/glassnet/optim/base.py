@@ -62,7 +62,7 @@ class Optimizer:
 
         Parameters
         ----------
-        model : Sequential
+        model : Stack
 
         Returns
         -------

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 
 from ..errors import OptionError
-from ..nn import Dense, Sequential, get_activation
+from ..nn import Dense, Stack, get_activation
 from ..objective import Objective
 from ..optim import SGD, Adam
 from ..training import evaluate
@@ -221,7 +221,7 @@ class Session:
 
     Attributes
     ----------
-    model : Sequential
+    model : Stack
         float64.
     step, epoch : int
         Optimizer steps taken, and whole epochs.
@@ -441,7 +441,7 @@ class Session:
         return denses[index]
 
 
-def build(spec: Spec, n_out: int) -> tuple[Sequential, str]:
+def build(spec: Spec, n_out: int) -> tuple[Stack, str]:
     """The network of ``spec`` (float64, weights drawn from ``spec.seed``) and the loss that fits its task.
 
     Parameters
@@ -452,7 +452,7 @@ def build(spec: Spec, n_out: int) -> tuple[Sequential, str]:
 
     Returns
     -------
-    (Sequential, str)
+    (Stack, str)
         The model, and "bce" (two classes: one sigmoid output), "cross_entropy"
         (several: softmax) or "mse" (regression: a linear output).
     """
@@ -462,11 +462,11 @@ def build(spec: Spec, n_out: int) -> tuple[Sequential, str]:
     for n_in, width, act in zip(widths[:-1], widths[1:], spec.activations):
         layers += [Dense(n_in, width, rng=rng, dtype=np.float64), get_activation(act)]
     if spec.task == "regression":
-        return Sequential([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64)], rng=spec.seed), "mse"
+        return Stack([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64)], rng=spec.seed), "mse"
     if n_out == 2:
-        return Sequential([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64), get_activation("sigmoid")],
+        return Stack([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64), get_activation("sigmoid")],
                           rng=spec.seed), "bce"
-    return Sequential([*layers, Dense(widths[-1], n_out, rng=rng, dtype=np.float64), get_activation("softmax")],
+    return Stack([*layers, Dense(widths[-1], n_out, rng=rng, dtype=np.float64), get_activation("softmax")],
                       rng=spec.seed), "cross_entropy"
 
 

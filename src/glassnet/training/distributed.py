@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError, OptionTypeError
-from ..nn import BatchNorm, Dropout, Sequential
+from ..nn import BatchNorm, Dropout, Stack
 from ..objective import Objective
 from ..rows import LazyRows
 from ..threads import available_cores
@@ -93,12 +93,12 @@ class DataParallel:
             node.Free()
         return max(1, available_cores() // local)
 
-    def start_together(self, model: Sequential) -> None:
+    def start_together(self, model: Stack) -> None:
         """Give every rank rank 0's parameters, running state and random generator.
 
         Parameters
         ----------
-        model : Sequential
+        model : Stack
         """
         self.comm.Bcast(model.params, root=0)
         if model.state.size:
@@ -149,12 +149,12 @@ class DataParallel:
         self.comm.Allreduce(_in_place(), self._small)
         return float(self._small[0]), float(self._small[1])
 
-    def evaluate(self, model: Sequential, X: Array, y: Array, objective: Objective) -> dict[str, float]:
+    def evaluate(self, model: Stack, X: Array, y: Array, objective: Objective) -> dict[str, float]:
         """:func:`~glassnet.training.run.evaluate` over the ranks: each scores its contiguous share of the rows.
 
         Parameters
         ----------
-        model : Sequential
+        model : Stack
         X, y : arrays
         objective : Objective
 
@@ -182,12 +182,12 @@ class DataParallel:
             result["accuracy"] = float(self._small[1]) / n
         return result
 
-    def same_everywhere(self, model: Sequential) -> bool:
+    def same_everywhere(self, model: Stack) -> bool:
         """Whether every rank holds exactly rank 0's parameters (a check for tests and debugging).
 
         Parameters
         ----------
-        model : Sequential
+        model : Stack
 
         Returns
         -------
@@ -201,12 +201,12 @@ class DataParallel:
         return float(same[0]) == self.size
 
 
-def check_supported(model: Sequential, quasi: bool, augment: object) -> None:
+def check_supported(model: Stack, quasi: bool, augment: object) -> None:
     """Refuse, by name, what data-parallel training cannot reproduce exactly.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     quasi : bool
         A quasi-Newton solver was asked for.
     augment : callable or None

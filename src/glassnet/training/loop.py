@@ -14,7 +14,7 @@ from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeErr
 from ..io import model_file
 from ..io.model_file import Checkpoint
 from ..losses import Loss, get_loss, loss_from_config
-from ..nn import Sequential
+from ..nn import Stack
 from ..objective import Objective
 from ..optim import Optimizer, get_optimizer
 from ..rows import LazyRows
@@ -31,7 +31,7 @@ QUASI_NEWTON = tuple(METHODS)
 
 
 def fit(
-    model: Sequential,
+    model: Stack,
     X: Any,
     y: Any,
     *,
@@ -63,7 +63,7 @@ def fit(
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
         Trained in place.
     X : array-like, shape (n_samples, *input_shape)
     y : array-like
@@ -246,10 +246,10 @@ def fit(
 
 def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
            validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
-           verbose: bool | None = None, model_class: type[Sequential] = Sequential,
+           verbose: bool | None = None, model_class: type[Stack] = Stack,
            on_divergence: str = "warn", on_interrupt: str = "raise",
            augment: Callable[[Any, np.random.Generator], Any] | None = None,
-           threads: int | None = None, comm: Any = None) -> tuple[Sequential, History]:
+           threads: int | None = None, comm: Any = None) -> tuple[Stack, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -276,7 +276,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
 
     Returns
     -------
-    model : Sequential
+    model : Stack
     history : History
         The whole run's, the interrupted part included.
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..arrays import to_numpy
 from ..errors import OptionError
 from ..io import model_file
-from ..nn import Sequential
+from ..nn import Stack
 from ..objective import Objective
 from ..optim import Optimizer
 from .data import accuracy, is_classifier_loss
@@ -35,7 +35,7 @@ class Run:
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     objective : Objective
     optimizer : Optimizer or None
         The update rule of gradient descent; None for the quasi-Newton solvers.
@@ -58,7 +58,7 @@ class Run:
         Set by a callback to end training after the current epoch.
     """
 
-    def __init__(self, model: Sequential, objective: Objective, optimizer: Optimizer | None, history: History,
+    def __init__(self, model: Stack, objective: Objective, optimizer: Optimizer | None, history: History,
                  epochs: int, initial_epoch: int, has_validation: bool, settings: dict,
                  keep_best: str | None = None) -> None:
         self.model, self.objective, self.optimizer = model, objective, optimizer
@@ -252,12 +252,12 @@ def _copy_into(old: Array | None, new: Array) -> Array:
     return new.copy()
 
 
-def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:
+def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:
     """Cost and, for classifiers, accuracy on ``(X, y)`` in inference mode, in chunks.
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     X, y : arrays
         As ``objective.prepare`` returned them.
     objective : Objective
@@ -286,12 +286,12 @@ def evaluate(model: Sequential, X: Array, y: Array, objective: Objective, batch_
     return result
 
 
-def params_host_copy(model: Sequential) -> Array:
+def params_host_copy(model: Stack) -> Array:
     """A NumPy copy of the flat parameters (for SciPy).
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
 
     Returns
     -------

@@ -30,16 +30,18 @@ class Workspace:
 
     Parameters
     ----------
-    model : Sequential
+    model : Stack
     training : bool
         Whether passes through this workspace are training passes (dropout on).
     """
 
-    def __init__(self, model: Sequential, training: bool = False) -> None:
+    def __init__(self, model: Stack, training: bool = False) -> None:
         self.training = training
         self.contexts = [Context(model.xp, training, model.rng) for _ in model.layers]
 
 
+#: held while a model builds itself on its first data, so that two threads' first calls build it once
+_BUILD_LOCK = threading.Lock()
 #: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
 _INFERENCE = threading.local()
 #: calls whose working arrays would take more bytes than this get a workspace of their own, dropped
@@ -47,22 +49,28 @@ _INFERENCE = threading.local()
 REUSE_BYTES = 16 * 2**20
 
 
-class Sequential:
+class Stack:
     """Layers applied in order: ``A = layers[-1](... layers[0](X))``.
 
     Parameters
     ----------
-    layers : list of Layer
-        At least one layer; each layer object appears once.
+    *layers : Layer, or one list of them
+        At least one layer; each layer object appears once. ``Stack([a, b])``
+        and ``Stack(a, b)`` are the same.
     input_shape : tuple of int, optional
         The per-sample input shape, ``(784,)`` or ``(1, 28, 28)``. By default
-        that of the first layer that requires one (``(in_features,)`` for Dense).
+        that of the first layer that requires one (``(in_features,)`` for
+        Dense); where no layer does, the shape of the first data the model
+        sees (``fit``, ``predict``, ``forward``), as Keras builds a model on
+        its first call.
     dtype : float32 or float64, optional
         Precision of every parameter and computation. By default, the dtype of
         the first layer that has parameters (float32 for :class:`Dense`).
     rng : None, int or numpy.random.Generator
         The model's generator: it draws dropout masks (for Dropout layers given
-        no generator of their own) and shuffles mini-batches during training.
+        no generator of their own), shuffles mini-batches during training, and
+        draws the weights of layers given no input size and no generator of
+        their own (``Dense(10)``) when the model is built.
     xp : module, optional
         The array namespace of the parameters (see :mod:`glassnet.arrays`); NumPy by default.
 
@@ -79,7 +87,7 @@ class Sequential:
         normalization's running statistics): saved with the model, kept and
         restored with the parameters by training runs. Empty for most models.
     input_shape, output_shape : tuple of int or None
-        Per-sample shapes of the input and the output.
+        Per-sample shapes of the input and the output; None until the model is built.
 
     Notes
     -----
@@ -88,30 +96,78 @@ class Sequential:
     check all work on these two vectors. Writing a layer's weights
     (``model.layers[0].W = ...``) copies into the vector, so the views stay valid.
 
-    :meth:`forward` and :meth:`predict` only read the parameters: every array
-    they return is the caller's, and any number of threads may call them on
-    one model at once. Training passes keep their buffers in a
-    :class:`Workspace` that the training run owns.
+    :meth:`forward` and :meth:`predict` only read the parameters (once the
+    model is built): every array they return is the caller's, and any number
+    of threads may call them on one model at once. Training passes keep
+    their buffers in a :class:`Workspace` that the training run owns.
     """
 
-    def __init__(self, layers: list[Layer], *, input_shape: Shape | None = None, dtype: object = None,
+    def __init__(self, *layers: Layer | list[Layer], input_shape: Shape | None = None, dtype: object = None,
                  rng: object = None, xp: ModuleType | None = None) -> None:
-        if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)):
-            raise OptionTypeError(f"layers must be a list of Layer objects; received {layers!r}")
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
         if not layers:
-            raise OptionError("layers must contain at least one layer; received an empty list")
+            raise OptionError("layers must contain at least one layer: Sequential([layer, ...]) or "
+                              "Sequential(layer, ...); received none")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise OptionTypeError(f"layers[{i}] must be a glassnet Layer; received {type(layer).__name__}")
         if len({id(layer) for layer in layers}) != len(layers):
             raise OptionError("layers must not contain the same layer object twice")
-        self.layers = list(layers)
+        self.layers: list[Layer] = list(layers)  # type: ignore[arg-type]
         self.rng = as_generator(rng)
-        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape)
         if dtype is None:
-            owners = [layer for layer in self.layers if layer.params]
+            owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32
+        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng)
         self._bind(check_dtype(dtype), xp or np)
+
+    @property
+    def built(self) -> bool:
+        """Whether the input shape is known, and with it every layer's parameters."""
+        return self.input_shape is not None
+
+    def build(self, input_shape: Shape) -> Stack:
+        """Fix the per-sample input shape; layers given no input size get their parameters.
+
+        :meth:`fit`, :meth:`predict` and :meth:`forward` call it with the
+        shape of the first data they see; call it yourself to build before
+        any data. Every layer's shape is checked on the way, so a layer
+        that cannot take what the one before produces is named.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Without the samples axis: ``(64,)`` or ``(1, 8, 8)``.
+
+        Returns
+        -------
+        Stack
+            This model.
+        """
+        shape = tuple(int(s) for s in input_shape)
+        with _BUILD_LOCK:
+            if self.input_shape is None:
+                self.input_shape, self.output_shape = _follow_shapes(self.layers, shape, self.rng)
+                self._bind(self.dtype, self.xp)
+            elif self.input_shape != shape:
+                raise OptionError(f"the model was built for input of shape {self.input_shape} per sample; "
+                                  f"received shape {shape}")
+        return self
+
+    def require_built(self, action: str) -> None:
+        """Refuse ``action`` (``"saving"``) while a layer still waits for its input size.
+
+        Parameters
+        ----------
+        action : str
+            What needs the weights, for the message.
+        """
+        waiting = [f"layers[{i}] {type(layer).__name__}" for i, layer in enumerate(self.layers) if not layer.built]
+        if waiting:
+            raise OptionError(f"{action} needs every layer's weights, but {', '.join(waiting)} take their input size "
+                              f"from the first data the model sees: call fit or predict first, or build the model "
+                              f"with model.build(input_shape), such as model.build((1, 28, 28))")
 
     # -- the flat parameter vector ------------------------------------------
     def _bind(self, dtype: np.dtype, xp: ModuleType) -> None:
@@ -188,7 +244,7 @@ class Sequential:
         for (_, i, name, _), value in zip(named, weights):
             self.layers[i].set_param(name, value)
 
-    def copy(self, dtype: object = None) -> Sequential:
+    def copy(self, dtype: object = None) -> Stack:
         """An independent copy, optionally in another dtype (float64 for a gradient check).
 
         Parameters
@@ -197,7 +253,7 @@ class Sequential:
 
         Returns
         -------
-        Sequential
+        Stack
             Of the same class as this model.
         """
         clone = _copy.deepcopy(self)
@@ -205,7 +261,7 @@ class Sequential:
             clone._bind(check_dtype(dtype), clone.xp)
         return clone
 
-    def to(self, xp: ModuleType) -> Sequential:
+    def to(self, xp: ModuleType) -> Stack:
         """Move the parameters into another array namespace, in place.
 
         Parameters
@@ -215,7 +271,7 @@ class Sequential:
 
         Returns
         -------
-        Sequential
+        Stack
             This model.
         """
         self._bind(self.dtype, xp)
@@ -233,7 +289,7 @@ class Sequential:
         self.__dict__.update(state)
         self._bind(self.dtype, xp)
 
-    def __deepcopy__(self, memo: dict) -> Sequential:
+    def __deepcopy__(self, memo: dict) -> Stack:
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
         state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "xp"}
@@ -291,6 +347,8 @@ class Sequential:
         array, shape (n_samples, *output_shape)
             With a workspace, valid until its next pass.
         """
+        if self.input_shape is None:
+            self.build(tuple(x.shape[1:]))
         ws = workspace or Workspace(self, training)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
@@ -464,8 +522,10 @@ class Sequential:
         elif is_lazy(X):
             X = self._lazy_rows(X, name, finite)
         else:
-            if shape is not None and len(shape) > 1:  # images: the message names the whole expected shape
-                allowed: int | tuple[int, ...] = tuple(range(1, 9))
+            if shape is None:  # not built: any number of axes per sample, fixed by this first data
+                allowed: int | tuple[int, ...] = tuple(range(2, 9))
+            elif len(shape) > 1:  # images: the message names the whole expected shape
+                allowed = tuple(range(1, 9))
             else:
                 allowed = (1, 2) if shape == (1,) else 2
             X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
@@ -473,7 +533,18 @@ class Sequential:
                 X = X.reshape(-1, 1)
             if shape is not None and len(shape) > 1 and X.ndim == 2 and X.shape[1] == math.prod(shape):
                 X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
-        if shape is not None and tuple(X.shape[1:]) != shape:
+        if shape is None:
+            try:
+                self.build(tuple(X.shape[1:]))
+            except OptionError as exc:
+                if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix
+                    raise
+                raise OptionError(f"{exc}. The model takes its input shape from the first data it sees, here "
+                                  f"{name} of shape {tuple(X.shape)}: give {name} in the shape its first layer "
+                                  f"takes (images as (n_samples, channels, height, width)), or build the model "
+                                  f"for it with input_shape=...") from None
+            return X
+        if tuple(X.shape[1:]) != shape:
             if len(shape) == 1:
                 raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
                                   f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
@@ -552,6 +623,8 @@ class Sequential:
         widths = [max(len(row[k]) for row in rows) for k in range(3)]
         n_state = f", {self.state.size:,} values of state" if self.state.size else ""
         lines = [f"{type(self).__name__} ({self.n_params:,} parameters{n_state}, {self.dtype.name})"]
+        if not all(layer.built for layer in self.layers):
+            lines[0] += "; not built: the sizes left out come from the first data it sees"
         lines += [f"  {a:<{widths[0]}}  -> {b:>{widths[1]}}  {c:>{widths[2]}} params" for a, b, c in rows]
         return "\n".join(lines)
 
@@ -576,11 +649,15 @@ def _pack(values: list, xp: ModuleType, dtype: np.dtype) -> tuple[Array, list[Ar
     return vector, views, spans
 
 
-def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shape | None, Shape | None]:
+def _follow_shapes(layers: list[Layer], input_shape: Shape | None,
+                   rng: np.random.Generator) -> tuple[Shape | None, Shape | None]:
     """(model input shape, model output shape), following each layer's ``output_shape``.
 
     Without an explicit ``input_shape``, the first layer that requires one
-    fixes it, provided the layers before it keep their input's shape.
+    fixes it, provided the layers before it keep their input's shape; failing
+    that, both stay None until the model is built. Layers given no input
+    size are built on the way, drawing from ``rng`` unless they have a
+    generator of their own.
     """
     shape: Shape | None = None if input_shape is None else tuple(int(s) for s in input_shape)
     if shape is None:
@@ -592,22 +669,27 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None) -> tuple[Shap
                 break
     first = shape
     source = "the input"
+    inputs = []  # each layer's input shape: every layer is checked before any is built
     for i, layer in enumerate(layers):
         if shape is None:
             break
+        inputs.append(shape)
         try:
             new = tuple(layer.output_shape(shape))
         except OptionError as exc:
             required = layer.input_shape
             got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
             if required is None:  # the layer's own message says what it takes
-                raise OptionError(f"layers[{i}]: {exc}, from {source}") from None
+                raise OptionError(f"layers[{i}] {type(layer).__name__}: {exc}, from {source}") from None
             wanted = (f"{required[0]} input features" if len(required) == 1 else f"input of shape {required}")
             raise OptionError(f"layers[{i}] {type(layer).__name__} expects {wanted}, but {source} "
                               f"produces {got}") from None
         if new != shape:
             source = f"layers[{i}] {type(layer).__name__}"
         shape = new
+    for layer, taken in zip(layers, inputs):
+        if not layer.built:
+            layer.build(taken, rng)
     return first, shape
 
 

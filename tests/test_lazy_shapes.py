@@ -1,0 +1,130 @@
+"""Models written the way PyTorch and Keras users write them: shapes from the data, sizes from the layer before."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+
+@pytest.fixture(scope="module")
+def digit_images():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = (d.images / 16.0)[:, None].astype(np.float32)  # (1797, 1, 8, 8): samples, channels, height, width
+    return X[:1500], d.target[:1500], X[1500:], d.target[1500:]
+
+
+def conv_net(lazy):
+    if lazy:
+        return gn.Sequential([gn.Conv2D(out_channels=4, kernel_size=3, padding=1), gn.ReLU(), gn.MaxPool2D(2),
+                              gn.Flatten(), gn.Dense(10)], rng=0)
+    return gn.Sequential([gn.Conv2D(1, 4, 3, padding=1, rng=0), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
+                          gn.Dense(64, 10, rng=1)], rng=0)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_conv_net_with_no_input_shape_trains_predicts_saves_and_exports(digit_images, lazy, tmp_path):
+    X, y, Xt, yt = digit_images
+    model = conv_net(lazy)
+    assert model.input_shape is None and not model.built
+    model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=15, batch_size=32)
+    assert model.input_shape == (1, 8, 8) and model.output_shape == (10,)
+    assert np.mean(model.predict_classes(Xt) == yt) > 0.8
+    back = gn.load(model.save(tmp_path / "m.glassnet")).model
+    np.testing.assert_array_equal(back.predict(Xt), model.predict(Xt))
+    ort = pytest.importorskip("onnxruntime")
+    gn.export_onnx(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    logits = session.run(None, {session.get_inputs()[0].name: Xt})[0]
+    np.testing.assert_allclose(logits, model.predict(Xt), rtol=1e-4, atol=1e-5)
+
+
+def test_a_layer_given_one_size_draws_the_weights_an_explicit_one_would():
+    lazy = gn.Sequential(gn.Dense(5, rng=3), gn.ReLU(), gn.Dense(2, rng=4))
+    lazy.build((7,))
+    explicit = gn.Sequential(gn.Dense(7, 5, rng=3), gn.ReLU(), gn.Dense(5, 2, rng=4))
+    for a, b in zip(lazy.get_weights(), explicit.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    conv = gn.Sequential(gn.Conv2D(8, 3, rng=5))
+    conv.build((2, 6, 6))
+    np.testing.assert_array_equal(conv.layers[0].W, gn.Conv2D(2, 8, 3, rng=5).W)
+
+
+def test_layers_without_a_generator_draw_from_the_models_seed(digit_images):
+    X = digit_images[0][:4]
+    a, b = conv_net(lazy=True), conv_net(lazy=True)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))  # built on first predict, from rng=0 each
+    assert a.n_params == 4 * 9 + 4 + 64 * 10 + 10
+
+
+def test_layers_in_a_list_or_as_arguments_make_the_same_model():
+    a = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Tanh()])
+    b = gn.Sequential(gn.Dense(3, 4, rng=0), gn.Tanh())
+    assert a.config() == b.config()
+    np.testing.assert_array_equal(a.params, b.params)
+    with pytest.raises(gn.OptionError, match="at least one layer"):
+        gn.Sequential()
+    with pytest.raises(gn.OptionError, match=r"layers\[1\] must be a glassnet Layer; received str"):
+        gn.Sequential(gn.Tanh(), "relu")
+
+
+def test_one_public_class_is_called_sequential():
+    import importlib
+    import pkgutil
+
+    found = set()
+    for info in pkgutil.walk_packages(gn.__path__, "glassnet."):
+        if info.name.endswith("__main__"):  # runs the command line when imported
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and obj.__name__ == "Sequential":
+                found.add(f"{obj.__module__}.{obj.__qualname__}")
+    assert found == {"glassnet.models.Sequential"}
+    with pytest.raises(AttributeError, match="glassnet.Sequential .* glassnet.nn.Stack"):
+        gn.nn.Sequential  # noqa: B018
+    assert issubclass(gn.Sequential, gn.nn.Stack)
+
+
+def test_a_shape_that_cannot_be_known_says_what_to_do(digit_images):
+    X, y, _, _ = digit_images
+    no_flatten = gn.Sequential(gn.Conv2D(4, 3), gn.ReLU(), gn.Dense(10))
+    with pytest.raises(gn.OptionError, match=r"layers\[2\] Dense: .*\(4, 6, 6\).*put a Flatten\(\) before it"):
+        no_flatten.fit(X, y, loss="cross_entropy", epochs=1)
+    assert not no_flatten.layers[0].built  # every layer is checked before any draws its weights
+    flat_rows = gn.Sequential(gn.Conv2D(4, 3), gn.ReLU(), gn.Flatten(), gn.Dense(10))
+    with pytest.raises(gn.OptionError, match=r"received shape \(64,\) per sample.*X of shape \(1500, 64\).*"
+                                             r"input_shape"):
+        flat_rows.fit(X.reshape(len(X), -1), y, loss="cross_entropy", epochs=1)
+    assert not flat_rows.built  # a refused first batch builds nothing
+    with pytest.raises(gn.OptionError, match=r"layers\[0\] Conv2D, layers\[3\] Dense .*model.build"):
+        flat_rows.save("never-written.glassnet")
+    with pytest.raises(gn.OptionError, match="out_channels and kernel_size"):
+        gn.Conv2D(out_channels=4)
+    built = gn.Sequential(gn.Dense(3), input_shape=(5,))
+    assert built.built and built.layers[0].W.shape == (5, 3)
+    with pytest.raises(gn.OptionError, match=r"built for input of shape \(5,\) per sample; received shape \(6,\)"):
+        built.build((6,))
+
+
+def test_threads_that_meet_an_unbuilt_model_together_build_it_once():
+    model = gn.Sequential(gn.Dense(16), gn.ReLU(), gn.Dense(3), rng=0)
+    X = np.random.default_rng(0).random((50, 9), dtype=np.float32)
+    outs, barrier = [None] * 8, threading.Barrier(8)
+
+    def work(k):
+        barrier.wait()
+        outs[k] = model.predict(X)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for out in outs:
+        np.testing.assert_array_equal(out, model.predict(X))
+    assert model.n_params == 9 * 16 + 16 + 16 * 3 + 3

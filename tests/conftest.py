@@ -23,6 +23,15 @@ except ImportError:  # threadpoolctl comes with the test extra
     pass
 
 
+def pytest_collection_modifyitems(items):
+    # scikit-learn's own MLP tests, run as they ship against glassnet's estimators, train models on
+    # noise or for an iteration or two and expect no warning beyond scikit-learn's; glassnet's report
+    # that such a model ended no better than chance is its own addition, true and beside their point
+    for item in items:
+        if item.path.name == "test_sklearn_mlp_port.py":
+            item.add_marker(pytest.mark.filterwarnings("ignore:.*training ended no better than chance"))
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)

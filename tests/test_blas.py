@@ -11,6 +11,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import _blas
+from helpers import mechanics_only
 
 HAVE_BLAS = _blas.backend() != "numpy"
 TOL = {np.float32: 1e-6, np.float64: 1e-15}
@@ -82,6 +83,7 @@ OPTIMIZERS = [
 ]
 
 
+@mechanics_only  # five epochs on random labels, compared path to path
 @pytest.mark.skipif(not HAVE_BLAS, reason="NumPy's scipy-openblas was not found: one path only")
 @pytest.mark.parametrize(("name", "options"), OPTIMIZERS)
 def test_training_takes_the_same_steps_on_both_paths(monkeypatch, name, options):

@@ -38,7 +38,7 @@ def fails(*args, status=2, cwd=None):
 
 EPOCHS = 12  # the interrupt comes a few epochs in, once the first checkpoint is on disk
 RUN = ("train", "--dtype", "float64", "--layers", "16", "--batch-size", "1", "--epochs", str(EPOCHS),
-       "--checkpoint-every", "1", "--quiet", "--plot", "curves.png")
+       "--checkpoint-every", "1", "--quiet", "--plot", "curves.png", "--validation-fraction", "0.1")
 
 
 def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
@@ -80,7 +80,8 @@ def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_ru
 
 
 def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
-    run_glassnet("train", "--layers", "8", "--epochs", "3", "--out", tmp_path / "o", "--quiet", cwd=tmp_path)
+    run_glassnet("train", "--layers", "8", "--epochs", "3", "--validation-fraction", "0.1", "--out", tmp_path / "o",
+                 "--quiet", cwd=tmp_path)
     ck = tmp_path / "o" / "checkpoint.glassnet"
     assert "--lr cannot change when resuming" in fails("train", "--resume", ck, "--lr", "0.5")
     assert "has already done 3 epochs" in fails("train", "--resume", ck, "--epochs", "2")
@@ -107,15 +108,19 @@ def test_bad_output_paths_fail_at_once_before_any_training(tmp_path, args, messa
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
-def test_divergence_stops_once_exits_3_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize(("optimizer", "lr"), [("adam", 1), ("adamw", 1), ("rmsprop", 1), ("sgd", 50)])
+def test_divergence_stops_once_exits_3_and_writes_nothing(tmp_path, optimizer, lr):
+    """Adam at lr=1 once ran to the end at chance level, exit 0, and wrote its model over the last one."""
     out = tmp_path / "o"
     out.mkdir()
     (out / "model.glassnet").write_bytes(b"an earlier model")
-    line = fails("train", "--optimizer", "sgd", "--lr", "50", "--out", out, "--quiet", status=3)
-    assert re.search(r"training diverged at epoch 1, batch \d+: the cost became (nan|inf) \(the last finite cost "
-                     r"was [\d.e+]+\)\..*such as lr=5 \(a tenth of the 50 used\)\. Nothing was written\.", line)
+    line = fails("train", "--optimizer", optimizer, "--lr", lr, "--out", out, "--quiet", status=3)
+    assert re.search(r"training diverged at epoch 1, batch \d+: the cost (grew to [\d.e+]+, over 10 times its level "
+                     r"before training \([\d.]+\)|became (nan|inf)).*The weights from before training were kept\. "
+                     rf"Try a smaller learning rate, such as lr={lr / 10:g} \(a tenth of the {lr:g} used\)\. "
+                     r"Nothing was written\.", line), line
     assert (out / "model.glassnet").read_bytes() == b"an earlier model"
-    assert not (out / "learning_curves.png").exists()
+    assert not (out / "learning_curves.png").exists() and not (out / "checkpoint.glassnet").exists()
 
 
 # --- tracebacks and wrong exits ----------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 import glassnet as gn
 from glassnet import convolution as C
 from glassnet.nn import Context
+from helpers import mechanics_only
 
 
 def random_images(r, n, c, h, w):
@@ -289,6 +290,7 @@ def small_bn_model(seed=0):
                                 input_shape=(1, 8, 8), rng=seed)
 
 
+@mechanics_only  # two epochs on random labels move the statistics
 def test_running_statistics_live_in_the_model_state_and_travel_in_model_files(tmp_path):
     r = np.random.default_rng(0)
     X, y = r.normal(size=(40, 1, 8, 8)).astype(np.float32), r.integers(0, 3, 40)
@@ -325,6 +327,7 @@ def test_a_file_without_the_running_statistics_is_refused(tmp_path):
         gn.load(tmp_path / "cut.glassnet")
 
 
+@mechanics_only  # a few epochs on random labels
 def test_keeping_the_best_epoch_keeps_its_running_statistics_too():
     r = np.random.default_rng(2)
     X, y = r.normal(size=(60, 1, 8, 8)).astype(np.float32), r.integers(0, 3, 60)

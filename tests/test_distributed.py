@@ -151,12 +151,14 @@ def test_two_ranks_end_where_one_process_ends_and_agree_after_every_step(tmp_pat
 @pytest.mark.slow
 def test_mpiexec_glassnet_train_distributed_writes_one_model_equal_to_one_process(tmp_path):
     common = ["train", "--epochs", "3", "--dtype", "float64", "--quiet", "--checkpoint-every", "1"]
-    run_glassnet(*common, "--out", tmp_path / "one", cwd=tmp_path)
+    # the digits' default augmentation is off under --distributed (each rank would draw its own changes)
+    run_glassnet(*common, "--no-augment", "--out", tmp_path / "one", cwd=tmp_path)
     done = subprocess.run([*MPIEXEC, sys.executable, "-m", "glassnet", *common, "--distributed", "--out",
                            str(tmp_path / "two")], cwd=tmp_path, env=MPI_ENV, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.count("model written to") == 1  # rank 0 reports; rank 1 is silent
+    assert done.stdout.count("no augmentation under --distributed") == 1
     one, two = (gn.load(tmp_path / name / "model.glassnet").model for name in ("one", "two"))
     np.testing.assert_allclose(two.params, one.params, rtol=0, atol=1e-6)
     assert (tmp_path / "two" / "checkpoint.glassnet").exists()

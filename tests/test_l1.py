@@ -5,6 +5,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.objective import Objective
+from helpers import mechanics_only
 
 
 def problem(seed=0):
@@ -40,6 +41,7 @@ def test_the_gradient_against_central_differences():
     assert model.layers[0].grads["W"][i, j] == pytest.approx((up - down) / (2 * eps), rel=1e-6)
 
 
+@mechanics_only  # one step, checked against the hand-worked one
 def test_one_sgd_step_worked_by_hand():
     X, y, model = problem(2)
     lr, l1 = 0.1, 0.02

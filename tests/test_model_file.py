@@ -16,6 +16,7 @@ import pytest
 import glassnet as gn
 from glassnet.io import ModelFileError
 from glassnet.io.file_checks import description_digest
+from helpers import mechanics_only
 
 
 def trained(tmp_path, dtype="float32"):
@@ -27,6 +28,7 @@ def trained(tmp_path, dtype="float32"):
     return model, opt, X, y
 
 
+@mechanics_only  # trained() runs three epochs on random labels
 def test_roundtrip_architecture_weights_and_optimizer(tmp_path):
     model, opt, X, _ = trained(tmp_path)
     path = gn.save(tmp_path / "m.glassnet", model, opt)
@@ -42,6 +44,7 @@ def test_roundtrip_architecture_weights_and_optimizer(tmp_path):
     assert gn.load(tmp_path / "plain.glassnet").optimizer is None
 
 
+@mechanics_only  # trained() runs three epochs on random labels
 def test_file_is_a_zip_of_json_and_npy_without_pickle(tmp_path):
     model, opt, _, _ = trained(tmp_path)
     path = gn.save(tmp_path / "m.glassnet", model, opt)
@@ -55,6 +58,7 @@ def test_file_is_a_zip_of_json_and_npy_without_pickle(tmp_path):
         np.testing.assert_array_equal(npz["params"], model.params)
 
 
+@mechanics_only  # a replay on random labels
 @pytest.mark.parametrize("every", [2, 3])
 def test_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, every):
     r = np.random.default_rng(4)
@@ -90,6 +94,7 @@ def _corrupt(path, transform):
     path.write_bytes(transform(data))
 
 
+@mechanics_only  # trained() runs three epochs on random labels
 def test_truncated_file(tmp_path):
     model, _, _, _ = trained(tmp_path)
     path = gn.save(tmp_path / "m.glassnet", model)
@@ -98,6 +103,7 @@ def test_truncated_file(tmp_path):
         gn.load(path)
 
 
+@mechanics_only  # trained() runs three epochs on random labels
 def test_edited_weights_fail_the_checksum(tmp_path):
     model, _, _, _ = trained(tmp_path)
     path = gn.save(tmp_path / "m.glassnet", model)

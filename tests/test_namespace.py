@@ -12,6 +12,7 @@ import pytest
 
 import glassnet as gn
 from fake_namespace import FakeArray, MixedNamespaceError, xp
+from helpers import mechanics_only
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 HEADS = [  # (output activation, loss, kind of target)
@@ -81,6 +82,7 @@ def test_forward_backward_and_gradcheck_on_a_second_namespace(seed):
 
 @pytest.mark.parametrize("optimizer", [gn.SGD(lr=0.1, momentum=0.9, nesterov=True), gn.Adam(lr=0.01),
                                        gn.RMSProp(lr=0.01), gn.AdamW(lr=0.01)], ids=lambda o: type(o).__name__)
+@mechanics_only  # a short run compared namespace to namespace
 def test_a_short_training_run_on_a_second_namespace(optimizer):
     r = np.random.default_rng(5)
     X, y, w = r.normal(size=(60, 4)), r.integers(0, 3, 60), r.uniform(1, 2, 60)

@@ -9,7 +9,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import OptionError
 from glassnet.optim import OneCycle
-from helpers import MNIST_DIR, needs_mnist, run_glassnet
+from helpers import MNIST_DIR, mechanics_only, needs_mnist, run_glassnet
 
 
 def test_one_cycle_worked_by_hand():
@@ -25,6 +25,7 @@ def test_one_cycle_worked_by_hand():
             OneCycle(**bad)
 
 
+@mechanics_only  # reads the rate of six steps
 def test_the_loop_sets_a_one_cycle_rate_before_every_step():
     """20 rows in batches of 8: 3 steps an epoch, at 0, 1/3 and 2/3 of it; the rates are the formula's."""
     r = np.random.default_rng(0)
@@ -46,6 +47,7 @@ def test_the_loop_sets_a_one_cycle_rate_before_every_step():
     np.testing.assert_allclose(seen, expected, rtol=1e-12)
 
 
+@mechanics_only  # one step, checked against central differences
 def test_a_one_cycle_step_is_plain_sgd_at_that_rate():
     """Two batches in one epoch: the first step comes at rate 0 (the warm-up's start), the second at the peak,
     so the weights end at w - 0.4 * (the second batch's gradient, from central differences of the cost)."""
@@ -65,6 +67,7 @@ def test_a_one_cycle_step_is_plain_sgd_at_that_rate():
     np.testing.assert_allclose(model.params, w0 - 0.4 * grad, atol=1e-8)
 
 
+@mechanics_only  # a replay of a few steps
 def test_a_resumed_one_cycle_run_ends_where_an_unbroken_one_does(tmp_path):
     r = np.random.default_rng(2)
     X, y = r.normal(size=(50, 4)), r.integers(0, 3, 50)
@@ -97,6 +100,7 @@ def test_recipes_build_their_networks_and_refuse_what_they_set():
         gn.recipes.get_recipe("fast", "rnn")
 
 
+@mechanics_only  # one step of the conv recipe
 def test_the_conv_recipe_trains_a_step_with_its_schedule():
     r = np.random.default_rng(3)
     X, y = r.random((128, 1, 28, 28), dtype=np.float32), r.integers(0, 10, 128)
@@ -150,6 +154,7 @@ def test_glassnet_train_refuses_a_recipe_that_does_not_fit(tmp_path, args, messa
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
 
 
+@mechanics_only  # a three-epoch run on a few pictures, for its plot
 def test_a_short_run_plots_whole_epochs(tmp_path, monkeypatch):
     """A 3-epoch recipe's learning curves: ticks at epochs 1, 2, 3, none at 1.5."""
     pytest.importorskip("matplotlib")

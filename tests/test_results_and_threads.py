@@ -110,7 +110,7 @@ def test_threads_predicting_on_one_fitted_classifier(digits, n_threads):
 def test_predict_reuses_a_small_workspace_per_thread_and_keeps_no_large_one():
     import weakref
 
-    from glassnet.nn import sequential
+    from glassnet.nn import stack as sequential
 
     r = np.random.default_rng(0)
     small = gn.mlp([5, 16, 3], rng=0)

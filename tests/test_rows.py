@@ -12,7 +12,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import OptionError, OptionTypeError
 from glassnet.rows import LazyRows
-from helpers import MNIST_DIR, needs_mnist
+from helpers import MNIST_DIR, mechanics_only, needs_mnist
 
 FIT = dict(loss="cross_entropy", optimizer="adam", epochs=3, batch_size=32, verbose=False)
 
@@ -49,6 +49,7 @@ class NoLoading:
         raise AssertionError("the source was loaded whole")
 
 
+@mechanics_only  # two epochs, compared source to source
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", [{}, {"validation_split": 0.25}, {"shuffle": False}, {"batch_size": None}])
 def test_a_memmap_trains_exactly_as_the_array_in_memory(tmp_path, dtype, options):
@@ -64,6 +65,7 @@ def test_a_memmap_trains_exactly_as_the_array_in_memory(tmp_path, dtype, options
     np.testing.assert_array_equal(runs[0][2], runs[1][2])
 
 
+@mechanics_only  # two epochs, counting reads
 def test_a_lazy_source_is_read_a_batch_at_a_time_never_whole():
     X, y = blobs(n=300)
     src = NoLoading(X.astype(np.float64))
@@ -76,6 +78,7 @@ def test_a_lazy_source_is_read_a_batch_at_a_time_never_whole():
     np.testing.assert_array_equal(lazy_model.predict(LazyRows(src)), model.predict(X.astype(np.float64)))
 
 
+@mechanics_only  # two epochs on random pictures, compared source to source
 def test_pixels_stay_uint8_on_disk_and_arrive_as_images(tmp_path):
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(64, 64), dtype=np.uint8)  # 8x8 pictures, flattened

@@ -8,6 +8,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.training.callbacks import format_logs
+from helpers import mechanics_only
 
 
 def data(seed=4, n=60):
@@ -98,6 +99,7 @@ def test_keep_best_ends_with_the_best_epoch_by_validation_cost():
     np.testing.assert_array_equal(model.params, kept[best])
 
 
+@mechanics_only  # a few epochs, for which one is kept
 def test_keep_best_by_accuracy_maximizes_and_a_missing_log_is_named():
     X, y, Xv, yv = data()
     model, opt = new(lr=0.2)
@@ -197,6 +199,7 @@ def test_progress_bar_fits_the_metrics_in_80_columns(monkeypatch):
     assert len(last) - len(format_logs(logs[-1])) + len(worst) <= 80
 
 
+@mechanics_only  # a run on random data, for its progress lines
 def test_progress_written_to_a_file_is_a_line_per_epoch_at_most_every_few_seconds():
     X, y, Xv, yv = data()
     stream = io.StringIO()

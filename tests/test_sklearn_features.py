@@ -16,6 +16,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 import glassnet as gn
 from glassnet import functional as F
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+from helpers import mechanics_only
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +299,7 @@ def test_ctrl_c_ends_the_fit_with_the_weights_of_the_last_complete_epoch(digits)
         np.testing.assert_array_equal(a, b)
 
 
+@mechanics_only  # one step, compared with the estimator's
 def test_adamw_regularizes_once_by_its_own_weight_decay(digits):
     """alpha is AdamW's decoupled weight decay, and no L2 term joins the cost besides."""
     X, y = digits

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from helpers import mechanics_only
 
 HOOKS = ["on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end"]
 
@@ -65,6 +66,7 @@ def test_a_quasi_newton_checkpoint_is_refused_by_name_when_resumed(tmp_path, opt
         gn.resume(path, X, y)
 
 
+@mechanics_only  # a replay of a few epochs
 def test_a_gradient_descent_checkpoint_resumes_to_the_uninterrupted_run(tmp_path):
     X, y = data()
     full = gn.mlp([3, 5, 2], dropout=0.2, rng=4, dtype="float64")

@@ -9,6 +9,7 @@ import glassnet as gn
 from glassnet import threads
 from glassnet.cli import main
 from glassnet.errors import OptionError
+from helpers import mechanics_only
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -44,6 +45,7 @@ def test_limit_bounds_the_pool_inside_the_block_and_restores_it(two_blas_threads
     assert threads.blas_threads() == 2
 
 
+@mechanics_only  # two epochs, counting threads
 def test_fit_trains_within_the_bound_and_gives_the_pool_back(two_blas_threads):
     X, y = small_problem()
     seen = []
@@ -53,6 +55,7 @@ def test_fit_trains_within_the_bound_and_gives_the_pool_back(two_blas_threads):
     assert threads.blas_threads() == 2
 
 
+@mechanics_only  # a short run compared thread count to thread count
 def test_the_bound_changes_no_number(two_blas_threads):
     X, y = small_problem()
     runs = []

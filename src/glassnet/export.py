@@ -52,9 +52,9 @@ from .nn import (
     LeakyReLU,
     MaxPool2D,
     ReLU,
-    Stack,
     Sigmoid,
     Softmax,
+    Stack,
     Tanh,
 )
 

@@ -103,6 +103,29 @@ class Loss:
                               f"received shape {tuple(y.shape)}{hint}")
         return y
 
+    def baseline(self, target: np.ndarray, weight: np.ndarray | None, logits: bool, n_outputs: int) -> np.ndarray:
+        """The best output that ignores the input: what a model that learned nothing would predict.
+
+        Its cost is the run's chance level: a training run that ends no lower
+        has learned nothing from its inputs (see :mod:`glassnet.training.guard`).
+
+        Parameters
+        ----------
+        target : numpy array
+            Prepared targets (:meth:`validate_target`), on the host.
+        weight : numpy array, shape (n_samples,), optional
+        logits : bool
+            Whether the output the loss takes is before its activation (a sigmoid or softmax).
+        n_outputs : int
+            The model's outputs.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+            One output row: the weighted mean of each column by default, the minimizer of the squared error.
+        """
+        return np.average(target, axis=0, weights=weight)
+
     def __call__(self, output: object, target: object) -> float:
         """The cost of ``output`` against ``target``.
 
@@ -192,6 +215,21 @@ class BinaryCrossEntropy(Loss):
             )
         return y
 
+    def baseline(self, target, weight, logits, n_outputs):
+        """Each column's frequency of 1, as a probability or its logit (see :meth:`Loss.baseline`).
+
+        Parameters
+        ----------
+        target, weight, logits, n_outputs
+            As for :meth:`Loss.baseline`.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+        """
+        p = np.clip(np.average(target, axis=0, weights=weight), 1e-12, 1 - 1e-12)
+        return np.log(p / (1 - p)) if logits else p
+
     def value_and_grad(self, output, target, weight=None):
         if self.from_logits:
             return F.binary_cross_entropy_with_logits(output, target, weight)
@@ -258,6 +296,28 @@ class SoftmaxCrossEntropy(Loss):
             )
         return labels
 
+    def baseline(self, target, weight, logits, n_outputs):
+        """The class frequencies, as probabilities or their logarithms (see :meth:`Loss.baseline`).
+
+        The cross-entropy of predicting them is their entropy: ``log(k)`` for ``k`` balanced classes.
+
+        Parameters
+        ----------
+        target, weight, logits, n_outputs
+            As for :meth:`Loss.baseline`.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+        """
+        if target.ndim == 1:
+            p = np.bincount(target, weights=weight, minlength=n_outputs)
+            p = p / p.sum()
+        else:
+            p = np.average(target, axis=0, weights=weight)
+        p = np.clip(p, 1e-12, None)
+        return np.log(p) if logits else p
+
     def value_and_grad(self, output, target, weight=None):
         if self.from_logits:
             return F.softmax_cross_entropy(output, target, weight)
@@ -297,12 +357,40 @@ class PoissonDeviance(Loss):
                               f"received a minimum of {y.min()}")
         return y
 
+    def baseline(self, target, weight, logits, n_outputs):
+        """The logarithm of each column's mean rate (see :meth:`Loss.baseline`).
+
+        Parameters
+        ----------
+        target, weight, logits, n_outputs
+            As for :meth:`Loss.baseline`.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+        """
+        return np.log(np.clip(np.average(target, axis=0, weights=weight), 1e-12, None))
+
     def value_and_grad(self, output, target, weight=None):
         return F.poisson_deviance(output, target, weight)
 
 
 class AbsoluteError(Loss):
     """``C = sum(|A - Y|) / n``: the median's cost, which outliers pull less than the square's."""
+
+    def baseline(self, target, weight, logits, n_outputs):
+        """Each column's median, the minimizer of the absolute error (see :meth:`Loss.baseline`).
+
+        Parameters
+        ----------
+        target, weight, logits, n_outputs
+            As for :meth:`Loss.baseline`.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+        """
+        return np.median(target, axis=0)
 
     def value_and_grad(self, output, target, weight=None):
         return F.absolute_error(output, target, weight)
@@ -319,6 +407,20 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_real(delta, "delta", low=0.0, low_open=True)
+
+    def baseline(self, target, weight, logits, n_outputs):
+        """Each column's median: a constant whose cost is at least the best one's (see :meth:`Loss.baseline`).
+
+        Parameters
+        ----------
+        target, weight, logits, n_outputs
+            As for :meth:`Loss.baseline`.
+
+        Returns
+        -------
+        numpy array, shape (n_outputs,)
+        """
+        return np.median(target, axis=0)
 
     def value_and_grad(self, output, target, weight=None):
         return F.huber(output, target, self.delta, weight)

@@ -25,7 +25,7 @@ from .losses import (
     SquaredError,
     get_loss,
 )
-from .nn import Dense, Stack, Sigmoid, mlp
+from .nn import Dense, Sigmoid, Stack, mlp
 from .objective import Objective
 
 

@@ -107,6 +107,9 @@ def settings_from(args) -> dict:
         raise UserError(f"--augment needs a gradient-descent optimizer; received --optimizer {s['optimizer']}")
     if quasi or s["dataset"] == "csv":  # a default that applies only to gradient descent on pictures
         s["augment"] = False
+    if getattr(args, "distributed", False) and s["augment"] and "augment" not in given:
+        print("no augmentation under --distributed: each rank would draw its own changes (see docs/scaling.md)")
+        s["augment"] = False
     if quasi and given.get("schedule", "constant") != "constant":
         raise UserError(f"--schedule {given['schedule']} needs a gradient-descent optimizer; received --optimizer "
                         f"{s['optimizer']}, which chooses its own steps")

@@ -81,7 +81,7 @@ class Conv2D(_Weighted):
         self.init = init
         self.dtype = check_dtype(dtype)
         if self.in_channels is None:
-            get_initializer(init)  # a bad name is refused now, not when the model meets its data
+            get_initializer(init)  # type: ignore[arg-type]  # a bad name is refused now, not when the model meets its data
             self._rng = rng
         else:
             self._make_weights(self._weights_shape(), self.out_channels, rng, self._what())
@@ -160,7 +160,7 @@ class Conv2D(_Weighted):
             x = x.astype(W.dtype)
         n, _, h, w = x.shape
         top, bottom, left, right = self.pads
-        padded = (self.in_channels, n, h + top + bottom, w + left + right)
+        padded = (x.shape[1], n, h + top + bottom, w + left + right)
         ctx.rows = self.stride == (1, 1) and is_numpy(xp)
         if ctx.rows:  # whole padded rows: see glassnet.convolution.im2col_rows
             width = padded[3]

@@ -55,7 +55,7 @@ class Dense(_Weighted):
         self.init = init
         self.dtype = check_dtype(dtype)
         if self.in_features is None:
-            get_initializer(init)  # a bad name is refused now, not when the model meets its data
+            get_initializer(init)  # type: ignore[arg-type]  # a bad name is refused now, not when the model meets its data
             self._rng = rng
         else:
             self._make_weights(self._weights_shape(), self.out_features, rng, self._what())

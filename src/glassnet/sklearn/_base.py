@@ -310,6 +310,9 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             return self
         if not hasattr(self, "loss_"):  # a quasi-Newton fit that started at a minimum ran no iteration
             self.loss_ = np.inf
+        if history.learned is False:  # the divergence guard found the model no better than chance
+            warnings.warn(f"{type(self).__name__}: {history.message}", ConvergenceWarning, stacklevel=3)
+            return self
         if not incremental and not recorder.converged and not (quasi and history.converged):
             detail = history.message if quasi else (f"maximum iterations ({self.max_iter}) reached and the "
                                                     "optimization hasn't converged yet.")

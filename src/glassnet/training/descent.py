@@ -96,7 +96,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                             if classify else 0.0
                     else:  # the shards' gradients summed over the ranks: the whole batch's
                         cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify)
-                    if not np.isfinite(cost):
+                    if run.guard is not None and run.guard.check(cost, stop - start) or not np.isfinite(cost):
                         run.diverged(epoch, batch, cost, last_cost)
                         break
                     last_cost = cost
@@ -112,9 +112,6 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                     run.diverged(epoch, None, float("nan"), last_cost)
                     break
                 logs = {"loss": total / n if objective.loss.is_mean else total}
-                if run.exploded(logs["loss"]):
-                    run.diverged(epoch, None, logs["loss"])
-                    break
                 if classify:
                     logs["accuracy"] = correct / n
                 if X_val is not None:

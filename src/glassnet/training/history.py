@@ -23,6 +23,9 @@ class History:
     n_grad_evals : int
     seconds : float
     stopped_early, diverged : bool
+    learned : bool or None
+        False when the run ended no better than chance (see :mod:`glassnet.training.guard`);
+        None when that was not checked (a run that diverged, was interrupted or ran no epoch).
     converged : bool or None
         Whether a quasi-Newton solver reported convergence.
     interrupted : bool
@@ -39,6 +42,7 @@ class History:
     seconds: float = 0.0
     stopped_early: bool = False
     diverged: bool = False
+    learned: bool | None = None
     converged: bool | None = None
     interrupted: bool = False
     best_epoch: int | None = None

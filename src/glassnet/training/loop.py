@@ -23,6 +23,7 @@ from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .descent import gradient_descent
 from .distributed import DataParallel, check_supported
+from .guard import Guard
 from .history import History
 from .quasi_newton import METHODS, quasi_newton
 from .run import Run
@@ -103,8 +104,11 @@ def fit(
         Non-negative; multiplies each sample's term of the training cost
         (validation costs stay unweighted).
     on_divergence : "warn" or "raise"
-        When the cost becomes NaN or infinite, training stops and the model
-        keeps the weights of its last epoch with a finite cost; then a
+        When a batch's cost becomes NaN or infinite, or grows ten times over
+        its level before training (see :mod:`glassnet.training.guard`),
+        training stops and the model keeps the weights of its last complete
+        epoch; a run that ends no better than chance (the cost of predicting
+        the class frequencies, or R² <= 0) is reported the same way. Then a
         :class:`DivergenceWarning` is issued, or :class:`~glassnet.errors.DivergenceError` raised.
     keep_best : bool or str
         End with the weights of the best epoch rather than the last: True
@@ -228,6 +232,10 @@ def fit(
               initial_epoch, X_val is not None, settings, keep_best=monitor)
     run.on_divergence = on_divergence
     run.parallel = parallel
+    trains = initial_epoch < epochs
+    if trains:
+        run.guard = Guard(objective, X, y, w)
+    epochs_before = history.n_epochs
     if resume_state is not None:
         run.load_best(resume_state.training, resume_state.training_arrays)
     with limit_threads(threads):
@@ -237,7 +245,9 @@ def fit(
         else:
             gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
     run.restore_best()
-    if history.diverged and on_divergence == "raise":
+    if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
+        run.check_learned()
+    if (history.diverged or history.learned is False) and on_divergence == "raise":
         raise DivergenceError(history.message)
     if run.interrupted and on_interrupt == "raise":
         raise KeyboardInterrupt(history.message)

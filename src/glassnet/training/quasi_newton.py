@@ -74,9 +74,10 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     def callback(intermediate_result: Any) -> None:
         epoch = history.n_epochs
         logs = {"loss": float(intermediate_result.fun)}
+        if run.guard is not None and run.guard.check(logs["loss"], X.shape[0]) or not np.isfinite(logs["loss"]):
+            run.diverged(epoch, None, logs["loss"])
+            raise StopIteration
         model.params[...] = xp.asarray(intermediate_result.x, dtype=model.dtype)
-        if not np.isfinite(logs["loss"]):
-            run.stop = True
         if classify:
             same = last["theta"] is not None and np.array_equal(last["theta"], intermediate_result.x)
             logs["accuracy"] = last["accuracy"] if same else evaluate(model, X, y, objective)["accuracy"]
@@ -110,9 +111,10 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     except KeyboardInterrupt:  # Ctrl-C: the weights of the last complete iteration
         run.interrupt(history.n_epochs)
     else:
-        model.params[...] = xp.asarray(result.x, dtype=model.dtype)
-        history.converged = bool(result.success)
-        history.message = limit["message"] or f"{METHODS[method]}: {result.message}"
+        if not history.diverged:  # a diverged run has returned to its last good iteration
+            model.params[...] = xp.asarray(result.x, dtype=model.dtype)
+            history.converged = bool(result.success)
+            history.message = limit["message"] or f"{METHODS[method]}: {result.message}"
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
     for cb in callbacks:

@@ -7,8 +7,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..arrays import to_numpy
 from ..errors import OptionError
 from ..io import model_file
@@ -16,18 +14,15 @@ from ..nn import Stack
 from ..objective import Objective
 from ..optim import Optimizer
 from .data import accuracy, is_classifier_loss
+from .guard import FACTOR, Guard
 from .history import History
 
 Array = Any
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training stopped because the cost became NaN or infinite."""
-
-
-#: an epoch whose cost exceeds this many times the first epoch's (or 1) has diverged, even if finite:
-#: cross-entropy grows only linearly with exploding weights and may never overflow
-EXPLOSION = 1e6
+    """Training diverged (its cost became NaN, infinite or many times its starting level), or ended no better
+    than chance."""
 
 
 class Run:
@@ -80,22 +75,10 @@ class Run:
         self.parallel: Any = None
         self.next_epoch = initial_epoch
         self._snapshot: dict[str, Any] = {}
+        #: the divergence guard (see :mod:`glassnet.training.guard`), set by ``fit`` before the first step
+        self.guard: Guard | None = None
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
-
-    def exploded(self, cost: float) -> bool:
-        """Whether an epoch's (finite) cost has grown :data:`EXPLOSION`-fold over the run's first epoch.
-
-        Parameters
-        ----------
-        cost : float
-
-        Returns
-        -------
-        bool
-        """
-        first = self.history.loss[0] if self.history.loss else None
-        return first is not None and cost > EXPLOSION * max(first, 1.0)
 
     def record(self, epoch: int, logs: dict[str, float]) -> None:
         """Append an epoch's logs to the history, keep its weights if they are the best so far, and mark it done.
@@ -159,15 +142,15 @@ class Run:
     # --- how a run ends other than by reaching its last epoch ---
 
     def diverged(self, epoch: int, batch: int | None, cost: float, last_cost: float | None = None) -> None:
-        """Return to the last epoch with a finite cost, record why, and warn (see :attr:`on_divergence`).
+        """Return to the last complete epoch, record why, and warn (see :attr:`on_divergence`).
 
         Parameters
         ----------
         epoch : int
         batch : int or None
-            Where the cost stopped being finite.
+            Where the guard saw the run diverge.
         cost : float
-            The non-finite cost.
+            The cost that was not finite, or too large.
         last_cost : float, optional
             The last finite cost seen before it.
         """
@@ -175,18 +158,43 @@ class Run:
         self.history.diverged = True
         self.stop = True
         where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
-        before = "" if last_cost is None else f" (the last finite cost was {last_cost:.4g})"
-        if np.isfinite(cost):
-            before = f", over {EXPLOSION:g} times the first epoch's {self.history.loss[0]:.4g}"
-        kept = f"epoch {self.history.epochs[-1] + 1}" if self.history.epochs else "the start of training"
+        if math.isfinite(cost):
+            level = "" if self.guard is None else (f", over {FACTOR:g} times its level before training "
+                                                   f"({max(self.guard.before, self.guard.chance):.4g})")
+            what = f"the cost grew to {cost:.4g}{level}"
+        else:
+            what = f"the cost became {cost:.4g}" + ("" if last_cost is None else
+                                                    f" (the last finite cost was {last_cost:.4g})")
+        kept = (f"the weights of epoch {self.history.epochs[-1] + 1}, the last complete epoch, were kept"
+                if self.history.epochs else "the weights from before training were kept")
         advice = ""
         if self.optimizer is not None:
             advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr / 10:g} "
                       f"(a tenth of the {self.optimizer.lr:g} used).")
-        self.history.message = (f"training diverged at {where}: the cost became {cost:.4g}{before}. The weights of "
-                                f"{kept}, the last with a finite cost, were kept.{advice}")
+        self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
+
+    def check_learned(self) -> None:
+        """After a run that ended normally: record and report a model that does no better than chance.
+
+        The guard scores the final model on its sample of the training rows
+        against the best constant output; no lower means nothing was learned.
+        """
+        guard = self.guard
+        if guard is None or guard.learned():
+            return
+        self.history.learned = False
+        advice = (f" Try another learning rate (lr={self.optimizer.lr:g} was used), more epochs,"
+                  if self.optimizer is not None else " Try more iterations,")
+        cost, right = guard.final_scores()
+        scores = f"costs {cost:.4g}" + ("" if right is None else f" and is right {right:.1%} of the time")
+        chance = f"costs {guard.chance:.4g}" + ("" if right is None else f" and is right {guard.chance_accuracy:.1%}")
+        self.history.message = (f"training ended no better than chance: on the training set the model {scores}, "
+                                f"where {guard.chance_words()} {chance}.{advice} or check that the inputs carry "
+                                "information about the targets.")
+        if self.on_divergence == "warn":
+            warnings.warn(self.history.message, DivergenceWarning, stacklevel=4)
 
     def interrupt(self, epoch: int) -> None:
         """Ctrl-C during ``epoch``: return to the end of the last complete epoch and record it.

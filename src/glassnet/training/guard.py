@@ -1,0 +1,187 @@
+"""The divergence guard: one check, for every solver, of a run that blows up or learns nothing.
+
+Before the first step the guard scores the model on a fixed sample of the
+training rows, and scores the best constant output there: the chance level,
+what a model that ignores its inputs achieves (for classification the cost
+of predicting the class frequencies, for the squared error the variance of
+the target, so that ending no lower means R² <= 0). Then:
+
+* every batch's cost is checked as it comes: a cost that is not finite, or
+  one that has grown :data:`FACTOR` times over the level before training
+  (smoothed over :data:`WINDOW` samples, so that one unlucky batch of a few
+  rows does not count), ends the run as diverged;
+* at the end, the model that training leaves is scored on the same sample:
+  a cost no lower than the chance level means it learned nothing (for a
+  classifier, only if it is also right no more often than always naming
+  the most frequent class; see :meth:`Guard.learned`).
+
+The gradient-descent loop checks every batch, the quasi-Newton solvers every
+iteration; :func:`glassnet.fit`, the command line and the scikit-learn
+estimators all report what the guard found.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..arrays import is_numpy, to_numpy
+from ..losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from ..objective import Objective
+from ..rows import LazyRows
+from .data import accuracy, is_classifier_loss
+
+Array = Any
+
+#: a smoothed batch cost this many times above the level before training (or the chance level, when
+#: higher) is divergence. A network that is learning lowers its cost, and a noisy one at a high but
+#: workable rate strays above its starting cost by a factor of two or three at most; ten times means
+#: the weights have grown until the outputs are confidently wrong (a cross-entropy of 23 nats for ten
+#: classes, where guessing costs 2.3), which no schedule recovers from in practice. Adam at lr=1 on the
+#: digits went from 2.5 to 41,611 in one step.
+FACTOR = 10.0
+#: the smoothing of batch costs, in samples: a batch of b rows moves the smoothed cost b / WINDOW of the
+#: way (at most all of it, and WINDOW is at most the training set), so a whole-set batch counts at once
+#: and single samples only in numbers
+WINDOW = 256
+#: the rows (spread evenly over the set, so that data sorted by class is sampled fairly) that the
+#: level before training, the chance level and the final score are measured on
+SAMPLE = 512
+
+
+class Guard:
+    """The reference levels of one run, and the smoothed cost that is checked against them.
+
+    Parameters
+    ----------
+    objective : Objective
+    X, y : arrays
+        The prepared training data.
+    w : array, shape (n_samples,), optional
+        Per-sample weights.
+
+    Attributes
+    ----------
+    before : float
+        The cost on the sample before training (regularization included).
+    chance : float
+        The cost on the sample of the best constant output (the data term alone).
+    limit : float
+        The smoothed batch cost beyond which the run has diverged.
+    """
+
+    def __init__(self, objective: Objective, X: Array, y: Array, w: Array | None = None) -> None:
+        self.objective = objective
+        self.n = n = X.shape[0]
+        rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE)).astype(np.intp))
+        xp = objective.model.xp
+        idx = rows if is_numpy(xp) or isinstance(X, LazyRows) else xp.asarray(rows)
+        self.X = X.take(rows) if isinstance(X, LazyRows) else X[idx]
+        self.y, self.w = y[idx], None if w is None else w[idx]
+        self.m = rows.shape[0]
+        self.classify = is_classifier_loss(objective.loss)
+        self.chance_accuracy: float | None = None
+        self.before = self.per_row(objective.value(self.X, self.y, weight=self.w))
+        self.chance = self.per_row(self.baseline_cost())
+        self.limit = FACTOR * max(self.before, self.chance)
+        self.smoothed: float | None = None
+
+    def per_row(self, cost: float, rows: int | None = None) -> float:
+        """A cost on ``rows`` rows as a mean per row (losses that sum grow with the batch).
+
+        Parameters
+        ----------
+        cost : float
+        rows : int, optional
+            The rows it was computed on; by default the sample's.
+
+        Returns
+        -------
+        float
+        """
+        return cost if self.objective.loss.is_mean else cost / (rows or self.m)
+
+    def baseline_cost(self) -> float:
+        """The data term of the cost of the loss's best constant output on the sample.
+
+        Also sets :attr:`chance_accuracy`, the accuracy of that output (always
+        the most frequent class) for classification losses, else None.
+
+        Returns
+        -------
+        float
+        """
+        objective, model = self.objective, self.objective.model
+        n_out = model.out_features or int(objective.model.forward(self.X[:1], stop=objective.stop).shape[1])
+        target, weight = to_numpy(self.y), None if self.w is None else to_numpy(self.w)
+        row = objective.loss.baseline(target, weight, objective.output_is_logits, n_out)
+        out = model.xp.asarray(np.tile(np.asarray(row, dtype=model.dtype).reshape(1, -1), (self.m, 1)))
+        self.chance_accuracy = accuracy(out, self.y, objective.output_is_logits) if self.classify else None
+        return float(objective.cost_and_grad(out, self.y, self.w)[0])
+
+    def check(self, cost: float, rows: int) -> bool:
+        """Take one batch's cost; whether the run has diverged with it.
+
+        Parameters
+        ----------
+        cost : float
+            The batch's cost, regularization included.
+        rows : int
+            The rows of the batch.
+
+        Returns
+        -------
+        bool
+            True for a cost that is not finite, or a smoothed cost above :attr:`limit`.
+        """
+        if not math.isfinite(cost):
+            return True
+        cost = self.per_row(cost, rows)
+        share = rows / max(rows, min(WINDOW, self.n))  # 1 for the whole set at once: nothing to smooth
+        self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
+        return self.smoothed > self.limit
+
+    def final_scores(self) -> tuple[float, float | None]:
+        """The data term of the model's cost on the sample now, in inference mode, and its accuracy.
+
+        Returns
+        -------
+        (float, float or None)
+            The accuracy is None for regression losses.
+        """
+        objective = self.objective
+        out = objective.model.forward(self.X, stop=objective.stop)
+        right = accuracy(out, self.y, objective.output_is_logits) if self.classify else None
+        return self.per_row(float(objective.cost_and_grad(out, self.y, self.w)[0])), right
+
+    def learned(self) -> bool:
+        """Whether the model now does better than chance on the sample.
+
+        A regression model must cost less than the best constant (R² > 0 for
+        the squared error). A classifier must cost less than predicting the
+        class frequencies, or be right more often than always naming the
+        most frequent class: a network that ranks the classes better than
+        that has learned something, even while its probabilities are still
+        poorly calibrated (as after a few steps from large inputs).
+
+        Returns
+        -------
+        bool
+        """
+        if self.chance <= 1e-9 * self.before:  # a constant target: nothing to learn beyond the constant
+            return True
+        cost, right = self.final_scores()
+        if not math.isfinite(cost):
+            return False
+        return cost < self.chance or (right is not None and right > self.chance_accuracy)  # type: ignore[operator]
+
+    def chance_words(self) -> str:
+        """What the chance level is, in words."""
+        loss = self.objective.loss
+        if isinstance(loss, (SoftmaxCrossEntropy, BinaryCrossEntropy)):
+            return "predicting the class frequencies (always naming the most frequent one)"
+        if isinstance(loss, SquaredError):
+            return "predicting the target's mean (R² <= 0)"
+        return "predicting one constant for every sample"

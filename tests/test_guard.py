@@ -1,0 +1,142 @@
+"""The divergence guard: a run that blows up under any optimizer stops at once, and one that learns nothing says so."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.training.guard import FACTOR, SAMPLE, Guard
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "rmsprop", "sgd"])
+def test_a_rate_of_one_is_caught_within_the_first_epoch_by_every_optimizer(digits, optimizer):
+    """Adam at lr=1 took the cost from 2.5 to tens of thousands in a step, then sat at chance: once unnoticed."""
+    X, y = digits
+    lr = 1.0 if optimizer != "sgd" else 50.0
+    model = gn.mlp([64, 256, 128, 10], rng=0)
+    start = model.params.copy()
+    with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch 1, batch \d+: the cost grew to "
+                                                  r"\S+, over 10 times its level before training"):
+        history = model.fit(X, y, loss="cross_entropy", optimizer=optimizer, lr=lr, epochs=5, batch_size=32)
+    assert history.diverged and history.n_epochs == 0
+    assert "The weights from before training were kept" in history.message
+    np.testing.assert_array_equal(model.params, start)
+    with pytest.raises(gn.DivergenceError, match="training diverged at epoch 1"):
+        gn.mlp([64, 256, 128, 10], rng=0).fit(X, y, loss="cross_entropy", optimizer=optimizer, lr=lr, epochs=5,
+                                               batch_size=32, on_divergence="raise")
+
+
+def test_the_levels_are_the_cost_before_training_and_the_chance_cost_worked_by_hand():
+    r = np.random.default_rng(0)
+    X = r.normal(size=(300, 4))
+    labels = r.choice(3, size=300, p=[0.6, 0.3, 0.1])
+    model = gn.mlp([4, 8, 3], rng=0, dtype="float64")
+    objective = gn.Objective(model, "cross_entropy")
+    guard = Guard(objective, *objective.prepare(X, labels))
+    p = np.bincount(labels, minlength=3) / 300
+    assert guard.chance == pytest.approx(-np.sum(p * np.log(p)), rel=1e-12)  # the entropy of the frequencies
+    assert guard.chance_accuracy == pytest.approx(p.max())  # always naming the commonest class
+    logits = model.predict(X)
+    logp = logits - logits.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    assert guard.before == pytest.approx(-logp[np.arange(300), labels].mean(), rel=1e-12)
+    assert guard.limit == FACTOR * max(guard.before, guard.chance)
+
+    values = X @ [1.0, 2.0, 0.0, -1.0] + 3.0
+    regression = gn.Objective(gn.mlp([4, 8, 1], rng=0, dtype="float64"), "mse")
+    guard = Guard(regression, *regression.prepare(X, values))
+    assert guard.chance == pytest.approx(0.5 * np.var(values), rel=1e-12)  # R² = 0: predicting the mean
+
+
+def test_the_sample_is_spread_over_sorted_data():
+    X = np.repeat(np.eye(4), 1000, axis=0)  # 4,000 rows sorted by class
+    y = np.repeat(np.arange(4), 1000)
+    objective = gn.Objective(gn.mlp([4, 4], rng=0), "cross_entropy")
+    guard = Guard(objective, *objective.prepare(X, y))
+    assert guard.m == SAMPLE and np.bincount(guard.y, minlength=4).min() >= SAMPLE // 4 - 1
+    assert guard.chance == pytest.approx(np.log(4), rel=1e-3)
+
+
+def test_single_samples_are_smoothed_so_an_outlier_is_no_alarm():
+    """Stochastic gradient descent on heavy-tailed targets: one sample can cost a hundred times the mean."""
+    r = np.random.default_rng(1)
+    X = r.normal(size=(400, 3))
+    y = X @ [1.0, -1.0, 0.5] + r.standard_t(1.5, size=400)
+    model = gn.mlp([3, 16, 1], rng=0, dtype="float64")
+    costs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(X, y, loss="mse", optimizer="sgd", lr=0.002, epochs=3, batch_size=1,
+                            callbacks=[gn.LambdaCallback(on_batch_end=lambda b, c: costs.append(c))])
+    assert not history.diverged and history.learned is None
+    assert max(costs) > 20 * history.loss[0]  # single samples far above the level: smoothed, not an alarm
+
+
+def test_a_model_whose_units_all_died_is_no_better_than_chance(digits):
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    model.layers[0].b = np.full(32, -100.0)  # every hidden ReLU off for every input: the output is constant
+    with pytest.warns(gn.DivergenceWarning, match=r"training ended no better than chance: on the training set the "
+                                                  r"model costs .* and is right .* of the time, where predicting the "
+                                                  r"class frequencies .* costs 2.2\d"):
+        history = model.fit(X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=2, batch_size=64)
+    assert history.learned is False and not history.diverged
+    with pytest.raises(gn.DivergenceError, match="no better than chance"):
+        model.fit(X, y, loss="cross_entropy", optimizer="sgd", lr=0.1, epochs=1, on_divergence="raise")
+
+
+def test_a_regression_with_r2_at_most_zero_is_no_better_than_chance():
+    r = np.random.default_rng(2)
+    X, y = r.normal(size=(200, 3)), r.normal(size=200)  # the target has nothing to do with the inputs
+    model = gn.mlp([3, 1], rng=0)
+    model.layers[0].W = np.zeros((3, 1))
+    model.layers[0].b = [5.0]  # far from the mean, and only two tiny steps to come back
+    with pytest.warns(gn.DivergenceWarning, match=r"predicting the target's mean \(R² <= 0\)"):
+        model.fit(X, y, optimizer="sgd", lr=1e-3, epochs=2, batch_size=None)
+
+
+def test_a_classifier_that_ranks_the_classes_has_learned_even_while_its_cost_is_high():
+    """Right 60 % of the time among 5 balanced classes, but confidently wrong the rest: its cost is far above
+    log(5), yet it is no chance-level model."""
+    n, k = 500, 5
+    labels = np.arange(n) % k
+    X = np.eye(k)[labels]
+    model = gn.Sequential([gn.Dense(k, k, dtype="float64")])
+    W = 20 * np.eye(k)
+    W[[3, 4]] = 20 * np.eye(k)[[4, 0]]  # classes 3 and 4 are mapped to the wrong class
+    model.layers[0].W, model.layers[0].b = W, np.zeros(k)
+    objective = gn.Objective(model, "cross_entropy")
+    guard = Guard(objective, *objective.prepare(X, labels))
+    cost, right = guard.final_scores()
+    assert cost > 3 * guard.chance and right == pytest.approx(0.6) and guard.learned()
+    W[[0, 1, 2]] = 20 * np.eye(k)[[1, 2, 3]]  # now every class is mapped wrong
+    model.layers[0].W = W
+    assert guard.final_scores()[1] == 0 and not guard.learned()
+
+
+def test_a_constant_target_leaves_nothing_to_learn_and_no_alarm():
+    model = gn.mlp([2, 1], rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(np.zeros((4, 2)), np.zeros(4), epochs=3)
+    assert history.learned is None
+
+
+def test_the_estimators_report_a_chance_level_model():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier
+
+    r = np.random.default_rng(3)
+    X, y = r.normal(size=(300, 4)), (r.random(300) < 0.1).astype(int)  # nine in ten are class 0, whatever X
+    with pytest.warns(ConvergenceWarning, match="GlassnetClassifier: training ended no better than chance"):
+        GlassnetClassifier(hidden_layer_sizes=(4,), max_iter=1, learning_rate_init=1e-6, random_state=0).fit(X, y)

@@ -254,9 +254,15 @@ def test_serve_with_mnist_data_ignores_a_cached_digits_model(tmp_path, monkeypat
     (cache / "models").mkdir(parents=True)
     gn.save(cache / "models" / "digits-8x8-cnn.glassnet", gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8]})
     fitted = []
-    monkeypatch.setattr(gn.Sequential, "fit", lambda self, *a, **k: fitted.append(self.in_features))
+    monkeypatch.setattr(gn.Sequential, "fit", lambda self, *a, **k: fitted.append((self.in_features, k["verbose"])))
     ck = default_model(str(MNIST_DIR), cache=cache)
-    assert fitted == [784] and ck.model.in_features == 784
+    assert fitted == [(784, True)] and ck.model.in_features == 784  # progress shows, in a log too
+    lines = []
+    again = default_model(str(MNIST_DIR), cache=cache, announce=lines.append)  # cached for the same data
+    assert fitted == [(784, True)] and again.model.in_features == 784
+    assert lines == [f"serving the default MNIST model, cached in {cache / 'models' / 'digits-mnist-cnn.glassnet'} "
+                     f"(mnist, test accuracy {again.metadata['test_accuracy']:.2%}); the files in {MNIST_DIR} are "
+                     "MNIST's, on which it was trained"]
 
 
 def test_missing_web_dependencies_name_the_install_from_the_checkout():

@@ -111,6 +111,28 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
     return data.reshape(dims)
 
 
+def check_folder(root: Path, verify: bool = True) -> None:
+    """Refuse a folder that lacks one of MNIST's four files, or (``verify``) holds one that is not MNIST's.
+
+    A folder that passes holds the very files that were published, so a model
+    trained from any such folder was trained on the same data.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+    verify : bool
+        Check each file's SHA-256 against the published one.
+    """
+    if not root.is_dir():
+        raise FileNotFoundError(f"MNIST folder not found: {root}")
+    for name, digest in MNIST_FILES.items():
+        path = root / name
+        if not path.exists():
+            raise FileNotFoundError(f"{name} is missing from {root}")
+        if verify and sha256(path) != digest:
+            raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
+
+
 def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
                verify: bool = True, memmap: str | os.PathLike | None = None) -> tuple[Dataset, Dataset]:
     """The MNIST training and test sets.
@@ -146,12 +168,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
             if not download:
                 raise FileNotFoundError(f"MNIST is not in {root} and download=False")
             fetch(root)
-    for name, digest in MNIST_FILES.items():
-        path = root / name
-        if not path.exists():
-            raise FileNotFoundError(f"{name} is missing from {root}")
-        if verify and sha256(path) != digest:
-            raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
+    check_folder(root, verify)
 
     def images(prefix: str) -> np.ndarray:
         pixels = _read_idx(root / f"{prefix}-images-idx3-ubyte.gz", 0x803, "image")

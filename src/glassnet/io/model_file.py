@@ -76,6 +76,8 @@ class Checkpoint:
         Free-form data kept with the model (dataset, classes, image shape).
     training_arrays : dict of str to numpy.ndarray
         Arrays of the interrupted run (``best_params``: the weights of its best epoch so far).
+    path : pathlib.Path or None
+        The file it was read from.
     """
 
     model: Stack
@@ -83,6 +85,7 @@ class Checkpoint:
     training: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
     training_arrays: dict = field(default_factory=dict)
+    path: Path | None = None
 
 
 def _npy_bytes(array) -> bytes:
@@ -226,7 +229,7 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
         optimizer.bind(model)
     extra = {k[len("training/"):-len(".npy")]: v for k, v in arrays.items() if k.startswith("training/")}
     return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=meta.get("metadata") or {},
-                      training_arrays=extra)
+                      training_arrays=extra, path=Path(path))
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

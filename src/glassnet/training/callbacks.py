@@ -218,13 +218,21 @@ class ModelCheckpoint(Callback):
             run.save_checkpoint(self.path, metadata=self.metadata)
 
 
-class ProgressBar(Callback):
-    """Training progress: a bar in a terminal, else a line every few seconds.
+#: the least seconds between two lines of progress within an epoch, written to a file or a pipe
+BATCH_EVERY = 10.0
 
-    In a terminal (with tqdm installed) one bar counts the epochs, followed by
-    the last epoch's metrics, compact enough for 80 columns. Written to a file
-    or a pipe, it prints one line per epoch, at most one every ``every``
-    seconds, and always the last, so a log shows a long run as it goes.
+
+class ProgressBar(Callback):
+    """Training progress: a bar in a terminal, else a line every few seconds, each with the time left.
+
+    In a terminal (with tqdm installed) one bar counts the steps of the whole
+    run, so it moves within a long epoch, and shows the time spent and left,
+    the epochs done and the last one's metrics, compact enough for 80 columns.
+    Written to a file or a pipe, it prints each finished epoch's metrics, at
+    most one line every ``every`` seconds and always the last epoch, and
+    within an epoch longer than :data:`BATCH_EVERY` seconds how far it has
+    come, each line with an estimate of the time left: a log shows a long
+    run as it goes.
 
     Parameters
     ----------
@@ -244,6 +252,9 @@ class ProgressBar(Callback):
         self.bar = None
         self.start, self.last = time.monotonic(), -math.inf  # the first epoch is written at once
         self.pending: str | None = None
+        self.steps = max(1, getattr(run, "steps_per_epoch", 1))
+        self.total = (run.epochs - run.initial_epoch) * self.steps
+        self.done = 0
         isatty = getattr(self.stream, "isatty", None)
         if isatty is None or not isatty():
             return
@@ -253,19 +264,37 @@ class ProgressBar(Callback):
             return
         # the size given: some terminals report 0 x 0, where tqdm's own query draws nothing
         size = shutil.get_terminal_size(fallback=(80, 24))
-        self.bar = tqdm(total=run.epochs, initial=run.initial_epoch, file=self.stream, ncols=size.columns or 80,
-                        nrows=size.lines or 24, leave=True,
-                        bar_format="{n_fmt}/{total_fmt} {bar:8} {elapsed} {desc}")
+        self.bar = tqdm(total=self.total, file=self.stream, ncols=size.columns or 80, nrows=size.lines or 24,
+                        leave=True, bar_format="{bar:4} {elapsed}<{remaining} {desc}")
+        self.bar.set_description_str(f"{run.initial_epoch}/{run.epochs}", refresh=False)
+
+    def on_batch_end(self, run, batch, cost):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            return
+        now = time.monotonic()
+        if batch + 1 < self.steps and now - max(self.last, self.start) >= max(self.every, BATCH_EVERY):
+            print(f"epoch {run.next_epoch + 1}/{run.epochs}  batch {batch + 1}/{self.steps}  "
+                  f"({self._times(now)})", file=self.stream, flush=True)
+            self.last = now
 
     def on_epoch_end(self, run, epoch, logs):
         text = format_logs(logs)
         if self.bar is not None:
-            self.bar.set_description_str(text, refresh=False)  # after the bar: see bar_format
-            self.bar.update(1)
+            self.bar.set_description_str(f"{epoch + 1}/{run.epochs} {text}", refresh=True)
             return
-        self.pending = f"epoch {epoch + 1}/{run.epochs}  {text}  ({time.monotonic() - self.start:.1f} s)"
+        self.pending = f"epoch {epoch + 1}/{run.epochs}  {text}  ({self._times(time.monotonic())})"
         if time.monotonic() - self.last >= self.every or epoch + 1 == run.epochs:
             self._flush()
+
+    def _times(self, now: float) -> str:
+        """``12.3 s`` spent, and ``about 1 min 5 s left`` once a step is done and steps remain."""
+        spent = now - self.start
+        text = f"{spent:.1f} s"
+        if 0 < self.done < self.total:
+            text += f", about {_duration(spent / self.done * (self.total - self.done))} left"
+        return text
 
     def _flush(self) -> None:
         if self.pending:
@@ -277,6 +306,16 @@ class ProgressBar(Callback):
             self.bar.close()
         else:
             self._flush()  # the last epoch, also after an early stop
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s`` or ``1 h 2 min``."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def format_logs(logs: dict[str, float]) -> str:

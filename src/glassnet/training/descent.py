@@ -59,6 +59,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     steps_before = opt.t
     last_cost = None
     start_time = time.perf_counter()
+    run.steps_per_epoch = -(-n // bs)
     run.mark_done(run.initial_epoch)
     for cb in callbacks:
         cb.on_train_begin(run)

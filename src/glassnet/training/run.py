@@ -75,6 +75,8 @@ class Run:
         self.parallel: Any = None
         self.next_epoch = initial_epoch
         self._snapshot: dict[str, Any] = {}
+        #: optimizer steps in an epoch (1 for the quasi-Newton solvers, whose epoch is one iteration)
+        self.steps_per_epoch = 1
         #: the divergence guard (see :mod:`glassnet.training.guard`), set by ``fit`` before the first step
         self.guard: Guard | None = None
 

@@ -5,6 +5,7 @@ from .app import (
     SECURITY_HEADERS,
     allowed_hosts_for,
     check_web_dependencies,
+    choose_model,
     create_app,
     default_model,
     image_shape_of,
@@ -13,5 +14,5 @@ from .app import (
     waitress_options,
 )
 
-__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_web_dependencies", "create_app",
-           "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]
+__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_web_dependencies", "choose_model",
+           "create_app", "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]

@@ -166,6 +166,7 @@ fetch("/api/model").then((r) => r.json()).then((m) => {
   const sizes = m.layers.filter((l) => l.type === "Dense" || l.type === "Conv2D")
     .map((l) => (l.type === "Conv2D" ? `conv ${l.out_channels}` : l.out_features));
   const acc = m.test_accuracy ? `, test accuracy ${(100 * m.test_accuracy).toFixed(2)} %` : "";
-  $("model-info").textContent = `Model: ${m.image_shape.join("x")} input → ${sizes.join(" → ")}, ` +
+  const file = m.file ? `${m.file}: ` : "";
+  $("model-info").textContent = `Model ${file}${m.image_shape.join("x")} input → ${sizes.join(" → ")}, ` +
     `${m.parameters.toLocaleString()} parameters, trained on ${m.dataset || "unknown data"}${acc}.`;
 }).catch(() => { $("model-info").textContent = "The model's description could not be read."; });

@@ -9,7 +9,9 @@ training set, the iterations, the gradient evaluations and the time.
 
 from __future__ import annotations
 
+import textwrap
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +22,7 @@ from .losses import Loss, SoftmaxCrossEntropy, SquaredError
 from .nn import Stack, mlp
 from .objective import Objective
 from .optim import SGD, Adam
-from .training import fit
+from .training import DivergenceWarning, fit
 
 
 @dataclass
@@ -76,14 +78,18 @@ class Comparison:
         -------
         str
         """
-        header = (f"{'solver':<22}{'lr':>8}{'final cost':>12}{'iterations':>11}{'gradients':>10}"
-                  f"{'seconds':>9}  why it stopped")
-        lines = [header, "-" * (len(header) + 20)]
+        header = f"{'solver':<19}{'lr':>6}{'final cost':>12}{'steps':>7}{'grads':>7}{'seconds':>9}  why it stopped"
+        lines = [header, "-" * 80]
         best = min((r.final_cost for r in self.runs), default=0.0)
         for r in sorted(self.runs, key=lambda r: r.final_cost):
             lr = "-" if r.lr is None else f"{r.lr:g}"
-            lines.append(f"{r.name:<22}{lr:>8}{r.final_cost:>12.4e}{r.iterations:>11}{r.grad_evals:>10}"
-                         f"{r.seconds:>9.3f}  {self.why(r, best)}")
+            row = f"{r.name:<19}{lr:>6}{r.final_cost:>12.4e}{r.iterations:>7}{r.grad_evals:>7}{r.seconds:>9.3f}"
+            why = self.why(r, best)
+            if len(row) + 2 + len(why) <= 80:
+                lines.append(f"{row}  {why}")
+            else:  # a long reason goes below its row, in 80 columns
+                lines.append(row)
+                lines += textwrap.wrap(why, 80, initial_indent="    ", subsequent_indent="    ")
         return "\n".join(lines)
 
     @staticmethod
@@ -153,8 +159,10 @@ def compare_solvers(model: Stack, X, y, loss: Loss, *, seed: int = 0, epochs: in
         m = model.copy()
         m.rng = np.random.default_rng(seed)
         start = time.perf_counter()
-        history = fit(m, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-                        verbose=False, tol=1e-10, **options)
+        with warnings.catch_warnings():  # the table says why each run stopped, a diverged one too
+            warnings.simplefilter("ignore", DivergenceWarning)
+            history = fit(m, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+                          verbose=False, tol=1e-10, **options)
         seconds = time.perf_counter() - start
         objective = Objective(m, loss)
         final = objective.value(*objective.prepare(X, y))

@@ -305,6 +305,20 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
     for row in range(rows):
         axes[row, 0].set_ylabel(labels[row], fontsize=8)
     fig.suptitle(title)
+    # the legend: one colour scale for every map, each map scaled to its own largest effect
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    fig.subplots_adjust(right=0.8, bottom=0.16 if checks is not None else 0.2)
+    bar = fig.colorbar(ScalarMappable(Normalize(-1, 1), "seismic"), ax=list(axes[1:, :].ravel()), fraction=0.05,
+                       pad=0.04, ticks=[-1, 0, 1])
+    bar.ax.set_yticklabels(["lowers", "none", "raises"], fontsize=7)
+    bar.set_label("effect on the predicted class", fontsize=7)
+    caption = "Red: ink there raises the predicted class's score; blue: lowers it. Each map is scaled to its largest."
+    if checks is not None:
+        caption += ("\nGradient: the score's slope at each pixel. "
+                    "Occlusion: the probability lost when a patch is covered.")
+    fig.text(0.02, 0.01, caption, fontsize=6.5, va="bottom")
     return _save(fig, path)
 
 

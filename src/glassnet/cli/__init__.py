@@ -101,15 +101,16 @@ def add_train(sub) -> None:
 
 def add_use(sub) -> None:
     e = sub.add_parser("evaluate", help="score a model on its dataset's test set")
-    e.add_argument("model")
-    e.add_argument("--dataset", choices=list(DEFAULTS))
-    e.add_argument("--data")
-    e.add_argument("--target")
+    e.add_argument("model", help="a model file written by glassnet train")
+    e.add_argument("--dataset", choices=list(DEFAULTS),
+                   help="the dataset whose test set to score (default: the one the model was trained on)")
+    e.add_argument("--data", help="the MNIST folder or CSV file (default: the one the model was trained on)")
+    e.add_argument("--target", help="the CSV column to predict (default: the model's)")
     e.add_argument("--threads", type=integer(1), help=THREADS_HELP)
     e.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
-    pr.add_argument("model")
+    pr.add_argument("model", help="a model file written by glassnet train")
     pr.add_argument("inputs", nargs="+", help="CSV files (with or without a header row) or pictures")
     pr.add_argument("--explain", metavar="HEAT.png",
                     help="draw which pixels drove each picture's prediction: the gradient of its class's score, "
@@ -118,12 +119,12 @@ def add_use(sub) -> None:
     pr.set_defaults(func=cmd_predict)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
-    i.add_argument("model")
+    i.add_argument("model", help="a model file or checkpoint")
     i.set_defaults(func=cmd_info)
 
     x = sub.add_parser("export", help="write a model as an ONNX file, for ONNX Runtime and other runtimes",
                        epilog=EXIT_STATUS)
-    x.add_argument("model")
+    x.add_argument("model", help="a model file written by glassnet train")
     x.add_argument("output", help="the ONNX file to write (its folder must exist; written whole or not at all)")
     x.set_defaults(func=cmd_export)
 
@@ -132,36 +133,42 @@ def add_tools(sub) -> None:
     g = sub.add_parser("gradcheck", help="backpropagation against central differences, per parameter",
                        epilog=EXIT_STATUS)
     g.add_argument("model", nargs="?", help="a model file (default: a small digits network)")
-    g.add_argument("--samples", type=integer(1), default=8)
+    g.add_argument("--samples", type=integer(1), default=8, help="training samples the cost is computed on (default 8)")
     g.add_argument("--max-entries", type=integer(1), default=30, help="entries checked per parameter")
-    g.add_argument("--activation", default="tanh", choices=["relu", "leaky_relu", "tanh", "sigmoid"])
-    g.add_argument("--l2", type=real(0), default=0.0)
+    g.add_argument("--activation", default="tanh", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
+                   help="the hidden activation of the default network (default tanh)")
+    g.add_argument("--l2", type=real(0), default=0.0, help="L2 strength of the checked cost (default 0)")
     g.add_argument("--tol", type=real(0, low_open=True), default=1e-6, help="largest relative error that passes")
     g.add_argument("--eps", type=real(0, low_open=True), default=1e-6, help="the central differences' step")
-    g.add_argument("--seed", type=integer(0), default=0)
-    g.add_argument("--markdown", action="store_true")
+    g.add_argument("--seed", type=integer(0), default=0,
+                   help="seeds the default network's weights and the choice of samples and entries (default 0)")
+    g.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     g.set_defaults(func=cmd_gradcheck)
 
     tr = sub.add_parser("trace", help="every value of one training iteration, beside its formula")
-    tr.add_argument("--example", default="or", choices=["or", "xor", "341"])
-    tr.add_argument("--lr", type=real(0, low_open=True), default=1.0)
-    tr.add_argument("--l2", type=real(0), default=0.0)
-    tr.add_argument("--markdown", action="store_true")
+    tr.add_argument("--example", default="or", choices=["or", "xor", "341"],
+                    help="the tutorials' networks: the OR gate (default), XOR, or the 3-4-1 network")
+    tr.add_argument("--lr", type=real(0, low_open=True), default=1.0, help="the step's learning rate (default 1)")
+    tr.add_argument("--l2", type=real(0), default=0.0, help="L2 strength of the cost (default 0)")
+    tr.add_argument("--markdown", action="store_true", help="write the trace as Markdown")
     tr.add_argument("--output", help="write to this file instead of the terminal")
     tr.set_defaults(func=cmd_trace)
 
     c = sub.add_parser("compare-solvers",
                        help="GD, mini-batch, SGD, momentum, Adam, BFGS, L-BFGS side by side")
-    c.add_argument("--problem", default="xor", choices=["xor", "digits"])
-    c.add_argument("--epochs", type=integer(1), default=2000)
-    c.add_argument("--seed", type=integer(0), default=0)
+    c.add_argument("--problem", default="xor", choices=["xor", "digits"],
+                   help="XOR with a 2-3-1 network (default), or the 8x8 digits with a small MLP")
+    c.add_argument("--epochs", type=integer(1), default=2000,
+                   help="epochs of gradient descent, iterations of BFGS and L-BFGS (default 2000)")
+    c.add_argument("--seed", type=integer(0), default=0, help="seeds the shared starting weights (default 0)")
     c.add_argument("--plot", help="picture of the overlaid loss curves (.png, .svg, ...)")
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
     s.add_argument("model", nargs="?", help="a digit model file (default: one trained at first start and cached)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=port_number, default=8000)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)")
+    s.add_argument("--port", type=port_number, default=8000, help="default 8000")
     s.add_argument("--data", help="MNIST folder: the default model is then an MNIST model, trained from it")
     s.add_argument("--max-upload-mb", type=real(0, low_open=True), default=4.0,
                    help="larger uploads are refused (413)")
@@ -172,8 +179,9 @@ def add_tools(sub) -> None:
 
     pg = sub.add_parser("playground", help="the playground: shape a small network and watch it learn, in the "
                                            "browser (also at /playground under glassnet serve)")
-    pg.add_argument("--host", default="127.0.0.1")
-    pg.add_argument("--port", type=port_number, default=8000)
+    pg.add_argument("--host", default="127.0.0.1",
+                    help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a classroom)")
+    pg.add_argument("--port", type=port_number, default=8000, help="default 8000")
     pg.add_argument("--no-browser", action="store_true", help="only serve; open the address yourself")
     pg.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                     help="a host name the page may be reached by besides this machine's loopback names")

@@ -164,8 +164,28 @@ def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
             "r2": 1.0 - float(np.sum(error ** 2)) / total if total > 0 else float("nan")}
 
 
+def format_value(value: float) -> str:
+    """A score in the target's units with four significant digits, trailing zeros kept, never an exponent
+    for everyday sizes: ``53.20``, ``0.01230``, ``65,361``.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+    """
+    if not np.isfinite(value) or value == 0:
+        return f"{value:g}"
+    magnitude = int(np.floor(np.log10(abs(value))))
+    if magnitude < -4 or magnitude > 15:
+        return f"{value:.3e}"
+    return f"{value:,.{max(0, 3 - magnitude)}f}"
+
+
 def format_regression(scores: dict[str, float]) -> str:
-    """``RMSE 1.23  MAE 0.98  R² 0.871``.
+    """``RMSE 1.230  MAE 0.9800  R² 0.871``, in the target's units.
 
     Parameters
     ----------
@@ -175,7 +195,7 @@ def format_regression(scores: dict[str, float]) -> str:
     -------
     str
     """
-    return f"RMSE {scores['rmse']:.4g}  MAE {scores['mae']:.4g}  R² {scores['r2']:.3f}"
+    return f"RMSE {format_value(scores['rmse'])}  MAE {format_value(scores['mae'])}  R² {scores['r2']:.3f}"
 
 
 def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None):
@@ -196,7 +216,7 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
         raise UserError("the model file does not say which dataset it was trained on: give --dataset")
     task = {v: k for k, v in TASKS.items()}.get(meta.get("task", ""), "auto")
     return load_data(dataset, data or meta.get("data"), target or meta.get("target"),
-                     meta.get("test_fraction", 0.2), meta.get("seed", 0), task)
+                     meta.get("test_fraction") or 0.2, meta.get("seed", 0), task)
 
 
 def check_width(model, n_features: int, what: str) -> None:

@@ -195,6 +195,10 @@ def resumed_settings(args, checkpoint) -> dict:
         raise UserError(f"--epochs cannot change when resuming a --recipe {s['recipe']} run: its rate falls to 0 at "
                         f"epoch {s['epochs']}, so more epochs would not train; start a new run with --epochs "
                         f"{args.epochs}")
+    done = checkpoint.training["epoch"]
+    if args.epochs is None and done >= s["epochs"]:
+        raise UserError(f"{args.resume} is the checkpoint of a complete run ({done} of {s['epochs']} epochs): give "
+                        f"--epochs with more than {done} to train further; nothing was written")
     if args.epochs is not None:
         if args.epochs <= checkpoint.training["epoch"]:
             raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "
@@ -293,7 +297,8 @@ def _train(args, comm: Any) -> int:
     meta: dict[str, Any] = {
         "dataset": s["dataset"], "data": s["data"], "target": s["target"], "task": train.task,
         "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,
-        "test_fraction": s["test_fraction"], "seed": s["seed"], "settings": s,
+        # MNIST has its own test set; the others are split from the seed
+        "test_fraction": None if s["dataset"] == "mnist" else s["test_fraction"], "seed": s["seed"], "settings": s,
         "outputs": {"folder": str(out.folder.resolve()), "model": str(out.model.resolve()),
                     "checkpoint": str(out.checkpoint.resolve()), "plot": str(out.plot.resolve()) if out.plot else None}}
     if s["dataset"] == "csv":
@@ -310,8 +315,11 @@ def _train(args, comm: Any) -> int:
     n_out = len(train.classes) if classify else 1
     sizes = [X.shape[1], *s["layers"], n_out]
     image = None if train.image_shape is None else (1, *train.image_shape)
-    print(f"dataset {train.name}: {len(train)} training, {0 if val is None else len(val)} validation and "
+    print(f"dataset {s['dataset']}: {len(train)} training, {0 if val is None else len(val)} validation and "
           f"{len(test)} test samples, {X.shape[1]} features" + (f", {n_out} classes" if classify else ""))
+    if val is None and s["schedule"] != "constant" and ck is None:
+        print("no validation share: the learning rate falls to 0 over the run, so its last epoch is the one kept "
+              "(--validation-fraction holds some rows out)")
 
     quasi = s["optimizer"] in QUASI_NEWTON
     callbacks: list = [] if s["patience"] is None else [EarlyStopping(patience=s["patience"], restore_best=False)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,9 @@ def cmd_evaluate(args) -> int:
     else:
         scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
         cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]
-        print(f"{dataset} test set: {len(test)} samples, {format_regression(scores)} (cost {cost:.4g})")
+        units = "on the standardized target, as trained" if "target_mean" in meta else "as trained"
+        print(f"{dataset} test set: {len(test)} samples, {format_regression(scores)} (in the target's units; "
+              f"cost {cost:.4g} {units})")
     return 0
 
 
@@ -248,12 +251,31 @@ def cmd_info(args) -> int:
     hidden = ("input_mean", "input_scale", "settings", "outputs")
     for k, v in ck.metadata.items():
         if k not in hidden and v not in (None, [], ""):
-            print(f"  {k}: {v}")
+            print("  " + textwrap.shorten(f"{k}: {metadata_value(k, v)}", 78, placeholder=" ..."))
     if ck.optimizer is not None:
         print(f"  optimizer: {ck.optimizer!r}, {ck.optimizer.t} steps")
     if "epoch" in ck.training:
         print(f"  a checkpoint after {ck.training['epoch']} of {ck.training['epochs']} epochs")
     return 0
+
+
+def metadata_value(key: str, value: object) -> str:
+    """A metadata value as a person reads it: ``98.27%`` for an accuracy, ``152.85`` for a float.
+
+    Parameters
+    ----------
+    key : str
+    value : object
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, float):
+        return f"{value:.2%}" if key.endswith("accuracy") else f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(metadata_value(key, v) for v in value)
+    return str(value)
 
 
 def cmd_export(args) -> int:

@@ -222,6 +222,17 @@ class Layer:
         """
         return {}
 
+    def describe(self) -> str:
+        """The layer in a few words, for summaries that fit 80 columns: ``Dense(64 -> 256)``.
+
+        Returns
+        -------
+        str
+            By default the class name and the settings of :meth:`config` (sizes as ``3x3``).
+        """
+        settings = ", ".join(f"{k}={_brief(v)}" for k, v in self.config().items() if k != "init")
+        return f"{type(self).__name__}({settings})"
+
     @classmethod
     def parameter_count(cls, config: dict) -> int:
         """How many parameters a layer of this description has, computed without building it.
@@ -359,3 +370,10 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _brief(value: object) -> str:
+    """A setting in few characters: ``3x3`` for a pair, ``0.01`` for a float."""
+    if isinstance(value, (list, tuple)):
+        return "x".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -172,6 +172,15 @@ class BatchNorm(Layer):
         d3 *= (self.params["gamma"] * ctx.inv_std)[:, None]
         return dx
 
+    def describe(self) -> str:
+        """``BatchNorm(32)`` (see :meth:`Layer.describe`).
+
+        Returns
+        -------
+        str
+        """
+        return f"BatchNorm({self.num_features})"
+
     def config(self) -> dict:
         """``num_features``, ``eps`` and ``momentum``.
 

@@ -244,6 +244,23 @@ class Conv2D(_Weighted):
             params["b"] = f"db{k} = sum of dZ{k} over samples and pixels"
         return forward, self.trace_backward.format(k=k, prev=prev), params
 
+    def describe(self) -> str:
+        """``Conv2D(1 -> 32, 3x3, pad same)`` (see :meth:`Layer.describe`).
+
+        Returns
+        -------
+        str
+        """
+        parts = [f"{self.in_channels or '?'} -> {self.out_channels}", "x".join(map(str, self.kernel_size))]
+        if self.stride != (1, 1):
+            parts.append("stride " + "x".join(map(str, self.stride)))
+        if self.padding not in (0, "valid", [0, 0]):
+            pad = self.padding if isinstance(self.padding, (str, int)) else "x".join(map(str, self.padding))
+            parts.append(f"pad {pad}")
+        if not self.bias:
+            parts.append("no bias")
+        return f"Conv2D({', '.join(parts)})"
+
     def config(self) -> dict:
         """The constructor's arguments, with the initializer's name.
 

@@ -171,6 +171,15 @@ class Dense(_Weighted):
             params["b"] = f"db{k} = sum of the rows of dZ{k}"
         return forward, self.trace_backward.format(k=k, prev=prev), params
 
+    def describe(self) -> str:
+        """``Dense(64 -> 256)``, or ``Dense(? -> 10)`` before it is built (see :meth:`Layer.describe`).
+
+        Returns
+        -------
+        str
+        """
+        return f"Dense({self.in_features or '?'} -> {self.out_features}{'' if self.bias else ', no bias'})"
+
     def config(self) -> dict:
         """``in_features``, ``out_features``, ``bias`` and the initializer's name.
 

@@ -50,6 +50,17 @@ class _Pool2D(Layer):
                               f"received shape {tuple(x.shape)}")
         self.output_shape(x.shape[1:])
 
+    def describe(self) -> str:
+        """``MaxPool2D(2x2)``, with the stride when it is not the window (see :meth:`Layer.describe`).
+
+        Returns
+        -------
+        str
+        """
+        window = "x".join(map(str, self.kernel_size))
+        stride = "" if self.stride == self.kernel_size else ", stride " + "x".join(map(str, self.stride))
+        return f"{type(self).__name__}({window}{stride})"
+
     def config(self) -> dict:
         """``kernel_size`` and ``stride``.
 

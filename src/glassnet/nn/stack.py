@@ -616,10 +616,8 @@ class Stack:
             if shape is not None:
                 shape = layer.output_shape(shape)
             n = sum(math.prod(p.shape) for p in layer.params.values())
-            brief = ", ".join(f"{k}={'x'.join(map(str, v)) if isinstance(v, list) else v}"
-                              for k, v in layer.config().items() if k != "init")
             out = "?" if shape is None else "x".join(map(str, shape))
-            rows.append((f"[{i}] {type(layer).__name__}({brief})", out, f"{n:,}"))
+            rows.append((f"[{i}] {layer.describe()}", out, f"{n:,}"))
         widths = [max(len(row[k]) for row in rows) for k in range(3)]
         n_state = f", {self.state.size:,} values of state" if self.state.size else ""
         lines = [f"{type(self).__name__} ({self.n_params:,} parameters{n_state}, {self.dtype.name})"]

@@ -23,6 +23,9 @@ function point(e) {
 }
 canvas.addEventListener("pointerdown", (e) => {
   drawing = true;
+  markStale("Drawing: the answer below is for the picture before this stroke.");
+  $("file-name").textContent = "";
+  $("file").value = "";
   canvas.setPointerCapture(e.pointerId);
   const [x, y] = point(e);
   ctx.beginPath();
@@ -36,7 +39,14 @@ canvas.addEventListener("pointermove", (e) => {
   ctx.lineTo(x, y);
   ctx.stroke();
 });
-["pointerup", "pointercancel"].forEach((t) => canvas.addEventListener(t, () => { drawing = false; }));
+// the network answers when a stroke ends; strokes in quick succession send one request
+let strokeTimer = null;
+["pointerup", "pointercancel"].forEach((t) => canvas.addEventListener(t, () => {
+  if (!drawing) return;
+  drawing = false;
+  clearTimeout(strokeTimer);
+  strokeTimer = setTimeout(() => canvas.toBlob((blob) => send(blob, "drawing.png"), "image/png"), 150);
+}));
 
 // -- the result panels: empty, or one prediction; an error always empties them first --------
 
@@ -47,7 +57,16 @@ function emptyPreview(note) {
   $("preview-note").textContent = note;
 }
 
+function markStale(note) {
+  $("result").classList.add("stale");
+  $("seen").classList.add("stale");
+  $("status").textContent = note;
+}
+
 function clearResult() {
+  $("result").classList.remove("stale");
+  $("seen").classList.remove("stale");
+  $("status").textContent = "";
   $("prediction").textContent = "";
   $("confidence").textContent = "";
   $("bars").replaceChildren();
@@ -64,34 +83,40 @@ function showError(message) {
 clearResult();
 
 $("clear").addEventListener("click", () => {
+  clearTimeout(strokeTimer);
+  sent += 1;  // an answer still on its way is for a picture that is gone
   clearCanvas();
   clearResult();
   $("error").textContent = "";
   $("file-name").textContent = "";
   $("file").value = "";
 });
-$("predict-drawing").addEventListener("click", () => {
-  $("file-name").textContent = "";
-  canvas.toBlob((blob) => send(blob, "drawing.png"), "image/png");
-});
 $("file").addEventListener("change", (e) => {
   const f = e.target.files[0];
-  if (f) { $("file-name").textContent = f.name; send(f, f.name); }
+  if (!f) return;
+  clearTimeout(strokeTimer);
+  clearCanvas();  // the upload replaces the drawing
+  $("file-name").textContent = f.name;
+  send(f, f.name);
 });
 
+let sent = 0;  // requests numbered: only the answer to the latest one is shown
 async function send(blob, name) {
+  const mine = ++sent;
   $("error").textContent = "";
+  markStale("Asking the network…");
   const form = new FormData();
   form.append("image", blob, name);
   let res;
   try {
     res = await fetch("/api/predict", { method: "POST", body: form });
   } catch (err) {
-    showError("The server did not answer. Is glassnet serve still running?");
+    if (mine === sent) showError("The server did not answer. Is glassnet serve still running?");
     return;
   }
   let data = null;
   try { data = await res.json(); } catch (err) { /* not JSON: say so below */ }
+  if (mine !== sent) return;  // a newer picture was sent meanwhile
   if (!res.ok || data === null) {
     showError((data && data.error) || `The server answered with status ${res.status}.`);
     return;
@@ -140,25 +165,33 @@ function show(data) {
   $("preview-note").textContent = `${w}x${h} pixels, as the network sees them`;
 }
 
-// the heatmap over "What it saw": red where brightening a pixel raises the predicted class's
-// score, blue where it lowers it; the stronger, the more opaque
+// the heat map over "What it saw": red where brightening a pixel raises the predicted class's
+// score, blue where it lowers it, the stronger the more opaque; smoothed, so that it reads as
+// regions rather than speckle, and never opaque, so that the digit shows through it
 function drawSaliency() {
   const pv = $("saliency");
   const sctx = pv.getContext("2d");
   sctx.clearRect(0, 0, pv.width, pv.height);
   if (!lastSaliency || !$("show-saliency").checked) return;
   const h = lastSaliency.length, w = lastSaliency[0].length;
+  // scaled so that the strongest tenth of the pixels shows at full strength: smoothing spreads each
+  // pixel over its neighbours, and a map scaled to its single strongest pixel would fade to nothing
+  const sizes = lastSaliency.flat().map(Math.abs).sort((a, b) => a - b);
+  const top = sizes[Math.floor(0.9 * (sizes.length - 1))] || 1;
   const img = sctx.createImageData(w, h);
   lastSaliency.forEach((line, y) => line.forEach((v, x) => {
-    const k = 4 * (y * w + x);
-    img.data[k] = v > 0 ? 255 : 70; img.data[k + 1] = v > 0 ? 60 : 170; img.data[k + 2] = v > 0 ? 40 : 255;
-    img.data[k + 3] = Math.round(230 * Math.min(1, Math.abs(v)));
+    const k = 4 * (y * w + x), a = Math.min(1, Math.abs(v) / top);
+    img.data[k] = v > 0 ? 255 : 40; img.data[k + 1] = v > 0 ? 70 : 130; img.data[k + 2] = v > 0 ? 30 : 255;
+    img.data[k + 3] = Math.round(170 * a);
   }));
   const tmp = document.createElement("canvas");
   tmp.width = w; tmp.height = h;
   tmp.getContext("2d").putImageData(img, 0, 0);
-  sctx.imageSmoothingEnabled = false;
+  sctx.imageSmoothingEnabled = true;
+  sctx.imageSmoothingQuality = "high";
+  sctx.filter = `blur(${Math.round(pv.width / w)}px)`;
   sctx.drawImage(tmp, 0, 0, pv.width, pv.height);
+  sctx.filter = "none";
 }
 $("show-saliency").addEventListener("change", drawSaliency);
 

@@ -7,7 +7,7 @@
 
     python examples/sklearn_and_onnx.py [--quick] [--out DIR]
 
-Needs the onnx extra (pip install 'glassnet[onnx]') for step 3.
+Needs the onnx extra (pip install -e '.[onnx]' in the glassnet folder) for step 3.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
 
         from glassnet.sklearn.onnx import register
     except ImportError:
-        print("ONNX step skipped: pip install 'glassnet[onnx]'")
+        print("ONNX step skipped: install the onnx extra, pip install -e '.[onnx]' in the glassnet folder")
         return result
     register()
     proto = skl2onnx.to_onnx(pipe, X_train[:1], options={GlassnetClassifier: {"zipmap": False}})

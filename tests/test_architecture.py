@@ -10,21 +10,60 @@ import glassnet as gn
 
 PACKAGE = Path(gn.__file__).parent
 
-#: each module's level; a module may import only from its own level or below
+#: each module's level, with what lives there: a module may import only from its own level or below.
+#: The README's table "How it is built" is written from this list (run this file: python
+#: tests/test_architecture.py), and a test below fails when the two disagree.
 LEVELS = [
-    ["_version", "errors", "arrays", "_validation", "_blas", "threads", "rows", "functional", "convolution",
-     "init"],  # math
-    ["nn"],                                                  # layers and Sequential
-    ["losses", "objective"],                                 # what training minimizes
-    ["optim"],                                               # update rules
-    ["io", "datasets", "metrics"],                           # files, data, scores
-    ["training"],                                            # solvers, callbacks
-    ["models"],                                              # the facade: model.fit, model.save
-    ["gradcheck", "tracing", "compare", "plots", "saliency", "export", "playground", "recipes"],  # tools
-    ["cli", "sklearn", "web", "__main__"],                   # front-ends
-    ["__init__"],                                            # the package's own table of contents
+    (["_version", "errors", "arrays", "_validation", "_blas", "threads", "rows", "functional", "convolution",
+      "init"],
+     "the math and its plumbing: activations, costs and convolutions as pure functions with their derivatives, "
+     "initializers; the error family, the array seam, argument checks, the BLAS calls, the thread bound, "
+     "lazily read rows"),
+    (["nn"], "layers (backward under forward), the context a pass keeps its caches in, the one registry of layer "
+             "types, `Stack` with its flat parameter vector, `mlp` and `cnn`"),
+    (["losses", "objective"], "costs; cost plus L1 and L2 terms over the flat vector, fused with softmax or sigmoid"),
+    (["optim"], "SGD, RMSProp, Adam, AdamW over the flat vector, each fast rule beside its paper's rule; schedules"),
+    (["io", "datasets", "metrics"], "model files and pictures; digits, MNIST (verified download), CSV files, "
+                                    "augmentation; confusion matrices"),
+    (["training"], "`fit` with its two sibling solvers (gradient descent, BFGS/L-BFGS), the divergence guard, "
+                   "callbacks, history, `resume`, data-parallel training"),
+    (["models"], "the facade: `Sequential`, a `Stack` that can also `fit`, `evaluate` and `save` itself"),
+    (["gradcheck", "tracing", "compare", "plots", "saliency", "export", "playground", "recipes"],
+     "the tools that look inside a network, plots, ONNX export, the playground's engine, the speedrun recipes"),
+    (["cli", "sklearn", "web", "__main__"], "the front-ends, thin over the API above: command line, scikit-learn "
+                                            "estimators, web pages"),
+    (["__init__"], "the package's table of contents"),
 ]
-LEVEL = {name: i for i, names in enumerate(LEVELS) for name in names}
+LEVEL = {name: i for i, (names, _) in enumerate(LEVELS) for name in names}
+README = PACKAGE.parents[1] / "README.md"
+TABLE_START, TABLE_END = "<!-- levels: written by tests/test_architecture.py -->", "<!-- end of levels -->"
+
+
+def where(name: str) -> str:
+    """A module or package as a path in the source tree."""
+    return f"`{name}/`" if (PACKAGE / name).is_dir() else f"`{name}.py`"
+
+
+def levels_table() -> str:
+    """The README's table of the levels, from :data:`LEVELS`."""
+    rows = ["| level | where (in `src/glassnet/`) | what |", "|---:|---|---|"]
+    rows += [f"| {i} | {', '.join(where(n) for n in names)} | {what} |" for i, (names, what) in enumerate(LEVELS)]
+    return "\n".join(rows)
+
+
+def readme_table() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index(TABLE_START) + len(TABLE_START):text.index(TABLE_END)].strip()
+
+
+def test_the_readme_table_is_these_levels():
+    assert readme_table() == levels_table(), "the README's table is stale: run python tests/test_architecture.py"
+
+
+def test_every_unit_of_the_package_is_in_the_readme_table():
+    units = {path.stem if path.is_file() else path.name for path in PACKAGE.iterdir()
+             if (path.suffix == ".py" or (path / "__init__.py").exists())}
+    assert units == set(LEVEL), units ^ set(LEVEL)
 
 
 def modules():
@@ -188,3 +227,11 @@ def test_flatten_agrees_with_torch():
     assert cost == pytest.approx(float(tc.detach()), rel=1e-12)
     np.testing.assert_allclose(objective.input_grad, tx.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(model.layers[1].grads["W"], W.grad.numpy(), rtol=1e-10)
+
+
+if __name__ == "__main__":  # rewrite the README's table from LEVELS
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(TABLE_START)
+    README.write_text(f"{head}{TABLE_START}\n{levels_table()}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}",
+                      encoding="utf-8")
+    print(f"{README}: the table of levels rewritten")

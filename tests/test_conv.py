@@ -229,7 +229,7 @@ def test_batch_norm_uses_batch_statistics_in_training_and_running_ones_otherwise
 
 
 @pytest.mark.parametrize("make, shape, message", [
-    (lambda: gn.Conv2D(3, 4, 3), (1, 8, 8), r"Conv2D expects images of 3 channels.*received shape \(1, 8, 8\)"),
+    (lambda: gn.Conv2D(3, 4, 3), (1, 8, 8), r"Conv2D expects images of 3 channel\(s\).*received shape \(1, 8, 8\)"),
     (lambda: gn.Conv2D(1, 4, 5), (1, 3, 3), "5x5 kernel does not fit images of 3x3 pixels"),
     (lambda: gn.MaxPool2D(3), (2, 2, 2), "3x3 window does not fit images of 2x2 pixels"),
     (lambda: gn.AvgPool2D(2), (4,), r"AvgPool2D expects images.*received shape \(4,\)"),

@@ -127,3 +127,11 @@ def test_sklearn_and_onnx(tmp_path):
     assert abs(r["scores"]["GlassnetClassifier"] - r["scores"]["MLPClassifier"]) < 0.02
     assert r["onnx_agrees"] and r["onnx_max_probability_diff"] < 1e-5
     assert len(pngs(tmp_path, "sklearn_learning_curves")) == 1 and (tmp_path / "digits_pipeline.onnx").exists()
+
+
+def test_custom_conv_net(tmp_path):
+    r = run("custom_conv_net", tmp_path)
+    assert r["input_shape"] == (1, 8, 8) and r["params"] == 80 + 1168 + 16448 + 650  # sizes from the data
+    assert r["accuracy"] > 0.9 and r["same_after_loading"]
+    if "onnx_max_difference" in r:
+        assert r["onnx_max_difference"] < 1e-4

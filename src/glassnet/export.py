@@ -24,7 +24,7 @@ metadata (``glassnet train`` on CSV data) become the graph's first and last
 nodes, so the graph takes raw features as ``glassnet predict`` does, and the
 metadata travels in the ONNX file's ``metadata_props``.
 
-The ``onnx`` package is needed to export (``pip install glassnet[onnx]``);
+The ``onnx`` package is needed to export (the ``onnx`` extra: ``pip install -e '.[onnx]'`` in the glassnet folder);
 glassnet itself never imports it otherwise.
 """
 
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .errors import OptionError
+from .errors import OptionError, missing
 from .io.atomic import write_atomically
 from .nn import (
     AvgPool2D,
@@ -69,7 +69,7 @@ def _onnx() -> Any:
     try:
         import onnx
     except ImportError:  # pragma: no cover - the extra is installed where tests run
-        raise OptionError("exporting to ONNX needs the onnx package: pip install 'glassnet[onnx]'") from None
+        raise missing("onnx", "onnx", "exporting to ONNX") from None
     return onnx
 
 

@@ -12,7 +12,7 @@ def load_digits() -> Dataset:
     """The UCI optical digits as scikit-learn ships them: 8x8 images, 17 grey levels (0-16).
 
     Pixels are scaled to [0, 1] (divided by 16). Needs scikit-learn
-    (``pip install glassnet[app]``), which carries the data itself.
+    (the ``app`` extra: ``pip install -e '.[app]'`` in the glassnet folder), which carries the data itself.
 
     Returns
     -------

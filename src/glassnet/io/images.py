@@ -8,7 +8,7 @@ reverse, PNG, JPEG or anything else Pillow reads. For the 8x8 digits dataset
 the digit fills a 32x32 box that is then averaged in 4x4 blocks, as the
 original bitmaps were.
 
-Pillow is needed (``pip install glassnet[app]``).
+Pillow is needed (the ``app`` extra: ``pip install -e '.[app]'`` in the glassnet folder).
 """
 
 from __future__ import annotations

@@ -111,9 +111,9 @@ class Conv2D(_Weighted):
         """
         shape = tuple(input_shape)
         if len(shape) != 3 or shape[0] != (self.in_channels or shape[0]):
-            channels = "" if self.in_channels is None else f"of {self.in_channels} channels, "
-            raise OptionError(f"Conv2D expects images {channels}shape (channels, height, width); received shape "
-                              f"{shape} per sample")
+            channels = "" if self.in_channels is None else f" of {self.in_channels} channel(s)"
+            raise OptionError(f"Conv2D expects images{channels}, (channels, height, width) per sample; received "
+                              f"shape {shape} per sample")
         oh, ow = C.grid(shape[1:], self.kernel_size, self.stride, self.pads, "Conv2D", "kernel",
                         f" with padding {self.padding!r}")
         return (self.out_channels, oh, ow)

@@ -27,7 +27,7 @@ run: $(RUN_STAMP)
 	$(BIN)/glassnet train
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 DEV_STAMP := $(VENV)/.installed-dev
 

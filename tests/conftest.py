@@ -23,6 +23,11 @@ except ImportError:  # threadpoolctl comes with the test extra
     pass
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: a worker per core, at most four; each worker trains the shared fixtures again."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def pytest_collection_modifyitems(items):
     # scikit-learn's own MLP tests, run as they ship against glassnet's estimators, train models on
     # noise or for an iteration or two and expect no warning beyond scikit-learn's; glassnet's report

@@ -200,4 +200,4 @@ def test_trace_output_is_written_whole_beside_no_temporary_file(tmp_path, capsys
     capsys.readouterr()
     assert cli.main(["trace", "--output", str(tmp_path / "no" / "t.txt")]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "folder does not exist" in err
+    assert len(err.strip().splitlines()) == 1 and "--output: the folder '" in err and "does not exist" in err

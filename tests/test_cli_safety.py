@@ -145,8 +145,8 @@ def test_a_model_with_nan_weights_is_refused_by_predict_evaluate_and_serve(tmp_p
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--epochs", "0"], "argument --epochs: expected a whole number of at least 1; received 0"),
-    (["--epochs", "1.5"], "argument --epochs: expected a whole number of at least 1; received '1.5'"),
+    (["--epochs", "0"], "argument --epochs: expected a whole number from 1 to 100000; received 0"),
+    (["--epochs", "1.5"], "argument --epochs: expected a whole number from 1 to 100000; received '1.5'"),
     (["--lr", "0"], "argument --lr: expected a number greater than 0; received '0'"),
     (["--lr", "nan"], "argument --lr: expected a number greater than 0; received 'nan'"),
     (["--seed", "-1"], "argument --seed: expected a whole number of at least 0; received -1"),

@@ -141,8 +141,13 @@ def _rewrite_meta(path, edit, reseal=True):
 def test_wrong_format_version(tmp_path):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
     _rewrite_meta(path, lambda m: m.update(version=99))
-    with pytest.raises(ModelFileError, match="format version 99; this glassnet reads versions 1 and 2"):
+    with pytest.raises(ModelFileError, match=r"written by a newer glassnet \(model file format 99; this glassnet "
+                                             r"reads formats 1 and 2\): upgrade glassnet to read it"):
         gn.load(path)
+    for version in (0, "2", True, 2.0):
+        _rewrite_meta(path, lambda m, v=version: m.update(version=v))
+        with pytest.raises(ModelFileError, match="this glassnet reads versions 1 and 2"):
+            gn.load(path)
 
 
 def test_edited_architecture(tmp_path):

@@ -187,10 +187,10 @@ def test_glassnet_export_on_the_command_line(digits_run, tmp_path, capsys):
     fast, _ = run_both(proto, X)
     np.testing.assert_array_equal(fast["label"], np.asarray(ck.metadata["classes"])[ck.model.predict_classes(X)])
     before = model.read_bytes()
-    for args, message in [((model, tmp_path / "no" / "m.onnx"), "path's folder does not exist"),
+    for args, message in [((model, tmp_path / "no" / "m.onnx"), "output: the folder '"),
                           ((tmp_path / "missing.glassnet", tmp_path / "m.onnx"), "model file not found"),
-                          ((model, model), "not the model file itself"),
-                          ((model, tmp_path), "path is a folder")]:
+                          ((model, model), "is also one of the command's inputs"),
+                          ((model, tmp_path), "output must name a file, but")]:
         capsys.readouterr()
         assert cli.main(["export", *map(str, args)]) == 2  # the command's own entry point, in this process
         err = capsys.readouterr().err

@@ -124,11 +124,13 @@ def test_glassnet_train_recipe_fast_passes_98_percent(tmp_path):
 def test_a_recipe_run_resumes_to_its_end_but_not_beyond(tmp_path):
     """Resuming a --recipe run goes on to its own last epoch; more epochs are refused, since the one cycle
     has brought the rate to 0 there."""
+    from glassnet.cli import build_parser
     from glassnet.cli.data import UserError
     from glassnet.cli.train import SETTINGS, resumed_settings
 
     class Args:
         epochs, resume = 5, "ck"
+        parser = build_parser()._subparsers._group_actions[0].choices["train"]
 
     class Checkpoint:
         metadata = {"settings": {"dataset": "mnist", "recipe": "fast", "epochs": 3}}

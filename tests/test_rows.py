@@ -2,6 +2,7 @@
 
 import os
 import resource
+import stat
 import subprocess
 import sys
 import textwrap
@@ -124,25 +125,56 @@ def test_bad_lazy_input_gets_a_clear_message(tmp_path):
 @needs_mnist
 def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path, monkeypatch):
     from glassnet.datasets import load_mnist
+    from glassnet.datasets.mnist import MNIST_FILES, CacheRebuiltWarning
 
     train, test = load_mnist(MNIST_DIR, memmap=tmp_path)
-    assert isinstance(train.X, np.memmap) and train.X.shape == (60000, 784) and train.X.dtype == np.float32
-    assert sorted(os.listdir(tmp_path)) == ["mnist-t10k-images-float32.npy", "mnist-train-images-float32.npy"]
-    made = os.path.getmtime(tmp_path / "mnist-train-images-float32.npy")
-    again, _ = load_mnist(MNIST_DIR, memmap=tmp_path)
-    assert os.path.getmtime(tmp_path / "mnist-train-images-float32.npy") == made
+    assert isinstance(train.X, LazyRows) and train.X.shape == (60000, 784) and train.X.dtype == np.float32
+    assert isinstance(train.X.source, np.memmap) and train.X.source.dtype == np.uint8  # a quarter of float32's size
+    digest = MNIST_FILES["t10k-images-idx3-ubyte.gz"][:16]
+    cache = tmp_path / f"mnist-t10k-images-uint8-{digest}.npy"
+    assert sorted(os.listdir(tmp_path)) == sorted([f"mnist-train-images-uint8-"
+                                                   f"{MNIST_FILES['train-images-idx3-ubyte.gz'][:16]}.npy", cache.name])
+    made = os.path.getmtime(cache)
+    again, again_test = load_mnist(MNIST_DIR, memmap=tmp_path)
+    assert os.path.getmtime(cache) == made
     plain, plain_test = load_mnist(MNIST_DIR)
     np.testing.assert_array_equal(again.X[::997], plain.X[::997])
-    np.testing.assert_array_equal(test.X, plain_test.X)
-    # a cache cut short (a crash while it was copied elsewhere, a full disk) is written again
-    with open(tmp_path / "mnist-t10k-images-float32.npy", "r+b") as f:
-        f.truncate(1000)
-    _, repaired = load_mnist(MNIST_DIR, memmap=tmp_path)
-    np.testing.assert_array_equal(repaired.X, plain_test.X)
+    np.testing.assert_array_equal(again_test.X[:], plain_test.X)
+    good = cache.read_bytes()
+
+    def damaged(data):  # each is rebuilt, with a warning that names the file
+        cache.write_bytes(data)
+        with pytest.warns(CacheRebuiltWarning, match=f"the cache file .*{cache.name} did not hold MNIST's"):
+            _, repaired = load_mnist(MNIST_DIR, memmap=tmp_path)
+        np.testing.assert_array_equal(repaired.X[:], plain_test.X)
+        assert cache.read_bytes() == good
+
+    damaged(good[:1000])  # cut short: a crash, a full disk
+    damaged(b"")  # empty
+    damaged(good.replace(b"'fortran_order': False", b"'fortran_order': True ", 1))  # the same bytes, read transposed
+    header = good.replace(b"'|u1'", b"'<f4'", 1)  # a header claiming float32, which could hold NaN
+    damaged(header)
+    # a regular file where the folder should be, and links: refused with a message, never followed
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(gn.DataError, match="memmap must be a folder .*'.*afile' is a file"):
+        load_mnist(MNIST_DIR, memmap=tmp_path / "afile")
+    cache.unlink()
+    target = tmp_path / "elsewhere.npy"
+    target.write_bytes(b"not ours")
+    cache.symlink_to(target)
+    with pytest.raises(gn.DataError, match="is a symbolic link; glassnet writes and reads its caches only"):
+        load_mnist(MNIST_DIR, memmap=tmp_path)
+    assert target.read_bytes() == b"not ours" and cache.is_symlink()
+    if os.geteuid() == 0:  # a link to a device: the old cache replaced /dev/zero this way
+        cache.unlink()
+        cache.symlink_to("/dev/zero")
+        with pytest.raises(gn.DataError, match="symbolic link"):
+            load_mnist(MNIST_DIR, memmap=tmp_path)
+        assert stat.S_ISCHR(os.stat("/dev/zero").st_mode)
     # a folder under the home directory, written the way a user writes it
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     load_mnist(MNIST_DIR, memmap="~/mnist-npy")
-    assert (tmp_path / "home" / "mnist-npy" / "mnist-t10k-images-float32.npy").exists()
+    assert (tmp_path / "home" / "mnist-npy" / cache.name).exists()
 
 
 @pytest.mark.slow

@@ -418,13 +418,17 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
     return write_onnx(to_onnx(model, classes=classes, metadata=metadata, dtype=dtype), path)
 
 
-def write_onnx(proto: Any, path: str | os.PathLike) -> Path:
+def write_onnx(proto: Any, path: str | os.PathLike, inputs: Any = ()) -> Path:
     """Write an ONNX graph to ``path`` atomically (a failure leaves no partial file and the old one whole).
 
     Parameters
     ----------
     proto : onnx.ModelProto
     path : str or path-like
+        A device, FIFO or other file that is not a regular one is refused (see
+        :func:`glassnet.io.atomic.write_atomically`).
+    inputs : iterable of paths
+        Files the ONNX file must not overwrite (the model file it came from).
 
     Returns
     -------
@@ -432,4 +436,4 @@ def write_onnx(proto: Any, path: str | os.PathLike) -> Path:
         ``path``.
     """
     data = proto.SerializeToString()
-    return write_atomically(path, lambda f: f.write(data))
+    return write_atomically(path, lambda f: f.write(data), inputs=inputs, name="output")

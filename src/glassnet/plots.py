@@ -8,6 +8,7 @@ the path. matplotlib is needed (the ``app`` extra).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ def _pyplot():
     return plt
 
 
-def check_path(path: str | os.PathLike, name: str = "path") -> Path:
+def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Check, before any work, that a picture can be written to ``path`` in the format its suffix names.
 
     Parameters
@@ -37,6 +38,8 @@ def check_path(path: str | os.PathLike, name: str = "path") -> Path:
         ``.png`` (or another suffix matplotlib writes: ``.jpg``, ``.svg``, ``.pdf``).
     name : str
         The argument's name, for messages.
+    inputs : iterable of paths
+        The command's inputs, which the picture must not overwrite.
 
     Returns
     -------
@@ -51,15 +54,15 @@ def check_path(path: str | os.PathLike, name: str = "path") -> Path:
     if suffix not in formats:
         raise OptionError(f"{name} must end with a picture format matplotlib writes ({', '.join(sorted(formats))}); "
                           f"received {str(path)!r}")
-    check_writable(path, name)
+    check_writable(path, name, inputs=inputs)
     return path
 
 
-def _save(fig, path: str | os.PathLike) -> Path:
+def _save(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> Path:
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".") or "png"
     try:  # a half-written picture never replaces a good one
-        write_atomically(path, lambda f: fig.savefig(f, dpi=110, bbox_inches="tight", format=suffix))
+        write_atomically(path, lambda f: fig.savefig(f, dpi=110, bbox_inches="tight", format=suffix), inputs=inputs)
     except OSError as exc:
         raise OSError(exc.errno, f"cannot write the picture {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a format matplotlib does not write
@@ -265,7 +268,8 @@ def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int =
 
 
 def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: list[str] | None = None,
-                  title: str = "Which pixels drove each prediction", checks: list | None = None) -> Path:
+                  title: str = "Which pixels drove each prediction", checks: list | None = None,
+                  inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Pictures side by side with their saliency drawn over them in red (raising the score) and blue (lowering it).
 
     Parameters
@@ -279,6 +283,8 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
     title : str
     checks : list of arrays, shape (height, width), optional
         A second opinion drawn in a third row (occlusion maps).
+    inputs : iterable of paths
+        Files the picture must not overwrite (the pictures explained).
 
     Returns
     -------
@@ -319,7 +325,7 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
         caption += ("\nGradient: the score's slope at each pixel. "
                     "Occlusion: the probability lost when a patch is covered.")
     fig.text(0.02, 0.01, caption, fontsize=6.5, va="bottom")
-    return _save(fig, path)
+    return _save(fig, path, inputs)
 
 
 def _grid(pictures: list, path: str | os.PathLike, title: str, cmap: str, symmetric: bool = False) -> Path:

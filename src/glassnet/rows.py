@@ -56,6 +56,9 @@ class LazyRows:
         The rows of ``source`` this view holds, in order; by default all.
     row_shape : tuple of int, optional
         Reshape each row (say 784 pixels to (1, 28, 28)); by default the source's.
+    divisor : float, optional
+        Divide every value read by this (255 for pixels kept as uint8 on disk,
+        read as floats in [0, 1]); by default values arrive as they are.
 
     Attributes
     ----------
@@ -66,7 +69,7 @@ class LazyRows:
     """
 
     def __init__(self, source: Any, dtype: Any = None, rows: Any = None,
-                 row_shape: tuple[int, ...] | None = None) -> None:
+                 row_shape: tuple[int, ...] | None = None, divisor: float | None = None) -> None:
         if isinstance(source, LazyRows):
             raise OptionTypeError("source is already a LazyRows; use its subset() or as_dtype()")
         for attribute in ("shape", "dtype", "__getitem__"):
@@ -88,6 +91,9 @@ class LazyRows:
         n = int(source.shape[0]) if self.rows is None else self.rows.shape[0]
         self.shape = (n, *self.row_shape)
         self.ndim = len(self.shape)
+        if divisor is not None and self.dtype.kind != "f":
+            raise OptionTypeError(f"divisor needs rows read as floats; received dtype {self.dtype}")
+        self.divisor = None if divisor is None else float(divisor)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -108,7 +114,7 @@ class LazyRows:
         LazyRows
         """
         return LazyRows(self.source, self.dtype if dtype is None else dtype, self.rows,
-                        self.row_shape if row_shape is None else row_shape)
+                        self.row_shape if row_shape is None else row_shape, self.divisor)
 
     def subset(self, idx: Any) -> LazyRows:
         """The rows ``idx`` of this view, still unread.
@@ -122,7 +128,8 @@ class LazyRows:
         LazyRows
         """
         idx = np.asarray(idx, dtype=np.intp)
-        return LazyRows(self.source, self.dtype, idx if self.rows is None else self.rows[idx], self.row_shape)
+        return LazyRows(self.source, self.dtype, idx if self.rows is None else self.rows[idx], self.row_shape,
+                        self.divisor)
 
     def take(self, idx: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Rows ``idx`` of this view, read now.
@@ -147,9 +154,11 @@ class LazyRows:
                 np.take(self.source, wanted, axis=0, out=flat, mode="clip")
             else:
                 flat[...] = self.source[wanted]
-            return out
-        order = np.argsort(wanted, kind="stable")  # other libraries want increasing indices
-        flat[order] = np.asarray(self.source[wanted[order]])
+        else:
+            order = np.argsort(wanted, kind="stable")  # other libraries want increasing indices
+            flat[order] = np.asarray(self.source[wanted[order]])
+        if self.divisor is not None:
+            out /= self.divisor
         return out
 
     def __getitem__(self, key: Any) -> np.ndarray:

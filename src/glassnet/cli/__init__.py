@@ -25,7 +25,7 @@ import sys
 from .._version import __version__
 from ..errors import DivergenceError, GlassnetError
 from ..threads import limit as limit_threads
-from .options import integer, layer_sizes, port_number, real
+from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
 from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
@@ -69,7 +69,8 @@ def add_train(sub) -> None:
                    help="the learning rate over the run: constant, or from --lr down to 0 along a cosine (the "
                         "default for digits and --arch cnn, whose last epoch is then the one kept)")
     t.add_argument("--momentum", type=real(0, 1, high_open=True), help="for sgd")
-    t.add_argument("--epochs", type=integer(1), help="epochs (iterations for bfgs/lbfgs); digits 40, mnist 20")
+    t.add_argument("--epochs", type=integer(1, MAX_EPOCHS),
+                   help="epochs (iterations for bfgs/lbfgs); digits 40, mnist 20")
     t.add_argument("--batch-size", type=integer(0), help="rows per step; 0 for the whole set")
     t.add_argument("--l2", type=real(0), help="L2 regularization strength (digits: 1e-4, else 0)")
     t.add_argument("--patience", type=integer(1), help="stop when the validation cost stalls this many epochs")
@@ -96,7 +97,7 @@ def add_train(sub) -> None:
     t.add_argument("--distributed", action="store_true",
                    help="train data-parallel over MPI's ranks: start with mpiexec -n K glassnet train ... "
                         "--distributed (needs mpi4py: the mpi extra); rank 0 prints and writes the files")
-    t.set_defaults(func=cmd_train)
+    t.set_defaults(func=cmd_train, parser=t)  # a resumed run's settings are checked by its options
 
 
 def add_use(sub) -> None:
@@ -125,7 +126,8 @@ def add_use(sub) -> None:
     x = sub.add_parser("export", help="write a model as an ONNX file, for ONNX Runtime and other runtimes",
                        epilog=EXIT_STATUS)
     x.add_argument("model", help="a model file written by glassnet train")
-    x.add_argument("output", help="the ONNX file to write (its folder must exist; written whole or not at all)")
+    x.add_argument("output", help="the ONNX file to write (its folder must exist; written whole or not at all); "
+                                  "'-' for standard output")
     x.set_defaults(func=cmd_export)
 
 
@@ -151,7 +153,7 @@ def add_tools(sub) -> None:
     tr.add_argument("--lr", type=real(0, low_open=True), default=1.0, help="the step's learning rate (default 1)")
     tr.add_argument("--l2", type=real(0), default=0.0, help="L2 strength of the cost (default 0)")
     tr.add_argument("--markdown", action="store_true", help="write the trace as Markdown")
-    tr.add_argument("--output", help="write to this file instead of the terminal")
+    tr.add_argument("--output", help="write to this file instead of the terminal ('-': standard output)")
     tr.set_defaults(func=cmd_trace)
 
     c = sub.add_parser("compare-solvers",

@@ -8,12 +8,14 @@ and ``--resume`` rebuild exactly the same data and units.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import datasets
+from .._validation import short
 from ..errors import GlassnetError
 
 TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}
@@ -198,14 +200,21 @@ def format_regression(scores: dict[str, float]) -> str:
     return f"RMSE {format_value(scores['rmse'])}  MAE {format_value(scores['mae'])}  R² {scores['r2']:.3f}"
 
 
-def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None):
+def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None,
+               source: str = "the model file"):
     """(train, test) split as ``glassnet train`` split them for this model; arguments override its metadata.
+
+    What the metadata says is checked as the command line would check it: a
+    file may have been edited, so its data path is read only when the file
+    there matches the stored fingerprint (see :func:`check_fingerprint`).
 
     Parameters
     ----------
     meta : dict
         The model file's metadata.
     dataset, data, target : str, optional
+    source : str
+        The model file, for messages.
 
     Returns
     -------
@@ -213,10 +222,18 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     """
     dataset = dataset or meta.get("dataset")
     if dataset is None:
-        raise UserError("the model file does not say which dataset it was trained on: give --dataset")
+        raise UserError(f"{source} does not say which dataset it was trained on: give --dataset")
+    if dataset not in ("digits", "mnist", "csv"):
+        raise UserError(f"{source} names a dataset glassnet does not know, {short(dataset)}: give --dataset")
+    fraction, seed = meta.get("test_fraction") or 0.2, meta.get("seed", 0)
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise UserError(f"{source}: its test_fraction must be a number in (0, 1); received {short(fraction)}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise UserError(f"{source}: its seed must be a whole number of at least 0; received {short(seed)}")
+    if data is None:
+        check_fingerprint(meta.get("data"), meta.get("data_fingerprint"), dataset, source)
     task = {v: k for k, v in TASKS.items()}.get(meta.get("task", ""), "auto")
-    return load_data(dataset, data or meta.get("data"), target or meta.get("target"),
-                     meta.get("test_fraction") or 0.2, meta.get("seed", 0), task)
+    return load_data(dataset, data or meta.get("data"), target or meta.get("target"), fraction, seed, task)
 
 
 def check_width(model, n_features: int, what: str) -> None:
@@ -232,6 +249,55 @@ def check_width(model, n_features: int, what: str) -> None:
     if model.in_features != n_features:
         raise UserError(f"the model expects {model.in_features} input features, but {what} has "
                         f"{n_features}: was the model made for another input size?")
+
+
+def fingerprint(path: str | None) -> dict | None:
+    """A data file's size and SHA-256, kept in a model file to know the file again.
+
+    Parameters
+    ----------
+    path : str, optional
+
+    Returns
+    -------
+    dict or None
+        ``{"size": bytes, "sha256": hex}``; None for no path or a folder (MNIST's
+        files carry the checksums MNIST published).
+    """
+    if not path or not Path(path).is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": Path(path).stat().st_size, "sha256": digest.hexdigest()}
+
+
+def check_fingerprint(path: str | None, expected: object, dataset: str, source: str) -> None:
+    """Refuse to read a data path taken from a model file unless the file there is the one it was trained on.
+
+    A model file's metadata can be edited by anyone to name any file: it is
+    read only when its size and SHA-256 match the fingerprint stored at
+    training time, and nothing of a file that does not match is read or printed.
+
+    Parameters
+    ----------
+    path : str, optional
+        The data path the file names.
+    expected : dict, optional
+        Its stored fingerprint.
+    dataset : str
+        Only CSV files are checked: MNIST's files are checked against MNIST's own checksums.
+    source : str
+        The model file, for messages.
+    """
+    if dataset != "csv" or not path:
+        return
+    ok = isinstance(expected, dict) and Path(path).is_file() and fingerprint(path) == {
+        "size": expected.get("size"), "sha256": expected.get("sha256")}
+    if not ok:
+        raise UserError(f"{source} names a data file that is not there or is not the one it was trained on (its size "
+                        "or checksum differ): give the data with --data FILE")
 
 
 def resolved(path: str | None) -> str | None:

@@ -98,3 +98,6 @@ def layer_sizes(text: str) -> list[int]:
 
 
 port_number = integer(1, 65535)
+#: the most epochs a run may ask for: far beyond any useful run (the digits default is 40), and a bound
+#: on what a mistyped or edited number can cost
+MAX_EPOCHS = 100_000

@@ -7,6 +7,7 @@ import webbrowser
 import numpy as np
 
 from .. import datasets
+from .._validation import check_writable
 from ..compare import compare_solvers, digits_problem, xor_problem
 from ..gradcheck import gradcheck
 from ..io.atomic import write_atomically
@@ -31,7 +32,7 @@ def cmd_gradcheck(args) -> int:
     if args.model:
         ck = load(args.model)
         model, meta = ck.model, ck.metadata
-        train, _ = model_data(meta, meta.get("dataset", "digits"))
+        train, _ = model_data(meta, meta.get("dataset", "digits"), source=args.model)
         X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
         loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
         print(f"{args.model} on {args.samples} of its training samples")
@@ -60,11 +61,13 @@ def cmd_trace(args) -> int:
     -------
     int
     """
+    if args.output and args.output != "-":
+        check_writable(args.output, "--output")
     text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
-    if args.output:
-        write_atomically(args.output, lambda f: f.write(text.encode()))
+    if args.output and args.output != "-":
+        write_atomically(args.output, lambda f: f.write(text.encode()), name="--output")
         print(f"trace written to {args.output}")
-    else:
+    else:  # the terminal, or standard output named by "-"
         print(text)
     return 0
 

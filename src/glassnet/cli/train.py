@@ -10,6 +10,7 @@ nothing and exits 3.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_writable
+from .._validation import check_writable, short
 from ..datasets import RandomAffine
 from ..errors import DivergenceError, MissingDependencyError, missing
 from ..metrics import confusion_matrix, format_confusion
@@ -31,7 +32,9 @@ from ..recipes import Recipe, get_recipe
 from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
 from .data import (
     UserError,
+    check_fingerprint,
     check_width,
+    fingerprint,
     format_regression,
     load_data,
     regression_scores,
@@ -42,6 +45,7 @@ from .data import (
     standardize,
     unscale_target,
 )
+from .options import MAX_EPOCHS
 
 #: a sensible network and schedule per dataset. On the 8x8 digits (1,437 training pictures) the default
 #: MLP trains 40 epochs with Adam from 0.002 down to 0 along a cosine, on pictures shifted, turned and
@@ -163,6 +167,52 @@ def recipe_settings(s: dict, given: dict) -> dict:
             "l2": 0.0, "dropout": 0.0, "validation_fraction": 0.0, "schedule": "one-cycle"}
 
 
+def check_saved_settings(saved: dict, parser, source: str) -> None:
+    """Check a checkpoint's settings as the command line checks its options: the same bounds, the same words.
+
+    A checkpoint is a file, and anyone may edit one (its checksums can be
+    recomputed): each setting goes through the type and the choices of its
+    option, so that a tampered one is refused as the option would be.
+
+    Parameters
+    ----------
+    saved : dict
+        The checkpoint's settings.
+    parser : argparse.ArgumentParser
+        ``glassnet train``'s parser.
+    source : str
+        The checkpoint's path, for messages.
+    """
+    actions = {a.dest: a for a in parser._actions}
+    for name in SETTINGS:
+        if name not in saved or saved[name] is None:
+            continue
+        value, action = saved[name], actions[name]
+        option = "--" + name.replace("_", "-")
+        if name == "layers":
+            ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            text = ",".join(map(str, value)) if ok else None
+        elif name == "augment":
+            text = "" if isinstance(value, bool) else None
+        elif action.type is None and action.choices is None:  # a path or a column's name
+            text = value if isinstance(value, str) else None
+        else:
+            text = None if isinstance(value, (bool, list, dict)) else str(value)
+        try:
+            if text is None:
+                raise argparse.ArgumentTypeError(f"received {short(value)}")
+            if action.type is not None and name != "augment":
+                converted = action.type(text)
+                if converted != value:
+                    raise argparse.ArgumentTypeError(f"received {short(value)}")
+            if action.choices is not None and value not in action.choices:
+                raise argparse.ArgumentTypeError(f"expected one of {', '.join(map(str, action.choices))}; "
+                                                 f"received {short(value)}")
+        except argparse.ArgumentTypeError as exc:
+            raise UserError(f"{source}: the checkpoint's setting {option} is not one glassnet train takes: {exc}; "
+                            "the file was damaged or edited") from None
+
+
 def resumed_settings(args, checkpoint) -> dict:
     """The settings of the run a checkpoint continues; only ``--epochs`` may change.
 
@@ -179,6 +229,11 @@ def resumed_settings(args, checkpoint) -> dict:
     if not isinstance(saved, dict) or "epoch" not in checkpoint.training:
         raise UserError(f"{args.resume} is not a checkpoint of glassnet train; continue a run started from Python "
                         "with glassnet.resume")
+    check_saved_settings(saved, args.parser, args.resume)
+    done = checkpoint.training["epoch"]
+    if isinstance(done, bool) or not isinstance(done, int) or not 0 <= done <= MAX_EPOCHS:
+        raise UserError(f"{args.resume}: its epoch count must be a whole number from 0 to {MAX_EPOCHS}; received "
+                        f"{short(done)}")
     for name in SETTINGS:
         value = getattr(args, name)
         if name == "data" and value is not None:
@@ -195,7 +250,6 @@ def resumed_settings(args, checkpoint) -> dict:
         raise UserError(f"--epochs cannot change when resuming a --recipe {s['recipe']} run: its rate falls to 0 at "
                         f"epoch {s['epochs']}, so more epochs would not train; start a new run with --epochs "
                         f"{args.epochs}")
-    done = checkpoint.training["epoch"]
     if args.epochs is None and done >= s["epochs"]:
         raise UserError(f"{args.resume} is the checkpoint of a complete run ({done} of {s['epochs']} epochs): give "
                         f"--epochs with more than {done} to train further; nothing was written")
@@ -217,21 +271,26 @@ class Outputs:
     plot: Path | None
 
 
-def check_outputs(args, saved: dict | None = None) -> Outputs:
+def check_outputs(args, inputs: list) -> Outputs:
     """Make the output folder and check that every file can be written there, before any training.
+
+    Where to write comes from the command line alone, never from a file: a
+    resumed run writes beside the checkpoint named by ``--resume`` (which it
+    goes on writing), unless ``--out``, ``--model``, ``--checkpoint`` or
+    ``--plot`` say otherwise.
 
     Parameters
     ----------
     args : argparse.Namespace
-    saved : dict, optional
-        A resumed run's outputs, used where the command line gives none.
+    inputs : list of paths
+        The files the run reads (the data, the checkpoint it resumes): none may be written over.
 
     Returns
     -------
     Outputs
     """
-    saved = saved or {}
-    folder = Path(args.out or saved.get("folder") or "glassnet-out")
+    resume = Path(args.resume) if args.resume else None
+    folder = Path(args.out) if args.out else resume.parent if resume is not None else Path("glassnet-out")
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out must be a folder (made if missing), but {str(folder)!r} is a file")
     try:
@@ -241,15 +300,18 @@ def check_outputs(args, saved: dict | None = None) -> Outputs:
 
     def path(option: str, default: str) -> Path:
         given = getattr(args, option)
-        return Path(given) if given else Path(saved[option]) if saved.get(option) else folder / default
+        return Path(given) if given else folder / default
 
-    model = check_writable(path("model", "model.glassnet"), "--model")
-    checkpoint = check_writable(path("checkpoint", "checkpoint.glassnet"), "--checkpoint")
+    data = [p for p in inputs if p is not None]
+    model = check_writable(path("model", "model.glassnet"), "--model", inputs=data)
+    checkpoint_default = resume if resume is not None and not args.checkpoint else None
+    checkpoint = check_writable(checkpoint_default or path("checkpoint", "checkpoint.glassnet"), "--checkpoint",
+                                inputs=[p for p in data if resume is None or Path(p) != resume])
     if model.resolve() == checkpoint.resolve():
         raise UserError("--model and --checkpoint must be different files")
     plot: Path | None = path("plot", "learning_curves.png")
     try:
-        check_path(plot, "--plot")  # type: ignore[arg-type]
+        check_path(plot, "--plot", inputs=data)  # type: ignore[arg-type]
     except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
         print(f"no learning-curve plot: {exc}")
         plot = None
@@ -287,8 +349,9 @@ def mpi_world() -> Any:
 def _train(args, comm: Any) -> int:
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
-    saved_outputs = ck.metadata.get("outputs") if ck is not None else None
-    out = check_outputs(args, saved_outputs)
+    out = check_outputs(args, [s["data"], args.resume])
+    if ck is not None and args.data is None:  # a path read from a file: only where its file is unchanged
+        check_fingerprint(s["data"], ck.metadata.get("data_fingerprint"), s["dataset"], args.resume)
     train, test = load_data(s["dataset"], s["data"], s["target"], s["test_fraction"], s["seed"], s["task"])
     if train.task_reason:
         print(f"task: {train.task_reason}")
@@ -299,8 +362,7 @@ def _train(args, comm: Any) -> int:
         "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,
         # MNIST has its own test set; the others are split from the seed
         "test_fraction": None if s["dataset"] == "mnist" else s["test_fraction"], "seed": s["seed"], "settings": s,
-        "outputs": {"folder": str(out.folder.resolve()), "model": str(out.model.resolve()),
-                    "checkpoint": str(out.checkpoint.resolve()), "plot": str(out.plot.resolve()) if out.plot else None}}
+        "data_fingerprint": fingerprint(s["data"]) if s["dataset"] == "csv" else None}
     if s["dataset"] == "csv":
         meta["input_mean"], meta["input_scale"] = standardize(train.X)
     if not classify:

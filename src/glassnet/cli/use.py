@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import check_writable
 from ..datasets import is_number, read_rows
 from ..errors import DataError, GlassnetError
 from ..export import OPSET, to_onnx, write_onnx
@@ -50,7 +51,7 @@ def cmd_evaluate(args) -> int:
     assert isinstance(model, Sequential)  # glassnet.load builds the facade's models
     meta = ck.metadata
     dataset = args.dataset or meta.get("dataset")
-    _, test = model_data(meta, args.dataset, args.data, args.target)
+    _, test = model_data(meta, args.dataset, args.data, args.target, source=args.model)
     Xt = scale_inputs(test.X, meta, model.dtype)
     check_width(model, Xt.shape[1], f"the {dataset} data")
     if test.task == "classification":
@@ -78,7 +79,7 @@ def cmd_predict(args) -> int:
     int
         0; 1 when some inputs could not be predicted; 2 when none could.
     """
-    heat = check_path(args.explain, "--explain") if args.explain else None
+    heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
     ck = load(args.model)
     meta = ck.metadata
     classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
@@ -97,14 +98,14 @@ def cmd_predict(args) -> int:
     if failed and len(args.inputs) > 1:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)
     if heat is not None and explained:
-        explain(ck.model, meta, explained, heat)
+        explain(ck.model, meta, explained, heat, inputs=[args.model, *args.inputs])
     elif heat is not None and not failed:
         print("glassnet: error: --explain draws pictures; none of the inputs is one", file=sys.stderr)
         return 2
     return 0 if not failed else 1 if failed < len(args.inputs) else 2
 
 
-def explain(model, meta: dict, explained: list[tuple], path) -> None:
+def explain(model, meta: dict, explained: list[tuple], path, inputs: tuple | list = ()) -> None:
     """Write the saliency of each picture's prediction: gradient map and occlusion map.
 
     Parameters
@@ -113,6 +114,8 @@ def explain(model, meta: dict, explained: list[tuple], path) -> None:
     meta : dict
     explained : list of (file name, prepared picture, predicted class name)
     path : pathlib.Path
+    inputs : list of paths
+        The command's inputs, which the picture must not overwrite.
     """
     shape = model_image_shape(model.in_features, meta)
     pictures = np.stack([image.reshape(-1) for _, image, _ in explained])
@@ -121,7 +124,7 @@ def explain(model, meta: dict, explained: list[tuple], path) -> None:
                for _, image, _ in explained]
     titles = [f"{Path(name).name}: {label}" for name, _, label in explained]
     saliency_maps([image.reshape(shape) for _, image, _ in explained], list(gradients), path, titles,
-                  checks=covered)
+                  checks=covered, inputs=inputs)
     print(f"saliency written to {path}")
 
 
@@ -248,6 +251,8 @@ def cmd_info(args) -> int:
     print(ck.model.summary())
     if not np.isfinite(ck.model.params).all():
         print("  WARNING: some weights are NaN or infinite; the model cannot predict")
+    if not ck.verified:
+        print("  unverified: a file of the first format, whose description has no checksum to check")
     hidden = ("input_mean", "input_scale", "settings", "outputs")
     for k, v in ck.metadata.items():
         if k not in hidden and v not in (None, [], ""):
@@ -289,14 +294,20 @@ def cmd_export(args) -> int:
     -------
     int
     """
+    to_stdout = args.output == "-"
+    if not to_stdout:
+        check_writable(args.output, "output", inputs=[args.model])
     ck = load(args.model)
-    if os.path.exists(args.output) and os.path.samefile(args.model, args.output):
-        raise UserError(f"output must be a new file, not the model file itself: {args.output}")
     proto = to_onnx(ck.model, metadata=ck.metadata)
-    write_onnx(proto, args.output)
     dims = [d.dim_param or str(d.dim_value) for d in proto.graph.input[0].type.tensor_type.shape.dim]
-    print(f"ONNX model written to {args.output} (opset {OPSET}; input: ({', '.join(dims)}); "
-          f"outputs: {', '.join(o.name for o in proto.graph.output)})")
+    summary = (f"opset {OPSET}; input: ({', '.join(dims)}); outputs: {', '.join(o.name for o in proto.graph.output)}")
+    if to_stdout:  # the file on standard output, the report on standard error
+        sys.stdout.buffer.write(proto.SerializeToString())
+        sys.stdout.flush()
+        print(f"ONNX model written to standard output ({summary})", file=sys.stderr)
+        return 0
+    write_onnx(proto, args.output, inputs=[args.model])
+    print(f"ONNX model written to {args.output} ({summary})")
     return 0
 
 

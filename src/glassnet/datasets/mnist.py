@@ -14,14 +14,16 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from ..errors import DataError
 from ..io.atomic import write_atomically
+from ..rows import LazyRows
 from .base import Dataset
 
 MNIST_FILES = {
@@ -147,15 +149,19 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     verify : bool
         Check each file's SHA-256 against the published one.
     memmap : str or path-like, optional
-        A folder for the images as float32 ``.npy`` files: written there
-        (atomically) by the first call, and from then on opened as read-only
-        memory maps, so that ``X`` is read from disk as training asks for
-        rows (see :mod:`glassnet.rows`) instead of held in memory.
+        A folder for the images as ``.npy`` files of uint8 pixels: written
+        there (atomically) by the first call, and from then on checked and
+        opened as read-only memory maps, so that ``X`` is a
+        :class:`~glassnet.rows.LazyRows` read from disk as training asks for
+        rows, in [0, 1] as float32, instead of held in memory. A cache file
+        that does not match is written again with a :class:`CacheRebuiltWarning`;
+        a symbolic link there is refused, never followed.
 
     Returns
     -------
     (train, test) : Dataset
-        ``X`` float32 in [0, 1], shape (n, 784); ``y`` int labels; 60,000 and 10,000 samples.
+        ``X`` float32 in [0, 1], shape (n, 784) (rows read on demand with ``memmap``); ``y`` int labels;
+        60,000 and 10,000 samples.
     """
     if folder is not None:
         root = Path(folder)
@@ -178,31 +184,69 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
 
     def part(prefix: str, name: str) -> Dataset:
         labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")
+        X: Any
         if memmap is None:
             X = images(prefix)
         else:
-            X = _memmap_cache(Path(memmap).expanduser() / f"mnist-{prefix}-images-float32.npy", labels.shape[0],
-                              lambda: images(prefix))
+            source = f"{prefix}-images-idx3-ubyte.gz"
+            X = _memmap_cache(Path(memmap).expanduser(), prefix, labels.shape[0], MNIST_FILES[source],
+                              lambda: _read_idx(root / source, 0x803, "image").reshape(labels.shape[0], -1))
         return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
                        image_shape=(28, 28))
 
     return part("train", "mnist-train"), part("t10k", "mnist-test")
 
 
-def _memmap_cache(path: Path, n: int, make: Callable[[], np.ndarray]) -> np.ndarray:
-    """``path`` opened as a read-only memmap of ``n`` float32 rows of 784, written from ``make()`` first if
-    it is missing or is not such a file."""
+class CacheRebuiltWarning(UserWarning):
+    """A cache file did not match what it should hold and was written again."""
+
+
+def _memmap_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[[], np.ndarray]) -> LazyRows:
+    """MNIST's ``prefix`` images from a cache of uint8 pixels in ``folder``, as rows read on demand in [0, 1].
+
+    The file's name carries the start of the SHA-256 of the IDX file it was
+    made from, so a cache of other pixels is never taken for this one. Its
+    ``.npy`` header is checked (shape, dtype, order) and its size against
+    that header before it is mapped; a file that does not match is written
+    again, with a warning. The folder and the file are never reached through
+    a symbolic link.
+    """
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        what = "a symbolic link" if folder.is_symlink() else "a file"
+        raise DataError(f"memmap must be a folder of glassnet's own for the cache; {str(folder)!r} is {what}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"mnist-{prefix}-images-uint8-{digest[:16]}.npy"
+    if path.is_symlink():
+        raise DataError(f"the cache file {str(path)!r} is a symbolic link; glassnet writes and reads its caches only "
+                        "as files of their own: remove the link")
+    pixels = _open_cache(path, n)
+    if pixels is None:
+        if path.exists():
+            warnings.warn(f"the cache file {path} did not hold MNIST's {n} {prefix} images as uint8 rows of 784; "
+                          "written again", CacheRebuiltWarning, stacklevel=4)
+        data = make()
+
+        def save(f: BinaryIO) -> None:
+            np.save(f, np.ascontiguousarray(data, dtype=np.uint8), allow_pickle=False)
+
+        write_atomically(path, save, follow_links=False, name="the cache file")
+        pixels = _open_cache(path, n)
+        assert pixels is not None
+    return LazyRows(pixels, dtype=np.float32, divisor=255.0)
+
+
+def _open_cache(path: Path, n: int) -> np.ndarray | None:
+    """The cache mapped read-only when its header says uint8, C order, (n, 784) and its size agrees; else None."""
     try:
-        X = np.load(path, mmap_mode="r")
-        if X.shape == (n, 784) and X.dtype == np.float32:
-            return X
-    except (OSError, ValueError):  # missing, truncated or not an .npy file: written again
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = make()
-
-    def save(f: BinaryIO) -> None:
-        np.save(f, data)
-
-    write_atomically(path, save)
-    return np.load(path, mmap_mode="r")
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read(f)
+            offset = f.tell()
+        if (shape != (n, 784) or fortran or np.dtype(dtype) != np.uint8
+                or os.path.getsize(path) != offset + n * 784):
+            return None
+        return np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(n, 784))
+    except (OSError, ValueError, EOFError):  # missing, empty, or not an .npy file
+        return None

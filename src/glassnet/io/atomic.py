@@ -12,20 +12,33 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from .._validation import check_target
 
-def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
+
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, follow_links: bool = True,
+                     inputs: Iterable[str | os.PathLike] = (), name: str = "path") -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then rename it onto ``path``.
 
     Parameters
     ----------
     path : str or path-like
-        A symbolic link is written through. An existing file keeps its permissions.
+        A symbolic link to a regular file is written through (unless
+        ``follow_links`` is false). An existing file keeps its permissions.
+        A target that exists and is not a regular file (a device, a FIFO, a
+        socket, a folder) is refused, never replaced: see :func:`check_target`.
     write : callable
         Writes the whole content to the binary file it is given.
+    follow_links : bool
+        False refuses a symbolic link instead of following it: caches and data
+        folders are never written through a link.
+    inputs : iterable of paths
+        Files the command reads: a target that is one of them is refused.
+    name : str
+        What the path is, for messages (``"output"``).
 
     Returns
     -------
@@ -33,12 +46,11 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
         ``path``.
     """
     path = Path(path)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path  # write through a link
+    inputs = list(inputs)
+    target = check_target(path, follow_links=follow_links, inputs=inputs, name=name)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"path's folder does not exist: {directory}")
-    if target.is_dir():
-        raise IsADirectoryError(f"path is a folder, not a file: {path}")
     _remove_stale_temporaries(directory, target.name)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
@@ -48,6 +60,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
+        check_target(path, follow_links=follow_links, inputs=inputs, name=name)  # nothing slipped in meanwhile
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from .._validation import short
 from ..errors import GlassnetError, ModelFileError
 from ..nn import LAYERS
 
@@ -115,13 +116,39 @@ def read_description(zf: zipfile.ZipFile, path: Path) -> dict:
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a glassnet model file (format {meta.get('format')!r})")
     version = meta.get("version")
-    if isinstance(version, bool) or version not in READABLE:  # True == 1 in Python
-        raise ModelFileError(f"{path} has format version {meta.get('version')!r}; this glassnet reads versions "
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise ModelFileError(f"{path} was written by a newer glassnet (model file format {version}; this glassnet "
+                             f"reads formats {' and '.join(map(str, READABLE))}): upgrade glassnet to read it")
+    if isinstance(version, bool) or not isinstance(version, int) or version not in READABLE:  # True == 1, 2.0 == 2
+        raise ModelFileError(f"{path} has format version {short(version)}; this glassnet reads versions "
                              f"{' and '.join(map(str, READABLE))}")
     _check_fields(meta, path)
-    if meta["version"] >= 2 and meta.get("description_sha256") != description_digest(meta):
+    if meta["version"] == 1:
+        _check_version_1(meta, path)
+    elif meta.get("description_sha256") != description_digest(meta):
         raise ModelFileError(f"{path} is damaged or was edited: {DESCRIPTION} does not match its checksum")
     return meta
+
+
+#: what a file of format version 1 could hold: it predates the description's checksum, running
+#: statistics, training arrays and the convolution layers. A file that claims version 1 but holds any
+#: of those was rewritten to skip the checksum, and is refused.
+V1_LAYERS = ("Dense", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "Flatten")
+
+
+def _check_version_1(meta: dict, path: Path) -> None:
+    newer = []
+    if "description_sha256" in meta:
+        newer.append("a checksum of its description")
+    members = [n for n in meta["arrays"] if n != "params.npy" and not n.startswith("optimizer/")]
+    if members:
+        newer.append(f"the member(s) {', '.join(sorted(members)[:3])}")
+    layers = sorted({spec["type"] for spec in meta["model"]["layers"]} - set(V1_LAYERS))
+    if layers:
+        newer.append(f"layers of later versions ({', '.join(short(t, 30) for t in layers[:3])})")
+    if newer:
+        raise ModelFileError(f"{path} claims model file format 1, which has no checksum, but holds "
+                             f"{' and '.join(newer)}, which came later: it was edited, and is refused")
 
 
 def _depth(value: Any) -> int:

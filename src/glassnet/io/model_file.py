@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import short
 from ..arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
@@ -78,6 +80,9 @@ class Checkpoint:
         Arrays of the interrupted run (``best_params``: the weights of its best epoch so far).
     path : pathlib.Path or None
         The file it was read from.
+    verified : bool
+        Whether the file's description carried a checksum that matched (every
+        format but the first, version 1, which is read but reported as unverified).
     """
 
     model: Stack
@@ -86,6 +91,7 @@ class Checkpoint:
     metadata: dict = field(default_factory=dict)
     training_arrays: dict = field(default_factory=dict)
     path: Path | None = None
+    verified: bool = True
 
 
 def _npy_bytes(array) -> bytes:
@@ -228,8 +234,66 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
     if optimizer is not None:
         optimizer.bind(model)
     extra = {k[len("training/"):-len(".npy")]: v for k, v in arrays.items() if k.startswith("training/")}
-    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=meta.get("metadata") or {},
-                      training_arrays=extra, path=Path(path))
+    metadata = meta.get("metadata") or {}
+    check_metadata(metadata, model, path)
+    return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=metadata,
+                      training_arrays=extra, path=Path(path), verified=meta["version"] >= 2)
+
+
+def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
+    """Check the metadata fields glassnet reads against the network they describe.
+
+    The fields the command line, the web page and ONNX export use must fit
+    the model: as many class names as outputs (two for a single sigmoid
+    output), an image shape, feature names and input scaling that match the
+    input width, finite scales. Other fields pass as they are.
+
+    Parameters
+    ----------
+    metadata : dict
+    model : Stack
+    path : pathlib.Path
+        For messages.
+    """
+    n_in, n_out = model.in_features, model.out_features
+
+    def refuse(key: str, what: str) -> ModelFileError:
+        return ModelFileError(f"{path}: its metadata's {key} {what}; received {short(metadata[key])}")
+
+    def numbers(key: str, per_feature: bool, positive: bool = False) -> None:
+        value = metadata.get(key)
+        if value is None:
+            return
+        values = value if per_feature else [value]
+        ok = isinstance(values, list) and (not per_feature or n_in is None or len(values) == n_in) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 or not positive)
+            for v in values)
+        if not ok:
+            what = f"{n_in} finite numbers, one per input feature" if per_feature else "a finite number"
+            raise refuse(key, f"must be {what}{', each above 0' if positive else ''}")
+
+    classes = metadata.get("classes")
+    if classes not in (None, []):  # a regression model's list is empty
+        if not isinstance(classes, list) or not all(isinstance(c, (str, int)) for c in classes):
+            raise refuse("classes", "must be a list of class names")
+        if n_out is not None and len(classes) != n_out and not (n_out == 1 and len(classes) == 2):
+            raise refuse("classes", f"must name one class per output of the model ({n_out})")
+    shape = metadata.get("image_shape")
+    if shape is not None and (not isinstance(shape, list) or len(shape) != 2
+                              or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
+                              or (n_in is not None and shape[0] * shape[1] != n_in)):
+        raise refuse("image_shape", f"must be [rows, columns] of the model's {n_in} input values")
+    names = metadata.get("feature_names")
+    if names and (not isinstance(names, list) or not all(isinstance(v, str) for v in names)
+                  or (n_in is not None and len(names) != n_in)):
+        raise refuse("feature_names", f"must name the model's {n_in} input features")
+    numbers("input_mean", per_feature=True)
+    numbers("input_scale", per_feature=True, positive=True)
+    numbers("target_mean", per_feature=False)
+    numbers("target_scale", per_feature=False, positive=True)
+    task = metadata.get("task")
+    if task is not None and task not in ("classification", "regression"):
+        raise refuse("task", "must be 'classification' or 'regression'")
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

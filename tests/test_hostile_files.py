@@ -1,0 +1,281 @@
+"""Hostile input, round 2: files and paths that must not be turned against the user.
+
+Writers never replace what is not a regular file (a device, a FIFO, a socket, a folder), named directly or
+through a link, nor one of the command's own inputs; a checkpoint decides neither where a resumed run writes
+nor what it reads; every setting and metadata field read back from a file is checked like the command line's
+own options.
+"""
+
+import io
+import json
+import os
+import stat
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from glassnet import cli
+from glassnet.io.atomic import write_atomically
+from glassnet.io.file_checks import description_digest
+
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+
+def rewrite(path, edit):
+    """Edit a model file's description and reseal its checksum, as a deliberate editor would."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "glassnet.json":
+                meta = json.loads(data)
+                edit(meta)
+                if "description_sha256" in meta:
+                    meta["description_sha256"] = description_digest(meta)
+                data = json.dumps(meta)
+            dst.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+
+
+@pytest.fixture
+def nodes(tmp_path):
+    """A FIFO, a character device (where the tests run as root) and a symbolic link to each."""
+    made = {"fifo": tmp_path / "fifo"}
+    os.mkfifo(made["fifo"])
+    if ROOT:
+        made["device"] = tmp_path / "null"
+        os.mknod(made["device"], stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a second /dev/null
+    for name in list(made):
+        made[f"link to {name}"] = tmp_path / f"link-{name}"
+        made[f"link to {name}"].symlink_to(made[name])
+    return made
+
+
+def kind(path):
+    return stat.S_IFMT(os.lstat(path).st_mode)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A small digits model file, a picture of a digit, and a CSV model with its data."""
+    folder = tmp_path_factory.mktemp("files")
+    model = gn.mlp([64, 16, 10], rng=0)
+    gn.save(folder / "m.glassnet", model, metadata={"image_shape": [8, 8], "classes": [str(d) for d in range(10)]})
+    Image.fromarray(np.pad(np.full((40, 12), 255, np.uint8), 30)).save(folder / "one.png")
+    return folder
+
+
+def commands(files, target):
+    """Every command that writes a file, writing to ``target``."""
+    m, picture = str(files / "m.glassnet"), str(files / "one.png")
+    out = [["trace", "--output", target], ["compare-solvers", "--epochs", "5", "--plot", target],
+           ["predict", m, picture, "--explain", target], ["train", "--epochs", "1", "--quiet", "--model", target],
+           ["train", "--epochs", "1", "--quiet", "--checkpoint", target], ["train", "--epochs", "1", "--quiet",
+                                                                          "--plot", target]]
+    try:
+        import onnx  # noqa: F401
+
+        out.append(["export", m, target])
+    except ImportError:
+        pass
+    return out
+
+
+def test_no_writer_replaces_a_device_a_fifo_or_what_a_link_leads_to(files, nodes, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name, node in nodes.items():
+        before = kind(node), kind(os.path.realpath(node))
+        suffix = node.with_suffix(".png")  # the plot options want a picture format: a link named so
+        if not suffix.exists():
+            suffix.symlink_to(os.path.realpath(node))
+        for argv in commands(files, str(node)) + commands(files, str(suffix)):
+            if "--plot" in argv or "--explain" in argv:
+                argv = [str(suffix) if a == str(node) else a for a in argv]
+            status = cli.main(argv)
+            err = capsys.readouterr().err
+            assert status == 2, (name, argv, err)
+            assert "which glassnet does not replace" in err and ("FIFO" in err or "device" in err), (argv, err)
+            assert (kind(node), kind(os.path.realpath(node))) == before, (name, argv)
+        with pytest.raises(FileExistsError, match="does not replace"):
+            gn.save(node, gn.mlp([2, 1], rng=0))
+        with pytest.raises(FileExistsError, match="does not replace"):
+            write_atomically(node, lambda f: f.write(b"x"))
+        assert (kind(node), kind(os.path.realpath(node))) == before
+
+
+def test_a_link_to_a_regular_file_is_written_through_and_a_folder_is_refused(tmp_path):
+    real = tmp_path / "real.glassnet"
+    real.write_bytes(b"old")
+    (tmp_path / "link.glassnet").symlink_to(real)
+    gn.save(tmp_path / "link.glassnet", gn.mlp([2, 1], rng=0))
+    assert (tmp_path / "link.glassnet").is_symlink() and gn.load(real).model.n_params == 3
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(FileExistsError, match=r"'.*folder' is a folder"):
+        write_atomically(tmp_path / "folder", lambda f: f.write(b"x"))
+    with pytest.raises(FileExistsError, match="never through a link"):
+        write_atomically(tmp_path / "link.glassnet", lambda f: f.write(b"x"), follow_links=False)
+
+
+def test_an_input_is_never_written_over(files, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    picture = tmp_path / "in.png"
+    picture.write_bytes((files / "one.png").read_bytes())
+    before = picture.read_bytes()
+    assert cli.main(["predict", str(files / "m.glassnet"), str(picture), "--explain", str(picture)]) == 2
+    assert "is also one of the command's inputs" in capsys.readouterr().err and picture.read_bytes() == before
+    r = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in r.random((40, 2)))
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,label\n" + rows + "\n")
+    text = data.read_text()
+    for option in ("--model", "--plot", "--checkpoint"):
+        target = str(data) if option != "--plot" else str(tmp_path / "data.png")
+        if option == "--plot":
+            (tmp_path / "data.png").symlink_to(data)
+        status = cli.main(["train", "--dataset", "csv", "--data", str(data), "--target", "label", "--quiet",
+                           option, target])
+        assert status == 2 and "is also one of the command's inputs" in capsys.readouterr().err
+        assert data.read_text() == text
+    model = files / "m.glassnet"
+    saved = model.read_bytes()
+    assert cli.main(["export", str(model), str(model)]) == 2
+    assert "is also one of the command's inputs" in capsys.readouterr().err and model.read_bytes() == saved
+
+
+def test_a_dash_writes_to_standard_output(files, capsysbinary):
+    assert cli.main(["trace", "--output", "-"]) == 0
+    assert b"OR gate" in capsysbinary.readouterr().out
+    pytest.importorskip("onnx")
+    assert cli.main(["export", str(files / "m.glassnet"), "-"]) == 0
+    captured = capsysbinary.readouterr()
+    import onnx
+
+    assert onnx.load_from_string(captured.out).graph.input[0].name and b"standard output" in captured.err
+
+
+# -- checkpoints: where --resume writes, what it reads -------------------------------------
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    r = np.random.default_rng(1)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in r.random((60, 2)))
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,label\n" + rows + "\n")
+    out = tmp_path / "run"
+    assert cli.main(["train", "--dataset", "csv", "--data", str(data), "--target", "label", "--epochs", "2",
+                     "--quiet", "--out", str(out)]) == 0
+    return out / "checkpoint.glassnet", data
+
+
+def test_resume_writes_where_the_command_line_says_not_where_the_file_says(checkpoint, tmp_path, capsys):
+    ck, data = checkpoint
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    rewrite(ck, lambda m: m["metadata"].update(outputs={
+        "folder": str(elsewhere), "model": str(elsewhere / "m"), "checkpoint": str(elsewhere / "c"),
+        "plot": str(elsewhere / "p.png")}))
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(ck), "--epochs", "3", "--quiet"]) == 0
+    assert not any(elsewhere.iterdir())  # nothing where the file pointed
+    assert gn.load(ck.parent / "model.glassnet").model  # beside the checkpoint named on the command line
+    assert gn.load(ck).training["epoch"] == 3
+    out = tmp_path / "chosen"
+    assert cli.main(["train", "--resume", str(ck), "--epochs", "4", "--quiet", "--out", str(out)]) == 0
+    assert (out / "model.glassnet").exists() and gn.load(ck).training["epoch"] == 4
+
+
+def test_a_data_path_read_from_a_file_is_read_only_if_the_file_there_is_unchanged(checkpoint, tmp_path, capsys):
+    ck, data = checkpoint
+    secret = tmp_path / "secret.csv"
+    secret.write_text("TOPSECRET,credentials\n1,2\n")
+    rewrite(ck, lambda m: m["metadata"]["settings"].update(data=str(secret)))
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(ck), "--epochs", "3", "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "is not the one it was trained on" in captured.err and "--data" in captured.err
+    assert "TOPSECRET" not in captured.out + captured.err
+    model = ck.parent / "model.glassnet"
+    rewrite(model, lambda m: m["metadata"].update(data=str(secret)))
+    assert cli.main(["evaluate", str(model)]) == 2
+    captured = capsys.readouterr()
+    assert "TOPSECRET" not in captured.out + captured.err and "give the data with --data" in captured.err
+    assert cli.main(["evaluate", str(model), "--data", str(data)]) == 0  # the real data, given: read
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("epochs", 1e9, r"--epochs is not one glassnet train takes: expected a whole number from 1 to 100000; "
+                    r"received '1000000000.0'"),
+    ("epochs", True, r"--epochs is not one glassnet train takes: received True"),
+    ("lr", -1.0, r"--lr is not one glassnet train takes: expected a number greater than 0; received '-1.0'"),
+    ("batch_size", "32", r"--batch-size is not one glassnet train takes: received '32'"),
+    ("optimizer", "evil", r"--optimizer is not one glassnet train takes: expected one of sgd, rmsprop"),
+    ("layers", [64, "x"], r"--layers is not one glassnet train takes: received \[64, 'x'\]"),
+    ("dataset", "x" * 5000,
+     r"--dataset is not one glassnet train takes: expected one of .*\.\.\. \(5,002 characters\)"),
+])
+def test_tampered_settings_are_refused_with_the_command_lines_own_words(checkpoint, capsys, setting, value, message):
+    ck, _ = checkpoint
+    rewrite(ck, lambda m: m["metadata"]["settings"].update({setting: value}))
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(ck), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    import re
+
+    assert re.search(message, err), err
+
+
+# -- format versions, both ways ------------------------------------------------------------
+
+
+def test_a_file_claiming_the_first_format_to_skip_the_checksum_is_refused(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
+    rewrite(path, lambda m: m.update(version=1))  # the checksum still there: a later file, relabelled
+    with pytest.raises(gn.ModelFileError, match="claims model file format 1, which has no checksum, but holds a "
+                                                "checksum of its description"):
+        gn.load(path)
+    cnn = gn.save(tmp_path / "c.glassnet", gn.cnn((1, 8, 8), 2, channels=(2,), hidden=0, rng=0))
+    rewrite(cnn, lambda m: (m.update(version=1), m.pop("description_sha256")))
+    with pytest.raises(gn.ModelFileError, match=r"the member\(s\) state.npy and layers of later versions"):
+        gn.load(cnn)
+
+
+def test_a_genuine_first_format_file_loads_and_is_reported_unverified(tmp_path, capsys):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
+    rewrite(path, lambda m: (m.update(version=1), m.pop("description_sha256")))
+    ck = gn.load(path)
+    assert not ck.verified and ck.model.n_params == 13
+    assert gn.load(gn.save(tmp_path / "new.glassnet", ck.model)).verified
+    assert cli.main(["info", str(path)]) == 0
+    assert "unverified" in capsys.readouterr().out
+
+
+# -- metadata that does not fit the model ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("metadata", "message"), [
+    ({"classes": ["a", "b"]}, r"classes must name one class per output of the model \(10\)"),
+    ({"classes": "0123456789"}, "classes must be a list of class names"),
+    ({"image_shape": [7, 7]}, r"image_shape must be \[rows, columns\] of the model's 64 input values"),
+    ({"feature_names": ["x"]}, "feature_names must name the model's 64 input features"),
+    ({"input_scale": [0.0] * 64}, "input_scale must be 64 finite numbers, one per input feature, each above 0"),
+    ({"target_mean": "nan"}, "target_mean must be a finite number"),
+    ({"task": "guess"}, "task must be 'classification' or 'regression'"),
+])
+def test_metadata_is_checked_against_the_network_on_load(tmp_path, metadata, message):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([64, 10], rng=0), metadata=metadata)
+    with pytest.raises(gn.ModelFileError, match=message):
+        gn.load(path)
+
+
+def test_a_short_class_list_is_one_line_from_predict_not_an_index_error(files, tmp_path, capsys):
+    path = tmp_path / "m.glassnet"
+    path.write_bytes((files / "m.glassnet").read_bytes())
+    rewrite(path, lambda m: m["metadata"].update(classes=["0", "1"]))
+    assert cli.main(["predict", str(path), str(files / "one.png")]) == 2
+    err = capsys.readouterr().err
+    assert "classes must name one class per output" in err and "IndexError" not in err

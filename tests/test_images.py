@@ -180,9 +180,9 @@ def test_isolated_specks_are_dropped(mnist_model, clean_digits):
 def test_decoding_is_bounded_by_the_models_need():
     from glassnet.io.images import WORK_SIDE, open_image, pixel_budget
 
-    assert pixel_budget((28, 28)) == 15_680_000 and pixel_budget((8, 8)) == 4_000_000
-    big = saved(Image.new("L", (4100, 4100), 255), "PNG")  # 16.8 megapixels: over MNIST's budget
-    with pytest.raises(ImageError, match=r"too large: 4100x4100 pixels \(pictures of up to 15,680,000"):
+    assert pixel_budget((28, 28)) == 7_840_000 and pixel_budget((8, 8)) == 4_000_000
+    big = saved(Image.new("L", (2900, 2900), 255), "PNG")  # 8.4 megapixels: over MNIST's budget
+    with pytest.raises(ImageError, match=r"too large: 2900x2900 pixels \(pictures of up to 7,840,000"):
         prepare_digit(big)
     photo = Image.new("RGB", (4000, 3000), (250, 250, 250))
     photo.paste((20, 20, 20), (1800, 1000, 2200, 2000))
@@ -209,3 +209,46 @@ def test_a_large_jpeg_photo_is_read_at_a_reduced_scale_rather_than_refused():
     assert x.shape == (28, 28) and x[:, 12:16].mean() > 5 * x[:, :6].mean()
     with pytest.raises(ImageError, match="too large: 8000x6000"):
         prepare_digit(saved(photo, "PNG"))
+
+
+def test_large_decodes_share_one_budget_and_a_wait_that_runs_out_is_busy(monkeypatch):
+    """The pixels of large pictures decoded at once are bounded across threads: past a short wait a
+    request is told to come back (ServerBusyError, 503 with Retry-After on the web page)."""
+    import threading
+
+    from glassnet.errors import ServerBusyError
+    from glassnet.io import images
+
+    budget = images.PixelBudget(3_000_000)
+    monkeypatch.setattr(images, "_BUDGET", budget)
+    monkeypatch.setattr(images, "DECODE_WAIT", 0.2)
+    picture = saved(Image.new("L", (1500, 1500), 255), "PNG")  # 2.25 megapixels: a large picture
+    held, release = threading.Event(), threading.Event()
+
+    def hog():
+        with budget.hold(2_000_000):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hog)
+    thread.start()
+    held.wait(5)
+    try:
+        with pytest.raises(ServerBusyError, match=r"at most 3,000,000 pixels at once\): send the picture again"):
+            images.open_image(picture, max_pixels=4_000_000)
+    finally:
+        release.set()
+        thread.join()
+    assert budget.free == budget.total
+    assert images.open_image(picture, max_pixels=4_000_000).size == (750, 750)  # room again: decoded, reduced
+
+
+def test_a_flat_sixteen_bit_picture_shows_no_digit():
+    """A 16-bit picture whose values span a sliver of the range was stretched into full contrast."""
+    flat = np.full((200, 200), 30000, np.uint16)
+    flat[50:150, 95:105] = 30008  # a "1" 8 levels of 65,535 above its paper
+    with pytest.raises(ImageError, match="no digit found"):
+        prepare_digit(saved(Image.fromarray(flat), "PNG"))
+    clear = np.full((200, 200), 30000, np.uint16)
+    clear[50:150, 95:105] = 2000  # the same digit in ink a 16-bit scanner would give
+    assert prepare_digit(saved(Image.fromarray(clear), "PNG")).max() > 0.5

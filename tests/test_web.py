@@ -125,3 +125,17 @@ def test_memory_stays_flat_over_many_requests(client, digits_checkpoint):
     tracemalloc.stop()
     growth = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     assert growth < 300_000, growth
+
+
+def test_a_decode_that_waits_too_long_is_answered_busy_with_retry_after(client, monkeypatch):
+    from glassnet.io import images
+
+    budget = images.PixelBudget(1_500_000)
+    monkeypatch.setattr(images, "_BUDGET", budget)
+    monkeypatch.setattr(images, "DECODE_WAIT", 0.05)
+    buf = io.BytesIO()
+    Image.new("L", (1100, 1100), 255).save(buf, "PNG")  # 1.2 megapixels: a large picture, compressed small
+    with budget.hold(1_000_000):  # other decodes hold most of the budget
+        answer = client.post("/api/predict", data=buf.getvalue(), content_type="image/png")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
+    assert "send the picture again in a few seconds" in answer.get_json()["error"]

@@ -52,8 +52,23 @@ class ImageTooLargeError(ImageError):
     """A picture with more pixels (or bytes) than can be decoded safely."""
 
 
+class ServerBusyError(GlassnetError):
+    """A shared resource (the pixels being decoded, a session's lock) stayed taken longer than a request may
+    wait; the request may be sent again shortly. The web app answers 503 with ``Retry-After``.
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds after which a new try is likely to succeed.
+    """
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class DivergenceError(GlassnetError):
-    """Training stopped because the cost became NaN or infinite."""
+    """Training diverged, or ended no better than chance (see :mod:`glassnet.training.guard`)."""
 
 
 class NonFiniteError(GlassnetError, FloatingPointError):

@@ -13,8 +13,10 @@ Pillow is needed (the ``app`` extra: ``pip install -e '.[app]'`` in the glassnet
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from ..errors import ImageError, ImageTooLargeError, OptionError, missing
+from ..errors import ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 
 #: pictures with more pixels than this are refused before they are decoded, whatever the model
 MAX_PIXELS = 40_000_000
@@ -30,17 +32,71 @@ MAX_PIXELS = 40_000_000
 #: JPEGs are decoded at a reduced scale (Pillow's draft), others reduced right after decoding,
 #: before any floating-point work
 WORK_SIDE = 512
-#: pictures larger than this decode on DECODE_SLOTS threads of their own, one at a time each: a burst
-#: of huge uploads cannot hold more than a few decoded pictures in memory, small ones never wait, and
+#: pictures larger than this decode on DECODE_SLOTS threads of their own: small ones never wait, and
 #: the memory the decoder frees stays with those threads' allocator arenas to be used again, rather
 #: than lingering in the arenas of every server thread that once decoded a large picture
 LARGE_PICTURE = 1_000_000
 DECODE_SLOTS = 2
 _decoders = ThreadPoolExecutor(DECODE_SLOTS, thread_name_prefix="glassnet-decode")
+#: the most pixels of large pictures being decoded at once, across every thread of the process: a
+#: decoded pixel takes up to 4 bytes (RGBA, 32-bit grey) and its reduction or conversion as much again,
+#: so the decodes in flight hold at most about 100 MB, however many uploads arrive together. Only JPEG
+#: decodes at a reduced scale; a PNG or TIFF is decoded whole
+DECODE_BUDGET = 12_000_000
+#: how long a large picture waits for room in :data:`DECODE_BUDGET` before it is answered "busy"
+DECODE_WAIT = 5.0
+
+
+class PixelBudget:
+    """Pixels that the decodes in flight may hold together; a decode waits for its share, for a while.
+
+    Parameters
+    ----------
+    total : int
+        The pixels that may be decoded at once.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = self.free = int(total)
+        self._room = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, pixels: int, wait: float | None = None):
+        """Hold ``pixels`` of the budget for the ``with`` block, waiting at most ``wait`` seconds for them.
+
+        Parameters
+        ----------
+        pixels : int
+            At most :attr:`total`.
+        wait : float, optional
+            :data:`DECODE_WAIT` by default.
+
+        Raises
+        ------
+        ServerBusyError
+            When the room did not come in time: the caller may try again shortly.
+        """
+        pixels = min(int(pixels), self.total)
+        with self._room:
+            if not self._room.wait_for(lambda: self.free >= pixels, timeout=DECODE_WAIT if wait is None else wait):
+                raise ServerBusyError(f"other large pictures are being decoded (at most {self.total:,} pixels at "
+                                      "once): send the picture again in a few seconds")
+            self.free -= pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self.free += pixels
+                self._room.notify_all()
+
+
+_BUDGET = PixelBudget(DECODE_BUDGET)
 #: how far apart (in grey levels from 0 to 1) the medians of a picture's four sides may be before its
 #: lighting counts as uneven
 UNEVEN = 0.05
 EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
+#: the share of a 16- or 32-bit format's range that a picture must span to be stretched to full contrast
+FLAT = 0.05
 
 
 def pixel_budget(image_shape: tuple[int, int]) -> int:
@@ -54,10 +110,11 @@ def pixel_budget(image_shape: tuple[int, int]) -> int:
     Returns
     -------
     int
-        20,000 pixels of picture per pixel of input, at least 4 megapixels and at most
-        :data:`MAX_PIXELS`: 15.7 megapixels for MNIST's 28x28, 4 for the 8x8 digits.
+        10,000 pixels of picture per pixel of input, at least 4 megapixels and at most
+        :data:`DECODE_BUDGET`: 7.84 megapixels for MNIST's 28x28 (a 3,400 x 2,300 picture; a
+        photo's JPEG of any size is decoded at a reduced scale first), 4 for the 8x8 digits.
     """
-    return int(min(MAX_PIXELS, max(4_000_000, 20_000 * image_shape[0] * image_shape[1])))
+    return int(min(DECODE_BUDGET, max(4_000_000, 10_000 * image_shape[0] * image_shape[1])))
 
 
 def _pil():
@@ -76,7 +133,8 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
     :data:`WORK_SIDE` pixels on a side; other formats are decoded whole and
     reduced to that afterwards. What would be decoded must not exceed
     ``max_pixels``: a larger picture is refused before it is decoded. Large
-    pictures wait for one of :data:`DECODE_SLOTS` decoding slots.
+    pictures wait for their share of :data:`DECODE_BUDGET`, the pixels all
+    decodes in flight may hold together, and for a decoding thread.
 
     Parameters
     ----------
@@ -85,6 +143,11 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
         How messages name the picture.
     max_pixels : int
         The most pixels accepted (see :func:`pixel_budget`).
+
+    Raises
+    ------
+    ServerBusyError
+        When other decodes held the budget for longer than :data:`DECODE_WAIT`.
 
     Returns
     -------
@@ -114,10 +177,11 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
                 raise ImageTooLargeError(f"{name} is too large: {full[0]}x{full[1]} pixels (pictures of up to "
                                          f"{max_pixels:,} pixels are read)")
             if w * h > LARGE_PICTURE:
-                img = _decoders.submit(_load_and_reduce, img).result()
+                with _BUDGET.hold(w * h):
+                    img = _decoders.submit(_load_and_reduce, img).result()
             else:
                 img.load()
-        except ImageError:
+        except (ImageError, ServerBusyError):
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise ImageTooLargeError(f"{name} is too large to decode safely: {exc}") from None
@@ -150,7 +214,9 @@ def to_grey(img) -> np.ndarray:
 
     8-bit pictures are divided by 255; 16-bit, 32-bit and floating-point ones
     are scaled from their darkest to their brightest value (clipping them to
-    8 bits would lose the digit).
+    8 bits would lose the digit), unless that range is narrower than
+    :data:`FLAT` of the format's: a nearly flat picture is not stretched
+    into one that seems to hold a digit.
 
     Parameters
     ----------
@@ -166,7 +232,13 @@ def to_grey(img) -> np.ndarray:
         low, high = float(values.min()), float(values.max())
         if not (np.isfinite(low) and np.isfinite(high)):
             raise ImageError("the picture holds values that are not finite numbers")
-        return ((values - low) / (high - low) if high > low else np.zeros_like(values)).astype(np.float32)
+        # a range narrower than FLAT of what the format holds is not stretched to full contrast: a flat
+        # picture stays flat (and shows no digit), as an 8-bit one divided by 255 does
+        if img.mode == "F":  # floats: their own scale, at least [0, 1]
+            full = max(1.0, abs(low), abs(high))
+        else:  # 16-bit, or 32-bit integers
+            full = 65535.0 if 0 <= low and high <= 65535 else float(2**32 - 1)
+        return ((values - low) / max(high - low, FLAT * full)).astype(np.float32)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

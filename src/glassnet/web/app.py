@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import datasets
 from .._validation import check_positive_int
-from ..errors import DataError, GlassnetError, ImageError, ImageTooLargeError, OptionError, missing
+from ..errors import DataError, GlassnetError, ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
 from ..models import CNN_RECIPES, cnn, load, save
@@ -129,6 +129,9 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     def error(status: int, message: str):
         return flask.jsonify(error=message), status
 
+    def busy(exc: ServerBusyError):
+        return flask.jsonify(error=str(exc)), 503, {"Retry-After": str(exc.retry_after)}
+
     @app.after_request
     def security_headers(response):
         response.headers.update(SECURITY_HEADERS)
@@ -193,6 +196,8 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
             return error(413, str(exc))
         except ImageError as exc:
             return error(400, str(exc))
+        except ServerBusyError as exc:
+            return busy(exc)
         proba = model.predict_proba(image.reshape(1, -1))[0]
         best = int(np.argmax(proba))
         heat = gradient_saliency(model, image.reshape(1, -1), [best]).reshape(shape)

@@ -112,7 +112,7 @@ def test_csv_classification_and_regression(tmp_path):
     ("a,b\n1,\n", "b", "line 2: missing value in target column 'b'"),
     ("a,b\n,1\n", "b", "line 2: missing value in column 'a'"),
     ("a,b\n1,2\nhello,3\n", "b", "line 3: column 'a' must be numeric; received 'hello'"),
-    ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are a, b"),
+    ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are 'a', 'b'"),
     ("a,b\n1,2,3\n", "b", "line 2: 3 fields, but the header has 2"),
     ("a,b\n", "b", "needs a header row and at least one data row"),
 ])

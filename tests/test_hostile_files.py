@@ -279,3 +279,114 @@ def test_a_short_class_list_is_one_line_from_predict_not_an_index_error(files, t
     assert cli.main(["predict", str(path), str(files / "one.png")]) == 2
     err = capsys.readouterr().err
     assert "classes must name one class per output" in err and "IndexError" not in err
+
+
+# -- CSV and JSON inputs -------------------------------------------------------------------------
+
+
+def test_csv_files_that_are_not_tables_are_one_bounded_line(tmp_path):
+    from glassnet.datasets import load_csv
+
+    big = tmp_path / "big.csv"
+    big.write_text("a,b,label\n" + "x" * 200_000 + ",1,0\n")
+    with pytest.raises(gn.DataError, match=r"is not a readable CSV file: 'field larger than field limit"):
+        load_csv(big, "label")
+    picture = tmp_path / "picture.csv"
+    buf = io.BytesIO()
+    Image.new("L", (8, 8)).save(buf, "PNG")
+    picture.write_bytes(buf.getvalue())
+    with pytest.raises(gn.DataError, match="is not a CSV text file: it starts like a picture or an archive"):
+        load_csv(picture, "label")
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(200_000)) + "\n" + ",".join("1" * 200_000) + "\n")
+    with pytest.raises(gn.DataError) as caught:
+        load_csv(wide, "label")
+    assert len(str(caught.value)) < 500 and "and 199,980 more" in str(caught.value)  # not a 2 MB message
+
+
+def test_a_byte_order_mark_and_blank_lines_at_the_end_are_read(tmp_path):
+    from glassnet.datasets import load_csv
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes("a,b,label\r\n1,2,0\r\n3,4,1\r\n\r\n\r\n".encode("utf-8-sig"))  # as a spreadsheet saves it
+    data = load_csv(path, "a")  # the first column's name, not "\ufeffa"
+    assert data.feature_names == ["b", "label"] and len(data) == 2
+
+
+@pytest.mark.parametrize("text", ["1_0", "１０", "nan", "0x10", "1,5", " ", "1e", "--1"])
+def test_loose_numbers_in_a_csv_field_are_not_numbers(tmp_path, text):
+    from glassnet.datasets import is_number, load_csv
+
+    assert not is_number(text)
+    path = tmp_path / "d.csv"
+    path.write_text(f'a,label\n"{text}",0\n2,1\n')
+    with pytest.raises(gn.DataError, match="(must be numeric|missing value)"):
+        load_csv(path, "label")
+
+
+# -- numbers and options ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--epochs", "1_0"], "argument --epochs: expected a whole number from 1 to 100000; received '1_0'"),
+    (["--epochs", "１０"], "argument --epochs: expected a whole number from 1 to 100000; received '１０'"),
+    (["--lr", "1_0"], "argument --lr: expected a number greater than 0; received '1_0'"),
+    (["--layers", "１２８"], "argument --layers: expected whole numbers of at least 1"),
+    (["--threads", "100000"], "argument --threads: expected a whole number from 1 to "),
+    (["--threads", "99999999999999999999"], "(the cores this process may use); received 99999999999999999999"),
+])
+def test_loose_and_unbounded_numbers_are_refused_by_the_options(capsys, args, message):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["train", *args])
+    assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_thread_bound_is_the_cores_available():
+    from glassnet.threads import available_cores
+
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    with pytest.raises(gn.OptionError, match=f"threads must be at most {available_cores()}, the cores this process"):
+        gn.mlp([2, 1], rng=0).fit(X, y, threads=available_cores() + 1)
+
+
+def test_a_refused_value_is_repeated_as_a_short_prefix_only(capsys):
+    huge = "x" * 3_000_000
+    for call in (lambda: gn.get_loss(huge), lambda: gn.get_activation(huge), lambda: gn.init.get_initializer(huge),
+                 lambda: gn.mlp([2, 1], activation=huge)):
+        with pytest.raises(gn.GlassnetError) as caught:
+            call()
+        assert len(str(caught.value)) < 400 and "3,000,002 characters" in str(caught.value)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--activation", "y" * 100_000])
+    err = capsys.readouterr().err
+    assert len(err) < 400 and "yyyy..." in err
+
+
+# -- the address to serve on -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("given", "address"), [("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("[::1]", "::1"),
+                                                ("0.0.0.0", "0.0.0.0"), ("localhost", "localhost"),
+                                                ("digits.lan", "digits.lan")])
+def test_an_address_to_serve_on_is_checked_and_ipv6_is_taken(given, address):
+    from glassnet.web import check_address
+
+    assert check_address(given) == address
+
+
+@pytest.mark.parametrize("bad", ["256.1.1.1", "1.2.3", "bad-.lan", "a b", "", "x" * 300])
+def test_a_bad_address_is_one_line_before_anything_starts(bad, capsys):
+    assert cli.main(["playground", "--host", bad, "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert "--host must be an IPv4 or IPv6 address" in err and err.count("\n") == 1
+
+
+def test_an_ipv6_host_header_is_recognised(tmp_path):
+    from glassnet.web import create_app
+    from glassnet.web.app import url_for
+
+    app = create_app(None)  # the playground alone, on the loopback names (IPv6's among them)
+    client = app.test_client()
+    assert client.get("/playground", headers={"Host": "[::1]:8000"}).status_code == 200
+    assert client.get("/playground", headers={"Host": "[::2]:8000"}).status_code == 400
+    assert url_for("::1", 8000) == "http://[::1]:8000/" and url_for("0.0.0.0", 80) == "http://127.0.0.1:80/"

@@ -33,7 +33,10 @@ def test_a_spec_goes_into_a_url_and_comes_back_the_same():
     ("data=spiral&classes=9", r"classes must be one of \[2, 3, 4, 5\] for spiral; received 9"),
     ("data=circle&classes=3", r"classes must be one of \[2\] for circle"),
     ("points=1000000", "points must be from 20 to 2000; received 1000000"),
-    ("noise=nan", "noise must be from 0 to 1"),
+    ("noise=nan", "noise could not be read from 'nan'"),
+    ("points=1_0", "points could not be read from '1_0'"),
+    ("points=１０", "points could not be read from '１０'"),
+    ("lr=1.5e", "lr could not be read from '1.5e'"),
     ("batch_size=ten", "batch_size could not be read from 'ten'"),
     ("colour=red", "unknown setting 'colour'"),
 ])
@@ -67,7 +70,7 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
         "0,0,0\n1,1,0.5\n": "whole numbers",
         "0,0,0\n1,1,7\n": r"0 to k-1 with k from 2 to 5; received 2 labels: \[0, 7\]",
         "x1,x2,label\n": "no data rows",
-        "0,0,0\n1,inf,1\n": "finite",
+        "0,0,0\n1,inf,1\n": "row 2, column 2 must be a number; received 'inf'",
     }
     for text, message in bad.items():
         with pytest.raises(DataError, match=message):

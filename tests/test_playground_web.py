@@ -108,7 +108,15 @@ def test_bad_requests_to_a_session(client):
                                                          json={"steps": 10**6}).get_json()["error"]
     assert client.post(f"/api/playground/{token}/train", data="steps").status_code == 400
     bad = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": "1e400"})
-    assert bad.status_code == 400 and "finite number" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "value must be a number; received '1e400'" in bad.get_json()["error"]
+    for loose in (True, "2", None):  # true is not 1.0, a string is not a number
+        answer = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": loose})
+        assert answer.status_code == 400 and "value must be a number" in answer.get_json()["error"]
+    half = client.post(f"/api/playground/{token}/train", json={"steps": 1.5})  # not 1
+    assert half.status_code == 400 and "steps must be a whole number; received 1.5" in half.get_json()["error"]
+    deep = client.post(f"/api/playground/{token}/weight", data="[" * 100_000 + "]" * 100_000,
+                       content_type="application/json")
+    assert deep.status_code == 400 and "nested too deeply" in deep.get_json()["error"]
     assert client.get(f"/api/playground/{token}/neuron?layer=5&j=0").status_code == 400
     gone = client.post("/api/playground/not-a-session/train", json={"steps": 1})
     assert gone.status_code == 404 and "session has ended" in gone.get_json()["error"]

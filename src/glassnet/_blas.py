@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validation import short
 from .arrays import namespace
 from .errors import OptionError
 
@@ -110,7 +111,7 @@ def _numpy_openblas() -> tuple[str | None, dict]:
     choice = os.environ.get("GLASSNET_BLAS", "auto").strip().lower() or "auto"
     if choice not in ("auto", "numpy"):
         raise OptionError(f"the environment variable GLASSNET_BLAS must be 'auto' or 'numpy'; "
-                         f"received {os.environ['GLASSNET_BLAS']!r}")
+                         f"received {short(os.environ['GLASSNET_BLAS'])}")
     if choice == "numpy":
         return None, {}
     package = Path(np.__file__).resolve().parent

@@ -8,8 +8,10 @@ raises :class:`~glassnet.errors.OptionError` (a ``ValueError``) or
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -42,7 +44,7 @@ def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     try:
         resolved = np.dtype(dtype)  # type: ignore[call-overload]
     except TypeError as exc:
-        raise OptionTypeError(f"{name} must be float32 or float64; received {dtype!r}") from exc
+        raise OptionTypeError(f"{name} must be float32 or float64; received {short(dtype)}") from exc
     if resolved not in FLOAT_DTYPES:
         raise OptionTypeError(f"{name} must be float32 or float64; received {resolved}")
     return resolved
@@ -146,7 +148,7 @@ def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     int
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise OptionTypeError(f"{name} must be an integer; received {value!r}")
+        raise OptionTypeError(f"{name} must be an integer; received {short(value)}")
     if value < minimum:
         raise OptionError(f"{name} must be >= {minimum}; received {value}")
     return int(value)
@@ -178,17 +180,17 @@ def check_real(
     float
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise OptionTypeError(f"{name} must be a real number; received {value!r}")
+        raise OptionTypeError(f"{name} must be a real number; received {short(value)}")
     x = float(value)
     if not np.isfinite(x):
-        raise OptionError(f"{name} must be finite; received {value!r}")
+        raise OptionError(f"{name} must be finite; received {short(value)}")
     too_low = low is not None and (x <= low if low_open else x < low)
     too_high = high is not None and (x >= high if high_open else x > high)
     if too_low or too_high:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
         interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-        raise OptionError(f"{name} must be in {interval}; received {value!r}")
+        raise OptionError(f"{name} must be in {interval}; received {short(value)}")
     return x
 
 
@@ -207,7 +209,7 @@ def check_choice(value: object, name: str, choices: tuple[str, ...] | list[str])
     str
     """
     if not isinstance(value, str) or value not in choices:
-        raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}; received {value!r}")
+        raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}; received {short(value)}")
     return value
 
 
@@ -230,7 +232,7 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)  # type: ignore[arg-type]
     raise OptionTypeError(
-        f"{name} must be None, an integer seed or a numpy.random.Generator; received {rng!r}"
+        f"{name} must be None, an integer seed or a numpy.random.Generator; received {short(rng)}"
     )
 
 
@@ -273,6 +275,53 @@ def _size(nbytes: float) -> str:
             return f"{nbytes:,.0f} {unit}" if unit == "bytes" else f"{nbytes:,.1f} {unit}"
         nbytes /= 1024
     return f"{nbytes:,.1f} TiB"
+
+
+#: a number as text, ASCII only: digits, one point, an exponent. Python's own float() and int() also take
+#: "1_0", full-width digits and spaces inside; a field or an option that is meant as a number takes this
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+#: a whole number as text, ASCII digits only
+WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def is_number_text(text: str) -> bool:
+    """Whether ``text`` (spaces around it allowed) is a plain decimal number: ``3``, ``-0.5``, ``1e-3``.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+        False for ``1_0``, full-width digits, ``nan``, ``inf`` and anything else ``float`` alone would take.
+    """
+    return bool(NUMBER.fullmatch(text.strip()))
+
+
+def json_number(value: object, name: str, *, whole: bool = False) -> float:
+    """A number sent as JSON, refused unless it is one: ``true`` is not 1, ``1.5`` is not a whole number.
+
+    Parameters
+    ----------
+    value : object
+        As ``json.loads`` gave it.
+    name : str
+        The field's name, for the message.
+    whole : bool
+        Refuse a number with a fractional part.
+
+    Returns
+    -------
+    float or int
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise OptionTypeError(f"{name} must be a {'whole ' if whole else ''}number; received {short(value)}")
+    if whole:
+        if isinstance(value, float) and not value.is_integer():
+            raise OptionError(f"{name} must be a whole number; received {short(value)}")
+        return int(value)
+    return float(value)
 
 
 #: the most characters of a received value that a message repeats

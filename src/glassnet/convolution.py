@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._validation import short
 from .arrays import namespace
 from .errors import OptionError
 
@@ -75,7 +76,7 @@ def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
     if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
                                   for v in items):
         raise OptionError(f"{name} must be an integer of at least {minimum}, or a pair of them; "
-                          f"received {value!r}")
+                          f"received {short(value)}")
     return (int(items[0]), int(items[1]))  # type: ignore[arg-type]
 
 

@@ -56,6 +56,12 @@ class ServerBusyError(GlassnetError):
     """A shared resource (the pixels being decoded, a session's lock) stayed taken longer than a request may
     wait; the request may be sent again shortly. The web app answers 503 with ``Retry-After``.
 
+    Parameters
+    ----------
+    message : str
+    retry_after : int
+        Seconds after which a new try is likely to succeed.
+
     Attributes
     ----------
     retry_after : int

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validation import short
 from .errors import OptionError
 
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
@@ -243,7 +244,7 @@ def get_initializer(init: str | Initializer, name: str = "init") -> Initializer:
         return INITIALIZERS[init]
     raise OptionError(
         f"{name} must be one of {', '.join(map(repr, INITIALIZERS))} or a callable; "
-        f"received {init!r}"
+        f"received {short(init)}"
     )
 
 

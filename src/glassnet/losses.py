@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from ._validation import check_array, check_choice, check_real
+from ._validation import check_array, check_choice, check_real, short
 from .arrays import namespace
 from .errors import OptionError
 
@@ -483,4 +483,4 @@ def get_loss(loss: str | Loss, name: str = "loss") -> Loss:
         if key in LOSSES:
             return LOSSES[key]()
     names = list(LOSSES) + list(ALIASES)
-    raise OptionError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {loss!r}")
+    raise OptionError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {short(loss)}")

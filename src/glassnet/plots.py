@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_writable
+from ._validation import check_writable, short
 from .errors import OptionError, missing
 from .io.atomic import write_atomically
 
@@ -53,7 +53,7 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in formats:
         raise OptionError(f"{name} must end with a picture format matplotlib writes ({', '.join(sorted(formats))}); "
-                          f"received {str(path)!r}")
+                          f"received {short(str(path))}")
     check_writable(path, name, inputs=inputs)
     return path
 

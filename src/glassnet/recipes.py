@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._validation import short
 from .errors import OptionError
 from .models import Sequential, cnn, mlp
 from .optim import Adam
@@ -162,9 +163,9 @@ def get_recipe(name: str, arch: str = "mlp") -> Recipe:
     Recipe
     """
     if name != "fast":
-        raise OptionError(f"recipe must be 'fast'; received {name!r}")
+        raise OptionError(f"recipe must be 'fast'; received {short(name)}")
     if arch not in FAST:
-        raise OptionError(f"arch must be one of {', '.join(map(repr, FAST))}; received {arch!r}")
+        raise OptionError(f"arch must be one of {', '.join(map(repr, FAST))}; received {short(arch)}")
     return FAST[arch]
 
 

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._validation import check_positive_int
+from ._validation import check_positive_int, short
 from .errors import OptionError
 
 #: environment variables that already bound the BLAS's threads, in the order they are read
@@ -83,7 +83,7 @@ def environment_bound() -> int | None:
     if own:
         if not own.isdigit() or int(own) < 1:
             raise OptionError(f"the environment variable GLASSNET_THREADS must be a positive integer; "
-                              f"received {own!r}")
+                              f"received {short(own)}")
         return int(own)
     values = [os.environ.get(name, "").strip() for name in ENVIRONMENT[1:]]
     counts = [int(v) for v in values if v.isdigit() and int(v) > 0]
@@ -204,7 +204,11 @@ def resolve(threads: object, name: str = "threads") -> int:
     """
     if threads is None:
         return auto_threads()
-    return check_positive_int(threads, name)
+    n = check_positive_int(threads, name)
+    cores = available_cores()
+    if n > cores:  # more BLAS threads than cores only spin and wait on each other (64 on 2 cores: 15x slower)
+        raise OptionError(f"{name} must be at most {cores}, the cores this process may use; received {short(n)}")
+    return n
 
 
 def blas_threads() -> int | None:

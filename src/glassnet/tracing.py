@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import short
 from .errors import OptionError
 from .functional import l2_penalty
 from .losses import (
@@ -288,7 +289,7 @@ def example(name: str):
         model.set_weights([rs.random_sample((3, 4)), rs.random_sample((4, 1))])
         X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
         return model, X, np.array([0, 1, 1, 0.0]), SquaredError("sum"), "3-4-1 network, np.random.seed(1)"
-    raise OptionError(f"example must be 'or', 'xor' or '341'; received {name!r}")
+    raise OptionError(f"example must be 'or', 'xor' or '341'; received {short(name)}")
 
 
 def trace_example(name: str, *, markdown: bool = False, lr: float = 1.0, l2: float = 0.0) -> str:

@@ -20,18 +20,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 
+from .._validation import ECHO
 from .._version import __version__
 from ..errors import DivergenceError, GlassnetError
 from ..threads import limit as limit_threads
-from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real
+from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
 from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 
-THREADS_HELP = ("bound the BLAS's threads (default: the cores free when the command starts, within "
-                "GLASSNET_THREADS or OPENBLAS_NUM_THREADS if set); 1 when other work shares the cores")
+THREADS_HELP = ("bound the BLAS's threads, at most the cores this process may use (default: the cores free when "
+                "the command starts, within GLASSNET_THREADS or OPENBLAS_NUM_THREADS if set); 1 when other work "
+                "shares the cores")
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
 141 the output was closed early (glassnet info ... | head)"""
@@ -93,7 +96,7 @@ def add_train(sub) -> None:
     t.add_argument("--plot", help="learning-curve picture (default OUT/learning_curves.png; .png, .jpg, .svg, .pdf)")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint was written by")
     t.add_argument("--quiet", action="store_true", help="no progress bar or lines")
-    t.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    t.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     t.add_argument("--distributed", action="store_true",
                    help="train data-parallel over MPI's ranks: start with mpiexec -n K glassnet train ... "
                         "--distributed (needs mpi4py: the mpi extra); rank 0 prints and writes the files")
@@ -107,7 +110,7 @@ def add_use(sub) -> None:
                    help="the dataset whose test set to score (default: the one the model was trained on)")
     e.add_argument("--data", help="the MNIST folder or CSV file (default: the one the model was trained on)")
     e.add_argument("--target", help="the CSV column to predict (default: the model's)")
-    e.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    e.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     e.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
@@ -116,7 +119,7 @@ def add_use(sub) -> None:
     pr.add_argument("--explain", metavar="HEAT.png",
                     help="draw which pixels drove each picture's prediction: the gradient of its class's score, "
                          "and the drop in probability when each part is covered up")
-    pr.add_argument("--threads", type=integer(1), help=THREADS_HELP)
+    pr.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     pr.set_defaults(func=cmd_predict)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
@@ -194,6 +197,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a mistake reported in one line instead of the usage and the error."""
 
     def error(self, message: str):
+        # argparse repeats a refused value whole (an "invalid choice" of 3 MB): cut it to a prefix
+        message = re.sub(rf"'([^']{{{ECHO}}})[^']+'", lambda m: f"'{m.group(1)}...'", message)
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

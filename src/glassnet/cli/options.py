@@ -11,14 +11,19 @@ import argparse
 import math
 from collections.abc import Callable
 
+from .._validation import WHOLE, is_number_text, short
+from ..threads import available_cores
 
-def integer(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+
+def integer(minimum: int, maximum: int | None = None, why: str = "") -> Callable[[str], int]:
     """An option that takes a whole number in ``[minimum, maximum]``.
 
     Parameters
     ----------
     minimum : int
     maximum : int, optional
+    why : str
+        What the bounds are, said after them: `` (the cores this process may use)``.
 
     Returns
     -------
@@ -26,15 +31,14 @@ def integer(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
         argparse's ``type``.
     """
     expected = (f"a whole number from {minimum} to {maximum}" if maximum is not None
-                else f"a whole number of at least {minimum}")
+                else f"a whole number of at least {minimum}") + why
 
     def parse(text: str) -> int:
-        try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}; received {text!r}") from None
+        if not WHOLE.fullmatch(text.strip()):  # not "1.5", "1_0" or full-width digits, which int() takes
+            raise argparse.ArgumentTypeError(f"expected {expected}; received {short(text)}")
+        value = int(text.strip())
         if value < minimum or (maximum is not None and value > maximum):
-            raise argparse.ArgumentTypeError(f"expected {expected}; received {value}")
+            raise argparse.ArgumentTypeError(f"expected {expected}; received {short(value)}")
         return value
 
     parse.__name__ = "integer"
@@ -65,14 +69,13 @@ def real(low: float = -math.inf, high: float = math.inf, *, low_open: bool = Fal
         expected = f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
     def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}; received {text!r}") from None
+        if text.strip().lower() not in ("nan", "inf", "-inf", "+inf") and not is_number_text(text):
+            raise argparse.ArgumentTypeError(f"expected {expected}; received {short(text)}")
+        value = float(text)
         ok = (math.isfinite(value) and (value > low if low_open else value >= low)
               and (value < high if high_open else value <= high))
         if not ok:
-            raise argparse.ArgumentTypeError(f"expected {expected}; received {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {expected}; received {short(text)}")
         return value
 
     parse.__name__ = "number"
@@ -91,13 +94,24 @@ def layer_sizes(text: str) -> list[int]:
     list of int
     """
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+    if not parts or not all(WHOLE.fullmatch(p) and int(p) > 0 for p in parts):
         raise argparse.ArgumentTypeError(f"expected whole numbers of at least 1 separated by commas, such as "
-                                         f"256,128; received {text!r}")
+                                         f"256,128; received {short(text)}")
     return [int(p) for p in parts]
 
 
 port_number = integer(1, 65535)
+
+
+def thread_count() -> Callable[[str], int]:
+    """``--threads``: from 1 to the cores this process may use (more only spin and wait on each other).
+
+    Returns
+    -------
+    callable
+        argparse's ``type``.
+    """
+    return integer(1, available_cores(), " (the cores this process may use)")
 #: the most epochs a run may ask for: far beyond any useful run (the digits default is 40), and a bound
 #: on what a mistyped or edited number can cost
 MAX_EPOCHS = 100_000

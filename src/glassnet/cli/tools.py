@@ -14,7 +14,7 @@ from ..io.atomic import write_atomically
 from ..models import load, mlp
 from ..plots import check_path, loss_curves
 from ..tracing import trace_example
-from ..web import check_web_dependencies, choose_model, image_shape_of, serve
+from ..web import check_address, check_web_dependencies, choose_model, image_shape_of, serve
 from .data import check_width, model_data, scale_inputs, scale_target
 
 
@@ -105,6 +105,7 @@ def cmd_serve(args) -> int:
     int
     """
     check_web_dependencies()  # before a default model is trained for a minute
+    check_address(args.host)
     checkpoint = choose_model(args.model, args.data)
     image_shape_of(checkpoint)  # a model that does not take pictures is refused before serving
     serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
@@ -124,6 +125,7 @@ def cmd_playground(args) -> int:
     int
     """
     check_web_dependencies()
+    check_address(args.host)
 
     def open_page(address: str) -> None:
         if not args.no_browser:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_writable
+from .._validation import check_writable, short
 from ..datasets import is_number, read_rows
+from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
 from ..export import OPSET, to_onnx, write_onnx
 from ..io.images import model_image_shape, prepare_digit
@@ -161,8 +162,8 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         if feature_names:
             missing = [n for n in feature_names if n not in names]
             if missing:
-                raise DataError(f"{path} lacks the column(s) {', '.join(map(repr, missing))} that the model "
-                                f"was trained on; its header is {', '.join(names)}")
+                raise DataError(f"{path} lacks the column(s) {column_names(missing)} that the model was trained "
+                                f"on; its header is {column_names(names)}")
             columns = [names.index(n) for n in feature_names]
         else:
             columns = list(range(len(names)))
@@ -180,7 +181,7 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         for j, c in enumerate(columns):
             value = row[c].strip()
             if not is_number(value):
-                raise DataError(f"{path}, line {line}: column {c + 1} must be a number; received {value!r}")
+                raise DataError(f"{path}, line {line}: column {c + 1} must be a number; received {short(value)}")
             X[r, j] = float(value)
     if not np.isfinite(X).all():
         raise DataError(f"{path} holds values that are not finite numbers")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import is_number_text, short
 from ..errors import DataError, OptionError
 from .base import Dataset
 
@@ -36,7 +37,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         raise DataError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
     header = [h.strip() for h in rows[0]]
     if target not in header:
-        raise DataError(f"target column {target!r} is not in {path}; its columns are {', '.join(header)}")
+        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
     t = header.index(target)
     features = [h for i, h in enumerate(header) if i != t]
     X = np.empty((len(rows) - 1, len(features)), dtype=np.float64)
@@ -48,37 +49,55 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         raw_target.append(values[t])
         for j, (i, v) in enumerate((i, v) for i, v in enumerate(values) if i != t):
             if v == "" or v.lower() in ("na", "nan", "null", "none", "?"):
-                raise DataError(f"{path}, line {r}: missing value in column {header[i]!r}")
-            try:
-                X[r - 2, j] = float(v)
-            except ValueError:
-                raise DataError(
-                    f"{path}, line {r}: column {header[i]!r} must be numeric; received {v!r}"
-                ) from None
+                raise DataError(f"{path}, line {r}: missing value in column {short(header[i])}")
+            if not is_number_text(v):
+                raise DataError(f"{path}, line {r}: column {short(header[i])} must be numeric; received {short(v)}")
+            X[r - 2, j] = float(v)
             if not np.isfinite(X[r - 2, j]):
-                raise DataError(f"{path}, line {r}: column {header[i]!r} holds {v!r}, not a finite number")
+                raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
     if any(v == "" for v in raw_target):
         line = raw_target.index("") + 2
-        raise DataError(f"{path}, line {line}: missing value in target column {target!r}")
+        raise DataError(f"{path}, line {line}: missing value in target column {short(target)}")
     numeric = _all_float(raw_target)
     if task == "auto":
         task, reason = infer_task(raw_target, target)
     elif task in ("classification", "regression"):
         reason = f"{task}, as asked"
     else:
-        raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {task!r}")
+        raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {short(task)}")
     if task == "regression":
         if not numeric:
-            raise DataError(f"target column {target!r} must be numeric for regression")
+            raise DataError(f"target column {short(target)} must be numeric for regression")
         numbers = np.array([float(v) for v in raw_target], np.float64)
         if not np.isfinite(numbers).all():
-            raise DataError(f"target column {target!r} holds values that are not finite numbers")
+            raise DataError(f"target column {short(target)} holds values that are not finite numbers")
         return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
                    classes=keys, feature_names=features, task_reason=reason)
+
+
+#: how files that are not text begin: PNG, JPEG, GIF, ZIP (and model files), gzip, PDF, TIFF
+BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"%PDF", b"II*\x00",
+                     b"MM\x00*")
+
+
+def names(columns: list[str], limit: int = 20) -> str:
+    """Column names for a message: the first ``limit`` of them, each cut short, and how many more.
+
+    Parameters
+    ----------
+    columns : list of str
+    limit : int
+
+    Returns
+    -------
+    str
+    """
+    shown = ", ".join(short(c, 40) for c in columns[:limit])
+    return shown + (f" and {len(columns) - limit:,} more" if len(columns) > limit else "")
 
 
 #: the most distinct whole numbers a target may hold for "auto" to read them as class labels
@@ -133,14 +152,27 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     if not Path(path).is_file():
         raise FileNotFoundError(f"CSV file not found: {path}")
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.reader(f))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path} is not a readable CSV text file: {exc}") from None
+        with open(path, "rb") as f:
+            start = f.read(8)
+        if start.startswith(BINARY_SIGNATURES):
+            raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
+        # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte
+        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))}") from None
+    while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
+        rows.pop()
+    return rows
 
 
 def is_number(text: str) -> bool:
-    """Whether a CSV field reads as a number (``float`` accepts it).
+    """Whether a CSV field reads as a number: plain decimal digits, a point, an exponent.
+
+    ``float`` alone would also take ``1_0``, full-width digits, ``nan`` and
+    ``inf``; a CSV field holding those is not a number here.
 
     Parameters
     ----------
@@ -150,11 +182,7 @@ def is_number(text: str) -> bool:
     -------
     bool
     """
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return is_number_text(text)
 
 
 def _all_float(values: list[str]) -> bool:

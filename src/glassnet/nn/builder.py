@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_positive_int, check_real
+from .._validation import as_generator, check_positive_int, check_real, short
 from ..errors import OptionError
 from ..init import default_init, get_initializer
 from .activations import ReLU
@@ -35,7 +35,7 @@ def mlp_layers(sizes: list[int], *, activation: str = "relu", output: str | None
     list of Layer
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise OptionError(f"sizes must list at least an input and an output width; received {sizes!r}")
+        raise OptionError(f"sizes must list at least an input and an output width; received {short(sizes)}")
     sizes = [check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     get_activation(activation, "activation")
     if output is not None:
@@ -131,7 +131,7 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
     """
     gen = as_generator(rng)
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
-        raise OptionError(f"input_shape must be (channels, height, width); received {input_shape!r}")
+        raise OptionError(f"input_shape must be (channels, height, width); received {short(input_shape)}")
     shape = tuple(check_positive_int(s, "input_shape") for s in input_shape)
     n_classes = check_positive_int(n_classes, "n_classes")
     rate = check_real(dropout, "dropout", low=0.0, high=1.0, high_open=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import convolution as C
-from .._validation import check_dtype, check_positive_int
+from .._validation import check_dtype, check_positive_int, short
 from ..arrays import is_numpy
 from ..errors import OptionError
 from ..init import get_initializer
@@ -74,7 +74,8 @@ class Conv2D(_Weighted):
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
         if not (padding in ("same", "valid") or isinstance(padding, (int, tuple, list))):
-            raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; received {padding!r}")
+            raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; "
+                              f"received {short(padding)}")
         self.padding = padding if isinstance(padding, (str, int)) else list(C.pair(padding, "padding", 0))
         self.pads = C.pads_for(self.padding, self.kernel_size, self.stride)
         self.bias = bool(bias)

@@ -6,6 +6,7 @@ forward), one line below, and its tests.
 
 from __future__ import annotations
 
+from .._validation import short
 from ..errors import OptionError
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
@@ -55,7 +56,7 @@ def get_activation(name: str, argument: str = "activation") -> Layer:
     """
     if isinstance(name, str) and name in ACTIVATIONS:
         return ACTIVATIONS[name]()
-    raise OptionError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}; received {name!r}")
+    raise OptionError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}; received {short(name)}")
 
 
 def layer_from_config(spec: dict) -> Layer:

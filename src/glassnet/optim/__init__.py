@@ -1,5 +1,6 @@
 """Optimizers over the flat parameter vector, and learning-rate schedules."""
 
+from .._validation import short
 from ..errors import OptionError
 from .adaptive import Adam, AdamW, RMSProp
 from .base import Optimizer, check_options
@@ -48,7 +49,7 @@ def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Opti
         check_options(cls, options, optimizer)
         return cls(**options)
     raise OptionError(
-        f"{name} must be an Optimizer or one of {', '.join(map(repr, OPTIMIZERS))}; received {optimizer!r}"
+        f"{name} must be an Optimizer or one of {', '.join(map(repr, OPTIMIZERS))}; received {short(optimizer)}"
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .._validation import check_positive_int, check_real
+from .._validation import check_positive_int, check_real, short
 from ..errors import OptionError
 
 
@@ -284,5 +284,5 @@ def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
     if isinstance(schedule, str) and schedule in SCHEDULES:
         return SCHEDULES[schedule]()
     raise OptionError(
-        f"{name} must be a Schedule or one of {', '.join(map(repr, SCHEDULES))}; received {schedule!r}"
+        f"{name} must be a Schedule or one of {', '.join(map(repr, SCHEDULES))}; received {short(schedule)}"
     )

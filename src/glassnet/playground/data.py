@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .._validation import is_number_text, short
 from ..errors import DataError, OptionError
 
 #: set name -> (task, allowed numbers of classes)
@@ -109,7 +110,7 @@ def make(name: str, n: int, noise: float, seed: int, classes: int = 2) -> tuple[
         y = np.exp(-8 * ((X[:, 0] - 0.4) ** 2 + (X[:, 1] - 0.4) ** 2)) \
             - np.exp(-8 * ((X[:, 0] + 0.4) ** 2 + (X[:, 1] + 0.4) ** 2))
     else:
-        raise OptionError(f"data must be one of {', '.join(SETS)}; received {name!r}")
+        raise OptionError(f"data must be one of {', '.join(SETS)}; received {short(name)}")
     if sigma:
         X = X + rng.normal(0, sigma, X.shape)
     return X, y
@@ -159,7 +160,10 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
             raise DataError("the CSV file must be UTF-8 text") from None
     elif len(text) > MAX_CSV_BYTES:
         raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} characters; received {len(text):,}")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte
+        raise DataError(f"the CSV file cannot be read: {short(str(exc))}") from None
     if rows and not _numeric(rows[0][0]):
         rows = rows[1:]  # a header
     if not rows:
@@ -172,7 +176,7 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
             raise DataError(f"every row must hold 3 values (x1, x2, label); row {i + 1} holds {len(row)}")
         for j, cell in enumerate(row):
             if not _numeric(cell):
-                raise DataError(f"row {i + 1}, column {j + 1} must be a number; received {cell.strip()[:40]!r}")
+                raise DataError(f"row {i + 1}, column {j + 1} must be a number; received {short(cell.strip()[:40])}")
             values[i, j] = float(cell)
     if not np.isfinite(values).all():
         raise DataError("the CSV file must hold finite numbers; received NaN or infinity")
@@ -195,8 +199,4 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _numeric(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    return is_number_text(cell)

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
+from .._validation import WHOLE, is_number_text, short
 from ..errors import OptionError
 from ..nn import Dense, Stack, get_activation
 from ..objective import Objective
@@ -110,7 +111,7 @@ class Spec:
         OptionError
         """
         if self.data not in SETS and self.data != "csv":
-            raise OptionError(f"data must be one of {', '.join(SETS)}; received {self.data!r}")
+            raise OptionError(f"data must be one of {', '.join(SETS)}; received {short(self.data)}")
         allowed = SETS.get(self.data, ("classification", (2, 3, 4, 5)))[1]
         if self.task == "classification" and self.classes not in allowed:
             raise OptionError(f"classes must be one of {list(allowed)} for {self.data}; received {self.classes}")
@@ -130,7 +131,7 @@ class Spec:
             raise OptionError(f"activations must name one of {', '.join(ACTIVATIONS)} for each of the "
                               f"{len(self.layers)} hidden layers; received {list(self.activations)}")
         if self.optimizer not in OPTIMIZERS:
-            raise OptionError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; received {self.optimizer!r}")
+            raise OptionError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; received {short(self.optimizer)}")
         if not 0 < self.lr <= 10:
             raise OptionError(f"lr must be above 0 and at most 10; received {self.lr:g}")
         _within("batch_size", self.batch_size, 1, MAX_POINTS, whole=True)
@@ -176,11 +177,11 @@ class Spec:
         given: dict[str, Any] = {}
         for name, text in parse_qsl(query.lstrip("?"), keep_blank_values=True):
             if name not in kinds:
-                raise OptionError(f"unknown setting {name!r}; the settings are {', '.join(kinds)}")
+                raise OptionError(f"unknown setting {short(name)}; the settings are {', '.join(kinds)}")
             try:
                 given[name] = _parse(name, text)
             except ValueError:
-                raise OptionError(f"{name} could not be read from {text[:40]!r}") from None
+                raise OptionError(f"{name} could not be read from {short(text)}") from None
         return cls(**given)
 
 
@@ -188,26 +189,39 @@ def _parse(name: str, text: str) -> Any:
     if name in ("data", "optimizer"):
         return text
     if name in ("classes", "points", "seed", "batch_size"):
-        return int(text)
+        return _whole(text)
     if name in ("noise", "train_fraction", "lr", "l2", "l1"):
-        return float(text)
+        return _real(text)
     if name == "edits":
         return tuple(_edit(e) for e in text.split(";") if e)
     parts = tuple(p for p in text.split(",") if p)
-    return tuple(int(p) for p in parts) if name == "layers" else parts
+    return tuple(_whole(p) for p in parts) if name == "layers" else parts
+
+
+def _whole(text: str) -> int:
+    """A whole number in ASCII digits: not "1.5", "1_0" or full-width digits, which ``int`` would take."""
+    if not WHOLE.fullmatch(text.strip()):
+        raise ValueError(text)
+    return int(text)
+
+
+def _real(text: str) -> float:
+    if not is_number_text(text):
+        raise ValueError(text)
+    return float(text)
 
 
 def _edit(text: str) -> tuple[int, int, int, int, float]:
     step, layer, i, j, value = text.split(",")
-    return int(step), int(layer), int(i), int(j), float(value)
+    return _whole(step), _whole(layer), _whole(i), _whole(j), _real(value)
 
 
 def _within(name: str, value: Any, low: float, high: float, whole: bool = False) -> None:
     if whole and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
-        raise OptionError(f"{name} must be a whole number; received {value!r}")
+        raise OptionError(f"{name} must be a whole number; received {short(value)}")
     if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or \
             not low <= value <= high:
-        raise OptionError(f"{name} must be from {low:g} to {high:g}; received {value!r}")
+        raise OptionError(f"{name} must be from {low:g} to {high:g}; received {short(value)}")
 
 
 class Session:
@@ -324,7 +338,7 @@ class Session:
         if not 0 <= i < W.shape[0] or not 0 <= j < W.shape[1]:
             raise OptionError(f"layer {layer} has weights {W.shape[0]} x {W.shape[1]}; received ({i}, {j})")
         if not math.isfinite(value) or abs(value) > 100:
-            raise OptionError(f"a weight must be a finite number from -100 to 100; received {value!r}")
+            raise OptionError(f"a weight must be a finite number from -100 to 100; received {short(value)}")
         W[i, j] = value
         self.edits.append((self.step, layer, i, j, float(value)))
 

@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import training
+from .._validation import short
 from ..errors import DivergenceError
 from ..init import INITIALIZERS
 from ..nn import Dense, mlp
@@ -153,7 +154,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
         if any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
             raise ValueError("hidden_layer_sizes must be positive integers; "
-                             f"received {self.hidden_layer_sizes!r}")
+                             f"received {short(self.hidden_layer_sizes)}")
         return [int(s) for s in sizes]
 
     def _new_model(self, n_features: int, dtype: np.dtype) -> None:

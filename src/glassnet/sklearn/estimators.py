@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
+from .._validation import short
 from ..functional import sigmoid, softmax
 from ..losses import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDeviance, SoftmaxCrossEntropy, SquaredError
 from ._base import QUASI_NEWTON, GlassnetBase
@@ -151,18 +152,18 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         kind = type_of_target(y, input_name="y")
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(f"Unknown label type: {kind}. GlassnetClassifier needs class labels; "
-                             f"received targets of type {kind!r}")
+                             f"received targets of type {short(kind)}")
         multilabel = kind == "multilabel-indicator"
         if first and not incremental:
             self._set_outputs(y, multilabel)
         if first and len(self.classes_) < 2:
             only = getattr(self.classes_[0], "item", lambda: self.classes_[0])()
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y, to tell them "
-                             f"apart; received 1 class: {only!r}")
+                             f"apart; received 1 class: {short(only)}")
         if multilabel != self._multilabel or (multilabel and y.shape[1] != len(self.classes_)):
             wanted = (f"a multi-label indicator matrix with {len(self.classes_)} columns" if self._multilabel
                       else "class labels")
-            raise ValueError(f"y must be {wanted}, as in the first fit; received targets of type {kind!r} and "
+            raise ValueError(f"y must be {wanted}, as in the first fit; received targets of type {short(kind)} and "
                              f"shape {np.shape(y)}")
         if not first and not multilabel:
             labels = np.unique(y)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_positive_int, check_real
+from .._validation import check_array, check_choice, check_positive_int, check_real, short
 from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
 from ..io import model_file
 from ..io.model_file import Checkpoint
@@ -153,7 +153,7 @@ def fit(
     on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
     on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
     if not isinstance(keep_best, (bool, str)):
-        raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {keep_best!r}")
+        raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {short(keep_best)}")
     objective = Objective(model, get_loss(loss), l2, l1)
     X, y = objective.prepare(X, y)
     w = None
@@ -178,13 +178,13 @@ def fit(
             raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
     quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
     if augment is not None and not callable(augment):
-        raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {augment!r}")
+        raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {short(augment)}")
     if quasi and isinstance(X, LazyRows):
         raise OptionError(f"X is read lazily ({X!r}), but optimizer={optimizer!r} evaluates the whole set at "
                           f"every step; load X into memory or choose a gradient-descent optimizer")
     if quasi and augment is not None:
         raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
-                          f"received optimizer={optimizer!r}")
+                          f"received optimizer={short(optimizer)}")
     if quasi and optimizer_options:
         raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
     parallel = None

@@ -4,6 +4,7 @@ from .app import (
     LOOPBACK_HOSTS,
     SECURITY_HEADERS,
     allowed_hosts_for,
+    check_address,
     check_web_dependencies,
     choose_model,
     create_app,
@@ -14,5 +15,5 @@ from .app import (
     waitress_options,
 )
 
-__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_web_dependencies", "choose_model",
-           "create_app", "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]
+__all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_address", "check_web_dependencies",
+           "choose_model", "create_app", "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]

@@ -25,7 +25,9 @@ Predictions need no lock: a model's ``predict`` only reads its parameters.
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -33,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .._validation import check_positive_int
+from .._validation import check_positive_int, short
 from ..errors import DataError, GlassnetError, ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
@@ -46,9 +48,76 @@ from .playground import register as register_playground
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
 #: the names a browser may use to reach a server on this machine; others are refused (400), so that
-#: a page on another site cannot read the API through DNS rebinding. (Werkzeug's check, which Flask's
-#: TRUSTED_HOSTS uses, cannot match bracketed IPv6 literals such as [::1]: serve on IPv4.)
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+#: a page on another site cannot read the API through DNS rebinding
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header, lower case, without its port; an IPv6 literal without brackets.
+
+    Parameters
+    ----------
+    header : str
+        ``127.0.0.1:8000``, ``[::1]:8000``, ``Digits.Lan``.
+
+    Returns
+    -------
+    str
+        ``127.0.0.1``, ``::1``, ``digits.lan``; an IP address in its standard form.
+    """
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[1:host.index("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host.rstrip(".")
+
+
+def check_address(host: str) -> str:
+    """A ``--host`` to listen on: an IPv4 or IPv6 address, or a host name; anything else is refused by name.
+
+    Parameters
+    ----------
+    host : str
+
+    Returns
+    -------
+    str
+        The address, IPv6 in its standard form, brackets removed.
+    """
+    text = host.strip()
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        return ipaddress.ip_address(bare).compressed
+    except ValueError:
+        pass
+    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+    if re.fullmatch(rf"{label}(\.{label})*\.?", bare.lower()) and not re.fullmatch(r"[0-9.]+", bare):
+        return bare
+    raise OptionError(f"--host must be an IPv4 or IPv6 address (127.0.0.1, 0.0.0.0, ::1) or a host name; received "
+                      f"{short(host)}")
+
+
+def url_for(host: str, port: int) -> str:
+    """The address to open in a browser: ``http://[::1]:8000/``; a wildcard bind is reached through loopback.
+
+    Parameters
+    ----------
+    host : str
+    port : int
+
+    Returns
+    -------
+    str
+    """
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 #: sent with every response: no script, style or frame from anywhere but this server, no sniffing,
 #: no embedding in another site's page, no referrer to other sites
@@ -123,8 +192,13 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     app = flask.Flask(__name__, static_folder="static")
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = max_upload_bytes
-    if "*" not in allowed_hosts:
-        app.config["TRUSTED_HOSTS"] = list(allowed_hosts)
+    allowed = None if "*" in allowed_hosts else {host_name(h) for h in allowed_hosts}
+
+    @app.before_request
+    def known_host():
+        if allowed is not None and host_name(flask.request.headers.get("Host", "")) not in allowed:
+            return error(400, "This server answers only to the host names it was started for; start it with "
+                              "--allowed-host NAME to add one.")
 
     def error(status: int, message: str):
         return flask.jsonify(error=message), status
@@ -187,7 +261,7 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
             data = req.get_data()
         else:
             return error(415, "Send a picture: as multipart/form-data with a field 'image', or as an image/* "
-                              f"body (received content type {mimetype or 'none'!r}).")
+                              f"body (received content type {short(mimetype or 'none')}).")
         if not data:
             return error(400, "The upload is empty.")
         try:
@@ -420,18 +494,24 @@ def make_server(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: in
     waitress server
         Its ``effective_port`` is the port bound; ``run()`` serves until ``close()``.
     """
+    host = check_address(host)
     port = check_positive_int(port, "port", minimum=0)
     if port > 65535:
-        raise OptionError(f"port must be between 1 and 65535; received {port}")
+        raise OptionError(f"port must be between 1 and 65535; received {short(port)}")
     max_upload_bytes = check_positive_int(max_upload_bytes, "max_upload_bytes")
     try:
         from waitress.server import create_server
     except ImportError:
         raise missing("waitress", "web", "the web app") from None
     app = create_app(checkpoint, max_upload_bytes, allowed_hosts_for(host, allowed_hosts))
-    # create_server binds the socket: a port in use fails here, before anything is announced
-    return create_server(app, host=host, port=port, threads=threads, ident="glassnet",
-                         **waitress_options(max_upload_bytes))
+    # create_server binds the socket: a port in use fails here, before anything is announced; an
+    # address waitress cannot bind (not this machine's) is one line too
+    listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        return create_server(app, listen=listen, threads=threads, ident="glassnet",
+                             **waitress_options(max_upload_bytes))
+    except ValueError as exc:
+        raise OptionError(f"--host {short(host)} cannot be listened on here: {short(str(exc))}") from None
 
 
 def serve(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,
@@ -447,7 +527,8 @@ def serve(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 80
         Called with the server's address once it listens (``glassnet playground`` opens a browser there).
     """
     server = make_server(checkpoint, host, port, threads, max_upload_bytes, allowed_hosts)
-    print(f"glassnet: serving on http://{host}:{server.effective_port}/  (Ctrl-C to stop)", flush=True)
+    address = url_for(check_address(host), server.effective_port)
+    print(f"glassnet: serving on {address}  (open it in a browser; Ctrl-C to stop)", flush=True)
     if on_start is not None:
-        on_start(f"http://{host}:{server.effective_port}/")
+        on_start(address)
     server.run()

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import WHOLE, json_number, short
 from ..errors import DataError, OptionError
 from ..gradcheck import gradcheck
 from ..io import model_file
@@ -205,18 +206,25 @@ def register(app: Any, flask: Any) -> None:
                              "Reload the page to start again from its link.")
 
     def body() -> dict:
-        data = flask.request.get_json(silent=True)
+        try:
+            data = flask.request.get_json(silent=True)
+        except RecursionError:  # json's parser recurses once per level of nesting
+            flask.abort(400, "The JSON is nested too deeply.")
         if not isinstance(data, dict):
             flask.abort(400, "Send a JSON object.")
         return data
 
     def integer(value: Any, name: str, low: int, high: int) -> int:
-        try:
+        # a query's text, or a JSON number that is whole: not "1.5", "1_0", true or full-width digits
+        if isinstance(value, str) and WHOLE.fullmatch(value.strip()):
             number = int(value)
-        except (TypeError, ValueError):
-            flask.abort(400, f"{name} must be a whole number; received {str(value)[:40]!r}")
+        else:
+            try:
+                number = int(json_number(value, name, whole=True))
+            except (OptionError, TypeError):
+                flask.abort(400, f"{name} must be a whole number; received {short(value)}")
         if not low <= number <= high:
-            flask.abort(400, f"{name} must be from {low} to {high}; received {number}")
+            flask.abort(400, f"{name} must be from {low} to {high}; received {short(number)}")
         return number
 
     page = resources.files(__package__).joinpath("playground.html").read_text(encoding="utf-8")
@@ -289,9 +297,9 @@ def register(app: Any, flask: Any) -> None:
         session, lock = lookup(token)
         data = body()
         try:
-            value = float(data["value"])
-        except (KeyError, TypeError, ValueError):
-            return error(400, f"value must be a number; received {str(data.get('value'))[:40]!r}")
+            value = json_number(data.get("value"), "value")
+        except OptionError as exc:  # true is not 1, "2" is not 2
+            return error(400, str(exc))
         with lock:
             session.set_weight(integer(data.get("layer"), "layer", 0, 10), integer(data.get("i"), "i", 0, 100),
                                integer(data.get("j"), "j", 0, 100), value)

@@ -140,3 +140,13 @@ def test_the_estimators_report_a_chance_level_model():
     X, y = r.normal(size=(300, 4)), (r.random(300) < 0.1).astype(int)  # nine in ten are class 0, whatever X
     with pytest.warns(ConvergenceWarning, match="GlassnetClassifier: training ended no better than chance"):
         GlassnetClassifier(hidden_layer_sizes=(4,), max_iter=1, learning_rate_init=1e-6, random_state=0).fit(X, y)
+
+
+def test_a_cost_that_overflows_before_any_step_names_its_cause_not_the_learning_rate():
+    """--l2 1e308 once ended "diverged at batch 1 ... try a smaller learning rate"."""
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.zeros(20)
+    with pytest.raises(gn.OptionError, match=r"the regularization term is inf at the starting weights, before any "
+                                             r"step: l2=1e\+308, l1=0 overflow float32; choose smaller ones"):
+        gn.mlp([3, 4, 1], rng=0).fit(X, y, l2=1e308)
+    with pytest.raises(gn.NonFiniteError, match="the inputs or targets overflow the network's float32; scale them"):
+        gn.mlp([3, 4, 1], rng=0).fit(np.full((10, 3), 1e30), np.zeros(10))

@@ -90,8 +90,8 @@ def test_divergence_can_raise_and_keeps_the_last_finite_weights():
     X, y = data()
     model = gn.mlp([3, 5, 1], rng=0)
     before = model.params.copy()
-    with pytest.raises(gn.DivergenceError, match="training diverged at epoch 1, batch 1"):
-        model.fit(X, y * 1e30, optimizer="sgd", lr=1e30, epochs=3, on_divergence="raise")
+    with pytest.raises(gn.DivergenceError, match="training diverged at epoch 1"):
+        model.fit(X, y * 1e15, optimizer="sgd", lr=1e30, epochs=3, on_divergence="raise")
     np.testing.assert_array_equal(model.params, before)
 
 

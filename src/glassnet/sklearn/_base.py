@@ -21,7 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import training
 from .._validation import short
-from ..errors import DivergenceError
+from ..errors import DivergenceError, NonFiniteError
 from ..init import INITIALIZERS
 from ..nn import Dense, mlp
 from ..objective import Objective
@@ -295,6 +295,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             warnings.simplefilter("ignore", training.DivergenceWarning)
             try:
                 history = self._train(X, Y, batch, l2, val_data, recorder, sample_weight, quasi, epochs)
+            except NonFiniteError as exc:  # the cost overflows before any step: scikit-learn's message, and why
+                raise DivergenceError(f"{NON_FINITE} {type(self).__name__}: {exc}") from None
             finally:
                 self.model_.rng = own_rng
         if report is not None:

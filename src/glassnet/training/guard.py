@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import is_numpy, to_numpy
+from ..errors import NonFiniteError, OptionError
 from ..losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from ..objective import Objective
 from ..rows import LazyRows
@@ -83,7 +84,16 @@ class Guard:
         self.m = rows.shape[0]
         self.classify = is_classifier_loss(objective.loss)
         self.chance_accuracy: float | None = None
+        penalty = objective.penalty()
+        if not math.isfinite(penalty):  # before any step: the learning rate is not the cause
+            raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "
+                              f"l2={objective.l2:g}, l1={objective.l1:g} overflow {objective.model.dtype.name}; "
+                              "choose smaller ones")
         self.before = self.per_row(objective.value(self.X, self.y, weight=self.w))
+        if not math.isfinite(self.before):
+            raise NonFiniteError(f"the cost is {self.before:g} at the starting weights, before any step: the inputs "
+                              f"or targets overflow the network's {objective.model.dtype.name}; scale them (or "
+                              "train in float64)")
         self.chance = self.per_row(self.baseline_cost())
         self.limit = FACTOR * max(self.before, self.chance)
         self.smoothed: float | None = None

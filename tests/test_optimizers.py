@@ -213,3 +213,22 @@ def test_a_bad_option_value_is_reported_as_a_bad_value():
         gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", lr="fast")
     with pytest.raises(gn.OptionError, match=r"momentum must be in \[0.0, 1.0\); received 1.5"):
         gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", momentum=1.5)
+
+
+@pytest.mark.parametrize("optimizer", [gn.SGD(0.1), gn.SGD(0.1, momentum=0.9, nesterov=True), gn.RMSProp(0.01),
+                                       gn.Adam(0.01), gn.AdamW(0.01, weight_decay=0.1)])
+def test_a_preview_is_the_next_step_and_changes_nothing(optimizer):
+    r = np.random.default_rng(7)
+    model = gn.mlp([3, 5, 2], rng=0, dtype="float64")
+    opt = optimizer.bind(model)
+    for _ in range(4):  # some state first
+        model.grads[...] = r.normal(size=model.n_params)
+        opt.step()
+    model.grads[...] = r.normal(size=model.n_params)
+    params, t = model.params.copy(), opt.t
+    state = {k: v.copy() for k, v in opt.state.items()}
+    step = opt.preview()
+    np.testing.assert_array_equal(model.params, params)
+    assert opt.t == t and all(np.array_equal(opt.state[k], state[k]) for k in state)
+    opt.step()
+    np.testing.assert_allclose(model.params - params, step, rtol=1e-12, atol=1e-15)

@@ -147,7 +147,7 @@ def test_a_weights_gradient_is_the_derivative_of_the_last_batchs_cost():
     W[2, 4] = w0 - eps
     down = session.objective.value(session.X_train[rows], session.y_train[rows])
     assert info["grad"] == pytest.approx((up - down) / (2 * eps), rel=1e-6, abs=1e-9)
-    assert info["formula"].startswith(f"w - lr * dJ/dw = {info['value']:.6g} - 0.03 * (")
+    assert info["formula"].startswith(f"SGD: w - lr dJ/dw = {info['value']:.6g} - 0.03 x (")
 
 
 def test_a_frame_shows_the_output_and_every_neuron_over_the_plane():
@@ -176,3 +176,38 @@ def test_a_weight_edit_is_checked():
         session.set_weight(0, 0, 0, float("inf"))
     with pytest.raises(OptionError, match="layer must be from 0 to 2"):
         session.set_weight(3, 0, 0, 1.0)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_the_weight_panel_shows_the_step_the_chosen_optimizer_takes(optimizer):
+    """With Adam the panel once showed lr * dJ/dw, 10,000 times off the step Adam takes from its averages."""
+    session = Session(SPIRAL.__class__(**{**SPIRAL.__dict__, "optimizer": optimizer}))
+    opt, W = session.optimizer, session.model.layers[2].W
+    index = session._flat_index(session.model.layers[2], 2, 4)
+    seen, step = [], opt.step
+    opt.step = lambda: (seen.append(float(session.model.grads[index])), step())  # each step's gradient
+    session.train(12)
+    del opt.step
+    params, t = session.model.params.copy(), opt.t
+    state = {k: v.copy() for k, v in opt.state.items()}
+    info = session.weight(1, 2, 4)
+    np.testing.assert_array_equal(session.model.params, params)  # the preview changed nothing
+    assert opt.t == t and all(np.array_equal(state[k], opt.state[k]) for k in state)
+    g, lr = info["grad"], session.spec.lr
+    m = v = velocity = 0.0  # each rule by hand, from the gradients of every step so far, then this one
+    for grad in [*seen, g]:
+        m, v, velocity = 0.9 * m + 0.1 * grad, 0.999 * v + 0.001 * grad * grad, 0.9 * velocity + grad
+    if optimizer == "adam":
+        expected = -lr * (m / (1 - 0.9 ** (t + 1))) / (np.sqrt(v / (1 - 0.999 ** (t + 1))) + 1e-8)
+    elif optimizer == "momentum":
+        expected = -lr * velocity
+    else:
+        expected = -lr * g
+    assert info["step"] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    before = W[2, 4]
+    opt.step()  # the step itself, with the same gradient, moves the weight by exactly that
+    assert W[2, 4] - before == pytest.approx(info["step"], rel=1e-12, abs=1e-15)
+    assert f"= {before + info['step']:.6g}" in info["formula"] and info["formula"].startswith(
+        {"sgd": "SGD: ", "momentum": "momentum: ", "adam": f"Adam, step {t + 1}: "}[optimizer])
+    if optimizer == "adam":
+        assert info["step"] != pytest.approx(-lr * g, rel=0.1)  # not plain SGD's lr * dJ/dw

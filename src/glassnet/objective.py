@@ -79,6 +79,10 @@ class Objective:
             ws = self._workspaces[training] = self.model.workspace(training)
         return ws
 
+    def release(self) -> None:
+        """Drop the workspaces and their buffers; the next call makes them again (a long pause coming)."""
+        self._workspaces.clear()
+
     def __call__(self, X: Array, y: Array, training: bool = True, need_input_grad: bool = False,
                  weight: Array | None = None) -> float:
         """The cost at the current parameters; writes the gradient into ``model.grads``.

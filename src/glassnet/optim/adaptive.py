@@ -134,6 +134,18 @@ class Adam(Optimizer):
         xp.divide(M, tmp, out=tmp)
         axpy(-lr * (1 - b1) / (c1 * k), tmp, p, tmp)
 
+    def moments(self) -> tuple[Array, Array]:
+        """The first and second moment estimates ``m`` and ``v`` as the paper writes them.
+
+        The state keeps them rescaled, ``M = m / (1 - beta1)`` and ``V = v / (1 - beta2)``
+        (see Notes); these are new arrays in the paper's units.
+
+        Returns
+        -------
+        (m, v) : arrays, shape (n_params,)
+        """
+        return (1 - self.beta1) * self.state["m"], (1 - self.beta2) * self.state["v"]
+
     def reference_update(self, p: Array, g: Array, lr: float, state: dict) -> None:
         """Adam as Kingma & Ba write it (Algorithm 1), in plain NumPy.
 

@@ -121,6 +121,30 @@ class Optimizer:
         if self.slots and self.t % self.flush_every == 0:
             self._flush_tiny()
 
+    def preview(self) -> Array:
+        """What the next :meth:`step` would add to every parameter with the current gradients; nothing changes.
+
+        The step is taken and undone, state and all, so it is the rule's own,
+        whatever the rule: ``-lr * g`` for SGD, ``-lr * m_hat / (sqrt(v_hat) + eps)``
+        for Adam, from its running averages.
+
+        Returns
+        -------
+        array, shape (n_params,)
+        """
+        if self.params is None:
+            raise RuntimeError("the optimizer is not bound to a model: call optimizer.bind(model)")
+        scalars, slots = self.state_dict()
+        kept = {name: buffer.copy() for name, buffer in slots.items()}
+        before = self.params.copy()
+        try:
+            self.t += 1
+            self.update(self.params, self.grads, self.lr)
+            return self.params - before
+        finally:
+            self.params[...] = before
+            self.load_state_dict(scalars, kept)
+
     def _flush_tiny(self) -> None:
         """Zero state entries too small to matter, before they decay into denormals.
 

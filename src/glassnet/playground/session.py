@@ -38,6 +38,10 @@ from .data import FEATURES, SETS, features, make
 MAX_LAYERS = 6
 MAX_NEURONS = 16
 MAX_POINTS = 2000
+#: hand edits a run (and its link) may hold: each is replayed at its step
+MAX_EDITS = 200
+#: frames' losses a session keeps for the page's curve
+MAX_HISTORY = 1000
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "identity")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -137,6 +141,8 @@ class Spec:
         _within("batch_size", self.batch_size, 1, MAX_POINTS, whole=True)
         _within("l2", self.l2, 0, 1)
         _within("l1", self.l1, 0, 1)
+        if len(self.edits) > MAX_EDITS:
+            raise OptionError(f"a run may hold at most {MAX_EDITS} hand edits; received {len(self.edits):,}")
 
     # -- the URL ---------------------------------------------------------------------------------
     def to_query(self) -> str:
@@ -319,6 +325,25 @@ class Session:
             for edit in pending.get(self.step, []):
                 self.set_weight(*edit[1:])
 
+    def release(self) -> None:
+        """Drop the training pass's buffers (sized by the batch); the next step makes them again.
+
+        A session waits between requests far longer than it trains: between
+        them it holds only its points, weights and history.
+        """
+        self.objective.release()
+
+    def resident_bytes(self) -> int:
+        """About how many bytes the session holds between requests: points, weights, optimizer, history.
+
+        Returns
+        -------
+        int
+        """
+        arrays = [self.points, self.labels, self.X_train, self.X_test, self.y_train, self.y_test,
+                  self.model.params, self.model.grads, self.model.state, *self.optimizer.state.values()]
+        return int(sum(a.nbytes for a in arrays) + 400 * len(self.history) + 100 * len(self.edits) + 20_000)
+
     def train_epoch(self) -> None:
         """Steps to the end of the current epoch."""
         n, bs = self.X_train.shape[0], min(self.spec.batch_size, self.X_train.shape[0])
@@ -339,6 +364,8 @@ class Session:
             raise OptionError(f"layer {layer} has weights {W.shape[0]} x {W.shape[1]}; received ({i}, {j})")
         if not math.isfinite(value) or abs(value) > 100:
             raise OptionError(f"a weight must be a finite number from -100 to 100; received {short(value)}")
+        if len(self.edits) >= MAX_EDITS:
+            raise OptionError(f"a run may hold at most {MAX_EDITS} hand edits; apply and reset to start a new one")
         W[i, j] = value
         self.edits.append((self.step, layer, i, j, float(value)))
 
@@ -374,10 +401,15 @@ class Session:
         """
         axis = np.linspace(-1, 1, grid)
         x1, x2 = np.meshgrid(axis, axis)
-        h = features(np.column_stack([x1.ravel(), x2.ravel()]), list(self.spec.features))
-        neurons = [self.model.forward(h, stop=k + 1).T.reshape(-1, grid, grid).copy()
-                   for k, layer in enumerate(self.model.layers[:-1]) if not isinstance(layer, Dense)]
-        out = self.model.predict(h)
+        x = features(np.column_stack([x1.ravel(), x2.ravel()]), list(self.spec.features))
+        # one pass through a workspace of its own, dropped after: every hidden activation on the way
+        ws = self.model.workspace()
+        neurons = []
+        for layer, ctx in zip(self.model.layers, ws.contexts):
+            x = layer.forward(x, ctx)
+            if layer is not self.model.layers[-1] and not isinstance(layer, Dense):
+                neurons.append(x.T.reshape(-1, grid, grid).copy())
+        out = x
         if self.spec.task == "regression" or out.shape[1] == 1:
             output = out[:, 0].reshape(grid, grid)
         else:
@@ -432,18 +464,27 @@ class Session:
         Returns
         -------
         dict
-            ``value``, ``grad`` (dJ/dw of the last step's batch, L2 term included) and
-            ``formula``: the plain gradient-descent step written out.
+            ``value``, ``grad`` (dJ/dw of the last step's batch, regularization
+            included), ``step`` (what the chosen optimizer adds to the weight
+            with that gradient, from its own state: its running averages for
+            Adam, its velocity for momentum) and ``formula``: that step written
+            out with its numbers.
         """
         dense = self._dense(layer)
         if not 0 <= i < dense.W.shape[0] or not 0 <= j < dense.W.shape[1]:
             raise OptionError(f"layer {layer} has weights {dense.W.shape[0]} x {dense.W.shape[1]}; "
                               f"received ({i}, {j})")
-        w, g, lr = float(dense.W[i, j]), float(dense.grads["W"][i, j]), self.spec.lr
-        return {"layer": layer, "i": i, "j": j, "value": w, "grad": g,
-                "formula": f"w - lr * dJ/dw = {w:.6g} - {lr:g} * ({g:.6g}) = {w - lr * g:.6g}"
-                           + ("" if self.spec.optimizer == "sgd" else f" for plain SGD; {self.spec.optimizer} "
-                              "also uses its running averages")}
+        index = self._flat_index(dense, i, j)
+        w, g = float(dense.W[i, j]), float(dense.grads["W"][i, j])
+        step = float(self.optimizer.preview()[index])
+        return {"layer": layer, "i": i, "j": j, "value": w, "grad": g, "step": step,
+                "formula": step_formula(self.optimizer, self.spec.optimizer, index, w, g, step)}
+
+    def _flat_index(self, dense: Dense, i: int, j: int) -> int:
+        """Where ``dense.W[i, j]`` lies in the model's flat parameter vector."""
+        k = self.model.layers.index(dense)
+        span = next(s for _, layer, name, s in self.model.named_parameters() if layer == k and name == "W")
+        return span.start + i * dense.W.shape[1] + j
 
     def _denses(self) -> list[Dense]:
         return [layer for layer in self.model.layers if isinstance(layer, Dense)]
@@ -498,6 +539,44 @@ def make_optimizer(spec: Spec) -> SGD | Adam:
     if spec.optimizer == "adam":
         return Adam(lr=spec.lr)
     return SGD(lr=spec.lr, momentum=0.9 if spec.optimizer == "momentum" else 0.0)
+
+
+def step_formula(optimizer: Any, kind: str, index: int, w: float, g: float, step: float) -> str:
+    """The next step of parameter ``index`` written out with its numbers, as the optimizer will take it.
+
+    Parameters
+    ----------
+    optimizer : SGD or Adam
+        Bound, with its state.
+    kind : "sgd", "momentum" or "adam"
+    index : int
+        The parameter's place in the flat vector.
+    w, g : float
+        Its value and gradient.
+    step : float
+        What :meth:`~glassnet.optim.Optimizer.preview` says the step adds.
+
+    Returns
+    -------
+    str
+    """
+    lr, after = optimizer.lr, w + step
+    if kind == "adam":
+        t = optimizer.t + 1
+        b1, b2, eps = optimizer.beta1, optimizer.beta2, optimizer.eps
+        m_before, v_before = (float(a[index]) for a in optimizer.moments())
+        m = b1 * m_before + (1 - b1) * g
+        v = b2 * v_before + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        return (f"Adam, step {t}: m = {b1:g} m + {1 - b1:.3g} dJ/dw = {m:.6g}; v = {b2:g} v + {1 - b2:.3g} "
+                f"(dJ/dw)^2 = {v:.6g}; w - lr m_hat / (sqrt(v_hat) + eps) = {w:.6g} - {lr:g} x {m_hat:.6g} / "
+                f"(sqrt({v_hat:.6g}) + {eps:g}) = {after:.6g}")
+    if kind == "momentum":
+        mu = optimizer.momentum
+        velocity = mu * float(optimizer.state["velocity"][index]) + g
+        return (f"momentum: v = {mu:g} v + dJ/dw = {velocity:.6g}; w - lr v = {w:.6g} - {lr:g} x "
+                f"({velocity:.6g}) = {after:.6g}")
+    return f"SGD: w - lr dJ/dw = {w:.6g} - {lr:g} x ({g:.6g}) = {after:.6g}"
 
 
 def script(spec: Spec, steps: int) -> str:

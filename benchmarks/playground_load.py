@@ -1,108 +1,215 @@
-"""Ten playground sessions training at once: frames per second each, and the server's memory.
+"""A classroom on one playground: N learners, each their own browser and session, training and inspecting at once.
 
-The server is glassnet's web app under waitress (12 threads), in its own
-process; ten client threads in this one each open a session (the spiral,
-two hidden layers of 8, Adam, batch 10: the page's defaults) and ask for
-frames without pause, each frame one epoch of 20 steps, as the page's Play
-does. Prints each session's frames per second, the latency of a frame, and
-the server's resident memory after the sessions opened and at the end.
+The server is glassnet's web app under waitress, made as ``glassnet serve`` makes it, in its own process; this
+process is the load generator, on the same machine. Each of the N client threads is one learner: a browser of
+its own (its own cookie and connection), one session of the page's defaults (the spiral, two hidden layers of
+8, Adam, batch 10), asking for frames without pause (an epoch of 20 steps each, as the page's Play does),
+clicking a neuron and a weight every few frames, and sending the page's heartbeat. A prober sends a picture to
+the digit page in the same server five times a second. Counted as failed: any answer that is not 200, a "busy,
+send again" (503) or "full" (429) included; a session lost is one answered 404.
 
-    python benchmarks/playground_load.py [--sessions 10] [--seconds 20] [--query "layers=16,16&..."]
+Prints each learner's frames per second (median and slowest), the latency of a frame, the digit page's
+latency (p50, p99), the server's resident memory before the class arrives, at its peak and at the end, and
+the failures. ``--json FILE`` writes the figures.
+
+    python benchmarks/playground_load.py [--sessions 30] [--seconds 120] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import io
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 SERVER = textwrap.dedent("""
-    import sys, tempfile, os
+    import tempfile, os
     import glassnet as gn
-    from glassnet.web import create_app
-    from waitress.server import create_server
+    from glassnet.web.app import make_server
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "m.glassnet")
-    gn.save(path, gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8], "classes": list("0123456789")})
-    server = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=12)
+    gn.save(path, gn.mlp([64, 32, 10], rng=0), metadata={"image_shape": [8, 8], "classes": list("0123456789")})
+    server = make_server(gn.load(path), port=0)
     print(server.effective_port, flush=True)
     server.run()
 """)
 
 
-def post(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def rss_mib(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process, in MiB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    field = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
-    return int(field["VmRSS"]) / 1024, int(field["VmHWM"]) / 1024
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def digit_png() -> bytes:
+    picture = np.full((64, 64), 255, np.uint8)
+    picture[10:54, 28:36] = 0  # a "1"
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, "PNG")
+    return buf.getvalue()
+
+
+class Learner:
+    """One browser: its connection (kept open between requests, as a browser keeps it), its cookie, its
+    session, its counts."""
+
+    def __init__(self, port: int, query: str) -> None:
+        self.port, self.query = port, query
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+        self.frames, self.failures, self.lost = 0, [], 0
+        self.latencies: list[float] = []
+        self.token = ""
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict | None:
+        headers = {"Content-Type": "application/json", **({"Cookie": self.cookie} if self.cookie else {})}
+        try:
+            self.connection.request(method, "/api/playground" + path,
+                                    None if body is None else json.dumps(body).encode(), headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except OSError as exc:  # the server closed the connection, or did not answer: open a new one
+            self.failures.append(f"{method} {path}: {exc!r}")
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return None
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if response.status != 200:
+            self.failures.append(f"{method} {path.split('?')[0].split('/')[-1]}: {response.status}")
+            self.lost += response.status == 404
+            return None
+        return json.loads(data)
+
+    def run(self, stop: float, steps: int) -> None:
+        answer = self.call("POST", "/sessions", {"query": self.query})
+        if answer is None:
+            return
+        self.token = answer["id"]
+        beat = time.monotonic()
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            if self.call("POST", f"/{self.token}/train", {"steps": steps}) is not None:
+                self.latencies.append(time.perf_counter() - start)
+                self.frames += 1
+            if self.frames % 10 == 5:  # the learner clicks a neuron, then one of its weights
+                self.call("GET", f"/{self.token}/neuron?layer={self.frames % 2}&j={self.frames % 8}")
+                self.call("GET", f"/{self.token}/weight?layer=1&i={self.frames % 8}&j=3")
+            if time.monotonic() - beat > 30:
+                self.call("POST", f"/{self.token}/heartbeat")
+                beat = time.monotonic()
+
+
+def probe_digits(port: int, stop: float, latencies: list[float], failures: list[str]) -> None:
+    """The digit page in the same server, five times a second: a picture sent, its answer timed."""
+    picture = digit_png()
+    while time.monotonic() < stop:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/predict", picture, {"Content-Type": "image/png"})
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            latencies.append(time.perf_counter() - start)
+        except (urllib.error.HTTPError, OSError) as exc:
+            failures.append(f"digit page: {exc!r}")
+        time.sleep(0.2)
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * (len(values) - 1)))] if values else float("nan")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--sessions", type=int, default=30, help="learners, each a browser and a session")
+    parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--steps", type=int, default=20, help="steps per frame (20: one epoch of the defaults)")
     parser.add_argument("--query", default="data=spiral&noise=0.1", help="the sessions' settings")
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
 
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline())
-        base = f"http://127.0.0.1:{port}/api/playground"
-        tokens = [post(f"{base}/sessions", {"query": args.query})["id"] for _ in range(args.sessions)]
-        rss_open, _ = rss_mib(server.pid)
-        frames = [0] * args.sessions
-        latencies: list[float] = []
-        errors: list[str] = []
+        time.sleep(0.5)
+        rss_before = rss_mib(server.pid)
+        learners = [Learner(port, args.query) for _ in range(args.sessions)]
+        digit_latencies: list[float] = []
+        digit_failures: list[str] = []
+        peak = [rss_before]
         stop = time.monotonic() + args.seconds
-
-        def client(k: int) -> None:
-            while time.monotonic() < stop:
-                start = time.perf_counter()
-                try:
-                    post(f"{base}/{tokens[k]}/train", {"steps": args.steps})
-                except Exception as exc:  # noqa: BLE001 - counted and shown
-                    errors.append(repr(exc))
-                    continue
-                latencies.append(time.perf_counter() - start)
-                frames[k] += 1
-
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(args.sessions)]
+        threads = [threading.Thread(target=learner.run, args=(stop, args.steps)) for learner in learners]
+        threads.append(threading.Thread(target=probe_digits, args=(port, stop, digit_latencies, digit_failures)))
         began = time.monotonic()
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        while any(t.is_alive() for t in threads):
+            peak[0] = max(peak[0], rss_mib(server.pid))
+            time.sleep(0.25)
         elapsed = time.monotonic() - began
-        rss_end, peak = rss_mib(server.pid)
+        rss_end = rss_mib(server.pid)
+        server_cpu = cpu_seconds(server.pid)
     finally:
         server.kill()
         server.wait()
-    fps = sorted(f / elapsed for f in frames)
-    print(f"{args.sessions} sessions ({args.query}), {args.steps} steps a frame, {elapsed:.1f} s; "
-          f"{len(errors)} errors")
-    print(f"frames/s per session: lowest {fps[0]:.1f}, median {statistics.median(fps):.1f}, highest {fps[-1]:.1f}; "
-          f"all together {sum(frames) / elapsed:.1f}")
-    lat = sorted(latencies)
-    print(f"latency of a frame: median {1000 * statistics.median(lat):.0f} ms, "
-          f"p99 {1000 * lat[int(0.99 * (len(lat) - 1))]:.0f} ms")
-    print(f"server memory: {rss_open:.0f} MiB with the sessions open, {rss_end:.0f} MiB at the end "
-          f"(peak {peak:.0f} MiB)")
-    if errors:
-        print("first error:", errors[0])
+    fps = sorted(learner.frames / elapsed for learner in learners)
+    frames = [t for learner in learners for t in learner.latencies]
+    failures = [f for learner in learners for f in learner.failures] + digit_failures
+    lost = sum(learner.lost for learner in learners)
+    figures = {
+        "sessions": args.sessions, "seconds": round(elapsed, 1), "query": args.query, "steps_per_frame": args.steps,
+        "frames_per_second_median": round(statistics.median(fps), 2), "frames_per_second_slowest": round(fps[0], 2),
+        "frames_per_second_all": round(sum(learner.frames for learner in learners) / elapsed, 1),
+        "frame_latency_median_ms": round(1000 * statistics.median(frames), 1) if frames else None,
+        "frame_latency_p99_ms": round(1000 * percentile(frames, 0.99), 1),
+        "digit_page_p50_ms": round(1000 * percentile(digit_latencies, 0.5), 1),
+        "digit_page_p99_ms": round(1000 * percentile(digit_latencies, 0.99), 1),
+        "digit_page_requests": len(digit_latencies),
+        "rss_before_mib": round(rss_before, 1), "rss_peak_mib": round(peak[0], 1), "rss_end_mib": round(rss_end, 1),
+        "failed_requests": len(failures), "sessions_lost": lost,
+        "server_cpu_share": round(server_cpu / elapsed, 2),
+        "load_cpu_share": round(cpu_seconds(os.getpid()) / elapsed, 2),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    print(f"{args.sessions} learners ({args.query}), each a browser and a session; {args.steps} steps a frame; "
+          f"{elapsed:.1f} s; the load generator in its own process on the same machine")
+    print(f"frames/s per session: median {figures['frames_per_second_median']}, slowest "
+          f"{figures['frames_per_second_slowest']}; all together {figures['frames_per_second_all']}")
+    print(f"latency of a frame: median {figures['frame_latency_median_ms']} ms, "
+          f"p99 {figures['frame_latency_p99_ms']} ms")
+    print(f"digit page meanwhile: {len(digit_latencies)} pictures, p50 {figures['digit_page_p50_ms']} ms, "
+          f"p99 {figures['digit_page_p99_ms']} ms")
+    print(f"server memory: {rss_before:.0f} MiB before the class, peak {peak[0]:.0f} MiB, {rss_end:.0f} MiB at the end "
+          f"(growth {peak[0] - rss_before:.0f} MiB)")
+    print(f"{len(failures)} failed requests, {lost} sessions lost; CPU: the server {figures['server_cpu_share']} "
+          f"cores, the load generator {figures['load_cpu_share']}")
+    if failures:
+        print("first failures:", failures[:5])
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -71,9 +71,22 @@ def test_views_that_the_blas_cannot_take_fall_back_to_numpy(path):
 def test_a_slice_of_the_flat_vector_is_updated_in_place(path):
     x, y = vectors(np.float32)
     out = y.copy()
-    _blas.axpy(1.0, x[:1000], out[:1000])  # as the L2 term updates params[:n_decayed]
-    np.testing.assert_allclose(out[:1000], y[:1000] + x[:1000], rtol=1e-6)
-    np.testing.assert_array_equal(out[1000:], y[1000:])
+    _blas.axpy(1.0, x[:10_000], out[:10_000])  # as the L2 term updates params[:n_decayed]
+    np.testing.assert_allclose(out[:10_000], y[:10_000] + x[:10_000], rtol=1e-6)
+    np.testing.assert_array_equal(out[10_000:], y[10_000:])
+
+
+def test_short_vectors_take_the_numpy_path_and_long_ones_the_blas(monkeypatch):
+    called = []
+    monkeypatch.setattr(_blas, "_ROUTINES", {("axpy", "d"): lambda *args: called.append(args[0])})
+    x, y = vectors(np.float64, _blas.BLAS_MIN - 1)
+    out = y.copy()
+    _blas.axpy(2.0, x, out)
+    np.testing.assert_allclose(out, y + 2.0 * x, rtol=1e-15)
+    assert called == []
+    x, y = vectors(np.float64, _blas.BLAS_MIN)
+    _blas.axpy(2.0, x, y)
+    assert called == [_blas.BLAS_MIN]
 
 
 OPTIMIZERS = [

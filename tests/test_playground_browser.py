@@ -74,7 +74,9 @@ def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browse
     page.locator(".neuron").nth(3).click()
     sync_api.expect(page.locator("#detail")).to_contain_text("a = tanh(z) =")
     page.locator("#weights button").first.click()
-    sync_api.expect(page.locator("#detail")).to_contain_text("next step: w - lr * dJ/dw")
+    # the step Adam takes, from its running averages: not plain SGD's lr * dJ/dw
+    sync_api.expect(page.locator("#detail")).to_contain_text("the next step, as Adam takes it: ")
+    sync_api.expect(page.locator("#detail")).to_contain_text("w - lr m_hat / (sqrt(v_hat) + eps) = ")
     page.fill("#edit-value", "2.5")
     page.click("#edit-apply")
     sync_api.expect(page.locator("#weights button").first).to_have_text("w1 = 2.500")
@@ -98,15 +100,11 @@ def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browse
         page.click("#export-model")
     assert gn.load(download.value.path()).metadata["step"] == steps
 
-    # the link, in a fresh browser, trained as many steps, gives the same numbers
+    # the link, in a fresh browser, reopens the run where it was: its step, its edit, the same numbers
+    assert f"steps={steps}" in page.url
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     fresh.goto(page.url)
-    sync_api.expect(fresh.locator("#status")).to_contain_text("step 0")
-    per_epoch = 20  # 200 training points, batches of 10
-    assert steps % per_epoch == 0
-    for epoch in range(steps // per_epoch):
-        fresh.click("#epoch")
-        sync_api.expect(fresh.locator("#status")).to_contain_text(f"step {(epoch + 1) * per_epoch} ")
+    sync_api.expect(fresh.locator("#status")).to_contain_text(f"step {steps} ", timeout=60_000)
     assert float(status(fresh, "train-loss")) == loss
     assert errors == []
 
@@ -119,18 +117,21 @@ def test_bad_input_gets_a_message_on_the_page(server, browser, tmp_path):
     page.fill("#lr", "1e6")
     page.click("#reset")
     sync_api.expect(page.locator("#error")).to_have_text("lr must be above 0 and at most 10; received 1e+06")
-    page.fill("#lr", "0.03")
+    assert page.input_value("#lr") == "0.03"  # the form went back to the run that is still there
 
     for _ in range(5):  # 2 + 5 = 7 hidden layers: one beyond the bound
         page.click("#add-layer")
     page.click("#reset")
     sync_api.expect(page.locator("#error")).to_contain_text("at most 6 hidden layers; received 7")
-    page.locator(".layer button[title='remove this layer']").last.click()
+    assert page.locator(".layer").count() == 2  # the form shows the run that is still there, not the refused one
+    for _ in range(4):  # 2 + 4 = 6: the most there may be
+        page.click("#add-layer")
     page.click("#reset")
     sync_api.expect(page.locator("#network .column")).to_have_count(1 + 6 + 1)  # inputs, 6 hidden layers, output
     sync_api.expect(page.locator("#error")).to_have_text("")
 
     page.select_option("#data", "csv")
+    sync_api.expect(page.locator("#notice")).to_contain_text("Choose your CSV file")
     cases = {
         "text.csv": ("x1,x2,class\n0.1,0.2,0\n0.3,<b>bold</b>,1\n", "row 2, column 2 must be a number"),
         "three.csv": ("1,2,3,0\n4,5,6,1\n", "every row must hold 3 values"),
@@ -139,14 +140,65 @@ def test_bad_input_gets_a_message_on_the_page(server, browser, tmp_path):
     }
     for name, (text, message) in cases.items():
         (tmp_path / name).write_text(text)
-        page.set_input_files("#csv", str(tmp_path / name))
-        page.click("#reset")
+        page.set_input_files("#csv", str(tmp_path / name))  # a data change applies at once
         sync_api.expect(page.locator("#error")).to_contain_text(message)
         assert page.locator("#error b").count() == 0  # text stays text
     page.screenshot(path=tmp_path / "3-bad-csv.png")
     (tmp_path / "good.csv").write_text("x1,x2,class\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(60)))
     page.set_input_files("#csv", str(tmp_path / "good.csv"))
-    page.click("#reset")
     page.wait_for_url("**data=csv**")
     sync_api.expect(page.locator("#error")).to_have_text("")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+
+
+def in_view(page, selector):
+    """Whether the element's box lies wholly inside the viewport, with nothing scrolled."""
+    return page.evaluate(f"""() => {{ const r = document.querySelector("{selector}").getBoundingClientRect();
+        return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }}""")
+
+
+@pytest.mark.parametrize("size", [(1280, 860), (1920, 1080)])
+def test_the_layout_reads_at_1280_and_1920(server, browser, tmp_path, size):
+    """The inspector beside the run above the fold, the buttons inside their boxes, the loss chart with its
+    axes and the neurons' colour scale, and a weight's step as Adam takes it."""
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server + "?data=spiral&noise=0.1")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    page.click("#epoch")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 20 ")
+    assert in_view(page, "#inspect h2") and in_view(page, "#gradcheck") and in_view(page, "#output")
+    for box in page.locator(".layer").all():  # every control of a layer's row inside the settings panel
+        right = page.evaluate("(row) => Math.max(...[...row.children].map((c) => c.getBoundingClientRect().right))",
+                              box.element_handle())
+        panel = page.locator("#settings").bounding_box()
+        assert right <= panel["x"] + panel["width"] - 8, (right, panel)
+    # the loss chart's axes: labelled ticks drawn left of and under the plot
+    inked = """([x0, x1, y0, y1]) => { const c = document.getElementById('loss'); const d = c.getContext('2d')
+        .getImageData(x0, y0, x1 - x0, y1 - y0).data; let n = 0; for (let k = 3; k < d.length; k += 4) n += d[k] > 0;
+        return n; }"""
+    assert page.evaluate(inked, [0, 40, 0, 200]) > 50 and page.evaluate(inked, [44, 288, 172, 200]) > 50
+    assert page.locator(".scale .bar.neurons").is_visible()
+    assert page.locator(".scale").inner_text().replace("\n", " ").split() == ["−1", "+1"]
+    page.locator(".neuron").nth(2).click()
+    page.locator("#weights button").first.click()
+    sync_api.expect(page.locator("#detail")).to_contain_text("as Adam takes it")
+    page.click("#gradcheck")
+    sync_api.expect(page.locator("#gradcheck-table")).to_contain_text("layer 1 W")  # the page's own numbering
+    assert "layers[" not in page.locator("#gradcheck-table").inner_text()
+    page.screenshot(path=tmp_path / f"playground-{width}x{height}.png")
+    assert page.locator("header a[href='/']").count() == 1  # served with the digit page: linked
+
+
+def test_the_playground_alone_links_to_no_digit_page(browser, tmp_path):
+    from waitress.server import create_server
+
+    srv = create_server(create_app(None), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=srv.run, daemon=True).start()
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"http://127.0.0.1:{srv.effective_port}/playground")
+        sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+        assert page.locator("header a").count() == 0  # there is no digit page to go to
+    finally:
+        srv.close()

@@ -1,9 +1,11 @@
 """The playground's routes, through Flask's test client: sessions, frames, inspection, edits, exports, limits."""
 
 import base64
+import io
 import json
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -24,6 +26,7 @@ def client(tmp_path_factory):
 
 
 def start(client, query=QUERY, **extra):
+    client.delete_cookie(routes.COOKIE, path="/api/playground")  # each test's sessions as a new browser's
     answer = client.post("/api/playground/sessions", json={"query": query, **extra})
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()
@@ -82,7 +85,9 @@ def test_inspect_edit_and_export_agree_with_a_script_run_to_1e_12(client, tmp_pa
     assert loaded.metadata["step"] == 60 and loaded.model.layers[0].W[0, 0] == weight["value"]
     report = client.get(f"/api/playground/{token}/gradcheck").get_json()
     assert report["passed"]
-    assert [r["parameter"] for r in report["rows"]][:2] == ["layers[0] Dense.W", "layers[0] Dense.b"]
+    # the page's numbering: "layer 1" is the first Dense layer (the engine's layers[0])
+    assert [r["parameter"] for r in report["rows"]] == ["layer 1 W", "layer 1 b", "layer 2 W", "layer 2 b",
+                                                        "layer 3 W", "layer 3 b"]
 
 
 @pytest.mark.parametrize("body, message", [
@@ -93,11 +98,12 @@ def test_inspect_edit_and_export_agree_with_a_script_run_to_1e_12(client, tmp_pa
     ({"query": "data=csv", "csv": "1,2,3,0\n3,4,5,1\n"}, "every row must hold 3 values"),
     ({"query": "data=csv", "csv": "1,2,0\n3,4,0\n"}, "at least 2 classes; received only class 0"),
     ({"query": "data=csv", "csv": "1,2,0\n" * 200_000}, "at most 1,000,000 characters"),
-    ({"query": "data=csv", "csv": "1,2,0\n" * 10**6}, "The CSV file is larger than this server accepts"),
+    ({"query": "data=csv", "csv": "1,2,0\n" * 10**6}, "The request body is larger than this endpoint takes"),
+    ({"query": "layers=8&" * 5000}, "query must be the settings of a link, at most 16,384 characters"),
 ])
 def test_bad_settings_and_uploads_are_answered_400_with_a_message(client, body, message):
     answer = client.post("/api/playground/sessions", json=body)
-    assert answer.status_code == (413 if len(body.get("csv", "")) > 4 * 2**20 else 400)
+    assert answer.status_code == (413 if len(body.get("csv", "")) > 2_100_000 else 400)
     assert message in answer.get_json()["error"]
 
 
@@ -114,9 +120,12 @@ def test_bad_requests_to_a_session(client):
         assert answer.status_code == 400 and "value must be a number" in answer.get_json()["error"]
     half = client.post(f"/api/playground/{token}/train", json={"steps": 1.5})  # not 1
     assert half.status_code == 400 and "steps must be a whole number; received 1.5" in half.get_json()["error"]
-    deep = client.post(f"/api/playground/{token}/weight", data="[" * 100_000 + "]" * 100_000,
+    deep = client.post(f"/api/playground/{token}/weight", data="[" * 2000 + "]" * 2000,
                        content_type="application/json")
     assert deep.status_code == 400 and "nested too deeply" in deep.get_json()["error"]
+    big = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": 1,
+                                                               "padding": "x" * 3_000_000})
+    assert big.status_code == 413 and "larger than this endpoint takes" in big.get_json()["error"]
     assert client.get(f"/api/playground/{token}/neuron?layer=5&j=0").status_code == 400
     gone = client.post("/api/playground/not-a-session/train", json={"steps": 1})
     assert gone.status_code == 404 and "session has ended" in gone.get_json()["error"]
@@ -134,23 +143,47 @@ def test_a_diverging_run_says_so(client):
     assert np.isfinite(info["value"])
 
 
-def test_sessions_are_bounded_and_expire(monkeypatch):
+def test_sessions_live_as_long_as_their_tab_and_nobody_elses_make_room(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(routes.time, "monotonic", lambda: clock[0])
-    store = routes.Sessions(limit=2, idle=60)
+    store = routes.Sessions(per_client=2, per_address=3, live=120)
     spec = Spec(data="xor", points=40)
-    a, b = store.add(Session(spec)), store.add(Session(spec))
-    with pytest.raises(gn.errors.OptionError, match="limit of 2 playground sessions"):
-        store.add(Session(spec))  # both just used: no room is taken from an active session
-    clock[0] += 10
-    store.get(b)
-    c = store.add(Session(spec))  # a, idle for 10 s, makes room
+    mine = store.add(Session(spec), "10.0.0.1", "browser-a")
+    with pytest.raises(routes.SessionsFull, match="this browser holds 2 playground sessions") as full:
+        store.add(Session(spec), "10.0.0.1", "browser-b")
+        store.add(Session(spec), "10.0.0.1", "browser-b")
+        store.add(Session(spec), "10.0.0.1", "browser-b")  # b at its own bound, its sessions just made
+    assert full.value.retry_after > 0
+    with pytest.raises(routes.SessionsFull, match="3 sessions from your network address"):
+        store.add(Session(spec), "10.0.0.1", "")  # a client without its cookie counts against its address
+    clock[0] += 100
+    store.get(mine)  # a heartbeat: heard from, never removed
+    clock[0] += 60  # b's sessions quiet for 160 s, over 2 minutes: freed
+    other = store.add(Session(spec), "10.0.0.1", "browser-c")
+    store.get(mine)
+    assert len(store) == 2 and store.close(other) and not store.close(other)
+    clock[0] += 50  # b's own oldest, quiet for 45 s or more, makes room for b: nobody else's does
+    b1 = store.add(Session(spec), "10.0.0.2", "browser-b")
+    clock[0] += 50
+    b2 = store.add(Session(spec), "10.0.0.2", "browser-b")
+    clock[0] += 50
+    store.get(b2)
+    store.add(Session(spec), "10.0.0.2", "browser-b")
     with pytest.raises(KeyError):
-        store.get(a)
-    clock[0] += 61
+        store.get(b1)
     with pytest.raises(KeyError):
-        store.get(c)
-    assert len(store) == 0
+        store.get(mine)  # quiet since the last look, 150 s ago
+
+
+def test_the_total_is_bounded_by_memory_not_by_a_count(monkeypatch):
+    spec = Spec(data="xor", points=40)
+    one = Session(spec).resident_bytes()
+    store = routes.Sessions(per_address=100, budget=int(2.5 * one))
+    store.add(Session(spec), "a", "")
+    store.add(Session(spec), "b", "")
+    with pytest.raises(routes.SessionsFull, match="the server is full: its 2 playground sessions hold the"):
+        store.add(Session(spec), "c", "")
+    assert len(store) == 2  # nothing removed to make room
 
 
 def test_neuron_pictures_travel_as_one_byte_a_cell(client):
@@ -174,3 +207,156 @@ def test_the_playground_alone(tmp_path):
     assert alone.get("/playground").status_code == 200
     assert alone.get("/api/model").status_code == 404
     assert start(alone)["frame"]["step"] == 0
+    # the digit page is not served here: the header does not link to it
+    assert b"digit recogniser" not in alone.get("/playground").data
+
+
+def test_the_playground_beside_the_digit_page_links_to_it(client):
+    assert b'<a href="/">The digit recogniser</a>' in client.get("/playground").data
+
+
+def strict_json(text):
+    """Parse as a strict parser does: NaN, Infinity and -Infinity are not JSON."""
+    def refuse(token):
+        raise AssertionError(f"{token} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_strict_turns_numbers_that_are_not_finite_into_strings():
+    value = {"a": float("nan"), "b": [np.float32("inf"), -np.inf, np.float64(0.5)], "c": np.bool_(True),
+             "d": np.arange(3), "e": (np.int64(7), "text")}
+    assert routes.strict(value) == {"a": "NaN", "b": ["Infinity", "-Infinity", 0.5], "c": True, "d": [0, 1, 2],
+                                    "e": [7, "text"]}
+    assert strict_json(routes.encode(value)) == routes.strict(value)
+    finite = {"x": np.float32(1.5), "y": np.array([[1, 2]]), "z": np.bool_(False)}
+    assert strict_json(routes.encode(finite)) == {"x": 1.5, "y": [[1, 2]], "z": False}
+
+
+def test_after_divergence_every_answer_is_strict_json(client):
+    token = start(client, "data=plane&layers=8,8&activations=identity,identity&optimizer=sgd&lr=10")["id"]
+    for _ in range(20):
+        answer = client.post(f"/api/playground/{token}/train", json={"steps": 50})
+        if answer.status_code != 200:
+            break
+    assert answer.status_code == 400 and "Training diverged at step" in answer.get_json()["error"]
+    session = client.application.extensions["glassnet_playground"].get(token)[0]
+    assert session.diverged
+    session.model.params[:3] = [np.inf, -np.inf, np.nan]  # the worst a run can hold: its numbers are not finite
+    gets = ["neuron?layer=0&j=0", "neuron?layer=1&j=0", "weight?layer=0&i=0&j=0", "weight?layer=1&i=2&j=0",
+            "gradcheck", "run.json"]
+    for path in gets:
+        answer = client.get(f"/api/playground/{token}/{path}")
+        assert answer.status_code == 200 or 400 <= answer.status_code < 500, (path, answer.status_code)
+        data = strict_json(answer.data)
+        assert answer.status_code == 200 or data["error"], path
+    edited = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 1, "value": 0.5})
+    assert edited.status_code == 200 and strict_json(edited.data)["weights"][0][0][0] == "Infinity"
+    again = client.post(f"/api/playground/{token}/train", json={"steps": 1})
+    assert again.status_code == 400 and "diverged" in strict_json(again.data)["error"]
+    model = client.get(f"/api/playground/{token}/model.glassnet")
+    assert model.status_code == 200 and zipfile.ZipFile(io.BytesIO(model.data)).namelist()
+    assert client.get(f"/api/playground/{token}/export.py").status_code == 200
+
+
+def test_a_link_copied_after_200_steps_reopens_at_step_200_with_the_same_weights(client):
+    store = client.application.extensions["glassnet_playground"]
+    token = start(client)["id"]
+
+    def train_to(token, step):
+        while store.get(token)[0].step < step:  # a request stops at a quarter of a second
+            answer = client.post(f"/api/playground/{token}/train", json={"steps": step - store.get(token)[0].step})
+            assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    train_to(token, 60)
+    for layer, i, j, value in [(0, 1, 2, 0.75), (1, 3, 0, -1.25)]:  # hand edits at step 60, in order
+        assert client.post(f"/api/playground/{token}/weight",
+                           json={"layer": layer, "i": i, "j": j, "value": value}).status_code == 200
+    train_to(token, 120)
+    client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 1, "j": 2, "value": -0.5})
+    frame = train_to(token, 200)
+    assert frame["step"] == 200
+    link = frame["query"]  # the page's address: this query and steps=200
+    assert "edits=" in link
+    reopened = start(client, link)
+    assert reopened["frame"]["step"] == 0
+    again = train_to(reopened["id"], 200)
+    before, after = store.get(token)[0], store.get(reopened["id"])[0]
+    np.testing.assert_allclose(after.model.params, before.model.params, rtol=0, atol=1e-12)
+    assert after.edits == before.edits and again["train_loss"] == frame["train_loss"]
+
+
+def test_a_run_file_carries_the_csv_that_a_link_cannot(client):
+    rows = np.random.default_rng(0).uniform(-1, 1, (80, 2))
+    csv = "".join(f"{a:.4f},{b:.4f},{int(a * b > 0)}\n" for a, b in rows)
+    token = start(client, "data=csv&layers=4&activations=tanh", csv=csv)["id"]
+    client.post(f"/api/playground/{token}/train", json={"steps": 30})
+    answer = client.get(f"/api/playground/{token}/run.json")
+    assert answer.status_code == 200 and "playground-run.json" in answer.headers["Content-Disposition"]
+    run = json.loads(answer.data)
+    assert len(run["query"]) < 300  # the link holds the settings, not the data
+    assert run["format"] == "glassnet-playground-run" and run["steps"] == 30 and run["csv"] == csv
+    reopened = start(client, run["query"], csv=run["csv"])
+    fresh = start(client, "data=csv&layers=4&activations=tanh", csv=csv)
+    assert reopened["frame"]["points"] == fresh["frame"]["points"]
+
+
+def test_a_session_busy_past_the_wait_is_answered_send_again(client, monkeypatch):
+    monkeypatch.setattr(routes, "LOCK_WAIT", 0.05)
+    token = start(client)["id"]
+    lock = client.application.extensions["glassnet_playground"].get(token)[1]
+    with lock:  # another request of this session's, taking long
+        busy = client.get(f"/api/playground/{token}/neuron?layer=0&j=0")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert "busy with another request: send it again" in busy.get_json()["error"]
+    assert client.get(f"/api/playground/{token}/neuron?layer=0&j=0").status_code == 200
+
+
+def test_a_request_that_waits_past_its_turn_is_answered_send_again(client, monkeypatch):
+    token = start(client)["id"]
+    turns = client.application.extensions["glassnet_playground"].turns
+    monkeypatch.setattr(turns, "wait", 0.05)
+    with turns.turn():  # another learner's request, computing
+        busy = client.post(f"/api/playground/{token}/train", json={"steps": 1})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert "busy with other learners' requests: send it again" in busy.get_json()["error"]
+    assert client.post(f"/api/playground/{token}/train", json={"steps": 1}).status_code == 200
+
+
+def test_heartbeats_keep_a_session_and_closing_frees_it(client):
+    token = start(client)["id"]
+    assert client.post(f"/api/playground/{token}/heartbeat").get_json() == {"alive": True}
+    assert client.post(f"/api/playground/{token}/close").get_json() == {"closed": True}
+    assert client.post(f"/api/playground/{token}/heartbeat").status_code == 404
+
+
+def test_one_client_cannot_take_the_others_places_or_the_servers_memory(tmp_path):
+    """100 sessions of the largest settings from one client, then 100 maximal edits: another client's
+    session stays, and what the server allocates stays under 100 MB."""
+    import tracemalloc
+
+    app = create_app(None)
+    learner, hostile = app.test_client(), app.test_client()
+    theirs = learner.post("/api/playground/sessions", json={"query": QUERY}).get_json()["id"]
+    biggest = ("data=spiral&classes=5&points=2000&batch_size=2000&features=x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)&"
+               "layers=16,16,16,16,16,16&activations=" + ",".join(["tanh"] * 6))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    statuses = []
+    for k in range(100):
+        if k % 2:
+            hostile.delete_cookie(routes.COOKIE, path="/api/playground")  # a client that drops its cookie
+        answer = hostile.post("/api/playground/sessions", json={"query": biggest})
+        statuses.append(answer.status_code)
+        if answer.status_code == 200:
+            token = answer.get_json()["id"]
+            hostile.post(f"/api/playground/{token}/train", json={"steps": 5})
+    refused = [s for s in statuses if s == 429]
+    assert statuses.count(200) == routes.PER_ADDRESS - 1 and len(refused) == 100 - statuses.count(200)
+    edits = [hostile.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": k % 16,
+                                                                   "value": 100.0}).status_code for k in range(250)]
+    assert edits.count(200) == 200 and set(edits[200:]) == {400}  # at most 200 hand edits a run
+    grown = (tracemalloc.get_traced_memory()[0] - before) / 2**20
+    tracemalloc.stop()
+    assert grown < 100, grown
+    assert learner.post(f"/api/playground/{theirs}/heartbeat").status_code == 200  # still there

@@ -15,8 +15,9 @@ in NumPy. Both paths give the same values up to rounding (the BLAS may fuse a
 multiply and an add).
 
 The BLAS takes 1-D, C-contiguous NumPy arrays of one float dtype and equal
-length; other arrays (strided views, arrays of another namespace) go the
-plain way, in the arrays' own namespace (see :mod:`glassnet.arrays`).
+length, of at least :data:`BLAS_MIN` elements; other arrays (short vectors,
+strided views, arrays of another namespace) go the plain way, in the arrays'
+own namespace (see :mod:`glassnet.arrays`).
 ``scratch``, optional, is a buffer like ``x`` that the plain path may
 overwrite instead of allocating.
 """
@@ -32,6 +33,13 @@ import numpy as np
 from ._validation import short
 from .arrays import namespace
 from .errors import OptionError
+
+
+#: shorter vectors take the NumPy path: a call through ctypes costs about 4 us, which NumPy's two passes over
+#: a 100-element vector (1.3 us) or a 4000-element one (4.1 us) do not; at 16,000 the BLAS takes 8 us, NumPy 11.
+#: (A playground network has about 100 parameters: each BLAS call also let go of Python's lock, and a
+#: server thread waited to take it back.)
+BLAS_MIN = 8192
 
 
 def axpy(alpha: float, x, y, scratch=None) -> None:
@@ -101,8 +109,9 @@ def backend() -> str:
 
 
 def _fits(x, y) -> bool:
-    """The BLAS path needs equal 1-D contiguous NumPy arrays of one dtype, the output writable."""
+    """The BLAS path needs equal 1-D contiguous NumPy arrays of one dtype, long enough, the output writable."""
     return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim == 1 and x.shape == y.shape
+            and x.size >= BLAS_MIN
             and x.dtype == y.dtype and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
 
 

@@ -276,6 +276,8 @@ class Session:
         self.history: list[dict] = []
         #: set when a step's cost was not finite; training then stops where it was
         self.diverged = False
+        #: the uploaded CSV's text (``data="csv"``), kept for the run file that reopens the run
+        self.csv: str | None = None
         self.edits: list[tuple[int, int, int, int, float]] = []
         for step, layer, i, j, value in spec.edits:  # every edit checked now; those at step 0 come before training
             W = self._dense(layer).W

@@ -1,28 +1,40 @@
-"""The playground's routes: sessions that train on the server, one frame per request.
+"""The playground's routes: sessions that train on the server, one frame per request, a classroom at once.
 
 A page creates a session from its settings (the URL query of a
 :class:`~glassnet.playground.Spec`, and an uploaded CSV for ``data=csv``),
-then asks for frames: each ``train`` request takes up to
-:data:`MAX_STEPS` steps and answers where training stands. Sessions are
-bounded: at most :data:`MAX_SESSIONS` at once (the oldest idle one makes room,
-never an active one), dropped after :data:`IDLE_SECONDS` without a request,
-one request at a time each, and each request's steps stop after
-:data:`STEP_SECONDS`.
+then asks for frames: each ``train`` request takes up to :data:`MAX_STEPS`
+steps, at most :data:`STEP_SECONDS` of them, and answers where training
+stands. A link holds a run's settings, its hand edits and its step count; the
+page replays it, and the engine's determinism brings back the same weights.
+
+Sessions live as long as their tab and are bounded by what they would take,
+never by removing others (see :mod:`glassnet.web.sessions`, which also lets
+one request compute at a time, in turn). Every request is bounded before work
+starts (body size, steps, indices, edits), waits at most
+:data:`~glassnet.web.sessions.LOCK_WAIT` seconds for its session and its turn
+(then 503 with ``Retry-After``: busy, send again), and answers JSON in which a
+number that is not finite is sent as the string ``"NaN"``, ``"Infinity"`` or
+``"-Infinity"``.
 
 Endpoints, under ``/api/playground``:
 
 * ``POST /sessions`` -- ``{"query": ..., "csv": ...}``: a new session and its first frame.
 * ``POST /<id>/train`` -- ``{"steps": k}`` (or ``{"epochs": k}``): train, then a frame.
+* ``POST /<id>/heartbeat`` and ``/<id>/close``: the page is still open; it was closed.
 * ``GET /<id>/neuron?layer=L&j=J`` and ``/<id>/weight?layer=L&i=I&j=J``: one piece explained.
 * ``POST /<id>/weight`` -- ``{"layer", "i", "j", "value"}``: edit a weight.
 * ``GET /<id>/gradcheck``: backpropagation against central differences on the training points.
-* ``GET /<id>/export.py`` and ``/<id>/model.glassnet``: the script and the model file.
+* ``GET /<id>/export.py``, ``/<id>/model.glassnet`` and ``/<id>/run.json``: the script, the model
+  file, and the run itself (its link's settings, its step count and its CSV) to open again.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import json
+import math
 import secrets
 import tempfile
 import threading
@@ -34,95 +46,83 @@ from typing import Any
 import numpy as np
 
 from .._validation import WHOLE, json_number, short
-from ..errors import DataError, OptionError
+from ..errors import DataError, OptionError, ServerBusyError
 from ..gradcheck import gradcheck
 from ..io import model_file
+from ..nn import Dense
 from ..playground import Session, Spec, read_csv, script
+from ..playground.data import MAX_CSV_BYTES
+from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, LOCK_WAIT, PER_ADDRESS, PER_CLIENT, Sessions, SessionsFull
 
-MAX_SESSIONS = 16
-IDLE_SECONDS = 600
+__all__ = ["register", "strict", "frame_json", "link_query", "gradcheck_rows", "Sessions", "SessionsFull",
+           "PER_ADDRESS", "PER_CLIENT"]
+
 MAX_STEPS = 1000
 STEP_SECONDS = 0.25
 GRID = 24
+#: request bodies: a new session's (settings and a CSV of up to 1 MB, which JSON's escapes may double),
+#: and every other
+SESSION_BODY = 2 * MAX_CSV_BYTES + 64 * 1024
+SMALL_BODY = 4096
+#: the longest settings query a link may hold
+MAX_QUERY = 16 * 1024
+COOKIE = "glassnet_playground"
 
 
-class Sessions:
-    """The live sessions, by id, with their last use; thread-safe.
+def strict(value: Any) -> Any:
+    """``value`` made ready for strict JSON: NumPy's numbers as Python's, a non-finite float as a string.
+
+    JSON has no NaN or infinity (``json.dumps`` writes tokens that strict
+    parsers refuse): after a run diverges they travel as ``"NaN"``,
+    ``"Infinity"`` or ``"-Infinity"``, which the page shows as they are.
 
     Parameters
     ----------
-    limit : int
-        Sessions held at once; a new one replaces the oldest idle one (idle 5 s or more), never an active one.
-    idle : float
-        Seconds without a request after which a session is dropped.
+    value : object
+
+    Returns
+    -------
+    object
     """
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return strict(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        return x if math.isfinite(x) else "NaN" if math.isnan(x) else "Infinity" if x > 0 else "-Infinity"
+    return value
 
-    def __init__(self, limit: int = MAX_SESSIONS, idle: float = IDLE_SECONDS) -> None:
-        self.limit, self.idle = limit, idle
-        self._lock = threading.Lock()
-        self._items: dict[str, tuple[Session, threading.Lock, float]] = {}
 
-    def add(self, session: Session) -> str:
-        """Keep ``session``; its id.
+def encode(data: Any) -> str:
+    """``data`` as strict JSON text (see :func:`strict`), quickly when all its numbers are finite.
 
-        Parameters
-        ----------
-        session : Session
+    Parameters
+    ----------
+    data : object
 
-        Returns
-        -------
-        str
-            A random token, the session's only name.
+    Returns
+    -------
+    str
+    """
+    try:
+        return json.dumps(data, allow_nan=False, default=_plain)
+    except ValueError:  # a number that is not finite: the slow walk names it
+        return json.dumps(strict(data), allow_nan=False)
 
-        Raises
-        ------
-        OptionError
-            Every place is taken by a session used in the last 5 seconds.
-        """
-        with self._lock:
-            self._expire()
-            if len(self._items) >= self.limit:
-                oldest = min(self._items, key=lambda k: self._items[k][2])
-                if time.monotonic() - self._items[oldest][2] < 5:
-                    raise OptionError(f"the server holds its limit of {self.limit} playground sessions; "
-                                      "try again in a minute")
-                del self._items[oldest]
-            token = secrets.token_urlsafe(16)
-            self._items[token] = (session, threading.Lock(), time.monotonic())
-            return token
 
-    def get(self, token: str) -> tuple[Session, threading.Lock]:
-        """The session of ``token`` and its lock, marked as used now.
-
-        Parameters
-        ----------
-        token : str
-
-        Returns
-        -------
-        (Session, threading.Lock)
-
-        Raises
-        ------
-        KeyError
-            No such session (never was, or expired).
-        """
-        with self._lock:
-            self._expire()
-            item = self._items.get(token)
-            if item is None:
-                raise KeyError(token)
-            self._items[token] = (item[0], item[1], time.monotonic())
-            return item[0], item[1]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for token in [t for t, (_, _, last) in self._items.items() if now - last > self.idle]:
-            del self._items[token]
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def frame_json(session: Session, full: bool = False) -> dict:
@@ -149,12 +149,28 @@ def frame_json(session: Session, full: bool = False) -> dict:
               "output": np.round(f["output"], 3).tolist(), "task": session.spec.task,
               "neurons": [quantized(layer) for layer in f["neurons"]],
               "weights": [np.round(w, 4).tolist() for w in f["weights"]],
-              "biases": [np.round(b, 4).tolist() for b in f["biases"]], "query": session.spec.to_query()}
+              "biases": [np.round(b, 4).tolist() for b in f["biases"]], "query": link_query(session),
+              "diverged": session.diverged}
     if full:  # later frames carry only their own losses; the page keeps the curve
         answer["history"] = history
         answer.update(points=np.round(session.points, 3).tolist(), labels=np.asarray(session.labels).tolist(),
                       train_rows=session.train_rows.tolist())
     return answer
+
+
+def link_query(session: Session) -> str:
+    """The session's settings, its hand edits so far, as a URL query: what its link holds besides the step.
+
+    Parameters
+    ----------
+    session : Session
+
+    Returns
+    -------
+    str
+    """
+    spec = Spec(**{**session.spec.__dict__, "edits": tuple(session.edits)})
+    return spec.to_query()
 
 
 def quantized(values: np.ndarray) -> str:
@@ -171,10 +187,37 @@ def quantized(values: np.ndarray) -> str:
     -------
     str
     """
+    values = np.nan_to_num(values, nan=0.0)
     return base64.b64encode(np.round((np.clip(values, -1, 1) + 1) * 127).astype(np.uint8).tobytes()).decode()
 
 
-def register(app: Any, flask: Any) -> None:
+def gradcheck_rows(session: Session) -> dict:
+    """A gradient check of the session's network on its training points, labelled as the page numbers layers.
+
+    The page calls the Dense layers "layer 1", "layer 2", ... (the last is the
+    output); the engine's labels count every layer from 0 (``layers[2]``).
+
+    Parameters
+    ----------
+    session : Session
+
+    Returns
+    -------
+    dict
+        ``rows`` (one per parameter) and ``passed``.
+    """
+    report = gradcheck(session.model, session.objective.loss, session.X_train[:50], session.y_train[:50],
+                       l2=session.spec.l2, l1=session.spec.l1, max_entries=40, rng=0)
+    number = {k: n + 1 for n, k in enumerate(i for i, layer in enumerate(session.model.layers)
+                                                   if isinstance(layer, Dense))}
+    names = {label: f"layer {number[k]} {name}" for label, k, name, _ in session.model.named_parameters()}
+    rows = [{"parameter": names.get(r.label, r.label), "shape": list(r.shape), "checked": r.checked,
+             "max_abs_error": r.max_abs_error, "rel_error": r.rel_error, "passed": r.passed, "kinks": r.kinks}
+            for r in report.rows]
+    return {"rows": rows, "passed": report.passed}
+
+
+def register(app: Any, flask: Any, digits: bool = True) -> None:
     """Add the playground's page and routes to ``app``.
 
     Parameters
@@ -182,30 +225,57 @@ def register(app: Any, flask: Any) -> None:
     app : flask.Flask
     flask : module
         Flask itself, imported by the caller.
+    digits : bool
+        Whether the app also serves the digit page (the playground's header links to it only then).
     """
-    sessions = Sessions()
+    sessions = app.extensions["glassnet_playground"] = Sessions()
 
-    def error(status: int, message: str):
-        return flask.jsonify(error=message), status
+    def error(status: int, message: str, retry_after: int | None = None):
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return flask.jsonify(error=message), status, headers
 
-    def refusals_answered(view):
-        """A route whose OptionError or DataError (a bad setting, upload or index) is answered 400 with its message."""
+    def answered(view):
+        """A route whose refusals answer with their message: 400 for a bad setting, upload or index; 503 (send
+        again) for a session busy past the wait; 429 for no room."""
         @functools.wraps(view)
-        def answered(*args, **kwargs):
+        def answer(*args, **kwargs):
             try:
-                return view(*args, **kwargs)
+                # a run that diverged keeps large weights: what overflows is reported, as "Infinity" or "NaN"
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    return view(*args, **kwargs)
             except (OptionError, DataError) as exc:
                 return error(400, str(exc))
-        return answered
+            except ServerBusyError as exc:
+                return error(503, str(exc), exc.retry_after)
+            except SessionsFull as exc:
+                return error(429, str(exc), exc.retry_after)
+        return answer
 
     def lookup(token: str):
         try:
             return sessions.get(token)
         except KeyError:
-            flask.abort(404, "This playground session has ended (idle too long, or the server restarted). "
-                             "Reload the page to start again from its link.")
+            flask.abort(404, "This playground session has ended (its tab was closed, it was quiet for more than "
+                             f"{LIVE_SECONDS // 60} minutes, or the server restarted). Reload the page to start again "
+                             "from its link.")
 
-    def body() -> dict:
+    @contextlib.contextmanager
+    def held(lock: threading.Lock):
+        """Hold the session's lock and the turn to compute, each taken within :data:`LOCK_WAIT`; else the
+        request is told to come back."""
+        if not lock.acquire(timeout=LOCK_WAIT):
+            raise ServerBusyError("this session is busy with another request: send it again", retry_after=1)
+        try:
+            with sessions.turns.turn() as turn:
+                yield turn
+        finally:
+            lock.release()
+
+    def body(limit: int = SMALL_BODY) -> dict:
+        length = flask.request.content_length
+        if length is not None and length > limit:  # refused before it is read
+            flask.abort(413, f"The request body is larger than this endpoint takes ({limit:,} bytes).")
+        flask.request.max_content_length = limit  # a body without a length is cut off at the limit too
         try:
             data = flask.request.get_json(silent=True)
         except RecursionError:  # json's parser recurses once per level of nesting
@@ -227,27 +297,45 @@ def register(app: Any, flask: Any) -> None:
             flask.abort(400, f"{name} must be from {low} to {high}; received {short(number)}")
         return number
 
+    def jsonify(data: Any):
+        return flask.Response(encode(data), mimetype="application/json")
+
     page = resources.files(__package__).joinpath("playground.html").read_text(encoding="utf-8")
+    if not digits:  # the playground alone: no digit page to link to
+        start, end = page.index("<!-- digit link -->"), page.index("<!-- end digit link -->")
+        page = page[:start] + page[end + len("<!-- end digit link -->"):]
 
     @app.get("/playground")
     def playground_page():
         return flask.Response(page, mimetype="text/html")
 
     @app.post("/api/playground/sessions")
-    @refusals_answered
+    @answered
     def new_session():
-        data = body()
-        spec = Spec.from_query(str(data.get("query", "")))
+        data = body(SESSION_BODY)
+        query = data.get("query", "")
+        if not isinstance(query, str) or len(query) > MAX_QUERY:
+            raise OptionError(f"query must be the settings of a link, at most {MAX_QUERY:,} characters")
+        spec = Spec.from_query(query)
         points = None
         if spec.data == "csv":
             if not isinstance(data.get("csv"), str):
                 raise OptionError("data=csv needs a CSV file: upload one")
             points = read_csv(data["csv"], "classification")
-        session = Session(spec, points)
-        token = sessions.add(session)
-        return flask.jsonify(id=token, frame=frame_json(session, full=True))
+        client = flask.request.cookies.get(COOKIE, "")
+        client = client if len(client) == 22 and client.replace("-", "").replace("_", "").isalnum() else ""
+        with sessions.turns.turn():
+            session = Session(spec, points)
+            session.csv = data.get("csv") if spec.data == "csv" else None
+            token = sessions.add(session, flask.request.remote_addr or "", client)
+            response = jsonify({"id": token, "frame": frame_json(session, full=True), "heartbeat": HEARTBEAT_SECONDS})
+        if not client:  # the browser's own id: its sessions count together
+            response.set_cookie(COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="Strict",
+                                path="/api/playground", max_age=30 * 86400)
+        return response
 
     @app.post("/api/playground/<token>/train")
+    @answered
     def train(token: str):
         session, lock = lookup(token)
         data = body()
@@ -255,83 +343,98 @@ def register(app: Any, flask: Any) -> None:
         per_epoch = -(-n // min(session.spec.batch_size, n))
         steps = integer(data.get("steps", 1), "steps", 1, MAX_STEPS) if "epochs" not in data else \
             integer(data["epochs"], "epochs", 1, 10) * per_epoch
-        if not lock.acquire(timeout=5):
-            return error(429, "This session is busy with another request.")
-        try:
-            deadline = time.monotonic() + STEP_SECONDS
-            done = 0
-            while done < steps and time.monotonic() < deadline and not session.diverged:
-                take = min(steps - done, 10)
-                session.train(take)
-                done += take
-            if session.diverged:
-                return error(400, f"Training diverged at step {session.step + 1}: the cost became "
-                                  f"{session.last_cost}. Reset with a smaller learning rate "
-                                  f"(now {session.spec.lr:g}).")
-            return flask.jsonify(frame_json(session))
-        finally:
-            lock.release()
+        with held(lock) as turn:
+            try:
+                deadline = time.monotonic() + STEP_SECONDS
+                done = 0
+                while done < steps and time.monotonic() < deadline and not session.diverged:
+                    take = min(steps - done, 10)
+                    session.train(take)
+                    done += take
+                    turn.pass_on()  # after its quantum: the next learner in line computes, then this one goes on
+                if session.diverged:
+                    return error(400, f"Training diverged at step {session.step + 1}: the cost became "
+                                      f"{session.last_cost}. Reset with a smaller learning rate "
+                                      f"(now {session.spec.lr:g}).")
+                return jsonify(frame_json(session))
+            finally:
+                session.release()
+
+    @app.post("/api/playground/<token>/heartbeat")
+    @answered
+    def heartbeat(token: str):
+        lookup(token)
+        return jsonify({"alive": True})
+
+    @app.post("/api/playground/<token>/close")
+    @answered
+    def close(token: str):
+        return jsonify({"closed": sessions.close(token)})
 
     @app.get("/api/playground/<token>/neuron")
-    @refusals_answered
+    @answered
     def neuron(token: str):
         session, lock = lookup(token)
         args = flask.request.args
-        with lock:
-            return flask.jsonify(session.neuron(integer(args.get("layer"), "layer", 0, 10),
-                                                integer(args.get("j"), "j", 0, 100)))
+        layer, j = integer(args.get("layer"), "layer", 0, 10), integer(args.get("j"), "j", 0, 100)
+        with held(lock):
+            return jsonify(session.neuron(layer, j))
 
     @app.get("/api/playground/<token>/weight")
-    @refusals_answered
+    @answered
     def weight(token: str):
         session, lock = lookup(token)
         args = flask.request.args
-        with lock:
-            return flask.jsonify(session.weight(integer(args.get("layer"), "layer", 0, 10),
-                                                integer(args.get("i"), "i", 0, 100),
-                                                integer(args.get("j"), "j", 0, 100)))
+        layer, i, j = (integer(args.get("layer"), "layer", 0, 10), integer(args.get("i"), "i", 0, 100),
+                       integer(args.get("j"), "j", 0, 100))
+        with held(lock):
+            return jsonify(session.weight(layer, i, j))
 
     @app.post("/api/playground/<token>/weight")
-    @refusals_answered
+    @answered
     def edit_weight(token: str):
         session, lock = lookup(token)
         data = body()
-        try:
-            value = json_number(data.get("value"), "value")
-        except OptionError as exc:  # true is not 1, "2" is not 2
-            return error(400, str(exc))
-        with lock:
-            session.set_weight(integer(data.get("layer"), "layer", 0, 10), integer(data.get("i"), "i", 0, 100),
-                               integer(data.get("j"), "j", 0, 100), value)
-            session.spec.edits = tuple(session.edits)
-            return flask.jsonify(frame_json(session))
+        value = json_number(data.get("value"), "value")  # true is not 1, "2" is not 2
+        layer, i, j = (integer(data.get("layer"), "layer", 0, 10), integer(data.get("i"), "i", 0, 100),
+                       integer(data.get("j"), "j", 0, 100))
+        with held(lock):
+            session.set_weight(layer, i, j, value)
+            return jsonify(frame_json(session))
 
     @app.get("/api/playground/<token>/gradcheck")
+    @answered
     def check(token: str):
         session, lock = lookup(token)
-        with lock:
-            report = gradcheck(session.model, session.objective.loss, session.X_train[:50],
-                               session.y_train[:50], l2=session.spec.l2, l1=session.spec.l1)
-        rows = [{"parameter": r.label, "shape": list(r.shape), "checked": r.checked,
-                 "max_abs_error": r.max_abs_error, "rel_error": r.rel_error, "passed": r.passed,
-                 "kinks": r.kinks} for r in report.rows]
-        return flask.jsonify(rows=rows, passed=report.passed)
+        with held(lock):
+            return jsonify(gradcheck_rows(session))
 
     @app.get("/api/playground/<token>/export.py")
-    @refusals_answered
+    @answered
     def export_script(token: str):
         session, lock = lookup(token)
-        with lock:
-            text = script(session.spec, session.step)
+        with held(lock):
+            text = script(Spec.from_query(link_query(session)), session.step)
         return flask.Response(text, mimetype="text/x-python",
                               headers={"Content-Disposition": "attachment; filename=playground.py"})
 
+    @app.get("/api/playground/<token>/run.json")
+    @answered
+    def export_run(token: str):
+        session, lock = lookup(token)
+        with held(lock):
+            run = {"format": "glassnet-playground-run", "query": link_query(session), "steps": session.step,
+                   "csv": session.csv}
+        return flask.Response(json.dumps(run), mimetype="application/json",
+                              headers={"Content-Disposition": "attachment; filename=playground-run.json"})
+
     @app.get("/api/playground/<token>/model.glassnet")
+    @answered
     def export_model(token: str):
         session, lock = lookup(token)
-        with lock, tempfile.TemporaryDirectory() as folder:
+        with held(lock), tempfile.TemporaryDirectory() as folder:
             path = model_file.save(Path(folder) / "playground.glassnet", session.model,
-                                   metadata={"playground": session.spec.to_query(), "step": session.step})
+                                   metadata={"playground": link_query(session), "step": session.step})
             data = path.read_bytes()
         return flask.Response(data, mimetype="application/octet-stream",
                               headers={"Content-Disposition": "attachment; filename=playground.glassnet"})

@@ -13,6 +13,8 @@ let curve = [];       // the losses of every frame so far
 let playing = false;
 let selected = null;  // {layer, j} of the neuron shown in Inspect
 let weight = null;    // {layer, i, j} of the weight being edited
+let heartbeat = null; // the timer that tells the server this page is still open
+let runQuery = null;  // the settings of the run on the server, which the form goes back to after a refusal
 
 // -- settings <-> the URL query ---------------------------------------------------------------
 function layerRow(width, activation) {
@@ -92,36 +94,108 @@ async function call(method, path, body) {
   }
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
-  if (!response.ok) throw new Error((data && data.error) || `The server answered ${response.status}.`);
+  if (!response.ok) {
+    const error = new Error((data && data.error) || `The server answered ${response.status}.`);
+    error.status = response.status;
+    error.retryAfter = Number(response.headers.get("Retry-After") || 0);
+    throw error;
+  }
   return data;
 }
 
+// a number the server sends as a string because it is not finite: "NaN", "Infinity", "-Infinity"
+function num(value, digits, format = "toFixed") {
+  return typeof value === "number" ? value[format](digits) : String(value);
+}
+
+function showNotice(message) { $("notice").textContent = message || ""; }
+
 function showError(message) { $("error").textContent = message || ""; }
 
-async function reset() {
+// a new run on the server: from the form, a link, or a run file; then replayed to its step, if it had one
+async function start(query, csv, steps) {
   stop();
   showError("");
-  const body = {query: readSettings()};
+  const body = {query};
+  if (csv !== undefined && csv !== null) body.csv = csv;
+  let answer;
+  try {
+    answer = await call("POST", "/api/playground/sessions", body);
+  } catch (e) {
+    if (e.status === 429) {  // no room: said plainly, nothing else changes
+      showError(`The server is full: ${e.message} (try again in about ${e.retryAfter || 60} seconds).`);
+    } else {
+      showError(e.message);
+    }
+    if (runQuery !== null) showSettings(runQuery);  // the form goes back to the run that is still there
+    return false;
+  }
+  if (session) navigator.sendBeacon(`/api/playground/${session}/close`);  // the old run is done with
+  session = answer.id;
+  selected = null; weight = null;
+  $("detail").textContent = "Click a neuron to see its numbers.";
+  $("weights").replaceChildren(); $("edit").hidden = true;
+  $("gradcheck-table").replaceChildren();
+  for (const [id, file] of [["export-script", "export.py"], ["export-model", "model.glassnet"],
+                            ["export-run", "run.json"]]) {
+    $(id).href = `/api/playground/${session}/${file}`;
+  }
+  $("export-script").hidden = answer.frame.query.includes("data=csv");  // a script cannot hold the points
+  clearInterval(heartbeat);
+  heartbeat = setInterval(() => {
+    if (session) fetch(`/api/playground/${session}/heartbeat`, {method: "POST"}).catch(() => {});
+  }, 1000 * (answer.heartbeat || 30));
+  draw(answer.frame);
+  showSettings(answer.frame.query);
+  if (steps > 0) await replay(steps);
+  return true;
+}
+
+// train to the link's step, a request at a time: the engine is deterministic, so the weights come back
+async function replay(steps) {
+  while (frame && frame.step < steps) {
+    showNotice(`Replaying the link's run: step ${frame.step} of ${steps} ...`);
+    try {
+      draw(await call("POST", `/api/playground/${session}/train`, {steps: Math.min(1000, steps - frame.step)}));
+    } catch (e) {
+      if (e.status === 503) { await sleep(1000 * (e.retryAfter || 1)); continue; }
+      showError(e.message);
+      break;
+    }
+  }
+  showNotice("");
+}
+
+function sleep(ms) { return new Promise((done) => setTimeout(done, ms)); }
+
+async function reset() {
+  let csv;
   if ($("data").value === "csv") {
     const file = $("csv").files[0];
-    if (!file) { showError("Choose a CSV file of three columns: x1, x2 and the class (0, 1, ...)."); return; }
-    if (file.size > 1000000) { showError(`The CSV file must be at most 1,000,000 bytes; this one has ${file.size}.`); return; }
-    body.csv = await file.text();
+    if (!file) {
+      showError("Choose a CSV file of three columns: x1, x2 and the class (0, 1, ...).");
+      if (runQuery !== null) showSettings(runQuery);
+      return;
+    }
+    if (file.size > 1000000) {
+      showError(`The CSV file must be at most 1,000,000 bytes; this one has ${file.size}.`);
+      if (runQuery !== null) showSettings(runQuery);
+      return;
+    }
+    csv = await file.text();
   }
+  await start(readSettings(), csv, 0);
+}
+
+async function openRun(file) {
+  let run;
   try {
-    const answer = await call("POST", "/api/playground/sessions", body);
-    session = answer.id;
-    selected = null; weight = null;
-    $("detail").textContent = "Click a neuron to see its numbers.";
-    $("weights").replaceChildren(); $("edit").hidden = true;
-    $("gradcheck-table").replaceChildren();
-    $("export-script").href = `/api/playground/${session}/export.py`;
-    $("export-model").href = `/api/playground/${session}/model.glassnet`;
-    draw(answer.frame);
-    showSettings(answer.frame.query);
-  } catch (e) {
-    showError(e.message);
+    run = JSON.parse(await file.text());
+  } catch (e) { showError("That file is not a run file of the playground."); return; }
+  if (!run || run.format !== "glassnet-playground-run" || typeof run.query !== "string") {
+    showError("That file is not a run file of the playground."); return;
   }
+  await start(run.query, run.csv, Number(run.steps) || 0);
 }
 
 async function train(body) {
@@ -129,6 +203,7 @@ async function train(body) {
   try {
     draw(await call("POST", `/api/playground/${session}/train`, body));
   } catch (e) {
+    if (e.status === 503) { await sleep(1000 * (e.retryAfter || 1)); return; }  // busy: the next frame asks again
     stop();
     showError(e.message);
   }
@@ -204,31 +279,57 @@ function draw(f) {
   });
   drawLoss(curve);
   drawNetwork(f);
-  const parts = [`epoch ${f.epoch}`, `step ${f.step}`, `train loss ${f.train_loss.toFixed(4)}`,
-                 `test loss ${f.test_loss.toFixed(4)}`];
+  const parts = [`epoch ${f.epoch}`, `step ${f.step}`, `train loss ${num(f.train_loss, 4)}`,
+                 `test loss ${num(f.test_loss, 4)}`];
   if (f.train_accuracy !== undefined) {
-    parts.push(`train accuracy ${(100 * f.train_accuracy).toFixed(1)} %`,
-               `test accuracy ${(100 * f.test_accuracy).toFixed(1)} %`);
+    parts.push(`train accuracy ${num(100 * f.train_accuracy, 1)} %`,
+               `test accuracy ${num(100 * f.test_accuracy, 1)} %`);
   }
   $("status").textContent = parts.join(" · ");
   $("status").dataset.testAccuracy = String(f.test_accuracy ?? "");
   $("status").dataset.trainLoss = String(f.train_loss);  // every digit, for checks against a script
   $("status").dataset.step = String(f.step);
-  history.replaceState(null, "", "?" + f.query);
+  runQuery = f.query;
+  // the link: the settings, the hand edits, and the step to replay to
+  history.replaceState(null, "", "?" + f.query + (f.step ? `&steps=${f.step}` : ""));
 }
 
 function drawLoss(points) {
+  // the two costs against the step, on axes with their scale: 0 and the highest cost, the first and last step
   const canvas = $("loss"), ctx = canvas.getContext("2d");
+  const left = 44, right = 8, top = 8, bottom = 30;
+  const w = canvas.width - left - right, h = canvas.height - top - bottom;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const finite = points.flatMap((p) => [p.train_loss, p.test_loss]).filter((v) => typeof v === "number");
+  const high = finite.length ? Math.max(...finite, 1e-9) : 1;
+  const first = points.length ? points[0].step : 0, last = points.length ? points[points.length - 1].step : 1;
+  const span = Math.max(1, last - first);
+  ctx.strokeStyle = "#98a2b3"; ctx.lineWidth = 1; ctx.fillStyle = "#667085"; ctx.font = "11px system-ui";
+  ctx.beginPath(); ctx.moveTo(left, top); ctx.lineTo(left, top + h); ctx.lineTo(left + w, top + h); ctx.stroke();
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const [value, y] of [[high, top], [high / 2, top + h / 2], [0, top + h]]) {
+    ctx.fillText(value === 0 ? "0" : value.toPrecision(2), left - 4, y);
+    ctx.beginPath(); ctx.moveTo(left - 3, y); ctx.lineTo(left, y); ctx.stroke();
+  }
+  ctx.textBaseline = "top";
+  for (const [value, x, align] of [[first, left, "left"], [last, left + w, "right"]]) {
+    ctx.textAlign = align;  // the first step's number from its tick, the last one's up to it
+    ctx.fillText(String(value), x, top + h + 4);
+    ctx.beginPath(); ctx.moveTo(x, top + h); ctx.lineTo(x, top + h + 3); ctx.stroke();
+  }
+  ctx.textAlign = "center";
+  ctx.fillText("step", left + w / 2, top + h + 14);
+  ctx.save(); ctx.translate(10, top + h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText("cost", 0, -6); ctx.restore();
   if (points.length < 2) return;
-  const top = Math.max(...points.map((p) => Math.max(p.train_loss, p.test_loss)), 1e-9);
-  const last = points[points.length - 1].step || 1;
   for (const [key, colour] of [["train_loss", "#2f6fde"], ["test_loss", "#e8832a"]]) {
     ctx.beginPath();
-    points.forEach((p, i) => {
-      const x = p.step / last * (canvas.width - 4) + 2, y = canvas.height - 2 - p[key] / top * (canvas.height - 4);
-      if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
-    });
+    let drawing = false;
+    for (const p of points) {
+      if (typeof p[key] !== "number") { drawing = false; continue; }
+      const x = left + (p.step - first) / span * w, y = top + h - Math.min(1, p[key] / high) * h;
+      if (drawing) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      drawing = true;
+    }
     ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.stroke();
   }
 }
@@ -314,11 +415,11 @@ async function inspectNeuron(layer, j) {
   try {
     const n = await call("GET", `/api/playground/${session}/neuron?layer=${layer}&j=${j}`);
     $("detail").textContent = `layer ${layer + 1}, neuron ${j + 1}, on training point 1:\n${n.formula}\n` +
-      `bias ${n.bias.toPrecision(6)}, its gradient in the last step ${n.bias_grad.toPrecision(6)}`;
+      `bias ${num(n.bias, 6, "toPrecision")}, its gradient in the last step ${num(n.bias_grad, 6, "toPrecision")}`;
     const buttons = n.weights.map((w, i) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "secondary small weight";
-      b.textContent = `w${i + 1} = ${w.toPrecision(4)}`;
+      b.textContent = `w${i + 1} = ${num(w, 4, "toPrecision")}`;
       b.addEventListener("click", () => inspectWeight(layer, i, j));
       return b;
     });
@@ -331,10 +432,16 @@ async function inspectWeight(layer, i, j) {
     const w = await call("GET", `/api/playground/${session}/weight?layer=${layer}&i=${i}&j=${j}`);
     weight = {layer, i, j};
     $("detail").textContent = `the weight from input ${i + 1} to neuron ${j + 1} of layer ${layer + 1}:\n` +
-      `value ${w.value.toPrecision(6)}, gradient ${w.grad.toPrecision(6)}\nnext step: ${w.formula}`;
+      `value ${num(w.value, 6, "toPrecision")}, gradient ${num(w.grad, 6, "toPrecision")}\n` +
+      `the next step, as ${optimizerName()} takes it: ${num(w.step, 6, "toPrecision")}\n${w.formula}`;
     $("edit").hidden = false;
     $("edit-value").value = String(w.value);
   } catch (e) { showError(e.message); }
+}
+
+function optimizerName() {
+  return {sgd: "SGD", momentum: "SGD with momentum", adam: "Adam"}[new URLSearchParams(runQuery || "")
+    .get("optimizer")] || "the optimizer";
 }
 
 async function editWeight() {
@@ -357,7 +464,7 @@ async function runGradcheck() {
     }
     const rows = report.rows.map((r) => {
       const tr = document.createElement("tr");
-      for (const v of [r.parameter, r.rel_error.toExponential(2), r.passed ? "pass" : "FAIL"]) {
+      for (const v of [r.parameter, num(r.rel_error, 2, "toExponential"), r.passed ? "pass" : "FAIL"]) {
         const td = document.createElement("td"); td.textContent = v; tr.append(td);
       }
       return tr;
@@ -369,7 +476,20 @@ async function runGradcheck() {
 // -- wiring ---------------------------------------------------------------------------------------
 buildFeatureBoxes();
 showSettings(location.search.slice(1) || "layers=8,8&activations=tanh,tanh");
-$("data").addEventListener("change", () => { $("csv-row").hidden = $("data").value !== "csv"; });
+// a data set change starts a new run at once (a CSV as soon as its file is chosen)
+for (const id of ["data", "classes", "noise", "points", "train_fraction", "seed"]) {
+  $(id).addEventListener("change", () => {
+    $("csv-row").hidden = $("data").value !== "csv";
+    if ($("data").value !== "csv" || $("csv").files[0]) reset();
+    else showNotice("Choose your CSV file: the run starts when it is chosen.");
+  });
+}
+$("csv").addEventListener("change", () => {  // choosing a file is choosing to train on it
+  showNotice("");
+  $("data").value = "csv";
+  $("csv-row").hidden = false;
+  reset();
+});
 $("add-layer").addEventListener("click", () => $("layers").append(layerRow(4, "tanh")));
 $("reset").addEventListener("click", reset);
 $("play").addEventListener("click", play);
@@ -377,14 +497,20 @@ $("step").addEventListener("click", () => { stop(); train({steps: 1}); });
 $("epoch").addEventListener("click", () => { stop(); train({epochs: 1}); });
 $("edit-apply").addEventListener("click", editWeight);
 $("gradcheck").addEventListener("click", runGradcheck);
+$("open-run").addEventListener("change", (e) => { if (e.target.files[0]) openRun(e.target.files[0]); });
+// the tab closing frees its run on the server at once (else it goes when it has been quiet for 2 minutes)
+window.addEventListener("pagehide", () => {
+  if (session) navigator.sendBeacon(`/api/playground/${session}/close`);
+});
 (async () => {
-  const query = location.search.slice(1);
-  try {
-    const answer = await call("POST", "/api/playground/sessions", {query});
-    session = answer.id;
-    $("export-script").href = `/api/playground/${session}/export.py`;
-    $("export-model").href = `/api/playground/${session}/model.glassnet`;
-    draw(answer.frame);
-    showSettings(answer.frame.query);
-  } catch (e) { showError(e.message); }
+  const link = new URLSearchParams(location.search);
+  const steps = Number(link.get("steps") || 0);
+  link.delete("steps");
+  if (link.get("data") === "csv") {  // the points are not in the link: they come back with the run file
+    showSettings(link.toString());
+    showError("This link is of a run on your own CSV file, which a link cannot hold: open the run file it " +
+              "was exported to (under Keep it), or choose the CSV file again.");
+    return;
+  }
+  await start(link.toString(), undefined, steps);
 })();

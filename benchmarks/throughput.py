@@ -13,6 +13,7 @@ the forward pass) timed alone at their shapes.
     python benchmarks/throughput.py --quick          # one repetition, batch 128 only
     python benchmarks/throughput.py --mnist ../shared/data/mnist --to-accuracy 0.98
     python benchmarks/throughput.py --baseline ../old/src   # also another glassnet checkout's src/
+    python benchmarks/throughput.py --device gpu     # glassnet on CuPy beside PyTorch CUDA (device_table.py)
 
 With ``--baseline``, a second glassnet (another commit's ``src`` folder, put
 first on ``PYTHONPATH``) runs the same glassnet workload in processes that
@@ -252,7 +253,14 @@ def main() -> None:
     ap.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
     ap.add_argument("--libs", default="glassnet,torch,sklearn",
                     help="libraries to measure, of glassnet, torch, sklearn (those installed)")
+    ap.add_argument("--device", help="gpu, gpu:N (or cpu): the device table of device_table.py instead")
     args = ap.parse_args()
+    if args.device and not args.worker:
+        from device_table import main as device_table
+
+        if args.quick:
+            args.reps = 1
+        sys.exit(device_table(args, available("torch")))
     if args.worker:
         lib, task, opt, bs, epochs = args.worker
         print(json.dumps(worker(lib, task, opt, int(bs), int(epochs), args.mnist, args.n)))

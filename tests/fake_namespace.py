@@ -1,8 +1,10 @@
 """A second array library for the tests: NumPy's API on arrays that refuse to become NumPy arrays.
 
 It behaves as CuPy does on a GPU, as far as glassnet's array seam is
-concerned: its module ``xp`` offers NumPy's functions (``out=`` included), its
-arrays say which module they belong to (``__array_namespace__``), reductions
+concerned: its module ``xp`` offers NumPy's functions (``out=`` included) and
+a generator of its own (``xp.random.default_rng``), its arrays do not say
+which module they belong to (no ``__array_namespace__``, as CuPy 14's arrays
+have none: glassnet knows them by their type, registered here), reductions
 give 0-d arrays rather than NumPy scalars, ``.get()`` copies to the host, and
 every silent mix with NumPy fails: ``numpy.asarray(a)``, a NumPy ufunc or
 function applied to one of its arrays, a NumPy array passed to one of its
@@ -15,6 +17,11 @@ from __future__ import annotations
 import types
 
 import numpy as np
+
+import glassnet
+
+#: host reads of fake arrays' values: a GPU waits at each one
+READS = [0]
 
 
 class MixedNamespaceError(TypeError):
@@ -60,11 +67,9 @@ class FakeArray:
     def __array_function__(self, func, types_, args, kwargs):
         return NotImplemented  # NumPy's functions refuse it
 
-    def __array_namespace__(self, api_version=None):
-        return xp
-
     def get(self) -> np.ndarray:
         """A NumPy copy, as CuPy's ``get()`` copies to the host."""
+        READS[0] += 1
         return self._a.copy()
 
     shape = property(lambda self: self._a.shape)
@@ -91,12 +96,15 @@ class FakeArray:
         return len(self._a)
 
     def __float__(self):
+        READS[0] += 1
         return float(self._a)
 
     def __int__(self):
+        READS[0] += 1
         return int(self._a)
 
     def __bool__(self):
+        READS[0] += 1
         return bool(self._a)
 
     def __repr__(self):
@@ -132,10 +140,11 @@ for _name in ("add", "sub", "mul", "truediv", "pow", "matmul", "mod", "floordiv"
     setattr(FakeArray, f"__{_name}__", _binary(f"__{_name}__"))
     setattr(FakeArray, f"__r{_name}__", _binary(f"__r{_name}__"))
     setattr(FakeArray, f"__i{_name}__", _inplace(f"__i{_name}__"))
-for _name in ("lt", "le", "gt", "ge", "eq", "ne", "and", "or"):
+for _name in ("lt", "le", "gt", "ge", "eq", "ne", "and", "or", "xor"):
     setattr(FakeArray, f"__{_name}__", _binary(f"__{_name}__"))
 FakeArray.__neg__ = lambda self: FakeArray(-self._a)
 FakeArray.__abs__ = lambda self: FakeArray(abs(self._a))
+FakeArray.__invert__ = lambda self: FakeArray(~self._a)
 FakeArray.__hash__ = None
 
 
@@ -153,6 +162,54 @@ def _module_getattr(name):
     return attr
 
 
+class FakeGenerator:
+    """The device's generator, as ``cupy.random.default_rng(seed)`` gives: its draws are fake arrays."""
+
+    def __init__(self, seed):
+        self._rng = np.random.default_rng(seed)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        values = self._rng.random(size, dtype=dtype)
+        if out is None:
+            return FakeArray(values)
+        out[...] = FakeArray(values)
+        return out
+
+
+#: the device index made current by ``xp.cuda.Device``, as CuPy's current GPU (None: the default)
+CURRENT_DEVICE: list = [None]
+
+
+class FakeDevice:
+    """``cupy.cuda.Device(index)``: a context that makes GPU ``index`` current."""
+
+    SYNCS = [0]  # how often the host waited for the device
+
+    def __init__(self, index=None):
+        self.index = index
+
+    def synchronize(self):
+        FakeDevice.SYNCS[0] += 1
+
+    def __enter__(self):
+        self._before = CURRENT_DEVICE[0]
+        CURRENT_DEVICE[0] = self.index
+        return self
+
+    def __exit__(self, *exc):
+        CURRENT_DEVICE[0] = self._before
+
+
+class OutOfMemoryError(MemoryError):
+    """As ``cupy.cuda.memory.OutOfMemoryError``: the class name and message glassnet reads."""
+
+    def __init__(self, size):
+        super().__init__(f"Out of memory allocating {size:,} bytes (allocated so far: 0 bytes).")
+
+
 #: the fake library's module, as ``cupy`` would be
 xp = types.ModuleType("fake_namespace.xp", "NumPy's API on arrays that refuse to become NumPy arrays")
 xp.__getattr__ = _module_getattr  # type: ignore[attr-defined]
+xp.random = types.SimpleNamespace(default_rng=FakeGenerator)  # type: ignore[attr-defined]
+xp.cuda = types.SimpleNamespace(Device=FakeDevice)  # type: ignore[attr-defined]
+glassnet.arrays.register(FakeArray, xp)

@@ -1,6 +1,7 @@
 """The benchmark scripts run end to end on tiny settings (no timing is asserted: speed lives
 in the benchmarks themselves, never in the tests)."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,42 @@ def test_the_speedrun_trains_pytorch_from_the_same_network():
             with torch.no_grad():
                 theirs = twin(torch.from_numpy(X)).numpy()
             np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9, err_msg=f"{arch}, training={training}")
+
+
+@pytest.mark.filterwarnings("ignore::glassnet.DivergenceWarning")  # random labels: nothing to learn
+def test_the_gpu_benchmarks_run_their_glassnet_side_on_the_double(monkeypatch):
+    """The GPU paths of throughput.py --device gpu and speedrun.py --device gpu, with the CPU double as the
+    GPU (the same code a CuPy run takes, its clocks waiting for the device); PyTorch's side on the CPU."""
+    import numpy as np
+
+    import fake_namespace
+    import glassnet as gn
+
+    monkeypatch.setattr(gn.arrays, "gpu_library", lambda: fake_namespace.xp)
+    monkeypatch.syspath_prepend(str(BENCH))
+    import device_table
+    import speedrun
+
+    r = np.random.default_rng(0)
+    X, y = r.random((96, 784), dtype=np.float32), r.integers(0, 10, 96)
+    syncs = fake_namespace.FakeDevice.SYNCS[0]
+    for workload, bs in (("mlp", 32), ("conv", 32), ("predict", 48)):
+        out = device_table.glassnet_worker(workload, "adam", bs, 2, X, y, "gpu")
+        assert out["samples_per_s"] > 0
+    assert fake_namespace.FakeDevice.SYNCS[0] >= syncs + 10  # each clock reading waited for the device
+    if importlib.util.find_spec("torch") is not None:
+        assert device_table.torch_worker("conv", "sgd", 32, 2, X, y, "cpu")["samples_per_s"] > 0
+    data = (X, y, X[:40], y[:40])
+    out = speedrun.glassnet_worker("mlp", 0, 1, data, "gpu")
+    assert len(out["curve"]) == 1 and len(out["warmup_curve"]) == 1  # a warm-up run, then the timed one
+    assert out["curve"][0][1] == out["warmup_curve"][0][1]  # from the same weights: the same accuracy
+
+
+def test_the_gpu_benchmarks_without_cupy_fail_in_one_line():
+    if importlib.util.find_spec("cupy") is not None:
+        pytest.skip("CuPy is installed here: the benchmarks run on the GPU")
+    for script in ("throughput.py", "speedrun.py"):
+        proc = subprocess.run([sys.executable, BENCH / script, "--device", "gpu", "--quick"], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+        assert "needs CuPy" in proc.stderr and ".[gpu]" in proc.stderr

@@ -12,6 +12,7 @@ Every error glassnet raises about what it was given derives from
     │   └── ImageTooLargeError      ... too many pixels or bytes to decode safely
     ├── DivergenceError             training whose cost became NaN or infinite
     ├── NonFiniteError              a model whose output is NaN for finite input (also a FloatingPointError)
+    ├── DeviceMemoryError           the GPU has not the memory asked for (also a MemoryError)
     └── MissingDependencyError      an optional package is not installed (also an ImportError)
 
 A front-end maps these classes to what its user sees: the command line prints
@@ -79,6 +80,10 @@ class DivergenceError(GlassnetError):
 
 class NonFiniteError(GlassnetError, FloatingPointError):
     """A model's output is NaN or infinite although its input is finite (its weights are broken)."""
+
+
+class DeviceMemoryError(GlassnetError, MemoryError):
+    """A GPU ran out of memory; the message names the size asked for and what to change."""
 
 
 class MissingDependencyError(GlassnetError, ImportError):

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from .arrays import namespace
+from .arrays import namespace, scalar
 
 Array = Any  # an array of NumPy or of another namespace with NumPy's API
 
@@ -297,7 +297,8 @@ def one_hot(labels: Array, n_classes: int, dtype: np.dtype | type = np.float64) 
     return out
 
 
-# --- losses: each returns (cost, gradient of the cost with respect to its first argument).
+# --- losses: each returns (cost, gradient of the cost with respect to its first argument). The cost is a
+# Python float on NumPy and a 0-d array on a device, where reading it would wait (glassnet.arrays.scalar).
 # Optional per-sample weights w (n,) multiply each sample's term: C = sum_i w_i C_i / n.
 
 
@@ -305,7 +306,7 @@ def _weighted(cost_rows: Array, grad: Array, weight: Array, scale: float) -> tup
     """Per-sample costs and gradient rows multiplied by per-sample weights ``w`` (n,)."""
     xp = namespace(grad)
     grad *= weight[:, None]
-    return scale * float(xp.dot(weight, cost_rows)), grad
+    return scale * scalar(xp.dot(weight, cost_rows)), grad
 
 
 def squared_error(
@@ -334,7 +335,7 @@ def squared_error(
     if weight is not None:
         rows = 0.5 * xp.einsum("ij,ij->i", diff, diff)
         return _weighted(rows, diff * scale, weight, scale)
-    cost = 0.5 * scale * float(xp.vdot(diff, diff))
+    cost = 0.5 * scale * scalar(xp.vdot(diff, diff))
     diff *= scale
     return cost, diff
 
@@ -366,7 +367,7 @@ def poisson_deviance(z: Array, target: Array, weight: Array | None = None) -> tu
     grad = (rate - target) / n
     if weight is not None:
         return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
-    return float(terms.sum()) / n, grad
+    return scalar(terms.sum()) / n, grad
 
 
 def absolute_error(pred: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
@@ -391,7 +392,7 @@ def absolute_error(pred: Array, target: Array, weight: Array | None = None) -> t
     terms = xp.abs(diff)
     if weight is not None:
         return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
-    return float(terms.sum()) / n, grad
+    return scalar(terms.sum()) / n, grad
 
 
 def huber(pred: Array, target: Array, delta: float = 1.0, weight: Array | None = None) -> tuple[float, Array]:
@@ -420,7 +421,7 @@ def huber(pred: Array, target: Array, delta: float = 1.0, weight: Array | None =
     grad = xp.clip(r, -delta, delta) / n
     if weight is not None:
         return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
-    return float(terms.sum()) / n, grad
+    return scalar(terms.sum()) / n, grad
 
 
 def binary_cross_entropy(prob: Array, target: Array, weight: Array | None = None) -> tuple[float, Array]:
@@ -454,7 +455,7 @@ def binary_cross_entropy(prob: Array, target: Array, weight: Array | None = None
     grad = ((p - target) / (p * (1 - p)) / n).astype(prob.dtype, copy=False)
     if weight is not None:
         return _weighted(-terms.sum(axis=1), grad, weight, 1.0 / n)
-    return -float(terms.sum()) / n, grad
+    return -scalar(terms.sum()) / n, grad
 
 
 def binary_cross_entropy_with_logits(
@@ -485,7 +486,7 @@ def binary_cross_entropy_with_logits(
     grad /= n
     if weight is not None:
         return _weighted(terms.sum(axis=1), grad, weight, 1.0 / n)
-    return float(terms.sum()) / n, grad
+    return scalar(terms.sum()) / n, grad
 
 
 def softmax_cross_entropy(logits: Array, labels: Array, weight: Array | None = None) -> tuple[float, Array]:
@@ -519,7 +520,7 @@ def softmax_cross_entropy(logits: Array, labels: Array, weight: Array | None = N
     grad /= n
     if weight is not None:
         return _weighted(per_sample, grad, weight, 1.0 / n)
-    return float(per_sample.sum()) / n, grad
+    return scalar(per_sample.sum()) / n, grad
 
 
 def cross_entropy_from_probs(probs: Array, labels: Array, weight: Array | None = None) -> tuple[float, Array]:
@@ -545,7 +546,7 @@ def cross_entropy_from_probs(probs: Array, labels: Array, weight: Array | None =
     grad = (-(y / p) / n).astype(probs.dtype, copy=False)
     if weight is not None:
         return _weighted(-xp.einsum("ij,ij->i", y, xp.log(p)), grad, weight, 1.0 / n)
-    return -float(xp.vdot(y, xp.log(p))) / n, grad
+    return -scalar(xp.vdot(y, xp.log(p))) / n, grad
 
 
 # --- L2 regularization (tutorial 02, "Overfitting & Regularization")
@@ -565,7 +566,7 @@ def l2_penalty(weights: Array, lam: float) -> float:
     float
     """
     xp = namespace(weights)
-    return 0.5 * lam * float(xp.vdot(weights, weights))
+    return 0.5 * lam * scalar(xp.vdot(weights, weights))
 
 
 def l1_penalty(weights: Array, lam: float) -> float:
@@ -582,7 +583,7 @@ def l1_penalty(weights: Array, lam: float) -> float:
     float
     """
     xp = namespace(weights)
-    return lam * float(xp.sum(xp.abs(weights)))
+    return lam * scalar(xp.sum(xp.abs(weights)))
 
 
 def l1_penalty_grad(weights: Array, lam: float) -> Array:

@@ -207,7 +207,7 @@ def gradcheck(
     X64, y64 = objective.prepare(X, y)
     gen = as_generator(rng)
 
-    cost = objective(X64, y64, training=training, need_input_grad=check_input)
+    cost = float(objective(X64, y64, training=training, need_input_grad=check_input))
     analytic = to_numpy(m.grads).copy()  # on the host, beside the numerical gradients
     input_grad = None if objective.input_grad is None else to_numpy(objective.input_grad).copy()
     theta = m.params

@@ -126,7 +126,7 @@ CNN_RECIPES: dict[str, dict[str, Any]] = {
 }
 
 
-def load(path: str | os.PathLike, allow_nonfinite: bool = False) -> Checkpoint:
+def load(path: str | os.PathLike, allow_nonfinite: bool = False, device: Any = None) -> Checkpoint:
     """Read a model file; see :func:`glassnet.io.load`.
 
     Parameters
@@ -134,13 +134,15 @@ def load(path: str | os.PathLike, allow_nonfinite: bool = False) -> Checkpoint:
     path : str or path-like
     allow_nonfinite : bool
         Load weights that hold NaN or infinity instead of refusing them.
+    device : str or module, optional
+        Where to put the model: ``"cpu"`` (the default), ``"gpu"``, ``"gpu:1"``.
 
     Returns
     -------
     Checkpoint
         Its ``model`` is a :class:`Sequential` of this module.
     """
-    return model_file.load(path, Sequential, allow_nonfinite=allow_nonfinite)
+    return model_file.load(path, Sequential, allow_nonfinite=allow_nonfinite, device=device)
 
 
 def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tuple[Sequential, History]:
@@ -152,7 +154,7 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
     X, y : array-like
     **kwargs
         ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``,
-        ``augment``, ``threads``, ``comm``.
+        ``augment``, ``threads``, ``comm``, ``device``.
 
     Returns
     -------

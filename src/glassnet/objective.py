@@ -84,7 +84,7 @@ class Objective:
         self._workspaces.clear()
 
     def __call__(self, X: Array, y: Array, training: bool = True, need_input_grad: bool = False,
-                 weight: Array | None = None) -> float:
+                 weight: Array | None = None) -> Any:
         """The cost at the current parameters; writes the gradient into ``model.grads``.
 
         Parameters
@@ -102,8 +102,9 @@ class Objective:
 
         Returns
         -------
-        float
-            ``J``, the L2 term included.
+        float or 0-d array
+            ``J``, the L2 term included: a float on NumPy; on a device the 0-d
+            array, which ``float()`` reads (waiting for the device).
         """
         model = self.model
         ws = self.workspace(training)
@@ -115,12 +116,13 @@ class Objective:
             self.add_penalty_grad(model.grads[: model.n_decayed])
         return cost
 
-    def penalty(self) -> float:
+    def penalty(self) -> Any:
         """The regularization terms at the current weights: ``l2 / 2 * sum(W**2) + l1 * sum(|W|)``.
 
         Returns
         -------
-        float
+        float or 0-d array
+            As :meth:`__call__` returns the cost.
         """
         w = self.model.params[: self.model.n_decayed]
         return (l2_penalty(w, self.l2) if self.l2 else 0.0) + (l1_penalty(w, self.l1) if self.l1 else 0.0)
@@ -152,7 +154,8 @@ class Objective:
 
         Returns
         -------
-        cost : float
+        cost : float or 0-d array
+            As :meth:`__call__` returns it.
         grad : array like ``out``
             Through the fused formula when the last activation was skipped.
         """
@@ -188,7 +191,7 @@ class Objective:
         -------
         float
         """
-        return self.cost_and_grad(out, y, weight)[0] + self.penalty()
+        return float(self.cost_and_grad(out, y, weight)[0] + self.penalty())
 
     def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
         """Validate ``X`` and ``y`` once, in the model's dtype and namespace, for repeated calls.

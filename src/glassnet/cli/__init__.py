@@ -35,6 +35,8 @@ from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
 THREADS_HELP = ("bound the BLAS's threads, at most the cores this process may use (default: the cores free when "
                 "the command starts, within GLASSNET_THREADS or OPENBLAS_NUM_THREADS if set); 1 when other work "
                 "shares the cores")
+DEVICE_HELP = ("cpu (default), gpu, or gpu:N for GPU number N: the arrays live and compute there (needs CuPy, "
+               "the gpu extra); the model file is the same either way")
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
 141 the output was closed early (glassnet info ... | head)"""
@@ -97,6 +99,7 @@ def add_train(sub) -> None:
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint was written by")
     t.add_argument("--quiet", action="store_true", help="no progress bar or lines")
     t.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
+    t.add_argument("--device", default="cpu", help=DEVICE_HELP)
     t.add_argument("--distributed", action="store_true",
                    help="train data-parallel over MPI's ranks: start with mpiexec -n K glassnet train ... "
                         "--distributed (needs mpi4py: the mpi extra); rank 0 prints and writes the files")
@@ -120,6 +123,7 @@ def add_use(sub) -> None:
                     help="draw which pixels drove each picture's prediction: the gradient of its class's score, "
                          "and the drop in probability when each part is covered up")
     pr.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
+    pr.add_argument("--device", default="cpu", help=DEVICE_HELP)
     pr.set_defaults(func=cmd_predict)
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_writable, short
+from ..arrays import resolve_device
 from ..datasets import RandomAffine
 from ..errors import DivergenceError, MissingDependencyError, missing
 from ..metrics import confusion_matrix, format_confusion
@@ -347,6 +348,7 @@ def mpi_world() -> Any:
 
 
 def _train(args, comm: Any) -> int:
+    resolve_device(args.device)  # a GPU asked for where there is none fails before any data is read
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
     out = check_outputs(args, [s["data"], args.resume])
@@ -395,9 +397,10 @@ def _train(args, comm: Any) -> int:
     try:
         if ck is not None:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
-            model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, **common)
+            model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
+                                    **common)
         else:
-            model = build_model(s, sizes, image)
+            model = build_model(s, sizes, image).to(args.device)
             print(model.summary())
             optimizer: Any = s["optimizer"]
             if not quasi:
@@ -408,6 +411,7 @@ def _train(args, comm: Any) -> int:
                                 **common)
     except DivergenceError as exc:
         raise DivergenceError(f"{exc} Nothing was written.") from None
+    model.to("cpu")  # scored and saved from the host
 
     if history.best_epoch is not None:
         key = s["keep_best"]

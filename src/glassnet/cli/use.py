@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_writable, short
+from ..arrays import to_numpy
 from ..datasets import is_number, read_rows
 from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
@@ -81,7 +82,7 @@ def cmd_predict(args) -> int:
         0; 1 when some inputs could not be predicted; 2 when none could.
     """
     heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
-    ck = load(args.model)
+    ck = load(args.model, device=args.device)
     meta = ck.metadata
     classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
     failed = 0
@@ -99,7 +100,7 @@ def cmd_predict(args) -> int:
     if failed and len(args.inputs) > 1:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)
     if heat is not None and explained:
-        explain(ck.model, meta, explained, heat, inputs=[args.model, *args.inputs])
+        explain(ck.model.to("cpu"), meta, explained, heat, inputs=[args.model, *args.inputs])
     elif heat is not None and not failed:
         print("glassnet: error: --explain draws pictures; none of the inputs is one", file=sys.stderr)
         return 2
@@ -204,10 +205,10 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     if first_line == 1:
         print(f"{path}: no header row, so every line is data")
     if meta.get("task", "classification") == "classification":
-        for i, p in enumerate(model.predict_proba(X)):
+        for i, p in enumerate(to_numpy(model.predict_proba(X))):
             print(f"{path} line {i + first_line}: {classes[int(p.argmax())]}  (p={p.max():.3f})")
     else:
-        for i, v in enumerate(unscale_target(model.predict(X)[:, 0], meta)):
+        for i, v in enumerate(unscale_target(to_numpy(model.predict(X))[:, 0], meta)):
             print(f"{path} line {i + first_line}: {v:.6g}")
 
 
@@ -228,7 +229,7 @@ def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.
     shape = model_image_shape(model.in_features, meta)
     image = prepare_digit(path, shape, name=path)
     check_width(model, image.size, f"a {shape[0]}x{shape[1]} image")
-    proba = model.predict_proba(image.reshape(1, -1))[0]
+    proba = to_numpy(model.predict_proba(image.reshape(1, -1)))[0]
     best = int(proba.argmax())
     print(f"{path}: {classes[best]}  (p={proba[best]:.3f})")
     print("  " + "  ".join(f"{c}:{p:.3f}" for c, p in zip(classes, proba)))

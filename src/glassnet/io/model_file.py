@@ -42,6 +42,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -150,6 +151,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
                               f"{'state entry' if like is model.state else 'parameter'}, shape {like.shape}; "
                               f"received shape {value.shape}")
         arrays[f"training/{name}.npy"] = value
+    arrays = {name: to_numpy(a) for name, a in arrays.items()}  # from a GPU: copied to the host
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}
     meta = {
         "format": FORMAT, "version": VERSION, "model": model.config(),
@@ -170,7 +172,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
 
 
 def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
-         allow_nonfinite: bool = False) -> Checkpoint:
+         allow_nonfinite: bool = False, device: str | ModuleType | None = None) -> Checkpoint:
     """Read a model file written by :func:`save`.
 
     Parameters
@@ -181,6 +183,10 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
     allow_nonfinite : bool
         Load weights that hold NaN or infinity (to inspect a broken model)
         instead of refusing them.
+    device : str or module, optional
+        Where to put the model (``"cpu"``, ``"gpu"``, ``"gpu:1"``; see
+        :meth:`~glassnet.nn.Stack.to`); by default NumPy's memory. The file is
+        checked on the host first.
 
     Returns
     -------
@@ -231,8 +237,11 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
         raise
     except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:  # GlassnetError included
         raise ModelFileError(f"{path}: invalid model description ({type(exc).__name__}: {exc})") from None
+    if device is not None:
+        model.to(device)
     if optimizer is not None:
-        optimizer.bind(model)
+        with model.device_context():
+            optimizer.bind(model)
     extra = {k[len("training/"):-len(".npy")]: v for k, v in arrays.items() if k.startswith("training/")}
     metadata = meta.get("metadata") or {}
     check_metadata(metadata, model, path)

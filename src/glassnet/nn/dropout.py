@@ -22,6 +22,14 @@ class Dropout(Layer):
     rng : None, int or numpy.random.Generator
         Draws the masks. Without one, the masks come from the generator of the
         pass (inside a :class:`~glassnet.nn.Stack`, the model's).
+
+    Notes
+    -----
+    On NumPy the masks are drawn by that generator. On a GPU they are drawn
+    on the device, by a generator of the device's library seeded once per
+    training run from the host generator (copying a mask each step would
+    make every step wait): the one place where a GPU run differs from the CPU
+    run of the same seed, beyond rounding.
     """
 
     trace_skip = True
@@ -53,14 +61,19 @@ class Dropout(Layer):
         rng = self.rng or ctx.rng
         if rng is None:
             rng = self.rng = np.random.default_rng()
-        dtype = self.work_dtype(x)
-        # scale = [u >= rate] / (1 - rate): drawn on the host, where the generator lives
-        keep = ctx.buffer("mask", x.shape, dtype) if ctx.xp is np else np.empty(x.shape, dtype)
-        rng.random(dtype=keep.dtype, out=keep)
-        np.greater_equal(keep, self.rate, out=keep)
+        dtype, xp = self.work_dtype(x), ctx.xp
+        # scale = [u >= rate] / (1 - rate), drawn where the arrays live
+        keep = ctx.buffer("mask", x.shape, dtype)
+        if xp is np:
+            rng.random(dtype=keep.dtype, out=keep)
+        else:
+            if getattr(ctx, "device_rng", None) is None:  # seeded once per run (per workspace)
+                ctx.device_rng = xp.random.default_rng(int(rng.integers(2**63)))
+            ctx.device_rng.random(x.shape, dtype=keep.dtype, out=keep)
+        xp.greater_equal(keep, self.rate, out=keep)
         keep *= 1.0 / (1.0 - self.rate)
-        ctx.scale = scale = keep if ctx.xp is np else ctx.xp.asarray(keep)
-        return ctx.xp.multiply(x, scale, out=ctx.buffer("a", x.shape, dtype))
+        ctx.scale = keep
+        return xp.multiply(x, keep, out=ctx.buffer("a", x.shape, dtype))
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
         """``dC/dX = dC/dA * mask / (1 - rate)`` (``dC/dA`` itself outside training).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib as _contextlib
 import copy as _copy
 import math
 import threading
@@ -13,7 +14,7 @@ import numpy as np
 
 from .. import functional as F
 from .._validation import all_finite, as_generator, check_array, check_dtype
-from ..arrays import errstate, is_numpy, is_sparse, to_numpy
+from ..arrays import device_errors, device_name, errstate, is_numpy, is_sparse, on_device, resolve_device, to_numpy
 from ..errors import NonFiniteError, OptionError, OptionTypeError
 from ..rows import SCAN_ROWS, LazyRows, is_lazy
 from .base import Array, Context, Layer, Shape
@@ -120,7 +121,27 @@ class Stack:
             owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32
         self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng)
+        #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
+        self.device_index: int | None = None
         self._bind(check_dtype(dtype), xp or np)
+
+    @property
+    def device(self) -> str:
+        """Where the parameters live: ``"cpu"`` (NumPy), ``"gpu"`` or ``"gpu:N"`` (see :meth:`to`)."""
+        return device_name(self.xp, self.device_index)
+
+    def device_context(self) -> _contextlib.ExitStack:
+        """A context in which this model's arrays are computed on: its GPU current, a GPU's out-of-memory
+        error told plainly (see :func:`glassnet.arrays.device_errors`).
+
+        Returns
+        -------
+        context manager
+        """
+        stack = _contextlib.ExitStack()
+        stack.enter_context(device_errors())
+        stack.enter_context(on_device(self.xp, self.device_index))
+        return stack
 
     @property
     def built(self) -> bool:
@@ -261,31 +282,49 @@ class Stack:
             clone._bind(check_dtype(dtype), clone.xp)
         return clone
 
-    def to(self, xp: ModuleType) -> Stack:
-        """Move the parameters into another array namespace, in place.
+    def to(self, device: str | ModuleType) -> Stack:
+        """Move the parameters (and the layers' state) to a device, in place.
+
+        ``fit``, ``predict`` and ``gradcheck`` then move the data they are given
+        there too, once per call; outputs stay on the device (``glassnet.arrays.to_numpy``
+        copies one to the host). Saving copies to the host.
 
         Parameters
         ----------
-        xp : module
-            An array namespace with NumPy's API (``numpy``, ``cupy``).
+        device : str or module
+            ``"cpu"``; ``"gpu"`` (CuPy, the current GPU) or ``"gpu:N"`` (GPU
+            number N); or an array module with NumPy's API (``numpy``, ``cupy``).
 
         Returns
         -------
         Stack
             This model.
+
+        Raises
+        ------
+        MissingDependencyError
+            A GPU asked for without CuPy installed.
+        DeviceMemoryError
+            The GPU has not the memory for the parameters.
         """
-        self._bind(self.dtype, xp)
+        xp, index = resolve_device(device)
+        if xp is self.xp and index == self.device_index:
+            return self
+        self.device_index = index
+        with self.device_context():
+            self._bind(self.dtype, xp)
         return self
 
     def __getstate__(self) -> dict:
         """For pickling: the parameters go over as NumPy arrays."""
         state = dict(self.__dict__)
-        state["xp"] = None
+        state["xp"], state["device_index"] = None, None
         return state
 
     def __setstate__(self, state: dict) -> None:
         """After unpickling or deepcopy: re-bind the layers' separate arrays as views of new vectors."""
         xp = state.get("xp") or np
+        self.device_index = None
         self.__dict__.update(state)
         self._bind(self.dtype, xp)
 
@@ -426,6 +465,10 @@ class Stack:
         array, shape (n_samples, *output_shape)
             In the model's dtype and namespace; nothing in glassnet writes it again.
         """
+        with self.device_context():
+            return self._predict(X, batch_size)
+
+    def _predict(self, X: Any, batch_size: int | None) -> Array:
         X = self.check_input(X, finite=False)
         xp = self.xp
         if batch_size is None:

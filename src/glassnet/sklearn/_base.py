@@ -21,6 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import training
 from .._validation import short
+from ..arrays import to_numpy
 from ..errors import DivergenceError, NonFiniteError
 from ..init import INITIALIZERS
 from ..nn import Dense, mlp
@@ -52,7 +53,8 @@ def _layer_arrays(name: str, doc: str) -> property:
 
     def get(self):
         check_is_fitted(self, "model_")
-        return [layer.params[_LAYER_ARRAYS[name]] for layer in self._dense_layers()]
+        arrays = [layer.params[_LAYER_ARRAYS[name]] for layer in self._dense_layers()]
+        return arrays if self.model_.xp is np else [to_numpy(a) for a in arrays]
 
     def set(self, arrays):
         if hasattr(self, "model_"):
@@ -100,6 +102,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         "init": [StrOptions(set(INITIALIZERS)), None],
         "dtype": [StrOptions({"float32", "float64"}), None],
         "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "device": [str],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
@@ -107,7 +110,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None, n_threads=None):
+                 max_fun=15000, init=None, dtype=None, n_threads=None, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -134,6 +137,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         self.init = init
         self.dtype = dtype
         self.n_threads = n_threads
+        self.device = device
 
     # -- hooks the two estimators fill in ----------------------------------------
     def _encode_targets(self, y, first, incremental):
@@ -208,7 +212,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             a = np.asarray(a, dtype=float)
             if a.shape != layer.params[key].shape:
                 raise ValueError(f"{name}_[{i}] must have shape {layer.params[key].shape}; received {a.shape}")
-            layer.params[key][...] = a
+            layer.params[key][...] = a if self.model_.xp is np else self.model_.xp.asarray(a)
 
     coefs_ = _layer_arrays("coefs", "The weight matrices, (fan_in, fan_out) each: views that training updates "
                                     "in place.")
@@ -349,7 +353,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             self.model_, X, Y, loss=self._loss(), optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
             l2=l2, shuffle=self.shuffle, validation_data=val_data, callbacks=[recorder], verbose=False,
             tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop",
-            threads=self.n_threads)
+            threads=self.n_threads, device=self.device)
 
     def _loss_grad(self, theta, X, Y):
         """The training cost at the flat parameter vector ``theta`` and its gradient (for checks).
@@ -367,15 +371,15 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         """
         objective = Objective(self.model_, self._loss(), self.alpha / X.shape[0])
         X, Y = objective.prepare(X, Y)
-        self.model_.params[...] = theta
-        cost = objective(X, Y)
-        return cost, self.model_.grads.copy()
+        self.model_.params[...] = theta if self.model_.xp is np else self.model_.xp.asarray(theta)
+        cost = float(objective(X, Y))
+        return cost, to_numpy(self.model_.grads).copy()
 
     def _forward(self, X):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=self.model_.dtype)
         with limit_threads(self.n_threads, "n_threads"):
-            return self.model_.predict(X)
+            return to_numpy(self.model_.predict(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

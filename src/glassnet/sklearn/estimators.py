@@ -69,7 +69,13 @@ _SHARED_PARAMETERS = """
         Bound the BLAS's threads during fit and predict (see
         :mod:`glassnet.threads`). None: the cores free when the call starts,
         within the bounds that joblib's and Dask's workers set. Give 1 when
-        other work shares the cores."""
+        other work shares the cores.
+    device : str, default="cpu"
+        Where the network trains and predicts: "cpu", or "gpu" / "gpu:N" with
+        CuPy (see :meth:`glassnet.nn.Stack.to`). ``X`` and ``y`` are NumPy
+        arrays as always, copied to the device once per fit; predictions come
+        back as NumPy arrays. On a GPU, ``coefs_`` and ``intercepts_`` are
+        copies on the host rather than views."""
 
 _ATTRIBUTES = """
     coefs_, intercepts_ : list of arrays
@@ -128,7 +134,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None, n_threads=None, class_weight=None):
+                 max_fun=15000, init=None, dtype=None, n_threads=None, device="cpu", class_weight=None):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
@@ -136,7 +142,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
-                         dtype=dtype, n_threads=n_threads)
+                         dtype=dtype, n_threads=n_threads, device=device)
         self.class_weight = class_weight
 
     # -- targets ---------------------------------------------------------------------
@@ -339,7 +345,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
-                 max_fun=15000, init=None, dtype=None, n_threads=None, loss="squared_error",
+                 max_fun=15000, init=None, dtype=None, n_threads=None, device="cpu", loss="squared_error",
                  huber_delta=1.0):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
@@ -348,7 +354,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
-                         dtype=dtype, n_threads=n_threads)
+                         dtype=dtype, n_threads=n_threads, device=device)
         self.loss = loss
         self.huber_delta = huber_delta
 

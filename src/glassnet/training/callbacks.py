@@ -59,6 +59,10 @@ class Callback:
     def on_batch_end(self, run, batch: int, cost: float) -> None:
         """After each optimizer step.
 
+        On a GPU the costs are read 32 steps at a time
+        (:data:`glassnet.training.descent.SYNC_EVERY`), so this is called for
+        32 batches at once, after the last of their steps.
+
         Parameters
         ----------
         run : glassnet.training.Run

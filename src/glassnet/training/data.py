@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import namespace, to_numpy
+from ..arrays import namespace, scalar, to_numpy
 from ..errors import OptionError
 from ..losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 
@@ -95,14 +95,47 @@ def accuracy(output: Array, y: Array, logits: bool) -> float:
     -------
     float
     """
+    return float(correct(output, y, logits)) / output.shape[0]
+
+
+def correct(output: Array, y: Array, logits: bool, multilabel: bool | None = None) -> Any:
+    """How many rows are predicted right (see :func:`accuracy`): a float on NumPy, a 0-d array on a device.
+
+    Parameters
+    ----------
+    output : array, shape (n_samples, k)
+    y : array
+    logits : bool
+    multilabel : bool, optional
+        Whether ``y`` holds several 0/1 targets per row (:func:`is_multilabel`);
+        given by a caller that asks batch after batch, so that no batch waits
+        for the device to decide it.
+
+    Returns
+    -------
+    float or 0-d array
+        For several 0/1 targets a row counts each of its k entries as 1/k.
+    """
     xp = namespace(output)
-    if output.shape[1] > 1 and (y.ndim == 1 or y.shape[1] == output.shape[1]) and not _multilabel(y):
+    if multilabel is None:
+        multilabel = is_multilabel(y)
+    if output.shape[1] > 1 and (y.ndim == 1 or y.shape[1] == output.shape[1]) and not multilabel:
         pred = xp.argmax(output, axis=1)
         truth = y if y.ndim == 1 else xp.argmax(y, axis=1)
-        return int(xp.count_nonzero(pred == truth)) / pred.size
+        return scalar(xp.count_nonzero(pred == truth))
     pred = output > (0.0 if logits else 0.5)
-    return int(xp.count_nonzero(pred == (y > 0.5))) / pred.size
+    return scalar(xp.count_nonzero(pred == (y > 0.5))) / output.shape[1]
 
 
-def _multilabel(y: Array) -> bool:
+def is_multilabel(y: Array) -> bool:
+    """Whether ``y`` holds several 0/1 targets per row rather than one-hot rows.
+
+    Parameters
+    ----------
+    y : array
+
+    Returns
+    -------
+    bool
+    """
     return y.ndim == 2 and y.shape[1] > 1 and not bool(namespace(y).allclose(y.sum(axis=1), 1.0))

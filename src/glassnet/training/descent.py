@@ -9,13 +9,16 @@ from typing import Any
 import numpy as np
 
 from .._validation import all_finite
-from ..arrays import errstate, is_numpy, is_sparse
+from ..arrays import errstate, is_numpy, is_sparse, read_floats
 from ..rows import LazyRows
 from .callbacks import Callback
-from .data import accuracy, is_classifier_loss
+from .data import correct, is_classifier_loss, is_multilabel
 from .run import Run, evaluate
 
 Array = Any
+
+#: on a GPU, the batches whose costs are read (and checked by the divergence guard) at once
+SYNC_EVERY = 32
 
 
 def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
@@ -50,6 +53,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     n = X.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
     classify = is_classifier_loss(objective.loss)
+    multilabel = classify and is_multilabel(y)
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     # the training run's own buffers: batches are gathered into them, never allocated per step
     x_buf = None if is_sparse(X) else xp.empty((bs, *X.shape[1:]), dtype=X.dtype)
@@ -57,6 +61,9 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     w_buf = None if w is None else xp.empty(bs, dtype=w.dtype)
     wb = None
     steps_before = opt.t
+    # NumPy's costs are floats already: each is checked before its step. A device's stay on the device,
+    # read SYNC_EVERY at a time, so that a step never waits for the host
+    every = 1 if is_numpy(xp) or parallel is not None else SYNC_EVERY
     last_cost = None
     start_time = time.perf_counter()
     run.steps_per_epoch = -(-n // bs)
@@ -74,7 +81,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 order = model.rng.permutation(n) if shuffle and bs < n else None
                 if order is not None and not is_numpy(xp):
                     order = xp.asarray(order)
-                total = correct = 0.0
+                total = correct_rows = 0.0
+                pending: list[tuple[int, Any, int, Any]] = []  # (batch, cost, rows, right) not yet read
                 n_batches = -(-n // bs)
                 for batch, start in enumerate(range(0, n, bs)):
                     stop = min(start + bs, n)
@@ -93,20 +101,30 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         xb = augment(xb, model.rng)
                     if parallel is None:
                         cost = objective(xb, yb, training=True, weight=wb)
-                        right = accuracy(objective.output, yb, objective.output_is_logits) * (stop - start) \
-                            if classify else 0.0
+                        right = correct(objective.output, yb, objective.output_is_logits, multilabel) \
+                            if classify else 0
                     else:  # the shards' gradients summed over the ranks: the whole batch's
                         cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify)
-                    if run.guard is not None and run.guard.check(cost, stop - start) or not np.isfinite(cost):
-                        run.diverged(epoch, batch, cost, last_cost)
-                        break
-                    last_cost = cost
+                    pending.append((batch, cost, stop - start, right))
+                    read = None
+                    if len(pending) == every or batch == n_batches - 1:  # read the costs and check them
+                        read = read_floats([c for _, c, _, _ in pending]), read_floats([r for *_, r in pending])
+                        for (b, _, rows, _), c in zip(pending, read[0]):
+                            if run.guard is not None and run.guard.check(c, rows) or not np.isfinite(c):
+                                run.diverged(epoch, b, c, last_cost)
+                                break
+                            last_cost = c
+                        if history.diverged:  # this batch's step is not taken (nor, on the CPU, any other)
+                            break
                     opt.begin_step(epoch + batch / n_batches)
                     opt.step()
-                    total += cost * (stop - start) if objective.loss.is_mean else cost
-                    correct += right
-                    for cb in batch_hooks:
-                        cb.on_batch_end(run, batch, cost)
+                    if read is not None:  # count them, and tell the batch hooks
+                        for (b, _, rows, _), c, r in zip(pending, *read):
+                            total += c * rows if objective.loss.is_mean else c
+                            correct_rows += r
+                            for cb in batch_hooks:
+                                cb.on_batch_end(run, b, c)
+                        pending = []
                 if history.diverged:
                     break
                 if not all_finite(model.params):
@@ -114,7 +132,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                     break
                 logs = {"loss": total / n if objective.loss.is_mean else total}
                 if classify:
-                    logs["accuracy"] = correct / n
+                    logs["accuracy"] = correct_rows / n
                 if X_val is not None:
                     scores = evaluate(model, X_val, y_val, objective) if parallel is None else \
                         parallel.evaluate(model, X_val, y_val, objective)

@@ -84,12 +84,12 @@ class Guard:
         self.m = rows.shape[0]
         self.classify = is_classifier_loss(objective.loss)
         self.chance_accuracy: float | None = None
-        penalty = objective.penalty()
+        penalty = float(objective.penalty())
         if not math.isfinite(penalty):  # before any step: the learning rate is not the cause
             raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "
                               f"l2={objective.l2:g}, l1={objective.l1:g} overflow {objective.model.dtype.name}; "
                               "choose smaller ones")
-        self.before = self.per_row(objective.value(self.X, self.y, weight=self.w))
+        self.before = float(self.per_row(objective.value(self.X, self.y, weight=self.w)))
         if not math.isfinite(self.before):
             raise NonFiniteError(f"the cost is {self.before:g} at the starting weights, before any step: the inputs "
                               f"or targets overflow the network's {objective.model.dtype.name}; scale them (or "

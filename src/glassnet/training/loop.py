@@ -58,6 +58,7 @@ def fit(
     max_fun: int | None = None,
     threads: int | None = None,
     comm: Any = None,
+    device: Any = None,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -142,6 +143,11 @@ def fit(
         computes its shard of every batch; the ranks end with identical
         parameters. Callbacks that write (:class:`ModelCheckpoint`,
         :class:`ProgressBar`) run on rank 0 only, the others on every rank.
+    device : str or module, optional
+        Train on this device: ``"cpu"``, ``"gpu"``, ``"gpu:N"`` (see
+        :meth:`Stack.to <glassnet.nn.Stack.to>`). The model moves there first
+        and stays there afterwards; the data moves there once. By default the
+        model trains where it is.
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -150,108 +156,114 @@ def fit(
     History
         Per-epoch ``loss``, ``accuracy`` (classification), ``val_*`` and ``lr``.
     """
-    on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
-    on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
-    if not isinstance(keep_best, (bool, str)):
-        raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {short(keep_best)}")
-    objective = Objective(model, get_loss(loss), l2, l1)
-    X, y = objective.prepare(X, y)
-    w = None
-    if sample_weight is not None:
-        w = check_array(sample_weight, "sample_weight", ndim=1, dtype=model.dtype, xp=model.xp)
-        if w.shape[0] != X.shape[0]:
-            raise OptionError(f"sample_weight must hold {X.shape[0]} values, one per sample; received {w.shape[0]}")
-        if float(w.min()) < 0:
-            raise OptionError(f"sample_weight must be non-negative; received a minimum of {float(w.min())}")
-        if not float(w.max()) > 0:
-            raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
-                              "which leaves nothing to learn from")
-    epochs = check_positive_int(epochs, "epochs", minimum=0)
-    if threads is not None:
-        threads = check_positive_int(threads, "threads")
-    initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
-    if batch_size is not None:
-        batch_size = check_positive_int(batch_size, "batch_size")
-    validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
-    for i, cb in enumerate(callbacks):
-        if not isinstance(cb, Callback):
-            raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
-    quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
-    if augment is not None and not callable(augment):
-        raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {short(augment)}")
-    if quasi and isinstance(X, LazyRows):
-        raise OptionError(f"X is read lazily ({X!r}), but optimizer={optimizer!r} evaluates the whole set at "
-                          f"every step; load X into memory or choose a gradient-descent optimizer")
-    if quasi and augment is not None:
-        raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
-                          f"received optimizer={short(optimizer)}")
-    if quasi and optimizer_options:
-        raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
-    parallel = None
-    if comm is not None:
-        parallel = DataParallel(comm)
-        check_supported(model, quasi, augment)
-        if threads is None:
-            threads = parallel.threads()
-    opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
-    if max_fun is not None:
-        if not quasi:
-            raise OptionError(f"max_fun limits the quasi-Newton solvers ('lbfgs', 'bfgs'); received "
-                              f"optimizer={optimizer!r}, whose steps epochs and batch_size count")
-        max_fun = check_positive_int(max_fun, "max_fun")
-    if validation_data is not None and validation_split:
-        raise OptionError("give validation_data or validation_split, not both")
+    if not isinstance(model, Stack):
+        raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    if device is not None:
+        model.to(device)
+    with model.device_context():  # its GPU current, and the GPU's out-of-memory error told plainly
+        on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
+        on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
+        if not isinstance(keep_best, (bool, str)):
+            raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {short(keep_best)}")
+        objective = Objective(model, get_loss(loss), l2, l1)
+        X, y = objective.prepare(X, y)
+        w = None
+        if sample_weight is not None:
+            w = check_array(sample_weight, "sample_weight", ndim=1, dtype=model.dtype, xp=model.xp)
+            if w.shape[0] != X.shape[0]:
+                raise OptionError(f"sample_weight must hold {X.shape[0]} values, one per sample; received {w.shape[0]}")
+            if float(w.min()) < 0:
+                raise OptionError(f"sample_weight must be non-negative; received a minimum of {float(w.min())}")
+            if not float(w.max()) > 0:
+                raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
+                                  "which leaves nothing to learn from")
+        epochs = check_positive_int(epochs, "epochs", minimum=0)
+        if threads is not None:
+            threads = check_positive_int(threads, "threads")
+        initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
+        if batch_size is not None:
+            batch_size = check_positive_int(batch_size, "batch_size")
+        validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
+        for i, cb in enumerate(callbacks):
+            if not isinstance(cb, Callback):
+                raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
+        quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
+        if augment is not None and not callable(augment):
+            raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {short(augment)}")
+        if quasi and isinstance(X, LazyRows):
+            raise OptionError(f"X is read lazily ({X!r}), but optimizer={optimizer!r} evaluates the whole set at "
+                              f"every step; load X into memory or choose a gradient-descent optimizer")
+        if quasi and augment is not None:
+            raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
+                              f"received optimizer={short(optimizer)}")
+        if quasi and optimizer_options:
+            raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
+        parallel = None
+        if comm is not None:
+            parallel = DataParallel(comm)
+            check_supported(model, quasi, augment)
+            if threads is None:
+                threads = parallel.threads()
+        opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
+        if max_fun is not None:
+            if not quasi:
+                raise OptionError(f"max_fun limits the quasi-Newton solvers ('lbfgs', 'bfgs'); received "
+                                  f"optimizer={optimizer!r}, whose steps epochs and batch_size count")
+            max_fun = check_positive_int(max_fun, "max_fun")
+        if validation_data is not None and validation_split:
+            raise OptionError("give validation_data or validation_split, not both")
 
-    if parallel is not None:  # rank 0's weights and generator, before the generator splits or shuffles
-        parallel.start_together(model)
-    X_val = y_val = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise OptionTypeError("validation_data must be a pair (X_val, y_val)")
-        X_val, y_val = objective.prepare(*validation_data, names=("validation_data[0]", "validation_data[1]"))
-    elif validation_split:
-        labels = class_labels(y) if is_classifier_loss(objective.loss) else None
-        train_idx, val_idx = split_indices(X.shape[0], validation_split, model.rng, labels)
-        X, X_val = (X.subset(train_idx), X.subset(val_idx)) if isinstance(X, LazyRows) else (X[train_idx], X[val_idx])
-        y, y_val = y[train_idx], y[val_idx]
-        w = None if w is None else w[train_idx]
+        if parallel is not None:  # rank 0's weights and generator, before the generator splits or shuffles
+            parallel.start_together(model)
+        X_val = y_val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise OptionTypeError("validation_data must be a pair (X_val, y_val)")
+            X_val, y_val = objective.prepare(*validation_data, names=("validation_data[0]", "validation_data[1]"))
+        elif validation_split:
+            labels = class_labels(y) if is_classifier_loss(objective.loss) else None
+            train_idx, val_idx = split_indices(X.shape[0], validation_split, model.rng, labels)
+            X, X_val = (X.subset(train_idx), X.subset(val_idx)) if isinstance(X, LazyRows) else \
+                (X[train_idx], X[val_idx])
+            y, y_val = y[train_idx], y[val_idx]
+            w = None if w is None else w[train_idx]
 
-    settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
-                "l1": objective.l1,
-                "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
-                "solver": optimizer if quasi else opt.name,  # type: ignore[union-attr]
-                "augment": None if augment is None else repr(augment)}
-    history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
-    monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
-    callbacks = list(callbacks)
-    if verbose or (verbose is None and sys.stderr.isatty()):
-        callbacks.append(ProgressBar())
-    if parallel is not None and parallel.rank:
-        callbacks = [cb for cb in callbacks if cb.every_rank]
-    run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
-              initial_epoch, X_val is not None, settings, keep_best=monitor)
-    run.on_divergence = on_divergence
-    run.parallel = parallel
-    trains = initial_epoch < epochs
-    if trains:
-        run.guard = Guard(objective, X, y, w)
-    epochs_before = history.n_epochs
-    if resume_state is not None:
-        run.load_best(resume_state.training, resume_state.training_arrays)
-    with limit_threads(threads):
-        if quasi:
-            quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
-                         max_fun=max_fun)
-        else:
-            gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
-    run.restore_best()
-    if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
-        run.check_learned()
-    if (history.diverged or history.learned is False) and on_divergence == "raise":
-        raise DivergenceError(history.message)
-    if run.interrupted and on_interrupt == "raise":
-        raise KeyboardInterrupt(history.message)
-    return history
+        settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
+                    "l1": objective.l1,
+                    "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
+                    "solver": optimizer if quasi else opt.name,  # type: ignore[union-attr]
+                    "augment": None if augment is None else repr(augment)}
+        history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
+        monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
+        callbacks = list(callbacks)
+        if verbose or (verbose is None and sys.stderr.isatty()):
+            callbacks.append(ProgressBar())
+        if parallel is not None and parallel.rank:
+            callbacks = [cb for cb in callbacks if cb.every_rank]
+        run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
+                  initial_epoch, X_val is not None, settings, keep_best=monitor)
+        run.on_divergence = on_divergence
+        run.parallel = parallel
+        trains = initial_epoch < epochs
+        if trains:
+            run.guard = Guard(objective, X, y, w)
+        epochs_before = history.n_epochs
+        if resume_state is not None:
+            run.load_best(resume_state.training, resume_state.training_arrays)
+        with limit_threads(threads):
+            if quasi:
+                quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
+                             max_fun=max_fun)
+            else:
+                gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
+        run.restore_best()
+        if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
+            run.check_learned()
+        if (history.diverged or history.learned is False) and on_divergence == "raise":
+            raise DivergenceError(history.message)
+        if run.interrupted and on_interrupt == "raise":
+            raise KeyboardInterrupt(history.message)
+        return history
 
 
 def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
@@ -259,7 +271,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
            verbose: bool | None = None, model_class: type[Stack] = Stack,
            on_divergence: str = "warn", on_interrupt: str = "raise",
            augment: Callable[[Any, np.random.Generator], Any] | None = None,
-           threads: int | None = None, comm: Any = None) -> tuple[Stack, History]:
+           threads: int | None = None, comm: Any = None, device: Any = None) -> tuple[Stack, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -283,6 +295,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     threads : int, optional
     comm : mpi4py communicator, optional
         As for :func:`fit`: every rank resumes from the same checkpoint.
+    device : str or module, optional
+        As for :func:`fit`: where the run goes on (``"gpu"``); by default the CPU.
 
     Returns
     -------
@@ -297,7 +311,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     had never stopped. A quasi-Newton run cannot be resumed exactly (SciPy
     keeps its curvature estimate to itself) and is refused.
     """
-    ck = model_file.load(path, model_class)
+    ck = model_file.load(path, model_class, device=device)
     state = ck.training
     if "settings" not in state:
         raise ModelFileError(f"{path} holds a model but no training state to resume")

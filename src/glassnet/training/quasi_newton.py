@@ -66,7 +66,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         nonlocal evals
         evals += 1
         model.params[...] = xp.asarray(theta, dtype=model.dtype)
-        cost = objective(X, y, training=False, weight=w)
+        cost = float(objective(X, y, training=False, weight=w))
         if classify:  # an argmax now spares a forward pass when SciPy accepts this point
             last["theta"], last["accuracy"] = theta.copy(), accuracy(objective.output, y, objective.output_is_logits)
         return cost, to_numpy(model.grads).astype(np.float64)

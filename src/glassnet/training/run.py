@@ -290,7 +290,7 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size:
         total += cost * xb.shape[0] if loss.is_mean else cost
         if is_classifier_loss(loss):
             correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
-    result = {"loss": (total / n if loss.is_mean else total) + objective.penalty()}
+    result = {"loss": float((total / n if loss.is_mean else total) + objective.penalty())}
     if is_classifier_loss(loss):
         result["accuracy"] = correct / n
     return result

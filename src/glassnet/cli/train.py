@@ -400,7 +400,8 @@ def _train(args, comm: Any) -> int:
             model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
                                     **common)
         else:
-            model = build_model(s, sizes, image).to(args.device)
+            model = build_model(s, sizes, image)
+            model.to(args.device)
             print(model.summary())
             optimizer: Any = s["optimizer"]
             if not quasi:

@@ -196,9 +196,9 @@ def test_a_picture_of_thousands_of_specks_is_prepared_in_bounded_time():
     grid = np.full((512, 512), 255, np.uint8)
     grid[100:400, 240:270] = 0  # a "1"
     grid[::4, ::4] = 0  # and 16,384 one-pixel specks around it
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU time: a busy machine does not inflate it
     x = prepare_digit(saved(Image.fromarray(grid), "PNG"))
-    assert time.perf_counter() - start < 1.0 and x.shape == (28, 28)
+    assert time.process_time() - start < 1.0 and x.shape == (28, 28)
 
 
 def test_a_large_jpeg_photo_is_read_at_a_reduced_scale_rather_than_refused():

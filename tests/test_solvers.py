@@ -124,3 +124,31 @@ def test_max_fun_is_for_the_quasi_newton_solvers_only():
         gn.fit(model, X, y, loss="cross_entropy", optimizer="lbfgs", max_fun=0)
     history = gn.fit(model, X, y, loss="cross_entropy", optimizer="lbfgs", epochs=500, max_fun=7)
     assert history.n_grad_evals <= 7 + 1 and not history.converged  # L-BFGS-B may finish the evaluation it is in
+
+
+def test_fit_asks_its_solver_and_takes_one_of_your_own():
+    from glassnet.training import GradientDescent, QuasiNewton, Solver, get_solver
+
+    assert isinstance(get_solver("lbfgs"), QuasiNewton) and get_solver("lbfgs").full_batch
+    sgd = get_solver("sgd", lr=0.5)
+    assert isinstance(sgd, GradientDescent) and sgd.optimizer.lr == 0.5 and not sgd.full_batch
+    with pytest.raises(gn.OptionError, match="optimizer must be an Optimizer or one of 'sgd', 'rmsprop', 'adam', "
+                                             "'adamw', 'bfgs', 'lbfgs'; received 'newton'"):
+        get_solver("newton")
+    with pytest.raises(gn.OptionError, match="unknown option.*lr"):
+        get_solver("bfgs", lr=0.1)
+
+    class HalfSteps(Solver):  # a solver of one's own: each epoch halves the weights, and says so to the hooks
+        name = "halving"
+
+        def train(self, run, X, y, w, X_val, y_val, callbacks, **settings):
+            for epoch in range(run.initial_epoch, run.epochs):
+                run.model.params *= 0.5
+                run.record(epoch, {"loss": run.objective.value(X, y)})
+
+    model = gn.mlp([2, 3, 1], rng=0, dtype="float64")
+    before = model.params.copy()
+    history = model.fit(np.ones((4, 2)), np.zeros(4), loss="mse", optimizer=HalfSteps(), epochs=3, verbose=False,
+                        on_divergence="warn")
+    np.testing.assert_array_equal(model.params, before / 8)
+    assert history.n_epochs == 3 and history["loss"][-1] < history["loss"][0]

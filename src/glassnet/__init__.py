@@ -6,7 +6,8 @@ The public API, by theme:
   (:class:`Dense`, :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`,
   :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`,
   :class:`Flatten`), and for images :func:`cnn` with :class:`Conv2D`,
-  :class:`MaxPool2D`, :class:`AvgPool2D` and :class:`BatchNorm`;
+  :class:`MaxPool2D`, :class:`AvgPool2D`, :class:`GlobalAvgPool2D` and :class:`BatchNorm`;
+  :class:`LayerNorm` for either; a layer of your own with :func:`register_layer`;
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, :class:`PoissonDeviance`, :class:`AbsoluteError`,
   :class:`Huber`, and :class:`Objective` (cost plus L2 term);
@@ -69,8 +70,10 @@ from .nn import (
     Dense,
     Dropout,
     Flatten,
+    GlobalAvgPool2D,
     Identity,
     Layer,
+    LayerNorm,
     LeakyReLU,
     MaxPool2D,
     ReLU,
@@ -78,6 +81,7 @@ from .nn import (
     Softmax,
     Tanh,
     get_activation,
+    register_layer,
 )
 from .objective import Objective
 from .optim import SGD, Adam, AdamW, RMSProp
@@ -106,4 +110,5 @@ __all__ = [
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
     "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads", "recipes",
+    "GlobalAvgPool2D", "LayerNorm", "register_layer",
 ]

@@ -294,7 +294,9 @@ def to_numpy(x: Any) -> np.ndarray:
     get = getattr(x, "get", None)
     if callable(get):
         return np.asarray(get())
-    return np.from_dlpack(x)
+    if hasattr(x, "__dlpack__"):
+        return np.from_dlpack(x)
+    return np.asarray(x)  # numbers and lists
 
 
 def errstate(xp: ModuleType, **kwargs: Any) -> contextlib.AbstractContextManager:

@@ -32,31 +32,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._version import __version__
+from .arrays import to_numpy
 from .errors import OptionError, missing
 from .io.atomic import write_atomically
-from .nn import (
-    AvgPool2D,
-    BatchNorm,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    Identity,
-    LeakyReLU,
-    MaxPool2D,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Stack,
-    Tanh,
-)
+from .nn import LAYERS, Sigmoid, Softmax, Stack
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
 OPSET = 17
@@ -84,10 +69,11 @@ def check_exportable(model: Stack) -> None:
         raise OptionError(f"model must be a glassnet Sequential; received {type(model).__name__}")
     model.require_built("ONNX export")
     for i, layer in enumerate(model.layers):
-        if type(layer) not in EXPORTABLE:
-            names = ", ".join(cls.__name__ for cls in EXPORTABLE)
+        if not type(layer).exports():
+            names = ", ".join(name for name, cls in LAYERS.items() if cls.exports())
             raise OptionError(f"layer [{i}] {type(layer).__name__} has no ONNX equivalent, so the model cannot be "
-                              f"exported; the layers that export are {names}")
+                              f"exported; the layers that export are {names} (a layer of your own exports "
+                              "with an onnx_nodes method: see docs/layers.md)")
     if model.input_shape is None:
         raise OptionError("the model's input shape is unknown (it has seen no data yet); build it for its input with "
                           "model.build(input_shape), such as model.build((1, 28, 28)), or call predict once")
@@ -140,7 +126,7 @@ class GraphParts:
         """
         onnx = _onnx()
         name = self.name(what)
-        array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
+        array = np.asarray(to_numpy(value), dtype=self.dtype if dtype is None else dtype)
         self.initializers.append(onnx.numpy_helper.from_array(array, name))
         return name
 
@@ -185,61 +171,8 @@ def layer_nodes(model: Stack, x: str, parts: GraphParts) -> str:
     """
     check_exportable(model)
     for layer in model.layers:
-        x = EXPORTERS[type(layer)](layer, x, parts)
+        x = layer.onnx_nodes(x, parts)  # each layer writes its own nodes
     return x
-
-
-# -- one function per layer type: its nodes from input tensor x, and the name of their output --------
-def _dense(layer: Dense, x: str, parts: GraphParts) -> str:
-    w = parts.constant("W", layer.params["W"])
-    if layer.bias:
-        return parts.node("Gemm", [x, w, parts.constant("b", layer.params["b"])], "dense")
-    return parts.node("MatMul", [x, w], "dense")
-
-
-def _elementwise(op: str) -> Callable[[Any, str, GraphParts], str]:
-    return lambda layer, x, parts: parts.node(op, [x])
-
-
-def _conv(layer: Conv2D, x: str, parts: GraphParts) -> str:
-    top, bottom, left, right = layer.pads
-    inputs = [x, parts.constant("kernel", layer.params["W"])]
-    if layer.bias:
-        inputs.append(parts.constant("b", layer.params["b"]))
-    return parts.node("Conv", inputs, "conv", kernel_shape=list(layer.kernel_size), strides=list(layer.stride),
-                      pads=[top, left, bottom, right])
-
-
-def _pool(op: str) -> Callable[[Any, str, GraphParts], str]:
-    return lambda layer, x, parts: parts.node(op, [x], "pool", kernel_shape=list(layer.kernel_size),
-                                              strides=list(layer.stride))
-
-
-def _batch_norm(layer: BatchNorm, x: str, parts: GraphParts) -> str:
-    statistics = [parts.constant("gamma", layer.params["gamma"]), parts.constant("beta", layer.params["beta"]),
-                  parts.constant("mean", layer.state["running_mean"]),
-                  parts.constant("var", layer.state["running_var"])]
-    return parts.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=float(layer.eps))
-
-
-#: every layer type that maps onto ONNX operators, with the function that writes its nodes
-EXPORTERS: dict[type, Callable[[Any, str, GraphParts], str]] = {
-    Dense: _dense,
-    Identity: _elementwise("Identity"),
-    ReLU: _elementwise("Relu"),
-    Sigmoid: _elementwise("Sigmoid"),
-    Tanh: _elementwise("Tanh"),
-    LeakyReLU: lambda layer, x, parts: parts.node("LeakyRelu", [x], alpha=float(layer.alpha)),
-    Softmax: lambda layer, x, parts: parts.node("Softmax", [x], axis=-1),
-    Dropout: lambda layer, x, parts: x,  # the identity at inference
-    Flatten: lambda layer, x, parts: parts.node("Flatten", [x], axis=1),
-    Conv2D: _conv,
-    MaxPool2D: _pool("MaxPool"),
-    AvgPool2D: _pool("AveragePool"),
-    BatchNorm: _batch_norm,
-}
-#: the exportable layer types
-EXPORTABLE = tuple(EXPORTERS)
 
 
 def probability_nodes(model: Stack, out: str, parts: GraphParts) -> str:

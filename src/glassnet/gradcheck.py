@@ -199,7 +199,7 @@ def gradcheck(
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     training = bool(training)
-    if training and any(getattr(layer, "rate", 0) > 0 for layer in model.layers):
+    if training and any(layer.draws_in_training() for layer in model.layers):
         raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
                           "the next, so the two sides of a central difference would see different networks")
     m = model.copy(dtype=np.float64)

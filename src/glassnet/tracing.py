@@ -205,7 +205,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
 
     # a training pass where batch normalization uses the batch's statistics, unless dropout would
     # draw masks; each pass below starts from the same running statistics, as one step's pass does
-    training = any(layer.state for layer in m.layers) and not any(getattr(layer, "rate", 0) > 0 for layer in m.layers)
+    training = any(layer.state for layer in m.layers) and not any(layer.draws_in_training() for layer in m.layers)
     before = m.state.copy()
     ws = m.workspace(training=training)
     last = len(m.layers) - (1 if objective.fused else 0)
@@ -217,7 +217,8 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
         forward = layer.trace_formulas(entry[2], entry[1])[0]
         t.add("forward", entry[0], forward + ("   (fused with the cost below)" if i >= last else ""), a)
 
-    cost_formula, grad_formula = _loss_formula(objective.loss, objective.fused)
+    # a softmax or sigmoid fused with its loss, or logits into a loss that takes them: the gradient of Z
+    cost_formula, grad_formula = _loss_formula(objective.loss, objective.output_is_logits)
     after = m.state.copy()
     m.state[...] = before
     cost = objective(X, y, training=training)
@@ -232,7 +233,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     top = next(e for e in reversed(names[:stop]) if e is not None)
     m.state[...] = before
     grad = objective.cost_and_grad(m.forward(X, training, stop=objective.stop).copy(), y)[1]
-    symbol = "dZ" if objective.fused else "dA"
+    symbol = "dZ" if objective.output_is_logits else "dA"
     t.add("backward", f"d{top[0]}", grad_formula.replace(symbol, f"d{top[0]}"), grad)
     for i in range(stop - 1, -1, -1):
         layer, entry = m.layers[i], names[i]

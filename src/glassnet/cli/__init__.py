@@ -27,6 +27,7 @@ from .._validation import ECHO
 from .._version import __version__
 from ..errors import DivergenceError, GlassnetError
 from ..threads import limit as limit_threads
+from ..training.solvers import SOLVERS
 from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
@@ -66,7 +67,7 @@ def add_train(sub) -> None:
     t.add_argument("--layers", type=layer_sizes, help="hidden layer widths, comma separated (digits: 256,128)")
     t.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], help="default relu")
     t.add_argument("--dropout", type=real(0, 1, high_open=True), help="dropout rate after each hidden layer")
-    t.add_argument("--optimizer", choices=["sgd", "rmsprop", "adam", "adamw", "bfgs", "lbfgs"],
+    t.add_argument("--optimizer", choices=SOLVERS,
                    help="default adam")
     t.add_argument("--lr", type=real(0, low_open=True),
                    help="learning rate (adam: 0.001, 0.002 for the digits MLP; sgd: 0.1; rmsprop: 0.001)")

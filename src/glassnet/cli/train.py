@@ -30,7 +30,8 @@ from ..optim import get_optimizer
 from ..optim.schedules import Cosine
 from ..plots import check_path, learning_curves
 from ..recipes import Recipe, get_recipe
-from ..training import QUASI_NEWTON, EarlyStopping, ModelCheckpoint
+from ..training import EarlyStopping, ModelCheckpoint
+from ..training.solvers import is_full_batch
 from .data import (
     UserError,
     check_fingerprint,
@@ -105,7 +106,7 @@ def settings_from(args) -> dict:
     # later ones win: common settings, the dataset's, the conv net's recipe, a named recipe, what the user gave
     s = {**COMMON, **DEFAULTS[s["dataset"]], **(CNN_DEFAULTS[s["dataset"]] if s["arch"] == "cnn" else {}), **fast,
          **given}
-    quasi = s["optimizer"] in QUASI_NEWTON
+    quasi = is_full_batch(s["optimizer"])
     if quasi and "lr" in given:
         raise UserError(f"--lr does not apply to --optimizer {s['optimizer']}, which chooses its own steps")
     if quasi and given.get("augment"):
@@ -385,7 +386,7 @@ def _train(args, comm: Any) -> int:
         print("no validation share: the learning rate falls to 0 over the run, so its last epoch is the one kept "
               "(--validation-fraction holds some rows out)")
 
-    quasi = s["optimizer"] in QUASI_NEWTON
+    quasi = is_full_batch(s["optimizer"])
     callbacks: list = [] if s["patience"] is None else [EarlyStopping(patience=s["patience"], restore_best=False)]
     if not quasi:  # a quasi-Newton run cannot be resumed exactly, so it writes no checkpoint
         callbacks.append(ModelCheckpoint(out.checkpoint, every=args.checkpoint_every or 10**9, metadata=meta))

@@ -246,8 +246,9 @@ def _count(meta: dict, path: Path, method: str) -> int:
     for i, spec in enumerate(meta["model"]["layers"]):
         cls = LAYERS.get(spec["type"])
         if cls is None:
-            raise ModelFileError(f"{path}: layers[{i}] has unknown type {spec['type']!r}; the known types are "
-                                 f"{', '.join(LAYERS)}")
+            raise ModelFileError(f"{path}: layers[{i}] has unknown type {short(spec['type'])}; this process knows "
+                                 f"{', '.join(LAYERS)}. A layer of your own becomes known when the module that "
+                                 "defines it, with @glassnet.register_layer on its class, is imported before loading")
         try:
             total += getattr(cls, method)({k: v for k, v in spec.items() if k != "type"})
         except GlassnetError as exc:

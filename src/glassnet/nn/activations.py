@@ -7,6 +7,8 @@ The formulas themselves are the pure functions of :mod:`glassnet.functional`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import functional as F
 from .._validation import check_real
 from .base import Array, Context, Layer
@@ -21,6 +23,7 @@ class Activation(Layer):
     """
 
     name = "activation"
+    trace_symbol = "A"
 
     def _out(self, ctx: Context, name: str, like: Array) -> Array:
         """A buffer of ``like``'s shape, in its dtype if that is a float one, else the layer's."""
@@ -31,6 +34,7 @@ class Identity(Activation):
     """``A = Z``; ``dC/dZ = dC/dA``. The output layer of a regression."""
 
     name = "identity"
+    onnx_op = "Identity"
     trace_forward = "A{k} = {prev}"
     trace_backward = "d{prev} = dA{k}"
 
@@ -70,6 +74,7 @@ class Sigmoid(Activation):
     """``A = 1 / (1 + exp(-Z))``; ``dC/dZ = dC/dA * A * (1 - A)``."""
 
     name = "sigmoid"
+    onnx_op = "Sigmoid"
     trace_forward = "A{k} = sigmoid({prev}) = 1 / (1 + exp(-{prev}))"
     trace_backward = "d{prev} = dA{k} * A{k} * (1 - A{k})"
 
@@ -108,6 +113,7 @@ class Tanh(Activation):
     """``A = tanh(Z)``; ``dC/dZ = dC/dA * (1 - A**2)``."""
 
     name = "tanh"
+    onnx_op = "Tanh"
     trace_forward = "A{k} = tanh({prev})"
     trace_backward = "d{prev} = dA{k} * (1 - A{k}**2)"
 
@@ -151,6 +157,7 @@ class ReLU(Activation):
 
     name = "relu"
     kinked_at_zero = kinked = True
+    onnx_op = "Relu"
     trace_forward = "A{k} = max({prev}, 0)"
     trace_backward = "d{prev} = dA{k} * [{prev} > 0]"
 
@@ -242,6 +249,20 @@ class LeakyReLU(Activation):
         """
         return {"alpha": self.alpha}
 
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``LeakyRelu`` with this slope (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        return graph.node("LeakyRelu", [x], alpha=float(self.alpha))
+
 
 class Softmax(Activation):
     """Row-wise ``A = exp(Z) / sum(exp(Z))``; ``dC/dZ = A * (dC/dA - sum(dC/dA * A, per row))``.
@@ -283,3 +304,17 @@ class Softmax(Activation):
         array, shape (n_samples, k)
         """
         return F.softmax_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``Softmax`` over the last axis (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        return graph.node("Softmax", [x], axis=-1)

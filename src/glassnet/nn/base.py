@@ -114,11 +114,12 @@ class Layer:
     #: the per-sample input shape the layer requires, or None for any shape
     input_shape: Shape | None = None
     #: trace formulas (see :meth:`trace_formulas`): the symbol of the output ("Z" for a
-    #: layer with weights, "A" for an activation), the forward rule and the rule for the
-    #: gradient of the input, with {k} for the layer's number and {prev} for its input's name
-    trace_symbol = "A"
-    trace_forward = "A{k} = f(Z{k})"
-    trace_backward = "dZ{k} = dA{k} * f'(Z{k})"
+    #: layer with weights, "A" for an activation, "H" by default), the forward rule and the rule
+    #: for the gradient of the input, with {k} for the layer's number, {prev} for its input's
+    #: name, {out} for its output's and {name} for the layer's class
+    trace_symbol = "H"
+    trace_forward = "{out} = {name}({prev})"
+    trace_backward = "d{prev} = d{out} through {name}'s backward"
     #: layers that are the identity outside training (dropout) are left out of traces
     trace_skip = False
     #: the layer has no derivative where an input is exactly 0 (ReLU's kink): a
@@ -284,7 +285,61 @@ class Layer:
         params : dict of str to str
             How each parameter's gradient is computed, by parameter name.
         """
-        return (self.trace_forward.format(k=k, prev=prev), self.trace_backward.format(k=k, prev=prev), {})
+        names = {"k": k, "prev": prev, "out": f"{self.trace_symbol}{k}", "name": type(self).__name__}
+        params = {p: f"d{p}{k} = d{names['out']} through {names['name']}'s backward" for p in self.params}
+        return self.trace_forward.format(**names), self.trace_backward.format(**names), params
+
+    def draws_in_training(self) -> bool:
+        """Whether a training pass draws random numbers (dropout's masks): then two passes differ.
+
+        A gradient check, a trace and data-parallel training ask this before a training pass.
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
+    #: the ONNX operator of a layer that is that one operator on its input, with no attributes ("Relu");
+    #: other layers that export override :meth:`onnx_nodes`
+    onnx_op: str | None = None
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """Write this layer as ONNX nodes, for :func:`glassnet.export_onnx`.
+
+        Parameters
+        ----------
+        x : str
+            The name of the layer's input tensor.
+        graph : glassnet.export.GraphParts
+            Takes the nodes: ``graph.constant(name, array)`` adds an initializer
+            (a parameter) and ``graph.node(op, inputs, **attributes)`` a node;
+            each returns the name of what it made.
+
+        Returns
+        -------
+        str
+            The name of the layer's output tensor.
+
+        Raises
+        ------
+        OptionError
+            For a layer with no ONNX equivalent (no :attr:`onnx_op` and no override).
+        """
+        if self.onnx_op is None:
+            raise OptionError(f"{type(self).__name__} has no ONNX equivalent: give it an onnx_op or an onnx_nodes "
+                              "method to export it")
+        return graph.node(self.onnx_op, [x])
+
+    @classmethod
+    def exports(cls) -> bool:
+        """Whether the layer type has an ONNX equivalent (:meth:`onnx_nodes`).
+
+        Returns
+        -------
+        bool
+        """
+        return cls.onnx_op is not None or cls.onnx_nodes is not Layer.onnx_nodes
 
     def kink_sides(self, x: Array) -> Array | None:
         """Which piece of its formula the layer applies to each input, for a gradient check.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import convolution as C
@@ -171,6 +173,23 @@ class BatchNorm(Layer):
         d3 -= (dbeta / ctx.count)[:, None]
         d3 *= (self.params["gamma"] * ctx.inv_std)[:, None]
         return dx
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``BatchNormalization`` with the running statistics (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        statistics = [graph.constant("gamma", self.params["gamma"]), graph.constant("beta", self.params["beta"]),
+                      graph.constant("mean", self.state["running_mean"]),
+                      graph.constant("var", self.state["running_var"])]
+        return graph.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=float(self.eps))
 
     def describe(self) -> str:
         """``BatchNorm(32)`` (see :meth:`Layer.describe`).

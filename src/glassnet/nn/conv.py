@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import convolution as C
@@ -244,6 +246,25 @@ class Conv2D(_Weighted):
         if self.bias:
             params["b"] = f"db{k} = sum of dZ{k} over samples and pixels"
         return forward, self.trace_backward.format(k=k, prev=prev), params
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``Conv`` with this layer's kernels, stride and padding (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        top, bottom, left, right = self.pads
+        inputs = [x, graph.constant("kernel", self.params["W"])]
+        if self.bias:
+            inputs.append(graph.constant("b", self.params["b"]))
+        return graph.node("Conv", inputs, "conv", kernel_shape=list(self.kernel_size), strides=list(self.stride),
+                          pads=[top, left, bottom, right])
 
     def describe(self) -> str:
         """``Conv2D(1 -> 32, 3x3, pad same)`` (see :meth:`Layer.describe`).

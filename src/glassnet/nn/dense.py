@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import check_dtype, check_positive_int
@@ -170,6 +172,23 @@ class Dense(_Weighted):
         if self.bias:
             params["b"] = f"db{k} = sum of the rows of dZ{k}"
         return forward, self.trace_backward.format(k=k, prev=prev), params
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``Gemm`` (``MatMul`` without a bias) with this layer's weights (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        w = graph.constant("W", self.params["W"])
+        if self.bias:
+            return graph.node("Gemm", [x, w, graph.constant("b", self.params["b"])], "dense")
+        return graph.node("MatMul", [x, w], "dense")
 
     def describe(self) -> str:
         """``Dense(64 -> 256)``, or ``Dense(? -> 10)`` before it is built (see :meth:`Layer.describe`).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import as_generator, check_real
@@ -92,6 +94,15 @@ class Dropout(Layer):
             return grad
         return ctx.xp.multiply(grad, ctx.scale, out=ctx.buffer("dz", grad.shape, grad.dtype))
 
+    def draws_in_training(self) -> bool:
+        """Whether masks are drawn: a rate above 0 (see :meth:`Layer.draws_in_training`).
+
+        Returns
+        -------
+        bool
+        """
+        return self.rate > 0
+
     def config(self) -> dict:
         """``{"rate": rate}``.
 
@@ -100,3 +111,17 @@ class Dropout(Layer):
         dict
         """
         return {"rate": self.rate}
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """Nothing: dropout is the identity at inference (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        return x

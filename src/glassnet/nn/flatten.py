@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .base import Array, Context, Layer, Shape
 
@@ -59,3 +60,17 @@ class Flatten(Layer):
         array, shape (n_samples, *input_shape)
         """
         return grad.reshape(ctx.shape)
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``Flatten`` from axis 1 (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        return graph.node("Flatten", [x], axis=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import convolution as C
 from ..errors import OptionError
 from .base import Array, Context, Layer, Shape
@@ -50,6 +52,24 @@ class _Pool2D(Layer):
                               f"received shape {tuple(x.shape)}")
         self.output_shape(x.shape[1:])
 
+    #: the ONNX operator of the pooling
+    onnx_pool = ""
+
+    def onnx_nodes(self, x: str, graph: Any) -> str:
+        """ONNX's ``MaxPool`` or ``AveragePool`` with this window and stride (see :meth:`Layer.onnx_nodes`).
+
+        Parameters
+        ----------
+        x : str
+        graph : glassnet.export.GraphParts
+
+        Returns
+        -------
+        str
+        """
+        return graph.node(self.onnx_pool, [x], "pool", kernel_shape=list(self.kernel_size),
+                          strides=list(self.stride))
+
     def describe(self) -> str:
         """``MaxPool2D(2x2)``, with the stride when it is not the window (see :meth:`Layer.describe`).
 
@@ -80,6 +100,7 @@ class MaxPool2D(_Pool2D):
     """
 
     kinked = True
+    onnx_pool = "MaxPool"
     trace_forward = "P{k} = the largest value of each window of {prev}"
     trace_backward = "d{prev} = dP{k} at the pixel that held each window's maximum, 0 elsewhere"
 
@@ -133,6 +154,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """The mean of each window; its gradient is shared equally among the window's pixels."""
 
+    onnx_pool = "AveragePool"
     trace_forward = "P{k} = the mean of each window of {prev}"
     trace_backward = "d{prev} = dP{k} / (window area), added to every pixel of each window"
 

@@ -1,13 +1,15 @@
 """The one list of layer types: model files, summaries, traces and exports look layers up here.
 
-Adding a layer to glassnet takes its own file (the class, backward under
-forward), one line below, and its tests.
+A layer answers for itself: its shapes, passes, trace formulas and ONNX
+nodes are methods and attributes of its class (:class:`~glassnet.nn.Layer`).
+Adding one to glassnet takes its own file, one line below, and its tests; a
+layer of your own joins with :func:`register_layer`.
 """
 
 from __future__ import annotations
 
 from .._validation import short
-from ..errors import OptionError
+from ..errors import OptionError, OptionTypeError
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
 from .batchnorm import BatchNorm
@@ -15,6 +17,8 @@ from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .global_pool import GlobalAvgPool2D
+from .layernorm import LayerNorm
 from .pooling import AvgPool2D, MaxPool2D
 
 #: every layer type by class name, as model files store it
@@ -32,12 +36,60 @@ LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (
     MaxPool2D,
     AvgPool2D,
     BatchNorm,
+    LayerNorm,
+    GlobalAvgPool2D,
 )}
 
 #: the activation layers by their short name ("relu", "sigmoid", ...)
 ACTIVATIONS: dict[str, type[Layer]] = {
     cls.name: cls for cls in LAYERS.values() if issubclass(cls, Activation)
 }
+
+
+def register_layer(cls: type[Layer]) -> type[Layer]:
+    """Make a layer class of your own known to model files, by its class name; use it as a decorator.
+
+    A registered layer saves and loads with its model (its :meth:`~Layer.config`
+    gives the arguments that rebuild it), and appears in summaries and traces
+    as the built-in layers do; with an ``onnx_nodes`` method it exports too.
+    Loading reads class names from the file and looks them up here: it
+    never imports code named by a file, so the process that loads a model
+    registers its layers first, by importing the module that defines them.
+
+    Parameters
+    ----------
+    cls : type
+        A subclass of :class:`~glassnet.nn.Layer`.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
+    Raises
+    ------
+    OptionError
+        Another class of the same name is registered already (a class
+        defined again under the same module and name, as a notebook cell run
+        twice does, replaces it).
+
+    Examples
+    --------
+    >>> @glassnet.register_layer
+    ... class Scale(glassnet.Layer):
+    ...     ...
+    """
+    if not isinstance(cls, type) or not issubclass(cls, Layer):
+        raise OptionTypeError(f"register_layer takes a subclass of glassnet.Layer; received {short(cls)}")
+    name, known = cls.__name__, LAYERS.get(cls.__name__)
+    if known is not None and known is not cls and (known.__module__, known.__qualname__) != (
+            cls.__module__, cls.__qualname__):
+        raise OptionError(f"a layer type named {name!r} is registered already ({known.__module__}."
+                          f"{known.__qualname__}): model files name layers by class, so give yours another name")
+    LAYERS[name] = cls
+    if issubclass(cls, Activation) and cls.name not in ACTIVATIONS:
+        ACTIVATIONS[cls.name] = cls
+    return cls
 
 
 def get_activation(name: str, argument: str = "activation") -> Layer:
@@ -75,5 +127,7 @@ def layer_from_config(spec: dict) -> Layer:
     spec = dict(spec)
     kind = spec.pop("type", None)
     if kind not in LAYERS:
-        raise OptionError(f"unknown layer type {kind!r}; known types: {', '.join(LAYERS)}")
+        raise OptionError(f"unknown layer type {short(kind)}: this process knows {', '.join(LAYERS)}. A layer of "
+                          "your own is known once the module that defines it has run, with @glassnet.register_layer "
+                          "on its class")
     return LAYERS[kind].from_config(spec)

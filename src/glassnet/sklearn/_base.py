@@ -36,8 +36,9 @@ except ImportError:  # pragma: no cover - scikit-learn < 1.9
     class CallbackSupportMixin:  # type: ignore[no-redef]
         """Stands in for scikit-learn's mixin where it does not exist."""
 
-SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "bfgs")
-QUASI_NEWTON = ("lbfgs", "bfgs")
+#: the solvers by name: glassnet's one list (:data:`glassnet.training.SOLVERS`)
+SOLVERS = training.SOLVERS
+QUASI_NEWTON = training.QUASI_NEWTON
 
 #: the message scikit-learn gives when training overflows; glassnet adds where and why
 NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large values and need to "
@@ -253,7 +254,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         Y = self._encode_targets(y, first, incremental)
         if first:
             self._new_model(X.shape[1], X.dtype)
-        quasi = self.solver in QUASI_NEWTON
+        quasi = training.solvers.is_full_batch(self.solver)
 
         validation = None
         if self.early_stopping:

@@ -2,10 +2,12 @@
 
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, ProgressBar
 from .history import History
-from .loop import QUASI_NEWTON, fit, resume
+from .loop import fit, resume
 from .run import DivergenceWarning, Run, evaluate
+from .solvers import QUASI_NEWTON, SOLVERS, GradientDescent, QuasiNewton, Solver, get_solver
 
 __all__ = [
     "Callback", "DivergenceWarning", "EarlyStopping", "History", "LambdaCallback",
     "ModelCheckpoint", "ProgressBar", "QUASI_NEWTON", "Run", "evaluate", "fit", "resume",
+    "GradientDescent", "QuasiNewton", "SOLVERS", "Solver", "get_solver",
 ]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError, OptionTypeError
-from ..nn import BatchNorm, Dropout, Stack
+from ..nn import Stack
 from ..objective import Objective
 from ..rows import LazyRows
 from ..threads import available_cores
@@ -218,7 +218,7 @@ def check_supported(model: Stack, quasi: bool, augment: object) -> None:
         raise OptionError("comm (data-parallel training) does not take augment: each rank would draw its own "
                           "random changes and the ranks' generators would part")
     for i, layer in enumerate(model.layers):
-        if isinstance(layer, BatchNorm) or (isinstance(layer, Dropout) and layer.rate > 0):
+        if layer.state or layer.draws_in_training():  # batch statistics, or random masks
             raise OptionError(f"comm (data-parallel training) does not take layers[{i}], a {type(layer).__name__}: "
                               f"its training pass would differ from rank to rank")
 

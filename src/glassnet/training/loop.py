@@ -16,19 +16,16 @@ from ..io.model_file import Checkpoint
 from ..losses import Loss, get_loss, loss_from_config
 from ..nn import Stack
 from ..objective import Objective
-from ..optim import Optimizer, get_optimizer
+from ..optim import Optimizer
 from ..rows import LazyRows
 from ..threads import limit as limit_threads
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
-from .descent import gradient_descent
 from .distributed import DataParallel, check_supported
 from .guard import Guard
 from .history import History
-from .quasi_newton import METHODS, quasi_newton
 from .run import Run
-
-QUASI_NEWTON = tuple(METHODS)
+from .solvers import get_solver, is_full_batch
 
 
 def fit(
@@ -163,99 +160,47 @@ def fit(
     with model.device_context():  # its GPU current, and the GPU's out-of-memory error told plainly
         on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
         on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
-        if not isinstance(keep_best, (bool, str)):
-            raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {short(keep_best)}")
+        epochs = check_positive_int(epochs, "epochs", minimum=0)
+        initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
+        batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
+        threads = None if threads is None else check_positive_int(threads, "threads")
+        validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
+        _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
+        solver = get_solver(optimizer, **optimizer_options)
+
+        # prepare once: the data checked and on the model's device, the validation rows set apart
         objective = Objective(model, get_loss(loss), l2, l1)
         X, y = objective.prepare(X, y)
-        w = None
-        if sample_weight is not None:
-            w = check_array(sample_weight, "sample_weight", ndim=1, dtype=model.dtype, xp=model.xp)
-            if w.shape[0] != X.shape[0]:
-                raise OptionError(f"sample_weight must hold {X.shape[0]} values, one per sample; received {w.shape[0]}")
-            if float(w.min()) < 0:
-                raise OptionError(f"sample_weight must be non-negative; received a minimum of {float(w.min())}")
-            if not float(w.max()) > 0:
-                raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
-                                  "which leaves nothing to learn from")
-        epochs = check_positive_int(epochs, "epochs", minimum=0)
-        if threads is not None:
-            threads = check_positive_int(threads, "threads")
-        initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
-        if batch_size is not None:
-            batch_size = check_positive_int(batch_size, "batch_size")
-        validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
-        for i, cb in enumerate(callbacks):
-            if not isinstance(cb, Callback):
-                raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
-        quasi = isinstance(optimizer, str) and optimizer in QUASI_NEWTON
-        if augment is not None and not callable(augment):
-            raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {short(augment)}")
-        if quasi and isinstance(X, LazyRows):
-            raise OptionError(f"X is read lazily ({X!r}), but optimizer={optimizer!r} evaluates the whole set at "
-                              f"every step; load X into memory or choose a gradient-descent optimizer")
-        if quasi and augment is not None:
-            raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
-                              f"received optimizer={short(optimizer)}")
-        if quasi and optimizer_options:
-            raise OptionError(f"unknown option(s) for optimizer={optimizer!r}: {', '.join(sorted(optimizer_options))}")
-        parallel = None
-        if comm is not None:
-            parallel = DataParallel(comm)
-            check_supported(model, quasi, augment)
-            if threads is None:
-                threads = parallel.threads()
-        opt = None if quasi else get_optimizer(optimizer, **optimizer_options)
-        if max_fun is not None:
-            if not quasi:
-                raise OptionError(f"max_fun limits the quasi-Newton solvers ('lbfgs', 'bfgs'); received "
-                                  f"optimizer={optimizer!r}, whose steps epochs and batch_size count")
-            max_fun = check_positive_int(max_fun, "max_fun")
-        if validation_data is not None and validation_split:
-            raise OptionError("give validation_data or validation_split, not both")
-
-        if parallel is not None:  # rank 0's weights and generator, before the generator splits or shuffles
-            parallel.start_together(model)
-        X_val = y_val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise OptionTypeError("validation_data must be a pair (X_val, y_val)")
-            X_val, y_val = objective.prepare(*validation_data, names=("validation_data[0]", "validation_data[1]"))
-        elif validation_split:
-            labels = class_labels(y) if is_classifier_loss(objective.loss) else None
-            train_idx, val_idx = split_indices(X.shape[0], validation_split, model.rng, labels)
-            X, X_val = (X.subset(train_idx), X.subset(val_idx)) if isinstance(X, LazyRows) else \
-                (X[train_idx], X[val_idx])
-            y, y_val = y[train_idx], y[val_idx]
-            w = None if w is None else w[train_idx]
-
+        w = _sample_weights(sample_weight, X.shape[0], model)
+        parallel = None if comm is None else DataParallel(comm)
+        max_fun = solver.check(X, augment, parallel, max_fun)
+        if parallel is not None:
+            check_supported(model, solver.full_batch, augment)
+            threads = parallel.threads() if threads is None else threads
+            parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
+        X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
-                    "l1": objective.l1,
-                    "batch_size": batch_size, "shuffle": bool(shuffle), "validation_split": validation_split,
-                    "solver": optimizer if quasi else opt.name,  # type: ignore[union-attr]
+                    "l1": objective.l1, "batch_size": batch_size, "shuffle": bool(shuffle),
+                    "validation_split": validation_split, "solver": solver.name,
                     "augment": None if augment is None else repr(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
         monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
-        callbacks = list(callbacks)
-        if verbose or (verbose is None and sys.stderr.isatty()):
-            callbacks.append(ProgressBar())
-        if parallel is not None and parallel.rank:
-            callbacks = [cb for cb in callbacks if cb.every_rank]
-        run = Run(model, objective, None if quasi else opt.bind(model), history, epochs,  # type: ignore[union-attr]
-                  initial_epoch, X_val is not None, settings, keep_best=monitor)
-        run.on_divergence = on_divergence
-        run.parallel = parallel
+        run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
+                  keep_best=monitor)
+        run.on_divergence, run.parallel = on_divergence, parallel
         trains = initial_epoch < epochs
         if trains:
             run.guard = Guard(objective, X, y, w)
-        epochs_before = history.n_epochs
         if resume_state is not None:
             run.load_best(resume_state.training, resume_state.training_arrays)
+
+        # then step
+        epochs_before = history.n_epochs
         with limit_threads(threads):
-            if quasi:
-                quasi_newton(run, X, y, w, X_val, y_val, method=str(optimizer), tol=tol, callbacks=callbacks,
-                             max_fun=max_fun)
-            else:
-                gradient_descent(run, X, y, w, X_val, y_val, batch_size, shuffle, callbacks, augment)
+            solver.train(run, X, y, w, X_val, y_val, _with_progress(callbacks, verbose, parallel),
+                         batch_size=batch_size, shuffle=shuffle, augment=augment, tol=tol, max_fun=max_fun)
+
+        # then the weights to keep, and how the run ended
         run.restore_best()
         if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
             run.check_learned()
@@ -264,6 +209,64 @@ def fit(
         if run.interrupted and on_interrupt == "raise":
             raise KeyboardInterrupt(history.message)
         return history
+
+
+def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_data: object,
+                 validation_split: float) -> None:
+    """Refuse callbacks, an augmentation, ``keep_best`` or validation settings of the wrong kind."""
+    for i, cb in enumerate(callbacks):
+        if not isinstance(cb, Callback):
+            raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")
+    if augment is not None and not callable(augment):
+        raise OptionTypeError(f"augment must be a callable (batch, rng) -> batch; received {short(augment)}")
+    if not isinstance(keep_best, (bool, str)):
+        raise OptionTypeError(f"keep_best must be True, False or the name of a log; received {short(keep_best)}")
+    if validation_data is not None:
+        if validation_split:
+            raise OptionError("give validation_data or validation_split, not both")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise OptionTypeError("validation_data must be a pair (X_val, y_val)")
+
+
+def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:
+    """The per-sample weights checked (one per row, non-negative, not all zero), on the model's device."""
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1, dtype=model.dtype, xp=model.xp)
+    if w.shape[0] != n:
+        raise OptionError(f"sample_weight must hold {n} values, one per sample; received {w.shape[0]}")
+    if float(w.min()) < 0:
+        raise OptionError(f"sample_weight must be non-negative; received a minimum of {float(w.min())}")
+    if not float(w.max()) > 0:
+        raise OptionError("sample_weight must give some sample a positive weight; received all zeros, "
+                          "which leaves nothing to learn from")
+    return w
+
+
+def _validation_rows(objective: Objective, X: Any, y: Any, w: Any, validation_data: tuple | None,
+                     validation_split: float) -> tuple:
+    """``(X, y, w, X_val, y_val)``: the validation data prepared, or a share of the rows held out (stratified for
+    a classifier, drawn from the model's generator); no validation gives ``X_val = y_val = None``."""
+    if validation_data is not None:
+        X_val, y_val = validation_data
+        return (X, y, w, *objective.prepare(X_val, y_val, names=("validation_data[0]", "validation_data[1]")))
+    if not validation_split:
+        return X, y, w, None, None
+    labels = class_labels(y) if is_classifier_loss(objective.loss) else None
+    train, val = split_indices(X.shape[0], validation_split, objective.model.rng, labels)
+    X, X_val = (X.subset(train), X.subset(val)) if isinstance(X, LazyRows) else (X[train], X[val])
+    return X, y[train], None if w is None else w[train], X_val, y[val]
+
+
+def _with_progress(callbacks: Any, verbose: bool | None, parallel: DataParallel | None) -> list[Callback]:
+    """The callbacks a process runs: a progress bar added when asked (by default on a terminal); on the ranks
+    after the first of a data-parallel run, only those that run on every rank."""
+    callbacks = list(callbacks)
+    if verbose or (verbose is None and sys.stderr.isatty()):
+        callbacks.append(ProgressBar())
+    if parallel is not None and parallel.rank:
+        callbacks = [cb for cb in callbacks if cb.every_rank]
+    return callbacks
 
 
 def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
@@ -316,7 +319,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     if "settings" not in state:
         raise ModelFileError(f"{path} holds a model but no training state to resume")
     s = state["settings"]
-    if s.get("solver") in QUASI_NEWTON:
+    if is_full_batch(s.get("solver", "")):
         raise ModelFileError(f"{path} was written by a {s['solver']!r} run, which cannot be resumed exactly: "
                              "SciPy keeps the solver's curvature estimate to itself. Load the model with "
                              "glassnet.load and start a new fit from its weights.")

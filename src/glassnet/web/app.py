@@ -43,6 +43,7 @@ from ..models import CNN_RECIPES, cnn, load, save
 from ..optim import Adam
 from ..optim.schedules import Cosine
 from ..saliency import gradient_saliency
+from .playground import json_error
 from .playground import register as register_playground
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -201,10 +202,10 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
                               "--allowed-host NAME to add one.")
 
     def error(status: int, message: str):
-        return flask.jsonify(error=message), status
+        return json_error(flask, status, message)
 
     def busy(exc: ServerBusyError):
-        return flask.jsonify(error=str(exc)), 503, {"Retry-After": str(exc.retry_after)}
+        return json_error(flask, 503, str(exc), exc.retry_after)
 
     @app.after_request
     def security_headers(response):

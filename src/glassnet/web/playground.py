@@ -54,7 +54,7 @@ from ..playground import Session, Spec, read_csv, script
 from ..playground.data import MAX_CSV_BYTES
 from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, LOCK_WAIT, PER_ADDRESS, PER_CLIENT, Sessions, SessionsFull
 
-__all__ = ["register", "strict", "frame_json", "link_query", "gradcheck_rows", "Sessions", "SessionsFull",
+__all__ = ["register", "json_error", "strict", "frame_json", "link_query", "gradcheck_rows", "Sessions", "SessionsFull",
            "PER_ADDRESS", "PER_CLIENT"]
 
 MAX_STEPS = 1000
@@ -217,6 +217,27 @@ def gradcheck_rows(session: Session) -> dict:
     return {"rows": rows, "passed": report.passed}
 
 
+def json_error(flask: Any, status: int, message: str, retry_after: int | None = None) -> tuple:
+    """The answer to a refused request, for both pages: ``{"error": message}`` with its status.
+
+    Parameters
+    ----------
+    flask : module
+    status : int
+        The HTTP status (400, 413, 429, 503, ...).
+    message : str
+        What was wrong and what to do, for the page to show.
+    retry_after : int, optional
+        Seconds to wait before sending again (429 and 503), as a ``Retry-After`` header.
+
+    Returns
+    -------
+    (response, status, headers)
+    """
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return flask.jsonify(error=message), status, headers
+
+
 def register(app: Any, flask: Any, digits: bool = True) -> None:
     """Add the playground's page and routes to ``app``.
 
@@ -231,8 +252,7 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
     sessions = app.extensions["glassnet_playground"] = Sessions()
 
     def error(status: int, message: str, retry_after: int | None = None):
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        return flask.jsonify(error=message), status, headers
+        return json_error(flask, status, message, retry_after)
 
     def answered(view):
         """A route whose refusals answer with their message: 400 for a bad setting, upload or index; 503 (send

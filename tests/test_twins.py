@@ -1,0 +1,71 @@
+"""Every fast path against its readable twin.
+
+Conv2D's stride-1 path (whole padded rows, glassnet.convolution.im2col_rows)
+and its general path, and BatchNorm's training pass in reused buffers, each
+against the plain functions of glassnet.convolution that the docs show
+(conv2d, conv2d_backward, batch_statistics, batch_norm, batch_norm_backward),
+in float64 to rounding.
+"""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import convolution as C
+
+
+def passes(layer, x, grad, training=True):
+    model = gn.Sequential([layer], input_shape=x.shape[1:], dtype="float64")
+    ws = model.workspace(training=training)
+    out = model.forward(x, training=training, workspace=ws).copy()
+    dx = model.backward(grad, ws, need_input_grad=True).copy()
+    return model, out, dx
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_conv2d_layer_equals_the_plain_conv2d(seed):
+    r = np.random.default_rng(seed)
+    c, out_c = int(r.integers(1, 4)), int(r.integers(1, 5))
+    kernel = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    stride = (1, 1) if seed % 2 == 0 else (int(r.integers(1, 3)), int(r.integers(1, 3)))  # even seeds: rows path
+    padding = ["same", 0, 1, (1, 2)][seed % 4] if stride == (1, 1) else [0, 1][seed % 2]
+    layer = gn.Conv2D(c, out_c, kernel, stride=stride, padding=padding, bias=bool(seed % 3), rng=r,
+                      dtype="float64")
+    x = r.normal(size=(int(r.integers(1, 4)), c, int(r.integers(4, 9)), int(r.integers(4, 9))))
+    model = gn.Sequential([layer], input_shape=x.shape[1:], dtype="float64")
+    grad = r.normal(size=(x.shape[0], *model.output_shape))
+    _, out, dx = passes(layer, x, grad)
+    W, b = layer.params["W"], layer.params.get("b")
+    np.testing.assert_allclose(out, C.conv2d(x, W, b, layer.stride, layer.pads), rtol=1e-12, atol=1e-12)
+    want_dx, want_dW, want_db = C.conv2d_backward(x, W, grad, layer.stride, layer.pads)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["W"], want_dW, rtol=1e-12, atol=1e-12)
+    if b is not None:
+        np.testing.assert_allclose(layer.grads["b"], want_db, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (4, 3, 5, 6)], ids=["rows", "images"])
+@pytest.mark.parametrize("training", [True, False], ids=["batch statistics", "running statistics"])
+def test_batch_norm_layer_equals_the_plain_functions(shape, training):
+    r = np.random.default_rng(0)
+    layer = gn.BatchNorm(shape[1], momentum=0.3, dtype="float64")
+    layer.params["gamma"][...] = r.uniform(0.5, 1.5, shape[1])
+    layer.params["beta"][...] = r.normal(size=shape[1])
+    layer.state["running_mean"][...] = r.normal(size=shape[1])
+    layer.state["running_var"][...] = r.uniform(0.5, 2, shape[1])
+    running_mean, running_var = layer.state["running_mean"].copy(), layer.state["running_var"].copy()
+    x, grad = r.normal(size=shape) * 2 + 1, r.normal(size=shape)
+    gamma, beta = layer.params["gamma"].copy(), layer.params["beta"].copy()
+    _, out, dx = passes(layer, x, grad, training=training)
+    mean, var = C.batch_statistics(x) if training else (running_mean, running_var)
+    want, xhat, inv_std = C.batch_norm(x, mean, var, gamma, beta, layer.eps)
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+    want_dx, want_dgamma, want_dbeta = C.batch_norm_backward(grad, xhat, inv_std, gamma, training)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["gamma"], want_dgamma, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["beta"], want_dbeta, rtol=1e-12, atol=1e-12)
+    if training:  # the running statistics moved toward the batch's, the variance unbiased
+        m = x.size // shape[1]
+        np.testing.assert_allclose(layer.state["running_mean"], 0.7 * running_mean + 0.3 * mean, rtol=1e-12)
+        np.testing.assert_allclose(layer.state["running_var"], 0.7 * running_var + 0.3 * var * m / (m - 1),
+                                   rtol=1e-12)

@@ -2,7 +2,7 @@
 
 Trains the default MLP (784-256-128-10, Adam, 4 epochs) and the default conv
 net (gn.cnn(), one epoch on 6,000 training images) as the test suite does, or
-takes model files; exports each with glassnet.export.to_onnx; and runs all
+takes model files; exports each with glassnet.io.onnx.to_onnx; and runs all
 10,000 test images through ONNX Runtime and through onnx.reference's
 ReferenceEvaluator (plain NumPy, slow: about 4 minutes for the conv net).
 Prints the largest difference of the probabilities from glassnet's and the
@@ -23,7 +23,7 @@ from onnx.reference import ReferenceEvaluator
 
 import glassnet as gn
 from glassnet.datasets import load_mnist
-from glassnet.export import to_onnx
+from glassnet.io.onnx import to_onnx
 
 
 def default_models(train):
@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     train, test = load_mnist(args.mnist)
     models = ({path: gn.load(path).model for path in args.models} if args.models else default_models(train))
-    print(f"{args.n} MNIST test images; ONNX opset {gn.export.OPSET}, onnxruntime {ort.__version__}\n")
+    print(f"{args.n} MNIST test images; ONNX opset {gn.io.onnx.OPSET}, onnxruntime {ort.__version__}\n")
     print("| model | runtime | largest probability difference | labels that differ | seconds |")
     print("|---|---|---|---|---|")
     for name, model in models.items():

@@ -221,7 +221,7 @@ def environment(device: str = "cpu") -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    threads = glassnet.threads.blas_threads()
+    threads = glassnet.core.threads.blas_threads()
     return f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}; glassnet {threads} BLAS threads"
 
 

@@ -233,7 +233,7 @@ def environment() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    from glassnet import _blas
+    from glassnet.ops import _blas
 
     return (f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}; BLAS: {'; '.join(blas[:1])}; "
             f"glassnet's vector updates: {_blas.backend()}")

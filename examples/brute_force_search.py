@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import glassnet as gn
-from glassnet import plots
+from glassnet.tools import plots
 
 HOURS = np.array([[3, 5], [5, 1], [10, 2]], dtype=float)
 SCORES = np.array([75, 82, 93], dtype=float)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glassnet import plots
-from glassnet.compare import compare_solvers, digits_problem, xor_problem
+from glassnet.tools import plots
+from glassnet.tools.compare import compare_solvers, digits_problem, xor_problem
 
 
 def main(quick: bool = False, out: str | Path = "examples/out") -> dict:

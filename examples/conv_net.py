@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from glassnet.saliency import gradient_saliency, occlusion
 
 import glassnet as gn
-from glassnet import datasets, plots
+from glassnet import datasets
 from glassnet.optim.schedules import Cosine
-from glassnet.saliency import gradient_saliency, occlusion
+from glassnet.tools import plots
 
 
 def main(quick: bool = False, out: str | Path = "examples/out", mnist: str | None = None) -> dict:

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 import glassnet as gn
-from glassnet import datasets, plots
+from glassnet import datasets
+from glassnet.tools import plots
 
 
 def main(quick: bool = False, out: str | Path = "examples/out", mnist: str | None = None) -> dict:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import glassnet as gn
-from glassnet import plots
+from glassnet.tools import plots
 
 X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1], [0, 0, 0]], dtype=float)
 Y = np.array([0, 1, 1, 0, 0], dtype=float)

@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from glassnet.functional import one_hot
 
 import glassnet as gn
-from glassnet import plots
-from glassnet.functional import one_hot
+from glassnet.tools import plots
 
 
 def spirals(n_per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -14,22 +14,23 @@ PACKAGE = Path(gn.__file__).parent
 #: The README's table "How it is built" is written from this list (run this file: python
 #: tests/test_architecture.py), and a test below fails when the two disagree.
 LEVELS = [
-    (["_version", "errors", "arrays", "_validation", "_blas", "threads", "rows", "functional", "convolution",
-      "init"],
-     "the math and its plumbing: activations, costs and convolutions as pure functions with their derivatives, "
-     "initializers; the error family, the array seam, argument checks, the BLAS calls, the thread bound, "
-     "lazily read rows"),
-    (["nn"], "layers (backward under forward), the context a pass keeps its caches in, the one registry of layer "
-             "types, `Stack` with its flat parameter vector, `mlp` and `cnn`"),
-    (["losses", "objective"], "costs; cost plus L1 and L2 terms over the flat vector, fused with softmax or sigmoid"),
+    (["_version", "errors", "core", "ops"],
+     "the plumbing and the math: the error family, the array seam, argument checks, the thread bound, lazily "
+     "read rows (`core/`); activations, costs, convolutions and pooling as pure functions beside their "
+     "derivatives, initializers, the BLAS calls of the vector updates (`ops/`)"),
+    (["nn"], "layers (backward under forward), each answering for its shapes, passes, trace formulas and ONNX "
+             "nodes; the context a pass keeps its caches in, the one registry of layer types, `Stack` with its "
+             "flat parameter vector, `mlp` and `cnn`"),
+    (["losses"], "costs; the objective: cost plus L1 and L2 terms over the flat vector, fused with softmax or "
+                 "sigmoid"),
     (["optim"], "SGD, RMSProp, Adam, AdamW over the flat vector, each fast rule beside its paper's rule; schedules"),
-    (["io", "datasets", "metrics"], "model files and pictures; digits, MNIST (verified download), CSV files, "
-                                    "augmentation; confusion matrices"),
-    (["training"], "`fit` with its two sibling solvers (gradient descent, BFGS/L-BFGS), the divergence guard, "
-                   "callbacks, history, `resume`, data-parallel training"),
-    (["models"], "the facade: `Sequential`, a `Stack` that can also `fit`, `evaluate` and `save` itself"),
-    (["gradcheck", "tracing", "compare", "plots", "saliency", "export", "playground", "recipes"],
-     "the tools that look inside a network, plots, ONNX export, the playground's engine, the speedrun recipes"),
+    (["io", "datasets"], "model files, pictures and ONNX export; digits, MNIST (verified download), CSV files, "
+                         "augmentation"),
+    (["training"], "`fit` asking its solver (gradient descent with an optimizer, BFGS/L-BFGS), the divergence "
+                   "guard, callbacks, history, `resume`, data-parallel training; `Sequential`, a `Stack` that fits, "
+                   "evaluates and saves itself; the speedrun recipes"),
+    (["tools", "playground"], "the tools that look inside a network (gradient check, trace, saliency, solvers "
+                              "side by side, plots, confusion matrices) and the playground's engine"),
     (["cli", "sklearn", "web", "__main__"], "the front-ends, thin over the API above: command line, scikit-learn "
                                             "estimators, web pages"),
     (["__init__"], "the package's table of contents"),
@@ -235,3 +236,20 @@ if __name__ == "__main__":  # rewrite the README's table from LEVELS
     README.write_text(f"{head}{TABLE_START}\n{levels_table()}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}",
                       encoding="utf-8")
     print(f"{README}: the table of levels rewritten")
+
+
+def test_the_public_modules_keep_their_short_names(recwarn):
+    """glassnet.functional and the other public modules named in __all__ moved into sub-packages; their short
+    names still work, as attributes and in import statements, with no warning."""
+    import importlib
+
+    homes = {"arrays": "core.arrays", "functional": "ops.functional", "init": "ops.init",
+             "convolution": "ops.convolution", "saliency": "tools.saliency", "recipes": "training.recipes"}
+    for short_name, home in homes.items():
+        assert short_name in gn.__all__
+        module = importlib.import_module(f"glassnet.{home}")
+        assert getattr(gn, short_name) is module
+        assert importlib.import_module(f"glassnet.{short_name}") is module
+    assert not recwarn.list
+    root = {path.name for path in PACKAGE.iterdir() if path.suffix == ".py"}
+    assert root == {"__init__.py", "__main__.py", "errors.py", "_version.py"}  # only the package's face

@@ -1,4 +1,4 @@
-"""The whole-vector updates of glassnet._blas: NumPy's own OpenBLAS, and the NumPy fallback."""
+"""The whole-vector updates of glassnet.ops._blas: NumPy's own OpenBLAS, and the NumPy fallback."""
 
 import ctypes
 import os
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import _blas
+from glassnet.ops import _blas
 from helpers import mechanics_only
 
 HAVE_BLAS = _blas.backend() != "numpy"
@@ -130,7 +130,7 @@ def test_the_library_is_the_one_numpy_uses():
 
 def backend_with(value):
     env = {**os.environ, "GLASSNET_BLAS": value}
-    return subprocess.run([sys.executable, "-c", "from glassnet import _blas; print(_blas.backend())"],
+    return subprocess.run([sys.executable, "-c", "from glassnet.ops import _blas; print(_blas.backend())"],
                           capture_output=True, text=True, env=env)
 
 

@@ -286,7 +286,7 @@ def test_cnn_builder_checks_its_arguments():
 # -- running statistics as model state ------------------------------------------------------
 
 def small_bn_model(seed=0):
-    return gn.models.Sequential(gn.nn.cnn((1, 8, 8), 3, channels=(3,), hidden=6, rng=seed).layers,
+    return gn.training.models.Sequential(gn.nn.cnn((1, 8, 8), 3, channels=(3,), hidden=6, rng=seed).layers,
                                 input_shape=(1, 8, 8), rng=seed)
 
 
@@ -363,7 +363,7 @@ def test_a_conv_net_trains_on_a_task_only_convolutions_solve_easily():
     y = r.integers(0, 2, n)
     cols = np.where(y == 0, r.integers(0, 3, n), r.integers(3, 6, n))
     X[np.arange(n), 0, r.integers(0, 6, n), cols] = 1.0
-    model = gn.models.Sequential([gn.Conv2D(1, 4, 3, padding="same", rng=0), gn.ReLU(), gn.AvgPool2D((6, 3)),
+    model = gn.training.models.Sequential([gn.Conv2D(1, 4, 3, padding="same", rng=0), gn.ReLU(), gn.AvgPool2D((6, 3)),
                                   gn.Flatten(), gn.Dense(8, 2, rng=0)], input_shape=(1, 6, 6), rng=0)
     model.fit(X, y, loss="cross_entropy", optimizer=gn.Adam(0.05), epochs=30, batch_size=50)
     assert (model.predict_classes(X) == y).mean() == 1.0

@@ -11,8 +11,8 @@ import joblib  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
+from glassnet.core.threads import ENVIRONMENT  # noqa: E402
 from glassnet.sklearn import GlassnetClassifier  # noqa: E402
-from glassnet.threads import ENVIRONMENT  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 
@@ -27,7 +27,7 @@ def search():
 
 def worker_threads():
     import glassnet as gn
-    return gn.threads.auto_threads()
+    return gn.core.threads.auto_threads()
 
 
 def worker_environment():

@@ -48,7 +48,7 @@ def test_the_readmes_or_gate_figures_are_the_trace_before_the_step():
     import numpy as np
 
     import glassnet as gn
-    from glassnet.tracing import example
+    from glassnet.tools.tracing import example
 
     model, X, y, loss, _ = example("or")
     t = gn.trace(model, X, y, loss, lr=1.0)

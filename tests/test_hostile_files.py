@@ -342,7 +342,7 @@ def test_loose_and_unbounded_numbers_are_refused_by_the_options(capsys, args, me
 
 
 def test_the_thread_bound_is_the_cores_available():
-    from glassnet.threads import available_cores
+    from glassnet.core.threads import available_cores
 
     X, y = np.zeros((4, 2)), np.zeros(4)
     with pytest.raises(gn.OptionError, match=f"threads must be at most {available_cores()}, the cores this process"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.objective import Objective
+from glassnet.losses.objective import Objective
 from helpers import mechanics_only
 
 

@@ -84,7 +84,7 @@ def test_one_public_class_is_called_sequential():
             obj = getattr(module, name)
             if isinstance(obj, type) and obj.__name__ == "Sequential":
                 found.add(f"{obj.__module__}.{obj.__qualname__}")
-    assert found == {"glassnet.models.Sequential"}
+    assert found == {"glassnet.training.models.Sequential"}
     with pytest.raises(AttributeError, match="glassnet.Sequential .* glassnet.nn.Stack"):
         gn.nn.Sequential  # noqa: B018
     assert issubclass(gn.Sequential, gn.nn.Stack)

@@ -12,7 +12,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import cli, nn
-from glassnet.export import to_onnx
+from glassnet.io.onnx import to_onnx
 from helpers import needs_mnist, run_glassnet
 
 onnx = pytest.importorskip("onnx")

@@ -160,7 +160,7 @@ def test_glassnet_train_refuses_a_recipe_that_does_not_fit(tmp_path, args, messa
 def test_a_short_run_plots_whole_epochs(tmp_path, monkeypatch):
     """A 3-epoch recipe's learning curves: ticks at epochs 1, 2, 3, none at 1.5."""
     pytest.importorskip("matplotlib")
-    from glassnet import plots
+    from glassnet.tools import plots
 
     r = np.random.default_rng(0)
     X, y = r.normal(size=(30, 2)), r.integers(0, 2, 30)

@@ -220,7 +220,7 @@ def test_format_logs():
 
 def test_learning_curves_mark_the_kept_epoch_and_refuse_an_empty_history(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
-    from glassnet import plots
+    from glassnet.tools import plots
 
     X, y, Xv, yv = data()
     model, opt = new(lr=0.2)

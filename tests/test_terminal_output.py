@@ -5,13 +5,13 @@ import re
 
 import numpy as np
 import pytest
+from glassnet.recipes import FAST
 
 import glassnet as gn
 from glassnet import cli
 from glassnet.cli.data import format_regression, format_value
 from glassnet.cli.use import metadata_value
 from glassnet.datasets.base import stratified_counts
-from glassnet.recipes import FAST
 
 
 def test_summaries_fit_80_columns():
@@ -66,7 +66,7 @@ def test_the_explanation_picture_has_a_legend(tmp_path):
     pytest.importorskip("matplotlib")
     import matplotlib
 
-    from glassnet.plots import saliency_maps
+    from glassnet.tools.plots import saliency_maps
 
     images = [np.random.default_rng(k).random((8, 8)) for k in range(2)]
     with matplotlib.rc_context({"svg.fonttype": "none"}):  # text kept as text, to be read back

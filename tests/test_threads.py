@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import threads
 from glassnet.cli import main
+from glassnet.core import threads
 from glassnet.errors import OptionError
 from helpers import mechanics_only
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.tracing import example
+from glassnet.tools.tracing import example
 
 
 def test_or_gate_trace_matches_the_hand_calculation():

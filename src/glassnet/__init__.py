@@ -20,25 +20,21 @@ The public API, by theme:
 * the math itself: :mod:`glassnet.functional`, :mod:`glassnet.convolution` and :mod:`glassnet.init`; the
   array seam in :mod:`glassnet.arrays`.
 
-The package is layered, each level importing only from those below it:
-math (``functional``, ``init``) -> ``nn`` -> ``losses``, ``objective`` -> ``optim``
--> model files (``io``) -> ``training`` -> the facade (``models``) -> tools
-(``gradcheck``, ``tracing``, ``compare``, ``plots``, ``export``) -> front-ends (``cli``,
-``sklearn``, ``web``).
+The package is layered, each level importing only from those below it (the
+README's "How it is built" lists them): the plumbing (``core``) and the math
+(``ops``) -> layers (``nn``) -> ``losses`` -> ``optim`` -> files, ONNX and data
+sets (``io``, ``datasets``) -> ``training`` (``fit``, the solvers, ``Sequential``)
+-> the tools that look inside a network (``tools``, ``playground``) -> the
+front-ends (``cli``, ``sklearn``, ``web``). The public modules keep their short
+names: ``glassnet.functional`` is ``glassnet.ops.functional``, and so on.
 """
 
-from . import (
-    arrays,
-    convolution,
-    errors,
-    functional,
-    init,
-    optim,
-    recipes,  # noqa: E402  (after the models it builds)
-    saliency,
-)
+import sys as _sys
+
+from . import errors, optim
 from ._version import __version__
-from .compare import compare_solvers
+from .core import arrays
+from .core.threads import limit as limit_threads
 from .errors import (
     DataError,
     DivergenceError,
@@ -49,10 +45,9 @@ from .errors import (
     NonFiniteError,
     OptionError,
 )
-from .export import export_onnx
-from .gradcheck import GradcheckReport, gradcheck
 from .io import Checkpoint
-from .losses import (
+from .io.onnx import export_onnx
+from .losses.costs import (
     AbsoluteError,
     BinaryCrossEntropy,
     Huber,
@@ -62,7 +57,7 @@ from .losses import (
     SquaredError,
     get_loss,
 )
-from .models import Sequential, cnn, load, mlp, resume, save
+from .losses.objective import Objective
 from .nn import (
     AvgPool2D,
     BatchNorm,
@@ -83,10 +78,12 @@ from .nn import (
     get_activation,
     register_layer,
 )
-from .objective import Objective
+from .ops import convolution, functional, init
 from .optim import SGD, Adam, AdamW, RMSProp
-from .threads import limit as limit_threads
-from .tracing import Trace, trace
+from .tools import saliency
+from .tools.compare import compare_solvers
+from .tools.gradcheck import GradcheckReport, gradcheck
+from .tools.tracing import Trace, trace
 from .training import (
     Callback,
     DivergenceWarning,
@@ -97,7 +94,9 @@ from .training import (
     ProgressBar,
     evaluate,
     fit,
+    recipes,
 )
+from .training.models import Sequential, cnn, load, mlp, resume, save
 
 __all__ = [
     "__version__", "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DataError", "DivergenceError",
@@ -112,3 +111,8 @@ __all__ = [
     "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads", "recipes",
     "GlobalAvgPool2D", "LayerNorm", "register_layer",
 ]
+
+# the public modules at their short names too, for attribute access and for import statements
+for _name, _module in {"arrays": arrays, "functional": functional, "init": init, "convolution": convolution,
+                       "saliency": saliency, "recipes": recipes}.items():
+    _sys.modules[f"{__name__}.{_name}"] = _module

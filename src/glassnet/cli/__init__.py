@@ -23,10 +23,10 @@ import os
 import re
 import sys
 
-from .._validation import ECHO
 from .._version import __version__
+from ..core._validation import ECHO
+from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, GlassnetError
-from ..threads import limit as limit_threads
 from ..training.solvers import SOLVERS
 from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace

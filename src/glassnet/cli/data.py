@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
-from .._validation import short
+from ..core._validation import short
 from ..errors import GlassnetError
 
 TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}

@@ -11,8 +11,8 @@ import argparse
 import math
 from collections.abc import Callable
 
-from .._validation import WHOLE, is_number_text, short
-from ..threads import available_cores
+from ..core._validation import WHOLE, is_number_text, short
+from ..core.threads import available_cores
 
 
 def integer(minimum: int, maximum: int | None = None, why: str = "") -> Callable[[str], int]:

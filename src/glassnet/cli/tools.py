@@ -7,13 +7,13 @@ import webbrowser
 import numpy as np
 
 from .. import datasets
-from .._validation import check_writable
-from ..compare import compare_solvers, digits_problem, xor_problem
-from ..gradcheck import gradcheck
+from ..core._validation import check_writable
 from ..io.atomic import write_atomically
-from ..models import load, mlp
-from ..plots import check_path, loss_curves
-from ..tracing import trace_example
+from ..tools.compare import compare_solvers, digits_problem, xor_problem
+from ..tools.gradcheck import gradcheck
+from ..tools.plots import check_path, loss_curves
+from ..tools.tracing import trace_example
+from ..training.models import load, mlp
 from ..web import check_address, check_web_dependencies, choose_model, image_shape_of, serve
 from .data import check_width, model_data, scale_inputs, scale_target
 

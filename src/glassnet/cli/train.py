@@ -19,18 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_writable, short
-from ..arrays import resolve_device
+from ..core._validation import check_writable, short
+from ..core.arrays import resolve_device
 from ..datasets import RandomAffine
 from ..errors import DivergenceError, MissingDependencyError, missing
-from ..metrics import confusion_matrix, format_confusion
-from ..models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
 from ..nn import Dense
 from ..optim import get_optimizer
 from ..optim.schedules import Cosine
-from ..plots import check_path, learning_curves
-from ..recipes import Recipe, get_recipe
+from ..tools.metrics import confusion_matrix, format_confusion
+from ..tools.plots import check_path, learning_curves
 from ..training import EarlyStopping, ModelCheckpoint
+from ..training.models import CNN_RECIPES, Sequential, cnn, load, mlp, resume, save
+from ..training.recipes import Recipe, get_recipe
 from ..training.solvers import is_full_batch
 from .data import (
     UserError,

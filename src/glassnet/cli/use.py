@@ -14,17 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_writable, short
-from ..arrays import to_numpy
+from ..core._validation import check_writable, short
+from ..core.arrays import to_numpy
 from ..datasets import is_number, read_rows
 from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
-from ..export import OPSET, to_onnx, write_onnx
 from ..io.images import model_image_shape, prepare_digit
-from ..metrics import confusion_matrix, format_confusion
-from ..models import Sequential, load
-from ..plots import check_path, saliency_maps
-from ..saliency import gradient_saliency, occlusion
+from ..io.onnx import OPSET, to_onnx, write_onnx
+from ..tools.metrics import confusion_matrix, format_confusion
+from ..tools.plots import check_path, saliency_maps
+from ..tools.saliency import gradient_saliency, occlusion
+from ..training.models import Sequential, load
 from .data import (
     UserError,
     check_width,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import as_generator, check_real
+from ..core._validation import as_generator, check_real
 from ..errors import OptionError
 
 

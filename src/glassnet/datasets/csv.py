@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import is_number_text, short
+from ..core._validation import is_number_text, short
 from ..errors import DataError, OptionError
 from .base import Dataset
 

@@ -21,9 +21,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..core.rows import LazyRows
 from ..errors import DataError
 from ..io.atomic import write_atomically
-from ..rows import LazyRows
 from .base import Dataset
 
 MNIST_FILES = {
@@ -152,7 +152,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         A folder for the images as ``.npy`` files of uint8 pixels: written
         there (atomically) by the first call, and from then on checked and
         opened as read-only memory maps, so that ``X`` is a
-        :class:`~glassnet.rows.LazyRows` read from disk as training asks for
+        :class:`~glassnet.core.rows.LazyRows` read from disk as training asks for
         rows, in [0, 1] as float32, instead of held in memory. A cache file
         that does not match is written again with a :class:`CacheRebuiltWarning`;
         a symbolic link there is refused, never followed.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .._validation import check_target
+from ..core._validation import check_target
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, follow_links: bool = True,

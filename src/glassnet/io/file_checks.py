@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .._validation import short
+from ..core._validation import short
 from ..errors import GlassnetError, ModelFileError
 from ..nn import LAYERS
 

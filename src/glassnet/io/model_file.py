@@ -46,8 +46,8 @@ from types import ModuleType
 
 import numpy as np
 
-from .._validation import short
-from ..arrays import to_numpy
+from ..core._validation import short
+from ..core.arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import functional as F
-from .._validation import check_real
+from ..core._validation import check_real
+from ..ops import functional as F
 from .base import Array, Context, Layer
 
 
@@ -255,7 +255,7 @@ class LeakyReLU(Activation):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------
@@ -311,7 +311,7 @@ class Softmax(Activation):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import namespace
+from ..core.arrays import namespace
 from ..errors import OptionError
 
 Array = Any  # an array of NumPy or another namespace with NumPy's API
@@ -311,7 +311,7 @@ class Layer:
         ----------
         x : str
             The name of the layer's input tensor.
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
             Takes the nodes: ``graph.constant(name, array)`` adds an initializer
             (a parameter) and ``graph.node(op, inputs, **attributes)`` a node;
             each returns the name of what it made.

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import convolution as C
-from .._validation import check_dtype, check_positive_int, check_real
-from ..arrays import is_numpy
+from ..core._validation import check_dtype, check_positive_int, check_real
+from ..core.arrays import is_numpy
 from ..errors import OptionError
+from ..ops import convolution as C
 from .base import Array, Context, Layer, Shape
 
 
@@ -180,7 +180,7 @@ class BatchNorm(Layer):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_positive_int, check_real, short
+from ..core._validation import as_generator, check_positive_int, check_real, short
 from ..errors import OptionError
-from ..init import default_init, get_initializer
+from ..ops.init import default_init, get_initializer
 from .activations import ReLU
 from .base import Layer
 from .batchnorm import BatchNorm

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import convolution as C
-from .._validation import check_dtype, check_positive_int, short
-from ..arrays import is_numpy
+from ..core._validation import check_dtype, check_positive_int, short
+from ..core.arrays import is_numpy
 from ..errors import OptionError
-from ..init import get_initializer
+from ..ops import convolution as C
+from ..ops.init import get_initializer
 from .base import Array, Context, Shape
 from .weighted import _Weighted
 
@@ -253,7 +253,7 @@ class Conv2D(_Weighted):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_dtype, check_positive_int
-from ..arrays import is_sparse
+from ..core._validation import check_dtype, check_positive_int
+from ..core.arrays import is_sparse
 from ..errors import OptionError
-from ..init import get_initializer
+from ..ops.init import get_initializer
 from .base import Array, Context, Shape
 from .weighted import _Weighted
 
@@ -179,7 +179,7 @@ class Dense(_Weighted):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

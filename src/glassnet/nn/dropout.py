@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_generator, check_real
+from ..core._validation import as_generator, check_real
 from .base import Array, Context, Layer
 
 
@@ -118,7 +118,7 @@ class Dropout(Layer):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

@@ -79,7 +79,7 @@ class GlobalAvgPool2D(Layer):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

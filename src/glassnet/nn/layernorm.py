@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_dtype, check_positive_int, check_real
-from ..arrays import namespace
+from ..core._validation import check_dtype, check_positive_int, check_real
+from ..core.arrays import namespace
 from ..errors import OptionError
 from .base import Array, Context, Layer, Shape
 
@@ -165,7 +165,7 @@ class LayerNorm(Layer):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

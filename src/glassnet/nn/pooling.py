@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import convolution as C
 from ..errors import OptionError
+from ..ops import convolution as C
 from .base import Array, Context, Layer, Shape
 
 
@@ -61,7 +61,7 @@ class _Pool2D(Layer):
         Parameters
         ----------
         x : str
-        graph : glassnet.export.GraphParts
+        graph : glassnet.io.onnx.GraphParts
 
         Returns
         -------

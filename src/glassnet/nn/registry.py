@@ -8,7 +8,7 @@ layer of your own joins with :func:`register_layer`.
 
 from __future__ import annotations
 
-from .._validation import short
+from ..core._validation import short
 from ..errors import OptionError, OptionTypeError
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from .._validation import all_finite, as_generator, check_array, check_dtype
-from ..arrays import device_errors, device_name, errstate, is_numpy, is_sparse, on_device, resolve_device, to_numpy
+from ..core._validation import all_finite, as_generator, check_array, check_dtype
+from ..core.arrays import device_errors, device_name, errstate, is_numpy, is_sparse, on_device, resolve_device, to_numpy
+from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
 from ..errors import NonFiniteError, OptionError, OptionTypeError
-from ..rows import SCAN_ROWS, LazyRows, is_lazy
+from ..ops import functional as F
 from .base import Array, Context, Layer, Shape
 from .dense import Dense
 
@@ -453,8 +453,8 @@ class Stack:
         Parameters
         ----------
         X : array-like, shape (n_samples, *input_shape)
-            Or a memmap or other lazily read array (:mod:`glassnet.rows`),
-            read :data:`~glassnet.rows.SCAN_ROWS` rows at a time at most.
+            Or a memmap or other lazily read array (:mod:`glassnet.core.rows`),
+            read :data:`~glassnet.core.rows.SCAN_ROWS` rows at a time at most.
         batch_size : int, optional
             Run this many rows at a time (to bound memory). By default as
             many as :meth:`chunk_size` allows: every row at once for most
@@ -547,7 +547,7 @@ class Stack:
             A 1-D array is taken as one column when the model takes one
             feature; rows of ``prod(input_shape)`` values as flattened images
             (C order) when it takes images. A memmap, h5py dataset, zarr
-            array or :class:`~glassnet.rows.LazyRows` is not loaded.
+            array or :class:`~glassnet.core.rows.LazyRows` is not loaded.
         name : str
             The argument's name, for messages.
         finite : bool
@@ -557,7 +557,7 @@ class Stack:
         -------
         array, shape (n_samples, *input_shape)
             In the model's dtype and namespace; a
-            :class:`~glassnet.rows.LazyRows` in the model's dtype for lazily read input.
+            :class:`~glassnet.core.rows.LazyRows` in the model's dtype for lazily read input.
         """
         shape = self.input_shape
         if is_sparse(X):
@@ -596,7 +596,7 @@ class Stack:
         return X
 
     def _lazy_rows(self, X: Any, name: str, finite: bool) -> LazyRows:
-        """A memmap or other lazily read array as :class:`~glassnet.rows.LazyRows` in the model's dtype.
+        """A memmap or other lazily read array as :class:`~glassnet.core.rows.LazyRows` in the model's dtype.
 
         Nothing is loaded; with ``finite``, the rows are scanned once, a chunk at a time.
         """

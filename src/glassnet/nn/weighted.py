@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from .._validation import as_generator, check_memory
+from ..core._validation import as_generator, check_memory
 from ..errors import OptionError
-from ..init import get_initializer, zeros
+from ..ops.init import get_initializer, zeros
 from .base import Array, Layer
 
 

@@ -1,6 +1,6 @@
 """Optimizers over the flat parameter vector, and learning-rate schedules."""
 
-from .._validation import short
+from ..core._validation import short
 from ..errors import OptionError
 from .adaptive import Adam, AdamW, RMSProp
 from .base import Optimizer, check_options

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from .._blas import axpby, axpy, scal
-from .._validation import check_real
-from ..arrays import namespace
+from ..core._validation import check_real
+from ..core.arrays import namespace
+from ..ops._blas import axpby, axpy, scal
 from .base import Array, Optimizer
 
 
@@ -97,7 +97,7 @@ class Adam(Optimizer):
     ``V = v / (1 - b2)``, which follow ``M = b1 M + g`` and ``V = b2 V + g**2``:
     the constant factors move into two scalars of the step. One update then
     takes 7 passes over the parameters instead of 12, three of them level-1
-    BLAS calls (see :mod:`glassnet._blas`); this is worth 14-25 % of a
+    BLAS calls (see :mod:`glassnet.ops._blas`); this is worth 14-25 % of a
     training step on MNIST. The tests hold it to :meth:`reference_update`.
     """
 

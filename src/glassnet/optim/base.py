@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_real
-from ..arrays import namespace
+from ..core._validation import check_real
+from ..core.arrays import namespace
 from ..errors import OptionError
 from .schedules import Schedule, get_schedule
 

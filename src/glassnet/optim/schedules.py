@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .._validation import check_positive_int, check_real, short
+from ..core._validation import check_positive_int, check_real, short
 from ..errors import OptionError
 
 

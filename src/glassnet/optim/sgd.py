@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._blas import axpby, axpy
-from .._validation import check_real
+from ..core._validation import check_real
 from ..errors import OptionError
+from ..ops._blas import axpby, axpy
 from .base import Array, Optimizer
 
 

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .._validation import is_number_text, short
+from ..core._validation import is_number_text, short
 from ..errors import DataError, OptionError
 
 #: set name -> (task, allowed numbers of classes)

@@ -26,10 +26,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
-from .._validation import WHOLE, is_number_text, short
+from ..core._validation import WHOLE, is_number_text, short
 from ..errors import OptionError
+from ..losses.objective import Objective
 from ..nn import Dense, Stack, get_activation
-from ..objective import Objective
 from ..optim import SGD, Adam
 from ..training import evaluate
 from .data import FEATURES, SETS, features, make

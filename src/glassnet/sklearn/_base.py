@@ -20,14 +20,14 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import training
-from .._validation import short
-from ..arrays import to_numpy
+from ..core._validation import short
+from ..core.arrays import to_numpy
+from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, NonFiniteError
-from ..init import INITIALIZERS
+from ..losses.objective import Objective
 from ..nn import Dense, mlp
-from ..objective import Objective
+from ..ops.init import INITIALIZERS
 from ..optim import SGD, Adam, AdamW, Optimizer, RMSProp
-from ..threads import limit as limit_threads
 from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, schedule
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it

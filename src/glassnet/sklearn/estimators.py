@@ -15,9 +15,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
-from .._validation import short
-from ..functional import sigmoid, softmax
-from ..losses import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDeviance, SoftmaxCrossEntropy, SquaredError
+from ..core._validation import short
+from ..losses.costs import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDeviance, SoftmaxCrossEntropy, SquaredError
+from ..ops.functional import sigmoid, softmax
 from ._base import QUASI_NEWTON, GlassnetBase
 
 _SHARED_PARAMETERS = """
@@ -67,7 +67,7 @@ _SHARED_PARAMETERS = """
         anything else becomes float64).
     n_threads : None or int, default=None
         Bound the BLAS's threads during fit and predict (see
-        :mod:`glassnet.threads`). None: the cores free when the call starts,
+        :mod:`glassnet.core.threads`). None: the cores free when the call starts,
         within the bounds that joblib's and Dask's workers set. Give 1 when
         other work shares the cores.
     device : str, default="cpu"

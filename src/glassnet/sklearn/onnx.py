@@ -4,7 +4,7 @@
     register()
     onx = skl2onnx.to_onnx(make_pipeline(StandardScaler(), GlassnetClassifier()).fit(X, y), X[:1])
 
-The network's nodes are :func:`glassnet.export.layer_nodes`' (the same graph
+The network's nodes are :func:`glassnet.io.onnx.layer_nodes`' (the same graph
 ``glassnet.export_onnx`` writes); the converter adds the estimator's output
 (probabilities and labels, or values) and the casts between the pipeline's
 precision and the network's.
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
-from ..export import GraphParts, label_nodes, layer_nodes, probability_nodes
+from ..io.onnx import GraphParts, label_nodes, layer_nodes, probability_nodes
 from .estimators import GlassnetClassifier, GlassnetRegressor
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .._validation import check_positive_int, check_real
+from ..core._validation import check_positive_int, check_real
 from ..errors import OptionError
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import namespace, scalar, to_numpy
+from ..core.arrays import namespace, scalar, to_numpy
 from ..errors import OptionError
-from ..losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from ..losses.costs import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 
 Array = Any
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import all_finite
-from ..arrays import errstate, is_numpy, is_sparse, read_floats
-from ..rows import LazyRows
+from ..core._validation import all_finite
+from ..core.arrays import errstate, is_numpy, is_sparse, read_floats
+from ..core.rows import LazyRows
 from .callbacks import Callback
 from .data import correct, is_classifier_loss, is_multilabel
 from .run import Run, evaluate

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core.rows import LazyRows
+from ..core.threads import available_cores
 from ..errors import OptionError, OptionTypeError
+from ..losses.objective import Objective
 from ..nn import Stack
-from ..objective import Objective
-from ..rows import LazyRows
-from ..threads import available_cores
 from .data import accuracy, is_classifier_loss
 from .run import evaluate
 

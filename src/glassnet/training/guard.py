@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import is_numpy, to_numpy
+from ..core.arrays import is_numpy, to_numpy
+from ..core.rows import LazyRows
 from ..errors import NonFiniteError, OptionError
-from ..losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
-from ..objective import Objective
-from ..rows import LazyRows
+from ..losses.costs import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from ..losses.objective import Objective
 from .data import accuracy, is_classifier_loss
 
 Array = Any

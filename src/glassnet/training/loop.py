@@ -9,16 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_positive_int, check_real, short
+from ..core._validation import check_array, check_choice, check_positive_int, check_real, short
+from ..core.rows import LazyRows
+from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
 from ..io import model_file
 from ..io.model_file import Checkpoint
-from ..losses import Loss, get_loss, loss_from_config
+from ..losses.costs import Loss, get_loss, loss_from_config
+from ..losses.objective import Objective
 from ..nn import Stack
-from ..objective import Objective
 from ..optim import Optimizer
-from ..rows import LazyRows
-from ..threads import limit as limit_threads
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .distributed import DataParallel, check_supported
@@ -131,7 +131,7 @@ def fit(
         The quasi-Newton solvers' limit on cost evaluations, line-search
         probes included (iterations are limited by ``epochs``).
     threads : int, optional
-        Bound the BLAS's threads during training (see :mod:`glassnet.threads`);
+        Bound the BLAS's threads during training (see :mod:`glassnet.core.threads`);
         by default the cores this process may fairly use when training starts
         (with ``comm``, its share of the cores among the ranks on its machine).
     comm : mpi4py communicator, optional

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import to_numpy
+from ..core.arrays import to_numpy
 from .callbacks import Callback
 from .data import accuracy, is_classifier_loss
 from .run import Run, evaluate, params_host_copy

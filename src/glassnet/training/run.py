@@ -7,11 +7,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..arrays import to_numpy
+from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..io import model_file
+from ..losses.objective import Objective
 from ..nn import Stack
-from ..objective import Objective
 from ..optim import Optimizer
 from .data import accuracy, is_classifier_loss
 from .guard import FACTOR, Guard

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_positive_int, short
+from ..core._validation import check_positive_int, short
+from ..core.rows import LazyRows
 from ..errors import OptionError
 from ..optim import OPTIMIZERS, Optimizer, get_optimizer
-from ..rows import LazyRows
 from .callbacks import Callback
 from .descent import gradient_descent
 from .quasi_newton import METHODS, quasi_newton

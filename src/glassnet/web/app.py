@@ -35,14 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from .._validation import check_positive_int, short
+from ..core._validation import check_positive_int, short
 from ..errors import DataError, GlassnetError, ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 from ..io import Checkpoint
 from ..io.images import model_image_shape, prepare_digit
-from ..models import CNN_RECIPES, cnn, load, save
 from ..optim import Adam
 from ..optim.schedules import Cosine
-from ..saliency import gradient_saliency
+from ..tools.saliency import gradient_saliency
+from ..training.models import CNN_RECIPES, cnn, load, save
 from .playground import json_error
 from .playground import register as register_playground
 

@@ -45,13 +45,13 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import WHOLE, json_number, short
+from ..core._validation import WHOLE, json_number, short
 from ..errors import DataError, OptionError, ServerBusyError
-from ..gradcheck import gradcheck
 from ..io import model_file
 from ..nn import Dense
 from ..playground import Session, Spec, read_csv, script
 from ..playground.data import MAX_CSV_BYTES
+from ..tools.gradcheck import gradcheck
 from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, LOCK_WAIT, PER_ADDRESS, PER_CLIENT, Sessions, SessionsFull
 
 __all__ = ["register", "json_error", "strict", "frame_json", "link_query", "gradcheck_rows", "Sessions", "SessionsFull",

@@ -1,7 +1,7 @@
 """How many threads glassnet's arithmetic may use, and a bound on them while it runs.
 
 glassnet's threads are those of the BLAS that NumPy calls for its matrix
-products (OpenBLAS in NumPy's wheels); :mod:`glassnet._blas` calls the same
+products (OpenBLAS in NumPy's wheels); :mod:`glassnet.ops._blas` calls the same
 library, so one pool serves both. By default OpenBLAS starts one thread per
 core, and its threads spin while they wait for each other. That is fine on an
 idle machine and very slow on a busy one: three trainings on two cores, each
@@ -40,8 +40,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..errors import OptionError
 from ._validation import check_positive_int, short
-from .errors import OptionError
 
 #: environment variables that already bound the BLAS's threads, in the order they are read
 ENVIRONMENT = ("GLASSNET_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

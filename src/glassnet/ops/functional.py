@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from .arrays import namespace, scalar
+from ..core.arrays import namespace, scalar
 
 Array = Any  # an array of NumPy or of another namespace with NumPy's API
 

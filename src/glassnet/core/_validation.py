@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OptionError, OptionTypeError
 from .arrays import namespace
-from .errors import OptionError, OptionTypeError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._blas import axpy
-from ._validation import check_real
-from .errors import OptionTypeError
-from .functional import l1_penalty, l1_penalty_grad, l2_penalty
-from .losses import Loss, get_loss
-from .nn.stack import Stack, Workspace
+from ..core._validation import check_real
+from ..errors import OptionTypeError
+from ..nn.stack import Stack, Workspace
+from ..ops._blas import axpy
+from ..ops.functional import l1_penalty, l1_penalty_grad, l2_penalty
+from .costs import Loss, get_loss
 
 Array = Any
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_writable, short
-from .errors import OptionError, missing
-from .io.atomic import write_atomically
+from ..core._validation import check_writable, short
+from ..errors import OptionError, missing
+from ..io.atomic import write_atomically
 
 
 def _pyplot():

@@ -17,7 +17,7 @@ A *device* names where a model's arrays live (:func:`resolve_device`):
 Two CPU shortcuts sit behind this seam, each beside a plain equivalent that
 every namespace can run: SciPy's ``expit`` for the sigmoid (else
 ``exp(-logaddexp(0, -z))``), and level-1 BLAS calls into NumPy's own OpenBLAS
-for the optimizers' whole-vector updates (:mod:`glassnet._blas`; else NumPy-API
+for the optimizers' whole-vector updates (:mod:`glassnet.ops._blas`; else NumPy-API
 arithmetic). Reused buffers (``out=`` arguments) are part of NumPy's API and
 stay on every path.
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DeviceMemoryError, MissingDependencyError, OptionError, OptionTypeError
+from ..errors import DeviceMemoryError, MissingDependencyError, OptionError, OptionTypeError
 
 #: array types registered with :func:`register`, and their modules
 _TYPES: dict[type, ModuleType] = {}

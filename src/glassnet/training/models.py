@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import nn
-from .io import Checkpoint, model_file
-from .losses import Loss
-from .objective import Objective
-from .training import Callback, History, evaluate, fit
-from .training import resume as _resume
+from .. import nn
+from ..io import Checkpoint, model_file
+from ..losses.costs import Loss
+from ..losses.objective import Objective
+from . import Callback, History, evaluate, fit
+from . import resume as _resume
 
 
 class Sequential(nn.Stack):

@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import short
-from .errors import OptionError
+from ..core._validation import short
+from ..errors import OptionError
 
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import functional as F
-from ._validation import check_array, check_choice, check_real, short
-from .arrays import namespace
-from .errors import OptionError
+from ..core._validation import check_array, check_choice, check_real, short
+from ..core.arrays import namespace
+from ..errors import OptionError
+from ..ops import functional as F
 
 Array = Any
 

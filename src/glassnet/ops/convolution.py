@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._validation import short
-from .arrays import namespace
-from .errors import OptionError
+from ..core._validation import short
+from ..core.arrays import namespace
+from ..errors import OptionError
 
 Array = Any
 Pads = tuple[int, int, int, int]  # top, bottom, left, right

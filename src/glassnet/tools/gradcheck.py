@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_generator, check_real
-from .arrays import to_numpy
-from .errors import OptionError
-from .losses import Loss
-from .nn import Context
-from .nn.stack import Stack
-from .objective import Objective
+from ..core._validation import as_generator, check_real
+from ..core.arrays import to_numpy
+from ..errors import OptionError
+from ..losses.costs import Loss
+from ..losses.objective import Objective
+from ..nn import Context
+from ..nn.stack import Stack
 
 
 @dataclass

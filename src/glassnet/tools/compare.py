@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import load_digits
-from .losses import Loss, SoftmaxCrossEntropy, SquaredError
-from .nn import Stack, mlp
-from .objective import Objective
-from .optim import SGD, Adam
-from .training import DivergenceWarning, fit
+from ..datasets import load_digits
+from ..losses.costs import Loss, SoftmaxCrossEntropy, SquaredError
+from ..losses.objective import Objective
+from ..nn import Stack, mlp
+from ..optim import SGD, Adam
+from ..training import DivergenceWarning, fit
 
 
 @dataclass

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import short
-from .arrays import namespace
-from .errors import OptionError
+from ..core._validation import short
+from ..core.arrays import namespace
+from ..errors import OptionError
 
 #: shorter vectors take the NumPy path: a call through ctypes costs about 4 us, which NumPy's two passes over
 #: a 100-element vector (1.3 us) or a 4000-element one (4.1 us) do not; at 16,000 the BLAS takes 8 us, NumPy 11.

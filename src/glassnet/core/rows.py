@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OptionError, OptionTypeError
+from ..errors import OptionError, OptionTypeError
 
 #: the libraries whose arrays read lazily and are wrapped without being asked
 LAZY_LIBRARIES = ("h5py", "zarr")

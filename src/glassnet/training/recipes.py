@@ -23,12 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._validation import short
-from .errors import OptionError
+from ..core._validation import short
+from ..errors import OptionError
+from ..optim import Adam
+from ..optim.schedules import OneCycle
+from . import History
 from .models import Sequential, cnn, mlp
-from .optim import Adam
-from .optim.schedules import OneCycle
-from .training import History
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from ._version import __version__
-from .arrays import to_numpy
-from .errors import OptionError, missing
-from .io.atomic import write_atomically
-from .nn import LAYERS, Sigmoid, Softmax, Stack
+from .._version import __version__
+from ..core.arrays import to_numpy
+from ..errors import OptionError, missing
+from ..nn import LAYERS, Sigmoid, Softmax, Stack
+from .atomic import write_atomically
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
 OPSET = 17

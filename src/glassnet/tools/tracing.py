@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import short
-from .errors import OptionError
-from .functional import l2_penalty
-from .losses import (
+from ..core._validation import short
+from ..errors import OptionError
+from ..losses.costs import (
     AbsoluteError,
     BinaryCrossEntropy,
     Huber,
@@ -26,8 +25,9 @@ from .losses import (
     SquaredError,
     get_loss,
 )
-from .nn import Dense, Sigmoid, Stack, mlp
-from .objective import Objective
+from ..losses.objective import Objective
+from ..nn import Dense, Sigmoid, Stack, mlp
+from ..ops.functional import l2_penalty
 
 
 @dataclass

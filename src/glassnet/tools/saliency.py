@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import to_numpy
-from .errors import OptionError
-from .nn import Stack
-from .nn.activations import Sigmoid, Softmax
+from ..core.arrays import to_numpy
+from ..errors import OptionError
+from ..nn import Stack
+from ..nn.activations import Sigmoid, Softmax
 
 Array = Any
 

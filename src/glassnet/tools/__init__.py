@@ -1,0 +1,2 @@
+"""The tools that look inside a network: the gradient check, the trace of one step, saliency maps,
+the solvers side by side, learning curves and decision boundaries, confusion matrices."""

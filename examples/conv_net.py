@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from glassnet.saliency import gradient_saliency, occlusion
 
 import glassnet as gn
 from glassnet import datasets
 from glassnet.optim.schedules import Cosine
+from glassnet.saliency import gradient_saliency, occlusion
 from glassnet.tools import plots
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from glassnet.functional import one_hot
 
 import glassnet as gn
+from glassnet.functional import one_hot
 from glassnet.tools import plots
 
 

@@ -5,13 +5,13 @@ import re
 
 import numpy as np
 import pytest
-from glassnet.recipes import FAST
 
 import glassnet as gn
 from glassnet import cli
 from glassnet.cli.data import format_regression, format_value
 from glassnet.cli.use import metadata_value
 from glassnet.datasets.base import stratified_counts
+from glassnet.recipes import FAST
 
 
 def test_summaries_fit_80_columns():

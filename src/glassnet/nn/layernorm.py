@@ -8,61 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..core._validation import check_dtype, check_positive_int, check_real
-from ..core.arrays import namespace
 from ..errors import OptionError
+from ..ops.normalization import layer_norm, layer_norm_backward
 from .base import Array, Context, Layer, Shape
-
-
-def layer_norm(x: Array, gamma: Array, beta: Array, eps: float) -> tuple[Array, Array, Array]:
-    """``gamma * (x - mean) / sqrt(var + eps) + beta``, the mean and (biased) variance of each sample's values.
-
-    Parameters
-    ----------
-    x : array, shape (n_samples, *shape)
-    gamma, beta : arrays, shape ``shape``
-    eps : float
-
-    Returns
-    -------
-    out : array like ``x``
-    xhat : array like ``x``
-        The normalized values, before the scale and shift.
-    inv_std : array, shape (n_samples, 1, ...)
-        ``1 / sqrt(var + eps)`` of each sample, broadcasting against ``x``.
-    """
-    xp = namespace(x)
-    axes = tuple(range(1, x.ndim))
-    mean = xp.mean(x, axis=axes, keepdims=True)
-    centred = x - mean
-    inv_std = 1.0 / xp.sqrt(xp.mean(centred * centred, axis=axes, keepdims=True) + eps)
-    xhat = centred * inv_std
-    return xhat * gamma + beta, xhat, inv_std
-
-
-def layer_norm_backward(grad: Array, xhat: Array, inv_std: Array, gamma: Array) -> tuple[Array, Array, Array]:
-    """The gradients of :func:`layer_norm`: of its input, of ``gamma`` and of ``beta``.
-
-    With ``g = grad * gamma``, each sample's ``dx = inv_std * (g - mean(g) - xhat * mean(g * xhat))``,
-    the means over that sample's values; ``dgamma`` and ``dbeta`` sum ``grad * xhat`` and ``grad``
-    over the samples.
-
-    Parameters
-    ----------
-    grad : array like the output
-    xhat, inv_std : arrays
-        As :func:`layer_norm` returned them.
-    gamma : array
-
-    Returns
-    -------
-    (dx, dgamma, dbeta)
-    """
-    xp = namespace(grad)
-    axes = tuple(range(1, grad.ndim))
-    g = grad * gamma
-    dx = inv_std * (g - xp.mean(g, axis=axes, keepdims=True)
-                    - xhat * xp.mean(g * xhat, axis=axes, keepdims=True))
-    return dx, xp.sum(grad * xhat, axis=0), xp.sum(grad, axis=0)
 
 
 class LayerNorm(Layer):

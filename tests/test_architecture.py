@@ -151,6 +151,35 @@ def test_no_import_cycle_between_modules():
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
+#: a file a reader takes in one sitting
+MAX_LINES = 400
+
+
+def test_every_source_file_reads_in_one_sitting():
+    long = {f"glassnet/{path.relative_to(PACKAGE)}": n for _, path in modules()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines: {long}"
+
+
+def test_one_table_of_default_learning_rates_for_the_library_and_the_command_line(capsys):
+    import inspect
+
+    from glassnet.cli import build_parser
+    from glassnet.cli.settings import settings_from
+    from glassnet.optim import DEFAULT_LR, OPTIMIZERS
+
+    assert set(DEFAULT_LR) == set(OPTIMIZERS)
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for name, cls in OPTIMIZERS.items():
+        assert cls().lr0 == DEFAULT_LR[name] == inspect.signature(cls).parameters["lr"].default
+        assert f"{name}: {DEFAULT_LR[name]:g}" in help_text
+        args = parser.parse_args(["train", "--optimizer", name, "--dataset", "mnist"])
+        assert settings_from(args)["lr"] == DEFAULT_LR[name], name
+
+
 def test_the_test_itself_sees_an_upward_import(tmp_path, monkeypatch):
     """The checks above would catch an upward import hidden in a function (a mutation of the package)."""
     fake = tmp_path / "glassnet"

@@ -217,11 +217,11 @@ def test_large_decodes_share_one_budget_and_a_wait_that_runs_out_is_busy(monkeyp
     import threading
 
     from glassnet.errors import ServerBusyError
-    from glassnet.io import images
+    from glassnet.io import decoding
 
-    budget = images.PixelBudget(3_000_000)
-    monkeypatch.setattr(images, "_BUDGET", budget)
-    monkeypatch.setattr(images, "DECODE_WAIT", 0.2)
+    budget = decoding.PixelBudget(3_000_000)
+    monkeypatch.setattr(decoding, "_BUDGET", budget)
+    monkeypatch.setattr(decoding, "DECODE_WAIT", 0.2)
     picture = saved(Image.new("L", (1500, 1500), 255), "PNG")  # 2.25 megapixels: a large picture
     held, release = threading.Event(), threading.Event()
 
@@ -235,12 +235,12 @@ def test_large_decodes_share_one_budget_and_a_wait_that_runs_out_is_busy(monkeyp
     held.wait(5)
     try:
         with pytest.raises(ServerBusyError, match=r"at most 3,000,000 pixels at once\): send the picture again"):
-            images.open_image(picture, max_pixels=4_000_000)
+            decoding.open_image(picture, max_pixels=4_000_000)
     finally:
         release.set()
         thread.join()
     assert budget.free == budget.total
-    assert images.open_image(picture, max_pixels=4_000_000).size == (750, 750)  # room again: decoded, reduced
+    assert decoding.open_image(picture, max_pixels=4_000_000).size == (750, 750)  # room again: decoded, reduced
 
 
 def test_a_flat_sixteen_bit_picture_shows_no_digit():

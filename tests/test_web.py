@@ -128,11 +128,11 @@ def test_memory_stays_flat_over_many_requests(client, digits_checkpoint):
 
 
 def test_a_decode_that_waits_too_long_is_answered_busy_with_retry_after(client, monkeypatch):
-    from glassnet.io import images
+    from glassnet.io import decoding
 
-    budget = images.PixelBudget(1_500_000)
-    monkeypatch.setattr(images, "_BUDGET", budget)
-    monkeypatch.setattr(images, "DECODE_WAIT", 0.05)
+    budget = decoding.PixelBudget(1_500_000)
+    monkeypatch.setattr(decoding, "_BUDGET", budget)
+    monkeypatch.setattr(decoding, "DECODE_WAIT", 0.05)
     buf = io.BytesIO()
     Image.new("L", (1100, 1100), 255).save(buf, "PNG")  # 1.2 megapixels: a large picture, compressed small
     with budget.hold(1_000_000):  # other decodes hold most of the budget

@@ -27,6 +27,7 @@ from .._version import __version__
 from ..core._validation import ECHO
 from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, GlassnetError
+from ..optim import DEFAULT_LR
 from ..training.solvers import SOLVERS
 from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
@@ -70,7 +71,8 @@ def add_train(sub) -> None:
     t.add_argument("--optimizer", choices=SOLVERS,
                    help="default adam")
     t.add_argument("--lr", type=real(0, low_open=True),
-                   help="learning rate (adam: 0.001, 0.002 for the digits MLP; sgd: 0.1; rmsprop: 0.001)")
+                   help="learning rate (" + "; ".join(f"{k}: {v:g}" for k, v in DEFAULT_LR.items())
+                        + "; 0.002 for the digits MLP)")
     t.add_argument("--schedule", choices=["constant", "cosine"],
                    help="the learning rate over the run: constant, or from --lr down to 0 along a cosine (the "
                         "default for digits and --arch cnn, whose last epoch is then the one kept)")

@@ -40,7 +40,8 @@ import numpy as np
 from .._version import __version__
 from ..core.arrays import to_numpy
 from ..errors import OptionError, missing
-from ..nn import LAYERS, Sigmoid, Softmax, Stack
+from ..nn import LAYERS, Stack
+from ..nn.activations import probability_output
 from .atomic import write_atomically
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
@@ -190,13 +191,13 @@ def probability_nodes(model: Stack, out: str, parts: GraphParts) -> str:
     str
         A (batch, n_classes) tensor; one sigmoid output becomes two columns, ``1 - p`` and ``p``.
     """
-    last = model.layers[-1] if model.layers else None
+    ends_in = probability_output(model.layers)
     n_out = model.out_features
     if n_out == 1:
-        p = out if isinstance(last, Sigmoid) else parts.node("Sigmoid", [out])
+        p = out if ends_in == "sigmoid" else parts.node("Sigmoid", [out])
         one_minus = parts.node("Sub", [parts.constant("one", 1.0), p])
         return parts.node("Concat", [one_minus, p], "probabilities", axis=1)
-    if isinstance(last, Softmax):
+    if ends_in == "softmax":
         return out
     return parts.node("Softmax", [out], "probabilities", axis=-1)
 
@@ -277,7 +278,7 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
     meta = dict(metadata or {})
     if classes is None:
         classes = meta.get("classes") or (list(range(model.out_features or 0))
-                                          if isinstance(model.layers[-1], Softmax) else False)
+                                          if probability_output(model.layers) == "softmax" else False)
     if classes is not False and classes is not True:
         classes = list(classes)
         if len(classes) != max(model.out_features or 0, 2):

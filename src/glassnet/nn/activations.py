@@ -318,3 +318,21 @@ class Softmax(Activation):
         str
         """
         return graph.node("Softmax", [x], axis=-1)
+
+
+def probability_output(layers: list[Layer]) -> str | None:
+    """``"softmax"`` or ``"sigmoid"`` when the last of ``layers`` turns scores into probabilities, else None.
+
+    The one place that asks "does the network end in probabilities?": prediction,
+    saliency and export read the scores before such a layer as the logits.
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Returns
+    -------
+    str or None
+    """
+    last = layers[-1] if layers else None
+    return last.name if isinstance(last, (Softmax, Sigmoid)) else None

@@ -1,5 +1,7 @@
 """Optimizers over the flat parameter vector, and learning-rate schedules."""
 
+import inspect
+
 from ..core._validation import short
 from ..errors import OptionError
 from .adaptive import Adam, AdamW, RMSProp
@@ -20,6 +22,12 @@ from .sgd import SGD
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, RMSProp, Adam, AdamW)
+}
+
+#: Each optimizer's default learning rate, read from its class's signature, so that the library,
+#: the command line and its help text say the same.
+DEFAULT_LR: dict[str, float] = {
+    name: inspect.signature(cls).parameters["lr"].default for name, cls in OPTIMIZERS.items()
 }
 
 
@@ -54,7 +62,7 @@ def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Opti
 
 
 __all__ = [
-    "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Constant", "Cosine", "ExponentialDecay",
+    "DEFAULT_LR", "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Constant", "Cosine", "ExponentialDecay",
     "InverseScaling", "OneCycle", "Optimizer", "RMSProp", "ReduceOnPlateau", "Schedule", "StepDecay",
     "check_options", "get_optimizer", "get_schedule",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..nn import Stack
-from ..nn.activations import Sigmoid, Softmax
+from ..nn.activations import probability_output
 
 Array = Any
 
@@ -32,7 +32,7 @@ _BACKWARD = threading.Lock()  # backward writes the model's shared gradient vect
 
 def _score_stop(model: Stack) -> int:
     """How many layers produce the scores: all but a final softmax or sigmoid, whose inputs are the logits."""
-    return len(model.layers) - 1 if isinstance(model.layers[-1], (Softmax, Sigmoid)) else len(model.layers)
+    return len(model.layers) - 1 if probability_output(model.layers) else len(model.layers)
 
 
 def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.ndarray:

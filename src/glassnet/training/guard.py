@@ -30,7 +30,7 @@ import numpy as np
 from ..core.arrays import is_numpy, to_numpy
 from ..core.rows import LazyRows
 from ..errors import NonFiniteError, OptionError
-from ..losses.costs import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from ..losses.costs import SquaredError
 from ..losses.objective import Objective
 from .data import accuracy, is_classifier_loss
 
@@ -190,7 +190,7 @@ class Guard:
     def chance_words(self) -> str:
         """What the chance level is, in words."""
         loss = self.objective.loss
-        if isinstance(loss, (SoftmaxCrossEntropy, BinaryCrossEntropy)):
+        if self.classify:
             return "predicting the class frequencies (always naming the most frequent one)"
         if isinstance(loss, SquaredError):
             return "predicting the target's mean (R² <= 0)"

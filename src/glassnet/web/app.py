@@ -20,105 +20,36 @@ body over the size limit or an :class:`~glassnet.errors.ImageTooLargeError`,
 :class:`~glassnet.errors.ImageError` (not a readable picture, no digit).
 
 Predictions need no lock: a model's ``predict`` only reads its parameters.
+
+Which model is served is chosen in :mod:`glassnet.web.model_choice`; the
+addresses and host names a server answers to are checked in
+:mod:`glassnet.web.addresses`; both are importable from here too.
 """
 
 from __future__ import annotations
 
 import io
-import ipaddress
-import os
-import re
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
-from .. import datasets
 from ..core._validation import check_positive_int, short
-from ..errors import DataError, GlassnetError, ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
+from ..errors import ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 from ..io import Checkpoint
-from ..io.images import model_image_shape, prepare_digit
-from ..optim import Adam
-from ..optim.schedules import Cosine
+from ..io.images import prepare_digit
 from ..tools.saliency import gradient_saliency
-from ..training.models import CNN_RECIPES, cnn, load, save
-from .playground import json_error
+from .addresses import LOOPBACK_HOSTS, allowed_hosts_for, check_address, host_name, url_for
+from .answers import json_error
+from .model_choice import LOCAL_MODEL, choose_model, default_model, describe, image_shape_of
 from .playground import register as register_playground
 
+__all__ = ["CHANNEL_TIMEOUT", "CLEANUP_INTERVAL", "CONNECTION_LIMIT", "ENVELOPE", "LOCAL_MODEL", "LOOPBACK_HOSTS",
+           "MAX_UPLOAD_BYTES", "SECURITY_HEADERS", "THREADS", "allowed_hosts_for", "check_address",
+           "check_web_dependencies", "choose_model", "create_app", "default_model", "describe", "host_name",
+           "image_shape_of", "make_server", "serve", "url_for", "waitress_options"]
+
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
-
-#: the names a browser may use to reach a server on this machine; others are refused (400), so that
-#: a page on another site cannot read the API through DNS rebinding
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def host_name(header: str) -> str:
-    """The host of a ``Host`` header, lower case, without its port; an IPv6 literal without brackets.
-
-    Parameters
-    ----------
-    header : str
-        ``127.0.0.1:8000``, ``[::1]:8000``, ``Digits.Lan``.
-
-    Returns
-    -------
-    str
-        ``127.0.0.1``, ``::1``, ``digits.lan``; an IP address in its standard form.
-    """
-    host = header.strip().lower()
-    if host.startswith("["):
-        host = host[1:host.index("]")] if "]" in host else host[1:]
-    elif host.count(":") == 1:
-        host = host.split(":")[0]
-    try:
-        return ipaddress.ip_address(host).compressed
-    except ValueError:
-        return host.rstrip(".")
-
-
-def check_address(host: str) -> str:
-    """A ``--host`` to listen on: an IPv4 or IPv6 address, or a host name; anything else is refused by name.
-
-    Parameters
-    ----------
-    host : str
-
-    Returns
-    -------
-    str
-        The address, IPv6 in its standard form, brackets removed.
-    """
-    text = host.strip()
-    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    try:
-        return ipaddress.ip_address(bare).compressed
-    except ValueError:
-        pass
-    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-    if re.fullmatch(rf"{label}(\.{label})*\.?", bare.lower()) and not re.fullmatch(r"[0-9.]+", bare):
-        return bare
-    raise OptionError(f"--host must be an IPv4 or IPv6 address (127.0.0.1, 0.0.0.0, ::1) or a host name; received "
-                      f"{short(host)}")
-
-
-def url_for(host: str, port: int) -> str:
-    """The address to open in a browser: ``http://[::1]:8000/``; a wildcard bind is reached through loopback.
-
-    Parameters
-    ----------
-    host : str
-    port : int
-
-    Returns
-    -------
-    str
-    """
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 #: sent with every response: no script, style or frame from anywhere but this server, no sniffing,
 #: no embedding in another site's page, no referrer to other sites
@@ -147,20 +78,6 @@ def check_web_dependencies() -> None:
         import waitress  # noqa: F401
     except ImportError:
         raise missing("waitress", "web", "the web app") from None
-
-
-def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
-    """The picture size a checkpoint's model takes (see :func:`glassnet.io.images.model_image_shape`).
-
-    Parameters
-    ----------
-    checkpoint : Checkpoint
-
-    Returns
-    -------
-    (rows, columns)
-    """
-    return model_image_shape(checkpoint.model.in_features, checkpoint.metadata)
 
 
 def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD_BYTES,
@@ -287,138 +204,6 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     return app
 
 
-#: where ``glassnet train`` writes its model by default, relative to the folder it runs in
-LOCAL_MODEL = Path("glassnet-out") / "model.glassnet"
-
-
-def describe(checkpoint: Checkpoint) -> str:
-    """A model in a few words: ``mnist, test accuracy 98.27 %``.
-
-    Parameters
-    ----------
-    checkpoint : Checkpoint
-
-    Returns
-    -------
-    str
-    """
-    meta = checkpoint.metadata
-    accuracy = meta.get("test_accuracy")
-    words = [str(meta.get("dataset") or "unknown data")]
-    if isinstance(accuracy, (int, float)):
-        words.append(f"test accuracy {accuracy:.2%}")
-    return ", ".join(words)
-
-
-def choose_model(model: str | None = None, data: str | None = None, cache: str | os.PathLike | None = None,
-                 announce: Callable[[str], object] = print) -> Checkpoint:
-    """The model ``glassnet serve`` serves, saying which file it is and why.
-
-    Parameters
-    ----------
-    model : str, optional
-        A model file given on the command line: served as it is.
-    data : str, optional
-        A folder with MNIST's files, for the default MNIST model (see :func:`default_model`).
-    cache : str or path-like, optional
-        Where the default models are kept.
-    announce : callable
-        Receives the line that says which model is served and why.
-
-    Returns
-    -------
-    Checkpoint
-        ``model`` when given; else ``glassnet-out/model.glassnet`` in the
-        working folder when it is a picture model (what ``glassnet train``
-        just wrote there), read and checked like any model file; else the
-        default model for the data.
-    """
-    if model:
-        checkpoint = load(model)
-        announce(f"serving {model} ({describe(checkpoint)})")
-        return checkpoint
-    if data is None and LOCAL_MODEL.is_file():
-        try:
-            checkpoint = load(LOCAL_MODEL)
-            image_shape_of(checkpoint)
-        except GlassnetError as exc:
-            announce(f"not serving {LOCAL_MODEL}: {exc}")
-        else:
-            announce(f"serving {LOCAL_MODEL}, the model glassnet train wrote in this folder ({describe(checkpoint)}); "
-                     "give a model file to serve another")
-            return checkpoint
-    return default_model(data, cache, announce)
-
-
-def default_model(data: str | None = None, cache: str | os.PathLike | None = None,
-                  announce: Callable[[str], object] = print) -> Checkpoint:
-    """A digit model for the page, trained at the first start and cached, one per dataset.
-
-    Parameters
-    ----------
-    data : str, optional
-        A folder with MNIST's files: the model is then an MNIST model. The
-        folder's files are checked against MNIST's published checksums (an
-        unreadable folder is an error, never a fallback), so a cached MNIST
-        model was trained on the same data and is served without training again.
-    cache : str or path-like, optional
-        Where the models are kept (``$GLASSNET_DATA/models`` by default).
-    announce : callable
-        Receives the lines that say which model is served and why.
-
-    Returns
-    -------
-    Checkpoint
-        Without ``data``: the MNIST model when it is cached or MNIST can be had
-        (the loader's cache or a download), else the 8x8 digits model.
-    """
-    root = Path(cache or os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet") / "models"
-    mnist_path, digits_path = root / "digits-mnist-cnn.glassnet", root / "digits-8x8-cnn.glassnet"
-    if data is not None:
-        try:
-            datasets.mnist.check_folder(Path(data))
-        except (OSError, DataError) as exc:  # asked for MNIST from a folder: say what is wrong with it
-            raise DataError(f"--data {data}: {exc}") from None
-    if mnist_path.exists():
-        checkpoint = load(mnist_path)
-        why = "" if data is None else f"; the files in {data} are MNIST's, on which it was trained"
-        announce(f"serving the default MNIST model, cached in {mnist_path} ({describe(checkpoint)}){why}")
-        return checkpoint
-    try:
-        train, test = datasets.load_mnist(data)
-    except (OSError, DataError) as exc:
-        if data is not None:
-            raise DataError(f"--data {data}: {exc}") from None
-        if digits_path.exists():
-            checkpoint = load(digits_path)
-            announce(f"serving the default 8x8-digits model, cached in {digits_path} ({describe(checkpoint)}): "
-                     f"MNIST is not available ({exc}); give --data with MNIST's files for an MNIST model")
-            return checkpoint
-        announce(f"MNIST not available ({exc}); training on the 8x8 digits instead")
-        train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
-        return _train_default(train, test, "digits", digits_path, announce)
-    return _train_default(train, test, "mnist", mnist_path, announce)
-
-
-def _train_default(train, test, dataset: str, path: Path, announce: Callable[[str], object]) -> Checkpoint:
-    """Train the default conv net by its recipe for ``dataset``, save it to ``path`` and load it back."""
-    recipe = CNN_RECIPES[dataset]
-    rows, columns = train.image_shape
-    announce(f"training the default conv net on {train.name} ({recipe['epochs']} epochs), once: later starts "
-             f"serve it from {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model = cnn((1, rows, columns), len(train.classes), dropout=recipe["dropout"], rng=0)
-    optimizer = Adam(recipe["lr"], schedule=Cosine(period=recipe["epochs"]))
-    model.fit(train.X, train.y, loss="cross_entropy", optimizer=optimizer, epochs=recipe["epochs"],
-              batch_size=recipe["batch_size"], verbose=True, on_divergence="raise")
-    accuracy = float(np.mean(model.predict_classes(test.X) == test.y))
-    meta = {"dataset": dataset, "classes": train.classes, "image_shape": [rows, columns],
-            "task": "classification", "test_accuracy": accuracy}
-    save(path, model, metadata=meta)
-    announce(f"test accuracy {accuracy:.2%}; serving the model cached in {path}")
-    return load(path)
-
-
 #: how waitress guards the server (see serve): stalled or slow clients are dropped after
 #: CHANNEL_TIMEOUT seconds of silence, checked every CLEANUP_INTERVAL, and up to CONNECTION_LIMIT
 #: connections are held at once, so that a hundred stalled ones cannot lock others out
@@ -446,26 +231,6 @@ def waitress_options(max_upload_bytes: int) -> dict:
     body = max_upload_bytes + ENVELOPE
     return {"max_request_body_size": body, "inbuf_overflow": body + ENVELOPE, "connection_limit": CONNECTION_LIMIT,
             "channel_timeout": CHANNEL_TIMEOUT, "cleanup_interval": CLEANUP_INTERVAL}
-
-
-def allowed_hosts_for(host: str, extra: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The host names a server bound to ``host`` answers to: loopback, ``host`` itself, and ``extra``.
-
-    Parameters
-    ----------
-    host : str
-        The address the server binds to.
-    extra : sequence of str
-        More names (``--allowed-host``); ``"*"`` allows any.
-
-    Returns
-    -------
-    tuple of str
-    """
-    names = list(LOOPBACK_HOSTS)
-    if host not in ("0.0.0.0", "::", ""):
-        names.append(host)
-    return tuple(dict.fromkeys([*names, *extra]))
 
 
 #: waitress's worker threads: one for each browser of a classroom with a request in flight, so that the digit

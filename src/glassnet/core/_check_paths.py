@@ -1,0 +1,119 @@
+"""Checks of the paths glassnet writes to: a file that can be written, and never over something else.
+
+:func:`check_target` refuses to replace what is not a regular file (a folder,
+a device, a FIFO, a socket) or a file the command reads;
+:func:`check_writable` also proves, with a trial file, that the folder takes writes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import OptionError
+
+
+def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Check that a file can be written at ``path``, by writing and removing a trial file beside it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to be written later; its folder must exist. A target that is
+        not a regular file, or is one of ``inputs``, is refused (see :func:`check_target`).
+    name : str
+        The argument's name, for messages.
+    inputs : iterable of paths
+        The files the command reads.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OptionError(f"{name} must name a file, but {str(path)!r} is a folder")
+    try:
+        target = check_target(path, inputs=inputs, name=name)
+    except FileExistsError as exc:
+        raise OptionError(str(exc)) from None
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OptionError(f"{name}: the folder {str(folder)!r} of {str(path)!r} {what}")
+    try:
+        fd, trial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".trial", dir=folder)
+    except OSError as exc:
+        raise OptionError(f"{name}: cannot write in the folder {str(folder)!r} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(trial)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OptionError(f"{name}: {str(path)!r} exists and cannot be written")
+    return path
+
+
+#: what a path that is not a regular file is, by the type bits of its mode
+KINDS = {stat.S_IFDIR: "a folder", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+         stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link"}
+
+
+def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: Iterable[str | os.PathLike] = (),
+                 name: str = "path") -> Path:
+    """The file a write to ``path`` would replace, refused where replacing it would destroy something else.
+
+    Parameters
+    ----------
+    path : str or path-like
+    follow_links : bool
+        Follow a symbolic link to the file it names (True), or refuse it.
+    inputs : iterable of paths
+        Files the command reads: writing over one of them is refused.
+    name : str
+        What the path is, for messages (``"--model"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` itself, or the file a symbolic link at ``path`` leads to.
+
+    Raises
+    ------
+    FileExistsError
+        When the target exists and is not a regular file (a device, a FIFO,
+        a socket, a folder), whether named directly or through a link; when
+        ``path`` is a link and ``follow_links`` is false; or when the target is
+        one of ``inputs``. The message names the path and what it is.
+    """
+    path = Path(path)
+    target = path
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
+        if not follow_links:
+            raise FileExistsError(f"{name} {str(path)!r} is a symbolic link; this folder is written only through "
+                                  "files of its own, never through a link")
+        target = Path(os.path.realpath(path))
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        via = "" if target == path else f", through the link {str(path)!r},"
+        raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
+                              "which glassnet does not replace: give the path of a regular file")
+    if mode is not None and any(_same_file(target, source) for source in inputs):
+        raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "
+                              "overwritten: give another path")
+    return target
+
+
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # b is not there (yet), or cannot be looked at: not the same file
+        return False

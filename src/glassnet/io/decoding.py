@@ -1,0 +1,243 @@
+"""Decoding a picture within bounds, and reading its grey levels.
+
+A picture sent to the web page or named on the command line can be of any
+size; its header is read first, and one that would decode to more pixels than
+its budget is refused before it is decoded. A JPEG is decoded at a reduced
+scale, anything else reduced right after decoding, so that the work that
+follows is on at most about :data:`WORK_SIDE` pixels a side. Large pictures
+decode on threads of their own and share one budget of pixels in flight
+(:class:`PixelBudget`), so that many uploads at once cannot exhaust memory.
+:func:`to_grey` then turns any mode (8-bit, 16-bit, float, transparent) into
+grey levels in [0, 1]; :mod:`.images` prepares the digit from them.
+
+Pillow is needed (the ``app`` extra: ``pip install -e '.[app]'`` in the glassnet folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ImageError, ImageTooLargeError, ServerBusyError, missing
+
+#: pictures with more pixels than this are refused before they are decoded, whatever the model
+MAX_PIXELS = 40_000_000
+#: pictures are worked on at about this many pixels on a side (the digit ends in a 20-pixel box):
+#: JPEGs are decoded at a reduced scale (Pillow's draft), others reduced right after decoding,
+#: before any floating-point work
+WORK_SIDE = 512
+#: pictures larger than this decode on DECODE_SLOTS threads of their own: small ones never wait, and
+#: the memory the decoder frees stays with those threads' allocator arenas to be used again, rather
+#: than lingering in the arenas of every server thread that once decoded a large picture
+LARGE_PICTURE = 1_000_000
+DECODE_SLOTS = 2
+_decoders = ThreadPoolExecutor(DECODE_SLOTS, thread_name_prefix="glassnet-decode")
+#: the most pixels of large pictures being decoded at once, across every thread of the process: a
+#: decoded pixel takes up to 4 bytes (RGBA, 32-bit grey) and its reduction or conversion as much again,
+#: so the decodes in flight hold at most about 100 MB, however many uploads arrive together. Only JPEG
+#: decodes at a reduced scale; a PNG or TIFF is decoded whole
+DECODE_BUDGET = 12_000_000
+#: how long a large picture waits for room in :data:`DECODE_BUDGET` before it is answered "busy"
+DECODE_WAIT = 5.0
+
+
+class PixelBudget:
+    """Pixels that the decodes in flight may hold together; a decode waits for its share, for a while.
+
+    Parameters
+    ----------
+    total : int
+        The pixels that may be decoded at once.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = self.free = int(total)
+        self._room = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, pixels: int, wait: float | None = None):
+        """Hold ``pixels`` of the budget for the ``with`` block, waiting at most ``wait`` seconds for them.
+
+        Parameters
+        ----------
+        pixels : int
+            At most :attr:`total`.
+        wait : float, optional
+            :data:`DECODE_WAIT` by default.
+
+        Raises
+        ------
+        ServerBusyError
+            When the room did not come in time: the caller may try again shortly.
+        """
+        pixels = min(int(pixels), self.total)
+        with self._room:
+            if not self._room.wait_for(lambda: self.free >= pixels, timeout=DECODE_WAIT if wait is None else wait):
+                raise ServerBusyError(f"other large pictures are being decoded (at most {self.total:,} pixels at "
+                                      "once): send the picture again in a few seconds")
+            self.free -= pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self.free += pixels
+                self._room.notify_all()
+
+
+_BUDGET = PixelBudget(DECODE_BUDGET)
+#: the share of a 16- or 32-bit format's range that a picture must span to be stretched to full contrast
+FLAT = 0.05
+
+
+def pixel_budget(image_shape: tuple[int, int]) -> int:
+    """The most pixels a picture for a model of ``image_shape`` may have, in proportion to its need.
+
+    Parameters
+    ----------
+    image_shape : (rows, columns)
+        What the model takes.
+
+    Returns
+    -------
+    int
+        10,000 pixels of picture per pixel of input, at least 4 megapixels and at most
+        :data:`DECODE_BUDGET`: 7.84 megapixels for MNIST's 28x28 (a 3,400 x 2,300 picture; a
+        photo's JPEG of any size is decoded at a reduced scale first), 4 for the 8x8 digits.
+    """
+    return int(min(DECODE_BUDGET, max(4_000_000, 10_000 * image_shape[0] * image_shape[1])))
+
+
+def _pil():
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:
+        raise missing("Pillow", "app", "reading pictures") from None
+    return Image, ImageOps
+
+
+def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
+    """A Pillow image from a path, bytes or a binary file, decoded within bounds.
+
+    The size is read from the header first. A JPEG is decoded at the smallest
+    of its built-in reduced scales (1/2 to 1/8) that still has
+    :data:`WORK_SIDE` pixels on a side; other formats are decoded whole and
+    reduced to that afterwards. What would be decoded must not exceed
+    ``max_pixels``: a larger picture is refused before it is decoded. Large
+    pictures wait for their share of :data:`DECODE_BUDGET`, the pixels all
+    decodes in flight may hold together, and for a decoding thread.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes, file-like or PIL.Image.Image
+    name : str
+        How messages name the picture.
+    max_pixels : int
+        The most pixels accepted (see :func:`pixel_budget`).
+
+    Raises
+    ------
+    ServerBusyError
+        When other decodes held the budget for longer than :data:`DECODE_WAIT`.
+
+    Returns
+    -------
+    PIL.Image.Image
+        Turned upright as its EXIF orientation says, at most about
+        ``2 * WORK_SIDE`` pixels on a side.
+    """
+    Image, ImageOps = _pil()
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        if Path(source).is_dir():
+            raise ImageError(f"{source} is a folder, not a picture file")
+        if not Path(source).is_file():
+            raise FileNotFoundError(f"picture not found: {source}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(source)  # reads the header only
+            full = img.size
+            if img.format == "JPEG":  # decode at the smallest built-in scale (1/2 to 1/8) that is big enough
+                img.draft("L" if img.mode == "L" else "RGB", (WORK_SIDE, WORK_SIDE))
+            w, h = img.size  # what will be decoded
+            if w * h > max_pixels or full[0] * full[1] > 64 * MAX_PIXELS:
+                raise ImageTooLargeError(f"{name} is too large: {full[0]}x{full[1]} pixels (pictures of up to "
+                                         f"{max_pixels:,} pixels are read)")
+            if w * h > LARGE_PICTURE:
+                with _BUDGET.hold(w * h):
+                    img = _decoders.submit(_load_and_reduce, img).result()
+            else:
+                img.load()
+        except (ImageError, ServerBusyError):
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise ImageTooLargeError(f"{name} is too large to decode safely: {exc}") from None
+        except Image.UnidentifiedImageError:
+            raise ImageError(f"{name} is not a picture glassnet can read (PNG, JPEG, GIF, BMP, TIFF, WebP ...)") \
+                from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageError(f"{name} is a damaged picture: {exc}") from None
+    return ImageOps.exif_transpose(img)
+
+
+def _load_and_reduce(img):
+    """Decode ``img`` and reduce it at once (on a decoder thread), so the full-size picture never leaves it."""
+    img.load()
+    return _reduce(img)
+
+
+def _reduce(img):
+    """``img`` averaged in blocks down to about :data:`WORK_SIDE` pixels on its longer side."""
+    factor = max(img.size) // WORK_SIDE
+    if factor < 2:
+        return img
+    if img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
+        img = img.convert("F" if img.mode.startswith("I") else "RGBA")
+    return img.reduce(factor)
+
+
+def to_grey(img) -> np.ndarray:
+    """Grey levels in [0, 1]; transparent areas count as white paper.
+
+    8-bit pictures are divided by 255; 16-bit, 32-bit and floating-point ones
+    are scaled from their darkest to their brightest value (clipping them to
+    8 bits would lose the digit), unless that range is narrower than
+    :data:`FLAT` of the format's: a nearly flat picture is not stretched
+    into one that seems to hold a digit.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+
+    Returns
+    -------
+    float32 array, shape (height, width)
+    """
+    Image, _ = _pil()
+    if img.mode.startswith("I") or img.mode == "F":  # 16- and 32-bit integers, floats: scaled to their range
+        values = np.asarray(img, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ImageError("the picture holds values that are not finite numbers")
+        # a range narrower than FLAT of what the format holds is not stretched to full contrast: a flat
+        # picture stays flat (and shows no digit), as an 8-bit one divided by 255 does
+        if img.mode == "F":  # floats: their own scale, at least [0, 1]
+            full = max(1.0, abs(low), abs(high))
+        else:  # 16-bit, or 32-bit integers
+            full = 65535.0 if 0 <= low and high <= 65535 else float(2**32 - 1)
+        return ((values - low) / max(high - low, FLAT * full)).astype(np.float32)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(paper, rgba)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0

@@ -1,0 +1,236 @@
+"""The flat parameter vector: every layer's parameters packed into one array, the layers holding views of it.
+
+:class:`FlatParameters` is the part of :class:`~glassnet.nn.Stack` that owns
+that vector: it packs the layers' arrays (weights that L2 penalizes first),
+reads and writes them in layer order, moves them to a device, and rebinds the
+layers' views after a copy or unpickling. Optimizers, SciPy's quasi-Newton
+solvers and the gradient check all work on the vector and its gradients.
+"""
+
+from __future__ import annotations
+
+import contextlib as _contextlib
+import copy as _copy
+import math
+from types import ModuleType
+from typing import TypeVar
+
+import numpy as np
+
+from ..core._validation import check_dtype
+from ..core.arrays import device_errors, device_name, is_numpy, on_device, resolve_device, to_numpy
+from ..errors import OptionError
+from .base import Array, Layer
+
+_Model = TypeVar("_Model", bound="FlatParameters")
+
+
+def pack(values: list, xp: ModuleType, dtype: np.dtype) -> tuple[Array, list[Array], list[slice]]:
+    """``values`` copied one after another into a new flat vector of ``xp``.
+
+    Parameters
+    ----------
+    values : list of arrays
+        Of any namespace and shape.
+    xp : module
+        The namespace of the vector.
+    dtype : numpy.dtype
+        The vector's dtype.
+
+    Returns
+    -------
+    vector : array, shape (total size,)
+    views : list of arrays
+        A view of ``vector`` in each value's shape.
+    spans : list of slice
+        Each value's slice of ``vector``.
+    """
+    spans, offset = [], 0
+    for value in values:
+        spans.append(slice(offset, offset + math.prod(value.shape)))
+        offset = spans[-1].stop
+    vector = xp.empty(offset, dtype=dtype)
+    views = []
+    for value, span in zip(values, spans):
+        vector[span] = (to_numpy(value) if is_numpy(xp) else xp.asarray(value)).reshape(-1)
+        views.append(vector[span].reshape(tuple(value.shape)))
+    return vector, views, spans
+
+
+class FlatParameters:
+    """A model's parameters (and the layers' state) as views of one flat vector, on one device.
+
+    A mixin of :class:`~glassnet.nn.Stack`, which gives it :attr:`layers`,
+    :attr:`dtype`, :attr:`xp` and :attr:`device_index`, and calls
+    :meth:`_bind` once its layers are built.
+
+    Attributes
+    ----------
+    params : array, shape (n_params,)
+        Every parameter of every layer, weights that L2 penalizes first.
+    grads : array, shape (n_params,)
+        Their gradients.
+    n_decayed : int
+        ``params[:n_decayed]`` are the weights that L2 and weight decay touch.
+    state : array, shape (n_state,)
+        The layers' untrained state (batch normalization's running statistics).
+    """
+
+    layers: list[Layer]
+    dtype: np.dtype
+    xp: ModuleType
+    #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
+    device_index: int | None
+
+    @property
+    def device(self) -> str:
+        """Where the parameters live: ``"cpu"`` (NumPy), ``"gpu"`` or ``"gpu:N"`` (see :meth:`to`)."""
+        return device_name(self.xp, self.device_index)
+
+    def device_context(self) -> _contextlib.ExitStack:
+        """A context in which this model's arrays are computed on: its GPU current, a GPU's out-of-memory
+        error told plainly (see :func:`glassnet.arrays.device_errors`).
+
+        Returns
+        -------
+        context manager
+        """
+        stack = _contextlib.ExitStack()
+        stack.enter_context(device_errors())
+        stack.enter_context(on_device(self.xp, self.device_index))
+        return stack
+
+    def _bind(self, dtype: np.dtype, xp: ModuleType) -> None:
+        """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views."""
+        entries = [(layer, name) for decayed in (True, False) for layer in self.layers
+                   for name in layer.params if (name in layer.decayed) == decayed]
+        params, views, spans = pack([layer.params[name] for layer, name in entries], xp, dtype)
+        grads = xp.zeros(params.shape[0], dtype=dtype)
+        self._slices: list[tuple[int, str, slice]] = []
+        self.n_decayed = 0
+        index = {id(layer): i for i, layer in enumerate(self.layers)}
+        for (layer, name), view, span in zip(entries, views, spans):
+            layer.params[name] = view
+            layer.grads[name] = grads[span].reshape(view.shape)
+            self._slices.append((index[id(layer)], name, span))
+            if name in layer.decayed:
+                self.n_decayed = span.stop
+        for layer in self.layers:
+            layer.dtype = dtype
+        self.params, self.grads, self.dtype, self.xp = params, grads, dtype, xp
+        # the layers' untrained state (running statistics) the same way, in :attr:`state`
+        entries = [(layer, name) for layer in self.layers for name in layer.state]
+        self.state, views, _ = pack([layer.state[name] for layer, name in entries], xp, dtype)
+        for (layer, name), view in zip(entries, views):
+            layer.state[name] = view
+
+    @property
+    def n_params(self) -> int:
+        """The number of parameters (the length of :attr:`params`)."""
+        return int(self.params.shape[0])
+
+    def named_parameters(self) -> list[tuple[str, int, str, slice]]:
+        """Each parameter with its place.
+
+        Returns
+        -------
+        list of (label, layer index, parameter name, slice of the flat vector)
+            In layer order, W before b.
+        """
+        return [(f"layers[{i}] {type(self.layers[i]).__name__}.{name}", i, name, s)
+                for i, name, s in sorted(self._slices, key=lambda t: (t[0], t[2].start))]
+
+    def get_weights(self) -> list[Array]:
+        """Copies of every parameter, layer by layer (W before b).
+
+        Returns
+        -------
+        list of arrays
+        """
+        return [self.layers[i].params[n].copy() for _, i, n, _ in self.named_parameters()]
+
+    def set_weights(self, weights: list) -> None:
+        """Copy arrays, in the order of :meth:`get_weights`, into the model.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            One per parameter, of its shape.
+        """
+        named = self.named_parameters()
+        if len(weights) != len(named):
+            raise OptionError(f"weights must hold {len(named)} arrays (one per parameter); "
+                              f"received {len(weights)}")
+        for (_, i, name, _), value in zip(named, weights):
+            self.layers[i].set_param(name, value)
+
+    def copy(self: _Model, dtype: object = None) -> _Model:
+        """An independent copy, optionally in another dtype (float64 for a gradient check).
+
+        Parameters
+        ----------
+        dtype : float32 or float64, optional
+
+        Returns
+        -------
+        Stack
+            Of the same class as this model.
+        """
+        clone = _copy.deepcopy(self)
+        if dtype is not None:
+            clone._bind(check_dtype(dtype), clone.xp)
+        return clone
+
+    def to(self: _Model, device: str | ModuleType) -> _Model:
+        """Move the parameters (and the layers' state) to a device, in place.
+
+        ``fit``, ``predict`` and ``gradcheck`` then move the data they are given
+        there too, once per call; outputs stay on the device (``glassnet.arrays.to_numpy``
+        copies one to the host). Saving copies to the host.
+
+        Parameters
+        ----------
+        device : str or module
+            ``"cpu"``; ``"gpu"`` (CuPy, the current GPU) or ``"gpu:N"`` (GPU
+            number N); or an array module with NumPy's API (``numpy``, ``cupy``).
+
+        Returns
+        -------
+        Stack
+            This model.
+
+        Raises
+        ------
+        MissingDependencyError
+            A GPU asked for without CuPy installed.
+        DeviceMemoryError
+            The GPU has not the memory for the parameters.
+        """
+        xp, index = resolve_device(device)
+        if xp is self.xp and index == self.device_index:
+            return self
+        self.device_index = index
+        with self.device_context():
+            self._bind(self.dtype, xp)
+        return self
+
+    def __getstate__(self) -> dict:
+        """For pickling: the parameters go over as NumPy arrays."""
+        state = dict(self.__dict__)
+        state["xp"], state["device_index"] = None, None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """After unpickling or deepcopy: re-bind the layers' separate arrays as views of new vectors."""
+        xp = state.get("xp") or np
+        self.device_index = None
+        self.__dict__.update(state)
+        self._bind(self.dtype, xp)
+
+    def __deepcopy__(self: _Model, memo: dict) -> _Model:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "xp"}
+        state["xp"] = self.xp
+        clone.__setstate__(state)
+        return clone

@@ -1,0 +1,280 @@
+"""The data side of a :class:`~glassnet.nn.Stack`: checking the batches it is given, and predicting.
+
+:class:`Predicting` takes arrays, lazily read rows (memmaps, h5py datasets,
+:class:`~glassnet.core.rows.LazyRows`) and sparse matrices in the model's
+shape and dtype, and runs :meth:`~glassnet.nn.Stack.forward` over them in
+chunks that keep the working memory bounded, in a per-thread workspace that
+one call after another reuses.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Callable
+from contextlib import ExitStack
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..core._validation import all_finite, check_array
+from ..core.arrays import errstate, is_numpy, is_sparse
+from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
+from ..errors import NonFiniteError, OptionError
+from ..ops import functional as F
+from .activations import probability_output
+from .base import Layer
+from .context import Array, Shape, Workspace
+from .dense import Dense
+
+#: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
+_INFERENCE = threading.local()
+#: calls whose working arrays would take more bytes than this get a workspace of their own, dropped
+#: after: a thread keeps small buffers between calls, never a conv net's hundreds of megabytes
+REUSE_BYTES = 16 * 2**20
+
+
+class Predicting:
+    """Checking a model's input and predicting from it, in bounded chunks.
+
+    A mixin of :class:`~glassnet.nn.Stack`, which gives it the attributes
+    annotated here, :meth:`~glassnet.nn.Stack.build` and
+    :meth:`~glassnet.nn.Stack.forward`.
+    """
+
+    layers: list[Layer]
+    dtype: np.dtype
+    xp: ModuleType
+    input_shape: Shape | None
+    build: Callable[[Shape], object]
+    forward: Callable[..., Array]
+    device_context: Callable[[], ExitStack]
+
+    def _inference_workspace(self) -> Workspace:
+        """This thread's inference workspace for this model, made on first use.
+
+        Its buffers serve one call after another (no fresh arrays, no page faults),
+        and each thread has its own, so threads may predict at once.
+        """
+        cache = getattr(_INFERENCE, "models", None)
+        if cache is None:
+            cache = _INFERENCE.models = weakref.WeakKeyDictionary()
+        ws = cache.get(self)
+        if ws is None or len(ws.contexts) != len(self.layers) or ws.contexts[0].xp is not self.xp:
+            ws = cache[self] = Workspace(self)
+        return ws
+
+    def chunk_size(self, budget: int = 256 * 2**20) -> int:
+        """How many samples one pass may take so that its working arrays stay within ``budget`` bytes.
+
+        Parameters
+        ----------
+        budget : int
+            Bytes; 256 MiB by default.
+
+        Returns
+        -------
+        int
+            At least 1; without a known input shape, effectively no limit.
+        """
+        if self.input_shape is None:
+            return 2**62
+        return max(1, budget // self._scratch_bytes_per_sample())
+
+    def _scratch_bytes_per_sample(self) -> int:
+        """The largest working memory any layer needs per sample, in bytes (1 without an input shape)."""
+        if self.input_shape is None:
+            return 1
+        shape, largest = self.input_shape, 1
+        for layer in self.layers:
+            largest = max(largest, layer.scratch_per_sample(shape))
+            shape = layer.output_shape(shape)
+        return largest * self.dtype.itemsize
+
+    def predict(self, X: Any, batch_size: int | None = None) -> Array:
+        """The network's output, as a new array.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+            Or a memmap or other lazily read array (:mod:`glassnet.core.rows`),
+            read :data:`~glassnet.core.rows.SCAN_ROWS` rows at a time at most.
+        batch_size : int, optional
+            Run this many rows at a time (to bound memory). By default as
+            many as :meth:`chunk_size` allows: every row at once for most
+            MLPs, a few hundred images at a time for a conv net.
+
+        Returns
+        -------
+        array, shape (n_samples, *output_shape)
+            In the model's dtype and namespace; nothing in glassnet writes it again.
+        """
+        with self.device_context():
+            return self._predict(X, batch_size)
+
+    def _predict(self, X: Any, batch_size: int | None) -> Array:
+        X = self.check_input(X, finite=False)
+        xp = self.xp
+        if batch_size is None:
+            batch_size = self.chunk_size()
+        if isinstance(X, LazyRows):  # read a chunk at a time
+            batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
+        rows = min(batch_size or X.shape[0], X.shape[0])
+        reuse = rows * self._scratch_bytes_per_sample() <= REUSE_BYTES
+        ws = self._inference_workspace() if reuse else Workspace(self)
+        with errstate(xp, over="ignore", invalid="ignore"):
+            if not isinstance(X, LazyRows) and (batch_size is None or batch_size >= X.shape[0]):
+                out = self.forward(X, workspace=ws)
+                if reuse or out is X or (is_numpy(xp) and np.may_share_memory(out, X)):
+                    out = out.copy()  # the thread's reused buffer, or the input itself (Identity, Flatten)
+            else:
+                out = None
+                for i in range(0, X.shape[0], batch_size):
+                    part = self.forward(X[i:i + batch_size], workspace=ws)
+                    if out is None:
+                        out = xp.empty((X.shape[0], *part.shape[1:]), dtype=part.dtype)
+                    out[i:i + part.shape[0]] = part
+        # NaN and infinity in X reach the output, so checking the (narrow) output is
+        # enough; only then is X itself inspected, for a precise message.
+        if not all_finite(out):
+            self.check_input(X)
+            raise NonFiniteError("the model's output is not finite although X is: the weights hold NaN "
+                                 "or infinity, or the input overflowed a layer")
+        return out
+
+    __call__ = predict
+
+    def predict_proba(self, X: Any, batch_size: int | None = None) -> Array:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+            The output as is when the model ends in Softmax or Sigmoid; otherwise
+            the output taken as logits through softmax (several outputs) or the
+            sigmoid (one output).
+        """
+        out = self.predict(X, batch_size)
+        if probability_output(self.layers):
+            return out
+        return F.sigmoid(out, out=out) if out.shape[1] == 1 else F.softmax(out, out=out)
+
+    def predict_classes(self, X: Any, batch_size: int | None = None) -> Array:
+        """The predicted class of each sample.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+
+        Returns
+        -------
+        int array, shape (n_samples,)
+            The argmax of the probabilities, or ``p > 0.5`` for a single output.
+        """
+        proba = self.predict_proba(X, batch_size)
+        if proba.shape[1] == 1:
+            return (proba[:, 0] > 0.5).astype(np.intp)
+        return proba.argmax(axis=1)
+
+    def check_input(self, X: Any, name: str = "X", finite: bool = True) -> Array:
+        """Validate a batch for this model.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, *input_shape)
+            A 1-D array is taken as one column when the model takes one
+            feature; rows of ``prod(input_shape)`` values as flattened images
+            (C order) when it takes images. A memmap, h5py dataset, zarr
+            array or :class:`~glassnet.core.rows.LazyRows` is not loaded.
+        name : str
+            The argument's name, for messages.
+        finite : bool
+            Refuse NaN and infinity.
+
+        Returns
+        -------
+        array, shape (n_samples, *input_shape)
+            In the model's dtype and namespace; a
+            :class:`~glassnet.core.rows.LazyRows` in the model's dtype for lazily read input.
+        """
+        shape = self.input_shape
+        if is_sparse(X):
+            X = self._sparse_rows(X, name, finite)
+        elif is_lazy(X):
+            X = self._lazy_rows(X, name, finite)
+        else:
+            if shape is None:  # not built: any number of axes per sample, fixed by this first data
+                allowed: int | tuple[int, ...] = tuple(range(2, 9))
+            elif len(shape) > 1:  # images: the message names the whole expected shape
+                allowed = tuple(range(1, 9))
+            else:
+                allowed = (1, 2) if shape == (1,) else 2
+            X = check_array(X, name, ndim=allowed, dtype=self.dtype, finite=finite, xp=self.xp)
+            if X.ndim == 1 and shape == (1,):
+                X = X.reshape(-1, 1)
+            if shape is not None and len(shape) > 1 and X.ndim == 2 and X.shape[1] == math.prod(shape):
+                X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
+        if shape is None:
+            try:
+                self.build(tuple(X.shape[1:]))
+            except OptionError as exc:
+                if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix
+                    raise
+                raise OptionError(f"{exc}. The model takes its input shape from the first data it sees, here "
+                                  f"{name} of shape {tuple(X.shape)}: give {name} in the shape its first layer "
+                                  f"takes (images as (n_samples, channels, height, width)), or build the model "
+                                  f"for it with input_shape=...") from None
+            return X
+        if tuple(X.shape[1:]) != shape:
+            if len(shape) == 1:
+                raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
+                                  f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
+            raise OptionError(f"{name} must have shape (n_samples, {', '.join(map(str, shape))}); "
+                              f"received shape {tuple(X.shape)}")
+        return X
+
+    def _lazy_rows(self, X: Any, name: str, finite: bool) -> LazyRows:
+        """A memmap or other lazily read array as :class:`~glassnet.core.rows.LazyRows` in the model's dtype.
+
+        Nothing is loaded; with ``finite``, the rows are scanned once, a chunk at a time.
+        """
+        if not is_numpy(self.xp):
+            raise OptionError(f"{name} is read lazily ({type(X).__name__}), which only a NumPy model can take")
+        rows = X if isinstance(X, LazyRows) else LazyRows(X)
+        shape = self.input_shape
+        if shape is not None and len(shape) > 1 and rows.ndim == 2 and rows.shape[1] == math.prod(shape):
+            rows = rows.like(row_shape=shape)  # flattened images
+        elif shape == (1,) and rows.ndim == 1:
+            rows = rows.like(row_shape=(1,))
+        rows = rows.like(dtype=self.dtype)
+        if finite and np.dtype(rows.source.dtype).kind == "f":
+            for i, chunk in enumerate(rows.scan()):
+                if not all_finite(chunk):
+                    raise OptionError(f"{name} must hold finite values; received NaN or infinity in rows "
+                                      f"{i * SCAN_ROWS} to {i * SCAN_ROWS + chunk.shape[0] - 1}")
+        return rows
+
+    def _sparse_rows(self, X: Any, name: str, finite: bool) -> Any:
+        """A SciPy sparse matrix as CSR rows in the model's dtype; only a first Dense layer takes one.
+
+        The first layer multiplies it by its dense weights (``X @ W`` and
+        ``X.T @ G`` stay sparse-times-dense), so ``X`` is never densified.
+        """
+        if not self.layers or not isinstance(self.layers[0], Dense) or not is_numpy(self.xp):
+            first = type(self.layers[0]).__name__ if self.layers else "none"
+            raise OptionError(f"{name} is a sparse matrix, which only a NumPy model whose first layer is Dense "
+                              f"can take; this model's first layer is {first}. Use {name}.toarray()")
+        if X.ndim != 2:
+            raise OptionError(f"{name} must be 2-dimensional (n_samples, n_features); received shape {X.shape}")
+        X = X.tocsr().astype(self.dtype)
+        if finite and not np.isfinite(X.data).all():
+            raise OptionError(f"{name} must hold only finite values; received NaN or infinity")
+        return X

@@ -36,7 +36,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP) $(DEV_STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks notebooks
 	$(BIN)/mypy
 
 clean:

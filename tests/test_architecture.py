@@ -16,8 +16,8 @@ PACKAGE = Path(gn.__file__).parent
 LEVELS = [
     (["_version", "errors", "core", "ops"],
      "the plumbing and the math: the error family, the array seam, argument checks, the thread bound, lazily "
-     "read rows (`core/`); activations, costs, convolutions and pooling as pure functions beside their "
-     "derivatives, initializers, the BLAS calls of the vector updates (`ops/`)"),
+     "read rows, SVG and HTML written by hand (`core/`); activations, costs, convolutions and pooling as pure "
+     "functions beside their derivatives, initializers, the BLAS calls of the vector updates (`ops/`)"),
     (["nn"], "layers (backward under forward), each answering for its shapes, passes, trace formulas and ONNX "
              "nodes; the context a pass keeps its caches in, the one registry of layer types, `Stack` with its "
              "flat parameter vector, `mlp` and `cnn`"),
@@ -29,8 +29,9 @@ LEVELS = [
     (["training"], "`fit` asking its solver (gradient descent with an optimizer, BFGS/L-BFGS), the divergence "
                    "guard, callbacks, history, `resume`, data-parallel training; `Sequential`, a `Stack` that fits, "
                    "evaluates and saves itself; the speedrun recipes"),
-    (["tools", "playground"], "the tools that look inside a network (gradient check, trace, saliency, solvers "
-                              "side by side, plots, confusion matrices) and the playground's engine"),
+    (["tools", "playground"], "the tools that look inside a network (gradient check, trace, the computational "
+                              "graph, saliency, solvers side by side, plots, confusion matrices) and the "
+                              "playground's engine"),
     (["cli", "sklearn", "web", "__main__"], "the front-ends, thin over the API above: command line, scikit-learn "
                                             "estimators, web pages"),
     (["__init__"], "the package's table of contents"),

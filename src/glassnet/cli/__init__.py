@@ -164,6 +164,8 @@ def add_tools(sub) -> None:
     tr.add_argument("--l2", type=real(0), default=0.0, help="L2 strength of the cost (default 0)")
     tr.add_argument("--markdown", action="store_true", help="write the trace as Markdown")
     tr.add_argument("--output", help="write to this file instead of the terminal ('-': standard output)")
+    tr.add_argument("--graph", help="also draw the computational graph, every node with its value and gradient, "
+                                    "to this .svg or .png file")
     tr.set_defaults(func=cmd_trace)
 
     c = sub.add_parser("compare-solvers",

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 import webbrowser
+from pathlib import Path
 
 import numpy as np
 
 from .. import datasets
-from ..core._validation import check_writable
+from ..core._validation import check_writable, short
 from ..io.atomic import write_atomically
 from ..tools.compare import compare_solvers, digits_problem, xor_problem
 from ..tools.gradcheck import gradcheck
+from ..tools.graph import draw_graph
 from ..tools.plots import check_path, loss_curves
-from ..tools.tracing import trace_example
+from ..tools.tracing import example, trace_example
 from ..training.models import load, mlp
 from ..web import check_address, check_web_dependencies, choose_model, image_shape_of, serve
-from .data import check_width, model_data, scale_inputs, scale_target
+from .data import UserError, check_width, model_data, scale_inputs, scale_target
 
 
 def cmd_gradcheck(args) -> int:
@@ -63,12 +66,24 @@ def cmd_trace(args) -> int:
     """
     if args.output and args.output != "-":
         check_writable(args.output, "--output")
+    if args.graph:
+        if Path(args.graph).suffix.lower() not in (".svg", ".png"):
+            suffix = Path(args.graph).suffix
+            raise UserError(f"--graph must end in .svg or .png; received {short(args.graph)}, which ends in "
+                            f"{short(suffix) if suffix else 'no suffix'}")
+        check_writable(args.graph, "--graph")
+        if args.output and Path(args.output).resolve() == Path(args.graph).resolve():
+            raise UserError("--graph and --output name the same file; give each its own")
     text = trace_example(args.example, markdown=args.markdown, lr=args.lr, l2=args.l2)
     if args.output and args.output != "-":
         write_atomically(args.output, lambda f: f.write(text.encode()), name="--output")
         print(f"trace written to {args.output}")
     else:  # the terminal, or standard output named by "-"
         print(text)
+    if args.graph:
+        model, X, y, loss, title = example(args.example)
+        draw_graph(model, X, y, loss, l2=args.l2, title=f"{title}: one forward and backward pass").save(args.graph)
+        print(f"graph written to {args.graph}", file=sys.stderr if args.output == "-" else sys.stdout)
     return 0
 
 

@@ -14,6 +14,7 @@ from types import ModuleType
 
 import numpy as np
 
+from ..core._html import table
 from ..core._validation import as_generator, check_dtype
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
@@ -242,13 +243,8 @@ class Stack(Predicting, FlatParameters):
                 "input_shape": None if self.input_shape is None else list(self.input_shape),
                 "layers": [{"type": type(layer).__name__, **layer.config()} for layer in self.layers]}
 
-    def summary(self) -> str:
-        """A table of the layers with their output shapes and parameter counts.
-
-        Returns
-        -------
-        str
-        """
+    def _summary_rows(self) -> tuple[str, list[tuple[str, str, str]]]:
+        """The summary's first line, and a (layer, output shape, parameter count) row per layer."""
         rows = []
         shape = self.input_shape
         for i, layer in enumerate(self.layers):
@@ -257,13 +253,28 @@ class Stack(Predicting, FlatParameters):
             n = sum(math.prod(p.shape) for p in layer.params.values())
             out = "?" if shape is None else "x".join(map(str, shape))
             rows.append((f"[{i}] {layer.describe()}", out, f"{n:,}"))
-        widths = [max(len(row[k]) for row in rows) for k in range(3)]
         n_state = f", {self.state.size:,} values of state" if self.state.size else ""
-        lines = [f"{type(self).__name__} ({self.n_params:,} parameters{n_state}, {self.dtype.name})"]
+        first = f"{type(self).__name__} ({self.n_params:,} parameters{n_state}, {self.dtype.name})"
         if not all(layer.built for layer in self.layers):
-            lines[0] += "; not built: the sizes left out come from the first data it sees"
-        lines += [f"  {a:<{widths[0]}}  -> {b:>{widths[1]}}  {c:>{widths[2]}} params" for a, b, c in rows]
+            first += "; not built: the sizes left out come from the first data it sees"
+        return first, rows
+
+    def summary(self) -> str:
+        """A table of the layers with their output shapes and parameter counts.
+
+        Returns
+        -------
+        str
+        """
+        first, rows = self._summary_rows()
+        widths = [max(len(row[k]) for row in rows) for k in range(3)]
+        lines = [first] + [f"  {a:<{widths[0]}}  -> {b:>{widths[1]}}  {c:>{widths[2]}} params" for a, b, c in rows]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table for Jupyter: each layer, its output shape and its parameter count."""
+        first, rows = self._summary_rows()
+        return table(["layer", "output shape", "parameters"], rows, caption=first)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"

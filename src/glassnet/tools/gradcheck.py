@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 
 import numpy as np
 
+from ..core._html import table
 from ..core._validation import as_generator, check_real
 from ..core.arrays import to_numpy
 from ..errors import OptionError
@@ -109,6 +111,16 @@ class GradcheckReport:
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in table]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join([*lines, *self.notes, self.summary()])
+
+    def __repr__(self) -> str:
+        return f"GradcheckReport({len(self.rows)} parameters: {self.summary()})"
+
+    def _repr_html_(self) -> str:
+        """The report as an HTML table for Jupyter, one row per parameter, failures in red."""
+        header, *body = self._table()
+        notes = "".join(f"<div>{escape(note)}</div>" for note in self.notes)
+        return (table(header, body, marked=[not r.passed for r in self.rows])
+                + f"{notes}<div><b>{escape(self.summary())}</b></div>")
 
     def to_markdown(self) -> str:
         """The report as a Markdown table.

@@ -9,10 +9,13 @@ before and after. Samples are rows, so the tutorials' ``W X`` is glassnet's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from html import escape
 
 import numpy as np
 
+from ..core._html import pre, table
 from ..core._validation import short
 from ..errors import OptionError
 from ..losses.costs import (
@@ -112,6 +115,21 @@ class Trace:
                 lines.append(f"{s.name:<10} {s.formula:<58} = {value}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"Trace({self.title!r}, {len(self.steps)} steps)"
+
+    def _repr_html_(self) -> str:
+        """The trace as an HTML table for Jupyter: a section per stage, each formula typeset beside its value."""
+        rows, marked = [], []
+        for i, s in enumerate(self.steps):
+            if i == 0 or s.section != self.steps[i - 1].section:
+                rows.append([f"<b>{escape(s.section)}</b>", "", ""])
+                marked.append(False)
+            rows.append([typeset(s.name), f'<span title="{escape(s.formula)}">{typeset(s.formula)}</span>',
+                         pre(self._fmt(s.value))])
+            marked.append(False)
+        return table(["value", "formula", "numbers"], rows, caption=self.title, raw_columns=(0, 1, 2))
+
     def to_markdown(self) -> str:
         """The trace as Markdown: a section per stage, each value under its formula.
 
@@ -128,7 +146,39 @@ class Trace:
         return "\n".join(lines)
 
 
-def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
+def typeset(formula: str) -> str:
+    """A trace formula as HTML: subscript layer numbers, superscript powers and transposes, ``·`` for the
+    matrix product, ``∘`` for the element-wise one and ``×`` for a number times an array.
+
+    Parameters
+    ----------
+    formula : str
+
+    Returns
+    -------
+    str
+    """
+    text = escape(formula, quote=False)
+    text = re.sub(r"\*\*(\w+|\([^)]*\))", r"<sup>\1</sup>", text)
+    text = re.sub(r"(\w)\.T\b", r"\1<sup>T</sup>", text)
+    text = re.sub(r"\b(d?[A-Z][A-Za-z]?)(\d+)('?)", r"<i>\1</i><sub>\2</sub>\3", text)
+    text = re.sub(r"(\d) \* ", r"\1 × ", text).replace(" * ", " ∘ ").replace(" @ ", " · ")
+    return text.replace("sum(", "Σ(").replace("sum of", "Σ of")
+
+
+def loss_formulas(loss: Loss, fused: bool) -> tuple[str, str]:
+    """The cost's formula and its gradient's, as text.
+
+    Parameters
+    ----------
+    loss : Loss
+    fused : bool
+        Whether the gradient is the one of Z (a loss fused with its activation, or taking logits).
+
+    Returns
+    -------
+    (str, str)
+    """
     if isinstance(loss, SquaredError):
         div = " / n" if loss.reduction == "mean" else ""
         return "C = 1/2 * sum((A - Y)**2)" + div, "dA = (A - Y)" + div
@@ -147,11 +197,19 @@ def _loss_formula(loss: Loss, fused: bool) -> tuple[str, str]:
     return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
 
 
-def _names(model: Stack) -> list[tuple[str, str, int] | None]:
+def layer_names(model: Stack) -> list[tuple[str, str, int] | None]:
     """For each layer: (its output's name, its input's name, its number k), or None if left out.
 
     Layers with weights are numbered from 1 as the tutorials number W1, W2, ...;
     an activation shares the number of the layer before it (Z1 -> A1).
+
+    Parameters
+    ----------
+    model : Stack
+
+    Returns
+    -------
+    list of (str, str, int) or None
     """
     names: list[tuple[str, str, int] | None] = []
     k, prev = 0, "X"
@@ -165,6 +223,21 @@ def _names(model: Stack) -> list[tuple[str, str, int] | None]:
         names.append((name, prev, k))
         prev = name
     return names
+
+
+def training_pass(model: Stack) -> bool:
+    """Whether a traced pass runs in training mode: where batch normalization uses the batch's statistics,
+    unless dropout would draw masks (then two passes would differ, and the values could not be checked).
+
+    Parameters
+    ----------
+    model : Stack
+
+    Returns
+    -------
+    bool
+    """
+    return any(layer.state for layer in model.layers) and not any(layer.draws_in_training() for layer in model.layers)
 
 
 def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
@@ -196,16 +269,15 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     t = Trace(title=title or f"One step of gradient descent, learning rate {lr:g}")
     t.add("data", "X", f"input, {X.shape[0]} samples in rows", X)
     t.add("data", "Y", "targets", y)
-    names = _names(m)
+    names = layer_names(m)
     for layer, entry in zip(m.layers, names):
         for pname, value in layer.params.items():
             assert entry is not None
             t.add("parameters before", f"{pname}{entry[2]}", f"{pname} of layer {entry[2]}, shape {value.shape}",
                   value)
 
-    # a training pass where batch normalization uses the batch's statistics, unless dropout would
-    # draw masks; each pass below starts from the same running statistics, as one step's pass does
-    training = any(layer.state for layer in m.layers) and not any(layer.draws_in_training() for layer in m.layers)
+    # each pass below starts from the same running statistics, as one step's pass does
+    training = training_pass(m)
     before = m.state.copy()
     ws = m.workspace(training=training)
     last = len(m.layers) - (1 if objective.fused else 0)
@@ -218,7 +290,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
         t.add("forward", entry[0], forward + ("   (fused with the cost below)" if i >= last else ""), a)
 
     # a softmax or sigmoid fused with its loss, or logits into a loss that takes them: the gradient of Z
-    cost_formula, grad_formula = _loss_formula(objective.loss, objective.output_is_logits)
+    cost_formula, grad_formula = loss_formulas(objective.loss, objective.output_is_logits)
     after = m.state.copy()
     m.state[...] = before
     cost = objective(X, y, training=training)

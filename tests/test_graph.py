@@ -1,0 +1,160 @@
+"""The computational graph: every node's value and gradient against gn.trace's and a hand computation,
+a layout without overlaps, SVG that a browser opens, PNG, the command line's --graph."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.tools.graph_layout import layout
+from glassnet.tools.tracing import example
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def or_graph(**kwargs):
+    model, X, y, loss, title = example("or")
+    return gn.draw_graph(model, X, y, loss, title=title, **kwargs), gn.trace(model, X, y, loss, **kwargs)
+
+
+def mnist_sized():
+    r = np.random.default_rng(0)
+    model = gn.mlp([784, 256, 128, 10], activation="relu", output="softmax", rng=0)
+    return model, r.random((8, 784)), r.integers(0, 10, 8)
+
+
+def test_the_or_gate_graph_holds_the_traces_values_and_gradients():
+    graph, trace = or_graph()
+    assert [n.key for n in graph.nodes] == ["X", "W1", "M1", "b1", "Z1", "A1", "Y", "C"]
+    for key in ("X", "W1", "b1", "Z1", "A1"):
+        np.testing.assert_allclose(graph[key].value, trace[key], rtol=1e-14)
+    for key in ("W1", "b1", "Z1", "A1"):
+        np.testing.assert_allclose(graph[key].grad, trace[f"d{key}"], rtol=1e-13)
+    assert graph["C"].value == pytest.approx(trace["C"], rel=1e-14) and round(graph["C"].value, 3) == 0.089
+    # by hand: M1 = X W, its gradient dZ1 = (A - Y) / n * A (1 - A)
+    X, y = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float), np.array([[0], [1], [1], [1.0]])
+    a = 1 / (1 + np.exp(-(X @ [[0.1], [0.6]])))
+    np.testing.assert_allclose(graph["M1"].value, X @ [[0.1], [0.6]], rtol=1e-15)
+    np.testing.assert_allclose(graph["M1"].grad, (a - y) / 4 * a * (1 - a), rtol=1e-13)
+    assert graph["Y"].grad is None and graph["C"].grad == 1.0
+    assert all(node.grad is not None for node in graph.nodes if node.key != "Y")
+
+
+def test_an_mnist_sized_network_has_a_node_per_operation_each_matching_the_trace():
+    model, X, y = mnist_sized()
+    graph, trace = gn.draw_graph(model, X, y, "cross_entropy"), gn.trace(model, X, y, "cross_entropy")
+    keys = [n.key for n in graph.nodes]
+    assert keys == ["X", "W1", "M1", "b1", "Z1", "A1", "W2", "M2", "b2", "Z2", "A2", "W3", "M3", "b3", "Z3", "A3",
+                    "Y", "C"]
+    for k in (1, 2, 3):
+        for name in (f"Z{k}", f"A{k}"):
+            np.testing.assert_allclose(graph[name].value, trace[name], rtol=1e-12, atol=1e-15)
+        for name in (f"W{k}", f"b{k}"):
+            np.testing.assert_allclose(graph[name].grad, trace[f"d{name}"], rtol=1e-9, atol=1e-15)
+    for name in ("A1", "A2", "Z1", "Z2"):
+        np.testing.assert_allclose(graph[name].grad, trace[f"d{name}"], rtol=1e-9, atol=1e-15)
+    # training fuses softmax with its cost; the graph shows both, and their product is the fused gradient
+    np.testing.assert_allclose(graph["Z3"].grad, trace["dZ3"], rtol=1e-9, atol=1e-15)
+    assert graph["C"].value == pytest.approx(trace["C"], rel=1e-12)
+    assert graph["C"].title == "C = -sum(Y * log(A3)) / n"
+    svg = graph._repr_svg_()
+    assert svg.count("<title>") == len(graph.nodes)  # one box per node
+    for node in graph.nodes:
+        assert f"<title>{node.title.replace('>', '&gt;')}</title>" in svg
+    assert "(8, 784)" in svg and "(784, 256)" in svg and "norm" in svg  # shapes on edges, summaries of large arrays
+
+
+def test_an_l2_term_branches_and_sums_both_paths_into_the_weights():
+    graph, trace = or_graph(l2=0.5)
+    assert graph["L2"].inputs == ["W1"] and graph["J"].inputs == ["C", "L2"]
+    np.testing.assert_allclose(graph["W1"].grad, trace["dW1"], rtol=1e-13)  # the trace's includes 0.5 * W1
+    assert graph["J"].value == pytest.approx(trace["J"], rel=1e-14)
+    assert graph["L2"].value == pytest.approx(0.5 / 2 * (0.1**2 + 0.6**2), rel=1e-14)
+    boxes, _ = layout(graph)
+    assert_no_overlap(boxes)
+
+
+def test_a_conv_net_is_drawn_layer_by_layer_with_its_parameters_above():
+    model = gn.Sequential([gn.Conv2D(1, 4, 3, padding=1), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
+                           gn.Dense(64, 10)], input_shape=(1, 8, 8), rng=0)
+    X = np.random.default_rng(1).random((5, 1, 8, 8))
+    graph = gn.draw_graph(model, X, np.arange(5), "cross_entropy", l2=1e-3)
+    assert [n.key for n in graph.nodes] == ["X", "W1", "b1", "Z1", "A1", "P1", "F1", "W2", "M2", "b2", "Z2", "Y",
+                                            "C", "L2", "J"]
+    assert graph["Z1"].inputs == ["X", "W1", "b1"] and graph["L2"].inputs == ["W1", "W2"]
+    np.testing.assert_allclose(graph["Z2"].value, model.copy(dtype=np.float64).predict(X), rtol=1e-12)
+    boxes, (width, height) = layout(graph)
+    assert_no_overlap(boxes)
+    chain = [boxes[k] for k in ("X", "Z1", "A1", "P1", "F1", "M2", "Z2", "C", "J")]
+    centres = {round(y + h / 2, 6) for _, y, _, h in chain}
+    assert len(centres) == 1  # the chain reads along one line, left to right
+    assert all(a[0] + a[2] < b[0] for a, b in zip(chain, chain[1:]))
+    for param, op in (("W1", "Z1"), ("b1", "Z1"), ("W2", "M2"), ("Y", "C"), ("L2", "J")):
+        assert boxes[param][1] + boxes[param][3] < boxes[op][1]  # above what it feeds
+    assert all(x + w <= width and y + h <= height for x, y, w, h in boxes.values())
+
+
+def assert_no_overlap(boxes):
+    items = list(boxes.items())
+    for i, (a, (ax, ay, aw, ah)) in enumerate(items):
+        for b, (bx, by, bw, bh) in items[i + 1:]:
+            assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, (a, b)
+
+
+def test_small_arrays_are_written_out_and_large_ones_summarized():
+    graph, _ = or_graph()
+    svg = graph.to_svg()
+    assert "[0.1000]" in svg and "[0.6000]" in svg  # W1's numbers
+    assert "grad 1" in svg and "value 0.0889" in svg
+    model, X, y = mnist_sized()
+    svg = gn.draw_graph(model, X, y, "cross_entropy").to_svg()
+    assert "value: norm" in svg and "range [" in svg
+    assert len(re.findall(r'fill="#[0-9a-f]{6}"', svg)) > 24 * 10  # heat strips
+
+
+def test_save_writes_svg_and_png_and_refuses_other_files(tmp_path):
+    graph, _ = or_graph()
+    assert graph.save(tmp_path / "g.svg").read_text().startswith("<svg")
+    assert (graph.save(tmp_path / "g.png")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(gn.OptionError, match=r"path must end in .svg or .png; received '.*, which ends in '.txt'"):
+        graph.save(tmp_path / "g.txt")
+    assert not (tmp_path / "g.txt").exists()
+
+
+def test_the_command_line_draws_the_graph_beside_the_trace(tmp_path):
+    run = [sys.executable, "-m", "glassnet", "trace", "--example", "or"]
+    done = subprocess.run(run + ["--graph", str(tmp_path / "or.svg")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "graph written to" in done.stdout and "C = 1/2" in (tmp_path / "or.svg").read_text()
+    bad = subprocess.run(run + ["--graph", str(tmp_path / "or.txt")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--graph must end in .svg or .png" in bad.stderr
+    same = subprocess.run(run + ["--graph", str(tmp_path / "x.svg"), "--output", str(tmp_path / "x.svg")],
+                          capture_output=True, text=True)
+    assert same.returncode == 2 and "name the same file" in same.stderr and not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_the_svgs_open_in_chromium(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    graph, _ = or_graph()
+    model, X, y = mnist_sized()
+    files = [graph.save(tmp_path / "or.svg"), gn.draw_graph(model, X, y, "cross_entropy").save(tmp_path / "m.svg")]
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=flags)
+        try:
+            page = browser.new_page()
+            for path in files:
+                page.goto(path.as_uri())
+                assert page.evaluate("document.documentElement.tagName") == "svg"  # parsed, no error page
+                assert page.evaluate("document.querySelectorAll('rect').length") == path.read_text().count("<rect")
+                width = page.evaluate("document.documentElement.getBBox().width")
+                assert width > 300
+        finally:
+            browser.close()

@@ -246,11 +246,11 @@ model"""),
     ("code", "history"),
     ("md", """## Change something
 
-The same network with each hidden activation in turn. Which trains best in 20 epochs? Try `lr=0.001`, or
+The same network with each hidden activation in turn. Which trains best in 10 epochs? Try `lr=0.001`, or
 sigmoid hidden units at a larger rate."""),
     ("code", """for activation in ("sigmoid", "tanh", "relu", "leaky_relu"):
     m = gn.mlp([64, 32, 16, 10], activation=activation, output="softmax", rng=0)
-    m.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=20, batch_size=32,
+    m.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=10, batch_size=32,
           verbose=False)
     print(f"{activation:11} test accuracy {np.mean(m.predict_classes(test.X) == test.y):.1%}")"""),
 ]

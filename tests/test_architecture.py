@@ -30,8 +30,8 @@ LEVELS = [
                    "guard, callbacks, history, `resume`, data-parallel training; `Sequential`, a `Stack` that fits, "
                    "evaluates and saves itself; the speedrun recipes"),
     (["tools", "playground"], "the tools that look inside a network (gradient check, trace, the computational "
-                              "graph, saliency, solvers side by side, plots, confusion matrices) and the "
-                              "playground's engine"),
+                              "graph, diagnosis and the learning-rate finder, saliency, solvers side by side, "
+                              "plots, confusion matrices) and the playground's engine"),
     (["cli", "sklearn", "web", "__main__"], "the front-ends, thin over the API above: command line, scikit-learn "
                                             "estimators, web pages"),
     (["__init__"], "the package's table of contents"),

@@ -202,3 +202,34 @@ def test_the_playground_alone_links_to_no_digit_page(browser, tmp_path):
         assert page.locator("header a").count() == 0  # there is no digit page to go to
     finally:
         srv.close()
+
+
+def test_dead_neurons_are_marked_and_say_why(server, browser, tmp_path):
+    """ReLU units killed by a learning rate of 1 get a dashed red outline; a click says what the diagnosis found."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "?layers=8,8&activations=relu,relu&optimizer=sgd&lr=1")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    assert page.locator(".neuron.dead").count() == 0  # a fresh network: none
+    page.screenshot(path=tmp_path / "before.png")
+    for _ in range(3):
+        step = int(status(page, "step"))
+        page.click("#epoch")
+        page.wait_for_function(f"() => Number(document.getElementById('status').dataset.step) > {step}")
+    dead = page.locator(".neuron.dead")
+    sync_api.expect(dead.first).to_be_visible()
+    outline = dead.first.evaluate("c => getComputedStyle(c).outlineStyle + ' ' + getComputedStyle(c).outlineColor")
+    assert outline == "dashed rgb(192, 57, 43)"
+    assert "(dead: click for why)" in dead.first.get_attribute("title")
+    dead.first.click()
+    sync_api.expect(page.locator("#detail")).to_contain_text("dead_relu: it outputs 0 for every training point")
+    page.screenshot(path=tmp_path / "after.png")
+    alive = page.locator(".neuron:not(.dead)")
+    if alive.count():
+        alive.first.click()
+        sync_api.expect(page.locator("#detail")).not_to_contain_text("dead_relu")
+    if (shots := __import__("os").environ.get("GLASSNET_SCREENSHOTS")):
+        for name in ("before.png", "after.png"):
+            shutil.copy(tmp_path / name, Path(shots) / f"playground-marks-{name}")
+    assert not errors

@@ -13,6 +13,7 @@ The public API, by theme:
   :class:`Huber`, and :class:`Objective` (cost plus L2 term);
 * checking and seeing: :func:`gradcheck`, :func:`trace` (one iteration, every value),
   :func:`draw_graph` (the computational graph with its values and gradients),
+  :func:`diagnose` (why a network will not learn) and :func:`lr_find` (a learning rate to try),
   :mod:`glassnet.saliency` (which pixels drove a prediction);
 * training: :func:`fit` (also ``model.fit``), the optimizers in :mod:`glassnet.optim`,
   callbacks, :func:`resume`; model files with :func:`save` and :func:`load`, and
@@ -83,8 +84,10 @@ from .ops import convolution, functional, init
 from .optim import SGD, Adam, AdamW, RMSProp
 from .tools import saliency
 from .tools.compare import compare_solvers
+from .tools.diagnose import Diagnosis, DiagnosisWarning, Diagnostics, diagnose
 from .tools.gradcheck import GradcheckReport, gradcheck
 from .tools.graph import Graph, draw_graph
+from .tools.lr_find import LRFind, lr_find
 from .tools.tracing import Trace, trace
 from .training import (
     Callback,
@@ -105,7 +108,8 @@ __all__ = [
     "DivergenceWarning", "EarlyStopping", "GlassnetError", "History", "ImageError", "ImageTooLargeError",
     "LambdaCallback", "ModelCheckpoint", "ModelFileError", "NonFiniteError", "OptionError",
     "ProgressBar", "evaluate", "fit", "load", "optim",
-    "resume", "save", "Trace", "trace", "Graph", "draw_graph", "compare_solvers", "arrays", "errors",
+    "resume", "save", "Trace", "trace", "Graph", "draw_graph", "Diagnosis",
+    "DiagnosisWarning", "Diagnostics", "diagnose", "LRFind", "lr_find", "compare_solvers", "arrays", "errors",
     "BinaryCrossEntropy", "Dense", "Dropout", "Flatten", "GradcheckReport", "Identity", "Layer", "LeakyReLU",
     "Loss", "Objective", "ReLU", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy",
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",

@@ -29,6 +29,7 @@ from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, GlassnetError
 from ..optim import DEFAULT_LR
 from ..training.solvers import SOLVERS
+from .diagnose import cmd_diagnose, cmd_lr_find
 from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
 from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
 from .train import DEFAULTS, cmd_train
@@ -39,7 +40,7 @@ THREADS_HELP = ("bound the BLAS's threads, at most the cores this process may us
                 "shares the cores")
 DEVICE_HELP = ("cpu (default), gpu, or gpu:N for GPU number N: the arrays live and compute there (needs CuPy, "
                "the gpu extra); the model file is the same either way")
-EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck) or some inputs of predict failed (2 if all
+EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck, diagnose) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
 141 the output was closed early (glassnet info ... | head)"""
 
@@ -89,6 +90,9 @@ def add_train(sub) -> None:
                    help="share of the training rows that judge the best epoch (default 0.1 for mnist and csv; 0 "
                         "for digits, --arch cnn and --recipe, whose schedules aim at the last epoch)")
     t.add_argument("--dtype", choices=["float32", "float64"], help="default float32")
+    t.add_argument("--diagnose", action="store_true",
+                   help="diagnose the network before training and after every epoch (dead or saturated units, "
+                        "vanishing gradients, unscaled data, a step too large), warning once per finding")
     t.add_argument("--keep-best", choices=["val_loss", "val_accuracy", "loss", "last"],
                    help="the epoch whose weights the model file keeps: the lowest validation cost (default), the "
                         "highest validation accuracy, the lowest training cost, or the last epoch (the default "
@@ -156,6 +160,31 @@ def add_tools(sub) -> None:
                    help="seeds the default network's weights and the choice of samples and entries (default 0)")
     g.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     g.set_defaults(func=cmd_gradcheck)
+
+    d = sub.add_parser("diagnose", help="why a network will not learn: dead or saturated units, vanishing "
+                                        "gradients, unscaled data, a step too large", epilog=EXIT_STATUS)
+    d.add_argument("model", nargs="?", help="a model file (default: a fresh digits network)")
+    d.add_argument("--optimizer", choices=list(DEFAULT_LR), help="also take one trial step with this optimizer")
+    d.add_argument("--lr", type=real(0, low_open=True), help="the trial step's learning rate (default: the "
+                                                              "optimizer's)")
+    d.add_argument("--samples", type=integer(1), default=512, help="rows the pass is made on (default 512)")
+    d.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
+                   help="the hidden activation of the default network (default relu)")
+    d.add_argument("--seed", type=integer(0), default=0, help="seeds the default network's weights (default 0)")
+    d.set_defaults(func=cmd_diagnose)
+
+    f = sub.add_parser("lr-find", help="sweep the learning rate upwards until the cost blows up; suggest one")
+    f.add_argument("model", nargs="?", help="a model file (default: a fresh digits network)")
+    f.add_argument("--optimizer", choices=list(DEFAULT_LR), default="adam", help="default adam")
+    f.add_argument("--start", type=real(0, low_open=True), default=1e-6, help="the first rate (default 1e-6)")
+    f.add_argument("--stop", type=real(0, low_open=True), default=10.0, help="the largest rate (default 10)")
+    f.add_argument("--steps", type=integer(3, 100_000), default=100, help="steps of the sweep (default 100)")
+    f.add_argument("--batch-size", type=integer(1), default=64, help="rows per step (default 64)")
+    f.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
+                   help="the hidden activation of the default network (default relu)")
+    f.add_argument("--seed", type=integer(0), default=0, help="seeds the default network and the batches")
+    f.add_argument("--plot", help="draw the sweep to this picture (.png)")
+    f.set_defaults(func=cmd_lr_find)
 
     tr = sub.add_parser("trace", help="every value of one training iteration, beside its formula")
     tr.add_argument("--example", default="or", choices=["or", "xor", "341"],

@@ -18,11 +18,14 @@ import contextlib
 import io
 from typing import Any
 
+import numpy as np
+
 from ..core.arrays import resolve_device
 from ..datasets import RandomAffine
 from ..errors import DivergenceError, missing
 from ..optim import get_optimizer
 from ..optim.schedules import Cosine
+from ..tools.diagnose import Diagnostics, diagnose
 from ..training import EarlyStopping, ModelCheckpoint
 from ..training.models import Sequential, cnn, load, mlp, resume
 from ..training.recipes import Recipe, get_recipe
@@ -135,6 +138,8 @@ def _train(args, comm: Any) -> int:
             if not quasi:
                 optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule_for(s),
                                           **({"momentum": s["momentum"]} if s["momentum"] else {}))
+            if args.diagnose:
+                callbacks.append(diagnostics(model, X, y, loss, None if quasi else optimizer))
             history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
                                 batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
                                 **common)
@@ -153,6 +158,28 @@ def _train(args, comm: Any) -> int:
     meta.update(score)
     save_trained(model, history, meta, out, train.name, s["arch"])
     return 0
+
+
+def diagnostics(model: Sequential, X: Any, y: Any, loss: str, optimizer: Any) -> Diagnostics:
+    """Print a diagnosis of the fresh network (with a trial step of its optimizer), and the callback that
+    diagnoses it again after every epoch.
+
+    Parameters
+    ----------
+    model : Sequential
+    X, y : arrays
+        The training data; 512 rows spread over it are used.
+    loss : str
+    optimizer : Optimizer or None
+        None for the quasi-Newton solvers, which take no trial step.
+
+    Returns
+    -------
+    Diagnostics
+    """
+    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), 512)).astype(np.intp))
+    print(diagnose(model, X[rows], y[rows], loss, optimizer=optimizer))
+    return Diagnostics(X[rows], y[rows], loss)
 
 
 def schedule_for(s: dict) -> Any:

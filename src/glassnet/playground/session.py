@@ -31,6 +31,8 @@ from ..core._validation import short
 from ..errors import OptionError
 from ..losses.objective import Objective
 from ..nn import Dense
+from ..tools.checks import unit_states
+from ..tools.findings import SATURATED_SHARE
 from ..training import evaluate
 from .data import features, make
 from .network import build, make_optimizer, step_formula
@@ -42,6 +44,17 @@ __all__ = ["ACTIVATIONS", "MAX_EDITS", "MAX_HISTORY", "MAX_LAYERS", "MAX_NEURONS
 
 #: frames' losses a session keeps for the page's curve
 MAX_HISTORY = 1000
+
+
+#: what the neuron inspector says about a neuron the diagnosis marks
+NEURON_FINDINGS = {
+    "dead": "dead_relu: it outputs 0 for every training point, so no gradient reaches its weights and it "
+            "cannot learn again. A large negative bias or a step that was too large does this: lower the "
+            "learning rate, or try leaky_relu.",
+    "saturated": f"saturated: for more than {SATURATED_SHARE:.0%} of the training points its output is within "
+                 "0.01 of its limits, where its gradient is under 0.01 and it learns slowly. Smaller weights, "
+                 "scaled inputs or relu help.",
+}
 
 
 class Session:
@@ -213,7 +226,9 @@ class Session:
         dict
             ``step``, ``epoch``, the :meth:`losses`, ``output`` (grid x grid: the probability of
             class 1, the most likely class, or the regression value), ``neurons`` (per hidden layer,
-            per neuron, grid x grid activations), ``weights`` and ``biases`` per Dense layer.
+            per neuron, grid x grid activations), ``weights`` and ``biases`` per Dense layer, and
+            ``health``: per hidden layer, each neuron's state on the training points ("dead",
+            "saturated" or "", as :func:`glassnet.diagnose` judges them).
         """
         axis = np.linspace(-1, 1, grid)
         x1, x2 = np.meshgrid(axis, axis)
@@ -232,7 +247,7 @@ class Session:
             output = out.argmax(axis=1).reshape(grid, grid)
         return {"step": self.step, "epoch": self.epoch, **self.losses(), "output": output, "neurons": neurons,
                 "weights": [d.W.copy() for d in self._denses()],
-                "biases": [d.b.copy() for d in self._denses()]}
+                "biases": [d.b.copy() for d in self._denses()], "health": unit_states(self.model, self.X_train)}
 
     def neuron(self, layer: int, j: int, point: int = 0) -> dict:
         """Neuron ``j`` of hidden layer ``layer`` on training point ``point``: its numbers and formula.
@@ -251,7 +266,8 @@ class Session:
         dict
             ``inputs`` (the layer's input for that point), ``weights`` (column j), ``bias``, ``z``,
             ``a`` (the activation's output), ``bias_grad`` (from the last step), and ``formula``:
-            the sum and the activation, written out with these numbers.
+            the sum and the activation, written out with these numbers; ``finding``: what is wrong
+            with it, if anything (see :data:`NEURON_FINDINGS`).
         """
         dense = self._dense(layer)
         if layer >= len(self.spec.layers) or not 0 <= j < dense.W.shape[1]:
@@ -268,7 +284,8 @@ class Session:
         bias = float(dense.b[j])
         formula = f"z = {terms} + ({bias:.4g}) = {z:.6g};  a = {act}(z) = {a:.6g}"
         return {"layer": layer, "neuron": j, "inputs": inputs.tolist(), "weights": dense.W[:, j].tolist(),
-                "bias": bias, "z": z, "a": a, "bias_grad": float(dense.grads["b"][j]), "formula": formula}
+                "bias": bias, "z": z, "a": a, "bias_grad": float(dense.grads["b"][j]), "formula": formula,
+                "finding": NEURON_FINDINGS.get(unit_states(self.model, self.X_train)[layer][j], "")}
 
     def weight(self, layer: int, i: int, j: int) -> dict:
         """The weight from input ``i`` to neuron ``j`` of Dense layer ``layer``: value, last gradient, next step.

@@ -52,6 +52,25 @@ WINDOW = 256
 SAMPLE = 512
 
 
+def blown_up(cost: float, level: float) -> bool:
+    """The guard's rule: a cost that is not finite, or more than :data:`FACTOR` times ``level``.
+
+    The divergence guard checks each batch's smoothed cost with it, and
+    :func:`glassnet.diagnose` a trial step's cost.
+
+    Parameters
+    ----------
+    cost : float
+    level : float
+        The cost to compare with (before training, or before the step).
+
+    Returns
+    -------
+    bool
+    """
+    return not math.isfinite(cost) or cost > FACTOR * level
+
+
 class Guard:
     """The reference levels of one run, and the smoothed cost that is checked against them.
 
@@ -69,6 +88,8 @@ class Guard:
         The cost on the sample before training (regularization included).
     chance : float
         The cost on the sample of the best constant output (the data term alone).
+    level : float
+        The higher of the two: what a batch's cost is compared with.
     limit : float
         The smoothed batch cost beyond which the run has diverged.
     """
@@ -95,7 +116,8 @@ class Guard:
                               f"or targets overflow the network's {objective.model.dtype.name}; scale them (or "
                               "train in float64)")
         self.chance = self.per_row(self.baseline_cost())
-        self.limit = FACTOR * max(self.before, self.chance)
+        self.level = max(self.before, self.chance)
+        self.limit = FACTOR * self.level
         self.smoothed: float | None = None
 
     def per_row(self, cost: float, rows: int | None = None) -> float:
@@ -151,7 +173,7 @@ class Guard:
         cost = self.per_row(cost, rows)
         share = rows / max(rows, min(WINDOW, self.n))  # 1 for the whole set at once: nothing to smooth
         self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
-        return self.smoothed > self.limit
+        return blown_up(self.smoothed, self.level)
 
     def final_scores(self) -> tuple[float, float | None]:
         """The data term of the model's cost on the sample now, in inference mode, and its accuracy.

@@ -106,7 +106,7 @@ def frame_json(session: Session, full: bool = False) -> dict:
               "neurons": [quantized(layer) for layer in f["neurons"]],
               "weights": [np.round(w, 4).tolist() for w in f["weights"]],
               "biases": [np.round(b, 4).tolist() for b in f["biases"]], "query": link_query(session),
-              "diverged": session.diverged}
+              "diverged": session.diverged, "health": f["health"]}
     if full:  # later frames carry only their own losses; the page keeps the curve
         answer["history"] = history
         answer.update(points=np.round(session.points, 3).tolist(), labels=np.asarray(session.labels).tolist(),

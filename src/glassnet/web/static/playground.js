@@ -351,6 +351,11 @@ function drawNetwork(f) {
       c.width = 52; c.height = 52; c.className = "neuron node";
       c.dataset.layer = String(l); c.dataset.j = String(j);
       c.title = `layer ${l + 1}, neuron ${j + 1}`;
+      const state = ((f.health || [])[l] || [])[j];  // the diagnosis: "dead", "saturated" or ""
+      if (state) {
+        c.classList.add(state);
+        c.title += ` (${state}: click for why)`;
+      }
       if (selected && selected.layer === l && selected.j === j) c.classList.add("selected");
       paintGrid(c, grid, "regression", 1);
       c.addEventListener("click", () => inspectNeuron(l, j));
@@ -415,7 +420,8 @@ async function inspectNeuron(layer, j) {
   try {
     const n = await call("GET", `/api/playground/${session}/neuron?layer=${layer}&j=${j}`);
     $("detail").textContent = `layer ${layer + 1}, neuron ${j + 1}, on training point 1:\n${n.formula}\n` +
-      `bias ${num(n.bias, 6, "toPrecision")}, its gradient in the last step ${num(n.bias_grad, 6, "toPrecision")}`;
+      `bias ${num(n.bias, 6, "toPrecision")}, its gradient in the last step ${num(n.bias_grad, 6, "toPrecision")}` +
+      (n.finding ? `\n\n${n.finding}` : "");
     const buttons = n.weights.map((w, i) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "secondary small weight";

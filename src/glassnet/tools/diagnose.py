@@ -1,0 +1,243 @@
+"""Why a network will not learn: one forward and backward pass on a sample, read for what experienced people
+check by hand.
+
+:func:`diagnose` looks at the data (unscaled or constant columns, a rare
+class), at each layer's outputs (dead ReLUs, saturated sigmoid and tanh
+units, values that are not finite), at the cost before training against the
+chance level, at how the gradient changes with depth, and, given an
+optimizer, at one trial step on a copy: its size against the weights, and
+whether it blows the cost up by the divergence guard's own rule
+(:func:`glassnet.training.guard.blown_up`). The thresholds, with their
+reasons, are in :mod:`glassnet.tools.findings`.
+
+:class:`Diagnostics` does the same during ``fit``, every few epochs, and warns
+once per finding.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..core.arrays import to_numpy
+from ..errors import NonFiniteError, OptionError
+from ..losses.costs import Loss, get_loss
+from ..losses.objective import Objective
+from ..nn import Stack
+from ..optim import Optimizer, get_optimizer
+from ..training.callbacks import Callback
+from ..training.data import is_classifier_loss
+from ..training.guard import FACTOR, SAMPLE, Guard, blown_up
+from . import findings as T
+from .checks import data_findings, frobenius, gradient_findings, layer_findings
+from .findings import Diagnosis, Finding
+
+
+class DiagnosisWarning(UserWarning):
+    """A finding of :class:`Diagnostics` during training."""
+
+
+def initial_findings(objective: Objective, guard: Guard) -> list[Finding]:
+    """The cost before training against where a fresh network should start.
+
+    A classifier's reference is the higher of the chance level and the cost of
+    guessing every class alike (log k for k classes, Karpathy's check), so that
+    rare classes do not make a fresh network look sick; a regression's is the
+    cost of predicting the target's mean.
+
+    Parameters
+    ----------
+    objective : Objective
+    guard : Guard
+        The divergence guard's levels on the sample.
+
+    Returns
+    -------
+    list of Finding
+    """
+    reference, words = guard.chance, guard.chance_words().split(" (")[0]
+    if guard.classify and objective.output_is_logits:
+        out = guard.X[:1] if guard.X.ndim > 1 else guard.X
+        width = objective.model.forward(out, stop=objective.stop).shape[1]
+        zeros = objective.model.xp.zeros((guard.m, width), dtype=objective.model.dtype)
+        uniform = guard.per_row(float(objective.cost_and_grad(zeros, guard.y, guard.w)[0]))
+        if uniform > reference:
+            reference, words = uniform, "guessing every class alike"
+    if reference <= 0 or guard.before <= T.INITIAL_FACTOR * reference:
+        return []
+    advice = ("Initialize with smaller weights, and scale the inputs." if guard.classify
+              else "Standardize the target (or scale it to about 1), and scale the inputs.")
+    return [Finding("initial_cost", None, guard.before / reference, T.INITIAL_FACTOR,
+                    f"the cost before training is {guard.before:.4g}, {guard.before / reference:.3g} times that of "
+                    f"{words} ({reference:.4g}; over {T.INITIAL_FACTOR:g} times)", advice)]
+
+
+def step_findings(objective: Objective, X: Any, y: Any, optimizer: Optimizer, before: float,
+                  per_row: Any) -> list[Finding]:
+    """One trial step on the (copied) model: its size against the weights, and the cost it leads to.
+
+    Parameters
+    ----------
+    objective : Objective
+        Of the copy, its gradients filled.
+    X, y : arrays
+        The sample.
+    optimizer : Optimizer
+        A copy, bound to nothing yet.
+    before : float
+        The cost per row before the step.
+    per_row : callable
+        Turns a cost on the sample into a cost per row.
+
+    Returns
+    -------
+    list of Finding
+    """
+    model = objective.model
+    old = [layer.params["W"].copy() if "W" in layer.params else None for layer in model.layers]
+    optimizer.bind(model)  # at its current rate: a fresh one's first, a run's where its schedule has it
+    optimizer.step()
+    # layers with no gradient at all (dead units upstream) are left out: their stillness is not the rate's
+    ratios = {i: frobenius(layer.params["W"] - w) / max(frobenius(w), 1e-300)
+              for i, (layer, w) in enumerate(zip(model.layers, old))
+              if w is not None and frobenius(layer.grads["W"])}
+    out = []
+    name = f"{optimizer.name} at lr={optimizer.lr:g}"
+    if ratios:
+        worst = max(ratios, key=lambda i: ratios[i])
+        if ratios[worst] > T.HIGH_STEP:
+            out.append(Finding("step_ratio", worst, ratios[worst], T.HIGH_STEP,
+                               f"one step of {name} changes its weights by {ratios[worst]:.3g} of their size "
+                               f"(over {T.HIGH_STEP:g})", "Lower the learning rate (glassnet lr-find suggests one)."))
+        elif ratios[worst] < T.LOW_STEP:
+            out.append(Finding("step_ratio", worst, ratios[worst], T.LOW_STEP,
+                               f"one step of {name} changes the weights by at most {ratios[worst]:.3g} of their "
+                               f"size (below {T.LOW_STEP:g})", "Raise the learning rate."))
+    with np.errstate(all="ignore"):
+        after = per_row(float(objective.value(X, y)))
+    if blown_up(after, before):
+        out.append(Finding("exploding_gradient", None, after / before if before else np.inf, FACTOR,
+                           f"one step of {name} took the cost from {before:.4g} to {after:.4g} (over {FACTOR:g} "
+                           "times, the divergence guard's rule)", "Lower the learning rate."))
+    return out
+
+
+def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimizer: str | Optimizer | None = None,
+             lr: float | None = None, l2: float = 0.0, samples: int = SAMPLE) -> Diagnosis:
+    """Look for the usual reasons a network does not learn, on one pass over a sample; nothing is changed.
+
+    Parameters
+    ----------
+    model : Stack
+    X : array-like, shape (n_samples, *input_shape)
+    y : array-like
+        Targets for ``loss``.
+    loss : str or Loss
+    optimizer : str or Optimizer, optional
+        With one, a trial step is taken on a copy of the model (and of the optimizer): its size
+        against the weights (``step_ratio``), and whether it blows the cost up (``exploding_gradient``).
+    lr : float, optional
+        The optimizer's learning rate, when it is given by name.
+    l2 : float
+    samples : int
+        Rows for the pass, spread evenly over the data.
+
+    Returns
+    -------
+    Diagnosis
+        ``.findings``, each with a code, a layer, its evidence and advice; printable in 80 columns.
+    """
+    if lr is not None and not isinstance(optimizer, str):
+        raise OptionError("lr applies when optimizer is given by name")
+    m = model.copy(dtype=np.float64)
+    objective = Objective(m, get_loss(loss), l2)
+    checked = ["the data", "each layer's outputs", "the cost against chance", "the gradients by depth"]
+    raw = m.check_input(X, "X", finite=False)
+    if isinstance(raw, np.ndarray) and not np.all(np.isfinite(raw)):
+        share = float(np.mean(~np.isfinite(raw)))
+        return Diagnosis([Finding("nonfinite", None, share, 0.0, f"{share:.2%} of the input values are NaN or "
+                                  "infinite", "Clean or impute the data.")], 0, ["the data"])
+    X, y = objective.prepare(X, y)
+    rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], samples)).astype(np.intp))
+    Xs, ys = X[rows], y[rows]
+    found = data_findings(to_numpy(Xs), to_numpy(y), is_classifier_loss(objective.loss))
+    ws, outs = m.workspace(training=False), [Xs]
+    with np.errstate(all="ignore"):
+        for layer, ctx in zip(m.layers, ws.contexts):
+            outs.append(to_numpy(layer.forward(outs[-1], ctx)).copy())
+    layers = layer_findings(m, outs)
+    try:
+        with np.errstate(all="ignore"):
+            guard = Guard(objective, Xs, ys)
+    except (NonFiniteError, OptionError) as e:
+        return Diagnosis(layers + [Finding("nonfinite", None, 1.0, 0.0, str(e).rstrip("."),
+                                           "Scale the inputs and targets, or train in float64.")] + found,
+                         len(rows), checked)
+    layers += initial_findings(objective, guard)
+    with np.errstate(all="ignore"):
+        objective(Xs, ys, training=False)
+    if not any(f.code in ("dead_relu", "saturated") for f in layers):  # those explain a vanishing gradient
+        layers += gradient_findings(m)
+    if optimizer is not None and "nonfinite" not in [f.code for f in layers]:
+        options: dict[str, Any] = {} if lr is None else {"lr": lr}
+        trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+        layers += step_findings(objective, Xs, ys, trial, guard.before, guard.per_row)
+        checked.append("one trial step")
+    layers.sort(key=lambda f: -1 if f.layer is None else f.layer)
+    ordered = [f for f in layers if f.layer is not None] + [f for f in layers if f.layer is None]
+    return Diagnosis(ordered + found, len(rows), checked)
+
+
+class Diagnostics(Callback):
+    """Diagnose the model during ``fit`` every ``every`` epochs, warning once per finding.
+
+    Each check takes a trial step with a copy of the run's own optimizer (its
+    state and its current learning rate), so ``step_ratio`` and
+    ``exploding_gradient`` see the steps training is taking.
+
+    Parameters
+    ----------
+    X, y : array-like
+        Rows to diagnose on (a few hundred are enough).
+    loss : str or Loss, optional
+        By default the run's.
+    every : int
+        Epochs between checks.
+
+    Attributes
+    ----------
+    diagnoses : list of (epoch, Diagnosis)
+    """
+
+    every_rank = False
+
+    def __init__(self, X: Any, y: Any, loss: str | Loss | None = None, every: int = 1) -> None:
+        self.X, self.y, self.loss, self.every = X, y, loss, max(1, int(every))
+        self.diagnoses: list[tuple[int, Diagnosis]] = []
+        self._said: set[tuple[str, int | None]] = set()
+
+    def on_epoch_end(self, run, epoch: int, logs: dict) -> None:
+        """Diagnose, and warn about each finding not warned about before.
+
+        Parameters
+        ----------
+        run : glassnet.training.Run
+        epoch : int
+        logs : dict
+        """
+        if (epoch + 1) % self.every:
+            return
+        # the trial step is the run's own next step: a copy of its optimizer keeps its state and its rate
+        result = diagnose(run.model, self.X, self.y, self.loss or run.objective.loss, l2=run.objective.l2,
+                          optimizer=run.optimizer)
+        self.diagnoses.append((epoch, result))
+        for finding in result.findings:
+            if (finding.code, finding.layer) not in self._said:
+                self._said.add((finding.code, finding.layer))
+                warnings.warn(f"epoch {epoch + 1}: {finding}", DiagnosisWarning, stacklevel=2)
+
+
+__all__ = ["Diagnosis", "DiagnosisWarning", "Diagnostics", "Finding", "diagnose"]

@@ -1,0 +1,153 @@
+"""A learning-rate finder: a short run whose rate grows exponentially step by step, until the cost blows up.
+
+The cost first barely moves (the rate is too small to matter), then falls,
+then rises and explodes (the rate is too large). A good rate for training is
+where the cost falls fastest: :func:`lr_find` smooths the costs, takes the
+steepest fall against the logarithm of the rate on the way down to the
+lowest cost, and keeps it at least ten times below the rate where the cost blew up (by the divergence guard's rule).
+It works on copies: the model's weights and the optimizer's state are left
+exactly as they were.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core._validation import as_generator, check_positive_int, check_real
+from ..errors import OptionError
+from ..io.atomic import write_atomically
+from ..losses.costs import Loss, get_loss
+from ..losses.objective import Objective
+from ..nn import Stack
+from ..optim import Optimizer, get_optimizer
+from ..training.guard import blown_up
+from .plots import check_path
+
+#: the smoothing of the costs (an exponential moving average, corrected for its start as Adam's is)
+SMOOTHING = 0.9
+
+
+@dataclass
+class LRFind:
+    """The sweep: each rate with the smoothed cost after the steps so far, and the suggested rate.
+
+    Attributes
+    ----------
+    rates, costs : list of float
+    suggestion : float
+    blew_up_at : float or None
+        The rate at which the smoothed cost blew up (None if it never did).
+    optimizer : str
+    """
+
+    rates: list[float]
+    costs: list[float]
+    suggestion: float
+    blew_up_at: float | None
+    optimizer: str
+
+    def __str__(self) -> str:
+        end = f"the cost blew up at {self.blew_up_at:.3g}" if self.blew_up_at else "the cost never blew up"
+        return (f"{self.optimizer}: suggested learning rate {self.suggestion:.3g} (the steepest fall of the "
+                f"smoothed cost over {len(self.rates)} steps from {self.rates[0]:.3g}; {end})")
+
+    def plot(self, path: str | os.PathLike | None = None) -> Any:
+        """The smoothed cost against the rate (logarithmic), the suggestion marked.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Where to save the picture (PNG); without it the figure is returned (Jupyter shows it).
+
+        Returns
+        -------
+        Path or matplotlib.figure.Figure
+        """
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 3.6))
+        ax = fig.add_subplot()
+        ax.plot(self.rates, self.costs, color="#1f6fb4")
+        ax.axvline(self.suggestion, color="#e0701b", linestyle="--", label=f"suggestion {self.suggestion:.3g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("smoothed cost")
+        ax.set_title(f"Learning-rate finder ({self.optimizer})")
+        ax.legend()
+        fig.tight_layout()
+        if path is None:
+            return fig
+        target = check_path(path)
+        write_atomically(target, lambda f: fig.savefig(f, dpi=110, format=target.suffix.lower().lstrip(".")))
+        return target
+
+
+def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: str | Optimizer = "adam", *,
+            start: float = 1e-6, stop: float = 10.0, steps: int = 100, batch_size: int = 64, l2: float = 0.0,
+            rng: object = 0) -> LRFind:
+    """Sweep the learning rate from ``start`` to ``stop`` over ``steps`` steps, one batch each.
+
+    Parameters
+    ----------
+    model : Stack
+        Not changed: the sweep trains a copy.
+    X : array-like, shape (n_samples, *input_shape)
+    y : array-like
+    loss : str or Loss
+    optimizer : str or Optimizer
+        By name, or an optimizer whose copy is used (its own state is left alone).
+    start, stop : float
+        The first and the largest rate.
+    steps : int
+    batch_size : int
+    l2 : float
+    rng : int or numpy.random.Generator
+        Draws the batches.
+
+    Returns
+    -------
+    LRFind
+    """
+    start = check_real(start, "start", low=0.0, low_open=True)
+    stop = check_real(stop, "stop", low=0.0, low_open=True)
+    if stop <= start:
+        raise OptionError(f"stop must be larger than start; received start={start:g}, stop={stop:g}")
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    m = model.copy()
+    objective = Objective(m, get_loss(loss), l2)
+    X, y = objective.prepare(X, y)
+    opt = get_optimizer(optimizer) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+    opt.bind(m)
+    order = as_generator(rng).permutation(X.shape[0])
+    rates, costs, average, best, blew = [], [], 0.0, np.inf, None
+    for k, rate in enumerate(np.geomspace(start, stop, steps)):
+        rows = order[np.arange(k * batch_size, (k + 1) * batch_size) % order.size]
+        with np.errstate(all="ignore"):
+            cost = float(objective(X[rows], y[rows]))
+        average = SMOOTHING * average + (1 - SMOOTHING) * cost
+        smoothed = average / (1 - SMOOTHING ** (k + 1))
+        if blown_up(smoothed, best):
+            blew = float(rate)
+            break
+        rates.append(float(rate))
+        costs.append(smoothed)
+        best = min(best, smoothed)
+        opt.lr = float(rate)
+        opt.step()
+    if len(rates) < 3:
+        raise OptionError(f"the cost blew up within {len(rates) + 1} steps, from start={start:g}: start lower")
+    lowest = max(int(np.argmin(costs)), 2) + 1  # the fall to the lowest cost; later falls recover from spikes
+    slope = np.gradient(np.asarray(costs[:lowest]), np.log(rates[:lowest]))
+    suggestion = rates[int(np.argmin(slope))]
+    if blew is not None:
+        suggestion = min(suggestion, blew / 10)
+    return LRFind(rates, costs, float(suggestion), blew, opt.name)
+
+
+__all__ = ["LRFind", "lr_find"]

@@ -1,0 +1,251 @@
+"""gn.diagnose names what is wrong with sick networks, on the right layer, and finds nothing in healthy ones;
+gn.lr_find suggests a rate that trains as well as a hand-tuned one and leaves everything as it was."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import cli
+from glassnet.datasets import load_digits, train_test_split
+from glassnet.tools import findings as T
+from glassnet.training.guard import FACTOR, blown_up
+from helpers import needs_mnist
+
+
+@pytest.fixture(scope="module")
+def digits():
+    d = load_digits()
+    return d.X, d.y
+
+
+def codes(result):
+    return [(f.code, f.layer) for f in result.findings]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_healthy_networks_get_no_findings(digits, activation, seed):
+    X, y = digits
+    for sizes in ([64, 32, 10], [64, 128, 64, 10], [64, 32, 32, 32, 32, 10]):
+        result = gn.diagnose(gn.mlp(sizes, activation=activation, rng=seed), X, y, "cross_entropy",
+                             optimizer="adam")
+        assert result.findings == [], (sizes, str(result))
+
+
+def test_a_healthy_conv_net_and_a_healthy_regression_get_no_findings(digits):
+    X, y = digits
+    assert gn.diagnose(gn.cnn((1, 8, 8), 10, rng=0), X.reshape(-1, 1, 8, 8), y, "cross_entropy",
+                       optimizer="adam").findings == []
+    r = np.random.default_rng(0)
+    Xr = r.normal(size=(300, 5))
+    yr = Xr @ r.normal(size=5) + 0.1 * r.normal(size=300)
+    for seed in (0, 1):
+        assert gn.diagnose(gn.mlp([5, 16, 16, 1], rng=seed), Xr, yr, "mse", optimizer="sgd").findings == []
+
+
+def test_first_layer_relus_all_off_are_dead_on_the_relu_layer(digits):
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    model.layers[0].b = np.full(32, -100.0)
+    result = gn.diagnose(model, X, y, "cross_entropy")
+    assert codes(result) == [("dead_relu", 1)]
+    assert result.findings[0].value == 1.0 and result.findings[0].threshold == T.DEAD_SHARE
+
+
+def test_dead_channels_of_a_conv_net(digits):
+    X, y = digits
+    model = gn.Sequential([gn.Conv2D(1, 8, 3, padding=1), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
+                           gn.Dense(128, 10)], input_shape=(1, 8, 8), rng=0)
+    model.layers[0].b = np.array([-100.0] * 6 + [0.0] * 2)  # six channels of eight never fire
+    result = gn.diagnose(model, X.reshape(-1, 1, 8, 8), y, "cross_entropy")
+    assert codes(result) == [("dead_relu", 1)] and result.findings[0].value == 0.75
+
+
+def test_sigmoids_driven_to_saturation_by_large_weights(digits):
+    X, y = digits
+    model = gn.mlp([64, 32, 10], activation="sigmoid", rng=0)
+    model.layers[0].W = model.layers[0].W * 50
+    result = gn.diagnose(model, X, y, "cross_entropy")
+    assert codes(result) == [("saturated", 1)] and result.findings[0].value > T.SATURATED_SHARE
+
+
+def test_a_deep_sigmoid_stack_has_a_vanishing_gradient_at_its_first_layer(digits):
+    X, y = digits
+    result = gn.diagnose(gn.mlp([64] + [32] * 8 + [10], activation="sigmoid", rng=0), X, y, "cross_entropy")
+    assert codes(result) == [("vanishing_gradient", 0)] and result.findings[0].value < T.VANISHING
+
+
+def test_a_first_layer_whose_gradient_dwarfs_its_weights(digits):
+    # relative to its weights, the first layer's gradient is thousands of times the last one's: the first
+    # step will overwhelm what it holds (here a first layer initialized 10,000 times too small)
+    X, y = digits
+    model = gn.mlp([64, 32, 32, 10], activation="tanh", rng=0)
+    model.layers[0].W = model.layers[0].W * 1e-4
+    result = gn.diagnose(model, X, y, "cross_entropy")
+    assert codes(result) == [("exploding_gradient", 0)] and result.findings[0].value > T.EXPLODING
+
+
+def test_inputs_in_the_thousands_are_unscaled(digits):
+    X, y = digits
+    result = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X * 2000, y, "cross_entropy")
+    assert ("unscaled_input", None) in codes(result) and ("initial_cost", None) in codes(result)
+    assert "column" in result["unscaled_input"][0].evidence
+
+
+def test_a_constant_column_and_a_rare_class(digits):
+    X, y = digits
+    Xc = np.column_stack([X, np.full(len(X), 7.0)])
+    assert codes(gn.diagnose(gn.mlp([65, 32, 10], rng=0), Xc, y, "cross_entropy")) == [("constant_feature", None)]
+    rare = (np.random.default_rng(0).random(len(X)) < 0.05).astype(int)  # about 95/5
+    result = gn.diagnose(gn.mlp([64, 32, 2], rng=0), X, rare, "cross_entropy")
+    assert codes(result) == [("class_imbalance", None)] and result.findings[0].value < T.IMBALANCE
+
+
+def test_an_exploding_learning_rate_by_the_guards_rule(digits):
+    X, y = digits
+    result = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X, y, "cross_entropy", optimizer="sgd", lr=100.0)
+    assert ("exploding_gradient", None) in codes(result) and ("step_ratio", 2) in codes(result)
+    assert f"over {FACTOR:g} times" in result["exploding_gradient"][0].evidence
+    assert blown_up(float("nan"), 1.0) and blown_up(10.01, 1.0) and not blown_up(9.99, 1.0)
+    tiny = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X, y, "cross_entropy", optimizer="sgd", lr=1e-12)
+    assert codes(tiny) == [("step_ratio", 0)] or codes(tiny)[0][0] == "step_ratio"
+
+
+def test_values_that_are_not_finite(digits):
+    X, y = digits
+    bad = X.copy()
+    bad[3, 5] = np.nan
+    assert codes(gn.diagnose(gn.mlp([64, 32, 10], rng=0), bad, y, "cross_entropy")) == [("nonfinite", None)]
+    model = gn.mlp([64, 32, 10], rng=0)
+    model.layers[2].params["W"][...] = np.inf  # as a step that overflowed leaves them (the setter refuses it)
+    assert ("nonfinite", 2) in codes(gn.diagnose(model, X, y, "cross_entropy"))
+
+
+def test_unscaled_targets_start_far_above_chance():
+    r = np.random.default_rng(0)
+    X = r.normal(size=(300, 5))
+    y = X @ r.normal(size=5) * 100 + 500
+    result = gn.diagnose(gn.mlp([5, 16, 1], rng=0), X, y, "mse")
+    assert codes(result) == [("initial_cost", None)] and "Standardize the target" in result.findings[0].advice
+
+
+def test_the_report_reads_in_80_columns_and_as_html(digits):
+    X, y = digits
+    result = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X * 2000, y, "cross_entropy", optimizer="adam")
+    text = str(result)
+    assert all(len(line) <= 80 for line in text.splitlines()) and text.startswith("diagnosis on 512 samples")
+    page = result._repr_html_()
+    assert page.count("<tr") == 1 + len(result.findings) == 3 and "unscaled_input" in page
+    assert repr(result).startswith("Diagnosis([")
+    clean = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X, y, "cross_entropy")
+    assert "no findings" in str(clean) and all(len(line) <= 80 for line in str(clean).splitlines())
+
+
+def test_diagnose_changes_nothing(digits):
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    optimizer = gn.Adam(0.01).bind(model)
+    before = model.params.copy()
+    gn.diagnose(model, X, y, "cross_entropy", optimizer=optimizer)
+    assert np.array_equal(model.params, before) and optimizer.t == 0
+
+
+def test_the_callback_warns_once_per_finding(digits):
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    model.layers[0].b = np.full(32, -100.0)  # dead from the start, and no gradient revives them
+    callback = gn.Diagnostics(X[:200], y[:200])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, callbacks=[callback], verbose=False)
+    said = [w for w in caught if issubclass(w.category, gn.DiagnosisWarning)]
+    assert len(said) == 1 and "dead_relu (layer 1)" in str(said[0].message) and len(callback.diagnoses) == 3
+
+
+def test_lr_find_suggests_a_rate_that_trains_as_well_as_the_hand_tuned_one_and_changes_nothing():
+    train, test = train_test_split(load_digits(), 0.2, rng=0)
+    model = gn.mlp([64, 256, 128, 10], rng=0)
+    optimizer = gn.Adam(0.002).bind(model)
+    before = model.params.copy()
+    found = gn.lr_find(model, train.X, train.y, "cross_entropy", optimizer)
+    assert np.array_equal(model.params, before) and optimizer.t == 0 and optimizer.lr == 0.002
+    assert found.rates == sorted(found.rates) and len(found.rates) == len(found.costs)
+    assert found.blew_up_at is None or found.suggestion <= found.blew_up_at / 10
+    accuracy = {}
+    for lr in (0.002, found.suggestion):  # 0.002: the command line's tuned rate for this network
+        m = gn.mlp([64, 256, 128, 10], rng=1)
+        m.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=lr, epochs=20, batch_size=32,
+              verbose=False)
+        accuracy[lr] = np.mean(m.predict_classes(test.X) == test.y)
+    assert accuracy[found.suggestion] >= accuracy[0.002] - 0.01, (found.suggestion, accuracy)
+
+
+@needs_mnist
+def test_lr_find_on_mnist(mnist):
+    train, test = mnist
+    X, y = train.X[:12000], train.y[:12000]
+    found = gn.lr_find(gn.mlp([784, 128, 10], rng=0), X, y, "cross_entropy", "adam")
+    accuracy = {}
+    for lr in (0.001, found.suggestion):  # Adam's default
+        m = gn.mlp([784, 128, 10], rng=0)
+        m.fit(X, y, loss="cross_entropy", optimizer="adam", lr=lr, epochs=2, batch_size=64, verbose=False)
+        accuracy[lr] = np.mean(m.predict_classes(test.X[:5000]) == test.y[:5000])
+    assert accuracy[found.suggestion] >= accuracy[0.001] - 0.01, (found.suggestion, accuracy)
+
+
+def test_the_command_line_diagnoses_and_finds_a_rate(tmp_path, capsys):
+    assert cli.main(["diagnose"]) == 0 and "no findings" in capsys.readouterr().out
+    assert cli.main(["diagnose", "--optimizer", "sgd", "--lr", "100"]) == 1
+    assert "exploding_gradient (data/run)" in capsys.readouterr().out
+    assert cli.main(["lr-find", "--steps", "40", "--plot", str(tmp_path / "lr.png")]) == 0
+    assert "suggested learning rate" in capsys.readouterr().out
+    assert (tmp_path / "lr.png").read_bytes()[:4] == b"\x89PNG"
+    done = subprocess.run([sys.executable, "-m", "glassnet", "train", "--diagnose", "--epochs", "2", "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 0 and "diagnosis on 512 samples: no findings" in done.stdout
+
+
+def test_unit_states_mark_each_neuron_as_the_playground_shows_it(digits):
+    from glassnet.playground.session import NEURON_FINDINGS, Session
+    from glassnet.playground.spec import Spec
+    from glassnet.tools.checks import unit_states
+
+    X, _ = digits
+    model = gn.mlp([64, 4, 3, 10], activation="sigmoid", rng=0)
+    model.layers[0].W = model.layers[0].W * 50
+    states = unit_states(model, X)
+    assert len(states) == 2 and len(states[0]) == 4 and "saturated" in states[0]
+    assert set(states[1]) <= {"", "saturated"}
+    relu = gn.mlp([64, 4, 10], rng=0)
+    relu.layers[0].b = np.array([-100.0, 0.0, -100.0, 0.0])
+    assert unit_states(relu, X) == [["dead", "", "dead", ""]]
+    session = Session(Spec.from_query("layers=8,8&activations=relu,relu&optimizer=sgd&lr=1"))
+    session.train(60)
+    health = session.frame(8)["health"]
+    assert [len(layer) for layer in health] == [8, 8] and "dead" in health[0] + health[1]
+    layer = 0 if "dead" in health[0] else 1
+    j = health[layer].index("dead")
+    assert session.neuron(layer, j)["finding"] == NEURON_FINDINGS["dead"]
+    alive = health[layer].index("")
+    assert session.neuron(layer, alive)["finding"] == ""
+
+
+def test_the_callback_trial_step_is_the_runs_own(digits):
+    from types import SimpleNamespace
+
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    callback = gn.Diagnostics(X[:200], y[:200])
+    optimizer = gn.SGD(lr=0.1)
+    model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, callbacks=[callback], verbose=False)
+    assert callback.diagnoses[0][1].findings == [] and "one trial step" in callback.diagnoses[0][1].checked
+    optimizer.lr = 100.0  # the same run, its schedule now stepping far too far
+    run = SimpleNamespace(model=model, objective=gn.Objective(model, "cross_entropy"), optimizer=optimizer)
+    before = model.params.copy()
+    with pytest.warns(gn.DiagnosisWarning, match="one step of sgd at lr=100"):
+        callback.on_epoch_end(run, 1, {})
+    assert np.array_equal(model.params, before) and optimizer.lr == 100.0

@@ -38,7 +38,8 @@ def test_a_notebook_for_each_tutorial_and_two_more_each_as_built_from_its_cells(
     for path in NOTEBOOKS:
         stored = nbformat.read(path, as_version=4)
         written = build.make(path.stem, build.NOTEBOOKS[path.stem])
-        assert [c.source for c in stored.cells] == [c.source for c in written.cells], \
+        assert [(c.source, c.metadata.get("tags")) for c in stored.cells] == \
+            [(c.source, c.metadata.get("tags")) for c in written.cells], \
             f"{path.name} is stale: run python notebooks/build.py {path.stem[:2]}"
         assert any(c.get("outputs") for c in stored.cells), f"{path.name} is stored without its outputs"
 

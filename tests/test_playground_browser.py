@@ -1,6 +1,7 @@
 """The playground in a real browser (Debian's chromium through Playwright): learn the spiral, inspect, edit, export,
 reopen the link, and meet bad input. Skipped where chromium or Playwright is missing (CI installs both)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -226,10 +227,10 @@ def test_dead_neurons_are_marked_and_say_why(server, browser, tmp_path):
     sync_api.expect(page.locator("#detail")).to_contain_text("dead_relu: it outputs 0 for every training point")
     page.screenshot(path=tmp_path / "after.png")
     alive = page.locator(".neuron:not(.dead)")
-    if alive.count():
-        alive.first.click()
-        sync_api.expect(page.locator("#detail")).not_to_contain_text("dead_relu")
-    if (shots := __import__("os").environ.get("GLASSNET_SCREENSHOTS")):
+    assert alive.count() > 0
+    alive.first.click()
+    sync_api.expect(page.locator("#detail")).not_to_contain_text("dead_relu")
+    if (shots := os.environ.get("GLASSNET_SCREENSHOTS")):
         for name in ("before.png", "after.png"):
             shutil.copy(tmp_path / name, Path(shots) / f"playground-marks-{name}")
     assert not errors

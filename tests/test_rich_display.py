@@ -64,7 +64,8 @@ def test_a_history_shows_its_learning_curve_and_last_metrics():
     history = model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=6, validation_split=0.25,
                         verbose=False)
     page = history._repr_html_()
-    assert page.count("<polyline") >= 3  # the axes, the training and the validation curves
+    # the axes, the training and the validation curves, and the legend's two swatches
+    assert page.count("<polyline") == 5 and 'stroke="#e0701b" stroke-width="2"' in page
     assert "val_loss" in page and f"{history.loss[-1]:.6g}" in page and "6 epochs" in page
     assert repr(history) == f"History(6 epochs, loss {history.loss[-1]:.6g} at the end)"
     assert "<polyline" in gn.History()._repr_html_()  # no epoch: the axes and a line saying so

@@ -9,7 +9,7 @@ from ..tools.diagnose import diagnose
 from ..tools.lr_find import lr_find
 from ..tools.plots import check_path
 from ..training.models import load, mlp
-from .data import check_width, model_data, scale_inputs, scale_target
+from .data import UserError, check_width, model_data, scale_inputs, scale_target
 
 
 def subject(args, what: str) -> tuple:
@@ -54,9 +54,10 @@ def cmd_diagnose(args) -> int:
     -------
     int
     """
+    if args.lr is not None and not args.optimizer:
+        raise UserError("--lr sets the trial step's rate: give --optimizer too")
     model, X, y, loss = subject(args, "diagnosing")
-    result = diagnose(model, X, y, loss, optimizer=args.optimizer, lr=args.lr if args.optimizer else None,
-                      samples=args.samples)
+    result = diagnose(model, X, y, loss, optimizer=args.optimizer, lr=args.lr, samples=args.samples)
     print(result)
     return 1 if result.findings else 0
 

@@ -177,9 +177,11 @@ def diverging(value: float, largest: float) -> str:
     Returns
     -------
     str
-        ``#rrggbb``.
+        ``#rrggbb``; black for NaN or infinity.
     """
-    t = 0.0 if largest <= 0 or not math.isfinite(value) else max(-1.0, min(1.0, value / largest))
+    if not math.isfinite(value):  # NaN or infinity: black, unlike any value on the scale
+        return "#000000"
+    t = 0.0 if largest <= 0 else max(-1.0, min(1.0, value / largest))
     far = (178, 24, 43) if t > 0 else (33, 102, 172)
     r, g, b = (round(255 + abs(t) * (c - 255)) for c in far)
     return f"#{r:02x}{g:02x}{b:02x}"

@@ -52,7 +52,7 @@ NEURON_FINDINGS = {
             "cannot learn again. A large negative bias or a step that was too large does this: lower the "
             "learning rate, or try leaky_relu.",
     "saturated": f"saturated: for more than {SATURATED_SHARE:.0%} of the training points its output is within "
-                 "0.01 of its limits, where its gradient is under 0.01 and it learns slowly. Smaller weights, "
+                 "0.01 of its limits, where its gradient is under 0.02 and it learns slowly. Smaller weights, "
                  "scaled inputs or relu help.",
 }
 

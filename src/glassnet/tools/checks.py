@@ -48,9 +48,11 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
     columns = X.reshape(X.shape[0], -1) if X.ndim == 2 else X.reshape(1, -1)  # a picture is one column
     std, mean = columns.std(axis=0), columns.mean(axis=0)
     worst = int(np.argmax(np.maximum(std / T.UNSCALED_STD, np.abs(mean) / T.UNSCALED_MEAN)))
+    by_std = std[worst] / T.UNSCALED_STD >= abs(mean[worst]) / T.UNSCALED_MEAN  # which of the two it broke
     if std[worst] > T.UNSCALED_STD or abs(mean[worst]) > T.UNSCALED_MEAN:
         where = f"column {worst}" if X.ndim == 2 else "the pixels"
-        out.append(Finding("unscaled_input", None, float(std[worst]), T.UNSCALED_STD,
+        value, limit = (std[worst], T.UNSCALED_STD) if by_std else (abs(mean[worst]), T.UNSCALED_MEAN)
+        out.append(Finding("unscaled_input", None, float(value), limit,
                            f"{where} has mean {mean[worst]:.4g} and standard deviation {std[worst]:.4g} (beyond "
                            f"{T.UNSCALED_MEAN:g} or {T.UNSCALED_STD:g})",
                            "Standardize the inputs (StandardScaler), or divide pixels by 255."))
@@ -176,13 +178,15 @@ def layer_findings(model: Stack, outs: list[np.ndarray]) -> list[Finding]:
     return out
 
 
-def gradient_findings(model: Stack) -> list[Finding]:
-    """Gradients that are not finite, or that shrink or grow with depth.
+def gradient_findings(model: Stack, depth: bool = True) -> list[Finding]:
+    """Gradients that are not finite, or (``depth``) that shrink or grow with depth.
 
     Parameters
     ----------
     model : Stack
         Its gradients filled by a backward pass.
+    depth : bool
+        Also compare the first weight layer's gradient with the last one's.
 
     Returns
     -------
@@ -193,7 +197,7 @@ def gradient_findings(model: Stack) -> list[Finding]:
         if not all(np.all(np.isfinite(g)) for g in layer.grads.values()):
             return [Finding("nonfinite", i, 1.0, 0.0, "its gradients hold NaN or infinity",
                             "Lower the learning rate, scale the inputs, or train in float64.")]
-    if len(weights) < 2:
+    if not depth or len(weights) < 2:
         return []
     relative = [frobenius(layer.grads["W"]) / max(frobenius(layer.params["W"]), 1e-300) for _, layer in weights]
     ratio = relative[0] / max(relative[-1], 1e-300)

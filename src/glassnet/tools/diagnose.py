@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.arrays import to_numpy
+from ..core._validation import check_positive_int, short
+from ..core.arrays import is_sparse, to_numpy
+from ..core.rows import LazyRows
 from ..errors import NonFiniteError, OptionError
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
@@ -34,6 +36,7 @@ from ..training.guard import FACTOR, SAMPLE, Guard, blown_up
 from . import findings as T
 from .checks import data_findings, frobenius, gradient_findings, layer_findings
 from .findings import Diagnosis, Finding
+from .tracing import training_pass
 
 
 class DiagnosisWarning(UserWarning):
@@ -75,22 +78,17 @@ def initial_findings(objective: Objective, guard: Guard) -> list[Finding]:
                     f"{words} ({reference:.4g}; over {T.INITIAL_FACTOR:g} times)", advice)]
 
 
-def step_findings(objective: Objective, X: Any, y: Any, optimizer: Optimizer, before: float,
-                  per_row: Any) -> list[Finding]:
+def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer) -> list[Finding]:
     """One trial step on the (copied) model: its size against the weights, and the cost it leads to.
 
     Parameters
     ----------
     objective : Objective
         Of the copy, its gradients filled.
-    X, y : arrays
-        The sample.
+    guard : Guard
+        The divergence guard's levels: the cost per row before the step, on its rows.
     optimizer : Optimizer
-        A copy, bound to nothing yet.
-    before : float
-        The cost per row before the step.
-    per_row : callable
-        Turns a cost on the sample into a cost per row.
+        A copy, which is bound to the copied model (keeping any state it has) and steps at its current rate.
 
     Returns
     -------
@@ -116,8 +114,8 @@ def step_findings(objective: Objective, X: Any, y: Any, optimizer: Optimizer, be
             out.append(Finding("step_ratio", worst, ratios[worst], T.LOW_STEP,
                                f"one step of {name} changes the weights by at most {ratios[worst]:.3g} of their "
                                f"size (below {T.LOW_STEP:g})", "Raise the learning rate."))
-    with np.errstate(all="ignore"):
-        after = per_row(float(objective.value(X, y)))
+    with np.errstate(all="ignore"):  # the cost on the rows the level before was measured on
+        before, after = guard.before, guard.per_row(float(objective.value(guard.X, guard.y)))
     if blown_up(after, before):
         out.append(Finding("exploding_gradient", None, after / before if before else np.inf, FACTOR,
                            f"one step of {name} took the cost from {before:.4g} to {after:.4g} (over {FACTOR:g} "
@@ -139,6 +137,8 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     optimizer : str or Optimizer, optional
         With one, a trial step is taken on a copy of the model (and of the optimizer): its size
         against the weights (``step_ratio``), and whether it blows the cost up (``exploding_gradient``).
+        The step is over the whole sample: for a cost that sums over rows (``SquaredError("sum")``)
+        it is larger than a training batch's.
     lr : float, optional
         The optimizer's learning rate, when it is given by name.
     l2 : float
@@ -150,24 +150,25 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     Diagnosis
         ``.findings``, each with a code, a layer, its evidence and advice; printable in 80 columns.
     """
+    samples = check_positive_int(samples, "samples")
     if lr is not None and not isinstance(optimizer, str):
-        raise OptionError("lr applies when optimizer is given by name")
-    m = model.copy(dtype=np.float64)
+        raise OptionError(f"lr applies when optimizer is given by name; received optimizer={short(optimizer)}")
+    m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read
     objective = Objective(m, get_loss(loss), l2)
-    checked = ["the data", "each layer's outputs", "the cost against chance", "the gradients by depth"]
+    X, y = sample_rows(X, y, samples)  # the rows first: never the whole data set in float64
     raw = m.check_input(X, "X", finite=False)
     if isinstance(raw, np.ndarray) and not np.all(np.isfinite(raw)):
         share = float(np.mean(~np.isfinite(raw)))
         return Diagnosis([Finding("nonfinite", None, share, 0.0, f"{share:.2%} of the input values are NaN or "
                                   "infinite", "Clean or impute the data.")], 0, ["the data"])
-    X, y = objective.prepare(X, y)
-    rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], samples)).astype(np.intp))
-    Xs, ys = X[rows], y[rows]
-    found = data_findings(to_numpy(Xs), to_numpy(y), is_classifier_loss(objective.loss))
-    ws, outs = m.workspace(training=False), [Xs]
+    Xs, ys = objective.prepare(X, y)
+    training = training_pass(m)  # batch normalization on the batch's statistics, as a training step has it
+    checked = ["the data", "each layer's outputs", "the cost against chance"]
+    found = data_findings(np.asarray(Xs), np.asarray(ys), is_classifier_loss(objective.loss))
+    ws, outs = m.workspace(training=training), [Xs]
     with np.errstate(all="ignore"):
         for layer, ctx in zip(m.layers, ws.contexts):
-            outs.append(to_numpy(layer.forward(outs[-1], ctx)).copy())
+            outs.append(layer.forward(outs[-1], ctx).copy())
     layers = layer_findings(m, outs)
     try:
         with np.errstate(all="ignore"):
@@ -175,20 +176,41 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     except (NonFiniteError, OptionError) as e:
         return Diagnosis(layers + [Finding("nonfinite", None, 1.0, 0.0, str(e).rstrip("."),
                                            "Scale the inputs and targets, or train in float64.")] + found,
-                         len(rows), checked)
+                         Xs.shape[0], checked)
     layers += initial_findings(objective, guard)
     with np.errstate(all="ignore"):
-        objective(Xs, ys, training=False)
-    if not any(f.code in ("dead_relu", "saturated") for f in layers):  # those explain a vanishing gradient
-        layers += gradient_findings(m)
+        objective(Xs, ys, training=training)
+    explained = any(f.code in ("dead_relu", "saturated") for f in layers)  # they explain a vanishing gradient
+    layers += gradient_findings(m, depth=not explained)
+    checked.append("the gradients" + ("" if explained else " by depth"))
     if optimizer is not None and "nonfinite" not in [f.code for f in layers]:
         options: dict[str, Any] = {} if lr is None else {"lr": lr}
         trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
-        layers += step_findings(objective, Xs, ys, trial, guard.before, guard.per_row)
+        layers += step_findings(objective, guard, trial)
         checked.append("one trial step")
-    layers.sort(key=lambda f: -1 if f.layer is None else f.layer)
-    ordered = [f for f in layers if f.layer is not None] + [f for f in layers if f.layer is None]
-    return Diagnosis(ordered + found, len(rows), checked)
+    ordered = sorted((f for f in layers if f.layer is not None), key=lambda f: f.layer)  # type: ignore
+    return Diagnosis(ordered + [f for f in layers if f.layer is None] + found, Xs.shape[0], checked)
+
+
+def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:
+    """At most ``samples`` rows of ``X`` and ``y``, spread evenly over them (data sorted by class is sampled
+    fairly), on the host.
+
+    Parameters
+    ----------
+    X : array-like, lazily read rows or a sparse matrix
+    y : array-like
+    samples : int
+
+    Returns
+    -------
+    (X rows, y rows)
+    """
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], samples)).astype(np.intp))
+    part = X.take(rows) if isinstance(X, LazyRows) else X[rows]
+    y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+    return (part if is_sparse(part) else np.asarray(to_numpy(part))), y[rows]
 
 
 class Diagnostics(Callback):
@@ -215,7 +237,7 @@ class Diagnostics(Callback):
     every_rank = False
 
     def __init__(self, X: Any, y: Any, loss: str | Loss | None = None, every: int = 1) -> None:
-        self.X, self.y, self.loss, self.every = X, y, loss, max(1, int(every))
+        self.X, self.y, self.loss, self.every = X, y, loss, check_positive_int(every, "every")
         self.diagnoses: list[tuple[int, Diagnosis]] = []
         self._said: set[tuple[str, int | None]] = set()
 

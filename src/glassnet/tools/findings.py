@@ -1,9 +1,10 @@
 """What :func:`glassnet.diagnose` found: named findings with their evidence and advice, and the thresholds.
 
 Each threshold is a named constant with the reasoning beside it. They were set
-on healthy networks (MLPs of ReLU, tanh and sigmoid units from 2 to 10 layers,
-conv nets, several seeds, the library's default initializations) so that none
-of those gets a finding, and on the sick networks of tests/test_diagnose.py so
+on healthy networks (MLPs of ReLU, leaky ReLU, tanh and sigmoid units with 1
+to 4 hidden layers, a conv net, three seeds, the library's default
+initializations; the depth ratio also on stacks of 10) so that none of those
+gets a finding, and on the sick networks of tests/test_diagnose.py so
 that each of those gets the right one.
 """
 
@@ -18,7 +19,7 @@ from ..core._html import table
 #: gradient reaches its weights. A healthy He-initialized layer has none or a few percent; half is a
 #: network that has lost half its width (a large negative bias, or a step that was too large)
 DEAD_SHARE = 0.5
-#: a sigmoid output beyond 0.01 or 0.99, a tanh output beyond +-0.99, has a local gradient under 0.01:
+#: a sigmoid output beyond 0.01 or 0.99 has a local gradient under 0.01, a tanh output beyond +-0.99 one under 0.02:
 #: learning through it stalls. Healthy hidden layers at initialization have almost none
 SATURATION = 0.99
 #: the share of a hidden layer's outputs saturated beyond which the layer is reported

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..core._svg import MatplotlibCanvas, SvgCanvas
 from ..core._validation import short
+from ..core.arrays import is_sparse, to_numpy
+from ..core.rows import LazyRows
 from ..errors import OptionError
 from ..io.atomic import write_atomically
 from ..losses.costs import Loss, get_loss
@@ -152,7 +154,7 @@ class Graph:
 
 
 def _copy(value: Any) -> Any:
-    return None if value is None else np.array(value, dtype=np.float64, copy=True)
+    return None if value is None else np.array(to_numpy(value), dtype=np.float64, copy=True)
 
 
 def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: float = 0.0,
@@ -178,21 +180,29 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
         ones a step would take (a softmax or sigmoid that training fuses with
         its cost is shown unfused, with the gradient of its own output).
     """
-    m = model.copy(dtype=np.float64)
+    m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read
     objective = Objective(m, get_loss(loss), l2)
-    X, y = objective.prepare(X, y)
+    X, y = objective.prepare(X if is_sparse(X) else to_numpy(X), to_numpy(y))
+    if isinstance(X, LazyRows):  # a memmap or a file's rows: read them
+        X = X.take(np.arange(X.shape[0]))
     ws = m.workspace(training=training_pass(m))
     outs = [X]
     for layer, ctx in zip(m.layers, ws.contexts):
         outs.append(_copy(layer.forward(outs[-1], ctx)))
-    cost_loss = objective.loss
-    if objective.fused:  # the model ends in the loss's activation: take its cost on the probabilities
-        cost_loss = type(cost_loss)(**{**cost_loss.config(), "from_logits": False})
-    cost, top = cost_loss.value_and_grad(outs[-1], y)
     grads: list[Any] = [None] * len(outs)
-    grads[-1] = _copy(top)
+    last = len(m.layers)
+    cost_loss = objective.loss
+    if objective.fused:  # the model ends in the loss's activation: the cost and dZ exactly as training has them,
+        cost, dz = objective.loss.fused_value_and_grad(outs[-2], y)  # from the logits
+        cost_loss = type(cost_loss)(**{**cost_loss.config(), "from_logits": False})
+        with np.errstate(all="ignore"):  # and the probabilities' own gradient, shown (it is clipped where p ~ 0)
+            grads[-1] = _copy(cost_loss.value_and_grad(outs[-1], y)[1])
+        grads[-2], last = _copy(dz), last - 1
+    else:
+        cost, top = cost_loss.value_and_grad(outs[-1], y)
+        grads[-1] = _copy(top)
     param_grads: dict[tuple[int, str], Any] = {}
-    for i in range(len(m.layers) - 1, -1, -1):
+    for i in range(last - 1, -1, -1):
         layer = m.layers[i]
         grads[i] = _copy(layer.backward(grads[i + 1], ws.contexts[i], need_input_grad=True))
         for name in layer.params:

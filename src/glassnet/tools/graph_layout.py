@@ -109,9 +109,14 @@ def items(label: str, value: Any) -> list[tuple[str, Any]]:
                                           for row in cells]
     finite = a[np.isfinite(a)]
     low, high = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
-    means = [chunk.mean() for chunk in np.array_split(a.ravel(), min(STRIP_CELLS, a.size))]
-    return [("text", f"{label}: norm {number(float(np.linalg.norm(finite)))}"),
-            ("text", f" range [{number(float(low))}, {number(float(high))}]"), ("strip", means)]
+    with np.errstate(all="ignore"):  # a run holding NaN or infinity gives its cell NaN: drawn black
+        means = [chunk.mean() for chunk in np.array_split(a.ravel(), min(STRIP_CELLS, a.size))]
+    lines = [("text", f"{label}: norm {number(float(np.linalg.norm(finite)))}"),
+             ("text", f" range [{number(float(low))}, {number(float(high))}]")]
+    if finite.size < a.size:  # the norm and the range above are of the finite values: say what else there is
+        nan = int(np.isnan(a).sum())
+        lines.append(("text", f" and {nan} NaN, {a.size - finite.size - nan} infinite"))
+    return lines + [("strip", means)]
 
 
 def content(node: Any) -> list[tuple[str, Any]]:

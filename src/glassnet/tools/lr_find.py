@@ -118,6 +118,8 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     if stop <= start:
         raise OptionError(f"stop must be larger than start; received start={start:g}, stop={stop:g}")
     steps = check_positive_int(steps, "steps")
+    if steps < 3:
+        raise OptionError(f"steps must be at least 3 (a fall needs three costs to be seen); received {steps}")
     batch_size = check_positive_int(batch_size, "batch_size")
     m = model.copy()
     objective = Objective(m, get_loss(loss), l2)
@@ -141,7 +143,8 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
         opt.lr = float(rate)
         opt.step()
     if len(rates) < 3:
-        raise OptionError(f"the cost blew up within {len(rates) + 1} steps, from start={start:g}: start lower")
+        raise OptionError(f"the cost blew up at the step {len(rates) + 1} of the sweep, before a fall could be "
+                          f"seen: start lower; received start={start:g}")
     lowest = max(int(np.argmin(costs)), 2) + 1  # the fall to the lowest cost; later falls recover from spikes
     slope = np.gradient(np.asarray(costs[:lowest]), np.log(rates[:lowest]))
     suggestion = rates[int(np.argmin(slope))]

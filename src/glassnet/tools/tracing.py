@@ -120,14 +120,12 @@ class Trace:
 
     def _repr_html_(self) -> str:
         """The trace as an HTML table for Jupyter: a section per stage, each formula typeset beside its value."""
-        rows, marked = [], []
+        rows = []
         for i, s in enumerate(self.steps):
             if i == 0 or s.section != self.steps[i - 1].section:
                 rows.append([f"<b>{escape(s.section)}</b>", "", ""])
-                marked.append(False)
             rows.append([typeset(s.name), f'<span title="{escape(s.formula)}">{typeset(s.formula)}</span>',
                          pre(self._fmt(s.value))])
-            marked.append(False)
         return table(["value", "formula", "numbers"], rows, caption=self.title, raw_columns=(0, 1, 2))
 
     def to_markdown(self) -> str:

@@ -40,9 +40,9 @@ def build(spec: Spec, n_out: int) -> tuple[Stack, str]:
         return Stack([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64)], rng=spec.seed), "mse"
     if n_out == 2:
         return Stack([*layers, Dense(widths[-1], 1, rng=rng, dtype=np.float64), get_activation("sigmoid")],
-                          rng=spec.seed), "bce"
+                     rng=spec.seed), "bce"
     return Stack([*layers, Dense(widths[-1], n_out, rng=rng, dtype=np.float64), get_activation("softmax")],
-                      rng=spec.seed), "cross_entropy"
+                 rng=spec.seed), "cross_entropy"
 
 
 def make_optimizer(spec: Spec) -> SGD | Adam:

@@ -164,7 +164,8 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     Xs, ys = objective.prepare(X, y)
     training = training_pass(m)  # batch normalization on the batch's statistics, as a training step has it
     checked = ["the data", "each layer's outputs", "the cost against chance"]
-    found = data_findings(np.asarray(Xs), np.asarray(ys), is_classifier_loss(objective.loss))
+    dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
+    found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
     ws, outs = m.workspace(training=training), [Xs]
     with np.errstate(all="ignore"):
         for layer, ctx in zip(m.layers, ws.contexts):
@@ -186,6 +187,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     if optimizer is not None and "nonfinite" not in [f.code for f in layers]:
         options: dict[str, Any] = {} if lr is None else {"lr": lr}
         trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+        trial.state = {slot: to_numpy(a) for slot, a in trial.state.items()}  # a GPU run's state, to the host
         layers += step_findings(objective, guard, trial)
         checked.append("one trial step")
     ordered = sorted((f for f in layers if f.layer is not None), key=lambda f: f.layer)  # type: ignore

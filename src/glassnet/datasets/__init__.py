@@ -1,4 +1,4 @@
-"""Datasets: the 8x8 digits that ship with scikit-learn, MNIST, and CSV files.
+"""Datasets: the 8x8 digits that ship with scikit-learn, MNIST, CSV files, and folders of your own pictures.
 
 Every loader returns ``Dataset`` objects whose ``X`` has samples in rows,
 float32, scaled to [0, 1] for images.
@@ -8,7 +8,8 @@ from .augment import RandomAffine, affine_warp
 from .base import Dataset, train_test_split
 from .csv import MAX_AUTO_CLASSES, infer_task, is_number, load_csv, read_rows
 from .digits import load_digits
+from .folder import load_folder
 from .mnist import MNIST_FILES, load_mnist
 
 __all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "RandomAffine", "affine_warp", "infer_task", "is_number",
-           "load_csv", "load_digits", "load_mnist", "read_rows", "train_test_split"]
+           "load_csv", "load_digits", "load_folder", "load_mnist", "read_rows", "train_test_split"]

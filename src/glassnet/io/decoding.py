@@ -152,16 +152,24 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
         Turned upright as its EXIF orientation says, at most about
         ``2 * WORK_SIDE`` pixels on a side.
     """
-    Image, ImageOps = _pil()
+    Image, _ = _pil()
     if isinstance(source, Image.Image):
         return source
     if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
-    elif isinstance(source, (str, os.PathLike)):
+        return _decode(io.BytesIO(source), name, max_pixels)
+    if isinstance(source, (str, os.PathLike)):
         if Path(source).is_dir():
             raise ImageError(f"{source} is a folder, not a picture file")
         if not Path(source).is_file():
             raise FileNotFoundError(f"picture not found: {source}")
+        with open(source, "rb") as file:  # closed however the decoding ends: it has read all it needs
+            return _decode(file, name, max_pixels)
+    return _decode(source, name, max_pixels)
+
+
+def _decode(source, name: str, max_pixels: int):
+    """:func:`open_image` on an open binary file: the header, the checks, the decoding."""
+    Image, ImageOps = _pil()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

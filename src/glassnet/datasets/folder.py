@@ -1,0 +1,236 @@
+"""Your own pictures: a folder with one sub-folder per class, as Keras and torchvision read them.
+
+``photos/cat/*.jpg`` and ``photos/dog/*.png`` make two classes, named and
+numbered by their folders in sorted order. Every picture is read through the
+same guarded decoder as the web page (:func:`glassnet.io.decoding.open_image`:
+the size checked from the header before decoding, a pixel budget, JPEGs
+decoded at a reduced scale), so a folder cannot hold a picture that exhausts
+memory. Pictures of any size and mode are taken: grey, RGB, RGBA and palette
+ones (transparency counts as white paper), 16-bit ones (scaled as
+:func:`glassnet.io.decoding.to_grey` scales them).
+
+Each picture is resized with its aspect kept, then either padded to a square
+with the colour of its own border (``fit="pad"``: nothing is cut off) or
+centre-cropped (``fit="crop"``: nothing is added). A file that cannot be read
+is skipped, and one warning says how many were skipped and why, a line each.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core._validation import check_choice, check_memory, check_positive_int, short
+from ..errors import DataError, GlassnetError, OptionError
+from ..io.decoding import open_image, pixel_budget, to_grey
+from .base import Dataset, train_test_split
+
+#: files read from one folder at most, all classes together: a folder of more is refused before any is read
+MAX_FILES = 200_000
+#: skipped files named one by one in the warning; the rest are counted
+NAMED_SKIPS = 20
+COLORS = ("auto", "rgb", "grey")
+FITS = ("pad", "crop")
+
+
+def picture_array(img: Any, color: str) -> np.ndarray:
+    """A decoded picture as float32 values in [0, 1], shape (height, width, channels): 1 for grey, 3 for RGB.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+    color : "rgb" or "grey"
+        "grey" turns colour to grey levels; "rgb" repeats a grey picture's level in three channels.
+
+    Returns
+    -------
+    float32 array
+    """
+    colourful = img.mode in ("RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV") or img.mode == "P"
+    if color == "grey" or not colourful:
+        grey = to_grey(img)
+        return grey[..., None] if color == "grey" else np.repeat(grey[..., None], 3, axis=2)
+    from PIL import Image
+
+    if img.mode in ("RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")  # transparency counts as white paper, as for the digits
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def fit_square(a: np.ndarray, size: int, fit: str) -> np.ndarray:
+    """``a`` resized to ``size`` x ``size`` with its aspect kept: padded with its border's mean, or cropped.
+
+    Parameters
+    ----------
+    a : float32 array, shape (height, width, channels)
+    size : int
+    fit : "pad" or "crop"
+
+    Returns
+    -------
+    float32 array, shape (size, size, channels)
+    """
+    from PIL import Image
+
+    h, w, c = a.shape
+    scale = size / max(h, w) if fit == "pad" else size / min(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    planes = [np.asarray(Image.fromarray(a[..., k]).resize((nw, nh), Image.Resampling.BILINEAR, reducing_gap=3.0))
+              for k in range(c)]
+    small = np.clip(np.stack(planes, axis=2), 0.0, 1.0)
+    if fit == "crop":
+        top, left = (nh - size) // 2, (nw - size) // 2
+        return small[top:top + size, left:left + size]
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).mean(axis=0)
+    out = np.empty((size, size, c), dtype=np.float32)
+    out[...] = border
+    top, left = (size - nh) // 2, (size - nw) // 2
+    out[top:top + nh, left:left + nw] = small
+    return out
+
+
+def class_files(root: Path) -> tuple[list[str], list[list[Path]], list[str]]:
+    """The class names (sub-folders, sorted; hidden ones left out), each one's files, and lines on what was left out.
+
+    Parameters
+    ----------
+    root : Path
+
+    Returns
+    -------
+    (classes, files per class, notes)
+    """
+    notes = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    loose = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+    if loose:
+        notes.append(f"{len(loose)} file(s) beside the class folders, not in one, were left out (such as "
+                     f"{short(loose[0])})")
+    files = []
+    for folder in folders:
+        entries = sorted(folder.iterdir())
+        nested = [p for p in entries if p.is_dir()]
+        if nested:
+            notes.append(f"{folder.name}/: {len(nested)} folder(s) inside a class folder were left out")
+        files.append([p for p in entries if p.is_file() and not p.name.startswith(".")])
+    return [f.name for f in folders], files, notes
+
+
+def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fit: str = "pad",
+                validation: float = 0.0, rng: object = 0) -> Dataset | tuple[Dataset, Dataset]:
+    """Pictures from a folder with one sub-folder per class, as images ``(samples, channels, size, size)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder; each sub-folder is a class named by it (sorted: the labels 0, 1, ...).
+    size : int
+        The side of the square pictures returned.
+    color : "auto", "rgb" or "grey"
+        "auto": three channels if any picture has colour, else one.
+    fit : "pad" or "crop"
+        How a picture that is not square becomes one: padded with its border's colour, or centre-cropped.
+    validation : float
+        A share in [0, 1) held out, stratified by class and drawn by ``rng``; with one,
+        ``(train, validation)`` is returned.
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    Dataset, or (Dataset, Dataset)
+        ``X`` float32 in [0, 1], ``y`` the class numbers, ``classes`` the folder names,
+        ``image_shape`` (size, size).
+
+    Raises
+    ------
+    DataError
+        When the folder holds fewer than two classes with a picture that could be read.
+    """
+    size = check_positive_int(size, "size")
+    color, fit = check_choice(color, "color", COLORS), check_choice(fit, "fit", FITS)
+    root = Path(path)
+    if not root.is_dir():
+        raise DataError(f"path must be a folder with one sub-folder per class; received {short(str(path))}")
+    names, files, notes = class_files(root)
+    total = sum(len(f) for f in files)
+    if total > MAX_FILES:
+        raise DataError(f"{root} holds {total:,} files in its class folders; at most {MAX_FILES:,} are read")
+    pictures: list[np.ndarray] = []
+    labels: list[int] = []
+    skipped: list[str] = []
+    budget = pixel_budget((size, size))
+    for label, (name, paths) in enumerate(zip(names, files)):
+        before = len(labels)
+        for p in paths:
+            relative = f"{name}/{p.name}"
+            try:
+                img = open_image(p, short(relative), max_pixels=budget)
+                pictures.append(fit_square(picture_array(img, "grey" if color == "grey" else "rgb"), size, fit))
+            except (GlassnetError, OSError, ValueError) as exc:  # ImageError, too large, unreadable
+                reason = str(exc)
+                skipped.append(reason if short(relative) in reason else f"{short(relative)}: {reason}")
+                continue
+            labels.append(label)
+        if len(labels) == before:
+            notes.append(f"{name}/ holds no picture that could be read: the class is left out")
+    kept = sorted(set(labels))
+    if len(kept) < 2:
+        raise DataError(f"{root} needs at least two class folders with pictures; found {len(kept)} "
+                        f"({', '.join(names[k] for k in kept) or 'none'})" + "".join(f"; {n}" for n in notes))
+    say(skipped, total, notes)
+    channels = 3 if color == "rgb" or (color == "auto" and any(not grey_levels(a) for a in pictures)) else 1
+    check_memory(len(pictures) * channels * size * size * 4, f"{len(pictures):,} pictures of {size}x{size}")
+    X = np.empty((len(pictures), channels, size, size), dtype=np.float32)
+    for i, a in enumerate(pictures):  # a grey picture read as RGB has three equal channels: the first serves
+        X[i] = a.transpose(2, 0, 1)[:channels]
+    y = np.searchsorted(kept, labels)  # the classes left out do not leave gaps in the labels
+    data = Dataset(X, y.astype(np.int64), root.name, [names[k] for k in kept], image_shape=(size, size))
+    if validation:
+        if not 0 < validation < 1:
+            raise OptionError(f"validation must be a share in [0, 1); received {short(validation)}")
+        return train_test_split(data, validation, rng)
+    return data
+
+
+def grey_levels(a: np.ndarray) -> bool:
+    """Whether an RGB picture's three channels are equal (a grey picture read as colour).
+
+    Parameters
+    ----------
+    a : float32 array, shape (height, width, channels)
+
+    Returns
+    -------
+    bool
+    """
+    return a.shape[2] == 1 or (np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 1], a[..., 2]))
+
+
+def say(skipped: list[str], total: int, notes: list[str]) -> None:
+    """One warning: how many files were skipped and why (a line each, the first :data:`NAMED_SKIPS`), and notes.
+
+    Parameters
+    ----------
+    skipped : list of str
+        A line per file that could not be read.
+    total : int
+        The files there were.
+    notes : list of str
+        What else was left out (loose files, nested folders, empty classes).
+    """
+    if not skipped and not notes:
+        return
+    lines = [f"skipped {len(skipped)} of {total} files:"] if skipped else []
+    lines += [f"  {line}" for line in skipped[:NAMED_SKIPS]]
+    if len(skipped) > NAMED_SKIPS:
+        lines.append(f"  ... and {len(skipped) - NAMED_SKIPS} more")
+    warnings.warn("\n".join(lines + notes), stacklevel=3)
+
+
+__all__ = ["COLORS", "FITS", "MAX_FILES", "class_files", "fit_square", "grey_levels", "load_folder",
+           "picture_array"]

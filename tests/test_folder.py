@@ -1,0 +1,136 @@
+"""load_folder: a folder of one sub-folder per class, pictures of any size and mode, bad files skipped with a
+line each, the aspect kept, the decoder's bounds held, and a conv net that learns from it."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+import glassnet as gn
+from glassnet.datasets import load_folder
+from glassnet.datasets.folder import fit_square
+
+
+def shape_picture(kind, rng, size=None, mode="RGB"):
+    """A square or a disc of a random colour and size, anywhere on a background of another random colour."""
+    w, h = size or (int(rng.integers(40, 120)), int(rng.integers(40, 120)))
+    background = tuple(int(v) for v in rng.integers(0, 256, 3))
+    ink = tuple((b + int(rng.integers(90, 166))) % 256 for b in background)
+    img = Image.new("RGB", (w, h), background)
+    r = int(rng.integers(min(w, h) // 5, min(w, h) // 3))
+    cx, cy = int(rng.integers(r, w - r)), int(rng.integers(r, h - r))
+    draw = ImageDraw.Draw(img)
+    (draw.ellipse if kind == "disc" else draw.rectangle)((cx - r, cy - r, cx + r, cy + r), fill=ink)
+    if mode == "I;16":
+        return Image.fromarray(np.asarray(img.convert("L"), dtype=np.uint16) * 257)  # 16-bit grey
+    return img.convert(mode)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    rng = np.random.default_rng(0)
+    modes = ["RGB", "L", "RGBA", "P", "I;16"]
+    for kind in ("disc", "square"):
+        (tmp_path / kind).mkdir()
+        for i in range(30):
+            mode = modes[i % len(modes)]
+            suffix = ".jpg" if mode in ("RGB", "L") and i % 2 else ".png"
+            shape_picture(kind, rng, mode=mode).save(tmp_path / kind / f"{i}{suffix}")
+    return tmp_path
+
+
+def test_classes_come_from_the_folders_and_every_mode_is_read(folder):
+    data = load_folder(folder, size=24)
+    assert data.classes == ["disc", "square"] and data.X.shape == (60, 3, 24, 24)
+    assert data.X.dtype == np.float32 and 0 <= data.X.min() and data.X.max() <= 1
+    assert np.bincount(data.y).tolist() == [30, 30] and data.image_shape == (24, 24)
+    grey = load_folder(folder, size=24, color="grey")
+    assert grey.X.shape == (60, 1, 24, 24)
+    train, held = load_folder(folder, size=24, validation=0.25, rng=3)
+    assert len(train) == 45 and len(held) == 15 and np.bincount(held.y).tolist() == [8, 7] or \
+        np.bincount(held.y).tolist() == [7, 8]
+    again = load_folder(folder, size=24, validation=0.25, rng=3)[1]
+    np.testing.assert_array_equal(again.X, held.X)
+
+
+def test_a_grey_folder_gives_one_channel():
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as d:
+        for kind in ("disc", "square"):
+            (Path(d) / kind).mkdir()
+            for i in range(3):
+                shape_picture(kind, rng, mode="L").save(Path(d) / kind / f"{i}.png")
+        assert load_folder(d, size=16).X.shape == (6, 1, 16, 16)
+
+
+def test_the_aspect_is_kept_padded_with_the_border_or_cropped():
+    a = np.zeros((10, 40, 1), np.float32)  # a wide black picture with a white band down its middle
+    a[:, 15:25] = 1.0
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]]).mean()  # 0.2
+    padded = fit_square(a, 20, "pad")  # scaled to 5 x 20, then rows of the border's colour above and below
+    assert padded.shape == (20, 20, 1)
+    np.testing.assert_allclose(padded[:7], border, atol=1e-6)
+    np.testing.assert_allclose(padded[12:], border, atol=1e-6)
+    assert padded[7:12, 8:12].min() > 0.9 and padded[7:12, :4].max() < 0.1
+    cropped = fit_square(a, 20, "crop")  # scaled to 20 x 80, its middle 20 columns kept: the band alone
+    assert cropped.shape == (20, 20, 1) and cropped[:, 2:-2].min() > 0.9
+
+
+def test_bad_files_are_skipped_with_a_line_each_in_bounded_memory(folder):
+    (folder / "disc" / "truncated.png").write_bytes((folder / "disc" / "0.png").read_bytes()[:200])
+    (folder / "disc" / "notes.jpg").write_text("this is not a picture")
+    (folder / "disc" / "empty.png").write_bytes(b"")
+    Image.new("L", (5000, 4000), 255).save(folder / "square" / "huge.png")  # 20 megapixels, a small file
+    (folder / "square" / "inner").mkdir()
+    (folder / "empty class").mkdir()
+    (folder / "loose.png").write_bytes(b"")
+    tracemalloc.start()
+    with pytest.warns(UserWarning) as said:
+        data = load_folder(folder, size=24)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    text = str(said[0].message)
+    assert text.startswith("skipped 4 of 64 files:") and len(text.splitlines()) == 1 + 4 + 3
+    assert "'disc/truncated.png' is a damaged picture" in text
+    assert "'disc/notes.jpg' is not a picture glassnet can read" in text
+    assert "'disc/empty.png' is not a picture glassnet can read" in text
+    assert "'square/huge.png' is too large: 5000x4000 pixels" in text
+    assert "empty class/ holds no picture" in text and "inside a class folder were left out" in text
+    assert "beside the class folders" in text
+    assert data.classes == ["disc", "square"] and len(data) == 60
+    assert peak < 40 * 2**20  # the 20-megapixel picture was refused from its header, never decoded
+
+
+def test_fewer_than_two_classes_and_bad_arguments_are_refused(tmp_path):
+    (tmp_path / "only").mkdir()
+    shape_picture("disc", np.random.default_rng(0)).save(tmp_path / "only" / "a.png")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "b.png").write_text("no")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(gn.DataError, match="needs at least two class folders with pictures; found 1 \\(only\\)"):
+            load_folder(tmp_path)
+    with pytest.raises(gn.DataError, match="path must be a folder"):
+        load_folder(tmp_path / "only" / "a.png")
+    with pytest.raises(gn.OptionError, match="fit"):
+        load_folder(tmp_path, fit="stretch")
+    with pytest.raises(gn.OptionError, match="color"):
+        load_folder(tmp_path, color="cmyk")
+
+
+def test_the_pictures_feed_a_conv_net_that_fits_them(folder):
+    # the small folder here is for the mechanics: images in (samples, channels, rows, columns) that a conv
+    # net takes as they come and can fit; telling shapes apart on unseen backgrounds needs more pictures
+    train, held = load_folder(folder, size=24, color="grey", validation=0.3, rng=0)
+    model = gn.Sequential([gn.Conv2D(out_channels=8, kernel_size=3, padding=1), gn.ReLU(), gn.MaxPool2D(2),
+                           gn.Conv2D(out_channels=8, kernel_size=3, padding=1), gn.ReLU(), gn.MaxPool2D(2),
+                           gn.Flatten(), gn.Dense(2)], rng=0)
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.005, epochs=80, batch_size=16,
+              verbose=False)
+    assert model.input_shape == (1, 24, 24) and np.mean(model.predict_classes(train.X) == train.y) > 0.9
+    assert model.predict_proba(held.X).shape == (len(held), 2)

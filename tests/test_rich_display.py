@@ -7,7 +7,8 @@ import re
 import numpy as np
 
 import glassnet as gn
-from glassnet.tools.tracing import example, typeset
+from glassnet.core._html import typeset
+from glassnet.tools.tracing import example
 
 
 def body_rows(page: str) -> list[str]:

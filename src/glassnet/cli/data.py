@@ -17,6 +17,7 @@ import numpy as np
 from .. import datasets
 from ..core._validation import short
 from ..errors import GlassnetError
+from ..training.models import load, mlp
 
 TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}
 
@@ -234,6 +235,38 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
         check_fingerprint(meta.get("data"), meta.get("data_fingerprint"), dataset, source)
     task = {v: k for k, v in TASKS.items()}.get(meta.get("task", ""), "auto")
     return load_data(dataset, data or meta.get("data"), target or meta.get("target"), fraction, seed, task)
+
+
+def model_or_default(args, hidden: tuple[int, ...]) -> tuple:
+    """The model and data a tool command works on: a model file with the data it was trained on, or a fresh
+    network on the 8x8 digits.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``model`` (a path or None); for the fresh network ``activation`` and ``seed``.
+    hidden : tuple of int
+        The fresh network's hidden widths.
+
+    Returns
+    -------
+    (model, X, y, loss, name)
+        ``name`` is the file's path, or the fresh network's sizes and activation ("64-16-10 tanh network").
+    """
+    if args.model:
+        ck = load(args.model)
+        model, meta = ck.model, ck.metadata
+        train, _ = model_data(meta, meta.get("dataset", "digits"), source=args.model)
+        X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
+        loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
+        name = args.model
+    else:
+        train = datasets.load_digits()
+        X, y = train.X, train.y
+        model = mlp([64, *hidden, 10], activation=args.activation, rng=args.seed)
+        loss, name = "cross_entropy", f"{'-'.join(map(str, [64, *hidden, 10]))} {args.activation} network"
+    check_width(model, X.shape[1], "the data")
+    return model, X, y, loss, name
 
 
 def check_width(model, n_features: int, what: str) -> None:

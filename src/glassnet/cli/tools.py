@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import datasets
 from ..core._validation import check_writable, short
 from ..io.atomic import write_atomically
 from ..tools.compare import compare_solvers, digits_problem, xor_problem
@@ -16,9 +15,8 @@ from ..tools.gradcheck import gradcheck
 from ..tools.graph import draw_graph
 from ..tools.plots import check_path, loss_curves
 from ..tools.tracing import example, trace_example
-from ..training.models import load, mlp
 from ..web import check_address, check_web_dependencies, choose_model, image_shape_of, serve
-from .data import UserError, check_width, model_data, scale_inputs, scale_target
+from .data import UserError, model_or_default
 
 
 def cmd_gradcheck(args) -> int:
@@ -32,20 +30,8 @@ def cmd_gradcheck(args) -> int:
     -------
     int
     """
-    if args.model:
-        ck = load(args.model)
-        model, meta = ck.model, ck.metadata
-        train, _ = model_data(meta, meta.get("dataset", "digits"), source=args.model)
-        X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
-        loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
-        print(f"{args.model} on {args.samples} of its training samples")
-    else:
-        train = datasets.load_digits()
-        X, y = train.X, train.y
-        model = mlp([64, 16, 10], activation=args.activation, rng=args.seed)
-        loss = "cross_entropy"
-        print(f"a {model.in_features}-16-10 {args.activation} network on {args.samples} digits")
-    check_width(model, X.shape[1], "the data")
+    model, X, y, loss, name = model_or_default(args, (16,))
+    print(f"{name} on {args.samples} of its training samples" if args.model else f"a {name} on {args.samples} digits")
     rows = np.random.default_rng(args.seed).choice(len(X), size=min(args.samples, len(X)), replace=False)
     report = gradcheck(model, loss, X[rows], y[rows], l2=args.l2, max_entries=args.max_entries, rng=args.seed,
                        tol=args.tol, eps=args.eps)

@@ -18,8 +18,6 @@ import contextlib
 import io
 from typing import Any
 
-import numpy as np
-
 from ..core.arrays import resolve_device
 from ..datasets import RandomAffine
 from ..errors import DivergenceError, missing
@@ -27,7 +25,6 @@ from ..optim import get_optimizer
 from ..optim.schedules import Cosine
 from ..tools.diagnose import Diagnostics, diagnose
 from ..training import EarlyStopping, ModelCheckpoint
-from ..training.guard import SAMPLE
 from ..training.models import Sequential, cnn, load, mlp, resume
 from ..training.recipes import Recipe, get_recipe
 from ..training.solvers import is_full_batch
@@ -121,9 +118,8 @@ def _train(args, comm: Any) -> int:
     callbacks: list = [] if s["patience"] is None else [EarlyStopping(patience=s["patience"], restore_best=False)]
     if not quasi:  # a quasi-Newton run cannot be resumed exactly, so it writes no checkpoint
         callbacks.append(ModelCheckpoint(out.checkpoint, every=args.checkpoint_every or 10**9, metadata=meta))
-    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), SAMPLE)).astype(np.intp))  # what --diagnose reads
-    if args.diagnose:  # after every epoch, a resumed run's too
-        callbacks.append(Diagnostics(X[rows], y[rows], loss))
+    if args.diagnose:  # after every epoch, a resumed run's too (diagnose reads its own sample of the rows)
+        callbacks.append(Diagnostics(X, y, loss))
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
                   on_divergence="raise", on_interrupt="stop", threads=args.threads, comm=comm)
     # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
@@ -143,7 +139,7 @@ def _train(args, comm: Any) -> int:
                 optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule_for(s),
                                           **({"momentum": s["momentum"]} if s["momentum"] else {}))
             if args.diagnose:  # and before the first: the fresh network, with a trial step of its optimizer
-                print(diagnose(model, X[rows], y[rows], loss, optimizer=None if quasi else optimizer, l2=s["l2"]))
+                print(diagnose(model, X, y, loss, optimizer=None if quasi else optimizer, l2=s["l2"]))
             history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
                                 batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
                                 **common)

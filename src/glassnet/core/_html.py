@@ -1,4 +1,4 @@
-"""Small HTML tables for the way objects show themselves in Jupyter (``_repr_html_``).
+"""Small HTML tables for the way objects show themselves in Jupyter (``_repr_html_``), and formulas typeset.
 
 Every cell is escaped; a table carries its own inline style, so it reads the
 same in JupyterLab, the classic notebook and a code host's static view of a
@@ -7,6 +7,7 @@ stored notebook, where no style sheet of ours is loaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -48,3 +49,23 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, caption: str 
 def pre(text: str) -> str:
     """``text`` as preformatted, escaped HTML."""
     return f'<pre style="margin:0;font-size:11px">{escape(text)}</pre>'
+
+
+def typeset(formula: str) -> str:
+    """A trace formula as HTML: subscript layer numbers, superscript powers and transposes, ``·`` for the
+    matrix product, ``∘`` for the element-wise one and ``×`` for a number times an array.
+
+    Parameters
+    ----------
+    formula : str
+
+    Returns
+    -------
+    str
+    """
+    text = escape(formula, quote=False)
+    text = re.sub(r"\*\*(\w+|\([^)]*\))", r"<sup>\1</sup>", text)
+    text = re.sub(r"(\w)\.T\b", r"\1<sup>T</sup>", text)
+    text = re.sub(r"\b(d?[A-Z][A-Za-z]?)(\d+)('?)", r"<i>\1</i><sub>\2</sub>\3", text)
+    text = re.sub(r"(\d) \* ", r"\1 × ", text).replace(" * ", " ∘ ").replace(" @ ", " · ")
+    return text.replace("sum(", "Σ(").replace("sum of", "Σ of")

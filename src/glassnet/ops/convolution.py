@@ -1,26 +1,11 @@
-"""The math of convolutional networks, as pure functions on batches of images.
+"""The math of convolutional networks as pure functions on batches of images, gathered under one name.
 
-Images are laid out as ``(samples, channels, height, width)``. A convolution is
-turned into one matrix product by *im2col*: every window the kernel visits
-becomes a column of a matrix, so that sliding ``out_channels`` kernels over the
-image is ``kernels @ cols``. Its backward pass is two more products and
-*col2im*, which adds each column's gradient back onto the pixels of its window.
-
-The functions work window position by window position: a ``kh x kw`` kernel
-means ``kh * kw`` slices of the image, each one the pixels that a given kernel
-entry touches, whatever the window. That is short to read and does the work
-in large array operations, in any array namespace with NumPy's API.
-
-The batch is first laid out channels first, samples second: ``(c, n, h, w)``.
-Then each kernel entry's slice of the image is a block of whole pixel rows,
-and the columns of ``cols`` run over samples, rows and columns of windows,
-while its rows run over kernel row, kernel column and channel.
-:func:`kernel_matrix` lays weights of PyTorch's shape ``(out_channels,
-in_channels, kh, kw)`` out the same way, one row per output channel.
-
-The convolution lives in :mod:`glassnet.ops.im2col`, pooling in
-:mod:`glassnet.ops.pooling`, batch normalization in
-:mod:`glassnet.ops.normalization`; this module gathers them.
+Images are laid out as ``(samples, channels, height, width)``. The
+convolution by im2col and col2im lives in :mod:`glassnet.ops.im2col` (which
+explains how a convolution becomes one matrix product and how the batch is
+laid out for it), pooling in :mod:`glassnet.ops.pooling`, batch normalization
+in :mod:`glassnet.ops.normalization`. This module gathers them, so that
+``glassnet.convolution.conv2d`` and the rest keep their names.
 """
 
 from .im2col import (

@@ -1,18 +1,11 @@
-"""The math of glassnet as small pure functions on arrays.
+"""The math of glassnet as small pure functions on arrays, gathered under one name.
 
-Samples are rows: ``z`` has shape ``(n_samples, n_units)``. Layers and losses
-call these functions; they are public so that a reader can check a formula on
-a few numbers by hand.
-
-Each activation comes as a pair: ``f(z)`` and ``f_backward(a, grad)``, the
-chain rule ``dC/dz = dC/da * f'(z)`` written with the activation's output
-``a = f(z)``, which is all that backward needs. ``out``, where given, is an
-array of the result's shape that receives the result (training reuses its
-buffers this way); without it a new array is returned. The functions work on
-arrays of any library with NumPy's API (see :mod:`glassnet.arrays`).
-
-The activations live in :mod:`glassnet.ops.activations`, the costs and
-penalties in :mod:`glassnet.ops.costs`; this module gathers them.
+The activations with their derivatives, softmax and one-hot live in
+:mod:`glassnet.ops.activations` (which explains the conventions: samples in
+rows, ``f(z)`` beside ``f_backward(a, grad)``, ``out=`` buffers), the costs and
+the penalties with their gradients in :mod:`glassnet.ops.costs`. This module
+gathers them, so that ``glassnet.functional.sigmoid`` and the rest keep their
+names.
 """
 
 from .activations import (

@@ -32,11 +32,11 @@ from ..nn import Stack
 from ..optim import Optimizer, get_optimizer
 from ..training.callbacks import Callback
 from ..training.data import is_classifier_loss
-from ..training.guard import FACTOR, SAMPLE, Guard, blown_up
+from ..training.guard import FACTOR, SAMPLE, Guard, blown_up, spread_rows
 from . import findings as T
 from .checks import data_findings, frobenius, gradient_findings, layer_findings
 from .findings import Diagnosis, Finding
-from .tracing import training_pass
+from .tracing import layer_outputs, training_pass
 
 
 class DiagnosisWarning(UserWarning):
@@ -162,14 +162,10 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         return Diagnosis([Finding("nonfinite", None, share, 0.0, f"{share:.2%} of the input values are NaN or "
                                   "infinite", "Clean or impute the data.")], 0, ["the data"])
     Xs, ys = objective.prepare(X, y)
-    training = training_pass(m)  # batch normalization on the batch's statistics, as a training step has it
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
     found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
-    ws, outs = m.workspace(training=training), [Xs]
-    with np.errstate(all="ignore"):
-        for layer, ctx in zip(m.layers, ws.contexts):
-            outs.append(layer.forward(outs[-1], ctx).copy())
+    _, outs = layer_outputs(m, Xs)  # batch normalization on the batch's statistics, as a training step has it
     layers = layer_findings(m, outs)
     try:
         with np.errstate(all="ignore"):
@@ -180,7 +176,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
                          Xs.shape[0], checked)
     layers += initial_findings(objective, guard)
     with np.errstate(all="ignore"):
-        objective(Xs, ys, training=training)
+        objective(Xs, ys, training=training_pass(m))
     explained = any(f.code in ("dead_relu", "saturated") for f in layers)  # they explain a vanishing gradient
     layers += gradient_findings(m, depth=not explained)
     checked.append("the gradients" + ("" if explained else " by depth"))
@@ -209,7 +205,7 @@ def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:
     (X rows, y rows)
     """
     X = X if hasattr(X, "shape") else np.asarray(X)
-    rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], samples)).astype(np.intp))
+    rows = spread_rows(X.shape[0], samples)
     part = X.take(rows) if isinstance(X, LazyRows) else X[rows]
     y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
     return (part if is_sparse(part) else np.asarray(to_numpy(part))), y[rows]
@@ -225,7 +221,7 @@ class Diagnostics(Callback):
     Parameters
     ----------
     X, y : array-like
-        Rows to diagnose on (a few hundred are enough).
+        The rows to diagnose on: at most 512 of them are read each time, spread evenly over them.
     loss : str or Loss, optional
         By default the run's.
     every : int

@@ -48,7 +48,7 @@ UNSCALED_MEAN = 50.0
 #: accuracy by never naming the rare class (95/5 gives 0.053)
 IMBALANCE = 0.1
 
-#: what each code means, in a few words, for the report's legend
+#: the codes a finding may have, each with what it means in a few words
 CODES = {
     "dead_relu": "ReLU units that output 0 for every sample",
     "saturated": "sigmoid or tanh units stuck at their limits",
@@ -89,6 +89,10 @@ class Finding:
     threshold: float
     evidence: str
     advice: str
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"code must be one of {', '.join(CODES)}; received {self.code!r}")
 
     @property
     def where(self) -> str:

@@ -30,7 +30,7 @@ from ..losses.objective import Objective
 from ..nn import Dense, Stack
 from ..ops.functional import l2_penalty
 from .graph_layout import draw, layout
-from .tracing import layer_names, loss_formulas, training_pass
+from .tracing import layer_names, layer_outputs, loss_formulas
 
 
 @dataclass
@@ -185,10 +185,7 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
     X, y = objective.prepare(X if is_sparse(X) else to_numpy(X), to_numpy(y))
     if isinstance(X, LazyRows):  # a memmap or a file's rows: read them
         X = X.take(np.arange(X.shape[0]))
-    ws = m.workspace(training=training_pass(m))
-    outs = [X]
-    for layer, ctx in zip(m.layers, ws.contexts):
-        outs.append(_copy(layer.forward(outs[-1], ctx)))
+    ws, outs = layer_outputs(m, X)
     grads: list[Any] = [None] * len(outs)
     last = len(m.layers)
     cost_loss = objective.loss

@@ -20,13 +20,12 @@ import numpy as np
 
 from ..core._validation import as_generator, check_positive_int, check_real
 from ..errors import OptionError
-from ..io.atomic import write_atomically
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer, get_optimizer
 from ..training.guard import blown_up
-from .plots import check_path
+from .plots import check_path, save_figure
 
 #: the smoothing of the costs (an exponential moving average, corrected for its start as Adam's is)
 SMOOTHING = 0.9
@@ -82,9 +81,7 @@ class LRFind:
         fig.tight_layout()
         if path is None:
             return fig
-        target = check_path(path)
-        write_atomically(target, lambda f: fig.savefig(f, dpi=110, format=target.suffix.lower().lstrip(".")))
-        return target
+        return save_figure(fig, check_path(path))
 
 
 def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: str | Optimizer = "adam", *,

@@ -58,7 +58,20 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
     return path
 
 
-def _save(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Write ``fig`` to ``path`` atomically, in the format its suffix names, and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+    inputs : iterable of paths
+        The command's inputs, which the picture must not overwrite.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".") or "png"
     try:  # a half-written picture never replaces a good one
@@ -109,7 +122,7 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
         for panel in panels:  # the epoch whose weights the model kept (fit(keep_best=...))
             panel.axvline(kept, color="grey", linestyle="--", linewidth=1, label=f"kept (epoch {kept})")
             panel.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _panel(ax, epochs, h: dict, key: str, ylabel: str, title: str, xlabel: str):
@@ -173,7 +186,7 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
     ax.legend(loc="best")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.PathLike,
@@ -210,7 +223,7 @@ def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.Path
         for m in marks:
             ax.plot(m[0], m[1], "r*", markersize=12)
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | os.PathLike,
@@ -325,7 +338,7 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
         caption += ("\nGradient: the score's slope at each pixel. "
                     "Occlusion: the probability lost when a patch is covered.")
     fig.text(0.02, 0.01, caption, fontsize=6.5, va="bottom")
-    return _save(fig, path, inputs)
+    return save_figure(fig, path, inputs)
 
 
 def _grid(pictures: list, path: str | os.PathLike, title: str, cmap: str, symmetric: bool = False) -> Path:
@@ -342,7 +355,7 @@ def _grid(pictures: list, path: str | os.PathLike, title: str, cmap: str, symmet
             lim = np.abs(picture).max() or 1.0
             ax.imshow(picture, cmap=cmap, **({"vmin": -lim, "vmax": lim} if symmetric else {}))
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def loss_curves(curves: dict[str, list[float]], path: str | os.PathLike,
@@ -370,4 +383,4 @@ def loss_curves(curves: dict[str, list[float]], path: str | os.PathLike,
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -9,13 +9,13 @@ before and after. Samples are rows, so the tutorials' ``W X`` is glassnet's
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 import numpy as np
 
-from ..core._html import pre, table
+from ..core._html import pre, table, typeset
 from ..core._validation import short
 from ..errors import OptionError
 from ..losses.costs import (
@@ -144,26 +144,6 @@ class Trace:
         return "\n".join(lines)
 
 
-def typeset(formula: str) -> str:
-    """A trace formula as HTML: subscript layer numbers, superscript powers and transposes, ``·`` for the
-    matrix product, ``∘`` for the element-wise one and ``×`` for a number times an array.
-
-    Parameters
-    ----------
-    formula : str
-
-    Returns
-    -------
-    str
-    """
-    text = escape(formula, quote=False)
-    text = re.sub(r"\*\*(\w+|\([^)]*\))", r"<sup>\1</sup>", text)
-    text = re.sub(r"(\w)\.T\b", r"\1<sup>T</sup>", text)
-    text = re.sub(r"\b(d?[A-Z][A-Za-z]?)(\d+)('?)", r"<i>\1</i><sub>\2</sub>\3", text)
-    text = re.sub(r"(\d) \* ", r"\1 × ", text).replace(" * ", " ∘ ").replace(" @ ", " · ")
-    return text.replace("sum(", "Σ(").replace("sum of", "Σ of")
-
-
 def loss_formulas(loss: Loss, fused: bool) -> tuple[str, str]:
     """The cost's formula and its gradient's, as text.
 
@@ -236,6 +216,27 @@ def training_pass(model: Stack) -> bool:
     bool
     """
     return any(layer.state for layer in model.layers) and not any(layer.draws_in_training() for layer in model.layers)
+
+
+def layer_outputs(model: Stack, X: Any) -> tuple[Any, list[np.ndarray]]:
+    """One forward pass of a host model, in :func:`training_pass`'s mode, keeping a copy of every layer's output.
+
+    Parameters
+    ----------
+    model : Stack
+    X : array, shape (n_samples, *input_shape)
+        Prepared rows.
+
+    Returns
+    -------
+    (Workspace, list of arrays)
+        The pass's workspace (for a backward pass through it) and the input followed by each layer's output.
+    """
+    ws, outs = model.workspace(training=training_pass(model)), [X]
+    with np.errstate(all="ignore"):  # a sick network's overflow is for the caller to report
+        for layer, ctx in zip(model.layers, ws.contexts):
+            outs.append(np.array(layer.forward(outs[-1], ctx), dtype=np.float64, copy=True))
+    return ws, outs
 
 
 def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,

@@ -52,6 +52,21 @@ WINDOW = 256
 SAMPLE = 512
 
 
+def spread_rows(n: int, k: int = SAMPLE) -> np.ndarray:
+    """At most ``k`` row numbers of ``n``, spread evenly from the first to the last: data sorted by class is
+    sampled fairly, and the same rows every time.
+
+    Parameters
+    ----------
+    n, k : int
+
+    Returns
+    -------
+    int array
+    """
+    return np.unique(np.linspace(0, n - 1, min(n, k)).astype(np.intp))
+
+
 def blown_up(cost: float, level: float) -> bool:
     """The guard's rule: a cost that is not finite, or more than :data:`FACTOR` times ``level``.
 
@@ -97,7 +112,7 @@ class Guard:
     def __init__(self, objective: Objective, X: Array, y: Array, w: Array | None = None) -> None:
         self.objective = objective
         self.n = n = X.shape[0]
-        rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE)).astype(np.intp))
+        rows = spread_rows(n)
         xp = objective.model.xp
         idx = rows if is_numpy(xp) or isinstance(X, LazyRows) else xp.asarray(rows)
         self.X = X.take(rows) if isinstance(X, LazyRows) else X[idx]

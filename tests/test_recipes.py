@@ -166,7 +166,7 @@ def test_a_short_run_plots_whole_epochs(tmp_path, monkeypatch):
     X, y = r.normal(size=(30, 2)), r.integers(0, 2, 30)
     history = gn.mlp([2, 3, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer="adam", epochs=3, verbose=False)
     made = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: made.append(fig) or path)  # keep the figure to read
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: made.append(fig) or path)  # keep the figure to read
     plots.learning_curves(history, tmp_path / "curves.png", title="three epochs")
     ticks = [t for ax in made[0].axes for t in ax.get_xticks() if 1 <= t <= 3]
     assert ticks and all(float(t).is_integer() for t in ticks), ticks

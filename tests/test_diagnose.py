@@ -56,8 +56,9 @@ def test_first_layer_relus_all_off_are_dead_on_the_relu_layer(digits):
 
 def test_dead_channels_of_a_conv_net(digits):
     X, y = digits
-    model = gn.Sequential([gn.Conv2D(1, 8, 3, padding=1), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
-                           gn.Dense(128, 10)], input_shape=(1, 8, 8), rng=0)
+    # layers given no sizes draw their weights from the model's seed (explicit sizes would draw unseeded)
+    model = gn.Sequential([gn.Conv2D(out_channels=8, kernel_size=3, padding=1), gn.ReLU(), gn.MaxPool2D(2),
+                           gn.Flatten(), gn.Dense(10)], input_shape=(1, 8, 8), rng=0)
     model.layers[0].b = np.array([-100.0] * 6 + [0.0] * 2)  # six channels of eight never fire
     result = gn.diagnose(model, X.reshape(-1, 1, 8, 8), y, "cross_entropy")
     assert codes(result) == [("dead_relu", 1)] and result.findings[0].value == 0.75
@@ -274,7 +275,7 @@ def test_batch_norm_is_read_as_a_training_step_reads_it(digits):
     # a fresh BatchNorm's running statistics (0 and 1) barely normalize: in inference mode the large
     # products below would saturate the sigmoid, while a training step normalizes them by the batch
     X, y = digits
-    model = gn.Sequential([gn.Dense(64, 32), gn.BatchNorm(32), gn.Sigmoid(), gn.Dense(32, 10)], rng=0)
+    model = gn.Sequential([gn.Dense(32), gn.BatchNorm(32), gn.Sigmoid(), gn.Dense(10)], input_shape=(64,), rng=0)
     model.layers[0].W = model.layers[0].W * 20
     assert "saturated" not in gn.diagnose(model, X, y, "cross_entropy").codes
 

@@ -81,8 +81,8 @@ def test_an_l2_term_branches_and_sums_both_paths_into_the_weights():
 
 
 def test_a_conv_net_is_drawn_layer_by_layer_with_its_parameters_above():
-    model = gn.Sequential([gn.Conv2D(1, 4, 3, padding=1), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
-                           gn.Dense(64, 10)], input_shape=(1, 8, 8), rng=0)
+    model = gn.Sequential([gn.Conv2D(1, 4, 3, padding=1, rng=0), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(),
+                           gn.Dense(64, 10, rng=1)], input_shape=(1, 8, 8), rng=0)
     X = np.random.default_rng(1).random((5, 1, 8, 8))
     graph = gn.draw_graph(model, X, np.arange(5), "cross_entropy", l2=1e-3)
     assert [n.key for n in graph.nodes] == ["X", "W1", "b1", "Z1", "A1", "P1", "F1", "W2", "M2", "b2", "Z2", "Y",

@@ -206,7 +206,7 @@ def test_every_layer_class_is_registered_and_rebuilds_from_its_config():
     assert public == set(LAYERS.values())
     for cls in LAYERS.values():
         args = {gn.Dense: (3, 4), gn.Dropout: (0.5,), gn.Conv2D: (2, 3, 3), gn.MaxPool2D: (2,), gn.AvgPool2D: (2,),
-                gn.BatchNorm: (4,), gn.LayerNorm: ((2, 3),)}.get(cls, ())
+                gn.BatchNorm: (4,), gn.LayerNorm: ((2, 3),), gn.Normalize: ([0.5, 0.25], [0.2, 1.5])}.get(cls, ())
         layer = cls(*args)
         twin = layer_from_config({"type": cls.__name__, **layer.config()})
         assert type(twin) is cls and twin.config() == layer.config()

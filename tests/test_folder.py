@@ -106,6 +106,20 @@ def test_bad_files_are_skipped_with_a_line_each_in_bounded_memory(folder):
     assert peak < 40 * 2**20  # the 20-megapixel picture was refused from its header, never decoded
 
 
+def test_a_mislabelled_picture_is_read_by_what_it_holds(folder):
+    """A JPEG named .png and a PNG named .jpg, as phones and downloads often leave them: read, not skipped."""
+    jpeg = next(p for p in sorted((folder / "disc").iterdir()) if p.suffix == ".jpg")
+    png = next(p for p in sorted((folder / "square").iterdir()) if p.suffix == ".png")
+    jpeg.rename(folder / "disc" / "photo.png")
+    png.rename(folder / "square" / "drawing.jpg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing skipped, nothing to say
+        data = load_folder(folder, size=16)
+    assert len(data) == 60
+    with Image.open(folder / "disc" / "photo.png") as img:
+        assert img.format == "JPEG"
+
+
 def test_fewer_than_two_classes_and_bad_arguments_are_refused(tmp_path):
     (tmp_path / "only").mkdir()
     shape_picture("disc", np.random.default_rng(0)).save(tmp_path / "only" / "a.png")
@@ -113,7 +127,8 @@ def test_fewer_than_two_classes_and_bad_arguments_are_refused(tmp_path):
     (tmp_path / "broken" / "b.png").write_text("no")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(gn.DataError, match="needs at least two class folders with pictures; found 1 \\(only\\)"):
+        with pytest.raises(gn.DataError,
+                           match="needs at least 2 class folder\\(s\\) with pictures; found 1 \\(only\\)"):
             load_folder(tmp_path)
     with pytest.raises(gn.DataError, match="path must be a folder"):
         load_folder(tmp_path / "only" / "a.png")

@@ -65,8 +65,10 @@ def every_layer_cnn(dtype, rng):
 
 
 def every_layer_global_cnn(dtype, rng):
-    """Layer norm over whole images, and global average pooling into the dense layer."""
+    """Fixed per-channel scaling first, layer norm over whole images, and global average pooling into the dense
+    layer."""
     return gn.Sequential([
+        nn.Normalize([0.4, -0.1], [0.3, 2.0]),
         nn.Conv2D(2, 4, 3, padding="same", rng=rng, dtype=dtype), nn.LayerNorm((4, 7, 6), dtype=dtype), nn.ReLU(),
         nn.GlobalAvgPool2D(), nn.Dense(4, 3, rng=rng, dtype=dtype), nn.Softmax(),
     ], input_shape=(2, 7, 6))

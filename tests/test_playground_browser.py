@@ -196,12 +196,13 @@ def test_the_playground_alone_links_to_no_digit_page(browser, tmp_path):
 
     srv = create_server(create_app(None), host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=srv.run, daemon=True).start()
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.goto(f"http://127.0.0.1:{srv.effective_port}/playground")
         sync_api.expect(page.locator("#status")).to_contain_text("step 0")
         assert page.locator("header a").count() == 0  # there is no digit page to go to
-    finally:
+    finally:  # the page's keep-alive connections closed first: closing them under waitress's loop races it
+        page.close()
         srv.close()
 
 

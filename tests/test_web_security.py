@@ -7,7 +7,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.io import Checkpoint
-from glassnet.web import SECURITY_HEADERS, create_app, image_shape_of, serve
+from glassnet.web import SECURITY_HEADERS, create_app, picture_preparation, serve
 
 HOSTILE = ['<img src=x onerror="window.pwned=1">', "<script>window.pwned=2</script>", "0 & 1 < 2",
            "\"'><b>bold</b>", "4", "5", "6", "7", "8", "9"]
@@ -63,12 +63,18 @@ def test_more_host_names_can_be_allowed():
 def test_a_model_that_does_not_take_pictures_is_refused():
     iris = Checkpoint(model=gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
     with pytest.raises(gn.OptionError, match="this model takes 4 features, not a picture"):
-        image_shape_of(iris)
+        picture_preparation(iris)
     with pytest.raises(gn.OptionError, match="not a picture"):
         create_app(iris)
     wrong = Checkpoint(model=gn.mlp([64, 10], rng=0), metadata={"image_shape": [28, 28]})
     with pytest.raises(gn.OptionError, match=r"image_shape \[28, 28\], which does not match its 64 input"):
-        image_shape_of(wrong)
+        picture_preparation(wrong)
+    # a photo model's picture metadata must describe its input: 3 x 4 x 4 is not 64 values
+    photo = Checkpoint(model=gn.mlp([64, 10], rng=0), metadata={"picture": {"size": 4, "channels": 3}})
+    with pytest.raises(gn.OptionError, match="channels x size x size = the model's 64 inputs"):
+        create_app(photo)
+    assert picture_preparation(Checkpoint(model=gn.mlp([48, 2], rng=0), metadata={
+        "picture": {"size": 4, "channels": 3, "fit": "crop"}})).shape == (3, 4, 4)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [({"port": 99999}, "port must be between 1 and 65535"),

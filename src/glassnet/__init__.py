@@ -6,7 +6,8 @@ The public API, by theme:
   (:class:`Dense`, :class:`Sigmoid`, :class:`Tanh`, :class:`ReLU`,
   :class:`LeakyReLU`, :class:`Softmax`, :class:`Identity`, :class:`Dropout`,
   :class:`Flatten`), and for images :func:`cnn` with :class:`Conv2D`,
-  :class:`MaxPool2D`, :class:`AvgPool2D`, :class:`GlobalAvgPool2D` and :class:`BatchNorm`;
+  :class:`MaxPool2D`, :class:`AvgPool2D`, :class:`GlobalAvgPool2D` and :class:`BatchNorm`,
+  and :class:`Normalize` for photos;
   :class:`LayerNorm` for either; a layer of your own with :func:`register_layer`;
 * costs: :class:`SquaredError`, :class:`BinaryCrossEntropy`,
   :class:`SoftmaxCrossEntropy`, :class:`PoissonDeviance`, :class:`AbsoluteError`,
@@ -73,6 +74,7 @@ from .nn import (
     LayerNorm,
     LeakyReLU,
     MaxPool2D,
+    Normalize,
     ReLU,
     Sigmoid,
     Softmax,
@@ -115,7 +117,7 @@ __all__ = [
     "SquaredError", "Tanh", "functional", "get_activation", "get_loss", "gradcheck", "init", "mlp",
     "AvgPool2D", "BatchNorm", "Conv2D", "MaxPool2D", "cnn", "convolution", "saliency",
     "AbsoluteError", "Huber", "PoissonDeviance", "export_onnx", "limit_threads", "recipes",
-    "GlobalAvgPool2D", "LayerNorm", "register_layer",
+    "GlobalAvgPool2D", "LayerNorm", "Normalize", "register_layer",
 ]
 
 # the public modules at their short names too, for attribute access and for import statements

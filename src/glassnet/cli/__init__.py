@@ -50,8 +50,18 @@ def add_train(sub) -> None:
                        epilog=EXIT_STATUS,
                        description="Train a network, keeping the weights of its best epoch by validation cost. "
                                    "Ctrl-C saves the best weights so far and a checkpoint to resume from.")
-    t.add_argument("--dataset", choices=list(DEFAULTS), help="digits (default), mnist, or csv")
-    t.add_argument("--data", help="MNIST folder, or the CSV file for --dataset csv")
+    t.add_argument("--dataset", choices=list(DEFAULTS),
+                   help="digits (default), mnist, csv, or folder: your own pictures, one sub-folder per class")
+    t.add_argument("--data", help="MNIST folder, the CSV file for --dataset csv, or the folder of class folders")
+    t.add_argument("--test-data", metavar="FOLDER",
+                   help="for --dataset folder: class folders of test pictures (default: --test-fraction of --data)")
+    t.add_argument("--size", type=integer(8, 256),
+                   help="for --dataset folder: the side of the square pictures the network reads (default 32)")
+    t.add_argument("--color", choices=["auto", "rgb", "grey"],
+                   help="for --dataset folder: rgb, grey, or auto (default): rgb if any picture has colour")
+    t.add_argument("--fit", choices=["pad", "crop"],
+                   help="for --dataset folder: a picture that is not square is padded with its border's colour "
+                        "(default) or centre-cropped")
     t.add_argument("--target", help="the CSV column to predict")
     t.add_argument("--task", choices=["auto", "classify", "regress"],
                    help="for CSV: auto (default) reads text and up to 20 distinct whole numbers as classes, "
@@ -65,7 +75,8 @@ def add_train(sub) -> None:
                         "no validation share; see docs/speedrun.md")
     t.add_argument("--augment", action=argparse.BooleanOptionalAction,
                    help="train on pictures shifted, turned and resized at random (digits and mnist; the default for "
-                        "the digits MLP)")
+                        "the digits MLP); for --dataset folder (the default), mirrored, shifted and jittered in "
+                        "brightness, contrast and saturation")
     t.add_argument("--layers", type=layer_sizes, help="hidden layer widths, comma separated (digits: 256,128)")
     t.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], help="default relu")
     t.add_argument("--dropout", type=real(0, 1, high_open=True), help="dropout rate after each hidden layer")
@@ -118,12 +129,14 @@ def add_use(sub) -> None:
     e.add_argument("model", help="a model file written by glassnet train")
     e.add_argument("--dataset", choices=list(DEFAULTS),
                    help="the dataset whose test set to score (default: the one the model was trained on)")
-    e.add_argument("--data", help="the MNIST folder or CSV file (default: the one the model was trained on)")
+    e.add_argument("--data", help="the MNIST folder, CSV file or folder of test pictures in class folders (default: "
+                                  "the one the model was trained on)")
     e.add_argument("--target", help="the CSV column to predict (default: the model's)")
     e.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     e.set_defaults(func=cmd_evaluate)
 
-    pr = sub.add_parser("predict", help="predict CSV rows or classify pictures of digits", epilog=EXIT_STATUS)
+    pr = sub.add_parser("predict", help="predict CSV rows or classify pictures (digits, or the classes a model was "
+                                        "trained on)", epilog=EXIT_STATUS)
     pr.add_argument("model", help="a model file written by glassnet train")
     pr.add_argument("inputs", nargs="+", help="CSV files (with or without a header row) or pictures")
     pr.add_argument("--explain", metavar="HEAT.png",
@@ -220,15 +233,20 @@ def add_tools(sub) -> None:
                         "(repeat for several; '*' for any: only behind a proxy that checks names)")
     s.set_defaults(func=cmd_serve)
 
-    pg = sub.add_parser("playground", help="the playground: shape a small network and watch it learn, in the "
-                                           "browser (also at /playground under glassnet serve)")
-    pg.add_argument("--host", default="127.0.0.1",
-                    help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a classroom)")
-    pg.add_argument("--port", type=port_number, default=8000, help="default 8000")
-    pg.add_argument("--no-browser", action="store_true", help="only serve; open the address yourself")
-    pg.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
-                    help="a host name the page may be reached by besides this machine's loopback names")
-    pg.set_defaults(func=cmd_playground)
+    pages = {"playground": "the playground: shape a small network and watch it learn, in the browser (also at "
+                           "/playground under glassnet serve)",
+             "teach": "the teach page: name classes, give them webcam snapshots or uploads, train a conv net and try "
+                      "it live (also at /teach under glassnet serve; the webcam needs localhost or HTTPS)"}
+    for name, text in pages.items():
+        pg = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        pg.add_argument("--host", default="127.0.0.1",
+                        help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for a "
+                             "classroom)")
+        pg.add_argument("--port", type=port_number, default=8000, help="default 8000")
+        pg.add_argument("--no-browser", action="store_true", help="only serve; open the address yourself")
+        pg.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="a host name the page may be reached by besides this machine's loopback names")
+        pg.set_defaults(func=cmd_playground, page=name)
 
 
 class Parser(argparse.ArgumentParser):

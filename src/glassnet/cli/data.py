@@ -9,6 +9,7 @@ and ``--resume`` rebuild exactly the same data and units.
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +19,36 @@ from .. import datasets
 from ..core._validation import short
 from ..errors import GlassnetError
 from ..training.models import load, mlp
+from .options import UserError as UserError  # it lived here: re-exported
+from .pictures import check_folder, load_pictures, model_pictures
 
 TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}
 
 
-class UserError(GlassnetError):
-    """A problem with what the user asked for, reported without a traceback."""
-
-
 def load_data(dataset: str, data: str | None, target: str | None, test_fraction: float, seed: int,
-              task: str = "auto"):
+              task: str = "auto", picture: dict | None = None):
     """(train, test) Datasets for a dataset name, split as the training command splits them.
 
     Parameters
     ----------
-    dataset : "digits", "mnist" or "csv"
+    dataset : "digits", "mnist", "csv" or "folder"
     data : str, optional
-        The MNIST folder or the CSV file.
+        The MNIST folder, the CSV file, or the folder of class folders.
     target : str, optional
         The CSV column to predict.
     test_fraction : float
     seed : int
     task : "auto", "classify" or "regress"
         For CSV files.
+    picture : dict, optional
+        For folders: ``size``, ``color``, ``fit`` and ``test_data`` (see :func:`load_pictures`).
 
     Returns
     -------
     (train, test) : Dataset
     """
+    if dataset == "folder":
+        return load_pictures(data, picture or {}, test_fraction, seed)
     if dataset == "digits":
         return datasets.train_test_split(datasets.load_digits(), test_fraction, rng=seed)
     if dataset == "mnist":
@@ -224,7 +227,7 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     dataset = dataset or meta.get("dataset")
     if dataset is None:
         raise UserError(f"{source} does not say which dataset it was trained on: give --dataset")
-    if dataset not in ("digits", "mnist", "csv"):
+    if dataset not in ("digits", "mnist", "csv", "folder"):
         raise UserError(f"{source} names a dataset glassnet does not know, {short(dataset)}: give --dataset")
     fraction, seed = meta.get("test_fraction") or 0.2, meta.get("seed", 0)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
@@ -234,6 +237,8 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     if data is None:
         check_fingerprint(meta.get("data"), meta.get("data_fingerprint"), dataset, source)
     task = {v: k for k, v in TASKS.items()}.get(meta.get("task", ""), "auto")
+    if dataset == "folder":
+        return model_pictures(meta, data, fraction, seed, source)
     return load_data(dataset, data or meta.get("data"), target or meta.get("target"), fraction, seed, task)
 
 
@@ -265,8 +270,22 @@ def model_or_default(args, hidden: tuple[int, ...]) -> tuple:
         X, y = train.X, train.y
         model = mlp([64, *hidden, 10], activation=args.activation, rng=args.seed)
         loss, name = "cross_entropy", f"{'-'.join(map(str, [64, *hidden, 10]))} {args.activation} network"
-    check_width(model, X.shape[1], "the data")
+    check_width(model, width(X), "the data")
     return model, X, y, loss, name
+
+
+def width(X) -> int:
+    """Values per sample: the features of a table's rows, or ``channels x rows x columns`` of images.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, ...)
+
+    Returns
+    -------
+    int
+    """
+    return math.prod(X.shape[1:])
 
 
 def check_width(model, n_features: int, what: str) -> None:
@@ -320,10 +339,14 @@ def check_fingerprint(path: str | None, expected: object, dataset: str, source: 
     expected : dict, optional
         Its stored fingerprint.
     dataset : str
-        Only CSV files are checked: MNIST's files are checked against MNIST's own checksums.
+        CSV files are checked by their size and SHA-256, picture folders by their listing
+        (:func:`glassnet.cli.pictures.folder_fingerprint`); MNIST's files against MNIST's own checksums.
     source : str
         The model file, for messages.
     """
+    if dataset == "folder":
+        check_folder(path, expected, "--data", source)
+        return
     if dataset != "csv" or not path:
         return
     ok = isinstance(expected, dict) and Path(path).is_file() and fingerprint(path) == {

@@ -13,6 +13,11 @@ from collections.abc import Callable
 
 from ..core._validation import WHOLE, is_number_text, short
 from ..core.threads import available_cores
+from ..errors import GlassnetError
+
+
+class UserError(GlassnetError):
+    """A problem with what the user asked for, reported without a traceback."""
 
 
 def integer(minimum: int, maximum: int | None = None, why: str = "") -> Callable[[str], int]:

@@ -16,10 +16,11 @@ import numpy as np
 from ..core._validation import check_writable
 from ..errors import MissingDependencyError
 from ..nn import Dense
-from ..tools.metrics import confusion_matrix, format_confusion
+from ..tools.confusion_plot import confusion_picture
+from ..tools.metrics import confusion_matrix, format_confusion, format_precision_recall
 from ..tools.plots import check_path, learning_curves
 from ..training.models import save
-from .data import UserError, check_width, format_regression, regression_scores, unscale_target
+from .data import UserError, check_width, format_regression, regression_scores, unscale_target, width
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Outputs:
     model: Path
     checkpoint: Path
     plot: Path | None
+    confusion: Path | None = None
 
 
 def check_outputs(args, inputs: list) -> Outputs:
@@ -76,7 +78,10 @@ def check_outputs(args, inputs: list) -> Outputs:
     except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
         print(f"no learning-curve plot: {exc}")
         plot = None
-    return Outputs(folder, model, checkpoint, plot)
+    confusion = None if plot is None else check_path(folder / "confusion_matrix.png", "--out", inputs=data)
+    if confusion is not None and confusion.resolve() == plot.resolve():  # type: ignore[union-attr]
+        raise UserError(f"--plot must not be {confusion}: a classifier's confusion-matrix picture goes there")
+    return Outputs(folder, model, checkpoint, plot, confusion)
 
 
 def say_kept(history, key: str) -> None:
@@ -156,8 +161,11 @@ def model_sizes(model) -> list[int]:
     return [model.in_features] + [layer.out_features for layer in model.layers if isinstance(layer, Dense)]
 
 
-def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list) -> dict[str, float]:
+def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list, picture: Path | None = None) -> dict[str, float]:
     """Print the scores on the training and test sets, in the target's own units.
+
+    A classifier's scores include the confusion matrix and each class's
+    precision and recall, and where ``picture`` is given the matrix is drawn there.
 
     Parameters
     ----------
@@ -167,20 +175,26 @@ def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list) -> dict[st
     meta : dict
     loss : str
     classes : list of str
+    picture : Path, optional
+        Where to draw a classifier's confusion matrix.
 
     Returns
     -------
     dict
         The test scores, for the model file's metadata.
     """
-    check_width(model, Xt.shape[1], "the test set")
+    check_width(model, width(Xt), "the test set")
     if loss == "cross_entropy":
         train_acc = float(np.mean(model.predict_classes(X) == y))
         pred = model.predict_classes(Xt)
         test_acc = float(np.mean(pred == yt))
         print(f"training accuracy {train_acc:.2%}   test accuracy {test_acc:.2%}")
+        matrix = confusion_matrix(yt, pred, len(classes))
         print("confusion matrix on the test set:")
-        print(format_confusion(confusion_matrix(yt, pred, len(classes)), classes))
+        print(format_confusion(matrix, classes))
+        print(format_precision_recall(matrix, classes))
+        if picture is not None and len(yt):
+            print(f"confusion matrix drawn in {confusion_picture(matrix, classes, picture)}")
         return {"test_accuracy": test_acc}
     on_train = regression_scores(y, unscale_target(model.predict(X)[:, 0], meta))
     on_test = regression_scores(yt, unscale_target(model.predict(Xt)[:, 0], meta))

@@ -20,6 +20,7 @@ from ..training.recipes import get_recipe
 from ..training.solvers import is_full_batch
 from .data import UserError, resolved
 from .options import MAX_EPOCHS
+from .pictures import NEEDS_DATA
 
 #: a sensible network and schedule per dataset. On the 8x8 digits (1,437 training pictures) the default
 #: MLP trains 40 epochs with Adam from 0.002 down to 0 along a cosine, on pictures shifted, turned and
@@ -32,22 +33,25 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                "augment": True, "validation_fraction": 0.0},
     "mnist": {"layers": [256, 128], "epochs": 20, "batch_size": 128, "l2": 0.0},
     "csv": {"layers": [64], "epochs": 200, "batch_size": 32, "l2": 0.0},
+    "folder": {"epochs": 120, "batch_size": 32, "l2": 0.0},
 }
 #: the default conv net's recipe per dataset: its learning rate decays to 0 along a cosine, so the
 #: last epoch is the one the recipe aims at, and every training picture trains it (no validation share)
 CNN_DEFAULTS: dict[str, dict[str, Any]] = {name: {**recipe, "l2": 0.0, "validation_fraction": 0.0,
-                                                  "schedule": "cosine", "augment": False}
+                                                  "schedule": "cosine", "augment": name == "folder"}
                                            for name, recipe in CNN_RECIPES.items()}
+#: what --dataset folder reads when not told: pictures of 32x32, colour if any has colour, padded to a square
+PICTURE = {"size": 32, "color": "auto", "fit": "pad", "test_data": None}
 #: how --augment moves MNIST's pictures: pixels, degrees, relative size
 AUGMENT = {"shift": 2.0, "rotation": 10.0, "scale": 0.1}
 COMMON = {"dataset": "digits", "activation": "relu", "dropout": 0.0, "optimizer": "adam", "momentum": 0.0,
           "seed": 0, "test_fraction": 0.2, "validation_fraction": 0.1, "task": "auto", "dtype": "float32",
           "data": None, "target": None, "patience": None, "arch": "mlp", "augment": False, "recipe": None,
-          "schedule": "constant"}
+          "schedule": "constant", **PICTURE}
 #: the options that describe a run; a resumed run keeps them all, except its number of epochs
 SETTINGS = ("dataset", "data", "target", "task", "arch", "recipe", "augment", "layers", "activation", "dropout",
             "optimizer", "lr", "schedule", "momentum", "epochs", "batch_size", "l2", "patience", "seed",
-            "test_fraction", "validation_fraction", "dtype", "keep_best")
+            "test_fraction", "validation_fraction", "dtype", "keep_best", "size", "color", "fit", "test_data")
 
 
 def settings_from(args) -> dict:
@@ -61,18 +65,30 @@ def settings_from(args) -> dict:
     -------
     dict
     """
-    given = {name: value for name in SETTINGS if (value := getattr(args, name)) is not None}
+    given = {name: value for name in SETTINGS if (value := getattr(args, name, None)) is not None}
     s = {**COMMON, **given}
+    if s["dataset"] == "folder":
+        if given.get("arch") == "mlp" or "layers" in given:
+            raise UserError("--dataset folder trains a conv net that suits its pictures' size: leave out --arch mlp "
+                            "and --layers")
+        if not given.get("data"):
+            raise UserError(NEEDS_DATA)
+        s["arch"] = given["arch"] = "cnn"
+    else:
+        for option in PICTURE:
+            if option in given:
+                raise UserError(f"--{option.replace('_', '-')} applies to --dataset folder; received --dataset "
+                                f"{s['dataset']}")
     if s["arch"] == "cnn":
         if s["dataset"] not in CNN_DEFAULTS:
-            raise UserError(f"--arch cnn reads pictures: use --dataset digits or mnist; received --dataset "
+            raise UserError(f"--arch cnn reads pictures: use --dataset digits, mnist or folder; received --dataset "
                             f"{s['dataset']}")
         for option in ("layers", "activation"):
             if option in given:
                 raise UserError(f"--{option} describes the MLP; --arch cnn has its own layers (see glassnet train "
                                 "--help)")
     if given.get("augment") and s["dataset"] == "csv":
-        raise UserError("--augment moves pictures: use --dataset digits or mnist; received --dataset csv")
+        raise UserError("--augment moves pictures: use --dataset digits, mnist or folder; received --dataset csv")
     fast = recipe_settings(s, given) if s["recipe"] else {}
     # later ones win: common settings, the dataset's, the conv net's recipe, a named recipe, what the user gave
     s = {**COMMON, **DEFAULTS[s["dataset"]], **(CNN_DEFAULTS[s["dataset"]] if s["arch"] == "cnn" else {}), **fast,
@@ -108,7 +124,7 @@ def settings_from(args) -> dict:
     if quasi or ("lr" not in given and s["optimizer"] != "adam"):
         s.pop("lr", None)  # the conv net's recipe rate is Adam's
     s.setdefault("lr", None if quasi else DEFAULT_LR[s["optimizer"]])
-    s["data"] = resolved(s["data"])
+    s["data"], s["test_data"] = resolved(s["data"]), resolved(s["test_data"])
     return s
 
 
@@ -234,5 +250,5 @@ def resumed_settings(args, checkpoint) -> dict:
     return s
 
 
-__all__ = ["AUGMENT", "CNN_DEFAULTS", "COMMON", "DEFAULTS", "DEFAULT_LR", "SETTINGS", "check_saved_settings",
+__all__ = ["AUGMENT", "CNN_DEFAULTS", "COMMON", "PICTURE", "DEFAULTS", "DEFAULT_LR", "SETTINGS", "check_saved_settings",
            "recipe_settings", "resumed_settings", "settings_from"]

@@ -15,7 +15,7 @@ from ..tools.gradcheck import gradcheck
 from ..tools.graph import draw_graph
 from ..tools.plots import check_path, loss_curves
 from ..tools.tracing import example, trace_example
-from ..web import check_address, check_web_dependencies, choose_model, image_shape_of, serve
+from ..web import check_address, check_web_dependencies, choose_model, picture_preparation, serve
 from .data import UserError, model_or_default
 
 
@@ -108,14 +108,14 @@ def cmd_serve(args) -> int:
     check_web_dependencies()  # before a default model is trained for a minute
     check_address(args.host)
     checkpoint = choose_model(args.model, args.data)
-    image_shape_of(checkpoint)  # a model that does not take pictures is refused before serving
+    picture_preparation(checkpoint)  # a model that does not take pictures is refused before serving
     serve(checkpoint, host=args.host, port=args.port, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
           allowed_hosts=args.allowed_host)
     return 0
 
 
 def cmd_playground(args) -> int:
-    """Serve the playground alone and open it in the browser.
+    """Serve the playground and the teach page, and open one of them (``args.page``) in the browser.
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def cmd_playground(args) -> int:
 
     def open_page(address: str) -> None:
         if not args.no_browser:
-            webbrowser.open(address + "playground")
+            webbrowser.open(address + getattr(args, "page", "playground"))
 
     serve(None, host=args.host, port=args.port, allowed_hosts=args.allowed_host, on_start=open_page)
     return 0

@@ -19,8 +19,9 @@ import io
 from typing import Any
 
 from ..core.arrays import resolve_device
-from ..datasets import RandomAffine
+from ..datasets import PhotoAugment, RandomAffine
 from ..errors import DivergenceError, missing
+from ..nn import Normalize, picture_channels
 from ..optim import get_optimizer
 from ..optim.schedules import Cosine
 from ..tools.diagnose import Diagnostics, diagnose
@@ -37,10 +38,12 @@ from .data import (
     scale_target,
     split_validation,
     standardize,
+    width,
 )
 from .outputs import Outputs as Outputs  # Outputs and the settings below lived here: re-exported
 from .outputs import check_outputs, model_sizes, report, save_interrupted, save_trained, say_kept
-from .settings import AUGMENT, DEFAULT_LR, DEFAULTS, resumed_settings, settings_from
+from .pictures import check_folder, folder_fingerprint
+from .settings import AUGMENT, DEFAULT_LR, DEFAULTS, PICTURE, resumed_settings, settings_from
 from .settings import CNN_DEFAULTS as CNN_DEFAULTS
 from .settings import COMMON as COMMON
 from .settings import SETTINGS as SETTINGS
@@ -83,7 +86,10 @@ def _train(args, comm: Any) -> int:
     out = check_outputs(args, [s["data"], args.resume])
     if ck is not None and args.data is None:  # a path read from a file: only where its file is unchanged
         check_fingerprint(s["data"], ck.metadata.get("data_fingerprint"), s["dataset"], args.resume)
-    train, test = load_data(s["dataset"], s["data"], s["target"], s["test_fraction"], s["seed"], s["task"])
+    if ck is not None and args.test_data is None and s["dataset"] == "folder":
+        check_folder(s["test_data"], ck.metadata.get("test_data_fingerprint"), "--test-data", args.resume)
+    train, test = load_data(s["dataset"], s["data"], s["target"], s["test_fraction"], s["seed"], s["task"],
+                            picture={k: s.get(k) for k in PICTURE})
     if train.task_reason:
         print(f"task: {train.task_reason}")
     train, val = split_validation(train, s["validation_fraction"], s["seed"])
@@ -93,7 +99,13 @@ def _train(args, comm: Any) -> int:
         "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,
         # MNIST has its own test set; the others are split from the seed
         "test_fraction": None if s["dataset"] == "mnist" else s["test_fraction"], "seed": s["seed"], "settings": s,
-        "data_fingerprint": fingerprint(s["data"]) if s["dataset"] == "csv" else None}
+        "data_fingerprint": fingerprint(s["data"]) if s["dataset"] == "csv" else
+        folder_fingerprint(s["data"]) if s["dataset"] == "folder" else None}
+    photo = s["dataset"] == "folder"  # a photo model says how its pictures are made, for predict and serve
+    if photo:
+        meta["image_shape"] = None
+        meta["picture"] = {"size": s["size"], "channels": int(train.X.shape[1]), "fit": s["fit"]}
+        meta["test_data_fingerprint"] = folder_fingerprint(s["test_data"])
     if s["dataset"] == "csv":
         meta["input_mean"], meta["input_scale"] = standardize(train.X)
     if not classify:
@@ -106,10 +118,13 @@ def _train(args, comm: Any) -> int:
         raise UserError(f"--keep-best {s['keep_best']} applies to classification; this is regression")
     keep_best = False if s["keep_best"] == "last" else s["keep_best"]
     n_out = len(train.classes) if classify else 1
-    sizes = [X.shape[1], *s["layers"], n_out]
-    image = None if train.image_shape is None else (1, *train.image_shape)
+    sizes = [width(X), *s.get("layers", []), n_out]
+    image: tuple | None = tuple(X.shape[1:]) if photo else None if train.image_shape is None else \
+        (1, *train.image_shape)
+    inputs = "pictures of {}x{}x{} (channels, rows, columns)".format(*X.shape[1:]) if photo else \
+        f"{X.shape[1]} features"
     print(f"dataset {s['dataset']}: {len(train)} training, {0 if val is None else len(val)} validation and "
-          f"{len(test)} test samples, {X.shape[1]} features" + (f", {n_out} classes" if classify else ""))
+          f"{len(test)} test samples, {inputs}" + (f", {n_out} classes" if classify else ""))
     if val is None and s["schedule"] != "constant" and ck is None:
         print("no validation share: the learning rate falls to 0 over the run, so its last epoch is the one kept "
               "(--validation-fraction holds some rows out)")
@@ -122,16 +137,14 @@ def _train(args, comm: Any) -> int:
         callbacks.append(Diagnostics(X, y, loss))
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
                   on_divergence="raise", on_interrupt="stop", threads=args.threads, comm=comm)
-    # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
-    augment = RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}, image_shape=image[1:]) \
-        if s["augment"] and image else None
+    augment = augmenter(s, image)
     try:
         if ck is not None:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
             model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
                                     **common)
         else:
-            model = build_model(s, sizes, image)
+            model = build_model(s, sizes, image, normalize=Normalize.fit(X) if photo else None)
             model.to(args.device)
             print(model.summary())
             optimizer: Any = s["optimizer"]
@@ -154,7 +167,7 @@ def _train(args, comm: Any) -> int:
         return save_interrupted(model, history, meta, out, resumable=not quasi)
     if history.message:
         print(history.message)
-    score = report(model, X, train.y, Xt, test.y, meta, loss, train.classes)
+    score = report(model, X, train.y, Xt, test.y, meta, loss, train.classes, out.confusion)
     meta.update(score)
     save_trained(model, history, meta, out, train.name, s["arch"])
     return 0
@@ -177,7 +190,29 @@ def schedule_for(s: dict) -> Any:
     return Cosine(period=s["epochs"]) if s["schedule"] == "cosine" else None
 
 
-def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -> Sequential:
+def augmenter(s: dict, image: tuple | None) -> RandomAffine | PhotoAugment | None:
+    """How a run changes its training pictures: photos mirrored, shifted and jittered; digits moved and turned.
+
+    Parameters
+    ----------
+    s : dict
+        The run's settings.
+    image : (channels, rows, columns) or None
+
+    Returns
+    -------
+    RandomAffine, PhotoAugment or None
+    """
+    if not s["augment"] or image is None:
+        return None
+    if s["dataset"] == "folder":
+        return PhotoAugment(flip=True, shift=0.1, jitter=0.1)
+    # moves in proportion to the picture: AUGMENT's shift is for MNIST's 28 rows
+    return RandomAffine(**{**AUGMENT, "shift": AUGMENT["shift"] * image[1] / 28}, image_shape=image[1:])
+
+
+def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None,
+                normalize: Normalize | None = None) -> Sequential:
     """The network a run trains: the MLP of ``sizes``, or the default conv net for pictures of ``image``'s shape.
 
     Parameters
@@ -187,6 +222,8 @@ def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -
     sizes : list of int
         Input, hidden and output widths of the MLP.
     image : (channels, rows, columns) or None
+    normalize : Normalize, optional
+        For photos: the first layer, which centres and scales each colour channel.
 
     Returns
     -------
@@ -196,6 +233,10 @@ def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None) -
         assert image is not None
         recipe: Recipe = get_recipe(s["recipe"], "cnn")
         return recipe.build(n_classes=sizes[-1], image_shape=image, rng=s["seed"], dtype=s["dtype"])
+    if s["arch"] == "cnn" and s["dataset"] == "folder":  # blocks that halve the pictures to about 4 pixels
+        assert image is not None
+        return cnn(image, sizes[-1], channels=picture_channels(image[1]), hidden=64, dropout=s["dropout"],
+                   normalize=normalize, rng=s["seed"], dtype=s["dtype"])
     if s["arch"] == "cnn":
         assert image is not None
         return cnn(image, sizes[-1], dropout=s["dropout"], rng=s["seed"], dtype=s["dtype"])

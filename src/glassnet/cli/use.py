@@ -19,9 +19,9 @@ from ..core.arrays import to_numpy
 from ..datasets import is_number, read_rows
 from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
-from ..io.images import model_image_shape, prepare_digit
 from ..io.onnx import OPSET, to_onnx, write_onnx
-from ..tools.metrics import confusion_matrix, format_confusion
+from ..io.photos import preparation_of
+from ..tools.metrics import confusion_matrix, format_confusion, format_precision_recall
 from ..tools.plots import check_path, saliency_maps
 from ..tools.saliency import gradient_saliency, occlusion
 from ..training.models import Sequential, load
@@ -34,6 +34,7 @@ from .data import (
     scale_inputs,
     scale_target,
     unscale_target,
+    width,
 )
 
 
@@ -55,11 +56,13 @@ def cmd_evaluate(args) -> int:
     dataset = args.dataset or meta.get("dataset")
     _, test = model_data(meta, args.dataset, args.data, args.target, source=args.model)
     Xt = scale_inputs(test.X, meta, model.dtype)
-    check_width(model, Xt.shape[1], f"the {dataset} data")
+    check_width(model, width(Xt), f"the {dataset} data")
     if test.task == "classification":
         pred = model.predict_classes(Xt)
         print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
-        print(format_confusion(confusion_matrix(test.y, pred, len(test.classes)), test.classes))
+        matrix = confusion_matrix(test.y, pred, len(test.classes))
+        print(format_confusion(matrix, test.classes))
+        print(format_precision_recall(matrix, test.classes))
     else:
         scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
         cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]
@@ -119,15 +122,38 @@ def explain(model, meta: dict, explained: list[tuple], path, inputs: tuple | lis
     inputs : list of paths
         The command's inputs, which the picture must not overwrite.
     """
-    shape = model_image_shape(model.in_features, meta)
+    prep = preparation_of(model.in_features, meta)
+    c, rows, columns = prep.shape
     pictures = np.stack([image.reshape(-1) for _, image, _ in explained])
-    gradients = gradient_saliency(model, pictures).reshape(len(explained), *shape)
-    covered = [occlusion(model, image, shape, patch=max(2, shape[0] // 7), stride=max(1, shape[0] // 14))
+    # a colour picture's map is its channels' sum: which places mattered, whatever their colour
+    gradients = gradient_saliency(model, pictures).reshape(len(explained), c, rows, columns).sum(axis=1)
+    # covered with paper for a digit, with the picture's own mean for a photo
+    covered = [occlusion(model, image.reshape(prep.shape), (rows, columns), patch=max(2, rows // 7),
+                         stride=max(1, rows // 14), fill=0.0 if prep.kind == "digit" else float(image.mean()))
                for _, image, _ in explained]
-    titles = [f"{Path(name).name}: {label}" for name, _, label in explained]
-    saliency_maps([image.reshape(shape) for _, image, _ in explained], list(gradients), path, titles,
-                  checks=covered, inputs=inputs)
+    titles = [f"{middle(Path(name).name, 15)}\n{label}" for name, _, label in explained]
+    shown = [image.reshape(prep.shape).transpose(1, 2, 0).squeeze(2) if c == 1 else
+             image.reshape(prep.shape).transpose(1, 2, 0) for _, image, _ in explained]
+    saliency_maps(shown, list(gradients), path, titles, checks=covered, inputs=inputs, ink=prep.kind == "digit")
     print(f"saliency written to {path}")
+
+
+def middle(text: str, width: int) -> str:
+    """``text`` cut in the middle to at most ``width`` characters: ``circle-0…hes.png``, whose ends tell files apart.
+
+    Parameters
+    ----------
+    text : str
+    width : int
+
+    Returns
+    -------
+    str
+    """
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
 def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
@@ -213,7 +239,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
 
 
 def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.ndarray, str]:
-    """Print the class of a picture of a digit and every class's probability.
+    """Print the class of a picture and every class's probability, the picture prepared as the model's were.
 
     Parameters
     ----------
@@ -226,9 +252,9 @@ def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.
     -------
     (path, the prepared picture, the predicted class's name)
     """
-    shape = model_image_shape(model.in_features, meta)
-    image = prepare_digit(path, shape, name=path)
-    check_width(model, image.size, f"a {shape[0]}x{shape[1]} image")
+    prep = preparation_of(model.in_features, meta)
+    image = prep.prepare(path, name=path)
+    check_width(model, image.size, "a {}x{}x{} picture".format(*prep.shape))
     proba = to_numpy(model.predict_proba(image.reshape(1, -1)))[0]
     best = int(proba.argmax())
     print(f"{path}: {classes[best]}  (p={proba[best]:.3f})")

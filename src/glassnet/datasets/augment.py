@@ -21,8 +21,8 @@ from ..errors import OptionError
 Array = Any
 
 
-def affine_warp(images: Array, matrices: Array, offsets: Array) -> Array:
-    """Resample each image through its own affine map, bilinearly, with zeros outside.
+def affine_warp(images: Array, matrices: Array, offsets: Array, fill: str = "zeros") -> Array:
+    """Resample each image through its own affine map, bilinearly, with zeros outside (or the nearest edge).
 
     The output pixel at ``p`` (row, column, measured from the image centre)
     takes the input's value at ``matrices[i] @ p + offsets[i]`` (also from the
@@ -35,6 +35,8 @@ def affine_warp(images: Array, matrices: Array, offsets: Array) -> Array:
         From output to input coordinates, (row, column) order.
     offsets : array, shape (n, 2)
         In pixels.
+    fill : "zeros" or "edge"
+        What is brought in from outside the picture: black, or its nearest edge pixel (for photos).
 
     Returns
     -------
@@ -53,6 +55,8 @@ def affine_warp(images: Array, matrices: Array, offsets: Array) -> Array:
     for dy, dx, weight in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
                            (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
         y, x = (y0 + dy).astype(xp.intp), (x0 + dx).astype(xp.intp)
+        if fill == "edge":
+            y, x = xp.clip(y, 0, h - 1), xp.clip(x, 0, w - 1)
         inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
         index = xp.where(inside, y * w + x, 0)
         values = xp.take_along_axis(flat, xp.broadcast_to(index[:, None, :], (n, c, h * w)), axis=2)
@@ -130,3 +134,83 @@ class RandomAffine:
     def __repr__(self) -> str:
         shape = "" if self.image_shape is None else f", image_shape={self.image_shape}"
         return f"RandomAffine(shift={self.shift:g}, rotation={self.rotation:g}, scale={self.scale:g}{shape})"
+
+
+#: ITU-R 601 weights of red, green and blue in a grey level, as Pillow's grey conversion uses them
+LUMA = (0.299, 0.587, 0.114)
+
+
+class PhotoAugment:
+    """Flip, shift and colour-jitter each photo of a batch at random, in pixel values (0 to 1).
+
+    Parameters
+    ----------
+    flip : bool
+        Mirror half the pictures left to right.
+    shift : float
+        Largest move along each axis, as a share of the picture's side; the
+        nearest edge fills what comes in.
+    jitter : float
+        Largest relative change of brightness, contrast and (for colour) saturation:
+        each factor is drawn from ``[1 - jitter, 1 + jitter]``; 0 for none.
+
+    Examples
+    --------
+    >>> model.fit(X, y, loss="cross_entropy", optimizer="adam", augment=PhotoAugment())  # doctest: +SKIP
+    """
+
+    def __init__(self, flip: bool = True, shift: float = 0.1, jitter: float = 0.0) -> None:
+        self.flip = bool(flip)
+        self.shift = check_real(shift, "shift", low=0.0, high=0.5)
+        self.jitter = check_real(jitter, "jitter", low=0.0, high=1.0, high_open=True)
+
+    def __call__(self, images: Array, rng: np.random.Generator) -> Array:
+        """A changed copy of a batch.
+
+        Parameters
+        ----------
+        images : array, shape (n, channels, h, w)
+            Pixel values in [0, 1].
+        rng : numpy.random.Generator
+            Draws, per picture: the flip, the shift, then brightness, contrast and saturation.
+
+        Returns
+        -------
+        array like ``images``
+        """
+        if getattr(images, "ndim", 0) != 4:
+            raise OptionError(f"PhotoAugment works on images, shape (n_samples, channels, height, width); "
+                              f"received shape {tuple(getattr(images, 'shape', ()))}")
+        xp = namespace(images)
+        n, c, h, w = images.shape
+        flip = rng.random(n) < 0.5 if self.flip else np.zeros(n, bool)
+        shift = rng.uniform(-self.shift, self.shift, (n, 2)) * np.array([h, w])
+        # a mirror is the map column -> -column; then the move, from output to input
+        matrices = np.zeros((n, 2, 2))
+        matrices[:, 0, 0], matrices[:, 1, 1] = 1.0, np.where(flip, -1.0, 1.0)
+        offsets = -np.einsum("nij,nj->ni", matrices, shift)
+        out = affine_warp(images, xp.asarray(matrices), xp.asarray(offsets), fill="edge")
+        if not self.jitter:
+            return out
+        low, high = 1 - self.jitter, 1 + self.jitter
+        brightness, contrast, saturation = (xp.asarray(rng.uniform(low, high, (n, 1, 1, 1)).astype(out.dtype))
+                                            for _ in range(3))
+        out = out * brightness
+        mean = xp.mean(out, axis=(1, 2, 3), keepdims=True)
+        out = mean + contrast * (out - mean)
+        if c == 3:
+            grey = xp.sum(out * xp.asarray(np.array(LUMA, out.dtype).reshape(1, 3, 1, 1)), axis=1, keepdims=True)
+            out = grey + saturation * (out - grey)
+        return xp.clip(out, 0.0, 1.0)
+
+    def config(self) -> dict:
+        """``flip``, ``shift`` and ``jitter``.
+
+        Returns
+        -------
+        dict
+        """
+        return {"flip": self.flip, "shift": self.shift, "jitter": self.jitter}
+
+    def __repr__(self) -> str:
+        return f"PhotoAugment(flip={self.flip}, shift={self.shift:g}, jitter={self.jitter:g})"

@@ -20,13 +20,13 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..core._validation import check_choice, check_memory, check_positive_int, short
 from ..errors import DataError, GlassnetError, OptionError
-from ..io.decoding import open_image, pixel_budget, to_grey
+from ..io.decoding import open_image, pixel_budget
+from ..io.photos import FITS, fit_square, picture_array
 from .base import Dataset, train_test_split
 
 #: files read from one folder at most, all classes together: a folder of more is refused before any is read
@@ -34,64 +34,6 @@ MAX_FILES = 200_000
 #: skipped files named one by one in the warning; the rest are counted
 NAMED_SKIPS = 20
 COLORS = ("auto", "rgb", "grey")
-FITS = ("pad", "crop")
-
-
-def picture_array(img: Any, color: str) -> np.ndarray:
-    """A decoded picture as float32 values in [0, 1], shape (height, width, channels): 1 for grey, 3 for RGB.
-
-    Parameters
-    ----------
-    img : PIL.Image.Image
-    color : "rgb" or "grey"
-        "grey" turns colour to grey levels; "rgb" repeats a grey picture's level in three channels.
-
-    Returns
-    -------
-    float32 array
-    """
-    colourful = img.mode in ("RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV") or img.mode == "P"
-    if color == "grey" or not colourful:
-        grey = to_grey(img)
-        return grey[..., None] if color == "grey" else np.repeat(grey[..., None], 3, axis=2)
-    from PIL import Image
-
-    if img.mode in ("RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")  # transparency counts as white paper, as for the digits
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
-
-
-def fit_square(a: np.ndarray, size: int, fit: str) -> np.ndarray:
-    """``a`` resized to ``size`` x ``size`` with its aspect kept: padded with its border's mean, or cropped.
-
-    Parameters
-    ----------
-    a : float32 array, shape (height, width, channels)
-    size : int
-    fit : "pad" or "crop"
-
-    Returns
-    -------
-    float32 array, shape (size, size, channels)
-    """
-    from PIL import Image
-
-    h, w, c = a.shape
-    scale = size / max(h, w) if fit == "pad" else size / min(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    planes = [np.asarray(Image.fromarray(a[..., k]).resize((nw, nh), Image.Resampling.BILINEAR, reducing_gap=3.0))
-              for k in range(c)]
-    small = np.clip(np.stack(planes, axis=2), 0.0, 1.0)
-    if fit == "crop":
-        top, left = (nh - size) // 2, (nw - size) // 2
-        return small[top:top + size, left:left + size]
-    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).mean(axis=0)
-    out = np.empty((size, size, c), dtype=np.float32)
-    out[...] = border
-    top, left = (size - nh) // 2, (size - nw) // 2
-    out[top:top + nh, left:left + nw] = small
-    return out
 
 
 def class_files(root: Path) -> tuple[list[str], list[list[Path]], list[str]]:
@@ -122,7 +64,7 @@ def class_files(root: Path) -> tuple[list[str], list[list[Path]], list[str]]:
 
 
 def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fit: str = "pad",
-                validation: float = 0.0, rng: object = 0) -> Dataset | tuple[Dataset, Dataset]:
+                validation: float = 0.0, rng: object = 0, min_classes: int = 2) -> Dataset | tuple[Dataset, Dataset]:
     """Pictures from a folder with one sub-folder per class, as images ``(samples, channels, size, size)``.
 
     Parameters
@@ -139,6 +81,9 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         A share in [0, 1) held out, stratified by class and drawn by ``rng``; with one,
         ``(train, validation)`` is returned.
     rng : int or numpy.random.Generator
+    min_classes : int
+        The fewest classes with a readable picture the folder must hold: 2 to
+        train on, 1 for a folder of test pictures.
 
     Returns
     -------
@@ -149,7 +94,7 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     Raises
     ------
     DataError
-        When the folder holds fewer than two classes with a picture that could be read.
+        When the folder holds fewer than ``min_classes`` classes with a picture that could be read.
     """
     size = check_positive_int(size, "size")
     color, fit = check_choice(color, "color", COLORS), check_choice(fit, "fit", FITS)
@@ -179,8 +124,8 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         if len(labels) == before:
             notes.append(f"{name}/ holds no picture that could be read: the class is left out")
     kept = sorted(set(labels))
-    if len(kept) < 2:
-        raise DataError(f"{root} needs at least two class folders with pictures; found {len(kept)} "
+    if len(kept) < max(1, min_classes):
+        raise DataError(f"{root} needs at least {max(1, min_classes)} class folder(s) with pictures; found {len(kept)} "
                         f"({', '.join(names[k] for k in kept) or 'none'})" + "".join(f"; {n}" for n in notes))
     say(skipped, total, notes)
     channels = 3 if color == "rgb" or (color == "auto" and any(not grey_levels(a) for a in pictures)) else 1
@@ -233,4 +178,4 @@ def say(skipped: list[str], total: int, notes: list[str]) -> None:
 
 
 __all__ = ["COLORS", "FITS", "MAX_FILES", "class_files", "fit_square", "grey_levels", "load_folder",
-           "picture_array"]
+           "picture_array"]  # fit_square, picture_array and FITS live in glassnet.io.photos

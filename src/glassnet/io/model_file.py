@@ -62,6 +62,7 @@ from .file_checks import (
     read_description,
     state_count,
 )
+from .photos import check_picture
 
 
 @dataclass
@@ -292,6 +293,11 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
                               or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
                               or (n_in is not None and shape[0] * shape[1] != n_in)):
         raise refuse("image_shape", f"must be [rows, columns] of the model's {n_in} input values")
+    if metadata.get("picture") is not None:
+        try:
+            check_picture(metadata["picture"], n_in)
+        except OptionError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
     names = metadata.get("feature_names")
     if names and (not isinstance(names, list) or not all(isinstance(v, str) for v in names)
                   or (n_in is not None and len(names) != n_in)):

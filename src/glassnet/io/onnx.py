@@ -46,9 +46,10 @@ from .atomic import write_atomically
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
 OPSET = 17
-#: the metadata keys that travel into the ONNX file, each as JSON
-METADATA_KEYS = ("dataset", "task", "classes", "feature_names", "image_shape", "input_mean", "input_scale",
-                 "target_mean", "target_scale")
+#: the metadata keys that travel into the ONNX file, each as JSON; a photo model's ``picture``
+#: ({"size", "channels", "fit"}) says how to make its input: float32 in [0, 1], (batch, channels, size, size)
+METADATA_KEYS = ("dataset", "task", "classes", "feature_names", "image_shape", "picture", "input_mean",
+                 "input_scale", "target_mean", "target_scale")
 
 
 def _onnx() -> Any:

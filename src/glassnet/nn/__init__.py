@@ -8,22 +8,23 @@ also fit, evaluate and save itself.
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Context, Layer
 from .batchnorm import BatchNorm
-from .builder import cnn, mlp, mlp_layers
+from .builder import cnn, mlp, mlp_layers, picture_channels
 from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .global_pool import GlobalAvgPool2D
 from .layernorm import LayerNorm
+from .normalize import Normalize
 from .pooling import AvgPool2D, MaxPool2D
 from .registry import ACTIVATIONS, LAYERS, get_activation, layer_from_config, register_layer
 from .stack import Stack, Workspace
 
 __all__ = [
     "ACTIVATIONS", "LAYERS", "Activation", "AvgPool2D", "BatchNorm", "Context", "Conv2D", "Dense", "Dropout",
-    "Flatten", "GlobalAvgPool2D", "Identity", "Layer", "LayerNorm", "LeakyReLU", "MaxPool2D", "ReLU", "Stack",
-    "Sigmoid", "Softmax", "Tanh", "Workspace", "get_activation",
-    "cnn", "layer_from_config", "mlp", "mlp_layers", "register_layer",
+    "Flatten", "GlobalAvgPool2D", "Identity", "Layer", "LayerNorm", "LeakyReLU", "MaxPool2D", "Normalize", "ReLU",
+    "Stack", "Sigmoid", "Softmax", "Tanh", "Workspace", "get_activation",
+    "cnn", "layer_from_config", "mlp", "mlp_layers", "picture_channels", "register_layer",
 ]
 
 

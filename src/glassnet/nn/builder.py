@@ -14,6 +14,7 @@ from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .normalize import Normalize
 from .pooling import MaxPool2D
 from .registry import get_activation
 from .stack import Stack
@@ -95,7 +96,7 @@ def mlp(sizes: list[int], *, activation: str = "relu", output: str | None = None
 
 def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
         channels: tuple[int, ...] = (32, 64), kernel_size: int = 3, hidden: int = 128, batch_norm: bool = True,
-        dropout: float = 0.0, rng: object = None, dtype: object = np.float32,
+        dropout: float = 0.0, normalize: Normalize | None = None, rng: object = None, dtype: object = np.float32,
         cls: type[Stack] = Stack) -> Stack:
     """A small convolutional network for images, glassnet's default digit reader.
 
@@ -119,6 +120,9 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
         Normalize after each pooling (the convolutions then have no bias).
     dropout : float
         Dropout rate before the last layer.
+    normalize : Normalize, optional
+        A first layer that centres and scales each colour channel (see
+        :meth:`Normalize.fit`): the network then takes plain pixel values.
     rng : None, int or numpy.random.Generator
     dtype : float32 (default) or float64
     cls : type
@@ -135,7 +139,7 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
     shape = tuple(check_positive_int(s, "input_shape") for s in input_shape)
     n_classes = check_positive_int(n_classes, "n_classes")
     rate = check_real(dropout, "dropout", low=0.0, high=1.0, high_open=True)
-    layers: list[Layer] = []
+    layers: list[Layer] = [] if normalize is None else [normalize]
     c_in, h, w = shape
     for c_out in channels:
         c_out = check_positive_int(c_out, "channels")
@@ -158,3 +162,22 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, *,
         layers.append(Dropout(rate))
     layers.append(Dense(width, n_classes, init="xavier_uniform", rng=gen, dtype=dtype))
     return cls(layers, input_shape=shape, rng=gen)
+
+
+def picture_channels(side: int) -> tuple[int, ...]:
+    """The conv blocks that suit square pictures of ``side`` pixels: enough to halve them to about 4 pixels.
+
+    16 channels in the first block, doubling in each next one up to 128:
+    ``(16, 32, 64)`` for 32x32 pictures, ``(16,)`` for 8x8 ones.
+
+    Parameters
+    ----------
+    side : int
+
+    Returns
+    -------
+    tuple of int
+    """
+    side = check_positive_int(side, "side")
+    blocks = max(1, int(np.log2(max(side, 8) / 4) + 1e-9))
+    return tuple(min(128, 16 * 2 ** k) for k in range(blocks))

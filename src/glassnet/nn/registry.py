@@ -19,6 +19,7 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .global_pool import GlobalAvgPool2D
 from .layernorm import LayerNorm
+from .normalize import Normalize
 from .pooling import AvgPool2D, MaxPool2D
 
 #: every layer type by class name, as model files store it
@@ -38,6 +39,7 @@ LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (
     BatchNorm,
     LayerNorm,
     GlobalAvgPool2D,
+    Normalize,
 )}
 
 #: the activation layers by their short name ("relu", "sigmoid", ...)

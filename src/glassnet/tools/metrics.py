@@ -1,4 +1,4 @@
-"""Scores for predictions: accuracy and the confusion matrix."""
+"""Scores for predictions: accuracy, the confusion matrix, and each class's precision and recall."""
 
 from __future__ import annotations
 
@@ -58,4 +58,49 @@ def format_confusion(matrix: np.ndarray, labels: list[str] | None = None) -> str
     lines = [corner.ljust(side) + "".join(s.rjust(width) for s in labels)]
     for label, row in zip(labels, matrix):
         lines.append(label.ljust(side) + "".join(str(v).rjust(width) for v in row))
+    return "\n".join(lines)
+
+
+def precision_recall(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's precision and recall, read from a confusion matrix.
+
+    Precision of class j: of the samples predicted j, the share that are j
+    (``C[j, j] / C[:, j].sum()``). Recall of class i: of the samples of class
+    i, the share predicted i (``C[i, i] / C[i, :].sum()``). A class never
+    predicted, or never seen, gets NaN there: there is nothing to count.
+
+    Parameters
+    ----------
+    matrix : int array, shape (k, k)
+        From :func:`confusion_matrix`: rows true classes, columns predicted ones.
+
+    Returns
+    -------
+    (precision, recall) : float arrays, shape (k,)
+    """
+    matrix = np.asarray(matrix, np.float64)
+    hits = np.diag(matrix)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.where(predicted > 0, hits / predicted, np.nan), np.where(actual > 0, hits / actual, np.nan))
+
+
+def format_precision_recall(matrix: np.ndarray, labels: list[str]) -> str:
+    """A table of each class's precision, recall and number of test samples.
+
+    Parameters
+    ----------
+    matrix : int array, shape (k, k)
+    labels : list of str
+
+    Returns
+    -------
+    str
+    """
+    precision, recall = precision_recall(matrix)
+    side = max(len("class"), *(len(s) for s in labels)) + 1
+    lines = ["class".ljust(side) + " precision    recall   samples"]
+    for label, p, r, n in zip(labels, precision, recall, np.asarray(matrix).sum(axis=1)):
+        cells = ["—" if np.isnan(v) else f"{v:.1%}" for v in (p, r)]
+        lines.append(label.ljust(side) + f"{cells[0]:>10}{cells[1]:>10}{n:>10}")
     return "\n".join(lines)

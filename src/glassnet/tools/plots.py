@@ -282,12 +282,12 @@ def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int =
 
 def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: list[str] | None = None,
                   title: str = "Which pixels drove each prediction", checks: list | None = None,
-                  inputs: Iterable[str | os.PathLike] = ()) -> Path:
+                  inputs: Iterable[str | os.PathLike] = (), ink: bool = True) -> Path:
     """Pictures side by side with their saliency drawn over them in red (raising the score) and blue (lowering it).
 
     Parameters
     ----------
-    images : list of arrays, shape (height, width)
+    images : list of arrays, shape (height, width), or (height, width, 3) for colour
     maps : list of arrays, shape (height, width)
         From :func:`glassnet.saliency.gradient_saliency` or :func:`~glassnet.saliency.occlusion`.
     path : str or path-like
@@ -298,6 +298,8 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
         A second opinion drawn in a third row (occlusion maps).
     inputs : iterable of paths
         Files the picture must not overwrite (the pictures explained).
+    ink : bool
+        Grey pictures are dark ink on light paper (digits), drawn with 1 as black; else photos, 1 as white.
 
     Returns
     -------
@@ -305,16 +307,17 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
     """
     plt = _pyplot()
     n = len(images)
+    grey = "gray_r" if ink else "gray"
     rows = 2 if checks is None else 3
     fig, axes = plt.subplots(rows, n, figsize=(max(1.6 * n, 4.0), 1.7 * rows), squeeze=False)
     labels = ["picture", "gradient", "occlusion"]
     for k in range(n):
         picture = np.asarray(images[k], np.float64)
-        axes[0, k].imshow(picture, cmap="gray_r")
+        axes[0, k].imshow(picture, cmap=grey)
         for row, heat in enumerate([maps[k]] + ([] if checks is None else [checks[k]]), start=1):
             heat = np.asarray(heat, np.float64)
             lim = np.abs(heat).max() or 1.0
-            axes[row, k].imshow(picture, cmap="gray_r", alpha=0.35)
+            axes[row, k].imshow(picture, cmap=grey, alpha=0.35)
             axes[row, k].imshow(heat, cmap="seismic", vmin=-lim, vmax=lim, alpha=0.75)
         if titles:
             axes[0, k].set_title(titles[k], fontsize=8)
@@ -333,7 +336,7 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
                        pad=0.04, ticks=[-1, 0, 1])
     bar.ax.set_yticklabels(["lowers", "none", "raises"], fontsize=7)
     bar.set_label("effect on the predicted class", fontsize=7)
-    caption = "Red: ink there raises the predicted class's score; blue: lowers it. Each map is scaled to its largest."
+    caption = "Red: the pixel raises the predicted class's score; blue: lowers it. Each map is scaled to its largest."
     if checks is not None:
         caption += ("\nGradient: the score's slope at each pixel. "
                     "Occlusion: the probability lost when a patch is covered.")

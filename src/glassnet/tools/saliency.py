@@ -71,6 +71,28 @@ def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.nda
     return np.concatenate(parts)
 
 
+def picture_saliency(model: Stack, image: np.ndarray, target: int) -> np.ndarray:
+    """The gradient map of one picture, as the web pages draw it: colour channels summed, scaled to [-1, 1].
+
+    Summing the channels says which places mattered, whatever their colour;
+    the top 1 % of the map by size shows at full strength.
+
+    Parameters
+    ----------
+    model : Stack
+    image : array, shape (channels, height, width)
+    target : int
+        The class whose score is explained.
+
+    Returns
+    -------
+    numpy.ndarray, shape (height, width)
+    """
+    image = np.asarray(image)
+    heat = gradient_saliency(model, image.reshape(1, -1), [target]).reshape(image.shape).sum(axis=0)
+    return np.clip(heat / (np.percentile(np.abs(heat), 99) or 1.0), -1.0, 1.0)
+
+
 def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None = None, patch: int = 4,
               stride: int = 2, fill: float = 0.0, target: int | None = None) -> np.ndarray:
     """How much the predicted class's probability drops when each part of one picture is blanked out.

@@ -123,6 +123,7 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, **
 CNN_RECIPES: dict[str, dict[str, Any]] = {
     "digits": {"epochs": 30, "batch_size": 32, "lr": 0.002, "dropout": 0.25},
     "mnist": {"epochs": 8, "batch_size": 128, "lr": 0.002, "dropout": 0.25},
+    "folder": {"epochs": 120, "batch_size": 32, "lr": 0.003, "dropout": 0.25},
 }
 
 

@@ -9,11 +9,12 @@ from .app import (
            choose_model,
            create_app,
            default_model,
-           image_shape_of,
            make_server,
+           picture_preparation,
            serve,
            waitress_options,
 )
 
 __all__ = ["LOOPBACK_HOSTS", "SECURITY_HEADERS", "allowed_hosts_for", "check_address", "check_web_dependencies",
-           "choose_model", "create_app", "default_model", "image_shape_of", "make_server", "serve", "waitress_options"]
+           "choose_model", "create_app", "default_model", "make_server", "picture_preparation", "serve",
+           "waitress_options"]

@@ -192,3 +192,52 @@ def json_error(flask: Any, status: int, message: str, retry_after: int | None = 
     """
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
     return flask.jsonify(error=message), status, headers
+
+
+def json_body(flask: Any, limit: int) -> dict:
+    """The request's JSON object, refused when it is over ``limit`` bytes (413) or not an object (400).
+
+    A body that states a larger length is refused before it is read, one
+    without a length is cut off at the limit, and one nested too deeply for
+    the parser (which recurses once per level) is a 400, not a 500.
+
+    Parameters
+    ----------
+    flask : module
+    limit : int
+        Bytes.
+
+    Returns
+    -------
+    dict
+    """
+    length = flask.request.content_length
+    if length is not None and length > limit:
+        flask.abort(413, f"The request body is larger than this endpoint takes ({limit:,} bytes).")
+    flask.request.max_content_length = limit
+    try:
+        data = flask.request.get_json(silent=True)
+    except RecursionError:
+        flask.abort(400, "The JSON is nested too deeply.")
+    if not isinstance(data, dict):
+        flask.abort(400, "Send a JSON object.")
+    return data
+
+
+def browser_id(flask: Any, cookie: str) -> str:
+    """The browser's own id from its cookie, or "" when it sent none or a malformed one.
+
+    Parameters
+    ----------
+    flask : module
+    cookie : str
+        The cookie's name.
+
+    Returns
+    -------
+    str
+        22 URL-safe characters, as ``secrets.token_urlsafe(16)`` makes them, or "".
+    """
+    client = flask.request.cookies.get(cookie, "")
+    return client if len(client) == 22 and client.replace("-", "").replace("_", "").isalnum() else ""
+

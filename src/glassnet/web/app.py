@@ -37,17 +37,17 @@ import numpy as np
 from ..core._validation import check_positive_int, short
 from ..errors import ImageError, ImageTooLargeError, OptionError, ServerBusyError, missing
 from ..io import Checkpoint
-from ..io.images import prepare_digit
-from ..tools.saliency import gradient_saliency
+from ..tools.saliency import picture_saliency
 from .addresses import LOOPBACK_HOSTS, allowed_hosts_for, check_address, host_name, url_for
 from .answers import json_error
-from .model_choice import LOCAL_MODEL, choose_model, default_model, describe, image_shape_of
+from .model_choice import LOCAL_MODEL, choose_model, default_model, describe, picture_preparation
 from .playground import register as register_playground
+from .teach import register as register_teach
 
 __all__ = ["CHANNEL_TIMEOUT", "CLEANUP_INTERVAL", "CONNECTION_LIMIT", "ENVELOPE", "LOCAL_MODEL", "LOOPBACK_HOSTS",
            "MAX_UPLOAD_BYTES", "SECURITY_HEADERS", "THREADS", "allowed_hosts_for", "check_address",
            "check_web_dependencies", "choose_model", "create_app", "default_model", "describe", "host_name",
-           "image_shape_of", "make_server", "serve", "url_for", "waitress_options"]
+           "make_server", "picture_preparation", "serve", "url_for", "waitress_options"]
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 
@@ -143,6 +143,7 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
         return app.send_static_file("favicon.svg")
 
     register_playground(app, flask, digits=checkpoint is not None)
+    register_teach(app, flask)
     if checkpoint is None:  # the playground alone
         @app.get("/")
         def to_playground():
@@ -153,7 +154,8 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     if model.out_features is None:
         raise OptionError(f"the web app serves models with a fixed output size; this one has output shape "
                           f"{model.output_shape}")
-    shape = image_shape_of(checkpoint)
+    prep = picture_preparation(checkpoint)
+    channels, shape = prep.shape[0], prep.shape[1:]
     classes = [str(c) for c in meta.get("classes") or range(model.out_features)]
     page = resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
@@ -165,7 +167,7 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     def describe():
         return flask.jsonify(
             layers=model.config()["layers"], parameters=model.n_params, dtype=model.dtype.name,
-            dataset=meta.get("dataset"), classes=classes, image_shape=list(shape),
+            dataset=meta.get("dataset"), classes=classes, image_shape=list(shape), channels=channels, kind=prep.kind,
             test_accuracy=meta.get("test_accuracy"), file=None if checkpoint.path is None else checkpoint.path.name)
 
     @app.post("/api/predict")
@@ -185,7 +187,7 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
         if not data:
             return error(400, "The upload is empty.")
         try:
-            image = prepare_digit(data, shape, name="the picture")
+            image = prep.prepare(data, name="the picture")
         except ImageTooLargeError as exc:
             return error(413, str(exc))
         except ImageError as exc:
@@ -194,11 +196,11 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
             return busy(exc)
         proba = model.predict_proba(image.reshape(1, -1))[0]
         best = int(np.argmax(proba))
-        heat = gradient_saliency(model, image.reshape(1, -1), [best]).reshape(shape)
-        heat = np.clip(heat / (np.percentile(np.abs(heat), 99) or 1.0), -1.0, 1.0)  # the top 1 % at full strength
+        heat = picture_saliency(model, image, best)
+        seen = image[0] if channels == 1 else image.transpose(1, 2, 0)  # rows of grey values, or of RGB triples
         return flask.jsonify(prediction=classes[best], confidence=float(proba[best]),
                              probabilities=[round(float(p), 6) for p in proba], classes=classes,
-                             input=np.round(image, 4).tolist(), image_shape=list(shape),
+                             input=np.round(seen, 4).tolist(), image_shape=list(shape), channels=channels,
                              saliency=np.round(heat, 3).tolist())
 
     return app

@@ -16,7 +16,7 @@ import numpy as np
 from .. import datasets
 from ..errors import DataError, GlassnetError
 from ..io import Checkpoint
-from ..io.images import model_image_shape
+from ..io.photos import Preparation, preparation_of
 from ..optim import Adam
 from ..optim.schedules import Cosine
 from ..training.models import CNN_RECIPES, cnn, load, save
@@ -25,8 +25,11 @@ from ..training.models import CNN_RECIPES, cnn, load, save
 LOCAL_MODEL = Path("glassnet-out") / "model.glassnet"
 
 
-def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
-    """The picture size a checkpoint's model takes (see :func:`glassnet.io.images.model_image_shape`).
+def picture_preparation(checkpoint: Checkpoint) -> Preparation:
+    """How a checkpoint's model takes pictures: a digit's shape, or a photo model's preparation.
+
+    See :func:`glassnet.io.photos.preparation_of`; a model that takes no
+    pictures is refused with an :class:`~glassnet.errors.OptionError`.
 
     Parameters
     ----------
@@ -34,9 +37,9 @@ def image_shape_of(checkpoint: Checkpoint) -> tuple[int, int]:
 
     Returns
     -------
-    (rows, columns)
+    Preparation
     """
-    return model_image_shape(checkpoint.model.in_features, checkpoint.metadata)
+    return preparation_of(checkpoint.model.in_features, checkpoint.metadata)
 
 
 def describe(checkpoint: Checkpoint) -> str:
@@ -88,7 +91,7 @@ def choose_model(model: str | None = None, data: str | None = None, cache: str |
     if data is None and LOCAL_MODEL.is_file():
         try:
             checkpoint = load(LOCAL_MODEL)
-            image_shape_of(checkpoint)
+            picture_preparation(checkpoint)
         except GlassnetError as exc:
             announce(f"not serving {LOCAL_MODEL}: {exc}")
         else:

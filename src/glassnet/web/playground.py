@@ -50,7 +50,7 @@ from ..io import model_file
 from ..playground import Session, Spec, read_csv, script
 from ..playground.data import MAX_CSV_BYTES
 from .answers import GRID as GRID
-from .answers import encode, frame_json, gradcheck_rows, json_error, link_query, strict
+from .answers import browser_id, encode, frame_json, gradcheck_rows, json_body, json_error, link_query, strict
 from .answers import quantized as quantized
 from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, LOCK_WAIT, PER_ADDRESS, PER_CLIENT, Sessions, SessionsFull
 
@@ -122,17 +122,7 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
             lock.release()
 
     def body(limit: int = SMALL_BODY) -> dict:
-        length = flask.request.content_length
-        if length is not None and length > limit:  # refused before it is read
-            flask.abort(413, f"The request body is larger than this endpoint takes ({limit:,} bytes).")
-        flask.request.max_content_length = limit  # a body without a length is cut off at the limit too
-        try:
-            data = flask.request.get_json(silent=True)
-        except RecursionError:  # json's parser recurses once per level of nesting
-            flask.abort(400, "The JSON is nested too deeply.")
-        if not isinstance(data, dict):
-            flask.abort(400, "Send a JSON object.")
-        return data
+        return json_body(flask, limit)
 
     def integer(value: Any, name: str, low: int, high: int) -> int:
         # a query's text, or a JSON number that is whole: not "1.5", "1_0", true or full-width digits
@@ -172,8 +162,7 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
             if not isinstance(data.get("csv"), str):
                 raise OptionError("data=csv needs a CSV file: upload one")
             points = read_csv(data["csv"], "classification")
-        client = flask.request.cookies.get(COOKIE, "")
-        client = client if len(client) == 22 and client.replace("-", "").replace("_", "").isalnum() else ""
+        client = browser_id(flask, COOKIE)
         with sessions.turns.turn():
             session = Session(spec, points)
             session.csv = data.get("csv") if spec.data == "csv" else None

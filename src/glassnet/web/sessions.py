@@ -27,11 +27,11 @@ import contextlib
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ..errors import ServerBusyError
-from ..playground import Session
 
 #: a session heard from (a request, a heartbeat) this recently is never removed
 LIVE_SECONDS = 120
@@ -51,6 +51,14 @@ LOCK_WAIT = 1.0
 #: how long a request computes before it lets the next in line go: the page's defaults train a frame in
 #: about 3 ms, so a frame is one turn; a larger network's frame takes several
 QUANTUM = 0.01
+
+
+class _Resident(Protocol):
+    """What :class:`Sessions` keeps: a playground :class:`~glassnet.playground.Session` or a teach lesson."""
+
+    def resident_bytes(self) -> int:
+        """The bytes it holds (or may come to hold) between requests."""
+        ...
 
 
 class Turns:
@@ -178,7 +186,7 @@ class Entry:
 
     Parameters
     ----------
-    session : Session
+    session : _Resident
     lock : threading.Lock
         Held by the request working on the session.
     last : float
@@ -187,7 +195,7 @@ class Entry:
         The network address and the browser's cookie it came from.
     """
 
-    session: Session
+    session: _Resident
     lock: threading.Lock
     last: float
     address: str
@@ -202,25 +210,33 @@ class Sessions:
     per_client, per_address : int
         Sessions a browser and an address may hold.
     budget : int
-        Bytes all sessions may hold between requests (see :meth:`Session.resident_bytes`).
+        Bytes all sessions may hold between requests (see :meth:`_Resident.resident_bytes`).
     live : float
         Seconds without a word after which a session is freed.
+    what : str
+        What the sessions are, for messages: "playground" or "teach".
+    on_drop : callable, optional
+        Called with each session removed (closed, gone quiet, or replaced by its own browser's next),
+        under the store's lock: it must be quick and must not call the store.
     """
 
     def __init__(self, per_client: int = PER_CLIENT, per_address: int = PER_ADDRESS, budget: int = MEMORY_BUDGET,
-                 live: float = LIVE_SECONDS) -> None:
+                 live: float = LIVE_SECONDS, what: str = "playground",
+                 on_drop: Callable[[Any], object] | None = None) -> None:
         self.per_client, self.per_address, self.budget, self.live = per_client, per_address, budget, live
+        self.what, self.on_drop = what, on_drop
         self._lock = threading.Lock()
         self._items: dict[str, Entry] = {}
         #: whose turn it is to compute, across all sessions
         self.turns = Turns()
 
-    def add(self, session: Session, address: str = "", client: str = "") -> str:
+    def add(self, session: _Resident, address: str = "", client: str = "") -> str:
         """Keep ``session`` for ``client`` at ``address``; its id.
 
         Parameters
         ----------
-        session : Session
+        session : _Resident
+            A playground session or a teach lesson.
         address : str
             The client's network address.
         client : str
@@ -244,24 +260,24 @@ class Sessions:
                 if len(own) >= self.per_client:
                     last, token = own[0]
                     if now - last < REPLACE_QUIET:
-                        raise SessionsFull(f"this browser holds {len(own)} playground sessions, as many as one "
-                                           "browser may: close a tab of the playground, or wait a minute",
+                        raise SessionsFull(f"this browser holds {len(own)} {self.what} sessions, as many as one "
+                                           f"browser may: close a tab of the {self.what} page, or wait a minute",
                                            REPLACE_QUIET)
-                    del self._items[token]  # its own tab, closed without a word
+                    self._drop(token)  # its own tab, closed without a word
             if sum(e.address == address for e in self._items.values()) >= self.per_address:
-                raise SessionsFull(f"the playground holds {self.per_address} sessions from your network address, as "
-                                   "many as one address may: try again in a couple of minutes, once closed tabs "
-                                   "have gone quiet", int(self.live))
+                raise SessionsFull(f"the {self.what} page holds {self.per_address} sessions from your network "
+                                   "address, as many as one address may: try again in a couple of minutes, once "
+                                   "closed tabs have gone quiet", int(self.live))
             held = sum(e.session.resident_bytes() for e in self._items.values())
             if held + session.resident_bytes() > self.budget:
-                raise SessionsFull(f"the server is full: its {len(self._items)} playground sessions hold the "
+                raise SessionsFull(f"the server is full: its {len(self._items)} {self.what} sessions hold the "
                                    f"{self.budget // 2**20} MiB it gives them. Try again in a couple of minutes",
                                    int(self.live))
             token = secrets.token_urlsafe(16)
             self._items[token] = Entry(session, threading.Lock(), now, address, client)
             return token
 
-    def get(self, token: str) -> tuple[Session, threading.Lock]:
+    def get(self, token: str) -> tuple[Any, threading.Lock]:
         """The session of ``token`` and its lock, marked as heard from now.
 
         Parameters
@@ -270,7 +286,7 @@ class Sessions:
 
         Returns
         -------
-        (Session, threading.Lock)
+        (session, threading.Lock)
 
         Raises
         ------
@@ -296,7 +312,7 @@ class Sessions:
         bool
         """
         with self._lock:
-            return self._items.pop(token, None) is not None
+            return self._drop(token)
 
     def __len__(self) -> int:
         with self._lock:
@@ -304,5 +320,11 @@ class Sessions:
 
     def _expire(self, now: float) -> None:
         for token in [t for t, e in self._items.items() if now - e.last > self.live]:
-            del self._items[token]
+            self._drop(token)
+
+    def _drop(self, token: str) -> bool:
+        entry = self._items.pop(token, None)
+        if entry is not None and self.on_drop is not None:
+            self.on_drop(entry.session)
+        return entry is not None
 

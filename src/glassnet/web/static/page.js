@@ -150,10 +150,12 @@ function show(data) {
     requestAnimationFrame(() => { fill.style.width = (100 * p) + "%"; });
   });
   const [h, w] = data.image_shape, pv = $("preview"), pctx = pv.getContext("2d");
-  const img = pctx.createImageData(w, h);
+  const img = pctx.createImageData(w, h), level = (v) => Math.round(255 * Math.max(0, Math.min(1, v)));
+  // grey rows hold one value per pixel, colour rows an [r, g, b] triple
   data.input.forEach((line, y) => line.forEach((v, x) => {
-    const k = 4 * (y * w + x), g = Math.round(255 * Math.max(0, Math.min(1, v)));
-    img.data[k] = img.data[k + 1] = img.data[k + 2] = g; img.data[k + 3] = 255;
+    const k = 4 * (y * w + x), rgb = Array.isArray(v) ? v : [v, v, v];
+    img.data[k] = level(rgb[0]); img.data[k + 1] = level(rgb[1]); img.data[k + 2] = level(rgb[2]);
+    img.data[k + 3] = 255;
   }));
   const tmp = document.createElement("canvas");
   tmp.width = w; tmp.height = h;
@@ -195,11 +197,49 @@ function drawSaliency() {
 }
 $("show-saliency").addEventListener("change", drawSaliency);
 
+// -- the webcam: a snapshot is sent like an upload ------------------------------------------
+
+const camera = $("camera");
+if (!Webcam.available()) {
+  $("camera-start").disabled = true;
+  $("camera-note").textContent = Webcam.reason();
+}
+$("camera-start").addEventListener("click", async () => {
+  $("camera-note").textContent = "";
+  try {
+    await Webcam.start(camera);
+    $("snap").disabled = false;
+    $("camera-start").disabled = true;
+  } catch (err) {
+    $("camera-note").textContent = err.message;
+  }
+});
+$("snap").addEventListener("click", async () => {
+  if (!Webcam.running(camera)) return;
+  clearTimeout(strokeTimer);
+  clearCanvas();
+  $("file-name").textContent = "";
+  $("file").value = "";
+  send(await Webcam.snapshot(camera), "snapshot.jpg");
+});
+
+// -- the model: a digit reader draws; a photo model takes uploads and snapshots -----------
+
 fetch("/api/model").then((r) => r.json()).then((m) => {
   const sizes = m.layers.filter((l) => l.type === "Dense" || l.type === "Conv2D")
     .map((l) => (l.type === "Conv2D" ? `conv ${l.out_channels}` : l.out_features));
   const acc = m.test_accuracy ? `, test accuracy ${(100 * m.test_accuracy).toFixed(2)} %` : "";
   const file = m.file ? `${m.file}: ` : "";
-  $("model-info").textContent = `Model ${file}${m.image_shape.join("x")} input → ${sizes.join(" → ")}, ` +
+  const input = m.image_shape.join("x") + (m.kind === "photo" ? (m.channels === 3 ? " colour" : " grey") : "");
+  $("model-info").textContent = `Model ${file}${input} input → ${sizes.join(" → ")}, ` +
     `${m.parameters.toLocaleString()} parameters, trained on ${m.dataset || "unknown data"}${acc}.`;
+  if (m.kind === "photo") {
+    document.title = "glassnet: what does the network see?";
+    $("title").textContent = "glassnet picture classifier";
+    $("intro").textContent = `Upload a picture or take a webcam snapshot: the network names it as one of ` +
+      `${m.classes.join(", ")}, and shows what it looked at.`;
+    $("draw-box").hidden = true;
+    $("upload-head").textContent = "Upload a picture";
+    $("upload-head").classList.remove("subhead");
+  }
 }).catch(() => { $("model-info").textContent = "The model's description could not be read."; });

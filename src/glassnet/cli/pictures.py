@@ -1,0 +1,208 @@
+"""The command line's own pictures: a folder of class folders, split into training and test pictures.
+
+``glassnet train --dataset folder --data DIR`` reads DIR's class folders
+through :func:`glassnet.datasets.load_folder`, and tests on ``--test-data``'s
+pictures or on a share of DIR's. A photo model's file remembers its picture
+preparation (its ``picture`` metadata), so ``evaluate`` reads its folders again
+the same way, or scores a new folder of the same classes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .. import datasets
+from ..core._validation import short
+from ..datasets.folder import MAX_FILES
+from ..errors import GlassnetError
+from ..io.photos import check_picture
+from .options import UserError
+
+#: what a run on a folder lacks without one
+NEEDS_DATA = "--dataset folder needs --data FOLDER, holding one sub-folder of pictures per class"
+
+
+def load_pictures(data: str | None, picture: dict, test_fraction: float, seed: int):
+    """(train, test) pictures from class folders: ``picture["test_data"]``'s for testing, or a share of ``data``'s.
+
+    What the folder reader skips or leaves out is printed, a line each, and
+    its errors come back as :class:`UserError` naming the option.
+
+    Parameters
+    ----------
+    data : str
+        The folder of class folders.
+    picture : dict
+        ``size`` (default 32), ``color`` ("auto", "rgb" or "grey"), ``fit``
+        ("pad" or "crop"), ``test_data`` (a folder of the same classes, or None).
+    test_fraction : float
+        The share of ``data`` tested on when there is no ``test_data``.
+    seed : int
+
+    Returns
+    -------
+    (train, test) : Dataset
+        Images ``(samples, channels, size, size)``; the test set has the training set's
+        channels and class numbers.
+    """
+    if not data:
+        raise UserError(NEEDS_DATA)
+    size, fit = picture.get("size") or 32, picture.get("fit") or "pad"
+    train = read_folder(data, size, picture.get("color") or "auto", fit, "--data", min_classes=2)
+    if not picture.get("test_data"):
+        return datasets.train_test_split(train, test_fraction, rng=seed)
+    test = read_folder(picture["test_data"], size, "grey" if train.X.shape[1] == 1 else "rgb", fit, "--test-data")
+    return train, same_classes(test, train.classes, "--test-data")
+
+
+def read_folder(path: str, size: int, color: str, fit: str, option: str, min_classes: int = 1) -> datasets.Dataset:
+    """:func:`glassnet.datasets.load_folder`, its warnings printed and its errors a :class:`UserError`.
+
+    Parameters
+    ----------
+    path : str
+    size : int
+    color, fit : str
+    option : str
+        The command-line option that named the folder, for messages.
+    min_classes : int
+        2 for training pictures; a folder of test pictures may hold one class.
+
+    Returns
+    -------
+    Dataset
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            data = datasets.load_folder(path, size=size, color=color, fit=fit, min_classes=min_classes)
+        except GlassnetError as exc:
+            raise UserError(f"{option}: {exc}") from None
+    for w in caught:
+        print(f"{option} {path}: {w.message}")
+    assert isinstance(data, datasets.Dataset)  # no validation share asked for
+    return data
+
+
+def same_classes(test: datasets.Dataset, classes: list[str], option: str) -> datasets.Dataset:
+    """A test folder's pictures numbered as the training folder's classes are.
+
+    Parameters
+    ----------
+    test : Dataset
+    classes : list of str
+        The training set's class names.
+    option : str
+        The option that named the test folder, for messages.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    UserError
+        When the test folder has a class the model does not know.
+    """
+    unknown = [c for c in test.classes if c not in classes]
+    if unknown:
+        raise UserError(f"{option} has class folder(s) that are not the model's classes: "
+                        f"{', '.join(map(short, unknown))}; the model knows {', '.join(map(short, classes))}")
+    numbers = np.array([classes.index(c) for c in test.classes], dtype=np.int64)
+    return replace(test, y=numbers[test.y], classes=list(classes))
+
+
+def folder_fingerprint(path: str | None) -> dict | None:
+    """A folder of class folders known again: the SHA-256 of its listing (each file's class, name and size).
+
+    Only the listing is read, never the pictures, and at most
+    :data:`glassnet.datasets.folder.MAX_FILES` entries of it.
+
+    Parameters
+    ----------
+    path : str, optional
+
+    Returns
+    -------
+    dict or None
+        ``{"files": n, "sha256": hex}``; None for no path or one that is not a folder.
+    """
+    if not path or not Path(path).is_dir():
+        return None
+    digest, n = hashlib.sha256(), 0
+    for folder in sorted(p for p in Path(path).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for entry in sorted(folder.iterdir()):
+            if n >= MAX_FILES:
+                break
+            if entry.is_file():
+                digest.update(f"{folder.name}/{entry.name}\0{entry.stat().st_size}\n".encode("utf-8", "replace"))
+                n += 1
+    return {"files": n, "sha256": digest.hexdigest()}
+
+
+def check_folder(path: str | None, expected: object, option: str, source: str) -> None:
+    """Refuse to read a folder named by a file (a model or a checkpoint) unless it is the one trained on.
+
+    A model file's metadata can be edited to name any folder on the machine:
+    it is read only when its listing matches the fingerprint stored at
+    training time (see :func:`folder_fingerprint`).
+
+    Parameters
+    ----------
+    path : str, optional
+    expected : dict, optional
+        The stored fingerprint.
+    option : str
+        The option that gives the folder instead, for the message.
+    source : str
+        The file that names the folder.
+    """
+    if path and folder_fingerprint(path) != expected:
+        raise UserError(f"{source} names a picture folder that is not there or is not the one it was trained on "
+                        f"(its files' names or sizes differ): give the folder with {option} FOLDER")
+
+
+def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, source: str):
+    """(train, test) pictures of a photo model: its own folders, or every picture of ``data`` as the test set.
+
+    Parameters
+    ----------
+    meta : dict
+        The model file's metadata, with its ``picture`` preparation.
+    data : str, optional
+        A folder of class folders to test on, in place of the model's own.
+    fraction, seed
+        The model's split.
+    source : str
+        The model file, for messages.
+
+    Returns
+    -------
+    (train, test) : Dataset
+    """
+    if meta.get("picture") is None:
+        raise UserError(f"{source} is not a model of pictures from a folder (its metadata has no picture)")
+    size, channels, fit = check_picture(meta["picture"], None)
+    color = "grey" if channels == 1 else "rgb"
+    classes = meta.get("classes") or []
+    if data is not None:  # new pictures of the model's classes: all of them are tested
+        test = same_classes(read_folder(data, size, color, fit, "--data"), classes, "--data")
+        return test, test
+    settings = meta.get("settings")
+    test_data = settings.get("test_data") if isinstance(settings, dict) else None
+    # the training folder was checked by model_data (cli.data.check_fingerprint); the test folder is checked here
+    check_folder(test_data if isinstance(test_data, str) else None, meta.get("test_data_fingerprint"),
+                 "--data (the test pictures)", source)
+    train, test = load_pictures(meta.get("data"), {"size": size, "color": color, "fit": fit,
+                                                   "test_data": test_data if isinstance(test_data, str) else None},
+                                fraction, seed)
+    return same_classes(train, classes, f"{source}'s training folder"), same_classes(test, classes, f"{source}'s test")
+
+
+__all__ = ["NEEDS_DATA", "check_folder", "folder_fingerprint", "load_pictures", "model_pictures", "read_folder",
+           "same_classes"]

@@ -1,0 +1,192 @@
+"""``glassnet train --dataset folder`` end to end on the generated shapes: it learns shapes it has never seen on
+backgrounds it has never seen, reports each class, and ``predict``, ``evaluate``, ``serve`` and ONNX read the
+model's own picture preparation.
+
+This is the small version of the tutorial's run (80 pictures per class and 40 epochs instead of 120 and
+120, about 15 s); ``benchmarks/own_pictures.py`` runs the full one on five seeds.
+"""
+
+import contextlib
+import io
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from glassnet.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import shapes  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The shapes set and a model trained on it, with what ``glassnet train`` printed."""
+    root = shapes.make(tmp_path_factory.mktemp("shapes"), train=80, test=12, seed=0)
+    out = root / "out"
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = main(["train", "--dataset", "folder", "--data", str(root / "train"), "--test-data",
+                       str(root / "test"), "--color", "grey", "--epochs", "40", "--out", str(out), "--quiet",
+                       "--threads", "1"])
+    assert status == 0
+    return root, out, buffer.getvalue()
+
+
+def test_the_conv_net_learns_the_shapes_on_backgrounds_it_never_saw(trained):
+    root, out, printed = trained
+    assert "dataset folder: 320 training, 0 validation and 48 test samples, pictures of 1x32x32 (channels, rows, " \
+           "columns), 4 classes" in printed
+    assert "[0] Normalize(1 channel)" in printed
+    accuracy = float(re.search(r"test accuracy ([\d.]+)%", printed).group(1))
+    assert accuracy >= 60, printed  # chance is 25 %; the full run reaches 95 % and more
+    header = printed.index("class     precision    recall   samples")
+    rows = printed[header:].splitlines()[1:5]
+    assert [r.split()[0] for r in rows] == list(shapes.CLASSES) and all(r.split()[3] == "12" for r in rows)
+    assert (out / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
+    meta = gn.load(out / "model.glassnet").metadata
+    assert meta["picture"] == {"size": 32, "channels": 1, "fit": "pad"} and meta["classes"] == list(shapes.CLASSES)
+    assert meta["image_shape"] is None and meta["test_accuracy"] == pytest.approx(accuracy / 100, abs=5e-5)
+
+
+def test_predict_names_the_classes_of_pictures_and_explains_them(trained, capsys):
+    root, out, _ = trained
+    pictures = [sorted((root / "test" / name).iterdir())[0] for name in shapes.CLASSES]
+    heat = root / "heat.png"
+    assert main(["predict", str(out / "model.glassnet"), *map(str, pictures), "--explain", str(heat)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    named = [re.fullmatch(r"(.+): (\w+)  \(p=(0\.\d{3}|1\.000)\)", line) for line in lines[0:8:2]]
+    assert all(named) and [m.group(1) for m in named] == list(map(str, pictures))
+    assert all(set(re.findall(r"(\w+):[01]\.\d{3}", line)) for line in lines[1:8:2])
+    assert sum(m.group(2) == name for m, name in zip(named, shapes.CLASSES)) >= 2
+    assert heat.read_bytes()[:4] == b"\x89PNG" and lines[-1] == f"saliency written to {heat}"
+
+
+def test_evaluate_scores_the_model_folders_again_or_a_new_folder(trained, capsys):
+    root, out, printed = trained
+    trained_line = re.search(r"test accuracy ([\d.]+)%", printed).group(1)
+    assert main(["evaluate", str(out / "model.glassnet")]) == 0
+    first = capsys.readouterr().out
+    assert f"folder test set: 48 samples, accuracy {trained_line}%" in first and "precision" in first
+    assert main(["evaluate", str(out / "model.glassnet"), "--data", str(root / "test")]) == 0
+    assert f"accuracy {trained_line}%" in capsys.readouterr().out
+    assert main(["info", str(out / "model.glassnet")]) == 0
+    assert "picture: {'size': 32, 'channels': 1, 'fit': 'pad'}" in capsys.readouterr().out
+
+
+def test_the_web_page_serves_the_photo_model(trained):
+    pytest.importorskip("flask")
+    from glassnet.web import create_app
+
+    root, out, _ = trained
+    client = create_app(gn.load(out / "model.glassnet")).test_client()
+    described = client.get("/api/model").get_json()
+    assert described["kind"] == "photo" and described["channels"] == 1 and described["classes"] == list(shapes.CLASSES)
+    picture = sorted((root / "test" / "square").iterdir())[0]
+    answer = client.post("/api/predict", data={"image": (io.BytesIO(picture.read_bytes()), picture.name)},
+                         content_type="multipart/form-data").get_json()
+    assert answer["classes"] == list(shapes.CLASSES) and answer["image_shape"] == [32, 32]
+    assert np.asarray(answer["input"]).shape == (32, 32) and np.asarray(answer["saliency"]).shape == (32, 32)
+    expected = gn.load(out / "model.glassnet").model.predict_proba(
+        gn.io.photos.prepare_photo(picture, 32, 1, "pad")[None])[0]
+    np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-6)
+
+
+def test_onnx_export_takes_plain_pixels_and_says_how_to_make_them(trained, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    import json
+
+    import onnx
+
+    root, out, _ = trained
+    target = tmp_path / "m.onnx"
+    assert main(["export", str(out / "model.glassnet"), str(target)]) == 0
+    proto = onnx.load(target)
+    props = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(props["picture"]) == {"size": 32, "channels": 1, "fit": "pad"}
+    model = gn.load(out / "model.glassnet").model
+    X = np.stack([gn.io.photos.prepare_photo(p, 32, 1, "pad") for p in sorted((root / "test").rglob("*.*"))[:10]])
+    label, probabilities = ort.InferenceSession(str(target)).run(None, {"input": X})
+    np.testing.assert_allclose(probabilities, model.predict_proba(X), atol=1e-5)  # the normalization is inside
+
+
+def test_folder_options_and_folders_are_checked(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for name, low in (("a", 0), ("b", 160)):  # dark pictures and light ones
+        folder = tmp_path / "data" / name
+        folder.mkdir(parents=True)
+        for k in range(4):
+            Image.fromarray(rng.integers(low, low + 96, (20, 24, 3), dtype=np.uint8)).save(folder / f"{k}.png")
+    (tmp_path / "data" / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (tmp_path / "other" / "c").mkdir(parents=True)
+    Image.new("RGB", (10, 10)).save(tmp_path / "other" / "c" / "x.png")
+    data, out = str(tmp_path / "data"), str(tmp_path / "out")
+
+    def refused(*args):
+        assert main(["train", *args, "--out", out]) == 2
+        return capsys.readouterr().err
+
+    assert "--size applies to --dataset folder; received --dataset digits" in refused("--size", "16")
+    assert "--dataset folder needs --data FOLDER" in refused("--dataset", "folder")
+    assert "leave out --arch mlp and --layers" in refused("--dataset", "folder", "--data", data, "--arch", "mlp")
+    assert "--test-data has class folder(s) that are not the model's classes: 'c'; the model knows 'a', 'b'" in refused(
+        "--dataset", "folder", "--data", data, "--test-data", str(tmp_path / "other"))
+    assert "--data: path must be a folder" in refused("--dataset", "folder", "--data", str(tmp_path / "nothing"))
+    assert main(["train", "--dataset", "folder", "--data", data, "--epochs", "5", "--size", "8", "--out", out,
+                 "--quiet", "--test-fraction", "0.25"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"--data .*: skipped 1 of 9 files:\n  'a/broken.png' is a damaged picture", printed), printed
+    assert "pictures of 3x8x8" in printed and "6 training, 0 validation and 2 test samples" in printed
+
+
+def test_a_folder_run_stopped_by_ctrl_c_resumes_to_the_weights_of_one_never_stopped(tmp_path, capsys,
+                                                                                      monkeypatch):
+    root = shapes.make(tmp_path / "shapes", train=6, test=2, seed=1)
+    common = ["train", "--dataset", "folder", "--data", str(root / "train"), "--size", "16", "--epochs", "4",
+              "--quiet", "--threads", "1"]
+    main([*common, "--out", str(tmp_path / "whole")])
+    change = gn.datasets.PhotoAugment.__call__
+    calls = []
+
+    def ctrl_c_in_epoch_3(self, images, rng):  # 24 pictures: one batch per epoch
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return change(self, images, rng)
+
+    monkeypatch.setattr(gn.datasets.PhotoAugment, "__call__", ctrl_c_in_epoch_3)
+    assert main([*common, "--out", str(tmp_path / "cut")]) == 130
+    monkeypatch.setattr(gn.datasets.PhotoAugment, "__call__", change)
+    assert "training stopped at the end of epoch 2" in capsys.readouterr().out
+    main(["train", "--resume", str(tmp_path / "cut" / "checkpoint.glassnet")])
+    assert "resuming" in capsys.readouterr().out
+    whole = gn.load(tmp_path / "whole" / "checkpoint.glassnet").model.params
+    resumed = gn.load(tmp_path / "cut" / "checkpoint.glassnet").model.params
+    np.testing.assert_array_equal(resumed, whole)  # the normalization, the pictures' changes and all
+
+
+def test_a_model_file_reads_only_the_folders_it_was_trained_on(trained, tmp_path, capsys):
+    """A model file is a file anyone may edit: a folder it names is read only if its listing is unchanged."""
+    root, out, _ = trained
+    ck = gn.load(out / "model.glassnet")
+    secret = tmp_path / "private"
+    for name in ("mine", "yours"):
+        (secret / name).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(secret / name / "holiday.png")
+    for key, where in (("data", str(secret)), ("test_data", str(secret))):
+        meta = {**ck.metadata, "settings": dict(ck.metadata["settings"])}
+        if key == "data":
+            meta["data"] = where
+        else:
+            meta["settings"]["test_data"] = where
+        edited = gn.save(tmp_path / f"{key}.glassnet", ck.model, metadata=meta)
+        assert main(["evaluate", str(edited)]) == 2
+        err = capsys.readouterr()
+        assert "names a picture folder that is not there or is not the one it was trained on" in err.err
+        assert "holiday" not in err.out + err.err and "accuracy" not in err.out
+    assert main(["evaluate", str(out / "model.glassnet"), "--data", str(secret)]) == 2  # given: read, and its
+    assert "not the model's classes: 'mine', 'yours'" in capsys.readouterr().err  # classes are checked

@@ -1,0 +1,190 @@
+"""The pieces of training on your own pictures: the Normalize layer, a photo's preparation, PhotoAugment,
+per-class precision and recall, the confusion picture, and the generated shapes set's difficulty."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import glassnet as gn
+from glassnet.datasets import PhotoAugment, affine_warp
+from glassnet.io.photos import Preparation, check_picture, preparation_of, prepare_photo
+from glassnet.nn import Normalize, picture_channels
+from glassnet.tools.metrics import confusion_matrix, format_precision_recall, precision_recall
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import shapes  # noqa: E402  the generated data set of the own-pictures tutorial
+
+# -- Normalize ------------------------------------------------------------------------------------
+
+def test_normalize_centres_and_scales_each_channel_and_its_gradient_is_divided_by_std():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (5, 3, 4, 6)) * np.array([1.0, 2.0, 0.5]).reshape(1, 3, 1, 1)
+    layer = Normalize.fit(X)
+    out = gn.Sequential([layer], input_shape=(3, 4, 6), dtype=np.float64).predict(X)
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(0, 2, 3)), 1, atol=1e-12)
+    flat = Normalize.fit(np.ones((2, 1, 3, 3)))  # a flat channel keeps a scale of 1, not a division by 0
+    assert flat.std == [1.0] and flat.mean == [1.0]
+    # backward: a step worked by hand (dC/dX = dC/dZ / std), then central differences through a whole net
+    model = gn.Sequential([Normalize([0.5, -1.0, 2.0], [0.25, 2.0, 4.0]), gn.Conv2D(3, 2, 3, rng=0, dtype=np.float64),
+                           gn.Flatten(), gn.Dense(2 * 2 * 4, 3, rng=1, dtype=np.float64)], input_shape=(3, 4, 6),
+                          dtype=np.float64)
+    ws = model.workspace(training=True)
+    model.forward(X, workspace=ws, stop=1)
+    grad = rng.normal(size=X.shape)
+    back = model.backward(grad, ws, start=1, need_input_grad=True)
+    np.testing.assert_allclose(back, grad / np.array([0.25, 2.0, 4.0]).reshape(1, 3, 1, 1), rtol=1e-14)
+    report = gn.gradcheck(model, "cross_entropy", X, rng.integers(0, 3, 5), check_input=True)
+    assert report.passed, report
+
+
+def test_normalize_refuses_what_it_cannot_use():
+    with pytest.raises(gn.OptionError, match="std must be above 0 in every channel"):
+        Normalize([0.0], [0.0])
+    with pytest.raises(gn.OptionError, match="one value per channel each; received 2 and 1"):
+        Normalize([0.0, 1.0], [1.0])
+    with pytest.raises(gn.OptionError, match="mean must be finite numbers"):
+        Normalize([float("nan")], [1.0])
+    with pytest.raises(gn.OptionError, match=r"images must have shape \(n_samples, channels, height, width\)"):
+        Normalize.fit(np.zeros((4, 10)))
+    with pytest.raises(gn.OptionError):  # 3 channels of mean for pictures of one
+        gn.Sequential([Normalize([0, 0, 0], [1, 1, 1])], input_shape=(1, 4, 4))
+
+
+def test_a_photo_model_keeps_its_normalization_in_its_file(tmp_path):
+    X = np.random.default_rng(1).uniform(0, 1, (8, 3, 8, 8)).astype(np.float32)
+    model = gn.cnn((3, 8, 8), 2, channels=picture_channels(8), hidden=8, normalize=Normalize.fit(X), rng=0)
+    assert picture_channels(8) == (16,) and picture_channels(32) == (16, 32, 64) and picture_channels(256)[-1] == 128
+    path = gn.save(tmp_path / "m.glassnet", model, metadata={"picture": {"size": 8, "channels": 3, "fit": "pad"}})
+    again = gn.load(path)
+    assert isinstance(again.model.layers[0], Normalize) and again.model.layers[0].mean == model.layers[0].mean
+    np.testing.assert_array_equal(again.model.predict(X), model.predict(X))
+
+
+# -- a photo's preparation ------------------------------------------------------------------------
+
+def test_a_photo_is_prepared_as_the_folder_reader_prepares_it(tmp_path):
+    rng = np.random.default_rng(2)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for k in range(3):
+        Image.fromarray(rng.integers(0, 256, (30 + k, 50, 3), dtype=np.uint8)).save(tmp_path / "a" / f"{k}.png")
+        Image.fromarray(rng.integers(0, 256, (40, 20 + k), dtype=np.uint8)).save(tmp_path / "b" / f"{k}.png")
+    data = gn.datasets.load_folder(tmp_path, size=12, color="rgb", fit="crop")
+    for i, path in enumerate(sorted((tmp_path / "a").iterdir()) + sorted((tmp_path / "b").iterdir())):
+        np.testing.assert_array_equal(prepare_photo(path, 12, 3, "crop"), data.X[i])
+    grey = prepare_photo(tmp_path / "a" / "0.png", 12, 1, "pad")
+    assert grey.shape == (1, 12, 12) and grey.dtype == np.float32 and 0 <= grey.min() and grey.max() <= 1
+
+
+def test_a_model_file_says_how_its_pictures_are_made():
+    photo = preparation_of(3 * 16 * 16, {"picture": {"size": 16, "channels": 3, "fit": "crop"}})
+    assert photo == Preparation("photo", (3, 16, 16), "crop")
+    assert photo.metadata() == {"picture": {"size": 16, "channels": 3, "fit": "crop"}}
+    digit = preparation_of(64, {"image_shape": [8, 8]})
+    assert digit.kind == "digit" and digit.shape == (1, 8, 8) and digit.metadata() == {}
+    for bad in ({"size": 16, "channels": 2}, {"size": 16.0, "channels": 3}, {"size": True, "channels": 1},
+                {"size": 16, "channels": 3, "fit": "stretch"}, {"size": 15, "channels": 3}, "16", None):
+        with pytest.raises(gn.OptionError, match="its picture metadata must be"):
+            check_picture(bad, 3 * 16 * 16)
+
+
+def test_a_model_file_with_broken_picture_metadata_is_refused(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([12, 2], rng=0), metadata={"picture": {"size": 2, "channels": 3}})
+    assert gn.load(path).metadata["picture"]["size"] == 2
+    bad = gn.save(tmp_path / "b.glassnet", gn.mlp([12, 2], rng=0), metadata={"picture": {"size": 3, "channels": 3}})
+    with pytest.raises(gn.GlassnetError, match="picture metadata"):
+        gn.load(bad)
+
+
+# -- PhotoAugment -----------------------------------------------------------------------------------
+
+def test_photo_augment_mirrors_shifts_with_the_edge_and_jitters_within_its_bounds():
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 1, (64, 3, 6, 7))
+    mirror = PhotoAugment(flip=True, shift=0.0)(images, np.random.default_rng(0))
+    flipped = np.random.default_rng(0).random(64) < 0.5  # the draw PhotoAugment makes first
+    np.testing.assert_allclose(mirror[flipped], images[flipped][..., ::-1], atol=1e-12)
+    np.testing.assert_allclose(mirror[~flipped], images[~flipped], atol=1e-12)
+    # a shift of a whole pixel to the right, by hand: the left column repeats (edge fill), the right one drops
+    moved = affine_warp(images[:1], np.eye(2)[None], np.array([[0.0, -1.0]]), fill="edge")
+    np.testing.assert_allclose(moved[0, :, :, 1:], images[0, :, :, :-1], atol=1e-12)
+    np.testing.assert_allclose(moved[0, :, :, 0], images[0, :, :, 0], atol=1e-12)
+    zeros = affine_warp(images[:1], np.eye(2)[None], np.array([[0.0, -1.0]]))
+    assert np.all(zeros[0, :, :, 0] == 0)
+    jittered = PhotoAugment(flip=False, shift=0.0, jitter=0.3)(images, np.random.default_rng(4))
+    assert jittered.shape == images.shape and jittered.min() >= 0 and jittered.max() <= 1
+    assert not np.allclose(jittered, images)
+    grey = np.full((4, 1, 5, 5), 0.5)  # brightness in [0.7, 1.3] of a flat grey: 0.35 to 0.65
+    out = PhotoAugment(flip=False, shift=0.0, jitter=0.3)(grey, np.random.default_rng(5))
+    assert 0.35 - 1e-9 <= out.min() and out.max() <= 0.65 + 1e-9
+    with pytest.raises(gn.OptionError, match="PhotoAugment works on images"):
+        PhotoAugment()(np.zeros((3, 10)), rng)
+    with pytest.raises(gn.OptionError, match="jitter"):
+        PhotoAugment(jitter=1.5)
+
+
+# -- scores per class -------------------------------------------------------------------------------
+
+def test_precision_and_recall_per_class_worked_by_hand():
+    y_true = [0, 0, 0, 1, 1, 2, 2, 2, 2]
+    y_pred = [0, 0, 1, 1, 1, 2, 0, 2, 2]
+    precision, recall = precision_recall(confusion_matrix(y_true, y_pred, 4))
+    # class 0: predicted 3 times, right twice; 3 samples, 2 found. class 1: 3 predicted, 2 right; 2 of 2.
+    np.testing.assert_allclose(precision[:3], [2 / 3, 2 / 3, 3 / 3])
+    np.testing.assert_allclose(recall[:3], [2 / 3, 2 / 2, 3 / 4])
+    assert np.isnan(precision[3]) and np.isnan(recall[3])  # class 3: never predicted, never seen
+    table = format_precision_recall(confusion_matrix(y_true, y_pred, 4), ["cat", "dog", "fox", "owl"])
+    assert table.splitlines()[0].split() == ["class", "precision", "recall", "samples"]
+    assert table.splitlines()[3].split() == ["fox", "100.0%", "75.0%", "4"]
+    assert table.splitlines()[4].split() == ["owl", "—", "—", "0"]
+
+
+def test_the_confusion_picture_is_written_atomically(tmp_path):
+    pytest.importorskip("matplotlib")
+    from glassnet.tools.confusion_plot import confusion_picture
+
+    path = confusion_picture(np.array([[3, 1], [0, 4]]), ["a", "b"], tmp_path / "c.png")
+    assert path.read_bytes()[:4] == b"\x89PNG" and [p.name for p in tmp_path.iterdir()] == ["c.png"]
+    with Image.open(path) as img:
+        assert img.size[0] > 200
+
+
+# -- the generated shapes: a set that is not self-graded ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def shapes_set(tmp_path_factory):
+    return shapes.make(tmp_path_factory.mktemp("shapes"), train=24, test=8, seed=0)
+
+
+def test_the_shapes_set_has_every_mode_size_and_unseen_test_backgrounds(shapes_set):
+    train = sorted((shapes_set / "train").rglob("*.*"))
+    test = sorted((shapes_set / "test").rglob("*.*"))
+    assert len(train) == 4 * 24 and len(test) == 4 * 8
+    modes, sizes = set(), set()
+    for p in train:
+        with Image.open(p) as img:
+            modes.add(img.mode)
+            sizes.add(img.size)
+    assert {"RGB", "RGBA", "P", "L"} <= modes and modes & {"I;16", "I"}
+    assert len(sizes) > 50 and any(w != h for w, h in sizes)
+    seen = {p.stem.rsplit("-", 1)[1] for p in train}
+    unseen = {p.stem.rsplit("-", 1)[1] for p in test}
+    assert seen == {"gradient", "stripes", "checks"} and unseen == {"blotches", "waves"}
+
+
+def test_colour_and_background_say_nothing_of_the_class(shapes_set):
+    """A classifier given only each picture's colour statistics (means and spreads of its channels, and of its
+    border) does no better than chance: the class is in the shape alone."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    data = gn.datasets.load_folder(shapes_set / "train", size=24, color="rgb")
+    X = data.X
+    border = np.concatenate([X[:, :, 0, :], X[:, :, -1, :], X[:, :, :, 0], X[:, :, :, -1]], axis=2)
+    features = np.concatenate([X.mean(axis=(2, 3)), X.std(axis=(2, 3)), border.mean(axis=2), border.std(axis=2)], 1)
+    score = cross_val_score(LogisticRegression(max_iter=2000), features, data.y, cv=4).mean()
+    assert score < 0.45, score  # chance is 0.25; a class told apart by colour would reach far more

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import secrets
 from typing import Any
 
 import numpy as np
@@ -240,4 +241,19 @@ def browser_id(flask: Any, cookie: str) -> str:
     """
     client = flask.request.cookies.get(cookie, "")
     return client if len(client) == 22 and client.replace("-", "").replace("_", "").isalnum() else ""
+
+
+def give_browser_id(response: Any, cookie: str, path: str) -> None:
+    """Give a browser its own id (read back by :func:`browser_id`), so that its sessions count together.
+
+    Parameters
+    ----------
+    response : flask.Response
+    cookie : str
+        The cookie's name.
+    path : str
+        The API path it is sent to: no other page sees it.
+    """
+    response.set_cookie(cookie, secrets.token_urlsafe(16), httponly=True, samesite="Strict", path=path,
+                        max_age=30 * 86400)
 

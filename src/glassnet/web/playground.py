@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import secrets
 import tempfile
 import threading
 import time
@@ -50,7 +49,17 @@ from ..io import model_file
 from ..playground import Session, Spec, read_csv, script
 from ..playground.data import MAX_CSV_BYTES
 from .answers import GRID as GRID
-from .answers import browser_id, encode, frame_json, gradcheck_rows, json_body, json_error, link_query, strict
+from .answers import (
+    browser_id,
+    encode,
+    frame_json,
+    give_browser_id,
+    gradcheck_rows,
+    json_body,
+    json_error,
+    link_query,
+    strict,
+)
 from .answers import quantized as quantized
 from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, LOCK_WAIT, PER_ADDRESS, PER_CLIENT, Sessions, SessionsFull
 
@@ -169,8 +178,7 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
             token = sessions.add(session, flask.request.remote_addr or "", client)
             response = jsonify({"id": token, "frame": frame_json(session, full=True), "heartbeat": HEARTBEAT_SECONDS})
         if not client:  # the browser's own id: its sessions count together
-            response.set_cookie(COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="Strict",
-                                path="/api/playground", max_age=30 * 86400)
+            give_browser_id(response, COOKIE, "/api/playground")
         return response
 
     @app.post("/api/playground/<token>/train")

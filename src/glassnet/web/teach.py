@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import queue
-import secrets
 import tempfile
 import threading
 from importlib import resources
@@ -40,7 +39,7 @@ from ..io import model_file
 from ..io.onnx import to_onnx
 from ..io.photos import prepare_photo
 from ..playground.teach import CHANNELS, MAX_CLASSES, MAX_EXAMPLES, MIN_EXAMPLES, NAME_LENGTH, SIZE, Lesson
-from .answers import browser_id, json_body, json_error
+from .answers import browser_id, give_browser_id, json_body, json_error
 from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, Sessions, SessionsFull
 
 #: lessons training at once on the server; the rest wait in line
@@ -139,8 +138,7 @@ def register(app: Any, flask: Any) -> None:
         response = flask.jsonify(id=token, heartbeat=HEARTBEAT_SECONDS, size=SIZE, max_classes=MAX_CLASSES,
                                  max_examples=MAX_EXAMPLES, min_examples=MIN_EXAMPLES, name_length=NAME_LENGTH)
         if not client:
-            response.set_cookie(COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="Strict",
-                                path="/api/teach", max_age=30 * 86400)
+            give_browser_id(response, COOKIE, "/api/teach")
         return response
 
     @app.post("/api/teach/<token>/example")

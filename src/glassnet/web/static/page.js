@@ -129,71 +129,19 @@ function show(data) {
   $("prediction").textContent = data.prediction;
   $("prediction").title = data.prediction;
   $("confidence").textContent = "probability " + (100 * data.confidence).toFixed(1) + " %";
-  const best = data.probabilities.indexOf(Math.max(...data.probabilities));
-  data.probabilities.forEach((p, i) => {
-    const row = document.createElement("div");
-    row.className = "bar" + (i === best ? " best" : "");
-    row.dataset.cls = data.classes[i];
-    const label = document.createElement("span");
-    label.textContent = data.classes[i];
-    label.title = data.classes[i];
-    const track = document.createElement("div");
-    track.className = "track";
-    const fill = document.createElement("div");
-    fill.className = "fill";
-    track.appendChild(fill);
-    const value = document.createElement("span");
-    value.className = "value";
-    value.textContent = (100 * p).toFixed(1) + "%";
-    row.append(label, track, value);
-    $("bars").appendChild(row);
-    requestAnimationFrame(() => { fill.style.width = (100 * p) + "%"; });
-  });
-  const [h, w] = data.image_shape, pv = $("preview"), pctx = pv.getContext("2d");
-  const img = pctx.createImageData(w, h), level = (v) => Math.round(255 * Math.max(0, Math.min(1, v)));
-  // grey rows hold one value per pixel, colour rows an [r, g, b] triple
-  data.input.forEach((line, y) => line.forEach((v, x) => {
-    const k = 4 * (y * w + x), rgb = Array.isArray(v) ? v : [v, v, v];
-    img.data[k] = level(rgb[0]); img.data[k + 1] = level(rgb[1]); img.data[k + 2] = level(rgb[2]);
-    img.data[k + 3] = 255;
-  }));
-  const tmp = document.createElement("canvas");
-  tmp.width = w; tmp.height = h;
-  tmp.getContext("2d").putImageData(img, 0, 0);
-  pctx.imageSmoothingEnabled = false;
-  pctx.drawImage(tmp, 0, 0, pv.width, pv.height);
+  Answer.bars($("bars"), data.probabilities, data.classes, true);
+  const [h, w] = data.image_shape;
+  Answer.picture($("preview"), data.input);
   lastSaliency = data.saliency;
   drawSaliency();
   $("preview-note").textContent = `${w}x${h} pixels, as the network sees them`;
 }
 
-// the heat map over "What it saw": red where brightening a pixel raises the predicted class's
-// score, blue where it lowers it, the stronger the more opaque; smoothed, so that it reads as
-// regions rather than speckle, and never opaque, so that the digit shows through it
+// the heat map over "What it saw" (see answer.js), unless it is switched off
 function drawSaliency() {
   const pv = $("saliency");
-  const sctx = pv.getContext("2d");
-  sctx.clearRect(0, 0, pv.width, pv.height);
-  if (!lastSaliency || !$("show-saliency").checked) return;
-  const h = lastSaliency.length, w = lastSaliency[0].length;
-  // scaled so that the strongest tenth of the pixels shows at full strength: smoothing spreads each
-  // pixel over its neighbours, and a map scaled to its single strongest pixel would fade to nothing
-  const sizes = lastSaliency.flat().map(Math.abs).sort((a, b) => a - b);
-  const top = sizes[Math.floor(0.9 * (sizes.length - 1))] || 1;
-  const img = sctx.createImageData(w, h);
-  lastSaliency.forEach((line, y) => line.forEach((v, x) => {
-    const k = 4 * (y * w + x), a = Math.min(1, Math.abs(v) / top);
-    img.data[k] = v > 0 ? 255 : 40; img.data[k + 1] = v > 0 ? 70 : 130; img.data[k + 2] = v > 0 ? 30 : 255;
-    img.data[k + 3] = Math.round(170 * a);
-  }));
-  const tmp = document.createElement("canvas");
-  tmp.width = w; tmp.height = h;
-  tmp.getContext("2d").putImageData(img, 0, 0);
-  sctx.imageSmoothingEnabled = true;
-  sctx.imageSmoothingQuality = "high";
-  sctx.filter = `blur(${Math.round(pv.width / w)}px)`;
-  sctx.drawImage(tmp, 0, 0, pv.width, pv.height);
-  sctx.filter = "none";
+  pv.getContext("2d").clearRect(0, 0, pv.width, pv.height);
+  if (lastSaliency && $("show-saliency").checked) Answer.heat(pv, lastSaliency);
 }
 $("show-saliency").addEventListener("change", drawSaliency);
 

@@ -246,53 +246,9 @@ async function predict(blob) {
   $("try-error").textContent = "";
   $("prediction").textContent = data.prediction;
   $("confidence").textContent = "probability " + (100 * data.confidence).toFixed(1) + " %";
-  const best = data.probabilities.indexOf(Math.max(...data.probabilities));
-  $("bars").replaceChildren(...data.probabilities.map((p, i) => {
-    const row = document.createElement("div");
-    row.className = "bar" + (i === best ? " best" : "");
-    row.dataset.cls = data.classes[i];
-    const label = document.createElement("span");
-    label.textContent = data.classes[i];
-    const track = document.createElement("div");
-    track.className = "track";
-    const fill = document.createElement("div");
-    fill.className = "fill";
-    fill.style.width = (100 * p) + "%";
-    track.appendChild(fill);
-    const value = document.createElement("span");
-    value.className = "value";
-    value.textContent = (100 * p).toFixed(1) + "%";
-    row.append(label, track, value);
-    return row;
-  }));
-  drawSeen(data.input, data.saliency);
-}
-
-function paint(target, rows, colour) {
-  const h = rows.length, w = rows[0].length, tmp = document.createElement("canvas");
-  tmp.width = w; tmp.height = h;
-  const t = tmp.getContext("2d"), img = t.createImageData(w, h);
-  rows.forEach((line, y) => line.forEach((v, x) => {
-    const k = 4 * (y * w + x), rgba = colour(v);
-    for (let j = 0; j < 4; j++) img.data[k + j] = rgba[j];
-  }));
-  t.putImageData(img, 0, 0);
-  const g = target.getContext("2d");
-  g.clearRect(0, 0, target.width, target.height);
-  return [g, tmp];
-}
-
-function drawSeen(input, heat) {
-  const level = (v) => Math.round(255 * Math.max(0, Math.min(1, v)));
-  const [g, tmp] = paint($("preview"), input, (v) => [level(v[0]), level(v[1]), level(v[2]), 255]);
-  g.imageSmoothingEnabled = false;
-  g.drawImage(tmp, 0, 0, $("preview").width, $("preview").height);
-  const [s, hot] = paint($("saliency"), heat, (v) => (v > 0 ? [255, 70, 30, Math.round(170 * Math.min(1, v))]
-    : [40, 130, 255, Math.round(170 * Math.min(1, -v))]));
-  s.imageSmoothingEnabled = true;
-  s.filter = `blur(${Math.round($("saliency").width / heat.length)}px)`;
-  s.drawImage(hot, 0, 0, $("saliency").width, $("saliency").height);
-  s.filter = "none";
+  Answer.bars($("bars"), data.probabilities, data.classes, false);  // live: several answers a second
+  Answer.picture($("preview"), data.input);
+  Answer.heat($("saliency"), data.saliency);
 }
 
 $("try-file").addEventListener("change", async (e) => {

@@ -189,10 +189,8 @@ def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list, picture: P
         pred = model.predict_classes(Xt)
         test_acc = float(np.mean(pred == yt))
         print(f"training accuracy {train_acc:.2%}   test accuracy {test_acc:.2%}")
-        matrix = confusion_matrix(yt, pred, len(classes))
         print("confusion matrix on the test set:")
-        print(format_confusion(matrix, classes))
-        print(format_precision_recall(matrix, classes))
+        matrix = print_class_scores(yt, pred, classes)
         if picture is not None and len(yt):
             print(f"confusion matrix drawn in {confusion_picture(matrix, classes, picture)}")
         return {"test_accuracy": test_acc}
@@ -203,4 +201,24 @@ def report(model, X, y, Xt, yt, meta: dict, loss: str, classes: list, picture: P
     return {f"test_{k}": v for k, v in on_test.items()}
 
 
-__all__ = ["Outputs", "check_outputs", "model_sizes", "report", "save_interrupted", "save_trained", "say_kept"]
+def print_class_scores(y, predicted, classes: list) -> np.ndarray:
+    """Print the confusion matrix, then each class's precision, recall and number of samples.
+
+    Parameters
+    ----------
+    y, predicted : int arrays, shape (n_samples,)
+    classes : list of str
+
+    Returns
+    -------
+    int array, shape (n_classes, n_classes)
+        The confusion matrix.
+    """
+    matrix = confusion_matrix(y, predicted, len(classes))
+    print(format_confusion(matrix, classes))
+    print(format_precision_recall(matrix, classes))
+    return matrix
+
+
+__all__ = ["Outputs", "check_outputs", "model_sizes", "print_class_scores", "report", "save_interrupted",
+           "save_trained", "say_kept"]

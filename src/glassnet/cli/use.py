@@ -21,7 +21,6 @@ from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
 from ..io.onnx import OPSET, to_onnx, write_onnx
 from ..io.photos import preparation_of
-from ..tools.metrics import confusion_matrix, format_confusion, format_precision_recall
 from ..tools.plots import check_path, saliency_maps
 from ..tools.saliency import gradient_saliency, occlusion
 from ..training.models import Sequential, load
@@ -36,6 +35,7 @@ from .data import (
     unscale_target,
     width,
 )
+from .outputs import print_class_scores
 
 
 def cmd_evaluate(args) -> int:
@@ -60,9 +60,7 @@ def cmd_evaluate(args) -> int:
     if test.task == "classification":
         pred = model.predict_classes(Xt)
         print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
-        matrix = confusion_matrix(test.y, pred, len(test.classes))
-        print(format_confusion(matrix, test.classes))
-        print(format_precision_recall(matrix, test.classes))
+        print_class_scores(test.y, pred, test.classes)
     else:
         scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
         cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]
@@ -132,8 +130,8 @@ def explain(model, meta: dict, explained: list[tuple], path, inputs: tuple | lis
                          stride=max(1, rows // 14), fill=0.0 if prep.kind == "digit" else float(image.mean()))
                for _, image, _ in explained]
     titles = [f"{middle(Path(name).name, 15)}\n{label}" for name, _, label in explained]
-    shown = [image.reshape(prep.shape).transpose(1, 2, 0).squeeze(2) if c == 1 else
-             image.reshape(prep.shape).transpose(1, 2, 0) for _, image, _ in explained]
+    shown = [image.reshape(prep.shape).transpose(1, 2, 0) for _, image, _ in explained]  # rows, columns, channels
+    shown = [picture[..., 0] if c == 1 else picture for picture in shown]
     saliency_maps(shown, list(gradients), path, titles, checks=covered, inputs=inputs, ink=prep.kind == "digit")
     print(f"saliency written to {path}")
 

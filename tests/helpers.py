@@ -1,8 +1,11 @@
 """Helpers shared by the tests: oracles, the tutorials' worked networks, where MNIST lies."""
 
+import contextlib
+import errno
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +89,33 @@ needs_mnist = pytest.mark.skipif(MNIST_DIR is None, reason=MNIST_MISSING)
 #: few steps, often on random data, need not learn anything: the divergence guard's report that such a run
 #: ended no better than chance is true and beside their point. Each test that carries it says why.
 mechanics_only = pytest.mark.filterwarnings("ignore:training ended no better than chance")
+
+
+@contextlib.contextmanager
+def serving(app, threads=2):
+    """Serve a WSGI app with waitress on a free loopback port, in a thread; yields its address (``http://.../``).
+
+    On exit the server's sockets are closed. Its loop, still waiting in ``select`` on those sockets in its
+    own thread, then fails with EBADF ("bad file descriptor"): that one error, after the close, is the loop
+    ending, and is not reported as an exception in the thread. Any other error is.
+    """
+    from waitress.server import create_server
+
+    srv = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    closed = threading.Event()
+
+    def run():
+        try:
+            srv.run()
+        except OSError as exc:
+            if not (closed.is_set() and exc.errno == errno.EBADF):
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.effective_port}/"
+    finally:
+        closed.set()
+        srv.close()
+        thread.join(timeout=5)

@@ -7,7 +7,6 @@ missing (CI installs both: see .ci/run).
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from PIL import Image
 
 import glassnet as gn
 from glassnet.web import create_app
-from helpers import needs_mnist
+from helpers import needs_mnist, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -28,14 +27,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
 
 @pytest.fixture(scope="module")
 def server(mnist, mnist_model_file):
-    from waitress.server import create_server
-
     _, test = mnist
-    srv = create_server(create_app(gn.load(mnist_model_file)), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}/", test
-    srv.close()
+    with serving(create_app(gn.load(mnist_model_file))) as address:
+        yield address, test
 
 
 @pytest.fixture(scope="module")
@@ -153,21 +147,17 @@ def test_an_error_clears_the_previous_result_and_clear_resets_everything(server,
 
 def test_hostile_class_names_render_as_text_and_run_nothing(page, mnist, mnist_model, tmp_path_factory):
     """A model whose class names hold HTML and script: the page shows them as text, and the headers hold."""
-    from waitress.server import create_server
-
     _, test = mnist
     names = ['<img src=x onerror="window.pwned=1">', "<script>window.pwned=2</script>", "<b>2</b>",
              "3", "4", "5", "6", "7", "8", "9"]
     path = tmp_path_factory.mktemp("hostile") / "hostile.glassnet"
     gn.save(path, mnist_model, metadata={"dataset": "mnist", "classes": names, "image_shape": [28, 28]})
-    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=srv.run, daemon=True).start()
-    try:
+    with serving(create_app(gn.load(path))) as address:
         pg = page.context.browser.new_page()  # a page of its own in the same browser
         violations = []
         pg.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text
               else None)
-        response = pg.goto(f"http://127.0.0.1:{srv.effective_port}/")
+        response = pg.goto(address)
         headers = response.headers
         assert "script-src 'self'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
@@ -186,23 +176,17 @@ def test_hostile_class_names_render_as_text_and_run_nothing(page, mnist, mnist_m
         pg.screenshot(path=out or str(shot / "hostile.png"), full_page=True)
         assert not violations, violations  # the page itself needs nothing the policy forbids
         pg.close()
-    finally:
-        srv.close()
 
 
 def test_a_conv_net_on_the_page_with_its_saliency(page, mnist, mnist_cnn, tmp_path_factory):
     """The page with a conv net: its layers in the description, and the heatmap over what it saw."""
-    from waitress.server import create_server
-
     _, test = mnist
     folder = tmp_path_factory.mktemp("cnn-page")
     path = gn.save(folder / "cnn.glassnet", mnist_cnn, metadata={"dataset": "mnist", "classes": test.classes,
                                                                  "image_shape": [28, 28]})
-    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=srv.run, daemon=True).start()
-    try:
+    with serving(create_app(gn.load(path))) as address:
         pg = page.context.browser.new_page(viewport={"width": 1200, "height": 800})
-        pg.goto(f"http://127.0.0.1:{srv.effective_port}/")
+        pg.goto(address)
         sync_api.expect(pg.locator("#model-info")).to_contain_text("28x28 input → conv 32 → conv 64 → 128 → 10")
         img = Image.fromarray(255 - (test.X[0].reshape(28, 28) * 255).astype(np.uint8)).resize((240, 240))
         img.save(folder / "seven.png")
@@ -220,5 +204,3 @@ def test_a_conv_net_on_the_page_with_its_saliency(page, mnist, mnist_cnn, tmp_pa
         blue = np.mean(pixels[~ink, 2] - pixels[~ink, 0] > 20)
         assert 0.05 < ink.mean() < 0.3 and red > 0.2 and blue > 0.1, (ink.mean(), red, blue)
         pg.close()
-    finally:
-        srv.close()

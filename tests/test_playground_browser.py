@@ -5,13 +5,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 import glassnet as gn
 from glassnet.web import create_app
+from helpers import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -23,14 +23,10 @@ ACCURACY = "() => Number(document.getElementById('status').dataset.testAccuracy)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from waitress.server import create_server
-
     path = tmp_path_factory.mktemp("model") / "m.glassnet"
     gn.save(path, gn.mlp([64, 10], rng=0), metadata={"image_shape": [8, 8], "classes": list("0123456789")})
-    srv = create_server(create_app(gn.load(path)), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=srv.run, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.effective_port}/playground"
-    srv.close()
+    with serving(create_app(gn.load(path)), threads=4) as address:
+        yield address + "playground"
 
 
 @pytest.fixture(scope="module")
@@ -192,18 +188,13 @@ def test_the_layout_reads_at_1280_and_1920(server, browser, tmp_path, size):
 
 
 def test_the_playground_alone_links_to_no_digit_page(browser, tmp_path):
-    from waitress.server import create_server
 
-    srv = create_server(create_app(None), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=srv.run, daemon=True).start()
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
-    try:
-        page.goto(f"http://127.0.0.1:{srv.effective_port}/playground")
+    with serving(create_app(None)) as address:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(address + "playground")
         sync_api.expect(page.locator("#status")).to_contain_text("step 0")
         assert page.locator("header a").count() == 0  # there is no digit page to go to
-    finally:  # the page's keep-alive connections closed first: closing them under waitress's loop races it
         page.close()
-        srv.close()
 
 
 def test_dead_neurons_are_marked_and_say_why(server, browser, tmp_path):

@@ -7,7 +7,7 @@ Playwright is missing (CI installs both: see .ci/run).
 
 import io
 import shutil
-import threading
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from PIL import Image
 
 import glassnet as gn
 from glassnet.playground.teach import SIZE, Lesson
+from helpers import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -43,21 +44,12 @@ def browser():
         chromium.close()
 
 
-def served(app):
-    from waitress.server import create_server
-
-    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=srv.run, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.effective_port}/"
-
-
 def test_two_classes_are_taught_trained_and_predicted_live(browser, tmp_path):
     from glassnet.web import create_app
 
     expect = sync_api.expect
-    srv, url = served(create_app(None))
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, permissions=["camera"])
-    try:
+    with serving(create_app(None), threads=4) as url, closing(
+            browser.new_context(viewport={"width": 1400, "height": 900}, permissions=["camera"])) as context:
         page = context.new_page()
         page.goto(url + "teach")
         cards = page.locator(".card")
@@ -96,28 +88,22 @@ def test_two_classes_are_taught_trained_and_predicted_live(browser, tmp_path):
         saved = tmp_path / "taught.glassnet"
         download.value.save_as(saved)
         assert gn.load(saved).metadata["classes"] == ["webcam", "yellow box"]
-    finally:
-        context.close()
-        srv.close()
 
 
 def test_a_page_served_elsewhere_says_why_there_is_no_webcam_and_uploads_still_work(browser, tmp_path):
     from glassnet.web import create_app
 
-    srv, _ = served(create_app(None, allowed_hosts=["classroom.test"]))
-    context = browser.new_context(permissions=["camera"])
-    try:  # classroom.test is this machine, over plain HTTP but not as localhost: no secure context
+    with serving(create_app(None, allowed_hosts=["classroom.test"])) as url, closing(
+            browser.new_context(permissions=["camera"])) as context:
+        # classroom.test is this machine, over plain HTTP but not as localhost: no secure context
         page = context.new_page()
-        page.goto(f"http://classroom.test:{srv.effective_port}/teach")
+        page.goto(url.replace("127.0.0.1", "classroom.test") + "teach")
         note = page.locator("#camera-note")
         sync_api.expect(note).to_contain_text("browsers allow it only on localhost or over HTTPS")
         assert page.locator("#camera-start").is_disabled()
         card = page.locator(".card").nth(0)
         card.locator("input[type=file]").set_input_files(yellow_box(1, tmp_path / "b.png"))
         sync_api.expect(card.locator(".count")).to_have_text("1 picture", timeout=15000)
-    finally:
-        context.close()
-        srv.close()
 
 
 def test_a_photo_models_page_shows_its_classes_colour_and_webcam(browser, tmp_path):
@@ -131,9 +117,8 @@ def test_a_photo_models_page_shows_its_classes_colour_and_webcam(browser, tmp_pa
     lesson.train(["dark", "light"], epochs=10)
     model, metadata = lesson.trained()
     path = gn.save(tmp_path / "m.glassnet", model, metadata=metadata)
-    srv, url = served(create_app(gn.load(path)))
-    context = browser.new_context(viewport={"width": 1300, "height": 800}, permissions=["camera"])
-    try:
+    with serving(create_app(gn.load(path)), threads=4) as url, closing(
+            browser.new_context(viewport={"width": 1300, "height": 800}, permissions=["camera"])) as context:
         page = context.new_page()
         page.goto(url)
         expect = sync_api.expect
@@ -159,6 +144,3 @@ def test_a_photo_models_page_shows_its_classes_colour_and_webcam(browser, tmp_pa
         }"""
         page.wait_for_function(f"() => ({green})() > 0.3", timeout=15000)
         assert page.locator("#prediction").text_content() in ("dark", "light")
-    finally:
-        context.close()
-        srv.close()

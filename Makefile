@@ -7,7 +7,7 @@ comma  := ,
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: run test lint clean
+.PHONY: run test lint docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,23 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP) $(DEV_STAMP)
-	$(BIN)/ruff check src tests examples benchmarks notebooks
+	$(BIN)/ruff check src tests examples benchmarks notebooks docs/scripts
 	$(BIN)/mypy
 
+# the documentation site: strict (a warning fails it) and offline; DISABLE_... quiets two banners
+# that plugins print about MkDocs' future
+DOCS_STAMP := $(VENV)/.installed-docs
+DOCS_ENV   := NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $@
+
+docs: $(DOCS_STAMP)
+	$(DOCS_ENV) $(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(DOCS_ENV) $(BIN)/mkdocs serve --strict -a 127.0.0.1:8001
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache site .cache

@@ -7,50 +7,12 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from levels import LEVEL, levels_table
 
 PACKAGE = Path(gn.__file__).parent
 
-#: each module's level, with what lives there: a module may import only from its own level or below.
-#: The README's table "How it is built" is written from this list (run this file: python
-#: tests/test_architecture.py), and a test below fails when the two disagree.
-LEVELS = [
-    (["_version", "errors", "core", "ops"],
-     "the plumbing and the math: the error family, the array seam, argument checks, the thread bound, lazily "
-     "read rows, SVG and HTML written by hand (`core/`); activations, costs, convolutions and pooling as pure "
-     "functions beside their derivatives, initializers, the BLAS calls of the vector updates (`ops/`)"),
-    (["nn"], "layers (backward under forward), each answering for its shapes, passes, trace formulas and ONNX "
-             "nodes; the context a pass keeps its caches in, the one registry of layer types, `Stack` with its "
-             "flat parameter vector, `mlp` and `cnn`"),
-    (["losses"], "costs; the objective: cost plus L1 and L2 terms over the flat vector, fused with softmax or "
-                 "sigmoid"),
-    (["optim"], "SGD, RMSProp, Adam, AdamW over the flat vector, each fast rule beside its paper's rule; schedules"),
-    (["io", "datasets"], "model files, pictures and ONNX export; digits, MNIST (verified download), CSV files, "
-                         "augmentation"),
-    (["training"], "`fit` asking its solver (gradient descent with an optimizer, BFGS/L-BFGS), the divergence "
-                   "guard, callbacks, history, `resume`, data-parallel training; `Sequential`, a `Stack` that fits, "
-                   "evaluates and saves itself; the speedrun recipes"),
-    (["tools", "playground"], "the tools that look inside a network (gradient check, trace, the computational "
-                              "graph, diagnosis and the learning-rate finder, saliency, solvers side by side, "
-                              "plots, confusion matrices) and the playground's engine"),
-    (["cli", "sklearn", "web", "__main__"], "the front-ends, thin over the API above: command line, scikit-learn "
-                                            "estimators, web pages"),
-    (["__init__"], "the package's table of contents"),
-]
-LEVEL = {name: i for i, (names, _) in enumerate(LEVELS) for name in names}
 README = PACKAGE.parents[1] / "README.md"
 TABLE_START, TABLE_END = "<!-- levels: written by tests/test_architecture.py -->", "<!-- end of levels -->"
-
-
-def where(name: str) -> str:
-    """A module or package as a path in the source tree."""
-    return f"`{name}/`" if (PACKAGE / name).is_dir() else f"`{name}.py`"
-
-
-def levels_table() -> str:
-    """The README's table of the levels, from :data:`LEVELS`."""
-    rows = ["| level | where (in `src/glassnet/`) | what |", "|---:|---|---|"]
-    rows += [f"| {i} | {', '.join(where(n) for n in names)} | {what} |" for i, (names, what) in enumerate(LEVELS)]
-    return "\n".join(rows)
 
 
 def readme_table() -> str:

@@ -49,6 +49,7 @@ from .errors import (
     OptionError,
 )
 from .io import Checkpoint
+from .io.model_file import save
 from .io.onnx import export_onnx
 from .losses.costs import (
     AbsoluteError,
@@ -103,7 +104,7 @@ from .training import (
     fit,
     recipes,
 )
-from .training.models import Sequential, cnn, load, mlp, resume, save
+from .training.models import Sequential, cnn, load, mlp, resume
 
 __all__ = [
     "__version__", "SGD", "Adam", "AdamW", "RMSProp", "Callback", "Checkpoint", "DataError", "DivergenceError",

@@ -26,6 +26,7 @@ from ..errors import DataError
 from ..io.atomic import write_atomically
 from .base import Dataset
 
+#: MNIST's four files and the SHA-256 each must have; a download that differs is refused
 MNIST_FILES = {
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",

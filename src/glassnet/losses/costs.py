@@ -19,6 +19,7 @@ __all__ = ["ALIASES", "LOSSES", "AbsoluteError", "Array", "BinaryCrossEntropy", 
            "SoftmaxCrossEntropy", "SquaredError", "get_loss", "loss_from_config"]
 
 
+#: every cost by its short name, as ``get_loss``, model files and the command line spell it
 LOSSES: dict[str, type[Loss]] = {
     "squared_error": SquaredError,
     "binary_cross_entropy": BinaryCrossEntropy,

@@ -77,7 +77,11 @@ def register_layer(cls: type[Layer]) -> type[Layer]:
 
     Examples
     --------
-    >>> @glassnet.register_layer
+    A whole layer that registers itself is ``examples/own_layer.py``; in short (not run here: registering
+    changes the process's registry for good):
+
+    >>> import glassnet
+    >>> @glassnet.register_layer  # doctest: +SKIP
     ... class Scale(glassnet.Layer):
     ...     ...
     """

@@ -20,6 +20,7 @@ from .schedules import (
 )
 from .sgd import SGD
 
+#: every optimizer class by its short name ("sgd", "adam", ...)
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, RMSProp, Adam, AdamW)
 }

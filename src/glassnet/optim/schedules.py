@@ -78,6 +78,7 @@ class Schedule:
         return f"{type(self).__name__}({args})"
 
 
+#: a constant rate: another name for ``Schedule``, the base class
 Constant = Schedule
 
 
@@ -257,6 +258,7 @@ class ReduceOnPlateau(Schedule):
         self.scale, self.best, self.wait = float(state["scale"]), float(state["best"]), int(state["wait"])
 
 
+#: every learning-rate schedule by its short name ("constant", "cosine", ...)
 SCHEDULES: dict[str, type[Schedule]] = {
     cls.name: cls for cls in (Schedule, StepDecay, ExponentialDecay, InverseScaling, Cosine, OneCycle,
                                   ReduceOnPlateau)

@@ -20,8 +20,9 @@ from ..core._validation import WHOLE, is_number_text, short
 from ..errors import OptionError
 from .data import FEATURES, SETS
 
-#: bounds that keep one session's step to a few milliseconds
+#: the most hidden layers a playground network may have (a bound that keeps one session's step to a few ms)
 MAX_LAYERS = 6
+#: the most neurons a playground layer may have (a bound that keeps one session's step to a few ms)
 MAX_NEURONS = 16
 MAX_POINTS = 2000
 #: hand edits a run (and its link) may hold: each is replayed at its step

@@ -78,6 +78,11 @@ def drawable(obj: object) -> bool:
     return isinstance(obj, (types.ModuleType, type, types.FunctionType))
 
 
+def kind(obj: object) -> int:
+    """A page's order: the module first, then its classes and functions, then its constants."""
+    return 0 if isinstance(obj, types.ModuleType) else 1 if drawable(obj) else 2
+
+
 def public_names() -> list[str]:
     """Every identifier the reference must hold: ``glassnet.X`` and ``glassnet.<sub-package>.X``."""
     names = [f"glassnet.{name}" for name in glassnet.__all__]
@@ -118,8 +123,8 @@ def entries() -> list[Entry]:
             drawn[id(obj)] = entry
         found.append((entry, obj))
     order = {unit: i for i, (unit, *_) in enumerate(PAGES)}
-    found.sort(key=lambda pair: (order[pair[0].unit], not isinstance(pair[1], types.ModuleType),
-                                 getattr(pair[1], "__module__", "") or "", source_line(pair[1])))
+    found.sort(key=lambda pair: (order[pair[0].unit], kind(pair[1]), getattr(pair[1], "__module__", "") or "",
+                                 source_line(pair[1])))
     return [entry for entry, _ in found]
 
 

@@ -111,11 +111,14 @@ def _version() -> str:
 def write_architecture() -> None:
     levels = load_levels()
     lines = ["# How glassnet is built", "",
-             "glassnet is a stack of levels. A module imports only from its own level and the levels above it "
-             "in this table, so the math never depends on training, and training never on the command line. "
+             "glassnet is a stack of levels. A module imports only from its own level and the levels before it "
+             "(above it in this table), so the math never depends on training, and training never on the command "
+             "line. "
              "A test reads every import and fails on one that points the other way or closes a cycle; this table "
              "and the README's are written from the same list (`tests/levels.py`).", "",
              levels.levels_table(), "",
+             "Each level's public names, in the API reference: " + ", ".join(
+                 f"[{title}](reference/{page}.md) (`{unit}`)" for unit, page, title, _ in PAGES) + ".", "",
              "## Where a change goes", "",
              "| the change | level | how |", "|---|---:|---|"]
     for change, unit, how in levels.CHANGES:

@@ -55,7 +55,7 @@ def check_array(
 
     Parameters
     ----------
-    value : array-like
+    value : array_like
         Nested lists, a NumPy array, or an array of another namespace.
     name : str
         The argument's name, for the message.

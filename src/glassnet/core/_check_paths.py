@@ -21,7 +21,7 @@ def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         The file to be written later; its folder must exist. A target that is
         not a regular file, or is one of ``inputs``, is refused (see :func:`check_target`).
     name : str
@@ -66,7 +66,7 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
     follow_links : bool
         Follow a symbolic link to the file it names (True), or refuse it.
     inputs : iterable of paths

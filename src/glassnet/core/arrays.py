@@ -73,7 +73,7 @@ def namespace(*arrays: Any) -> ModuleType:
 
     Parameters
     ----------
-    *arrays : array-like or None
+    *arrays : array_like or None
         Arrays of one library; ``None``, Python scalars and NumPy arrays are skipped.
 
     Returns

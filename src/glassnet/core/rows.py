@@ -47,7 +47,7 @@ class LazyRows:
 
     Parameters
     ----------
-    source : array-like
+    source : array_like
         ``shape``, ``dtype`` and ``source[int_array]`` returning those rows
         (indices given in increasing order, as h5py requires).
     dtype : numpy dtype, optional

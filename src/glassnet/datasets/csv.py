@@ -19,7 +19,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
     target : str
         The column to predict. Every other column must be numeric with no missing values.
     task : "auto", "classification" or "regression"
@@ -143,7 +143,7 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
 
     Returns
     -------

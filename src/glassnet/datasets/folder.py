@@ -69,7 +69,7 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         The folder; each sub-folder is a class named by it (sorted: the labels 0, 1, ...).
     size : int
         The side of the square pictures returned.

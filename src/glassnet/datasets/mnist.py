@@ -142,14 +142,14 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
 
     Parameters
     ----------
-    folder : str or path-like, optional
+    folder : str or path_like, optional
         A folder with the four files, read as they are and never downloaded.
         Without it, the cache (:func:`default_cache`), downloading what is missing.
     download : bool
         Allow the download.
     verify : bool
         Check each file's SHA-256 against the published one.
-    memmap : str or path-like, optional
+    memmap : str or path_like, optional
         A folder for the images as ``.npy`` files of uint8 pixels: written
         there (atomically) by the first call, and from then on checked and
         opened as read-only memory maps, so that ``X`` is a

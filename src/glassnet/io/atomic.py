@@ -25,7 +25,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         A symbolic link to a regular file is written through (unless
         ``follow_links`` is false). An existing file keeps its permissions.
         A target that exists and is not a regular file (a device, a FIFO, a

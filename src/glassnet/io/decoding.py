@@ -135,7 +135,7 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
 
     Parameters
     ----------
-    source : str, path-like, bytes, file-like or PIL.Image.Image
+    source : str, path_like, bytes, file_like or PIL.Image.Image
     name : str
         How messages name the picture.
     max_pixels : int

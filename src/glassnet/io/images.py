@@ -243,7 +243,7 @@ def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "
 
     Parameters
     ----------
-    source : str, path-like, bytes, file-like or PIL.Image.Image
+    source : str, path_like, bytes, file_like or PIL.Image.Image
     image_shape : (side, side)
     name : str
         How messages name the picture.

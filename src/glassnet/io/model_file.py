@@ -109,7 +109,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         The file to write; its folder must exist.
     model : Stack
     optimizer : Optimizer, optional
@@ -178,7 +178,7 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
     model_class : type
         The class of the model to build (:class:`~glassnet.nn.Stack` or a subclass).
     allow_nonfinite : bool

@@ -118,7 +118,7 @@ class GraphParts:
         Parameters
         ----------
         what : str
-        value : array-like
+        value : array_like
         dtype : numpy.dtype, optional
             Default: the model's.
 
@@ -337,7 +337,7 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
     ----------
     model : Stack or Checkpoint
         A network, or what :func:`glassnet.load` returned (its metadata then comes along).
-    path : str or path-like
+    path : str or path_like
         Where to write, conventionally ``*.onnx``. Its folder must exist.
     classes, metadata, dtype
         As for :func:`to_onnx`.
@@ -359,7 +359,7 @@ def write_onnx(proto: Any, path: str | os.PathLike, inputs: Any = ()) -> Path:
     Parameters
     ----------
     proto : onnx.ModelProto
-    path : str or path-like
+    path : str or path_like
         A device, FIFO or other file that is not a regular one is refused (see
         :func:`glassnet.io.atomic.write_atomically`).
     inputs : iterable of paths

@@ -91,7 +91,7 @@ def prepare_photo(source: Any, size: int, channels: int = 3, fit: str = "pad", n
 
     Parameters
     ----------
-    source : str, path-like, bytes, file-like or PIL.Image.Image
+    source : str, path_like, bytes, file_like or PIL.Image.Image
     size : int
     channels : 1 or 3
     fit : "pad" or "crop"
@@ -129,7 +129,7 @@ class Preparation:
 
         Parameters
         ----------
-        source : str, path-like, bytes, file-like or PIL.Image.Image
+        source : str, path_like, bytes, file_like or PIL.Image.Image
         name : str
             How messages name the picture.
 

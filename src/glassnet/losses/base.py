@@ -77,7 +77,7 @@ class Loss:
 
         Parameters
         ----------
-        target : array-like
+        target : array_like
         output_shape : (n_samples, n_outputs)
         dtype : numpy.dtype
             The model's dtype.
@@ -130,8 +130,8 @@ class Loss:
 
         Parameters
         ----------
-        output : array-like, shape (n_samples, n_outputs)
-        target : array-like
+        output : array_like, shape (n_samples, n_outputs)
+        target : array_like
 
         Returns
         -------

@@ -198,8 +198,8 @@ class Objective:
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
-        y : array-like
+        X : array_like, shape (n_samples, *input_shape)
+        y : array_like
             Targets for the loss.
         names : (str, str)
             The arguments' names, for messages.

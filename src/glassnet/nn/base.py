@@ -348,7 +348,7 @@ class Layer:
         ----------
         name : str
             A key of :attr:`params`.
-        value : array-like
+        value : array_like
             Of the parameter's shape, finite.
         """
         target = self.params[name]

@@ -154,7 +154,7 @@ class FlatParameters:
 
         Parameters
         ----------
-        weights : list of array-like
+        weights : list of array_like
             One per parameter, of its shape.
         """
         named = self.named_parameters()

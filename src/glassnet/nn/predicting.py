@@ -98,7 +98,7 @@ class Predicting:
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
+        X : array_like, shape (n_samples, *input_shape)
             Or a memmap or other lazily read array (:mod:`glassnet.core.rows`),
             read :data:`~glassnet.core.rows.SCAN_ROWS` rows at a time at most.
         batch_size : int, optional
@@ -151,7 +151,7 @@ class Predicting:
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
+        X : array_like, shape (n_samples, *input_shape)
         batch_size : int, optional
 
         Returns
@@ -171,7 +171,7 @@ class Predicting:
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
+        X : array_like, shape (n_samples, *input_shape)
         batch_size : int, optional
 
         Returns
@@ -189,7 +189,7 @@ class Predicting:
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
+        X : array_like, shape (n_samples, *input_shape)
             A 1-D array is taken as one column when the model takes one
             feature; rows of ``prod(input_shape)`` values as flattened images
             (C order) when it takes images. A memmap, h5py dataset, zarr

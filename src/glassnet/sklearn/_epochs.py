@@ -256,7 +256,7 @@ class ReportEpochs:
         Has ``_init_callback_context`` (``CallbackSupportMixin``).
     max_epochs : int or None
         The most epochs this fit can run.
-    X, y : array-like
+    X, y : array_like
         The data given to ``fit``, handed to the callbacks (``ScoringMonitor`` scores on them).
     metadata : dict
         ``{"sample_weight": ...}`` when given.

@@ -121,10 +121,10 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
-        y : array-like, shape (n_samples,) or (n_samples, n_labels)
+        X : array_like or sparse matrix, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multi-label indicator matrix.
-        sample_weight : array-like, shape (n_samples,), optional
+        sample_weight : array_like, shape (n_samples,), optional
 
         Returns
         -------
@@ -148,11 +148,11 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
-        y : array-like, shape (n_samples,) or (n_samples, n_labels)
-        classes : array-like, optional
+        X : array_like or sparse matrix, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_labels)
+        classes : array_like, optional
             All the labels; needed at the first call.
-        sample_weight : array-like, shape (n_samples,), optional
+        sample_weight : array_like, shape (n_samples,), optional
 
         Returns
         -------
@@ -175,7 +175,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
+        X : array_like or sparse matrix, shape (n_samples, n_features)
 
         Returns
         -------
@@ -198,7 +198,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
+        X : array_like or sparse matrix, shape (n_samples, n_features)
 
         Returns
         -------
@@ -212,7 +212,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
+        X : array_like or sparse matrix, shape (n_samples, n_features)
 
         Returns
         -------
@@ -301,9 +301,9 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
-        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like, shape (n_samples,), optional
+        X : array_like or sparse matrix, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array_like, shape (n_samples,), optional
 
         Returns
         -------
@@ -319,9 +319,9 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
-        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like, shape (n_samples,), optional
+        X : array_like or sparse matrix, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array_like, shape (n_samples,), optional
 
         Returns
         -------
@@ -335,7 +335,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
 
         Parameters
         ----------
-        X : array-like or sparse matrix, shape (n_samples, n_features)
+        X : array_like or sparse matrix, shape (n_samples, n_features)
 
         Returns
         -------

@@ -128,7 +128,7 @@ def compare_solvers(model: Stack, X, y, loss: Loss, *, seed: int = 0, epochs: in
     Parameters
     ----------
     model : Stack
-    X, y : array-like
+    X, y : array_like
     loss : Loss
     seed : int
         Seeds each run's shuffles.

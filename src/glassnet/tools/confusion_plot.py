@@ -29,7 +29,7 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
         From :func:`glassnet.tools.metrics.confusion_matrix`.
     classes : list of str
         The k class names.
-    path : str or path-like
+    path : str or path_like
         PNG, SVG, PDF or JPEG, by its suffix.
     title : str
     inputs : iterable of paths

@@ -130,8 +130,8 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     Parameters
     ----------
     model : Stack
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
         Targets for ``loss``.
     loss : str or Loss
     optimizer : str or Optimizer, optional
@@ -196,8 +196,8 @@ def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:
 
     Parameters
     ----------
-    X : array-like, lazily read rows or a sparse matrix
-    y : array-like
+    X : array_like, lazily read rows or a sparse matrix
+    y : array_like
     samples : int
 
     Returns
@@ -220,7 +220,7 @@ class Diagnostics(Callback):
 
     Parameters
     ----------
-    X, y : array-like
+    X, y : array_like
         The rows to diagnose on: at most 512 of them are read each time, spread evenly over them.
     loss : str or Loss, optional
         By default the run's.

@@ -158,8 +158,8 @@ def gradcheck(
         Not changed: it is copied to float64 first (float32 rounding would swamp
         the differences).
     loss : str or Loss
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
     l2 : float
         The L2 strength of the objective checked.
     l1 : float

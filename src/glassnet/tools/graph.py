@@ -165,8 +165,8 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
     ----------
     model : Stack
         Not changed: the values are computed in float64 on a copy, dropout off.
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
         Targets for ``loss``.
     loss : str or Loss
     l2 : float

@@ -60,7 +60,7 @@ class LRFind:
 
         Parameters
         ----------
-        path : str or path-like, optional
+        path : str or path_like, optional
             Where to save the picture (PNG); without it the figure is returned (Jupyter shows it).
 
         Returns
@@ -93,8 +93,8 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     ----------
     model : Stack
         Not changed: the sweep trains a copy.
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
     loss : str or Loss
     optimizer : str or Optimizer
         By name, or an optimizer whose copy is used (its own state is left alone).

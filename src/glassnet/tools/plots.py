@@ -34,7 +34,7 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         ``.png`` (or another suffix matplotlib writes: ``.jpg``, ``.svg``, ``.pdf``).
     name : str
         The argument's name, for messages.
@@ -64,7 +64,7 @@ def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-    path : str or path-like
+    path : str or path_like
     inputs : iterable of paths
         The command's inputs, which the picture must not overwrite.
 
@@ -92,7 +92,7 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     Parameters
     ----------
     history : History or dict
-    path : str or path-like
+    path : str or path_like
         The PNG to write.
     title : str
     log_scale : bool, optional
@@ -150,7 +150,7 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     X : array, shape (n_samples, 2)
     y : array, shape (n_samples,)
         Class labels.
-    path : str or path-like
+    path : str or path_like
     title : str
     resolution : int
         Grid points per axis.
@@ -198,7 +198,7 @@ def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.Path
     values : array, shape (n,) or (m, n)
     axes : list of arrays
         One grid (a curve) or two meshgrids (contours).
-    path : str or path-like
+    path : str or path_like
     labels : tuple of str
     title : str
     marks : sequence of (x,) or (x, y) points to mark
@@ -236,7 +236,7 @@ def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | 
         Its first layer is a Dense layer (on flattened pictures) or a Conv2D layer.
     image_shape : (rows, columns) or None
         The pictures' shape, for a Dense first layer.
-    path : str or path-like
+    path : str or path_like
     max_units : int
     title : str
 
@@ -261,7 +261,7 @@ def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int =
     ----------
     model : Sequential
     image : array, shape (channels, height, width), or flattened
-    path : str or path-like
+    path : str or path_like
     layer : int
         Show the output of ``model.layers[layer]``.
     max_maps : int
@@ -290,7 +290,7 @@ def saliency_maps(images: list, maps: list, path: str | os.PathLike, titles: lis
     images : list of arrays, shape (height, width), or (height, width, 3) for colour
     maps : list of arrays, shape (height, width)
         From :func:`glassnet.saliency.gradient_saliency` or :func:`~glassnet.saliency.occlusion`.
-    path : str or path-like
+    path : str or path_like
     titles : list of str, optional
         One per picture.
     title : str
@@ -368,7 +368,7 @@ def loss_curves(curves: dict[str, list[float]], path: str | os.PathLike,
     Parameters
     ----------
     curves : dict of str to list of float
-    path : str or path-like
+    path : str or path_like
     title, xlabel : str
 
     Returns

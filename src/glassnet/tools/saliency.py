@@ -41,8 +41,8 @@ def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.nda
     Parameters
     ----------
     model : Stack
-    X : array-like, shape (n_samples, *input_shape)
-    classes : int array-like, shape (n_samples,), optional
+    X : array_like, shape (n_samples, *input_shape)
+    classes : int array_like, shape (n_samples,), optional
         The class whose score to explain for each sample; the predicted one by default.
 
     Returns
@@ -101,7 +101,7 @@ def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None =
     ----------
     model : Stack
         A classifier of pictures: a conv net, or an MLP on flattened pictures.
-    image : array-like
+    image : array_like
         One picture: shape (channels, height, width), or its values in one row.
     image_shape : (height, width), optional
         The picture's size; by default the last two axes of the model's input shape.

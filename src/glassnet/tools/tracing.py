@@ -247,8 +247,8 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     ----------
     model : Stack
         Not changed: the values are computed in float64 on a copy, dropout off.
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
         Targets for ``loss``.
     loss : str or Loss
     lr : float

@@ -180,7 +180,7 @@ class ModelCheckpoint(Callback):
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
     every : int
         Save every this many epochs.
     save_best_only : bool
@@ -240,7 +240,7 @@ class ProgressBar(Callback):
 
     Parameters
     ----------
-    stream : file-like, optional
+    stream : file_like, optional
         Standard error by default.
     every : float
         The least seconds between two lines when ``stream`` is not a terminal.

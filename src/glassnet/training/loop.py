@@ -64,8 +64,8 @@ def fit(
     ----------
     model : Stack
         Trained in place.
-    X : array-like, shape (n_samples, *input_shape)
-    y : array-like
+    X : array_like, shape (n_samples, *input_shape)
+    y : array_like
         Targets for ``loss``: integer labels ``(n_samples,)`` or one-hot rows for
         softmax cross-entropy, values ``(n_samples, n_outputs)`` otherwise.
     loss : str or Loss
@@ -98,7 +98,7 @@ def fit(
         The epoch to start from (non-zero when resuming).
     tol : float
         The quasi-Newton solvers' gradient tolerance.
-    sample_weight : array-like, shape (n_samples,), optional
+    sample_weight : array_like, shape (n_samples,), optional
         Non-negative; multiplies each sample's term of the training cost
         (validation costs stay unweighted).
     on_divergence : "warn" or "raise"
@@ -279,9 +279,9 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
         The checkpoint.
-    X, y : array-like
+    X, y : array_like
         The same training data as the interrupted run.
     epochs : int, optional
         Where the run ends; by default where the interrupted run would have.

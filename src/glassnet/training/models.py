@@ -35,8 +35,8 @@ class Sequential(nn.Stack):
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
-        y : array-like
+        X : array_like, shape (n_samples, *input_shape)
+        y : array_like
         **kwargs
             Every keyword of :func:`glassnet.fit`.
 
@@ -51,8 +51,8 @@ class Sequential(nn.Stack):
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, *input_shape)
-        y : array-like
+        X : array_like, shape (n_samples, *input_shape)
+        y : array_like
         loss : str or Loss
         l2 : float
 
@@ -69,7 +69,7 @@ class Sequential(nn.Stack):
 
         Parameters
         ----------
-        path : str or path-like
+        path : str or path_like
         **kwargs
             ``optimizer``, ``training``, ``metadata``.
 
@@ -132,7 +132,7 @@ def load(path: str | os.PathLike, allow_nonfinite: bool = False, device: Any = N
 
     Parameters
     ----------
-    path : str or path-like
+    path : str or path_like
     allow_nonfinite : bool
         Load weights that hold NaN or infinity instead of refusing them.
     device : str or module, optional
@@ -151,8 +151,8 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
 
     Parameters
     ----------
-    path : str or path-like
-    X, y : array-like
+    path : str or path_like
+    X, y : array_like
     **kwargs
         ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``,
         ``augment``, ``threads``, ``comm``, ``device``.

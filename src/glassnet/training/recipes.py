@@ -113,7 +113,7 @@ class Recipe:
         ----------
         model : Sequential
             From :meth:`build`.
-        X, y : array-like
+        X, y : array_like
             Images are (samples, channels, rows, columns) for the conv net, flat rows for the MLP.
         **kwargs
             Any other keyword of :func:`glassnet.fit` (``validation_data``, ``callbacks``, ``verbose``...).

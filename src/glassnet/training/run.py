@@ -219,7 +219,7 @@ class Run:
 
         Parameters
         ----------
-        path : str or path-like
+        path : str or path_like
         next_epoch : int, optional
             By default the epoch after the last complete one.
         metadata : dict, optional

@@ -71,7 +71,7 @@ def choose_model(model: str | None = None, data: str | None = None, cache: str |
         A model file given on the command line: served as it is.
     data : str, optional
         A folder with MNIST's files, for the default MNIST model (see :func:`default_model`).
-    cache : str or path-like, optional
+    cache : str or path_like, optional
         Where the default models are kept.
     announce : callable
         Receives the line that says which model is served and why.
@@ -112,7 +112,7 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
         folder's files are checked against MNIST's published checksums (an
         unreadable folder is an error, never a fallback), so a cached MNIST
         model was trained on the same data and is served without training again.
-    cache : str or path-like, optional
+    cache : str or path_like, optional
         Where the models are kept (``$GLASSNET_DATA/models`` by default).
     announce : callable
         Receives the lines that say which model is served and why.

@@ -23,7 +23,7 @@ from onnx.reference import ReferenceEvaluator
 
 import glassnet as gn
 from glassnet.datasets import load_mnist
-from glassnet.io.onnx import to_onnx
+from glassnet.io.onnx import OPSET, to_onnx
 
 
 def default_models(train):
@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     train, test = load_mnist(args.mnist)
     models = ({path: gn.load(path).model for path in args.models} if args.models else default_models(train))
-    print(f"{args.n} MNIST test images; ONNX opset {gn.io.onnx.OPSET}, onnxruntime {ort.__version__}\n")
+    print(f"{args.n} MNIST test images; ONNX opset {OPSET}, onnxruntime {ort.__version__}\n")
     print("| model | runtime | largest probability difference | labels that differ | seconds |")
     print("|---|---|---|---|---|")
     for name, model in models.items():

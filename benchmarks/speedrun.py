@@ -221,7 +221,9 @@ def environment(device: str = "cpu") -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    threads = glassnet.core.threads.blas_threads()
+    from glassnet.core.threads import blas_threads
+
+    threads = blas_threads()
     return f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}; glassnet {threads} BLAS threads"
 
 

@@ -1,6 +1,8 @@
 """The package's shape: imports flow one way, from math to front-ends, and layers plug in through one registry."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +247,49 @@ def test_the_public_modules_keep_their_short_names(recwarn):
     assert not recwarn.list
     root = {path.name for path in PACKAGE.iterdir() if path.suffix == ".py"}
     assert root == {"__init__.py", "__main__.py", "errors.py", "_version.py"}  # only the package's face
+
+
+def type_checking_imports() -> dict[str, str]:
+    """__init__.py's ``if TYPE_CHECKING:`` imports: each public name, as ``module:name`` under glassnet."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    found = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.level == 1
+        for alias in node.names:
+            found[alias.asname or alias.name] = f"{node.module or ''}:{alias.name}"
+    return found
+
+
+def test_the_lazy_table_gives_what_the_imports_for_type_checkers_name():
+    """glassnet imports each public name when it is first used, from a table; type checkers and the API
+    reference read the ordinary imports under TYPE_CHECKING. The two must name the same objects."""
+    import importlib
+
+    imports = type_checking_imports()
+    assert set(imports) == set(gn.__all__) - {"__version__"}
+    for name, where in imports.items():
+        module, attribute = where.split(":")
+        owner = importlib.import_module(f"glassnet.{module}" if module else "glassnet")
+        expected = getattr(owner, attribute)
+        if isinstance(expected, type(gn)) and not module:  # `from . import errors`: the sub-module itself
+            expected = importlib.import_module(f"glassnet.{attribute}")
+        assert getattr(gn, name) is expected, name
+
+
+def test_import_glassnet_loads_only_its_table():
+    """`import glassnet` costs milliseconds: NumPy, SciPy and glassnet's modules load when first used."""
+    code = ("import sys, glassnet\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('glassnet', 'numpy', 'scipy')))\n"
+            "glassnet.mlp\n"
+            "print('scipy' in sys.modules, 'glassnet.training.models' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    first, second = done.stdout.splitlines()
+    assert first == "['glassnet', 'glassnet._version']"
+    assert second == "False True"  # the first use loads what it needs, and SciPy still waits for a sigmoid
+
+
+def test_an_unknown_name_is_an_attribute_error_that_names_it():
+    with pytest.raises(AttributeError, match="'glassnet' has no attribute 'Dens'"):
+        gn.Dens  # noqa: B018
+    assert "Dense" in dir(gn) and "nn" in dir(gn)

@@ -26,8 +26,8 @@ def search():
 
 
 def worker_threads():
-    import glassnet as gn
-    return gn.core.threads.auto_threads()
+    from glassnet.core.threads import auto_threads
+    return auto_threads()
 
 
 def worker_environment():

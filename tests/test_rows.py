@@ -191,6 +191,7 @@ def test_a_file_three_times_the_memory_allowed_trains_as_it_would_in_memory(tmp_
         import json, resource, sys
         import numpy as np
         import glassnet as gn
+        from glassnet.core.rows import LazyRows
         X = np.memmap({str(path)!r}, dtype=np.float32, mode="r", shape=({rows}, {width}))
         if sys.argv[1] == "memory":
             X = np.array(X)
@@ -198,7 +199,7 @@ def test_a_file_three_times_the_memory_allowed_trains_as_it_would_in_memory(tmp_
         model = gn.mlp([{width}, 8, 3], rng=0)
         h = model.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=1, batch_size=512,
                       validation_split=0.1, verbose=False)
-        out = model.predict(X[:1000] if sys.argv[1] == "memory" else gn.core.rows.LazyRows(X).subset(np.arange(1000)))
+        out = model.predict(X[:1000] if sys.argv[1] == "memory" else LazyRows(X).subset(np.arange(1000)))
         print(json.dumps({{"params": model.params.tolist(), "logs": h.as_dict()["history"], "out": out.tolist(),
                           "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
     """)

@@ -18,7 +18,6 @@ budget and the wait are read there, so that is where a test changes them).
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from ..errors import ImageError, ImageTooLargeError, OptionError, ServerBusyError
 from .decoding import (
@@ -145,6 +144,8 @@ def drop_specks(a: np.ndarray, threshold: float = 0.2) -> np.ndarray:
     two strokes) or lies within the body's bounding box grown by a fifth of its
     size (a broken stroke); anything else is a speck.
     """
+    from scipy import ndimage  # SciPy is imported when a picture is first read, not with glassnet
+
     labels, n = ndimage.label(a > threshold, structure=EIGHT_NEIGHBOURS)
     if n < 2:
         return a

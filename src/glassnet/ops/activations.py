@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from ..core.arrays import namespace
 
@@ -42,10 +41,13 @@ def sigmoid(z: Array, out: Array | None = None) -> Array:
     -----
     SciPy's ``expit`` evaluates ``exp(-|z|)`` internally, so a large ``|z|``
     never overflows (the naive formula warns and returns 0 or 1 from ``inf``).
-    Other namespaces compute the same as ``exp(-log(1 + exp(-z)))``.
+    Other namespaces compute the same as ``exp(-log(1 + exp(-z)))``. SciPy is
+    imported at the first sigmoid, not with glassnet: most programs never need it.
     """
     xp = namespace(z)
     if xp is np:
+        from scipy.special import expit  # at the first call only: later ones find it in sys.modules
+
         return expit(z, out=out) if out is not None else expit(z)
     a = xp.negative(z, out=out)
     xp.logaddexp(0, a, out=a)

@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 EXTRAS ?= test
-RUN_EXTRAS ?= web
+RUN_EXTRAS ?= web,fast
 comma  := ,
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))

@@ -194,11 +194,16 @@ def measure(lib: str, arch: str, seed: int, args) -> dict | None:
     for option in ("mnist", "n", "n_test", "epochs", "device", "batch_size"):
         if getattr(args, option) is not None:
             cmd += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(lib))
     if proc.returncode != 0:
         print(f"  {lib} {arch} seed {seed}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def worker_env(lib: str) -> dict:
+    """The worker's environment: "glassnet-numpy" is glassnet with its compiled kernels off."""
+    return {**os.environ, **({"GLASSNET_ACCELERATE": "0"} if lib == "glassnet-numpy" else {})}
 
 
 def environment(device: str = "cpu") -> str:
@@ -234,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder with MNIST's four files (default ../shared/data/mnist if present, else download)")
     parser.add_argument("--arch", default="mlp,cnn", help="mlp, cnn or both (default)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 (default 5)")
-    parser.add_argument("--libs", default="glassnet,torch", help="glassnet, torch or both (those installed)")
+    parser.add_argument("--libs", default="glassnet,torch",
+                        help="of glassnet, glassnet-numpy (its compiled kernels off) and torch (those installed)")
     parser.add_argument("--n", type=int, help="train on the first N training images only")
     parser.add_argument("--n-test", type=int, help="score on the first N test images only (smoke runs)")
     parser.add_argument("--epochs", type=int, help="change the recipe's epochs (smoke runs)")
@@ -248,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         lib, arch, seed = args.worker
-        work = {"glassnet": glassnet_worker, "torch": torch_worker}[lib]
+        work = {"glassnet": glassnet_worker, "glassnet-numpy": glassnet_worker, "torch": torch_worker}[lib]
         data = load(args.mnist, args.n, args.n_test)
         print(json.dumps(work(arch, int(seed), args.epochs, data, args.device, args.batch_size)))
         return 0
@@ -263,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.n, args.epochs = 1, args.n or 2000, args.epochs or 1
         args.n_test = args.n_test or 1000
-    libs = [lib for lib in args.libs.split(",") if lib == "glassnet" or _installed(lib)]
+    libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or _installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
@@ -297,10 +303,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {lib}: {sum(h is not None for h in hits)} of {len(hits)} seeds reached {target:.0%}; "
                   f"slowest {max((h for h in hits if h is not None), default=float('nan')):.2f} s; "
                   f"median training {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}")
-        if "torch" in summary:
-            ratios = [t["curve"][-1][0] / g["curve"][-1][0] for g, t in zip(runs["glassnet"], runs["torch"])]
-            print(f"  PyTorch's time / glassnet's, same recipe, seed by seed: "
-                  f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
+        for other, words in (("torch", "PyTorch's time"), ("glassnet-numpy", "glassnet's without its kernels")):
+            if other in summary and "glassnet" in summary:
+                ratios = [t["curve"][-1][0] / g["curve"][-1][0] for g, t in zip(runs["glassnet"], runs[other])]
+                print(f"  {words} / glassnet's, same recipe, seed by seed: "
+                      f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"environment": environment(args.device), "device": args.device, "results": results}, f,

@@ -55,7 +55,8 @@ def make_data(mnist: str | None, n: int):
 
 def worker(lib: str, task: str, opt: str, bs: int, epochs: int, mnist: str | None, n: int) -> dict:
     X, y, Xt, yt = make_data(mnist, n)
-    run = {"glassnet": glassnet_worker, "baseline": glassnet_worker, "torch": torch_worker,
+    run = {"glassnet": glassnet_worker, "baseline": glassnet_worker, "glassnet-numpy": glassnet_worker,
+           "torch": torch_worker,
            "sklearn": sklearn_worker, "roofline": roofline_worker}[lib]
     result = run(task, opt, bs, epochs, X, y, Xt, yt)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -197,6 +198,8 @@ def measure(lib, task, opt, bs, epochs, args) -> dict | None:
     if args.mnist:
         cmd += ["--mnist", args.mnist]
     env = dict(os.environ)
+    if lib == "glassnet-numpy":  # glassnet with its compiled kernels off
+        env["GLASSNET_ACCELERATE"] = "0"
     if lib == "baseline":
         env["PYTHONPATH"] = os.pathsep.join(p for p in (args.baseline, env.get("PYTHONPATH")) if p)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -252,7 +255,8 @@ def main() -> None:
     ap.add_argument("--json", help="write all results to this file")
     ap.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
     ap.add_argument("--libs", default="glassnet,torch,sklearn",
-                    help="libraries to measure, of glassnet, torch, sklearn (those installed)")
+                    help="libraries to measure, of glassnet, glassnet-numpy (its compiled kernels off), torch, "
+                         "sklearn (those installed)")
     ap.add_argument("--device", help="gpu, gpu:N (or cpu): the device table of device_table.py instead")
     args = ap.parse_args()
     if args.device and not args.worker:
@@ -269,7 +273,7 @@ def main() -> None:
         args.reps, args.batch_sizes = 1, "128"
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     wanted = args.libs.split(",")
-    libs = ["glassnet"] + (["baseline"] if args.baseline else [])
+    libs = ["glassnet"] + (["baseline"] if args.baseline else []) + [lib for lib in wanted if lib == "glassnet-numpy"]
     libs += [lib for lib in ("torch", "sklearn") if lib in wanted and available(lib)]
     print(f"# {environment()}")
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "

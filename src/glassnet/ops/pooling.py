@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.arrays import namespace
+from . import accelerate
 from .im2col import _windows
 
 Array = Any
@@ -27,12 +28,33 @@ def max_pool2d(x: Array, kernel: tuple[int, int], stride: tuple[int, int]) -> Ar
     array, shape (n, c, oh, ow)
     """
     xp = namespace(x)
+    fast = accelerate.kernel("max_pool_2x2") if tiles_2x2(x.shape, kernel, stride) and accelerate.fits(x) else None
+    if fast is not None:  # one pass (glassnet.ops.kernels)
+        out = xp.empty((*x.shape[:2], x.shape[2] // 2, x.shape[3] // 2), dtype=x.dtype)
+        fast(x, out)
+        return out
     windows = _windows(x.shape[2], x.shape[3], kernel, stride)
     _, _, rows, columns = windows[0]
     out = x[:, :, rows, columns].copy()
     for _, _, rows, columns in windows[1:]:
         xp.maximum(out, x[:, :, rows, columns], out=out)
     return out
+
+
+def tiles_2x2(shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int]) -> bool:
+    """Whether 2x2 windows 2 apart tile images of ``shape`` exactly: the case the accelerator compiles.
+
+    Parameters
+    ----------
+    shape : (n, c, h, w)
+    kernel, stride : (int, int)
+
+    Returns
+    -------
+    bool
+    """
+    return (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and shape[2] % 2 == 0 and shape[3] % 2 == 0
+            and shape[2] > 0 and shape[3] > 0)
 
 
 def max_pool2d_backward(grad: Array, x: Array, pooled: Array, kernel: tuple[int, int], stride: tuple[int, int],
@@ -60,6 +82,11 @@ def max_pool2d_backward(grad: Array, x: Array, pooled: Array, kernel: tuple[int,
     xp = namespace(grad)
     if out is None:
         out = xp.empty(x.shape, dtype=grad.dtype)
+    fast = (accelerate.kernel("max_pool_2x2_backward")
+            if tiles_2x2(x.shape, kernel, stride) and accelerate.fits(grad, x, pooled, out) else None)
+    if fast is not None:  # one pass (glassnet.ops.kernels)
+        fast(grad, x, pooled, out)
+        return out
     windows = _windows(x.shape[2], x.shape[3], kernel, stride)
     overlap = stride[0] < kernel[0] or stride[1] < kernel[1]
     (oh, ow), (h, w) = pooled.shape[2:], x.shape[2:]

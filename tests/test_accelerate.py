@@ -51,6 +51,17 @@ def test_max_pooling_kernels_equal_their_twins(switch, shape, dtype):
     np.testing.assert_array_equal(dx, ref_dx)  # selections and copies: exact, every entry written
 
 
+def test_a_nan_in_a_window_pools_to_nan_and_takes_no_gradient_as_in_numpy(switch):
+    x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)
+    x[0, 0, 0, 1] = x[0, 1, 3, 3] = np.nan  # one window's first row, another's last entry
+    pooled, ref_pooled = both(switch, lambda: P.max_pool2d(x, (2, 2), (2, 2)))
+    np.testing.assert_array_equal(pooled, ref_pooled)  # NaN where NaN, in the same places
+    assert np.isnan(pooled).sum() == 2
+    g = np.ones(pooled.shape, np.float32)
+    dx, ref_dx = both(switch, lambda: P.max_pool2d_backward(g, x, ref_pooled, (2, 2), (2, 2)))
+    np.testing.assert_array_equal(dx, ref_dx)
+
+
 def test_ties_send_the_gradient_to_the_first_maximum_alone(switch):
     switch(True)
     x = np.ones((1, 1, 2, 2), np.float32)

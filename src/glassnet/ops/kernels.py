@@ -14,6 +14,21 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
+def larger(a, b):
+    """The larger of two numbers, NaN if either is: ``np.maximum`` on scalars, at a scalar's cost.
+
+    Parameters
+    ----------
+    a, b : float
+
+    Returns
+    -------
+    float
+    """
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
 def max_pool_2x2(x, out):
     """The largest of each 2x2 window, windows 2 apart: the twin of :func:`glassnet.ops.pooling.max_pool2d`.
 
@@ -21,7 +36,7 @@ def max_pool_2x2(x, out):
     ----------
     x : array, shape (n, c, 2 oh, 2 ow)
     out : array, shape (n, c, oh, ow)
-        Receives the result.
+        Receives the result (NaN for a window that holds one, as in NumPy).
     """
     n, c, oh, ow = out.shape
     for s in range(n):
@@ -30,14 +45,16 @@ def max_pool_2x2(x, out):
             for y in range(oh):
                 top, bottom, row = image[2 * y], image[2 * y + 1], pooled[y]
                 for j in range(ow):
-                    row[j] = max(max(top[2 * j], top[2 * j + 1]), max(bottom[2 * j], bottom[2 * j + 1]))
+                    row[j] = larger(larger(top[2 * j], top[2 * j + 1]), larger(bottom[2 * j], bottom[2 * j + 1]))
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def max_pool_2x2_backward(grad, x, pooled, out):
     """Each window's gradient to the first pixel, in reading order, that holds its maximum; 0 to the others.
 
-    The twin of :func:`glassnet.ops.pooling.max_pool2d_backward` for 2x2 windows 2 apart that tile ``x``.
+    The twin of :func:`glassnet.ops.pooling.max_pool2d_backward` for 2x2 windows 2 apart that tile ``x``; a
+    window whose maximum is NaN equals no pixel and passes no gradient, as there. Each comparison is made
+    before the test of the earlier ones, so that the loop has no branch to take.
 
     Parameters
     ----------
@@ -54,11 +71,12 @@ def max_pool_2x2_backward(grad, x, pooled, out):
                 top, bottom, dtop, dbottom = image[2 * y], image[2 * y + 1], dx[2 * y], dx[2 * y + 1]
                 g, best = grad[s, ch, y], pooled[s, ch, y]
                 for j in range(ow):
-                    a = top[2 * j] == best[j]
-                    b = not a and top[2 * j + 1] == best[j]
-                    d = not (a or b) and bottom[2 * j] == best[j]
-                    e = not (a or b or d)
-                    dtop[2 * j] = g[j] if a else 0.0
-                    dtop[2 * j + 1] = g[j] if b else 0.0
-                    dbottom[2 * j] = g[j] if d else 0.0
-                    dbottom[2 * j + 1] = g[j] if e else 0.0
+                    m, gj = best[j], g[j]
+                    a = top[2 * j] == m
+                    b = (top[2 * j + 1] == m) and not a
+                    d = (bottom[2 * j] == m) and not (a or b)
+                    e = (bottom[2 * j + 1] == m) and not (a or b or d)
+                    dtop[2 * j] = gj if a else 0.0
+                    dtop[2 * j + 1] = gj if b else 0.0
+                    dbottom[2 * j] = gj if d else 0.0
+                    dbottom[2 * j + 1] = gj if e else 0.0

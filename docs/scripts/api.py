@@ -8,6 +8,7 @@ object as a top-level one gets an anchor of its own beside that entry.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import types
@@ -108,6 +109,7 @@ def own_name(ident: str, obj: object) -> bool:
     return getattr(obj, "__name__", "").rsplit(".", 1)[-1] == ident.rsplit(".", 1)[1]
 
 
+@functools.cache  # the page writer and the role rewriter ask in one build
 def entries() -> list[Entry]:
     """The drawn entries, in page order then reading order, with each alias anchor beside its entry."""
     drawn: dict[int, Entry] = {}
@@ -128,7 +130,8 @@ def entries() -> list[Entry]:
     return [entry for entry, _ in found]
 
 
-def anchors() -> set[str]:
+@functools.cache
+def anchors() -> frozenset[str]:
     """Every identifier a cross-reference may point to: the entries, their aliases and the classes' methods."""
     targets = set()
     for entry in entries():
@@ -139,4 +142,4 @@ def anchors() -> set[str]:
         if isinstance(obj, type) and entry.members:
             targets.update(f"{entry.ident}.{member}" for member, value in vars(obj).items()
                            if not member.startswith("_") and callable(value))
-    return targets
+    return frozenset(targets)

@@ -20,6 +20,8 @@ from pathlib import Path
 import griffe
 import mkdocs_gen_files
 
+import glassnet
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
@@ -85,7 +87,7 @@ def write_reference() -> None:
              "pages. Each page follows one level of the package, from the math up to the front-ends "
              "([how the package is built](../architecture.md)).", "",
              f'<span id="glassnet.__version__"></span>`glassnet.__version__` is the installed version, a string '
-             f"(`{_version()}` here).", ""]
+             f"(`{glassnet.__version__}` here).", ""]
     for unit, page, title, intro in PAGES:
         if not by_page[unit]:
             continue
@@ -100,12 +102,6 @@ def write_reference() -> None:
         index.append("")
     with mkdocs_gen_files.open("reference/index.md", "w") as f:
         f.write("\n".join(index))
-
-
-def _version() -> str:
-    from glassnet import __version__
-
-    return __version__
 
 
 def write_architecture() -> None:

@@ -21,7 +21,7 @@ from api import anchors  # noqa: E402
 ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|exc|obj):`(~?)([^`]+)`")
 
 
-def rewrite(text: str, targets: set[str]) -> str:
+def rewrite(text: str, targets: set[str] | frozenset[str]) -> str:
     """``text`` with each role replaced by a cross-reference where its target is in ``targets``, else code."""
 
     def one(match: re.Match) -> str:

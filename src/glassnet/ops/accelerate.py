@@ -24,7 +24,6 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ import numpy as np
 #: the environment variable that turns the accelerator off ("0") where numba is installed
 SWITCH = "GLASSNET_ACCELERATE"
 
-_state: dict[str, Any] = {"on": None, "kernels": None}
+_state: dict[str, Any] = {"on": None}
 
 
 def enabled() -> bool:
@@ -76,10 +75,7 @@ def kernel(name: str) -> Callable[..., Any] | None:
     """
     if not enabled():
         return None
-    module: ModuleType | None = _state["kernels"]
-    if module is None:
-        module = _state["kernels"] = importlib.import_module("glassnet.ops.kernels")
-    return getattr(module, name)
+    return getattr(importlib.import_module("glassnet.ops.kernels"), name)  # after the first call, from sys.modules
 
 
 def fits(*arrays: Any) -> bool:

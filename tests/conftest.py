@@ -3,9 +3,16 @@
 The suite bounds BLAS and OpenMP to one thread, in this process and in every
 subprocess it starts: with the machine's cores busy, several spinning BLAS
 threads per process slow a run many times over, while one thread each holds up.
+
+Whatever glassnet keeps in its data folder during the run (MNIST's unzipped
+pixels, downloaded models) goes to a temporary folder shared by the run's
+workers and removed at its end, never to the user's ``~/.cache/glassnet``.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -14,6 +21,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers import MNIST_DIR, MNIST_MISSING, run_glassnet  # noqa: E402
+
+if "GLASSNET_TEST_DATA" not in os.environ:  # the first process of the run (xdist's workers inherit it)
+    os.environ["GLASSNET_TEST_DATA"] = tempfile.mkdtemp(prefix="glassnet-tests-")
+    atexit.register(shutil.rmtree, os.environ["GLASSNET_TEST_DATA"], ignore_errors=True)
+os.environ["GLASSNET_DATA"] = os.environ["GLASSNET_TEST_DATA"]  # after helpers found the user's own MNIST
 
 try:  # numpy may have been loaded before the variables were set
     from threadpoolctl import threadpool_limits

@@ -42,6 +42,56 @@ def test_mnist_from_folder(mnist):
 
 
 @needs_mnist
+def test_a_second_load_reads_the_kept_pixels_instead_of_unzipping(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "data"))
+    unzipped = []
+    read_idx = mnist_module._read_idx
+
+    def counting(path, magic, name):
+        unzipped.extend([path.name] if name == "image" else [])
+        return read_idx(path, magic, name)
+
+    monkeypatch.setattr(mnist_module, "_read_idx", counting)
+    plain = datasets.load_mnist(MNIST_DIR, cache=False)  # the files unzipped, nothing kept
+    assert len(unzipped) == 2 and not (tmp_path / "data").exists()
+    first = datasets.load_mnist(MNIST_DIR)
+    kept = sorted((tmp_path / "data" / "mnist").iterdir())
+    assert [p.name[:26] for p in kept] == ["mnist-t10k-images-uint8-8d", "mnist-train-images-uint8-4"]
+    made = [p.stat().st_mtime_ns for p in kept]
+    unzipped.clear()
+    second = datasets.load_mnist(MNIST_DIR)
+    assert unzipped == [] and [p.stat().st_mtime_ns for p in kept] == made  # read, not unzipped or written
+    for a, b, c in zip(plain, first, second):  # the same numbers, a writable float32 array in memory
+        assert type(c.X) is np.ndarray and c.X.dtype == np.float32 and c.X.flags.writeable
+        np.testing.assert_array_equal(b.X, a.X)
+        np.testing.assert_array_equal(c.X, a.X)
+        np.testing.assert_array_equal(c.y, a.y)
+    kept[0].write_bytes(kept[0].read_bytes()[:5000])  # a cut-short cache is written again, with a warning
+    with pytest.warns(mnist_module.CacheRebuiltWarning, match="did not hold MNIST's 10000 t10k images"):
+        _, test = datasets.load_mnist(MNIST_DIR)
+    np.testing.assert_array_equal(test.X, plain[1].X)
+    unzipped.clear()
+    datasets.load_mnist(MNIST_DIR, verify=False)  # unchecked files are never taken for the kept ones
+    assert len(unzipped) == 2
+
+
+@needs_mnist
+def test_a_data_folder_that_cannot_keep_pixels_still_loads(tmp_path, monkeypatch):
+    reference = datasets.load_mnist(MNIST_DIR, cache=False)
+    (tmp_path / "file").write_text("not a folder")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "mnist").symlink_to(elsewhere)
+    for data in (tmp_path / "file", tmp_path / "linked"):
+        monkeypatch.setenv("GLASSNET_DATA", str(data))
+        train, test = datasets.load_mnist(MNIST_DIR)
+        np.testing.assert_array_equal(train.X[::601], reference[0].X[::601])
+        np.testing.assert_array_equal(test.X, reference[1].X)
+    assert list(elsewhere.iterdir()) == []  # a link is never followed to write
+
+
+@needs_mnist
 def test_mnist_checksum_mismatch_is_refused(tmp_path):
     for name in datasets.MNIST_FILES:
         shutil.copy(MNIST_DIR / name, tmp_path / name)
@@ -70,7 +120,10 @@ def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
         mnist_module.fetch(mnist_module.default_cache(), mnist_module.MIRRORS)
         train, test = datasets.load_mnist()
         assert len(train) == 60000 and len(test) == 10000
-        assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(datasets.MNIST_FILES)
+        files = sorted(p.name for p in (tmp_path / "mnist").iterdir())  # the four files, and their pixels kept
+        assert [f for f in files if f.endswith(".gz")] == sorted(datasets.MNIST_FILES)
+        kept = [f[:25] for f in files if f.endswith(".npy")]
+        assert kept == ["mnist-t10k-images-uint8-8", "mnist-train-images-uint8-"]
     finally:
         server.shutdown()
         server.server_close()

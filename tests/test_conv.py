@@ -6,6 +6,7 @@ import pytest
 import glassnet as gn
 from glassnet import convolution as C
 from glassnet.nn import Context
+from glassnet.nn.predicting import PREDICT_BYTES
 from helpers import mechanics_only
 
 
@@ -432,7 +433,7 @@ def test_running_statistics_that_are_not_finite_are_refused_like_weights(tmp_pat
 
 def test_predict_runs_a_conv_net_in_chunks_that_bound_its_memory():
     """A conv net's im2col matrix is nine times its input: predicting 54,000 MNIST pictures at once would
-    take 12 GB. predict goes a few hundred pictures at a time unless told otherwise."""
+    take 12 GB. predict goes a few dozen pictures at a time unless told otherwise, an MLP thousands of rows."""
     model = gn.cnn(rng=0)
     conv2 = model.layers[4]
     # the padded input read flat with 3 - 1 entries after it, im2col's columns and two outputs on whole padded rows
@@ -440,12 +441,14 @@ def test_predict_runs_a_conv_net_in_chunks_that_bound_its_memory():
     assert conv2.scratch_per_sample((32, 14, 14)) == scratch
     assert model.chunk_size() == 256 * 2**20 // (4 * scratch)
     assert gn.mlp([784, 256, 10]).chunk_size() >= 2**17  # an MLP's rows all at once
+    assert model.chunk_size(PREDICT_BYTES) == 8 * 2**20 // (4 * scratch) == 20  # what predict takes
+    assert gn.mlp([784, 256, 10]).chunk_size(PREDICT_BYTES) == 8192
     small = gn.cnn((1, 8, 8), 3, channels=(2,), hidden=4, rng=0)
     X = np.random.default_rng(0).random((25, 64))
     whole = small.predict(X, batch_size=25)
     sizes = []
     forward = small.forward
-    small.chunk_size = lambda: 10  # type: ignore[method-assign]
+    small.chunk_size = lambda budget: 10 if budget == PREDICT_BYTES else 0  # type: ignore[method-assign]
     small.forward = lambda x, *a, **k: sizes.append(len(x)) or forward(x, *a, **k)  # type: ignore[method-assign]
     np.testing.assert_array_equal(small.predict(X), whole)
     assert sizes == [10, 10, 5]

@@ -111,6 +111,7 @@ def test_predict_reuses_a_small_workspace_per_thread_and_keeps_no_large_one():
     import weakref
 
     from glassnet.nn import stack as sequential
+    from glassnet.nn.predicting import PREDICT_BYTES
 
     r = np.random.default_rng(0)
     small = gn.mlp([5, 16, 3], rng=0)
@@ -136,6 +137,11 @@ def test_predict_reuses_a_small_workspace_per_thread_and_keeps_no_large_one():
     # a conv net's batch of 256 pictures needs far more than REUSE_BYTES: its buffers are dropped after the call
     big = gn.cnn(rng=0)
     assert 256 * big._scratch_bytes_per_sample() > sequential.REUSE_BYTES
-    big.predict(r.random((256, 1, 28, 28), dtype=np.float32))
+    pictures = r.random((256, 1, 28, 28), dtype=np.float32)
+    big.predict(pictures, batch_size=256)
     cache = getattr(sequential._INFERENCE, "models", weakref.WeakKeyDictionary())
     assert big not in cache
+    # by default predict goes a chunk of PREDICT_BYTES at a time, whose buffers are small enough to keep
+    assert PREDICT_BYTES <= sequential.REUSE_BYTES
+    np.testing.assert_allclose(big.predict(pictures), big.predict(pictures, batch_size=256), rtol=1e-6)
+    assert big in sequential._INFERENCE.models

@@ -115,7 +115,7 @@ def scale_inputs(X: np.ndarray, meta: dict, dtype: Any = np.float32) -> np.ndarr
     """
     if "input_mean" in meta:
         X = (X - np.asarray(meta["input_mean"])) / np.asarray(meta["input_scale"])
-    return X.astype(dtype)
+    return X.astype(dtype, copy=False)  # no copy of what is already in that dtype
 
 
 def scale_target(y: np.ndarray, meta: dict) -> np.ndarray:

@@ -34,6 +34,10 @@ _INFERENCE = threading.local()
 #: calls whose working arrays would take more bytes than this get a workspace of their own, dropped
 #: after: a thread keeps small buffers between calls, never a conv net's hundreds of megabytes
 REUSE_BYTES = 16 * 2**20
+#: predict's chunks hold working arrays of about this many bytes, so that each layer's output is still in
+#: the processor's caches when the next layer reads it: 8,192 rows of a 256-wide MLP go 3-4 times faster
+#: than 60,000 at once, and about 40 pictures of the conv recipe nearly twice as fast as 1,300
+PREDICT_BYTES = 8 * 2**20
 
 
 class Predicting:
@@ -102,9 +106,9 @@ class Predicting:
             Or a memmap or other lazily read array (:mod:`glassnet.core.rows`),
             read :data:`~glassnet.core.rows.SCAN_ROWS` rows at a time at most.
         batch_size : int, optional
-            Run this many rows at a time (to bound memory). By default as
-            many as :meth:`chunk_size` allows: every row at once for most
-            MLPs, a few hundred images at a time for a conv net.
+            Run this many rows at a time. By default as many as keep the
+            working arrays near :data:`PREDICT_BYTES` (``chunk_size(PREDICT_BYTES)``):
+            thousands of rows of an MLP, a few dozen pictures for a conv net.
 
         Returns
         -------
@@ -118,7 +122,7 @@ class Predicting:
         X = self.check_input(X, finite=False)
         xp = self.xp
         if batch_size is None:
-            batch_size = self.chunk_size()
+            batch_size = self.chunk_size(PREDICT_BYTES)
         if isinstance(X, LazyRows):  # read a chunk at a time
             batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
         rows = min(batch_size or X.shape[0], X.shape[0])

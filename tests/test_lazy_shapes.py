@@ -60,6 +60,34 @@ def test_layers_without_a_generator_draw_from_the_models_seed(digit_images):
     assert a.n_params == 4 * 9 + 4 + 64 * 10 + 10
 
 
+def test_a_seeded_model_seeds_layers_given_all_their_sizes_and_no_generator():
+    def net(seed=0):  # written the PyTorch way: every size given, the seed once for the whole model
+        return gn.Sequential([gn.Conv2D(1, 4, 3), gn.ReLU(), gn.Flatten(), gn.Dense(4 * 6 * 6, 10)],
+                             input_shape=(1, 8, 8), rng=seed)
+
+    a, b, c = net(), net(), net(1)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+    # the same draws, in layer order, as layers given the model's generator themselves
+    gen = np.random.default_rng(0)
+    by_hand = [gn.Conv2D(1, 4, 3, rng=gen).W, gn.Dense(144, 10, rng=gen).W]
+    np.testing.assert_array_equal(a.layers[0].W, by_hand[0])
+    np.testing.assert_array_equal(a.layers[3].W, by_hand[1])
+    # weights the user set are kept, and a model without a seed draws nothing again
+    dense = gn.Dense(2, 3)
+    dense.W = np.arange(6.0).reshape(2, 3)
+    gn.Sequential([dense], rng=0)
+    np.testing.assert_array_equal(dense.W, np.arange(6.0).reshape(2, 3))
+    fresh = gn.Dense(2, 3)
+    drawn = fresh.W.copy()
+    gn.Sequential([fresh])
+    np.testing.assert_array_equal(fresh.W, drawn)
+    # a layer seeded by its own rng keeps its own weights
+    own = gn.Dense(2, 3, rng=7)
+    gn.Sequential([own], rng=0)
+    np.testing.assert_array_equal(own.W, gn.Dense(2, 3, rng=7).W)
+
+
 def test_layers_in_a_list_or_as_arguments_make_the_same_model():
     a = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Tanh()])
     b = gn.Sequential(gn.Dense(3, 4, rng=0), gn.Tanh())

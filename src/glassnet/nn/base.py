@@ -98,6 +98,17 @@ class Layer:
             Draws the initial weights when the layer was given no generator of its own.
         """
 
+    def adopt(self, rng: np.random.Generator) -> None:
+        """Draw again, from a seeded model's ``rng``, weights that came from fresh entropy (see :class:`Dense`).
+
+        Most layers have nothing to draw.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The model's.
+        """
+
     def forward(self, x: Array, ctx: Context) -> Array:
         """The layer's output for ``x``.
 

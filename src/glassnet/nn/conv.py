@@ -38,8 +38,10 @@ class Conv2D(_Weighted):
         Kernel initializer (see :mod:`glassnet.init`; fans count the kernel's
         area); biases start at zero.
     rng : None, int or numpy.random.Generator
-        Source of the initial kernels; a layer given no ``in_channels`` and
-        no ``rng`` draws from its model's generator when it is built.
+        Source of the initial kernels. Without one, the layer draws from its
+        model's generator: when it is built (given no ``in_channels``), or,
+        given them, when a model with a seed takes it (``Sequential([...],
+        rng=0)``), unless its kernels were changed since.
     dtype : float32 (default) or float64
 
     Attributes

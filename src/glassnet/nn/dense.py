@@ -30,7 +30,9 @@ class Dense(_Weighted):
         Weight initializer (see :mod:`glassnet.init`); biases start at zero.
     rng : None, int or numpy.random.Generator
         Source of the initial weights. The same seed gives the same weights.
-        A layer given one size and no ``rng`` draws from its model's generator when it is built.
+        Without one, the layer draws from its model's generator: when it is
+        built (given one size), or, given both, when a model with a seed takes
+        it (``Sequential([...], rng=0)``), unless its weights were changed since.
     dtype : float32 (default) or float64
 
     Attributes

@@ -95,6 +95,9 @@ class Stack(Predicting, FlatParameters):
             raise OptionError("layers must not contain the same layer object twice")
         self.layers: list[Layer] = list(layers)  # type: ignore[arg-type]
         self.rng = as_generator(rng)
+        if rng is not None:  # a seeded model: weights drawn from fresh entropy come from its seed instead
+            for layer in self.layers:
+                layer.adopt(self.rng)
         if dtype is None:
             owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32

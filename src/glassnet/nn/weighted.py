@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -25,6 +26,8 @@ class _Weighted(Layer):
     init: object = "zeros"
     #: a layer given no input size keeps its own generator (or None: its model's) until :meth:`build`
     _rng: object = None
+    #: the fingerprint of weights drawn from fresh entropy (no ``rng`` given), which a seeded model draws again
+    _unseeded: bytes | None = None
 
     @property
     def built(self) -> bool:
@@ -46,6 +49,21 @@ class _Weighted(Layer):
         self._take_input(tuple(input_shape))
         own, self._rng = self._rng, None
         self._make_weights(self._weights_shape(), self._n_outputs(), rng if own is None else own, self._what())
+
+    def adopt(self, rng: np.random.Generator) -> None:
+        """Draw the weights again from a model's ``rng`` if they came from fresh entropy and were never changed.
+
+        ``Sequential([Conv2D(1, 4, 3), ...], rng=0)`` then starts from the
+        same weights every time, as ``torch.manual_seed`` before building a
+        network does; weights the user has set are kept.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The model's.
+        """
+        if self._unseeded is not None and self._unseeded == _fingerprint(self.params):
+            self._make_weights(self._weights_shape(), self._n_outputs(), rng, self._what())
 
     def _take_input(self, input_shape: tuple[int, ...]) -> None:
         raise NotImplementedError
@@ -78,6 +96,7 @@ class _Weighted(Layer):
         if self.bias:
             self.params["b"] = zeros((n_out,), dtype=self.dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._unseeded = _fingerprint(self.params) if rng is None else None
 
     @property
     def W(self) -> Array:
@@ -117,3 +136,11 @@ class _Weighted(Layer):
         layer = cls(**{**config, "init": "zeros"})
         layer.init = config.get("init", "zeros")
         return layer
+
+
+def _fingerprint(params: dict) -> bytes:
+    """A digest of the parameters' values, to tell whether they changed since they were drawn."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in sorted(params):
+        digest.update(np.ascontiguousarray(params[name]).tobytes())
+    return digest.digest()

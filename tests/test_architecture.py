@@ -293,3 +293,17 @@ def test_an_unknown_name_is_an_attribute_error_that_names_it():
     with pytest.raises(AttributeError, match="'glassnet' has no attribute 'Dens'"):
         gn.Dens  # noqa: B018
     assert "Dense" in dir(gn) and "nn" in dir(gn)
+
+
+def test_the_command_line_loads_only_the_command_it_runs():
+    """`glassnet train` never imports the web server, ONNX export or the gradient checker; each command its own."""
+    code = ("import sys\nfrom glassnet.cli import build_parser, main\n"
+            "def loaded(*prefixes): return sorted(m for m in sys.modules if m.startswith(prefixes))\n"
+            "build_parser().parse_args(['info', 'nothing.glassnet'])\n"
+            "print(loaded('glassnet.cli.', 'glassnet.web', 'glassnet.tools'))\n"
+            "print(main(['info', 'nothing.glassnet']), loaded('glassnet.cli.'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    parsed, ran = done.stdout.splitlines()
+    assert parsed == str(["glassnet.cli.data", "glassnet.cli.options", "glassnet.cli.pictures",
+                          "glassnet.cli.settings"])
+    assert ran.startswith("2 ") and "'glassnet.cli.use'" in ran and "'glassnet.cli.tools'" not in ran

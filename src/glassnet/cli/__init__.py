@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import re
 import sys
+from collections.abc import Callable
 
 from .._version import __version__
 from ..core._validation import ECHO
@@ -29,11 +31,8 @@ from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, GlassnetError
 from ..optim import DEFAULT_LR
 from ..training.solvers import SOLVERS
-from .diagnose import cmd_diagnose, cmd_lr_find
 from .options import MAX_EPOCHS, integer, layer_sizes, port_number, real, thread_count
-from .tools import cmd_compare, cmd_gradcheck, cmd_playground, cmd_serve, cmd_trace
-from .train import DEFAULTS, cmd_train
-from .use import cmd_evaluate, cmd_export, cmd_info, cmd_predict
+from .settings import DEFAULTS
 
 THREADS_HELP = ("bound the BLAS's threads, at most the cores this process may use (default: the cores free when "
                 "the command starts, within GLASSNET_THREADS or OPENBLAS_NUM_THREADS if set); 1 when other work "
@@ -43,6 +42,28 @@ DEVICE_HELP = ("cpu (default), gpu, or gpu:N for GPU number N: the arrays live a
 EXIT_STATUS = """exit status: 0 done; 1 a check failed (gradcheck, diagnose) or some inputs of predict failed (2 if all
 did); 2 an error in what was given; 3 training diverged (nothing written); 130 interrupted (Ctrl-C);
 141 the output was closed early (glassnet info ... | head)"""
+
+
+def lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``function`` of ``glassnet.cli.<module>``, imported only when that command runs.
+
+    The parser then loads no command's code: ``glassnet train`` never imports
+    the web server, ONNX export or the gradient checker.
+
+    Parameters
+    ----------
+    module, function : str
+
+    Returns
+    -------
+    callable
+        Runs the command on parsed arguments and returns its exit status.
+    """
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)(args)
+
+    run.__name__ = function
+    return run
 
 
 def add_train(sub) -> None:
@@ -121,7 +142,7 @@ def add_train(sub) -> None:
     t.add_argument("--distributed", action="store_true",
                    help="train data-parallel over MPI's ranks: start with mpiexec -n K glassnet train ... "
                         "--distributed (needs mpi4py: the mpi extra); rank 0 prints and writes the files")
-    t.set_defaults(func=cmd_train, parser=t)  # a resumed run's settings are checked by its options
+    t.set_defaults(func=lazy("train", "cmd_train"), parser=t)  # a resumed run's settings are checked by its options
 
 
 def add_use(sub) -> None:
@@ -133,7 +154,7 @@ def add_use(sub) -> None:
                                   "the one the model was trained on)")
     e.add_argument("--target", help="the CSV column to predict (default: the model's)")
     e.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
-    e.set_defaults(func=cmd_evaluate)
+    e.set_defaults(func=lazy("use", "cmd_evaluate"))
 
     pr = sub.add_parser("predict", help="predict CSV rows or classify pictures (digits, or the classes a model was "
                                         "trained on)", epilog=EXIT_STATUS)
@@ -144,18 +165,18 @@ def add_use(sub) -> None:
                          "and the drop in probability when each part is covered up")
     pr.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     pr.add_argument("--device", default="cpu", help=DEVICE_HELP)
-    pr.set_defaults(func=cmd_predict)
+    pr.set_defaults(func=lazy("use", "cmd_predict"))
 
     i = sub.add_parser("info", help="a model file's architecture, size and metadata")
     i.add_argument("model", help="a model file or checkpoint")
-    i.set_defaults(func=cmd_info)
+    i.set_defaults(func=lazy("use", "cmd_info"))
 
     x = sub.add_parser("export", help="write a model as an ONNX file, for ONNX Runtime and other runtimes",
                        epilog=EXIT_STATUS)
     x.add_argument("model", help="a model file written by glassnet train")
     x.add_argument("output", help="the ONNX file to write (its folder must exist; written whole or not at all); "
                                   "'-' for standard output")
-    x.set_defaults(func=cmd_export)
+    x.set_defaults(func=lazy("use", "cmd_export"))
 
 
 def add_tools(sub) -> None:
@@ -172,7 +193,7 @@ def add_tools(sub) -> None:
     g.add_argument("--seed", type=integer(0), default=0,
                    help="seeds the default network's weights and the choice of samples and entries (default 0)")
     g.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    g.set_defaults(func=cmd_gradcheck)
+    g.set_defaults(func=lazy("tools", "cmd_gradcheck"))
 
     d = sub.add_parser("diagnose", help="why a network will not learn: dead or saturated units, vanishing "
                                         "gradients, unscaled data, a step too large", epilog=EXIT_STATUS)
@@ -184,7 +205,7 @@ def add_tools(sub) -> None:
     d.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
                    help="the hidden activation of the default network (default relu)")
     d.add_argument("--seed", type=integer(0), default=0, help="seeds the default network's weights (default 0)")
-    d.set_defaults(func=cmd_diagnose)
+    d.set_defaults(func=lazy("diagnose", "cmd_diagnose"))
 
     f = sub.add_parser("lr-find", help="sweep the learning rate upwards until the cost blows up; suggest one")
     f.add_argument("model", nargs="?", help="a model file (default: a fresh digits network)")
@@ -197,7 +218,7 @@ def add_tools(sub) -> None:
                    help="the hidden activation of the default network (default relu)")
     f.add_argument("--seed", type=integer(0), default=0, help="seeds the default network and the batches")
     f.add_argument("--plot", help="draw the sweep to this picture (.png)")
-    f.set_defaults(func=cmd_lr_find)
+    f.set_defaults(func=lazy("diagnose", "cmd_lr_find"))
 
     tr = sub.add_parser("trace", help="every value of one training iteration, beside its formula")
     tr.add_argument("--example", default="or", choices=["or", "xor", "341"],
@@ -208,7 +229,7 @@ def add_tools(sub) -> None:
     tr.add_argument("--output", help="write to this file instead of the terminal ('-': standard output)")
     tr.add_argument("--graph", help="also draw the computational graph, every node with its value and gradient, "
                                     "to this .svg or .png file")
-    tr.set_defaults(func=cmd_trace)
+    tr.set_defaults(func=lazy("tools", "cmd_trace"))
 
     c = sub.add_parser("compare-solvers",
                        help="GD, mini-batch, SGD, momentum, Adam, BFGS, L-BFGS side by side")
@@ -218,7 +239,7 @@ def add_tools(sub) -> None:
                    help="epochs of gradient descent, iterations of BFGS and L-BFGS (default 2000)")
     c.add_argument("--seed", type=integer(0), default=0, help="seeds the shared starting weights (default 0)")
     c.add_argument("--plot", help="picture of the overlaid loss curves (.png, .svg, ...)")
-    c.set_defaults(func=cmd_compare)
+    c.set_defaults(func=lazy("tools", "cmd_compare"))
 
     s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
     s.add_argument("model", nargs="?", help="a digit model file (default: one trained at first start and cached)")
@@ -231,7 +252,7 @@ def add_tools(sub) -> None:
     s.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a host name the page may be reached by besides this machine's loopback names "
                         "(repeat for several; '*' for any: only behind a proxy that checks names)")
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func=lazy("tools", "cmd_serve"))
 
     pages = {"playground": "the playground: shape a small network and watch it learn, in the browser (also at "
                            "/playground under glassnet serve)",
@@ -246,7 +267,7 @@ def add_tools(sub) -> None:
         pg.add_argument("--no-browser", action="store_true", help="only serve; open the address yourself")
         pg.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                         help="a host name the page may be reached by besides this machine's loopback names")
-        pg.set_defaults(func=cmd_playground, page=name)
+        pg.set_defaults(func=lazy("tools", "cmd_playground"), page=name)
 
 
 class Parser(argparse.ArgumentParser):

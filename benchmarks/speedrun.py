@@ -32,6 +32,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -256,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         lib, arch, seed = args.worker
         work = {"glassnet": glassnet_worker, "glassnet-numpy": glassnet_worker, "torch": torch_worker}[lib]
         data = load(args.mnist, args.n, args.n_test)
-        print(json.dumps(work(arch, int(seed), args.epochs, data, args.device, args.batch_size)))
+        result = work(arch, int(seed), args.epochs, data, args.device, args.batch_size)
+        # the process's peak resident memory: data, library, and numba's compiler where a kernel ran
+        result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
         return 0
     if args.device != "cpu":
         import glassnet
@@ -302,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
             ok = all(h is not None and h <= limit for h in hits)
             print(f"  {lib}: {sum(h is not None for h in hits)} of {len(hits)} seeds reached {target:.0%}; "
                   f"slowest {max((h for h in hits if h is not None), default=float('nan')):.2f} s; "
-                  f"median training {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}")
+                  f"median training {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}; "
+                  f"peak memory {statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB")
         for other, words in (("torch", "PyTorch's time"), ("glassnet-numpy", "glassnet's without its kernels")):
             if other in summary and "glassnet" in summary:
                 ratios = [t["curve"][-1][0] / g["curve"][-1][0] for g, t in zip(runs["glassnet"], runs[other])]

@@ -286,17 +286,17 @@ def main() -> None:
                 r = measure(lib, task, opt if opt != "-" else "sgd", bs, args.epochs, args)
                 if r:
                     results.setdefault((task, opt, bs, lib), []).append(r)
-    header = f"{'task':<8}{'opt':<6}{'batch':>6}" + "".join(f"{lib:>12}" for lib in libs)
-    header += f"{'roofline':>12}{'gn/roof':>9}" + "".join(f"{'gn/' + lib:>13}" for lib in libs[1:])
+    header = f"{'task':<8}{'opt':<6}{'batch':>6}" + "".join(f"{lib:>16}" for lib in libs)
+    header += f"{'roofline':>12}{'gn/roof':>9}" + "".join(f"{'gn/' + lib:>19}" for lib in libs[1:])
     print("samples/s (median)\n" + header)
     summary = []
     for task, opt, bs in rows:
         med = {lib: statistics.median(r["samples_per_s"] for r in results.get((task, opt, bs, lib), []))
                for lib in libs + ["roofline"] if results.get((task, opt, bs, lib))}
-        line = f"{task:<8}{opt:<6}{bs:>6}" + "".join(f"{med.get(lib, float('nan')):>12,.0f}" for lib in libs)
+        line = f"{task:<8}{opt:<6}{bs:>6}" + "".join(f"{med.get(lib, float('nan')):>16,.0f}" for lib in libs)
         roof = med.get("roofline")
         line += f"{roof:>12,.0f}{med['glassnet'] / roof:>9.2f}" if roof else f"{'':>12}{'':>9}"
-        line += "".join(f"{med['glassnet'] / med[lib]:>13.2f}" if lib in med else f"{'n/a':>13}"
+        line += "".join(f"{med['glassnet'] / med[lib]:>19.2f}" if lib in med else f"{'n/a':>19}"
                         for lib in libs[1:])
         print(line)
         summary.append({"task": task, "opt": opt, "batch": bs, **med})
@@ -304,7 +304,7 @@ def main() -> None:
     for lib in libs:
         rss = [r["peak_rss_mib"] for r in results.get(("train", "sgd", 128, lib), [])]
         if rss:
-            print(f"  {lib:<10}{statistics.median(rss):>8.0f}")
+            print(f"  {lib:<16}{statistics.median(rss):>8.0f}")
     if args.to_accuracy:
         print(f"\ntime to {args.to_accuracy:.1%} test accuracy (Adam, lr 0.001, batch 128, up to 20 epochs)")
         for lib in [lib for lib in libs if lib != "sklearn"]:

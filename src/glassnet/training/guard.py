@@ -32,6 +32,7 @@ from ..core.rows import LazyRows
 from ..errors import NonFiniteError, OptionError
 from ..losses.costs import SquaredError
 from ..losses.objective import Objective
+from ..nn.predicting import PREDICT_BYTES
 from .data import accuracy, is_classifier_loss
 
 Array = Any
@@ -125,7 +126,7 @@ class Guard:
             raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "
                               f"l2={objective.l2:g}, l1={objective.l1:g} overflow {objective.model.dtype.name}; "
                               "choose smaller ones")
-        self.before = float(self.per_row(objective.value(self.X, self.y, weight=self.w)))
+        self.before = float(self.per_row(objective.value_of(self.output(), self.y, self.w)))
         if not math.isfinite(self.before):
             raise NonFiniteError(f"the cost is {self.before:g} at the starting weights, before any step: the inputs "
                               f"or targets overflow the network's {objective.model.dtype.name}; scale them (or "
@@ -190,6 +191,22 @@ class Guard:
         self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
         return blown_up(self.smoothed, self.level)
 
+    def output(self) -> Array:
+        """The model's output on the sample, in inference mode, a chunk at a time.
+
+        Chunks of :data:`~glassnet.nn.predicting.PREDICT_BYTES`, as predict
+        takes: the conv recipe's 512 pictures at once took 250 MiB more than
+        its whole training run.
+
+        Returns
+        -------
+        array, shape (m, n_outputs)
+        """
+        model, stop = self.objective.model, self.objective.stop
+        step = model.chunk_size(PREDICT_BYTES)
+        parts = [model.forward(self.X[s:s + step], stop=stop) for s in range(0, self.m, step)]
+        return parts[0] if len(parts) == 1 else model.xp.concatenate(parts)
+
     def final_scores(self) -> tuple[float, float | None]:
         """The data term of the model's cost on the sample now, in inference mode, and its accuracy.
 
@@ -199,7 +216,7 @@ class Guard:
             The accuracy is None for regression losses.
         """
         objective = self.objective
-        out = objective.model.forward(self.X, stop=objective.stop)
+        out = self.output()
         right = accuracy(out, self.y, objective.output_is_logits) if self.classify else None
         return self.per_row(float(objective.cost_and_grad(out, self.y, self.w)[0])), right
 

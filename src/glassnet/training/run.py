@@ -12,6 +12,7 @@ from ..errors import OptionError
 from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
+from ..nn.predicting import PREDICT_BYTES
 from ..optim import Optimizer
 from .data import accuracy, is_classifier_loss
 from .guard import FACTOR, Guard
@@ -272,7 +273,8 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size:
         As ``objective.prepare`` returned them.
     objective : Objective
     batch_size : int
-        Rows per chunk.
+        Rows per chunk at most; fewer where the working arrays would pass
+        :data:`~glassnet.nn.predicting.PREDICT_BYTES` (a conv net's few dozen pictures).
 
     Returns
     -------
@@ -282,7 +284,7 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size:
     loss = objective.loss
     n = X.shape[0]
     total = correct = 0.0
-    batch_size = min(batch_size, model.chunk_size())
+    batch_size = min(batch_size, model.chunk_size(PREDICT_BYTES))  # as predict: a conv net's chunks stay in cache
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
         out = model.forward(xb, stop=objective.stop)

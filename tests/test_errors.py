@@ -129,24 +129,25 @@ def test_the_family_is_one_tree_of_value_errors():
 
 def test_the_command_line_reports_glassnet_errors_in_one_line_and_lets_bugs_raise(monkeypatch, capsys):
     from glassnet import cli
+    from glassnet.cli import use  # where `glassnet info` finds its function when it runs
 
     def user_mistake(args):
         raise gn.OptionError("lr must be > 0; received -1")
 
-    monkeypatch.setattr(cli, "cmd_info", user_mistake)
+    monkeypatch.setattr(use, "cmd_info", user_mistake)
     assert cli.main(["info", "model.glassnet"]) == 2
     assert capsys.readouterr().err == "glassnet: error: lr must be > 0; received -1\n"
 
-    monkeypatch.setattr(cli, "cmd_info", lambda args: open("/nonexistent/folder/file"))
+    monkeypatch.setattr(use, "cmd_info", lambda args: open("/nonexistent/folder/file"))
     assert cli.main(["info", "model.glassnet"]) == 2  # OSError: the system's word, one line
     assert "No such file or directory" in capsys.readouterr().err
 
     def bug(args):
         return {}["a key glassnet forgot"]
 
-    monkeypatch.setattr(cli, "cmd_info", bug)
+    monkeypatch.setattr(use, "cmd_info", bug)
     with pytest.raises(KeyError):  # a bug inside glassnet keeps its traceback
         cli.main(["info", "model.glassnet"])
-    monkeypatch.setattr(cli, "cmd_info", lambda args: int("a plain ValueError is a bug too"))
+    monkeypatch.setattr(use, "cmd_info", lambda args: int("a plain ValueError is a bug too"))
     with pytest.raises(ValueError, match="invalid literal"):
         cli.main(["info", "model.glassnet"])

@@ -14,7 +14,7 @@ The three alternate in fresh processes, round after round. A first, untimed run 
 cache of MNIST's unzipped pixels, as a user's first run does.
 
     python benchmarks/command.py --mnist ../shared/data/mnist               # 5 rounds
-    python benchmarks/command.py --mnist ../shared/data/mnist --rounds 1    # a smoke run
+    python benchmarks/command.py --mnist ../shared/data/mnist --quick       # a smoke run: 1 round, 1 epoch each
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ TARGET = 0.98
 MAX_EPOCHS = 30
 
 
-def glassnet_command(mnist: str, out: str, accelerate: bool) -> dict:
+def glassnet_command(mnist: str, out: str, accelerate: bool, epochs: int | None = None) -> dict:
     """One run of the command: its wall time from outside and the test accuracy it printed."""
     env = {**os.environ, **({} if accelerate else {"GLASSNET_ACCELERATE": "0"})}
     command = [sys.executable, "-m", "glassnet", "train", "--dataset", "mnist", "--data", mnist, "--recipe", "fast",
-               "--out", out]
+               "--out", out] + ([] if epochs is None else ["--epochs", str(epochs)])
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     wall = time.perf_counter() - start
@@ -46,7 +46,7 @@ def glassnet_command(mnist: str, out: str, accelerate: bool) -> dict:
     return {"wall": wall, "accuracy": accuracy}
 
 
-def torch_worker(mnist: str, seed: int) -> dict:
+def torch_worker(mnist: str, seed: int, max_epochs: int = MAX_EPOCHS) -> dict:
     """PyTorch's plain Adam on the recipe's widths, to 98 %: training seconds, epochs and the final accuracy."""
     import numpy as np
     import torch
@@ -66,7 +66,7 @@ def torch_worker(mnist: str, seed: int) -> dict:
     loss_fn = torch.nn.CrossEntropyLoss()
     X, y, Xt = torch.from_numpy(train.X), torch.from_numpy(train.y), torch.from_numpy(test.X)
     seconds, accuracy, epochs = 0.0, 0.0, 0
-    while accuracy < TARGET and epochs < MAX_EPOCHS:
+    while accuracy < TARGET and epochs < max_epochs:
         epochs += 1
         t = time.perf_counter()
         net.train()
@@ -83,11 +83,11 @@ def torch_worker(mnist: str, seed: int) -> dict:
     return {"training": seconds, "epochs": epochs, "accuracy": accuracy}
 
 
-def torch_run(mnist: str, seed: int) -> dict:
+def torch_run(mnist: str, seed: int, max_epochs: int = MAX_EPOCHS) -> dict:
     """:func:`torch_worker` in a fresh process, with that process's whole wall time."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--mnist", mnist, "--torch-worker", str(seed)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, __file__, "--mnist", mnist, "--torch-worker", str(seed),
+                           "--max-epochs", str(max_epochs)], capture_output=True, text=True, check=True)
     return {**json.loads(done.stdout.splitlines()[-1]), "wall": time.perf_counter() - start}
 
 
@@ -95,21 +95,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mnist", required=True, help="a folder with MNIST's four files")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: 1 round, each side trains 1 epoch, no untimed first run")
+    parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, help="PyTorch's epochs at most")
     parser.add_argument("--torch-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.torch_worker is not None:
-        print(json.dumps(torch_worker(args.mnist, args.torch_worker)))
+        print(json.dumps(torch_worker(args.mnist, args.torch_worker, args.max_epochs)))
         return 0
+    epochs = None
+    if args.quick:
+        args.rounds, args.max_epochs, epochs = 1, 1, 1
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from speedrun import environment
 
     print(f"# {environment()}")
     with tempfile.TemporaryDirectory() as out:
-        glassnet_command(args.mnist, out, True)  # fills the pixel cache, as a user's first run does
+        if not args.quick:
+            glassnet_command(args.mnist, out, True, epochs)  # fills the pixel cache, as a user's first run does
         rows = []
         for k in range(args.rounds):
-            on, off, torch = (glassnet_command(args.mnist, out, True), glassnet_command(args.mnist, out, False),
-                              torch_run(args.mnist, k))
+            on, off = glassnet_command(args.mnist, out, True, epochs), glassnet_command(args.mnist, out, False, epochs)
+            torch = torch_run(args.mnist, k, args.max_epochs)
             rows.append((on, off, torch))
             print(f"round {k}: glassnet {on['wall']:.2f} s ({on['accuracy']:.2%}), kernels off {off['wall']:.2f} s "
                   f"({off['accuracy']:.2%}); PyTorch {torch['training']:.2f} s of training, {torch['epochs']} "

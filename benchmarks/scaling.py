@@ -18,7 +18,12 @@ wall times and whether the scores agree.
 (RLIMIT_DATA, as ``prlimit --data`` sets), and again loaded in memory without
 the limit. Prints time, peak memory, and whether the weights agree.
 
-    python benchmarks/scaling.py mpi|dask|memmap [--repeats 3] [--mnist ../shared/data/mnist]
+``pixels``: the fast MLP recipe (3 epochs) trained from MNIST's pixels held three ways: float32 in
+memory, uint8 in memory read through a ``LazyRows`` that divides by 255 batch by batch, and the
+uint8 memmap cache of ``load_mnist(memmap=...)``; fresh processes alternating. Prints training time,
+peak memory, and whether the weights agree.
+
+    python benchmarks/scaling.py mpi|dask|memmap|pixels [--repeats 3] [--mnist ../shared/data/mnist]
 """
 
 from __future__ import annotations
@@ -188,13 +193,58 @@ def memmap(args: argparse.Namespace) -> None:
           f"file / memory allowed = {size / limit:.1f}")
 
 
+# --- pixels ---------------------------------------------------------------------------------------
+PIXELS = ("float32 in memory", "uint8 in memory", "uint8 memmap")
+
+
+def pixels_child(mnist: str, source: str, cache: str, n: str) -> None:
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet.core.rows import LazyRows
+    from glassnet.datasets import load_mnist
+
+    train, _ = load_mnist(mnist, memmap=cache)  # X: a LazyRows over the uint8 memmap
+    rows = np.arange(min(int(n), len(train)))
+    X = {"float32 in memory": lambda: train.X[rows],
+         "uint8 in memory": lambda: LazyRows(np.array(train.X.source[rows]), np.float32, divisor=255.0),
+         "uint8 memmap": lambda: train.X.subset(rows)}[source]()
+    recipe = gn.recipes.FAST["mlp"]
+    model = recipe.build(rng=0)
+    start = time.perf_counter()
+    recipe.fit(model, X, train.y[rows], verbose=False)
+    print(json.dumps({"seconds": time.perf_counter() - start, "params": model.params[::997].tolist(),
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def pixels(args: argparse.Namespace) -> None:
+    from glassnet.datasets import load_mnist
+
+    runs: dict[str, list[dict]] = {source: [] for source in PIXELS}
+    with tempfile.TemporaryDirectory() as cache:
+        load_mnist(args.mnist, memmap=cache)  # the uint8 files, written once
+        for _ in range(args.repeats):
+            for source in PIXELS:
+                out = subprocess.run([sys.executable, str(HERE), "pixels-child", args.mnist, source, cache,
+                                      str(args.n)], capture_output=True, text=True, check=True)
+                runs[source].append(json.loads(out.stdout.splitlines()[-1]))
+    base = statistics.median(r["seconds"] for r in runs[PIXELS[0]])
+    print(f"\nthe fast MLP recipe, 3 epochs; median of {args.repeats} fresh processes each, alternating")
+    for source, rs in runs.items():
+        seconds = statistics.median(r["seconds"] for r in rs)
+        print(f"{source:>18}: {seconds:.2f} s ({seconds / base:.2f} of float32's), peak RSS "
+              f"{statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB, same weights as float32's: "
+              f"{rs[0]['params'] == runs[PIXELS[0]][0]['params']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["mpi", "dask", "memmap", "mpi-child", "memmap-child"])
+    parser.add_argument("what", choices=["mpi", "dask", "memmap", "pixels", "mpi-child", "memmap-child",
+                                         "pixels-child"])
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--n", type=int, default=60000, help="rows of the mpi benchmark's data")
+    parser.add_argument("--n", type=int, default=60000, help="rows of the mpi and pixels benchmarks' data")
     parser.add_argument("--mnist", default=str(HERE.parents[2] / "shared" / "data" / "mnist"))
     parser.add_argument("--tmp", help="folder for the memmap benchmark's 1.4 GiB file (default: the system's)")
     args = parser.parse_args()
@@ -202,8 +252,10 @@ def main() -> None:
         mpi_child(args.epochs, args.n)
     elif args.what == "memmap-child":
         memmap_child(args.rest[0], int(args.rest[1]), args.rest[2])
+    elif args.what == "pixels-child":
+        pixels_child(*args.rest)
     else:
-        {"mpi": mpi, "dask": dask, "memmap": memmap}[args.what](args)
+        {"mpi": mpi, "dask": dask, "memmap": memmap, "pixels": pixels}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -176,3 +176,26 @@ def test_the_gpu_benchmarks_without_cupy_fail_in_one_line():
                               text=True, timeout=120)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
         assert "needs CuPy" in proc.stderr and ".[gpu]" in proc.stderr
+
+
+def test_startup_script():
+    out = run(BENCH / "startup.py", "--rounds", "1")
+    assert "| import glassnet |" in out and "| the command line's parser |" in out
+
+
+@needs_mnist
+def test_whole_command_script():
+    """One round of one epoch each: the glassnet command with its kernels on and off, and PyTorch's plain Adam."""
+    pytest.importorskip("torch")
+    out = run(BENCH / "command.py", "--mnist", MNIST_DIR, "--quick")
+    assert "round 0: glassnet" in out and "kernels off" in out and "PyTorch" in out and "1 epochs" in out
+    assert "PyTorch's training / glassnet's whole command, round by round" in out
+
+
+@needs_mnist
+def test_pixels_script():
+    """Training from float32 in memory, uint8 in memory and the uint8 memmap gives the same weights."""
+    out = run(BENCH / "scaling.py", "pixels", "--repeats", "1", "--n", "2000", "--mnist", MNIST_DIR)
+    for source in ("float32 in memory", "uint8 in memory", "uint8 memmap"):
+        assert f"{source}: " in out
+    assert out.count("same weights as float32's: True") == 3

@@ -35,8 +35,9 @@ _INFERENCE = threading.local()
 #: after: a thread keeps small buffers between calls, never a conv net's hundreds of megabytes
 REUSE_BYTES = 16 * 2**20
 #: predict's chunks hold working arrays of about this many bytes, so that each layer's output is still in
-#: the processor's caches when the next layer reads it: 8,192 rows of a 256-wide MLP go 3-4 times faster
-#: than 60,000 at once, and about 40 pictures of the conv recipe nearly twice as fast as 1,300
+#: the processor's caches when the next layer reads it: MNIST's 60,000 rows through a 784-256-128-10 MLP
+#: took 0.14 s in chunks of 8,192 against 0.57 s at once in a fresh process (0.16 s on a later call), and
+#: the conv recipe's 10,000 test pictures 0.64 s about 40 at a time against 1.1 s about 1,300 at a time
 PREDICT_BYTES = 8 * 2**20
 
 

@@ -230,11 +230,13 @@ def pixels(args: argparse.Namespace) -> None:
                 runs[source].append(json.loads(out.stdout.splitlines()[-1]))
     base = statistics.median(r["seconds"] for r in runs[PIXELS[0]])
     print(f"\nthe fast MLP recipe, 3 epochs; median of {args.repeats} fresh processes each, alternating")
+    reference = runs[PIXELS[0]][0]["params"]
     for source, rs in runs.items():
         seconds = statistics.median(r["seconds"] for r in rs)
+        same = ("the reference" if source == PIXELS[0]
+                else f"same weights as float32's: {all(r['params'] == reference for r in rs)}")
         print(f"{source:>18}: {seconds:.2f} s ({seconds / base:.2f} of float32's), peak RSS "
-              f"{statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB, same weights as float32's: "
-              f"{rs[0]['params'] == runs[PIXELS[0]][0]['params']}")
+              f"{statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB, {same}")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ subprocess it starts: with the machine's cores busy, several spinning BLAS
 threads per process slow a run many times over, while one thread each holds up.
 
 Whatever glassnet keeps in its data folder during the run (MNIST's unzipped
-pixels, downloaded models) goes to a temporary folder shared by the run's
+pixels, the web page's models) goes to a temporary folder shared by the run's
 workers and removed at its end, never to the user's ``~/.cache/glassnet``.
 """
 

@@ -68,7 +68,7 @@ def mnist_folders():
     """
     if os.environ.get("GLASSNET_MNIST"):
         return [Path(os.environ["GLASSNET_MNIST"]).expanduser()]
-    cache = Path(os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")).expanduser() / "mnist"
+    cache = Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
     return [Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist", cache]
 
 

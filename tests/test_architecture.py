@@ -301,9 +301,12 @@ def test_the_command_line_loads_only_the_command_it_runs():
             "def loaded(*prefixes): return sorted(m for m in sys.modules if m.startswith(prefixes))\n"
             "build_parser().parse_args(['info', 'nothing.glassnet'])\n"
             "print(loaded('glassnet.cli.', 'glassnet.web', 'glassnet.tools'))\n"
+            "import glassnet.cli.train\n"
+            "print(loaded('glassnet.web', 'glassnet.io.onnx', 'glassnet.tools.gradcheck'))\n"
             "print(main(['info', 'nothing.glassnet']), loaded('glassnet.cli.'))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    parsed, ran = done.stdout.splitlines()
+    parsed, trained, ran = done.stdout.splitlines()
+    assert trained == "[]"
     assert parsed == str(["glassnet.cli.data", "glassnet.cli.options", "glassnet.cli.pictures",
                           "glassnet.cli.settings"])
     assert ran.startswith("2 ") and "'glassnet.cli.use'" in ran and "'glassnet.cli.tools'" not in ran

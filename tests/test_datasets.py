@@ -66,10 +66,12 @@ def test_a_second_load_reads_the_kept_pixels_instead_of_unzipping(tmp_path, monk
         np.testing.assert_array_equal(b.X, a.X)
         np.testing.assert_array_equal(c.X, a.X)
         np.testing.assert_array_equal(c.y, a.y)
-    kept[0].write_bytes(kept[0].read_bytes()[:5000])  # a cut-short cache is written again, with a warning
-    with pytest.warns(mnist_module.CacheRebuiltWarning, match="did not hold MNIST's 10000 t10k images"):
-        _, test = datasets.load_mnist(MNIST_DIR)
+    whole = kept[0].read_bytes()
+    kept[0].write_bytes(whole[:5000])  # a cut-short kept file is written again, without a warning (errors here)
+    unzipped.clear()
+    _, test = datasets.load_mnist(MNIST_DIR)
     np.testing.assert_array_equal(test.X, plain[1].X)
+    assert unzipped == ["t10k-images-idx3-ubyte.gz"] and kept[0].read_bytes() == whole
     unzipped.clear()
     datasets.load_mnist(MNIST_DIR, verify=False)  # unchecked files are never taken for the kept ones
     assert len(unzipped) == 2
@@ -89,6 +91,53 @@ def test_a_data_folder_that_cannot_keep_pixels_still_loads(tmp_path, monkeypatch
         np.testing.assert_array_equal(train.X[::601], reference[0].X[::601])
         np.testing.assert_array_equal(test.X, reference[1].X)
     assert list(elsewhere.iterdir()) == []  # a link is never followed to write
+
+
+@needs_mnist
+def test_a_data_folder_that_cannot_be_written_unzips_each_file_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path))
+    unzipped = []
+    read_idx = mnist_module._read_idx
+
+    def counting(path, magic, name):
+        unzipped.extend([path.name] if name == "image" else [])
+        return read_idx(path, magic, name)
+
+    def full(path, write, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mnist_module, "_read_idx", counting)
+    monkeypatch.setattr(mnist_module, "write_atomically", full)
+    train, test = datasets.load_mnist(MNIST_DIR)
+    assert sorted(unzipped) == ["t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz"]
+    assert train.X.shape == (60000, 784) and test.X.shape == (10000, 784)
+
+
+def test_the_data_folder_from_the_environment(monkeypatch):
+    home = mnist_module.Path.home()
+    monkeypatch.setenv("GLASSNET_DATA", "")  # empty is unset, never the current folder
+    assert mnist_module.default_cache() == home / ".cache" / "glassnet" / "mnist"
+    monkeypatch.setenv("GLASSNET_DATA", "~/data")
+    assert mnist_module.default_cache() == home / "data" / "mnist"
+
+
+@needs_mnist
+def test_a_cache_another_process_just_wrote_is_not_called_damaged(tmp_path, monkeypatch):
+    """Missing when read, there when written: the other process's whole copy wins, with no warning (errors here)."""
+    datasets.load_mnist(MNIST_DIR, memmap=tmp_path / "theirs")
+    theirs = {p.name: p.read_bytes() for p in (tmp_path / "theirs").iterdir()}
+    ours = tmp_path / "ours"
+    open_cache = mnist_module._open_cache
+
+    def late(path, n):
+        found = open_cache(path, n)
+        if found is None and not path.exists():  # the other process renames its copy in just now
+            path.write_bytes(theirs[path.name])
+        return found
+
+    monkeypatch.setattr(mnist_module, "_open_cache", late)
+    datasets.load_mnist(MNIST_DIR, memmap=ours)
+    assert {p.name: p.read_bytes() for p in ours.iterdir()} == theirs
 
 
 @needs_mnist

@@ -78,6 +78,12 @@ def test_a_seeded_model_seeds_layers_given_all_their_sizes_and_no_generator():
     dense.W = np.arange(6.0).reshape(2, 3)
     gn.Sequential([dense], rng=0)
     np.testing.assert_array_equal(dense.W, np.arange(6.0).reshape(2, 3))
+    edited = gn.Dense(2, 3)
+    edited.b[...] = 0.5  # changed in place, not through the setter
+    kept = edited.W.copy()
+    gn.Sequential([edited], rng=0)
+    np.testing.assert_array_equal(edited.W, kept)
+    assert (edited.b == 0.5).all()
     fresh = gn.Dense(2, 3)
     drawn = fresh.W.copy()
     gn.Sequential([fresh])

@@ -1,5 +1,6 @@
 """The threads setting: BLAS's pool bounded during fit and predict, and what the default reads."""
 
+import io
 import time
 
 import numpy as np
@@ -107,7 +108,7 @@ def test_runnable_tasks_are_read_from_the_kernel_and_kept_a_moment(no_environmen
     def fake_open(path, *args, **kwargs):
         if path == "/proc/loadavg":
             reads.append(path)
-            return __import__("io").StringIO("0.50 0.40 0.30 4/300 12345\n")
+            return io.StringIO("0.50 0.40 0.30 4/300 12345\n")
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", fake_open)
@@ -124,7 +125,7 @@ def test_own_busy_threads_are_not_counted_as_other_work(no_environment, monkeypa
 
     def fake_open(path, *args, **kwargs):
         if path == "/proc/loadavg":
-            return __import__("io").StringIO("0.50 0.40 0.30 4/300 12345\n")
+            return io.StringIO("0.50 0.40 0.30 4/300 12345\n")
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", fake_open)
@@ -140,7 +141,7 @@ def test_a_momentary_task_is_not_counted_as_other_work(no_environment, monkeypat
 
     def fake_open(path, *args, **kwargs):
         if path == "/proc/loadavg":
-            return __import__("io").StringIO(f"0.50 0.40 0.30 {next(reads)} 12345\n")
+            return io.StringIO(f"0.50 0.40 0.30 {next(reads)} 12345\n")
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", fake_open)
@@ -148,6 +149,22 @@ def test_a_momentary_task_is_not_counted_as_other_work(no_environment, monkeypat
     assert threads.runnable_others(samples=5, interval=0) == 1  # 3, 3, 1, 3, 1 others: two of them blinked
     monkeypatch.setattr(threads, "_last_count", None)
     assert threads.runnable_others(samples=5, interval=0) == 2  # a task in every read holds a core
+
+
+def test_an_idle_machine_is_read_once(no_environment, monkeypatch):
+    reads = []
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == "/proc/loadavg":
+            reads.append(path)
+            return io.StringIO("0.50 0.40 0.30 1/300 12345\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    monkeypatch.setattr(threads, "own_running", lambda: 1)  # the one running task is this process's reader
+    monkeypatch.setattr(threads.time, "sleep", lambda s: pytest.fail("an idle machine was read again"))
+    assert threads.runnable_others(samples=5, interval=0.002) == 0 and len(reads) == 1
 
 
 def test_own_running_threads_are_read_from_the_kernel():

@@ -120,8 +120,9 @@ def runnable_others(samples: int = 5, interval: float = 0.002) -> int:
     process's threads). Counting those took a core from training: a conv
     net's fit on 2 cores went on one thread, 25-30 % slower.
 
-    A count is kept for :data:`REMEASURE` seconds, so that many short calls
-    (predictions one after another) measure once.
+    A read that finds no other task ends the count at once. A count is kept
+    for :data:`REMEASURE` seconds, so that many short calls (predictions one
+    after another) measure once.
 
     Parameters
     ----------
@@ -148,6 +149,8 @@ def runnable_others(samples: int = 5, interval: float = 0.002) -> int:
         # this process's own running threads (the reader, BLAS workers still spinning after the last
         # product) are among them: they are not other work
         counts.append(int(running) - own_running())
+        if counts[-1] <= 0:  # none can be fewer: an idle machine is read once, without waiting
+            break
         if i + 1 < samples:
             time.sleep(interval)
     count = max(0, min(counts))

@@ -5,10 +5,10 @@ images of 28x28 grey pixels, 0 = background. ``load_mnist(folder)`` reads them
 from a folder (nothing is downloaded); ``load_mnist()`` looks in the cache
 (``$GLASSNET_DATA`` or ``~/.cache/glassnet``) and downloads what is missing.
 
-Unzipping the images takes most of a load (0.2-0.6 s), so the first load
-keeps their pixels, as uint8 ``.npy`` files named by the checksum of the file
-they came from, in that same cache folder; later loads map those and only
-divide by 255 (about 0.07 s in all).
+Unzipping the images takes most of a load (a whole load took 0.5-0.8 s), so
+the first load keeps their pixels, as uint8 ``.npy`` files named by the
+checksum of the file they came from, in that same cache folder; later loads map
+those and only divide by 255 (about 0.07 s in all).
 """
 
 from __future__ import annotations
@@ -45,13 +45,15 @@ MIRRORS = (
 
 
 def default_cache() -> Path:
-    """Where downloaded MNIST files are kept: ``$GLASSNET_DATA/mnist`` or ``~/.cache/glassnet/mnist``.
+    """Where MNIST's files and unzipped pixels are kept: ``$GLASSNET_DATA/mnist`` or ``~/.cache/glassnet/mnist``.
+
+    An empty ``GLASSNET_DATA`` counts as unset, and ``~`` in it is the home folder.
 
     Returns
     -------
     pathlib.Path
     """
-    return Path(os.environ.get("GLASSNET_DATA", Path.home() / ".cache" / "glassnet")) / "mnist"
+    return Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
 
 
 def sha256(path: Path) -> str:
@@ -200,7 +202,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
             pixels = _pixel_cache(Path(memmap).expanduser(), prefix, n, MNIST_FILES[source], unzip)
             X = LazyRows(pixels, dtype=np.float32, divisor=255.0)
         else:
-            pixels = unzip() if not (cache and verify) else _kept_pixels(prefix, n, MNIST_FILES[source], unzip)
+            pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()
             X = np.divide(pixels, np.float32(255.0), dtype=np.float32)
         return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
                        image_shape=(28, 28))
@@ -213,27 +215,38 @@ def _kept_pixels(prefix: str, n: int, digest: str, unzip: Callable[[], np.ndarra
 
     A cache is a shortcut, never a reason for a load to fail: a folder that
     cannot be written (read-only, full, or a symbolic link, which is never
-    followed) leaves the load as it was without one.
+    followed) leaves the load as it was without one, unzipping once. A kept
+    file that does not match is written again without a word: the user never
+    named this folder.
     """
+    made: list[np.ndarray] = []
+
+    def make() -> np.ndarray:
+        made.append(unzip())
+        return made[0]
+
     try:
-        return _pixel_cache(default_cache(), prefix, n, digest, unzip)
+        return _pixel_cache(default_cache(), prefix, n, digest, make, warn=False)
     except (OSError, DataError):
-        return unzip()
+        return made[0] if made else unzip()
 
 
 class CacheRebuiltWarning(UserWarning):
     """A cache file did not match what it should hold and was written again."""
 
 
-def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[[], np.ndarray],
+                 warn: bool = True) -> np.ndarray:
     """MNIST's ``prefix`` images from a cache of uint8 pixels in ``folder``, mapped read-only, shape (n, 784).
 
     The file's name carries the start of the SHA-256 of the IDX file it was
     made from, so a cache of other pixels is never taken for this one. Its
     ``.npy`` header is checked (shape, dtype, order) and its size against
     that header before it is mapped; a file that does not match is written
-    again, with a warning. The folder and the file are never reached through
-    a symbolic link.
+    again, with a warning (``warn``). The folder and the file are never
+    reached through a symbolic link. The pixels themselves are not hashed at
+    each load (that would cost what the cache saves): the folder is the
+    user's own, trusted as the verified files beside it are.
     """
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         what = "a symbolic link" if folder.is_symlink() else "a file"
@@ -243,9 +256,10 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
     if path.is_symlink():
         raise DataError(f"the cache file {str(path)!r} is a symbolic link; glassnet writes and reads its caches only "
                         "as files of their own: remove the link")
+    existed = path.exists()  # before reading: another process may put its copy there meanwhile, whole
     pixels = _open_cache(path, n)
     if pixels is None:
-        if path.exists():
+        if existed and warn:
             warnings.warn(f"the cache file {path} did not hold MNIST's {n} {prefix} images as uint8 rows of 784; "
                           "written again", CacheRebuiltWarning, stacklevel=4)
         data = make()
@@ -255,7 +269,8 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
 
         write_atomically(path, save, follow_links=False, name="the cache file")
         pixels = _open_cache(path, n)
-        assert pixels is not None
+        if pixels is None:
+            raise DataError(f"the cache file {path} could not be read back after it was written")
     return pixels
 
 

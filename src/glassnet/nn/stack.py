@@ -49,7 +49,9 @@ class Stack(Predicting, FlatParameters):
         The model's generator: it draws dropout masks (for Dropout layers given
         no generator of their own), shuffles mini-batches during training, and
         draws the weights of layers given no input size and no generator of
-        their own (``Dense(10)``) when the model is built.
+        their own (``Dense(10)``) when the model is built. A seeded model also
+        draws again the weights of layers given all their sizes and no
+        generator (``Dense(784, 10)``), unless they were changed since.
     xp : module, optional
         The array namespace of the parameters (see :mod:`glassnet.arrays`); NumPy by default.
 

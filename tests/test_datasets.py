@@ -41,17 +41,23 @@ def test_mnist_from_folder(mnist):
     assert abs(float(train.X.mean()) - 0.1306604762738429) < 1e-6
 
 
-@needs_mnist
-def test_a_second_load_reads_the_kept_pixels_instead_of_unzipping(tmp_path, monkeypatch):
-    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "data"))
-    unzipped = []
+@pytest.fixture
+def unzipped(monkeypatch):
+    """The names of the image files unzipped while the test runs, in order."""
+    names = []
     read_idx = mnist_module._read_idx
 
     def counting(path, magic, name):
-        unzipped.extend([path.name] if name == "image" else [])
+        names.extend([path.name] if name == "image" else [])
         return read_idx(path, magic, name)
 
     monkeypatch.setattr(mnist_module, "_read_idx", counting)
+    return names
+
+
+@needs_mnist
+def test_a_second_load_reads_the_kept_pixels_instead_of_unzipping(tmp_path, monkeypatch, unzipped):
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "data"))
     plain = datasets.load_mnist(MNIST_DIR, cache=False)  # the files unzipped, nothing kept
     assert len(unzipped) == 2 and not (tmp_path / "data").exists()
     first = datasets.load_mnist(MNIST_DIR)
@@ -94,19 +100,12 @@ def test_a_data_folder_that_cannot_keep_pixels_still_loads(tmp_path, monkeypatch
 
 
 @needs_mnist
-def test_a_data_folder_that_cannot_be_written_unzips_each_file_once(tmp_path, monkeypatch):
+def test_a_data_folder_that_cannot_be_written_unzips_each_file_once(tmp_path, monkeypatch, unzipped):
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path))
-    unzipped = []
-    read_idx = mnist_module._read_idx
-
-    def counting(path, magic, name):
-        unzipped.extend([path.name] if name == "image" else [])
-        return read_idx(path, magic, name)
 
     def full(path, write, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(mnist_module, "_read_idx", counting)
     monkeypatch.setattr(mnist_module, "write_atomically", full)
     train, test = datasets.load_mnist(MNIST_DIR)
     assert sorted(unzipped) == ["t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz"]

@@ -33,6 +33,24 @@ def no_environment(monkeypatch):
     monkeypatch.setattr(threads, "_last_count", None)
 
 
+def fake_loadavg(monkeypatch, *running):
+    """/proc/loadavg reads its running/total field from ``running`` in turn, the last one from then on.
+
+    Returns the list of reads made, for the test to count.
+    """
+    reads = []
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == "/proc/loadavg":
+            reads.append(path)
+            return io.StringIO(f"0.50 0.40 0.30 {running[min(len(reads), len(running)) - 1]} 12345\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    return reads
+
+
 def small_problem():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 6))
@@ -102,16 +120,7 @@ def test_the_default_keeps_within_what_the_environment_set(no_environment, monke
 
 
 def test_runnable_tasks_are_read_from_the_kernel_and_kept_a_moment(no_environment, monkeypatch):
-    reads = []
-    real_open = open
-
-    def fake_open(path, *args, **kwargs):
-        if path == "/proc/loadavg":
-            reads.append(path)
-            return io.StringIO("0.50 0.40 0.30 4/300 12345\n")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", fake_open)
+    reads = fake_loadavg(monkeypatch, "4/300")
     monkeypatch.setattr(threads, "own_running", lambda: 1)
     assert threads.runnable_others(samples=3, interval=0) == 3  # four running, this process one of them
     assert threads.runnable_others(samples=3, interval=0) == 3
@@ -121,14 +130,7 @@ def test_runnable_tasks_are_read_from_the_kernel_and_kept_a_moment(no_environmen
 def test_own_busy_threads_are_not_counted_as_other_work(no_environment, monkeypatch):
     # BLAS workers spin for a while after a product; a second fit in the same process used to read them in
     # /proc/loadavg as other work and train on one thread (a speedrun's later seeds ran 45 % slower)
-    real_open = open
-
-    def fake_open(path, *args, **kwargs):
-        if path == "/proc/loadavg":
-            return io.StringIO("0.50 0.40 0.30 4/300 12345\n")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", fake_open)
+    fake_loadavg(monkeypatch, "4/300")
     monkeypatch.setattr(threads, "own_running", lambda: 3)  # the reader and two spinning BLAS workers
     assert threads.runnable_others(samples=1, interval=0) == 1
 
@@ -136,32 +138,16 @@ def test_own_busy_threads_are_not_counted_as_other_work(no_environment, monkeypa
 def test_a_momentary_task_is_not_counted_as_other_work(no_environment, monkeypatch):
     # a kernel worker, or this process's BLAS worker falling asleep between the two reads, shows up in one
     # read and not the next: counted, it took a core from a conv net's fit on 2 cores (25-30 % slower)
-    reads = iter(["4/300", "4/300", "2/300", "4/300", "2/300", "3/300", "3/300", "3/300", "3/300", "3/300"])
-    real_open = open
-
-    def fake_open(path, *args, **kwargs):
-        if path == "/proc/loadavg":
-            return io.StringIO(f"0.50 0.40 0.30 {next(reads)} 12345\n")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", fake_open)
+    reads = fake_loadavg(monkeypatch, "4/300", "4/300", "2/300", "4/300", "2/300", "3/300")
     monkeypatch.setattr(threads, "own_running", lambda: 1)
     assert threads.runnable_others(samples=5, interval=0) == 1  # 3, 3, 1, 3, 1 others: two of them blinked
     monkeypatch.setattr(threads, "_last_count", None)
     assert threads.runnable_others(samples=5, interval=0) == 2  # a task in every read holds a core
+    assert len(reads) == 10
 
 
 def test_an_idle_machine_is_read_once(no_environment, monkeypatch):
-    reads = []
-    real_open = open
-
-    def fake_open(path, *args, **kwargs):
-        if path == "/proc/loadavg":
-            reads.append(path)
-            return io.StringIO("0.50 0.40 0.30 1/300 12345\n")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", fake_open)
+    reads = fake_loadavg(monkeypatch, "1/300")
     monkeypatch.setattr(threads, "own_running", lambda: 1)  # the one running task is this process's reader
     monkeypatch.setattr(threads.time, "sleep", lambda s: pytest.fail("an idle machine was read again"))
     assert threads.runnable_others(samples=5, interval=0.002) == 0 and len(reads) == 1

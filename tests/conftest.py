@@ -24,6 +24,7 @@ from helpers import MNIST_DIR, MNIST_MISSING, run_glassnet  # noqa: E402
 
 if "GLASSNET_TEST_DATA" not in os.environ:  # the first process of the run (xdist's workers inherit it)
     os.environ["GLASSNET_TEST_DATA"] = tempfile.mkdtemp(prefix="glassnet-tests-")
+    os.environ["GLASSNET_USER_DATA"] = os.environ.get("GLASSNET_DATA", "")  # where the workers look for MNIST
     atexit.register(shutil.rmtree, os.environ["GLASSNET_TEST_DATA"], ignore_errors=True)
 os.environ["GLASSNET_DATA"] = os.environ["GLASSNET_TEST_DATA"]  # after helpers found the user's own MNIST
 

@@ -68,7 +68,10 @@ def mnist_folders():
     """
     if os.environ.get("GLASSNET_MNIST"):
         return [Path(os.environ["GLASSNET_MNIST"]).expanduser()]
-    cache = Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
+    # the user's data folder: conftest.py gives the run a folder of its own as GLASSNET_DATA and keeps the
+    # user's in GLASSNET_USER_DATA, which xdist's workers inherit along with the run's
+    user = os.environ["GLASSNET_USER_DATA"] if "GLASSNET_USER_DATA" in os.environ else os.environ.get("GLASSNET_DATA")
+    cache = Path(user or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
     return [Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist", cache]
 
 

@@ -38,6 +38,7 @@ def test_the_loaders_own_cache_is_searched(tmp_path, monkeypatch):
     import helpers
 
     monkeypatch.delenv("GLASSNET_MNIST", raising=False)
+    monkeypatch.delenv("GLASSNET_USER_DATA", raising=False)  # the user's shell, before the run
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path))
     folders = helpers.mnist_folders()
     assert folders[-1] == tmp_path / "mnist"
@@ -50,3 +51,16 @@ def test_the_loaders_own_cache_is_searched(tmp_path, monkeypatch):
     shared = folders[0]
     assert helpers.find_mnist() == (shared if shared.is_dir() and all((shared / n).is_file()
                                                                       for n in helpers.MNIST_NAMES) else folders[-1])
+
+
+def test_workers_look_for_mnist_in_the_users_data_folder_not_the_runs(tmp_path, monkeypatch):
+    """xdist's workers inherit the run's own GLASSNET_DATA: they must still search the user's folder."""
+    import helpers
+
+    assert "GLASSNET_USER_DATA" in os.environ  # kept by conftest.py for the workers
+    monkeypatch.delenv("GLASSNET_MNIST", raising=False)
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "the run's"))
+    monkeypatch.setenv("GLASSNET_USER_DATA", str(tmp_path / "the user's"))
+    assert helpers.mnist_folders()[-1] == tmp_path / "the user's" / "mnist"
+    monkeypatch.setenv("GLASSNET_USER_DATA", "")  # the user had none set: the loader's default
+    assert helpers.mnist_folders()[-1] == Path.home() / ".cache" / "glassnet" / "mnist"

@@ -2,6 +2,9 @@
 and the API's mistakes that used to train silently on nothing."""
 
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -216,6 +219,24 @@ def test_progress_written_to_a_file_is_a_line_per_epoch_at_most_every_few_second
 def test_format_logs():
     text = format_logs({"loss": 0.012345, "accuracy": 0.99666, "val_loss": 0.07, "val_accuracy": 0.979, "lr": 1})
     assert text == "loss 0.01235 acc 99.7% val_loss 0.07 val_acc 97.9%"
+
+
+def test_drawing_leaves_pyplot_and_the_backend_alone(tmp_path):
+    """glassnet's pictures are drawn on figures of their own: pyplot is not imported, no backend is chosen for the
+    user (a notebook's or a script's own figures and windows are left alone)."""
+    pytest.importorskip("matplotlib")
+    script = (
+        "import sys, matplotlib\n"
+        "from glassnet.tools import plots\n"
+        "from glassnet.tools.confusion_plot import confusion_picture\n"
+        f"plots.learning_curves({{'loss': [1.0, 0.5], 'accuracy': [0.5, 0.7]}}, {str(tmp_path / 'c.png')!r})\n"
+        f"confusion_picture([[3, 1], [0, 4]], ['a', 'b'], {str(tmp_path / 'm.png')!r})\n"
+        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["False", "None"], done.stdout + done.stderr
+    assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "m.png").stat().st_size > 1000
 
 
 def test_learning_curves_mark_the_kept_epoch_and_refuse_an_empty_history(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import precision_recall
-from .plots import _pyplot, save_figure
+from .plots import figure, save_figure
 
 
 def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.PathLike,
@@ -39,14 +39,13 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
     -------
     pathlib.Path
     """
-    plt = _pyplot()
     matrix = np.asarray(matrix)
     k = len(classes)
     precision, recall = precision_recall(matrix)
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
     side = min(12.0, 2.4 + 0.6 * k)
-    fig, ax = plt.subplots(figsize=(side + 1.2, side))
+    fig, ax = figure(figsize=(side + 1.2, side))
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):
@@ -62,8 +61,7 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
     ax.set_ylabel("true class")
     accuracy = np.trace(matrix) / max(1, matrix.sum())
     ax.set_title(f"{title}\n{matrix.sum()} samples, accuracy {accuracy:.1%}", fontsize=10)
-    fig.tight_layout()
-    return save_figure(fig, path, inputs)
+    return save_figure(fig, path, inputs)  # its tight bounding box takes in the labels
 
 
 __all__ = ["confusion_picture"]

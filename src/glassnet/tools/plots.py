@@ -1,14 +1,9 @@
 """Pictures of training: learning curves, decision boundaries, cost surfaces, first-layer weights.
 
-Each function draws a matplotlib figure and writes a picture in the format
-its file name's suffix names (PNG, JPEG, SVG, PDF); it returns the path.
-matplotlib is needed (the ``app`` extra).
-
-The figures are made as ``matplotlib.figure.Figure`` objects, without
-``pyplot``: nothing is shown or kept in pyplot's list of open figures (a
-notebook's or a script's own figures are left alone), and a command that
-draws its pictures does not pay for importing pyplot and choosing an
-interactive backend (0.2 s of ``glassnet train``).
+Each function draws a matplotlib ``Figure`` of its own, without pyplot (so a
+script's or notebook's backend and figures are left alone), and writes a
+picture in the format its file name's suffix names (PNG, JPEG, SVG, PDF); it
+returns the path. matplotlib is needed (the ``app`` extra).
 """
 
 from __future__ import annotations
@@ -42,10 +37,6 @@ def figure(rows: int = 1, cols: int = 1, figsize: tuple[float, float] = (6.4, 4.
     figsize : (width, height) in inches
     squeeze : bool
         One axes alone rather than a 1x1 array (as in ``pyplot.subplots``).
-
-    Returns
-    -------
-    (matplotlib.figure.Figure, Axes or array of Axes)
     """
     _matplotlib()
     from matplotlib.figure import Figure

@@ -94,6 +94,36 @@ def test_a_seeded_model_seeds_layers_given_all_their_sizes_and_no_generator():
     np.testing.assert_array_equal(own.W, gn.Dense(2, 3, rng=7).W)
 
 
+def test_a_seeded_model_refused_for_its_shapes_leaves_its_layers_as_they_were():
+    """Shapes are checked before a seeded model draws any layer's weights again: a refused model changes nothing,
+    and the same layers then make the model they would have made fresh."""
+    first, mixed_up = gn.Dense(4, 6), gn.Dense(5, 2)  # 6 outputs into 5 inputs
+    drawn = first.W.copy()
+    with pytest.raises(gn.OptionError, match=r"layers\[1\] Dense expects 5 input features"):
+        gn.Sequential([first, mixed_up], rng=0)
+    np.testing.assert_array_equal(first.W, drawn)
+    model = gn.Sequential([first, gn.Dense(6, 2)], rng=0)
+    np.testing.assert_array_equal(model.layers[0].W, gn.Dense(4, 6, rng=np.random.default_rng(0)).W)
+
+
+def test_telling_drawn_weights_from_changed_ones_copies_nothing():
+    """The fingerprint that tells weights drawn from fresh entropy from changed ones hashes them in place."""
+    import tracemalloc
+
+    from glassnet.nn.weighted import _fingerprint
+
+    params = {"W": np.ones((1000, 1000), np.float32), "b": np.zeros(1000, np.float32)}
+    tracemalloc.start()
+    try:
+        before = _fingerprint(params)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"{peak} bytes to fingerprint 4 MB of weights"
+    params["b"][3] = 1
+    assert _fingerprint(params) != before
+
+
 def test_layers_in_a_list_or_as_arguments_make_the_same_model():
     a = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Tanh()])
     b = gn.Sequential(gn.Dense(3, 4, rng=0), gn.Tanh())

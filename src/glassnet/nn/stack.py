@@ -97,13 +97,11 @@ class Stack(Predicting, FlatParameters):
             raise OptionError("layers must not contain the same layer object twice")
         self.layers: list[Layer] = list(layers)  # type: ignore[arg-type]
         self.rng = as_generator(rng)
-        if rng is not None:  # a seeded model: weights drawn from fresh entropy come from its seed instead
-            for layer in self.layers:
-                layer.adopt(self.rng)
         if dtype is None:
             owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32
-        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng)
+        # a seeded model: weights drawn from fresh entropy come from its seed instead (once every shape is checked)
+        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng, adopt=rng is not None)
         #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
         self.device_index: int | None = None
         self._bind(check_dtype(dtype), xp or np)
@@ -285,14 +283,17 @@ class Stack(Predicting, FlatParameters):
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
 
-def _follow_shapes(layers: list[Layer], input_shape: Shape | None,
-                   rng: np.random.Generator) -> tuple[Shape | None, Shape | None]:
+def _follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random.Generator,
+                   adopt: bool = False) -> tuple[Shape | None, Shape | None]:
     """(model input shape, model output shape), following each layer's ``output_shape``.
 
     Without an explicit ``input_shape``, the first layer that requires one
     fixes it, provided the layers before it keep their input's shape; failing
-    that, both stay None until the model is built. Layers given no input
-    size are built on the way, drawing from ``rng`` unless they have a
+    that, both stay None until the model is built. Every shape is checked
+    before anything is drawn, so a model refused leaves its layers as they
+    were. Then, with ``adopt``, each layer draws again from ``rng`` the
+    weights it drew from fresh entropy (:meth:`Layer.adopt`), and layers given
+    no input size are built, drawing from ``rng`` unless they have a
     generator of their own.
     """
     shape: Shape | None = None if input_shape is None else tuple(int(s) for s in input_shape)
@@ -323,6 +324,9 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None,
         if new != shape:
             source = f"layers[{i}] {type(layer).__name__}"
         shape = new
+    if adopt:
+        for layer in layers:
+            layer.adopt(rng)
     for layer, taken in zip(layers, inputs):
         if not layer.built:
             layer.build(taken, rng)

@@ -139,8 +139,12 @@ class _Weighted(Layer):
 
 
 def _fingerprint(params: dict) -> bytes:
-    """A digest of the parameters' values, to tell whether they changed since they were drawn."""
+    """A digest of the parameters' values, to tell whether they changed since they were drawn.
+
+    The arrays' memory is hashed where it lies, not copied into bytes first (a wide layer's weights are
+    hundreds of megabytes).
+    """
     digest = hashlib.blake2b(digest_size=16)
     for name in sorted(params):
-        digest.update(np.ascontiguousarray(params[name]).tobytes())
+        digest.update(np.ascontiguousarray(params[name]))
     return digest.digest()

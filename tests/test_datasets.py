@@ -4,6 +4,8 @@ import functools
 import gzip
 import http.server
 import shutil
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -19,6 +21,40 @@ def test_digits_ship_with_the_install():
     assert d.X.shape == (1797, 64) and d.X.dtype == np.float32
     assert 0 <= d.X.min() and d.X.max() == 1.0
     assert d.image_shape == (8, 8) and d.classes == [str(i) for i in range(10)]
+
+
+def test_digits_are_read_without_importing_scikit_learn_and_equal_its_own():
+    """The pixels come from scikit-learn's file without its import (about a second), and are its load_digits's."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    script = "import sys; from glassnet.datasets import load_digits; load_digits(); print('sklearn' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"], done.stdout + done.stderr
+    theirs, ours = sklearn_datasets.load_digits(), datasets.load_digits()
+    np.testing.assert_array_equal(ours.X, (theirs.data / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(ours.y, theirs.target)
+
+
+@pytest.mark.parametrize("content", [None, b"not gzip", gzip.compress(b"1,2,3\n4,5,6\n"),
+                                     gzip.compress(b"\n".join([b",".join([b"17"] * 65)] * 1797))],
+                         ids=["missing", "not gzip", "wrong shape", "pixels out of range"])
+def test_digits_fall_back_to_scikit_learn_where_its_file_is_missing_or_wrong(tmp_path, monkeypatch, content):
+    """A scikit-learn that keeps the file elsewhere, or a damaged file, is read through load_digits instead."""
+    pytest.importorskip("sklearn")
+    from glassnet.datasets import digits
+
+    package = tmp_path / "fake_sklearn"
+    (package / "datasets" / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    if content is not None:
+        (package / "datasets" / "data" / "digits.csv.gz").write_bytes(content)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert digits.shipped_table("fake_sklearn") is None
+    assert digits.shipped_table("no_such_package_here") is None
+    expected = datasets.load_digits()
+    monkeypatch.setattr(digits, "shipped_table", lambda package="sklearn": None)
+    fallen_back = datasets.load_digits()
+    np.testing.assert_array_equal(fallen_back.X, expected.X)
+    np.testing.assert_array_equal(fallen_back.y, expected.y)
 
 
 def test_train_test_split_is_stratified_and_seeded():

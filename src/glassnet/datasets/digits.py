@@ -1,11 +1,25 @@
-"""The 8x8 handwritten digits that ship with scikit-learn (1,797 images, no download)."""
+"""The 8x8 handwritten digits that ship with scikit-learn (1,797 images, no download).
+
+The pixels are read from the file scikit-learn installs (``sklearn/datasets/data/digits.csv.gz``)
+without importing scikit-learn, whose import takes longer than the whole default ``glassnet train``
+run would otherwise (0.5-1 s of about 2.5 s). Where that file is not found or does not hold what it
+should (a scikit-learn that keeps its data elsewhere), scikit-learn's own ``load_digits`` reads it.
+Both give the same arrays; ``tests/test_datasets.py`` holds them to that.
+"""
 
 from __future__ import annotations
+
+import gzip
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import missing
 from .base import Dataset
+
+#: the samples, and the 64 pixels and the label of each, that scikit-learn's file holds
+SHAPE = (1797, 65)
 
 
 def load_digits() -> Dataset:
@@ -19,15 +33,57 @@ def load_digits() -> Dataset:
     Dataset
         1,797 samples of 64 features.
     """
+    table = shipped_table()
+    if table is None:
+        table = _from_sklearn()
+    return Dataset(
+        X=(table[:, :-1] / 16.0).astype(np.float32),
+        y=table[:, -1].astype(np.intp),
+        name="digits",
+        classes=[str(c) for c in range(10)],
+        image_shape=(8, 8),
+    )
+
+
+def shipped_table(package: str = "sklearn") -> np.ndarray | None:
+    """The digits' table (64 pixels then the label, one row a sample) read from the file in scikit-learn's folder.
+
+    The package is found, not imported. None where it is not installed or its file is missing or not the
+    1,797 x 65 whole numbers it should be.
+
+    Parameters
+    ----------
+    package : str
+        The installed package whose ``datasets/data/digits.csv.gz`` is read.
+
+    Returns
+    -------
+    array, shape (1797, 65), or None
+    """
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            table = np.loadtxt(f, delimiter=",")
+    except (OSError, ValueError, EOFError):
+        return None
+    pixels, labels = table[:, :-1], table[:, -1]
+    if table.shape != SHAPE or not ((pixels >= 0) & (pixels <= 16)).all() or not np.isin(labels, range(10)).all() \
+            or not (table == np.round(table)).all():
+        return None
+    return table
+
+
+def _from_sklearn() -> np.ndarray:
+    """The same table through scikit-learn's ``load_digits``."""
     try:
         from sklearn.datasets import load_digits as sk_load_digits
     except ImportError:
         raise missing("scikit-learn", "app", "the digits dataset (it ships with scikit-learn)") from None
     bunch = sk_load_digits()
-    return Dataset(
-        X=(bunch.data / 16.0).astype(np.float32),
-        y=bunch.target.astype(np.intp),
-        name="digits",
-        classes=[str(c) for c in range(10)],
-        image_shape=(8, 8),
-    )
+    return np.column_stack([bunch.data, bunch.target])

@@ -146,5 +146,5 @@ def _fingerprint(params: dict) -> bytes:
     """
     digest = hashlib.blake2b(digest_size=16)
     for name in sorted(params):
-        digest.update(np.ascontiguousarray(params[name]))
+        digest.update(np.ascontiguousarray(params[name]).data)
     return digest.digest()

@@ -28,6 +28,8 @@ target sooner).
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import math
 import os
@@ -211,14 +213,13 @@ def environment(device: str = "cpu") -> str:
     import glassnet
 
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
-    try:
-        import torch
+    if _installed("torch"):  # its version from its metadata: importing it costs the parent 1.5 s
+        versions.append(f"torch {importlib.metadata.version('torch')}")
+        if device != "cpu":
+            import torch
 
-        versions.append(f"torch {torch.__version__}")
-        if device != "cpu" and torch.cuda.is_available():
-            versions.append(f"CUDA {torch.version.cuda} on {torch.cuda.get_device_name()}")
-    except ImportError:
-        pass
+            if torch.cuda.is_available():
+                versions.append(f"CUDA {torch.version.cuda} on {torch.cuda.get_device_name()}")
     if device != "cpu":
         versions.append(f"cupy {glassnet.arrays.gpu_library().__version__}")
     cpu = platform.machine()
@@ -321,11 +322,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _installed(name: str) -> bool:
-    try:
-        __import__(name)
-    except ImportError:
-        return False
-    return True
+    """Whether a module can be imported, found without importing it."""
+    return importlib.util.find_spec(name) is not None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ compare the working tree with it in one run.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -210,11 +212,8 @@ def measure(lib, task, opt, bs, epochs, args) -> dict | None:
 
 
 def available(name: str) -> bool:
-    try:
-        __import__(name)
-    except ImportError:
-        return False
-    return True
+    """Whether a library can be imported, found without importing it (torch's import costs 1.5 s)."""
+    return importlib.util.find_spec(name) is not None
 
 
 def environment() -> str:
@@ -229,7 +228,7 @@ def environment() -> str:
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     for name in ("torch", "sklearn"):
         if available(name):
-            versions.append(f"{name} {__import__(name).__version__}")
+            versions.append(f"{name} {importlib.metadata.version({'sklearn': 'scikit-learn'}.get(name, name))}")
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:

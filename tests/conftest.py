@@ -13,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -96,14 +97,39 @@ def digits_run(tmp_path_factory):
     return cwd, run_glassnet("train", cwd=cwd)
 
 
-@pytest.fixture(scope="session")
-def mnist_model(mnist):
+def trained_once(name, train):
+    """A model trained once per run and shared by xdist's workers, which would otherwise each train it again.
+
+    The first worker to ask trains it and saves it in the run's data folder, under a lock that the others
+    wait on; then every worker, the first included, gets the model as loaded from that file.
+    """
     import glassnet as gn
 
-    train, _ = mnist
-    model = gn.mlp([784, 256, 128, 10], rng=0)
-    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=128)
-    return model
+    try:
+        import fcntl
+    except ImportError:  # no file locks (Windows): each worker trains its own
+        return train()
+    folder = Path(os.environ["GLASSNET_TEST_DATA"]) / "fixtures"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.glassnet"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            gn.save(path, train())
+    return gn.load(path).model
+
+
+@pytest.fixture(scope="session")
+def mnist_model(mnist):
+    """784-256-128-10 after 4 epochs of Adam on MNIST's training set (about 98 % on its test set)."""
+    import glassnet as gn
+
+    def train():
+        model = gn.mlp([784, 256, 128, 10], rng=0)
+        model.fit(mnist[0].X, mnist[0].y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=128)
+        return model
+
+    return trained_once("mnist_model", train)
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +148,10 @@ def mnist_cnn(mnist):
     """The default conv net after one epoch on a tenth of MNIST's training set (about 96 % on its test set)."""
     import glassnet as gn
 
-    train, _ = mnist
-    model = gn.cnn(rng=0)
-    model.fit(train.X[:6000], train.y[:6000], loss="cross_entropy", optimizer=gn.Adam(0.003), epochs=1,
-              batch_size=64)
-    return model
+    def train():
+        model = gn.cnn(rng=0)
+        model.fit(mnist[0].X[:6000], mnist[0].y[:6000], loss="cross_entropy", optimizer=gn.Adam(0.003), epochs=1,
+                  batch_size=64)
+        return model
+
+    return trained_once("mnist_cnn", train)

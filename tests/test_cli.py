@@ -201,3 +201,19 @@ def test_trace_output_is_written_whole_beside_no_temporary_file(tmp_path, capsys
     assert cli.main(["trace", "--output", str(tmp_path / "no" / "t.txt")]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--output: the folder '" in err and "does not exist" in err
+
+
+@needs_mnist
+def test_the_command_line_keeps_mnist_as_uint8_and_reads_it_in_the_models_dtype():
+    """glassnet train, evaluate and --resume read MNIST's pixels lazily: uint8 kept, float32 made batch by batch."""
+    from glassnet.cli.data import load_data, scale_inputs
+    from glassnet.core.rows import LazyRows
+
+    train, test = load_data("mnist", str(MNIST_DIR), None, 0.2, 0)
+    assert isinstance(train.X, LazyRows) and train.X.source.dtype == np.uint8 and len(test) == 10000
+    same = scale_inputs(train.X, {}, np.float32)
+    wide = scale_inputs(train.X, {}, np.float64)
+    assert same is train.X
+    # a float64 model takes the float32 pixels widened, as it always has (not 1/255 worked out in float64)
+    assert type(wide) is np.ndarray and wide.dtype == np.float64
+    np.testing.assert_array_equal(wide[[0, 59999]], train.X[[0, 59999]].astype(np.float64))

@@ -120,6 +120,31 @@ def test_a_second_load_reads_the_kept_pixels_instead_of_unzipping(tmp_path, monk
 
 
 @needs_mnist
+def test_lazy_mnist_reads_the_kept_uint8_pixels_as_the_same_floats(tmp_path, monkeypatch):
+    """load_mnist(lazy=True), as glassnet train reads MNIST: the kept uint8 pixels mapped from disk, divided by 255
+    as rows are asked for; the same float32 values, also after a split and where nothing can be kept."""
+    from glassnet.core.rows import LazyRows
+
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "data"))
+    plain = datasets.load_mnist(MNIST_DIR, cache=False)
+    for data in (tmp_path / "data", tmp_path / "a-file"):  # kept and mapped; then unzipped in memory
+        (tmp_path / "a-file").write_text("not a folder")
+        monkeypatch.setenv("GLASSNET_DATA", str(data))
+        for lazy, eager in zip(datasets.load_mnist(MNIST_DIR, lazy=True), plain):
+            assert isinstance(lazy.X, LazyRows) and lazy.X.shape == eager.X.shape and lazy.X.dtype == np.float32
+            assert lazy.X.source.dtype == np.uint8
+            rows = np.array([9, 0, 5000, 9, len(eager.X) - 1])
+            np.testing.assert_array_equal(lazy.X[rows], eager.X[rows])
+            np.testing.assert_array_equal(lazy.X[:700], eager.X[:700])
+            np.testing.assert_array_equal(lazy.y, eager.y)
+    a_train, a_test = datasets.train_test_split(lazy, 0.25, rng=1)  # lazy rows stay lazy, the same rows
+    b_train, b_test = datasets.train_test_split(eager, 0.25, rng=1)
+    assert isinstance(a_train.X, LazyRows) and isinstance(a_test.X, LazyRows)
+    np.testing.assert_array_equal(a_test.X[:], b_test.X)
+    np.testing.assert_array_equal(a_train.y, b_train.y)
+
+
+@needs_mnist
 def test_a_data_folder_that_cannot_keep_pixels_still_loads(tmp_path, monkeypatch):
     reference = datasets.load_mnist(MNIST_DIR, cache=False)
     (tmp_path / "file").write_text("not a folder")

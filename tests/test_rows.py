@@ -92,6 +92,21 @@ def test_pixels_stay_uint8_on_disk_and_arrive_as_images(tmp_path):
     np.testing.assert_array_equal(cnn.params, cnn_mem.params)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uint8_pixels_divided_as_they_are_read_equal_the_whole_array_divided(tmp_path, dtype):
+    """Rows of uint8 pixels, in memory or mapped, arrive as the floats that dividing the whole array gives."""
+    pixels = np.random.default_rng(1).integers(0, 256, size=(40, 16), dtype=np.uint8)
+    whole = np.divide(pixels, dtype(255.0), dtype=dtype).reshape(40, 1, 4, 4)
+    for source in (pixels, as_memmap(pixels, tmp_path)):
+        rows = LazyRows(source, dtype, row_shape=(1, 4, 4), divisor=255.0)
+        idx = np.array([39, 0, 7, 7, 12])
+        np.testing.assert_array_equal(rows[idx], whole[idx])
+        out = np.empty((5, 1, 4, 4), dtype)
+        assert rows.take(idx, out) is out
+        np.testing.assert_array_equal(out, whole[idx])
+        np.testing.assert_array_equal(rows.subset(np.arange(10, 30))[2:5], whole[12:15])
+
+
 def test_rows_index_like_an_array(tmp_path):
     X, _ = blobs(n=50)
     rows = LazyRows(as_memmap(X, tmp_path), np.float64)

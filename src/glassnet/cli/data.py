@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import datasets
 from ..core._validation import short
+from ..core.rows import LazyRows
 from ..errors import GlassnetError
 from ..training.models import load, mlp
 from .options import UserError as UserError  # it lived here: re-exported
@@ -51,8 +52,8 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
         return load_pictures(data, picture or {}, test_fraction, seed)
     if dataset == "digits":
         return datasets.train_test_split(datasets.load_digits(), test_fraction, rng=seed)
-    if dataset == "mnist":
-        return datasets.load_mnist(data)
+    if dataset == "mnist":  # uint8 pixels, divided by 255 batch by batch: a quarter of the memory, no conversion
+        return datasets.load_mnist(data, lazy=True)
     if dataset == "csv":
         if not data or not target:
             raise UserError("--dataset csv needs --data FILE.csv and --target COLUMN")
@@ -99,20 +100,22 @@ def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:
     return mean.tolist(), scale.tolist()
 
 
-def scale_inputs(X: np.ndarray, meta: dict, dtype: Any = np.float32) -> np.ndarray:
+def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
     """Features as the model was trained on them (standardized for CSV data).
 
     Parameters
     ----------
-    X : array
+    X : array, or LazyRows (MNIST's pixels)
     meta : dict
         The model file's metadata.
     dtype : dtype
 
     Returns
     -------
-    array
+    array or LazyRows
     """
+    if isinstance(X, LazyRows):  # MNIST's float32 pixels, read batch by batch; float64 ones read whole and cast,
+        return X if X.dtype == np.dtype(dtype) else X[:].astype(dtype)  # the same numbers as ever
     if "input_mean" in meta:
         X = (X - np.asarray(meta["input_mean"])) / np.asarray(meta["input_scale"])
     return X.astype(dtype, copy=False)  # no copy of what is already in that dtype

@@ -149,11 +149,16 @@ class LazyRows:
         if out is None:
             out = np.empty((wanted.shape[0], *self.row_shape), dtype=self.dtype)
         flat = out.reshape(wanted.shape[0], *self.source.shape[1:])
-        if isinstance(self.source, np.ndarray):  # a memmap: NumPy gathers (and casts) the rows itself
-            if self.source.dtype == self.dtype:
-                np.take(self.source, wanted, axis=0, out=flat, mode="clip")
+        if isinstance(self.source, np.ndarray):  # in memory or a memmap: NumPy gathers the rows itself
+            source = self.source.view(np.ndarray)  # a memmap's own indexing costs more than the rows
+            if source.dtype == self.dtype:
+                np.take(source, wanted, axis=0, out=flat, mode="clip")
+            elif self.divisor is not None:  # cast and divided in one pass (uint8 pixels to floats in [0, 1])
+                np.divide(np.take(source, wanted, axis=0, mode="clip"), self.dtype.type(self.divisor), out=flat,
+                          dtype=self.dtype)
+                return out
             else:
-                flat[...] = self.source[wanted]
+                flat[...] = np.take(source, wanted, axis=0, mode="clip")
         else:
             order = np.argsort(wanted, kind="stable")  # other libraries want increasing indices
             flat[order] = np.asarray(self.source[wanted[order]])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core._validation import as_generator, check_real
+from ..core.rows import LazyRows
 from ..errors import OptionError
 
 
@@ -72,8 +73,9 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
     if mask.all() or not mask.any():
         raise OptionError(f"test_fraction={test_fraction} leaves an empty training or test set for {n} rows")
 
-    def part(m):
-        return Dataset(data.X[m], data.y[m], data.name, data.classes, data.feature_names,
+    def part(m):  # rows read on demand stay so: a view of the rows, not the rows read
+        X = data.X.subset(np.flatnonzero(m)) if isinstance(data.X, LazyRows) else data.X[m]
+        return Dataset(X, data.y[m], data.name, data.classes, data.feature_names,
                        data.image_shape, data.task, data.task_reason)
 
     return part(~mask), part(mask)

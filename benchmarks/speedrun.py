@@ -214,11 +214,13 @@ def environment(device: str = "cpu") -> str:
 
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     if _installed("torch"):  # its version from its metadata: importing it costs the parent 1.5 s
-        versions.append(f"torch {importlib.metadata.version('torch')}")
+        versions.append(f"torch {version_of('torch')}")
         if device != "cpu":
-            import torch
-
-            if torch.cuda.is_available():
+            try:
+                import torch
+            except ImportError:
+                torch = None
+            if torch is not None and torch.cuda.is_available():
                 versions.append(f"CUDA {torch.version.cuda} on {torch.cuda.get_device_name()}")
     if device != "cpu":
         versions.append(f"cupy {glassnet.arrays.gpu_library().__version__}")
@@ -322,8 +324,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _installed(name: str) -> bool:
-    """Whether a module can be imported, found without importing it."""
+    """Whether a module is installed, found without importing it (the worker that imports it says if it fails)."""
     return importlib.util.find_spec(name) is not None
+
+
+def version_of(distribution: str) -> str:
+    """An installed distribution's version from its metadata, or "?" where it has none."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ compare the working tree with it in one run.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -212,11 +211,13 @@ def measure(lib, task, opt, bs, epochs, args) -> dict | None:
 
 
 def available(name: str) -> bool:
-    """Whether a library can be imported, found without importing it (torch's import costs 1.5 s)."""
+    """Whether a library is installed, found without importing it (torch's import costs 1.5 s)."""
     return importlib.util.find_spec(name) is not None
 
 
+
 def environment() -> str:
+    from speedrun import version_of  # beside this script
     from threadpoolctl import threadpool_info
 
     import glassnet
@@ -228,7 +229,7 @@ def environment() -> str:
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     for name in ("torch", "sklearn"):
         if available(name):
-            versions.append(f"{name} {importlib.metadata.version({'sklearn': 'scikit-learn'}.get(name, name))}")
+            versions.append(f"{name} {version_of({'sklearn': 'scikit-learn'}.get(name, name))}")
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:

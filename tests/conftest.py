@@ -38,7 +38,8 @@ except ImportError:  # threadpoolctl comes with the test extra
 
 
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto``: a worker per core, at most four; each worker trains the shared fixtures again."""
+    """``-n auto``: a worker per core, at most four; each worker builds the session fixtures again, but for the
+    MNIST models, which :func:`trained_once` trains once for all of them."""
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
@@ -101,7 +102,9 @@ def trained_once(name, train):
     """A model trained once per run and shared by xdist's workers, which would otherwise each train it again.
 
     The first worker to ask trains it and saves it in the run's data folder, under a lock that the others
-    wait on; then every worker, the first included, gets the model as loaded from that file.
+    wait on; then every worker, the first included, gets the model as loaded from that file. The folder is
+    the run's own (``GLASSNET_TEST_DATA``, made for the run and removed after it), so no model outlives
+    the code that trained it, unless that variable is set from outside.
     """
     import glassnet as gn
 

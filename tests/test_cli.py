@@ -205,9 +205,10 @@ def test_trace_output_is_written_whole_beside_no_temporary_file(tmp_path, capsys
 
 @needs_mnist
 def test_the_command_line_keeps_mnist_as_uint8_and_reads_it_in_the_models_dtype():
-    """glassnet train, evaluate and --resume read MNIST's pixels lazily: uint8 kept, float32 made batch by batch."""
+    """The command line's loader gives MNIST's pixels lazily: uint8 kept, float32 made batch by batch."""
     from glassnet.cli.data import load_data, scale_inputs
     from glassnet.core.rows import LazyRows
+    from glassnet.datasets import load_mnist
 
     train, test = load_data("mnist", str(MNIST_DIR), None, 0.2, 0)
     assert isinstance(train.X, LazyRows) and train.X.source.dtype == np.uint8 and len(test) == 10000
@@ -216,4 +217,12 @@ def test_the_command_line_keeps_mnist_as_uint8_and_reads_it_in_the_models_dtype(
     assert same is train.X
     # a float64 model takes the float32 pixels widened, as it always has (not 1/255 worked out in float64)
     assert type(wide) is np.ndarray and wide.dtype == np.float64
-    np.testing.assert_array_equal(wide[[0, 59999]], train.X[[0, 59999]].astype(np.float64))
+    np.testing.assert_array_equal(wide[[0, 59999]], load_mnist(MNIST_DIR)[0].X[[0, 59999]].astype(np.float64))
+
+
+@needs_mnist
+def test_the_whole_set_solvers_train_on_mnist_from_the_command_line(tmp_path):
+    """L-BFGS takes the whole set at every step: the command line gives it MNIST's pixels in memory."""
+    proc = run_glassnet("train", "--dataset", "mnist", "--data", MNIST_DIR, "--optimizer", "lbfgs", "--layers", "8",
+                        "--epochs", "2", "--quiet", "--out", tmp_path / "out")
+    assert "test accuracy" in proc.stdout and (tmp_path / "out" / "model.glassnet").exists()

@@ -35,8 +35,11 @@ def test_digits_are_read_without_importing_scikit_learn_and_equal_its_own():
 
 
 @pytest.mark.parametrize("content", [None, b"not gzip", gzip.compress(b"1,2,3\n4,5,6\n"),
-                                     gzip.compress(b"\n".join([b",".join([b"17"] * 65)] * 1797))],
-                         ids=["missing", "not gzip", "wrong shape", "pixels out of range"])
+                                     gzip.compress(b"\n".join([b",".join([b"17"] * 65)] * 1797)),
+                                     gzip.compress(b"1,2,3\n"), gzip.compress(b"1\n2\n"), gzip.compress(b""),
+                                     gzip.compress(b"1,2,3\n" * 100)[:12] + b"\xff" * 40],
+                         ids=["missing", "not gzip", "wrong shape", "pixels out of range", "one line", "one column",
+                              "empty", "damaged deflate"])
 def test_digits_fall_back_to_scikit_learn_where_its_file_is_missing_or_wrong(tmp_path, monkeypatch, content):
     """A scikit-learn that keeps the file elsewhere, or a damaged file, is read through load_digits instead."""
     pytest.importorskip("sklearn")
@@ -133,6 +136,7 @@ def test_lazy_mnist_reads_the_kept_uint8_pixels_as_the_same_floats(tmp_path, mon
         for lazy, eager in zip(datasets.load_mnist(MNIST_DIR, lazy=True), plain):
             assert isinstance(lazy.X, LazyRows) and lazy.X.shape == eager.X.shape and lazy.X.dtype == np.float32
             assert lazy.X.source.dtype == np.uint8
+            assert isinstance(lazy.X.source, np.memmap) == (data == tmp_path / "data")  # mapped where kept
             rows = np.array([9, 0, 5000, 9, len(eager.X) - 1])
             np.testing.assert_array_equal(lazy.X[rows], eager.X[rows])
             np.testing.assert_array_equal(lazy.X[:700], eager.X[:700])

@@ -102,6 +102,9 @@ def test_a_seeded_model_refused_for_its_shapes_leaves_its_layers_as_they_were():
     with pytest.raises(gn.OptionError, match=r"layers\[1\] Dense expects 5 input features"):
         gn.Sequential([first, mixed_up], rng=0)
     np.testing.assert_array_equal(first.W, drawn)
+    with pytest.raises(gn.OptionError, match="dtype"):  # nor a dtype it cannot take
+        gn.Sequential([first, gn.Dense(6, 2)], rng=0, dtype="int32")
+    np.testing.assert_array_equal(first.W, drawn)
     model = gn.Sequential([first, gn.Dense(6, 2)], rng=0)
     np.testing.assert_array_equal(model.layers[0].W, gn.Dense(4, 6, rng=np.random.default_rng(0)).W)
 

@@ -14,7 +14,7 @@ import pytest
 import fake_namespace
 import glassnet as gn
 from fake_namespace import FakeArray, MixedNamespaceError
-from helpers import mechanics_only
+from helpers import MNIST_DIR, mechanics_only, needs_mnist
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 HEADS = [  # (output activation, loss, kind of target)
@@ -320,3 +320,13 @@ def test_the_command_line_without_cupy_fails_in_one_line(monkeypatch, capsys, tm
     assert not (tmp_path / "out").exists()
     assert main(["train", "--device", "tpu", "--quiet", "--out", str(tmp_path / "out")]) == 2
     assert "device must be" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_mnist_trains_on_the_device_from_the_command_line(gpu_is_the_double, tmp_path, capsys):
+    """The command line reads MNIST lazily only for a run on the CPU: on a device the pixels are arrays again."""
+    from glassnet.cli import main
+
+    assert main(["train", "--dataset", "mnist", "--data", str(MNIST_DIR), "--device", "gpu", "--layers", "8",
+                 "--epochs", "1", "--batch-size", "6000", "--quiet", "--out", str(tmp_path / "out")]) == 0
+    assert "test accuracy" in capsys.readouterr().out and (tmp_path / "out" / "model.glassnet").exists()

@@ -118,6 +118,17 @@ def test_rows_index_like_an_array(tmp_path):
     for bad in (50, -51, [0, 99]):
         with pytest.raises(IndexError, match="out of range for 50 rows"):
             rows[bad]
+    # take and subset, which training and splits call, count from the end too and never read another row
+    pixels = LazyRows(np.arange(50 * 12, dtype=np.uint8).reshape(50, 12), np.float32, divisor=255.0)
+    np.testing.assert_array_equal(pixels.take([-1]), pixels[[49]])
+    np.testing.assert_array_equal(pixels.subset([-2, 3])[:], pixels[[48, 3]])
+    for bad in ([50], [-51]):
+        with pytest.raises(IndexError, match="out of range for 50 rows"):
+            pixels.take(bad)
+        with pytest.raises(IndexError, match="out of range for 50 rows"):
+            pixels.subset(bad)
+    with pytest.raises(IndexError, match="rows must be row positions of the source, 0 to 49"):
+        LazyRows(np.zeros((50, 2)), rows=[0, 50])
 
 
 def test_bad_lazy_input_gets_a_clear_message(tmp_path):

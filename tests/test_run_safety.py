@@ -234,6 +234,7 @@ def test_drawing_leaves_pyplot_and_the_backend_alone(tmp_path):
         "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["MATPLOTLIBRC"] = str(tmp_path)  # an empty folder: no matplotlibrc of the user's names a backend
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.split() == ["False", "None"], done.stdout + done.stderr
     assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "m.png").stat().st_size > 1000

@@ -27,7 +27,7 @@ TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}
 
 
 def load_data(dataset: str, data: str | None, target: str | None, test_fraction: float, seed: int,
-              task: str = "auto", picture: dict | None = None):
+              task: str = "auto", picture: dict | None = None, lazy: bool = True):
     """(train, test) Datasets for a dataset name, split as the training command splits them.
 
     Parameters
@@ -43,6 +43,10 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
         For CSV files.
     picture : dict, optional
         For folders: ``size``, ``color``, ``fit`` and ``test_data`` (see :func:`load_pictures`).
+    lazy : bool
+        MNIST's pixels as uint8, read as float32 a batch at a time (``load_mnist(lazy=True)``): for a run on
+        the CPU with a gradient-descent optimizer, and for scoring; a GPU and the whole-set solvers
+        (BFGS, L-BFGS) take arrays in memory.
 
     Returns
     -------
@@ -53,7 +57,7 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
     if dataset == "digits":
         return datasets.train_test_split(datasets.load_digits(), test_fraction, rng=seed)
     if dataset == "mnist":  # uint8 pixels, divided by 255 batch by batch: a quarter of the memory, no conversion
-        return datasets.load_mnist(data, lazy=True)
+        return datasets.load_mnist(data, lazy=lazy)
     if dataset == "csv":
         if not data or not target:
             raise UserError("--dataset csv needs --data FILE.csv and --target COLUMN")
@@ -114,8 +118,10 @@ def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
     -------
     array or LazyRows
     """
-    if isinstance(X, LazyRows):  # MNIST's float32 pixels, read batch by batch; float64 ones read whole and cast,
-        return X if X.dtype == np.dtype(dtype) else X[:].astype(dtype)  # the same numbers as ever
+    if isinstance(X, LazyRows):  # MNIST's pixels stay lazy in their float32; otherwise read whole, as ever
+        if X.dtype == np.dtype(dtype) and "input_mean" not in meta:
+            return X
+        X = X[:]
     if "input_mean" in meta:
         X = (X - np.asarray(meta["input_mean"])) / np.asarray(meta["input_scale"])
     return X.astype(dtype, copy=False)  # no copy of what is already in that dtype

@@ -18,6 +18,8 @@ import contextlib
 import io
 from typing import Any
 
+import numpy as np
+
 from ..core.arrays import resolve_device
 from ..datasets import PhotoAugment, RandomAffine
 from ..errors import DivergenceError, missing
@@ -80,7 +82,7 @@ def mpi_world() -> Any:
 
 
 def _train(args, comm: Any) -> int:
-    resolve_device(args.device)  # a GPU asked for where there is none fails before any data is read
+    on_host = resolve_device(args.device)[0] is np  # a GPU asked for where there is none fails before any reading
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
     out = check_outputs(args, [s["data"], args.resume])
@@ -89,7 +91,8 @@ def _train(args, comm: Any) -> int:
     if ck is not None and args.test_data is None and s["dataset"] == "folder":
         check_folder(s["test_data"], ck.metadata.get("test_data_fingerprint"), "--test-data", args.resume)
     train, test = load_data(s["dataset"], s["data"], s["target"], s["test_fraction"], s["seed"], s["task"],
-                            picture={k: s.get(k) for k in PICTURE})
+                            picture={k: s.get(k) for k in PICTURE},
+                            lazy=on_host and not is_full_batch(s["optimizer"]))
     if train.task_reason:
         print(f"task: {train.task_reason}")
     train, val = split_validation(train, s["validation_fraction"], s["seed"])

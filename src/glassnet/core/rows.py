@@ -83,6 +83,8 @@ class LazyRows:
         self.source = source
         self.dtype = np.dtype(source.dtype if dtype is None else dtype)
         self.rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+        if self.rows is not None and self.rows.size and (self.rows.min() < 0 or self.rows.max() >= source.shape[0]):
+            raise IndexError(f"rows must be row positions of the source, 0 to {source.shape[0] - 1}")
         inner = tuple(int(d) for d in source.shape[1:])
         self.row_shape = inner if row_shape is None else tuple(int(d) for d in row_shape)
         if int(np.prod(self.row_shape)) != int(np.prod(inner)):
@@ -127,7 +129,7 @@ class LazyRows:
         -------
         LazyRows
         """
-        idx = np.asarray(idx, dtype=np.intp)
+        idx = self._positions(idx)
         return LazyRows(self.source, self.dtype, idx if self.rows is None else self.rows[idx], self.row_shape,
                         self.divisor)
 
@@ -137,6 +139,7 @@ class LazyRows:
         Parameters
         ----------
         idx : int array, shape (k,)
+            Negative ones count from the end; one out of range raises IndexError.
         out : array, shape (k, *row_shape), optional
             Written in place and returned.
 
@@ -144,7 +147,7 @@ class LazyRows:
         -------
         numpy.ndarray, shape (k, *row_shape), of :attr:`dtype`
         """
-        idx = np.asarray(idx, dtype=np.intp)
+        idx = self._positions(idx)
         wanted = idx if self.rows is None else self.rows[idx]
         if out is None:
             out = np.empty((wanted.shape[0], *self.row_shape), dtype=self.dtype)
@@ -166,6 +169,15 @@ class LazyRows:
             out /= self.divisor
         return out
 
+    def _positions(self, idx: Any) -> np.ndarray:
+        """``idx`` as row positions, negative ones counted from the end; one out of range is refused (the
+        gathers clip, which would read another row instead)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        n = self.shape[0]
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"row index out of range for {n} rows")
+        return np.where(idx < 0, idx + n, idx) if idx.size and idx.min() < 0 else idx
+
     def __getitem__(self, key: Any) -> np.ndarray:
         """Rows by a slice or an index array, read now (an int gives one row; negative ones count from the end)."""
         n = self.shape[0]
@@ -174,9 +186,7 @@ class LazyRows:
         idx = np.asarray(key)
         if idx.dtype.kind not in "iu":
             raise IndexError(f"rows are indexed by a slice, an int or an int array; received {idx.dtype}")
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            raise IndexError(f"row index out of range for {n} rows")
-        rows = self.take(np.where(idx < 0, idx + n, idx).reshape(-1))
+        rows = self.take(idx.reshape(-1))
         return rows[0] if idx.ndim == 0 else rows
 
     def scan(self, rows: int = SCAN_ROWS):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +70,15 @@ def shipped_table(package: str = "sklearn") -> np.ndarray | None:
         return None
     path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            table = np.loadtxt(f, delimiter=",")
-    except (OSError, ValueError, EOFError):
+        with gzip.open(path, "rt", encoding="utf-8") as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file's warning: it is refused below all the same
+            table = np.loadtxt(f, delimiter=",", ndmin=2)
+    except (OSError, ValueError, EOFError, zlib.error):  # missing, unreadable, not gzip, cut short, not numbers
+        return None
+    if table.shape != SHAPE:
         return None
     pixels, labels = table[:, :-1], table[:, -1]
-    if table.shape != SHAPE or not ((pixels >= 0) & (pixels <= 16)).all() or not np.isin(labels, range(10)).all() \
+    if not ((pixels >= 0) & (pixels <= 16)).all() or not np.isin(labels, range(10)).all() \
             or not (table == np.round(table)).all():
         return None
     return table

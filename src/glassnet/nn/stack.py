@@ -100,11 +100,12 @@ class Stack(Predicting, FlatParameters):
         if dtype is None:
             owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32
+        dtype = check_dtype(dtype)
         # a seeded model: weights drawn from fresh entropy come from its seed instead (once every shape is checked)
         self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng, adopt=rng is not None)
         #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
         self.device_index: int | None = None
-        self._bind(check_dtype(dtype), xp or np)
+        self._bind(dtype, xp or np)
 
     @property
     def built(self) -> bool:

@@ -1,9 +1,8 @@
 """Pictures of training: learning curves, decision boundaries, cost surfaces, first-layer weights.
 
-Each function draws a matplotlib ``Figure`` of its own, without pyplot (so a
-script's or notebook's backend and figures are left alone), and writes a
-picture in the format its file name's suffix names (PNG, JPEG, SVG, PDF); it
-returns the path. matplotlib is needed (the ``app`` extra).
+Each function draws a matplotlib ``Figure`` of its own, without pyplot (so a script's or notebook's
+backend and figures are left alone), and writes a picture in the format its file name's suffix names
+(PNG, JPEG, SVG, PDF); it returns the path. matplotlib is needed (the ``app`` extra).
 """
 
 from __future__ import annotations
@@ -19,13 +18,12 @@ from ..errors import OptionError, missing
 from ..io.atomic import write_atomically
 
 
-def _matplotlib():
-    """matplotlib, or a clear error that says which extra installs it."""
+def _matplotlib() -> None:
+    """Refuse, with the extra that installs it, where matplotlib is missing."""
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError:
         raise missing("matplotlib", "app", "plots") from None
-    return matplotlib
 
 
 def figure(rows: int = 1, cols: int = 1, figsize: tuple[float, float] = (6.4, 4.8), squeeze: bool = True):
@@ -37,6 +35,10 @@ def figure(rows: int = 1, cols: int = 1, figsize: tuple[float, float] = (6.4, 4.
     figsize : (width, height) in inches
     squeeze : bool
         One axes alone rather than a 1x1 array (as in ``pyplot.subplots``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, Axes or array of Axes)
     """
     _matplotlib()
     from matplotlib.figure import Figure

@@ -18,6 +18,7 @@ Threads: both libraries use every core (OpenBLAS's default; ``torch.set_num_thre
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -120,11 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(work(task, int(bs), args.passes, X, y)))
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
-    try:
-        import torch  # noqa: F401
-
+    if importlib.util.find_spec("torch") is not None:  # found, not imported: its workers import it
         libs = ["glassnet", "torch"]
-    except ImportError:
+    else:
         libs = ["glassnet"]
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")

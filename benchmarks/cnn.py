@@ -18,7 +18,6 @@ Threads: both libraries use every core (OpenBLAS's default; ``torch.set_num_thre
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -28,6 +27,7 @@ import sys
 import time
 
 import numpy as np
+from speedrun import installed  # beside this script
 
 
 def make_data(mnist: str | None, n: int):
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(work(task, int(bs), args.passes, X, y)))
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
-    if importlib.util.find_spec("torch") is not None:  # found, not imported: its workers import it
+    if installed("torch"):  # found, not imported: its workers import it
         libs = ["glassnet", "torch"]
     else:
         libs = ["glassnet"]

@@ -213,7 +213,7 @@ def environment(device: str = "cpu") -> str:
     import glassnet
 
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
-    if _installed("torch"):  # its version from its metadata: importing it costs the parent 1.5 s
+    if installed("torch"):  # its version from its metadata: importing it costs the parent 1.5 s
         versions.append(f"torch {version_of('torch')}")
         if device != "cpu":
             try:
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.n, args.epochs = 1, args.n or 2000, args.epochs or 1
         args.n_test = args.n_test or 1000
-    libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or _installed(lib)]
+    libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _installed(name: str) -> bool:
+def installed(name: str) -> bool:
     """Whether a module is installed, found without importing it (the worker that imports it says if it fails)."""
     return importlib.util.find_spec(name) is not None
 

@@ -24,7 +24,6 @@ compare the working tree with it in one run.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -35,6 +34,7 @@ import sys
 import time
 
 import numpy as np
+from speedrun import installed, version_of  # beside this script: torch found, not imported
 
 SIZES = [784, 256, 128, 10]
 
@@ -210,14 +210,7 @@ def measure(lib, task, opt, bs, epochs, args) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def available(name: str) -> bool:
-    """Whether a library is installed, found without importing it (torch's import costs 1.5 s)."""
-    return importlib.util.find_spec(name) is not None
-
-
-
 def environment() -> str:
-    from speedrun import version_of  # beside this script
     from threadpoolctl import threadpool_info
 
     import glassnet
@@ -228,7 +221,7 @@ def environment() -> str:
             for i in libs]
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     for name in ("torch", "sklearn"):
-        if available(name):
+        if installed(name):
             versions.append(f"{name} {version_of({'sklearn': 'scikit-learn'}.get(name, name))}")
     cpu = platform.processor() or platform.machine()
     try:
@@ -264,7 +257,7 @@ def main() -> None:
 
         if args.quick:
             args.reps = 1
-        sys.exit(device_table(args, available("torch")))
+        sys.exit(device_table(args, installed("torch")))
     if args.worker:
         lib, task, opt, bs, epochs = args.worker
         print(json.dumps(worker(lib, task, opt, int(bs), int(epochs), args.mnist, args.n)))
@@ -274,7 +267,7 @@ def main() -> None:
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     wanted = args.libs.split(",")
     libs = ["glassnet"] + (["baseline"] if args.baseline else []) + [lib for lib in wanted if lib == "glassnet-numpy"]
-    libs += [lib for lib in ("torch", "sklearn") if lib in wanted and available(lib)]
+    libs += [lib for lib in ("torch", "sklearn") if lib in wanted and installed(lib)]
     print(f"# {environment()}")
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")

@@ -130,8 +130,8 @@ def test_lazy_mnist_reads_the_kept_uint8_pixels_as_the_same_floats(tmp_path, mon
 
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "data"))
     plain = datasets.load_mnist(MNIST_DIR, cache=False)
+    (tmp_path / "a-file").write_text("not a folder")
     for data in (tmp_path / "data", tmp_path / "a-file"):  # kept and mapped; then unzipped in memory
-        (tmp_path / "a-file").write_text("not a folder")
         monkeypatch.setenv("GLASSNET_DATA", str(data))
         for lazy, eager in zip(datasets.load_mnist(MNIST_DIR, lazy=True), plain):
             assert isinstance(lazy.X, LazyRows) and lazy.X.shape == eager.X.shape and lazy.X.dtype == np.float32

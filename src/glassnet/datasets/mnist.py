@@ -205,14 +205,12 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         def unzip() -> np.ndarray:
             return _read_idx(root / source, 0x803, "image").reshape(n, -1)
 
-        X: Any
         if memmap is not None:
             pixels = _pixel_cache(Path(memmap).expanduser(), prefix, n, MNIST_FILES[source], unzip)
-            X = LazyRows(pixels, dtype=np.float32, divisor=255.0)
         else:
             pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()
-            X = LazyRows(pixels, dtype=np.float32, divisor=255.0) if lazy else \
-                np.divide(pixels, np.float32(255.0), dtype=np.float32)
+        X: Any = LazyRows(pixels, dtype=np.float32, divisor=255.0) if memmap is not None or lazy else \
+            np.divide(pixels, np.float32(255.0), dtype=np.float32)
         return Dataset(X, labels.astype(np.intp), name, [str(c) for c in range(10)],
                        image_shape=(28, 28))
 

@@ -17,6 +17,8 @@ from nbclient import NotebookClient
 
 from helpers import MNIST_DIR
 
+pytestmark = pytest.mark.slow  # trains models, runs Jupyter kernels
+
 FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 

@@ -44,10 +44,13 @@ def test_conv2d_layer_equals_the_plain_conv2d(seed):
         np.testing.assert_allclose(layer.grads["b"], want_db, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("shape", [(6, 5), (4, 3, 5, 6)], ids=["rows", "images"])
+@pytest.mark.parametrize("shape", [(6, 5), (4, 3, 5, 6), (7, 1), (1, 3, 2, 3), (5, 4, 1, 1), (3, 2, 7, 5, "strided")],
+                         ids=["rows", "images", "one feature", "one image", "1x1 images", "strided images"])
 @pytest.mark.parametrize("training", [True, False], ids=["batch statistics", "running statistics"])
 def test_batch_norm_layer_equals_the_plain_functions(shape, training):
     r = np.random.default_rng(0)
+    strided = shape[-1] == "strided"
+    shape = shape[:-1] if strided else shape
     layer = gn.BatchNorm(shape[1], momentum=0.3, dtype="float64")
     layer.params["gamma"][...] = r.uniform(0.5, 1.5, shape[1])
     layer.params["beta"][...] = r.normal(size=shape[1])
@@ -55,6 +58,9 @@ def test_batch_norm_layer_equals_the_plain_functions(shape, training):
     layer.state["running_var"][...] = r.uniform(0.5, 2, shape[1])
     running_mean, running_var = layer.state["running_mean"].copy(), layer.state["running_var"].copy()
     x, grad = r.normal(size=shape) * 2 + 1, r.normal(size=shape)
+    if strided:  # images that are a view of a wider array, as a slice of a batch gives them
+        x = np.concatenate([x, x], axis=3)[..., ::2]
+        assert not x.flags.c_contiguous
     gamma, beta = layer.params["gamma"].copy(), layer.params["beta"].copy()
     _, out, dx = passes(layer, x, grad, training=training)
     mean, var = C.batch_statistics(x) if training else (running_mean, running_var)
@@ -69,3 +75,26 @@ def test_batch_norm_layer_equals_the_plain_functions(shape, training):
         np.testing.assert_allclose(layer.state["running_mean"], 0.7 * running_mean + 0.3 * mean, rtol=1e-12)
         np.testing.assert_allclose(layer.state["running_var"], 0.7 * running_var + 0.3 * var * m / (m - 1),
                                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(64, 16, 14, 14), (9, 5, 3, 3), (33, 7)])
+def test_batch_norm_training_pass_in_float32_equals_the_plain_functions_to_its_rounding(shape):
+    """The layer sums whole rows in float32 where the plain functions sum each feature's run: both round alike."""
+    r = np.random.default_rng(1)
+    layer = gn.BatchNorm(shape[1], dtype="float32")
+    layer.params["gamma"][...] = r.uniform(0.5, 1.5, shape[1])
+    x, grad = (r.normal(size=shape) * 3 + 2).astype(np.float32), r.normal(size=shape).astype(np.float32)
+    model = gn.Sequential([layer], input_shape=shape[1:])
+    ws = model.workspace(training=True)
+    out = model.forward(x, training=True, workspace=ws)
+    dx = model.backward(grad, ws, need_input_grad=True)
+    x64, g64 = x.astype(np.float64), grad.astype(np.float64)
+    want, xhat, inv_std = C.batch_norm(x64, *C.batch_statistics(x64), layer.params["gamma"].astype(np.float64),
+                                       layer.params["beta"].astype(np.float64), layer.eps)
+    want_dx, want_dgamma, want_dbeta = C.batch_norm_backward(g64, xhat, inv_std,
+                                                             layer.params["gamma"].astype(np.float64), True)
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-4, atol=1e-5)
+    scale = np.sqrt(x.size / shape[1])  # a sum of m float32 terms: its rounding grows about as sqrt(m)
+    np.testing.assert_allclose(layer.grads["gamma"], want_dgamma, rtol=1e-5, atol=1e-6 * scale)
+    np.testing.assert_allclose(layer.grads["beta"], want_dbeta, rtol=1e-5, atol=1e-6 * scale)

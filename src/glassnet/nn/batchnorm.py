@@ -138,40 +138,44 @@ class BatchNorm(Layer):
         running_var += (self.momentum * count / (count - 1)) * var
 
     # -- the training pass in reused buffers: the formulas of batch_statistics, batch_norm and
-    # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare), with
-    # each sum taken over the pixels first (a contiguous run) and then over the samples
+    # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare). Each sample
+    # is read as one row of c * per values (per: a channel's pixels, or 1 for rows): a sum over the samples
+    # is then one pass down whole rows, and a per-feature number meets each row as a template of c * per
+    # values (np.repeat), so that every pass runs along long contiguous rows instead of runs of ``per``
     def _train_forward(self, x: Array, ctx: Context, count: int) -> Array:
         n, c = x.shape[:2]
-        x3 = x.reshape(n, c, -1)
+        per = x.size // (n * c)
+        x2 = x.reshape(n, -1)
         xhat = ctx.buffer("xhat", x.shape, x.dtype)
         out = ctx.buffer("out", x.shape, x.dtype)
-        xh3, o3 = xhat.reshape(n, c, -1), out.reshape(n, c, -1)
-        mean = x3.sum(axis=2).sum(axis=0) / count
-        np.subtract(x3, mean[:, None], out=xh3)
-        np.square(xh3, out=o3)
-        var = o3.sum(axis=2).sum(axis=0) / count
+        xh2, o2 = xhat.reshape(n, -1), out.reshape(n, -1)
+        mean = _feature_sums(x2, c) / count
+        np.subtract(x2, np.repeat(mean, per), out=xh2)
+        np.square(xh2, out=o2)
+        var = _feature_sums(o2, c) / count
         self._update_running(mean, var, count)
         ctx.inv_std = inv_std = 1.0 / np.sqrt(var + self.eps)
-        xh3 *= inv_std[:, None]
-        np.multiply(xh3, self.params["gamma"][:, None], out=o3)
-        o3 += self.params["beta"][:, None]
+        xh2 *= np.repeat(inv_std, per)
+        np.multiply(xh2, np.repeat(self.params["gamma"], per), out=o2)
+        o2 += np.repeat(self.params["beta"], per)
         ctx.xhat, ctx.count = xhat, count
         return out
 
     def _train_backward(self, grad: Array, ctx: Context) -> Array:
         n, c = grad.shape[:2]
-        g3, xh3 = grad.reshape(n, c, -1), ctx.xhat.reshape(n, c, -1)
+        per = grad.size // (n * c)
+        g2, xh2 = grad.reshape(n, -1), ctx.xhat.reshape(n, -1)
         dx = ctx.buffer("dx", grad.shape, grad.dtype)
-        d3 = dx.reshape(n, c, -1)
-        dbeta = g3.sum(axis=2).sum(axis=0)
-        np.multiply(g3, xh3, out=d3)
-        dgamma = d3.sum(axis=2).sum(axis=0)
+        d2 = dx.reshape(n, -1)
+        dbeta = _feature_sums(g2, c)
+        np.multiply(g2, xh2, out=d2)
+        dgamma = _feature_sums(d2, c)
         self.grads["gamma"][...], self.grads["beta"][...] = dgamma, dbeta
         # dC/dx = gamma inv_std (g - mean(g) - xhat mean(g xhat)), the means over samples and pixels
-        np.multiply(xh3, (dgamma / ctx.count)[:, None], out=d3)
-        np.subtract(g3, d3, out=d3)
-        d3 -= (dbeta / ctx.count)[:, None]
-        d3 *= (self.params["gamma"] * ctx.inv_std)[:, None]
+        np.multiply(xh2, np.repeat(dgamma / ctx.count, per), out=d2)
+        np.subtract(g2, d2, out=d2)
+        d2 -= np.repeat(dbeta / ctx.count, per)
+        d2 *= np.repeat(self.params["gamma"] * ctx.inv_std, per)
         return dx
 
     def onnx_nodes(self, x: str, graph: Any) -> str:
@@ -236,3 +240,8 @@ class BatchNorm(Layer):
         int
         """
         return 2 * check_positive_int(config.get("num_features"), "num_features")
+
+
+def _feature_sums(a2: Array, c: int) -> Array:
+    """The sum of each of ``c`` features over the rows of ``a2`` (n, c * per), and over its ``per`` values a row."""
+    return a2.sum(axis=0).reshape(c, -1).sum(axis=1)

@@ -45,7 +45,10 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
     side = min(12.0, 2.4 + 0.6 * k)
-    fig, ax = figure(figsize=(side + 1.2, side))
+    # an inch more below the axes than matplotlib's margins give (0.11 and 0.12 of the height), where the
+    # class names and precisions go: they then lie inside the canvas and the picture is drawn once
+    fig, ax = figure(figsize=(side + 1.2, side + 1))
+    fig.subplots_adjust(bottom=(0.11 * side + 1) / (side + 1), top=1 - 0.12 * side / (side + 1))
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):

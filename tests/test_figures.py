@@ -1,0 +1,105 @@
+"""save_figure: a PNG drawn once and cut to its tight box is matplotlib's own tight picture, and where it could
+not be (something drawn past the canvas, a transparent or coloured background asked for), matplotlib writes it."""
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+from matplotlib.artist import Artist  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from glassnet.tools import figures  # noqa: E402
+from glassnet.tools.confusion_plot import confusion_picture  # noqa: E402
+
+
+class Counter(Artist):
+    """Draws nothing; counts the figure's draws."""
+
+    def __init__(self):
+        super().__init__()
+        self.draws = 0
+
+    def draw(self, renderer):
+        self.draws += 1
+
+
+def sample_figure(outside=False):
+    fig, ax = figures.figure(figsize=(4, 3))
+    fig.subplots_adjust(bottom=0.2)  # room for the axis label inside the canvas
+    ax.plot([0, 1, 2], [1, 0, 2])
+    ax.set_xlabel("epoch")
+    ax.set_title("a title")
+    if outside:  # a note below the canvas: only a larger canvas holds it
+        fig.text(0.5, -0.2, "a note below the figure")
+    counter = Counter()
+    fig.add_artist(counter)
+    return fig, counter
+
+
+def matplotlib_tight(fig, path):
+    fig.savefig(path, dpi=figures.DPI, bbox_inches="tight", format="png")
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"), dtype=float)
+
+
+def pixels(path):
+    with Image.open(path) as img:
+        return img.info.get("dpi"), np.asarray(img.convert("RGB"), dtype=float)
+
+
+def closest_difference(a, b):
+    """The mean difference of two pictures of nearly one size, at the best of a few pixel offsets."""
+    h, w = min(a.shape[0], b.shape[0]) - 2, min(a.shape[1], b.shape[1]) - 2
+    return min(np.abs(a[i:i + h, j:j + w] - b[k:k + h, m:m + w]).mean()
+               for i in range(3) for j in range(3) for k in range(3) for m in range(3))
+
+
+def test_a_png_is_drawn_once_and_is_matplotlibs_tight_picture(tmp_path):
+    fig, counter = sample_figure()
+    canvas, dpi = fig.canvas, fig.dpi
+    figures.save_figure(fig, tmp_path / "once.png")
+    assert counter.draws == 1  # matplotlib's tight box alone draws twice
+    assert fig.canvas is canvas and fig.dpi == dpi  # the figure as it was
+    dots, once = pixels(tmp_path / "once.png")
+    assert dots == pytest.approx((figures.DPI, figures.DPI), abs=0.01)
+    tight = matplotlib_tight(fig, tmp_path / "tight.png")
+    assert abs(once.shape[0] - tight.shape[0]) <= 2 and abs(once.shape[1] - tight.shape[1]) <= 2
+    assert closest_difference(once, tight) < 4  # of 255: anti-aliasing at another sub-pixel offset
+    assert (once[:4] == 255).all() and (once[:, :4] == 255).all()  # the margin is the white background
+
+
+def test_what_reaches_past_the_canvas_is_left_to_matplotlib(tmp_path):
+    fig, counter = sample_figure(outside=True)
+    figures.save_figure(fig, tmp_path / "wide.png")
+    assert counter.draws == 3  # the once-drawn try, then matplotlib's two
+    _, written = pixels(tmp_path / "wide.png")
+    assert written.shape[0] > 3 * figures.DPI  # taller than the canvas: the note is in
+    np.testing.assert_array_equal(written, matplotlib_tight(fig, tmp_path / "tight.png"))
+
+
+@pytest.mark.parametrize("setting", [{"savefig.transparent": True}, {"savefig.facecolor": "yellow"}])
+def test_another_background_asked_of_savefig_is_left_to_matplotlib(tmp_path, setting):
+    fig, counter = sample_figure()
+    with matplotlib.rc_context(setting):
+        figures.save_figure(fig, tmp_path / "bg.png")
+        tight = matplotlib_tight(fig, tmp_path / "tight.png")
+    assert counter.draws == 4  # two for save_figure, two for the reference: none drawn once
+    np.testing.assert_array_equal(pixels(tmp_path / "bg.png")[1], tight)
+
+
+def test_other_formats_are_matplotlibs(tmp_path):
+    fig, counter = sample_figure()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        text = figures.save_figure(fig, tmp_path / "c.svg").read_text()
+    assert counter.draws == 2 and "a title" in text
+
+
+def test_the_confusion_picture_of_ten_classes_is_drawn_once(tmp_path, monkeypatch):
+    drawn = []
+    once = figures._drawn_once
+    monkeypatch.setattr(figures, "_drawn_once", lambda fig: drawn.append(once(fig)) or drawn[-1])
+    matrix = np.random.default_rng(0).integers(0, 40, (10, 10))
+    confusion_picture(matrix, [str(d) for d in range(10)], tmp_path / "m.png")
+    assert drawn[0] is not None  # the class names and precisions fit the canvas
+    with Image.open(tmp_path / "m.png") as img:
+        assert 800 < img.size[0] < 900 and 800 < img.size[1] < 950

@@ -287,8 +287,10 @@ def test_cnn_builder_checks_its_arguments():
 # -- running statistics as model state ------------------------------------------------------
 
 def small_bn_model(seed=0):
-    return gn.training.models.Sequential(gn.nn.cnn((1, 8, 8), 3, channels=(3,), hidden=6, rng=seed).layers,
-                                input_shape=(1, 8, 8), rng=seed)
+    from glassnet.training.models import Sequential  # a submodule: imported, not reached as an attribute
+
+    return Sequential(gn.nn.cnn((1, 8, 8), 3, channels=(3,), hidden=6, rng=seed).layers, input_shape=(1, 8, 8),
+                      rng=seed)
 
 
 @mechanics_only  # two epochs on random labels move the statistics

@@ -102,6 +102,31 @@ def test_a_model_file_with_broken_picture_metadata_is_refused(tmp_path):
 
 # -- PhotoAugment -----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("shape", [(5, 1, 8, 8), (3, 3, 9, 7), (1, 1, 1, 1), (2, 2, 1, 6), (4, 1, 28, 28, "strided")])
+@pytest.mark.parametrize("fill, mode", [("zeros", "grid-constant"), ("edge", "nearest")])
+def test_affine_warp_is_scipys_bilinear_resampling(shape, fill, mode):
+    """Each output pixel against scipy.ndimage.map_coordinates (order 1) at the point the map sends it to."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    r = np.random.default_rng(len(shape) + shape[0])
+    strided = shape[-1] == "strided"
+    n, c, h, w = shape[:4]
+    images = r.uniform(0, 1, (n, c, h, w))
+    if strided:  # a view, as a slice of a batch gives it
+        images = np.concatenate([images, images], axis=3)[..., ::2]
+    angle, size = r.uniform(-0.6, 0.6, n), r.uniform(0.7, 1.3, n)
+    matrices = np.stack([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]).transpose(2, 0, 1) \
+        / size[:, None, None]
+    offsets = r.uniform(-3, 3, (n, 2))
+    out = affine_warp(images, matrices, offsets, fill=fill)
+    rows, cols = np.meshgrid(np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2, indexing="ij")
+    for i in range(n):
+        src = matrices[i] @ np.stack([rows.ravel(), cols.ravel()]) + offsets[i][:, None]
+        at = src + np.array([[(h - 1) / 2], [(w - 1) / 2]])
+        for ch in range(c):
+            want = ndimage.map_coordinates(images[i, ch], at, order=1, mode=mode, cval=0.0).reshape(h, w)
+            np.testing.assert_allclose(out[i, ch], want, atol=1e-12)
+
+
 def test_photo_augment_mirrors_shifts_with_the_edge_and_jitters_within_its_bounds():
     rng = np.random.default_rng(3)
     images = rng.uniform(0, 1, (64, 3, 6, 7))

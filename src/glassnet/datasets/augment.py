@@ -9,6 +9,7 @@ the same seed gives the same run.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -44,24 +45,34 @@ def affine_warp(images: Array, matrices: Array, offsets: Array, fill: str = "zer
     """
     xp = namespace(images)
     n, c, h, w = images.shape
-    rows, cols = xp.meshgrid(xp.arange(h) - (h - 1) / 2, xp.arange(w) - (w - 1) / 2, indexing="ij")
-    grid = xp.stack([rows.reshape(-1), cols.reshape(-1)])  # (2, h*w)
-    src = matrices @ grid + offsets[:, :, None]  # (n, 2, h*w), from the centre
+    src = matrices @ xp.asarray(_centred_grid(h, w)) + offsets[:, :, None]  # (n, 2, h*w), from the centre
     sy, sx = src[:, 0] + (h - 1) / 2, src[:, 1] + (w - 1) / 2
     y0, x0 = xp.floor(sy), xp.floor(sx)
     fy, fx = (sy - y0).astype(images.dtype), (sx - x0).astype(images.dtype)
-    flat = images.reshape(n, c, h * w)
+    # the rows above and below each point, the columns left and right of it, their weights, and which lie
+    # in the picture: each of the four pixels around the point is a row and a column of these
+    ys, xs = [y0.astype(xp.intp), y0.astype(xp.intp) + 1], [x0.astype(xp.intp), x0.astype(xp.intp) + 1]
+    wy, wx = [1 - fy, fy], [1 - fx, fx]
+    if fill == "edge":
+        ys, xs = [xp.clip(y, 0, h - 1) for y in ys], [xp.clip(x, 0, w - 1) for x in xs]
+    in_y, in_x = [(y >= 0) & (y < h) for y in ys], [(x >= 0) & (x < w) for x in xs]
+    flat = images.reshape(-1)
+    start = (xp.arange(n * c) * (h * w)).reshape(n, c, 1)  # where each picture's pixels begin in flat
     out = xp.zeros((n, c, h * w), dtype=images.dtype)
-    for dy, dx, weight in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
-                           (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
-        y, x = (y0 + dy).astype(xp.intp), (x0 + dx).astype(xp.intp)
-        if fill == "edge":
-            y, x = xp.clip(y, 0, h - 1), xp.clip(x, 0, w - 1)
-        inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
-        index = xp.where(inside, y * w + x, 0)
-        values = xp.take_along_axis(flat, xp.broadcast_to(index[:, None, :], (n, c, h * w)), axis=2)
-        out += values * (weight * inside)[:, None, :]
+    for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        inside = in_y[dy] & in_x[dx]
+        index = xp.where(inside, ys[dy] * w + xs[dx], 0)
+        out += xp.take(flat, start + index[:, None, :]) * (wy[dy] * wx[dx] * inside)[:, None, :]
     return out.reshape(n, c, h, w)
+
+
+@functools.lru_cache(maxsize=16)
+def _centred_grid(h: int, w: int) -> np.ndarray:
+    """Each pixel's (row, column) measured from the picture's centre: a (2, h * w) array, shared and read-only."""
+    rows, cols = np.meshgrid(np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2, indexing="ij")
+    grid = np.stack([rows.reshape(-1), cols.reshape(-1)])
+    grid.flags.writeable = False
+    return grid
 
 
 class RandomAffine:

@@ -251,6 +251,28 @@ def test_serve_uses_the_dataset_asked_for_never_a_stale_cache(tmp_path):
     assert mnist.exists()
 
 
+def test_serve_finds_its_cached_model_under_a_data_folder_given_with_a_tilde(tmp_path, monkeypatch):
+    """GLASSNET_DATA=~/... is the home folder's, for the page's models as for MNIST's files, never a folder named ~."""
+    import glassnet.web.model_choice as model_choice
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GLASSNET_DATA", "~/data")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "models").mkdir(parents=True)
+    kept = gn.save(tmp_path / "data" / "models" / "digits-mnist-cnn.glassnet", gn.mlp([784, 10], rng=0),
+                   metadata={"image_shape": [28, 28]})
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached model was not found: it would be trained again")
+
+    monkeypatch.setattr(model_choice, "_train_default", no_training)
+    monkeypatch.setattr(model_choice.datasets, "load_mnist", no_training)
+    lines = []
+    assert default_model(announce=lines.append).model.in_features == 784
+    assert lines[0].startswith(f"serving the default MNIST model, cached in {kept}")
+    assert not (tmp_path / "~").exists()
+
+
 @needs_mnist
 def test_serve_with_mnist_data_ignores_a_cached_digits_model(tmp_path, monkeypatch):
     cache = tmp_path / "cache"

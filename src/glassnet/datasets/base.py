@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -42,6 +44,18 @@ class Dataset:
 
     def __len__(self) -> int:
         return self.X.shape[0]
+
+
+def data_home() -> Path:
+    """The folder glassnet keeps downloads and trained default models in: ``$GLASSNET_DATA`` or ``~/.cache/glassnet``.
+
+    An empty ``GLASSNET_DATA`` counts as unset, and ``~`` in it is the home folder.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser()
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:

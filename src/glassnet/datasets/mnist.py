@@ -30,7 +30,7 @@ import numpy as np
 from ..core.rows import LazyRows
 from ..errors import DataError
 from ..io.atomic import write_atomically
-from .base import Dataset
+from .base import Dataset, data_home
 
 #: MNIST's four files and the SHA-256 each must have; a download that differs is refused
 MNIST_FILES = {
@@ -46,15 +46,13 @@ MIRRORS = (
 
 
 def default_cache() -> Path:
-    """Where MNIST's files and unzipped pixels are kept: ``$GLASSNET_DATA/mnist`` or ``~/.cache/glassnet/mnist``.
-
-    An empty ``GLASSNET_DATA`` counts as unset, and ``~`` in it is the home folder.
+    """Where MNIST's files and unzipped pixels are kept: ``mnist`` in :func:`~glassnet.datasets.base.data_home`.
 
     Returns
     -------
     pathlib.Path
     """
-    return Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
+    return data_home() / "mnist"
 
 
 def sha256(path: Path) -> str:

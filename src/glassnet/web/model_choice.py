@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
+from ..datasets.base import data_home
 from ..errors import DataError, GlassnetError
 from ..io import Checkpoint
 from ..io.photos import Preparation, preparation_of
@@ -123,7 +124,7 @@ def default_model(data: str | None = None, cache: str | os.PathLike | None = Non
         Without ``data``: the MNIST model when it is cached or MNIST can be had
         (the loader's cache or a download), else the 8x8 digits model.
     """
-    root = Path(cache or os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet") / "models"
+    root = (Path(cache).expanduser() if cache else data_home()) / "models"
     mnist_path, digits_path = root / "digits-mnist-cnn.glassnet", root / "digits-8x8-cnn.glassnet"
     if data is not None:
         try:

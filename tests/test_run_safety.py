@@ -231,7 +231,11 @@ def test_drawing_leaves_pyplot_and_the_backend_alone(tmp_path):
         "from glassnet.tools.confusion_plot import confusion_picture\n"
         f"plots.learning_curves({{'loss': [1.0, 0.5], 'accuracy': [0.5, 0.7]}}, {str(tmp_path / 'c.png')!r})\n"
         f"confusion_picture([[3, 1], [0, 4]], ['a', 'b'], {str(tmp_path / 'm.png')!r})\n"
-        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())\n"
+        "try:\n"
+        "    backend = matplotlib.get_backend(auto_select=False)  # None: none chosen yet\n"
+        "except TypeError:  # matplotlib before 3.10 has only the private question\n"
+        "    backend = matplotlib.rcParams._get_backend_or_none()\n"
+        "print('matplotlib.pyplot' in sys.modules, backend)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["MATPLOTLIBRC"] = str(tmp_path)  # an empty folder: no matplotlibrc of the user's names a backend

@@ -63,7 +63,7 @@ def test_a_png_is_drawn_once_and_is_matplotlibs_tight_picture(tmp_path):
     dots, once = pixels(tmp_path / "once.png")
     assert dots == pytest.approx((figures.DPI, figures.DPI), abs=0.01)
     tight = matplotlib_tight(fig, tmp_path / "tight.png")
-    assert abs(once.shape[0] - tight.shape[0]) <= 2 and abs(once.shape[1] - tight.shape[1]) <= 2
+    assert once.shape == tight.shape
     assert closest_difference(once, tight) < 4  # of 255: anti-aliasing at another sub-pixel offset
     assert (once[:4] == 255).all() and (once[:, :4] == 255).all()  # the margin is the white background
 
@@ -75,6 +75,36 @@ def test_what_reaches_past_the_canvas_is_left_to_matplotlib(tmp_path):
     _, written = pixels(tmp_path / "wide.png")
     assert written.shape[0] > 3 * figures.DPI  # taller than the canvas: the note is in
     np.testing.assert_array_equal(written, matplotlib_tight(fig, tmp_path / "tight.png"))
+
+
+@pytest.mark.parametrize("size", [(3.1, 2.7), (5.55, 4.05), (7.3, 3.3)])
+def test_the_picture_has_the_size_of_matplotlibs_tight_one(tmp_path, size):
+    fig, _ = sample_figure()
+    fig.set_size_inches(*size)
+    figures.save_figure(fig, tmp_path / "once.png")
+    assert pixels(tmp_path / "once.png")[1].shape == matplotlib_tight(fig, tmp_path / "tight.png").shape
+
+
+def test_a_window_the_figure_has_is_not_resized(tmp_path):
+    """A figure shown on screen: its canvas has a manager that the figure's dpi would resize; savefig spares it."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fig, counter = sample_figure()
+    canvas = FigureCanvasBase(fig)
+    resized = []
+    canvas.manager = type("Manager", (), {"resize": lambda self, w, h: resized.append((w, h))})()
+    figures.save_figure(fig, tmp_path / "once.png")
+    assert counter.draws == 1 and resized == [] and fig.canvas is canvas and fig.dpi == 100
+
+
+@pytest.mark.parametrize("look", [{"facecolor": "none"}, {"facecolor": (1, 1, 1, 0.3)}, {"facecolor": "#eeeeee"},
+                                  {"edgecolor": "red", "linewidth": 4}], ids=["clear", "translucent", "grey", "framed"])
+def test_a_figure_that_is_not_plain_white_is_left_to_matplotlib(tmp_path, look):
+    fig, counter = sample_figure()
+    fig.set(**look)
+    figures.save_figure(fig, tmp_path / "own.png")
+    assert counter.draws == 2  # matplotlib's two: the look is refused before any drawing of its own
+    np.testing.assert_array_equal(pixels(tmp_path / "own.png")[1], matplotlib_tight(fig, tmp_path / "tight.png"))
 
 
 @pytest.mark.parametrize("setting", [{"savefig.transparent": True}, {"savefig.facecolor": "yellow"}])

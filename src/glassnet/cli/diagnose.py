@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..tools.diagnose import diagnose
+from ..tools.figures import check_path
 from ..tools.lr_find import lr_find
-from ..tools.plots import check_path
 from .data import UserError, model_or_default
 
 

@@ -17,8 +17,9 @@ from ..core._validation import check_writable
 from ..errors import MissingDependencyError
 from ..nn import Dense
 from ..tools.confusion_plot import confusion_picture
+from ..tools.figures import check_path
 from ..tools.metrics import confusion_matrix, format_confusion, format_precision_recall
-from ..tools.plots import check_path, learning_curves
+from ..tools.plots import learning_curves
 from ..training.models import save
 from .data import UserError, check_width, format_regression, regression_scores, unscale_target, width
 

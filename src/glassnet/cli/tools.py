@@ -11,9 +11,10 @@ import numpy as np
 from ..core._validation import check_writable, short
 from ..io.atomic import write_atomically
 from ..tools.compare import compare_solvers, digits_problem, xor_problem
+from ..tools.figures import check_path
 from ..tools.gradcheck import gradcheck
 from ..tools.graph import draw_graph
-from ..tools.plots import check_path, loss_curves
+from ..tools.plots import loss_curves
 from ..tools.tracing import example, trace_example
 from ..web import check_address, check_web_dependencies, choose_model, picture_preparation, serve
 from .data import UserError, model_or_default

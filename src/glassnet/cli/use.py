@@ -21,7 +21,8 @@ from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
 from ..io.onnx import OPSET, to_onnx, write_onnx
 from ..io.photos import preparation_of
-from ..tools.plots import check_path, saliency_maps
+from ..tools.figures import check_path
+from ..tools.plots import saliency_maps
 from ..tools.saliency import gradient_saliency, occlusion
 from ..training.models import Sequential, load
 from .data import (

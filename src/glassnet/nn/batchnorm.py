@@ -141,7 +141,7 @@ class BatchNorm(Layer):
     # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare). Each sample
     # is read as one row of c * per values (per: a channel's pixels, or 1 for rows): a sum over the samples
     # is then one pass down whole rows, and a per-feature number meets each row as a template of c * per
-    # values (np.repeat), so that every pass runs along long contiguous rows instead of runs of ``per``
+    # values (:func:`_spread`), so that every pass runs along long contiguous rows instead of runs of ``per``
     def _train_forward(self, x: Array, ctx: Context, count: int) -> Array:
         n, c = x.shape[:2]
         per = x.size // (n * c)
@@ -149,15 +149,15 @@ class BatchNorm(Layer):
         xhat = ctx.buffer("xhat", x.shape, x.dtype)
         out = ctx.buffer("out", x.shape, x.dtype)
         xh2, o2 = xhat.reshape(n, -1), out.reshape(n, -1)
-        mean = _feature_sums(x2, c) / count
-        np.subtract(x2, np.repeat(mean, per), out=xh2)
+        mean = _feature_sums(ctx, x2, c) / count
+        np.subtract(x2, _spread(ctx, mean, per), out=xh2)
         np.square(xh2, out=o2)
-        var = _feature_sums(o2, c) / count
+        var = _feature_sums(ctx, o2, c) / count
         self._update_running(mean, var, count)
         ctx.inv_std = inv_std = 1.0 / np.sqrt(var + self.eps)
-        xh2 *= np.repeat(inv_std, per)
-        np.multiply(xh2, np.repeat(self.params["gamma"], per), out=o2)
-        o2 += np.repeat(self.params["beta"], per)
+        xh2 *= _spread(ctx, inv_std, per)
+        np.multiply(xh2, _spread(ctx, self.params["gamma"], per), out=o2)
+        o2 += _spread(ctx, self.params["beta"], per)
         ctx.xhat, ctx.count = xhat, count
         return out
 
@@ -167,15 +167,15 @@ class BatchNorm(Layer):
         g2, xh2 = grad.reshape(n, -1), ctx.xhat.reshape(n, -1)
         dx = ctx.buffer("dx", grad.shape, grad.dtype)
         d2 = dx.reshape(n, -1)
-        dbeta = _feature_sums(g2, c)
+        dbeta = _feature_sums(ctx, g2, c)
         np.multiply(g2, xh2, out=d2)
-        dgamma = _feature_sums(d2, c)
+        dgamma = _feature_sums(ctx, d2, c)
         self.grads["gamma"][...], self.grads["beta"][...] = dgamma, dbeta
         # dC/dx = gamma inv_std (g - mean(g) - xhat mean(g xhat)), the means over samples and pixels
-        np.multiply(xh2, np.repeat(dgamma / ctx.count, per), out=d2)
+        np.multiply(xh2, _spread(ctx, dgamma / ctx.count, per), out=d2)
         np.subtract(g2, d2, out=d2)
-        d2 -= np.repeat(dbeta / ctx.count, per)
-        d2 *= np.repeat(self.params["gamma"] * ctx.inv_std, per)
+        d2 -= _spread(ctx, dbeta / ctx.count, per)
+        d2 *= _spread(ctx, self.params["gamma"] * ctx.inv_std, per)
         return dx
 
     def onnx_nodes(self, x: str, graph: Any) -> str:
@@ -242,6 +242,16 @@ class BatchNorm(Layer):
         return 2 * check_positive_int(config.get("num_features"), "num_features")
 
 
-def _feature_sums(a2: Array, c: int) -> Array:
+def _feature_sums(ctx: Context, a2: Array, c: int) -> Array:
     """The sum of each of ``c`` features over the rows of ``a2`` (n, c * per), and over its ``per`` values a row."""
-    return a2.sum(axis=0).reshape(c, -1).sum(axis=1)
+    return np.sum(a2, axis=0, out=ctx.buffer("sums", a2.shape[1:], a2.dtype)).reshape(c, -1).sum(axis=1)
+
+
+def _spread(ctx: Context, values: Array, per: int) -> Array:
+    """A row of ``values`` (one a feature), each ``per`` times: what meets every sample, in a reused buffer.
+
+    One buffer serves every call: each row is used up before the next is asked for.
+    """
+    row = ctx.buffer("row", (values.shape[0], per), values.dtype)
+    row[...] = values[:, None]
+    return row.reshape(-1)

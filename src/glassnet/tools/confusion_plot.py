@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .figures import figure, save_figure
 from .metrics import precision_recall
-from .plots import figure, save_figure
 
 
 def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.PathLike,

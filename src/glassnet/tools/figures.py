@@ -5,15 +5,15 @@ figures are left alone. :func:`check_path` refuses a picture's path before a run
 :func:`save_figure` writes the picture cut to what it shows (matplotlib's tight bounding box), in the format
 its suffix names. matplotlib is needed (the ``app`` extra).
 
-matplotlib finds a tight bounding box by drawing the figure once to measure it and again to write it. For a
-PNG, where the box lies inside the canvas, as it does for glassnet's own pictures, :func:`save_figure`
-draws once and cuts the box out of the drawn pixels with Pillow instead: the same picture, in about 60 %
-of the time (a confusion matrix of ten classes: 0.24 s against 0.40 s).
+matplotlib finds a tight bounding box by going through the figure once to measure it and again to draw it.
+For a PNG of a plain white figure whose box lies inside the canvas, as glassnet's own pictures do,
+:func:`save_figure` draws once and cuts the box out of the drawn pixels with Pillow instead: a picture of
+the same size that differs only in anti-aliasing at another sub-pixel offset, in about 80 % of the time
+(a confusion matrix of ten classes: 0.29 s against 0.36 s; learning curves 0.20 s against 0.26 s).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -121,39 +121,54 @@ def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike
 def _drawn_once(fig: Any) -> Any:
     """``fig`` drawn once at :data:`DPI` and cut to its tight bounding box, as a Pillow image.
 
-    What ``fig.savefig(..., bbox_inches="tight")`` would write, less its measuring draw; the margin around the
-    box (``savefig.pad_inches``) is the figure's background. None where that would differ: something drawn
-    reaches past the canvas (matplotlib then draws on a larger one), or matplotlib's settings ask for another
-    background than the figure's own. The figure keeps its canvas and resolution.
+    What ``fig.savefig(..., bbox_inches="tight")`` writes, less its measuring draw: the same size, the margin
+    around the box (``savefig.pad_inches``) white. None, for matplotlib to write it, where the two would
+    differ: something drawn reaches past the canvas (matplotlib then draws on a larger one), the figure is
+    not plain white or has a visible frame, or matplotlib's settings ask for another background. The figure
+    keeps its canvas and resolution.
     """
     from matplotlib import rcParams
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    if rcParams["savefig.transparent"] or rcParams["savefig.facecolor"] != "auto" or \
-            rcParams["savefig.edgecolor"] != "auto":
+    plain = tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0) and (
+        fig.patch.get_linewidth() == 0 or fig.patch.get_edgecolor()[3] == 0)
+    if not plain or rcParams["savefig.transparent"] or rcParams["savefig.facecolor"] != "auto" \
+            or rcParams["savefig.edgecolor"] != "auto":
         return None
     canvas, dpi = fig.canvas, fig.dpi
+    agg = FigureCanvasAgg(fig)  # first, as savefig does: a window the figure has is not resized
     try:
         fig.dpi = DPI
-        agg = FigureCanvasAgg(fig)
         agg.draw()
-        box = fig.get_tightbbox(agg.get_renderer())  # in inches, from the bottom left corner
         width, height = agg.get_width_height()
-        left, right = math.floor(box.x0 * DPI), math.ceil(box.x1 * DPI)
-        bottom, top = math.floor(box.y0 * DPI), math.ceil(box.y1 * DPI)
-        if left < 0 or bottom < 0 or right > width or top > height:
+        crop = _pixel_box(fig.get_tightbbox(agg.get_renderer()), rcParams["savefig.pad_inches"], width, height)
+        if crop is None:
             return None
+        left, upper, right, lower = crop
+        inside = (max(left, 0), max(upper, 0), min(right, width), min(lower, height))
         pixels = Image.frombuffer("RGBA", (width, height), agg.buffer_rgba(), "raw", "RGBA", 0, 1)
-        drawn = pixels.crop((left, height - top, right, height - bottom))  # rows run down from the top; a copy
-        pad = round(rcParams["savefig.pad_inches"] * DPI)
-        background = tuple(round(255 * c) for c in fig.get_facecolor())
-        picture = Image.new("RGBA", (drawn.width + 2 * pad, drawn.height + 2 * pad), background)
-        picture.paste(drawn, (pad, pad))
+        picture = Image.new("RGBA", (right - left, lower - upper), (255, 255, 255, 255))
+        picture.paste(pixels.crop(inside), (inside[0] - left, inside[1] - upper))  # the margin may pass the edge
         return picture
     finally:
-        fig.set_canvas(canvas)
         fig.dpi = dpi
+        fig.set_canvas(canvas)
+
+
+def _pixel_box(box: Any, pad: float, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Where a tight box (inches, from the bottom left) lies in a drawing of ``width`` x ``height`` pixels.
+
+    Returns ``(left, upper, right, lower)`` in Pillow's terms (rows counted from the top) for the box with its
+    margin ``pad``, sized as matplotlib sizes its tight picture (the whole pixels of the padded box), or None
+    where the box itself reaches past the drawing. The margin may reach past it.
+    """
+    if box.x0 < 0 or box.y0 < 0 or box.x1 * DPI > width or box.y1 * DPI > height:
+        return None
+    padded = box.padded(pad)
+    left, bottom = round(padded.x0 * DPI), round(padded.y0 * DPI)
+    right, top = left + int(padded.width * DPI), bottom + int(padded.height * DPI)
+    return left, height - top, right, height - bottom
 
 
 __all__ = ["DPI", "check_path", "figure", "save_figure"]

@@ -25,7 +25,7 @@ from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer, get_optimizer
 from ..training.guard import blown_up
-from .plots import check_path, save_figure
+from .figures import check_path, save_figure
 
 #: the smoothing of the costs (an exponential moving average, corrected for its start as Adam's is)
 SMOOTHING = 0.9

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import OptionError
-from .figures import check_path, figure, save_figure  # noqa: F401  (check_path: part of this module's API)
+from .figures import figure, save_figure
 
 
 def learning_curves(history, path: str | os.PathLike, title: str = "Learning curves",

@@ -86,7 +86,10 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
 
 
 def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> Path:
-    """Write ``fig`` to ``path`` atomically, in the format its suffix names.
+    """Write ``fig`` to ``path`` atomically, in the format its suffix names, cut to its tight bounding box.
+
+    A PNG of a plain white figure is drawn once and cut with Pillow (see the module's notes); anything else
+    is matplotlib's ``savefig(bbox_inches="tight")``.
 
     Parameters
     ----------

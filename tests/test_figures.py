@@ -1,5 +1,6 @@
-"""save_figure: a PNG drawn once and cut to its tight box is matplotlib's own tight picture, and where it could
-not be (something drawn past the canvas, a transparent or coloured background asked for), matplotlib writes it."""
+"""save_figure: a PNG drawn once and cut to its tight box is matplotlib's own tight picture; where it could not be
+(something drawn past the canvas, a figure that is not plain white, another background asked of savefig, another
+format), matplotlib writes it."""
 
 import numpy as np
 import pytest

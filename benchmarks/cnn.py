@@ -3,14 +3,19 @@
 Workload: ``glassnet.cnn()`` (conv 32 and conv 64 3x3 "same", each followed by
 2x2 max-pooling, batch norm and ReLU; dense 128; 10 logits; float32) and the
 same network in PyTorch, with Adam (lr 0.001) and softmax cross-entropy, on
-images of MNIST's shape (synthetic, or real MNIST with --mnist DIR). Each
-measurement runs in a fresh process, the two libraries alternate, and each
+images of MNIST's shape (synthetic, or real MNIST with --mnist DIR). With
+``--recipe``, the fast recipe's conv net instead (conv 16 and 32, dense 64),
+at its batch size (64) and learning rate, PyTorch's twin starting from the same
+weights: the speedrun's training step, without its minutes to 99 %. Each
+measurement runs in a fresh process, the libraries alternate, and each
 process reports the median of its timed passes after a warm-up. The parent
 prints medians over the repetitions and the ratio glassnet / PyTorch
-(above 1: glassnet is faster).
+(above 1: glassnet is faster), and glassnet / another source tree's glassnet
+with ``--baseline``.
 
     python benchmarks/cnn.py                 # 3 repetitions
     python benchmarks/cnn.py --quick         # 1 repetition, fewer samples
+    python benchmarks/cnn.py --recipe --baseline /tmp/before/src   # the recipe's step, before and after
 
 Threads: both libraries use every core (OpenBLAS's default; ``torch.set_num_threads``).
 """
@@ -27,7 +32,7 @@ import sys
 import time
 
 import numpy as np
-from speedrun import installed  # beside this script
+from speedrun import installed, torch_twin  # beside this script
 
 
 def make_data(mnist: str | None, n: int):
@@ -40,26 +45,41 @@ def make_data(mnist: str | None, n: int):
     return r.random((n, 1, 28, 28), dtype=np.float32), r.integers(0, 10, n)
 
 
-def glassnet_worker(task: str, bs: int, passes: int, X, y) -> dict:
+def network(recipe: bool):
+    """The glassnet model and Adam's learning rate: the default conv net, or the fast recipe's."""
     import glassnet as gn
 
-    model = gn.cnn(rng=0)
+    if recipe:
+        return gn.recipes.FAST["cnn"].build(rng=0), gn.recipes.FAST["cnn"].lr
+    return gn.cnn(rng=0), 0.001
+
+
+def glassnet_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False) -> dict:
+    import glassnet as gn
+
+    model, lr = network(recipe)
     if task == "predict":
         return time_passes(lambda: [model.predict(X[s:s + bs]) for s in range(0, len(X), bs)], passes, len(X))
-    optimizer = gn.Adam(0.001)
+    optimizer = gn.Adam(lr)
     return time_passes(lambda: model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=bs,
                                          verbose=False), passes, len(X))
 
 
-def torch_worker(task: str, bs: int, passes: int, X, y) -> dict:
+def torch_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False) -> dict:
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
     nn = torch.nn
-    net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
-                        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(64), nn.ReLU(),
-                        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    lr = 0.001
+    if recipe:
+        model, lr = network(True)
+        net = torch_twin(model)
+    else:
+        net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(32),
+                            nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.MaxPool2d(2),
+                            nn.BatchNorm2d(64), nn.ReLU(), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(),
+                            nn.Linear(128, 10))
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     if task == "predict":
         net.eval()
@@ -69,7 +89,7 @@ def torch_worker(task: str, bs: int, passes: int, X, y) -> dict:
                 for s in range(0, len(X), bs):
                     net(Xt[s:s + bs]).numpy()
         return time_passes(predict_all, passes, len(X))
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
 
     def epoch():
@@ -96,7 +116,12 @@ def measure(lib: str, task: str, bs: int, args) -> float | None:
     cmd = [sys.executable, __file__, "--worker", lib, task, str(bs), "--n", str(args.n), "--passes", str(args.passes)]
     if args.mnist:
         cmd += ["--mnist", args.mnist]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if args.recipe:
+        cmd.append("--recipe")
+    env = dict(os.environ)
+    if lib == "baseline":  # another source tree's glassnet
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (args.baseline, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(f"  {lib} {task} {bs}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None
@@ -111,28 +136,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="processes per library and task (default 3)")
     parser.add_argument("--mnist", help="a folder with MNIST's files, for real images")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--recipe", action="store_true",
+                        help="the fast recipe's conv net, batch size and learning rate instead of glassnet.cnn()'s")
+    parser.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "TASK", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.n = args.n or (2560 if args.quick else 10240)
     if args.worker:
         lib, task, bs = args.worker
         X, y = make_data(args.mnist, args.n)
-        work = {"glassnet": glassnet_worker, "torch": torch_worker}[lib]
-        print(json.dumps(work(task, int(bs), args.passes, X, y)))
+        work = {"glassnet": glassnet_worker, "baseline": glassnet_worker, "torch": torch_worker}[lib]
+        print(json.dumps(work(task, int(bs), args.passes, X, y, args.recipe)))
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
+    libs = ["glassnet"] + (["baseline"] if args.baseline else [])
     if installed("torch"):  # found, not imported: its workers import it
-        libs = ["glassnet", "torch"]
+        libs.append("torch")
     else:
-        libs = ["glassnet"]
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
     import glassnet
 
+    net = "the fast recipe's conv net" if args.recipe else "glassnet.cnn()"
     print(f"glassnet {glassnet.__version__}, NumPy {np.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; {args.n} samples, {repeat} processes per cell, alternating")
+          f"{os.cpu_count()} cores; {net}; {args.n} samples, {repeat} processes per cell, alternating")
     rows = []
-    for task, bs in (("train", 128), ("predict", 1000)):
+    train_batch = glassnet.recipes.FAST["cnn"].batch_size if args.recipe else 128
+    for task, bs in (("train", train_batch), ("predict", 1000)):
         samples: dict[str, list[float]] = {lib: [] for lib in libs}
         for _ in range(repeat):
             for lib in libs:
@@ -140,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                 if value is not None:
                     samples[lib].append(value)
         medians = {lib: statistics.median(v) for lib, v in samples.items() if v}
-        ratio = medians.get("glassnet", 0) / medians["torch"] if "torch" in medians else None
-        rows.append({"task": task, "batch": bs, **medians, "glassnet/torch": ratio})
+        ratios = {f"glassnet/{lib}": medians.get("glassnet", 0) / medians[lib] for lib in libs[1:] if lib in medians}
+        rows.append({"task": task, "batch": bs, **medians, **ratios})
         print(f"{task:>8} batch {bs:>4}: " + "  ".join(f"{lib} {v:8.0f} samples/s" for lib, v in medians.items())
-              + (f"  glassnet/torch {ratio:.2f}" if ratio else ""))
+              + "".join(f"  {name} {ratio:.2f}" for name, ratio in ratios.items()))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

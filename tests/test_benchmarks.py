@@ -50,6 +50,18 @@ def test_cnn_script(tmp_path):
     assert [row["task"] for row in rows] == ["train", "predict"] and all(row["glassnet"] > 0 for row in rows)
 
 
+def test_cnn_script_on_the_recipes_net_against_another_source_tree(tmp_path):
+    """--recipe: the fast recipe's conv net at its batch size, PyTorch's twin beside it; --baseline: this tree again."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    out = run(BENCH / "cnn.py", "--quick", "--recipe", "--baseline", src, "--n", "128", "--passes", "1",
+              "--json", tmp_path / "r.json")
+    assert "the fast recipe's conv net" in out and "train batch   64" in out and "glassnet/baseline" in out
+    import json
+
+    rows = json.loads((tmp_path / "r.json").read_text())
+    assert all(row["glassnet"] > 0 and row["baseline"] > 0 and row["glassnet/baseline"] > 0 for row in rows)
+
+
 @needs_mnist
 def test_photographed_digits_are_made_the_same_way_every_time(mnist, mnist_cnn, tmp_path):
     """The photographed-digit set is reproducible, and the conv net reads most of it even after little training."""

@@ -45,10 +45,11 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
     side = min(12.0, 2.4 + 0.6 * k)
-    # an inch more below the axes than matplotlib's margins give (0.11 and 0.12 of the height), where the
+    # an inch more below the axes than the figure's own margins give a picture of height ``side``, where the
     # class names and precisions go: they then lie inside the canvas and the picture is drawn once
     fig, ax = figure(figsize=(side + 1.2, side + 1))
-    fig.subplots_adjust(bottom=(0.11 * side + 1) / (side + 1), top=1 - 0.12 * side / (side + 1))
+    margins = fig.subplotpars  # fractions of the height, as matplotlib's settings give them
+    fig.subplots_adjust(bottom=(margins.bottom * side + 1) / (side + 1), top=1 - (1 - margins.top) * side / (side + 1))
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(k):
         for j in range(k):

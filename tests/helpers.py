@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from glassnet.datasets.base import data_home
+
 
 def central_diff(f, x, eps=1e-6):
     """Numerical gradient of scalar f at float64 array x, entry by entry (x is restored)."""
@@ -70,8 +72,7 @@ def mnist_folders():
         return [Path(os.environ["GLASSNET_MNIST"]).expanduser()]
     # the user's data folder: conftest.py gives the run a folder of its own as GLASSNET_DATA and keeps the
     # user's in GLASSNET_USER_DATA, which xdist's workers inherit along with the run's
-    user = os.environ["GLASSNET_USER_DATA"] if "GLASSNET_USER_DATA" in os.environ else os.environ.get("GLASSNET_DATA")
-    cache = Path(user or Path.home() / ".cache" / "glassnet").expanduser() / "mnist"
+    cache = data_home(os.environ.get("GLASSNET_USER_DATA")) / "mnist"
     return [Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist", cache]
 
 

@@ -46,16 +46,22 @@ class Dataset:
         return self.X.shape[0]
 
 
-def data_home() -> Path:
+def data_home(setting: str | None = None) -> Path:
     """The folder glassnet keeps downloads and trained default models in: ``$GLASSNET_DATA`` or ``~/.cache/glassnet``.
 
     An empty ``GLASSNET_DATA`` counts as unset, and ``~`` in it is the home folder.
+
+    Parameters
+    ----------
+    setting : str, optional
+        A value to read in place of the environment's ``GLASSNET_DATA`` (the tests keep the user's aside).
 
     Returns
     -------
     pathlib.Path
     """
-    return Path(os.environ.get("GLASSNET_DATA") or Path.home() / ".cache" / "glassnet").expanduser()
+    value = os.environ.get("GLASSNET_DATA") if setting is None else setting
+    return Path(value or Path.home() / ".cache" / "glassnet").expanduser()
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:

@@ -129,12 +129,17 @@ function setCount(entry, n) {
   entry.count.textContent = `${n} picture${n === 1 ? "" : "s"}`;
 }
 
-// sends one picture; shows it among the class's newest; false when the class cannot take more
+// sends one picture; shows it among the class's newest; false when the class cannot take more.
+// The thumbnail is drawn before anything changes, so the count and the pictures move together.
 async function addPicture(entry, blob, label) {
   try {
     const data = await sendPicture("example", blob, { class: entry.slot });
+    const thumb = await thumbnail(blob);
     setCount(entry, data.counts[entry.slot]);
-    await thumbnail(entry.thumbs, blob);
+    if (thumb) {
+      entry.thumbs.prepend(thumb);
+      while (entry.thumbs.children.length > 12) entry.thumbs.lastChild.remove();
+    }
     return true;
   } catch (err) {
     entry.error.textContent = label ? `${label}: ${err.message}` : err.message;
@@ -142,7 +147,8 @@ async function addPicture(entry, blob, label) {
   }
 }
 
-async function thumbnail(box, blob) {
+// a 40x40 canvas of the picture's centre square; null when this browser cannot draw it
+async function thumbnail(blob) {
   const c = document.createElement("canvas");
   c.width = c.height = 40;
   try {
@@ -150,9 +156,8 @@ async function thumbnail(box, blob) {
     const side = Math.min(bitmap.width, bitmap.height);
     c.getContext("2d").drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side,
       0, 0, 40, 40);
-  } catch (err) { return; }  // the server read it; this browser cannot draw it: no thumbnail
-  box.prepend(c);
-  while (box.children.length > 12) box.lastChild.remove();
+  } catch (err) { return null; }  // the server read it; this browser cannot draw it
+  return c;
 }
 
 // -- training: the server trains, the page polls and draws the curve --------------------------

@@ -246,20 +246,30 @@ function drawCurve(losses, accuracies, epochs) {
 
 // -- trying it: a picture or the live webcam, answered with the classes and the saliency ------
 
-async function predict(blob) {
-  const data = await sendPicture("predict", blob);
+let asked = 0;  // requests numbered: only the answer to the newest is shown
+
+// sends a picture to the model and shows its answer; false when it failed
+async function predict(blob, label) {
+  const mine = ++asked;
+  let data;
+  try { data = await sendPicture("predict", blob); } catch (err) {
+    if (mine === asked) $("try-error").textContent = label ? `${label}: ${err.message}` : err.message;
+    return false;
+  }
+  if (mine !== asked) return true;  // a newer picture was sent meanwhile (a live answer after an upload)
   $("try-error").textContent = "";
   $("prediction").textContent = data.prediction;
   $("confidence").textContent = "probability " + (100 * data.confidence).toFixed(1) + " %";
   Answer.bars($("bars"), data.probabilities, data.classes, false);  // live: several answers a second
   Answer.picture($("preview"), data.input);
   Answer.heat($("saliency"), data.saliency);
+  return true;
 }
 
 $("try-file").addEventListener("change", async (e) => {
   const f = e.target.files[0];
   if (!f) return;
-  try { await predict(f); } catch (err) { $("try-error").textContent = `${f.name}: ${err.message}`; }
+  await predict(f, f.name);
   e.target.value = "";
 });
 
@@ -268,10 +278,12 @@ $("live").addEventListener("change", async () => {
   if (live || !$("live").checked) { live = $("live").checked; return; }
   live = true;
   while (live && Webcam.running(camera)) {
-    try { await predict(await Webcam.snapshot(camera)); } catch (err) {
+    let snap;
+    try { snap = await Webcam.snapshot(camera); } catch (err) {
       $("try-error").textContent = err.message;
       break;
     }
+    if (!live || !(await predict(snap))) break;  // unchecked while the snapshot was taken: not sent
     await sleep(250);
   }
   live = false;

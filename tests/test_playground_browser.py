@@ -41,6 +41,40 @@ def status(page, key):
     return page.locator("#status").get_attribute(f"data-{key}")
 
 
+# each training request answered 300 ms late; the most ever on their way at once is kept
+SLOW_TRAINING = """
+const fetchNow = window.fetch.bind(window);
+window.training = 0;
+window.mostAtOnce = 0;
+window.fetch = async (url, options) => {
+  if (!String(url).endsWith("/train")) return fetchNow(url, options);
+  window.mostAtOnce = Math.max(window.mostAtOnce, ++window.training);
+  try {
+    const answer = await fetchNow(url, options);
+    await new Promise((done) => setTimeout(done, 300));
+    return answer;
+  } finally { window.training -= 1; }
+};
+"""
+
+
+def test_pause_and_play_again_before_the_frame_arrives_keeps_one_training_loop(server, browser):
+    context = browser.new_context()
+    context.add_init_script(SLOW_TRAINING)
+    page = context.new_page()
+    page.goto(server + "?data=xor")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    page.click("#play")
+    page.click("#play")  # pause: the frame asked for is still on its way...
+    page.click("#play")  # ...when play is pressed again
+    sync_api.expect(page.locator("#play")).to_have_text("Pause")
+    page.wait_for_function("() => Number(document.getElementById('status').dataset.step) > 0")
+    page.click("#play")
+    page.wait_for_function("() => !document.getElementById('play').dataset.running")
+    assert page.evaluate("window.mostAtOnce") == 1  # two loops would have asked twice at once
+    context.close()
+
+
 def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     errors = []
@@ -58,7 +92,7 @@ def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browse
     page.click("#play")
     page.wait_for_function(ACCURACY, timeout=120_000)
     page.click("#play")  # pause: the frame on its way still arrives
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.getElementById('play').dataset.running")
     for _ in range(20):  # that last frame may have dipped: an epoch at a time until it is back above
         if float(status(page, "test-accuracy")) > 0.9:
             break

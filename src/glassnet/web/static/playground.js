@@ -213,10 +213,13 @@ async function play() {
   if (playing) { stop(); return; }
   playing = true;
   $("play").textContent = "Pause";
+  if ($("play").dataset.running) return;  // paused and played again before the last frame came: that loop goes on
+  $("play").dataset.running = "true";
   while (playing) {
     const n = data ? Math.max(1, Math.ceil(data.train_rows.length / Number($("batch_size").value || 1))) : 1;
     await train({steps: Math.min(n, 200)});
   }
+  delete $("play").dataset.running;  // the last frame asked for is drawn
 }
 
 function stop() {

@@ -147,9 +147,11 @@ def test_early_stopping_restores_best_weights():
     assert model.evaluate(Xv, yv)["loss"] == pytest.approx(best[epoch][0])
 
 
-def test_divergence_stops_with_message_and_keeps_last_finite_weights():
+def test_divergence_stops_with_message_and_keeps_the_last_weights_under_the_limit():
     """A step just past the stability limit makes the weights grow geometrically: the guard stops the run
-    at the first step whose cost is over ten times the cost before training, replayed here in plain NumPy."""
+    at the first cost over ten times the cost before training, replayed here in plain NumPy. One batch an
+    epoch: that cost is of the weights the epoch before ended with, so the run goes back one epoch further,
+    to weights whose cost was under the limit."""
     r = np.random.default_rng(6)
     X = r.normal(size=(50, 3))
     y = X @ np.array([1.0, -2.0, 0.5])
@@ -160,18 +162,70 @@ def test_divergence_stops_with_message_and_keeps_last_finite_weights():
         e = X @ W + b - y
         costs.append(0.5 * np.mean(e**2))
         W, b = W - 2.5 * X.T @ e / 50, b - 2.5 * e.mean()
-    stop = next(k for k, c in enumerate(costs) if c > 10 * costs[0])  # the first epoch over 10x
+    stop = next(k for k, c in enumerate(costs) if c > 10 * costs[0])  # costs[k]: the weights after k epochs
+    assert stop >= 2
     kept = []
     cb = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(model.params.copy()))
     with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch \d+.*smaller learning rate"):
         history = model.fit(X, y, epochs=1000, optimizer=gn.SGD(lr=2.5), batch_size=None, callbacks=[cb])
-    assert history.diverged and history.n_epochs == stop
-    assert f"training diverged at epoch {stop + 1}, batch 1: the cost grew to {costs[stop]:.4g}" in history.message
+    assert history.diverged and history.n_epochs == stop - 1
+    assert (f"training diverged at epoch {stop + 1}, batch 1 (the last step of epoch {stop} sent the cost there): "
+            f"the cost grew to {costs[stop]:.4g}") in history.message
     assert f"over 10 times its level before training ({costs[0]:.4g})" in history.message
-    assert f"The weights of epoch {stop}, the last complete epoch, were kept" in history.message
+    assert f"The weights of epoch {stop - 1} were kept" in history.message
     assert "lr=0.25 (a tenth of the 2.5 used)" in history.message
-    np.testing.assert_array_equal(model.params, kept[-1])
-    np.testing.assert_allclose(history.loss, costs[:stop], rtol=1e-12)
+    np.testing.assert_array_equal(model.params, kept[stop - 2])
+    np.testing.assert_allclose(0.5 * np.mean((model.predict(X)[:, 0] - y) ** 2), costs[stop - 1], rtol=1e-12)
+    assert costs[stop - 1] <= 10 * costs[0]
+    np.testing.assert_allclose(history.loss, costs[:stop - 1], rtol=1e-12)
+
+
+def test_a_last_step_that_blows_up_is_not_kept_even_as_the_best_epoch():
+    """Full batch, a learning rate of 1e10: the first step sends the cost up, which only the next epoch's cost
+    shows. The model goes back to its weights from before training, though keep_best had taken epoch 1
+    (its logged loss is that of the weights before its step)."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(20, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = gn.mlp([3, 4, 2], rng=0)
+    start = model.params.copy()
+    with pytest.warns(gn.DivergenceWarning, match="The weights from before training were kept"):
+        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(lr=1e10), epochs=5, batch_size=None,
+                            keep_best=True)
+    assert history.diverged and history.n_epochs == 0 and history.best_epoch is None
+    np.testing.assert_array_equal(model.params, start)
+
+
+class Sabotage(gn.Callback):
+    """Multiplies the weights by 1e4 after the last step of epoch ``at`` (counted from 0): a step that blew up."""
+
+    def __init__(self, at):
+        self.at, self.ends = at, []
+
+    def on_batch_end(self, run, batch, cost):
+        if run.history.n_epochs == self.at and batch == run.steps_per_epoch - 1:
+            run.model.params[...] *= 1e4
+
+    def on_epoch_end(self, run, epoch, logs):
+        self.ends.append(run.model.params.copy())
+
+
+@pytest.mark.parametrize("at, epochs", [(1, 4), (2, 3)])
+def test_an_epoch_whose_last_step_blew_up_is_undone_in_the_middle_or_at_the_end_of_a_run(at, epochs):
+    """Mini-batches: the next epoch's first batch (or, after the last epoch, the check of the final weights)
+    sees the cost the last step left, and the run ends with the weights of the epoch before."""
+    r = np.random.default_rng(1)
+    X = r.normal(size=(64, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    model = gn.mlp([4, 8, 2], rng=0)
+    sabotage = Sabotage(at)
+    with pytest.warns(gn.DivergenceWarning, match=f"the last step of epoch {at + 1} sent the cost there|"
+                                                  f"the end of epoch {at + 1}"):
+        history = model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=epochs, batch_size=16,
+                            callbacks=[sabotage])
+    assert history.diverged and history.n_epochs == at
+    assert f"The weights of epoch {at} were kept" in history.message
+    np.testing.assert_array_equal(model.params, sabotage.ends[at - 1])
 
 
 def test_a_cost_that_overflows_within_an_epoch_names_the_batch_and_the_last_finite_cost():

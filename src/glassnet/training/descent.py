@@ -111,7 +111,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         read = read_floats([c for _, c, _, _ in pending]), read_floats([r for *_, r in pending])
                         for (b, _, rows, _), c in zip(pending, read[0]):
                             if run.guard is not None and run.guard.check(c, rows) or not np.isfinite(c):
-                                run.diverged(epoch, b, c, last_cost)
+                                # the first batch's cost is that of the weights the last epoch ended with
+                                run.diverged(epoch, b, c, last_cost, ended_bad=b == 0 and epoch > run.initial_epoch)
                                 break
                             last_cost = c
                         if history.diverged:  # this batch's step is not taken (nor, on the CPU, any other)

@@ -9,7 +9,13 @@ the target, so that ending no lower means R² <= 0). Then:
 * every batch's cost is checked as it comes: a cost that is not finite, or
   one that has grown :data:`FACTOR` times over the level before training
   (smoothed over :data:`WINDOW` samples, so that one unlucky batch of a few
-  rows does not count), ends the run as diverged;
+  rows does not count), ends the run as diverged. The run goes back to the
+  end of its last complete epoch, or one epoch further when the cost was
+  that of the weights the last epoch ended with (the first batch of an
+  epoch): that epoch's last step is what sent it up;
+* after the last epoch, the weights its last step left are scored on the
+  sample (:meth:`Guard.blown_up_now`), as the next batch would have scored
+  them, and undone in the same way;
 * at the end, the model that training leaves is scored on the same sample:
   a cost no lower than the chance level means it learned nothing (for a
   classifier, only if it is also right no more often than always naming
@@ -190,6 +196,21 @@ class Guard:
         share = rows / max(rows, min(WINDOW, self.n))  # 1 for the whole set at once: nothing to smooth
         self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
         return blown_up(self.smoothed, self.level)
+
+    def blown_up_now(self) -> tuple[bool, float]:
+        """Whether the weights as they are now cost too much on the sample, as :func:`blown_up` judges.
+
+        The cost is the one :attr:`before` measured (inference mode,
+        regularization included), per row. A run's last step is checked by
+        no later batch: this checks it.
+
+        Returns
+        -------
+        (bool, float)
+            The verdict and the cost.
+        """
+        cost = float(self.per_row(self.objective.value_of(self.output(), self.y, self.w)))
+        return blown_up(cost, self.level), cost
 
     def output(self) -> Array:
         """The model's output on the sample, in inference mode, a chunk at a time.

@@ -195,12 +195,14 @@ def fit(
             run.load_best(resume_state.training, resume_state.training_arrays)
 
         # then step
-        epochs_before = history.n_epochs
+        epochs_before, steps_before = history.n_epochs, run.optimizer.t if run.optimizer is not None else 0
         with limit_threads(threads):
             solver.train(run, X, y, w, X_val, y_val, _with_progress(callbacks, verbose, parallel),
                          batch_size=batch_size, shuffle=shuffle, augment=augment, tol=tol, max_fun=max_fun)
 
         # then the weights to keep, and how the run ended
+        if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
+            run.check_last_step(run.optimizer.t - steps_before if run.optimizer is not None else 0)
         run.restore_best()
         if trains and not (history.diverged or run.interrupted) and history.n_epochs > epochs_before:
             run.check_learned()

@@ -75,7 +75,10 @@ class Run:
         #: the ranks training this model together (a training.distributed.DataParallel), or None for one process
         self.parallel: Any = None
         self.next_epoch = initial_epoch
+        # the state at the end of the last complete epoch, and at the end of the one before: the last step of an
+        # epoch is checked only by the next epoch's first cost, so a run can have to go back two
         self._snapshot: dict[str, Any] = {}
+        self._previous: dict[str, Any] = {}
         #: optimizer steps in an epoch (1 for the quasi-Newton solvers, whose epoch is one iteration)
         self.steps_per_epoch = 1
         #: the divergence guard (see :mod:`glassnet.training.guard`), set by ``fit`` before the first step
@@ -112,6 +115,7 @@ class Run:
         ----------
         next_epoch : int
         """
+        self._previous, self._snapshot = self._snapshot, self._previous  # the older one's buffers are reused
         snap = self._snapshot
         snap["params"] = _copy_into(snap.get("params"), self.model.params)
         snap["state"] = _copy_into(snap.get("state"), self.model.state)
@@ -122,11 +126,22 @@ class Run:
             snap["slots"] = {k: _copy_into(old.get(k), v) for k, v in slots.items()}
         snap["rng"] = self.model.rng.bit_generator.state
         snap["n_epochs"] = self.history.n_epochs
-        self.next_epoch = next_epoch
+        snap["next_epoch"] = self.next_epoch = next_epoch
 
-    def roll_back(self) -> None:
-        """Return the model, optimizer, random state and history to the last :meth:`mark_done`."""
-        snap = self._snapshot
+    def roll_back(self, before_last: bool = False) -> None:
+        """Return the model, optimizer, random state and history to the last :meth:`mark_done`.
+
+        Parameters
+        ----------
+        before_last : bool
+            Go back to the one before it instead (where there is one): the
+            last complete epoch's final step sent the cost up. Its weights are
+            then no longer kept as the best either.
+        """
+        snap = self._previous if before_last and self._previous else self._snapshot
+        self.next_epoch = snap["next_epoch"]
+        if self.best_epoch is not None and self.best_epoch >= self.next_epoch:
+            self.best_value, self.best_epoch, self.best_params, self.best_state = math.inf, None, None, None
         self.model.params[...] = snap["params"]
         self.model.state[...] = snap["state"]
         if self.optimizer is not None and "scalars" in snap:
@@ -144,7 +159,8 @@ class Run:
 
     # --- how a run ends other than by reaching its last epoch ---
 
-    def diverged(self, epoch: int, batch: int | None, cost: float, last_cost: float | None = None) -> None:
+    def diverged(self, epoch: int, batch: int | None, cost: float, last_cost: float | None = None,
+                 ended_bad: bool = False) -> None:
         """Return to the last complete epoch, record why, and warn (see :attr:`on_divergence`).
 
         Parameters
@@ -156,11 +172,21 @@ class Run:
             The cost that was not finite, or too large.
         last_cost : float, optional
             The last finite cost seen before it.
+        ended_bad : bool
+            The cost was that of the weights the last complete epoch ended
+            with (the first batch of the next epoch, or the end of the run):
+            the run goes back one epoch further (see :meth:`roll_back`).
         """
-        self.roll_back()
+        bad_epoch = self.next_epoch
+        self.roll_back(before_last=ended_bad)
         self.history.diverged = True
         self.stop = True
-        where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        if batch is None and ended_bad:
+            where = f"the end of epoch {bad_epoch}"
+        else:
+            where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        if ended_bad:
+            where += f" (the last step of epoch {bad_epoch} sent the cost there)" if batch is not None else ""
         if math.isfinite(cost):
             level = "" if self.guard is None else (f", over {FACTOR:g} times its level before training "
                                                    f"({max(self.guard.before, self.guard.chance):.4g})")
@@ -168,8 +194,11 @@ class Run:
         else:
             what = f"the cost became {cost:.4g}" + ("" if last_cost is None else
                                                     f" (the last finite cost was {last_cost:.4g})")
-        kept = (f"the weights of epoch {self.history.epochs[-1] + 1}, the last complete epoch, were kept"
-                if self.history.epochs else "the weights from before training were kept")
+        kept = "the weights from before training were kept"
+        if self.history.epochs:
+            last = f"epoch {self.history.epochs[-1] + 1}"
+            kept = f"the weights of {last} were kept" if ended_bad else \
+                f"the weights of {last}, the last complete epoch, were kept"
         advice = ""
         if self.optimizer is not None:
             advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr / 10:g} "
@@ -177,6 +206,28 @@ class Run:
         self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
+
+    def check_last_step(self, steps: int) -> None:
+        """After a run of gradient descent that ended normally: its last step, which no later batch has checked.
+
+        Where the weights cost over :data:`~glassnet.training.guard.FACTOR`
+        times the level before training, the run has diverged at its very
+        end: it goes back to the epoch before (see :meth:`diverged`). A run of
+        one step is left as it is, as a one-batch epoch of a longer run is
+        judged by the next epoch's cost: its level is its own starting cost
+        (a ``partial_fit`` call), which a single step near a minimum may
+        multiply without diverging.
+
+        Parameters
+        ----------
+        steps : int
+            The optimizer steps the run took.
+        """
+        if self.guard is None or self.optimizer is None or steps < 2:
+            return
+        bad, cost = self.guard.blown_up_now()
+        if bad:
+            self.diverged(self.next_epoch - 1, None, cost, ended_bad=True)
 
     def check_learned(self) -> None:
         """After a run that ended normally: record and report a model that does no better than chance.

@@ -2,16 +2,20 @@
 
 import contextlib
 import errno
+import io
+import json
 import os
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from glassnet.datasets.base import data_home
+from glassnet.io.file_checks import description_digest
 
 
 def central_diff(f, x, eps=1e-6):
@@ -93,6 +97,26 @@ needs_mnist = pytest.mark.skipif(MNIST_DIR is None, reason=MNIST_MISSING)
 #: few steps, often on random data, need not learn anything: the divergence guard's report that such a run
 #: ended no better than chance is true and beside their point. Each test that carries it says why.
 mechanics_only = pytest.mark.filterwarnings("ignore:training ended no better than chance")
+
+
+def rewrite_description(path, edit, reseal=True):
+    """Edit a model file's description (glassnet.json) in place with ``edit(meta)``.
+
+    With ``reseal`` the description's checksum is recomputed, as a tool that edits files on purpose would,
+    so that the deeper checks of ``load`` are the ones under test.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "glassnet.json":
+                meta = json.loads(data)
+                edit(meta)
+                if reseal and "description_sha256" in meta:
+                    meta["description_sha256"] = description_digest(meta)
+                data = json.dumps(meta).encode()
+            dst.writestr(name, data)
+    path.write_bytes(buf.getvalue())
 
 
 @contextlib.contextmanager

@@ -7,10 +7,8 @@ own options.
 """
 
 import io
-import json
 import os
 import stat
-import zipfile
 
 import numpy as np
 import pytest
@@ -19,25 +17,9 @@ from PIL import Image
 import glassnet as gn
 from glassnet import cli
 from glassnet.io.atomic import write_atomically
-from glassnet.io.file_checks import description_digest
+from helpers import rewrite_description as rewrite
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
-
-
-def rewrite(path, edit):
-    """Edit a model file's description and reseal its checksum, as a deliberate editor would."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "glassnet.json":
-                meta = json.loads(data)
-                edit(meta)
-                if "description_sha256" in meta:
-                    meta["description_sha256"] = description_digest(meta)
-                data = json.dumps(meta)
-            dst.writestr(name, data)
-    path.write_bytes(buf.getvalue())
 
 
 @pytest.fixture
@@ -266,8 +248,14 @@ def test_a_genuine_first_format_file_loads_and_is_reported_unverified(tmp_path, 
     ({"target_mean": "nan"}, "target_mean must be a finite number"),
     ({"task": "guess"}, "task must be 'classification' or 'regression'"),
 ])
-def test_metadata_is_checked_against_the_network_on_load(tmp_path, metadata, message):
-    path = gn.save(tmp_path / "m.glassnet", gn.mlp([64, 10], rng=0), metadata=metadata)
+def test_metadata_is_checked_against_the_network_on_save_and_on_load(tmp_path, metadata, message):
+    model = gn.mlp([64, 10], rng=0)
+    path = tmp_path / "m.glassnet"
+    with pytest.raises(gn.errors.OptionError, match=message):
+        gn.save(path, model, metadata=metadata)
+    assert not path.exists()
+    gn.save(path, model)
+    rewrite(path, lambda m: m["metadata"].update(metadata))
     with pytest.raises(gn.ModelFileError, match=message):
         gn.load(path)
 

@@ -16,7 +16,7 @@ import pytest
 import glassnet as gn
 from glassnet.io import ModelFileError
 from glassnet.io.file_checks import description_digest
-from helpers import mechanics_only
+from helpers import mechanics_only, rewrite_description
 
 
 def trained(tmp_path, dtype="float32"):
@@ -123,45 +123,30 @@ def test_edited_weights_fail_the_checksum(tmp_path):
         gn.load(path)
 
 
-def _rewrite_meta(path, edit, reseal=True):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "glassnet.json":
-                meta = json.loads(data)
-                edit(meta)
-                if reseal:  # as a tool that edits files on purpose would: the deeper checks are under test
-                    meta["description_sha256"] = description_digest(meta)
-                data = json.dumps(meta)
-            dst.writestr(name, data)
-    path.write_bytes(buf.getvalue())
-
-
 def test_wrong_format_version(tmp_path):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 1], rng=0))
-    _rewrite_meta(path, lambda m: m.update(version=99))
+    rewrite_description(path, lambda m: m.update(version=99))
     with pytest.raises(ModelFileError, match=r"written by a newer glassnet \(model file format 99; this glassnet "
                                              r"reads formats 1 and 2\): upgrade glassnet to read it"):
         gn.load(path)
     for version in (0, "2", True, 2.0):
-        _rewrite_meta(path, lambda m, v=version: m.update(version=v))
+        rewrite_description(path, lambda m, v=version: m.update(version=v))
         with pytest.raises(ModelFileError, match="this glassnet reads versions 1 and 2"):
             gn.load(path)
 
 
 def test_edited_architecture(tmp_path):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
-    _rewrite_meta(path, lambda m: m["model"]["layers"][0].update(out_features=4))
+    rewrite_description(path, lambda m: m["model"]["layers"][0].update(out_features=4))
     with pytest.raises(ModelFileError, match=r"params.npy declares shape \(13,\), but the architecture needs \(16,\)"):
         gn.load(path)
     path = gn.save(tmp_path / "m3.glassnet", gn.mlp([2, 3, 1], rng=0))  # the same count, shapes that disagree
-    _rewrite_meta(path, lambda m: m["model"]["layers"][2].update(in_features=1, out_features=2))
+    rewrite_description(path, lambda m: m["model"]["layers"][2].update(in_features=1, out_features=2))
     with pytest.raises(ModelFileError, match=r"layers\[2\] Dense expects 1 input features, but layers\[0\] Dense "
                                              r"produces 3"):
         gn.load(path)
     path = gn.save(tmp_path / "m2.glassnet", gn.mlp([2, 3, 1], rng=0))
-    _rewrite_meta(path, lambda m: m["model"]["layers"].__setitem__(1, {"type": "Evil"}))
+    rewrite_description(path, lambda m: m["model"]["layers"].__setitem__(1, {"type": "Evil"}))
     with pytest.raises(ModelFileError, match=r"layers\[1\] has unknown type 'Evil'"):
         gn.load(path)
 
@@ -169,7 +154,7 @@ def test_edited_architecture(tmp_path):
 def test_unknown_optimizer_option_in_file(tmp_path):
     model = gn.mlp([2, 1], rng=0)
     path = gn.save(tmp_path / "m.glassnet", model, gn.SGD(lr=0.1).bind(model))
-    _rewrite_meta(path, lambda m: m["optimizer"]["config"].update(warp=9))
+    rewrite_description(path, lambda m: m["optimizer"]["config"].update(warp=9))
     with pytest.raises(ModelFileError, match="invalid model description.*warp"):
         gn.load(path)
 
@@ -208,6 +193,50 @@ def test_missing_file_and_folder(tmp_path):
         gn.load(tmp_path / "nope.glassnet")
     with pytest.raises(FileNotFoundError, match="folder does not exist"):
         gn.save(tmp_path / "no" / "m.glassnet", gn.mlp([2, 1], rng=0))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"metadata": {"classes": ["a", "b", "c"]}},
+     r"metadata's classes must name one class per output of the model \(2\); received \['a', 'b', 'c'\]; "
+     r".*m.glassnet was not written"),
+    ({"metadata": {"image_shape": [3, 3]}}, "image_shape must be"),
+    ({"metadata": [1, 2]}, "metadata must be a dict of JSON data; received list"),
+    ({"metadata": {"when": object()}}, r"metadata\['when'\] is of type object"),
+    ({"training": {"k": {1j: 2}}}, r"training\['k'\] has a key of type complex"),
+])
+def test_what_load_would_refuse_is_not_saved_over_a_good_file(tmp_path, kwargs, message):
+    model = gn.mlp([3, 4, 2], rng=0)
+    path = gn.save(tmp_path / "m.glassnet", model, metadata={"classes": ["x", "y"]})
+    before = path.read_bytes()
+    with pytest.raises(gn.GlassnetError, match=message):
+        gn.save(path, model, **kwargs)
+    assert path.read_bytes() == before and gn.load(path).metadata == {"classes": ["x", "y"]}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]
+
+
+def test_an_optimizer_that_trained_another_model_is_refused(tmp_path):
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    other, optimizer = gn.mlp([3, 5, 2], rng=0), gn.Adam(lr=0.05)
+    other.fit(X, X[:, 0] > 0, loss="cross_entropy", optimizer=optimizer, epochs=5)
+    with pytest.raises(gn.OptionError, match="optimizer holds 'm' for 32 parameters, where this model has 26"):
+        gn.save(tmp_path / "m.glassnet", gn.mlp([3, 4, 2], rng=0), optimizer=optimizer)
+    assert not list(tmp_path.iterdir())
+
+
+def test_numpy_values_in_metadata_are_kept_as_json_numbers_and_lists(tmp_path):
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([3, 4, 2], rng=0),
+                   metadata={"classes": [np.int64(0), np.int64(1)], "means": np.arange(3.0), 7: np.float32(0.5)})
+    assert gn.load(path).metadata == {"classes": [0, 1], "means": [0.0, 1.0, 2.0], "7": 0.5}
+
+
+def test_paths_of_the_wrong_type_and_folders_are_named(tmp_path):
+    with pytest.raises(gn.errors.OptionTypeError,
+                       match="path must be a str or path-like naming a model file; received None"):
+        gn.load(None)
+    with pytest.raises(gn.errors.OptionTypeError, match="received 3"):
+        gn.save(3, gn.mlp([2, 1], rng=0))
+    with pytest.raises(ModelFileError, match="is a folder; give the path of a model file"):
+        gn.load(tmp_path)
 
 
 def test_fault_between_write_and_rename_keeps_previous_file(tmp_path, monkeypatch):

@@ -163,9 +163,13 @@ def test_the_next_save_removes_what_killed_saves_left(tmp_path):
     old_style = tmp_path / ".m.glassnet.wxyz5678.tmp"  # written by an earlier glassnet, two hours ago
     live = tmp_path / f".m.glassnet.{os.getpid()}.efgh9012.tmp"  # a save in progress
     other = tmp_path / ".other.glassnet.99999999.abcd1234.tmp"  # another model's
-    for p in (dead, old_style, live, other):
+    # the user's own files, named alike but not as tempfile names them, and as old
+    users = [tmp_path / ".m.glassnet.backup.tmp", tmp_path / ".m.glassnet.99999999.notes.tmp",
+             tmp_path / ".m.glassnet.99999999.ABCD1234.tmp", tmp_path / ".m.glassnet.x.abcd1234.tmp"]
+    for p in (dead, old_style, live, other, *users):
         p.write_bytes(b"half a model")
-    os.utime(old_style, (time.time() - 7200, time.time() - 7200))
+    for p in (old_style, *users):
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
     gn.save(path, gn.mlp([2, 1], rng=1))
     assert not dead.exists() and not old_style.exists()
-    assert live.exists() and other.exists()
+    assert live.exists() and other.exists() and all(p.exists() for p in users)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import stat
 import tempfile
 import time
@@ -85,6 +86,11 @@ def _umask() -> int:
     return mask
 
 
+#: what follows ``.NAME.`` in a temporary's name: ``PID.XXXXXXXX.tmp``, or an older glassnet's ``XXXXXXXX.tmp``,
+#: with the eight characters that Python's tempfile draws from
+_TEMPORARY = re.compile(r"(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp")
+
+
 def _remove_stale_temporaries(directory: Path, name: str) -> None:
     """Delete the temporary files that earlier saves of ``name`` left when they were killed.
 
@@ -93,10 +99,12 @@ def _remove_stale_temporaries(directory: Path, name: str) -> None:
     once they are an hour old.
     """
     for tmp in directory.glob(f".{glob.escape(name)}.*.tmp"):
-        parts = tmp.name[len(name) + 2:].split(".")
+        ours = _TEMPORARY.fullmatch(tmp.name[len(name) + 2:])  # a name tempfile made: not a user's own file
         try:
-            if len(parts) == 3 and parts[0].isdigit():
-                if _alive(int(parts[0])):
+            if ours is None:
+                continue
+            if ours["pid"] is not None:
+                if _alive(int(ours["pid"])):
                     continue
             elif time.time() - tmp.stat().st_mtime < 3600:
                 continue

@@ -15,6 +15,9 @@ directory and the ``.npy`` headers alone:
   the file's own size.
 
 Every failure is a :class:`~glassnet.errors.ModelFileError` that names the file.
+
+The writer's side: :func:`json_values` turns what :func:`glassnet.io.save` is given
+as metadata into the JSON values a description holds, or refuses it by name.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..core._validation import short
-from ..errors import GlassnetError, ModelFileError
+from ..errors import GlassnetError, ModelFileError, OptionTypeError
 from ..nn import LAYERS
 
 FORMAT = "glassnet-model"
@@ -134,6 +137,48 @@ def read_description(zf: zipfile.ZipFile, path: Path) -> dict:
 #: statistics, training arrays and the convolution layers. A file that claims version 1 but holds any
 #: of those was rewritten to skip the checksum, and is refused.
 V1_LAYERS = ("Dense", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "Flatten")
+
+
+def json_values(value: object, name: str) -> dict:
+    """``value`` (a dict or None) as the JSON data a description will read back: NumPy's numbers and
+    arrays become Python's numbers and lists, keys become strings as ``json`` writes them, and anything
+    else JSON cannot hold is refused, naming where it is (``metadata['f']``).
+
+    Parameters
+    ----------
+    value : dict or None
+        What a caller of :func:`glassnet.io.save` gives as ``metadata`` or ``training``.
+    name : str
+        Its name, for the message.
+
+    Returns
+    -------
+    dict
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OptionTypeError(f"{name} must be a dict of JSON data; received {type(value).__name__}")
+
+    def convert(item: object, where: str) -> object:
+        if isinstance(item, np.ndarray | np.generic):
+            item = item.tolist()
+        if isinstance(item, dict):
+            return {key(k, where): convert(v, f"{where}[{k!r}]") for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [convert(v, f"{where}[{i}]") for i, v in enumerate(item)]
+        if item is None or isinstance(item, str | bool | int | float):
+            return item
+        raise OptionTypeError(f"{where} is of type {type(item).__name__}, which a model file cannot hold: use "
+                              "strings, numbers, lists and dicts")
+
+    def key(k: object, where: str) -> str:  # as JSON writes them: 1 -> "1", True -> "true"
+        k = k.item() if isinstance(k, np.generic) else k
+        if k is None or isinstance(k, str | bool | int | float):
+            return k if isinstance(k, str) else json.dumps(k)
+        raise OptionTypeError(f"{where} has a key of type {type(k).__name__}; a model file's keys are strings")
+
+    return cast(dict, convert(value, name))
 
 
 def _check_version_1(meta: dict, path: Path) -> None:

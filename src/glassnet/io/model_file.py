@@ -58,6 +58,7 @@ from .file_checks import (
     check_array_header,
     check_members,
     description_digest,
+    json_values,
     parameter_count,
     read_description,
     state_count,
@@ -128,17 +129,34 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
     -------
     pathlib.Path
         ``path``.
+
+    Raises
+    ------
+    OptionError
+        Before anything is written, for what :func:`load` would refuse:
+        metadata that does not fit the model (three class names for two
+        outputs), values JSON cannot hold, an optimizer with the state of
+        another model.
     """
     if not isinstance(model, Stack):
         raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
     model.require_built("saving a model")
-    path = Path(path)
+    path = _as_path(path)
+    metadata, training = json_values(metadata, "metadata"), json_values(training, "training")
+    try:  # what load checks, checked now: a file that would not load back is not written over a good one
+        check_metadata(metadata, model, path)
+    except ModelFileError as exc:
+        raise OptionError(f"{str(exc).replace(f'{path}: its ', '', 1)}; {path} was not written") from None
     arrays = {"params.npy": model.params}
     if model.state.size:
         arrays["state.npy"] = model.state
     opt_meta = None
     if optimizer is not None:
         scalars, slots = optimizer.state_dict()
+        for slot, value in slots.items():
+            if value.shape != model.params.shape:
+                raise OptionError(f"optimizer holds {slot!r} for {value.size:,} parameters, where this model has "
+                                  f"{model.params.size:,}: it trained another model; {path} was not written")
         opt_meta = {
             "name": optimizer.name, "config": optimizer.config(),
             "schedule": {"name": optimizer.schedule.name, "config": optimizer.schedule.config()},
@@ -156,7 +174,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}
     meta = {
         "format": FORMAT, "version": VERSION, "model": model.config(),
-        "optimizer": opt_meta, "training": training or {}, "metadata": metadata or {},
+        "optimizer": opt_meta, "training": training, "metadata": metadata,
         "arrays": {name: {"sha256": hashlib.sha256(b).hexdigest(), "shape": list(arrays[name].shape),
                           "dtype": np.dtype(arrays[name].dtype).str} for name, b in blobs.items()},
     }
@@ -200,7 +218,9 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
         If the file is not a readable glassnet model file of a supported
         version, or its weights are not all finite numbers.
     """
-    path = Path(path)
+    path = _as_path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder; give the path of a model file (such as {path / 'model.glassnet'})")
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     try:
@@ -248,6 +268,12 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
     check_metadata(metadata, model, path)
     return Checkpoint(model=model, optimizer=optimizer, training=training, metadata=metadata,
                       training_arrays=extra, path=Path(path), verified=meta["version"] >= 2)
+
+
+def _as_path(path: object) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionTypeError(f"path must be a str or path-like naming a model file; received {short(path)}")
+    return Path(path)
 
 
 def check_metadata(metadata: dict, model: Stack, path: Path) -> None:

@@ -302,6 +302,23 @@ def test_quasi_newton_records_validation_and_honours_early_stopping():
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.history)
 
 
+def test_bfgs_is_refused_before_training_where_its_matrices_cannot_fit(monkeypatch):
+    """SciPy's BFGS makes n_params x n_params float64 matrices: a network too big for them is refused by name
+    before any step, and L-BFGS, which keeps vectors, still trains it."""
+    import glassnet.core._check_arrays as arrays
+
+    model = gn.mlp([20, 10, 3], rng=0, dtype="float64")  # 243 parameters: 7 matrices of 243 x 243 are 3.2 MiB
+    monkeypatch.setattr(arrays, "available_memory", lambda: 2**20)
+    X, y = np.random.default_rng(0).normal(size=(30, 20)), np.arange(30) % 3
+    before = model.params.copy()
+    with pytest.raises(gn.errors.OptionError, match=r"optimizer='bfgs' on 243 parameters \(its 243 x 243 matrices; "
+                                                    r"use optimizer='lbfgs'.*would need 3.2 MiB of memory, but this "
+                                                    r"machine has 1.0 MiB free"):
+        model.fit(X, y, loss="cross_entropy", optimizer="bfgs", epochs=3)
+    np.testing.assert_array_equal(model.params, before)
+    assert model.fit(X, y, loss="cross_entropy", optimizer="lbfgs", epochs=3).n_epochs == 3
+
+
 def test_fit_argument_errors():
     model = gn.mlp([2, 1], rng=0)
     X, y = np.zeros((4, 2)), np.zeros(4)

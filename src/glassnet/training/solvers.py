@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_positive_int, short
+from ..core._validation import check_memory, check_positive_int, short
 from ..core.rows import LazyRows
 from ..errors import OptionError
 from ..optim import OPTIMIZERS, Optimizer, get_optimizer
@@ -27,6 +27,9 @@ Array = Any
 
 #: the names of the quasi-Newton solvers
 QUASI_NEWTON = tuple(METHODS)
+#: the matrices of n_params x n_params that SciPy's BFGS holds at once during an update: its identity, the
+#: inverse Hessian and the new one, the two rank-one corrections and the two products between them
+BFGS_MATRICES = 7
 #: every solver's name: the optimizers' for gradient descent, then the quasi-Newton ones
 SOLVERS = (*OPTIMIZERS, *QUASI_NEWTON)
 
@@ -180,6 +183,28 @@ class QuasiNewton(Solver):
             raise OptionError(f"augment needs a gradient-descent optimizer, which sees new batches at every step; "
                               f"received optimizer={self.name!r}")
         return None if max_fun is None else check_positive_int(max_fun, "max_fun")
+
+    def bind(self, model: Any) -> None:
+        """No update rule to attach; BFGS's matrices are checked to fit in memory first.
+
+        SciPy's BFGS keeps an estimate of the inverse Hessian, a float64 matrix of
+        ``n_params`` squared, and makes about six more of that size at each update: a
+        network of 50,000 parameters would ask for 130 GiB. L-BFGS keeps a few vectors.
+
+        Parameters
+        ----------
+        model : Stack
+
+        Returns
+        -------
+        None
+        """
+        if self.name == "bfgs":
+            n = int(model.n_params)
+            check_memory(BFGS_MATRICES * 8 * n * n,
+                         f"optimizer='bfgs' on {n:,} parameters (its {n:,} x {n:,} matrices; use optimizer='lbfgs', "
+                         f"which keeps a few vectors instead)")
+        return None
 
     def train(self, run: Run, X: Array, y: Array, w: Array | None, X_val: Array | None, y_val: Array | None,
               callbacks: list[Callback], *, batch_size: int | None, shuffle: bool,

@@ -66,6 +66,21 @@ def test_csv_train_and_predict(tmp_path):
     out = glassnet("predict", tmp_path / "o" / "model.glassnet", tmp_path / "new.csv").stdout
     assert "new.csv line 2: high" in out and "new.csv line 3: low" in out
 
+    # evaluate on another file: its labels are scored as the model's classes, whatever that file holds
+    def write(name, X, kinds, columns="f1,f2,f3"):
+        rows = "\n".join(",".join(f"{v:.4f}" for v in x) + f",{k}" for x, k in zip(X, kinds))
+        (tmp_path / name).write_text(f"{columns},kind\n{rows}\n")
+        return ("evaluate", tmp_path / "o" / "model.glassnet", "--dataset", "csv", "--data", tmp_path / name,
+                "--target", "kind")
+
+    low = r.normal(size=(100, 3)) - [2, 2, 0]  # all 'low': the file's own class 0, the model's class 1
+    accuracy = float(re.search(r"accuracy ([\d.]+)%", glassnet(*write("low.csv", low, ["low"] * 100)).stdout)[1])
+    assert accuracy >= 95
+    assert "has class(es) that are not the model's: 'mid'; the model knows 'high', 'low'" in bad(
+        *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
+    assert "the model was trained on 3 features (f1, f2, f3), but the data has 4" in bad(
+        *write("wide.csv", r.normal(size=(20, 4)), kind[:20], "f1,f2,f3,f4"))
+
 
 def test_gradcheck_trace_and_compare():
     g = glassnet("gradcheck").stdout

@@ -80,6 +80,62 @@ def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_ru
                                   gn.load(whole / "checkpoint.glassnet").model.params)
 
 
+@pytest.mark.parametrize("resume", [False, True])
+def test_ctrl_c_before_an_epoch_is_complete_writes_nothing(tmp_path, monkeypatch, capsys, resume):
+    """Stopped in its first epoch, a run has learned nothing: the model of an earlier run at the same path is
+    kept as it was, and no checkpoint that was not written is offered to resume."""
+    out = tmp_path / "out"
+    args = ["train", "--layers", "8", "--epochs", "2", "--validation-fraction", "0.1", "--quiet", "--out", str(out)]
+    assert cli.main(args) == 0
+    kept = {p.name: p.read_bytes() for p in out.iterdir()}
+    ck = out / "checkpoint.glassnet"
+    if resume:  # a copy, so that its own model file is the one at risk
+        ck = tmp_path / "ck" / "checkpoint.glassnet"
+        ck.parent.mkdir()
+        ck.write_bytes(kept["checkpoint.glassnet"])
+        (ck.parent / "model.glassnet").write_bytes(kept["model.glassnet"])
+        kept = {p.name: p.read_bytes() for p in ck.parent.iterdir()}
+    capsys.readouterr()
+
+    def ctrl_c(self, run, batch, cost):  # as if the user pressed Ctrl-C at the third batch
+        if batch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(gn.ModelCheckpoint, "on_batch_end", ctrl_c)
+    status = cli.main(["train", "--resume", str(ck), "--epochs", "4", "--quiet"] if resume else args)
+    printed = capsys.readouterr().out
+    assert status == 130
+    done = 2 if resume else 0
+    assert f"interrupted during epoch {done + 1}; training stopped where it started" in printed
+    assert "no epoch was complete: nothing was written" in printed
+    assert ("glassnet train --resume" in printed) == resume and (not resume or str(ck) in printed)
+    folder = ck.parent if resume else out
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == kept
+
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--model", "{out}/x.png", "--plot", "{out}/x.png"], "--plot and --model name the same file"),
+    (["--checkpoint", "{out}/learning_curves.png"], "--plot and --checkpoint name the same file"),
+    (["--model", "{out}/confusion_matrix.png"], "the confusion-matrix picture and --model name the same file"),
+])
+def test_two_outputs_of_one_run_are_never_the_same_file(tmp_path, capsys, options, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    status = cli.main(["train", "--epochs", "1", "--quiet", "--out", str(out),
+                       *[o.format(out=out) for o in options]])
+    assert status == 2 and message in capsys.readouterr().err
+    assert not list(out.iterdir())
+
+
+def test_lr_find_never_plots_over_the_model_it_reads(tmp_path, capsys):
+    model = gn.save(tmp_path / "m.png", gn.mlp([64, 8, 10], rng=0))  # a model file may have any name
+    before = model.read_bytes()
+    assert cli.main(["lr-find", str(model), "--plot", str(model)]) == 2
+    assert "is also one of the command's inputs, which would be overwritten" in capsys.readouterr().err
+    assert model.read_bytes() == before
+
+
 def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     run_glassnet("train", "--layers", "8", "--epochs", "3", "--validation-fraction", "0.1", "--out", tmp_path / "o",
                  "--quiet", cwd=tmp_path)

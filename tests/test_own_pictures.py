@@ -138,6 +138,18 @@ def test_folder_options_and_folders_are_checked(tmp_path, capsys):
     assert "--test-data has class folder(s) that are not the model's classes: 'c'; the model knows 'a', 'b'" in refused(
         "--dataset", "folder", "--data", data, "--test-data", str(tmp_path / "other"))
     assert "--data: path must be a folder" in refused("--dataset", "folder", "--data", str(tmp_path / "nothing"))
+    listing = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    # what a run writes among the pictures would be read as pictures (or a class of them) by the next run
+    assert main(["train", "--dataset", "folder", "--data", data, "--out", str(tmp_path / "data" / "runs")]) == 2
+    assert f"--out {str(tmp_path / 'data' / 'runs')!r} is inside {data!r}, a folder the run reads" \
+        in capsys.readouterr().err
+    inside = str(tmp_path / "data" / "a" / "curves.png")
+    assert f"--plot {inside!r} is inside {data!r}, a folder the command reads, which it would change" \
+        in refused("--dataset", "folder", "--data", data, "--plot", inside)
+    assert f"--model {str(tmp_path / 'other' / 'm.glassnet')!r} is inside" in refused(
+        "--dataset", "folder", "--data", data, "--test-data", str(tmp_path / "other"),
+        "--model", str(tmp_path / "other" / "m.glassnet"))
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == listing  # nothing made there either
     assert main(["train", "--dataset", "folder", "--data", data, "--epochs", "5", "--size", "8", "--out", out,
                  "--quiet", "--test-fraction", "0.25"]) == 0
     printed = capsys.readouterr().out

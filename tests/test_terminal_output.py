@@ -8,7 +8,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import cli
-from glassnet.cli.data import format_regression, format_value
+from glassnet.cli.outputs import format_regression, format_value
 from glassnet.cli.use import metadata_value
 from glassnet.datasets.base import stratified_counts
 from glassnet.recipes import FAST

@@ -9,7 +9,8 @@ glassnet, and prints. Exit statuses:
   (2 when none could);
 * 2 -- an error in what was given (options, files, data, a model file): one line on standard error;
 * 3 -- training diverged; nothing was written;
-* 130 -- interrupted by Ctrl-C (``train`` first saves the best weights and a checkpoint).
+* 130 -- interrupted by Ctrl-C (``train`` first saves the best weights and a checkpoint, once an epoch
+  is complete).
 * 141 -- the output was closed before it was all written (``glassnet info MODEL | head``); no message.
 
 Anything else that escapes is a bug in glassnet and keeps its traceback.

@@ -123,8 +123,46 @@ def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
             return X
         X = X[:]
     if "input_mean" in meta:
-        X = (X - np.asarray(meta["input_mean"])) / np.asarray(meta["input_scale"])
+        mean = np.asarray(meta["input_mean"])
+        if X.shape[1] != mean.size:
+            names = meta.get("feature_names") or []
+            raise UserError(f"the model was trained on {mean.size} features"
+                            + (f" ({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''})"
+                               if names else "") + f", but the data has {X.shape[1]}")
+        X = (X - mean) / np.asarray(meta["input_scale"])
     return X.astype(dtype, copy=False)  # no copy of what is already in that dtype
+
+
+def model_labels(data: Any, meta: dict, what: str) -> np.ndarray:
+    """``data``'s labels as indices into the model's classes, which may be ordered or named otherwise.
+
+    A data set's labels count its own classes in sorted order: a file with the
+    classes dog and emu calls dog 0, where a model trained on cat and dog calls
+    it 1. Scores compare the model's answers with the labels in its own terms.
+
+    Parameters
+    ----------
+    data : Dataset
+        Classification data.
+    meta : dict
+        The model file's metadata (its ``classes``).
+    what : str
+        The data, in words, for the message.
+
+    Returns
+    -------
+    int array, shape (n_samples,)
+    """
+    known = [str(c) for c in meta.get("classes") or []]
+    if not known:
+        return data.y
+    index = {c: i for i, c in enumerate(known)}
+    unknown = [str(c) for c in data.classes if str(c) not in index]
+    if unknown:
+        raise UserError(f"{what} has class(es) that are not the model's: {', '.join(map(repr, unknown[:8]))}"
+                        f"{', ...' if len(unknown) > 8 else ''}; the model knows "
+                        f"{', '.join(map(repr, known[:8]))}{', ...' if len(known) > 8 else ''}")
+    return np.array([index[str(c)] for c in data.classes], dtype=np.int64)[data.y]
 
 
 def scale_target(y: np.ndarray, meta: dict) -> np.ndarray:
@@ -159,58 +197,6 @@ def unscale_target(values: np.ndarray, meta: dict) -> np.ndarray:
     if "target_mean" not in meta:
         return values
     return values * meta["target_scale"] + meta["target_mean"]
-
-
-def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """RMSE, MAE and R² of predictions, in the target's units.
-
-    Parameters
-    ----------
-    y, predicted : arrays, shape (n_samples,)
-
-    Returns
-    -------
-    dict
-    """
-    y, predicted = np.asarray(y, np.float64), np.asarray(predicted, np.float64).reshape(y.shape)
-    error = predicted - y
-    total = float(np.sum((y - y.mean()) ** 2))
-    return {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error))),
-            "r2": 1.0 - float(np.sum(error ** 2)) / total if total > 0 else float("nan")}
-
-
-def format_value(value: float) -> str:
-    """A score in the target's units with four significant digits, trailing zeros kept, never an exponent
-    for everyday sizes: ``53.20``, ``0.01230``, ``65,361``.
-
-    Parameters
-    ----------
-    value : float
-
-    Returns
-    -------
-    str
-    """
-    if not np.isfinite(value) or value == 0:
-        return f"{value:g}"
-    magnitude = int(np.floor(np.log10(abs(value))))
-    if magnitude < -4 or magnitude > 15:
-        return f"{value:.3e}"
-    return f"{value:,.{max(0, 3 - magnitude)}f}"
-
-
-def format_regression(scores: dict[str, float]) -> str:
-    """``RMSE 1.230  MAE 0.9800  R² 0.871``, in the target's units.
-
-    Parameters
-    ----------
-    scores : dict
-
-    Returns
-    -------
-    str
-    """
-    return f"RMSE {format_value(scores['rmse'])}  MAE {format_value(scores['mae'])}  R² {scores['r2']:.3f}"
 
 
 def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None,

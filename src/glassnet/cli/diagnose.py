@@ -42,7 +42,7 @@ def cmd_lr_find(args) -> int:
     int
     """
     if args.plot:
-        check_path(args.plot, "--plot")
+        check_path(args.plot, "--plot", inputs=[args.model] if args.model else [])
     model, X, y, loss, name = model_or_default(args, (256, 128))
     print(f"sweeping the learning rate of {name} on its training data" if args.model
           else f"sweeping the learning rate of a fresh {name} on the digits")

@@ -21,7 +21,7 @@ from ..tools.figures import check_path
 from ..tools.metrics import confusion_matrix, format_confusion, format_precision_recall
 from ..tools.plots import learning_curves
 from ..training.models import save
-from .data import UserError, check_width, format_regression, regression_scores, unscale_target, width
+from .data import UserError, check_width, unscale_target, width
 
 
 @dataclass
@@ -57,6 +57,11 @@ def check_outputs(args, inputs: list) -> Outputs:
     folder = Path(args.out) if args.out else resume.parent if resume is not None else Path("glassnet-out")
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out must be a folder (made if missing), but {str(folder)!r} is a file")
+    data = [p for p in inputs if p is not None]
+    for source in data:  # before the folder is made: an empty folder among pictures would be read as a class
+        if Path(source).is_dir() and folder.resolve().is_relative_to(Path(source).resolve()):
+            raise UserError(f"--out {str(folder)!r} is inside {str(source)!r}, a folder the run reads, which its "
+                            "files would change: give --out outside it")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -66,13 +71,10 @@ def check_outputs(args, inputs: list) -> Outputs:
         given = getattr(args, option)
         return Path(given) if given else folder / default
 
-    data = [p for p in inputs if p is not None]
     model = check_writable(path("model", "model.glassnet"), "--model", inputs=data)
     checkpoint_default = resume if resume is not None and not args.checkpoint else None
     checkpoint = check_writable(checkpoint_default or path("checkpoint", "checkpoint.glassnet"), "--checkpoint",
                                 inputs=[p for p in data if resume is None or Path(p) != resume])
-    if model.resolve() == checkpoint.resolve():
-        raise UserError("--model and --checkpoint must be different files")
     plot: Path | None = path("plot", "learning_curves.png")
     try:
         check_path(plot, "--plot", inputs=data)  # type: ignore[arg-type]
@@ -80,8 +82,14 @@ def check_outputs(args, inputs: list) -> Outputs:
         print(f"no learning-curve plot: {exc}")
         plot = None
     confusion = None if plot is None else check_path(folder / "confusion_matrix.png", "--out", inputs=data)
-    if confusion is not None and confusion.resolve() == plot.resolve():  # type: ignore[union-attr]
-        raise UserError(f"--plot must not be {confusion}: a classifier's confusion-matrix picture goes there")
+    written: dict[Path, str] = {}
+    for option, target in (("--model", model), ("--checkpoint", checkpoint), ("--plot", plot),
+                           ("the confusion-matrix picture", confusion)):
+        if target is None:
+            continue
+        if (same := written.get(target.resolve())) is not None:  # one would silently replace the other
+            raise UserError(f"{option} and {same} name the same file, {str(target)!r}: give each its own")
+        written[target.resolve()] = option
     return Outputs(folder, model, checkpoint, plot, confusion)
 
 
@@ -101,8 +109,12 @@ def say_kept(history, key: str) -> None:
               f"{'highest' if 'accuracy' in key else 'lowest'} {key} ({best:.4g})")
 
 
-def save_interrupted(model, history, meta: dict, out: Outputs, resumable: bool) -> int:
+def save_interrupted(model, history, meta: dict, out: Outputs, resumable: bool, started: int = 0,
+                     resumed: str | None = None) -> int:
     """Write the best weights of an interrupted run, and say how to go on.
+
+    A run stopped before it completed an epoch learned nothing to keep: it
+    writes nothing, so a model file of an earlier run at the same path stays.
 
     Parameters
     ----------
@@ -112,15 +124,25 @@ def save_interrupted(model, history, meta: dict, out: Outputs, resumable: bool) 
         The model file's metadata.
     out : Outputs
     resumable : bool
-        Whether the run wrote a checkpoint to resume from.
+        Whether the run writes a checkpoint to resume from.
+    started : int
+        The epochs done when this run began (those of the checkpoint it resumed).
+    resumed : str, optional
+        The checkpoint this run resumed, which still holds those epochs.
 
     Returns
     -------
     int
         The exit status: 130.
     """
+    print(f"{history.message}.")
+    if history.n_epochs == started:
+        print(f"no epoch was complete: nothing was written (not {out.model})")
+        if resumed is not None:
+            print(f"the run can go on from its checkpoint: glassnet train --resume {resumed}")
+        return 130
     save(out.model, model, metadata=meta)
-    print(f"{history.message}.\nthe best weights so far were written to {out.model}")
+    print(f"the best weights so far were written to {out.model}")
     if resumable:
         print(f"the run can go on from its checkpoint: glassnet train --resume {out.checkpoint}")
     return 130
@@ -221,5 +243,57 @@ def print_class_scores(y, predicted, classes: list) -> np.ndarray:
     return matrix
 
 
-__all__ = ["Outputs", "check_outputs", "model_sizes", "print_class_scores", "report", "save_interrupted",
-           "save_trained", "say_kept"]
+def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """RMSE, MAE and R² of predictions, in the target's units.
+
+    Parameters
+    ----------
+    y, predicted : arrays, shape (n_samples,)
+
+    Returns
+    -------
+    dict
+    """
+    y, predicted = np.asarray(y, np.float64), np.asarray(predicted, np.float64).reshape(y.shape)
+    error = predicted - y
+    total = float(np.sum((y - y.mean()) ** 2))
+    return {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error))),
+            "r2": 1.0 - float(np.sum(error ** 2)) / total if total > 0 else float("nan")}
+
+
+def format_value(value: float) -> str:
+    """A score in the target's units with four significant digits, trailing zeros kept, never an exponent
+    for everyday sizes: ``53.20``, ``0.01230``, ``65,361``.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+    """
+    if not np.isfinite(value) or value == 0:
+        return f"{value:g}"
+    magnitude = int(np.floor(np.log10(abs(value))))
+    if magnitude < -4 or magnitude > 15:
+        return f"{value:.3e}"
+    return f"{value:,.{max(0, 3 - magnitude)}f}"
+
+
+def format_regression(scores: dict[str, float]) -> str:
+    """``RMSE 1.230  MAE 0.9800  R² 0.871``, in the target's units.
+
+    Parameters
+    ----------
+    scores : dict
+
+    Returns
+    -------
+    str
+    """
+    return f"RMSE {format_value(scores['rmse'])}  MAE {format_value(scores['mae'])}  R² {scores['r2']:.3f}"
+
+
+__all__ = ["Outputs", "check_outputs", "format_regression", "model_sizes", "print_class_scores",
+           "regression_scores", "report", "save_interrupted", "save_trained", "say_kept"]

@@ -85,7 +85,7 @@ def _train(args, comm: Any) -> int:
     on_host = resolve_device(args.device)[0] is np  # a GPU asked for where there is none fails before any reading
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
-    out = check_outputs(args, [s["data"], args.resume])
+    out = check_outputs(args, [s["data"], s.get("test_data"), args.resume])
     if ck is not None and args.data is None:  # a path read from a file: only where its file is unchanged
         check_fingerprint(s["data"], ck.metadata.get("data_fingerprint"), s["dataset"], args.resume)
     if ck is not None and args.test_data is None and s["dataset"] == "folder":
@@ -167,7 +167,9 @@ def _train(args, comm: Any) -> int:
     if comm is not None and comm.Get_rank():
         return 130 if history.interrupted else 0
     if history.interrupted:
-        return save_interrupted(model, history, meta, out, resumable=not quasi)
+        return save_interrupted(model, history, meta, out, resumable=not quasi,
+                                started=0 if ck is None else ck.training["epoch"],
+                                resumed=None if ck is None else args.resume)
     if history.message:
         print(history.message)
     score = report(model, X, train.y, Xt, test.y, meta, loss, train.classes, out.confusion)

@@ -28,15 +28,14 @@ from ..training.models import Sequential, load
 from .data import (
     UserError,
     check_width,
-    format_regression,
     model_data,
-    regression_scores,
+    model_labels,
     scale_inputs,
     scale_target,
     unscale_target,
     width,
 )
-from .outputs import print_class_scores
+from .outputs import format_regression, print_class_scores, regression_scores
 
 
 def cmd_evaluate(args) -> int:
@@ -59,9 +58,11 @@ def cmd_evaluate(args) -> int:
     Xt = scale_inputs(test.X, meta, model.dtype)
     check_width(model, width(Xt), f"the {dataset} data")
     if test.task == "classification":
+        y = model_labels(test, meta, f"the {dataset} data")
+        classes = [str(c) for c in meta.get("classes") or test.classes]
         pred = model.predict_classes(Xt)
-        print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
-        print_class_scores(test.y, pred, test.classes)
+        print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == y):.2%}")
+        print_class_scores(y, pred, classes)
     else:
         scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
         cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]

@@ -70,7 +70,8 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
     follow_links : bool
         Follow a symbolic link to the file it names (True), or refuse it.
     inputs : iterable of paths
-        Files the command reads: writing over one of them is refused.
+        Files and folders the command reads: writing over one of the files,
+        or anywhere inside one of the folders, is refused.
     name : str
         What the path is, for messages (``"--model"``).
 
@@ -85,7 +86,8 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         When the target exists and is not a regular file (a device, a FIFO,
         a socket, a folder), whether named directly or through a link; when
         ``path`` is a link and ``follow_links`` is false; or when the target is
-        one of ``inputs``. The message names the path and what it is.
+        one of ``inputs`` or inside a folder of them. The message names the
+        path and what it is.
     """
     path = Path(path)
     target = path
@@ -106,9 +108,14 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         via = "" if target == path else f", through the link {str(path)!r},"
         raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
                               "which glassnet does not replace: give the path of a regular file")
+    inputs = list(inputs)
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "
                               "overwritten: give another path")
+    for source in inputs:  # a file written into a folder of pictures becomes one of them (or a class) next time
+        if os.path.isdir(source) and Path(os.path.realpath(target)).is_relative_to(os.path.realpath(source)):
+            raise FileExistsError(f"{name} {str(path)!r} is inside {str(source)!r}, a folder the command reads, "
+                                  "which it would change: give a path outside it")
     return target
 
 

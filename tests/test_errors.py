@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from helpers import mechanics_only
 
 
 def test_mismatched_layer_widths():
@@ -107,6 +108,32 @@ def test_bad_constructor_arguments():
         gn.Sequential([gn.Dense(2, 2), relu, gn.Dense(2, 2), relu])
     with pytest.raises(ValueError, match=r"l2 must be in \[0.0, inf\]; received -1"):
         gn.Objective(gn.mlp([2, 1], rng=0), "mse", l2=-1)
+
+
+
+@mechanics_only  # two epochs on random labels: what changes, not what is learned
+def test_a_layer_shared_by_two_models_is_trained_saved_and_checked_by_both(tmp_path):
+    """A model made from another's layers packs them into its own vector. Before, the first model then held
+    stale copies: its fit moved its own vector but not the shared layer, and its save wrote weights it no
+    longer used. Now each model takes its layers back when it needs its vector, so they share the layer."""
+    shared = gn.Dense(4, 3, rng=0, dtype="float64")
+    first = gn.Sequential([shared, gn.ReLU(), gn.Dense(3, 2, rng=1, dtype="float64")])
+    second = gn.Sequential([shared, gn.Tanh(), gn.Dense(3, 2, rng=2, dtype="float64")])
+    X, y = np.random.default_rng(0).normal(size=(40, 4)), np.arange(40) % 2
+
+    before = shared.W.copy()
+    second.fit(X, y, loss="cross_entropy", epochs=2, verbose=False)
+    trained_by_second = shared.W.copy()
+    assert not np.array_equal(trained_by_second, before)
+    np.testing.assert_array_equal(first.params[:12], trained_by_second.ravel())  # the shared layer's values
+
+    first.fit(X, y, loss="cross_entropy", epochs=2, verbose=False)
+    assert not np.array_equal(shared.W, trained_by_second)  # the first model trains the shared layer too
+    np.testing.assert_array_equal(first.params[:12], shared.W.ravel())
+    top = second.layers[2]
+    np.testing.assert_allclose(second.predict(X), np.tanh(X @ shared.W + shared.b) @ top.W + top.b, rtol=1e-12)
+    np.testing.assert_array_equal(gn.load(gn.save(tmp_path / "first.glassnet", first)).model.layers[0].W, shared.W)
+    assert gn.gradcheck(second, "cross_entropy", X[:5], y[:5]).passed
 
 
 def test_non_finite_weights_are_reported_by_predict():

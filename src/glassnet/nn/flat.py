@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib as _contextlib
 import copy as _copy
 import math
+import weakref
 from types import ModuleType
 from typing import TypeVar
 
@@ -23,6 +24,11 @@ from ..errors import OptionError
 from .base import Array, Layer
 
 _Model = TypeVar("_Model", bound="FlatParameters")
+
+#: each layer's model, the one whose vector its parameters view (kept weakly: a layer does not keep its model alive)
+_OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: what :meth:`FlatParameters._bind` makes from the layers, and so neither pickles nor copies
+_MADE_BY_BIND = ("xp", "_me", "_params", "_grads", "_state")
 
 
 def pack(values: list, xp: ModuleType, dtype: np.dtype) -> tuple[Array, list[Array], list[slice]]:
@@ -100,8 +106,62 @@ class FlatParameters:
         stack.enter_context(on_device(self.xp, self.device_index))
         return stack
 
+    @property
+    def params(self) -> Array:
+        """Every parameter, in one vector (see the class's Attributes); assigning copies into it."""
+        self._claim()
+        return self._params
+
+    @params.setter
+    def params(self, values: Array) -> None:  # model.params -= step, model.params = saved: the views stay valid
+        self._claim()
+        if values is not self._params:
+            self._params[...] = values
+
+    @property
+    def grads(self) -> Array:
+        """The gradients of :attr:`params`, in one vector of the same layout; assigning copies into it."""
+        self._claim()
+        return self._grads
+
+    @grads.setter
+    def grads(self, values: Array) -> None:
+        self._claim()
+        if values is not self._grads:
+            self._grads[...] = values
+
+    @property
+    def state(self) -> Array:
+        """The layers' untrained state (running statistics), in one vector; assigning copies into it."""
+        self._claim()
+        return self._state
+
+    @state.setter
+    def state(self, values: Array) -> None:
+        self._claim()
+        if values is not self._state:
+            self._state[...] = values
+
+    def _claim(self) -> None:
+        """Take back layers that a later model took into its own vector, so that this one is their vector again.
+
+        A layer's parameters are views of one vector: a model made from another's
+        layers (``Sequential(model.layers[1:])``) packs them into its own. Their
+        values are always the layers' own, so the two models share them; whichever
+        is trained, saved or checked next gathers its layers' current values into
+        its vector first, and its layers view that vector from then on.
+        """
+        me = self.__dict__.get("_me")
+        for layer in self.layers:
+            if _OWNERS.get(layer) is not me:
+                self._bind(self.dtype, self.xp)
+                return
+
     def _bind(self, dtype: np.dtype, xp: ModuleType) -> None:
         """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views."""
+        me = self.__dict__.setdefault("_me", weakref.ref(self))
+        for layer in self.layers:
+            _OWNERS[layer] = me
         entries = [(layer, name) for decayed in (True, False) for layer in self.layers
                    for name in layer.params if (name in layer.decayed) == decayed]
         params, views, spans = pack([layer.params[name] for layer, name in entries], xp, dtype)
@@ -117,10 +177,10 @@ class FlatParameters:
                 self.n_decayed = span.stop
         for layer in self.layers:
             layer.dtype = dtype
-        self.params, self.grads, self.dtype, self.xp = params, grads, dtype, xp
+        self._params, self._grads, self.dtype, self.xp = params, grads, dtype, xp
         # the layers' untrained state (running statistics) the same way, in :attr:`state`
         entries = [(layer, name) for layer in self.layers for name in layer.state]
-        self.state, views, _ = pack([layer.state[name] for layer, name in entries], xp, dtype)
+        self._state, views, _ = pack([layer.state[name] for layer, name in entries], xp, dtype)
         for (layer, name), view in zip(entries, views):
             layer.state[name] = view
 
@@ -215,9 +275,11 @@ class FlatParameters:
         return self
 
     def __getstate__(self) -> dict:
-        """For pickling: the parameters go over as NumPy arrays."""
+        """For pickling: the parameters go over as NumPy arrays (the layers' own views of them)."""
         state = dict(self.__dict__)
-        state["xp"], state["device_index"] = None, None
+        state["device_index"] = None
+        for key in _MADE_BY_BIND:  # made again from the layers by __setstate__
+            state.pop(key, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -230,7 +292,7 @@ class FlatParameters:
     def __deepcopy__(self: _Model, memo: dict) -> _Model:
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
-        state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "xp"}
+        state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k not in _MADE_BY_BIND}
         state["xp"] = self.xp
         clone.__setstate__(state)
         return clone

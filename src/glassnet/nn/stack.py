@@ -76,6 +76,9 @@ class Stack(Predicting, FlatParameters):
     :attr:`grads`: optimizers, SciPy's quasi-Newton solvers and the gradient
     check all work on these two vectors. Writing a layer's weights
     (``model.layers[0].W = ...``) copies into the vector, so the views stay valid.
+    A layer may be in several models (``Sequential(model.layers[:2])``): they
+    share its values, and each gathers its layers back into its own vector
+    when it next needs the vector (to train, save or check).
 
     :meth:`forward` and :meth:`predict` only read the parameters (once the
     model is built): every array they return is the caller's, and any number

@@ -108,6 +108,11 @@ def test_partial_fit_continues_training(digits):
     assert est.score(Xt / 16, yt) > max(first, 0.9)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         GlassnetClassifier().partial_fit(X, y)
+    # the first call's labels are checked against its classes, as every later call's are
+    for classes in ([0, 1], [0, 1, 2]):
+        with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`. `self.classes_` has "
+                                             rf"\[{' '.join(map(str, classes))}\]. 'y' has \[0 1 5\]"):
+            GlassnetClassifier().partial_fit(X[:30], np.array([0, 1, 5] * 10), classes=classes)
 
 
 def test_class_weight_and_sample_weight_shift_predictions():

@@ -93,7 +93,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                       else "class labels")
             raise ValueError(f"y must be {wanted}, as in the first fit; received targets of type {short(kind)} and "
                              f"shape {np.shape(y)}")
-        if not first and not multilabel:
+        if (incremental or not first) and not multilabel:  # partial_fit's first call too: classes came apart from y
             labels = np.unique(y)
             if incremental and not np.isin(labels, self.classes_).all():
                 raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "

@@ -136,6 +136,28 @@ def test_a_layer_shared_by_two_models_is_trained_saved_and_checked_by_both(tmp_p
     assert gn.gradcheck(second, "cross_entropy", X[:5], y[:5]).passed
 
 
+def test_a_cross_entropy_of_probabilities_is_refused_on_outputs_that_are_not():
+    """A Dense layer's outputs are any real numbers: binary cross-entropy took their logarithms, the cost was
+    NaN at the first step and the run stopped as diverged. Named before training, with the two ways out."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(200, 2)), (r.normal(size=200) > 0).astype(float)
+
+    def model():
+        return gn.Sequential([gn.Dense(2, 8, rng=0), gn.ReLU(), gn.Dense(8, 1, rng=1)])
+
+    with pytest.raises(ValueError, match=r"the loss BinaryCrossEntropy takes probabilities, but the model ends in "
+                                         r"Dense.*end the model with Sigmoid\(\), or take them as logits with "
+                                         r"loss=gn.BinaryCrossEntropy\(from_logits=True\)"):
+        model().fit(X, y, loss="bce", epochs=1, verbose=False)
+    with pytest.raises(ValueError, match="SoftmaxCrossEntropy takes probabilities.* with Softmax"):
+        gn.mlp([2, 3], rng=0).evaluate(X, (y > 0).astype(int), loss=gn.SoftmaxCrossEntropy(from_logits=False))
+    logits = gn.BinaryCrossEntropy(from_logits=True)
+    fitted = model()
+    assert np.isfinite(fitted.fit(X, y, loss=logits, epochs=2, verbose=False).loss).all()
+    sigmoid = gn.Sequential([gn.Dense(2, 8, rng=0), gn.ReLU(), gn.Dense(8, 1, rng=1), gn.Sigmoid()])
+    assert np.isfinite(sigmoid.fit(X, y, loss="bce", epochs=2, verbose=False).loss).all()
+
+
 def test_non_finite_weights_are_reported_by_predict():
     model = gn.mlp([3, 2], rng=0)
     model.params[0] = np.nan

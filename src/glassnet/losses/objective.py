@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core._validation import check_real
-from ..errors import OptionTypeError
+from ..errors import OptionError, OptionTypeError
 from ..nn.stack import Stack, Workspace
 from ..ops._blas import axpy
 from ..ops.functional import l1_penalty, l1_penalty_grad, l2_penalty
@@ -59,6 +59,7 @@ class Objective:
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
         self.output_is_logits = self.fused or bool(getattr(self.loss, "from_logits", False))
+        _check_probabilities(model, self.loss, self.output_is_logits)
         self.output: Array | None = None
         self.input_grad: Array | None = None
         self._workspaces: dict[bool, Workspace] = {}
@@ -214,3 +215,21 @@ class Objective:
             n_out = self.model.forward(X[:1]).shape[1]
         y = self.loss.validate_target(y, (X.shape[0], n_out), self.model.dtype, names[1], xp=self.model.xp)
         return X, y
+
+
+#: glassnet's layers whose outputs are probabilities, which a cross-entropy not from logits takes
+PROBABILITIES = ("sigmoid", "softmax")
+
+
+def _check_probabilities(model: Stack, loss: Loss, logits: bool) -> None:
+    """Refuse a cross-entropy that takes probabilities where the model ends in one of glassnet's layers that
+    gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost is NaN).
+    A layer of the user's own is trusted."""
+    last = model.layers[-1]
+    if logits or loss.fused_activation is None or not type(last).__module__.startswith("glassnet."):
+        return
+    if getattr(last, "name", None) not in PROBABILITIES:
+        kind = type(loss).__name__
+        raise OptionError(f"the loss {kind} takes probabilities, but the model ends in {type(last).__name__}, whose "
+                          f"outputs are any real numbers: end the model with {loss.fused_activation.capitalize()}(), "
+                          f"or take them as logits with loss=gn.{kind}(from_logits=True)")

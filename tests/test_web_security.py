@@ -108,8 +108,11 @@ def test_cli_serve_refuses_bad_options_in_one_line(tmp_path):
 
     path = gn.save(tmp_path / "iris.glassnet", gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
     for args, message in [(["--port", "99999"], "argument --port: expected a whole number from 1 to 65535"),
-                          (["--max-upload-mb", "0"], "argument --max-upload-mb: expected a number greater than 0"),
-                          (["--max-upload-mb", "-1"], "argument --max-upload-mb: expected a number greater than 0"),
+                          (["--max-upload-mb", "0"], "argument --max-upload-mb: expected a number in [0.001, 1024]"),
+                          (["--max-upload-mb", "-1"], "expected a number in [0.001, 1024]; received '-1'"),
+                          # an OverflowError's traceback, and a message naming waitress's own setting
+                          (["--max-upload-mb", "1e308"], "--max-upload-mb: expected a number in [0.001, 1024]"),
+                          (["--max-upload-mb", "1e-9"], "--max-upload-mb: expected a number in [0.001, 1024]"),
                           ([], "this model takes 4 features, not a picture")]:
         proc = run_glassnet("serve", path, *args, check=False)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

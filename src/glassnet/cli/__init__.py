@@ -248,8 +248,8 @@ def add_tools(sub) -> None:
                    help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)")
     s.add_argument("--port", type=port_number, default=8000, help="default 8000")
     s.add_argument("--data", help="MNIST folder: the default model is then an MNIST model, trained from it")
-    s.add_argument("--max-upload-mb", type=real(0, low_open=True), default=4.0,
-                   help="larger uploads are refused (413)")
+    s.add_argument("--max-upload-mb", type=real(0.001, 1024), default=4.0,
+                   help="larger uploads are refused (413); from 0.001 (1 kB) to 1024 (default 4)")
     s.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a host name the page may be reached by besides this machine's loopback names "
                         "(repeat for several; '*' for any: only behind a proxy that checks names)")

@@ -292,6 +292,8 @@ def test_gradcheck_takes_tol_and_eps(digits_run, capsys):
     out = capsys.readouterr().out
     assert "gradient check FAILED" in out and "at a kink" in out  # and more inputs cross a kink
     assert cli.main(["gradcheck", model, "--eps", "1e-2", "--tol", "1e-3"]) == 0
+    # a step of 1e308 overflowed into RuntimeWarnings and a report that blamed backpropagation
+    assert "argument --eps: expected a number in (0, 1]; received '1e308'" in fails("gradcheck", "--eps", "1e308")
     assert "relative error < 0.001" in capsys.readouterr().out
 
 

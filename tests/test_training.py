@@ -338,6 +338,45 @@ def test_fit_argument_errors():
         model.fit(X, y, validation_data=(np.zeros((2, 3)), np.zeros(2)))
 
 
+
+def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp_path):
+    """Before, a monitor naming a log no epoch writes failed after the first epoch (its message naming
+    keep_best), and a checkpoint path that is a folder failed at the first save."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(30, 2)), np.arange(30) % 2
+    model = gn.mlp([2, 4, 2], rng=0)
+    before = model.params.copy()
+    cases = [
+        ({"callbacks": [gn.EarlyStopping(monitor="val_acc")], "validation_split": 0.2},
+         "EarlyStopping monitor='val_acc' is not among the logs this run writes: loss, accuracy, val_loss, "
+         "val_accuracy, lr"),
+        ({"callbacks": [gn.EarlyStopping(monitor="val_loss")]},
+         "EarlyStopping monitor='val_loss' is not among the logs this run writes: loss, accuracy, lr; give "
+         "validation data for the val_ logs"),
+        ({"keep_best": "val_accuracy"}, "keep_best='val_accuracy' is not among the logs"),
+        ({"callbacks": [gn.ModelCheckpoint(tmp_path, save_best_only=True, monitor="loss")]},
+         "ModelCheckpoint path must name a file, but .* is a folder"),
+        ({"callbacks": [gn.ModelCheckpoint(tmp_path / "c.glassnet", save_best_only=True, monitor="cost")]},
+         "ModelCheckpoint monitor='cost' is not among the logs"),
+    ]
+    seen = []
+    count = gn.LambdaCallback(on_epoch_end=lambda run, epoch, logs: seen.append(epoch))
+    for options, message in cases:
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, y, loss="cross_entropy", epochs=3, verbose=False,
+                      callbacks=[*options.pop("callbacks", []), count], **options)
+        assert seen == [], message  # refused before any epoch
+        np.testing.assert_array_equal(model.params, before)
+    with pytest.raises(TypeError, match=r"callbacks must be a list of Callbacks; received one EarlyStopping: write "
+                                        r"callbacks=\[EarlyStopping\(...\)\]"):
+        model.fit(X, y, loss="cross_entropy", callbacks=gn.EarlyStopping())
+    with pytest.raises(TypeError, match=r"model must be a glassnet Sequential; received 'm.glassnet' \(to check a "
+                                        r"model file, load it"):
+        gn.gradcheck("m.glassnet", "cross_entropy", X, y)
+    with pytest.raises(ValueError, match=r"eps must be in \(0.0, 1.0\]; received 2"):
+        gn.gradcheck(model, "cross_entropy", X, y, eps=2)
+
+
 @mechanics_only  # five steps on random labels, weighted and not
 def test_sample_weights_equal_repeated_rows_in_full_batch():
     """Weight 2 on a row is the same cost and gradient as that row twice (full batch, sum cost)."""

@@ -190,7 +190,8 @@ def add_tools(sub) -> None:
                    help="the hidden activation of the default network (default tanh)")
     g.add_argument("--l2", type=real(0), default=0.0, help="L2 strength of the checked cost (default 0)")
     g.add_argument("--tol", type=real(0, low_open=True), default=1e-6, help="largest relative error that passes")
-    g.add_argument("--eps", type=real(0, low_open=True), default=1e-6, help="the central differences' step")
+    g.add_argument("--eps", type=real(0, 1, low_open=True), default=1e-6,
+                   help="the central differences' step, in (0, 1] (default 1e-6)")
     g.add_argument("--seed", type=integer(0), default=0,
                    help="seeds the default network's weights and the choice of samples and entries (default 0)")
     g.add_argument("--markdown", action="store_true", help="print the table as Markdown")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_real
+from ..core._validation import as_generator, check_real, short
 from ..core.arrays import to_numpy
-from ..errors import OptionError
+from ..errors import OptionError, OptionTypeError
 from ..losses.costs import Loss
 from ..losses.objective import Objective
 from ..nn import Context
@@ -165,7 +166,8 @@ def gradcheck(
     l1 : float
         Its L1 strength (a weight within ``eps`` of 0 sits on the kink of ``|w|``).
     eps : float
-        The step of the central differences.
+        The step of the central differences, in (0, 1]: its truncation error
+        grows as eps**2, and from a step of 1 the difference measures no derivative.
     tol : float
         A parameter passes when its relative error is below this.
     check_input : bool
@@ -208,7 +210,11 @@ def gradcheck(
     dominates its relative error still passes when every difference is below
     it; the report marks it "pass (noise)".
     """
-    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    if not isinstance(model, Stack):
+        loaded = " (to check a model file, load it: gradcheck(glassnet.load(path).model, ...))" \
+            if isinstance(model, (str, os.PathLike)) else ""
+        raise OptionTypeError(f"model must be a glassnet Sequential; received {short(model)}{loaded}")
+    eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     training = bool(training)
     if training and any(layer.draws_in_training() for layer in model.layers):

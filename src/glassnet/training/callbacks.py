@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core._validation import check_positive_int, check_real
+from ..core._validation import check_positive_int, check_real, check_writable
 from ..errors import OptionError
 
 
@@ -144,6 +144,7 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
+        run.check_log(self.key, "EarlyStopping monitor")
         self.sign = -1.0 if "accuracy" in self.key else 1.0
         self.best = math.inf
         self.best_epoch: int | None = None
@@ -202,6 +203,9 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
+        if self.save_best_only:
+            run.check_log(self.key, "ModelCheckpoint monitor")
+        check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
         self.best = math.inf
         self.saved_at = run.initial_epoch
 

@@ -216,6 +216,12 @@ def fit(
 def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_data: object,
                  validation_split: float) -> None:
     """Refuse callbacks, an augmentation, ``keep_best`` or validation settings of the wrong kind."""
+    if isinstance(callbacks, Callback):
+        name = type(callbacks).__name__
+        raise OptionTypeError(f"callbacks must be a list of Callbacks; received one {name}: write "
+                              f"callbacks=[{name}(...)]")
+    if not isinstance(callbacks, (list, tuple)):
+        raise OptionTypeError(f"callbacks must be a list of Callbacks; received {short(callbacks)}")
     for i, cb in enumerate(callbacks):
         if not isinstance(cb, Callback):
             raise OptionTypeError(f"callbacks[{i}] must be a glassnet Callback; received {type(cb).__name__}")

@@ -83,6 +83,36 @@ class Run:
         self.steps_per_epoch = 1
         #: the divergence guard (see :mod:`glassnet.training.guard`), set by ``fit`` before the first step
         self.guard: Guard | None = None
+        if keep_best is not None:
+            self.check_log(keep_best, "keep_best")
+
+    def log_names(self) -> list[str]:
+        """The logs each epoch of this run writes: ``loss`` (and ``accuracy`` for a classifier), their
+        ``val_`` twins with validation data, and ``lr`` under gradient descent.
+
+        Returns
+        -------
+        list of str
+        """
+        names = ["loss", "accuracy"] if is_classifier_loss(self.objective.loss) else ["loss"]
+        names += [f"val_{name}" for name in names] if self.has_validation else []
+        return names + (["lr"] if self.optimizer is not None else [])
+
+    def check_log(self, key: str, what: str) -> None:
+        """Refuse, before the first epoch, a setting that names a log this run does not write.
+
+        Parameters
+        ----------
+        key : str
+            The log named (``"val_acc"``).
+        what : str
+            The setting, for the message (``"EarlyStopping monitor"``).
+        """
+        names = self.log_names()
+        if key not in names:
+            hint = "; give validation data for the val_ logs" if key.startswith("val_") and \
+                not self.has_validation and key[4:] in names else ""
+            raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
 

@@ -272,10 +272,17 @@ def test_csv_classification_and_regression(tmp_path):
     assert d.feature_names == ["a", "b"] and d.X.shape == (3, 2)
     r = datasets.load_csv(write(tmp_path, "x,score\n1,0.5\n2,1.5\n"), "score")
     assert r.task == "regression" and r.y.tolist() == [0.5, 1.5]
+    # a number is one class however it is written (1, 1.0 and 01 were three classes); words stay as written
+    n = datasets.load_csv(write(tmp_path, "a,y\n1,1\n2,1.0\n3,01\n4,2\n5,2.00\n6,.5\n"), "y", task="classification")
+    assert n.classes == ["0.5", "1", "2"] and n.y.tolist() == [1, 1, 1, 2, 2, 0]
+    w = datasets.load_csv(write(tmp_path, "a,y\n1,none\n2,mild\n3,NA\n"), "y")
+    assert w.classes == ["NA", "mild", "none"]  # among words, none and NA may be classes
 
 
 @pytest.mark.parametrize(("text", "target", "message"), [
     ("a,b\n1,\n", "b", "line 2: missing value in target column 'b'"),
+    ("a,b\n1,0\n2,1\n3,nan\n", "b", r"line 4: missing value in target column 'b' \('nan'\)"),  # it was a class
+    ("a,b\n1,0\n2,NA\n", "b", r"line 3: missing value in target column 'b' \('NA'\)"),
     ("a,b\n,1\n", "b", "line 2: missing value in column 'a'"),
     ("a,b\n1,2\nhello,3\n", "b", "line 3: column 'a' must be numeric; received 'hello'"),
     ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are 'a', 'b'"),

@@ -48,16 +48,20 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         values = [v.strip() for v in row]
         raw_target.append(values[t])
         for j, (i, v) in enumerate((i, v) for i, v in enumerate(values) if i != t):
-            if v == "" or v.lower() in ("na", "nan", "null", "none", "?"):
+            if v == "" or v.lower() in MISSING:
                 raise DataError(f"{path}, line {r}: missing value in column {short(header[i])}")
             if not is_number_text(v):
                 raise DataError(f"{path}, line {r}: column {short(header[i])} must be numeric; received {short(v)}")
             X[r - 2, j] = float(v)
             if not np.isfinite(X[r - 2, j]):
                 raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
-    if any(v == "" for v in raw_target):
-        line = raw_target.index("") + 2
-        raise DataError(f"{path}, line {line}: missing value in target column {short(target)}")
+    # empty is missing; so are NA, nan, ... among numbers (among words, "none" may be a class of its own)
+    words = [i for i, v in enumerate(raw_target) if v.lower() in MISSING]
+    missing = [i for i, v in enumerate(raw_target) if v == ""] or \
+        (words if words and _all_float([v for v in raw_target if v.lower() not in MISSING]) else [])
+    if missing:
+        raise DataError(f"{path}, line {missing[0] + 2}: missing value in target column {short(target)}"
+                        + (f" ({short(raw_target[missing[0]])})" if raw_target[missing[0]] else ""))
     numeric = _all_float(raw_target)
     if task == "auto":
         task, reason = infer_task(raw_target, target)
@@ -73,6 +77,10 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
             raise DataError(f"target column {short(target)} holds values that are not finite numbers")
         return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
+    if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"
+        if not all(math.isfinite(float(v)) for v in raw_target):
+            raise DataError(f"target column {short(target)} holds values that are not finite numbers")
+        raw_target = [_number_label(float(v)) for v in raw_target]
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
@@ -98,6 +106,15 @@ def names(columns: list[str], limit: int = 20) -> str:
     """
     shown = ", ".join(short(c, 40) for c in columns[:limit])
     return shown + (f" and {len(columns) - limit:,} more" if len(columns) > limit else "")
+
+
+#: how a CSV field says that its value is missing (besides an empty field), in lower case
+MISSING = ("na", "nan", "null", "none", "?")
+
+
+def _number_label(value: float) -> str:
+    """A numeric class label's name: ``1`` for 1, 1.0 and 01; ``0.5`` for .5 and 0.50."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 #: the most distinct whole numbers a target may hold for "auto" to read them as class labels

@@ -145,6 +145,11 @@ def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     assert "is not a checkpoint of glassnet train" in fails("train", "--resume", tmp_path / "o" / "model.glassnet")
     more = run_glassnet("train", "--resume", ck, "--epochs", "5", "--quiet", cwd=tmp_path).stdout
     assert "at epoch 4 of 5" in more and "kept the weights of epoch" in more
+    # the digits run's cosine reached 0 at its third and last epoch; taken to 5, it follows a cosine over 5
+    # (before, epochs 4 and 5 ran at a rate of 0 and trained nothing)
+    lr = gn.load(ck).training["history"]["history"]["lr"]
+    np.testing.assert_allclose(lr[3:], [0.002 * (1 + np.cos(np.pi * e / 5)) / 2 for e in (3, 4)], rtol=1e-12)
+    assert lr[2] == pytest.approx(0.002 * (1 + np.cos(np.pi * 2 / 3)) / 2, rel=1e-12)  # the first run's own
 
 
 @pytest.mark.parametrize("args, message", [

@@ -377,6 +377,30 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
         gn.gradcheck(model, "cross_entropy", X, y, eps=2)
 
 
+
+@mechanics_only  # a few steps on random labels: what is refused, and when
+def test_a_last_batch_too_small_for_batch_norm_is_refused_before_the_first_step():
+    """A flat BatchNorm cannot train on one row (one value per feature has no variance). Before, a run of 33
+    rows in batches of 16 failed at the last batch of its first epoch, its weights already changed."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(33, 4)), np.arange(33) % 2
+    model = gn.Sequential([gn.Dense(4, 8, rng=0), gn.BatchNorm(8), gn.ReLU(), gn.Dense(8, 2, rng=1)])
+    before = model.params.copy()
+    with pytest.raises(ValueError, match=r"layers\[1\] BatchNorm needs at least 2 rows in a training batch, but 33 "
+                                         r"training rows in batches of 16 leave a last batch of 1: choose another "
+                                         r"batch_size \(such as 17\)"):
+        model.fit(X, y, loss="cross_entropy", epochs=2, batch_size=16, verbose=False)
+    np.testing.assert_array_equal(model.params, before)
+    with pytest.raises(ValueError, match="needs at least 2 rows in a training batch; received 1 training row"):
+        model.fit(X[:1], y[:1], loss="cross_entropy", epochs=1, verbose=False)
+    assert model.fit(X, y, loss="cross_entropy", epochs=2, batch_size=17, verbose=False).n_epochs == 2
+    # after a convolution a picture gives many values per channel: a last batch of one picture trains
+    conv = gn.Sequential([gn.Conv2D(1, 2, 3, padding=1, rng=0), gn.BatchNorm(2), gn.ReLU(), gn.Flatten(),
+                          gn.Dense(2 * 4 * 4, 2, rng=1)], input_shape=(1, 4, 4))
+    images = r.normal(size=(5, 1, 4, 4))
+    assert conv.fit(images, y[:5], loss="cross_entropy", epochs=1, batch_size=4, verbose=False).n_epochs == 1
+
+
 @mechanics_only  # five steps on random labels, weighted and not
 def test_sample_weights_equal_repeated_rows_in_full_batch():
     """Weight 2 on a row is the same cost and gradient as that row twice (full batch, sum cost)."""

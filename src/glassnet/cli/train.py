@@ -144,8 +144,10 @@ def _train(args, comm: Any) -> int:
     try:
         if ck is not None:
             print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
+            # a cosine to 0 ends at the run's last epoch: taken further, it stretches to the new last epoch
+            stretch = s["schedule"] == "cosine" and s["epochs"] != ck.training["epochs"]
             model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
-                                    **common)
+                                    schedule=schedule_for(s) if stretch else None, **common)
         else:
             model = build_model(s, sizes, image, normalize=Normalize.fit(X) if photo else None)
             model.to(args.device)

@@ -239,6 +239,22 @@ class Layer:
         params = {p: f"d{p}{k} = d{names['out']} through {names['name']}'s backward" for p in self.params}
         return self.trace_forward.format(**names), self.trace_backward.format(**names), params
 
+    def fewest_rows(self, input_shape: tuple[int, ...]) -> int:
+        """The fewest rows a training batch must hold for this layer, given its per-sample input shape.
+
+        ``fit`` asks before the first step: a batch size leaving too small a last batch is refused then.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+            1 for most layers.
+        """
+        return 1
+
     def draws_in_training(self) -> bool:
         """Whether a training pass draws random numbers (dropout's masks): then two passes differ.
 

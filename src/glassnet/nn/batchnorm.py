@@ -60,6 +60,19 @@ class BatchNorm(Layer):
         self.state["running_mean"] = np.zeros(self.num_features, dtype=self.dtype)
         self.state["running_var"] = np.ones(self.num_features, dtype=self.dtype)
 
+    def fewest_rows(self, input_shape: Shape) -> int:
+        """2 after a flat layer (a row is one value per feature, and one value has no variance), else 1.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+        """
+        return 2 if len(input_shape) == 1 else 1
+
     def output_shape(self, input_shape: Shape) -> Shape:
         """The input's shape: ``(num_features,)`` or ``(num_features, h, w)``.
 

@@ -18,7 +18,7 @@ from ..io.model_file import Checkpoint
 from ..losses.costs import Loss, get_loss, loss_from_config
 from ..losses.objective import Objective
 from ..nn import Stack
-from ..optim import Optimizer
+from ..optim import Optimizer, get_schedule
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .distributed import DataParallel, check_supported
@@ -179,6 +179,8 @@ def fit(
             threads = parallel.threads() if threads is None else threads
             parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
         X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split)
+        if parallel is None and initial_epoch < epochs:
+            _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                     "l1": objective.l1, "batch_size": batch_size, "shuffle": bool(shuffle),
                     "validation_split": validation_split, "solver": solver.name,
@@ -236,6 +238,25 @@ def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_
             raise OptionTypeError("validation_data must be a pair (X_val, y_val)")
 
 
+def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
+    """Refuse, before the first step, batches smaller than a layer can train on (see ``Layer.fewest_rows``)."""
+    smallest = n if batch_size is None or batch_size >= n else (n % batch_size or batch_size)
+    shape = model.input_shape
+    assert shape is not None  # built by the data's preparation
+    for i, layer in enumerate(model.layers):
+        need = layer.fewest_rows(shape)
+        if smallest < need:
+            name = f"layers[{i}] {type(layer).__name__}"
+            if batch_size is None or batch_size >= n:
+                raise OptionError(f"{name} needs at least {need} rows in a training batch; received {n} training "
+                                  f"row(s)")
+            other = next(b for b in range(batch_size + 1, n + 1) if n % b == 0 or n % b >= need)
+            raise OptionError(f"{name} needs at least {need} rows in a training batch, but {n:,} training rows "
+                              f"in batches of {batch_size} leave a last batch of {smallest}: choose another "
+                              f"batch_size (such as {other})")
+        shape = layer.output_shape(shape)
+
+
 def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:
     """The per-sample weights checked (one per row, non-negative, not all zero), on the model's device."""
     if sample_weight is None:
@@ -282,7 +303,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
            verbose: bool | None = None, model_class: type[Stack] = Stack,
            on_divergence: str = "warn", on_interrupt: str = "raise",
            augment: Callable[[Any, np.random.Generator], Any] | None = None,
-           threads: int | None = None, comm: Any = None, device: Any = None) -> tuple[Stack, History]:
+           threads: int | None = None, comm: Any = None, device: Any = None,
+           schedule: object = None) -> tuple[Stack, History]:
     """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
 
     Parameters
@@ -308,6 +330,10 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         As for :func:`fit`: every rank resumes from the same checkpoint.
     device : str or module, optional
         As for :func:`fit`: where the run goes on (``"gpu"``); by default the CPU.
+    schedule : str or Schedule, optional
+        Replaces the run's learning-rate schedule from here on; by default
+        the run's own goes on. A run taken beyond its last epoch needs one
+        where its own ends at 0, as a cosine does (``Cosine(period=epochs)``).
 
     Returns
     -------
@@ -339,6 +365,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     if given != s.get("augment"):
         raise OptionError(f"augment must be what the interrupted run had ({s.get('augment') or 'none'}) for it to "
                           f"resume exactly; received {given or 'none'}")
+    if schedule is not None:
+        ck.optimizer.schedule = get_schedule(schedule)
     history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
                   epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
                   l2=s["l2"], l1=s.get("l1", 0.0), shuffle=s["shuffle"], validation_data=validation_data,

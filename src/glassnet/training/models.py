@@ -155,7 +155,7 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
     X, y : array_like
     **kwargs
         ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``,
-        ``augment``, ``threads``, ``comm``, ``device``.
+        ``augment``, ``threads``, ``comm``, ``device``, ``schedule``.
 
     Returns
     -------

@@ -237,7 +237,7 @@ def add_tools(sub) -> None:
                        help="GD, mini-batch, SGD, momentum, Adam, BFGS, L-BFGS side by side")
     c.add_argument("--problem", default="xor", choices=["xor", "digits"],
                    help="XOR with a 2-3-1 network (default), or the 8x8 digits with a small MLP")
-    c.add_argument("--epochs", type=integer(1), default=2000,
+    c.add_argument("--epochs", type=integer(1, MAX_EPOCHS), default=2000,
                    help="epochs of gradient descent, iterations of BFGS and L-BFGS (default 2000)")
     c.add_argument("--seed", type=integer(0), default=0, help="seeds the shared starting weights (default 0)")
     c.add_argument("--plot", help="picture of the overlaid loss curves (.png, .svg, ...)")

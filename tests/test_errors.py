@@ -106,7 +106,7 @@ def test_bad_constructor_arguments():
     relu = gn.ReLU()
     with pytest.raises(ValueError, match="same layer object twice"):
         gn.Sequential([gn.Dense(2, 2), relu, gn.Dense(2, 2), relu])
-    with pytest.raises(ValueError, match=r"l2 must be in \[0.0, inf\]; received -1"):
+    with pytest.raises(ValueError, match=r"l2 must be in \[0.0, inf\); received -1"):
         gn.Objective(gn.mlp([2, 1], rng=0), "mse", l2=-1)
 
 

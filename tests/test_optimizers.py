@@ -137,7 +137,7 @@ def test_optimizer_lookup_and_errors():
         get_optimizer("sgd", betas=(0.9, 0.99))
     with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
         gn.SGD(nesterov=True)
-    with pytest.raises(ValueError, match=r"lr must be in \(0.0, inf\]; received -1"):
+    with pytest.raises(ValueError, match=r"lr must be in \(0.0, inf\); received -1"):
         gn.Adam(lr=-1)
     with pytest.raises(ValueError, match=r"schedule must be a Schedule or one of .* received 'linear'"):
         gn.SGD(schedule="linear")

@@ -332,6 +332,10 @@ def test_fit_argument_errors():
         model.fit(X, y, optimizer="adam", momentum=0.9)
     with pytest.raises(ValueError, match=r"unknown option\(s\) for optimizer='bfgs': lr"):
         model.fit(X, y, optimizer="bfgs", lr=0.1)
+    # a misspelt argument of fit lands among the optimizer's options: the message names the argument meant
+    with pytest.raises(ValueError, match=r"unknown option 'epocs' for optimizer='adam'; its options are .*; fit's "
+                                         r"own arguments include epochs: did you mean epochs= where you wrote epocs="):
+        model.fit(X, y, optimizer="adam", epocs=5)
     with pytest.raises(TypeError, match=r"callbacks\[0\] must be a glassnet Callback"):
         model.fit(X, y, callbacks=[print])
     with pytest.raises(ValueError, match=r"validation_data\[0\] has 3 features"):

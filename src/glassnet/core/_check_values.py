@@ -95,8 +95,8 @@ def check_real(
     too_low = low is not None and (x <= low if low_open else x < low)
     too_high = high is not None and (x >= high if high_open else x > high)
     if too_low or too_high:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
+        lo = "(" if low_open or low is None else "["  # an end at infinity is never in: only finite values are
+        hi = ")" if high_open or high is None else "]"
         interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
         raise OptionError(f"{name} must be in {interval}; received {short(value)}")
     return x

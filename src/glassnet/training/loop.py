@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -166,7 +168,15 @@ def fit(
         threads = None if threads is None else check_positive_int(threads, "threads")
         validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
         _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
-        solver = get_solver(optimizer, **optimizer_options)
+        try:
+            solver = get_solver(optimizer, **optimizer_options)
+        except OptionError as exc:  # a misspelt argument of fit lands among the optimizer's options
+            near = [difflib.get_close_matches(name, FIT_ARGUMENTS, n=1) for name in sorted(optimizer_options)]
+            typo = next(((name, match[0]) for name, match in zip(sorted(optimizer_options), near) if match), None)
+            if typo is None:
+                raise
+            raise OptionError(f"{exc}; fit's own arguments include {typo[1]}: did you mean {typo[1]}= where you "
+                              f"wrote {typo[0]}=?") from None
 
         # prepare once: the data checked and on the model's device, the validation rows set apart
         objective = Objective(model, get_loss(loss), l2, l1)
@@ -213,6 +223,11 @@ def fit(
         if run.interrupted and on_interrupt == "raise":
             raise KeyboardInterrupt(history.message)
         return history
+
+
+#: fit's keyword arguments, to name one misspelt among the optimizer's options
+FIT_ARGUMENTS = [name for name, p in inspect.signature(fit).parameters.items()
+                 if p.kind is p.KEYWORD_ONLY or p.default is not p.empty]
 
 
 def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_data: object,

@@ -95,11 +95,18 @@ def check_array(
     target = xp or src
     if target is not src:
         array = target.asarray(array)
+    given = array
     if dtype is not None and np.dtype(array.dtype) != dtype:
-        array = target.asarray(array, dtype=dtype)
+        with np.errstate(over="ignore"):  # a value beyond the dtype's range is named below, not warned about
+            array = target.asarray(array, dtype=dtype)
     if finite and np.issubdtype(np.dtype(array.dtype), np.inexact) and not all_finite(array):
         n_nan = int(target.isnan(array).sum())
         n_inf = int(target.isinf(array).sum())
+        if array is not given and np.issubdtype(np.dtype(given.dtype), np.inexact) and all_finite(given):
+            largest = float(abs(given).max())
+            raise OptionError(f"{name} holds values too large for {np.dtype(dtype).name} (up to {largest:.3g}, where "
+                              f"{np.dtype(dtype).name} holds at most {float(np.finfo(dtype).max):.3g}): scale them "
+                              f"down, or use float64")
         raise OptionError(f"{name} must hold finite values; received {n_nan} NaN and {n_inf} infinite")
     return array
 

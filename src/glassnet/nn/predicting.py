@@ -120,7 +120,7 @@ class Predicting:
             return self._predict(X, batch_size)
 
     def _predict(self, X: Any, batch_size: int | None) -> Array:
-        X = self.check_input(X, finite=False)
+        given, X = X, self.check_input(X, finite=False)
         xp = self.xp
         if batch_size is None:
             batch_size = self.chunk_size(PREDICT_BYTES)
@@ -144,7 +144,7 @@ class Predicting:
         # NaN and infinity in X reach the output, so checking the (narrow) output is
         # enough; only then is X itself inspected, for a precise message.
         if not all_finite(out):
-            self.check_input(X)
+            self.check_input(given)  # as given: a value too large for the model's dtype is named as such
             raise NonFiniteError("the model's output is not finite although X is: the weights hold NaN "
                                  "or infinity, or the input overflowed a layer")
         return out

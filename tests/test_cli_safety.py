@@ -224,6 +224,17 @@ def test_every_option_is_checked_and_named(args, message):
     assert message in fails("train", *args)
 
 
+def test_an_empty_argument_is_refused_not_replaced_by_a_default(tmp_path, monkeypatch, capsys):
+    """--out "$UNSET" trained and wrote into glassnet-out, the default, as if --out had not been given."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--out", "", "--epochs", "1", "--quiet"]) == 2
+    assert "glassnet train: error: argument --out: expected a value; received an empty string" \
+        in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+    assert cli.main(["predict", "", "x.png"]) == 2
+    assert "argument MODEL: expected a value; received an empty string" in capsys.readouterr().err
+
+
 def test_predict_reads_a_csv_without_a_header_as_data_and_goes_on_after_a_bad_input(tmp_path):
     r = np.random.default_rng(0)
     X = r.normal(size=(120, 3))

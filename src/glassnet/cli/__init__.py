@@ -292,11 +292,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _empty_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The name of the first argument given as an empty string, or None."""
+    command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    for action in command._actions:
+        value = getattr(args, action.dest, None)
+        if value == "" or (isinstance(value, list) and "" in value):
+            return action.option_strings[-1] if action.option_strings else action.dest.upper()
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
+        return 2
+    empty = _empty_argument(parser, args)
+    if empty is not None:  # "--out ''" (an unset shell variable) fell back to the default, silently
+        print(f"glassnet {args.command}: error: argument {empty}: expected a value; received an empty string "
+              f"(see glassnet {args.command} --help)", file=sys.stderr)
         return 2
     try:
         with limit_threads(args.threads) if hasattr(args, "threads") else contextlib.nullcontext():

@@ -147,6 +147,26 @@ def test_a_layer_shared_by_two_models_is_trained_saved_and_checked_by_both(tmp_p
     assert gn.gradcheck(second, "cross_entropy", X[:5], y[:5]).passed
 
 
+def test_a_model_whose_shared_layers_are_used_by_another_during_its_fit_trains_on(tmp_path):
+    """A callback that saves an encoder made from the model's first layers, every epoch: the encoder takes the
+    layers, and the model takes them back into the same vector its optimizer steps. Before, the model took
+    them into a new vector: its optimizer went on stepping the old one, and training stopped unseen."""
+    X, y = np.random.default_rng(0).normal(size=(64, 4)), (np.arange(64) % 2)
+
+    def model():
+        return gn.Sequential([gn.Dense(4, 8, rng=0, dtype="float64"), gn.ReLU(),
+                              gn.Dense(8, 2, rng=1, dtype="float64")], rng=2)  # and the same shuffles
+
+    alone, shared = model(), model()
+    encoder = gn.Sequential(shared.layers[:2])
+    save_encoder = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: gn.save(tmp_path / "e.glassnet", encoder))
+    alone.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=5, verbose=False)
+    shared.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=5, verbose=False,
+               callbacks=[save_encoder])
+    np.testing.assert_array_equal(shared.params, alone.params)
+    np.testing.assert_array_equal(gn.load(tmp_path / "e.glassnet").model.params, encoder.params)
+
+
 def test_a_cross_entropy_of_probabilities_is_refused_on_outputs_that_are_not():
     """A Dense layer's outputs are any real numbers: binary cross-entropy took their logarithms, the cost was
     NaN at the first step and the run stopped as diverged. Named before training, with the two ways out."""
@@ -156,10 +176,19 @@ def test_a_cross_entropy_of_probabilities_is_refused_on_outputs_that_are_not():
     def model():
         return gn.Sequential([gn.Dense(2, 8, rng=0), gn.ReLU(), gn.Dense(8, 1, rng=1)])
 
-    with pytest.raises(ValueError, match=r"the loss BinaryCrossEntropy takes probabilities, but the model ends in "
-                                         r"Dense.*end the model with Sigmoid\(\), or take them as logits with "
+    with pytest.raises(ValueError, match=r"the loss BinaryCrossEntropy takes probabilities, but the model's outputs "
+                                         r"come from Dense, whose outputs are not probabilities: end the model with "
+                                         r"Sigmoid\(\), or take them as logits with "
                                          r"loss=gn.BinaryCrossEntropy\(from_logits=True\)"):
         model().fit(X, y, loss="bce", epochs=1, verbose=False)
+    # layers that keep their inputs' range are looked through: a sigmoid's pixels, pooled and flattened
+    pixels = gn.Sequential([gn.Conv2D(1, 1, 3, padding=1, rng=0), gn.Sigmoid(), gn.MaxPool2D(2), gn.Flatten()],
+                           input_shape=(1, 4, 4))
+    images, masks = r.normal(size=(6, 1, 4, 4)), (r.normal(size=(6, 4)) > 0).astype(float)
+    assert np.isfinite(pixels.evaluate(images, masks, loss="bce")["loss"])
+    with pytest.raises(ValueError, match="outputs come from Conv2D"):
+        gn.Sequential([gn.Conv2D(1, 1, 3, padding=1, rng=0), gn.MaxPool2D(2), gn.Flatten()],
+                      input_shape=(1, 4, 4)).evaluate(images, masks, loss="bce")
     with pytest.raises(ValueError, match="SoftmaxCrossEntropy takes probabilities.* with Softmax"):
         gn.mlp([2, 3], rng=0).evaluate(X, (y > 0).astype(int), loss=gn.SoftmaxCrossEntropy(from_logits=False))
     logits = gn.BinaryCrossEntropy(from_logits=True)

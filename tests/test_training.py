@@ -364,7 +364,7 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
          "ModelCheckpoint monitor='cost' is not among the logs"),
     ]
     seen = []
-    count = gn.LambdaCallback(on_epoch_end=lambda run, epoch, logs: seen.append(epoch))
+    count = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
     for options, message in cases:
         with pytest.raises(ValueError, match=message):
             model.fit(X, y, loss="cross_entropy", epochs=3, verbose=False,

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..core._validation import check_real
 from ..errors import OptionError, OptionTypeError
+from ..nn import AvgPool2D, Flatten, GlobalAvgPool2D, Identity, MaxPool2D
 from ..nn.stack import Stack, Workspace
 from ..ops._blas import axpy
 from ..ops.functional import l1_penalty, l1_penalty_grad, l2_penalty
@@ -108,6 +109,7 @@ class Objective:
             array, which ``float()`` reads (waiting for the device).
         """
         model = self.model
+        model.own_layers()  # gradients into this model's vector, even if another model took a shared layer
         ws = self.workspace(training)
         self.output = out = model.forward(X, stop=self.stop, workspace=ws)
         cost, grad = self.cost_and_grad(out, y, weight)
@@ -219,17 +221,23 @@ class Objective:
 
 #: glassnet's layers whose outputs are probabilities, which a cross-entropy not from logits takes
 PROBABILITIES = ("sigmoid", "softmax")
+#: glassnet's layers whose outputs lie within the range of their inputs: probabilities stay probabilities
+KEEP_RANGE = (Flatten, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Identity)
 
 
 def _check_probabilities(model: Stack, loss: Loss, logits: bool) -> None:
-    """Refuse a cross-entropy that takes probabilities where the model ends in one of glassnet's layers that
-    gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost is NaN).
-    A layer of the user's own is trusted."""
-    last = model.layers[-1]
-    if logits or loss.fused_activation is None or not type(last).__module__.startswith("glassnet."):
+    """Refuse a cross-entropy that takes probabilities where the model's output comes from one of glassnet's
+    layers that gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost
+    is NaN). Layers that keep their inputs' range (Flatten, pooling) are looked through; a layer of the
+    user's own is trusted."""
+    if logits or loss.fused_activation is None:
         return
-    if getattr(last, "name", None) not in PROBABILITIES:
-        kind = type(loss).__name__
-        raise OptionError(f"the loss {kind} takes probabilities, but the model ends in {type(last).__name__}, whose "
-                          f"outputs are any real numbers: end the model with {loss.fused_activation.capitalize()}(), "
-                          f"or take them as logits with loss=gn.{kind}(from_logits=True)")
+    last = next((layer for layer in reversed(model.layers) if not isinstance(layer, KEEP_RANGE)), None)
+    if last is None or not type(last).__module__.startswith("glassnet.") or \
+            getattr(last, "name", None) in PROBABILITIES:
+        return
+    kind = type(loss).__name__
+    raise OptionError(f"the loss {kind} takes probabilities, but the model's outputs come from "
+                      f"{type(last).__name__}, whose outputs are not probabilities: end the model with "
+                      f"{loss.fused_activation.capitalize()}(), or take them as logits with "
+                      f"loss=gn.{kind}(from_logits=True)")

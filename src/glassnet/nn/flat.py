@@ -31,6 +31,11 @@ _OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _MADE_BY_BIND = ("xp", "_me", "_params", "_grads", "_state")
 
 
+def _fits(old: Array | None, new: Array) -> bool:
+    """Whether ``new``'s values can go into the vector ``old`` (same length, dtype and namespace)."""
+    return old is not None and old.shape == new.shape and old.dtype == new.dtype and type(old) is type(new)
+
+
 def pack(values: list, xp: ModuleType, dtype: np.dtype) -> tuple[Array, list[Array], list[slice]]:
     """``values`` copied one after another into a new flat vector of ``xp``.
 
@@ -83,6 +88,9 @@ class FlatParameters:
     """
 
     layers: list[Layer]
+    _params: Array
+    _grads: Array
+    _state: Array
     dtype: np.dtype
     xp: ModuleType
     #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
@@ -109,40 +117,40 @@ class FlatParameters:
     @property
     def params(self) -> Array:
         """Every parameter, in one vector (see the class's Attributes); assigning copies into it."""
-        self._claim()
+        self.own_layers()
         return self._params
 
     @params.setter
     def params(self, values: Array) -> None:  # model.params -= step, model.params = saved: the views stay valid
-        self._claim()
+        self.own_layers()
         if values is not self._params:
             self._params[...] = values
 
     @property
     def grads(self) -> Array:
         """The gradients of :attr:`params`, in one vector of the same layout; assigning copies into it."""
-        self._claim()
+        self.own_layers()
         return self._grads
 
     @grads.setter
     def grads(self, values: Array) -> None:
-        self._claim()
+        self.own_layers()
         if values is not self._grads:
             self._grads[...] = values
 
     @property
     def state(self) -> Array:
         """The layers' untrained state (running statistics), in one vector; assigning copies into it."""
-        self._claim()
+        self.own_layers()
         return self._state
 
     @state.setter
     def state(self, values: Array) -> None:
-        self._claim()
+        self.own_layers()
         if values is not self._state:
             self._state[...] = values
 
-    def _claim(self) -> None:
+    def own_layers(self) -> None:
         """Take back layers that a later model took into its own vector, so that this one is their vector again.
 
         A layer's parameters are views of one vector: a model made from another's
@@ -152,20 +160,28 @@ class FlatParameters:
         its vector first, and its layers view that vector from then on.
         """
         me = self.__dict__.get("_me")
-        for layer in self.layers:
-            if _OWNERS.get(layer) is not me:
-                self._bind(self.dtype, self.xp)
-                return
+        if any(_OWNERS.get(layer) is not me for layer in self.layers):
+            with self.device_context():  # into the same vectors: an optimizer bound to them keeps stepping them
+                self._bind(self.dtype, self.xp, keep=True)
 
-    def _bind(self, dtype: np.dtype, xp: ModuleType) -> None:
-        """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views."""
+    def _bind(self, dtype: np.dtype, xp: ModuleType, keep: bool = False) -> None:
+        """Gather every parameter into one vector of ``xp`` (decayed weights first); rebind as views.
+
+        With ``keep``, the model's vectors are kept where they fit (same length,
+        dtype and namespace), and the values copied into them.
+        """
         me = self.__dict__.setdefault("_me", weakref.ref(self))
         for layer in self.layers:
             _OWNERS[layer] = me
         entries = [(layer, name) for decayed in (True, False) for layer in self.layers
                    for name in layer.params if (name in layer.decayed) == decayed]
         params, views, spans = pack([layer.params[name] for layer, name in entries], xp, dtype)
-        grads = xp.zeros(params.shape[0], dtype=dtype)
+        if keep and _fits(self.__dict__.get("_params"), params):
+            self._params[...] = params
+            views = [self._params[span].reshape(view.shape) for span, view in zip(spans, views)]
+            params, grads = self._params, self._grads
+        else:
+            grads = xp.zeros(params.shape[0], dtype=dtype)
         self._slices: list[tuple[int, str, slice]] = []
         self.n_decayed = 0
         index = {id(layer): i for i, layer in enumerate(self.layers)}
@@ -180,7 +196,11 @@ class FlatParameters:
         self._params, self._grads, self.dtype, self.xp = params, grads, dtype, xp
         # the layers' untrained state (running statistics) the same way, in :attr:`state`
         entries = [(layer, name) for layer in self.layers for name in layer.state]
-        self._state, views, _ = pack([layer.state[name] for layer, name in entries], xp, dtype)
+        state, views, spans = pack([layer.state[name] for layer, name in entries], xp, dtype)
+        if keep and _fits(self.__dict__.get("_state"), state):
+            self._state[...] = state
+            state, views = self._state, [self._state[s].reshape(v.shape) for s, v in zip(spans, views)]
+        self._state = state
         for (layer, name), view in zip(entries, views):
             layer.state[name] = view
 
@@ -275,7 +295,7 @@ class FlatParameters:
         return self
 
     def __getstate__(self) -> dict:
-        """For pickling: the parameters go over as NumPy arrays (the layers' own views of them)."""
+        """For pickling: the layers' arrays go over, and the vectors are made again from them."""
         state = dict(self.__dict__)
         state["device_index"] = None
         for key in _MADE_BY_BIND:  # made again from the layers by __setstate__
@@ -286,6 +306,7 @@ class FlatParameters:
         """After unpickling or deepcopy: re-bind the layers' separate arrays as views of new vectors."""
         xp = state.get("xp") or np
         self.device_index = None
+        state = {k: v for k, v in state.items() if k not in ("params", "grads", "state")}  # older pickles' vectors
         self.__dict__.update(state)
         self._bind(self.dtype, xp)
 

@@ -128,6 +128,20 @@ def test_two_outputs_of_one_run_are_never_the_same_file(tmp_path, capsys, option
     assert not list(out.iterdir())
 
 
+def test_a_run_may_write_inside_the_mnist_folder_it_reads(tmp_path, capsys, monkeypatch):
+    """MNIST is read by its four file names, so writing beside them changes nothing a run reads: only picture
+    folders refuse outputs inside them (the folder check refused `cd mnist && glassnet train --data .`)."""
+    (tmp_path / "mn").mkdir()
+    monkeypatch.chdir(tmp_path / "mn")
+
+    def reached(*args, **kwargs):
+        raise train_cli.UserError("the outputs were accepted and the data is read next")
+
+    monkeypatch.setattr(train_cli, "load_data", reached)
+    assert cli.main(["train", "--dataset", "mnist", "--data", "."]) == 2
+    assert "the outputs were accepted" in capsys.readouterr().err
+
+
 def test_lr_find_never_plots_over_the_model_it_reads(tmp_path, capsys):
     model = gn.save(tmp_path / "m.png", gn.mlp([64, 8, 10], rng=0))  # a model file may have any name
     before = model.read_bytes()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import MNIST_DIR, needs_mnist, run_glassnet
+from helpers import MNIST_DIR, needs_mnist, rewrite_description, run_glassnet
 
 pytestmark = pytest.mark.slow
 
@@ -76,10 +76,18 @@ def test_csv_train_and_predict(tmp_path):
     low = r.normal(size=(100, 3)) - [2, 2, 0]  # all 'low': the file's own class 0, the model's class 1
     accuracy = float(re.search(r"accuracy ([\d.]+)%", glassnet(*write("low.csv", low, ["low"] * 100)).stdout)[1])
     assert accuracy >= 95
-    assert "has class(es) that are not the model's: 'mid'; the model knows 'high', 'low'" in bad(
+    assert "has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
     assert "the model was trained on 3 features (f1, f2, f3), but the data has 4" in bad(
         *write("wide.csv", r.normal(size=(20, 4)), kind[:20], "f1,f2,f3,f4"))
+    # numeric class names match however they are written: a model from before they were made one name
+    # (classes '1.0' and '2.0', as pandas writes float labels) scores a file that writes them 1 and 2
+    numbered = write("numbered.csv", X, np.where(kind == "high", "2.0", "1.0"))
+    glassnet("train", *numbered[2:], "--epochs", "60", "--out", tmp_path / "n", cwd=tmp_path)
+    rewrite_description(tmp_path / "n" / "model.glassnet", lambda m: m["metadata"].update(classes=["1.0", "2.0"]))
+    write("numbered.csv", X, np.where(kind == "high", "2", "1"))
+    scored = glassnet("evaluate", tmp_path / "n" / "model.glassnet", *numbered[2:]).stdout
+    assert float(re.search(r"accuracy ([\d.]+)%", scored)[1]) >= 90
 
 
 def test_gradcheck_trace_and_compare():

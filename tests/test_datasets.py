@@ -275,6 +275,8 @@ def test_csv_classification_and_regression(tmp_path):
     # a number is one class however it is written (1, 1.0 and 01 were three classes); words stay as written
     n = datasets.load_csv(write(tmp_path, "a,y\n1,1\n2,1.0\n3,01\n4,2\n5,2.00\n6,.5\n"), "y", task="classification")
     assert n.classes == ["0.5", "1", "2"] and n.y.tolist() == [1, 1, 1, 2, 2, 0]
+    big = datasets.load_csv(write(tmp_path, "a,y\n1,9007199254740993\n2,9007199254740992\n3,+1\n"), "y")
+    assert big.classes == ["1", "9007199254740992", "9007199254740993"]  # whole numbers exactly, not as floats
     w = datasets.load_csv(write(tmp_path, "a,y\n1,none\n2,mild\n3,NA\n"), "y")
     assert w.classes == ["NA", "mild", "none"]  # among words, none and NA may be classes
 

@@ -133,38 +133,6 @@ def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
     return X.astype(dtype, copy=False)  # no copy of what is already in that dtype
 
 
-def model_labels(data: Any, meta: dict, what: str) -> np.ndarray:
-    """``data``'s labels as indices into the model's classes, which may be ordered or named otherwise.
-
-    A data set's labels count its own classes in sorted order: a file with the
-    classes dog and emu calls dog 0, where a model trained on cat and dog calls
-    it 1. Scores compare the model's answers with the labels in its own terms.
-
-    Parameters
-    ----------
-    data : Dataset
-        Classification data.
-    meta : dict
-        The model file's metadata (its ``classes``).
-    what : str
-        The data, in words, for the message.
-
-    Returns
-    -------
-    int array, shape (n_samples,)
-    """
-    known = [str(c) for c in meta.get("classes") or []]
-    if not known:
-        return data.y
-    index = {c: i for i, c in enumerate(known)}
-    unknown = [str(c) for c in data.classes if str(c) not in index]
-    if unknown:
-        raise UserError(f"{what} has class(es) that are not the model's: {', '.join(map(repr, unknown[:8]))}"
-                        f"{', ...' if len(unknown) > 8 else ''}; the model knows "
-                        f"{', '.join(map(repr, known[:8]))}{', ...' if len(known) > 8 else ''}")
-    return np.array([index[str(c)] for c in data.classes], dtype=np.int64)[data.y]
-
-
 def scale_target(y: np.ndarray, meta: dict) -> np.ndarray:
     """A regression target in the standardized units the model learns in.
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import datasets
 from ..core._validation import short
+from ..datasets.csv import class_name
 from ..datasets.folder import MAX_FILES
 from ..errors import GlassnetError
 from ..io.photos import check_picture
@@ -89,16 +90,20 @@ def read_folder(path: str, size: int, color: str, fit: str, option: str, min_cla
     return data
 
 
-def same_classes(test: datasets.Dataset, classes: list[str], option: str) -> datasets.Dataset:
-    """A test folder's pictures numbered as the training folder's classes are.
+def same_classes(test: datasets.Dataset, classes: list[str], option: str,
+                 kind: str = "class folder(s)") -> datasets.Dataset:
+    """A data set's samples numbered as the model's classes are (a set's own numbering counts only its
+    own classes, in sorted order). Numeric names match however they are written (``1`` and ``1.0``).
 
     Parameters
     ----------
     test : Dataset
     classes : list of str
-        The training set's class names.
+        The training set's class names (the model's).
     option : str
-        The option that named the test folder, for messages.
+        What named the data, for messages.
+    kind : str
+        What its classes are, for messages: class folders, or a CSV column's classes.
 
     Returns
     -------
@@ -107,13 +112,15 @@ def same_classes(test: datasets.Dataset, classes: list[str], option: str) -> dat
     Raises
     ------
     UserError
-        When the test folder has a class the model does not know.
+        When the data has a class the model does not know.
     """
-    unknown = [c for c in test.classes if c not in classes]
+    index = {class_name(c): i for i, c in enumerate(classes)}
+    unknown = [c for c in test.classes if class_name(c) not in index]
     if unknown:
-        raise UserError(f"{option} has class folder(s) that are not the model's classes: "
-                        f"{', '.join(map(short, unknown))}; the model knows {', '.join(map(short, classes))}")
-    numbers = np.array([classes.index(c) for c in test.classes], dtype=np.int64)
+        raise UserError(f"{option} has {kind} that are not the model's classes: {', '.join(map(short, unknown[:8]))}"
+                        f"{', ...' if len(unknown) > 8 else ''}; the model knows "
+                        f"{', '.join(map(short, classes[:8]))}{', ...' if len(classes) > 8 else ''}")
+    numbers = np.array([index[class_name(c)] for c in test.classes], dtype=np.int64)
     return replace(test, y=numbers[test.y], classes=list(classes))
 
 

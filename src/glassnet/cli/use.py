@@ -29,13 +29,13 @@ from .data import (
     UserError,
     check_width,
     model_data,
-    model_labels,
     scale_inputs,
     scale_target,
     unscale_target,
     width,
 )
 from .outputs import format_regression, print_class_scores, regression_scores
+from .pictures import same_classes
 
 
 def cmd_evaluate(args) -> int:
@@ -58,11 +58,11 @@ def cmd_evaluate(args) -> int:
     Xt = scale_inputs(test.X, meta, model.dtype)
     check_width(model, width(Xt), f"the {dataset} data")
     if test.task == "classification":
-        y = model_labels(test, meta, f"the {dataset} data")
-        classes = [str(c) for c in meta.get("classes") or test.classes]
+        if meta.get("classes"):  # the data's own numbering counts only its own classes
+            test = same_classes(test, [str(c) for c in meta["classes"]], f"the {dataset} data", "class(es)")
         pred = model.predict_classes(Xt)
-        print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == y):.2%}")
-        print_class_scores(y, pred, classes)
+        print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
+        print_class_scores(test.y, pred, test.classes)
     else:
         scores = regression_scores(test.y, unscale_target(model.predict(Xt)[:, 0], meta))
         cost = model.evaluate(Xt, scale_target(test.y, meta), "mse")["loss"]

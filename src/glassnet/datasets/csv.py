@@ -80,7 +80,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"
         if not all(math.isfinite(float(v)) for v in raw_target):
             raise DataError(f"target column {short(target)} holds values that are not finite numbers")
-        raw_target = [_number_label(float(v)) for v in raw_target]
+        raw_target = [class_name(v) for v in raw_target]
     keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
@@ -112,8 +112,27 @@ def names(columns: list[str], limit: int = 20) -> str:
 MISSING = ("na", "nan", "null", "none", "?")
 
 
-def _number_label(value: float) -> str:
-    """A numeric class label's name: ``1`` for 1, 1.0 and 01; ``0.5`` for .5 and 0.50."""
+def class_name(label: object) -> str:
+    """A class label's name: a number's is one name however it is written, other text is kept as it is.
+
+    ``1`` for 1, 1.0, 01 and +1; ``0.5`` for .5 and 0.50; whole numbers of any
+    size exactly (``12345678901234567890``, which a float would round).
+
+    Parameters
+    ----------
+    label : str or number
+
+    Returns
+    -------
+    str
+    """
+    text = str(label).strip()
+    if not is_number(text):
+        return str(label)
+    whole = text.lstrip("+-").isdigit()
+    if whole:
+        return str(int(text))
+    value = float(text)
     return str(int(value)) if value.is_integer() else repr(value)
 
 

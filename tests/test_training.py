@@ -343,6 +343,7 @@ def test_fit_argument_errors():
 
 
 
+@mechanics_only  # a few epochs on random labels: which settings are refused, and when
 def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp_path):
     """Before, a monitor naming a log no epoch writes failed after the first epoch (its message naming
     keep_best), and a checkpoint path that is a folder failed at the first save."""
@@ -353,15 +354,16 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
     cases = [
         ({"callbacks": [gn.EarlyStopping(monitor="val_acc")], "validation_split": 0.2},
          "EarlyStopping monitor='val_acc' is not among the logs this run writes: loss, accuracy, val_loss, "
-         "val_accuracy, lr"),
+         "val_accuracy, lr; did you mean 'val_accuracy'"),
         ({"callbacks": [gn.EarlyStopping(monitor="val_loss")]},
          "EarlyStopping monitor='val_loss' is not among the logs this run writes: loss, accuracy, lr; give "
          "validation data for the val_ logs"),
         ({"keep_best": "val_accuracy"}, "keep_best='val_accuracy' is not among the logs"),
         ({"callbacks": [gn.ModelCheckpoint(tmp_path, save_best_only=True, monitor="loss")]},
          "ModelCheckpoint path must name a file, but .* is a folder"),
-        ({"callbacks": [gn.ModelCheckpoint(tmp_path / "c.glassnet", save_best_only=True, monitor="cost")]},
-         "ModelCheckpoint monitor='cost' is not among the logs"),
+        ({"callbacks": [gn.ModelCheckpoint(tmp_path / "c.glassnet", save_best_only=True, monitor="accuracies")]},
+         "ModelCheckpoint monitor='accuracies' is not among the logs this run writes: loss, accuracy, lr; did you "
+         "mean 'accuracy'"),
     ]
     seen = []
     count = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
@@ -371,6 +373,15 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
                       callbacks=[*options.pop("callbacks", []), count], **options)
         assert seen == [], message  # refused before any epoch
         np.testing.assert_array_equal(model.params, before)
+    # a metric of the user's own, written into the logs by an earlier callback, may be monitored
+    class Metric(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            logs["f1"] = float(epoch)  # worse each epoch, as the monitors read it (lower is better)
+
+    history = model.fit(X, y, loss="cross_entropy", epochs=3, verbose=False, callbacks=[
+        Metric(), gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1"),
+        gn.EarlyStopping(monitor="f1", patience=0, restore_best=False)])
+    assert history.stopped_early and history.n_epochs == 2 and (tmp_path / "best.glassnet").is_file()
     with pytest.raises(TypeError, match=r"callbacks must be a list of Callbacks; received one EarlyStopping: write "
                                         r"callbacks=\[EarlyStopping\(...\)\]"):
         model.fit(X, y, loss="cross_entropy", callbacks=gn.EarlyStopping())

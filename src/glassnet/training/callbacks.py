@@ -144,7 +144,7 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
-        run.check_log(self.key, "EarlyStopping monitor")
+        run.check_log(self.key, "EarlyStopping monitor", strict=False)
         self.sign = -1.0 if "accuracy" in self.key else 1.0
         self.best = math.inf
         self.best_epoch: int | None = None
@@ -204,7 +204,7 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
         if self.save_best_only:
-            run.check_log(self.key, "ModelCheckpoint monitor")
+            run.check_log(self.key, "ModelCheckpoint monitor", strict=False)
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
         self.best = math.inf
         self.saved_at = run.initial_epoch

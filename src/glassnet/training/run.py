@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import warnings
 from pathlib import Path
@@ -98,7 +99,7 @@ class Run:
         names += [f"val_{name}" for name in names] if self.has_validation else []
         return names + (["lr"] if self.optimizer is not None else [])
 
-    def check_log(self, key: str, what: str) -> None:
+    def check_log(self, key: str, what: str, strict: bool = True) -> None:
         """Refuse, before the first epoch, a setting that names a log this run does not write.
 
         Parameters
@@ -107,12 +108,22 @@ class Run:
             The log named (``"val_acc"``).
         what : str
             The setting, for the message (``"EarlyStopping monitor"``).
+        strict : bool
+            Refuse any other name. Otherwise (a callback's monitor, which an
+            earlier callback's own metric may feed) refuse only a ``val_`` log
+            without validation data and a near miss of a log's name.
         """
         names = self.log_names()
-        if key not in names:
-            hint = "; give validation data for the val_ logs" if key.startswith("val_") and \
-                not self.has_validation and key[4:] in names else ""
-            raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
+        if key in names:
+            return
+        if key.startswith("val_") and not self.has_validation and key[4:] in names:
+            hint = "; give validation data for the val_ logs"
+        else:
+            near = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            if not (strict or near):
+                return  # checked when the first epoch ends
+        raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
 

@@ -7,8 +7,8 @@ import pytest
 
 import glassnet as gn
 from glassnet.nn.predicting import PREDICT_BYTES
+from glassnet.training.data import evaluate
 from glassnet.training.guard import FACTOR, SAMPLE, Guard
-from glassnet.training.run import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -228,6 +228,28 @@ def test_an_epoch_whose_last_step_blew_up_is_undone_in_the_middle_or_at_the_end_
     np.testing.assert_array_equal(model.params, sabotage.ends[at - 1])
 
 
+def test_an_undone_epoch_that_was_the_best_gives_the_title_back_to_the_best_before_it():
+    """roll_back past the best epoch: the best before it is kept again (it was forgotten, and the run ended
+    with no best at all, even one read from a checkpoint)."""
+    from glassnet.training.history import History
+    from glassnet.training.run import Run
+
+    model = gn.mlp([2, 3, 1], rng=0, dtype="float64")
+    run = Run(model, gn.Objective(model, "mse"), None, History(), 5, 0, False, {}, keep_best="loss")
+    weights = []
+    for epoch, loss in enumerate([1.0, 2.0, 0.5]):  # epoch 0 is the best until epoch 2
+        model.params[...] = epoch + 1.0
+        weights.append(model.params.copy())
+        run.record(epoch, {"loss": loss, "lr": 0.1})
+    assert run.best_epoch == 2
+    run.roll_back(before_last=True)  # epoch 2's last step blew up: back to the end of epoch 1
+    assert run.next_epoch == 2 and run.best_epoch == 0 and run.best_value == 1.0
+    np.testing.assert_array_equal(model.params, weights[1])
+    run.restore_best()
+    np.testing.assert_array_equal(model.params, weights[0])
+    assert run.history.best_epoch == 0
+
+
 def test_a_cost_that_overflows_within_an_epoch_names_the_batch_and_the_last_finite_cost():
     r = np.random.default_rng(6)
     X, y = r.normal(size=(50, 3)), r.normal(size=50)
@@ -414,6 +436,11 @@ def test_a_last_batch_too_small_for_batch_norm_is_refused_before_the_first_step(
                           gn.Dense(2 * 4 * 4, 2, rng=1)], input_shape=(1, 4, 4))
     images = r.normal(size=(5, 1, 4, 4))
     assert conv.fit(images, y[:5], loss="cross_entropy", epochs=1, batch_size=4, verbose=False).n_epochs == 1
+    # but 1x1 maps give one value per channel again
+    dots = gn.Sequential([gn.Conv2D(1, 2, 1, rng=0), gn.BatchNorm(2), gn.Flatten(), gn.Dense(2, 2, rng=1)],
+                         input_shape=(1, 1, 1))
+    with pytest.raises(ValueError, match=r"layers\[1\] BatchNorm needs at least 2 rows"):
+        dots.fit(images[:, :, :1, :1], y[:5], loss="cross_entropy", epochs=1, batch_size=4, verbose=False)
 
 
 @mechanics_only  # five steps on random labels, weighted and not

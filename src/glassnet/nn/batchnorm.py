@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,8 @@ class BatchNorm(Layer):
         self.state["running_var"] = np.ones(self.num_features, dtype=self.dtype)
 
     def fewest_rows(self, input_shape: Shape) -> int:
-        """2 after a flat layer (a row is one value per feature, and one value has no variance), else 1.
+        """2 where a row gives one value per feature (after a flat layer, or 1x1 maps): one value has no
+        variance. Else 1.
 
         Parameters
         ----------
@@ -71,7 +73,7 @@ class BatchNorm(Layer):
         -------
         int
         """
-        return 2 if len(input_shape) == 1 else 1
+        return 2 if math.prod(input_shape[1:]) == 1 else 1
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """The input's shape: ``(num_features,)`` or ``(num_features, h, w)``.

@@ -1,9 +1,10 @@
 """Training: the gradient-descent loop, quasi-Newton solvers, callbacks and history."""
 
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, ProgressBar
+from .data import evaluate
 from .history import History
 from .loop import fit, resume
-from .run import DivergenceWarning, Run, evaluate
+from .run import DivergenceWarning, Run
 from .solvers import QUASI_NEWTON, SOLVERS, GradientDescent, QuasiNewton, Solver, get_solver
 
 __all__ = [

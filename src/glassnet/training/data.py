@@ -9,6 +9,9 @@ import numpy as np
 from ..core.arrays import namespace, scalar, to_numpy
 from ..errors import OptionError
 from ..losses.costs import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from ..losses.objective import Objective
+from ..nn import Stack
+from ..nn.predicting import PREDICT_BYTES
 
 Array = Any
 
@@ -139,3 +142,52 @@ def is_multilabel(y: Array) -> bool:
     bool
     """
     return y.ndim == 2 and y.shape[1] > 1 and not bool(namespace(y).allclose(y.sum(axis=1), 1.0))
+
+
+def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:
+    """Cost and, for classifiers, accuracy on ``(X, y)`` in inference mode, in chunks.
+
+    Parameters
+    ----------
+    model : Stack
+    X, y : arrays
+        As ``objective.prepare`` returned them.
+    objective : Objective
+    batch_size : int
+        Rows per chunk at most; fewer where the working arrays would pass
+        :data:`~glassnet.nn.predicting.PREDICT_BYTES` (a conv net's few dozen pictures).
+
+    Returns
+    -------
+    dict
+        ``{"loss": cost with the L2 term}``, and ``"accuracy"`` for classification losses.
+    """
+    loss = objective.loss
+    n = X.shape[0]
+    total = correct = 0.0
+    batch_size = min(batch_size, model.chunk_size(PREDICT_BYTES))  # as predict: a conv net's chunks stay in cache
+    for start in range(0, n, batch_size):
+        xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        out = model.forward(xb, stop=objective.stop)
+        cost = objective.cost_and_grad(out, yb)[0]
+        total += cost * xb.shape[0] if loss.is_mean else cost
+        if is_classifier_loss(loss):
+            correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
+    result = {"loss": float((total / n if loss.is_mean else total) + objective.penalty())}
+    if is_classifier_loss(loss):
+        result["accuracy"] = correct / n
+    return result
+
+
+def params_host_copy(model: Stack) -> Array:
+    """A NumPy copy of the flat parameters (for SciPy).
+
+    Parameters
+    ----------
+    model : Stack
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_params,), float64
+    """
+    return to_numpy(model.params).astype("float64")

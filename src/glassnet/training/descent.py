@@ -12,8 +12,8 @@ from ..core._validation import all_finite
 from ..core.arrays import errstate, is_numpy, is_sparse, read_floats
 from ..core.rows import LazyRows
 from .callbacks import Callback
-from .data import correct, is_classifier_loss, is_multilabel
-from .run import Run, evaluate
+from .data import correct, evaluate, is_classifier_loss, is_multilabel
+from .run import Run
 
 Array = Any
 

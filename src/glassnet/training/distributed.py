@@ -30,8 +30,7 @@ from ..core.threads import available_cores
 from ..errors import OptionError, OptionTypeError
 from ..losses.objective import Objective
 from ..nn import Stack
-from .data import accuracy, is_classifier_loss
-from .run import evaluate
+from .data import accuracy, evaluate, is_classifier_loss
 
 Array = Any
 
@@ -150,7 +149,7 @@ class DataParallel:
         return float(self._small[0]), float(self._small[1])
 
     def evaluate(self, model: Stack, X: Array, y: Array, objective: Objective) -> dict[str, float]:
-        """:func:`~glassnet.training.run.evaluate` over the ranks: each scores its contiguous share of the rows.
+        """:func:`~glassnet.training.data.evaluate` over the ranks: each scores its contiguous share of the rows.
 
         Parameters
         ----------
@@ -161,7 +160,7 @@ class DataParallel:
         Returns
         -------
         dict
-            As :func:`~glassnet.training.run.evaluate` returns for all of ``X``.
+            As :func:`~glassnet.training.data.evaluate` returns for all of ``X``.
         """
         n = X.shape[0]
         lo, hi = self.shard(0, n)

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..core.arrays import to_numpy
 from .callbacks import Callback
-from .data import accuracy, is_classifier_loss
-from .run import Run, evaluate, params_host_copy
+from .data import accuracy, evaluate, is_classifier_loss, params_host_copy
+from .run import Run
 
 Array = Any
 

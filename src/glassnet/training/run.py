@@ -8,14 +8,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
-from ..nn.predicting import PREDICT_BYTES
 from ..optim import Optimizer
-from .data import accuracy, is_classifier_loss
+from .data import is_classifier_loss
 from .guard import FACTOR, Guard
 from .history import History
 
@@ -25,6 +23,10 @@ Array = Any
 class DivergenceWarning(RuntimeWarning):
     """Training diverged (its cost became NaN, infinite or many times its starting level), or ended no better
     than chance."""
+
+
+#: no best epoch: (value, epoch, params, state)
+NO_BEST: tuple = (math.inf, None, None, None)
 
 
 class Run:
@@ -71,6 +73,9 @@ class Run:
         self.best_epoch: int | None = None
         self.best_params: Array | None = None
         self.best_state: Array | None = None  # the running statistics that go with best_params
+        #: the best before the current one (value, epoch, params, state): an undone epoch that was the best
+        #: gives the title back to it
+        self._best_before: tuple = NO_BEST
         #: set when Ctrl-C ended the run; the model is then back at the end of epoch ``next_epoch - 1``
         self.interrupted = False
         #: the ranks training this model together (a training.distributed.DataParallel), or None for one process
@@ -141,9 +146,11 @@ class Run:
                 raise OptionError(f"keep_best={self.keep_best!r} is not among the logs {sorted(logs)}")
             value = -logs[self.keep_best] if "accuracy" in self.keep_best else logs[self.keep_best]
             if value < self.best_value:  # False for NaN: a diverged epoch is never the best
+                spare = self._best_before  # its buffers are reused: two bests are kept at most
+                self._best_before = (self.best_value, self.best_epoch, self.best_params, self.best_state)
                 self.best_value, self.best_epoch = value, epoch
-                self.best_params = _copy_into(self.best_params, self.model.params)
-                self.best_state = _copy_into(self.best_state, self.model.state)
+                self.best_params = _copy_into(spare[2], self.model.params)
+                self.best_state = _copy_into(spare[3], self.model.state)
         self.mark_done(epoch + 1)
 
     def mark_done(self, next_epoch: int) -> None:
@@ -181,8 +188,9 @@ class Run:
         """
         snap = self._previous if before_last and self._previous else self._snapshot
         self.next_epoch = snap["next_epoch"]
-        if self.best_epoch is not None and self.best_epoch >= self.next_epoch:
-            self.best_value, self.best_epoch, self.best_params, self.best_state = math.inf, None, None, None
+        if self.best_epoch is not None and self.best_epoch >= self.next_epoch:  # the best before it, again
+            self.best_value, self.best_epoch, self.best_params, self.best_state = self._best_before
+            self._best_before = NO_BEST
         self.model.params[...] = snap["params"]
         self.model.state[...] = snap["state"]
         if self.optimizer is not None and "scalars" in snap:
@@ -353,52 +361,3 @@ def _copy_into(old: Array | None, new: Array) -> Array:
         old[...] = new
         return old
     return new.copy()
-
-
-def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:
-    """Cost and, for classifiers, accuracy on ``(X, y)`` in inference mode, in chunks.
-
-    Parameters
-    ----------
-    model : Stack
-    X, y : arrays
-        As ``objective.prepare`` returned them.
-    objective : Objective
-    batch_size : int
-        Rows per chunk at most; fewer where the working arrays would pass
-        :data:`~glassnet.nn.predicting.PREDICT_BYTES` (a conv net's few dozen pictures).
-
-    Returns
-    -------
-    dict
-        ``{"loss": cost with the L2 term}``, and ``"accuracy"`` for classification losses.
-    """
-    loss = objective.loss
-    n = X.shape[0]
-    total = correct = 0.0
-    batch_size = min(batch_size, model.chunk_size(PREDICT_BYTES))  # as predict: a conv net's chunks stay in cache
-    for start in range(0, n, batch_size):
-        xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-        out = model.forward(xb, stop=objective.stop)
-        cost = objective.cost_and_grad(out, yb)[0]
-        total += cost * xb.shape[0] if loss.is_mean else cost
-        if is_classifier_loss(loss):
-            correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
-    result = {"loss": float((total / n if loss.is_mean else total) + objective.penalty())}
-    if is_classifier_loss(loss):
-        result["accuracy"] = correct / n
-    return result
-
-
-def params_host_copy(model: Stack) -> Array:
-    """A NumPy copy of the flat parameters (for SciPy).
-
-    Parameters
-    ----------
-    model : Stack
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_params,), float64
-    """
-    return to_numpy(model.params).astype("float64")

@@ -51,7 +51,7 @@ window.fetch = async (url, options) => {
   window.mostAtOnce = Math.max(window.mostAtOnce, ++window.training);
   try {
     const answer = await fetchNow(url, options);
-    await new Promise((done) => setTimeout(done, 300));
+    await new Promise((done) => setTimeout(done, 1000));
     return answer;
   } finally { window.training -= 1; }
 };
@@ -65,8 +65,10 @@ def test_pause_and_play_again_before_the_frame_arrives_keeps_one_training_loop(s
     page.goto(server + "?data=xor")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
     page.click("#play")
+    page.wait_for_function("() => window.training === 1")
     page.click("#play")  # pause: the frame asked for is still on its way...
     page.click("#play")  # ...when play is pressed again
+    assert page.evaluate("window.training") == 1  # (the race under test: the first loop still waits)
     sync_api.expect(page.locator("#play")).to_have_text("Pause")
     page.wait_for_function("() => Number(document.getElementById('status').dataset.step) > 0")
     page.click("#play")

@@ -285,6 +285,9 @@ def test_csv_classification_and_regression(tmp_path):
     ("a,b\n1,\n", "b", "line 2: missing value in target column 'b'"),
     ("a,b\n1,0\n2,1\n3,nan\n", "b", r"line 4: missing value in target column 'b' \('nan'\)"),  # it was a class
     ("a,b\n1,0\n2,NA\n", "b", r"line 3: missing value in target column 'b' \('NA'\)"),
+    # kept as float32: it became infinity, refused later as "not finite" without a line
+    ("a,b\n1,0\n-4e39,1\n", "b", r"line 3: column 'a' holds -4e\+39, beyond float32's range \(at most 3.4e\+38\)"),
+    ("a,b\n1,0.5\n2,5e40\n", "b", r"target column 'b' holds 5e\+40, beyond float32's range"),
     ("a,b\n,1\n", "b", "line 2: missing value in column 'a'"),
     ("a,b\n1,2\nhello,3\n", "b", "line 3: column 'a' must be numeric; received 'hello'"),
     ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are 'a', 'b'"),

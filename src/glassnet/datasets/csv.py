@@ -55,6 +55,11 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
             X[r - 2, j] = float(v)
             if not np.isfinite(X[r - 2, j]):
                 raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
+    too_large = np.argwhere(np.abs(X) > np.finfo(np.float32).max)  # the features are kept as float32
+    if too_large.size:
+        r, j = too_large[0]
+        raise DataError(f"{path}, line {r + 2}: column {short(features[j])} holds {X[r, j]:g}, beyond float32's "
+                        f"range (at most {float(np.finfo(np.float32).max):.3g}): scale the column down")
     # empty is missing; so are NA, nan, ... among numbers (among words, "none" may be a class of its own)
     words = [i for i, v in enumerate(raw_target) if v.lower() in MISSING]
     missing = [i for i, v in enumerate(raw_target) if v == ""] or \
@@ -75,6 +80,9 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         numbers = np.array([float(v) for v in raw_target], np.float64)
         if not np.isfinite(numbers).all():
             raise DataError(f"target column {short(target)} holds values that are not finite numbers")
+        if np.abs(numbers).max() > np.finfo(np.float32).max:
+            raise DataError(f"target column {short(target)} holds {numbers[np.abs(numbers).argmax()]:g}, beyond "
+                            f"float32's range (at most {float(np.finfo(np.float32).max):.3g}): scale it down")
         return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
     if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"

@@ -226,6 +226,15 @@ def test_a_file_claiming_the_first_format_to_skip_the_checksum_is_refused(tmp_pa
         gn.load(cnn)
 
 
+def test_a_device_or_fifo_given_as_a_model_file_is_named_for_what_it_is(nodes, capsys):
+    """/dev/null was reported as a model file "not found"."""
+    for path, kind in [("/dev/null", "a character device"), (nodes["fifo"], "a FIFO")]:
+        with pytest.raises(gn.ModelFileError, match=f"{path} is {kind}"):
+            gn.load(path)
+    assert cli.main(["info", "/dev/null"]) == 2
+    assert "/dev/null is a character device, not a model file" in capsys.readouterr().err
+
+
 def test_a_genuine_first_format_file_loads_and_is_reported_unverified(tmp_path, capsys):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0))
     rewrite(path, lambda m: (m.update(version=1), m.pop("description_sha256")))

@@ -39,6 +39,7 @@ import io
 import json
 import math
 import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core._validation import short
+from ..core._validation import KINDS, short
 from ..core.arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
@@ -222,6 +223,9 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
     if path.is_dir():
         raise ModelFileError(f"{path} is a folder; give the path of a model file (such as {path / 'model.glassnet'})")
     if not path.is_file():
+        if path.exists():  # a device, a FIFO (/dev/null, a pipe): no model file, but there is something
+            kind = KINDS.get(stat.S_IFMT(path.stat().st_mode), "not a regular file")
+            raise ModelFileError(f"{path} is {kind}, not a model file")
         raise FileNotFoundError(f"model file not found: {path}")
     try:
         zf = zipfile.ZipFile(path)

@@ -101,6 +101,22 @@ def test_a_link_to_a_regular_file_is_written_through_and_a_folder_is_refused(tmp
         write_atomically(tmp_path / "link.glassnet", lambda f: f.write(b"x"), follow_links=False)
 
 
+def test_a_full_disk_names_the_file_that_was_not_written(tmp_path):
+    """A write to the temporary file fails without a file name ("[Errno 28] No space left on device"): the
+    error names the file asked for, the old file stays, and no temporary is left."""
+    model = tmp_path / "m.glassnet"
+    model.write_bytes(b"the old model")
+
+    def full(f):
+        f.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match=rf"No space left on device: {model} was not written") as caught:
+        write_atomically(model, full)
+    assert caught.value.errno == 28
+    assert model.read_bytes() == b"the old model" and [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]
+
+
 def test_an_input_is_never_written_over(files, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     picture = tmp_path / "in.png"

@@ -63,11 +63,13 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
         os.chmod(tmp, mode)
         check_target(path, follow_links=follow_links, inputs=inputs, name=name)  # nothing slipped in meanwhile
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:  # a full disk: say where
+            raise OSError(exc.errno, f"{exc.strerror}: {path} was not written") from exc
         raise
     return path
 

@@ -341,6 +341,25 @@ def test_bfgs_is_refused_before_training_where_its_matrices_cannot_fit(monkeypat
     assert model.fit(X, y, loss="cross_entropy", optimizer="lbfgs", epochs=3).n_epochs == 3
 
 
+
+@mechanics_only  # an epoch on random labels: what is refused, not what is learned
+def test_a_batch_whose_activations_cannot_fit_is_refused_before_training(monkeypatch):
+    """A whole-set batch of a large set (optimizer='lbfgs', batch_size=None) asked NumPy for gigabytes mid-fit
+    (a MemoryError); the batch's outputs and gradients are now measured against the free memory first."""
+    import glassnet.core._check_arrays as arrays
+
+    model = gn.mlp([20, 64, 3], rng=0)  # 67 float32 outputs and their gradients per row, and the layers' scratch
+    X, y = np.random.default_rng(0).normal(size=(1000, 20)), np.arange(1000) % 3
+    monkeypatch.setattr(arrays, "available_memory", lambda: 2**19)
+    before = model.params.copy()
+    with pytest.raises(gn.errors.OptionError, match=r"training on batches of 1,000 rows \(their layers' outputs and "
+                                                    r"gradients; a smaller batch_size needs less\) would need "
+                                                    r"1.2 MiB of memory, but this machine has 512.0 KiB free"):
+        model.fit(X, y, loss="cross_entropy", batch_size=None)
+    np.testing.assert_array_equal(model.params, before)
+    assert model.fit(X, y, loss="cross_entropy", batch_size=100, epochs=1).n_epochs == 1
+
+
 def test_fit_argument_errors():
     model = gn.mlp([2, 1], rng=0)
     X, y = np.zeros((4, 2)), np.zeros(4)

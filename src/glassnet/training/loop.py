@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_positive_int, check_real, short
+from ..core._validation import check_array, check_choice, check_memory, check_positive_int, check_real, short
 from ..core.rows import LazyRows
 from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
@@ -254,22 +255,29 @@ def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_
 
 
 def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
-    """Refuse, before the first step, batches smaller than a layer can train on (see ``Layer.fewest_rows``)."""
-    smallest = n if batch_size is None or batch_size >= n else (n % batch_size or batch_size)
-    shape = model.input_shape
-    assert shape is not None  # built by the data's preparation
-    for i, layer in enumerate(model.layers):
+    """Refuse, before the first step, batches smaller than a layer can train on (see ``Layer.fewest_rows``),
+    and batches whose layer outputs and their gradients cannot fit in the memory this machine has free."""
+    shapes: list[Any] = [model.input_shape]  # built by the data's preparation
+    for layer in model.layers:
+        shapes.append(layer.output_shape(shapes[-1]))
+    rows = n if batch_size is None else min(batch_size, n)
+    values = sum(math.prod(shape) for shape in shapes[1:])  # a training pass keeps every output for the backward
+    if model.xp is np:  # (a GPU's own memory is the device's to refuse)
+        check_memory(rows * (2 * values * model.dtype.itemsize + model._scratch_bytes_per_sample()),
+                     f"training on batches of {rows:,} rows (their layers' outputs and gradients; a smaller "
+                     f"batch_size needs less)")
+    smallest = n if rows == n else (n % rows or rows)
+    for i, (layer, shape) in enumerate(zip(model.layers, shapes)):
         need = layer.fewest_rows(shape)
         if smallest < need:
             name = f"layers[{i}] {type(layer).__name__}"
-            if batch_size is None or batch_size >= n:
+            if rows == n:
                 raise OptionError(f"{name} needs at least {need} rows in a training batch; received {n} training "
                                   f"row(s)")
-            other = next(b for b in range(batch_size + 1, n + 1) if n % b == 0 or n % b >= need)
+            other = next(b for b in range(rows + 1, n + 1) if n % b == 0 or n % b >= need)
             raise OptionError(f"{name} needs at least {need} rows in a training batch, but {n:,} training rows "
-                              f"in batches of {batch_size} leave a last batch of {smallest}: choose another "
+                              f"in batches of {rows} leave a last batch of {smallest}: choose another "
                               f"batch_size (such as {other})")
-        shape = layer.output_shape(shape)
 
 
 def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:

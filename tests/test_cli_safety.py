@@ -140,6 +140,9 @@ def test_a_run_may_write_inside_the_mnist_folder_it_reads(tmp_path, capsys, monk
     monkeypatch.setattr(train_cli, "load_data", reached)
     assert cli.main(["train", "--dataset", "mnist", "--data", "."]) == 2
     assert "the outputs were accepted" in capsys.readouterr().err
+    (tmp_path / "mn" / "train-labels-idx1-ubyte.gz").write_bytes(b"the labels")  # but its files are inputs
+    assert cli.main(["train", "--dataset", "mnist", "--data", ".", "--model", "train-labels-idx1-ubyte.gz"]) == 2
+    assert "--model 'train-labels-idx1-ubyte.gz' is also one of the command's inputs" in capsys.readouterr().err
 
 
 def test_lr_find_never_plots_over_the_model_it_reads(tmp_path, capsys):

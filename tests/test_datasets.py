@@ -277,6 +277,11 @@ def test_csv_classification_and_regression(tmp_path):
     assert n.classes == ["0.5", "1", "2"] and n.y.tolist() == [1, 1, 1, 2, 2, 0]
     big = datasets.load_csv(write(tmp_path, "a,y\n1,9007199254740993\n2,9007199254740992\n3,+1\n"), "y")
     assert big.classes == ["1", "9007199254740992", "9007199254740993"]  # whole numbers exactly, not as floats
+    huge = datasets.load_csv(write(tmp_path, "a,y\n1,100000000000000000000\n2,99999999999999999999\n"
+                                             "3,99999999999999999999.0\n"), "y", task="classification")
+    assert huge.classes == ["99999999999999999999", "100000000000000000000"] and huge.y.tolist() == [1, 0, 0]
+    edge = datasets.load_csv(write(tmp_path, "a,y\n3.4028235e38,1\n1,2\n"), "y")  # float32's largest: kept
+    assert edge.X[0, 0] == np.finfo(np.float32).max
     w = datasets.load_csv(write(tmp_path, "a,y\n1,none\n2,mild\n3,NA\n"), "y")
     assert w.classes == ["NA", "mild", "none"]  # among words, none and NA may be classes
 

@@ -207,9 +207,12 @@ def test_the_command_line_diagnoses_and_finds_a_rate(tmp_path, capsys):
     assert cli.main(["lr-find", "--steps", "40", "--plot", str(tmp_path / "lr.png")]) == 0
     assert "suggested learning rate" in capsys.readouterr().out
     assert (tmp_path / "lr.png").read_bytes()[:4] == b"\x89PNG"
-    # each batch drew a row once per multiple of the data: 10**9 rows asked for gigabytes of indices
-    assert cli.main(["lr-find", "--batch-size", str(10**9)]) == 2
-    assert "batch_size must be at most the 1,797 training rows; received 1,000,000,000" in capsys.readouterr().err
+    # a batch larger than the data is the whole data, as scikit-learn clips it (10**9 rows asked for gigabytes
+    # of row indices); and a set smaller than the default batch of 64 is swept
+    assert cli.main(["lr-find", "--batch-size", str(10**9), "--steps", "10"]) == 0
+    assert "suggested learning rate" in capsys.readouterr().out
+    xor = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float), np.array([0, 1, 1, 0])
+    assert len(gn.lr_find(gn.mlp([2, 4, 2], rng=0), *xor, "cross_entropy", steps=10).rates) == 10
     assert cli.main(["train", "--diagnose", "--epochs", "2", "--quiet", "--out", str(tmp_path / "out")]) == 0
     assert "diagnosis on 512 samples: no findings" in capsys.readouterr().out
 

@@ -37,7 +37,6 @@ def test_nan_or_infinite_input(bad):
         objective.prepare(np.zeros((4, 3)), np.full((4, 2), bad))
 
 
-
 def test_finite_values_too_large_for_the_models_dtype_are_named_as_such():
     """1e39 is a finite float64 that float32 cannot hold: it was reported as an infinite value of X."""
     X = np.zeros((4, 3))
@@ -48,6 +47,8 @@ def test_finite_values_too_large_for_the_models_dtype_are_named_as_such():
     with pytest.raises(ValueError, match=r"X holds values too large for float32 \(up to 1e\+39"):
         gn.mlp([3, 2], rng=0).fit(X, np.arange(4) % 2, loss="cross_entropy")
     assert np.isfinite(gn.mlp([3, 2], rng=0, dtype="float64").predict(X)).all()
+
+
 def test_wrong_dimensions_and_types():
     model = gn.mlp([3, 2], rng=0)
     with pytest.raises(ValueError, match=r"X must be a 2-D array; received shape \(2, 3, 1\)"):

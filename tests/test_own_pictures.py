@@ -204,3 +204,14 @@ def test_a_model_file_reads_only_the_folders_it_was_trained_on(trained, tmp_path
         assert "holiday" not in err.out + err.err and "accuracy" not in err.out
     assert main(["evaluate", str(out / "model.glassnet"), "--data", str(secret)]) == 2  # given: read, and its
     assert "not the model's classes: 'mine', 'yours'" in capsys.readouterr().err  # classes are checked
+
+
+def test_class_names_match_as_numbers_unless_that_would_merge_two_classes():
+    from glassnet.cli.pictures import same_classes
+    from glassnet.datasets import Dataset
+
+    def data(classes):
+        return Dataset(np.zeros((len(classes), 1), np.float32), np.arange(len(classes)), "t", classes=classes)
+
+    assert same_classes(data(["2", "1"]), ["1.0", "2.0"], "--data").y.tolist() == [1, 0]  # as numbers
+    assert same_classes(data(["1", "01"]), ["01", "1"], "--data").y.tolist() == [1, 0]  # two classes, kept apart

@@ -41,7 +41,7 @@ def status(page, key):
     return page.locator("#status").get_attribute(f"data-{key}")
 
 
-# each training request answered 300 ms late; the most ever on their way at once is kept
+# each training request answered 1 s late; the most ever on their way at once is kept
 SLOW_TRAINING = """
 const fetchNow = window.fetch.bind(window);
 window.training = 0;

@@ -355,7 +355,10 @@ def test_a_batch_whose_activations_cannot_fit_is_refused_before_training(monkeyp
     with pytest.raises(gn.errors.OptionError, match=r"training on batches of 1,000 rows \(their layers' outputs and "
                                                     r"gradients; a smaller batch_size needs less\) would need "
                                                     r"1.2 MiB of memory, but this machine has 512.0 KiB free"):
-        model.fit(X, y, loss="cross_entropy", batch_size=None)
+        model.fit(X, y, loss="cross_entropy", batch_size=5000)
+    with pytest.raises(gn.errors.OptionError, match=r"training on all 1,000 rows at once \(.*batches, of a "
+                                                    r"gradient-descent optimizer, need less\)"):
+        model.fit(X, y, loss="cross_entropy", optimizer="lbfgs", batch_size=10)  # lbfgs takes the whole set
     np.testing.assert_array_equal(model.params, before)
     assert model.fit(X, y, loss="cross_entropy", batch_size=100, epochs=1).n_epochs == 1
 
@@ -377,6 +380,12 @@ def test_fit_argument_errors():
     with pytest.raises(ValueError, match=r"unknown option 'epocs' for optimizer='adam'; its options are .*; fit's "
                                          r"own arguments include epochs: did you mean epochs= where you wrote epocs="):
         model.fit(X, y, optimizer="adam", epocs=5)
+    with pytest.raises(ValueError, match=r"unknown option 'shufle' .* did you mean shuffle= where you wrote shufle="):
+        model.fit(X, y, optimizer="adam", eps=1e-8, shufle=False)  # eps is Adam's: the hint is for the typo
+    for options, message in [({"eps": -1}, r"eps must be in \(0.0, inf\); received -1$"),
+                             ({"step_size": 3}, r"its options are lr, beta1, beta2, eps, schedule$")]:
+        with pytest.raises(ValueError, match=message):  # a bad value, or a name like no argument of fit: no hint
+            model.fit(X, y, optimizer="adam", **options)
     with pytest.raises(TypeError, match=r"callbacks\[0\] must be a glassnet Callback"):
         model.fit(X, y, callbacks=[print])
     with pytest.raises(ValueError, match=r"validation_data\[0\] has 3 features"):
@@ -402,9 +411,9 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
         ({"keep_best": "val_accuracy"}, "keep_best='val_accuracy' is not among the logs"),
         ({"callbacks": [gn.ModelCheckpoint(tmp_path, save_best_only=True, monitor="loss")]},
          "ModelCheckpoint path must name a file, but .* is a folder"),
-        ({"callbacks": [gn.ModelCheckpoint(tmp_path / "c.glassnet", save_best_only=True, monitor="accuracies")]},
-         "ModelCheckpoint monitor='accuracies' is not among the logs this run writes: loss, accuracy, lr; did you "
-         "mean 'accuracy'"),
+        ({"callbacks": [gn.EarlyStopping(monitor="f1")]},
+         "EarlyStopping monitor='f1' is not among the logs this run writes: loss, accuracy, lr; restore_best=True "
+         "keeps the best weights by the run's own logs only: give restore_best=False"),
     ]
     seen = []
     count = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
@@ -423,6 +432,10 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
         Metric(), gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1"),
         gn.EarlyStopping(monitor="f1", patience=0, restore_best=False)])
     assert history.stopped_early and history.n_epochs == 2 and (tmp_path / "best.glassnet").is_file()
+    with pytest.raises(ValueError, match=r"ModelCheckpoint monitor='f1' is not among the logs \['accuracy', 'loss', "
+                                         r"'lr'\]"):  # when nothing writes it: named, where it was a KeyError
+        model.fit(X, y, loss="cross_entropy", epochs=2, verbose=False,
+                  callbacks=[gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1")])
     with pytest.raises(TypeError, match=r"callbacks must be a list of Callbacks; received one EarlyStopping: write "
                                         r"callbacks=\[EarlyStopping\(...\)\]"):
         model.fit(X, y, loss="cross_entropy", callbacks=gn.EarlyStopping())

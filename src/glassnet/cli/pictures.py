@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -114,13 +115,16 @@ def same_classes(test: datasets.Dataset, classes: list[str], option: str,
     UserError
         When the data has a class the model does not know.
     """
-    index = {class_name(c): i for i, c in enumerate(classes)}
-    unknown = [c for c in test.classes if class_name(c) not in index]
+    # numeric names as one name; exact names where that would merge two classes ('01', '1')
+    merges = any(len({class_name(c) for c in names}) < len(names) for names in (classes, test.classes))
+    name: Callable[[object], str] = str if merges else class_name
+    index = {name(c): i for i, c in enumerate(classes)}
+    unknown = [c for c in test.classes if name(c) not in index]
     if unknown:
         raise UserError(f"{option} has {kind} that are not the model's classes: {', '.join(map(short, unknown[:8]))}"
                         f"{', ...' if len(unknown) > 8 else ''}; the model knows "
                         f"{', '.join(map(short, classes[:8]))}{', ...' if len(classes) > 8 else ''}")
-    numbers = np.array([index[class_name(c)] for c in test.classes], dtype=np.int64)
+    numbers = np.array([index[name(c)] for c in test.classes], dtype=np.int64)
     return replace(test, y=numbers[test.y], classes=list(classes))
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..core.arrays import resolve_device
 from ..datasets import PhotoAugment, RandomAffine
+from ..datasets.mnist import MNIST_FILES
 from ..errors import DivergenceError, missing
 from ..nn import Normalize, picture_channels
 from ..optim import get_optimizer
@@ -85,8 +87,9 @@ def _train(args, comm: Any) -> int:
     on_host = resolve_device(args.device)[0] is np  # a GPU asked for where there is none fails before any reading
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
-    # MNIST's folder is read by its four file names: what a run writes there changes nothing it reads
-    out = check_outputs(args, [None if s["dataset"] == "mnist" else s["data"], s.get("test_data"), args.resume])
+    # MNIST's folder is read by its four file names: those files are the inputs, and the folder may take outputs
+    data = [Path(s["data"]) / name for name in MNIST_FILES] if s["dataset"] == "mnist" and s["data"] else [s["data"]]
+    out = check_outputs(args, [*data, s.get("test_data"), args.resume])
     if ck is not None and args.data is None:  # a path read from a file: only where its file is unchanged
         check_fingerprint(s["data"], ck.metadata.get("data_fingerprint"), s["dataset"], args.resume)
     if ck is not None and args.test_data is None and s["dataset"] == "folder":

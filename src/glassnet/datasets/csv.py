@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,8 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
             X[r - 2, j] = float(v)
             if not np.isfinite(X[r - 2, j]):
                 raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
-    too_large = np.argwhere(np.abs(X) > np.finfo(np.float32).max)  # the features are kept as float32
+    with np.errstate(over="ignore"):  # the features are kept as float32: what becomes infinite there is refused
+        too_large = np.argwhere(np.isinf(X.astype(np.float32)))
     if too_large.size:
         r, j = too_large[0]
         raise DataError(f"{path}, line {r + 2}: column {short(features[j])} holds {X[r, j]:g}, beyond float32's "
@@ -80,7 +82,9 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         numbers = np.array([float(v) for v in raw_target], np.float64)
         if not np.isfinite(numbers).all():
             raise DataError(f"target column {short(target)} holds values that are not finite numbers")
-        if np.abs(numbers).max() > np.finfo(np.float32).max:
+        with np.errstate(over="ignore"):
+            beyond = np.isinf(numbers.astype(np.float32)).any()
+        if beyond:
             raise DataError(f"target column {short(target)} holds {numbers[np.abs(numbers).argmax()]:g}, beyond "
                             f"float32's range (at most {float(np.finfo(np.float32).max):.3g}): scale it down")
         return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
@@ -89,7 +93,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         if not all(math.isfinite(float(v)) for v in raw_target):
             raise DataError(f"target column {short(target)} holds values that are not finite numbers")
         raw_target = [class_name(v) for v in raw_target]
-    keys = sorted(set(raw_target), key=lambda v: (float(v), v) if numeric else (0, v))
+    keys = sorted(set(raw_target), key=lambda v: (Fraction(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
                    classes=keys, feature_names=features, task_reason=reason)
@@ -137,11 +141,8 @@ def class_name(label: object) -> str:
     text = str(label).strip()
     if not is_number(text):
         return str(label)
-    whole = text.lstrip("+-").isdigit()
-    if whole:
-        return str(int(text))
-    value = float(text)
-    return str(int(value)) if value.is_integer() else repr(value)
+    exact = Fraction(text)  # decimal text exactly: 12345678901234567890 and 12345678901234567890.0 alike
+    return str(exact.numerator) if exact.denominator == 1 else repr(float(text))
 
 
 #: the most distinct whole numbers a target may hold for "auto" to read them as class labels

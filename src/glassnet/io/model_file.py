@@ -224,8 +224,8 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
         raise ModelFileError(f"{path} is a folder; give the path of a model file (such as {path / 'model.glassnet'})")
     if not path.is_file():
         if path.exists():  # a device, a FIFO (/dev/null, a pipe): no model file, but there is something
-            kind = KINDS.get(stat.S_IFMT(path.stat().st_mode), "not a regular file")
-            raise ModelFileError(f"{path} is {kind}, not a model file")
+            kind = KINDS.get(stat.S_IFMT(path.stat().st_mode))
+            raise ModelFileError(f"{path} is {kind or 'not a regular file'}{', not a model file' if kind else ''}")
         raise FileNotFoundError(f"model file not found: {path}")
     try:
         zf = zipfile.ZipFile(path)

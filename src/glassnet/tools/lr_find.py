@@ -123,8 +123,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     X, y = objective.prepare(X, y)
     opt = get_optimizer(optimizer) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
     opt.bind(m)
-    if batch_size > X.shape[0]:  # a batch draws each row once at most: more would repeat rows (and fill memory)
-        raise OptionError(f"batch_size must be at most the {X.shape[0]:,} training rows; received {batch_size:,}")
+    batch_size = min(batch_size, X.shape[0])  # each row once a batch at most, as scikit-learn clips it
     order = as_generator(rng).permutation(X.shape[0])
     rates, costs, average, best, blew = [], [], 0.0, np.inf, None
     for k, rate in enumerate(np.geomspace(start, stop, steps)):

@@ -144,7 +144,13 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
-        run.check_log(self.key, "EarlyStopping monitor", strict=False)
+        restores = self.restore_best and run.keep_best is None  # by the run's keep_best, of the run's own logs
+        try:
+            run.check_log(self.key, "EarlyStopping monitor", strict=restores)
+        except OptionError as exc:
+            raise OptionError(f"{exc}" + ("; restore_best=True keeps the best weights by the run's own logs only: "
+                                          "give restore_best=False to stop on a metric of your own"
+                                          if restores and not self.key.startswith("val_") else "")) from None
         self.sign = -1.0 if "accuracy" in self.key else 1.0
         self.best = math.inf
         self.best_epoch: int | None = None
@@ -213,6 +219,8 @@ class ModelCheckpoint(Callback):
         if (epoch + 1) % self.every:
             return
         if self.save_best_only:
+            if self.key not in logs:
+                raise OptionError(f"ModelCheckpoint monitor={self.key!r} is not among the logs {sorted(logs)}")
             value = -logs[self.key] if "accuracy" in self.key else logs[self.key]
             if value >= self.best:
                 return

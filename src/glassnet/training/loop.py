@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import os
@@ -28,7 +27,7 @@ from .distributed import DataParallel, check_supported
 from .guard import Guard
 from .history import History
 from .run import Run
-from .solvers import get_solver, is_full_batch
+from .solvers import get_solver, is_full_batch, misspelt
 
 
 def fit(
@@ -172,12 +171,10 @@ def fit(
         try:
             solver = get_solver(optimizer, **optimizer_options)
         except OptionError as exc:  # a misspelt argument of fit lands among the optimizer's options
-            near = [difflib.get_close_matches(name, FIT_ARGUMENTS, n=1) for name in sorted(optimizer_options)]
-            typo = next(((name, match[0]) for name, match in zip(sorted(optimizer_options), near) if match), None)
-            if typo is None:
+            hint = misspelt(optimizer, optimizer_options, FIT_ARGUMENTS)
+            if not hint:
                 raise
-            raise OptionError(f"{exc}; fit's own arguments include {typo[1]}: did you mean {typo[1]}= where you "
-                              f"wrote {typo[0]}=?") from None
+            raise type(exc)(f"{exc}{hint}") from None
 
         # prepare once: the data checked and on the model's device, the validation rows set apart
         objective = Objective(model, get_loss(loss), l2, l1)
@@ -265,7 +262,9 @@ def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
     if model.xp is np:  # (a GPU's own memory is the device's to refuse)
         check_memory(rows * (2 * values * model.dtype.itemsize + model._scratch_bytes_per_sample()),
                      f"training on batches of {rows:,} rows (their layers' outputs and gradients; a smaller "
-                     f"batch_size needs less)")
+                     f"batch_size needs less)" if batch_size is not None else
+                     f"training on all {rows:,} rows at once (their layers' outputs and gradients; batches, "
+                     f"of a gradient-descent optimizer, need less)")
     smallest = n if rows == n else (n % rows or rows)
     for i, (layer, shape) in enumerate(zip(model.layers, shapes)):
         need = layer.fewest_rows(shape)

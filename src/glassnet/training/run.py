@@ -116,18 +116,19 @@ class Run:
         strict : bool
             Refuse any other name. Otherwise (a callback's monitor, which an
             earlier callback's own metric may feed) refuse only a ``val_`` log
-            without validation data and a near miss of a log's name.
+            of this run's without validation data; other names are checked
+            when the first epoch ends.
         """
         names = self.log_names()
         if key in names:
             return
         if key.startswith("val_") and not self.has_validation and key[4:] in names:
             hint = "; give validation data for the val_ logs"
-        else:
+        elif strict:
             near = difflib.get_close_matches(key, names, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            if not (strict or near):
-                return  # checked when the first epoch ends
+        else:
+            return
         raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
@@ -351,9 +352,10 @@ class Run:
         best = training.get("best")
         if best is not None and "best_params" in arrays:
             self.best_value, self.best_epoch = float(best["value"]), int(best["epoch"])
-            self.best_params = self.model.xp.asarray(arrays["best_params"], dtype=self.model.dtype)
+            # copies: these buffers are written again by later bests, and the checkpoint's arrays stay its own
+            self.best_params = self.model.xp.array(arrays["best_params"], dtype=self.model.dtype)
             if "best_state" in arrays:
-                self.best_state = self.model.xp.asarray(arrays["best_state"], dtype=self.model.dtype)
+                self.best_state = self.model.xp.array(arrays["best_state"], dtype=self.model.dtype)
 
 
 def _copy_into(old: Array | None, new: Array) -> Array:

@@ -9,6 +9,8 @@ for the library, the estimators and the command line alike.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -248,6 +250,32 @@ def get_solver(optimizer: object, **options: Any) -> Solver:
         return GradientDescent(get_optimizer(optimizer, **options))
     raise OptionError(f"optimizer must be an Optimizer or one of {', '.join(map(repr, SOLVERS))}; "
                       f"received {short(optimizer)}")
+
+
+def misspelt(optimizer: object, options: dict, arguments: list[str]) -> str:
+    """A hint for an option that no optimizer takes and that looks like one of ``arguments`` (fit's own,
+    misspelt: ``epocs=5``), or "".
+
+    Parameters
+    ----------
+    optimizer : object
+        As given to :func:`get_solver`.
+    options : dict
+        The options that it refused.
+    arguments : list of str
+        The names the option may have been meant as.
+
+    Returns
+    -------
+    str
+    """
+    known = OPTIMIZERS.get(optimizer) if isinstance(optimizer, str) else None
+    unknown = sorted(set(options) - (set(inspect.signature(known).parameters) if known is not None else set()))
+    for name in unknown:
+        near = difflib.get_close_matches(name, arguments, n=1, cutoff=0.8)
+        if near:
+            return f"; fit's own arguments include {near[0]}: did you mean {near[0]}= where you wrote {name}=?"
+    return ""
 
 
 def is_full_batch(name: str) -> bool:

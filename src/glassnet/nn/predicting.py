@@ -88,14 +88,26 @@ class Predicting:
             return 2**62
         return max(1, budget // self._scratch_bytes_per_sample())
 
+    def layer_shapes(self) -> list[Shape | None]:
+        """The per-sample shape going into each layer, then the model's output shape.
+
+        Returns
+        -------
+        list of tuple of int
+            ``len(layers) + 1`` shapes; each None before the model is built.
+        """
+        shapes: list[Shape | None] = [self.input_shape]
+        for layer in self.layers:
+            shape = shapes[-1]
+            shapes.append(None if shape is None else tuple(layer.output_shape(shape)))
+        return shapes
+
     def _scratch_bytes_per_sample(self) -> int:
         """The largest working memory any layer needs per sample, in bytes (1 without an input shape)."""
         if self.input_shape is None:
             return 1
-        shape, largest = self.input_shape, 1
-        for layer in self.layers:
-            largest = max(largest, layer.scratch_per_sample(shape))
-            shape = layer.output_shape(shape)
+        shapes: list[Any] = self.layer_shapes()  # all known: the model is built
+        largest = max([1, *(layer.scratch_per_sample(shape) for layer, shape in zip(self.layers, shapes))])
         return largest * self.dtype.itemsize
 
     def predict(self, X: Any, batch_size: int | None = None) -> Array:

@@ -253,10 +253,7 @@ class Stack(Predicting, FlatParameters):
     def _summary_rows(self) -> tuple[str, list[tuple[str, str, str]]]:
         """The summary's first line, and a (layer, output shape, parameter count) row per layer."""
         rows = []
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers):
-            if shape is not None:
-                shape = layer.output_shape(shape)
+        for i, (layer, shape) in enumerate(zip(self.layers, self.layer_shapes()[1:])):  # each layer's output
             n = sum(math.prod(p.shape) for p in layer.params.values())
             out = "?" if shape is None else "x".join(map(str, shape))
             rows.append((f"[{i}] {layer.describe()}", out, f"{n:,}"))

@@ -254,9 +254,7 @@ def _check_hooks(callbacks: Any, augment: object, keep_best: object, validation_
 def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
     """Refuse, before the first step, batches smaller than a layer can train on (see ``Layer.fewest_rows``),
     and batches whose layer outputs and their gradients cannot fit in the memory this machine has free."""
-    shapes: list[Any] = [model.input_shape]  # built by the data's preparation
-    for layer in model.layers:
-        shapes.append(layer.output_shape(shapes[-1]))
+    shapes: list[Any] = model.layer_shapes()  # built by the data's preparation
     rows = n if batch_size is None else min(batch_size, n)
     values = sum(math.prod(shape) for shape in shapes[1:])  # a training pass keeps every output for the backward
     if model.xp is np:  # (a GPU's own memory is the device's to refuse)

@@ -114,6 +114,26 @@ class LambdaCallback(Callback):
             self._batch(batch, cost)
 
 
+def monitored(logs: dict[str, float], key: str, what: str) -> float:
+    """An epoch's ``logs[key]`` with lower as better (an accuracy negated), for the settings that follow one log.
+
+    Parameters
+    ----------
+    logs : dict of str to float
+    key : str
+        The log followed ("val_loss").
+    what : str
+        The setting that follows it, for the message when no epoch or callback wrote it ("keep_best").
+
+    Returns
+    -------
+    float
+    """
+    if key not in logs:
+        raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
+    return -logs[key] if "accuracy" in key else logs[key]
+
+
 class EarlyStopping(Callback):
     """Stop once ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
@@ -151,25 +171,22 @@ class EarlyStopping(Callback):
             raise OptionError(f"{exc}" + ("; restore_best=True keeps the best weights by the run's own logs only: "
                                           "give restore_best=False to stop on a metric of your own"
                                           if restores and not self.key.startswith("val_") else "")) from None
-        self.sign = -1.0 if "accuracy" in self.key else 1.0
         self.best = math.inf
         self.best_epoch: int | None = None
         self.wait = 0
         for epoch, value in zip(run.history.epochs, run.history.history.get(self.key, [])):
-            self._update(epoch, value)  # the epochs before a resume
+            self._update(epoch, monitored({self.key: value}, self.key, "EarlyStopping monitor"))  # before a resume
         if self.restore_best and run.keep_best is None:
             run.keep_best = self.key
 
-    def _update(self, epoch: int, value: float) -> None:
-        if self.sign * value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = self.sign * value, epoch, 0
+    def _update(self, epoch: int, value: float) -> None:  # value: lower is better (see monitored)
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
         else:
             self.wait += 1
 
     def on_epoch_end(self, run, epoch, logs):
-        if self.key not in logs:
-            raise OptionError(f"EarlyStopping monitor={self.key!r} is not among the logs {sorted(logs)}")
-        self._update(epoch, logs[self.key])
+        self._update(epoch, monitored(logs, self.key, "EarlyStopping monitor"))
         if self.wait > self.patience:
             run.stop = True
             run.history.stopped_early = True
@@ -219,9 +236,7 @@ class ModelCheckpoint(Callback):
         if (epoch + 1) % self.every:
             return
         if self.save_best_only:
-            if self.key not in logs:
-                raise OptionError(f"ModelCheckpoint monitor={self.key!r} is not among the logs {sorted(logs)}")
-            value = -logs[self.key] if "accuracy" in self.key else logs[self.key]
+            value = monitored(logs, self.key, "ModelCheckpoint monitor")
             if value >= self.best:
                 return
             self.best = value

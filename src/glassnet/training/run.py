@@ -13,6 +13,7 @@ from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer
+from .callbacks import monitored
 from .data import is_classifier_loss
 from .guard import FACTOR, Guard
 from .history import History
@@ -143,9 +144,7 @@ class Run:
         """
         self.history.record(epoch, logs)
         if self.keep_best is not None:
-            if self.keep_best not in logs:
-                raise OptionError(f"keep_best={self.keep_best!r} is not among the logs {sorted(logs)}")
-            value = -logs[self.keep_best] if "accuracy" in self.keep_best else logs[self.keep_best]
+            value = monitored(logs, self.keep_best, "keep_best")
             if value < self.best_value:  # False for NaN: a diverged epoch is never the best
                 spare = self._best_before  # its buffers are reused: two bests are kept at most
                 self._best_before = (self.best_value, self.best_epoch, self.best_params, self.best_state)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_writable
+from ..core._validation import check_writable, input_folder_around
 from ..errors import MissingDependencyError
 from ..nn import Dense
 from ..tools.confusion_plot import confusion_picture
@@ -58,10 +58,10 @@ def check_outputs(args, inputs: list) -> Outputs:
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out must be a folder (made if missing), but {str(folder)!r} is a file")
     data = [p for p in inputs if p is not None]
-    for source in data:  # before the folder is made: an empty folder among pictures would be read as a class
-        if Path(source).is_dir() and folder.resolve().is_relative_to(Path(source).resolve()):
-            raise UserError(f"--out {str(folder)!r} is inside {str(source)!r}, a folder the run reads, which its "
-                            "files would change: give --out outside it")
+    source = input_folder_around(folder, data)  # before the folder is made: an empty one would be read as a class
+    if source is not None:
+        raise UserError(f"--out {str(folder)!r} is inside {str(source)!r}, a folder the run reads, which its "
+                        "files would change: give --out outside it")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

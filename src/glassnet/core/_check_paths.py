@@ -112,11 +112,28 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "
                               "overwritten: give another path")
-    for source in inputs:  # a file written into a folder of pictures becomes one of them (or a class) next time
-        if os.path.isdir(source) and Path(os.path.realpath(target)).is_relative_to(os.path.realpath(source)):
-            raise FileExistsError(f"{name} {str(path)!r} is inside {str(source)!r}, a folder the command reads, "
-                                  "which it would change: give a path outside it")
+    folder = input_folder_around(target, inputs)
+    if folder is not None:  # a file written into a folder of pictures becomes one of them (or a class) next time
+        raise FileExistsError(f"{name} {str(path)!r} is inside {str(folder)!r}, a folder the command reads, "
+                              "which it would change: give a path outside it")
     return target
+
+
+def input_folder_around(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> str | os.PathLike | None:
+    """The first of ``inputs`` that is a folder holding ``path`` (at any depth, links resolved), or None.
+
+    Parameters
+    ----------
+    path : str or path_like
+        Need not exist yet.
+    inputs : iterable of paths
+
+    Returns
+    -------
+    path or None
+    """
+    return next((source for source in inputs if os.path.isdir(source)
+                 and Path(os.path.realpath(path)).is_relative_to(os.path.realpath(source))), None)
 
 
 def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

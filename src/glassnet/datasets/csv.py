@@ -76,12 +76,12 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         reason = f"{task}, as asked"
     else:
         raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {short(task)}")
+    if numeric and not all(math.isfinite(float(v)) for v in raw_target):
+        raise DataError(f"target column {short(target)} holds values that are not finite numbers")
     if task == "regression":
         if not numeric:
             raise DataError(f"target column {short(target)} must be numeric for regression")
         numbers = np.array([float(v) for v in raw_target], np.float64)
-        if not np.isfinite(numbers).all():
-            raise DataError(f"target column {short(target)} holds values that are not finite numbers")
         with np.errstate(over="ignore"):
             beyond = np.isinf(numbers.astype(np.float32)).any()
         if beyond:
@@ -90,8 +90,6 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
     if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"
-        if not all(math.isfinite(float(v)) for v in raw_target):
-            raise DataError(f"target column {short(target)} holds values that are not finite numbers")
         raw_target = [class_name(v) for v in raw_target]
     keys = sorted(set(raw_target), key=lambda v: (Fraction(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}

@@ -170,7 +170,7 @@ def test_a_shape_that_cannot_be_known_says_what_to_do(digit_images):
     assert not flat_rows.built  # a refused first batch builds nothing
     with pytest.raises(gn.OptionError, match=r"layers\[0\] Conv2D, layers\[3\] Dense .*model.build"):
         flat_rows.save("never-written.glassnet")
-    with pytest.raises(gn.OptionError, match="out_channels and kernel_size"):
+    with pytest.raises(gn.OptionError, match="Conv2D needs kernel_size: .*Conv2D\\(8, 3\\)"):
         gn.Conv2D(out_channels=4)
     built = gn.Sequential(gn.Dense(3), input_shape=(5,))
     assert built.built and built.layers[0].W.shape == (5, 3)
@@ -195,3 +195,36 @@ def test_threads_that_meet_an_unbuilt_model_together_build_it_once():
     for out in outs:
         np.testing.assert_array_equal(out, model.predict(X))
     assert model.n_params == 9 * 16 + 16 + 16 * 3 + 3
+
+
+@pytest.mark.parametrize(("call", "sizes"), [
+    (lambda: gn.Dense(10), (None, 10)),  # Keras' Dense(units)
+    (lambda: gn.Dense(784, 10), (784, 10)),  # PyTorch's Linear(in, out)
+    (lambda: gn.Dense(784, out_features=10), (784, 10)),
+    (lambda: gn.Dense(10, in_features=784), (784, 10)),
+    (lambda: gn.Dense(in_features=784, out_features=10), (784, 10)),
+    (lambda: gn.Conv2D(8, 3), (None, 8, (3, 3))),  # Keras' Conv2D(filters, kernel_size)
+    (lambda: gn.Conv2D(1, 8, 3), (1, 8, (3, 3))),  # PyTorch's Conv2d(in, out, kernel_size)
+    (lambda: gn.Conv2D(3, 16, kernel_size=3), (3, 16, (3, 3))),
+    (lambda: gn.Conv2D(8, kernel_size=5), (None, 8, (5, 5))),
+    (lambda: gn.Conv2D(3, out_channels=8, kernel_size=3), (3, 8, (3, 3))),
+])
+def test_sizes_by_position_read_as_pytorch_and_keras_write_them(call, sizes):
+    layer = call()
+    if isinstance(layer, gn.Dense):
+        assert (layer.in_features, layer.out_features) == sizes
+    else:
+        assert (layer.in_channels, layer.out_channels, layer.kernel_size) == sizes
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    # a size named by keyword is never read as another: these used to make 10 outputs and a kernel of 8
+    (lambda: gn.Dense(in_features=10), r"Dense needs out_features: Dense\(10\) for 10 outputs"),
+    (lambda: gn.Conv2D(in_channels=3, out_channels=8), r"Conv2D needs kernel_size"),
+    (lambda: gn.Dense(1, 2, 3), r"received 3 size\(s\) by position, \(1, 2, 3\), where in_features, out_features"),
+    (lambda: gn.Dense(5, in_features=2, out_features=3), r"received 1 size\(s\) by position, \(5,\), where no size"),
+    (lambda: gn.Conv2D(1, 2, 3, 4), r"received 4 size\(s\) by position"),
+])
+def test_sizes_that_cannot_be_read_one_way_are_refused(call, message):
+    with pytest.raises(gn.OptionError, match=message):
+        call()

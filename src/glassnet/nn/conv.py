@@ -12,7 +12,7 @@ from ..errors import OptionError
 from ..ops import convolution as C
 from ..ops.init import get_initializer
 from .base import Array, Context, Shape
-from .weighted import _Weighted
+from .weighted import _Weighted, place_sizes
 
 
 class Conv2D(_Weighted):
@@ -20,13 +20,17 @@ class Conv2D(_Weighted):
 
     Parameters
     ----------
-    in_channels, out_channels : int
-        Channels of the input and of the output. ``in_channels`` may be left
-        out, ``Conv2D(out_channels=8, kernel_size=3)`` or ``Conv2D(8, 3)`` as
-        Keras writes ``Conv2D(filters, kernel_size)``: it then comes from the
+    *sizes : int
+        ``Conv2D(in_channels, out_channels, kernel_size)`` as PyTorch's
+        ``Conv2d``, or ``Conv2D(out_channels, kernel_size)`` as Keras writes
+        ``Conv2D(filters, kernel_size)``: ``in_channels`` then comes from the
         layer before, when the model is built (see :meth:`Layer.build`).
+    in_channels, out_channels : int
+        Channels of the input and of the output, by name
+        (``Conv2D(out_channels=8, kernel_size=3)``).
     kernel_size : int or (int, int)
-        Height and width of each kernel.
+        Height and width of each kernel. It and ``out_channels`` are needed:
+        ``Conv2D(in_channels=3, out_channels=8)`` is refused.
     stride : int or (int, int)
         How far the kernel moves between windows.
     padding : int, (int, int), "valid" or "same"
@@ -62,17 +66,14 @@ class Conv2D(_Weighted):
 
     trace_backward = "d{prev} = col2im(W{k}.T @ dZ{k}), each window's gradient added back onto its pixels"
 
-    def __init__(self, in_channels: int | None = None, out_channels: int | None = None, kernel_size: object = None,
-                 *, stride: object = 1, padding: object = 0, bias: bool = True, init: object = "xavier_uniform",
-                 rng: object = None, dtype: object = np.float32) -> None:
+    def __init__(self, *sizes: object, in_channels: int | None = None, out_channels: int | None = None,
+                 kernel_size: object = None, stride: object = 1, padding: object = 0, bias: bool = True,
+                 init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
-        if kernel_size is None and in_channels is not None:  # Conv2D(out_channels, kernel_size), as Keras writes it
-            in_channels, out_channels, kernel_size = None, in_channels, out_channels
-        elif out_channels is None:  # Conv2D(8, kernel_size=3)
-            in_channels, out_channels = None, in_channels
-        if kernel_size is None:
-            raise OptionError("Conv2D needs out_channels and kernel_size: Conv2D(out_channels=8, kernel_size=3), or "
-                              "Conv2D(in_channels, out_channels, kernel_size)")
+        named = {"in_channels": in_channels, "out_channels": out_channels, "kernel_size": kernel_size}
+        in_channels, out_channels, kernel_size = place_sizes(  # type: ignore[assignment]
+            "Conv2D", sizes, named, "Conv2D(out_channels=8, kernel_size=3), Conv2D(8, 3), or "
+            "Conv2D(in_channels, out_channels, kernel_size) as Conv2D(1, 8, 3)").values()
         self.in_channels = None if in_channels is None else check_positive_int(in_channels, "in_channels")
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self.kernel_size = C.pair(kernel_size, "kernel_size")

@@ -11,7 +11,7 @@ from ..core.arrays import is_sparse
 from ..errors import OptionError
 from ..ops.init import get_initializer
 from .base import Array, Context, Shape
-from .weighted import _Weighted
+from .weighted import _Weighted, place_sizes
 
 
 class Dense(_Weighted):
@@ -19,11 +19,14 @@ class Dense(_Weighted):
 
     Parameters
     ----------
+    *sizes : int
+        ``Dense(in_features, out_features)`` as PyTorch's ``Linear``, or
+        ``Dense(out_features)`` as Keras' ``Dense(units)`` and PyTorch's
+        ``LazyLinear``: the input size then comes from the layer before, when
+        the model is built (see :meth:`Layer.build`).
     in_features, out_features : int
-        Columns of the input and of the output. Given one size only,
-        ``Dense(10)``, it is ``out_features``, as Keras' ``Dense(units)``
-        and PyTorch's ``LazyLinear``: the input size then comes from the
-        layer before, when the model is built (see :meth:`Layer.build`).
+        The same sizes by name: columns of the input and of the output.
+        ``out_features`` is needed; ``Dense(in_features=10)`` is refused.
     bias : bool
         Whether to add the bias ``b``; the 3-4-1 network of the tutorials has none.
     init : str or callable
@@ -48,11 +51,13 @@ class Dense(_Weighted):
 
     trace_backward = "d{prev} = dZ{k} @ W{k}.T"
 
-    def __init__(self, in_features: int | None = None, out_features: int | None = None, *, bias: bool = True,
-                 init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
+    def __init__(self, *sizes: int, in_features: int | None = None, out_features: int | None = None,
+                 bias: bool = True, init: object = "xavier_uniform", rng: object = None,
+                 dtype: object = np.float32) -> None:
         super().__init__()
-        if out_features is None:  # Dense(units): the input size comes from the data
-            in_features, out_features = None, in_features
+        in_features, out_features = place_sizes(  # type: ignore[assignment]
+            "Dense", sizes, {"in_features": in_features, "out_features": out_features},
+            "Dense(10) for 10 outputs, Dense(784, 10) or Dense(in_features=784, out_features=10)").values()
         self.out_features = check_positive_int(out_features, "out_features")
         self.in_features = None if in_features is None else check_positive_int(in_features, "in_features")
         self.bias = bool(bias)

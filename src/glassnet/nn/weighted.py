@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..core._validation import as_generator, check_memory
+from ..core._validation import as_generator, check_memory, short
 from ..errors import OptionError
 from ..ops.init import get_initializer, zeros
 from .base import Array, Layer
@@ -148,3 +148,46 @@ def _fingerprint(params: dict) -> bytes:
     for name in sorted(params):
         digest.update(np.ascontiguousarray(params[name]).data)
     return digest.digest()
+
+
+def place_sizes(layer: str, sizes: tuple, named: dict[str, object], example: str) -> dict[str, object]:
+    """Which size each of a layer's positional values is, as PyTorch and Keras each write them.
+
+    ``named`` lists the layer's sizes in PyTorch's order, the input's first
+    (``in_features``, ``out_features``), with the values given by keyword
+    (None where none was). The positional values fill the sizes the layer
+    cannot do without, in order, as Keras writes them (``Dense(10)``: 10
+    outputs); one more value than those is the input size first, as PyTorch
+    writes them (``Dense(784, 10)``, ``Conv2D(1, 8, kernel_size=3)``).
+    Nothing is guessed from a keyword: ``Dense(in_features=10)`` is refused
+    for want of ``out_features``, where it used to mean 10 outputs.
+
+    Parameters
+    ----------
+    layer : str
+        The layer's name, for messages.
+    sizes : tuple
+        The positional values.
+    named : dict
+        Every size by name, the input's first; None where not given by keyword.
+    example : str
+        A call that works, for the message of a missing size.
+
+    Returns
+    -------
+    dict
+        ``named`` with the positional values placed.
+    """
+    names = list(named)
+    free = [name for name in names if named[name] is None]
+    needed = [name for name in free if name != names[0]]
+    if len(sizes) > len(free):
+        unnamed = ", ".join(free) if free else "no size"
+        raise OptionError(f"{layer} received {len(sizes)} size(s) by position, {short(sizes)}, where {unnamed} "
+                          f"remained to be given: name each size once ({example})")
+    named = dict(named)
+    for name, value in zip(needed if len(sizes) <= len(needed) else free, sizes):
+        named[name] = value
+    if missing := [name for name in needed if named[name] is None]:
+        raise OptionError(f"{layer} needs {' and '.join(missing)}: {example}")
+    return named

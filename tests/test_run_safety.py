@@ -110,6 +110,11 @@ def test_keep_best_by_accuracy_maximizes_and_a_missing_log_is_named():
     assert history.best_epoch == int(np.argmax(history["val_accuracy"]))
     with pytest.raises(gn.OptionError, match="keep_best='val_loss' is not among the logs"):
         new()[0].fit(X, y, keep_best="val_loss", **FIT)
+    # EarlyStopping's restore_best keeps the epoch its own mode calls best: the run follows the callback
+    model, opt = new(lr=0.2)
+    history = model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), **FIT,
+                        callbacks=[gn.EarlyStopping(monitor="val_loss", mode="max", patience=100)])
+    assert history.best_epoch == int(np.argmax(history["val_loss"])) != int(np.argmin(history["val_loss"]))
 
 
 def test_early_stopping_resumed_stops_where_the_uninterrupted_run_stops(tmp_path):

@@ -415,6 +415,18 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
          "EarlyStopping monitor='f1' is not among the logs this run writes: loss, accuracy, lr; restore_best=True "
          "keeps the best weights by the run's own logs only: give restore_best=False"),
     ]
+    # a metric of the user's own, written into the logs by an earlier callback, may be monitored
+    class Metric(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            logs["f1"] = float(epoch)  # better each epoch, as an f1 score is
+
+    cases += [  # ... saying which way it improves: it used to be minimized, as every name but an accuracy was
+        ({"callbacks": [Metric(), gn.EarlyStopping(monitor="f1", restore_best=False)]},
+         "EarlyStopping monitor='f1' is a log of your own, so whether it is better higher or lower is not known: "
+         "give mode='max'"),
+        ({"callbacks": [Metric(), gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1")]},
+         "ModelCheckpoint monitor='f1' is a log of your own"),
+    ]
     seen = []
     count = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
     for options, message in cases:
@@ -423,19 +435,22 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
                       callbacks=[*options.pop("callbacks", []), count], **options)
         assert seen == [], message  # refused before any epoch
         np.testing.assert_array_equal(model.params, before)
-    # a metric of the user's own, written into the logs by an earlier callback, may be monitored
-    class Metric(gn.Callback):
-        def on_epoch_end(self, run, epoch, logs):
-            logs["f1"] = float(epoch)  # worse each epoch, as the monitors read it (lower is better)
-
+    best = tmp_path / "best.glassnet"
     history = model.fit(X, y, loss="cross_entropy", epochs=3, verbose=False, callbacks=[
-        Metric(), gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1"),
-        gn.EarlyStopping(monitor="f1", patience=0, restore_best=False)])
-    assert history.stopped_early and history.n_epochs == 2 and (tmp_path / "best.glassnet").is_file()
+        Metric(), gn.ModelCheckpoint(best, save_best_only=True, monitor="f1", mode="max"),
+        gn.EarlyStopping(monitor="f1", patience=0, restore_best=False, mode="max")])
+    assert not history.stopped_early and history.n_epochs == 3  # rising every epoch: never stopped
+    assert gn.load(best).training["epoch"] == 3  # the last epoch, the best, was saved
+    history = model.fit(X, y, loss="cross_entropy", epochs=3, verbose=False, callbacks=[
+        Metric(), gn.EarlyStopping(monitor="f1", patience=0, restore_best=False, mode="min")])
+    assert history.stopped_early and history.n_epochs == 2  # read as an error: worse at once
+    with pytest.raises(ValueError, match=r"EarlyStopping mode must be one of 'auto', 'min', 'max'"):
+        gn.EarlyStopping(mode="maximize")
     with pytest.raises(ValueError, match=r"ModelCheckpoint monitor='f1' is not among the logs \['accuracy', 'loss', "
                                          r"'lr'\]"):  # when nothing writes it: named, where it was a KeyError
         model.fit(X, y, loss="cross_entropy", epochs=2, verbose=False,
-                  callbacks=[gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1")])
+                  callbacks=[gn.ModelCheckpoint(tmp_path / "best.glassnet", save_best_only=True, monitor="f1",
+                                                mode="max")])
     with pytest.raises(TypeError, match=r"callbacks must be a list of Callbacks; received one EarlyStopping: write "
                                         r"callbacks=\[EarlyStopping\(...\)\]"):
         model.fit(X, y, loss="cross_entropy", callbacks=gn.EarlyStopping())

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core._validation import check_positive_int, check_real, check_writable
+from ..core._validation import check_choice, check_positive_int, check_real, check_writable
 from ..errors import OptionError
 
 
@@ -114,8 +114,37 @@ class LambdaCallback(Callback):
             self._batch(batch, cost)
 
 
-def monitored(logs: dict[str, float], key: str, what: str) -> float:
-    """An epoch's ``logs[key]`` with lower as better (an accuracy negated), for the settings that follow one log.
+def better(key: str, mode: str, own: list[str], what: str) -> str:
+    """Whether a followed log improves as it falls ("min") or rises ("max"), for the settings that follow one.
+
+    Parameters
+    ----------
+    key : str
+        The log followed ("val_loss").
+    mode : "auto", "min" or "max"
+        "auto" knows the logs the run writes itself: its accuracies rise, its
+        losses (and ``lr``) fall. A log of the user's own callback says
+        nothing of its direction (an f1 score rises, an error falls), so
+        "auto" refuses it, as Keras 3 does.
+    own : list of str
+        The logs the run writes (:meth:`Run.log_names`).
+    what : str
+        The setting, for messages ("EarlyStopping monitor").
+
+    Returns
+    -------
+    "min" or "max"
+    """
+    if mode != "auto":
+        return str(mode)
+    if key in own:
+        return "max" if "accuracy" in key else "min"
+    raise OptionError(f"{what}={key!r} is a log of your own, so whether it is better higher or lower is not known: "
+                      f"give mode='max' (an f1 score, say) or mode='min' (an error)")
+
+
+def monitored(logs: dict[str, float], key: str, what: str, mode: str = "min") -> float:
+    """An epoch's ``logs[key]`` with lower as better (negated where ``mode`` is "max"), for a setting that follows it.
 
     Parameters
     ----------
@@ -124,6 +153,8 @@ def monitored(logs: dict[str, float], key: str, what: str) -> float:
         The log followed ("val_loss").
     what : str
         The setting that follows it, for the message when no epoch or callback wrote it ("keep_best").
+    mode : "min" or "max"
+        As :func:`better` decided it.
 
     Returns
     -------
@@ -131,7 +162,7 @@ def monitored(logs: dict[str, float], key: str, what: str) -> float:
     """
     if key not in logs:
         raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
-    return -logs[key] if "accuracy" in key else logs[key]
+    return -logs[key] if mode == "max" else logs[key]
 
 
 class EarlyStopping(Callback):
@@ -148,7 +179,11 @@ class EarlyStopping(Callback):
         The smallest change that counts as an improvement.
     monitor : str, optional
         A key of the logs: "val_loss" when there is validation data, else
-        "loss" by default; names with "accuracy" are maximized.
+        "loss" by default.
+    mode : "auto", "min" or "max"
+        Whether ``monitor`` improves as it falls or rises. "auto" knows the
+        run's own logs (accuracies rise, losses fall) and refuses a log of
+        your own callback's, which needs "min" or "max".
     restore_best : bool
         End with the weights of the epoch where ``monitor`` was best (the run
         keeps them, as ``fit(keep_best=monitor)`` does, unless ``fit`` was
@@ -156,11 +191,12 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, monitor: str | None = None,
-                 restore_best: bool = True) -> None:
+                 restore_best: bool = True, mode: str = "auto") -> None:
         self.patience = check_positive_int(patience, "patience", minimum=0)
         self.min_delta = check_real(min_delta, "min_delta", low=0.0)
         self.monitor = monitor
         self.restore_best = bool(restore_best)
+        self.mode = check_choice(mode, "EarlyStopping mode", ("auto", "min", "max"))
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
@@ -171,13 +207,14 @@ class EarlyStopping(Callback):
             raise OptionError(f"{exc}" + ("; restore_best=True keeps the best weights by the run's own logs only: "
                                           "give restore_best=False to stop on a metric of your own"
                                           if restores and not self.key.startswith("val_") else "")) from None
+        self.better = better(self.key, self.mode, run.log_names(), "EarlyStopping monitor")
         self.best = math.inf
         self.best_epoch: int | None = None
         self.wait = 0
         for epoch, value in zip(run.history.epochs, run.history.history.get(self.key, [])):
-            self._update(epoch, monitored({self.key: value}, self.key, "EarlyStopping monitor"))  # before a resume
-        if self.restore_best and run.keep_best is None:
-            run.keep_best = self.key
+            self._update(epoch, monitored({self.key: value}, self.key, "", self.better))  # before a resume
+        if restores:
+            run.keep_best, run.best_mode = self.key, self.better
 
     def _update(self, epoch: int, value: float) -> None:  # value: lower is better (see monitored)
         if value < self.best - self.min_delta:
@@ -186,7 +223,7 @@ class EarlyStopping(Callback):
             self.wait += 1
 
     def on_epoch_end(self, run, epoch, logs):
-        self._update(epoch, monitored(logs, self.key, "EarlyStopping monitor"))
+        self._update(epoch, monitored(logs, self.key, "EarlyStopping monitor", self.better))
         if self.wait > self.patience:
             run.stop = True
             run.history.stopped_early = True
@@ -210,6 +247,8 @@ class ModelCheckpoint(Callback):
     save_best_only : bool
         Save only when ``monitor`` (as in :class:`EarlyStopping`) improves.
     monitor : str, optional
+    mode : "auto", "min" or "max"
+        As in :class:`EarlyStopping`.
     metadata : dict, optional
         JSON-ready data saved with each checkpoint.
     """
@@ -217,17 +256,19 @@ class ModelCheckpoint(Callback):
     every_rank = False
 
     def __init__(self, path: str | Path, every: int = 1, save_best_only: bool = False,
-                 monitor: str | None = None, metadata: dict | None = None) -> None:
+                 monitor: str | None = None, metadata: dict | None = None, mode: str = "auto") -> None:
         self.path = Path(path)
         self.every = check_positive_int(every, "every")
         self.save_best_only = bool(save_best_only)
         self.monitor = monitor
         self.metadata = metadata
+        self.mode = check_choice(mode, "ModelCheckpoint mode", ("auto", "min", "max"))
 
     def on_train_begin(self, run):
         self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
         if self.save_best_only:
             run.check_log(self.key, "ModelCheckpoint monitor", strict=False)
+            self.better = better(self.key, self.mode, run.log_names(), "ModelCheckpoint monitor")
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
         self.best = math.inf
         self.saved_at = run.initial_epoch
@@ -236,7 +277,7 @@ class ModelCheckpoint(Callback):
         if (epoch + 1) % self.every:
             return
         if self.save_best_only:
-            value = monitored(logs, self.key, "ModelCheckpoint monitor")
+            value = monitored(logs, self.key, "ModelCheckpoint monitor", self.better)
             if value >= self.best:
                 return
             self.best = value

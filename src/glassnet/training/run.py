@@ -13,7 +13,7 @@ from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer
-from .callbacks import monitored
+from .callbacks import better, monitored
 from .data import is_classifier_loss
 from .guard import FACTOR, Guard
 from .history import History
@@ -90,8 +90,11 @@ class Run:
         self.steps_per_epoch = 1
         #: the divergence guard (see :mod:`glassnet.training.guard`), set by ``fit`` before the first step
         self.guard: Guard | None = None
+        #: whether the ``keep_best`` log is better lower ("min") or higher ("max")
+        self.best_mode = "min"
         if keep_best is not None:
             self.check_log(keep_best, "keep_best")
+            self.best_mode = better(keep_best, "auto", self.log_names(), "keep_best")
 
     def log_names(self) -> list[str]:
         """The logs each epoch of this run writes: ``loss`` (and ``accuracy`` for a classifier), their
@@ -144,7 +147,7 @@ class Run:
         """
         self.history.record(epoch, logs)
         if self.keep_best is not None:
-            value = monitored(logs, self.keep_best, "keep_best")
+            value = monitored(logs, self.keep_best, "keep_best", self.best_mode)
             if value < self.best_value:  # False for NaN: a diverged epoch is never the best
                 spare = self._best_before  # its buffers are reused: two bests are kept at most
                 self._best_before = (self.best_value, self.best_epoch, self.best_params, self.best_state)

@@ -137,6 +137,49 @@ def test_early_stopping_resumed_stops_where_the_uninterrupted_run_stops(tmp_path
     np.testing.assert_array_equal(resumed.params, full.params)
 
 
+class ValError(gn.Callback):
+    """A metric of the user's own: the validation error rate."""
+
+    def on_epoch_end(self, run, epoch, logs):
+        logs["val_err"] = 1 - logs["val_accuracy"]
+
+
+def test_a_metric_of_your_own_is_in_the_history_and_early_stopping_on_it_resumes(tmp_path):
+    """Before, a callback's metric was not in the history, so a resumed EarlyStopping on it started afresh."""
+    X, y, Xv, yv = data()
+    settings = dict(FIT, epochs=40)
+
+    def stopper():
+        return gn.EarlyStopping(patience=2, monitor="val_err", mode="min", restore_best=False)
+
+    full, opt = new(lr=0.2)
+    h_full = full.fit(X, y, optimizer=opt, validation_data=(Xv, yv), callbacks=[ValError(), stopper()], **settings)
+    assert h_full.stopped_early and h_full.n_epochs < 40
+    np.testing.assert_allclose(h_full["val_err"], 1 - np.array(h_full["val_accuracy"]))
+
+    part, opt = new(lr=0.2)
+    path = tmp_path / "ck.glassnet"
+    waiting = stopper()
+    stop_at = h_full.n_epochs - 2  # interrupted while the stopper is already waiting
+    part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), on_interrupt="stop",
+             callbacks=[ValError(), waiting, gn.ModelCheckpoint(path, every=100), CtrlC(stop_at)], **settings)
+    assert waiting.wait > 0, "the test needs a run interrupted while its stopper waits"
+    resumed, h = gn.resume(path, X, y, validation_data=(Xv, yv), callbacks=[ValError(), stopper()])
+    assert h.stopped_early and h.n_epochs == h_full.n_epochs
+    assert h["val_err"] == h_full["val_err"]
+    np.testing.assert_array_equal(resumed.params, full.params)
+
+
+def test_a_metric_written_at_some_epochs_only_keeps_one_value_per_epoch():
+    X, y, _, _ = data()
+    odd = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update({"odd": epoch} if epoch % 2 else {}))
+    h = new()[0].fit(X, y, callbacks=[odd], **dict(FIT, epochs=4))
+    np.testing.assert_array_equal(h["odd"], [np.nan, 1, np.nan, 3])
+    word = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update({"note": "good"}))
+    with pytest.raises(TypeError, match=r"logs\['note'\] must be a number.*a callback wrote 'good'"):
+        new()[0].fit(X, y, callbacks=[word], **dict(FIT, epochs=1))
+
+
 def test_checkpoint_keeps_the_best_weights_and_refuses_a_misshapen_array(tmp_path):
     model = gn.mlp([2, 3, 1], rng=0)
     with pytest.raises(gn.OptionError, match=r"training_arrays\['best_params'\] must .* one value per parameter"):

@@ -141,8 +141,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 logs["lr"] = opt.lr
                 opt.end_epoch(logs.get("val_loss", logs["loss"]))
                 run.record(epoch, logs)
-                for cb in callbacks:
-                    cb.on_epoch_end(run, epoch, logs)
+                run.end_epoch(callbacks, epoch, logs)
                 if run.stop:
                     break
     except KeyboardInterrupt:  # Ctrl-C: back to the last complete epoch, which a checkpoint can resume

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..core._html import table
 from ..core._svg import SvgCanvas
+from ..core._validation import short
+from ..errors import OptionTypeError
 
 
 @dataclass
@@ -63,6 +66,29 @@ class History:
         self.epochs.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
+
+    def record_late(self, logs: Mapping[str, object]) -> None:
+        """Add the logs a callback wrote into the last epoch's after it was recorded: metrics of its own.
+
+        A log first written at a later epoch, or not at every epoch, holds NaN
+        at the epochs without it, so that each list keeps one value per epoch
+        and a resumed run reads it back (``EarlyStopping(monitor="val_f1")``).
+
+        Parameters
+        ----------
+        logs : dict of str to float
+        """
+        n = len(self.epochs)
+        for key, value in logs.items():
+            values = self.history.setdefault(key, [])
+            if len(values) < n:
+                try:
+                    number = float(value)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    raise OptionTypeError(f"logs[{key!r}] must be a number, as the history keeps one each epoch; a "
+                                          f"callback wrote {short(value)}") from None
+                values.extend([math.nan] * (n - 1 - len(values)))
+                values.append(number)
 
     def truncate(self, n_epochs: int) -> None:
         """Forget the records after the first ``n_epochs`` (an interrupted epoch's, half written).

@@ -88,8 +88,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
             cb.on_epoch_begin(run, epoch)
         for cb in callbacks:
             cb.on_batch_end(run, 0, logs["loss"])
-        for cb in callbacks:
-            cb.on_epoch_end(run, epoch, logs)
+        run.end_epoch(callbacks, epoch, logs)
         if max_fun is not None and method == "bfgs" and evals >= max_fun:
             run.stop = True
             limit["message"] = f"BFGS: stopped after {evals} cost evaluations (max_fun={max_fun})"

@@ -156,6 +156,21 @@ class Run:
                 self.best_state = _copy_into(spare[3], self.model.state)
         self.mark_done(epoch + 1)
 
+    def end_epoch(self, callbacks: list, epoch: int, logs: dict[str, float]) -> None:
+        """Call each callback's ``on_epoch_end``, recording after each what it wrote into ``logs`` (see
+        :meth:`History.record_late`), so that a checkpoint after it saves its metric.
+
+        Parameters
+        ----------
+        callbacks : list of Callback
+        epoch : int
+        logs : dict of str to float
+            The epoch's logs, already recorded by :meth:`record`.
+        """
+        for cb in callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+            self.history.record_late(logs)
+
     def mark_done(self, next_epoch: int) -> None:
         """Remember the model, optimizer and random state as they are now, at the start of ``next_epoch``.
 

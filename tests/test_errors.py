@@ -49,6 +49,24 @@ def test_finite_values_too_large_for_the_models_dtype_are_named_as_such():
     assert np.isfinite(gn.mlp([3, 2], rng=0, dtype="float64").predict(X)).all()
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the cast's overflow warning came first
+def test_finite_values_too_large_are_named_in_sparse_and_memory_mapped_input_too(tmp_path):
+    """They were cast to float32 first: 'must hold finite values', after a RuntimeWarning."""
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    X = np.zeros((300, 3))
+    X[250, 1] = 1e39
+    np.save(tmp_path / "X.npy", X)
+    y = np.arange(300) % 2
+    for given in (scipy_sparse.csr_matrix(X), np.load(tmp_path / "X.npy", mmap_mode="r")):
+        with pytest.raises(ValueError, match=r"X holds values too large for float32 \(up to 1e\+39, where float32 "
+                                             r"holds at most 3.4e\+38\)"):
+            gn.mlp([3, 2], rng=0).fit(given, y, loss="cross_entropy")
+        assert gn.mlp([3, 2], rng=0, dtype="float64").predict(given).shape == (300, 2)
+    X[250, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X must hold finite values; received NaN or infinity"):
+        gn.mlp([3, 2], rng=0).fit(scipy_sparse.csr_matrix(X), y, loss="cross_entropy")
+
+
 def test_wrong_dimensions_and_types():
     model = gn.mlp([3, 2], rng=0)
     with pytest.raises(ValueError, match=r"X must be a 2-D array; received shape \(2, 3, 1\)"):

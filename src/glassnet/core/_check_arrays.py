@@ -7,6 +7,7 @@ numeric array of the allowed dimensions.
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -103,12 +104,55 @@ def check_array(
         n_nan = int(target.isnan(array).sum())
         n_inf = int(target.isinf(array).sum())
         if array is not given and np.issubdtype(np.dtype(given.dtype), np.inexact) and all_finite(given):
-            largest = float(abs(given).max())
-            raise OptionError(f"{name} holds values too large for {np.dtype(dtype).name} (up to {largest:.3g}, where "
-                              f"{np.dtype(dtype).name} holds at most {float(np.finfo(dtype).max):.3g}): scale them "
-                              f"down, or use float64")
+            raise too_large(name, float(abs(given).max()), dtype)  # type: ignore[arg-type]
         raise OptionError(f"{name} must hold finite values; received {n_nan} NaN and {n_inf} infinite")
     return array
+
+
+def too_large(name: str, largest: float, dtype: np.dtype) -> OptionError:
+    """The error for finite values that ``dtype`` cannot hold (1e39 in float32), which a cast would make infinite.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name.
+    largest : float
+        The largest magnitude it holds.
+    dtype : numpy.dtype
+        The dtype it is cast to.
+
+    Returns
+    -------
+    OptionError
+    """
+    kind = np.dtype(dtype)
+    return OptionError(f"{name} holds values too large for {kind.name} (up to {largest:.3g}, where {kind.name} holds "
+                       f"at most {float(np.finfo(kind).max):.3g}): scale them down, or use float64")
+
+
+def check_in_range(values: Any, name: str, dtype: np.dtype, where: str = "") -> None:
+    """Refuse NaN, infinity, or a finite value beyond ``dtype``'s range, in NumPy ``values`` about to be cast.
+
+    For data cast a part at a time (the rows of a memmap, a sparse matrix's
+    entries), where :func:`check_array` never sees the whole array.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of floats, not empty
+    name : str
+        The argument's name.
+    dtype : numpy.dtype
+        The dtype the values are cast to.
+    where : str
+        Where in the argument they are, for the message (" in rows 0 to 9").
+    """
+    with np.errstate(invalid="ignore"):
+        low, high = float(values.min()), float(values.max())  # NaN if any is (see all_finite)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise OptionError(f"{name} must hold finite values; received NaN or infinity{where}")
+    largest = max(-low, high)
+    if largest > float(np.finfo(dtype).max):
+        raise too_large(name, largest, dtype)
 
 
 def all_finite(array: Any) -> bool:

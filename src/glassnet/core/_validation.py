@@ -16,7 +16,15 @@ imports them from one place:
 - :mod:`._check_paths`: the files glassnet writes, never over something else.
 """
 
-from ._check_arrays import FLOAT_DTYPES, all_finite, available_memory, check_array, check_dtype, check_memory
+from ._check_arrays import (
+    FLOAT_DTYPES,
+    all_finite,
+    available_memory,
+    check_array,
+    check_dtype,
+    check_in_range,
+    check_memory,
+)
 from ._check_arrays import _size as _size
 from ._check_paths import KINDS, check_target, check_writable, input_folder_around
 from ._check_paths import _same_file as _same_file
@@ -34,5 +42,6 @@ from ._check_values import (
 )
 
 __all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "available_memory",
-           "check_array", "check_choice", "check_dtype", "check_memory", "check_positive_int", "check_real",
-           "check_target", "check_writable", "input_folder_around", "is_number_text", "json_number", "short"]
+           "check_array", "check_choice", "check_dtype", "check_in_range", "check_memory", "check_positive_int",
+           "check_real", "check_target", "check_writable", "input_folder_around", "is_number_text", "json_number",
+           "short"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import all_finite, check_array
+from ..core._validation import all_finite, check_array, check_in_range
 from ..core.arrays import errstate, is_numpy, is_sparse
 from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
 from ..errors import NonFiniteError, OptionError
@@ -271,13 +271,11 @@ class Predicting:
             rows = rows.like(row_shape=shape)  # flattened images
         elif shape == (1,) and rows.ndim == 1:
             rows = rows.like(row_shape=(1,))
-        rows = rows.like(dtype=self.dtype)
-        if finite and np.dtype(rows.source.dtype).kind == "f":
-            for i, chunk in enumerate(rows.scan()):
-                if not all_finite(chunk):
-                    raise OptionError(f"{name} must hold finite values; received NaN or infinity in rows "
-                                      f"{i * SCAN_ROWS} to {i * SCAN_ROWS + chunk.shape[0] - 1}")
-        return rows
+        if finite and np.dtype(rows.source.dtype).kind == "f":  # as stored: a cast would make 1e39 infinite
+            for i, chunk in enumerate(rows.like(dtype=rows.source.dtype, row_shape=rows.source.shape[1:]).scan()):
+                check_in_range(chunk, name, self.dtype,
+                               f" in rows {i * SCAN_ROWS} to {i * SCAN_ROWS + chunk.shape[0] - 1}")
+        return rows.like(dtype=self.dtype)
 
     def _sparse_rows(self, X: Any, name: str, finite: bool) -> Any:
         """A SciPy sparse matrix as CSR rows in the model's dtype; only a first Dense layer takes one.
@@ -291,7 +289,7 @@ class Predicting:
                               f"can take; this model's first layer is {first}. Use {name}.toarray()")
         if X.ndim != 2:
             raise OptionError(f"{name} must be 2-dimensional (n_samples, n_features); received shape {X.shape}")
-        X = X.tocsr().astype(self.dtype)
-        if finite and not np.isfinite(X.data).all():
-            raise OptionError(f"{name} must hold only finite values; received NaN or infinity")
-        return X
+        X = X.tocsr()
+        if finite and X.nnz and X.dtype.kind == "f":  # before the cast, which would make 1e39 infinite
+            check_in_range(X.data, name, self.dtype)
+        return X.astype(self.dtype)

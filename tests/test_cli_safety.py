@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,6 +79,25 @@ def test_ctrl_c_saves_the_best_weights_and_resume_ends_where_an_uninterrupted_ru
                                   gn.load(whole / "model.glassnet").model.params)
     np.testing.assert_array_equal(gn.load(part / "checkpoint.glassnet").model.params,
                                   gn.load(whole / "checkpoint.glassnet").model.params)
+
+
+def test_ctrl_c_while_the_command_imports_exits_130_without_a_traceback():
+    """The console script's entry point (pyproject's) imports the command line inside a guard: a Ctrl-C in
+    its first fifth of a second, NumPy's import, printed Python's traceback."""
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    module, function = re.search(r'^glassnet = "([\w.]+):(\w+)"$', pyproject, re.M).groups()  # [project.scripts]
+    code = ("import sys\n"
+            "class CtrlC:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'glassnet.cli':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, CtrlC())\n"
+            f"from {module} import {function}\n"
+            f"sys.exit({function}())\n")
+    done = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "")
+    done = subprocess.run([sys.executable, "-m", "glassnet", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and gn.__version__ in done.stdout
 
 
 @pytest.mark.parametrize("resume", [False, True])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..core._validation import check_choice, check_positive_int, check_real, check_writable
 from ..errors import OptionError
+from .monitor import better, monitored
 
 
 class Callback:
@@ -80,7 +81,9 @@ class Callback:
         run : glassnet.training.Run
         epoch : int
         logs : dict of str to float
-            The epoch's ``loss``, ``accuracy``, ``val_*`` and ``lr``.
+            The epoch's ``loss``, ``accuracy``, ``val_*`` and ``lr``. A value
+            written into it (a metric of your own, ``logs["val_f1"] = ...``)
+            goes into the history, and the callbacks after this one see it.
         """
 
     def on_train_end(self, run) -> None:
@@ -114,57 +117,6 @@ class LambdaCallback(Callback):
             self._batch(batch, cost)
 
 
-def better(key: str, mode: str, own: list[str], what: str) -> str:
-    """Whether a followed log improves as it falls ("min") or rises ("max"), for the settings that follow one.
-
-    Parameters
-    ----------
-    key : str
-        The log followed ("val_loss").
-    mode : "auto", "min" or "max"
-        "auto" knows the logs the run writes itself: its accuracies rise, its
-        losses (and ``lr``) fall. A log of the user's own callback says
-        nothing of its direction (an f1 score rises, an error falls), so
-        "auto" refuses it, as Keras 3 does.
-    own : list of str
-        The logs the run writes (:meth:`Run.log_names`).
-    what : str
-        The setting, for messages ("EarlyStopping monitor").
-
-    Returns
-    -------
-    "min" or "max"
-    """
-    if mode != "auto":
-        return str(mode)
-    if key in own:
-        return "max" if "accuracy" in key else "min"
-    raise OptionError(f"{what}={key!r} is a log of your own, so whether it is better higher or lower is not known: "
-                      f"give mode='max' (an f1 score, say) or mode='min' (an error)")
-
-
-def monitored(logs: dict[str, float], key: str, what: str, mode: str = "min") -> float:
-    """An epoch's ``logs[key]`` with lower as better (negated where ``mode`` is "max"), for a setting that follows it.
-
-    Parameters
-    ----------
-    logs : dict of str to float
-    key : str
-        The log followed ("val_loss").
-    what : str
-        The setting that follows it, for the message when no epoch or callback wrote it ("keep_best").
-    mode : "min" or "max"
-        As :func:`better` decided it.
-
-    Returns
-    -------
-    float
-    """
-    if key not in logs:
-        raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
-    return -logs[key] if mode == "max" else logs[key]
-
-
 class EarlyStopping(Callback):
     """Stop once ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
@@ -181,9 +133,8 @@ class EarlyStopping(Callback):
         A key of the logs: "val_loss" when there is validation data, else
         "loss" by default.
     mode : "auto", "min" or "max"
-        Whether ``monitor`` improves as it falls or rises. "auto" knows the
-        run's own logs (accuracies rise, losses fall) and refuses a log of
-        your own callback's, which needs "min" or "max".
+        Whether ``monitor`` improves as it falls or rises. "auto" knows the run's own logs (accuracies rise,
+        losses fall); a log of your own callback's needs "min" or "max".
     restore_best : bool
         End with the weights of the epoch where ``monitor`` was best (the run
         keeps them, as ``fit(keep_best=monitor)`` does, unless ``fit`` was

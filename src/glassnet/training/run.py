@@ -13,10 +13,10 @@ from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer
-from .callbacks import better, monitored
 from .data import is_classifier_loss
 from .guard import FACTOR, Guard
 from .history import History
+from .monitor import better, monitored
 
 Array = Any
 

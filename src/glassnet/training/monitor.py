@@ -1,0 +1,51 @@
+"""The log a setting follows (``keep_best``, ``EarlyStopping``, ``ModelCheckpoint``): which way it improves."""
+
+from __future__ import annotations
+
+from ..errors import OptionError
+
+
+def better(key: str, mode: str, own: list[str], what: str) -> str:
+    """Whether a followed log improves as it falls ("min") or rises ("max"), for the settings that follow one.
+
+    Parameters
+    ----------
+    key : str
+        The log followed ("val_loss").
+    mode : "auto", "min" or "max"
+        "auto" knows the run's own logs (:meth:`Run.log_names`, ``own``): accuracies rise, losses and ``lr``
+        fall. It refuses a log of the user's callback (an f1 score rises, an error falls), as Keras 3 does.
+    own : list of str
+    what : str
+        The setting, for messages ("EarlyStopping monitor").
+
+    Returns
+    -------
+    "min" or "max"
+    """
+    if mode != "auto":
+        return str(mode)
+    if key in own:
+        return "max" if "accuracy" in key else "min"
+    raise OptionError(f"{what}={key!r} is a log of your own, so whether it is better higher or lower is not known: "
+                      f"give mode='max' (an f1 score, say) or mode='min' (an error)")
+
+
+def monitored(logs: dict[str, float], key: str, what: str, mode: str = "min") -> float:
+    """An epoch's ``logs[key]`` with lower as better (negated where ``mode`` is "max"), for a setting that follows it.
+
+    Parameters
+    ----------
+    logs : dict of str to float
+    key, what : str
+        The log followed, and the setting that follows it, for the message when nothing wrote it.
+    mode : "min" or "max"
+        As :func:`better` decided it.
+
+    Returns
+    -------
+    float
+    """
+    if key not in logs:
+        raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
+    return -logs[key] if mode == "max" else logs[key]

@@ -13,6 +13,7 @@ import pytest
 
 from glassnet import datasets
 from glassnet.datasets import mnist as mnist_module
+from glassnet.errors import DataError
 from helpers import MNIST_DIR, needs_mnist
 
 
@@ -258,6 +259,19 @@ def test_download_refuses_a_corrupt_file(tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path, monkeypatch):
+    """It was "[Errno 20] Not a directory: '.../mnist'"."""
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "a-file"))
+    asked = []
+    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda *a, **k: asked.append(a))
+    with pytest.raises(DataError, match=r"MNIST cannot be downloaded into '.*a-file/mnist': not a directory\. Set "
+                                           r"GLASSNET_DATA to a folder glassnet may write \(now '.*a-file'\), or give "
+                                           r"a folder that holds the four files"):
+        mnist_module.fetch(mnist_module.default_cache())
+    assert asked == []
 
 
 def write(tmp_path, text, name="data.csv"):

@@ -14,6 +14,7 @@ import pytest
 from glassnet import datasets
 from glassnet.datasets import mnist as mnist_module
 from glassnet.errors import DataError
+from glassnet.web import default_model
 from helpers import MNIST_DIR, needs_mnist
 
 
@@ -267,11 +268,17 @@ def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path, mon
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "a-file"))
     asked = []
     monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda *a, **k: asked.append(a))
-    with pytest.raises(DataError, match=r"MNIST cannot be downloaded into '.*a-file/mnist': not a directory\. Set "
-                                           r"GLASSNET_DATA to a folder glassnet may write \(now '.*a-file'\), or give "
-                                           r"a folder that holds the four files"):
+    with pytest.raises(DataError, match=r"cannot make the folder '.*a-file/mnist' to download MNIST into: not a "
+                                        r"directory\. Set GLASSNET_DATA to a folder glassnet may write \(now "
+                                        r"'.*a-file'\), or give a folder that holds the four files"):
         mnist_module.fetch(mnist_module.default_cache())
     assert asked == []
+    # glassnet serve's default model: refused before its 30 epochs of training, not at the save after them
+    said = []
+    with pytest.raises(DataError, match=r"cannot make the folder '.*a-file/models' to keep the default model in: .* or "
+                                        r"serve a model file of your own \(glassnet serve MODEL\)"):
+        default_model(announce=said.append)
+    assert [line.split(" (")[0] for line in said] == ["MNIST not available"]
 
 
 def write(tmp_path, text, name="data.csv"):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core._validation import as_generator, check_real
 from ..core.rows import LazyRows
-from ..errors import OptionError
+from ..errors import DataError, OptionError
 
 
 @dataclass
@@ -62,6 +62,33 @@ def data_home(setting: str | None = None) -> Path:
     """
     value = os.environ.get("GLASSNET_DATA") if setting is None else setting
     return Path(value or Path.home() / ".cache" / "glassnet").expanduser()
+
+
+def make_folder(folder: Path, what: str, instead: str) -> None:
+    """Make ``folder`` (and the folders above it) for ``what``, or say why not and what to do instead.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        Under :func:`data_home`, as a rule.
+    what : str
+        What goes there, for the message ("to download MNIST into").
+    instead : str
+        The other way, for the message ("give a folder that holds the four files").
+
+    Raises
+    ------
+    DataError
+        Naming the folder, the reason and ``GLASSNET_DATA`` (where ``$GLASSNET_DATA`` names a file the system
+        said only "[Errno 20] Not a directory").
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        setting = os.environ.get("GLASSNET_DATA")
+        now = f"now {setting!r}" if setting else "unset"
+        raise DataError(f"cannot make the folder {str(folder)!r} {what}: {(exc.strerror or str(exc)).lower()}. Set "
+                        f"GLASSNET_DATA to a folder glassnet may write ({now}), or {instead}") from None
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:

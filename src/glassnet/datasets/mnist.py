@@ -30,7 +30,7 @@ import numpy as np
 from ..core.rows import LazyRows
 from ..errors import DataError
 from ..io.atomic import write_atomically
-from .base import Dataset, data_home
+from .base import Dataset, data_home, make_folder
 
 #: MNIST's four files and the SHA-256 each must have; a download that differs is refused
 MNIST_FILES = {
@@ -82,14 +82,8 @@ def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
     mirrors : tuple of str
         Base URLs tried in turn.
     """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # GLASSNET_DATA naming a file: "[Errno 20] Not a directory: '.../mnist'"
-        setting = os.environ.get("GLASSNET_DATA")
-        now = f"now {setting!r}" if setting else "unset"
-        raise DataError(f"MNIST cannot be downloaded into {str(folder)!r}: {(exc.strerror or str(exc)).lower()}. "
-                        f"Set GLASSNET_DATA to a folder glassnet may write ({now}), or give a folder that holds the "
-                        f"four files (load_mnist(folder), glassnet train --data DIR)") from None
+    make_folder(folder, "to download MNIST into",
+                "give a folder that holds the four files (load_mnist(folder), glassnet train --data DIR)")
     for name, digest in MNIST_FILES.items():
         target = folder / name
         if target.exists() and sha256(target) == digest:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from ..datasets.base import data_home
+from ..datasets.base import data_home, make_folder
 from ..errors import DataError, GlassnetError
 from ..io import Checkpoint
 from ..io.photos import Preparation, preparation_of
@@ -156,9 +156,9 @@ def _train_default(train, test, dataset: str, path: Path, announce: Callable[[st
     """Train the default conv net by its recipe for ``dataset``, save it to ``path`` and load it back."""
     recipe = CNN_RECIPES[dataset]
     rows, columns = train.image_shape
+    make_folder(path.parent, "to keep the default model in", "serve a model file of your own (glassnet serve MODEL)")
     announce(f"training the default conv net on {train.name} ({recipe['epochs']} epochs), once: later starts "
              f"serve it from {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     model = cnn((1, rows, columns), len(train.classes), dropout=recipe["dropout"], rng=0)
     optimizer = Adam(recipe["lr"], schedule=Cosine(period=recipe["epochs"]))
     model.fit(train.X, train.y, loss="cross_entropy", optimizer=optimizer, epochs=recipe["epochs"],

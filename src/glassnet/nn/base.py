@@ -339,6 +339,21 @@ class Layer:
         """
         return math.prod(self.output_shape(input_shape))
 
+    def kept_per_sample(self, input_shape: Shape) -> int:
+        """About how many values a training step keeps per sample from its forward pass to its backward pass,
+        besides the layer's output and that output's gradient: 0 by default; a convolution keeps its im2col
+        matrix and its gradient.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+        """
+        return 0
+
     @classmethod
     def state_count(cls, config: dict) -> int:
         """How many values of :attr:`state` a layer of this description keeps (0 for most layers).

@@ -240,18 +240,8 @@ class Layer:
         return self.trace_forward.format(**names), self.trace_backward.format(**names), params
 
     def fewest_rows(self, input_shape: tuple[int, ...]) -> int:
-        """The fewest rows a training batch must hold for this layer, given its per-sample input shape.
-
-        ``fit`` asks before the first step: a batch size leaving too small a last batch is refused then.
-
-        Parameters
-        ----------
-        input_shape : tuple of int
-
-        Returns
-        -------
-        int
-            1 for most layers.
+        """The fewest rows a training batch must hold for this layer (1 for most), given its per-sample input
+        shape. ``fit`` asks before the first step: a batch size leaving too small a last batch is refused then.
         """
         return 1
 
@@ -340,18 +330,8 @@ class Layer:
         return math.prod(self.output_shape(input_shape))
 
     def kept_per_sample(self, input_shape: Shape) -> int:
-        """About how many values a training step keeps per sample from its forward pass to its backward pass,
-        besides the layer's output and that output's gradient: 0 by default; a convolution keeps its im2col
-        matrix and its gradient.
-
-        Parameters
-        ----------
-        input_shape : tuple of int
-
-        Returns
-        -------
-        int
-        """
+        """About how many values per sample a training step keeps for the backward pass besides the output
+        and its gradient: 0 by default; a convolution keeps its im2col matrix (as :meth:`scratch_per_sample`)."""
         return 0
 
     @classmethod

@@ -240,8 +240,18 @@ class Layer:
         return self.trace_forward.format(**names), self.trace_backward.format(**names), params
 
     def fewest_rows(self, input_shape: tuple[int, ...]) -> int:
-        """The fewest rows a training batch must hold for this layer (1 for most), given its per-sample input
-        shape. ``fit`` asks before the first step: a batch size leaving too small a last batch is refused then.
+        """The fewest rows a training batch must hold for this layer, given its per-sample input shape.
+
+        ``fit`` asks before the first step: a batch size leaving too small a last batch is refused then.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+
+        Returns
+        -------
+        int
+            1 for most layers.
         """
         return 1
 
@@ -328,11 +338,6 @@ class Layer:
             The output's size by default; a convolution adds its im2col matrix.
         """
         return math.prod(self.output_shape(input_shape))
-
-    def kept_per_sample(self, input_shape: Shape) -> int:
-        """About how many values per sample a training step keeps for the backward pass besides the output
-        and its gradient: 0 by default; a convolution keeps its im2col matrix (as :meth:`scratch_per_sample`)."""
-        return 0
 
     @classmethod
     def state_count(cls, config: dict) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -143,19 +142,6 @@ class Conv2D(_Weighted):
         if self.stride == (1, 1):  # whole padded rows (see forward)
             ow = width
         return padded + (self.params["W"][0].size + 2 * out) * oh * ow
-
-    def kept_per_sample(self, input_shape: Shape) -> int:
-        """The padded input, the im2col columns and the product before its layout changes, each with its gradient.
-
-        Parameters
-        ----------
-        input_shape : tuple of int
-
-        Returns
-        -------
-        int
-        """
-        return 2 * self.scratch_per_sample(input_shape) - 2 * math.prod(self.output_shape(input_shape))
 
     def forward(self, x: Array, ctx: Context) -> Array:
         """``Z = conv(X, W) + b``, computed as ``K @ im2col(X) + b``.

@@ -256,10 +256,10 @@ def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
     and batches whose layer outputs and their gradients cannot fit in the memory this machine has free."""
     shapes: list[Any] = model.layer_shapes()  # built by the data's preparation
     rows = n if batch_size is None else min(batch_size, n)
-    # a training step keeps the batch, every layer's output, what else its backward pass reads, and their
-    # gradients: within 4 % of the conv nets' traced peak, where counting outputs alone came to 57 %
-    values = math.prod(shapes[0]) + sum(2 * math.prod(out) + layer.kept_per_sample(shape)
-                                        for layer, shape, out in zip(model.layers, shapes, shapes[1:]))
+    # the batch, and each layer's working arrays (its output; a conv layer's im2col matrix) with their
+    # gradients: within 4 % of a conv net's traced peak, where outputs and gradients alone came to 57 %
+    values = math.prod(shapes[0]) + 2 * sum(layer.scratch_per_sample(shape)
+                                            for layer, shape in zip(model.layers, shapes))
     if model.xp is np:  # (a GPU's own memory is the device's to refuse)
         check_memory(rows * values * model.dtype.itemsize,
                      f"training on batches of {rows:,} rows (their layers' outputs and gradients; a smaller "

@@ -150,7 +150,7 @@ class EarlyStopping(Callback):
         self.mode = check_choice(mode, "EarlyStopping mode", ("auto", "min", "max"))
 
     def on_train_begin(self, run):
-        self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
+        self.key = self.monitor or run.default_log()
         restores = self.restore_best and run.keep_best is None  # by the run's keep_best, of the run's own logs
         try:
             run.check_log(self.key, "EarlyStopping monitor", strict=restores)
@@ -216,7 +216,7 @@ class ModelCheckpoint(Callback):
         self.mode = check_choice(mode, "ModelCheckpoint mode", ("auto", "min", "max"))
 
     def on_train_begin(self, run):
-        self.key = self.monitor or ("val_loss" if run.has_validation else "loss")
+        self.key = self.monitor or run.default_log()
         if self.save_best_only:
             run.check_log(self.key, "ModelCheckpoint monitor", strict=False)
             self.better = better(self.key, self.mode, run.log_names(), "ModelCheckpoint monitor")

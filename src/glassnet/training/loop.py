@@ -194,9 +194,8 @@ def fit(
                     "validation_split": validation_split, "solver": solver.name,
                     "augment": None if augment is None else repr(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
-        monitor = ("val_loss" if X_val is not None else "loss") if keep_best is True else (keep_best or None)
         run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
-                  keep_best=monitor)
+                  keep_best=keep_best)
         run.on_divergence, run.parallel = on_divergence, parallel
         trains = initial_epoch < epochs
         if trains:

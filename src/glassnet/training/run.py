@@ -48,9 +48,10 @@ class Run:
     has_validation : bool
     settings : dict
         JSON-ready fit arguments that :func:`glassnet.resume` needs.
-    keep_best : str, optional
+    keep_best : str or True, optional
         A log ("val_loss", "loss", "val_accuracy", ...): the run ends with the
         weights of the epoch where it was best (see :meth:`restore_best`).
+        True follows :meth:`default_log`.
 
     Attributes
     ----------
@@ -60,7 +61,7 @@ class Run:
 
     def __init__(self, model: Stack, objective: Objective, optimizer: Optimizer | None, history: History,
                  epochs: int, initial_epoch: int, has_validation: bool, settings: dict,
-                 keep_best: str | None = None) -> None:
+                 keep_best: str | bool | None = None) -> None:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
@@ -69,7 +70,7 @@ class Run:
         #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"
         self.on_divergence = "warn"
         #: the log whose best epoch's weights the run ends with ("val_loss", ...), or None for the last epoch's
-        self.keep_best = keep_best
+        self.keep_best = self.default_log() if keep_best is True else (keep_best or None)
         self.best_value = math.inf
         self.best_epoch: int | None = None
         self.best_params: Array | None = None
@@ -92,9 +93,19 @@ class Run:
         self.guard: Guard | None = None
         #: whether the ``keep_best`` log is better lower ("min") or higher ("max")
         self.best_mode = "min"
-        if keep_best is not None:
-            self.check_log(keep_best, "keep_best")
-            self.best_mode = better(keep_best, "auto", self.log_names(), "keep_best")
+        if self.keep_best is not None:
+            self.check_log(self.keep_best, "keep_best")
+            self.best_mode = better(self.keep_best, "auto", self.log_names(), "keep_best")
+
+    def default_log(self) -> str:
+        """The log that ``keep_best=True`` and the callbacks' monitors follow unless told: ``val_loss`` with
+        validation data, else ``loss``.
+
+        Returns
+        -------
+        str
+        """
+        return "val_loss" if self.has_validation else "loss"
 
     def log_names(self) -> list[str]:
         """The logs each epoch of this run writes: ``loss`` (and ``accuracy`` for a classifier), their

@@ -137,6 +137,34 @@ def test_early_stopping_resumed_stops_where_the_uninterrupted_run_stops(tmp_path
     np.testing.assert_array_equal(resumed.params, full.params)
 
 
+@mechanics_only  # the second fit is meant to do worse
+def test_a_best_only_checkpoint_keeps_its_best_across_a_resume_and_past_a_nan(tmp_path):
+    """A resumed run's ModelCheckpoint(save_best_only=True) started from no best at all, and wrote its first
+    epoch over the file, however worse; and a NaN log counted as an improvement (value >= best is False)."""
+    X, y, Xv, yv = data()
+    model, opt = new(lr=0.2)
+    best, last = tmp_path / "best.glassnet", tmp_path / "last.glassnet"
+    model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), **dict(FIT, epochs=12),
+              callbacks=[gn.ModelCheckpoint(best, save_best_only=True), gn.ModelCheckpoint(last)])
+    _, h = gn.resume(last, X, y, epochs=16, validation_data=(Xv, yv),
+                     callbacks=[gn.ModelCheckpoint(best, save_best_only=True)])
+    first = int(np.argmin(h["val_loss"]))
+    assert first < 12 and min(h["val_loss"][12:]) > h["val_loss"][first], "the test needs a best before the resume"
+    assert gn.load(best).training["epoch"] == first + 1
+    # a callback reused by a second fit keeps its best too
+    again = gn.ModelCheckpoint(best, save_best_only=True)
+    model, opt = new(lr=0.2)
+    h = model.fit(X, y, optimizer=opt, validation_data=(Xv, yv), callbacks=[again], **dict(FIT, epochs=4))
+    h2 = model.fit(X, y, optimizer=gn.SGD(lr=5.0), validation_data=(Xv, yv), callbacks=[again], **dict(FIT, epochs=1))
+    assert h2["val_loss"][0] > min(h["val_loss"]), "the test needs a worse second fit"
+    assert gn.load(best).training["epoch"] == int(np.argmin(h["val_loss"])) + 1  # not the wrecked epoch
+    scores = [0.5, 0.9, np.nan, 0.6, 0.7]
+    f1 = gn.LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update(f1=scores[epoch]))
+    new()[0].fit(X, y, **dict(FIT, epochs=5),
+                 callbacks=[f1, gn.ModelCheckpoint(best, save_best_only=True, monitor="f1", mode="max")])
+    assert gn.load(best).training["epoch"] == 2
+
+
 class ValError(gn.Callback):
     """A metric of the user's own: the validation error rate."""
 

@@ -196,7 +196,10 @@ class ModelCheckpoint(Callback):
     every : int
         Save every this many epochs.
     save_best_only : bool
-        Save only when ``monitor`` (as in :class:`EarlyStopping`) improves.
+        Save only when ``monitor`` (as in :class:`EarlyStopping`) improves on
+        its best so far: in this run, a run it resumes (read from the
+        history), and earlier ``fit`` calls given this callback. An epoch whose
+        log is NaN never counts as an improvement.
     monitor : str, optional
     mode : "auto", "min" or "max"
         As in :class:`EarlyStopping`.
@@ -214,22 +217,31 @@ class ModelCheckpoint(Callback):
         self.monitor = monitor
         self.metadata = metadata
         self.mode = check_choice(mode, "ModelCheckpoint mode", ("auto", "min", "max"))
+        self.key: str | None = None
+        self.best = math.inf
 
     def on_train_begin(self, run):
-        self.key = self.monitor or run.default_log()
+        key = self.monitor or run.default_log()
         if self.save_best_only:
-            run.check_log(self.key, "ModelCheckpoint monitor", strict=False)
-            self.better = better(self.key, self.mode, run.log_names(), "ModelCheckpoint monitor")
+            run.check_log(key, "ModelCheckpoint monitor", strict=False)
+            self.better = better(key, self.mode, run.log_names(), "ModelCheckpoint monitor")
+            # the best saved so far: by an earlier fit given this callback, or in the history a run resumes
+            # (it used to start afresh, and overwrite the file with the first epoch, however worse)
+            best = self.best if key == self.key else math.inf
+            for epoch, value in zip(run.history.epochs, run.history.history.get(key, [])):
+                if (epoch + 1) % self.every == 0:
+                    best = min(best, monitored({key: value}, key, "", self.better))  # NaN: never the best
+            self.best = best
+        self.key = key
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
-        self.best = math.inf
         self.saved_at = run.initial_epoch
 
     def on_epoch_end(self, run, epoch, logs):
         if (epoch + 1) % self.every:
             return
         if self.save_best_only:
-            value = monitored(logs, self.key, "ModelCheckpoint monitor", self.better)
-            if value >= self.best:
+            value = monitored(logs, str(self.key), "ModelCheckpoint monitor", self.better)
+            if not value < self.best:  # not better, or NaN
                 return
             self.best = value
         run.save_checkpoint(self.path, next_epoch=epoch + 1, metadata=self.metadata)

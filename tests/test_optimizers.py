@@ -101,6 +101,25 @@ def test_schedules_follow_their_formulas():
     assert c.rate(1.0, 5) == pytest.approx(0.55) and c.rate(1.0, 50) == pytest.approx(0.1)
 
 
+def test_a_schedule_named_spans_the_run_and_one_made_keeps_its_period():
+    """schedule="onecycle" with epochs=30 cycled over 10 epochs (its class's default) and trained 20 more at a
+    rate of exactly 0; "cosine" spanned 100."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), np.arange(40) % 2
+    for name in ("cosine", "onecycle"):
+        h = gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer="adam", schedule=name, lr=0.01,
+                                          epochs=30, verbose=False)
+        assert min(h["lr"][:-1]) > 0 and h["lr"][-1] < 1e-4  # down to 0 at the run's end, not before
+        if name == "cosine":
+            np.testing.assert_allclose(h["lr"], [Cosine(period=30).rate(0.01, epoch) for epoch in range(30)])
+        optimizer = gn.Adam(0.01, schedule=name)  # named in an optimizer made by hand: the same
+        gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=30, verbose=False)
+        assert optimizer.schedule.period == 30
+    made = gn.Adam(0.01, schedule=Cosine(period=10))  # a period of the user's own is kept
+    gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer=made, epochs=30, verbose=False)
+    assert made.schedule.period == 10
+
+
 def test_schedules_agree_with_torch_lr_schedulers():
     torch = pytest.importorskip("torch")
     p = [torch.zeros(1, requires_grad=True)]

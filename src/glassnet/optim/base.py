@@ -30,7 +30,8 @@ class Optimizer:
     lr : float
         The base learning rate ``lr0``; the schedule derives each epoch's rate from it.
     schedule : None, str or Schedule
-        None keeps the rate constant.
+        None keeps the rate constant. A name of a schedule with a period
+        (``"cosine"``, ``"onecycle"``) spans the run that ``fit`` makes.
 
     Attributes
     ----------

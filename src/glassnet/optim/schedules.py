@@ -22,6 +22,8 @@ class Schedule:
     name = "constant"
     #: asked before every step (with a fractional epoch), not once per epoch
     per_step = False
+    #: made from a name, so with no period of the user's: ``fit`` sets it to the run's epochs
+    spans_run = False
 
     def rate(self, lr0: float, epoch: float) -> float:
         """The learning rate for ``epoch``.
@@ -271,7 +273,9 @@ def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
     Parameters
     ----------
     schedule : None, str or Schedule
-        A name is a key of :data:`SCHEDULES`.
+        A name is a key of :data:`SCHEDULES`. A schedule with a period made
+        from its name (``"cosine"``, ``"onecycle"``) spans the run: ``fit``
+        sets its period to the run's epochs.
     name : str
         The argument's name, for the message.
 
@@ -284,7 +288,9 @@ def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
     if isinstance(schedule, Schedule):
         return schedule
     if isinstance(schedule, str) and schedule in SCHEDULES:
-        return SCHEDULES[schedule]()
+        made = SCHEDULES[schedule]()
+        made.spans_run = hasattr(made, "period")  # "cosine" and "onecycle" span the run fit makes
+        return made
     raise OptionError(
         f"{name} must be a Schedule or one of {', '.join(map(repr, SCHEDULES))}; received {short(schedule)}"
     )

@@ -65,6 +65,8 @@ class Run:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
+        if optimizer is not None and optimizer.schedule.spans_run:  # schedule="cosine": over this run's epochs
+            optimizer.schedule.period = max(epochs, 1)  # type: ignore[attr-defined]
         self.settings = settings
         self.stop = False
         #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"

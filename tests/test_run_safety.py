@@ -165,6 +165,26 @@ def test_a_best_only_checkpoint_keeps_its_best_across_a_resume_and_past_a_nan(tm
     assert gn.load(best).training["epoch"] == 2
 
 
+@mechanics_only  # a few epochs on random labels: that the run goes on as it was
+def test_a_run_with_sample_weights_resumes_with_them_and_only_with_them(tmp_path):
+    """resume had no sample_weight: a weighted run went on unweighted, as another run (0.92 where 0.78)."""
+    X, y, _, _ = data()
+    w = np.where(y == 1, 10.0, 0.1)
+    full, opt = new()
+    h_full = full.fit(X, y, optimizer=opt, sample_weight=w, **dict(FIT, epochs=4))
+    part, opt = new()
+    path = tmp_path / "ck.glassnet"
+    part.fit(X, y, optimizer=opt, sample_weight=w, callbacks=[gn.ModelCheckpoint(path)], **dict(FIT, epochs=2))
+    with pytest.raises(gn.OptionError, match="sample_weight must be given to resume a run trained with it"):
+        gn.resume(path, X, y, epochs=4)
+    resumed, h = gn.resume(path, X, y, epochs=4, sample_weight=w)
+    assert h["loss"] == h_full["loss"]
+    np.testing.assert_array_equal(resumed.params, full.params)
+    new()[0].fit(X, y, callbacks=[gn.ModelCheckpoint(path)], **dict(FIT, epochs=1))
+    with pytest.raises(gn.OptionError, match="sample_weight was not used by the interrupted run"):
+        gn.resume(path, X, y, epochs=2, sample_weight=w)
+
+
 class ValError(gn.Callback):
     """A metric of the user's own: the validation error rate."""
 

@@ -3,7 +3,8 @@
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, ProgressBar
 from .data import evaluate
 from .history import History
-from .loop import fit, resume
+from .loop import fit
+from .resuming import resume
 from .run import DivergenceWarning, Run
 from .solvers import QUASI_NEWTON, SOLVERS, GradientDescent, QuasiNewton, Solver, get_solver
 

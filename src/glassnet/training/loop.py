@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,20 +13,19 @@ import numpy as np
 from ..core._validation import check_array, check_choice, check_memory, check_positive_int, check_real, short
 from ..core.rows import LazyRows
 from ..core.threads import limit as limit_threads
-from ..errors import DivergenceError, ModelFileError, OptionError, OptionTypeError
-from ..io import model_file
+from ..errors import DivergenceError, OptionError, OptionTypeError
 from ..io.model_file import Checkpoint
-from ..losses.costs import Loss, get_loss, loss_from_config
+from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
-from ..optim import Optimizer, get_schedule
+from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .distributed import DataParallel, check_supported
 from .guard import Guard
 from .history import History
 from .run import Run
-from .solvers import get_solver, is_full_batch, misspelt
+from .solvers import get_solver, misspelt
 
 
 def fit(
@@ -191,7 +189,7 @@ def fit(
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                     "l1": objective.l1, "batch_size": batch_size, "shuffle": bool(shuffle),
-                    "validation_split": validation_split, "solver": solver.name,
+                    "validation_split": validation_split, "solver": solver.name, "sample_weight": w is not None,
                     "augment": None if augment is None else repr(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
         run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
@@ -318,82 +316,3 @@ def _with_progress(callbacks: Any, verbose: bool | None, parallel: DataParallel 
     if parallel is not None and parallel.rank:
         callbacks = [cb for cb in callbacks if cb.every_rank]
     return callbacks
-
-
-def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
-           validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
-           verbose: bool | None = None, model_class: type[Stack] = Stack,
-           on_divergence: str = "warn", on_interrupt: str = "raise",
-           augment: Callable[[Any, np.random.Generator], Any] | None = None,
-           threads: int | None = None, comm: Any = None, device: Any = None,
-           schedule: object = None) -> tuple[Stack, History]:
-    """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
-
-    Parameters
-    ----------
-    path : str or path_like
-        The checkpoint.
-    X, y : array_like
-        The same training data as the interrupted run.
-    epochs : int, optional
-        Where the run ends; by default where the interrupted run would have.
-    validation_data : (X_val, y_val), optional
-    callbacks : list of Callback
-    verbose : bool, optional
-    model_class : type
-        The class of the model to build.
-    on_divergence, on_interrupt : str
-        As for :func:`fit`.
-    augment : callable, optional
-        The interrupted run's augmentation, again (the checkpoint records its
-        description and refuses another).
-    threads : int, optional
-    comm : mpi4py communicator, optional
-        As for :func:`fit`: every rank resumes from the same checkpoint.
-    device : str or module, optional
-        As for :func:`fit`: where the run goes on (``"gpu"``); by default the CPU.
-    schedule : str or Schedule, optional
-        Replaces the run's learning-rate schedule from here on; by default
-        the run's own goes on. A run taken beyond its last epoch needs one
-        where its own ends at 0, as a cosine does (``Cosine(period=epochs)``).
-
-    Returns
-    -------
-    model : Stack
-    history : History
-        The whole run's, the interrupted part included.
-
-    Notes
-    -----
-    The model, optimizer, random generator and fit settings come from the
-    file, so with the same data a gradient-descent run ends exactly as if it
-    had never stopped. A quasi-Newton run cannot be resumed exactly (SciPy
-    keeps its curvature estimate to itself) and is refused.
-    """
-    ck = model_file.load(path, model_class, device=device)
-    state = ck.training
-    if "settings" not in state:
-        raise ModelFileError(f"{path} holds a model but no training state to resume")
-    s = state["settings"]
-    if is_full_batch(s.get("solver", "")):
-        raise ModelFileError(f"{path} was written by a {s['solver']!r} run, which cannot be resumed exactly: "
-                             "SciPy keeps the solver's curvature estimate to itself. Load the model with "
-                             "glassnet.load and start a new fit from its weights.")
-    if ck.optimizer is None:
-        raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
-    if s.get("validation_split"):
-        raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
-    given = None if augment is None else repr(augment)
-    if given != s.get("augment"):
-        raise OptionError(f"augment must be what the interrupted run had ({s.get('augment') or 'none'}) for it to "
-                          f"resume exactly; received {given or 'none'}")
-    if schedule is not None:
-        ck.optimizer.schedule = get_schedule(schedule)
-    history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
-                  epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
-                  l2=s["l2"], l1=s.get("l1", 0.0), shuffle=s["shuffle"], validation_data=validation_data,
-                  callbacks=callbacks,
-                  verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
-                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
-                  threads=threads, comm=comm)
-    return ck.model, history

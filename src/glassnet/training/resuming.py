@@ -1,0 +1,106 @@
+"""Continuing a run from its checkpoint, as if it had never stopped."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelFileError, OptionError
+from ..io import model_file
+from ..losses.costs import loss_from_config
+from ..nn import Stack
+from ..optim import get_schedule
+from .callbacks import Callback
+from .history import History
+from .loop import fit
+from .solvers import is_full_batch
+
+
+def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None,
+           validation_data: tuple | None = None, callbacks: list[Callback] | tuple = (),
+           verbose: bool | None = None, model_class: type[Stack] = Stack,
+           on_divergence: str = "warn", on_interrupt: str = "raise",
+           augment: Callable[[Any, np.random.Generator], Any] | None = None,
+           threads: int | None = None, comm: Any = None, device: Any = None,
+           schedule: object = None, sample_weight: Any = None) -> tuple[Stack, History]:
+    """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
+
+    Parameters
+    ----------
+    path : str or path_like
+        The checkpoint.
+    X, y : array_like
+        The same training data as the interrupted run.
+    epochs : int, optional
+        Where the run ends; by default where the interrupted run would have.
+    validation_data : (X_val, y_val), optional
+    callbacks : list of Callback
+    verbose : bool, optional
+    model_class : type
+        The class of the model to build.
+    on_divergence, on_interrupt : str
+        As for :func:`fit`.
+    augment : callable, optional
+        The interrupted run's augmentation, again (the checkpoint records its
+        description and refuses another).
+    threads : int, optional
+    comm : mpi4py communicator, optional
+        As for :func:`fit`: every rank resumes from the same checkpoint.
+    device : str or module, optional
+        As for :func:`fit`: where the run goes on (``"gpu"``); by default the CPU.
+    schedule : str or Schedule, optional
+        Replaces the run's learning-rate schedule from here on; by default
+        the run's own goes on. A run taken beyond its last epoch needs one
+        where its own ends at 0, as a cosine does (``Cosine(period=epochs)``).
+    sample_weight : array_like, optional
+        The interrupted run's sample weights, again: a run trained with them
+        is refused without them (it would go on as another run), and the other
+        way round.
+
+    Returns
+    -------
+    model : Stack
+    history : History
+        The whole run's, the interrupted part included.
+
+    Notes
+    -----
+    The model, optimizer, random generator and fit settings come from the
+    file, so with the same data a gradient-descent run ends exactly as if it
+    had never stopped. A quasi-Newton run cannot be resumed exactly (SciPy
+    keeps its curvature estimate to itself) and is refused.
+    """
+    ck = model_file.load(path, model_class, device=device)
+    state = ck.training
+    if "settings" not in state:
+        raise ModelFileError(f"{path} holds a model but no training state to resume")
+    s = state["settings"]
+    if is_full_batch(s.get("solver", "")):
+        raise ModelFileError(f"{path} was written by a {s['solver']!r} run, which cannot be resumed exactly: "
+                             "SciPy keeps the solver's curvature estimate to itself. Load the model with "
+                             "glassnet.load and start a new fit from its weights.")
+    if ck.optimizer is None:
+        raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
+    if s.get("validation_split"):
+        raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
+    given = None if augment is None else repr(augment)
+    if given != s.get("augment"):
+        raise OptionError(f"augment must be what the interrupted run had ({s.get('augment') or 'none'}) for it to "
+                          f"resume exactly; received {given or 'none'}")
+    if "sample_weight" in s and (sample_weight is not None) != s["sample_weight"]:  # files before it: unknown
+        raise OptionError("sample_weight must be given to resume a run trained with it, the same weights again"
+                          if s["sample_weight"] else "sample_weight was not used by the interrupted run; resuming "
+                          "it with weights would make another run")
+    if schedule is not None:
+        ck.optimizer.schedule = get_schedule(schedule)
+    history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
+                  epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
+                  l2=s["l2"], l1=s.get("l1", 0.0), shuffle=s["shuffle"], validation_data=validation_data,
+                  callbacks=callbacks, sample_weight=sample_weight,
+                  verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
+                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
+                  threads=threads, comm=comm)
+    return ck.model, history

@@ -105,6 +105,24 @@ def test_max_entries_samples_a_subset(rng):
     assert [r.checked for r in report.rows] == [10, 10, 10, 3]
 
 
+def test_the_input_row_checks_any_layout_of_x_and_leaves_x_alone(rng):
+    """A Fortran-ordered float64 X reached the check as itself, where reshape(-1) copied: the perturbations
+    missed X and the row read "relative error 1.0"; a read-only X raised NumPy's own error."""
+    model = gn.mlp([3, 4, 2], activation="tanh", rng=rng, dtype=np.float64)
+    X, y = rng.normal(size=(6, 3)), np.arange(6) % 2
+    read_only = X.copy()
+    read_only.setflags(write=False)
+    for given in (np.asfortranarray(X), read_only, X[:, ::-1][:, ::-1]):
+        report = gn.gradcheck(model, "cross_entropy", given, y, check_input=True)
+        assert report.passed and report.rows[-1].label == "input X"
+    kept = X.copy()
+    gn.gradcheck(model, "cross_entropy", X, y, check_input=True)
+    np.testing.assert_array_equal(X, kept)
+    for bad, kind in ((0, ValueError), (-1, ValueError), (2.5, TypeError)):  # 0 checked nothing and passed
+        with pytest.raises(kind, match="max_entries must be"):
+            gn.gradcheck(model, "cross_entropy", X, y, max_entries=bad)
+
+
 def test_gradcheck_works_on_float32_models_by_copying(rng):
     model = gn.mlp([3, 4, 2], activation="tanh", rng=rng)  # float32
     before = model.params.copy()

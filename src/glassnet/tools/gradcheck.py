@@ -9,7 +9,7 @@ from html import escape
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_real, short
+from ..core._validation import as_generator, check_positive_int, check_real, short
 from ..core.arrays import to_numpy
 from ..errors import OptionError, OptionTypeError
 from ..losses.costs import Loss
@@ -216,6 +216,7 @@ def gradcheck(
         raise OptionTypeError(f"model must be a glassnet Sequential; received {short(model)}{loaded}")
     eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
+    max_entries = None if max_entries is None else check_positive_int(max_entries, "max_entries")
     training = bool(training)
     if training and any(layer.draws_in_training() for layer in model.layers):
         raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
@@ -223,6 +224,8 @@ def gradcheck(
     m = model.copy(dtype=np.float64)
     objective = Objective(m, loss, l2, l1)
     X64, y64 = objective.prepare(X, y)
+    if check_input:  # perturbed in place below: a C-ordered copy of its own, where prepare may pass the caller's
+        X64 = X64[:].copy()  # array through (read-only, or Fortran-ordered: reshape(-1) copied, perturbing nothing)
     gen = as_generator(rng)
 
     cost = float(objective(X64, y64, training=training, need_input_grad=check_input))

@@ -223,6 +223,21 @@ def test_divergence_stops_once_exits_3_and_writes_nothing(tmp_path, optimizer, l
     assert not (out / "learning_curves.png").exists() and not (out / "checkpoint.glassnet").exists()
 
 
+def test_a_run_that_fails_after_a_checkpoint_leaves_the_earlier_one_as_it_was(tmp_path):
+    """The checkpoint of a run that learned nothing (or diverged after its first epochs) replaced the last
+    run's, under "Nothing was written"; the message also named the rate the cosine had fallen to (2e-11)."""
+    out = tmp_path / "o"
+    assert cli.main(["train", "--layers", "8", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    failing = ["train", "--layers", "8", "--epochs", "3", "--lr", "1e-9", "--checkpoint-every", "1", "--quiet"]
+    line = fails(*failing, "--out", out, status=3)
+    assert "training ended no better than chance" in line and "(lr=1e-09 was used)" in line
+    assert line.endswith("Nothing was written.")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no file left aside either
+    fails(*failing, "--out", tmp_path / "fresh", status=3)
+    assert not (tmp_path / "fresh" / "checkpoint.glassnet").exists()
+
+
 # --- tracebacks and wrong exits ----------------------------------------------------------
 
 

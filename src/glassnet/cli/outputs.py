@@ -8,6 +8,10 @@ was interrupted) and the learning-curve plot.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +95,40 @@ def check_outputs(args, inputs: list) -> Outputs:
             raise UserError(f"{option} and {same} name the same file, {str(target)!r}: give each its own")
         written[target.resolve()] = option
     return Outputs(folder, model, checkpoint, plot, confusion)
+
+
+@contextlib.contextmanager
+def restored_on_failure(path: Path) -> Iterator[None]:
+    """Put the file at ``path`` back as it was if the block raises: a run that fails writes nothing.
+
+    A run's checkpoint replaces an earlier run's while it trains (so that a
+    crash leaves the newest state to resume); a run that then diverges or
+    learns nothing must not keep it. The earlier file is kept aside as a
+    hard link (a copy where links fail): saves replace files, so the link
+    holds its bytes. Where there was none, the failed run's is removed.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    """
+    aside = path.with_name(f".{path.name}.{os.getpid()}.before") if path.is_file() else None
+    if aside is not None:
+        try:
+            os.link(path, aside)
+        except OSError:
+            shutil.copy2(path, aside)
+    try:
+        yield
+    except Exception:
+        if aside is not None:
+            os.replace(aside, path)
+            aside = None
+        else:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        if aside is not None:
+            aside.unlink(missing_ok=True)
 
 
 def say_kept(history, key: str) -> None:

@@ -45,7 +45,7 @@ from .data import (
     width,
 )
 from .outputs import Outputs as Outputs  # Outputs and the settings below lived here: re-exported
-from .outputs import check_outputs, model_sizes, report, save_interrupted, save_trained, say_kept
+from .outputs import check_outputs, model_sizes, report, restored_on_failure, save_interrupted, save_trained, say_kept
 from .pictures import check_folder, folder_fingerprint
 from .settings import AUGMENT, DEFAULT_LR, DEFAULTS, PICTURE, resumed_settings, settings_from
 from .settings import CNN_DEFAULTS as CNN_DEFAULTS
@@ -145,28 +145,30 @@ def _train(args, comm: Any) -> int:
     common = dict(validation_data=validation, callbacks=callbacks, verbose=not args.quiet,
                   on_divergence="raise", on_interrupt="stop", threads=args.threads, comm=comm)
     augment = augmenter(s, image)
-    try:
-        if ck is not None:
-            print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
-            # a cosine to 0 ends at the run's last epoch: taken further, it stretches to the new last epoch
-            stretch = s["schedule"] == "cosine" and s["epochs"] != ck.training["epochs"]
-            model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
-                                    schedule=schedule_for(s) if stretch else None, **common)
-        else:
-            model = build_model(s, sizes, image, normalize=Normalize.fit(X) if photo else None)
-            model.to(args.device)
-            print(model.summary())
-            optimizer: Any = s["optimizer"]
-            if not quasi:
-                optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule_for(s),
-                                          **({"momentum": s["momentum"]} if s["momentum"] else {}))
-            if args.diagnose:  # and before the first: the fresh network, with a trial step of its optimizer
-                print(diagnose(model, X, y, loss, optimizer=None if quasi else optimizer, l2=s["l2"]))
-            history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
-                                batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best, augment=augment,
-                                **common)
-    except DivergenceError as exc:
-        raise DivergenceError(f"{exc} Nothing was written.") from None
+    writes = not quasi and (comm is None or comm.Get_rank() == 0)  # the checkpoint, as it goes
+    with restored_on_failure(out.checkpoint) if writes else contextlib.nullcontext():  # a failed run writes nothing
+        try:
+            if ck is not None:
+                print(f"resuming {args.resume} at epoch {ck.training['epoch'] + 1} of {s['epochs']}")
+                # a cosine to 0 ends at the run's last epoch: taken further, it stretches to the new last epoch
+                stretch = s["schedule"] == "cosine" and s["epochs"] != ck.training["epochs"]
+                model, history = resume(args.resume, X, y, epochs=s["epochs"], augment=augment, device=args.device,
+                                        schedule=schedule_for(s) if stretch else None, **common)
+            else:
+                model = build_model(s, sizes, image, normalize=Normalize.fit(X) if photo else None)
+                model.to(args.device)
+                print(model.summary())
+                optimizer: Any = s["optimizer"]
+                if not quasi:
+                    optimizer = get_optimizer(s["optimizer"], lr=s["lr"], schedule=schedule_for(s),
+                                              **({"momentum": s["momentum"]} if s["momentum"] else {}))
+                if args.diagnose:  # and before the first: the fresh network, with a trial step of its optimizer
+                    print(diagnose(model, X, y, loss, optimizer=None if quasi else optimizer, l2=s["l2"]))
+                history = model.fit(X, y, loss=loss, optimizer=optimizer, epochs=s["epochs"],
+                                    batch_size=s["batch_size"] or None, l2=s["l2"], keep_best=keep_best,
+                                    augment=augment, **common)
+        except DivergenceError as exc:
+            raise DivergenceError(f"{exc} Nothing was written.") from None
     model.to("cpu")  # scored and saved from the host
 
     say_kept(history, s["keep_best"])

@@ -281,8 +281,8 @@ class Run:
                 f"the weights of {last}, the last complete epoch, were kept"
         advice = ""
         if self.optimizer is not None:
-            advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr / 10:g} "
-                      f"(a tenth of the {self.optimizer.lr:g} used).")
+            advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr0 / 10:g} "
+                      f"(a tenth of the {self.optimizer.lr0:g} used).")
         self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
@@ -319,7 +319,7 @@ class Run:
         if guard is None or guard.learned():
             return
         self.history.learned = False
-        advice = (f" Try another learning rate (lr={self.optimizer.lr:g} was used), more epochs,"
+        advice = (f" Try another learning rate (lr={self.optimizer.lr0:g} was used), more epochs,"
                   if self.optimizer is not None else " Try more iterations,")
         cost, right = guard.final_scores()
         scores = f"costs {cost:.4g}" + ("" if right is None else f" and is right {right:.1%} of the time")

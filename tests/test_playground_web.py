@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import cli
 from glassnet.playground import Session, Spec
 from glassnet.web import create_app
 from glassnet.web import playground as routes
@@ -88,6 +89,28 @@ def test_inspect_edit_and_export_agree_with_a_script_run_to_1e_12(client, tmp_pa
     # the page's numbering: "layer 1" is the first Dense layer (the engine's layers[0])
     assert [r["parameter"] for r in report["rows"]] == ["layer 1 W", "layer 1 b", "layer 2 W", "layer 2 b",
                                                         "layer 3 W", "layer 3 b"]
+
+
+@pytest.mark.parametrize("query", ["data=circle&seed=3", "data=plane&seed=3"])
+def test_the_downloaded_model_predicts_on_the_command_line_as_it_does_in_python(client, tmp_path, capsys, query):
+    """The file had no task or classes: glassnet predict named class 0 for every row of a two-class model
+    (its one sigmoid output read as one class), and a regression model's values as classes too."""
+    token = start(client, query)["id"]
+    client.post(f"/api/playground/{token}/train", json={"steps": 60})
+    path = tmp_path / "pg.glassnet"
+    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
+    model = gn.load(path).model
+    points = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+    np.savetxt(tmp_path / "points.csv", points, delimiter=",", header="x1,x2", comments="")
+    capsys.readouterr()
+    assert cli.main(["predict", str(path), str(tmp_path / "points.csv")]) == 0
+    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    if "circle" in query:
+        expected = model.predict_classes(points)
+        assert 0 < expected.sum() < len(points), "the test needs both classes among the answers"
+        assert said == [str(c) for c in expected]
+    else:
+        np.testing.assert_allclose([float(v) for v in said], model.predict(points)[:, 0], rtol=1e-5)
 
 
 @pytest.mark.parametrize("body, message", [

@@ -87,7 +87,7 @@ def cmd_predict(args) -> int:
     heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
     ck = load(args.model, device=args.device)
     meta = ck.metadata
-    classes = meta.get("classes") or [str(i) for i in range(ck.model.out_features or 0)]
+    classes = meta.get("classes") or [str(i) for i in range(max(2, ck.model.out_features or 0))]
     failed = 0
     explained: list[tuple] = []
     for item in args.inputs:
@@ -215,6 +215,23 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
     return X, first_line
 
 
+def class_probabilities(model, X) -> np.ndarray:
+    """Each class's probability, one column per class, on the host: a model with one output (a sigmoid, as
+    the playground's two-class networks) gives class 1's, so class 0's is the rest.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : array
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, max(2, outputs))
+    """
+    proba = to_numpy(model.predict_proba(X))
+    return np.column_stack([1 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
+
+
 def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     """Print a prediction for each data row of a CSV file, numbered by its line in the file.
 
@@ -231,7 +248,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     if first_line == 1:
         print(f"{path}: no header row, so every line is data")
     if meta.get("task", "classification") == "classification":
-        for i, p in enumerate(to_numpy(model.predict_proba(X))):
+        for i, p in enumerate(class_probabilities(model, X)):
             print(f"{path} line {i + first_line}: {classes[int(p.argmax())]}  (p={p.max():.3f})")
     else:
         for i, v in enumerate(unscale_target(to_numpy(model.predict(X))[:, 0], meta)):
@@ -255,7 +272,7 @@ def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.
     prep = preparation_of(model.in_features, meta)
     image = prep.prepare(path, name=path)
     check_width(model, image.size, "a {}x{}x{} picture".format(*prep.shape))
-    proba = to_numpy(model.predict_proba(image.reshape(1, -1)))[0]
+    proba = class_probabilities(model, image.reshape(1, -1))[0]
     best = int(proba.argmax())
     print(f"{path}: {classes[best]}  (p={proba[best]:.3f})")
     print("  " + "  ".join(f"{c}:{p:.3f}" for c, p in zip(classes, proba)))

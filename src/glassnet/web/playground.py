@@ -280,8 +280,12 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
     def export_model(token: str):
         session, lock = lookup(token)
         with held(lock), tempfile.TemporaryDirectory() as folder:
-            path = model_file.save(Path(folder) / "playground.glassnet", session.model,
-                                   metadata={"playground": link_query(session), "step": session.step})
+            spec = session.spec  # what the command line needs to read the model: its task, classes and inputs
+            meta = {"playground": link_query(session), "step": session.step, "task": spec.task,
+                    "feature_names": list(spec.features)}
+            if spec.task == "classification":
+                meta["classes"] = [str(c) for c in range(int(session.labels.max()) + 1)]
+            path = model_file.save(Path(folder) / "playground.glassnet", session.model, metadata=meta)
             data = path.read_bytes()
         return flask.Response(data, mimetype="application/octet-stream",
                               headers={"Content-Disposition": "attachment; filename=playground.glassnet"})

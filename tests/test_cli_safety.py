@@ -238,6 +238,21 @@ def test_a_run_that_fails_after_a_checkpoint_leaves_the_earlier_one_as_it_was(tm
     assert not (tmp_path / "fresh" / "checkpoint.glassnet").exists()
 
 
+def test_data_given_for_the_digits_is_refused_not_ignored(tmp_path):
+    """glassnet train --data file.csv (no --dataset) trained the 8x8 digits, exit 0, and evaluate --data scored
+    a digits model on the digits whatever the path."""
+    line = fails("train", "--data", tmp_path / "ab.csv", "--epochs", "1", "--out", tmp_path / "o")
+    assert re.search(r"--data .*ab\.csv names data for --dataset mnist, csv or folder, but the dataset is the 8x8 "
+                     r"digits, which ship with glassnet: for a CSV file, give --dataset csv --target COLUMN", line)
+    assert not (tmp_path / "o").exists()
+    line = fails("train", "--dataset", "digits", "--data", tmp_path, "--epochs", "1")
+    assert "for MNIST's four files give --dataset mnist; for a folder of pictures" in line
+    out = tmp_path / "m"
+    assert cli.main(["train", "--layers", "8", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    line = fails("evaluate", out / "model.glassnet", "--data", tmp_path / "nowhere")
+    assert "names data for --dataset mnist, csv or folder, but the dataset is the 8x8 digits" in line
+
+
 # --- tracebacks and wrong exits ----------------------------------------------------------
 
 

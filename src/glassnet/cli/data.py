@@ -167,6 +167,26 @@ def unscale_target(values: np.ndarray, meta: dict) -> np.ndarray:
     return values * meta["target_scale"] + meta["target_mean"]
 
 
+def check_data_option(dataset: str, data: str | None) -> None:
+    """Refuse ``--data`` for the 8x8 digits, which ship with glassnet: it was read as nothing, and the
+    digits trained (or were scored) in place of the file or folder named, with exit status 0.
+
+    Parameters
+    ----------
+    dataset : str
+    data : str or None
+    """
+    if dataset != "digits" or data is None:
+        return
+    if data.lower().endswith(".csv"):
+        hint = "for a CSV file, give --dataset csv --target COLUMN"
+    else:
+        hint = "for MNIST's four files give --dataset mnist; for a folder of pictures, one sub-folder per class, " \
+               "--dataset folder"
+    raise UserError(f"--data {data} names data for --dataset mnist, csv or folder, but the dataset is the 8x8 "
+                    f"digits, which ship with glassnet: {hint}")
+
+
 def model_data(meta: dict, dataset: str | None = None, data: str | None = None, target: str | None = None,
                source: str = "the model file"):
     """(train, test) split as ``glassnet train`` split them for this model; arguments override its metadata.
@@ -192,6 +212,7 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
         raise UserError(f"{source} does not say which dataset it was trained on: give --dataset")
     if dataset not in ("digits", "mnist", "csv", "folder"):
         raise UserError(f"{source} names a dataset glassnet does not know, {short(dataset)}: give --dataset")
+    check_data_option(dataset, data)
     fraction, seed = meta.get("test_fraction") or 0.2, meta.get("seed", 0)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
         raise UserError(f"{source}: its test_fraction must be a number in (0, 1); received {short(fraction)}")

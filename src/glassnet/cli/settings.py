@@ -18,7 +18,7 @@ from ..optim import DEFAULT_LR
 from ..training.models import CNN_RECIPES
 from ..training.recipes import get_recipe
 from ..training.solvers import is_full_batch
-from .data import UserError, resolved
+from .data import UserError, check_data_option, resolved
 from .options import MAX_EPOCHS
 from .pictures import NEEDS_DATA
 
@@ -67,6 +67,7 @@ def settings_from(args) -> dict:
     """
     given = {name: value for name in SETTINGS if (value := getattr(args, name, None)) is not None}
     s = {**COMMON, **given}
+    check_data_option(s["dataset"], given.get("data"))
     if s["dataset"] == "folder":
         if given.get("arch") == "mlp" or "layers" in given:
             raise UserError("--dataset folder trains a conv net that suits its pictures' size: leave out --arch mlp "

@@ -160,10 +160,12 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
     """A CSV file's feature columns, with or without a header row; never a row dropped.
 
     A first row that is all numbers is data (the file has no header): every
-    row must then hold exactly the model's features, in order. Otherwise the
-    first row names the columns; the model's features are taken by name when
-    it knows them (other columns, the target among them, are ignored), else
-    all columns in order.
+    row must then hold exactly the model's features, in order; unless it
+    names every feature the model knows (columns named 2020 and 2021), when
+    it is the header, and says so. Otherwise the first row names the columns;
+    the model's features are taken by name when it knows them (other columns,
+    the target among them, are ignored), else all columns in order. A
+    feature's name found twice is refused.
 
     Parameters
     ----------
@@ -184,6 +186,9 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         raise DataError(f"{path} is empty")
     first = [v.strip() for v in rows[0]]
     header = not all(is_number(v) for v in first)
+    if not header and feature_names and set(feature_names) <= set(first):
+        header = True
+        print(f"{path}: its first row names the model's features, so it is read as the header")
     if header:
         names, body, first_line = first, rows[1:], 2
         if feature_names:
@@ -191,6 +196,9 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
             if missing:
                 raise DataError(f"{path} lacks the column(s) {column_names(missing)} that the model was trained "
                                 f"on; its header is {column_names(names)}")
+            if twice := sorted({n for n in feature_names if names.count(n) > 1}):
+                raise DataError(f"{path} names the column(s) {column_names(twice)} more than once: which to read "
+                                f"is not known; give each column its own name")
             columns = [names.index(n) for n in feature_names]
         else:
             columns = list(range(len(names)))

@@ -37,6 +37,12 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if len(rows) < 2:
         raise DataError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
     header = [h.strip() for h in rows[0]]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
+        if name in seen:
+            raise DataError(f"{path}: columns {seen[name] + 1} and {i + 1} are both named {short(name)}; give each "
+                            f"column its own name")
+        seen[name] = i
     if target not in header:
         raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
     t = header.index(target)

@@ -74,8 +74,11 @@ def test_csv_train_and_predict(tmp_path):
                 "--target", "kind")
 
     low = r.normal(size=(100, 3)) - [2, 2, 0]  # all 'low': the file's own class 0, the model's class 1
-    accuracy = float(re.search(r"accuracy ([\d.]+)%", glassnet(*write("low.csv", low, ["low"] * 100)).stdout)[1])
-    assert accuracy >= 95
+    scored = glassnet(*write("low.csv", low, ["low"] * 100)).stdout
+    assert "test set: 100 samples" in scored  # every row of a new file, where it scored a fifth of them
+    assert float(re.search(r"accuracy ([\d.]+)%", scored)[1]) >= 95
+    own = glassnet("evaluate", tmp_path / "o" / "model.glassnet", "--data", tmp_path / "t.csv").stdout
+    assert "test set: 40 samples" in own  # the training file itself: its test rows, as trained
     assert "has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
     assert "the model was trained on 3 features (f1, f2, f3), but the data has 4" in bad(

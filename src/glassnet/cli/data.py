@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
-from ..core._validation import short
+from ..core._validation import _same_file, short
 from ..core.rows import LazyRows
 from ..errors import GlassnetError
 from ..training.models import load, mlp
@@ -223,7 +223,11 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     task = {v: k for k, v in TASKS.items()}.get(meta.get("task", ""), "auto")
     if dataset == "folder":
         return model_pictures(meta, data, fraction, seed, source)
-    return load_data(dataset, data or meta.get("data"), target or meta.get("target"), fraction, seed, task)
+    own, target = meta.get("data"), target or meta.get("target")
+    if dataset == "csv" and data is not None and target and not (isinstance(own, str) and _same_file(data, own)):
+        rows = datasets.load_csv(data, target, task=TASKS[task])
+        return rows, rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
+    return load_data(dataset, data or own, target, fraction, seed, task)
 
 
 def model_or_default(args, hidden: tuple[int, ...]) -> tuple:

@@ -345,6 +345,18 @@ def test_predict_reads_a_header_of_numbers_by_name_and_refuses_a_name_given_twic
     assert "names the column(s) '2020' more than once" in fails("predict", model, tmp_path / "twice.csv")
 
 
+def test_class_names_print_without_their_control_characters(tmp_path):
+    """A model file's class names reached the terminal raw: ESC sequences cleared the screen, set the title."""
+    path = tmp_path / "m.glassnet"
+    names = ["\x1b[2J\x1b[31mcat", "\x1b]0;pwned\x07dog"]
+    gn.save(path, gn.mlp([2, 3, 2], rng=0), metadata={"classes": names, "task": "classification"})
+    (tmp_path / "x.csv").write_text("0.1,0.2\n-3,4\n")
+    for command in (("predict", path, tmp_path / "x.csv"), ("info", path)):
+        out = run_glassnet(*command).stdout
+        assert "\x1b" not in out and "\x07" not in out
+        assert "\\x1b[2J\\x1b[31mcat" in out or "\\x1b]0;pwned\\x07dog" in out  # shown, escaped
+
+
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
     out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
                        "--quiet", "--keep-best", "last").stdout

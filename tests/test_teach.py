@@ -98,6 +98,8 @@ def test_training_is_refused_until_there_is_something_to_learn(client):
         answer.get_json()["error"]
     assert "the same name" in train(["a", "a"]).get_json()["error"]
     assert "at most 40 characters" in train(["x" * 41, "b"]).get_json()["error"]
+    for name in ("\x1b[2Jcat", "\x1b]0;title\x07dog", "a\nb", "\u202egod"):  # reached terminals raw, via predict
+        assert "must be printable text" in train([name, "b"]).get_json()["error"]
     assert "names must be a list" in train("red,blue").get_json()["error"]
     assert "at most 10 class names" in train(["a"] * 11).get_json()["error"]
     for path in ("predict", "model.glassnet"):

@@ -20,6 +20,25 @@ class UserError(GlassnetError):
     """A problem with what the user asked for, reported without a traceback."""
 
 
+def printable(text: object) -> str:
+    """``text`` with its control and format characters written as escapes (ESC as ``\\x1b``).
+
+    Class names and other metadata come from files anyone may write (a teach
+    page's names, a folder's): printed raw, ESC sequences clear the screen or
+    retitle the window, and a right-to-left override reorders the line.
+
+    Parameters
+    ----------
+    text : object
+
+    Returns
+    -------
+    str
+    """
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+                   for c in str(text))
+
+
 def integer(minimum: int, maximum: int | None = None, why: str = "") -> Callable[[str], int]:
     """An option that takes a whole number in ``[minimum, maximum]``.
 

@@ -26,6 +26,7 @@ from ..tools.metrics import confusion_matrix, format_confusion, format_precision
 from ..tools.plots import learning_curves
 from ..training.models import save
 from .data import UserError, check_width, unscale_target, width
+from .options import printable
 
 
 @dataclass
@@ -276,6 +277,7 @@ def print_class_scores(y, predicted, classes: list) -> np.ndarray:
         The confusion matrix.
     """
     matrix = confusion_matrix(y, predicted, len(classes))
+    classes = [printable(c) for c in classes]  # names from files: no terminal control reaches the screen
     print(format_confusion(matrix, classes))
     print(format_precision_recall(matrix, classes))
     return matrix

@@ -34,6 +34,7 @@ from .data import (
     unscale_target,
     width,
 )
+from .options import printable
 from .outputs import format_regression, print_class_scores, regression_scores
 from .pictures import same_classes
 
@@ -87,7 +88,7 @@ def cmd_predict(args) -> int:
     heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
     ck = load(args.model, device=args.device)
     meta = ck.metadata
-    classes = meta.get("classes") or [str(i) for i in range(max(2, ck.model.out_features or 0))]
+    classes = [printable(c) for c in meta.get("classes") or range(max(2, ck.model.out_features or 0))]
     failed = 0
     explained: list[tuple] = []
     for item in args.inputs:
@@ -309,7 +310,7 @@ def cmd_info(args) -> int:
     hidden = ("input_mean", "input_scale", "settings", "outputs")
     for k, v in ck.metadata.items():
         if k not in hidden and v not in (None, [], ""):
-            print("  " + textwrap.shorten(f"{k}: {metadata_value(k, v)}", 78, placeholder=" ..."))
+            print("  " + textwrap.shorten(printable(f"{k}: {metadata_value(k, v)}"), 78, placeholder=" ..."))
     if ck.optimizer is not None:
         print(f"  optimizer: {ck.optimizer!r}, {ck.optimizer.t} steps")
     if "epoch" in ck.training:

@@ -217,6 +217,24 @@ def test_a_cross_entropy_of_probabilities_is_refused_on_outputs_that_are_not():
     assert np.isfinite(sigmoid.fit(X, y, loss="bce", epochs=2, verbose=False).loss).all()
 
 
+@mechanics_only  # labels made of noise: what is refused, and that soft labels train at all
+def test_probabilities_given_as_logits_and_negative_soft_labels_are_refused():
+    """A sigmoid before the softmax cross-entropy (which takes logits) trained to a cost it could not go below
+    (0.31 for two classes); rows of targets with a negative entry made the cost fall without end (-264)."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), np.arange(40) % 2
+    squeezed = gn.Sequential(gn.Dense(3, 2, rng=0), gn.Sigmoid())
+    with pytest.raises(ValueError, match=r"the loss SoftmaxCrossEntropy takes logits and applies softmax itself, "
+                                         r"but the model ends with Sigmoid, whose outputs are probabilities: leave "
+                                         r"out the last Sigmoid\(\), or end with Softmax\(\)"):
+        squeezed.fit(X, y, loss="cross_entropy", epochs=1)
+    with pytest.raises(ValueError, match=r"y must hold class labels, or rows of class probabilities .*received a "
+                                         r"value of -1"):
+        gn.mlp([3, 4, 2], rng=0).fit(X, np.c_[2 * y, 1 - 2 * y], loss="cross_entropy", epochs=1)
+    soft = np.c_[0.8 * y + 0.1, 0.9 - 0.8 * y]  # soft labels of at least 0 are taken
+    assert np.isfinite(gn.mlp([3, 4, 2], rng=0).fit(X, soft, loss="cross_entropy", epochs=2, verbose=False).loss).all()
+
+
 def test_non_finite_weights_are_reported_by_predict():
     model = gn.mlp([3, 2], rng=0)
     model.params[0] = np.nan

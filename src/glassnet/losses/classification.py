@@ -114,8 +114,12 @@ class SoftmaxCrossEntropy(Loss):
                               "output, whose softmax is always 1, so it would learn nothing. For two classes "
                               "with one output use loss='bce' and a sigmoid output")
         y = check_array(target, name, ndim=(1, 2), xp=xp)
-        if y.ndim == 2:
-            return super().validate_target(y, output_shape, dtype, name, xp)
+        if y.ndim == 2:  # one probability per class and sample: a negative one makes the cost fall without end
+            y = super().validate_target(y, output_shape, dtype, name, xp)
+            if float(y.min()) < 0:
+                raise OptionError(f"{name} must hold class labels, or rows of class probabilities (one-hot, or "
+                                  f"soft labels of at least 0); received a value of {float(y.min()):g}")
+            return y
         if y.shape[0] != n:
             raise OptionError(f"{name} must hold {n} labels, one per sample; received {y.shape[0]}")
         if not np.issubdtype(np.dtype(y.dtype), np.integer):

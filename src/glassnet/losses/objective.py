@@ -230,13 +230,19 @@ def _check_probabilities(model: Stack, loss: Loss, logits: bool) -> None:
     layers that gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost
     is NaN). Layers that keep their inputs' range (Flatten, pooling) are looked through; a layer of the
     user's own is trusted."""
-    if logits or loss.fused_activation is None:
+    if loss.fused_activation is None:
         return
     last = next((layer for layer in reversed(model.layers) if not isinstance(layer, KEEP_RANGE)), None)
-    if last is None or not type(last).__module__.startswith("glassnet.") or \
-            getattr(last, "name", None) in PROBABILITIES:
+    if last is None or not type(last).__module__.startswith("glassnet."):
         return
-    kind = type(loss).__name__
+    kind, probabilities = type(loss).__name__, getattr(last, "name", None) in PROBABILITIES
+    if logits and probabilities and getattr(last, "name", None) != loss.fused_activation:
+        # Sigmoid before a softmax cross-entropy: logits squeezed into (0, 1), a cost that cannot fall far
+        raise OptionError(f"the loss {kind} takes logits and applies {loss.fused_activation} itself, but the "
+                          f"model ends with {type(last).__name__}, whose outputs are probabilities: leave out the "
+                          f"last {type(last).__name__}(), or end with {loss.fused_activation.capitalize()}()")
+    if logits or probabilities:
+        return
     raise OptionError(f"the loss {kind} takes probabilities, but the model's outputs come from "
                       f"{type(last).__name__}, whose outputs are not probabilities: end the model with "
                       f"{loss.fused_activation.capitalize()}(), or take them as logits with "

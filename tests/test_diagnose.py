@@ -311,3 +311,8 @@ def test_bad_arguments_are_named():
         gn.lr_find(model, X, y, steps=2)
     with pytest.raises(gn.OptionError, match="stop must be larger than start"):
         gn.lr_find(model, X, y, start=1.0, stop=0.5)
+    # y of another length: a raw IndexError when shorter, and misaligned labels read as fine when longer
+    for other in (np.zeros(5), np.zeros(20)):
+        with pytest.raises(gn.OptionError, match=r"X and y must hold one row per sample alike; received X of shape "
+                                                 r"\(10, 3\) and y of shape \(\d+,\)"):
+            gn.diagnose(model, X, other)

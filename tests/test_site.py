@@ -73,8 +73,9 @@ def test_the_reference_index_lists_every_name_with_its_summary(site):
         assert linked[name].endswith(f"#{name}"), (name, linked[name])
         owner, attr = name.rsplit(".", 1)
         obj = getattr(importlib.import_module(owner), attr)
-        row = text[text.index(f"<code>{name}</code>"):]
-        summary = html.unescape(re.sub(r"<[^>]+>", "", row[:row.index("</tr>")])).split(name, 1)[1].strip()
+        start = re.search(rf"<tr>\s*<td><a [^>]*><code>{re.escape(name)}</code></a></td>", text)  # its own row,
+        row = text[start.end():]  # not another summary's link to it
+        summary = html.unescape(re.sub(r"<[^>]+>", "", row[:row.index("</tr>")])).strip()
         assert summary, f"{name} has no summary"
         if isinstance(obj, (type, types.FunctionType, types.ModuleType)) and obj.__name__.endswith(attr):
             first = " ".join(inspect.getdoc(obj).split("\n\n")[0].split())

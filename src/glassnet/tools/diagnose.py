@@ -205,9 +205,12 @@ def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:
     (X rows, y rows)
     """
     X = X if hasattr(X, "shape") else np.asarray(X)
+    y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0 or y.shape[0] != X.shape[0]:  # the rows of one must be the rows of the other
+        raise OptionError(f"X and y must hold one row per sample alike; received X of shape {tuple(X.shape)} and "
+                          f"y of shape {tuple(y.shape)}")
     rows = spread_rows(X.shape[0], samples)
     part = X.take(rows) if isinstance(X, LazyRows) else X[rows]
-    y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
     return (part if is_sparse(part) else np.asarray(to_numpy(part))), y[rows]
 
 

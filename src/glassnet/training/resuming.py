@@ -26,7 +26,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
            augment: Callable[[Any, np.random.Generator], Any] | None = None,
            threads: int | None = None, comm: Any = None, device: Any = None,
            schedule: object = None, sample_weight: Any = None) -> tuple[Stack, History]:
-    """Continue a run from a checkpoint written by :class:`ModelCheckpoint`.
+    """Continue a run from a checkpoint written by :class:`~glassnet.training.ModelCheckpoint`.
 
     Parameters
     ----------

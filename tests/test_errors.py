@@ -277,3 +277,68 @@ def test_the_command_line_reports_glassnet_errors_in_one_line_and_lets_bugs_rais
     monkeypatch.setattr(use, "cmd_info", lambda args: int("a plain ValueError is a bug too"))
     with pytest.raises(ValueError, match="invalid literal"):
         cli.main(["info", "model.glassnet"])
+
+
+def _two_classes():
+    r = np.random.default_rng(0)
+    return r.normal(size=(20, 4)), np.arange(20) % 2
+
+
+def _fit_augmented(augment):
+    X, y = _two_classes()
+    gn.mlp([4, 3, 2], rng=0).fit(X, y, loss="cross_entropy", epochs=1, batch_size=8, augment=augment)
+
+
+@pytest.mark.parametrize(("call", "kind", "message"), [
+    # each of these was a raw error from deep inside (a range() argument, 'str' has no 'copy', a format code),
+    # or was taken and read as something else (shuffle="no" as True, target=-1 as the last class)
+    (lambda: gn.mlp([4, 2], rng=0).predict(np.zeros((3, 4)), batch_size=0), ValueError,
+     r"batch_size must be >= 1; received 0"),
+    (lambda: gn.mlp([4, 2], rng=0).predict_proba(np.zeros((3, 4)), batch_size=2.5), TypeError,
+     r"batch_size must be an integer; received 2.5"),
+    (lambda: gn.trace(gn.mlp([4, 2], rng=0), np.zeros((3, 4)), np.zeros((3, 2)), lr="0.1"), TypeError,
+     r"lr must be a real number; received '0.1'"),
+    (lambda: gn.trace(gn.mlp([4, 2], rng=0), np.zeros((3, 4)), np.zeros((3, 2)), lr=-1), ValueError,
+     r"lr must be in \(0.0, inf\); received -1"),
+    (lambda: gn.trace("m.glassnet", np.zeros((3, 4)), np.zeros((3, 2))), TypeError,
+     r"model must be a glassnet Sequential; received 'm.glassnet' \(to use a model file, load it: "
+     r"glassnet.load\(path\).model\)"),
+    (lambda: gn.draw_graph("m.glassnet", np.zeros((3, 4)), np.zeros((3, 2))), TypeError, "model must be a glassnet"),
+    (lambda: gn.lr_find("m.glassnet", np.zeros((3, 4)), np.zeros((3, 2))), TypeError, "model must be a glassnet"),
+    (lambda: gn.diagnose("m.glassnet", np.zeros((3, 4)), np.zeros((3, 2))), TypeError, "model must be a glassnet"),
+    (lambda: gn.saliency.occlusion(gn.cnn((1, 8, 8), 3, rng=0), np.zeros((1, 8, 8)), stride=0), ValueError,
+     r"stride must be >= 1; received 0"),
+    (lambda: gn.saliency.occlusion(gn.cnn((1, 8, 8), 3, rng=0), np.zeros((1, 8, 8)), patch=0), ValueError,
+     r"patch must be >= 1; received 0"),  # an all-zero map
+    (lambda: gn.saliency.occlusion(gn.cnn((1, 8, 8), 3, rng=0), np.zeros((1, 8, 8)), target=-1), ValueError,
+     r"target must be class numbers from 0 to 2; received -1"),
+    (lambda: gn.saliency.occlusion(gn.cnn((1, 8, 8), 3, rng=0), np.zeros(50)), ValueError,
+     r"image must hold pictures of 8x8 pixels \(image_shape\); received 50 values"),
+    (lambda: gn.saliency.gradient_saliency(gn.cnn((1, 8, 8), 3, rng=0), np.zeros((2, 1, 8, 8)), [0, 3]),
+     ValueError, r"classes must be class numbers from 0 to 2; received \[0, 3\]"),
+    (lambda: gn.EarlyStopping(monitor=5), TypeError, r"EarlyStopping monitor must be the name of a log"),
+    (lambda: gn.ModelCheckpoint("m.glassnet", monitor=["loss"]), TypeError, r"ModelCheckpoint monitor must be"),
+    (lambda: gn.ProgressBar(stream="x"), TypeError, r"stream must be a file opened for writing"),
+    (lambda: gn.LambdaCallback(on_epoch_end=5), TypeError, r"on_epoch_end must be a function or None; received 5"),
+    (lambda: gn.mlp([4, 2], rng=0).fit(*_two_classes(), shuffle="no"), TypeError,
+     r"shuffle must be True or False; received 'no'"),
+    (lambda: gn.SGD(0.1, momentum=0.9, nesterov="no"), TypeError, r"nesterov must be True or False"),
+    (lambda: gn.Sequential(gn.Dense(3), input_shape=3), ValueError, r"input_shape must be a tuple of sizes"),
+    (lambda: gn.Sequential(gn.Dense(3), input_shape=(0,)), ValueError, r"input_shape\[0\] must be >= 1"),
+    (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), optimizer="adam"), TypeError,
+     r"optimizer must be an Optimizer whose state to keep .*; received 'adam'"),
+    (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), training_arrays={"best_params": [1, 2]}), ValueError,
+     r"training_arrays\['best_params'\] must be named like a variable and hold one value per parameter"),
+    (lambda: _fit_augmented(lambda batch, rng: None), ValueError,
+     r"augment must return the batch it was given, moved, of shape \(8, 4\); it returned None"),
+    (lambda: _fit_augmented(lambda batch, rng: batch[:3]), ValueError, r"it returned array\("),
+])
+def test_mistakes_in_the_api_are_named_with_what_was_received(call, kind, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(kind, match=message):
+        call()
+    assert not (tmp_path / "never.glassnet").exists()
+
+
+def test_a_numpy_array_of_sizes_builds_an_mlp():
+    assert [layer.W.shape for layer in gn.mlp(np.array([3, 4, 2]), rng=0).layers[::2]] == [(3, 4), (4, 2)]

@@ -479,8 +479,8 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
     with pytest.raises(TypeError, match=r"callbacks must be a list of Callbacks; received one EarlyStopping: write "
                                         r"callbacks=\[EarlyStopping\(...\)\]"):
         model.fit(X, y, loss="cross_entropy", callbacks=gn.EarlyStopping())
-    with pytest.raises(TypeError, match=r"model must be a glassnet Sequential; received 'm.glassnet' \(to check a "
-                                        r"model file, load it"):
+    with pytest.raises(TypeError, match=r"model must be a glassnet Sequential; received 'm.glassnet' \(to use a "
+                                        r"model file, load it: glassnet.load\(path\).model\)"):
         gn.gradcheck("m.glassnet", "cross_entropy", X, y)
     with pytest.raises(ValueError, match=r"eps must be in \(0.0, 1.0\]; received 2"):
         gn.gradcheck(model, "cross_entropy", X, y, eps=2)

@@ -121,6 +121,24 @@ def check_choice(value: object, name: str, choices: tuple[str, ...] | list[str])
     return value
 
 
+def check_flag(value: object, name: str) -> bool:
+    """``value`` as a bool if it is one (Python's or NumPy's): ``shuffle="no"`` read as True.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise OptionTypeError(f"{name} must be True or False; received {short(value)}")
+    return bool(value)
+
+
 def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
     """A NumPy Generator from None, an integer seed or a Generator.
 

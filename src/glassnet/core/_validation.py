@@ -34,6 +34,7 @@ from ._check_values import (
     WHOLE,
     as_generator,
     check_choice,
+    check_flag,
     check_positive_int,
     check_real,
     is_number_text,
@@ -42,6 +43,6 @@ from ._check_values import (
 )
 
 __all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "available_memory",
-           "check_array", "check_choice", "check_dtype", "check_in_range", "check_memory", "check_positive_int",
-           "check_real", "check_target", "check_writable", "input_folder_around", "is_number_text", "json_number",
-           "short"]
+           "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range", "check_memory",
+           "check_positive_int", "check_real", "check_target", "check_writable", "input_folder_around",
+           "is_number_text", "json_number", "short"]

@@ -51,6 +51,7 @@ from ..core._validation import KINDS, short
 from ..core.arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
+from ..nn.stack import check_model
 from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
 from .atomic import write_atomically
 from .file_checks import (
@@ -139,8 +140,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
         outputs), values JSON cannot hold, an optimizer with the state of
         another model.
     """
-    if not isinstance(model, Stack):
-        raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    check_model(model)
     model.require_built("saving a model")
     path = _as_path(path)
     metadata, training = json_values(metadata, "metadata"), json_values(training, "training")
@@ -152,6 +152,9 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
     if model.state.size:
         arrays["state.npy"] = model.state
     opt_meta = None
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise OptionTypeError(f"optimizer must be an Optimizer whose state to keep (the one fit used), or None; "
+                              f"received {short(optimizer)}")
     if optimizer is not None:
         scalars, slots = optimizer.state_dict()
         for slot, value in slots.items():
@@ -166,10 +169,10 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
         arrays.update({f"optimizer/{k}.npy": v for k, v in slots.items()})
     for name, value in (training_arrays or {}).items():
         like = model.state if name.endswith("_state") else model.params
-        if not name.isidentifier() or value.shape != like.shape:
+        if not isinstance(name, str) or not name.isidentifier() or getattr(value, "shape", None) != like.shape:
             raise OptionError(f"training_arrays[{name!r}] must be named like a variable and hold one value per "
                               f"{'state entry' if like is model.state else 'parameter'}, shape {like.shape}; "
-                              f"received shape {value.shape}")
+                              f"received {short(value)}")
         arrays[f"training/{name}.npy"] = value
     arrays = {name: to_numpy(a) for name, a in arrays.items()}  # from a GPU: copied to the host
     blobs = {name: _npy_bytes(a) for name, a in arrays.items()}

@@ -42,6 +42,7 @@ from ..core.arrays import to_numpy
 from ..errors import OptionError, missing
 from ..nn import LAYERS, Stack
 from ..nn.activations import probability_output
+from ..nn.stack import check_model
 from .atomic import write_atomically
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
@@ -67,8 +68,7 @@ def check_exportable(model: Stack) -> None:
     ----------
     model : Stack
     """
-    if not isinstance(model, Stack):
-        raise OptionError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    check_model(model)
     model.require_built("ONNX export")
     for i, layer in enumerate(model.layers):
         if not type(layer).exports():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..core._validation import check_real
-from ..errors import OptionError, OptionTypeError
+from ..errors import OptionError
 from ..nn import AvgPool2D, Flatten, GlobalAvgPool2D, Identity, MaxPool2D
-from ..nn.stack import Stack, Workspace
+from ..nn.stack import Stack, Workspace, check_model
 from ..ops._blas import axpy
 from ..ops.functional import l1_penalty, l1_penalty_grad, l2_penalty
 from .costs import Loss, get_loss
@@ -50,8 +50,7 @@ class Objective:
     """
 
     def __init__(self, model: Stack, loss: str | Loss, l2: float = 0.0, l1: float = 0.0) -> None:
-        if not isinstance(model, Stack):
-            raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+        check_model(model)
         self.model = model
         self.loss = get_loss(loss)
         self.l2 = check_real(l2, "l2", low=0.0)

@@ -35,6 +35,7 @@ def mlp_layers(sizes: list[int], *, activation: str = "relu", output: str | None
     -------
     list of Layer
     """
+    sizes = list(sizes) if isinstance(sizes, np.ndarray) and sizes.ndim == 1 else sizes  # np.array([784, 10])
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise OptionError(f"sizes must list at least an input and an output width; received {short(sizes)}")
     sizes = [check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]

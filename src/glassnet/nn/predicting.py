@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import all_finite, check_array, check_in_range
+from ..core._validation import all_finite, check_array, check_in_range, check_positive_int
 from ..core.arrays import errstate, is_numpy, is_sparse
 from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
 from ..errors import NonFiniteError, OptionError
@@ -132,6 +132,7 @@ class Predicting:
             return self._predict(X, batch_size)
 
     def _predict(self, X: Any, batch_size: int | None) -> Array:
+        batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
         given, X = X, self.check_input(X, finite=False)
         xp = self.xp
         if batch_size is None:

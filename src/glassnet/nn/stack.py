@@ -9,13 +9,14 @@ prediction in chunks :class:`~glassnet.nn.predicting.Predicting`.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from types import ModuleType
 
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_dtype
+from ..core._validation import as_generator, check_dtype, check_positive_int, short
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
 from .context import Array, Shape, Workspace
@@ -133,7 +134,7 @@ class Stack(Predicting, FlatParameters):
         Stack
             This model.
         """
-        shape = tuple(int(s) for s in input_shape)
+        shape = as_shape(input_shape, "input_shape")
         with _BUILD_LOCK:
             if self.input_shape is None:
                 self.input_shape, self.output_shape = _follow_shapes(self.layers, shape, self.rng)
@@ -284,6 +285,49 @@ class Stack(Predicting, FlatParameters):
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
 
+def as_shape(value: object, name: str) -> Shape:
+    """A per-sample shape, each size a positive whole number: ``3`` was "'int' object is not iterable", and
+    ``(0,)`` built a Dense layer of no inputs.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The argument, for the message.
+
+    Returns
+    -------
+    tuple of int
+    """
+    try:
+        sizes: tuple = tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        sizes = ()
+    if not sizes:
+        raise OptionError(f"{name} must be a tuple of sizes, one per axis of a sample ((64,) or (1, 8, 8)); "
+                          f"received {short(value)}")
+    return tuple(check_positive_int(size, f"{name}[{i}]") for i, size in enumerate(sizes))
+
+
+def check_model(model: object) -> Stack:
+    """``model`` if it is a glassnet model (a :class:`Stack`, as ``Sequential`` is), else a message that names what
+    was given, and how to read a model file where a path was given.
+
+    Parameters
+    ----------
+    model : object
+
+    Returns
+    -------
+    Stack
+    """
+    if isinstance(model, Stack):
+        return model
+    loaded = " (to use a model file, load it: glassnet.load(path).model)" if isinstance(model, (str, os.PathLike)) \
+        else ""
+    raise OptionTypeError(f"model must be a glassnet Sequential; received {short(model)}{loaded}")
+
+
 def _follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random.Generator,
                    adopt: bool = False) -> tuple[Shape | None, Shape | None]:
     """(model input shape, model output shape), following each layer's ``output_shape``.
@@ -297,7 +341,7 @@ def _follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.rando
     no input size are built, drawing from ``rng`` unless they have a
     generator of their own.
     """
-    shape: Shape | None = None if input_shape is None else tuple(int(s) for s in input_shape)
+    shape: Shape | None = None if input_shape is None else as_shape(input_shape, "input_shape")
     if shape is None:
         for i, layer in enumerate(layers):
             if layer.input_shape is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core._validation import check_real
+from ..core._validation import check_flag, check_real
 from ..errors import OptionError
 from ..ops._blas import axpby, axpy
 from .base import Array, Optimizer
@@ -33,7 +33,7 @@ class SGD(Optimizer):
                  schedule: object = None) -> None:
         super().__init__(lr, schedule)
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_flag(nesterov, "nesterov")
         if self.nesterov and self.momentum == 0:
             raise OptionError("nesterov=True needs momentum > 0; received momentum=0")
         self.slots = ("velocity",) if self.momentum else ()

@@ -29,6 +29,7 @@ from ..errors import NonFiniteError, OptionError
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
+from ..nn.stack import check_model
 from ..optim import Optimizer, get_optimizer
 from ..training.callbacks import Callback
 from ..training.data import is_classifier_loss
@@ -150,6 +151,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     Diagnosis
         ``.findings``, each with a code, a layer, its evidence and advice; printable in 80 columns.
     """
+    check_model(model)
     samples = check_positive_int(samples, "samples")
     if lr is not None and not isinstance(optimizer, str):
         raise OptionError(f"lr applies when optimizer is given by name; received optimizer={short(optimizer)}")

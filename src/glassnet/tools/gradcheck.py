@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_positive_int, check_real, short
+from ..core._validation import as_generator, check_positive_int, check_real
 from ..core.arrays import to_numpy
-from ..errors import OptionError, OptionTypeError
+from ..errors import OptionError
 from ..losses.costs import Loss
 from ..losses.objective import Objective
 from ..nn import Context
-from ..nn.stack import Stack
+from ..nn.stack import Stack, check_model
 
 
 @dataclass
@@ -210,10 +209,7 @@ def gradcheck(
     dominates its relative error still passes when every difference is below
     it; the report marks it "pass (noise)".
     """
-    if not isinstance(model, Stack):
-        loaded = " (to check a model file, load it: gradcheck(glassnet.load(path).model, ...))" \
-            if isinstance(model, (str, os.PathLike)) else ""
-        raise OptionTypeError(f"model must be a glassnet Sequential; received {short(model)}{loaded}")
+    check_model(model)
     eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     max_entries = None if max_entries is None else check_positive_int(max_entries, "max_entries")

@@ -28,6 +28,7 @@ from ..io.atomic import write_atomically
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Dense, Stack
+from ..nn.stack import check_model
 from ..ops.functional import l2_penalty
 from .graph_layout import draw, layout
 from .tracing import layer_names, layer_outputs, loss_formulas
@@ -180,6 +181,7 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
         ones a step would take (a softmax or sigmoid that training fuses with
         its cost is shown unfused, with the gradient of its own output).
     """
+    check_model(model)
     m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read
     objective = Objective(m, get_loss(loss), l2)
     X, y = objective.prepare(X if is_sparse(X) else to_numpy(X), to_numpy(y))

@@ -23,6 +23,7 @@ from ..errors import OptionError
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
+from ..nn.stack import check_model
 from ..optim import Optimizer, get_optimizer
 from ..training.guard import blown_up
 from .figures import check_path, save_figure
@@ -110,6 +111,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     -------
     LRFind
     """
+    check_model(model)
     start = check_real(start, "start", low=0.0, low_open=True)
     stop = check_real(stop, "stop", low=0.0, low_open=True)
     if stop <= start:

@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from ..core._validation import check_positive_int, short
 from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..nn import Stack
 from ..nn.activations import probability_output
+from ..nn.stack import check_model
 
 Array = Any
 
@@ -33,6 +35,27 @@ _BACKWARD = threading.Lock()  # backward writes the model's shared gradient vect
 def _score_stop(model: Stack) -> int:
     """How many layers produce the scores: all but a final softmax or sigmoid, whose inputs are the logits."""
     return len(model.layers) - 1 if probability_output(model.layers) else len(model.layers)
+
+
+def check_class(value: object, k: int, name: str) -> np.ndarray:
+    """Whole class numbers in ``0..k-1``: a negative one counted from the end, one beyond ``k`` was an IndexError.
+
+    Parameters
+    ----------
+    value : int or int array_like
+    k : int
+        The model's classes (its outputs).
+    name : str
+        The argument, for the message.
+
+    Returns
+    -------
+    numpy.ndarray of intp
+    """
+    given = np.asarray(value)
+    if given.dtype.kind not in "iu" or given.size == 0 or int(given.min()) < 0 or int(given.max()) >= k:
+        raise OptionError(f"{name} must be class numbers from 0 to {k - 1}; received {short(value)}")
+    return given.astype(np.intp)
 
 
 def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.ndarray:
@@ -55,8 +78,10 @@ def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.nda
     Backward passes write the model's gradient vector, so calls take turns
     (one lock for all models); predictions from other threads are not held up.
     """
+    check_model(model)
     batch = model.check_input(X)
-    wanted = None if classes is None else np.broadcast_to(np.asarray(classes, dtype=np.intp), (batch.shape[0],))
+    wanted = None if classes is None else \
+        np.broadcast_to(check_class(classes, model.out_features or 0, "classes"), (batch.shape[0],))
     stop = _score_stop(model)
     chunk = max(1, model.chunk_size() // 3)  # a backward pass keeps about three times a forward's arrays
     parts = []
@@ -120,15 +145,21 @@ def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None =
         For each pixel, the mean drop in probability over the squares that
         cover it (0 where none does).
     """
+    check_model(model)
     if image_shape is None:
         if model.input_shape is None or len(model.input_shape) < 3:
             raise OptionError("image_shape is needed for a model that takes rows: give the picture's "
                               f"(height, width); the model's input shape is {model.input_shape}")
         image_shape = (model.input_shape[-2], model.input_shape[-1])
-    h, w = int(image_shape[0]), int(image_shape[1])
-    picture = np.asarray(image, dtype=np.float64).reshape(-1, h, w)
+    patch, stride = check_positive_int(patch, "patch"), check_positive_int(stride, "stride")
+    h, w = (check_positive_int(v, "image_shape") for v in tuple(image_shape)[-2:])
+    picture = np.asarray(image, dtype=np.float64)
+    if picture.size == 0 or picture.size % (h * w):
+        raise OptionError(f"image must hold pictures of {h}x{w} pixels (image_shape); received "
+                          f"{picture.size} values, shape {picture.shape}")
+    picture = picture.reshape(-1, h, w)
     base = to_numpy(model.predict_proba(picture.reshape(1, -1)))[0]
-    target = int(np.argmax(base)) if target is None else int(target)
+    target = int(np.argmax(base)) if target is None else int(check_class(target, base.size, "target"))
     corners = [(i, j) for i in range(0, max(h - patch, 0) + 1, stride)
                for j in range(0, max(w - patch, 0) + 1, stride)]
     batch = np.broadcast_to(picture, (len(corners), *picture.shape)).copy()

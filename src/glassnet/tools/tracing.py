@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core._html import pre, table, typeset
-from ..core._validation import short
+from ..core._validation import check_real, short
 from ..errors import OptionError
 from ..losses.costs import (
     AbsoluteError,
@@ -30,6 +30,7 @@ from ..losses.costs import (
 )
 from ..losses.objective import Objective
 from ..nn import Dense, Sigmoid, Stack, mlp
+from ..nn.stack import check_model
 from ..ops.functional import l2_penalty
 
 
@@ -262,6 +263,8 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     Trace
         Sections: data, parameters before, forward, cost, backward, update, after the step.
     """
+    check_model(model)
+    lr = check_real(lr, "lr", low=0.0, low_open=True)
     m = model.copy(dtype=np.float64)
     objective = Objective(m, get_loss(loss), l2)
     X, y = objective.prepare(X, y)

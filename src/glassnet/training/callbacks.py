@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core._validation import check_choice, check_positive_int, check_real, check_writable
-from ..errors import OptionError
-from .monitor import better, monitored
+from ..core._validation import check_choice, check_positive_int, check_real, check_writable, short
+from ..errors import OptionError, OptionTypeError
+from .monitor import better, check_monitor, monitored
 
 
 class Callback:
@@ -105,6 +105,9 @@ class LambdaCallback(Callback):
     """
 
     def __init__(self, on_epoch_end: Callable | None = None, on_batch_end: Callable | None = None):
+        for name, function in (("on_epoch_end", on_epoch_end), ("on_batch_end", on_batch_end)):
+            if function is not None and not callable(function):  # it failed at the first epoch's end
+                raise OptionTypeError(f"{name} must be a function or None; received {short(function)}")
         self._epoch, self._batch = on_epoch_end, on_batch_end
         self.wants_batches = on_batch_end is not None
 
@@ -145,7 +148,7 @@ class EarlyStopping(Callback):
                  restore_best: bool = True, mode: str = "auto") -> None:
         self.patience = check_positive_int(patience, "patience", minimum=0)
         self.min_delta = check_real(min_delta, "min_delta", low=0.0)
-        self.monitor = monitor
+        self.monitor = check_monitor(monitor, "EarlyStopping")
         self.restore_best = bool(restore_best)
         self.mode = check_choice(mode, "EarlyStopping mode", ("auto", "min", "max"))
 
@@ -214,7 +217,7 @@ class ModelCheckpoint(Callback):
         self.path = Path(path)
         self.every = check_positive_int(every, "every")
         self.save_best_only = bool(save_best_only)
-        self.monitor = monitor
+        self.monitor = check_monitor(monitor, "ModelCheckpoint")
         self.metadata = metadata
         self.mode = check_choice(mode, "ModelCheckpoint mode", ("auto", "min", "max"))
         self.key: str | None = None
@@ -280,6 +283,9 @@ class ProgressBar(Callback):
     every_rank = False
 
     def __init__(self, stream=None, every: float = 2.0) -> None:
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise OptionTypeError(f"stream must be a file opened for writing (sys.stdout, open(path, 'w')); "
+                                  f"received {short(stream)}")
         self.stream = stream or sys.stderr
         self.every = check_real(every, "every", low=0.0)
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import all_finite
+from ..core._validation import all_finite, short
 from ..core.arrays import errstate, is_numpy, is_sparse, read_floats
 from ..core.rows import LazyRows
+from ..errors import OptionError
 from .callbacks import Callback
 from .data import correct, evaluate, is_classifier_loss, is_multilabel
 from .run import Run
@@ -98,7 +99,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         if w_buf is not None:
                             wb = _gather(xp, w, idx, w_buf[: hi - lo])
                     if augment is not None:
-                        xb = augment(xb, model.rng)
+                        xb = _augmented(augment(xb, model.rng), xb)
                     if parallel is None:
                         cost = objective(xb, yb, training=True, weight=wb)
                         right = correct(objective.output, yb, objective.output_is_logits, multilabel) \
@@ -161,3 +162,12 @@ def _gather(xp: Any, source: Array, idx: Array, out: Array | None) -> Array:
     if is_numpy(xp):
         return np.take(source, idx, axis=0, out=out, mode="clip")
     return xp.take(source, idx, axis=0, out=out)
+
+
+def _augmented(moved: Any, batch: Array) -> Array:
+    """What ``augment`` returned, if it is a batch like the one it was given: None (a function that changes
+    the batch in place and returns nothing) or fewer rows failed inside the step, as NumPy's own error."""
+    if getattr(moved, "shape", None) != batch.shape:
+        raise OptionError(f"augment must return the batch it was given, moved, of shape {tuple(batch.shape)}; "
+                          f"it returned {short(moved)}")
+    return moved

@@ -10,7 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_memory, check_positive_int, check_real, short
+from ..core._validation import (
+    check_array,
+    check_choice,
+    check_flag,
+    check_memory,
+    check_positive_int,
+    check_real,
+    short,
+)
 from ..core.rows import LazyRows
 from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, OptionError, OptionTypeError
@@ -18,6 +26,7 @@ from ..io.model_file import Checkpoint
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
+from ..nn.stack import check_model
 from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
@@ -153,8 +162,7 @@ def fit(
     History
         Per-epoch ``loss``, ``accuracy`` (classification), ``val_*`` and ``lr``.
     """
-    if not isinstance(model, Stack):
-        raise OptionTypeError(f"model must be a glassnet Sequential; received {type(model).__name__}")
+    check_model(model)
     if device is not None:
         model.to(device)
     with model.device_context():  # its GPU current, and the GPU's out-of-memory error told plainly
@@ -165,6 +173,7 @@ def fit(
         batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
         threads = None if threads is None else check_positive_int(threads, "threads")
         validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
+        shuffle = check_flag(shuffle, "shuffle")
         _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
         try:
             solver = get_solver(optimizer, **optimizer_options)

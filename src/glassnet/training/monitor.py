@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import OptionError
+from ..core._validation import short
+from ..errors import OptionError, OptionTypeError
 
 
 def better(key: str, mode: str, own: list[str], what: str) -> str:
@@ -49,3 +50,22 @@ def monitored(logs: dict[str, float], key: str, what: str, mode: str = "min") ->
     if key not in logs:
         raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
     return -logs[key] if mode == "max" else logs[key]
+
+
+def check_monitor(monitor: object, owner: str) -> str | None:
+    """A callback's ``monitor``: the name of a log, or None for the run's own (:meth:`Run.default_log`).
+
+    Parameters
+    ----------
+    monitor : object
+    owner : str
+        The callback, for the message.
+
+    Returns
+    -------
+    str or None
+    """
+    if monitor is not None and not isinstance(monitor, str):
+        raise OptionTypeError(f"{owner} monitor must be the name of a log ('val_loss') or None; received "
+                              f"{short(monitor)}")
+    return monitor

@@ -131,6 +131,37 @@ def test_class_weight_and_sample_weight_shift_predictions():
     assert share[3] == pytest.approx(share[2], abs=0.05)  # weights 10 either way
 
 
+def test_partial_fit_weighs_classes_takes_classes_in_any_order_and_names_bad_weights():
+    """partial_fit ignored class_weight, refused the classes of its first call given again in another order,
+    and negative or misshapen weights were named in rescaled units or by NumPy's broadcasting error."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(120, 2))
+    y = np.where(X[:, 0] > 0.8, "hi", np.where(X[:, 0] < -0.8, "lo", "mid"))
+    order = ["mid", "lo", "hi"]
+
+    def steps(**kw):
+        model = GlassnetClassifier(hidden_layer_sizes=(4,), random_state=0, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # three steps do not learn: not what is checked
+            for _ in range(3):
+                model.partial_fit(X, y, classes=order)  # the same classes, given again in their own order
+        return model
+
+    plain, heavy = steps(), steps(class_weight={"hi": 50.0, "lo": 1.0, "mid": 1.0})
+    assert not np.allclose(plain.coefs_[0], heavy.coefs_[0])  # the weights moved the training
+    with pytest.raises(ValueError, match="class_weight='balanced' needs all the labels at once"):
+        steps(class_weight="balanced")
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match=r"sample_weight must not be negative; received a minimum of -1$"):
+            GlassnetClassifier(**kw).fit(X, y, sample_weight=np.where(y == "hi", -1.0, 1.0))
+        with pytest.raises(ValueError, match=r"sample_weight.shape == \(5,\), expected \(120,\)"):
+            GlassnetClassifier(class_weight="balanced", **kw).fit(X, y, sample_weight=np.ones(5))
+        with pytest.raises(ValueError, match="class_weight weighs each sample by its one class"):
+            GlassnetClassifier(class_weight={0: 1, 1: 5}, **kw).fit(X, (X > 0).astype(int))
+
+
 def test_multilabel_classification_and_multioutput_regression():
     r = np.random.default_rng(1)
     X = r.normal(size=(300, 4))

@@ -273,6 +273,9 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if sample_weight is not None:
             # as scikit-learn: the cost is sum(w_i C_i) / sum(w), and alpha is divided by sum(w)
             # (for a batch, its expected share of it); repeating a row then equals weighting it
+            if sample_weight.min() < 0:  # named before the rescaling below, in the units given
+                raise ValueError(f"sample_weight must not be negative; received a minimum of "
+                                 f"{sample_weight.min():g}")
             scale = sample_weight.sum() / sample_weight.shape[0]
             if scale <= 0:
                 raise ValueError("sample_weight must not be all zero")

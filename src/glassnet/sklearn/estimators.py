@@ -136,10 +136,23 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
                           stacklevel=2)
             y = y_arr = y_arr.ravel()
-        if self.class_weight is not None and y_arr.ndim == 1:
-            cw = compute_sample_weight(self.class_weight, y_arr)
-            sample_weight = cw if sample_weight is None else cw * np.asarray(sample_weight, float)
+        sample_weight = self._class_weighted(y_arr, sample_weight)
         return self._fit(X, y, sample_weight, incremental=False)
+
+    def _class_weighted(self, y, sample_weight):
+        """``sample_weight`` times each row's class weight (``class_weight``), as scikit-learn's SGDClassifier.
+
+        A multi-label ``y`` is refused (each row has several classes, so no one weight), where it was ignored.
+        """
+        if self.class_weight is None:
+            return sample_weight
+        if y.ndim != 1:
+            raise ValueError("class_weight weighs each sample by its one class; a multi-label y has several per "
+                             "sample: give sample_weight instead")
+        if sample_weight is not None and np.shape(sample_weight) != y.shape:  # before the product below
+            raise ValueError(f"sample_weight.shape == {np.shape(sample_weight)}, expected {y.shape}!")
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else weights * np.asarray(sample_weight, float)
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -164,10 +177,15 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             multilabel = type_of_target(y, input_name="y") == "multilabel-indicator"
             self._set_outputs(np.asarray(y) if multilabel else np.asarray(classes), multilabel)
-        elif classes is not None and not np.array_equal(np.asarray(classes), self.classes_):
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):  # any order
             raise ValueError(f"`classes={list(classes)}` is not the same as on the first call to partial_fit: "
                              f"{list(self.classes_)}")
-        return self._fit(X, y, sample_weight, incremental=True)
+        if isinstance(self.class_weight, str):  # "balanced" needs every label's frequency, which one part lacks
+            raise ValueError("class_weight='balanced' needs all the labels at once, which partial_fit does not see: "
+                             "compute the weights from all of y (sklearn.utils.class_weight.compute_class_weight) "
+                             "and give them as a dict")
+        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+        return self._fit(X, y, self._class_weighted(y_arr, sample_weight), incremental=True)
 
     # -- predicting ------------------------------------------------------------------
     def predict_proba(self, X):

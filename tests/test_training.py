@@ -112,6 +112,12 @@ def test_validation_split_is_stratified():
     train, val = split_indices(100, 0.25, np.random.default_rng(0), labels)
     assert np.bincount(labels[val]).tolist() == [20, 5]
     assert np.intersect1d(train, val).size == 0 and train.size + val.size == 100
+    # many small classes: the share of the whole, where each class rounded on its own held out a third at 0.2
+    # (20 classes of 3 rows) and nothing at 0.1 (10 classes of 4), which was refused as an empty split
+    for classes, rows, fraction in ((20, 3, 0.2), (10, 4, 0.1)):
+        labels = np.repeat(np.arange(classes), rows)
+        _, val = split_indices(labels.size, fraction, np.random.default_rng(0), labels)
+        assert val.size == round(fraction * labels.size) and np.bincount(labels[val]).max() == 1
 
 
 @mechanics_only  # reads the rates of six epochs on noise

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..core.arrays import namespace, scalar, to_numpy
+from ..datasets.base import stratified_counts
 from ..errors import OptionError
 from ..losses.costs import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from ..losses.objective import Objective
@@ -71,10 +72,11 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
         order = rng.permutation(n)
         n_val = max(1, int(round(fraction * n)))
         return np.sort(order[n_val:]), np.sort(order[:n_val])
-    val = []
-    for c in np.unique(labels):
-        rows = rng.permutation(np.flatnonzero(labels == c))
-        val.append(rows[: int(round(fraction * rows.size))])
+    classes = np.unique(labels)
+    # round(fraction * n) rows in all, shared out by largest remainder: each class rounded on its own held out
+    # 20 of 60 rows at 0.2 (20 classes of 3), and none of 40 at 0.1 (10 classes of 4)
+    counts = stratified_counts(np.array([np.count_nonzero(labels == c) for c in classes]), fraction)
+    val = [rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, counts)]
     val_idx = np.sort(np.concatenate(val))
     if val_idx.size == 0 or val_idx.size == n:
         raise OptionError(

@@ -357,6 +357,20 @@ def test_class_names_print_without_their_control_characters(tmp_path):
         assert "\\x1b[2J\\x1b[31mcat" in out or "\\x1b]0;pwned\\x07dog" in out  # shown, escaped
 
 
+def test_predict_names_a_value_beyond_float32_and_a_file_of_no_rows(tmp_path):
+    """1e39 printed NumPy's two-line overflow warning, then "X must hold finite values"; a file of a header
+    alone, "X must not be empty; received shape (0, 2)"."""
+    path = tmp_path / "m.glassnet"
+    gn.save(path, gn.mlp([2, 3, 2], rng=0), metadata={"classes": ["a", "b"], "task": "classification",
+                                                          "feature_names": ["u", "v"]})
+    (tmp_path / "big.csv").write_text("u,v\n0.1,0.2\n1e39,3\n")
+    line = fails("predict", path, tmp_path / "big.csv")
+    assert line.endswith("big.csv holds values too large for float32 (up to 1e+39, where float32 holds at most "
+                         "3.4e+38): scale them down, or use float64")
+    (tmp_path / "header.csv").write_text("u,v\n")
+    assert fails("predict", path, tmp_path / "header.csv").endswith("header.csv holds a header row but no data rows")
+
+
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
     out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
                        "--quiet", "--keep-best", "last").stdout

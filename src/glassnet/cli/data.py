@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
-from ..core._validation import _same_file, short
+from ..core._validation import _same_file, check_array, short
 from ..core.rows import LazyRows
 from ..errors import GlassnetError
 from ..training.models import load, mlp
@@ -104,7 +104,7 @@ def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:
     return mean.tolist(), scale.tolist()
 
 
-def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
+def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32, name: str = "X") -> Any:
     """Features as the model was trained on them (standardized for CSV data).
 
     Parameters
@@ -113,6 +113,8 @@ def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
     meta : dict
         The model file's metadata.
     dtype : dtype
+    name : str
+        The data, for the message of a value beyond ``dtype``'s range (a CSV file's path).
 
     Returns
     -------
@@ -130,7 +132,9 @@ def scale_inputs(X: Any, meta: dict, dtype: Any = np.float32) -> Any:
                             + (f" ({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''})"
                                if names else "") + f", but the data has {X.shape[1]}")
         X = (X - mean) / np.asarray(meta["input_scale"])
-    return X.astype(dtype, copy=False)  # no copy of what is already in that dtype
+    if X.dtype == np.dtype(dtype):
+        return X  # no copy of what is already in that dtype
+    return check_array(X, name, ndim=X.ndim, dtype=dtype)  # 1e39 named, not cast to infinity with a warning
 
 
 def scale_target(y: np.ndarray, meta: dict) -> np.ndarray:

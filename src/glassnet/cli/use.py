@@ -209,6 +209,8 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         if len(first) != width:
             raise DataError(f"{path} has no header row and {len(first)} columns, but the model takes {width} "
                             "features: give a header naming the columns, or exactly the features in order")
+    if not body:
+        raise DataError(f"{path} holds a header row but no data rows")
     X = np.empty((len(body), len(columns)), np.float64)
     for r, row in enumerate(body):
         line = r + first_line
@@ -252,7 +254,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     classes : list of str
     """
     X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
-    X = scale_inputs(X, meta, model.dtype)
+    X = scale_inputs(X, meta, model.dtype, path)
     check_width(model, X.shape[1], path)
     if first_line == 1:
         print(f"{path}: no header row, so every line is data")

@@ -371,6 +371,29 @@ def test_predict_names_a_value_beyond_float32_and_a_file_of_no_rows(tmp_path):
     assert fails("predict", path, tmp_path / "header.csv").endswith("header.csv holds a header row but no data rows")
 
 
+def test_a_run_refused_after_it_made_its_folder_leaves_none_and_says_why_in_the_commands_terms(tmp_path):
+    """A target of one class was refused by the loss ("softmax cross-entropy needs one output per class ...
+    use loss='bce'") after the model's summary, and the empty --out folder stayed; a validation share too
+    small named train_test_split's test_fraction."""
+    (tmp_path / "one.csv").write_text("a,y\n" + "".join(f"{i},p\n" for i in range(30)))
+    line = fails("train", "--dataset", "csv", "--data", tmp_path / "one.csv", "--target", "y", "--epochs", "1",
+                 "--out", tmp_path / "o1")
+    assert line.endswith("the training rows hold one class only, 'p': a classifier needs two or more (--target y "
+                         "names a column of one value)")
+    (tmp_path / "few.csv").write_text("a,y\n" + "".join(f"{i},{'pq'[i % 2]}\n" for i in range(6)))
+    line = fails("train", "--dataset", "csv", "--data", tmp_path / "few.csv", "--target", "y", "--epochs", "1",
+                 "--validation-fraction", "0.1", "--out", tmp_path / "o2")
+    assert "--validation-fraction 0.1 leaves no row for training or none for validation, of the 5 training " \
+           "rows" in line and "test_fraction" not in line
+    fails("train", "--epochs", "1", "--out", tmp_path / "o3", "--model", tmp_path / "o3" / "x.glassnet",
+          "--checkpoint", tmp_path / "o3" / "x.glassnet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv", "one.csv"]  # no folder left behind
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    fails("train", "--dataset", "csv", "--data", tmp_path / "one.csv", "--target", "y", "--out", kept)
+    assert kept.is_dir()  # a folder that was there before is the user's
+
+
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
     out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
                        "--quiet", "--keep-best", "last").stdout

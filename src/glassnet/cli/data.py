@@ -83,8 +83,10 @@ def split_validation(train: datasets.Dataset, fraction: float, seed: int):
         return train, None
     try:
         return datasets.train_test_split(train, fraction, rng=seed + 1)
-    except GlassnetError as exc:
-        raise UserError(f"--validation-fraction {fraction}: {exc}") from None
+    except GlassnetError:  # its message names train_test_split's own argument, test_fraction
+        raise UserError(f"--validation-fraction {fraction} leaves no row for training or none for validation, of "
+                        f"the {len(train)} training rows: give a fraction that holds out at least one row and "
+                        f"keeps one, or 0 for no validation set") from None
 
 
 def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:

@@ -38,6 +38,8 @@ class Outputs:
     checkpoint: Path
     plot: Path | None
     confusion: Path | None = None
+    #: whether this run made ``folder``
+    made: bool = False
 
 
 def check_outputs(args, inputs: list) -> Outputs:
@@ -67,35 +69,55 @@ def check_outputs(args, inputs: list) -> Outputs:
     if source is not None:
         raise UserError(f"--out {str(folder)!r} is inside {str(source)!r}, a folder the run reads, which its "
                         "files would change: give --out outside it")
+    made = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"--out: cannot make the folder {str(folder)!r} ({exc.strerror})") from None
 
-    def path(option: str, default: str) -> Path:
-        given = getattr(args, option)
-        return Path(given) if given else folder / default
+    with left_empty_removed(folder, made):
+        def path(option: str, default: str) -> Path:
+            given = getattr(args, option)
+            return Path(given) if given else folder / default
 
-    model = check_writable(path("model", "model.glassnet"), "--model", inputs=data)
-    checkpoint_default = resume if resume is not None and not args.checkpoint else None
-    checkpoint = check_writable(checkpoint_default or path("checkpoint", "checkpoint.glassnet"), "--checkpoint",
-                                inputs=[p for p in data if resume is None or Path(p) != resume])
-    plot: Path | None = path("plot", "learning_curves.png")
+        model = check_writable(path("model", "model.glassnet"), "--model", inputs=data)
+        checkpoint_default = resume if resume is not None and not args.checkpoint else None
+        checkpoint = check_writable(checkpoint_default or path("checkpoint", "checkpoint.glassnet"), "--checkpoint",
+                                    inputs=[p for p in data if resume is None or Path(p) != resume])
+        plot: Path | None = path("plot", "learning_curves.png")
+        try:
+            check_path(plot, "--plot", inputs=data)  # type: ignore[arg-type]
+        except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
+            print(f"no learning-curve plot: {exc}")
+            plot = None
+        confusion = None if plot is None else check_path(folder / "confusion_matrix.png", "--out", inputs=data)
+        written: dict[Path, str] = {}
+        for option, target in (("--model", model), ("--checkpoint", checkpoint), ("--plot", plot),
+                               ("the confusion-matrix picture", confusion)):
+            if target is None:
+                continue
+            if (same := written.get(target.resolve())) is not None:  # one would silently replace the other
+                raise UserError(f"{option} and {same} name the same file, {str(target)!r}: give each its own")
+            written[target.resolve()] = option
+        return Outputs(folder, model, checkpoint, plot, confusion, made)
+
+
+@contextlib.contextmanager
+def left_empty_removed(folder: Path, made: bool) -> Iterator[None]:
+    """Remove ``folder`` if the block raises, this run ``made`` it, and it is still empty.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+    made : bool
+    """
     try:
-        check_path(plot, "--plot", inputs=data)  # type: ignore[arg-type]
-    except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
-        print(f"no learning-curve plot: {exc}")
-        plot = None
-    confusion = None if plot is None else check_path(folder / "confusion_matrix.png", "--out", inputs=data)
-    written: dict[Path, str] = {}
-    for option, target in (("--model", model), ("--checkpoint", checkpoint), ("--plot", plot),
-                           ("the confusion-matrix picture", confusion)):
-        if target is None:
-            continue
-        if (same := written.get(target.resolve())) is not None:  # one would silently replace the other
-            raise UserError(f"{option} and {same} name the same file, {str(target)!r}: give each its own")
-        written[target.resolve()] = option
-    return Outputs(folder, model, checkpoint, plot, confusion)
+        yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):  # not empty (a checkpoint, a file of the user's): kept
+                folder.rmdir()
+        raise
 
 
 @contextlib.contextmanager

@@ -44,8 +44,18 @@ from .data import (
     standardize,
     width,
 )
+from .options import printable
 from .outputs import Outputs as Outputs  # Outputs and the settings below lived here: re-exported
-from .outputs import check_outputs, model_sizes, report, restored_on_failure, save_interrupted, save_trained, say_kept
+from .outputs import (
+    check_outputs,
+    left_empty_removed,
+    model_sizes,
+    report,
+    restored_on_failure,
+    save_interrupted,
+    save_trained,
+    say_kept,
+)
 from .pictures import check_folder, folder_fingerprint
 from .settings import AUGMENT, DEFAULT_LR, DEFAULTS, PICTURE, resumed_settings, settings_from
 from .settings import CNN_DEFAULTS as CNN_DEFAULTS
@@ -90,6 +100,12 @@ def _train(args, comm: Any) -> int:
     # MNIST's folder is read by its four file names: those files are the inputs, and the folder may take outputs
     data = [Path(s["data"]) / name for name in MNIST_FILES] if s["dataset"] == "mnist" and s["data"] else [s["data"]]
     out = check_outputs(args, [*data, s.get("test_data"), args.resume])
+    with left_empty_removed(out.folder, out.made):  # a run refused after it made --out leaves no empty folder
+        return _trained(args, comm, on_host, ck, s, out)
+
+
+def _trained(args, comm: Any, on_host: bool, ck: Any, s: dict, out: Outputs) -> int:
+    """The run itself, its outputs checked: the data, the model, training, the scores and the files."""
     if ck is not None and args.data is None:  # a path read from a file: only where its file is unchanged
         check_fingerprint(s["data"], ck.metadata.get("data_fingerprint"), s["dataset"], args.resume)
     if ck is not None and args.test_data is None and s["dataset"] == "folder":
@@ -101,6 +117,10 @@ def _train(args, comm: Any) -> int:
         print(f"task: {train.task_reason}")
     train, val = split_validation(train, s["validation_fraction"], s["seed"])
     classify = train.task == "classification"
+    if classify and len(train.classes) < 2:  # it was refused by the loss, in its terms, after the model's summary
+        raise UserError(f"the training rows hold one class only, {printable(train.classes[0])!r}: a classifier "
+                        "needs two or more" + (f" (--target {s['target']} names a column of one value)"
+                                               if s["dataset"] == "csv" else ""))
     meta: dict[str, Any] = {
         "dataset": s["dataset"], "data": s["data"], "target": s["target"], "task": train.task,
         "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,

@@ -394,6 +394,18 @@ def test_a_run_refused_after_it_made_its_folder_leaves_none_and_says_why_in_the_
     assert kept.is_dir()  # a folder that was there before is the user's
 
 
+@pytest.mark.parametrize("command", ["gradcheck", "diagnose", "lr-find"])
+def test_the_tool_commands_take_the_data_options_their_messages_ask_for(tmp_path, command):
+    """A teach page's model names the dataset 'teach': the tools said "give --dataset", which they lacked."""
+    path = tmp_path / "taught.glassnet"
+    gn.save(path, gn.mlp([64, 8, 10], rng=0), metadata={"dataset": "teach", "classes": list("0123456789")})
+    assert "names a dataset glassnet does not know, 'teach': give --dataset" in fails(command, path)
+    extra = ["--steps", "5", "--plot", str(tmp_path / "sweep.png")] if command == "lr-find" else []
+    done = run_glassnet(command, path, "--dataset", "digits", *extra, check=False)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "--data applies with a model file" in fails(command, "--data", tmp_path / "x.csv")
+
+
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
     out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
                        "--quiet", "--keep-best", "last").stdout

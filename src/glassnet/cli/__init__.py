@@ -146,6 +146,20 @@ def add_train(sub) -> None:
     t.set_defaults(func=lazy("train", "cmd_train"), parser=t)  # a resumed run's settings are checked by its options
 
 
+def add_data_options(parser) -> None:
+    """A tool command's --dataset, --data and --target: the data of a model file whose own cannot be read there.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument("--dataset", choices=list(DEFAULTS), help="with a model file: the dataset to use (default: "
+                                                                  "the one the model was trained on)")
+    parser.add_argument("--data", help="with a model file: the MNIST folder, CSV file or folder of pictures in "
+                                       "class folders (default: the one the model was trained on)")
+    parser.add_argument("--target", help="with a model file: the CSV column to predict (default: the model's)")
+
+
 def add_use(sub) -> None:
     e = sub.add_parser("evaluate", help="score a model on its dataset's test set")
     e.add_argument("model", help="a model file written by glassnet train")
@@ -195,6 +209,7 @@ def add_tools(sub) -> None:
     g.add_argument("--seed", type=integer(0), default=0,
                    help="seeds the default network's weights and the choice of samples and entries (default 0)")
     g.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    add_data_options(g)
     g.set_defaults(func=lazy("tools", "cmd_gradcheck"))
 
     d = sub.add_parser("diagnose", help="why a network will not learn: dead or saturated units, vanishing "
@@ -207,6 +222,7 @@ def add_tools(sub) -> None:
     d.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
                    help="the hidden activation of the default network (default relu)")
     d.add_argument("--seed", type=integer(0), default=0, help="seeds the default network's weights (default 0)")
+    add_data_options(d)
     d.set_defaults(func=lazy("diagnose", "cmd_diagnose"))
 
     f = sub.add_parser("lr-find", help="sweep the learning rate upwards until the cost blows up; suggest one")
@@ -220,6 +236,7 @@ def add_tools(sub) -> None:
                    help="the hidden activation of the default network (default relu)")
     f.add_argument("--seed", type=integer(0), default=0, help="seeds the default network and the batches")
     f.add_argument("--plot", help="draw the sweep to this picture (.png)")
+    add_data_options(f)
     f.set_defaults(func=lazy("diagnose", "cmd_lr_find"))
 
     tr = sub.add_parser("trace", help="every value of one training iteration, beside its formula")

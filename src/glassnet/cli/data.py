@@ -252,13 +252,18 @@ def model_or_default(args, hidden: tuple[int, ...]) -> tuple:
     (model, X, y, loss, name)
         ``name`` is the file's path, or the fresh network's sizes and activation ("64-16-10 tanh network").
     """
+    given = [f"--{name}" for name in ("dataset", "data", "target") if getattr(args, name, None) is not None]
     if args.model:
         ck = load(args.model)
         model, meta = ck.model, ck.metadata
-        train, _ = model_data(meta, meta.get("dataset", "digits"), source=args.model)
+        train, _ = model_data(meta, args.dataset or meta.get("dataset", "digits"), args.data, args.target,
+                              source=args.model)
         X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
         loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
         name = args.model
+    elif given:
+        raise UserError(f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} with a model file; without "
+                        f"one, the command takes a fresh network on the 8x8 digits")
     else:
         train = datasets.load_digits()
         X, y = train.X, train.y

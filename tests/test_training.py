@@ -442,6 +442,8 @@ def test_settings_that_name_logs_or_files_are_checked_before_the_first_epoch(tmp
         ({"keep_best": "val_accuracy"}, "keep_best='val_accuracy' is not among the logs"),
         ({"callbacks": [gn.ModelCheckpoint(tmp_path, save_best_only=True, monitor="loss")]},
          "ModelCheckpoint path must name a file, but .* is a folder"),
+        ({"callbacks": [gn.ModelCheckpoint(tmp_path / "c.glassnet", metadata={"classes": ["a", "b", "c"]})]},
+         r"metadata's classes must name one class per output of the model \(2\).*c.glassnet was not written"),
         ({"callbacks": [gn.EarlyStopping(monitor="f1")]},
          "EarlyStopping monitor='f1' is not among the logs this run writes: loss, accuracy, lr; restore_best=True "
          "keeps the best weights by the run's own logs only: give restore_best=False"),

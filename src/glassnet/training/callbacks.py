@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..core._validation import check_choice, check_positive_int, check_real, check_writable, short
 from ..errors import OptionError, OptionTypeError
+from ..io.metadata import savable_metadata
 from .monitor import better, check_monitor, monitored
 
 
@@ -237,6 +238,7 @@ class ModelCheckpoint(Callback):
             self.best = best
         self.key = key
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
+        savable_metadata(self.metadata, run.model, self.path)  # as save will check it (class names for outputs)
         self.saved_at = run.initial_epoch
 
     def on_epoch_end(self, run, epoch, logs):

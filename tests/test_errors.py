@@ -342,3 +342,13 @@ def test_mistakes_in_the_api_are_named_with_what_was_received(call, kind, messag
 
 def test_a_numpy_array_of_sizes_builds_an_mlp():
     assert [layer.W.shape for layer in gn.mlp(np.array([3, 4, 2]), rng=0).layers[::2]] == [(3, 4), (4, 2)]
+
+
+def test_the_public_evaluate_takes_a_loss_as_model_evaluate_does():
+    """gn.evaluate took only the training loop's prepared arrays and Objective: a loss by name was "'str' object
+    has no attribute 'loss'", and labels out of range a raw IndexError."""
+    model = gn.mlp([4, 3, 2], rng=0)
+    X, y = np.random.default_rng(0).normal(size=(10, 4)), np.arange(10) % 2
+    assert gn.evaluate(model, X, y, "cross_entropy") == model.evaluate(X, y, loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"y must hold class labels in 0..1 .* received labels from 5 to 6"):
+        gn.evaluate(model, X, y + 5, "cross_entropy")

@@ -13,6 +13,7 @@ from ..losses.costs import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from ..losses.objective import Objective
 from ..nn import Stack
 from ..nn.predicting import PREDICT_BYTES
+from ..nn.stack import check_model
 
 Array = Any
 
@@ -146,15 +147,18 @@ def is_multilabel(y: Array) -> bool:
     return y.ndim == 2 and y.shape[1] > 1 and not bool(namespace(y).allclose(y.sum(axis=1), 1.0))
 
 
-def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size: int = 4096) -> dict[str, float]:
+def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss,
+             batch_size: int = 4096) -> dict[str, float]:
     """Cost and, for classifiers, accuracy on ``(X, y)`` in inference mode, in chunks.
 
     Parameters
     ----------
     model : Stack
     X, y : arrays
-        As ``objective.prepare`` returned them.
-    objective : Objective
+        As ``objective.prepare`` returned them; given a loss, the data as
+        ``model.evaluate`` takes it (checked and prepared here).
+    objective : Objective, str or Loss
+        The training loop's objective, or a loss (``"cross_entropy"``).
     batch_size : int
         Rows per chunk at most; fewer where the working arrays would pass
         :data:`~glassnet.nn.predicting.PREDICT_BYTES` (a conv net's few dozen pictures).
@@ -164,6 +168,9 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective, batch_size:
     dict
         ``{"loss": cost with the L2 term}``, and ``"accuracy"`` for classification losses.
     """
+    if not isinstance(objective, Objective):  # a loss by name: 'str' object has no attribute 'loss' before
+        objective = Objective(check_model(model), objective)
+        X, y = objective.prepare(X, y)
     loss = objective.loss
     n = X.shape[0]
     total = correct = 0.0

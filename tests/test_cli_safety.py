@@ -406,6 +406,24 @@ def test_the_tool_commands_take_the_data_options_their_messages_ask_for(tmp_path
     assert "--data applies with a model file" in fails(command, "--data", tmp_path / "x.csv")
 
 
+def test_inputs_that_are_not_files_are_named_for_what_they_are(tmp_path):
+    """A device or a FIFO given as a CSV file or a picture was "not found" (and a FIFO could block the read);
+    one of MNIST's files given for its folder was "MNIST folder not found" though it was there."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    model = tmp_path / "m.glassnet"
+    gn.save(model, gn.mlp([64, 3, 10], rng=0), metadata={"dataset": "digits", "image_shape": [8, 8]})
+    assert fails("train", "--dataset", "csv", "--data", "/dev/null", "--target", "y").endswith(
+        "/dev/null is a character device, not a CSV file")
+    line = fails("predict", model, fifo)
+    assert line.endswith("pipe is a FIFO (named pipe), not a picture file")
+    gz = tmp_path / "train-images-idx3-ubyte.gz"
+    gz.write_bytes(b"")
+    assert fails("train", "--dataset", "mnist", "--data", gz).endswith(
+        f"{gz} is not a folder; MNIST's four files are read from a folder: give the folder that holds it, {tmp_path}")
+    assert "CSV file not found: " in fails("train", "--dataset", "csv", "--data", tmp_path / "no.csv", "--target", "y")
+
+
 def test_the_plot_is_written_in_the_format_its_name_says(tmp_path):
     out = run_glassnet("train", "--layers", "8", "--epochs", "2", "--out", tmp_path, "--plot", tmp_path / "c.jpg",
                        "--quiet", "--keep-best", "last").stdout

@@ -136,6 +136,31 @@ def input_folder_around(path: str | os.PathLike, inputs: Iterable[str | os.PathL
                  and Path(os.path.realpath(path)).is_relative_to(os.path.realpath(source))), None)
 
 
+def not_a_file(path: str | os.PathLike, what: str, error: type[Exception] = OptionError) -> Exception:
+    """The error for ``path``, which names no regular file where a ``what`` was expected: FileNotFoundError
+    where nothing is there, else ``error`` naming what is (a folder, a device, a FIFO), where every one was
+    "not found" (``/dev/null``, a pipe, or a file given for a folder).
+
+    Parameters
+    ----------
+    path : str or path_like
+    what : str
+        What was expected ("CSV file").
+    error : exception class
+        For something there that is not a file.
+
+    Returns
+    -------
+    Exception
+        To raise.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return FileNotFoundError(f"{what} not found: {path}")
+    return error(f"{path} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a {what}")
+
+
 def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     try:
         return os.path.samefile(a, b)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import is_number_text, short
+from ..core._validation import is_number_text, not_a_file, short
 from ..errors import DataError, OptionError
 from .base import Dataset
 
@@ -199,7 +199,7 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     list of list of str
     """
     if not Path(path).is_file():
-        raise FileNotFoundError(f"CSV file not found: {path}")
+        raise not_a_file(path, "CSV file", DataError)
     try:
         with open(path, "rb") as f:
             start = f.read(8)

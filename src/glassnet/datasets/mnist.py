@@ -55,6 +55,23 @@ def default_cache() -> Path:
     return data_home() / "mnist"
 
 
+def not_a_folder(root: Path) -> Exception:
+    """The error for an MNIST folder that is not one: missing, or a file (one of MNIST's own, given for its folder).
+
+    Parameters
+    ----------
+    root : pathlib.Path
+
+    Returns
+    -------
+    Exception
+    """
+    if not root.exists():
+        return FileNotFoundError(f"MNIST folder not found: {root}")
+    hint = f": give the folder that holds it, {root.parent}" if root.name in MNIST_FILES else ""
+    return DataError(f"{root} is not a folder; MNIST's four files are read from a folder{hint}")
+
+
 def sha256(path: Path) -> str:
     """The SHA-256 of a file, as hex.
 
@@ -134,7 +151,7 @@ def check_folder(root: Path, verify: bool = True) -> None:
         Check each file's SHA-256 against the published one.
     """
     if not root.is_dir():
-        raise FileNotFoundError(f"MNIST folder not found: {root}")
+        raise not_a_folder(root)
     for name, digest in MNIST_FILES.items():
         path = root / name
         if not path.exists():
@@ -187,7 +204,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     if folder is not None:
         root = Path(folder)
         if not root.is_dir():
-            raise FileNotFoundError(f"MNIST folder not found: {root}")
+            raise not_a_folder(root)
     else:
         root = default_cache()
         missing = [n for n in MNIST_FILES if not (root / n).exists()]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core._validation import not_a_file
 from ..errors import ImageError, ImageTooLargeError, ServerBusyError, missing
 
 #: pictures with more pixels than this are refused before they are decoded, whatever the model
@@ -158,10 +159,8 @@ def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS):
     if isinstance(source, (bytes, bytearray)):
         return _decode(io.BytesIO(source), name, max_pixels)
     if isinstance(source, (str, os.PathLike)):
-        if Path(source).is_dir():
-            raise ImageError(f"{source} is a folder, not a picture file")
-        if not Path(source).is_file():
-            raise FileNotFoundError(f"picture not found: {source}")
+        if not Path(source).is_file():  # a folder, a device or a FIFO (which would block), or nothing
+            raise not_a_file(source, "picture file", ImageError)
         with open(source, "rb") as file:  # closed however the decoding ends: it has read all it needs
             return _decode(file, name, max_pixels)
     return _decode(source, name, max_pixels)

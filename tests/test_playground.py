@@ -82,6 +82,12 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
         read_csv(million, "classification")
     X, y = read_csv(b"\xef\xbb\xbf1,2,3.5\n2,1,-1\n", "regression")
     assert y.tolist() == [3.5, -1.0]
+    # points as far apart as float64 goes: high - low overflowed, and the scaled points were NaN (refused as
+    # "X must hold finite values"); a label of 1e308 was shown as -9223372036854775808
+    X, _ = read_csv("1e308,0,0\n-1e308,2,1\n0,-1,0\n", "classification")
+    np.testing.assert_allclose(X, [[1, -1 / 3], [-1, 1], [0, -1]])
+    with pytest.raises(DataError, match=r"received 2 labels: \[0, 1e\+308\]"):
+        read_csv("0,0,0\n1,1,1e308\n", "classification")
 
 
 def test_whole_epochs_are_the_epochs_of_fit():

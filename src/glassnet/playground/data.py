@@ -182,8 +182,8 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
         raise DataError("the CSV file must hold finite numbers; received NaN or infinity")
     X, y = values[:, :2], values[:, 2]
     low, high = X.min(axis=0), X.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    X = 2 * (X - low) / span - 1
+    quarter = np.where(high > low, high / 4 - low / 4, 0.25)  # (high - low) / 4 in parts: it overflows at ±1e308
+    X = (X / 2 - low / 2) / quarter - 1  # 2 (X - low) / (high - low) - 1, into [-1, 1]
     if task == "regression":
         return X, y
     if not np.array_equal(y, np.round(y)) or y.min() < 0:
@@ -192,9 +192,9 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
     if labels.size < 2:
         raise DataError(f"classification needs at least 2 classes; received only class {int(labels[0])}")
     if labels.size > 5 or not np.array_equal(labels, np.arange(labels.size)):
-        shown = labels[:8].astype(int).tolist()
+        shown = ", ".join(f"{v:.6g}" for v in labels[:8])  # as numbers: 1e308 was -9223372036854775808 as an int
         raise DataError(f"class labels must be 0 to k-1 with k from 2 to 5; received {labels.size} labels: "
-                        f"{shown}{' ...' if labels.size > 8 else ''}")
+                        f"[{shown}{', ...' if labels.size > 8 else ''}]")
     return X, y.astype(np.intp)
 
 

@@ -329,7 +329,8 @@ def test_predict_reads_a_csv_without_a_header_as_data_and_goes_on_after_a_bad_in
 
 def test_predict_reads_a_header_of_numbers_by_name_and_refuses_a_name_given_twice(tmp_path):
     """Columns named 2020 and 2021: a first row of numbers was data, so the header was predicted as a row and
-    the next read in the file's order, not by name; a column named twice was read as its first."""
+    the next read in the file's order, not by name (now refused as ambiguous, with the way out); a column
+    named twice was read as its first."""
     r = np.random.default_rng(0)
     X = r.normal(size=(120, 2))
     rows = "\n".join(f"{a:.4f},{b:.4f},{'pos' if a > b else 'neg'}" for a, b in X)
@@ -338,10 +339,13 @@ def test_predict_reads_a_header_of_numbers_by_name_and_refuses_a_name_given_twic
                  "--out", tmp_path / "o", "--quiet")
     model = tmp_path / "o" / "model.glassnet"
     (tmp_path / "swapped.csv").write_text("2021,2020\n-0.9,0.9\n")
-    out = run_glassnet("predict", model, tmp_path / "swapped.csv").stdout
-    assert "its first row names the model's features, so it is read as the header" in out
-    assert "swapped.csv line 2: pos" in out and "line 1" not in out
-    (tmp_path / "twice.csv").write_text("2020,2020,2021\n1,2,3\n")
+    assert "swapped.csv: its first row, '2021', '2020', names the model's features but is all numbers, so it " \
+           "could be the header or data: add a column whose name is not a number" in fails(
+               "predict", model, tmp_path / "swapped.csv")
+    (tmp_path / "named.csv").write_text("2021,2020,id\n-0.9,0.9,a\n")  # the way out: read by name
+    out = run_glassnet("predict", model, tmp_path / "named.csv").stdout
+    assert "named.csv line 2: pos" in out and "line 1" not in out
+    (tmp_path / "twice.csv").write_text("2020,2020,2021,id\n1,2,3,a\n")
     assert "names the column(s) '2020' more than once" in fails("predict", model, tmp_path / "twice.csv")
 
 

@@ -161,12 +161,12 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
     """A CSV file's feature columns, with or without a header row; never a row dropped.
 
     A first row that is all numbers is data (the file has no header): every
-    row must then hold exactly the model's features, in order; unless it
-    names every feature the model knows (columns named 2020 and 2021), when
-    it is the header, and says so. Otherwise the first row names the columns;
-    the model's features are taken by name when it knows them (other columns,
-    the target among them, are ignored), else all columns in order. A
-    feature's name found twice is refused.
+    row must then hold exactly the model's features, in order. A first row
+    of numbers that names the model's features (columns named 2020 and 2021)
+    could be either, so it is refused, with the way out. Otherwise the first
+    row names the columns; the model's features are taken by name when it
+    knows them (other columns, the target among them, are ignored), else all
+    columns in order. A feature's name found twice is refused.
 
     Parameters
     ----------
@@ -187,9 +187,11 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         raise DataError(f"{path} is empty")
     first = [v.strip() for v in rows[0]]
     header = not all(is_number(v) for v in first)
-    if not header and feature_names and set(feature_names) <= set(first):
-        header = True
-        print(f"{path}: its first row names the model's features, so it is read as the header")
+    if not header and feature_names and sorted(first) == sorted(feature_names):
+        # a header of numbers, or a row of data that happens to be them: either reading could be wrong
+        raise DataError(f"{path}: its first row, {column_names(first)}, names the model's features but is all "
+                        f"numbers, so it could be the header or data: add a column whose name is not a number "
+                        f"(such as id) to read it as the header, or give no header and the features in order")
     if header:
         names, body, first_line = first, rows[1:], 2
         if feature_names:

@@ -236,6 +236,11 @@ def test_a_run_that_fails_after_a_checkpoint_leaves_the_earlier_one_as_it_was(tm
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no file left aside either
     fails(*failing, "--out", tmp_path / "fresh", status=3)
     assert not (tmp_path / "fresh" / "checkpoint.glassnet").exists()
+    # a checkpoint named through a link: the file it names is put back, not the link
+    (tmp_path / "real.glassnet").write_bytes(before["checkpoint.glassnet"])
+    (tmp_path / "link.glassnet").symlink_to(tmp_path / "real.glassnet")
+    fails(*failing, "--out", tmp_path / "l", "--checkpoint", tmp_path / "link.glassnet", status=3)
+    assert (tmp_path / "real.glassnet").read_bytes() == before["checkpoint.glassnet"]
 
 
 def test_data_given_for_the_digits_is_refused_not_ignored(tmp_path):

@@ -151,6 +151,11 @@ def test_a_best_only_checkpoint_keeps_its_best_across_a_resume_and_past_a_nan(tm
     first = int(np.argmin(h["val_loss"]))
     assert first < 12 and min(h["val_loss"][12:]) > h["val_loss"][first], "the test needs a best before the resume"
     assert gn.load(best).training["epoch"] == first + 1
+    fresh = tmp_path / "fresh.glassnet"  # a new path after a resume is written, though no epoch beats the run's best
+    _, h = gn.resume(last, X, y, epochs=14, validation_data=(Xv, yv),
+                     callbacks=[gn.ModelCheckpoint(fresh, save_best_only=True)])
+    assert min(h["val_loss"][12:]) > h["val_loss"][first]
+    assert gn.load(fresh).training["epoch"] == 13 + int(np.argmin(h["val_loss"][12:]))
     # a callback reused by a second fit keeps its best too
     again = gn.ModelCheckpoint(best, save_best_only=True)
     model, opt = new(lr=0.2)

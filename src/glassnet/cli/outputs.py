@@ -134,6 +134,7 @@ def restored_on_failure(path: Path) -> Iterator[None]:
     ----------
     path : pathlib.Path
     """
+    path = Path(os.path.realpath(path))  # the file a link names: saves write through the link, onto it
     aside = path.with_name(f".{path.name}.{os.getpid()}.before") if path.is_file() else None
     if aside is not None:
         try:

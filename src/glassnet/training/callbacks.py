@@ -229,13 +229,15 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             run.check_log(key, "ModelCheckpoint monitor", strict=False)
             self.better = better(key, self.mode, run.log_names(), "ModelCheckpoint monitor")
-            # the best saved so far: by an earlier fit given this callback, or in the history a run resumes
-            # (it used to start afresh, and overwrite the file with the first epoch, however worse)
+            # the best saved so far, where the file holds it: by an earlier fit given this callback, or by the
+            # run this one resumes (it used to start afresh, and overwrite the file with a worse epoch); a new
+            # path starts afresh, so that it is written
             best = self.best if key == self.key else math.inf
-            for epoch, value in zip(run.history.epochs, run.history.history.get(key, [])):
-                if (epoch + 1) % self.every == 0:
-                    best = min(best, monitored({key: value}, key, "", self.better))  # NaN: never the best
-            self.best = best
+            if self.path.is_file():
+                for epoch, value in zip(run.history.epochs, run.history.history.get(key, [])):
+                    if (epoch + 1) % self.every == 0:
+                        best = min(best, monitored({key: value}, key, "", self.better))  # NaN: never the best
+            self.best = best if self.path.is_file() else math.inf
         self.key = key
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
         savable_metadata(self.metadata, run.model, self.path)  # as save will check it (class names for outputs)

@@ -2,11 +2,14 @@
 
 import io
 import re
+import shutil
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import glassnet as gn
+from glassnet.cli.data import model_data
 from helpers import MNIST_DIR, needs_mnist, rewrite_description, run_glassnet
 
 pytestmark = pytest.mark.slow
@@ -79,6 +82,13 @@ def test_csv_train_and_predict(tmp_path):
     assert float(re.search(r"accuracy ([\d.]+)%", scored)[1]) >= 95
     own = glassnet("evaluate", tmp_path / "o" / "model.glassnet", "--data", tmp_path / "t.csv").stdout
     assert "test set: 40 samples" in own  # the training file itself: its test rows, as trained
+    shutil.copy(tmp_path / "t.csv", tmp_path / "copy.csv")  # a copy too, known by its checksum
+    assert "test set: 40 samples" in glassnet("evaluate", tmp_path / "o" / "model.glassnet", "--data",
+                                              tmp_path / "copy.csv").stdout
+    # the tools read another file in the model's numbering of classes, as evaluate does: 'low' is its class 1
+    meta = gn.load(tmp_path / "o" / "model.glassnet").metadata
+    _, lows = model_data(meta, "csv", str(tmp_path / "low.csv"), "kind")
+    assert set(lows.y.tolist()) == {1} and lows.classes == ["high", "low"]
     assert "has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
     assert "the model was trained on 3 features (f1, f2, f3), but the data has 4" in bad(

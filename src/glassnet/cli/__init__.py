@@ -166,7 +166,8 @@ def add_use(sub) -> None:
     e.add_argument("--dataset", choices=list(DEFAULTS),
                    help="the dataset whose test set to score (default: the one the model was trained on)")
     e.add_argument("--data", help="the MNIST folder, CSV file or folder of test pictures in class folders (default: "
-                                  "the one the model was trained on)")
+                                  "the one the model was trained on; a CSV file or folder of new rows or pictures "
+                                  "is scored whole)")
     e.add_argument("--target", help="the CSV column to predict (default: the model's)")
     e.add_argument("--threads", type=thread_count(), help=THREADS_HELP)
     e.set_defaults(func=lazy("use", "cmd_evaluate"))

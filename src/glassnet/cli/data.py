@@ -21,7 +21,7 @@ from ..core.rows import LazyRows
 from ..errors import GlassnetError
 from ..training.models import load, mlp
 from .options import UserError as UserError  # it lived here: re-exported
-from .pictures import check_folder, load_pictures, model_pictures
+from .pictures import check_folder, load_pictures, model_pictures, same_classes
 
 TASKS = {"auto": "auto", "classify": "classification", "regress": "regression"}
 
@@ -230,10 +230,37 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     if dataset == "folder":
         return model_pictures(meta, data, fraction, seed, source)
     own, target = meta.get("data"), target or meta.get("target")
-    if dataset == "csv" and data is not None and target and not (isinstance(own, str) and _same_file(data, own)):
+    if dataset == "csv" and data is not None and target and not is_own_file(data, own, meta.get("data_fingerprint")):
         rows = datasets.load_csv(data, target, task=TASKS[task])
-        return rows, rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
-    return load_data(dataset, data or own, target, fraction, seed, task)
+        train = test = rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
+    else:
+        train, test = load_data(dataset, data or own, target, fraction, seed, task)
+    if test.task == "classification" and meta.get("classes"):  # the data's own numbering counts only its classes
+        classes = [str(c) for c in meta["classes"]]
+        train, test = (same_classes(part, classes, f"the {dataset} data", "class(es)") for part in (train, test))
+    return train, test
+
+
+def is_own_file(data: str, own: object, stored: object) -> bool:
+    """Whether ``data`` is the file a model was trained on: the same file, or one of the same size and SHA-256
+    (a copy, which a test split of it must not score whole: its training rows would count as tested).
+
+    Parameters
+    ----------
+    data : str
+    own : object
+        The model's data path, from its metadata.
+    stored : object
+        Its fingerprint, from its metadata.
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(own, str) and _same_file(data, own):
+        return True
+    return isinstance(stored, dict) and Path(data).is_file() and fingerprint(data) == {
+        "size": stored.get("size"), "sha256": stored.get("sha256")}
 
 
 def model_or_default(args, hidden: tuple[int, ...]) -> tuple:

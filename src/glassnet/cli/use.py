@@ -36,7 +36,6 @@ from .data import (
 )
 from .options import printable
 from .outputs import format_regression, print_class_scores, regression_scores
-from .pictures import same_classes
 
 
 def cmd_evaluate(args) -> int:
@@ -58,9 +57,7 @@ def cmd_evaluate(args) -> int:
     _, test = model_data(meta, args.dataset, args.data, args.target, source=args.model)
     Xt = scale_inputs(test.X, meta, model.dtype)
     check_width(model, width(Xt), f"the {dataset} data")
-    if test.task == "classification":
-        if meta.get("classes"):  # the data's own numbering counts only its own classes
-            test = same_classes(test, [str(c) for c in meta["classes"]], f"the {dataset} data", "class(es)")
+    if test.task == "classification":  # numbered as the model's classes (see model_data)
         pred = model.predict_classes(Xt)
         print(f"{dataset} test set: {len(test)} samples, accuracy {np.mean(pred == test.y):.2%}")
         print_class_scores(test.y, pred, test.classes)

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import glassnet as gn
@@ -149,6 +149,14 @@ def test_partial_fit_weighs_classes_takes_classes_in_any_order_and_names_bad_wei
 
     plain, heavy = steps(), steps(class_weight={"hi": 50.0, "lo": 1.0, "mid": 1.0})
     assert not np.allclose(plain.coefs_[0], heavy.coefs_[0])  # the weights moved the training
+    partial = steps(class_weight={"hi": 50.0})  # the classes it leaves out weigh 1: the same training
+    np.testing.assert_array_equal(partial.coefs_[0], heavy.coefs_[0])
+    few = GlassnetClassifier(hidden_layer_sizes=(4,), random_state=0, class_weight={"hi": 50.0, "lo": 2.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        few.partial_fit(X[y == "mid"], y[y == "mid"], classes=order)  # a part without the classes it names
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            few.partial_fit(X, y[:, None])  # raveled as fit does, not refused as multi-label
     with pytest.raises(ValueError, match="class_weight='balanced' needs all the labels at once"):
         steps(class_weight="balanced")
     kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)

@@ -131,13 +131,8 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         GlassnetClassifier
             self.
         """
-        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
-                          stacklevel=2)
-            y = y_arr = y_arr.ravel()
-        sample_weight = self._class_weighted(y_arr, sample_weight)
-        return self._fit(X, y, sample_weight, incremental=False)
+        y = _labels(y)
+        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight), incremental=False)
 
     def _class_weighted(self, y, sample_weight):
         """``sample_weight`` times each row's class weight (``class_weight``), as scikit-learn's SGDClassifier.
@@ -151,7 +146,10 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                              "sample: give sample_weight instead")
         if sample_weight is not None and np.shape(sample_weight) != y.shape:  # before the product below
             raise ValueError(f"sample_weight.shape == {np.shape(sample_weight)}, expected {y.shape}!")
-        weights = compute_sample_weight(self.class_weight, y)
+        if isinstance(self.class_weight, dict):  # a class it leaves out weighs 1, one it names may be absent
+            weights = np.array([float(self.class_weight.get(label, 1.0)) for label in y.tolist()])
+        else:
+            weights = compute_sample_weight(self.class_weight, y)
         return weights if sample_weight is None else weights * np.asarray(sample_weight, float)
 
     @available_if(_stochastic)
@@ -172,6 +170,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         GlassnetClassifier
             self.
         """
+        y = _labels(y)
         if not hasattr(self, "model_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -184,8 +183,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             raise ValueError("class_weight='balanced' needs all the labels at once, which partial_fit does not see: "
                              "compute the weights from all of y (sklearn.utils.class_weight.compute_class_weight) "
                              "and give them as a dict")
-        y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
-        return self._fit(X, y, self._class_weighted(y_arr, sample_weight), incremental=True)
+        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight), incremental=True)
 
     # -- predicting ------------------------------------------------------------------
     def predict_proba(self, X):
@@ -377,3 +375,22 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _labels(y):
+    """``y`` as fit and partial_fit take it: a column vector raveled, with scikit-learn's warning.
+
+    Parameters
+    ----------
+    y : array_like or pandas object
+
+    Returns
+    -------
+    array_like
+    """
+    y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
+                      stacklevel=3)
+        return y_arr.ravel()
+    return y

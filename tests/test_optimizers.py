@@ -113,8 +113,10 @@ def test_a_schedule_named_spans_the_run_and_one_made_keeps_its_period():
         if name == "cosine":
             np.testing.assert_allclose(h["lr"], [Cosine(period=30).rate(0.01, epoch) for epoch in range(30)])
         optimizer = gn.Adam(0.01, schedule=name)  # named in an optimizer made by hand: the same
-        gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=30, verbose=False)
-        assert optimizer.schedule.period == 30
+        model = gn.mlp([3, 4, 2], rng=0)
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=30, verbose=False)
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=5, verbose=False)
+        assert optimizer.schedule.period == 30  # the run it was named for; a fit that continues keeps it
     made = gn.Adam(0.01, schedule=Cosine(period=10))  # a period of the user's own is kept
     gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer=made, epochs=30, verbose=False)
     assert made.schedule.period == 10

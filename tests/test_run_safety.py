@@ -190,6 +190,27 @@ def test_a_run_with_sample_weights_resumes_with_them_and_only_with_them(tmp_path
         gn.resume(path, X, y, epochs=2, sample_weight=w)
 
 
+def test_a_best_kept_by_its_callbacks_mode_is_kept_so_after_a_resume(tmp_path):
+    """The checkpoint kept keep_best's log but not which way EarlyStopping's mode took it: a resumed run
+    compared raw values with a best stored negated."""
+    X, y, Xv, yv = data()
+
+    def stopper():
+        return gn.EarlyStopping(monitor="val_loss", mode="max", patience=100)
+
+    settings = dict(FIT, epochs=14)
+    full, opt = new(lr=0.2)
+    h_full = full.fit(X, y, optimizer=opt, validation_data=(Xv, yv), callbacks=[stopper()], **settings)
+    assert h_full.best_epoch == int(np.argmax(h_full["val_loss"])) > 5, "the test needs a best after the resume"
+    part, opt = new(lr=0.2)
+    path = tmp_path / "ck.glassnet"
+    part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), on_interrupt="stop", **settings,
+             callbacks=[stopper(), gn.ModelCheckpoint(path, every=100), CtrlC(5)])
+    resumed, h = gn.resume(path, X, y, validation_data=(Xv, yv), callbacks=[stopper()])
+    assert h.best_epoch == h_full.best_epoch
+    np.testing.assert_array_equal(resumed.params, full.params)
+
+
 class ValError(gn.Callback):
     """A metric of the user's own: the validation error rate."""
 

@@ -35,7 +35,7 @@ def printable(text: object) -> str:
     -------
     str
     """
-    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    for c in str(text))
 
 

@@ -110,9 +110,7 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
     gen = as_generator(rng)
     n = len(data)
     if data.task == "classification":
-        classes, sizes = np.unique(data.y, return_counts=True)
-        counts = stratified_counts(sizes, test_fraction)
-        test = np.concatenate([gen.permutation(np.flatnonzero(data.y == c))[:k] for c, k in zip(classes, counts)])
+        test = stratified_rows(data.y, test_fraction, gen)
     else:
         test = gen.permutation(n)[: int(round(test_fraction * n))]
     mask = np.zeros(n, bool)
@@ -126,6 +124,25 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
                        data.image_shape, data.task, data.task_reason)
 
     return part(~mask), part(mask)
+
+
+def stratified_rows(labels: np.ndarray, fraction: float, gen: np.random.Generator) -> np.ndarray:
+    """``round(fraction * n)`` rows drawn class by class (:func:`stratified_counts` of each), unsorted.
+
+    Parameters
+    ----------
+    labels : array, shape (n,)
+    fraction : float
+    gen : numpy.random.Generator
+        Draws a permutation of each class's rows, in the classes' sorted order.
+
+    Returns
+    -------
+    int array
+    """
+    classes, sizes = np.unique(labels, return_counts=True)
+    counts = stratified_counts(sizes, fraction)
+    return np.concatenate([gen.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, counts)])
 
 
 def stratified_counts(sizes: np.ndarray, fraction: float) -> np.ndarray:

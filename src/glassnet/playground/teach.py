@@ -219,7 +219,7 @@ class Lesson:
         for _, name in chosen:
             if len(name) > NAME_LENGTH:
                 raise OptionError(f"a class name has at most {NAME_LENGTH} characters; received {short(name)}")
-            if not all(c.isprintable() or c == " " for c in name):  # ESC sequences reach whoever prints it
+            if not name.isprintable():  # ESC sequences reach whoever prints it
                 raise OptionError(f"a class name must be printable text, without control characters; received "
                                   f"{short(name)}")
         if len({n for _, n in chosen}) < len(chosen):

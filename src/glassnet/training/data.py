@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..core.arrays import namespace, scalar, to_numpy
-from ..datasets.base import stratified_counts
+from ..datasets.base import stratified_rows
 from ..errors import OptionError
 from ..losses.costs import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from ..losses.objective import Objective
@@ -73,12 +73,9 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
         order = rng.permutation(n)
         n_val = max(1, int(round(fraction * n)))
         return np.sort(order[n_val:]), np.sort(order[:n_val])
-    classes = np.unique(labels)
     # round(fraction * n) rows in all, shared out by largest remainder: each class rounded on its own held out
     # 20 of 60 rows at 0.2 (20 classes of 3), and none of 40 at 0.1 (10 classes of 4)
-    counts = stratified_counts(np.array([np.count_nonzero(labels == c) for c in classes]), fraction)
-    val = [rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, counts)]
-    val_idx = np.sort(np.concatenate(val))
+    val_idx = np.sort(stratified_rows(labels, fraction, rng))
     if val_idx.size == 0 or val_idx.size == n:
         raise OptionError(
             f"validation_split={fraction} leaves an empty training or validation set for {n} samples"

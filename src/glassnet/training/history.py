@@ -72,7 +72,7 @@ class History:
 
         A log first written at a later epoch, or not at every epoch, holds NaN
         at the epochs without it, so that each list keeps one value per epoch
-        and a resumed run reads it back (``EarlyStopping(monitor="val_f1")``).
+        and a resumed run reads it back (``EarlyStopping(monitor="val_f1", mode="max", restore_best=False)``).
 
         Parameters
         ----------

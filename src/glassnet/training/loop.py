@@ -263,7 +263,7 @@ def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
     shapes: list[Any] = model.layer_shapes()  # built by the data's preparation
     rows = n if batch_size is None else min(batch_size, n)
     # the batch, and each layer's working arrays (its output; a conv layer's im2col matrix) with their
-    # gradients: within 4 % of a conv net's traced peak, where outputs and gradients alone came to 57 %
+    # gradients: within 10 % of a conv net's traced peak, where outputs and gradients alone came to 57 %
     values = math.prod(shapes[0]) + 2 * sum(layer.scratch_per_sample(shape)
                                             for layer, shape in zip(model.layers, shapes))
     if model.xp is np:  # (a GPU's own memory is the device's to refuse)

@@ -65,8 +65,9 @@ class Run:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
-        if optimizer is not None and optimizer.schedule.spans_run:  # schedule="cosine": over this run's epochs
+        if optimizer is not None and optimizer.schedule.spans_run:  # schedule="cosine": over this run's epochs,
             optimizer.schedule.period = max(epochs, 1)  # type: ignore[attr-defined]
+            optimizer.schedule.spans_run = False  # the first: a fit that continues it keeps its period
         self.settings = settings
         self.stop = False
         #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"
@@ -360,7 +361,8 @@ class Run:
         next_epoch = self.next_epoch if next_epoch is None else next_epoch
         training: dict[str, Any] = {
             "epoch": next_epoch, "epochs": self.epochs, "rng_state": self.model.rng.bit_generator.state,
-            "history": self.history.as_dict(), "settings": {**self.settings, "keep_best": self.keep_best}}
+            "history": self.history.as_dict(),
+            "settings": {**self.settings, "keep_best": self.keep_best, "best_mode": self.best_mode}}
         arrays: dict[str, Array] = {}
         if self.best_params is not None:
             training["best"] = {"value": self.best_value, "epoch": self.best_epoch}
@@ -379,6 +381,8 @@ class Run:
         arrays : dict
             Its training arrays (``best_params``, and ``best_state`` for models with running statistics).
         """
+        if training.get("settings", {}).get("best_mode") in ("min", "max"):  # as the run had it (EarlyStopping's)
+            self.best_mode = training["settings"]["best_mode"]
         best = training.get("best")
         if best is not None and "best_params" in arrays:
             self.best_value, self.best_epoch = float(best["value"]), int(best["epoch"])

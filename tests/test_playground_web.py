@@ -113,6 +113,28 @@ def test_the_downloaded_model_predicts_on_the_command_line_as_it_does_in_python(
         np.testing.assert_allclose([float(v) for v in said], model.predict(points)[:, 0], rtol=1e-5)
 
 
+def test_a_model_trained_on_uploaded_points_reads_them_in_their_own_coordinates(client, tmp_path, capsys):
+    """The points of an uploaded CSV are scaled into [-1, 1] to train; the download did not say how, so
+    glassnet predict read the file's own coordinates (here 0 to 10) as if they were scaled."""
+    r = np.random.default_rng(0)
+    raw = r.uniform(0, 10, (200, 2))
+    labels = (raw[:, 0] > 3).astype(int)  # the line x1 = 3: unscaled, every point is on its right
+    text = "".join(f"{a:.4f},{b:.4f},{k}\n" for (a, b), k in zip(raw, labels))
+    token = start(client, "data=csv&seed=3", csv=text)["id"]
+    client.post(f"/api/playground/{token}/train", json={"steps": 200})
+    path = tmp_path / "pg.glassnet"
+    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
+    model = gn.load(path).model
+    np.savetxt(tmp_path / "raw.csv", raw[:40], delimiter=",", header="x1,x2", comments="")
+    capsys.readouterr()
+    assert cli.main(["predict", str(path), str(tmp_path / "raw.csv")]) == 0
+    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    scaled = (raw[:40] - raw.min(axis=0)) / (raw.max(axis=0) - raw.min(axis=0)) * 2 - 1  # as the page trained
+    expected = model.predict_classes(scaled)
+    assert 0 < expected.sum() < 40, "the test needs both classes among the answers"
+    assert said == [str(c) for c in expected]
+
+
 @pytest.mark.parametrize("body, message", [
     ({"query": "lr=1e6"}, "lr must be above 0 and at most 10"),
     ({"query": "layers=8,8,8,8,8,8,8&activations=" + ",".join(["tanh"] * 7)}, "at most 6 hidden layers"),

@@ -151,6 +151,47 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
     DataError
         Naming the line and what was wrong.
     """
+    values = _points(text)
+    X, y = values[:, :2], values[:, 2]
+    low, high = X.min(axis=0), X.max(axis=0)
+    quarter = np.where(high > low, high / 4 - low / 4, 0.25)  # (high - low) / 4 in parts: it overflows at ±1e308
+    X = (X / 2 - low / 2) / quarter - 1  # 2 (X - low) / (high - low) - 1, into [-1, 1]
+    if task == "regression":
+        return X, y
+    if not np.array_equal(y, np.round(y)) or y.min() < 0:
+        raise DataError("class labels must be whole numbers 0, 1, 2, ...; received other values")
+    labels = np.unique(y)
+    if labels.size < 2:
+        raise DataError(f"classification needs at least 2 classes; received only class {int(labels[0])}")
+    if labels.size > 5 or not np.array_equal(labels, np.arange(labels.size)):
+        shown = ", ".join(f"{v:.6g}" for v in labels[:8])  # as numbers: 1e308 was -9223372036854775808 as an int
+        raise DataError(f"class labels must be 0 to k-1 with k from 2 to 5; received {labels.size} labels: "
+                        f"[{shown}{', ...' if labels.size > 8 else ''}]")
+    return X, y.astype(np.intp)
+
+
+def csv_scaling(text: str | bytes) -> tuple[list[float], list[float]]:
+    """The centre and half-width of an uploaded CSV's x1 and x2, which :func:`read_csv` maps onto [-1, 1]:
+    ``(X - centre) / half``, a column of one value to -1. A model trained on the points needs them to read
+    the file's own coordinates: the playground's model download records them.
+
+    Parameters
+    ----------
+    text : str or bytes
+        As :func:`read_csv` takes it.
+
+    Returns
+    -------
+    (centre, half) : lists of float
+    """
+    X = _points(text)[:, :2]
+    low, high = X.min(axis=0), X.max(axis=0)
+    half = np.where(high > low, high / 2 - low / 2, 0.5)
+    return (low + half).tolist(), half.tolist()
+
+
+def _points(text: str | bytes) -> np.ndarray:
+    """The rows of an uploaded CSV as numbers, (x1, x2, label), checked (see :func:`read_csv`)."""
     if isinstance(text, bytes):
         if len(text) > MAX_CSV_BYTES:
             raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} bytes; received {len(text):,}")
@@ -180,22 +221,7 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
             values[i, j] = float(cell)
     if not np.isfinite(values).all():
         raise DataError("the CSV file must hold finite numbers; received NaN or infinity")
-    X, y = values[:, :2], values[:, 2]
-    low, high = X.min(axis=0), X.max(axis=0)
-    quarter = np.where(high > low, high / 4 - low / 4, 0.25)  # (high - low) / 4 in parts: it overflows at ±1e308
-    X = (X / 2 - low / 2) / quarter - 1  # 2 (X - low) / (high - low) - 1, into [-1, 1]
-    if task == "regression":
-        return X, y
-    if not np.array_equal(y, np.round(y)) or y.min() < 0:
-        raise DataError("class labels must be whole numbers 0, 1, 2, ...; received other values")
-    labels = np.unique(y)
-    if labels.size < 2:
-        raise DataError(f"classification needs at least 2 classes; received only class {int(labels[0])}")
-    if labels.size > 5 or not np.array_equal(labels, np.arange(labels.size)):
-        shown = ", ".join(f"{v:.6g}" for v in labels[:8])  # as numbers: 1e308 was -9223372036854775808 as an int
-        raise DataError(f"class labels must be 0 to k-1 with k from 2 to 5; received {labels.size} labels: "
-                        f"[{shown}{', ...' if labels.size > 8 else ''}]")
-    return X, y.astype(np.intp)
+    return values
 
 
 def _numeric(cell: str) -> bool:

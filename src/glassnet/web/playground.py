@@ -47,7 +47,7 @@ from ..core._validation import WHOLE, json_number, short
 from ..errors import DataError, OptionError, ServerBusyError
 from ..io import model_file
 from ..playground import Session, Spec, read_csv, script
-from ..playground.data import MAX_CSV_BYTES
+from ..playground.data import MAX_CSV_BYTES, csv_scaling
 from .answers import GRID as GRID
 from .answers import (
     browser_id,
@@ -285,6 +285,8 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
                     "feature_names": list(spec.features)}
             if spec.task == "classification":
                 meta["classes"] = [str(c) for c in range(int(session.labels.max()) + 1)]
+            if session.csv is not None and tuple(spec.features) == ("x1", "x2"):  # the file's own coordinates,
+                meta["input_mean"], meta["input_scale"] = csv_scaling(session.csv)  # as the points were scaled
             path = model_file.save(Path(folder) / "playground.glassnet", session.model, metadata=meta)
             data = path.read_bytes()
         return flask.Response(data, mimetype="application/octet-stream",

@@ -153,9 +153,8 @@ def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
     """
     values = _points(text)
     X, y = values[:, :2], values[:, 2]
-    low, high = X.min(axis=0), X.max(axis=0)
-    quarter = np.where(high > low, high / 4 - low / 4, 0.25)  # (high - low) / 4 in parts: it overflows at ±1e308
-    X = (X / 2 - low / 2) / quarter - 1  # 2 (X - low) / (high - low) - 1, into [-1, 1]
+    centre, half = _square(X)
+    X = (X - centre) / half  # into [-1, 1]; no overflow: each difference is at most half, a finite number
     if task == "regression":
         return X, y
     if not np.array_equal(y, np.round(y)) or y.min() < 0:
@@ -184,10 +183,16 @@ def csv_scaling(text: str | bytes) -> tuple[list[float], list[float]]:
     -------
     (centre, half) : lists of float
     """
-    X = _points(text)[:, :2]
+    centre, half = _square(_points(text)[:, :2])
+    return centre.tolist(), half.tolist()
+
+
+def _square(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's centre and half-width, so that ``(X - centre) / half`` spans [-1, 1]; a column of one
+    value goes to -1 (half 0.5). In halves: ``high - low`` overflows at ±1e308."""
     low, high = X.min(axis=0), X.max(axis=0)
     half = np.where(high > low, high / 2 - low / 2, 0.5)
-    return (low + half).tolist(), half.tolist()
+    return low + half, half
 
 
 def _points(text: str | bytes) -> np.ndarray:

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core._validation import check_choice, check_positive_int, check_real, check_writable, short
+from ..core._validation import check_positive_int, check_real, check_writable, short
 from ..errors import OptionError, OptionTypeError
 from ..io.metadata import savable_metadata
-from .monitor import better, check_monitor, monitored
+from .monitor import better, check_monitor, monitored, oriented
 
 
 class Callback:
@@ -149,9 +149,8 @@ class EarlyStopping(Callback):
                  restore_best: bool = True, mode: str = "auto") -> None:
         self.patience = check_positive_int(patience, "patience", minimum=0)
         self.min_delta = check_real(min_delta, "min_delta", low=0.0)
-        self.monitor = check_monitor(monitor, "EarlyStopping")
+        self.monitor, self.mode = check_monitor(monitor, mode, "EarlyStopping")
         self.restore_best = bool(restore_best)
-        self.mode = check_choice(mode, "EarlyStopping mode", ("auto", "min", "max"))
 
     def on_train_begin(self, run):
         self.key = self.monitor or run.default_log()
@@ -167,7 +166,7 @@ class EarlyStopping(Callback):
         self.best_epoch: int | None = None
         self.wait = 0
         for epoch, value in zip(run.history.epochs, run.history.history.get(self.key, [])):
-            self._update(epoch, monitored({self.key: value}, self.key, "", self.better))  # before a resume
+            self._update(epoch, oriented(value, self.better))  # the epochs before a resume
         if restores:
             run.keep_best, run.best_mode = self.key, self.better
 
@@ -218,9 +217,8 @@ class ModelCheckpoint(Callback):
         self.path = Path(path)
         self.every = check_positive_int(every, "every")
         self.save_best_only = bool(save_best_only)
-        self.monitor = check_monitor(monitor, "ModelCheckpoint")
+        self.monitor, self.mode = check_monitor(monitor, mode, "ModelCheckpoint")
         self.metadata = metadata
-        self.mode = check_choice(mode, "ModelCheckpoint mode", ("auto", "min", "max"))
         self.key: str | None = None
         self.best = math.inf
 
@@ -232,12 +230,11 @@ class ModelCheckpoint(Callback):
             # the best saved so far, where the file holds it: by an earlier fit given this callback, or by the
             # run this one resumes (it used to start afresh, and overwrite the file with a worse epoch); a new
             # path starts afresh, so that it is written
+            kept = self.path.is_file()
+            saved = [oriented(value, self.better) for epoch, value in
+                     zip(run.history.epochs, run.history.history.get(key, [])) if (epoch + 1) % self.every == 0]
             best = self.best if key == self.key else math.inf
-            if self.path.is_file():
-                for epoch, value in zip(run.history.epochs, run.history.history.get(key, [])):
-                    if (epoch + 1) % self.every == 0:
-                        best = min(best, monitored({key: value}, key, "", self.better))  # NaN: never the best
-            self.best = best if self.path.is_file() else math.inf
+            self.best = min([best, *saved]) if kept else math.inf  # NaN is never taken: min takes only a smaller
         self.key = key
         check_writable(self.path, "ModelCheckpoint path")  # now, not after the first epochs
         savable_metadata(self.metadata, run.model, self.path)  # as save will check it (class names for outputs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core._validation import short
+from ..core._validation import check_choice, short
 from ..errors import OptionError, OptionTypeError
 
 
@@ -49,23 +49,39 @@ def monitored(logs: dict[str, float], key: str, what: str, mode: str = "min") ->
     """
     if key not in logs:
         raise OptionError(f"{what}={key!r} is not among the logs {sorted(logs)}")
-    return -logs[key] if mode == "max" else logs[key]
+    return oriented(logs[key], mode)
 
 
-def check_monitor(monitor: object, owner: str) -> str | None:
-    """A callback's ``monitor``: the name of a log, or None for the run's own (:meth:`Run.default_log`).
+def oriented(value: float, mode: str) -> float:
+    """``value`` with lower as better: negated where ``mode`` is "max".
 
     Parameters
     ----------
-    monitor : object
-    owner : str
-        The callback, for the message.
+    value : float
+    mode : "min" or "max"
 
     Returns
     -------
-    str or None
+    float
+    """
+    return -value if mode == "max" else value
+
+
+def check_monitor(monitor: object, mode: object, owner: str) -> tuple[str | None, str]:
+    """A callback's ``monitor`` (the name of a log, or None for the run's own, :meth:`Run.default_log`) and
+    ``mode``, checked.
+
+    Parameters
+    ----------
+    monitor, mode : object
+    owner : str
+        The callback, for the messages.
+
+    Returns
+    -------
+    (str or None, "auto", "min" or "max")
     """
     if monitor is not None and not isinstance(monitor, str):
         raise OptionTypeError(f"{owner} monitor must be the name of a log ('val_loss') or None; received "
                               f"{short(monitor)}")
-    return monitor
+    return monitor, check_choice(mode, f"{owner} mode", ("auto", "min", "max"))

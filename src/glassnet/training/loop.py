@@ -197,7 +197,7 @@ def fit(
         if parallel is None and initial_epoch < epochs:
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
-                    "l1": objective.l1, "batch_size": batch_size, "shuffle": bool(shuffle),
+                    "l1": objective.l1, "batch_size": batch_size, "shuffle": shuffle,
                     "validation_split": validation_split, "solver": solver.name, "sample_weight": w is not None,
                     "augment": None if augment is None else repr(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])

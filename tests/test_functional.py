@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet import functional as F
 from glassnet.ops import activations
 from helpers import central_diff, rel_error
@@ -83,6 +84,25 @@ def test_softmax_cross_entropy_integer_and_one_hot_labels_agree(rng):
     assert cost_int == pytest.approx(cost_hot, rel=1e-12)
     expected = -np.mean(np.log(F.softmax(z)[np.arange(7), labels]))
     assert cost_int == pytest.approx(expected, rel=1e-12)
+
+
+def test_softmax_cross_entropy_gradient_for_rows_that_do_not_sum_to_one(rng):
+    """Multi-hot and unnormalized rows are accepted as PyTorch takes them; the gradient was (P - Y) / n, which
+    is the cost's only for rows summing to 1 (gradcheck: relative error 0.15). Central differences, then a
+    model ending in Softmax (the fused path) and PyTorch where installed."""
+    z = rng.normal(size=(6, 4))
+    y = np.array([[1, 1, 0, 0], [0.5, 0, 0.25, 0], [0, 0, 0, 3], [0.2, 0.3, 0.1, 0.4], [0, 0, 0, 0], [2, 1, 1, 0]])
+    cost = _check_loss_grad(F.softmax_cross_entropy, z, y)
+    assert cost == pytest.approx(-np.sum(y * F.log_softmax(z)) / 6, rel=1e-12)
+    weight = rng.uniform(0.5, 2, size=6)
+    _check_loss_grad(lambda a, t: F.softmax_cross_entropy(a, t, weight), z, y)
+    X = rng.normal(size=(6, 3))
+    model = gn.Sequential([gn.Dense(3, 4), gn.Softmax()], rng=0)
+    assert gn.gradcheck(model, "cross_entropy", X, y).passed
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(z, requires_grad=True)
+    torch.nn.functional.cross_entropy(zt, torch.tensor(y), reduction="sum").div(6).backward()
+    np.testing.assert_allclose(F.softmax_cross_entropy(z, y)[1], zt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_cross_entropy_from_probs(rng):

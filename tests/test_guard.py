@@ -59,6 +59,23 @@ def test_the_levels_are_the_cost_before_training_and_the_chance_cost_worked_by_h
     assert guard.chance == pytest.approx(0.5 * np.var(values), rel=1e-12)  # R² = 0: predicting the mean
 
 
+@pytest.mark.parametrize("loss", ["absolute_error", "huber"])
+def test_with_sample_weights_the_chance_level_of_the_absolute_error_is_the_weighted_medians(loss):
+    """The median ignored the weights: y = [0, 0, 0, 10] weighted [1, 1, 1, 10] put the chance level at the cost
+    of 0 (25.0) where 10 costs 7.5, so a model that learned nothing could pass for one that had learned."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(40, 3))
+    heavy = np.arange(40) % 4 == 3
+    values = np.where(heavy, 10.0, 0.0) + 0.01 * r.normal(size=40)
+    weight = np.where(heavy, 10.0, 1.0)
+    objective = gn.Objective(gn.mlp([3, 4, 1], rng=0, dtype="float64"), loss)
+    guard = Guard(objective, *objective.prepare(X, values), weight)
+    by_hand = [float(np.mean(weight * np.abs(values - c))) for c in values]  # the absolute error of each constant
+    if loss == "absolute_error":  # the best constant is one of the targets
+        assert guard.chance == pytest.approx(min(by_hand), rel=1e-12)
+    assert guard.chance < 8  # the weighted median, about 10, costs 7.5 and 7.1; the median, about 0, 25 and 24
+
+
 def test_a_conv_nets_sample_goes_a_chunk_at_a_time_with_the_same_scores():
     """The conv recipe's 512 pictures at once took 250 MiB more than the whole of its training run."""
     r = np.random.default_rng(0)

@@ -81,7 +81,10 @@ class BinaryCrossEntropy(Loss):
 class SoftmaxCrossEntropy(Loss):
     """Cross-entropy of ``softmax(Z)``: ``C = -sum(Y * log_softmax(Z)) / n``; ``dC/dZ = (P - Y) / n``.
 
-    Targets are integer class labels of shape ``(n,)`` or one-hot rows ``(n, k)``.
+    Targets are integer class labels of shape ``(n,)``, or rows ``(n, k)``: one-hot,
+    soft labels, or any entries of at least 0, as PyTorch's ``CrossEntropyLoss``
+    takes them. A row ``Y`` that does not sum to 1 scales the softmax in the
+    gradient: ``dC/dZ = (P * sum(Y) - Y) / n``.
     By default the output is taken as logits; a model that ends in
     :class:`~glassnet.nn.Softmax` is trained from the logits before it.
 

@@ -87,7 +87,7 @@ class AbsoluteError(Loss):
     """``C = sum(|A - Y|) / n``: the median's cost, which outliers pull less than the square's."""
 
     def baseline(self, target, weight, logits, n_outputs):
-        """Each column's median, the minimizer of the absolute error (see :meth:`Loss.baseline`).
+        """Each column's (weighted) median, the minimizer of the absolute error (see :meth:`Loss.baseline`).
 
         Parameters
         ----------
@@ -98,7 +98,7 @@ class AbsoluteError(Loss):
         -------
         numpy array, shape (n_outputs,)
         """
-        return np.median(target, axis=0)
+        return median(target, weight)
 
     def value_and_grad(self, output, target, weight=None):
         return F.absolute_error(output, target, weight)
@@ -110,14 +110,17 @@ class Huber(Loss):
     Parameters
     ----------
     delta : float
-        Where the square gives way to the line (PyTorch's ``HuberLoss(delta)``).
+        Where the square gives way to the line, as ``delta`` in PyTorch's ``HuberLoss``; the cost
+        is summed over the outputs and averaged over the samples, where PyTorch's default averages
+        over both (its cost is this one divided by the number of outputs).
     """
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_real(delta, "delta", low=0.0, low_open=True)
 
     def baseline(self, target, weight, logits, n_outputs):
-        """Each column's median: a constant whose cost is at least the best one's (see :meth:`Loss.baseline`).
+        """Each column's (weighted) median: a constant whose cost is at least the best one's (see
+        :meth:`Loss.baseline`).
 
         Parameters
         ----------
@@ -128,10 +131,30 @@ class Huber(Loss):
         -------
         numpy array, shape (n_outputs,)
         """
-        return np.median(target, axis=0)
+        return median(target, weight)
 
     def value_and_grad(self, output, target, weight=None):
         return F.huber(output, target, self.delta, weight)
 
     def config(self) -> dict:
         return {"delta": self.delta}
+
+
+def median(target: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
+    """Each column's median, weighted by ``weight``: the smallest value with at least half the weight at or below it.
+
+    Parameters
+    ----------
+    target : numpy array, shape (n_samples, n_outputs)
+    weight : numpy array, shape (n_samples,), optional
+
+    Returns
+    -------
+    numpy array, shape (n_outputs,)
+    """
+    if weight is None:
+        return np.median(target, axis=0)
+    order = np.argsort(target, axis=0, kind="stable")
+    below = np.cumsum(np.asarray(weight, dtype=np.float64)[order], axis=0)
+    first = np.argmax(below >= below[-1] / 2, axis=0)  # the first row, in each column's order, past half
+    return np.take_along_axis(target, np.take_along_axis(order, first[None], axis=0), axis=0)[0]

@@ -1,7 +1,10 @@
 """Costs and penalties as pure functions: each gives the cost and its gradient with respect to the network's output.
 
 Samples are rows. A cost function returns (cost, dC/d(output)): the mean
-over the samples (or their weighted mean), and the gradient of that mean. The
+over the samples, and the gradient of that mean. With sample weights ``w`` it is
+``sum(w_i * c_i) / n``, each sample's cost weighed and divided by the number of
+samples, not by the weights' sum, so that
+weights of 1 change nothing and a weight of 2 counts a sample twice. The
 penalties give the L2 and L1 terms over a vector of weights and their
 gradients. See :mod:`glassnet.functional`, which gathers them with the activations.
 """
@@ -223,7 +226,8 @@ def softmax_cross_entropy(logits: Array, labels: Array, weight: Array | None = N
     cost : float
         ``-sum(y * log_softmax(z)) / n``.
     grad : array, shape (n_samples, k)
-        ``(softmax(z) - y) / n``.
+        ``(softmax(z) - y) / n``; for rows ``y`` that do not sum to 1,
+        ``(softmax(z) * sum(y) - y) / n``, as the cost's gradient is.
     """
     xp = namespace(logits)
     n = logits.shape[0]
@@ -235,6 +239,9 @@ def softmax_cross_entropy(logits: Array, labels: Array, weight: Array | None = N
         grad[rows, labels] -= 1
     else:
         per_sample = -xp.einsum("ij,ij->i", labels, logp)
+        # d/dz of -sum(y log_softmax(z)) is softmax(z) sum(y) - y: rows that do not sum to 1 (multi-hot, or
+        # unnormalized weights per class) scale the softmax; one-hot rows multiply it by exactly 1
+        grad *= labels.sum(axis=1, keepdims=True)
         grad -= labels
     grad /= n
     if weight is not None:

@@ -1,6 +1,8 @@
 """Optimizers and schedules: formulas by hand, and torch.optim as an oracle where installed."""
 
+import functools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -253,3 +255,30 @@ def test_a_preview_is_the_next_step_and_changes_nothing(optimizer):
     assert opt.t == t and all(np.array_equal(opt.state[k], state[k]) for k in state)
     opt.step()
     np.testing.assert_allclose(model.params - params, step, rtol=1e-12, atol=1e-15)
+
+
+def test_a_named_schedule_continued_past_the_period_its_first_fit_set_is_said():
+    """Trained in pieces (fit(initial_epoch=e, epochs=e + 1) with one optimizer), a schedule named "cosine"
+    took the first piece's single epoch as its period, then trained every later piece at a rate of 0 in
+    silence. The warning points at the caller's line, through model.fit and glassnet.fit alike."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), np.arange(40) % 2
+    for name in ("cosine", "onecycle"):
+        optimizer, model = gn.Adam(0.01, schedule=name), gn.mlp([3, 4, 2], rng=0)
+        h = model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, verbose=False)
+        assert h["lr"][0] > 0
+        for e, fit in ((1, model.fit), (2, functools.partial(gn.fit, model))):
+            with pytest.warns(UserWarning, match=rf"'{name}' spans the 1 epoch of the fit it was named for, "
+                                                 rf"and this fit trains to epoch {e + 1}, past its end") as seen:
+                h = fit(X, y, loss="cross_entropy", optimizer=optimizer, initial_epoch=e, epochs=e + 1,
+                        verbose=False)
+            assert h["lr"] == [0.0] and [w.filename for w in seen] == [__file__]
+            assert f"{type(optimizer.schedule).__name__}(period=...)" in str(seen[0].message)
+    with warnings.catch_warnings():  # within the period, or a period of the user's own: nothing to say
+        warnings.simplefilter("error")
+        optimizer, model = gn.Adam(0.01, schedule="cosine"), gn.mlp([3, 4, 2], rng=0)
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=4, verbose=False)
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, initial_epoch=2, epochs=4, verbose=False)
+        made = gn.Adam(0.01, schedule=Cosine(period=1))
+        for e in range(3):
+            model.fit(X, y, loss="cross_entropy", optimizer=made, initial_epoch=e, epochs=e + 1, verbose=False)

@@ -172,8 +172,9 @@ def test_divergence_stops_with_message_and_keeps_the_last_weights_under_the_limi
     assert stop >= 2
     kept = []
     cb = gn.LambdaCallback(on_epoch_end=lambda e, logs: kept.append(model.params.copy()))
-    with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch \d+.*smaller learning rate"):
+    with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch \d+.*smaller learning rate") as seen:
         history = model.fit(X, y, epochs=1000, optimizer=gn.SGD(lr=2.5), batch_size=None, callbacks=[cb])
+    assert [w.filename for w in seen] == [__file__]  # the warning points at the caller's line
     assert history.diverged and history.n_epochs == stop - 1
     assert (f"training diverged at epoch {stop + 1}, batch 1 (the last step of epoch {stop} sent the cost there): "
             f"the cost grew to {costs[stop]:.4g}") in history.message
@@ -195,9 +196,10 @@ def test_a_last_step_that_blows_up_is_not_kept_even_as_the_best_epoch():
     y = (X[:, 0] > 0).astype(int)
     model = gn.mlp([3, 4, 2], rng=0)
     start = model.params.copy()
-    with pytest.warns(gn.DivergenceWarning, match="The weights from before training were kept"):
-        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(lr=1e10), epochs=5, batch_size=None,
-                            keep_best=True)
+    with pytest.warns(gn.DivergenceWarning, match="The weights from before training were kept") as seen:
+        history = gn.fit(model, X, y, loss="cross_entropy", optimizer=gn.SGD(lr=1e10), epochs=5, batch_size=None,
+                         keep_best=True)
+    assert [w.filename for w in seen] == [__file__]  # through glassnet.fit, one frame fewer than model.fit
     assert history.diverged and history.n_epochs == 0 and history.best_epoch is None
     np.testing.assert_array_equal(model.params, start)
 
@@ -226,9 +228,10 @@ def test_an_epoch_whose_last_step_blew_up_is_undone_in_the_middle_or_at_the_end_
     model = gn.mlp([4, 8, 2], rng=0)
     sabotage = Sabotage(at)
     with pytest.warns(gn.DivergenceWarning, match=f"the last step of epoch {at + 1} sent the cost there|"
-                                                  f"the end of epoch {at + 1}"):
+                                                  f"the end of epoch {at + 1}") as seen:
         history = model.fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=epochs, batch_size=16,
                             callbacks=[sabotage])
+    assert [w.filename for w in seen] == [__file__]
     assert history.diverged and history.n_epochs == at
     assert f"The weights of epoch {at} were kept" in history.message
     np.testing.assert_array_equal(model.params, sabotage.ends[at - 1])

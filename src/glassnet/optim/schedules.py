@@ -24,6 +24,10 @@ class Schedule:
     per_step = False
     #: made from a name, so with no period of the user's: ``fit`` sets it to the run's epochs
     spans_run = False
+    #: the period was set that way, by the first fit of the run the schedule was named for
+    period_from_fit = False
+    #: epochs of a schedule that has a period (Cosine, OneCycle); an annotation only, so others have none
+    period: float
 
     def rate(self, lr0: float, epoch: float) -> float:
         """The learning rate for ``epoch``.
@@ -57,6 +61,34 @@ class Schedule:
         dict
         """
         return {}
+
+    def span(self, epochs: int) -> str | None:
+        """Give a schedule named by string (:attr:`spans_run`) the period of the run that ends at ``epochs``.
+
+        Only the first run it trains sets the period; a fit that continues the run keeps it. A run that
+        goes on past a period set that way would train at the schedule's last rate (0 by default), which
+        is said rather than done in silence.
+
+        Parameters
+        ----------
+        epochs : int
+            The epoch at which the run ends.
+
+        Returns
+        -------
+        str or None
+            A warning's text when this run ends past such a period, else None.
+        """
+        if self.spans_run:
+            self.period = max(epochs, 1)
+            self.spans_run, self.period_from_fit = False, True
+        elif self.period_from_fit and epochs > self.period:
+            period = self.period
+            return (f"the schedule {self.name!r} spans the {period:g} epoch{'s' * (period != 1)} of the fit it was "
+                    f"named for, and "
+                    f"this fit trains to epoch {epochs}, past its end, at its last rate; to train in pieces, "
+                    f"give the optimizer {type(self).__name__}(period=...) with the whole run's epochs")
+        return None
 
     def state(self) -> dict:
         """What a checkpoint must keep to continue the schedule exactly.
@@ -274,8 +306,9 @@ def get_schedule(schedule: object, name: str = "schedule") -> Schedule:
     ----------
     schedule : None, str or Schedule
         A name is a key of :data:`SCHEDULES`. A schedule with a period made
-        from its name (``"cosine"``, ``"onecycle"``) spans the run: ``fit``
-        sets its period to the run's epochs.
+        from its name (``"cosine"``, ``"onecycle"``) spans the run: the first
+        ``fit`` sets its period to the run's epochs, and a later ``fit`` that
+        trains past that period warns (see :meth:`Schedule.span`).
     name : str
         The argument's name, for the message.
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
+from ..core.warn import warn_user
 from ..errors import OptionError
 from ..io import model_file
 from ..losses.objective import Objective
@@ -65,9 +65,9 @@ class Run:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
-        if optimizer is not None and optimizer.schedule.spans_run:  # schedule="cosine": over this run's epochs,
-            optimizer.schedule.period = max(epochs, 1)  # type: ignore[attr-defined]
-            optimizer.schedule.spans_run = False  # the first: a fit that continues it keeps its period
+        past_its_end = None if optimizer is None else optimizer.schedule.span(epochs)  # schedule="cosine"
+        if past_its_end:
+            warn_user(past_its_end)
         self.settings = settings
         self.stop = False
         #: what a diverging run does once it has restored its last finite weights: "warn" or "raise"
@@ -286,7 +286,7 @@ class Run:
                       f"(a tenth of the {self.optimizer.lr0:g} used).")
         self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
-            warnings.warn(self.history.message, DivergenceWarning, stacklevel=5)
+            warn_user(self.history.message, DivergenceWarning)
 
     def check_last_step(self, steps: int) -> None:
         """After a run of gradient descent that ended normally: its last step, which no later batch has checked.
@@ -329,7 +329,7 @@ class Run:
                                 f"where {guard.chance_words()} {chance}.{advice} or check that the inputs carry "
                                 "information about the targets.")
         if self.on_divergence == "warn":
-            warnings.warn(self.history.message, DivergenceWarning, stacklevel=4)
+            warn_user(self.history.message, DivergenceWarning)
 
     def interrupt(self, epoch: int) -> None:
         """Ctrl-C during ``epoch``: return to the end of the last complete epoch and record it.

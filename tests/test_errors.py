@@ -329,6 +329,11 @@ def _fit_augmented(augment):
      r"optimizer must be an Optimizer whose state to keep .*; received 'adam'"),
     (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), training_arrays={"best_params": [1, 2]}), ValueError,
      r"training_arrays\['best_params'\] must be named like a variable and hold one value per parameter"),
+    (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), training_arrays={1: np.zeros(10)}), ValueError,
+     r"training_arrays\[1\] must be named like a variable"),  # was AttributeError: 'int' has no 'endswith'
+    (lambda: gn.Dropout(10**400), ValueError, r"rate must be finite; received 1000"),  # OverflowError from float()
+    (lambda: gn.Adam(lr=10**400), ValueError, r"lr must be finite"),
+    (lambda: gn.Dense(2, 3, rng=-1), ValueError, r"rng must be None, a seed of at least 0 or a numpy.random"),
     (lambda: _fit_augmented(lambda batch, rng: None), ValueError,
      r"augment must return the batch it was given, moved, of shape \(8, 4\); it returned None"),
     (lambda: _fit_augmented(lambda batch, rng: batch[:3]), ValueError, r"it returned array\("),

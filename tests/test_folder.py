@@ -106,6 +106,37 @@ def test_bad_files_are_skipped_with_a_line_each_in_bounded_memory(folder):
     assert peak < 40 * 2**20  # the 20-megapixel picture was refused from its header, never decoded
 
 
+def test_a_picture_with_damaged_exif_data_is_read_as_stored(folder, tmp_path):
+    """ImageOps.exif_transpose ran outside the decoder's checks: one PNG with an eXIf chunk that is not EXIF
+    ended the whole folder's load with SyntaxError (and predict with a traceback, the web page with a 500)."""
+    from glassnet.io.decoding import open_image
+
+    pixels = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    for fmt, suffix in (("PNG", "png"), ("WEBP", "webp")):
+        Image.fromarray(pixels).save(folder / "disc" / f"bad_exif.{suffix}", fmt, exif=b"not exif data",
+                                     **({"lossless": True} if fmt == "WEBP" else {}))
+        img = open_image(folder / "disc" / f"bad_exif.{suffix}")
+        assert img.size == (30, 20)
+        np.testing.assert_array_equal(np.asarray(img.convert("RGB")), pixels)  # the pixels as stored
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # read, so nothing skipped
+        assert len(load_folder(folder, size=8)) == 62
+
+
+def test_the_arguments_are_checked_before_any_picture_is_decoded(folder):
+    """validation="0.2" raised TypeError from a comparison, and rng=-1 NumPy's ValueError, both after every
+    picture had been decoded."""
+    with pytest.raises(gn.OptionError, match=r"validation must be a real number; received '0.2'"):
+        load_folder(folder, validation="0.2")
+    with pytest.raises(gn.OptionError, match=r"validation must be in \[0.0, 1.0\); received 1"):
+        load_folder(folder, validation=1)
+    with pytest.raises(gn.OptionError, match=r"rng must be None, a seed of at least 0 or a numpy.random.Generator; "
+                                             r"received -1"):
+        load_folder(folder, rng=-1)
+    train, val = load_folder(folder, size=8, validation=0.25, rng=np.random.default_rng(3))
+    assert len(train) + len(val) == 60 and len(val) == 15
+
+
 def test_a_mislabelled_picture_is_read_by_what_it_holds(folder):
     """A JPEG named .png and a PNG named .jpg, as phones and downloads often leave them: read, not skipped."""
     jpeg = next(p for p in sorted((folder / "disc").iterdir()) if p.suffix == ".jpg")

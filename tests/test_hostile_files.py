@@ -8,6 +8,7 @@ own options.
 
 import io
 import os
+import re
 import stat
 
 import numpy as np
@@ -272,6 +273,9 @@ def test_a_genuine_first_format_file_loads_and_is_reported_unverified(tmp_path, 
     ({"input_scale": [0.0] * 64}, "input_scale must be 64 finite numbers, one per input feature, each above 0"),
     ({"target_mean": "nan"}, "target_mean must be a finite number"),
     ({"task": "guess"}, "task must be 'classification' or 'regression'"),
+    # half a pair: export and predict then stopped with KeyError: 'input_scale'
+    ({"input_mean": [0.0] * 64}, "gives input_mean without input_scale: the two go together"),
+    ({"target_scale": 2.0}, "gives target_scale without target_mean"),
 ])
 def test_metadata_is_checked_against_the_network_on_save_and_on_load(tmp_path, metadata, message):
     model = gn.mlp([64, 10], rng=0)
@@ -315,6 +319,56 @@ def test_csv_files_that_are_not_tables_are_one_bounded_line(tmp_path):
     with pytest.raises(gn.DataError) as caught:
         load_csv(wide, "label")
     assert len(str(caught.value)) < 500 and "and 199,980 more" in str(caught.value)  # not a 2 MB message
+
+
+def test_a_quote_left_open_is_named_with_its_line_not_read_as_one_long_class_name(tmp_path):
+    """The csv module took a quote never closed, on line 502 of 1001, as the start of a field running to the end
+    of the file: 501 rows of 1000 were read, and the rest became a class named 'dog\\n501,1002,cat\\n...'."""
+    from glassnet.datasets import load_csv
+
+    rows = ["x1,x2,species"] + [f"{i},{2 * i},{'cat' if i % 2 else 'dog'}" for i in range(1000)]
+    rows[501] = '500,1000,"dog'
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(gn.DataError, match=r"q.csv is not a readable CSV file: 'unexpected end of data' in the row "
+                                           r"that begins on line 502: a quote opened there is never closed"):
+        load_csv(path, "species")
+    rows[501] = '500,1000,"do"g'  # closed before the field ends: was read as 'dog'
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(gn.DataError, match=r"on line 502: a quote closes before the field ends"):
+        load_csv(path, "species")
+    rows[501] = '500,1000,"a ""quoted"", name"'  # quoted as it should be: read
+    path.write_text("\n".join(rows) + "\n")
+    assert 'a "quoted", name' in load_csv(path, "species").classes
+
+
+@pytest.mark.parametrize("written", ["inf", "-Infinity", "+INF"])
+def test_an_infinite_value_among_numbers_in_the_target_is_refused_not_made_a_class(tmp_path, written):
+    """inf is not a number to is_number, so a price column with one inf was read as text: 100 classes."""
+    from glassnet.datasets import load_csv
+
+    path = tmp_path / "inf.csv"
+    path.write_text("size,price\n" + "".join(f"{i},{i * 1.37 + .5:.2f}\n" for i in range(1, 100)) + f"100,{written}\n")
+    for task in ("auto", "regression", "classification"):
+        with pytest.raises(gn.DataError, match=rf"inf.csv, line 101: target column 'price' holds "
+                                               rf"'{re.escape(written)}', not a finite number"):
+            load_csv(path, "price", task=task)
+    path.write_text("a,label\n1,inf\n2,sup\n")  # among words it is a word
+    assert load_csv(path, "label").classes == ["inf", "sup"]
+
+
+def test_numbers_read_as_class_labels_take_bounded_time_whatever_their_exponent(tmp_path):
+    """Fraction('1e-10000000') worked out 10**10000000 (9.9 s; 1e-999999999 never ended), and a label of 5001
+    decimals raised Python's ValueError on integers of over 4300 digits."""
+    from glassnet.datasets import load_csv
+    from glassnet.datasets.csv import class_name
+
+    path = tmp_path / "labels.csv"
+    path.write_text("a,label\n1,0\n2,1\n3,1e-10000000\n4,1e-999999999\n5,1.0\n6,0." + "1" * 5001 + "\n")
+    data = load_csv(path, "label", task="classification")  # before, it never returned
+    assert data.classes == ["0", "0.0", "0.1111111111111111", "1"]  # 1e-10000000 is not 0, though as a float it is
+    assert class_name("1e999999999") == "1e999999999"  # a folder's name, beyond any float: as written
+    assert class_name("1e3") == class_name("1000.0") == "1000" and class_name("-0") == "0"
 
 
 def test_a_byte_order_mark_and_blank_lines_at_the_end_are_read(tmp_path):

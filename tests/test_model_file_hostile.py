@@ -118,6 +118,10 @@ def test_deeply_nested_json_is_refused(tmp_path, depth):
     (lambda m: m.update(metadata="x"), "'metadata' must be an object"),
     (lambda m: m["training"].update(rng_state={"bit_generator": "Nope"}), "invalid model description"),
     (lambda m: m.update(version=True), "format version True"),
+    # integers beyond any float were OverflowError from float() and from NumPy's generator
+    (lambda m: m["optimizer"]["config"].update(lr=10**400), r"lr must be finite; received 1000"),
+    (lambda m: m["training"].update(rng_state={"bit_generator": "PCG64", "state": {"state": 10**400, "inc": 1},
+                                               "has_uint32": 0, "uinteger": 0}), "invalid model description"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_each_malformed_field_is_a_model_file_error(saved, edit, message):
     rewrite(saved, edit)
@@ -131,6 +135,55 @@ def test_each_malformed_field_is_a_model_file_error(saved, edit, message):
 def test_an_edited_description_is_refused(saved, edit):
     rewrite(saved, edit, reseal=False)
     refused(saved, "damaged or was edited: glassnet.json does not match its checksum")
+
+
+@pytest.mark.parametrize(("offset", "value", "message"), [
+    (6, 0xEB, r"a damaged or foreign ZIP archive: zip file version 23.5"),  # "version needed to extract"
+    (10, 99, r"a damaged or foreign ZIP archive: 'That compression method is not supported'"),
+    (8, None, r"a damaged or foreign ZIP archive: .*is encrypted, password required"),  # the flag for encryption
+], ids=["version", "method", "encrypted"])
+def test_a_zip_directory_that_zipfile_cannot_follow_is_a_model_file_error(saved, offset, value, message):
+    """One byte of the central directory changed: NotImplementedError and RuntimeError came out of zipfile raw."""
+    data = bytearray(saved.read_bytes())
+    at = data.find(b"PK\x01\x02") + offset  # the first member's entry in the central directory
+    data[at] = data[at] | 1 if value is None else value
+    saved.write_bytes(bytes(data))
+    refused(saved, message)
+
+
+def test_a_loop_of_links_is_named_as_one(tmp_path):
+    (tmp_path / "a.glassnet").symlink_to("b.glassnet")
+    (tmp_path / "b.glassnet").symlink_to("a.glassnet")
+    with pytest.raises(ModelFileError, match=r"a.glassnet is a symbolic link that leads back to itself, not a "
+                                             r"model file"):
+        gn.load(tmp_path / "a.glassnet")  # was "model file not found"
+
+
+def test_a_read_only_model_file_is_not_replaced(tmp_path, monkeypatch):
+    """The rename that makes a save atomic needs only the folder's permission: a model file made read-only
+    (chmod 444) was replaced by any save, its mode kept."""
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([3, 2], rng=0))
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match=r"m.glassnet' is read-only, which glassnet does not replace: make it "
+                                              r"writable \(chmod u\+w\) or give another path"):
+        gn.save(path, gn.mlp([3, 5], rng=0))
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]
+    from glassnet.core._validation import check_writable
+
+    with pytest.raises(gn.OptionError, match="is read-only"):  # the command line's check before a run
+        check_writable(path, "--out")
+    os.chmod(path, 0o644)
+    gn.save(path, gn.mlp([3, 5], rng=0))
+    assert gn.load(path).model.out_features == 5
+
+    def refused_folder(**kwargs):  # a folder this user may not write in (root may write anywhere)
+        raise PermissionError(13, "Permission denied", os.path.join(kwargs["dir"], ".m.glassnet.1.abcdefgh.tmp"))
+    monkeypatch.setattr("tempfile.mkstemp", refused_folder)
+    with pytest.raises(PermissionError) as caught:
+        gn.save(path, gn.mlp([3, 2], rng=0))
+    text = str(caught.value)
+    assert f"cannot write in the folder {str(tmp_path)!r}; {path} was not written" in text and ".tmp" not in text
 
 
 def test_saving_keeps_permissions_and_follows_the_umask(tmp_path):

@@ -1,6 +1,7 @@
 """The pieces of training on your own pictures: the Normalize layer, a photo's preparation, PhotoAugment,
 per-class precision and recall, the confusion picture, and the generated shapes set's difficulty."""
 
+import io
 import sys
 from pathlib import Path
 
@@ -80,6 +81,60 @@ def test_a_photo_is_prepared_as_the_folder_reader_prepares_it(tmp_path):
         np.testing.assert_array_equal(prepare_photo(path, 12, 3, "crop"), data.X[i])
     grey = prepare_photo(tmp_path / "a" / "0.png", 12, 1, "pad")
     assert grey.shape == (1, 12, 12) and grey.dtype == np.float32 and 0 <= grey.min() and grey.max() <= 1
+
+
+def _resized_then_cropped(a, size):
+    """The readable definition of fit="crop": the whole picture resized so its shorter side is ``size``, then
+    the centre square taken (what fit_square did itself, at the cost of the whole resized picture)."""
+    h, w, _ = a.shape
+    scale = size / min(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    whole = np.stack([np.asarray(Image.fromarray(a[..., k]).resize((nw, nh), Image.Resampling.BILINEAR))
+                      for k in range(a.shape[2])], axis=2)
+    top, left = (nh - size) // 2, (nw - size) // 2
+    return np.clip(whole[top:top + size, left:left + size], 0, 1)
+
+
+def test_cropping_resizes_only_the_square_it_keeps():
+    """fit="crop" resized the whole picture first: a 257-byte PNG of 1 x 60,000 pixels took 2 GB and 6.5 s."""
+    import tracemalloc
+
+    from glassnet.io.photos import fit_square
+
+    rng = np.random.default_rng(0)
+    for shape in [(40, 60, 3), (60, 40, 1), (33, 32, 3), (32, 32, 3), (45, 90, 3), (7, 80, 3)]:
+        a = rng.random(shape, dtype=np.float32)
+        np.testing.assert_allclose(fit_square(a, 16, "crop"), _resized_then_cropped(a, 16), atol=1e-5)
+    buf = io.BytesIO()
+    Image.fromarray(np.full((1, 60000, 3), 200, np.uint8)).save(buf, "PNG")
+    tracemalloc.start()
+    try:
+        out = prepare_photo(buf.getvalue(), 32, fit="crop")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.shape == (3, 32, 32) and np.allclose(out, 200 / 255, atol=1e-5)
+    assert peak < 20 * 2**20, peak  # the picture itself is 0.7 MB as floats; resized whole it was 700 MB
+
+
+def test_a_palette_picture_with_transparency_keeps_its_colour():
+    """A "PA" picture (a palette with alpha) was read as grey: pure red came out [0.3, 0.3, 0.3]."""
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20), (255, 0, 0)).convert("P").convert("PA").save(buf, "TIFF")
+    np.testing.assert_allclose(prepare_photo(buf.getvalue(), 8).reshape(3, -1).mean(axis=1), [1, 0, 0])
+
+
+def test_a_16_bit_picture_is_as_bright_at_any_size():
+    """Over a megapixel, a 16-bit picture was reduced as floats, which to_grey scales by their own maximum: the
+    same gradient from 1000 to 3000 (of 65535) read at most 0.57 at 600 x 500 and 0.93 at 1200 x 1000."""
+    seen = []
+    for w, h in [(600, 500), (1200, 1000)]:
+        a = (1000 + 2000 * np.linspace(0, 1, w)[None, :].repeat(h, 0)).astype(np.uint16)
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, "PNG")
+        seen.append(prepare_photo(buf.getvalue(), 8, channels=1))
+    np.testing.assert_allclose(seen[0], seen[1], atol=0.01)
+    assert seen[0].max() < 0.6  # not stretched: 2000 of 65535 is under the flat share of the range
 
 
 def test_a_model_file_says_how_its_pictures_are_made():

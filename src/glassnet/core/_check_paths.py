@@ -7,6 +7,7 @@ a device, a FIFO, a socket) or a file the command reads;
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -39,6 +40,8 @@ def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable
     try:
         target = check_target(path, inputs=inputs, name=name)
     except FileExistsError as exc:
+        raise OptionError(str(exc)) from None
+    except PermissionError as exc:
         raise OptionError(str(exc)) from None
     folder = target.parent
     if not folder.is_dir():
@@ -88,6 +91,9 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         ``path`` is a link and ``follow_links`` is false; or when the target is
         one of ``inputs`` or inside a folder of them. The message names the
         path and what it is.
+    PermissionError
+        When the target is a file that may not be written (read-only for
+        everyone, or for this user): replacing it is refused too.
     """
     path = Path(path)
     target = path
@@ -108,6 +114,10 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         via = "" if target == path else f", through the link {str(path)!r},"
         raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
                               "which glassnet does not replace: give the path of a regular file")
+    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        # a rename needs only the folder's leave: a file made read-only (chmod 444) would go, even for its owner
+        raise PermissionError(f"{name} {str(path)!r} is read-only, which glassnet does not replace: make it "
+                              "writable (chmod u+w) or give another path")
     inputs = list(inputs)
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "
@@ -156,7 +166,11 @@ def not_a_file(path: str | os.PathLike, what: str, error: type[Exception] = Opti
     """
     try:
         mode = os.stat(path).st_mode
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # links that lead to each other
+            return error(f"{path} is a symbolic link that leads back to itself, not a {what}")
+        if not isinstance(exc, FileNotFoundError) and os.path.lexists(path):  # a folder we may not look into
+            return error(f"{path} cannot be read ({exc.strerror}), so it is not a {what} glassnet can use")
         return FileNotFoundError(f"{what} not found: {path}")
     return error(f"{path} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, not a {what}")
 

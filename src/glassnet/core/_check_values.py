@@ -89,7 +89,10 @@ def check_real(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise OptionTypeError(f"{name} must be a real number; received {short(value)}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond any float, such as 10**400
+        x = math.inf
     if not np.isfinite(x):
         raise OptionError(f"{name} must be finite; received {short(value)}")
     too_low = low is not None and (x <= low if low_open else x < low)
@@ -156,6 +159,9 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:  # NumPy's own message names no argument
+            raise OptionError(f"{name} must be None, a seed of at least 0 or a numpy.random.Generator; "
+                              f"received {short(rng)}")
         return np.random.default_rng(rng)  # type: ignore[arg-type]
     raise OptionTypeError(
         f"{name} must be None, an integer seed or a numpy.random.Generator; received {short(rng)}"

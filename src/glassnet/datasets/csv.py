@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from fractions import Fraction
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +76,11 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
         raise DataError(f"{path}, line {missing[0] + 2}: missing value in target column {short(target)}"
                         + (f" ({short(raw_target[missing[0]])})" if raw_target[missing[0]] else ""))
     numeric = _all_float(raw_target)
+    infinite = [i for i, v in enumerate(raw_target) if v.lower().lstrip("+-") in ("inf", "infinity")]
+    if infinite and _all_float([v for i, v in enumerate(raw_target) if i not in set(infinite)]):
+        # among numbers, inf is not a class name: it was read as text, and the column as classes
+        raise DataError(f"{path}, line {infinite[0] + 2}: target column {short(target)} holds "
+                        f"{short(raw_target[infinite[0]])}, not a finite number")
     if task == "auto":
         task, reason = infer_task(raw_target, target)
     elif task in ("classification", "regression"):
@@ -97,7 +102,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
                        task="regression", task_reason=reason)
     if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"
         raw_target = [class_name(v) for v in raw_target]
-    keys = sorted(set(raw_target), key=lambda v: (Fraction(v), v) if numeric else (0, v))
+    keys = sorted(set(raw_target), key=lambda v: (Decimal(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
     return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
                    classes=keys, feature_names=features, task_reason=reason)
@@ -145,8 +150,18 @@ def class_name(label: object) -> str:
     text = str(label).strip()
     if not is_number(text):
         return str(label)
-    exact = Fraction(text)  # decimal text exactly: 12345678901234567890 and 12345678901234567890.0 alike
-    return str(exact.numerator) if exact.denominator == 1 else repr(float(text))
+    # decimal text exactly (12345678901234567890 and 12345678901234567890.0 alike), its exponent kept as a
+    # number: 1e-10000000 is not written out in ten million digits
+    exact = Decimal(text)
+    if exact.adjusted() >= MAX_DIGITS:  # beyond any float: a name as written (a folder's, say)
+        return text
+    if exact != exact.to_integral_value():
+        return repr(float(text))
+    return "0" if exact == 0 else format(exact.to_integral_value(), "f")
+
+
+#: the most digits before its point that a number's class name is written out in (Python's own limit)
+MAX_DIGITS = 4300
 
 
 #: the most distinct whole numbers a target may hold for "auto" to read them as class labels
@@ -207,14 +222,25 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
+            # strict: a quote left open would take every line after it into one field, in silence
+            reader, rows, line = csv.reader(f, strict=True), [], 1
+            for row in reader:
+                rows.append(row)
+                line = reader.line_num + 1  # where the next row begins
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
-    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte
-        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))}") from None
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
+        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))} in the row that begins on "
+                        f"line {line}{QUOTES.get(str(exc), '')}") from None
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
         rows.pop()
     return rows
+
+
+#: what the csv module's complaints about quotes mean, for the message
+QUOTES = {"unexpected end of data": ": a quote opened there is never closed",
+          "',' expected after '\"'": ": a quote closes before the field ends; a field that holds quotes is "
+                                       "quoted whole, each quote inside doubled (\"\")"}
 
 
 def is_number(text: str) -> bool:

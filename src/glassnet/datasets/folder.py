@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_choice, check_memory, check_positive_int, short
-from ..errors import DataError, GlassnetError, OptionError
+from ..core._validation import as_generator, check_choice, check_memory, check_positive_int, check_real, short
+from ..errors import DataError, GlassnetError
 from ..io.decoding import open_image, pixel_budget
 from ..io.photos import FITS, fit_square, picture_array
 from .base import Dataset, train_test_split
@@ -98,6 +98,9 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     """
     size = check_positive_int(size, "size")
     color, fit = check_choice(color, "color", COLORS), check_choice(fit, "fit", FITS)
+    # checked before any picture is decoded, which may take minutes
+    validation = check_real(validation, "validation", low=0.0, high=1.0, high_open=True)
+    rng = as_generator(rng)
     root = Path(path)
     if not root.is_dir():
         raise DataError(f"path must be a folder with one sub-folder per class; received {short(str(path))}")
@@ -136,8 +139,6 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     y = np.searchsorted(kept, labels)  # the classes left out do not leave gaps in the labels
     data = Dataset(X, y.astype(np.int64), root.name, [names[k] for k in kept], image_shape=(size, size))
     if validation:
-        if not 0 < validation < 1:
-            raise OptionError(f"validation must be a share in [0, 1); received {short(validation)}")
         return train_test_split(data, validation, rng)
     return data
 

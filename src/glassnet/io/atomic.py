@@ -54,7 +54,11 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
         raise FileNotFoundError(f"path's folder does not exist: {directory}")
     _remove_stale_temporaries(directory, target.name)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
+    except OSError as exc:  # its message named the temporary file, which the user never asked for
+        raise type(exc)(exc.errno, f"{exc.strerror}: cannot write in the folder {str(directory)!r}; {path} was "
+                                   "not written") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

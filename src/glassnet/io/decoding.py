@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import struct
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -192,9 +193,12 @@ def _decode(source, name: str, max_pixels: int):
         except Image.UnidentifiedImageError:
             raise ImageError(f"{name} is not a picture glassnet can read (PNG, JPEG, GIF, BMP, TIFF, WebP ...)") \
                 from None
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, NotImplementedError) as exc:  # the last: a format's rare variant
             raise ImageError(f"{name} is a damaged picture: {exc}") from None
-    return ImageOps.exif_transpose(img)
+    try:
+        return ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+        return img  # damaged EXIF data: the pixels as stored, upright or not, as a browser shows them
 
 
 def _load_and_reduce(img):
@@ -208,8 +212,8 @@ def _reduce(img):
     factor = max(img.size) // WORK_SIDE
     if factor < 2:
         return img
-    if img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
-        img = img.convert("F" if img.mode.startswith("I") else "RGBA")
+    if img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):  # 16-bit to 32-bit integers: to_grey then reads
+        img = img.convert("I" if img.mode.startswith("I") else "RGBA")  # them in 16 bits' range at any size
     return img.reduce(factor)
 
 

@@ -98,6 +98,11 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
     numbers("input_scale", per_feature=True, positive=True)
     numbers("target_mean", per_feature=False)
     numbers("target_scale", per_feature=False, positive=True)
+    for mean, scale in (("input_mean", "input_scale"), ("target_mean", "target_scale")):  # read as a pair
+        if (metadata.get(mean) is None) != (metadata.get(scale) is None):
+            given, missing = (mean, scale) if metadata.get(mean) is not None else (scale, mean)
+            raise ModelFileError(f"{path}: its metadata gives {given} without {missing}: the two go together, "
+                                 "as (x - mean) / scale")
     task = metadata.get("task")
     if task is not None and task not in ("classification", "regression"):
         raise refuse("task", "must be 'classification' or 'regression'")

@@ -38,7 +38,6 @@ import hashlib
 import io
 import json
 import os
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core._validation import KINDS, short
+from ..core._validation import not_a_file, short
 from ..core.arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
@@ -164,7 +163,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
         }
         arrays.update({f"optimizer/{k}.npy": v for k, v in slots.items()})
     for name, value in (training_arrays or {}).items():
-        like = model.state if name.endswith("_state") else model.params
+        like = model.state if isinstance(name, str) and name.endswith("_state") else model.params
         if not isinstance(name, str) or not name.isidentifier() or getattr(value, "shape", None) != like.shape:
             raise OptionError(f"training_arrays[{name!r}] must be named like a variable and hold one value per "
                               f"{'state entry' if like is model.state else 'parameter'}, shape {like.shape}; "
@@ -221,28 +220,34 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
     path = _as_path(path)
     if path.is_dir():
         raise ModelFileError(f"{path} is a folder; give the path of a model file (such as {path / 'model.glassnet'})")
-    if not path.is_file():
-        if path.exists():  # a device, a FIFO (/dev/null, a pipe): no model file, but there is something
-            kind = KINDS.get(stat.S_IFMT(path.stat().st_mode))
-            raise ModelFileError(f"{path} is {kind or 'not a regular file'}{', not a model file' if kind else ''}")
-        raise FileNotFoundError(f"model file not found: {path}")
+    if not path.is_file():  # a device, a FIFO (/dev/null, a pipe), a loop of links, or nothing
+        raise not_a_file(path, "model file", ModelFileError)
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise ModelFileError(
             f"{path} is not a glassnet model file (not a ZIP archive: truncated, or another format)"
         ) from None
+    except NotImplementedError as exc:  # "zip file version 23.5": a version no ZIP tool writes, a damaged byte
+        raise ModelFileError(f"{path} is not a glassnet model file (a damaged or foreign ZIP archive: {exc})") \
+            from None
     with zf:
-        check_members(zf, path)
-        meta = read_description(zf, path)
-        count = parameter_count(meta, path)
-        n_state = state_count(meta, path)
-        if n_state and "state.npy" not in meta["arrays"]:
-            raise ModelFileError(f"{path} is missing state.npy, the running statistics of its batch normalization")
-        for name in meta["arrays"]:
-            of_state = name == "state.npy" or (name.startswith("training/") and name.endswith("_state.npy"))
-            check_array_header(zf, path, name, n_state if of_state else count, meta["model"]["dtype"])
-        arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
+        try:
+            check_members(zf, path)
+            meta = read_description(zf, path)
+            count = parameter_count(meta, path)
+            n_state = state_count(meta, path)
+            if n_state and "state.npy" not in meta["arrays"]:
+                raise ModelFileError(f"{path} is missing state.npy, the running statistics of its batch "
+                                     "normalization")
+            for name in meta["arrays"]:
+                of_state = name == "state.npy" or (name.startswith("training/") and name.endswith("_state.npy"))
+                check_array_header(zf, path, name, n_state if of_state else count, meta["model"]["dtype"])
+            arrays = {name: _read_array(zf, path, name, info) for name, info in meta["arrays"].items()}
+        except (NotImplementedError, RuntimeError, zipfile.BadZipFile) as exc:  # a member encrypted, compressed
+            # by a method zipfile lacks, or "needing" a ZIP version it does not know: glassnet writes none of these
+            raise ModelFileError(f"{path} is not a glassnet model file (a damaged or foreign ZIP archive: "
+                                 f"{short(str(exc), 120)})") from None
     saved = np.concatenate([arrays["params.npy"], arrays.get("state.npy", arrays["params.npy"][:0])])
     if not allow_nonfinite and not np.isfinite(saved).all():
         bad = int(np.count_nonzero(~np.isfinite(saved)))
@@ -259,7 +264,7 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
             model.rng.bit_generator.state = training["rng_state"]
     except ModelFileError:
         raise
-    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:  # GlassnetError included
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as exc:  # GlassnetError too
         raise ModelFileError(f"{path}: invalid model description ({type(exc).__name__}: {exc})") from None
     if device is not None:
         model.to(device)

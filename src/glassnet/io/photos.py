@@ -38,11 +38,12 @@ def picture_array(img: Any, color: str) -> np.ndarray:
     -------
     float32 array
     """
-    colourful = img.mode in ("RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV") or img.mode == "P"
+    from PIL import Image
+
+    colourful = img.mode == "P" or Image.getmodebase(img.mode) == "RGB"  # RGB(A), palettes (PA too), CMYK, ...
     if color == "grey" or not colourful:
         grey = to_grey(img)
         return grey[..., None] if color == "grey" else np.repeat(grey[..., None], 3, axis=2)
-    from PIL import Image
 
     if img.mode in ("RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")  # transparency counts as white paper, as for the digits
@@ -68,12 +69,16 @@ def fit_square(a: np.ndarray, size: int, fit: str) -> np.ndarray:
     h, w, c = a.shape
     scale = size / max(h, w) if fit == "pad" else size / min(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    planes = [np.asarray(Image.fromarray(a[..., k]).resize((nw, nh), Image.Resampling.BILINEAR, reducing_gap=3.0))
-              for k in range(c)]
+    box = None
+    if fit == "crop":  # only the square kept is resized: the part of the picture it covers, as a box
+        top, left = (nh - size) // 2, (nw - size) // 2
+        box = (left * w / nw, top * h / nh, (left + size) * w / nw, (top + size) * h / nh)
+        nh = nw = size  # resizing the whole picture first took 2 GB for a 1 x 60,000 one
+    planes = [np.asarray(Image.fromarray(a[..., k]).resize((nw, nh), Image.Resampling.BILINEAR, box=box,
+                                                           reducing_gap=3.0)) for k in range(c)]
     small = np.clip(np.stack(planes, axis=2), 0.0, 1.0)
     if fit == "crop":
-        top, left = (nh - size) // 2, (nw - size) // 2
-        return small[top:top + size, left:left + size]
+        return small
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).mean(axis=0)
     out = np.empty((size, size, c), dtype=np.float32)
     out[...] = border

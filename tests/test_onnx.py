@@ -143,6 +143,32 @@ def test_a_sigmoid_classifier_gives_two_columns_and_named_classes():
         np.testing.assert_array_equal(out["label"], np.where(p > 0.5, "yes", "no"))
 
 
+def test_a_model_whose_output_is_pictures_exports_that_shape():
+    """The output was declared (batch, out_features): a model ending in a convolution failed onnx's checker
+    ("existing shape differ in rank: (4) vs (2)")."""
+    rng = np.random.default_rng(2)
+    for last in (gn.Conv2D(4, 3, padding="same"), gn.MaxPool2D(2)):
+        model = gn.Sequential([gn.Conv2D(2, 3, padding="same"), last], input_shape=(1, 8, 8), rng=0)
+        X = rng.normal(size=(3, 1, 8, 8)).astype(np.float32)
+        fast, reference = run_both(to_onnx(model), X)
+        for out in (fast, reference):
+            np.testing.assert_allclose(out["output"], model.predict(X), rtol=1e-5, atol=1e-6)
+        with pytest.raises(gn.OptionError, match=r"classes need a model whose output is one score per class; "
+                                                 r"this model's output is \(4, 8, 8\)|\(2, 4, 4\) per sample"):
+            to_onnx(model, classes=True)
+
+
+def test_class_names_that_are_not_utf8_keep_their_escapes():
+    """A class folder named in Latin-1 (b'caf\\xe9') is read as 'caf\\udce9', which str.encode() refused:
+    UnicodeEncodeError, surrogates not allowed."""
+    model = gn.mlp([3, 4, 2], rng=0, dtype=np.float64)
+    X = np.random.default_rng(3).normal(size=(10, 3))
+    fast, reference = run_both(to_onnx(model, classes=["caf\udce9", "tea"]), X)
+    expected = np.where(model.predict(X).argmax(axis=1) == 0, "caf\\udce9", "tea")
+    for out in (fast, reference):
+        assert [str(v) for v in out["label"]] == list(expected)
+
+
 def test_a_regressor_takes_raw_features_and_gives_values_in_the_target_units():
     rng = np.random.default_rng(2)
     model = gn.mlp([3, 4, 2], rng=0, dtype=np.float64)

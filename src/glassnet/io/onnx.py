@@ -217,6 +217,11 @@ def integer_classes(classes: list) -> bool:
     return all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_)) for c in classes)
 
 
+def _utf8(name: object) -> bytes:
+    """A class name as the UTF-8 of a string tensor; a folder's name in another encoding keeps its escapes."""
+    return str(name).encode("utf-8", "backslashreplace")
+
+
 def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> str:
     """The predicted class: the argmax, looked up in ``classes`` when the model has them.
 
@@ -241,7 +246,7 @@ def label_nodes(probabilities: str, classes: list | None, parts: GraphParts) -> 
         onnx = _onnx()
         name = parts.name("classes")
         parts.initializers.append(onnx.helper.make_tensor(name, onnx.TensorProto.STRING, [len(classes)],
-                                                          [str(c).encode() for c in classes]))
+                                                          [_utf8(c) for c in classes]))
         table = name
     return parts.node("Gather", [table, index], "label", axis=0)
 
@@ -287,6 +292,10 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
                               f"received {len(classes)}")
     shape = model.input_shape
     assert shape is not None  # check_exportable refused a model without one
+    out_shape = tuple(model.layer_shapes()[-1] or ())
+    if classes is not False and len(out_shape) != 1:
+        raise OptionError(f"classes need a model whose output is one score per class; this model's output is "
+                          f"{out_shape} per sample: export it with classes=False")
     dtype = np.dtype(model.dtype)
     elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     parts = GraphParts("", dtype)
@@ -312,7 +321,7 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
             out = parts.node("Mul", [out, parts.constant("target_scale", meta["target_scale"])])
             out = parts.node("Add", [out, parts.constant("target_mean", meta["target_mean"])])
         parts.nodes.append(onnx.helper.make_node("Identity", [out], ["output"]))
-        outputs = [onnx.helper.make_tensor_value_info("output", elem, ["batch", n_out])]
+        outputs = [onnx.helper.make_tensor_value_info("output", elem, ["batch", *out_shape])]  # a conv net's too
     inputs = [onnx.helper.make_tensor_value_info("input", elem, ["batch", *shape])]
     graph = onnx.helper.make_graph(parts.nodes, name, inputs, outputs, parts.initializers)
     proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],

@@ -196,11 +196,13 @@ def test_state_never_decays_into_denormals(make):
     lambda: gn.SGD(lr=0.05),
     lambda: gn.SGD(lr=0.05, momentum=0.9),
     lambda: gn.SGD(lr=0.05, momentum=0.9, nesterov=True),
+    lambda: gn.SGD(lr=0.05, momentum=0.9, velocity="steps"),
+    lambda: gn.SGD(lr=0.05, momentum=0.9, nesterov=True, velocity="steps"),
     lambda: gn.RMSProp(lr=0.01, rho=0.9),
     lambda: gn.Adam(lr=0.01),
     lambda: gn.Adam(lr=0.01, beta1=0.5, beta2=0.9, eps=1e-3),
     lambda: gn.AdamW(lr=0.01, weight_decay=0.1),
-], ids=["sgd", "momentum", "nesterov", "rmsprop", "adam", "adam-betas", "adamw"])
+], ids=["sgd", "momentum", "nesterov", "steps", "steps-nesterov", "rmsprop", "adam", "adam-betas", "adamw"])
 @pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-11), (np.float32, 2e-4)], ids=["f64", "f32"])
 def test_fast_update_follows_the_papers_rule_over_many_steps(make, dtype, rtol):
     """``update`` (fused, BLAS) against ``reference_update`` (the rule as written) over 300 steps.

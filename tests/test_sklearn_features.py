@@ -323,6 +323,38 @@ def test_multi_output_regression_takes_scikit_learns_steps():
     assert ours.loss_curve_[0] > 2.5 * theirs.loss_curve_[0]
 
 
+@pytest.mark.parametrize("case", ["short last batch", "sample weights", "invscaling momentum",
+                                  "invscaling nesterov", "lbfgs weights"])
+def test_each_batch_takes_scikit_learns_step_from_the_same_weights(case):
+    """scikit-learn divides each batch's cost, alpha's term included, by the batch's weight (its rows without
+    weights); glassnet divided alpha by the nominal batch size, and the weights by their mean over the whole
+    set: a last batch of 2 rows of 4 differed by 0.047, weighted batches by 0.034. Its momentum holds steps,
+    where glassnet's held gradients times the rate: under invscaling they differed by 0.32."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(10, 3)), r.normal(size=10)
+    W0, b0 = [r.normal(size=(3, 4)), r.normal(size=(4, 1))], [r.normal(size=4), r.normal(size=1)]
+    weight = np.array([1, 1, 1, 1, 1, 3, 3, 3, 3, 3.0]) if "weights" in case else None
+    kw = dict(hidden_layer_sizes=(4,), activation="tanh", solver="sgd", learning_rate_init=0.1, shuffle=False,
+              random_state=0, batch_size=5, momentum=0.0, alpha=1.0)
+    kw.update({"short last batch": dict(batch_size=4),
+               "sample weights": {},
+               "invscaling momentum": dict(learning_rate="invscaling", momentum=0.9, nesterovs_momentum=False),
+               "invscaling nesterov": dict(learning_rate="invscaling", momentum=0.9, nesterovs_momentum=True),
+               "lbfgs weights": dict(solver="lbfgs", max_iter=5)}[case])
+    ends = []
+    for Estimator in (GlassnetRegressor, MLPRegressor):
+        est = Estimator(**kw)
+        quiet(est.partial_fit if kw["solver"] == "sgd" else est.set_params(max_iter=1).fit, X, y)
+        est.coefs_, est.intercepts_ = [w.copy() for w in W0], [b.copy() for b in b0]
+        if kw["solver"] == "sgd":
+            for _ in range(3):
+                quiet(est.partial_fit, X, y, sample_weight=weight)
+        else:
+            quiet(est.set_params(max_iter=5, warm_start=True).fit, X, y, sample_weight=weight)
+        ends.append(np.concatenate([c.ravel() for c in est.coefs_ + est.intercepts_]))
+    np.testing.assert_allclose(ends[0], ends[1], rtol=1e-9, atol=1e-12)
+
+
 def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):
     X, y = digits
     est = quiet(GlassnetClassifier(hidden_layer_sizes=(16,), max_iter=5, warm_start=True, random_state=0).fit, X, y)

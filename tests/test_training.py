@@ -566,3 +566,21 @@ def test_weighted_losses_against_central_differences(rng):
         cost, grad = fn(z.copy(), target, w)
         numeric = central_diff(lambda v, fn=fn, target=target: fn(v.copy(), target, w)[0], z.copy())
         assert rel_error(grad, numeric) < 1e-7
+
+
+@mechanics_only  # one epoch on random targets: what is saved, not what is learned
+def test_batch_mean_divides_each_batch_by_its_weight_and_is_kept_for_a_resume(tmp_path):
+    """The objective's batch_mean, worked by hand on one batch, refused with comm, and saved in the settings."""
+    r = np.random.default_rng(0)
+    X, y, w = r.normal(size=(6, 3)), r.normal(size=(6, 1)), r.uniform(0.5, 2, size=6)
+    model = gn.mlp([3, 2, 1], rng=0, dtype="float64")
+    plain, share = gn.Objective(model, "mse", l2=0.3), gn.Objective(model, "mse", l2=0.3, batch_mean=True)
+    data = 0.5 * np.sum(w * np.sum((model.predict(X) - y) ** 2, axis=1))
+    penalty = 0.15 * np.sum(model.params[: model.n_decayed] ** 2)
+    assert float(plain(X, y, weight=w)) == pytest.approx(data / 6 + penalty, rel=1e-12)
+    assert float(share(X, y, weight=w)) == pytest.approx((data + penalty) / w.sum(), rel=1e-12)
+    with pytest.raises(gn.OptionError, match="batch_mean divides each batch's cost by its own weight"):
+        gn.fit(model, X, y, comm=object(), batch_mean=True)
+    checkpoint = gn.ModelCheckpoint(tmp_path / "ck.glassnet", every=1)
+    gn.fit(model, X, y, epochs=1, batch_size=4, batch_mean=True, callbacks=[checkpoint], verbose=False)
+    assert gn.load(tmp_path / "ck.glassnet").training["settings"]["batch_mean"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core._validation import check_real
+from ..core._validation import check_flag, check_real
 from ..errors import OptionError
 from ..nn import AvgPool2D, Flatten, GlobalAvgPool2D, Identity, MaxPool2D
 from ..nn.stack import Stack, Workspace, check_model
@@ -27,6 +27,12 @@ class Objective:
         biases, are penalized: the regularized cost of tutorial 02.
     l1 : float
         The L1 strength, on the same weights; its gradient is ``l1 * sign(W)``.
+    batch_mean : bool
+        Take each call's cost as scikit-learn's MLP takes a batch's:
+        ``(sum(w_i c_i) + penalty) / sum(w_i)`` over the call's rows (``sum(w_i)``
+        is their number without sample weights), where by default it is
+        ``sum(w_i c_i) / n + penalty``. A last batch of fewer rows then takes a
+        larger share of the penalty, and each batch is its own weighted mean.
 
     Attributes
     ----------
@@ -49,12 +55,14 @@ class Objective:
     whose buffers its calls reuse, so one objective serves one thread.
     """
 
-    def __init__(self, model: Stack, loss: str | Loss, l2: float = 0.0, l1: float = 0.0) -> None:
+    def __init__(self, model: Stack, loss: str | Loss, l2: float = 0.0, l1: float = 0.0,
+                 batch_mean: bool = False) -> None:
         check_model(model)
         self.model = model
         self.loss = get_loss(loss)
         self.l2 = check_real(l2, "l2", low=0.0)
         self.l1 = check_real(l1, "l1", low=0.0)
+        self.batch_mean = check_flag(batch_mean, "batch_mean")
         fused = self.loss.fused_activation
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
@@ -111,12 +119,27 @@ class Objective:
         model.own_layers()  # gradients into this model's vector, even if another model took a shared layer
         ws = self.workspace(training)
         self.output = out = model.forward(X, stop=self.stop, workspace=ws)
+        weight, share = self._shares(X.shape[0], weight)
         cost, grad = self.cost_and_grad(out, y, weight)
         self.input_grad = model.backward(grad, ws, start=self.stop, need_input_grad=need_input_grad)
         if self.l2 or self.l1:
-            cost += self.penalty()
-            self.add_penalty_grad(model.grads[: model.n_decayed])
+            cost += share * self.penalty()
+            self.add_penalty_grad(model.grads[: model.n_decayed], share)
         return cost
+
+    def _shares(self, rows: int, weight: Array | None) -> tuple[Array | None, float]:
+        """The weights a call's cost takes, and the penalty's share in it: as given and 1, unless :attr:`batch_mean`.
+
+        Then the weights are scaled to sum to ``rows`` (the data term becomes their weighted mean) and the
+        penalty is divided by their sum. A batch whose weights are all 0, where scikit-learn's cost is NaN,
+        takes the penalty over its rows.
+        """
+        if not self.batch_mean:
+            return weight, 1.0
+        total = float(rows if weight is None else weight.sum())
+        if total <= 0:
+            return weight, 1.0 / rows
+        return (None if weight is None else weight * (rows / total)), 1.0 / total
 
     def penalty(self) -> Any:
         """The regularization terms at the current weights: ``l2 / 2 * sum(W**2) + l1 * sum(|W|)``.
@@ -193,7 +216,8 @@ class Objective:
         -------
         float
         """
-        return float(self.cost_and_grad(out, y, weight)[0] + self.penalty())
+        weight, share = self._shares(out.shape[0], weight)
+        return float(self.cost_and_grad(out, y, weight)[0] + share * self.penalty())
 
     def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:
         """Validate ``X`` and ``y`` once, in the model's dtype and namespace, for repeated calls.

@@ -1,8 +1,10 @@
 """What the two estimators share: parameters, the network, the fit, the weights.
 
-Regularization follows scikit-learn: ``alpha`` penalizes ``alpha / (2 m) *
-sum(W**2)`` for a batch of m samples, so glassnet's per-batch L2 strength is
-``alpha / m``.
+Each batch's cost follows scikit-learn: ``(sum(w_i C_i) + alpha / 2 *
+sum(W**2)) / sum(w_i)`` over its m rows (``sum(w_i) = m`` without sample
+weights), the objective's ``batch_mean``; a last batch of fewer rows takes a
+larger share of the penalty. SGD's momentum accumulates steps, as
+scikit-learn's does (``SGD(velocity="steps")``), which a changing rate shows.
 """
 
 from __future__ import annotations
@@ -224,8 +226,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     def _optimizer(self) -> Optimizer | str:
         lr, sched = self.learning_rate_init, schedule(self.learning_rate, self.power_t, self.max_iter)
         if self.solver == "sgd":
-            return SGD(lr, momentum=self.momentum,
-                       nesterov=self.nesterovs_momentum and self.momentum > 0, schedule=sched)
+            return SGD(lr, momentum=self.momentum, nesterov=self.nesterovs_momentum and self.momentum > 0,
+                       schedule=sched, velocity="steps")  # scikit-learn's, which a changing rate shows
         if self.solver == "adam":
             return Adam(lr, self.beta_1, self.beta_2, self.epsilon, schedule=sched)
         if self.solver == "adamw":
@@ -269,16 +271,18 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if not quasi and self.batch_size != "auto" and self.batch_size > n:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be "
                           "clipped", UserWarning, stacklevel=3)
-        l2 = 0.0 if self.solver == "adamw" else self.alpha / batch  # AdamW decays the weights itself
+        # as scikit-learn, each batch's cost is (sum(w_i C_i) + alpha / 2 sum(W**2)) / sum(w) over its rows
+        # (batch_mean); repeating a row then equals weighting it
+        l2 = 0.0 if self.solver == "adamw" else self.alpha  # AdamW decays the weights itself
         if sample_weight is not None:
-            # as scikit-learn: the cost is sum(w_i C_i) / sum(w), and alpha is divided by sum(w)
-            # (for a batch, its expected share of it); repeating a row then equals weighting it
             if sample_weight.min() < 0:  # named before the rescaling below, in the units given
                 raise ValueError(f"sample_weight must not be negative; received a minimum of "
                                  f"{sample_weight.min():g}")
             scale = sample_weight.sum() / sample_weight.shape[0]
             if scale <= 0:
                 raise ValueError("sample_weight must not be all zero")
+            # weights of mean 1, so that the divergence guard's levels are the cost's; each batch's weighted
+            # mean is the same, and alpha / scale over their sum is alpha over the given weights' sum
             sample_weight = sample_weight / scale
             l2 /= scale
         if self._optimizer_ is None or quasi:
@@ -357,7 +361,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             self.model_, X, Y, loss=self._loss(), optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
             l2=l2, shuffle=self.shuffle, validation_data=val_data, callbacks=[recorder], verbose=False,
             tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop",
-            threads=self.n_threads, device=self.device)
+            threads=self.n_threads, device=self.device, batch_mean=True)
 
     def _loss_grad(self, theta, X, Y):
         """The training cost at the flat parameter vector ``theta`` and its gradient (for checks).

@@ -65,6 +65,7 @@ def fit(
     threads: int | None = None,
     comm: Any = None,
     device: Any = None,
+    batch_mean: bool = False,
     **optimizer_options: Any,
 ) -> History:
     """Train a model; gradient descent and quasi-Newton solvers behind one call.
@@ -154,6 +155,9 @@ def fit(
         :meth:`Stack.to <glassnet.nn.Stack.to>`). The model moves there first
         and stays there afterwards; the data moves there once. By default the
         model trains where it is.
+    batch_mean : bool
+        Each batch's cost as scikit-learn's MLP takes it, the penalty divided
+        by the batch's weight (see :class:`~glassnet.Objective`); not with ``comm``.
     **optimizer_options
         Options of an optimizer given by name (``lr=0.1, momentum=0.9``).
 
@@ -184,9 +188,12 @@ def fit(
             raise type(exc)(f"{exc}{hint}") from None
 
         # prepare once: the data checked and on the model's device, the validation rows set apart
-        objective = Objective(model, get_loss(loss), l2, l1)
+        objective = Objective(model, get_loss(loss), l2, l1, batch_mean)
         X, y = objective.prepare(X, y)
         w = _sample_weights(sample_weight, X.shape[0], model)
+        if comm is not None and objective.batch_mean:
+            raise OptionError("batch_mean divides each batch's cost by its own weight, which a rank's share of a "
+                              "batch does not know: train with comm and batch_mean=False")
         parallel = None if comm is None else DataParallel(comm)
         max_fun = solver.check(X, augment, parallel, max_fun)
         if parallel is not None:
@@ -197,9 +204,9 @@ def fit(
         if parallel is None and initial_epoch < epochs:
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
-                    "l1": objective.l1, "batch_size": batch_size, "shuffle": shuffle,
-                    "validation_split": validation_split, "solver": solver.name, "sample_weight": w is not None,
-                    "augment": None if augment is None else repr(augment)}
+                    "l1": objective.l1, "batch_mean": objective.batch_mean, "batch_size": batch_size,
+                    "shuffle": shuffle, "validation_split": validation_split, "solver": solver.name,
+                    "sample_weight": w is not None, "augment": None if augment is None else repr(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
         run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
                   keep_best=keep_best)

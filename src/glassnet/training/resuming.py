@@ -98,7 +98,8 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         ck.optimizer.schedule = get_schedule(schedule)
     history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
                   epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
-                  l2=s["l2"], l1=s.get("l1", 0.0), shuffle=s["shuffle"], validation_data=validation_data,
+                  l2=s["l2"], l1=s.get("l1", 0.0), batch_mean=s.get("batch_mean", False), shuffle=s["shuffle"],
+                  validation_data=validation_data,
                   callbacks=callbacks, sample_weight=sample_weight,
                   verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
                   on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,

@@ -2,6 +2,8 @@
 
 import argparse
 
+from glassnet.errors import GlassnetError
+
 
 def run(main, doc: str, **extra) -> None:
     """Parse ``--quick`` and ``--out`` (plus ``extra`` flags, name -> help) and call ``main``."""
@@ -11,4 +13,7 @@ def run(main, doc: str, **extra) -> None:
     for name, help_text in extra.items():
         ap.add_argument(f"--{name}", help=help_text)
     args = vars(ap.parse_args())
-    main(**args)
+    try:
+        main(**args)
+    except (GlassnetError, OSError) as exc:  # a folder that is not there, data that cannot be read: one line
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")

@@ -2,7 +2,7 @@
 --mnist DIR), then look inside it: the first layer's kernels, what one picture looks like after the first
 block, and which pixels drove a few predictions (the gradient of the class's score, and occlusion).
 
-    python examples/conv_net.py [--quick] [--out DIR] [--mnist ../shared/data/mnist]
+    python examples/conv_net.py [--quick] [--out DIR] [--mnist DIR]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Image recognition: train an MLP on digits (8x8, or MNIST's 28x28 with --mnist DIR) and look at
 what its first layer learned, each hidden unit's 64 or 784 incoming weights drawn as an image.
 
-    python examples/digit_weights.py [--quick] [--out DIR] [--mnist ../shared/data/mnist]
+    python examples/digit_weights.py [--quick] [--out DIR] [--mnist DIR]
 """
 
 from __future__ import annotations

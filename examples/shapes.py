@@ -9,8 +9,8 @@ alone, so everything else is drawn independently of the class:
 - the shape's colour and the background's colours are random;
 - the shape's size (a third to three quarters of the picture), turn and
   position vary;
-- the training pictures lie on smooth two-colour gradients; the test
-  pictures on stripes and checks, a kind of background never seen in training;
+- the training pictures lie on two-colour gradients, stripes and checks; the
+  test pictures on blotches and waves, kinds of background never seen in training;
 - the files are of mixed sizes (48 to 160 pixels a side, not square) and
   kinds: JPEG, RGB and RGBA PNG, palette PNG, 8-bit and 16-bit grey PNG.
 

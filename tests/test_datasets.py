@@ -254,9 +254,21 @@ def test_download_refuses_a_corrupt_file(tmp_path, monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        with pytest.raises(OSError, match="(?s)could not download MNIST.*SHA-256 mismatch"):
+        with pytest.raises(OSError, match=r"(?s)could not download MNIST's train-images-idx3-ubyte.gz:.*SHA-256 "
+                                          r"mismatch.*Without the internet, copy MNIST's four files "
+                                          r"\(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                                          r"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, as published at "
+                                          r"https://.*\): into .*cache, or into any folder given as "
+                                          r"load_mnist\(folder\) or glassnet train --dataset mnist --data DIR"):
             mnist_module.fetch(tmp_path / "cache", (url,))
-        assert not any((tmp_path / "cache").iterdir())  # nothing unverified is kept
+        assert not (tmp_path / "cache").exists()  # nothing unverified is kept, not even the empty folder it made
+        (tmp_path / "kept").mkdir()
+        with pytest.raises(OSError, match="could not download"):
+            mnist_module.fetch(tmp_path / "kept", (url,))
+        assert (tmp_path / "kept").is_dir()  # a folder of the user's own stays
+        with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.gz is missing from .*kept, which must "
+                                                    r"hold MNIST's four files \(train-images"):
+            datasets.load_mnist(tmp_path / "kept")
     finally:
         server.shutdown()
         server.server_close()

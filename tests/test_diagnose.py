@@ -185,6 +185,19 @@ def test_lr_find_suggests_a_rate_that_trains_as_well_as_the_hand_tuned_one_and_c
     assert accuracy[found.suggestion] >= accuracy[0.002] - 0.01, (found.suggestion, accuracy)
 
 
+def test_lr_find_on_a_trained_network_says_its_suggestion_means_little():
+    """On a trained model the cost hardly falls: the sweep suggested one of its first rates (1e-6 from the command
+    line's model file) as if it were found."""
+    train, _ = train_test_split(load_digits(), 0.2, rng=0)
+    model = gn.mlp([64, 32, 10], rng=0)
+    fresh = gn.lr_find(model, train.X, train.y, "cross_entropy", "adam")
+    assert not fresh.at_start and "very start" not in str(fresh)
+    model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.005, epochs=30, verbose=False)
+    trained = gn.lr_find(model, train.X, train.y, "cross_entropy", "adam")
+    assert trained.at_start
+    assert "that fall came at the sweep's very start" in str(trained) and "sweep a fresh network" in str(trained)
+
+
 @needs_mnist
 def test_lr_find_on_mnist(mnist):
     train, test = mnist

@@ -135,3 +135,16 @@ def test_custom_conv_net(tmp_path):
     assert r["accuracy"] > 0.9 and r["same_after_loading"]
     if "onnx_max_difference" in r:
         assert r["onnx_max_difference"] < 1e-4
+
+
+def test_a_missing_mnist_folder_is_one_line_from_an_example(tmp_path):
+    """The docstrings suggested --mnist ../shared/data/mnist, a folder of the project's machines only; without it
+    the example ended in a traceback."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(EXAMPLES / "conv_net.py"), "--quick", "--out", str(tmp_path),
+                           "--mnist", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"conv_net.py: error: MNIST folder not found: {tmp_path / 'nowhere'}"
+    assert "shared" not in (EXAMPLES / "conv_net.py").read_text() + (EXAMPLES / "digit_weights.py").read_text()

@@ -92,3 +92,22 @@ def test_resuming_a_complete_run_says_so_and_writes_nothing(tmp_path):
     info = run_glassnet("info", tmp_path / "c" / "model.glassnet").stdout
     lines = info.splitlines()[1:]  # after the file's path, which is the user's
     assert max(map(len, lines)) <= 80 and "  test_accuracy: " in info and "  seed: 0" in lines
+
+
+def test_the_solvers_table_keeps_its_columns_apart_and_calls_only_poor_minima_poor():
+    """On the digits, stochastic descent's 2,000 steps and 1,000,000 gradients ran together ("20001000000"), and
+    L-BFGS at a cost of 2.1e-9 was "far above the best run's" (1e-12): a minimum found, called a poor one."""
+    from glassnet.tools.compare import Comparison, SolverRun
+
+    table = Comparison([
+        SolverRun("stochastic GD (1)", 0.9239, 2000, 1_000_000, 41.07, [2.3, 0.9239], lr=0.5,
+                  stop="ran all 2000 epochs"),
+        SolverRun("L-BFGS", 2.09e-9, 300, 320, 1.2, [2.3, 2.09e-9], stop="converged", converged=True),
+        SolverRun("BFGS", 1e-12, 250, 260, 2.0, [2.3, 1e-12], stop="converged", converged=True),
+        SolverRun("BFGS, other start", 0.5, 40, 45, 0.3, [2.3, 0.5], stop="converged", converged=True),
+    ]).table()
+    rows = {line.split("  ")[0].strip(): line for line in table.splitlines()[2:] if not line.startswith("    ")}
+    assert re.search(r"stochastic GD \(1\) +0\.5 +9\.2390e-01 +2,000 +1,000,000 +41\.070", rows["stochastic GD (1)"])
+    assert "far above" not in table.split("L-BFGS", 1)[1].split("BFGS", 1)[0]
+    assert table.count("far above the best run's") == 1 and "gradient vanished at cost 0.5" in table
+    assert max(map(len, table.splitlines())) <= 80

@@ -70,8 +70,10 @@ def lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
 def add_train(sub) -> None:
     t = sub.add_parser("train", help="train an MLP or a conv net (default: the 8x8 digits, no download)",
                        epilog=EXIT_STATUS,
-                       description="Train a network, keeping the weights of its best epoch by validation cost. "
-                                   "Ctrl-C saves the best weights so far and a checkpoint to resume from.")
+                       description="Train a network. With a validation share (--validation-fraction) it keeps "
+                                   "the weights of its epoch of lowest validation cost; without one (the digits' "
+                                   "default), those of its last epoch (--keep-best). Ctrl-C saves the weights so "
+                                   "far and a checkpoint to resume from.")
     t.add_argument("--dataset", choices=list(DEFAULTS),
                    help="digits (default), mnist, csv, or folder: your own pictures, one sub-folder per class")
     t.add_argument("--data", help="MNIST folder, the CSV file for --dataset csv, or the folder of class folders")

@@ -43,6 +43,8 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+#: the files and where to get them, for messages
+WHERE = f"MNIST's four files ({', '.join(MNIST_FILES)}, as published at {MIRRORS[0]})"
 
 
 def default_cache() -> Path:
@@ -99,6 +101,7 @@ def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
     mirrors : tuple of str
         Base URLs tried in turn.
     """
+    made = not folder.exists()
     make_folder(folder, "to download MNIST into",
                 "give a folder that holds the four files (load_mnist(folder), glassnet train --data DIR)")
     for name, digest in MNIST_FILES.items():
@@ -119,7 +122,11 @@ def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
                 errors.append(f"{mirror}{name}: {exc}")
                 Path(tmp).unlink(missing_ok=True)
         else:
-            raise OSError("could not download MNIST:\n  " + "\n  ".join(errors))
+            if made and not any(folder.iterdir()):  # nothing downloaded: no empty folder left behind
+                folder.rmdir()
+            raise OSError(f"could not download MNIST's {name}:\n  " + "\n  ".join(errors) + "\n"
+                          f"Without the internet, copy {WHERE}: into {folder}, or into any folder given as "
+                          "load_mnist(folder) or glassnet train --dataset mnist --data DIR")
 
 
 def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
@@ -155,7 +162,7 @@ def check_folder(root: Path, verify: bool = True) -> None:
     for name, digest in MNIST_FILES.items():
         path = root / name
         if not path.exists():
-            raise FileNotFoundError(f"{name} is missing from {root}")
+            raise FileNotFoundError(f"{name} is missing from {root}, which must hold {WHERE}")
         if verify and sha256(path) != digest:
             raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
 

@@ -51,10 +51,28 @@ class LRFind:
     blew_up_at: float | None
     optimizer: str
 
+    @property
+    def at_start(self) -> bool:
+        """Whether the steepest fall came in the first tenth of the sweep, before the rate could matter.
+
+        A trained network's cost hardly falls; the batches' noise then decides where it falls fastest, and the
+        sweep suggests one of its first rates, which says nothing.
+
+        Returns
+        -------
+        bool
+        """
+        return self.suggestion <= self.rates[len(self.rates) // 10]
+
     def __str__(self) -> str:
         end = f"the cost blew up at {self.blew_up_at:.3g}" if self.blew_up_at else "the cost never blew up"
-        return (f"{self.optimizer}: suggested learning rate {self.suggestion:.3g} (the steepest fall of the "
+        text = (f"{self.optimizer}: suggested learning rate {self.suggestion:.3g} (the steepest fall of the "
                 f"smoothed cost over {len(self.rates)} steps from {self.rates[0]:.3g}; {end})")
+        if self.at_start:
+            text += ("\nbut that fall came at the sweep's very start, before the rate could matter: the network "
+                     "seems trained already, and the suggestion says little; sweep a fresh network of the same "
+                     "shape")
+        return text
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
         """The smoothed cost against the rate (logarithmic), the suggestion marked.

@@ -248,3 +248,18 @@ def test_the_or_gate_figures_on_the_performance_page_are_the_trace_before_the_st
     dW, db = np.ravel(t["dW1"]), np.ravel(t["db1"])
     text = " ".join((DOCS / "performance.md").read_text().split())
     assert f"dC/dw = ({dW[0]:.3f}, {dW[1]:.3f}) and dC/db = {db[0]:.3f} at the start" in text
+
+
+#: a link's target in Markdown: ](path) or ](path#anchor), not an address
+LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)#\s]+)(?:#[^)\s]*)?\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_link_leads_to_a_file_of_the_repository(page):
+    """On a code host the pages are read as they are: the notebooks' links led to docs/notebooks/, which only
+    the site has. The API reference is the site's alone, and its link says so."""
+    text = page.read_text(encoding="utf-8")
+    missing = [target for target in LINK.findall(text)
+               if not (page.parent / target).exists() and not target.startswith("reference/")]
+    assert missing == []
+    assert all("(on the built site)" in line for line in text.splitlines() if "](reference/" in line)

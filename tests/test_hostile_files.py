@@ -276,6 +276,8 @@ def test_a_genuine_first_format_file_loads_and_is_reported_unverified(tmp_path, 
     # half a pair: export and predict then stopped with KeyError: 'input_scale'
     ({"input_mean": [0.0] * 64}, "gives input_mean without input_scale: the two go together"),
     ({"target_scale": 2.0}, "gives target_scale without target_mean"),
+    ({"points": {"columns": ["x1", "x2"], "centre": [0, "a"], "half": [1, 1]}}, "points must be {columns, centre"),
+    ({"points": {"centre": [0, 0], "half": [1, 0]}}, "the half-widths above 0"),
 ])
 def test_metadata_is_checked_against_the_network_on_save_and_on_load(tmp_path, metadata, message):
     model = gn.mlp([64, 10], rng=0)

@@ -135,6 +135,34 @@ def test_a_model_trained_on_uploaded_points_reads_them_in_their_own_coordinates(
     assert said == [str(c) for c in expected]
 
 
+@pytest.mark.parametrize("uploaded", [False, True], ids=["drawn points", "uploaded points"])
+def test_a_model_of_features_of_the_points_predicts_from_the_points(client, tmp_path, capsys, uploaded):
+    """A network given x1^2 and sin(x1) as inputs was downloaded with those names: glassnet predict asked the
+    CSV for columns named 'x1^2' and 'sin(x1)', and for uploaded points knew no scaling to make them with."""
+    r = np.random.default_rng(1)
+    raw = r.uniform(0, 10, (200, 2)) if uploaded else r.uniform(-1, 1, (200, 2))
+    query = "seed=3&features=x1%5E2,sin(x1),x2&layers=6&activations=tanh"
+    if uploaded:
+        labels = ((raw[:, 0] - 5) ** 2 > 6).astype(int)  # both sides of a band: the square helps
+        text = "".join(f"{a:.4f},{b:.4f},{k}\n" for (a, b), k in zip(raw, labels))
+        token = start(client, "data=csv&" + query, csv=text)["id"]
+    else:
+        token = start(client, "data=circle&" + query)["id"]
+    client.post(f"/api/playground/{token}/train", json={"steps": 200})
+    path = tmp_path / "pg.glassnet"
+    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
+    model = gn.load(path).model
+    np.savetxt(tmp_path / "points.csv", raw[:40], delimiter=",", header="x1,x2", comments="")
+    capsys.readouterr()
+    assert cli.main(["predict", str(path), str(tmp_path / "points.csv")]) == 0
+    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    x = (raw[:40] - raw.min(axis=0)) / (raw.max(axis=0) - raw.min(axis=0)) * 2 - 1 if uploaded else raw[:40]
+    inputs = np.column_stack([x[:, 0] ** 2, np.sin(np.pi * x[:, 0]), x[:, 1]])  # the features, by hand
+    expected = model.predict_classes(inputs.astype(model.dtype))
+    assert 0 < expected.sum() < 40, "the test needs both classes among the answers"
+    assert said == [str(c) for c in expected]
+
+
 @pytest.mark.parametrize("body, message", [
     ({"query": "lr=1e6"}, "lr must be above 0 and at most 10"),
     ({"query": "layers=8,8,8,8,8,8,8&activations=" + ",".join(["tanh"] * 7)}, "at most 6 hidden layers"),

@@ -21,6 +21,7 @@ from ..datasets.csv import names as column_names
 from ..errors import DataError, GlassnetError
 from ..io.onnx import OPSET, to_onnx, write_onnx
 from ..io.photos import preparation_of
+from ..playground.data import FEATURES, inputs_from_points
 from ..tools.figures import check_path
 from ..tools.plots import saliency_maps
 from ..tools.saliency import gradient_saliency, occlusion
@@ -252,8 +253,15 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     path : str
     classes : list of str
     """
-    X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
-    X = scale_inputs(X, meta, model.dtype, path)
+    points = meta.get("points") if isinstance(meta.get("points"), dict) else None
+    if points is not None and set(meta.get("feature_names") or [None]) <= set(FEATURES):
+        # a playground model of features of the points (x1^2, sin(x1), ...): the file holds the points
+        X, first_line = read_features(path, ["x1", "x2"], 2)
+        X = inputs_from_points(X, meta["feature_names"], points.get("centre"), points.get("half"))
+        X = X.astype(model.dtype)
+    else:
+        X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
+        X = scale_inputs(X, meta, model.dtype, path)
     check_width(model, X.shape[1], path)
     if first_line == 1:
         print(f"{path}: no header row, so every line is data")

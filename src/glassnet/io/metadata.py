@@ -103,6 +103,16 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
             given, missing = (mean, scale) if metadata.get(mean) is not None else (scale, mean)
             raise ModelFileError(f"{path}: its metadata gives {given} without {missing}: the two go together, "
                                  "as (x - mean) / scale")
+    points = metadata.get("points")  # a playground model's inputs made from x1 and x2 (see cli.use.predict_csv)
+    if points is not None:
+        pair = [points.get(k) for k in ("centre", "half")] if isinstance(points, dict) else [None, None]
+        ok = isinstance(points, dict) and (pair == [None, None] or all(
+            isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                        and math.isfinite(x) for x in v) for v in pair)
+            and min(pair[1] or [0]) > 0)
+        if not ok:
+            raise refuse("points", "must be {columns, centre, half}: the centre and half-width of x1 and x2, "
+                                   "2 finite numbers each, the half-widths above 0")
     task = metadata.get("task")
     if task is not None and task not in ("classification", "regression"):
         raise refuse("task", "must be 'classification' or 'regression'")

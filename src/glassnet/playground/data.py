@@ -132,6 +132,30 @@ def features(X: np.ndarray, names: list[str]) -> np.ndarray:
     return np.column_stack([FEATURES[f](X[:, 0], X[:, 1]) for f in names])
 
 
+def inputs_from_points(points: np.ndarray, names: list[str], centre: list[float] | None = None,
+                       half: list[float] | None = None) -> np.ndarray:
+    """A network's inputs from points in their own coordinates: scaled as :func:`read_csv` scaled the points it
+    trained on (``(X - centre) / half``, when they came from a CSV), then turned into the features ``names``.
+
+    Parameters
+    ----------
+    points : array, shape (n, 2)
+        x1 and x2.
+    names : list of str
+        Keys of :data:`FEATURES`, the network's inputs in order.
+    centre, half : lists of 2 floats, optional
+        From :func:`csv_scaling`; without them the points are the playground's own, in [-1, 1].
+
+    Returns
+    -------
+    float64 array, shape (n, len(names))
+    """
+    X = np.asarray(points, dtype=np.float64)
+    if centre is not None and half is not None:
+        X = (X - np.asarray(centre)) / np.asarray(half)
+    return features(X, names)
+
+
 def read_csv(text: str | bytes, task: str) -> tuple[np.ndarray, np.ndarray]:
     """Points and labels from a CSV of three columns, ``x1, x2, label``, with or without a header.
 

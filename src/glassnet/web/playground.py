@@ -285,8 +285,13 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
                     "feature_names": list(spec.features)}
             if spec.task == "classification":
                 meta["classes"] = [str(c) for c in range(int(session.labels.max()) + 1)]
-            if session.csv is not None and tuple(spec.features) == ("x1", "x2"):  # the file's own coordinates,
-                meta["input_mean"], meta["input_scale"] = csv_scaling(session.csv)  # as the points were scaled
+            scaling = None if session.csv is None else csv_scaling(session.csv)  # the file's own coordinates
+            if tuple(spec.features) == ("x1", "x2"):  # the inputs are the points, scaled as they were to train
+                if scaling is not None:
+                    meta["input_mean"], meta["input_scale"] = scaling
+            else:  # features of the points (x1^2, sin(x1), ...): predict reads x1 and x2 and makes them
+                meta["points"] = {"columns": ["x1", "x2"], **({} if scaling is None else
+                                                               {"centre": scaling[0], "half": scaling[1]})}
             path = model_file.save(Path(folder) / "playground.glassnet", session.model, metadata=meta)
             data = path.read_bytes()
         return flask.Response(data, mimetype="application/octet-stream",

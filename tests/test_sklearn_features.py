@@ -355,6 +355,30 @@ def test_each_batch_takes_scikit_learns_step_from_the_same_weights(case):
     np.testing.assert_allclose(ends[0], ends[1], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize(("batch_size", "alpha"), [(1, 0.5), (4, 3.0)])
+def test_small_batches_with_a_strong_penalty_train_without_a_false_alarm(batch_size, alpha):
+    """The divergence guard's level took the penalty over its 512-row sample, each batch's cost over its own
+    rows: batches of 1 with alpha=0.5 carried 512 times the level's share and stopped at their first batch."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    kw = dict(hidden_layer_sizes=(100,), alpha=alpha, batch_size=batch_size, max_iter=1, random_state=0)
+    ours, theirs = quiet(GlassnetClassifier(**kw).fit, X, y), quiet(MLPClassifier(**kw).fit, X, y)
+    assert ours.n_iter_ == 1 and ours.loss_ == pytest.approx(theirs.loss_, rel=1e-5)  # scikit-learn's epoch
+    assert ours.score(X, y) == theirs.score(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_shuffled_epochs_and_adam_take_scikit_learns_steps(solver):
+    """One draw from the random state, for the model's own generator, shifted every epoch's order from
+    scikit-learn's (loss curves 4e-4 apart after 10 epochs); and Adam added eps to the corrected root where
+    scikit-learn adds it to sqrt(v) (1e-5 apart in the first epoch)."""
+    X, y = load_digits(return_X_y=True)
+    kw = dict(hidden_layer_sizes=(32,), max_iter=6, solver=solver, random_state=0)
+    ours, theirs = quiet(GlassnetClassifier(**kw).fit, X / 16, y), quiet(MLPClassifier(**kw).fit, X / 16, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
+    assert (ours.predict(X / 16) == theirs.predict(X / 16)).all()
+
+
 def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):
     X, y = digits
     est = quiet(GlassnetClassifier(hidden_layer_sizes=(16,), max_iter=5, warm_start=True, random_state=0).fit, X, y)

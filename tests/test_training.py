@@ -417,7 +417,7 @@ def test_fit_argument_errors():
     with pytest.raises(ValueError, match=r"unknown option 'shufle' .* did you mean shuffle= where you wrote shufle="):
         model.fit(X, y, optimizer="adam", eps=1e-8, shufle=False)  # eps is Adam's: the hint is for the typo
     for options, message in [({"eps": -1}, r"eps must be in \(0.0, inf\); received -1$"),
-                             ({"step_size": 3}, r"its options are lr, beta1, beta2, eps, schedule$")]:
+                             ({"step_size": 3}, r"its options are lr, beta1, beta2, eps, schedule, eps_hat$")]:
         with pytest.raises(ValueError, match=message):  # a bad value, or a name like no argument of fit: no hint
             model.fit(X, y, optimizer="adam", **options)
     with pytest.raises(TypeError, match=r"callbacks\[0\] must be a glassnet Callback"):
@@ -584,3 +584,56 @@ def test_batch_mean_divides_each_batch_by_its_weight_and_is_kept_for_a_resume(tm
     checkpoint = gn.ModelCheckpoint(tmp_path / "ck.glassnet", every=1)
     gn.fit(model, X, y, epochs=1, batch_size=4, batch_mean=True, callbacks=[checkpoint], verbose=False)
     assert gn.load(tmp_path / "ck.glassnet").training["settings"]["batch_mean"] is True
+
+
+@mechanics_only  # one epoch on noise: the costs' arithmetic, not what is learned
+def test_with_batch_mean_the_guard_and_validation_take_a_batchs_share_of_the_penalty():
+    """The guard's level and the validation loss took the penalty over 512 sample rows and whole, where a step
+    takes it over its batch's weight: the sklearn estimators' validation loss read 0.489 for 0.370, and sample
+    weights of mean 1000 put the guard's chance level 1000 times too high."""
+    from glassnet.training.guard import Guard
+
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(300, 4)), r.normal(size=(300, 1))
+    Xv, yv = r.normal(size=(80, 4)), r.normal(size=(80, 1))
+    model = gn.mlp([4, 8, 1], rng=0, dtype="float64")
+    history = gn.fit(model, X, y, loss="mse", l2=0.3, batch_mean=True, batch_size=50, epochs=1,
+                     validation_data=(Xv, yv), verbose=False)
+    penalty = 0.15 * np.sum(model.params[: model.n_decayed] ** 2)
+    data_term = 0.5 * np.mean(np.sum((model.predict(Xv) - yv) ** 2, axis=1))
+    assert history["val_loss"][0] == pytest.approx(data_term + penalty / 50, rel=1e-10)
+    levels = []
+    for scale in (1.0, 1000.0):  # weights of any common scale: the same weighted means, the same levels
+        objective = gn.Objective(gn.mlp([4, 8, 1], rng=0, dtype="float64"), "mse", l2=0.3, batch_mean=True)
+        objective.penalty_rows = 50 * scale
+        guard = Guard(objective, *objective.prepare(X, y), np.full(300, scale))
+        levels.append((guard.before - penalty_of(objective) / (50 * scale), guard.chance))
+    np.testing.assert_allclose(levels[0], levels[1], rtol=1e-12)
+
+
+def penalty_of(objective):
+    return float(objective.penalty())
+
+
+def test_evaluate_scores_multi_label_targets_alike_in_any_chunks():
+    """Whether the targets were multi-label was decided chunk by chunk: a chunk whose rows each held one label
+    was scored by argmax, so the accuracy read 0.391 in chunks of 2,000 and 0.497 at once."""
+    r = np.random.default_rng(0)
+    X, Y = r.normal(size=(3000, 4)), np.zeros((3000, 3))
+    Y[np.arange(3000), r.integers(0, 3, 3000)] = 1
+    Y[2000:] = 1
+    Y[2000 + np.arange(1000), r.integers(0, 3, 1000)] = 0  # the last thousand rows hold two labels each
+    model = gn.mlp([4, 8, 3], rng=0)
+    loss = gn.BinaryCrossEntropy(from_logits=True)
+    by_hand = np.mean((model.predict(X) > 0) == (Y > 0.5))  # each of a row's entries counts 1/3
+    for chunk in (4096, 2000, 7):
+        assert gn.evaluate(model, X, Y, loss, batch_size=chunk)["accuracy"] == pytest.approx(by_hand, rel=1e-12)
+
+
+@pytest.mark.parametrize(("n", "fraction"), [(2, 0.9), (1, 0.5), (10, 0.97)])
+def test_a_validation_split_that_leaves_no_training_rows_is_named_for_regression_too(n, fraction):
+    """Classification said so; regression went on to "Dense needs at least 1 rows in a training batch"."""
+    X, y = np.ones((n, 2)), np.arange(n, dtype=float)
+    with pytest.raises(gn.OptionError, match=rf"validation_split={fraction} leaves an empty training or validation "
+                                             rf"set for {n} samples"):
+        gn.mlp([2, 1], rng=0).fit(X, y, validation_split=fraction, epochs=1, verbose=False)

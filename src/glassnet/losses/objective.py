@@ -63,6 +63,9 @@ class Objective:
         self.l2 = check_real(l2, "l2", low=0.0)
         self.l1 = check_real(l1, "l1", low=0.0)
         self.batch_mean = check_flag(batch_mean, "batch_mean")
+        #: with batch_mean, the weight of a whole training batch (its rows times their mean weight), which
+        #: ``fit`` sets: the penalty's share in a cost outside a step (see :meth:`evaluation_shares`)
+        self.penalty_rows = 1.0
         fused = self.loss.fused_activation
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
@@ -126,6 +129,26 @@ class Objective:
             cost += share * self.penalty()
             self.add_penalty_grad(model.grads[: model.n_decayed], share)
         return cost
+
+    def evaluation_shares(self, rows: int, weight: Array | None) -> tuple[Array | None, float]:
+        """As :meth:`_shares`, for a cost outside a training step (the divergence guard's sample, validation).
+
+        With :attr:`batch_mean` the weights become their mean over ``rows`` as in a step, and the penalty's
+        share is that of a whole training batch, ``1 / penalty_rows``, so that such costs compare with the
+        steps' (the guard's sample of 512 rows took 1/512 of the penalty, batches of 4 a quarter).
+
+        Parameters
+        ----------
+        rows : int
+        weight : array, shape (rows,), optional
+
+        Returns
+        -------
+        (weight, share)
+        """
+        if not self.batch_mean:
+            return weight, 1.0
+        return self._shares(rows, weight)[0], 1.0 / self.penalty_rows
 
     def _shares(self, rows: int, weight: Array | None) -> tuple[Array | None, float]:
         """The weights a call's cost takes, and the penalty's share in it: as given and 1, unless :attr:`batch_mean`.
@@ -216,7 +239,7 @@ class Objective:
         -------
         float
         """
-        weight, share = self._shares(out.shape[0], weight)
+        weight, share = self.evaluation_shares(out.shape[0], weight)
         return float(self.cost_and_grad(out, y, weight)[0] + share * self.penalty())
 
     def prepare(self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[Array, Array]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..core._validation import check_real
+from ..core._validation import check_flag, check_real
 from ..core.arrays import namespace
 from ..ops._blas import axpby, axpy, scal
 from .base import Array, Optimizer
@@ -91,6 +91,12 @@ class Adam(Optimizer):
     eps : float
         Added to the root, > 0.
     schedule : None, str or Schedule
+    eps_hat : bool
+        Add ``eps`` to ``sqrt(v)`` rather than to ``sqrt(v_hat)``: the faster
+        form the paper gives at the end of its Section 2,
+        ``p -= lr sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)``, which
+        scikit-learn's MLP takes. Only coordinates whose root is near ``eps``
+        step differently, mostly in the first steps.
 
     Notes
     -----
@@ -106,12 +112,16 @@ class Adam(Optimizer):
     name = "adam"
     slots = ("m", "v")
 
+    #: eps added to the root of the uncorrected v (the option; an attribute too, for optimizers pickled before it)
+    eps_hat = False
+
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                 schedule: object = None) -> None:
+                 schedule: object = None, eps_hat: bool = False) -> None:
         super().__init__(lr, schedule)
         self.beta1 = check_real(beta1, "beta1", low=0.0, high=1.0, high_open=True)
         self.beta2 = check_real(beta2, "beta2", low=0.0, high=1.0, high_open=True)
         self.eps = check_real(eps, "eps", low=0.0, low_open=True)
+        self.eps_hat = check_flag(eps_hat, "eps_hat")
 
     def update(self, p: Array, g: Array, lr: float) -> None:
         """The rule in 7 passes on the rescaled moments ``M`` and ``V`` (see Notes).
@@ -132,7 +142,8 @@ class Adam(Optimizer):
         # so the step is lr (1 - b1) / ((1 - b1**t) k) * M / (sqrt(V) + eps / k)
         c1, k = 1 - b1**t, math.sqrt((1 - b2) / (1 - b2**t))
         xp.sqrt(V, out=tmp)
-        tmp += self.eps / k
+        # sqrt(v) + eps = sqrt(1 - b2) (sqrt(V) + eps / sqrt(1 - b2)) for eps_hat, where the coefficient is the same
+        tmp += self.eps / (math.sqrt(1 - b2) if self.eps_hat else k)
         xp.divide(M, tmp, out=tmp)
         axpy(-lr * (1 - b1) / (c1 * k), tmp, p, tmp)
 
@@ -162,18 +173,22 @@ class Adam(Optimizer):
         b1, b2, t = self.beta1, self.beta2, self.t
         m = state["m"] = b1 * state.get("m", 0 * g) + (1 - b1) * g
         v = state["v"] = b2 * state.get("v", 0 * g) + (1 - b2) * g**2
+        if self.eps_hat:  # the paper's faster form, as scikit-learn writes it
+            p -= lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (xp.sqrt(v) + self.eps)
+            return
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
         p -= lr * m_hat / (xp.sqrt(v_hat) + self.eps)
 
     def config(self) -> dict:
-        """``lr``, ``beta1``, ``beta2`` and ``eps``.
+        """``lr``, ``beta1``, ``beta2`` and ``eps`` (and ``eps_hat`` when it is set).
 
         Returns
         -------
         dict
         """
-        return {"lr": self.lr0, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        config = {"lr": self.lr0, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {**config, "eps_hat": True} if self.eps_hat else config
 
 
 class AdamW(Adam):
@@ -184,7 +199,7 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    lr, beta1, beta2, eps, schedule
+    lr, beta1, beta2, eps, schedule, eps_hat
         As for :class:`Adam`.
     weight_decay : float
         The decay ``wd``, >= 0.
@@ -193,8 +208,8 @@ class AdamW(Adam):
     name = "adamw"
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                 weight_decay: float = 0.01, schedule: object = None) -> None:
-        super().__init__(lr, beta1, beta2, eps, schedule)
+                 weight_decay: float = 0.01, schedule: object = None, eps_hat: bool = False) -> None:
+        super().__init__(lr, beta1, beta2, eps, schedule, eps_hat)
         self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
 
     def update(self, p: Array, g: Array, lr: float) -> None:

@@ -96,8 +96,10 @@ class Schedule:
         Returns
         -------
         dict
+            ``{"period_from_fit": True}`` for a period a fit set (see :meth:`span`), so that a resumed run
+            past it is warned too; otherwise nothing.
         """
-        return {}
+        return {"period_from_fit": True} if self.period_from_fit else {}
 
     def load_state(self, state: dict) -> None:
         """Restore what :meth:`state` returned.
@@ -106,6 +108,7 @@ class Schedule:
         ----------
         state : dict
         """
+        self.period_from_fit = state.get("period_from_fit") is True
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

@@ -35,6 +35,8 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    #: what the velocity holds (the option; an attribute too, for optimizers pickled before it)
+    velocity = "gradients"
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
                  schedule: object = None, velocity: str = "gradients") -> None:

@@ -228,9 +228,9 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if self.solver == "sgd":
             return SGD(lr, momentum=self.momentum, nesterov=self.nesterovs_momentum and self.momentum > 0,
                        schedule=sched, velocity="steps")  # scikit-learn's, which a changing rate shows
-        if self.solver == "adam":
-            return Adam(lr, self.beta_1, self.beta_2, self.epsilon, schedule=sched)
-        if self.solver == "adamw":
+        if self.solver == "adam":  # eps on the uncorrected root, as scikit-learn's Adam adds it
+            return Adam(lr, self.beta_1, self.beta_2, self.epsilon, schedule=sched, eps_hat=True)
+        if self.solver == "adamw":  # glassnet's own solver: PyTorch's AdamW, as gn.AdamW
             return AdamW(lr, self.beta_1, self.beta_2, self.epsilon, weight_decay=self.alpha, schedule=sched)
         if self.solver == "rmsprop":
             return RMSProp(lr, rho=self.beta_2, eps=self.epsilon, schedule=sched)
@@ -263,8 +263,9 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             X, Y, sample_weight, validation = self._hold_out(X, Y, y, sample_weight)
         elif self.best_loss_ is None:  # a warm start that turned early stopping off
             self.best_loss_ = np.inf
-        if first:  # the generator that shuffles, drawn after scikit-learn's own draws
-            self.model_.rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
+        if first:  # the model's own generator, seeded from the random state's words without drawing from it:
+            # a draw here shifted every epoch's order from scikit-learn's (ScikitLearnOrder replays its shuffles)
+            self.model_.rng = np.random.default_rng(self._random_state.get_state()[1])
 
         n = X.shape[0]
         batch = n if quasi else (min(200, n) if self.batch_size == "auto" else min(self.batch_size, n))

@@ -70,8 +70,11 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
     (train, validation) : sorted int arrays
     """
     if labels is None:
-        order = rng.permutation(n)
         n_val = max(1, int(round(fraction * n)))
+        if n_val >= n:  # as the stratified split says it, not a batch of 0 rows later
+            raise OptionError(f"validation_split={fraction} leaves an empty training or validation set for {n} "
+                              "samples")
+        order = rng.permutation(n)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
     # round(fraction * n) rows in all, shared out by largest remainder: each class rounded on its own held out
     # 20 of 60 rows at 0.2 (20 classes of 3), and none of 40 at 0.1 (10 classes of 4)
@@ -170,7 +173,9 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss
         X, y = objective.prepare(X, y)
     loss = objective.loss
     n = X.shape[0]
-    total = correct = 0.0
+    total = right = 0.0
+    # decided once for all of y: a chunk whose rows each hold one 1 was scored as one-hot by argmax
+    multilabel = is_classifier_loss(loss) and is_multilabel(y)
     batch_size = min(batch_size, model.chunk_size(PREDICT_BYTES))  # as predict: a conv net's chunks stay in cache
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
@@ -178,10 +183,11 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss
         cost = objective.cost_and_grad(out, yb)[0]
         total += cost * xb.shape[0] if loss.is_mean else cost
         if is_classifier_loss(loss):
-            correct += accuracy(out, yb, objective.output_is_logits) * xb.shape[0]
-    result = {"loss": float((total / n if loss.is_mean else total) + objective.penalty())}
+            right += float(correct(out, yb, objective.output_is_logits, multilabel))
+    share = objective.evaluation_shares(n, None)[1]  # the penalty's share a training batch gives it
+    result = {"loss": float((total / n if loss.is_mean else total) + share * objective.penalty())}
     if is_classifier_loss(loss):
-        result["accuracy"] = correct / n
+        result["accuracy"] = right / n
     return result
 
 

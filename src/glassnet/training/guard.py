@@ -173,7 +173,8 @@ class Guard:
         row = objective.loss.baseline(target, weight, objective.output_is_logits, n_out)
         out = model.xp.asarray(np.tile(np.asarray(row, dtype=model.dtype).reshape(1, -1), (self.m, 1)))
         self.chance_accuracy = accuracy(out, self.y, objective.output_is_logits) if self.classify else None
-        return float(objective.cost_and_grad(out, self.y, self.w)[0])
+        w = objective.evaluation_shares(self.m, self.w)[0]  # with batch_mean, the weights' mean, as a step's
+        return float(objective.cost_and_grad(out, self.y, w)[0])
 
     def check(self, cost: float, rows: int) -> bool:
         """Take one batch's cost; whether the run has diverged with it.

@@ -203,6 +203,9 @@ def fit(
         X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split)
         if parallel is None and initial_epoch < epochs:
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
+        if objective.batch_mean:  # a whole batch's weight: the penalty's share in the guard's and validation costs
+            rows = X.shape[0] if solver.full_batch or batch_size is None else min(batch_size, X.shape[0])
+            objective.penalty_rows = rows * (1.0 if w is None else float(w.mean()) or 1.0)
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                     "l1": objective.l1, "batch_mean": objective.batch_mean, "batch_size": batch_size,
                     "shuffle": shuffle, "validation_split": validation_split, "solver": solver.name,

@@ -464,6 +464,25 @@ def test_a_csv_of_whole_number_prices_is_regression_in_the_target_units(tmp_path
     assert "training ended no better than chance" in forced.stderr and not (tmp_path / "c" / "model.glassnet").exists()
 
 
+def test_a_constant_decimal_column_is_left_unscaled_so_a_new_value_moves_predictions_little(tmp_path):
+    """A column of 0.1 read as float32 had a standard deviation of 1.5e-8 from rounding, not 0, so it was
+    divided by it: a new row with 0.11 moved the prediction from 2.1 to 73,470."""
+    from glassnet.cli.data import standardize
+
+    mean, scale = standardize(np.full((1000, 2), [0.1, 3.3], np.float32))
+    assert scale == [1.0, 1.0] and mean == pytest.approx([0.1, 3.3])
+    assert standardize(np.array([[1e20], [2e20], [3e20]], np.float32))[1] == pytest.approx([8.164966e19])  # not inf
+    r = np.random.default_rng(0)
+    x = r.uniform(0, 1, 300)
+    (tmp_path / "rate.csv").write_text("x1,rate,y\n" + "".join(f"{a:.4f},0.1,{2 * a + 1:.4f}\n" for a in x))
+    run_glassnet("train", "--dataset", "csv", "--data", tmp_path / "rate.csv", "--target", "y", "--out",
+                 tmp_path / "o", "--quiet")
+    (tmp_path / "new.csv").write_text("x1,rate\n0.5,0.1\n0.5,0.11\n")
+    said = run_glassnet("predict", tmp_path / "o" / "model.glassnet", tmp_path / "new.csv").stdout
+    at, near = [float(line.split(":")[-1]) for line in said.splitlines() if " line " in line]
+    assert abs(at - 2.0) < 0.2 and abs(near - at) < 0.5
+
+
 # --- friction ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 import glassnet as gn
 from helpers import mechanics_only
@@ -334,6 +335,8 @@ def _fit_augmented(augment):
     (lambda: gn.Dropout(10**400), ValueError, r"rate must be finite; received 1000"),  # OverflowError from float()
     (lambda: gn.Adam(lr=10**400), ValueError, r"lr must be finite"),
     (lambda: gn.Dense(2, 3, rng=-1), ValueError, r"rng must be None, a seed of at least 0 or a numpy.random"),
+    (lambda: gn.mlp([3, 2], rng=0).predict(scipy.sparse.csr_matrix((0, 3))), ValueError,
+     r"X must not be empty; received shape \(0, 3\)"),  # NumPy's "zero-size array to reduction operation"
     (lambda: _fit_augmented(lambda batch, rng: None), ValueError,
      r"augment must return the batch it was given, moved, of shape \(8, 4\); it returned None"),
     (lambda: _fit_augmented(lambda batch, rng: batch[:3]), ValueError, r"it returned array\("),

@@ -31,6 +31,9 @@ def test_normalize_centres_and_scales_each_channel_and_its_gradient_is_divided_b
     np.testing.assert_allclose(out.std(axis=(0, 2, 3)), 1, atol=1e-12)
     flat = Normalize.fit(np.ones((2, 1, 3, 3)))  # a flat channel keeps a scale of 1, not a division by 0
     assert flat.std == [1.0] and flat.mean == [1.0]
+    # flat up to its mean's rounding: 0.1 in float64 had a spread of 2.8e-17, and a pixel of 0.11 became 3.6e14
+    tenth = Normalize.fit(np.full((1000, 2, 8, 8), 0.1))
+    assert tenth.std == [1.0, 1.0] and tenth.mean == pytest.approx([0.1, 0.1])
     # backward: a step worked by hand (dC/dX = dC/dZ / std), then central differences through a whole net
     model = gn.Sequential([Normalize([0.5, -1.0, 2.0], [0.25, 2.0, 4.0]), gn.Conv2D(3, 2, 3, rng=0, dtype=np.float64),
                            gn.Flatten(), gn.Dense(2 * 2 * 4, 3, rng=1, dtype=np.float64)], input_shape=(3, 4, 6),
@@ -122,6 +125,20 @@ def test_a_palette_picture_with_transparency_keeps_its_colour():
     buf = io.BytesIO()
     Image.new("RGB", (20, 20), (255, 0, 0)).convert("P").convert("PA").save(buf, "TIFF")
     np.testing.assert_allclose(prepare_photo(buf.getvalue(), 8).reshape(3, -1).mean(axis=1), [1, 0, 0])
+
+
+def test_premultiplied_transparency_is_white_paper_too():
+    """An "RGBa" picture's transparent areas came out black (0, 0, 0) where "RGBA"'s are white, and an "La" one
+    stopped with Pillow's ValueError ("conversion from La to L not supported")."""
+    a = np.zeros((16, 16, 4), np.uint8)
+    a[..., 0] = 200
+    a[np.arange(8), np.arange(8)] = (200, 30, 30, 255)
+    rgba = Image.fromarray(a)
+    for channels in (3, 1):
+        np.testing.assert_array_equal(prepare_photo(rgba.convert("RGBa"), 8, channels),
+                                      prepare_photo(rgba, 8, channels))
+        grey = prepare_photo(rgba.convert("LA").convert("La"), 8, channels)  # read, whatever Pillow made of it
+        assert grey.shape == (channels, 8, 8) and np.isfinite(grey).all()
 
 
 def test_a_16_bit_picture_is_as_bright_at_any_size():
@@ -229,6 +246,20 @@ def test_precision_and_recall_per_class_worked_by_hand():
     assert table.splitlines()[0].split() == ["class", "precision", "recall", "samples"]
     assert table.splitlines()[3].split() == ["fox", "100.0%", "75.0%", "4"]
     assert table.splitlines()[4].split() == ["owl", "—", "—", "0"]
+
+
+def test_a_label_outside_the_classes_is_named_not_counted_in_another_cell():
+    """A prediction of 2 with n_classes=2 was counted as true class 1, predicted 0; n_classes=0 meant "infer";
+    empty labels raised NumPy's reduction error."""
+    np.testing.assert_array_equal(confusion_matrix([0, 1, 1], [0, 0, 1], 2), [[1, 0], [1, 1]])
+    with pytest.raises(gn.OptionError, match=r"labels must be classes 0..1 \(n_classes=2\); received labels from 0 "
+                                             r"to 2"):
+        confusion_matrix([0, 0], [2, 0], 2)
+    with pytest.raises(gn.OptionError, match="n_classes must be >= 1; received 0"):
+        confusion_matrix([0], [0], 0)
+    with pytest.raises(gn.OptionError, match="y_true is empty: give n_classes"):
+        confusion_matrix([], [])
+    assert confusion_matrix([], [], 3).shape == (3, 3)
 
 
 def test_the_confusion_picture_is_written_atomically(tmp_path):

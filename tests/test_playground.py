@@ -88,6 +88,9 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
     np.testing.assert_allclose(X, [[1, -1 / 3], [-1, 1], [0, -1]])
     with pytest.raises(DataError, match=r"received 2 labels: \[0, 1e\+308\]"):
         read_csv("0,0,0\n1,1,1e308\n", "classification")
+    # and as close: a range of subnormal numbers halved to 0, and the points were inf and NaN
+    X, _ = read_csv("0,5e-324,0\n0,0,1\n", "classification")
+    assert np.isfinite(X).all() and X.tolist() == [[-1.0, -1.0], [-1.0, -1.0]]
 
 
 def test_whole_epochs_are_the_epochs_of_fit():

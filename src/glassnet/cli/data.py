@@ -100,9 +100,14 @@ def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:
     -------
     (mean, scale) : lists of float
     """
+    X = np.asarray(X, dtype=np.float64)  # float32 sums overflow past 1.8e19 and round a constant column's mean
     mean = np.atleast_1d(X.mean(axis=0))
-    scale = np.atleast_1d(X.std(axis=0))
-    scale[scale == 0] = 1.0
+    var = np.atleast_1d(X.var(axis=0))
+    # constant up to the rounding of its mean (as scikit-learn's StandardScaler judges): a column of 0.1 had a
+    # spread of 1.5e-8 from float32 rounding, and a new row's 0.11 became 671,088
+    n, eps = X.shape[0], np.finfo(np.float64).eps
+    constant = var <= n * eps * var + (n * mean * eps) ** 2
+    scale = np.where(constant, 1.0, np.sqrt(var))
     return mean.tolist(), scale.tolist()
 
 

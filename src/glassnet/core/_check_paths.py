@@ -53,8 +53,6 @@ def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable
         raise OptionError(f"{name}: cannot write in the folder {str(folder)!r} ({exc.strerror})") from None
     os.close(fd)
     os.unlink(trial)
-    if target.exists() and not os.access(target, os.W_OK):
-        raise OptionError(f"{name}: {str(path)!r} exists and cannot be written")
     return path
 
 
@@ -114,10 +112,13 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         via = "" if target == path else f", through the link {str(path)!r},"
         raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
                               "which glassnet does not replace: give the path of a regular file")
-    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):
-        # a rename needs only the folder's leave: a file made read-only (chmod 444) would go, even for its owner
+    # a rename needs only the folder's leave: a file made read-only (chmod 444) would go, even for its owner
+    if mode is not None and not mode & 0o222:
         raise PermissionError(f"{name} {str(path)!r} is read-only, which glassnet does not replace: make it "
                               "writable (chmod u+w) or give another path")
+    if mode is not None and not os.access(target, os.W_OK):
+        raise PermissionError(f"{name} {str(path)!r} may not be written by this user (another's file), which "
+                              "glassnet does not replace: give another path")
     inputs = list(inputs)
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "

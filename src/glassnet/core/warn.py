@@ -8,7 +8,7 @@ import warnings
 from types import FrameType
 
 #: the folder of the glassnet package: frames whose code lies under it are glassnet's own
-PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
@@ -24,6 +24,6 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """
     level = 2  # the caller of this function
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(PACKAGE):
+    while frame is not None and os.path.normcase(os.path.abspath(frame.f_code.co_filename)).startswith(PACKAGE):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, category, stacklevel=level)

@@ -222,25 +222,20 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
-            # strict: a quote left open would take every line after it into one field, in silence
-            reader, rows, line = csv.reader(f, strict=True), [], 1
+            reader, rows, line = csv.reader(f), [], 1
             for row in reader:
+                if reader.line_num > line:  # a quote left open takes every line after it into one field
+                    raise DataError(f"{path}, line {line}: a quoted field runs on to line {reader.line_num}: a "
+                                    "quote opened there is never closed (a table's fields fit on one line)")
                 rows.append(row)
                 line = reader.line_num + 1  # where the next row begins
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
-    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
-        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))} in the row that begins on "
-                        f"line {line}{QUOTES.get(str(exc), '')}") from None
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte
+        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))}") from None
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
         rows.pop()
     return rows
-
-
-#: what the csv module's complaints about quotes mean, for the message
-QUOTES = {"unexpected end of data": ": a quote opened there is never closed",
-          "',' expected after '\"'": ": a quote closes before the field ends; a field that holds quotes is "
-                                       "quoted whole, each quote inside doubled (\"\")"}
 
 
 def is_number(text: str) -> bool:

@@ -235,6 +235,7 @@ def to_grey(img) -> np.ndarray:
     float32 array, shape (height, width)
     """
     Image, _ = _pil()
+    img = unpremultiplied(img)
     if img.mode.startswith("I") or img.mode == "F":  # 16- and 32-bit integers, floats: scaled to their range
         values = np.asarray(img, dtype=np.float64)
         low, high = float(values.min()), float(values.max())
@@ -252,3 +253,18 @@ def to_grey(img) -> np.ndarray:
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(paper, rgba)
     return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def unpremultiplied(img):
+    """``img`` with its transparency as a plain alpha channel: "RGBa" and "La" (colours premultiplied by their
+    alpha, as some TIFFs hold them) become "RGBA" and "LA", which the composite on white paper reads.
+
+    Parameters
+    ----------
+    img : PIL.Image.Image
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
+    return img.convert(img.mode.upper()) if img.mode in ("RGBa", "La") else img

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core._validation import short
 from ..errors import OptionError
-from .decoding import open_image, pixel_budget, to_grey
+from .decoding import open_image, pixel_budget, to_grey, unpremultiplied
 from .images import model_image_shape, prepare_digit
 
 FITS = ("pad", "crop")
@@ -40,6 +40,7 @@ def picture_array(img: Any, color: str) -> np.ndarray:
     """
     from PIL import Image
 
+    img = unpremultiplied(img)  # RGBa's transparent areas were black, and La could not be turned grey at all
     colourful = img.mode == "P" or Image.getmodebase(img.mode) == "RGB"  # RGB(A), palettes (PA too), CMYK, ...
     if color == "grey" or not colourful:
         grey = to_grey(img)

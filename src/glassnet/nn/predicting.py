@@ -290,6 +290,8 @@ class Predicting:
                               f"can take; this model's first layer is {first}. Use {name}.toarray()")
         if X.ndim != 2:
             raise OptionError(f"{name} must be 2-dimensional (n_samples, n_features); received shape {X.shape}")
+        if not X.shape[0] * X.shape[1]:  # as a dense array is told, not NumPy's reduction error further on
+            raise OptionError(f"{name} must not be empty; received shape {tuple(X.shape)}")
         X = X.tocsr()
         if finite and X.nnz and X.dtype.kind == "f":  # before the cast, which would make 1e39 infinite
             check_in_range(X.data, name, self.dtype)

@@ -215,7 +215,8 @@ def _square(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each column's centre and half-width, so that ``(X - centre) / half`` spans [-1, 1]; a column of one
     value goes to -1 (half 0.5). In halves: ``high - low`` overflows at ±1e308."""
     low, high = X.min(axis=0), X.max(axis=0)
-    half = np.where(high > low, high / 2 - low / 2, 0.5)
+    spread = high / 2 - low / 2  # 0 for a range of subnormal numbers too, where high > low: constant, then
+    half = np.where(spread > 0, spread, 0.5)
     return low + half, half
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core._validation import check_positive_int
+from ..errors import OptionError
+
 
 def accuracy_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """The fraction of predictions equal to the truth.
@@ -32,8 +35,20 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     -------
     int array, shape (n_classes, n_classes)
     """
-    y_true, y_pred = np.asarray(y_true, np.intp), np.asarray(y_pred, np.intp)
-    k = n_classes or int(max(y_true.max(), y_pred.max())) + 1
+    y_true, y_pred = np.asarray(y_true, np.intp).ravel(), np.asarray(y_pred, np.intp).ravel()
+    if y_true.shape != y_pred.shape:
+        raise OptionError(f"y_true and y_pred must hold one label per sample each; received {y_true.size} and "
+                          f"{y_pred.size}")
+    if n_classes is None:
+        if not y_true.size:
+            raise OptionError("y_true is empty: give n_classes for a matrix of no samples")
+        k = int(max(y_true.max(), y_pred.max())) + 1
+    else:
+        k = check_positive_int(n_classes, "n_classes")
+    labels = np.concatenate([y_true, y_pred])
+    if labels.size and (labels.min() < 0 or labels.max() >= k):  # counted in another class's cell before
+        raise OptionError(f"labels must be classes 0..{k - 1} (n_classes={k}); received labels from "
+                          f"{labels.min()} to {labels.max()}")
     return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 

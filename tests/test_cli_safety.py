@@ -472,6 +472,8 @@ def test_a_constant_decimal_column_is_left_unscaled_so_a_new_value_moves_predict
     mean, scale = standardize(np.full((1000, 2), [0.1, 3.3], np.float32))
     assert scale == [1.0, 1.0] and mean == pytest.approx([0.1, 3.3])
     assert standardize(np.array([[1e20], [2e20], [3e20]], np.float32))[1] == pytest.approx([8.164966e19])  # not inf
+    # nor constant where the squares overflow: 1e300 and -1e300 vary
+    assert standardize(np.array([[1e300], [-1e300]])) == ([0.0], [1e300])
     r = np.random.default_rng(0)
     x = r.uniform(0, 1, 300)
     (tmp_path / "rate.csv").write_text("x1,rate,y\n" + "".join(f"{a:.4f},0.1,{2 * a + 1:.4f}\n" for a in x))

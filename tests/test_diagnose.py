@@ -191,11 +191,13 @@ def test_lr_find_on_a_trained_network_says_its_suggestion_means_little():
     train, _ = train_test_split(load_digits(), 0.2, rng=0)
     model = gn.mlp([64, 32, 10], rng=0)
     fresh = gn.lr_find(model, train.X, train.y, "cross_entropy", "adam")
-    assert not fresh.at_start and "very start" not in str(fresh)
+    assert not fresh.trained and "far below chance" not in str(fresh)
+    high = gn.lr_find(gn.mlp([64, 32, 10], rng=1), train.X, train.y, "cross_entropy", "sgd", start=0.1, stop=1e4)
+    assert not high.trained  # a fresh network swept from a high rate, whose steepest fall is its first step
     model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.005, epochs=30, verbose=False)
     trained = gn.lr_find(model, train.X, train.y, "cross_entropy", "adam")
-    assert trained.at_start
-    assert "that fall came at the sweep's very start" in str(trained) and "sweep a fresh network" in str(trained)
+    assert trained.trained
+    assert "far below chance" in str(trained) and "sweep a fresh network" in str(trained)
 
 
 @needs_mnist

@@ -308,7 +308,8 @@ def test_csv_files_that_are_not_tables_are_one_bounded_line(tmp_path):
 
     big = tmp_path / "big.csv"
     big.write_text("a,b,label\n" + "x" * 200_000 + ",1,0\n")
-    with pytest.raises(gn.DataError, match=r"is not a readable CSV file: 'field larger than field limit"):
+    with pytest.raises(gn.DataError, match=r"is not a readable CSV file: field larger than field limit \(131072\) "
+                                           r"\(line 2\)"):
         load_csv(big, "label")
     picture = tmp_path / "picture.csv"
     buf = io.BytesIO()
@@ -326,20 +327,28 @@ def test_csv_files_that_are_not_tables_are_one_bounded_line(tmp_path):
 def test_a_quote_left_open_is_named_with_its_line_not_read_as_one_long_class_name(tmp_path):
     """The csv module took a quote never closed, on line 502 of 1001, as the start of a field running to the end
     of the file: 501 rows of 1000 were read, and the rest became a class named 'dog\\n501,1002,cat\\n...'."""
-    from glassnet.datasets import load_csv
+    from glassnet.datasets import load_csv, read_rows
 
     rows = ["x1,x2,species"] + [f"{i},{2 * i},{'cat' if i % 2 else 'dog'}" for i in range(1000)]
     rows[501] = '500,1000,"dog'
     path = tmp_path / "q.csv"
     path.write_text("\n".join(rows) + "\n")
-    with pytest.raises(gn.DataError, match=r"q.csv, line 502: a quoted field runs on to line 1001: a quote opened "
-                                           r"there is never closed"):
+    with pytest.raises(gn.DataError, match=r"q.csv, line 502: a quote opened in this row is never closed, so the "
+                                           r"rest of the file would be one field"):
+        load_csv(path, "species")
+    rows[700] = '699,1398,"cat"'  # a later quote closes it: the lines between would be one class name
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(gn.DataError, match=r"target column 'species' holds a value that runs over several lines in "
+                                           r"data row 501 \('dog\\n501,1002,cat"):
         load_csv(path, "species")
     rows[501] = '500,1000,"a ""quoted"", name"'  # quoted as it should be: read
     rows[502] = '"501" ,1002 ,"cat" '  # spaces after closing quotes, as aligned files have them: read as before
     path.write_text("\n".join(rows) + "\n")
     data = load_csv(path, "species")
     assert 'a "quoted", name' in data.classes and len(data) == 1000 and data.X[501, 0] == 501
+    notes = tmp_path / "notes.csv"  # a quoted cell over two lines is a CSV's right, in a column left unread
+    notes.write_text('x1,x2,comment\n1,2,"first line\nsecond line"\n3,4,ok\n')
+    assert read_rows(notes) == [["x1", "x2", "comment"], ["1", "2", "first line\nsecond line"], ["3", "4", "ok"]]
 
 
 @pytest.mark.parametrize("written", ["inf", "-Infinity", "+INF"])

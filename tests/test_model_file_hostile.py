@@ -165,8 +165,8 @@ def test_a_read_only_model_file_is_not_replaced(tmp_path, monkeypatch):
     path = gn.save(tmp_path / "m.glassnet", gn.mlp([3, 2], rng=0))
     os.chmod(path, 0o444)
     before = path.read_bytes()
-    with pytest.raises(PermissionError, match=r"m.glassnet' is read-only, which glassnet does not replace: make it "
-                                              r"writable \(chmod u\+w\) or give another path"):
+    with pytest.raises(PermissionError, match=r"m.glassnet' is read-only \(mode 444\), which glassnet does not "
+                                              r"replace: make it writable \(chmod u\+w\) or give another path"):
         gn.save(path, gn.mlp([3, 5], rng=0))
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]
     from glassnet.core._validation import check_writable
@@ -176,6 +176,12 @@ def test_a_read_only_model_file_is_not_replaced(tmp_path, monkeypatch):
     os.chmod(path, 0o644)
     gn.save(path, gn.mlp([3, 5], rng=0))
     assert gn.load(path).model.out_features == 5
+    real_uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: real_uid + 1)  # as another user sees this 644 file
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(PermissionError, match=rf"belongs to another user \(uid {real_uid}\) and may not be written"):
+        gn.save(path, gn.mlp([3, 2], rng=0))
+    monkeypatch.undo()
 
     def refused_folder(**kwargs):  # a folder this user may not write in (root may write anywhere)
         raise PermissionError(13, "Permission denied", os.path.join(kwargs["dir"], ".m.glassnet.1.abcdefgh.tmp"))

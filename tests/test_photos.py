@@ -34,6 +34,7 @@ def test_normalize_centres_and_scales_each_channel_and_its_gradient_is_divided_b
     # flat up to its mean's rounding: 0.1 in float64 had a spread of 2.8e-17, and a pixel of 0.11 became 3.6e14
     tenth = Normalize.fit(np.full((1000, 2, 8, 8), 0.1))
     assert tenth.std == [1.0, 1.0] and tenth.mean == pytest.approx([0.1, 0.1])
+    assert Normalize.fit(np.array([1e200, 2e200]).reshape(2, 1, 1, 1)).std == [5e199]  # its squares overflow
     # backward: a step worked by hand (dC/dX = dC/dZ / std), then central differences through a whole net
     model = gn.Sequential([Normalize([0.5, -1.0, 2.0], [0.25, 2.0, 4.0]), gn.Conv2D(3, 2, 3, rng=0, dtype=np.float64),
                            gn.Flatten(), gn.Dense(2 * 2 * 4, 3, rng=1, dtype=np.float64)], input_shape=(3, 4, 6),

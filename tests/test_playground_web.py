@@ -161,6 +161,14 @@ def test_a_model_of_features_of_the_points_predicts_from_the_points(client, tmp_
     expected = model.predict_classes(inputs.astype(model.dtype))
     assert 0 < expected.sum() < 40, "the test needs both classes among the answers"
     assert said == [str(c) for c in expected]
+    assert model.dtype == np.float64  # the playground's networks: its points overflow only past 1e154
+    for text, message in [("x1,x2\n1e200,0\n", "holds points too far out for the model's inputs (x1^2, sin(x1), "
+                                                 "x2): they overflow its float64"),  # NumPy's warnings before
+                          ("1,2,3\n", "has no header row and 3 columns, but the model reads 2 columns, x1 and x2, "
+                                       "and makes its 3 inputs (x1^2, sin(x1), x2) from them")]:
+        (tmp_path / "bad.csv").write_text(text)
+        assert cli.main(["predict", str(path), str(tmp_path / "bad.csv")]) == 2
+        assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("body, message", [
@@ -199,6 +207,8 @@ def test_bad_requests_to_a_session(client):
     big = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": 1,
                                                                "padding": "x" * 3_000_000})
     assert big.status_code == 413 and "larger than this endpoint takes" in big.get_json()["error"]
+    small = client.post(f"/api/playground/{token}/train", json={"steps": 1, "padding": "x" * 5000})
+    assert small.get_json()["error"] == "The request body is larger than this endpoint takes (4,096 bytes)."
     assert client.get(f"/api/playground/{token}/neuron?layer=5&j=0").status_code == 400
     gone = client.post("/api/playground/not-a-session/train", json={"steps": 1})
     assert gone.status_code == 404 and "session has ended" in gone.get_json()["error"]

@@ -146,6 +146,21 @@ def test_a_recipe_run_resumes_to_its_end_but_not_beyond(tmp_path):
     assert resumed_settings(Args, Checkpoint)["epochs"] == 3
 
 
+def test_a_recipes_own_schedule_in_a_checkpoint_is_taken():
+    """A --recipe run saves its schedule as 'one-cycle', which no --schedule choice names: every resume of a
+    real checkpoint was refused as "damaged or edited" (the test above builds settings without a schedule)."""
+    from glassnet.cli import build_parser
+    from glassnet.cli.settings import UserError, check_saved_settings, recipe_settings
+
+    parser = build_parser()._subparsers._group_actions[0].choices["train"]
+    saved = {"dataset": "mnist", "recipe": "fast", "arch": "mlp",
+             **recipe_settings({"dataset": "mnist", "recipe": "fast", "arch": "mlp"}, {})}
+    assert saved["schedule"] == "one-cycle"
+    check_saved_settings(saved, parser, "ck.glassnet")  # taken
+    with pytest.raises(UserError, match="the checkpoint's setting --schedule is not one glassnet train takes"):
+        check_saved_settings({**saved, "recipe": None}, parser, "ck.glassnet")  # without its recipe: refused
+
+
 @pytest.mark.parametrize("args, message", [
     (["--recipe", "fast"], "--recipe fast is tuned for MNIST: use --dataset mnist; received --dataset digits"),
     (["--recipe", "fast", "--dataset", "mnist", "--optimizer", "sgd"],

@@ -377,6 +377,12 @@ def test_shuffled_epochs_and_adam_take_scikit_learns_steps(solver):
     ours, theirs = quiet(GlassnetClassifier(**kw).fit, X / 16, y), quiet(MLPClassifier(**kw).fit, X / 16, y)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
     assert (ours.predict(X / 16) == theirs.predict(X / 16)).all()
+    # the model's own generator, seeded without a draw: the same seed gives the same one, a shared random state
+    # moved on by a fit a new one (its key alone was the same)
+    shared, kw = np.random.RandomState(5), dict(hidden_layer_sizes=(4,), max_iter=1)
+    draws = [quiet(GlassnetClassifier(random_state=rs, **kw).fit, X[:50], y[:50]).model_.rng.random()
+             for rs in (0, 0, shared, shared)]
+    assert draws[0] == draws[1] and draws[2] != draws[3]
 
 
 def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):

@@ -579,6 +579,7 @@ def test_batch_mean_divides_each_batch_by_its_weight_and_is_kept_for_a_resume(tm
     penalty = 0.15 * np.sum(model.params[: model.n_decayed] ** 2)
     assert float(plain(X, y, weight=w)) == pytest.approx(data / 6 + penalty, rel=1e-12)
     assert float(share(X, y, weight=w)) == pytest.approx((data + penalty) / w.sum(), rel=1e-12)
+    assert share.value(X, y, weight=w) == pytest.approx((data + penalty) / w.sum(), rel=1e-12)  # as a call
     with pytest.raises(gn.OptionError, match="batch_mean divides each batch's cost by its own weight"):
         gn.fit(model, X, y, comm=object(), batch_mean=True)
     checkpoint = gn.ModelCheckpoint(tmp_path / "ck.glassnet", every=1)
@@ -602,6 +603,15 @@ def test_with_batch_mean_the_guard_and_validation_take_a_batchs_share_of_the_pen
     penalty = 0.15 * np.sum(model.params[: model.n_decayed] ** 2)
     data_term = 0.5 * np.mean(np.sum((model.predict(Xv) - yv) ** 2, axis=1))
     assert history["val_loss"][0] == pytest.approx(data_term + penalty / 50, rel=1e-10)
+    weighted = gn.mlp([4, 8, 1], rng=0, dtype="float64")  # fit sets the batch's weight: 50 rows of mean 3
+    seen = []
+
+    class Look(gn.Callback):
+        def on_train_begin(self, run):
+            seen.append(run.objective.penalty_rows)
+    gn.fit(weighted, X, y, loss="mse", l2=0.3, batch_mean=True, batch_size=50, epochs=1,
+           sample_weight=np.full(300, 3.0), callbacks=[Look()], verbose=False)
+    assert seen == [150.0]
     levels = []
     for scale in (1.0, 1000.0):  # weights of any common scale: the same weighted means, the same levels
         objective = gn.Objective(gn.mlp([4, 8, 1], rng=0, dtype="float64"), "mse", l2=0.3, batch_mean=True)

@@ -19,6 +19,7 @@ from .. import datasets
 from ..core._validation import _same_file, check_array, short
 from ..core.rows import LazyRows
 from ..errors import GlassnetError
+from ..ops.normalization import mean_and_scale
 from ..training.models import load, mlp
 from .options import UserError as UserError  # it lived here: re-exported
 from .pictures import check_folder, load_pictures, model_pictures, same_classes
@@ -100,14 +101,7 @@ def standardize(X: np.ndarray) -> tuple[list[float], list[float]]:
     -------
     (mean, scale) : lists of float
     """
-    X = np.asarray(X, dtype=np.float64)  # float32 sums overflow past 1.8e19 and round a constant column's mean
-    mean = np.atleast_1d(X.mean(axis=0))
-    var = np.atleast_1d(X.var(axis=0))
-    # constant up to the rounding of its mean (as scikit-learn's StandardScaler judges): a column of 0.1 had a
-    # spread of 1.5e-8 from float32 rounding, and a new row's 0.11 became 671,088
-    n, eps = X.shape[0], np.finfo(np.float64).eps
-    constant = var <= n * eps * var + (n * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(var))
+    mean, scale = mean_and_scale(X)  # in float64, 1 for a constant column (float32 left 0.1's spread 1.5e-8)
     return mean.tolist(), scale.tolist()
 
 

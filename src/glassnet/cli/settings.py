@@ -179,6 +179,8 @@ def check_saved_settings(saved: dict, parser, source: str) -> None:
             continue
         value, action = saved[name], actions[name]
         option = "--" + name.replace("_", "-")
+        if name == "schedule" and value == "one-cycle" and saved.get("recipe") is not None:
+            continue  # a recipe's own schedule, which no option names (the recipe itself is checked)
         if name == "layers":
             ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
             text = ",".join(map(str, value)) if ok else None

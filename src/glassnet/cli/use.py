@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_writable, short
+from ..core._validation import check_array, check_writable, short
 from ..core.arrays import to_numpy
 from ..datasets import is_number, read_rows
 from ..datasets.csv import names as column_names
@@ -155,7 +155,7 @@ def middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
-def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.ndarray, int]:
+def read_features(path: str, feature_names: list[str], width: int, takes: str = "") -> tuple[np.ndarray, int]:
     """A CSV file's feature columns, with or without a header row; never a row dropped.
 
     A first row that is all numbers is data (the file has no header): every
@@ -173,6 +173,8 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         The names the model was trained with, or empty.
     width : int
         The model's number of input features.
+    takes : str
+        What the model reads, for the message of a file without a header (default "takes WIDTH features").
 
     Returns
     -------
@@ -207,8 +209,9 @@ def read_features(path: str, feature_names: list[str], width: int) -> tuple[np.n
         body, first_line = rows, 1
         columns = list(range(width))
         if len(first) != width:
-            raise DataError(f"{path} has no header row and {len(first)} columns, but the model takes {width} "
-                            "features: give a header naming the columns, or exactly the features in order")
+            raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
+                            f"{takes or f'takes {width} features'}: give a header naming the columns, or exactly "
+                            "the features in order")
     if not body:
         raise DataError(f"{path} holds a header row but no data rows")
     X = np.empty((len(body), len(columns)), np.float64)
@@ -256,9 +259,15 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     points = meta.get("points") if isinstance(meta.get("points"), dict) else None
     if points is not None and set(meta.get("feature_names") or [None]) <= set(FEATURES):
         # a playground model of features of the points (x1^2, sin(x1), ...): the file holds the points
-        X, first_line = read_features(path, ["x1", "x2"], 2)
-        X = inputs_from_points(X, meta["feature_names"], points.get("centre"), points.get("half"))
-        X = X.astype(model.dtype)
+        names = meta["feature_names"]
+        X, first_line = read_features(path, ["x1", "x2"], 2, f"reads 2 columns, x1 and x2, and makes its "
+                                                            f"{len(names)} inputs ({', '.join(names)}) from them")
+        X = check_array(X, path, ndim=2, dtype=model.dtype)  # 1e39 named, as for any CSV
+        with np.errstate(all="ignore"):
+            X = inputs_from_points(X, names, points.get("centre"), points.get("half")).astype(model.dtype)
+        if not np.isfinite(X).all():
+            raise DataError(f"{path} holds points too far out for the model's inputs ({', '.join(names)}): they "
+                            f"overflow its {np.dtype(model.dtype).name}")
     else:
         X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
         X = scale_inputs(X, meta, model.dtype, path)

@@ -113,12 +113,13 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
         raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
                               "which glassnet does not replace: give the path of a regular file")
     # a rename needs only the folder's leave: a file made read-only (chmod 444) would go, even for its owner
-    if mode is not None and not mode & 0o222:
-        raise PermissionError(f"{name} {str(path)!r} is read-only, which glassnet does not replace: make it "
-                              "writable (chmod u+w) or give another path")
-    if mode is not None and not os.access(target, os.W_OK):
-        raise PermissionError(f"{name} {str(path)!r} may not be written by this user (another's file), which "
-                              "glassnet does not replace: give another path")
+    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        owner = os.stat(target).st_uid
+        if hasattr(os, "geteuid") and owner != os.geteuid():
+            raise PermissionError(f"{name} {str(path)!r} belongs to another user (uid {owner}) and may not be "
+                                  "written, which glassnet does not replace: give another path")
+        raise PermissionError(f"{name} {str(path)!r} is read-only (mode {stat.S_IMODE(mode):o}), which glassnet does "
+                              "not replace: make it writable (chmod u+w) or give another path")
     inputs = list(inputs)
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "

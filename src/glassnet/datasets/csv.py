@@ -75,6 +75,11 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if missing:
         raise DataError(f"{path}, line {missing[0] + 2}: missing value in target column {short(target)}"
                         + (f" ({short(raw_target[missing[0]])})" if raw_target[missing[0]] else ""))
+    broken = next((i for i, v in enumerate(raw_target) if "\n" in v or "\r" in v), None)
+    if broken is not None:  # a quote left open, then closed by a later one: the lines between became one label
+        raise DataError(f"{path}: target column {short(target)} holds a value that runs over several lines in data "
+                        f"row {broken + 1} ({short(raw_target[broken], 60)}): a quote left open takes the lines "
+                        "after it into one field")
     numeric = _all_float(raw_target)
     infinite = [i for i, v in enumerate(raw_target) if v.lower().lstrip("+-") in ("inf", "infinity")]
     if infinite and _all_float([v for i, v in enumerate(raw_target) if i not in set(infinite)]):
@@ -222,19 +227,36 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader, rows, line = csv.reader(f), [], 1
-            for row in reader:
-                if reader.line_num > line:  # a quote left open takes every line after it into one field
-                    raise DataError(f"{path}, line {line}: a quoted field runs on to line {reader.line_num}: a "
-                                    "quote opened there is never closed (a table's fields fit on one line)")
-                rows.append(row)
-                line = reader.line_num + 1  # where the next row begins
+            try:
+                rows = _rows(f, strict=True)  # strict: a quote never closed is an error, not the rest of the file
+            except csv.Error as exc:
+                if not str(exc.args[-1]).startswith("',' expected after"):
+                    raise
+                f.seek(0)  # a space after a closing quote, as aligned files have: read as before, leniently
+                rows = _rows(f, strict=False)
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
-    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte
-        raise DataError(f"{path} is not a readable CSV file: {short(str(exc))}") from None
+    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
+        line, what = exc.args if len(exc.args) == 2 else (None, str(exc))
+        if what == "unexpected end of data":
+            raise DataError(f"{path}, line {line}: a quote opened in this row is never closed, so the rest of the "
+                            "file would be one field") from None
+        raise DataError(f"{path} is not a readable CSV file: {what}" + (f" (line {line})" if line else "")) \
+            from None
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
         rows.pop()
+    return rows
+
+
+def _rows(f, strict: bool) -> list[list[str]]:
+    """Every row of an open CSV file; a csv.Error carries the line its row began on."""
+    reader, rows, line = csv.reader(f, strict=strict), [], 1
+    try:
+        for row in reader:
+            rows.append(row)
+            line = reader.line_num + 1  # where the next row begins
+    except csv.Error as exc:
+        raise csv.Error(line, str(exc)) from None
     return rows
 
 

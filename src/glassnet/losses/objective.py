@@ -36,6 +36,9 @@ class Objective:
 
     Attributes
     ----------
+    penalty_rows : float or None
+        With ``batch_mean``: a training batch's weight, which ``fit`` sets, for
+        the penalty's share in costs outside a step (validation, the divergence guard).
     fused : bool
         Whether the model's last layer is the loss's fused activation (Softmax
         before softmax cross-entropy, Sigmoid before binary cross-entropy).
@@ -64,8 +67,9 @@ class Objective:
         self.l1 = check_real(l1, "l1", low=0.0)
         self.batch_mean = check_flag(batch_mean, "batch_mean")
         #: with batch_mean, the weight of a whole training batch (its rows times their mean weight), which
-        #: ``fit`` sets: the penalty's share in a cost outside a step (see :meth:`evaluation_shares`)
-        self.penalty_rows = 1.0
+        #: ``fit`` sets: the penalty's share in a cost outside a step (see :meth:`evaluation_shares`); None
+        #: takes each cost as a batch of its own, as a call does
+        self.penalty_rows: float | None = None
         fused = self.loss.fused_activation
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
@@ -135,7 +139,8 @@ class Objective:
 
         With :attr:`batch_mean` the weights become their mean over ``rows`` as in a step, and the penalty's
         share is that of a whole training batch, ``1 / penalty_rows``, so that such costs compare with the
-        steps' (the guard's sample of 512 rows took 1/512 of the penalty, batches of 4 a quarter).
+        steps' (the guard's sample of 512 rows took 1/512 of the penalty, batches of 4 a quarter). Before
+        ``fit`` sets :attr:`penalty_rows`, the cost is that of a call on these rows.
 
         Parameters
         ----------
@@ -146,8 +151,8 @@ class Objective:
         -------
         (weight, share)
         """
-        if not self.batch_mean:
-            return weight, 1.0
+        if not self.batch_mean or self.penalty_rows is None:
+            return self._shares(rows, weight)
         return self._shares(rows, weight)[0], 1.0 / self.penalty_rows
 
     def _shares(self, rows: int, weight: Array | None) -> tuple[Array | None, float]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core._validation import short
 from ..errors import OptionError
+from ..ops.normalization import mean_and_scale
 from .base import Array, Context, Layer, Shape
 
 
@@ -67,14 +68,10 @@ class Normalize(Layer):
                               f"{x.shape}")
         # in float64 a channel at a time: the sums are exact enough, and no float64 copy of every picture is made
         mean, std = [], []
-        eps = np.finfo(np.float64).eps
-        for c in range(x.shape[1]):
-            plane = x[:, c].astype(np.float64)
-            m, var, n = float(plane.mean()), float(plane.var()), plane.size
-            mean.append(m)
-            # flat up to the rounding of its mean (scikit-learn's rule): a float64 channel of 0.1 had a spread of
-            # 2.8e-17, and a new pixel of 0.11 became 3.6e14
-            std.append(1.0 if var <= n * eps * var + (n * m * eps) ** 2 else var ** 0.5)
+        for c in range(x.shape[1]):  # flat up to its mean's rounding: 1 (0.1 in float64 had a spread of 2.8e-17)
+            m, spread = mean_and_scale(x[:, c].reshape(-1))
+            mean.append(float(m[0]))
+            std.append(float(spread[0]))
         return cls(mean, std)
 
     def output_shape(self, input_shape: Shape) -> Shape:

@@ -23,7 +23,7 @@ class SGD(Optimizer):
     Parameters
     ----------
     lr : float, default 0.1
-        The step size; 0.1 trains MNIST's MLP to 97.5 % in the command line's 8 epochs, where 0.01
+        The step size; 0.1 trains MNIST's 784-256-128-10 MLP to 97.5 % in 8 epochs, where 0.01
         reaches 91 %.
     momentum : float
         In [0, 1); 0 for plain gradient descent.

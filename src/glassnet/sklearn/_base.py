@@ -265,7 +265,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             self.best_loss_ = np.inf
         if first:  # the model's own generator, seeded from the random state's words without drawing from it:
             # a draw here shifted every epoch's order from scikit-learn's (ScikitLearnOrder replays its shuffles)
-            self.model_.rng = np.random.default_rng(self._random_state.get_state()[1])
+            state = self._random_state.get_state()  # its key and its position in it
+            self.model_.rng = np.random.default_rng([*state[1].tolist(), state[2]])
 
         n = X.shape[0]
         batch = n if quasi else (min(200, n) if self.batch_size == "auto" else min(self.batch_size, n))

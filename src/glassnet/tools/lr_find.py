@@ -25,7 +25,7 @@ from ..losses.objective import Objective
 from ..nn import Stack
 from ..nn.stack import check_model
 from ..optim import Optimizer, get_optimizer
-from ..training.guard import blown_up
+from ..training.guard import Guard, blown_up
 from .figures import check_path, save_figure
 
 #: the smoothing of the costs (an exponential moving average, corrected for its start as Adam's is)
@@ -43,6 +43,8 @@ class LRFind:
     blew_up_at : float or None
         The rate at which the smoothed cost blew up (None if it never did).
     optimizer : str
+    chance : float or None
+        The cost of the best constant output (the divergence guard's chance level).
     """
 
     rates: list[float]
@@ -50,28 +52,28 @@ class LRFind:
     suggestion: float
     blew_up_at: float | None
     optimizer: str
+    chance: float | None = None
 
     @property
-    def at_start(self) -> bool:
-        """Whether the steepest fall came in the first tenth of the sweep, before the rate could matter.
+    def trained(self) -> bool:
+        """Whether the sweep started far below the chance level: a trained network, whose cost hardly falls.
 
-        A trained network's cost hardly falls; the batches' noise then decides where it falls fastest, and the
-        sweep suggests one of its first rates, which says nothing.
+        The batches' noise then decides where the cost falls fastest, and the suggestion says nothing.
 
         Returns
         -------
         bool
         """
-        return self.suggestion <= self.rates[len(self.rates) // 10]
+        return self.chance is not None and self.costs[0] < 0.5 * self.chance
 
     def __str__(self) -> str:
         end = f"the cost blew up at {self.blew_up_at:.3g}" if self.blew_up_at else "the cost never blew up"
         text = (f"{self.optimizer}: suggested learning rate {self.suggestion:.3g} (the steepest fall of the "
                 f"smoothed cost over {len(self.rates)} steps from {self.rates[0]:.3g}; {end})")
-        if self.at_start:
-            text += ("\nbut that fall came at the sweep's very start, before the rate could matter: the network "
-                     "seems trained already, and the suggestion says little; sweep a fresh network of the same "
-                     "shape")
+        if self.trained:
+            text += (f"\nbut the network started at a cost of {self.costs[0]:.3g}, far below chance "
+                     f"({self.chance:.3g}): it seems trained already, so its cost hardly falls and the "
+                     "suggestion says little; sweep a fresh network of the same shape")
         return text
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
@@ -145,6 +147,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     opt.bind(m)
     batch_size = min(batch_size, X.shape[0])  # each row once a batch at most, as scikit-learn clips it
     order = as_generator(rng).permutation(X.shape[0])
+    chance = Guard(objective, X, y).chance  # the best constant output's cost, taken before any step
     rates, costs, average, best, blew = [], [], 0.0, np.inf, None
     for k, rate in enumerate(np.geomspace(start, stop, steps)):
         rows = order[np.arange(k * batch_size, (k + 1) * batch_size) % order.size]
@@ -168,7 +171,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     suggestion = rates[int(np.argmin(slope))]
     if blew is not None:
         suggestion = min(suggestion, blew / 10)
-    return LRFind(rates, costs, float(suggestion), blew, opt.name)
+    return LRFind(rates, costs, float(suggestion), blew, opt.name, chance)
 
 
 __all__ = ["LRFind", "lr_find"]

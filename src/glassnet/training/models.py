@@ -107,7 +107,8 @@ def cnn(input_shape: tuple[int, int, int] = (1, 28, 28), n_classes: int = 10, **
     input_shape : (channels, height, width)
     n_classes : int
     **kwargs
-        ``channels``, ``kernel_size``, ``hidden``, ``batch_norm``, ``dropout``, ``rng``, ``dtype``.
+        ``channels``, ``kernel_size``, ``hidden``, ``batch_norm``, ``dropout``, ``normalize``, ``rng``,
+        ``dtype``.
 
     Returns
     -------
@@ -155,7 +156,7 @@ def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tupl
     X, y : array_like
     **kwargs
         ``epochs``, ``validation_data``, ``callbacks``, ``verbose``, ``on_divergence``, ``on_interrupt``,
-        ``augment``, ``threads``, ``comm``, ``device``, ``schedule``.
+        ``augment``, ``threads``, ``comm``, ``device``, ``schedule``, ``sample_weight``.
 
     Returns
     -------

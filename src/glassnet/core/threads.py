@@ -21,7 +21,10 @@ threadpoolctl, and puts it back afterwards. ``threads`` may be
      joblib's workers and Dask's nannies set them;
   2. inside a Dask worker, the cores divided among the worker's task threads;
   3. the cores not already busy with other running tasks, read from the
-     kernel's count of runnable tasks (``/proc/loadavg``), at least 1.
+     kernel's count of runnable tasks (``/proc/loadavg``), at least 1;
+  4. the BLAS pool's size when the call starts, so that a bound set around
+     it holds: ``threadpoolctl.threadpool_limits(1)`` (as scikit-learn's users
+     and benchmarks set it) was raised back to the cores.
 
 The third bound is measured when a training or prediction starts (at most
 once a second).
@@ -191,7 +194,8 @@ def auto_threads() -> int:
     """
     cores = available_cores()
     bounds = [cores, max(1, cores - runnable_others())]
-    for bound in (environment_bound(), dask_worker_share(cores)):
+    pool = None if os.environ.get("GLASSNET_THREADS", "").strip() else blas_threads()  # glassnet's own goes first
+    for bound in (environment_bound(), dask_worker_share(cores), pool):
         if bound is not None:
             bounds.append(bound)
     return max(1, min(bounds))

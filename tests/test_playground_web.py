@@ -26,6 +26,19 @@ def client(tmp_path_factory):
     return create_app(gn.load(path)).test_client()
 
 
+def predicted_on_the_command_line(client, token, steps, points, tmp_path, capsys):
+    """Train a session ``steps`` steps, download its model, and run ``glassnet predict`` on a CSV of ``points``
+    (columns x1 and x2): the model file's path, the model, and what predict said for each row."""
+    client.post(f"/api/playground/{token}/train", json={"steps": steps})
+    path = tmp_path / "pg.glassnet"
+    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
+    np.savetxt(tmp_path / "points.csv", points, delimiter=",", header="x1,x2", comments="")
+    capsys.readouterr()
+    assert cli.main(["predict", str(path), str(tmp_path / "points.csv")]) == 0
+    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    return path, gn.load(path).model, said
+
+
 def start(client, query=QUERY, **extra):
     client.delete_cookie(routes.COOKIE, path="/api/playground")  # each test's sessions as a new browser's
     answer = client.post("/api/playground/sessions", json={"query": query, **extra})
@@ -95,16 +108,8 @@ def test_inspect_edit_and_export_agree_with_a_script_run_to_1e_12(client, tmp_pa
 def test_the_downloaded_model_predicts_on_the_command_line_as_it_does_in_python(client, tmp_path, capsys, query):
     """The file had no task or classes: glassnet predict named class 0 for every row of a two-class model
     (its one sigmoid output read as one class), and a regression model's values as classes too."""
-    token = start(client, query)["id"]
-    client.post(f"/api/playground/{token}/train", json={"steps": 60})
-    path = tmp_path / "pg.glassnet"
-    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
-    model = gn.load(path).model
     points = np.random.default_rng(0).uniform(-1, 1, (40, 2))
-    np.savetxt(tmp_path / "points.csv", points, delimiter=",", header="x1,x2", comments="")
-    capsys.readouterr()
-    assert cli.main(["predict", str(path), str(tmp_path / "points.csv")]) == 0
-    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    _, model, said = predicted_on_the_command_line(client, start(client, query)["id"], 60, points, tmp_path, capsys)
     if "circle" in query:
         expected = model.predict_classes(points)
         assert 0 < expected.sum() < len(points), "the test needs both classes among the answers"
@@ -121,14 +126,7 @@ def test_a_model_trained_on_uploaded_points_reads_them_in_their_own_coordinates(
     labels = (raw[:, 0] > 3).astype(int)  # the line x1 = 3: unscaled, every point is on its right
     text = "".join(f"{a:.4f},{b:.4f},{k}\n" for (a, b), k in zip(raw, labels))
     token = start(client, "data=csv&seed=3", csv=text)["id"]
-    client.post(f"/api/playground/{token}/train", json={"steps": 200})
-    path = tmp_path / "pg.glassnet"
-    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
-    model = gn.load(path).model
-    np.savetxt(tmp_path / "raw.csv", raw[:40], delimiter=",", header="x1,x2", comments="")
-    capsys.readouterr()
-    assert cli.main(["predict", str(path), str(tmp_path / "raw.csv")]) == 0
-    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    _, model, said = predicted_on_the_command_line(client, token, 200, raw[:40], tmp_path, capsys)
     scaled = (raw[:40] - raw.min(axis=0)) / (raw.max(axis=0) - raw.min(axis=0)) * 2 - 1  # as the page trained
     expected = model.predict_classes(scaled)
     assert 0 < expected.sum() < 40, "the test needs both classes among the answers"
@@ -148,14 +146,7 @@ def test_a_model_of_features_of_the_points_predicts_from_the_points(client, tmp_
         token = start(client, "data=csv&" + query, csv=text)["id"]
     else:
         token = start(client, "data=circle&" + query)["id"]
-    client.post(f"/api/playground/{token}/train", json={"steps": 200})
-    path = tmp_path / "pg.glassnet"
-    path.write_bytes(client.get(f"/api/playground/{token}/model.glassnet").data)
-    model = gn.load(path).model
-    np.savetxt(tmp_path / "points.csv", raw[:40], delimiter=",", header="x1,x2", comments="")
-    capsys.readouterr()
-    assert cli.main(["predict", str(path), str(tmp_path / "points.csv")]) == 0
-    said = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines() if " line " in line]
+    path, model, said = predicted_on_the_command_line(client, token, 200, raw[:40], tmp_path, capsys)
     x = (raw[:40] - raw.min(axis=0)) / (raw.max(axis=0) - raw.min(axis=0)) * 2 - 1 if uploaded else raw[:40]
     inputs = np.column_stack([x[:, 0] ** 2, np.sin(np.pi * x[:, 0]), x[:, 1]])  # the features, by hand
     expected = model.predict_classes(inputs.astype(model.dtype))

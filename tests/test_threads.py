@@ -130,6 +130,43 @@ def test_the_default_keeps_within_a_bound_set_around_the_call(two_blas_threads, 
     assert seen == [1, 1] and threads.blas_threads() == 2
 
 
+OVERLAP = """
+import threading
+import glassnet as gn
+from glassnet.core import threads
+threads.runnable_others = lambda: 0  # an idle machine
+threads.available_cores = lambda: 2
+found = threads.blas_threads()  # the cores OpenBLAS found (2 or more)
+a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+def a():
+    with gn.limit_threads(1):
+        a_in.set(); b_in.wait(10)
+    a_out.set()
+def b():
+    a_in.wait(10)
+    with gn.limit_threads(2):
+        b_in.set(); a_out.wait(10)
+workers = [threading.Thread(target=a), threading.Thread(target=b)]
+[w.start() for w in workers]; [w.join(20) for w in workers]
+print(found, threads.blas_threads(), threads.auto_threads())
+"""
+
+
+def test_limits_of_two_threads_that_overlap_give_the_pool_back_as_found():
+    """Thread A holds a limit of 1, thread B enters one of 2, A ends, then B: each put back what it had found, so
+    the pool stayed at 1, and with the default bounded by the pool every later fit kept 1 thread. (In a fresh
+    process: threadpoolctl lets the first thread that sets a bound keep control, and this one has set some.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in threads.ENVIRONMENT}
+    done = subprocess.run([sys.executable, "-c", OVERLAP], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found, after, auto = map(int, done.stdout.split())
+    assert found >= 2 and after == found and auto == 2  # the pool as found, and the default from it
+
+
 def test_the_default_keeps_within_what_the_environment_set(no_environment, monkeypatch):
     monkeypatch.setattr(threads, "available_cores", lambda: 8)
     monkeypatch.setattr(threads, "runnable_others", lambda: 0)

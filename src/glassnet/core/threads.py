@@ -22,21 +22,26 @@ threadpoolctl, and puts it back afterwards. ``threads`` may be
   2. inside a Dask worker, the cores divided among the worker's task threads;
   3. the cores not already busy with other running tasks, read from the
      kernel's count of runnable tasks (``/proc/loadavg``), at least 1;
-  4. the BLAS pool's size when the call starts, so that a bound set around
-     it holds: ``threadpoolctl.threadpool_limits(1)`` (as scikit-learn's users
-     and benchmarks set it) was raised back to the cores.
+  4. unless ``GLASSNET_THREADS`` is set, the BLAS pool's size outside
+     glassnet's own limits, so that a bound set around the call holds:
+     ``threadpoolctl.threadpool_limits(1)`` (as scikit-learn's users and
+     benchmarks set it) was raised back to the cores.
 
 The third bound is measured when a training or prediction starts (at most
 once a second).
 
 The BLAS's pool belongs to the whole process: threads of one process that
-train or predict at the same time share one bound, the one set last.
+train or predict at the same time share one bound (which one depends on
+threadpoolctl's version), and when the last of glassnet's limits ends, the
+pool is put back at the size it had before the first began, in whatever
+order overlapping limits ended.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +58,10 @@ REMEASURE = 1.0
 
 _controller: Any = None
 _last_count: tuple[float, int] | None = None
+#: glassnet's limits in force in this process (threads may overlap them), and the pool's size found outside them
+_LOCK = threading.Lock()
+_active = 0
+_outside: int | None = None
 
 
 def available_cores() -> int:
@@ -194,7 +203,7 @@ def auto_threads() -> int:
     """
     cores = available_cores()
     bounds = [cores, max(1, cores - runnable_others())]
-    pool = None if os.environ.get("GLASSNET_THREADS", "").strip() else blas_threads()  # glassnet's own goes first
+    pool = None if os.environ.get("GLASSNET_THREADS", "").strip() else _outside_pool()  # glassnet's own goes first
     for bound in (environment_bound(), dask_worker_share(cores), pool):
         if bound is not None:
             bounds.append(bound)
@@ -257,12 +266,31 @@ def limit(threads: int | None = None, name: str = "threads") -> Iterator[int]:
     ...     print(n)
     1
     """
+    global _active, _outside
     n = resolve(threads, name)
-    if blas_threads() in (None, n):  # nothing to change: no cost
-        yield n
-        return
-    with _blas_controller().limit(limits=n, user_api="blas"):
-        yield n
+    with _LOCK:
+        if not _active:  # the first of glassnet's limits: the pool as found outside them all
+            _outside = blas_threads()
+        _active += 1
+    try:
+        if blas_threads() in (None, n):  # nothing to change: no cost
+            yield n
+        else:
+            with _blas_controller().limit(limits=n, user_api="blas"):
+                yield n
+    finally:
+        with _LOCK:
+            _active -= 1
+            # limits of several threads that overlap end in any order, and each puts back what it found: the last
+            # one out gives the pool back as it was found outside them all, not the size another had set
+            if not _active and _outside is not None and blas_threads() != _outside:
+                _blas_controller().limit(limits=_outside, user_api="blas")
+
+
+def _outside_pool() -> int | None:
+    """The BLAS pool's size outside glassnet's own limits: as found by the first that is still in force."""
+    with _LOCK:
+        return _outside if _active else blas_threads()
 
 
 def _blas_controller() -> Any:

@@ -75,11 +75,6 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if missing:
         raise DataError(f"{path}, line {missing[0] + 2}: missing value in target column {short(target)}"
                         + (f" ({short(raw_target[missing[0]])})" if raw_target[missing[0]] else ""))
-    broken = next((i for i, v in enumerate(raw_target) if "\n" in v or "\r" in v), None)
-    if broken is not None:  # a quote left open, then closed by a later one: the lines between became one label
-        raise DataError(f"{path}: target column {short(target)} holds a value that runs over several lines in data "
-                        f"row {broken + 1} ({short(raw_target[broken], 60)}): a quote left open takes the lines "
-                        "after it into one field")
     numeric = _all_float(raw_target)
     infinite = [i for i, v in enumerate(raw_target) if v.lower().lstrip("+-") in ("inf", "infinity")]
     if infinite and _all_float([v for i, v in enumerate(raw_target) if i not in set(infinite)]):
@@ -241,6 +236,8 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
         if what == "unexpected end of data":
             raise DataError(f"{path}, line {line}: a quote opened in this row is never closed, so the rest of the "
                             "file would be one field") from None
+        if str(what).startswith("a quoted field runs on"):
+            raise DataError(f"{path}, line {line}: {what}") from None
         raise DataError(f"{path} is not a readable CSV file: {what}" + (f" (line {line})" if line else "")) \
             from None
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
@@ -249,10 +246,13 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
 
 
 def _rows(f, strict: bool) -> list[list[str]]:
-    """Every row of an open CSV file; a csv.Error carries the line its row began on."""
+    """Every row of an open CSV file, each on one line; a csv.Error carries the line its row began on."""
     reader, rows, line = csv.reader(f, strict=strict), [], 1
     try:
         for row in reader:
+            if reader.line_num > line:  # a quote that a later one closes takes the lines between into one field
+                raise csv.Error(f"a quoted field runs on to line {reader.line_num}: a quote left open, or a line "
+                                "break inside quotes, which glassnet's tables do not take (each row on one line)")
             rows.append(row)
             line = reader.line_num + 1  # where the next row begins
     except csv.Error as exc:

@@ -270,12 +270,12 @@ class Stack(Predicting, FlatParameters):
         Returns
         -------
         str
-            Which a Python prompt shows as the table it is, not as a quoted string of ``\\n``.
+            ``print(model.summary())`` shows it (a notebook shows the model itself as an HTML table).
         """
         first, rows = self._summary_rows()
         widths = [max(len(row[k]) for row in rows) for k in range(3)]
         lines = [first] + [f"  {a:<{widths[0]}}  -> {b:>{widths[1]}}  {c:>{widths[2]}} params" for a, b, c in rows]
-        return Table("\n".join(lines))
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         """The summary as an HTML table for Jupyter: each layer, its output shape and its parameter count."""
@@ -284,13 +284,6 @@ class Stack(Predicting, FlatParameters):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
-
-
-class Table(str):
-    """Text that a Python prompt shows as it is, line by line (its repr is itself), as Keras prints its summary."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def as_shape(value: object, name: str) -> Shape:

@@ -166,11 +166,11 @@ def mean_and_scale(x: Any) -> tuple[Any, Any]:
     -------
     (mean, scale) : float64 arrays, shape (n_features,) (or (1,))
     """
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    big = np.max(np.abs(x), axis=0)
+    unit = np.array(x, dtype=np.float64).reshape(len(x), -1)  # a copy of our own, divided in place
+    big = np.maximum(unit.max(axis=0), -unit.min(axis=0))  # the largest magnitude, without a copy of |x|
     big = np.where((big > 0) & np.isfinite(big), big, 1.0)
-    unit = x / big
+    unit /= big
     mean, var = unit.mean(axis=0), unit.var(axis=0)
-    n, eps = x.shape[0], np.finfo(np.float64).eps
+    n, eps = unit.shape[0], np.finfo(np.float64).eps
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     return mean * big, np.where(constant, 1.0, np.sqrt(var) * big)

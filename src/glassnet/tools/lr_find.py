@@ -43,8 +43,9 @@ class LRFind:
     blew_up_at : float or None
         The rate at which the smoothed cost blew up (None if it never did).
     optimizer : str
-    chance : float or None
-        The cost of the best constant output (the divergence guard's chance level).
+    chance, start : float or None
+        The cost a row of the best constant output (the divergence guard's chance level), and of the
+        network before the sweep, on the guard's sample of the rows.
     """
 
     rates: list[float]
@@ -53,25 +54,27 @@ class LRFind:
     blew_up_at: float | None
     optimizer: str
     chance: float | None = None
+    start: float | None = None
 
     @property
     def trained(self) -> bool:
-        """Whether the sweep started far below the chance level: a trained network, whose cost hardly falls.
+        """Whether the network started far below the chance level: a trained one, whose cost hardly falls.
 
-        The batches' noise then decides where the cost falls fastest, and the suggestion says nothing.
+        Both costs are a row's, on the same sample. The batches' noise then decides where the cost falls
+        fastest, and the suggestion says nothing.
 
         Returns
         -------
         bool
         """
-        return self.chance is not None and self.costs[0] < 0.5 * self.chance
+        return self.chance is not None and self.start is not None and self.start < 0.5 * self.chance
 
     def __str__(self) -> str:
         end = f"the cost blew up at {self.blew_up_at:.3g}" if self.blew_up_at else "the cost never blew up"
         text = (f"{self.optimizer}: suggested learning rate {self.suggestion:.3g} (the steepest fall of the "
                 f"smoothed cost over {len(self.rates)} steps from {self.rates[0]:.3g}; {end})")
         if self.trained:
-            text += (f"\nbut the network started at a cost of {self.costs[0]:.3g}, far below chance "
+            text += (f"\nbut the network started at a cost of {self.start:.3g} a row, far below chance "
                      f"({self.chance:.3g}): it seems trained already, so its cost hardly falls and the "
                      "suggestion says little; sweep a fresh network of the same shape")
         return text
@@ -147,7 +150,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     opt.bind(m)
     batch_size = min(batch_size, X.shape[0])  # each row once a batch at most, as scikit-learn clips it
     order = as_generator(rng).permutation(X.shape[0])
-    chance = Guard(objective, X, y).chance  # the best constant output's cost, taken before any step
+    guard = Guard(objective, X, y)  # the network's cost and the best constant output's, on one sample, before any step
     rates, costs, average, best, blew = [], [], 0.0, np.inf, None
     for k, rate in enumerate(np.geomspace(start, stop, steps)):
         rows = order[np.arange(k * batch_size, (k + 1) * batch_size) % order.size]
@@ -171,7 +174,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     suggestion = rates[int(np.argmin(slope))]
     if blew is not None:
         suggestion = min(suggestion, blew / 10)
-    return LRFind(rates, costs, float(suggestion), blew, opt.name, chance)
+    return LRFind(rates, costs, float(suggestion), blew, opt.name, guard.chance, guard.before)
 
 
 __all__ = ["LRFind", "lr_find"]

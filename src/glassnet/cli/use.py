@@ -256,10 +256,9 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
     path : str
     classes : list of str
     """
-    points = meta.get("points") if isinstance(meta.get("points"), dict) else None
-    if points is not None and set(meta.get("feature_names") or [None]) <= set(FEATURES):
+    points, names = meta.get("points"), meta.get("feature_names") or []
+    if isinstance(points, dict) and names and set(names) <= set(FEATURES):
         # a playground model of features of the points (x1^2, sin(x1), ...): the file holds the points
-        names = meta["feature_names"]
         X, first_line = read_features(path, ["x1", "x2"], 2, f"reads 2 columns, x1 and x2, and makes its "
                                                             f"{len(names)} inputs ({', '.join(names)}) from them")
         X = check_array(X, path, ndim=2, dtype=model.dtype)  # 1e39 named, as for any CSV

@@ -39,9 +39,7 @@ def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable
         raise OptionError(f"{name} must name a file, but {str(path)!r} is a folder")
     try:
         target = check_target(path, inputs=inputs, name=name)
-    except FileExistsError as exc:
-        raise OptionError(str(exc)) from None
-    except PermissionError as exc:
+    except (FileExistsError, PermissionError) as exc:
         raise OptionError(str(exc)) from None
     folder = target.parent
     if not folder.is_dir():
@@ -95,31 +93,33 @@ def check_target(path: str | os.PathLike, *, follow_links: bool = True, inputs: 
     """
     path = Path(path)
     target = path
+    info: os.stat_result | None
     try:
-        mode = os.lstat(path).st_mode
+        info = os.lstat(path)
     except FileNotFoundError:
-        mode = None
-    if mode is not None and stat.S_ISLNK(mode):
+        info = None
+    if info is not None and stat.S_ISLNK(info.st_mode):
         if not follow_links:
             raise FileExistsError(f"{name} {str(path)!r} is a symbolic link; this folder is written only through "
                                   "files of its own, never through a link")
         target = Path(os.path.realpath(path))
         try:
-            mode = os.stat(target).st_mode
+            info = os.stat(target)
         except FileNotFoundError:
-            mode = None
+            info = None
+    mode = None if info is None else info.st_mode
     if mode is not None and not stat.S_ISREG(mode):
         via = "" if target == path else f", through the link {str(path)!r},"
         raise FileExistsError(f"{name} {str(target)!r}{via} is {KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, "
                               "which glassnet does not replace: give the path of a regular file")
     # a rename needs only the folder's leave: a file made read-only (chmod 444) would go, even for its owner
-    if mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK)):
-        owner = os.stat(target).st_uid
+    if info is not None and (not info.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        owner = info.st_uid  # the target's: a link was followed above
         if hasattr(os, "geteuid") and owner != os.geteuid():
             raise PermissionError(f"{name} {str(path)!r} belongs to another user (uid {owner}) and may not be "
                                   "written, which glassnet does not replace: give another path")
-        raise PermissionError(f"{name} {str(path)!r} is read-only (mode {stat.S_IMODE(mode):o}), which glassnet does "
-                              "not replace: make it writable (chmod u+w) or give another path")
+        raise PermissionError(f"{name} {str(path)!r} is read-only (mode {stat.S_IMODE(info.st_mode):o}), which "
+                              "glassnet does not replace: make it writable (chmod u+w) or give another path")
     inputs = list(inputs)
     if mode is not None and any(_same_file(target, source) for source in inputs):
         raise FileExistsError(f"{name} {str(path)!r} is also one of the command's inputs, which would be "

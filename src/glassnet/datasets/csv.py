@@ -223,12 +223,12 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
             try:
-                rows = _rows(f, strict=True)  # strict: a quote never closed is an error, not the rest of the file
+                rows = _rows(f, path, strict=True)  # strict: a quote never closed is an error, not the file's rest
             except csv.Error as exc:
                 if not str(exc.args[-1]).startswith("',' expected after"):
                     raise
                 f.seek(0)  # a space after a closing quote, as aligned files have: read as before, leniently
-                rows = _rows(f, strict=False)
+                rows = _rows(f, path, strict=False)
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
     except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
@@ -236,8 +236,6 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
         if what == "unexpected end of data":
             raise DataError(f"{path}, line {line}: a quote opened in this row is never closed, so the rest of the "
                             "file would be one field") from None
-        if str(what).startswith("a quoted field runs on"):
-            raise DataError(f"{path}, line {line}: {what}") from None
         raise DataError(f"{path} is not a readable CSV file: {what}" + (f" (line {line})" if line else "")) \
             from None
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
@@ -245,14 +243,16 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     return rows
 
 
-def _rows(f, strict: bool) -> list[list[str]]:
-    """Every row of an open CSV file, each on one line; a csv.Error carries the line its row began on."""
+def _rows(f, path: str | os.PathLike, strict: bool) -> list[list[str]]:
+    """Every row of an open CSV file, each on one line (a row over several is refused, naming ``path``); a
+    csv.Error carries the line its row began on."""
     reader, rows, line = csv.reader(f, strict=strict), [], 1
     try:
         for row in reader:
             if reader.line_num > line:  # a quote that a later one closes takes the lines between into one field
-                raise csv.Error(f"a quoted field runs on to line {reader.line_num}: a quote left open, or a line "
-                                "break inside quotes, which glassnet's tables do not take (each row on one line)")
+                raise DataError(f"{path}, line {line}: a quoted field runs on to line {reader.line_num}: a quote left "
+                                "open, or a line break inside quotes, which glassnet's tables do not take (each row "
+                                "on one line)")
             rows.append(row)
             line = reader.line_num + 1  # where the next row begins
     except csv.Error as exc:

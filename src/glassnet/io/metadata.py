@@ -105,11 +105,13 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
                                  "as (x - mean) / scale")
     points = metadata.get("points")  # a playground model's inputs made from x1 and x2 (see cli.use.predict_csv)
     if points is not None:
-        pair = [points.get(k) for k in ("centre", "half")] if isinstance(points, dict) else [None, None]
-        ok = isinstance(points, dict) and (pair == [None, None] or all(
-            isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                        and math.isfinite(x) for x in v) for v in pair)
-            and min(pair[1] or [0]) > 0)
+        def two_numbers(v: object) -> bool:
+            return isinstance(v, list) and len(v) == 2 and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+
+        centre, half = (points.get("centre"), points.get("half")) if isinstance(points, dict) else (0, 0)
+        ok = (centre is None and half is None) or (two_numbers(centre) and two_numbers(half)
+                                                   and min(half) > 0)  # type: ignore[arg-type]
         if not ok:
             raise refuse("points", "must be {columns, centre, half}: the centre and half-width of x1 and x2, "
                                    "2 finite numbers each, the half-widths above 0")

@@ -85,9 +85,8 @@ class Schedule:
         elif self.period_from_fit and epochs > self.period:
             period = self.period
             return (f"the schedule {self.name!r} spans the {period:g} epoch{'s' * (period != 1)} of the fit it was "
-                    f"named for, and "
-                    f"this fit trains to epoch {epochs}, past its end, at its last rate; to train in pieces, "
-                    f"give the optimizer {type(self).__name__}(period=...) with the whole run's epochs")
+                    f"named for, and this fit trains to epoch {epochs}, past its end, at its last rate; to train in "
+                    f"pieces, give the optimizer {type(self).__name__}(period=...) with the whole run's epochs")
         return None
 
     def state(self) -> dict:

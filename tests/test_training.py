@@ -617,12 +617,8 @@ def test_with_batch_mean_the_guard_and_validation_take_a_batchs_share_of_the_pen
         objective = gn.Objective(gn.mlp([4, 8, 1], rng=0, dtype="float64"), "mse", l2=0.3, batch_mean=True)
         objective.penalty_rows = 50 * scale
         guard = Guard(objective, *objective.prepare(X, y), np.full(300, scale))
-        levels.append((guard.before - penalty_of(objective) / (50 * scale), guard.chance))
+        levels.append((guard.before - float(objective.penalty()) / (50 * scale), guard.chance))
     np.testing.assert_allclose(levels[0], levels[1], rtol=1e-12)
-
-
-def penalty_of(objective):
-    return float(objective.penalty())
 
 
 def test_evaluate_scores_multi_label_targets_alike_in_any_chunks():

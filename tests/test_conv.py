@@ -119,19 +119,24 @@ def test_random_conv_nets_pass_the_gradient_check(seed, training):
 def test_gradient_check_catches_a_wrong_convolution_gradient(monkeypatch):
     """The check can fail: a col2im that drops the last kernel row's contribution is caught on dJ/dX.
 
-    Stride 1 goes through col2im_rows (whole padded rows), other strides through col2im: both are broken in turn.
+    Each of the three col2im the layer may take is broken in turn: col2im_samples (inputs of up to three
+    channels), col2im_rows (more channels, stride 1) and col2im (more channels, another stride).
     """
     def breaking(real):
         def broken(dcols, *args, **kwargs):
             cut = dcols.copy()
-            cut.reshape(*args[-2] if real is C.col2im else args[-1], -1)[-1] = 0
+            if real is C.col2im_samples:  # (n, kh * kw * c, windows): zero kernel row kh - 1 of every sample
+                cut.reshape(cut.shape[0], args[-2][0], -1)[:, -1] = 0
+            else:
+                cut.reshape(*args[-2] if real is C.col2im else args[-1], -1)[-1] = 0
             return real(cut, *args, **kwargs)
         return broken
 
     r = np.random.default_rng(0)
-    for name, stride, size in (("col2im_rows", 1, 16), ("col2im", 2, 4)):
-        model = gn.Sequential([gn.Conv2D(1, 2, 3, padding=1, rng=r, dtype=np.float64),
-                               gn.Conv2D(2, 1, 2, stride=stride, rng=r, dtype=np.float64), gn.Flatten()],
+    for name, channels, stride, size in (("col2im_samples", 2, 1, 16), ("col2im_rows", 4, 1, 16),
+                                         ("col2im", 4, 2, 4)):
+        model = gn.Sequential([gn.Conv2D(1, channels, 3, padding=1, rng=r, dtype=np.float64),
+                               gn.Conv2D(channels, 1, 2, stride=stride, rng=r, dtype=np.float64), gn.Flatten()],
                               input_shape=(1, 5, 5))
         X, y = r.normal(size=(2, 1, 5, 5)), r.normal(size=(2, size))
         assert gn.gradcheck(model, "mse", X, y, check_input=True).passed
@@ -162,6 +167,49 @@ def test_whole_row_im2col_and_col2im_match_the_window_by_window_ones():
         np.testing.assert_allclose(back[:, :, :h * w].reshape(x.shape), reference, rtol=1e-12, atol=1e-12)
         # adjoint: <im2col_rows(x), g> = <x, col2im_rows(g)>
         assert np.isclose(np.vdot(rows, g), np.vdot(flat, back))
+
+
+def test_samples_first_im2col_holds_the_same_windows_and_col2im_samples_is_its_adjoint():
+    r = np.random.default_rng(2)
+    for (n, c, h, w), kernel, stride, pads in (((2, 3, 7, 9), (3, 3), (1, 1), (1, 1, 1, 1)),
+                                               ((1, 1, 6, 5), (2, 4), (2, 1), (0, 1, 2, 0)),
+                                               ((3, 2, 5, 5), (1, 1), (2, 2), (0, 0, 0, 0))):
+        x = r.normal(size=(n, c, h, w))
+        xpad = C.pad_samples(x, pads)
+        np.testing.assert_array_equal(xpad, C.pad_images(x, pads).transpose(1, 0, 2, 3))
+        cols = C.im2col_samples(xpad, kernel, stride)
+        reference = C.im2col(C.pad_images(x, pads), kernel, stride)  # (kh * kw * c, n * windows)
+        assert cols.shape == (n, reference.shape[0], reference.shape[1] // n)
+        np.testing.assert_array_equal(cols, reference.reshape(reference.shape[0], n, -1).transpose(1, 0, 2))
+        g = r.normal(size=cols.shape)
+        back = C.col2im_samples(g, xpad.shape, kernel, stride)
+        assert np.isclose(np.vdot(cols, g), np.vdot(xpad, back), rtol=1e-12)  # <im2col(x), g> = <x, col2im(g)>
+
+
+@pytest.mark.parametrize("channels, stride, padding, bias, n", [
+    (1, 1, "same", False, 1), (3, 1, 1, True, 4), (2, 2, "valid", True, 3), (1, (2, 1), (1, 2), True, 2)])
+def test_both_layouts_of_a_convolution_give_the_same_output_and_gradients(monkeypatch, channels, stride, padding,
+                                                                       bias, n):
+    """Samples first (inputs of few channels) and channels first agree, for one layer's weights and input."""
+    r = np.random.default_rng(3)
+    layer = gn.Conv2D(channels, 4, (3, 2), stride=stride, padding=padding, bias=bias, rng=r, dtype=np.float64)
+    if bias:
+        layer.params["b"][...] = r.normal(size=4)
+    x = r.normal(size=(n, channels, 9, 8, 2))[..., 0]  # not contiguous
+    results = []
+    for limit in (channels, channels - 1):  # samples first, then channels first
+        monkeypatch.setattr(gn.Conv2D, "SAMPLES_FIRST_CHANNELS", limit)
+        ctx = Context()
+        z = layer.forward(x, ctx).copy()
+        grad = np.random.default_rng(4).normal(size=z.shape)
+        dx = layer.backward(grad, ctx).copy()
+        assert ctx.layout == ("samples" if limit == channels else "rows" if stride == 1 else "windows")
+        results.append((z, dx, {k: v.copy() for k, v in layer.grads.items()}))
+    (z1, dx1, g1), (z2, dx2, g2) = results
+    np.testing.assert_allclose(z1, z2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx1, dx2, rtol=1e-12, atol=1e-12)
+    for name in g1:
+        np.testing.assert_allclose(g1[name], g2[name], rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 def test_max_pool_ties_are_reported_as_kinks_not_failures():

@@ -62,7 +62,19 @@ class Conv2D(_Weighted):
     columns of the same windows, ``dC/dK = G @ cols.T``, ``dC/db = row sums of
     G`` and ``dC/dX = col2im(K.T @ G)``: Dense's three formulas, transposed, and
     col2im to put each window's share of the gradient back on its pixels.
+
+    On NumPy, an input of at most :attr:`SAMPLES_FIRST_CHANNELS` channels (a
+    picture's one or three) is laid out samples first
+    (:mod:`glassnet.ops.im2col_samples`): one product per sample writes the
+    output where it belongs, where the channels-first layout's one product for
+    the whole batch needs a copy on each side. For MNIST's first convolution at
+    batch 64 (1 to 16 channels, 28x28) the forward and backward passes took
+    0.83 ms instead of 2.35 ms on a 2-core Xeon; from 8 channels on, one
+    product for the whole batch is faster.
     """
+
+    #: inputs of at most this many channels take the samples-first layout, on NumPy
+    SAMPLES_FIRST_CHANNELS = 3
 
     trace_backward = "d{prev} = col2im(W{k}.T @ dZ{k}), each window's gradient added back onto its pixels"
 
@@ -166,9 +178,12 @@ class Conv2D(_Weighted):
             x = x.astype(W.dtype)
         n, _, h, w = x.shape
         top, bottom, left, right = self.pads
+        if is_numpy(xp) and x.shape[1] <= self.SAMPLES_FIRST_CHANNELS:
+            ctx.layout = "samples"
+            return self._forward_samples(x, ctx, oh, ow)
         padded = (x.shape[1], n, h + top + bottom, w + left + right)
-        ctx.rows = self.stride == (1, 1) and is_numpy(xp)
-        if ctx.rows:  # whole padded rows: see glassnet.convolution.im2col_rows
+        ctx.layout = "rows" if self.stride == (1, 1) and is_numpy(xp) else "windows"
+        if ctx.layout == "rows":  # whole padded rows: see glassnet.convolution.im2col_rows
             width = padded[3]
             flat = ctx.buffer("xflat", (*padded[:2], padded[2] * width + C.row_slack(self.kernel_size)), W.dtype)
             flat[:, :, padded[2] * width:] = 0
@@ -189,6 +204,22 @@ class Conv2D(_Weighted):
         z[...] = zt.reshape(self.out_channels, n, oh, width)[:, :, :, :ow].transpose(1, 0, 2, 3)
         return z
 
+    def _forward_samples(self, x: Array, ctx: Context, oh: int, ow: int) -> Array:
+        """The forward pass samples first: ``Z[s] = K @ cols[s] + b`` for each sample ``s``, written in place."""
+        xp, W = ctx.xp, self.params["W"]
+        n, c, h, w = x.shape
+        top, bottom, left, right = self.pads
+        padded = (n, c, h + top + bottom, w + left + right)
+        xpad = C.pad_samples(x, self.pads, out=ctx.buffer("xpad", padded, W.dtype))
+        cols = C.im2col_samples(xpad, self.kernel_size, self.stride,
+                                out=ctx.buffer("cols", (n, W[0].size, oh * ow), W.dtype))
+        z = ctx.buffer("z", (n, self.out_channels, oh, ow), W.dtype)
+        xp.matmul(C.kernel_matrix(W), cols, out=z.reshape(n, self.out_channels, oh * ow))
+        if self.bias:
+            z += self.params["b"][:, None, None]
+        ctx.cols, ctx.x_shape, ctx.padded = cols, x.shape, padded
+        return z
+
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
         """``dC/dK = G @ cols.T``, ``dC/db = row sums of G``, ``dC/dX = col2im(K.T @ G)``.
 
@@ -203,9 +234,11 @@ class Conv2D(_Weighted):
         -------
         array, shape (n_samples, in_channels, h, w), or None
         """
+        if ctx.layout == "samples":
+            return self._backward_samples(grad, ctx, need_input_grad)
         xp, W, cols = ctx.xp, self.params["W"], ctx.cols
         n, _, oh, ow = grad.shape
-        width = ctx.padded[3] if ctx.rows else ow
+        width = ctx.padded[3] if ctx.layout == "rows" else ow
         g = ctx.buffer("g", (self.out_channels, n * oh * width), W.dtype)  # G: one column per window
         g4 = g.reshape(self.out_channels, n, oh, width)
         g4[:, :, :, ow:] = 0  # the extra columns of whole rows: no window, no gradient
@@ -218,7 +251,7 @@ class Conv2D(_Weighted):
         if not need_input_grad:
             return None
         dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
-        if ctx.rows:
+        if ctx.layout == "rows":
             dflat = C.col2im_rows(dcols, ctx.flat_shape, ctx.padded[2:], self.kernel_size,
                                   out=ctx.buffer("dflat", ctx.flat_shape, W.dtype))
             dxpad = dflat[:, :, :ctx.padded[2] * width].reshape(ctx.padded)
@@ -229,6 +262,28 @@ class Conv2D(_Weighted):
         top, _, left, _ = self.pads
         dx = ctx.buffer("dx", ctx.x_shape, W.dtype)
         dx[...] = dxpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
+        return dx
+
+    def _backward_samples(self, grad: Array, ctx: Context, need_input_grad: bool) -> Array | None:
+        """The backward pass samples first: ``dC/dK`` sums ``G[s] @ cols[s].T`` over the samples."""
+        xp, W, cols = ctx.xp, self.params["W"], ctx.cols
+        n, out, oh, ow = grad.shape
+        g = xp.reshape(grad, (n, out, oh * ow))  # G[s]: one column per window of sample s
+        per_sample = xp.matmul(g, cols.transpose(0, 2, 1), out=ctx.buffer("dk", (n, out, W[0].size), W.dtype))
+        kh, kw = self.kernel_size
+        dK = xp.sum(per_sample, axis=0).reshape(out, kh, kw, self.in_channels)
+        self.grads["W"][...] = dK.transpose(0, 3, 1, 2)
+        if self.bias:
+            xp.sum(g, axis=(0, 2), out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
+        dxpad = C.col2im_samples(dcols, ctx.padded, self.kernel_size, self.stride,
+                                 out=ctx.buffer("dxpad", ctx.padded, W.dtype))
+        _, _, h, w = ctx.x_shape
+        top, _, left, _ = self.pads
+        dx = ctx.buffer("dx", ctx.x_shape, W.dtype)
+        dx[...] = dxpad[:, :, top:top + h, left:left + w]
         return dx
 
     def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:

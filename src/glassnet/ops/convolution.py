@@ -3,7 +3,8 @@
 Images are laid out as ``(samples, channels, height, width)``. The
 convolution by im2col and col2im lives in :mod:`glassnet.ops.im2col` (which
 explains how a convolution becomes one matrix product and how the batch is
-laid out for it), pooling in :mod:`glassnet.ops.pooling`, batch normalization
+laid out for it) and, samples first for pictures of few channels, in
+:mod:`glassnet.ops.im2col_samples`; pooling in :mod:`glassnet.ops.pooling`, batch normalization
 in :mod:`glassnet.ops.normalization`. This module gathers them, so that
 ``glassnet.convolution.conv2d`` and the rest keep their names.
 """
@@ -23,6 +24,7 @@ from .im2col import (
     pair,
     row_slack,
 )
+from .im2col_samples import col2im_samples, im2col_samples, pad_samples
 from .normalization import (
     batch_norm,
     batch_norm_backward,
@@ -48,6 +50,9 @@ __all__ = [
     "im2col_rows",
     "col2im_rows",
     "kernel_matrix",
+    "pad_samples",
+    "im2col_samples",
+    "col2im_samples",
     "conv2d",
     "conv2d_backward",
     "max_pool2d",

@@ -212,6 +212,28 @@ def test_both_layouts_of_a_convolution_give_the_same_output_and_gradients(monkey
         np.testing.assert_allclose(g1[name], g2[name], rtol=1e-12, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("sizes, options, shape, layout", [
+    ((1, 16, 3), {"padding": "same"}, (1, 28, 28), "samples"),
+    ((3, 64, 16), {"stride": 16}, (3, 64, 64), "windows"),  # 16 windows of 768 numbers each
+    ((1, 32, 28), {}, (1, 28, 28), "rows")])  # a kernel the size of the picture: one window
+def test_a_convolution_of_few_channels_needs_no_more_memory_samples_first(monkeypatch, sizes, options, shape,
+                                                                          layout):
+    """Samples first only where each picture has as many windows as a window has numbers: elsewhere the
+    per-sample products of dC/dK would need several times the channels-first layout's memory."""
+    layer, n = gn.Conv2D(*sizes, **options, rng=0), 8
+
+    def working_bytes():
+        ctx = Context()
+        z = layer.forward(np.ones((n, *shape), np.float32), ctx)
+        layer.backward(np.ones_like(z), ctx)
+        return ctx.layout, sum(buf.nbytes for buf in ctx._buffers.values())
+
+    chosen, used = working_bytes()
+    assert chosen == layout
+    monkeypatch.setattr(gn.Conv2D, "SAMPLES_FIRST_CHANNELS", 0)
+    assert working_bytes()[1] >= used
+
+
 def test_max_pool_ties_are_reported_as_kinks_not_failures():
     """Two equal inputs in a window: moving either one past the other changes which one takes the gradient."""
     model = gn.Sequential([gn.MaxPool2D(2), gn.Flatten()], input_shape=(1, 2, 2), dtype=np.float64)

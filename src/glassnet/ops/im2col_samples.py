@@ -14,8 +14,9 @@ Here each sample keeps its own matrix, ``cols[s]`` of shape
 stack) is sample ``s``'s output already in place: ``(out_channels, oh * ow)``.
 The rows of ``cols[s]`` run over kernel row, kernel column and channel, as in
 :func:`glassnet.ops.im2col.kernel_matrix`, so the kernels are the same matrix
-``K`` in both layouts. :class:`glassnet.Conv2D` takes this layout for inputs
-of at most three channels (see its Notes for the measurements).
+``K`` in both layouts. :class:`glassnet.Conv2D` takes this layout on NumPy
+for inputs of at most three channels whose pictures hold at least as many
+windows as a window holds numbers (see its Notes for the measurements).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.arrays import namespace
-from .im2col import output_size
+from .im2col import _windows, output_size
 
 Array = Any
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
@@ -79,9 +80,8 @@ def im2col_samples(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int]
     if out is None:
         out = xp.empty((n, kh * kw * c, oh * ow), dtype=xpad.dtype)
     cols = out.reshape(n, kh, kw, c, oh, ow)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, i, j] = xpad[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+    for i, j, rows, columns in _windows(h, w, kernel, stride):
+        cols[:, i, j] = xpad[:, :, rows, columns]
     return out
 
 
@@ -110,7 +110,6 @@ def col2im_samples(dcols: Array, padded_shape: tuple[int, int, int, int], kernel
         out = xp.empty(padded_shape, dtype=dcols.dtype)
     out[...] = 0
     cols = dcols.reshape(n, kh, kw, c, oh, ow)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+    for i, j, rows, columns in _windows(h, w, kernel, stride):
+        out[:, :, rows, columns] += cols[:, i, j]
     return out

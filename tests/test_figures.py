@@ -2,6 +2,8 @@
 (something drawn past the canvas, a figure that is not plain white, another background asked of savefig, another
 format), matplotlib writes it."""
 
+import unicodedata
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.artist import Artist  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from glassnet.tools import figures  # noqa: E402
+from glassnet.tools import figures, fonts  # noqa: E402
 from glassnet.tools.confusion_plot import confusion_picture  # noqa: E402
 
 
@@ -134,3 +136,67 @@ def test_the_confusion_picture_of_ten_classes_is_drawn_once(tmp_path, monkeypatc
     assert drawn[0] is not None  # the class names and precisions fit the canvas
     with Image.open(tmp_path / "m.png") as img:
         assert 800 < img.size[0] < 900 and 800 < img.size[1] < 950
+
+
+# -- text in scripts the default font lacks ------------------------------------------------------------------
+
+def real_fonts():
+    """Each installed font's family and code points, leaving out placeholder fonts that claim every one."""
+    from matplotlib.font_manager import findSystemFonts, fontManager
+
+    listed = [(entry.name, entry.fname) for entry in fontManager.ttflist]
+    unlisted = [("", path) for path in findSystemFonts() if path not in {fname for _, fname in listed}]
+    return [(name, fonts._characters(path)) for name, path in listed + unlisted
+            if len(fonts._characters(path)) <= fonts.MOST_GLYPHS]
+
+
+def default_font_characters():
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return fonts._characters(findfont(FontProperties()))
+
+
+def test_a_class_name_the_default_font_lacks_is_drawn_in_an_installed_font_that_has_it(tmp_path):
+    """The confusion picture takes a character DejaVu Sans lacks from another installed font, without a warning
+    (warnings are errors here): matplotlib's own fonts (STIX) hold math letters that DejaVu Sans has not."""
+    default = default_font_characters()
+    name, char = next((name, chr(c)) for name, chars in real_fonts() for c in sorted(chars)
+                      if c not in default and unicodedata.category(chr(c))[0] in "LS")  # a letter or symbol
+    fig, ax = figures.figure(figsize=(3, 2))
+    label = ax.set_title(f"class {char}")
+    assert fonts.cover_missing_glyphs(fig) == ""
+    assert label.get_fontfamily()[-1] == name
+    figures.save_figure(fig, tmp_path / "f.png")
+    confusion_picture(np.eye(2, dtype=int), ["a", char], tmp_path / "m.png")
+
+
+def test_characters_no_installed_font_has_give_one_warning_not_one_per_character(tmp_path):
+    installed = [chars for _, chars in real_fonts()]
+    candidates = "猫𓀀𒀀ꦄ𐌰"  # a Chinese character, then Egyptian, cuneiform, Javanese and Gothic letters
+    absent = [c for c in candidates if not any(ord(c) in chars for chars in installed)]
+    if not absent:
+        pytest.skip("every candidate character has an installed font here")
+    names = [absent[0] + "1", absent[0] + "2"]
+    with pytest.warns(UserWarning) as caught:
+        confusion_picture(np.eye(2, dtype=int), names, tmp_path / "m.png")
+    assert len(caught) == 1
+    assert f"characters {absent[0]!r}" in str(caught[0].message) and "Noto Sans CJK" in str(caught[0].message)
+    assert caught[0].filename == __file__  # pointed at the caller's line
+    assert (tmp_path / "m.png").exists()
+
+
+def test_a_font_installed_after_matplotlibs_font_list_was_made_is_found(monkeypatch):
+    """matplotlib lists the fonts once and keeps the list on disk: a font installed since is found among the
+    system's font files, and added to the list."""
+    from matplotlib import font_manager
+
+    default = default_font_characters()
+    entry = next(e for e in font_manager.fontManager.ttflist if len(fonts._characters(e.fname)) <= fonts.MOST_GLYPHS
+                 and any(c not in default and unicodedata.category(chr(c))[0] in "LS"
+                         for c in fonts._characters(e.fname)))
+    char = next(c for c in sorted(fonts._characters(entry.fname)) if c not in default)
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",  # as if no listed font had the character
+                        [e for e in font_manager.fontManager.ttflist if char not in fonts._characters(e.fname)])
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda: [entry.fname])
+    assert fonts._fallback({char}) == entry.name
+    assert font_manager.fontManager.ttflist[-1].fname == entry.fname

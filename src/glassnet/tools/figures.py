@@ -15,6 +15,7 @@ the same size that differs only in anti-aliasing at another sub-pixel offset, in
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from ..core._validation import check_writable, short
 from ..errors import OptionError, missing
 from ..io.atomic import write_atomically
+from .fonts import GLYPH_WARNING, cover_missing_glyphs
 
 #: the resolution of the pictures glassnet writes, in dots per inch
 DPI = 110
@@ -89,7 +91,8 @@ def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike
     """Write ``fig`` to ``path`` atomically, in the format its suffix names, cut to its tight bounding box.
 
     A PNG of a plain white figure is drawn once and cut with Pillow (see the module's notes); anything else
-    is matplotlib's ``savefig(bbox_inches="tight")``.
+    is matplotlib's ``savefig(bbox_inches="tight")``. Text in a script the default font lacks (class names
+    in Chinese) is drawn in an installed font that has it (:mod:`glassnet.tools.fonts`).
 
     Parameters
     ----------
@@ -113,7 +116,10 @@ def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike
             drawn.save(file, format="png", dpi=(DPI, DPI))
 
     try:  # a half-written picture never replaces a good one
-        write_atomically(path, write, inputs=inputs)
+        cover_missing_glyphs(fig)  # class names in any script, or one warning for characters no font has
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=GLYPH_WARNING, category=UserWarning)
+            write_atomically(path, write, inputs=inputs)
     except OSError as exc:
         raise OSError(exc.errno, f"cannot write the picture {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a format matplotlib does not write

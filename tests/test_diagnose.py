@@ -1,6 +1,7 @@
 """gn.diagnose names what is wrong with sick networks, on the right layer, and finds nothing in healthy ones;
 gn.lr_find suggests a rate that trains as well as a hand-tuned one and leaves everything as it was."""
 
+import re
 import warnings
 
 import numpy as np
@@ -93,6 +94,24 @@ def test_inputs_in_the_thousands_are_unscaled(digits):
     result = gn.diagnose(gn.mlp([64, 32, 10], rng=0), X * 2000, y, "cross_entropy")
     assert ("unscaled_input", None) in codes(result) and ("initial_cost", None) in codes(result)
     assert "column" in result["unscaled_input"][0].evidence
+
+
+def test_pictures_are_judged_by_all_their_pixels_together(digits):
+    """Pixels are one column: their mean and spread over every picture, not each pixel's own (which for a
+    batch read as one row was the pixel's value, with spread 0)."""
+    X, y = digits
+    pictures, model = X.reshape(-1, 1, 8, 8), gn.cnn((1, 8, 8), 10, rng=0)
+    result = gn.diagnose(model, pictures * 255, y, "cross_entropy")
+    found = result["unscaled_input"][0]  # of the sample diagnose takes
+    mean, std = (float(word) for word in re.match(r"the pixels have mean (\S+) and standard deviation (\S+) ",
+                                                  found.evidence).groups())
+    assert mean == pytest.approx(np.mean(pictures * 255), rel=0.05) and found.value == pytest.approx(std, rel=1e-3)
+    assert std == pytest.approx(np.std(pictures * 255), rel=0.05)
+    spread = np.random.default_rng(0).uniform(-40, 40, pictures.shape)  # mean 0, spread 23: beyond 20
+    assert ("unscaled_input", None) in codes(gn.diagnose(model, spread, y, "cross_entropy"))
+    one_bright = np.full(pictures.shape, 0.05)
+    one_bright[:, :, 3, 3] = 60  # one pixel in 64: mean 1, spread 7.4, within both limits
+    assert ("unscaled_input", None) not in codes(gn.diagnose(model, one_bright, y, "cross_entropy"))
 
 
 def test_a_constant_column_and_a_rare_class(digits):

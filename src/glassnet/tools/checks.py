@@ -45,15 +45,15 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
     list of Finding
     """
     out: list[Finding] = []
-    columns = X.reshape(X.shape[0], -1) if X.ndim == 2 else X.reshape(1, -1)  # a picture is one column
+    columns = X.reshape(X.shape[0], -1) if X.ndim == 2 else X.reshape(-1, 1)  # all pixels one column
     std, mean = columns.std(axis=0), columns.mean(axis=0)
     worst = int(np.argmax(np.maximum(std / T.UNSCALED_STD, np.abs(mean) / T.UNSCALED_MEAN)))
     by_std = std[worst] / T.UNSCALED_STD >= abs(mean[worst]) / T.UNSCALED_MEAN  # which of the two it broke
     if std[worst] > T.UNSCALED_STD or abs(mean[worst]) > T.UNSCALED_MEAN:
-        where = f"column {worst}" if X.ndim == 2 else "the pixels"
+        where = f"column {worst} has" if X.ndim == 2 else "the pixels have"
         value, limit = (std[worst], T.UNSCALED_STD) if by_std else (abs(mean[worst]), T.UNSCALED_MEAN)
         out.append(Finding("unscaled_input", None, float(value), limit,
-                           f"{where} has mean {mean[worst]:.4g} and standard deviation {std[worst]:.4g} (beyond "
+                           f"{where} mean {mean[worst]:.4g} and standard deviation {std[worst]:.4g} (beyond "
                            f"{T.UNSCALED_MEAN:g} or {T.UNSCALED_STD:g})",
                            "Standardize the inputs (StandardScaler), or divide pixels by 255."))
     if X.ndim == 2 and X.shape[0] > 1:

@@ -155,6 +155,22 @@ def test_a_16_bit_picture_is_as_bright_at_any_size():
     assert seen[0].max() < 0.6  # not stretched: 2000 of 65535 is under the flat share of the range
 
 
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_16_bit_picture_is_prepared_as_its_8_bit_copy(channels):
+    """A photo model reads 16 bits as 8: each level divided by its whole range. The shapes set's 16-bit circle
+    (levels 20303 to 53199) was stretched to 0.09-1.0 where its 8-bit copy read 0.36-0.81."""
+    r = np.random.default_rng(0)
+    deep = r.integers(20303, 53200, (40, 30)).astype(np.uint16)
+    shallow = np.round(deep / 257).astype(np.uint8)
+    prepared = []
+    for a in (deep, shallow):
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, "PNG")
+        prepared.append(prepare_photo(buf.getvalue(), 16, channels=channels))
+    np.testing.assert_allclose(prepared[0], prepared[1], atol=1 / 255)
+    assert 0.3 < prepared[0].min() and prepared[0].max() < 0.85
+
+
 def test_a_model_file_says_how_its_pictures_are_made():
     photo = preparation_of(3 * 16 * 16, {"picture": {"size": 16, "channels": 3, "fit": "crop"}})
     assert photo == Preparation("photo", (3, 16, 16), "crop")

@@ -43,7 +43,7 @@ def picture_array(img: Any, color: str) -> np.ndarray:
     img = unpremultiplied(img)  # RGBa's transparent areas were black, and La could not be turned grey at all
     colourful = img.mode == "P" or Image.getmodebase(img.mode) == "RGB"  # RGB(A), palettes (PA too), CMYK, ...
     if color == "grey" or not colourful:
-        grey = to_grey(img)
+        grey = to_grey(img, stretch=False)  # 16 bits as 8: each divided by its whole range
         return grey[..., None] if color == "grey" else np.repeat(grey[..., None], 3, axis=2)
 
     if img.mode in ("RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):

@@ -13,7 +13,13 @@ import glassnet as gn
 from glassnet.datasets import PhotoAugment, affine_warp
 from glassnet.io.photos import Preparation, check_picture, preparation_of, prepare_photo
 from glassnet.nn import Normalize, picture_channels
-from glassnet.tools.metrics import confusion_matrix, format_precision_recall, precision_recall
+from glassnet.tools.metrics import (
+    confusion_matrix,
+    format_confusion,
+    format_precision_recall,
+    precision_recall,
+    text_width,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import shapes  # noqa: E402  the generated data set of the own-pictures tutorial
@@ -169,6 +175,25 @@ def test_a_16_bit_picture_is_prepared_as_its_8_bit_copy(channels):
         prepared.append(prepare_photo(buf.getvalue(), 16, channels=channels))
     np.testing.assert_allclose(prepared[0], prepared[1], atol=1 / 255)
     assert 0.3 < prepared[0].min() and prepared[0].max() < 0.85
+
+
+def test_the_confusion_tables_line_up_class_names_of_wide_characters():
+    """Folders named in Chinese take two terminal columns a character: the counts stay under their headers."""
+    matrix = np.array([[3, 0, 1], [0, 12, 0], [2, 0, 5]])
+    names = ["猫", "狗狗", "cat"]
+    for table in (format_confusion(matrix, names), format_precision_recall(matrix, names)):
+        lines = table.splitlines()
+        assert len({text_width(line) for line in lines}) == 1, table
+    header, *rows = format_confusion(matrix, names).splitlines()
+    ends = [text_width(header[:header.index(name) + len(name)]) for name in names]  # where each header ends
+    for row in rows:
+        cells = row.split()[-3:]
+        positions, start = [], 0
+        for cell in cells:
+            start = row.index(cell, start) + len(cell)
+            positions.append(text_width(row[:start]))
+        assert positions == ends, (row, ends)
+    assert text_width("猫a") == 3 and text_width("é") == 1 and text_width("e\u0301") == 1
 
 
 def test_a_model_file_says_how_its_pictures_are_made():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from ..core._validation import check_positive_int
@@ -52,6 +54,29 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 
+def text_width(text: str) -> int:
+    """How many columns ``text`` takes in a terminal: two for each wide character (Chinese, Japanese, Korean),
+    none for a combining mark, one for the rest.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+    """
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - text_width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - text_width(text)) + text
+
+
 def format_confusion(matrix: np.ndarray, labels: list[str] | None = None) -> str:
     """The matrix as text: rows are true classes, columns predicted ones.
 
@@ -67,12 +92,12 @@ def format_confusion(matrix: np.ndarray, labels: list[str] | None = None) -> str
     """
     k = matrix.shape[0]
     labels = labels or [str(i) for i in range(k)]
-    width = max(max(len(str(v)) for v in matrix.ravel()), max(len(s) for s in labels)) + 1
+    width = max(max(len(str(v)) for v in matrix.ravel()), max(text_width(s) for s in labels)) + 1
     corner = "true\\pred"
-    side = max(len(corner), max(len(s) for s in labels)) + 1
-    lines = [corner.ljust(side) + "".join(s.rjust(width) for s in labels)]
+    side = max(len(corner), max(text_width(s) for s in labels)) + 1
+    lines = [corner.ljust(side) + "".join(_right(s, width) for s in labels)]
     for label, row in zip(labels, matrix):
-        lines.append(label.ljust(side) + "".join(str(v).rjust(width) for v in row))
+        lines.append(_left(label, side) + "".join(str(v).rjust(width) for v in row))
     return "\n".join(lines)
 
 
@@ -113,9 +138,9 @@ def format_precision_recall(matrix: np.ndarray, labels: list[str]) -> str:
     str
     """
     precision, recall = precision_recall(matrix)
-    side = max(len("class"), *(len(s) for s in labels)) + 1
+    side = max(len("class"), *(text_width(s) for s in labels)) + 1
     lines = ["class".ljust(side) + " precision    recall   samples"]
     for label, p, r, n in zip(labels, precision, recall, np.asarray(matrix).sum(axis=1)):
         cells = ["—" if np.isnan(v) else f"{v:.1%}" for v in (p, r)]
-        lines.append(label.ljust(side) + f"{cells[0]:>10}{cells[1]:>10}{n:>10}")
+        lines.append(_left(label, side) + f"{cells[0]:>10}{cells[1]:>10}{n:>10}")
     return "\n".join(lines)

@@ -128,7 +128,7 @@ def test_early_stopping_resumed_stops_where_the_uninterrupted_run_stops(tmp_path
 
     part, opt = new(lr=0.2)
     path = tmp_path / "ck.glassnet"
-    stop_at = h_full.n_epochs - 2  # interrupted while the stopper is already waiting
+    stop_at = h_full.n_epochs - 1  # interrupted while the stopper is already waiting
     part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), on_interrupt="stop",
              callbacks=[gn.EarlyStopping(patience=2), gn.ModelCheckpoint(path, every=100), CtrlC(stop_at)],
              **settings)
@@ -234,7 +234,7 @@ def test_a_metric_of_your_own_is_in_the_history_and_early_stopping_on_it_resumes
     part, opt = new(lr=0.2)
     path = tmp_path / "ck.glassnet"
     waiting = stopper()
-    stop_at = h_full.n_epochs - 2  # interrupted while the stopper is already waiting
+    stop_at = h_full.n_epochs - 1  # interrupted while the stopper is already waiting
     part.fit(X, y, optimizer=opt, validation_data=(Xv, yv), on_interrupt="stop",
              callbacks=[ValError(), waiting, gn.ModelCheckpoint(path, every=100), CtrlC(stop_at)], **settings)
     assert waiting.wait > 0, "the test needs a run interrupted while its stopper waits"

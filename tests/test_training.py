@@ -148,6 +148,7 @@ def test_early_stopping_restores_best_weights():
     assert history.stopped_early and history.n_epochs < 500
     assert "early stopping" in history.message
     epoch = min(best, key=lambda e: best[e][0])
+    assert history.n_epochs == epoch + 1 + 3  # three epochs after the best, none more: patience=3 allows three
     assert stopper.best_epoch == epoch
     np.testing.assert_array_equal(model.params, best[epoch][1])
     assert model.evaluate(Xv, yv)["loss"] == pytest.approx(best[epoch][0])
@@ -329,7 +330,7 @@ def test_quasi_newton_records_validation_and_honours_early_stopping():
     history = model.fit(X, y, loss="bce", optimizer="lbfgs", epochs=300,
                         validation_data=(X[:10], y[:10]),
                         callbacks=[gn.EarlyStopping(patience=2, monitor="loss", min_delta=1.0)])
-    assert history.stopped_early and history.n_epochs == 4
+    assert history.stopped_early and history.n_epochs == 3  # the first epoch is the best, two more wait
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.history)
 
 

@@ -130,7 +130,8 @@ class EarlyStopping(Callback):
     Parameters
     ----------
     patience : int
-        Epochs without improvement before stopping.
+        Epochs without improvement before stopping: 3 stops after the third
+        epoch in a row that does not improve on the best (0 after the first).
     min_delta : float
         The smallest change that counts as an improvement.
     monitor : str, optional
@@ -178,7 +179,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, run, epoch, logs):
         self._update(epoch, monitored(logs, self.key, "EarlyStopping monitor", self.better))
-        if self.wait > self.patience:
+        if self.wait and self.wait >= self.patience:  # as many epochs without improvement as it allows, as Keras
             run.stop = True
             run.history.stopped_early = True
             after = "the start" if self.best_epoch is None else f"epoch {self.best_epoch + 1}"

@@ -199,3 +199,34 @@ def test_a_single_class_is_refused_by_name():
     X = np.random.default_rng(0).normal(size=(10, 3))
     with pytest.raises(ValueError, match="needs samples of at least 2 classes in y.*received 1 class: 3"):
         GlassnetClassifier().fit(X, np.full(10, 3))
+
+
+def test_a_regressor_of_one_output_predicts_one_value_per_row_even_from_a_column_target():
+    """scikit-learn's MLPRegressor ravels any one-output prediction; a column y left glassnet's a column, so
+    y - predict(X) broadcast to an n x n array."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for target in (y, y[:, None]):
+            model = GlassnetRegressor(hidden_layer_sizes=(5,), max_iter=20, random_state=0).fit(X, target)
+            assert model.predict(X[:3]).shape == (3,)
+        assert model.score(X, y) == pytest.approx(model.score(X, y[:, None]))
+
+
+def test_a_misspelt_class_in_class_weight_is_refused_as_scikit_learn_refuses_it():
+    r = np.random.default_rng(1)
+    X = r.normal(size=(60, 2))
+    y = np.where(X[:, 0] > 0, "cat", "dog")
+    kw = dict(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match=r"names \['Cat'\], which are not classes of y, and leaves out the "
+                                         r"classes \['cat'\]"):
+        GlassnetClassifier(class_weight={"Cat": 5.0, "dog": 1.0}, **kw).fit(X, y)
+    with pytest.raises(ValueError, match=r"names \['Cat'\]"):
+        GlassnetClassifier(class_weight={"Cat": 5.0}, **kw).partial_fit(X, y, classes=["cat", "dog"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # every class weighed, and one more (a cross-validation fold may lack a class): accepted
+        GlassnetClassifier(class_weight={"cat": 5.0, "dog": 1.0, "fox": 2.0}, **kw).fit(X, y)
+        GlassnetClassifier(class_weight={"cat": 5.0}, **kw).fit(X, y)  # a class left out weighs 1

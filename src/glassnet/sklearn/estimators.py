@@ -132,12 +132,16 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             self.
         """
         y = _labels(y)
-        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight), incremental=False)
+        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight, None), incremental=False)
 
-    def _class_weighted(self, y, sample_weight):
+    def _class_weighted(self, y, sample_weight, classes):
         """``sample_weight`` times each row's class weight (``class_weight``), as scikit-learn's SGDClassifier.
 
         A multi-label ``y`` is refused (each row has several classes, so no one weight), where it was ignored.
+        A dict that names a label which is none of the classes (those of ``y``, or ``classes`` given to
+        partial_fit) while it leaves a class out is refused, as scikit-learn's ``compute_class_weight`` refuses
+        it: a mistyped name ("Cat" for "cat") weighed nothing, in silence. A dict that names every class may
+        name more (a cross-validation fold can lack a class).
         """
         if self.class_weight is None:
             return sample_weight
@@ -146,7 +150,13 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
                              "sample: give sample_weight instead")
         if sample_weight is not None and np.shape(sample_weight) != y.shape:  # before the product below
             raise ValueError(f"sample_weight.shape == {np.shape(sample_weight)}, expected {y.shape}!")
-        if isinstance(self.class_weight, dict):  # a class it leaves out weighs 1, one it names may be absent
+        if isinstance(self.class_weight, dict):  # a class it leaves out weighs 1
+            known = (np.unique(y) if classes is None else np.asarray(classes)).tolist()
+            strangers = [key for key in self.class_weight if key not in set(known)]
+            left_out = [label for label in known if label not in self.class_weight]
+            if strangers and left_out:
+                raise ValueError(f"class_weight names {strangers}, which are not classes of y, and leaves out the "
+                                 f"classes {left_out}: a misspelt class? The classes are {known}")
             weights = np.array([float(self.class_weight.get(label, 1.0)) for label in y.tolist()])
         else:
             weights = compute_sample_weight(self.class_weight, y)
@@ -183,7 +193,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             raise ValueError("class_weight='balanced' needs all the labels at once, which partial_fit does not see: "
                              "compute the weights from all of y (sklearn.utils.class_weight.compute_class_weight) "
                              "and give them as a dict")
-        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight), incremental=True)
+        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight, self.classes_), incremental=True)
 
     # -- predicting ------------------------------------------------------------------
     def predict_proba(self, X):
@@ -299,7 +309,6 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
     def _encode_targets(self, y, first, incremental):
         y = np.asarray(y, dtype=np.float64)
         if first:
-            self._y_1d = y.ndim == 1
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
             self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
         elif (1 if y.ndim == 1 else y.shape[1]) != self.n_outputs_:
@@ -362,7 +371,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
     def _values(self, out):
         if self.out_activation_ == "exp":
             out = np.exp(out)
-        return out.ravel() if self._y_1d else out
+        return out.ravel() if self.n_outputs_ == 1 else out  # one output: one value per row, as scikit-learn
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):

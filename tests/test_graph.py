@@ -107,6 +107,21 @@ def assert_no_overlap(boxes):
             assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, (a, b)
 
 
+def test_two_layers_without_weights_of_one_symbol_get_names_of_their_own():
+    """Max-pooling then global average pooling were both P1: the graph had the edge P1 -> P1 and two boxes one
+    over the other, and the trace's t["P1"] was the first of the two."""
+    m = gn.Sequential(gn.Conv2D(1, 3, 3), gn.ReLU(), gn.MaxPool2D(2), gn.GlobalAvgPool2D(), gn.Dense(2),
+                      input_shape=(1, 6, 6), rng=0)
+    X, y = np.random.default_rng(0).normal(size=(2, 1, 6, 6)), np.array([0, 1])
+    g = gn.draw_graph(m, X, y, "cross_entropy")
+    assert all(a != b for a, b in g.edges()) and ("P1", "P1b") in g.edges() and ("P1b", "M2") in g.edges()
+    assert g["P1b"].title.startswith("P1b = the mean of each channel of P1")
+    t = gn.trace(m, X, y, "cross_entropy")
+    assert t["P1"].shape == (2, 3, 2, 2) and t["P1b"].shape == (2, 3)
+    np.testing.assert_allclose(t["P1b"], t["P1"].mean(axis=(2, 3)))
+    assert t["dP1b"].shape == (2, 3) and t["dP1"].shape == (2, 3, 2, 2)
+
+
 def test_small_arrays_are_written_out_and_large_ones_summarized():
     graph, _ = or_graph()
     svg = graph.to_svg()

@@ -216,13 +216,14 @@ class Layer:
         """
         return cls(**config)
 
-    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+    def trace_formulas(self, k: int | str, prev: str) -> tuple[str, str, dict[str, str]]:
         """This layer's rules as text, for :func:`glassnet.trace`.
 
         Parameters
         ----------
-        k : int
-            The layer's number in the trace (W1, W2, ... for layers with weights).
+        k : int or str
+            The layer's number in the trace (W1, W2, ... for layers with weights); "1b"
+            for a second layer without weights that would share a name with the one before.
         prev : str
             The name of the layer's input (``"X"``, ``"A1"``).
 

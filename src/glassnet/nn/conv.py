@@ -290,12 +290,12 @@ class Conv2D(_Weighted):
         dx[...] = dxpad[:, :, top:top + h, left:left + w]
         return dx
 
-    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+    def trace_formulas(self, k: int | str, prev: str) -> tuple[str, str, dict[str, str]]:
         """``Z{k} = conv({prev}, W{k}) + b{k}`` and its gradients (see :meth:`Layer.trace_formulas`).
 
         Parameters
         ----------
-        k : int
+        k : int or str
         prev : str
 
         Returns

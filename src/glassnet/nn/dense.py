@@ -162,12 +162,12 @@ class Dense(_Weighted):
             return None
         return xp.matmul(grad, self.params["W"].T, out=ctx.buffer("dx", x.shape, x.dtype))
 
-    def trace_formulas(self, k: int, prev: str) -> tuple[str, str, dict[str, str]]:
+    def trace_formulas(self, k: int | str, prev: str) -> tuple[str, str, dict[str, str]]:
         """``Z{k} = {prev} @ W{k} + b{k}`` and its gradients (see :meth:`Layer.trace_formulas`).
 
         Parameters
         ----------
-        k : int
+        k : int or str
         prev : str
 
         Returns

@@ -176,11 +176,13 @@ def loss_formulas(loss: Loss, fused: bool) -> tuple[str, str]:
     return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
 
 
-def layer_names(model: Stack) -> list[tuple[str, str, int] | None]:
+def layer_names(model: Stack) -> list[tuple[str, str, int | str] | None]:
     """For each layer: (its output's name, its input's name, its number k), or None if left out.
 
     Layers with weights are numbered from 1 as the tutorials number W1, W2, ...;
-    an activation shares the number of the layer before it (Z1 -> A1).
+    an activation shares the number of the layer before it (Z1 -> A1). Two
+    layers without weights of one symbol in a row (max-pooling, then global
+    average pooling) would share a name: the second is P1b, a third P1c.
 
     Parameters
     ----------
@@ -188,9 +190,10 @@ def layer_names(model: Stack) -> list[tuple[str, str, int] | None]:
 
     Returns
     -------
-    list of (str, str, int) or None
+    list of (str, str, int or str) or None
+        ``k`` is a string ("1b") for a layer whose number it shares with one of its symbol.
     """
-    names: list[tuple[str, str, int] | None] = []
+    names: list[tuple[str, str, int | str] | None] = []
     k, prev = 0, "X"
     for layer in model.layers:
         if layer.trace_skip:
@@ -198,8 +201,13 @@ def layer_names(model: Stack) -> list[tuple[str, str, int] | None]:
             continue
         if layer.params:
             k += 1
-        name = f"{layer.trace_symbol}{k}"
-        names.append((name, prev, k))
+        label: int | str = k
+        taken, count = {entry[0] for entry in names if entry is not None}, 1
+        while f"{layer.trace_symbol}{label}" in taken:  # 1b, 1c, ... 1z, then 1_27, 1_28, ...
+            count += 1
+            label = f"{k}{chr(ord('a') + count - 1)}" if count <= 26 else f"{k}_{count}"
+        name = f"{layer.trace_symbol}{label}"
+        names.append((name, prev, label))
         prev = name
     return names
 

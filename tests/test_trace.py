@@ -54,3 +54,36 @@ def test_trace_writes_each_regression_loss_with_its_formula_and_value(loss, form
     assert t["C"] == pytest.approx(objective(*objective.prepare(X, y)), rel=1e-12)
     np.testing.assert_allclose(t["dW1"], model.layers[0].grads["W"], rtol=1e-10)
     assert formula in str(t)
+
+
+def test_the_cost_after_the_step_is_taken_as_the_cost_before_it_was():
+    """C' of a batch-norm network came from an inference pass on running statistics moved once, while C is a
+    training pass on the batch's statistics: the two did not compare. Both are training passes now, as a
+    step of PyTorch in train mode takes them."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(6, 3)) + 2.0, r.integers(0, 2, 6)
+    model = gn.Sequential([gn.Dense(3, 4), gn.BatchNorm(4), gn.Sigmoid(), gn.Dense(4, 2)], rng=0, dtype="float64")
+    t = gn.trace(model, X, y, "cross_entropy", lr=0.5)
+    stepped = model.copy()
+    for k, layer in enumerate((layer for layer in stepped.layers if layer.params), start=1):  # W1, gamma2, W3
+        for name in layer.params:
+            layer.params[name][...] = t[f"{name}{k}'"]
+    objective = gn.Objective(stepped, "cross_entropy")
+    Xp, yp = objective.prepare(X, y)
+    assert t["C'"] == pytest.approx(objective.value(Xp, yp, training=True), rel=1e-12)
+    assert t["C'"] != pytest.approx(objective.value(Xp, yp, training=False), rel=1e-3)
+    torch = pytest.importorskip("torch")
+    layers = [torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Sigmoid(), torch.nn.Linear(4, 2)]
+    net = torch.nn.Sequential(*layers).double().train()
+    with torch.no_grad():
+        for ours, theirs in ((model.layers[0], layers[0]), (model.layers[3], layers[3])):
+            theirs.weight.copy_(torch.from_numpy(ours.params["W"].T.copy()))
+            theirs.bias.copy_(torch.from_numpy(ours.params["b"].copy()))
+    inputs, targets = torch.from_numpy(X), torch.from_numpy(y)
+    loss = torch.nn.functional.cross_entropy(net(inputs), targets)
+    loss.backward()
+    with torch.no_grad():
+        for p in net.parameters():
+            p -= 0.5 * p.grad
+    assert t["C"] == pytest.approx(loss.item(), rel=1e-10)
+    assert t["C'"] == pytest.approx(torch.nn.functional.cross_entropy(net(inputs), targets).item(), rel=1e-10)

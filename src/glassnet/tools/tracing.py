@@ -340,7 +340,10 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
         for pname, value in layer.params.items():
             assert entry is not None
             t.add("update", f"{pname}{entry[2]}'", f"{pname}{entry[2]} - {lr:g} * d{pname}{entry[2]}", value)
-    t.add("after the step", "C'", "the cost with the updated parameters", objective.value(X, y))
+    m.state[...] = after
+    updated = objective.value(X, y, training=training)  # the pass of C, batch norm on the batch's statistics
+    m.state[...] = after
+    t.add("after the step", "C'", "the cost with the updated parameters", updated)
     return t
 
 

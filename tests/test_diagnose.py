@@ -114,6 +114,31 @@ def test_pictures_are_judged_by_all_their_pixels_together(digits):
     assert ("unscaled_input", None) not in codes(gn.diagnose(model, one_bright, y, "cross_entropy"))
 
 
+def test_a_batch_norm_network_is_judged_by_the_pass_training_takes(digits):
+    """Batch normalization makes a first layer's scale irrelevant to training, which normalizes each batch by
+    its own statistics: its cost before the first step is near chance. diagnose measured it in an inference
+    pass, on running statistics its own training pass had moved once, and reported 3.4 times chance."""
+    X, y = digits
+    model = gn.Sequential([gn.Dense(64, 64), gn.BatchNorm(64), gn.ReLU(), gn.Dense(64, 10)], rng=0)
+    model.layers[0].params["W"][...] *= 10
+    state = model.state.copy()
+    result = gn.diagnose(model, X, y, "cross_entropy", optimizer="adam")
+    assert "initial_cost" not in [f.code for f in result.findings], str(result)
+    np.testing.assert_array_equal(model.state, state)  # nothing changed
+
+
+def test_multi_label_targets_are_counted_label_by_label():
+    """Rows of several labels were read as one-hot (the argmax of each row): labels each on half the time
+    were reported as classes of 9 and 213 samples. Each label's count of rows it is on is what compares."""
+    r = np.random.default_rng(0)
+    X, Y = r.normal(size=(400, 8)), (r.random((400, 5)) < 0.5).astype(float)
+    model = gn.Sequential([gn.Dense(8, 16), gn.ReLU(), gn.Dense(16, 5), gn.Sigmoid()], rng=0)
+    assert "class_imbalance" not in [f.code for f in gn.diagnose(model, X, Y, "binary_cross_entropy").findings]
+    Y[:, 4] = r.random(400) < 0.02  # one label is rarely on
+    found = gn.diagnose(model, X, Y, "binary_cross_entropy")["class_imbalance"][0]
+    assert found.evidence.startswith(f"the rarest label is on in {int(Y[:, 4].sum())} samples")
+
+
 def test_a_constant_column_and_a_rare_class(digits):
     X, y = digits
     Xc = np.column_stack([X, np.full(len(X), 7.0)])

@@ -64,13 +64,18 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
                                f"{constant[0]}: {mean[constant[0]]:.4g})",
                                "Drop them: they carry no information and act as a second bias."))
     if classify:
-        labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.ravel(y).astype(np.int64)
-        counts = np.bincount(labels)
+        multilabel = y.ndim == 2 and y.shape[1] > 1 and not np.all(np.sum(y, axis=1) == 1)
+        if multilabel:  # several labels a row: how often each label is on
+            counts = np.count_nonzero(y > 0.5, axis=0)
+        else:
+            counts = np.bincount(np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1
+                                 else np.ravel(y).astype(np.int64))
         counts = counts[counts > 0]
         if counts.size > 1 and counts.min() / counts.max() < T.IMBALANCE:
             ratio = counts.min() / counts.max()
+            what = "label is on in" if multilabel else "class has"
             out.append(Finding("class_imbalance", None, float(ratio), T.IMBALANCE,
-                               f"the rarest class has {counts.min()} samples, the most frequent {counts.max()} "
+                               f"the rarest {what} {counts.min()} samples, the most frequent {counts.max()} "
                                f"(ratio {ratio:.3f}, below {T.IMBALANCE:g})",
                                "Weight the classes (sample_weight, or class_weight='balanced' in the estimators) "
                                "and watch per-class recall, not accuracy."))

@@ -44,7 +44,7 @@ class DiagnosisWarning(UserWarning):
     """A finding of :class:`Diagnostics` during training."""
 
 
-def initial_findings(objective: Objective, guard: Guard) -> list[Finding]:
+def initial_findings(objective: Objective, guard: Guard, start: float) -> list[Finding]:
     """The cost before training against where a fresh network should start.
 
     A classifier's reference is the higher of the chance level and the cost of
@@ -57,6 +57,9 @@ def initial_findings(objective: Objective, guard: Guard) -> list[Finding]:
     objective : Objective
     guard : Guard
         The divergence guard's levels on the sample.
+    start : float
+        The cost per row on the guard's rows in the pass a training step takes (batch normalization on
+        the batch's statistics).
 
     Returns
     -------
@@ -70,16 +73,17 @@ def initial_findings(objective: Objective, guard: Guard) -> list[Finding]:
         uniform = guard.per_row(float(objective.cost_and_grad(zeros, guard.y, guard.w)[0]))
         if uniform > reference:
             reference, words = uniform, "guessing every class alike"
-    if reference <= 0 or guard.before <= T.INITIAL_FACTOR * reference:
+    if reference <= 0 or start <= T.INITIAL_FACTOR * reference:
         return []
     advice = ("Initialize with smaller weights, and scale the inputs." if guard.classify
               else "Standardize the target (or scale it to about 1), and scale the inputs.")
-    return [Finding("initial_cost", None, guard.before / reference, T.INITIAL_FACTOR,
-                    f"the cost before training is {guard.before:.4g}, {guard.before / reference:.3g} times that of "
+    return [Finding("initial_cost", None, start / reference, T.INITIAL_FACTOR,
+                    f"the cost before training is {start:.4g}, {start / reference:.3g} times that of "
                     f"{words} ({reference:.4g}; over {T.INITIAL_FACTOR:g} times)", advice)]
 
 
-def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer) -> list[Finding]:
+def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer, start: float,
+                  training: bool) -> list[Finding]:
     """One trial step on the (copied) model: its size against the weights, and the cost it leads to.
 
     Parameters
@@ -87,9 +91,14 @@ def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer) -> l
     objective : Objective
         Of the copy, its gradients filled.
     guard : Guard
-        The divergence guard's levels: the cost per row before the step, on its rows.
+        Its rows, where the cost is measured.
     optimizer : Optimizer
         A copy, which is bound to the copied model (keeping any state it has) and steps at its current rate.
+    start : float
+        The cost per row on the guard's rows before the step, in the pass ``training`` names.
+    training : bool
+        Whether that pass is a training one (see :func:`glassnet.tools.tracing.training_pass`); the cost
+        after the step is taken the same way, and the running statistics are left as they were.
 
     Returns
     -------
@@ -115,8 +124,10 @@ def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer) -> l
             out.append(Finding("step_ratio", worst, ratios[worst], T.LOW_STEP,
                                f"one step of {name} changes the weights by at most {ratios[worst]:.3g} of their "
                                f"size (below {T.LOW_STEP:g})", "Raise the learning rate."))
-    with np.errstate(all="ignore"):  # the cost on the rows the level before was measured on
-        before, after = guard.before, guard.per_row(float(objective.value(guard.X, guard.y)))
+    state = model.state.copy()
+    with np.errstate(all="ignore"):  # the cost on the rows the level before was measured on, in its pass
+        before, after = start, guard.per_row(float(objective.value(guard.X, guard.y, training=training)))
+    model.state[...] = state
     if blown_up(after, before):
         out.append(Finding("exploding_gradient", None, after / before if before else np.inf, FACTOR,
                            f"one step of {name} took the cost from {before:.4g} to {after:.4g} (over {FACTOR:g} "
@@ -167,7 +178,9 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
     found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
+    training, state = training_pass(m), m.state.copy()  # each pass below leaves the running statistics as found
     _, outs = layer_outputs(m, Xs)  # batch normalization on the batch's statistics, as a training step has it
+    m.state[...] = state
     layers = layer_findings(m, outs)
     try:
         with np.errstate(all="ignore"):
@@ -176,9 +189,12 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         return Diagnosis(layers + [Finding("nonfinite", None, 1.0, 0.0, str(e).rstrip("."),
                                            "Scale the inputs and targets, or train in float64.")] + found,
                          Xs.shape[0], checked)
-    layers += initial_findings(objective, guard)
-    with np.errstate(all="ignore"):
-        objective(Xs, ys, training=training_pass(m))
+    with np.errstate(all="ignore"):  # the cost a first training step sees: batch normalization on the batch
+        start = guard.per_row(float(objective.value(guard.X, guard.y, training=training)))
+        m.state[...] = state
+        objective(Xs, ys, training=training)
+        m.state[...] = state
+    layers += initial_findings(objective, guard, start)
     explained = any(f.code in ("dead_relu", "saturated") for f in layers)  # they explain a vanishing gradient
     layers += gradient_findings(m, depth=not explained)
     checked.append("the gradients" + ("" if explained else " by depth"))
@@ -186,7 +202,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         options: dict[str, Any] = {} if lr is None else {"lr": lr}
         trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
         trial.state = {slot: to_numpy(a) for slot, a in trial.state.items()}  # a GPU run's state, to the host
-        layers += step_findings(objective, guard, trial)
+        layers += step_findings(objective, guard, trial, start, training)
         checked.append("one trial step")
     ordered = sorted((f for f in layers if f.layer is not None), key=lambda f: f.layer)  # type: ignore
     return Diagnosis(ordered + [f for f in layers if f.layer is None] + found, Xs.shape[0], checked)

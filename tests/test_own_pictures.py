@@ -33,7 +33,7 @@ def trained(tmp_path_factory):
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         status = main(["train", "--dataset", "folder", "--data", str(root / "train"), "--test-data",
-                       str(root / "test"), "--color", "grey", "--epochs", "30", "--out", str(out), "--quiet",
+                       str(root / "test"), "--color", "grey", "--epochs", "40", "--out", str(out), "--quiet",
                        "--threads", "1"])
     assert status == 0
     return root, out, buffer.getvalue()
@@ -45,7 +45,7 @@ def test_the_conv_net_learns_the_shapes_on_backgrounds_it_never_saw(trained):
            "columns), 4 classes" in printed
     assert "[0] Normalize(1 channel)" in printed
     accuracy = float(re.search(r"test accuracy ([\d.]+)%", printed).group(1))
-    assert accuracy >= 60, printed  # chance is 25 %; these 30 epochs reach 75 %, the full run 95 % and more
+    assert accuracy >= 60, printed  # chance is 25 %; these 40 epochs reach 71-77 % (seeds 0-3), the full run 98 %
     header = printed.index("class     precision    recall   samples")
     rows = printed[header:].splitlines()[1:5]
     assert [r.split()[0] for r in rows] == list(shapes.CLASSES) and all(r.split()[3] == "12" for r in rows)

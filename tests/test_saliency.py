@@ -50,6 +50,33 @@ def test_occlusion_worked_by_hand():
                                expected)
 
 
+def test_occlusion_covers_the_far_edge_and_names_what_it_needs():
+    """Squares 2 apart of side 3 on 8x8 pixels stopped at column 5, so the last row and column read 0, as if
+    covering them changed nothing; a conv net not yet built was told it takes rows."""
+    model = gn.Sequential([gn.Flatten(), gn.Dense(64, 2, bias=False, dtype=np.float64), gn.Softmax()],
+                          input_shape=(1, 8, 8))
+    W = np.zeros((64, 2))
+    W[63, 0] = 5.0  # reads only the bottom-right pixel
+    model.layers[1].W = W
+    image = np.zeros((1, 8, 8))
+    image[0, 7, 7] = 1.0
+    heat = occlusion(model, image, patch=3, stride=2)
+    assert heat[7, 7] == pytest.approx(np.exp(5) / (np.exp(5) + 1) - 0.5)
+    assert np.count_nonzero(heat) == 9  # the one square against both edges
+    unbuilt = gn.Sequential([gn.Conv2D(2, 3), gn.Flatten(), gn.Dense(3)], rng=0)
+    with pytest.raises(gn.OptionError, match="a model not yet built"):
+        occlusion(unbuilt, np.zeros((1, 8, 8)))
+
+
+def test_gradient_saliency_names_classes_of_the_wrong_length():
+    model = gn.mlp([4, 3], rng=0)
+    X = np.zeros((3, 4))
+    with pytest.raises(gn.OptionError, match=r"classes must be one class for every sample, or one for all 3; "
+                                             r"received shape \(2,\)"):
+        gradient_saliency(model, X, classes=[0, 1])
+    assert gradient_saliency(model, X, classes=1).shape == gradient_saliency(model, X, classes=[0, 1, 2]).shape
+
+
 @pytest.mark.slow
 def test_on_mnist_the_gradient_and_occlusion_point_at_the_same_pixels(mnist, mnist_cnn):
     """Both maps single out the strokes: their agreement is far above what unrelated maps show."""

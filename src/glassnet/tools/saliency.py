@@ -80,8 +80,12 @@ def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.nda
     """
     check_model(model)
     batch = model.check_input(X)
-    wanted = None if classes is None else \
-        np.broadcast_to(check_class(classes, model.out_features or 0, "classes"), (batch.shape[0],))
+    wanted = None if classes is None else check_class(classes, model.out_features or 0, "classes")
+    if wanted is not None and wanted.shape not in ((), (1,), (batch.shape[0],)):
+        raise OptionError(f"classes must be one class for every sample, or one for all {batch.shape[0]}; "
+                          f"received shape {wanted.shape}")
+    if wanted is not None:
+        wanted = np.broadcast_to(wanted, (batch.shape[0],))
     stop = _score_stop(model)
     chunk = max(1, model.chunk_size() // 3)  # a backward pass keeps about three times a forward's arrays
     parts = []
@@ -133,7 +137,7 @@ def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None =
     patch : int
         Side of the blanked square, in pixels.
     stride : int
-        Pixels between squares.
+        Pixels between squares; the last square of each row and column lies against the picture's edge.
     fill : float
         The value blanked pixels take (0: the background of MNIST-like digits).
     target : int, optional
@@ -143,11 +147,14 @@ def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None =
     -------
     numpy.ndarray, shape (height, width)
         For each pixel, the mean drop in probability over the squares that
-        cover it (0 where none does).
+        cover it.
     """
     check_model(model)
     if image_shape is None:
-        if model.input_shape is None or len(model.input_shape) < 3:
+        if model.input_shape is None:
+            raise OptionError("image_shape is needed for a model not yet built: give the picture's (height, "
+                              "width), or build the model first (model.build((channels, height, width)))")
+        if len(model.input_shape) < 3:
             raise OptionError("image_shape is needed for a model that takes rows: give the picture's "
                               f"(height, width); the model's input shape is {model.input_shape}")
         image_shape = (model.input_shape[-2], model.input_shape[-1])
@@ -160,8 +167,9 @@ def occlusion(model: Stack, image: object, image_shape: tuple[int, int] | None =
     picture = picture.reshape(-1, h, w)
     base = to_numpy(model.predict_proba(picture.reshape(1, -1)))[0]
     target = int(np.argmax(base)) if target is None else int(check_class(target, base.size, "target"))
-    corners = [(i, j) for i in range(0, max(h - patch, 0) + 1, stride)
-               for j in range(0, max(w - patch, 0) + 1, stride)]
+    # squares stride apart, and one against the far edge, so that every pixel is covered
+    rows, cols = ([*range(0, max(size - patch, 0) + 1, stride), max(size - patch, 0)] for size in (h, w))
+    corners = [(i, j) for i in sorted(set(rows)) for j in sorted(set(cols))]
     batch = np.broadcast_to(picture, (len(corners), *picture.shape)).copy()
     for k, (i, j) in enumerate(corners):
         batch[k, :, i:i + patch, j:j + patch] = fill

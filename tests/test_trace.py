@@ -87,3 +87,23 @@ def test_the_cost_after_the_step_is_taken_as_the_cost_before_it_was():
             p -= 0.5 * p.grad
     assert t["C"] == pytest.approx(loss.item(), rel=1e-10)
     assert t["C'"] == pytest.approx(torch.nn.functional.cross_entropy(net(inputs), targets).item(), rel=1e-10)
+
+
+def test_batch_norm_in_a_pass_on_running_statistics_says_so():
+    """With dropout in the network the trace runs an inference pass (two training passes would draw other
+    masks), where batch normalization uses its running statistics; its formulas spoke of the batch's."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(4, 3)) + 5, np.array([0, 1, 0, 1])
+    model = gn.Sequential([gn.Dense(3, 4), gn.BatchNorm(4), gn.Tanh(), gn.Dropout(0.2), gn.Dense(4, 2)], rng=0,
+                          dtype="float64")
+    t = gn.trace(model, X, y, "cross_entropy")
+    rules = {s.name: s.formula for s in t.steps}
+    assert "running_mean" in rules["N2"] and "batch" not in rules["N2"]
+    assert rules["dZ1"] == "dZ1 = gamma2 / sqrt(running_var + eps) * dN2, the running statistics held fixed"
+    np.testing.assert_allclose(t["dZ1"], t["dN2"] * model.layers[1].params["gamma"]
+                               / np.sqrt(model.layers[1].state["running_var"] + model.layers[1].eps))
+    bn_only = gn.Sequential([gn.Dense(3, 4), gn.BatchNorm(4), gn.Tanh(), gn.Dense(4, 2)], rng=0, dtype="float64")
+    assert "the batch's mean and var" in {s.name: s.formula for s in gn.trace(bn_only, X, y, "cross_entropy").steps}[
+        "dZ1"]
+    assert "running" not in str(gn.draw_graph(bn_only, X, y, "cross_entropy")["N2"].title)
+    assert "running_mean" in gn.draw_graph(model, X, y, "cross_entropy")["N2"].title

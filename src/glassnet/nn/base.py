@@ -222,8 +222,7 @@ class Layer:
         Parameters
         ----------
         k : int or str
-            The layer's number in the trace (W1, W2, ... for layers with weights); "1b"
-            for a second layer without weights that would share a name with the one before.
+            The layer's number in the trace (W1, W2, ...; "1b" for a second P1).
         prev : str
             The name of the layer's input (``"X"``, ``"A1"``).
 

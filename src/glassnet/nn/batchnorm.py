@@ -47,6 +47,9 @@ class BatchNorm(Layer):
     trace_forward = "N{k} = gamma{k} * ({prev} - mean) / sqrt(var + eps) + beta{k}"
     trace_backward = ("d{prev} = gamma{k} / sqrt(var + eps) * (dN{k} - mean(dN{k}) - Xhat * mean(dN{k} * Xhat)) "
                       "with the batch's mean and var")
+    #: the forward and backward formulas of a pass on the running statistics (a trace of a network with dropout)
+    trace_running = ("N{k} = gamma{k} * ({prev} - running_mean) / sqrt(running_var + eps) + beta{k}",
+                     "d{prev} = gamma{k} / sqrt(running_var + eps) * dN{k}, the running statistics held fixed")
 
     def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
                  dtype: object = np.float32) -> None:

@@ -137,11 +137,8 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
     def _class_weighted(self, y, sample_weight, classes):
         """``sample_weight`` times each row's class weight (``class_weight``), as scikit-learn's SGDClassifier.
 
-        A multi-label ``y`` is refused (each row has several classes, so no one weight), where it was ignored.
-        A dict that names a label which is none of the classes (those of ``y``, or ``classes`` given to
-        partial_fit) while it leaves a class out is refused, as scikit-learn's ``compute_class_weight`` refuses
-        it: a mistyped name ("Cat" for "cat") weighed nothing, in silence. A dict that names every class may
-        name more (a cross-validation fold can lack a class).
+        Refused: a multi-label ``y`` (no one class a row), and, as ``compute_class_weight`` refuses it, a dict
+        that names a label which is no class while it leaves a class out (a misspelt "Cat" weighed nothing).
         """
         if self.class_weight is None:
             return sample_weight
@@ -151,12 +148,10 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         if sample_weight is not None and np.shape(sample_weight) != y.shape:  # before the product below
             raise ValueError(f"sample_weight.shape == {np.shape(sample_weight)}, expected {y.shape}!")
         if isinstance(self.class_weight, dict):  # a class it leaves out weighs 1
-            known = (np.unique(y) if classes is None else np.asarray(classes)).tolist()
+            known = (np.unique(y) if classes is None else np.asarray(classes)).tolist()  # partial_fit's classes
             strangers = [key for key in self.class_weight if key not in set(known)]
-            left_out = [label for label in known if label not in self.class_weight]
-            if strangers and left_out:
-                raise ValueError(f"class_weight names {strangers}, which are not classes of y, and leaves out the "
-                                 f"classes {left_out}: a misspelt class? The classes are {known}")
+            if strangers and (left_out := [label for label in known if label not in self.class_weight]):
+                raise ValueError(f"class_weight names {strangers}, no class of y, and leaves out {left_out}: misspelt?")
             weights = np.array([float(self.class_weight.get(label, 1.0)) for label in y.tolist()])
         else:
             weights = compute_sample_weight(self.class_weight, y)

@@ -37,7 +37,7 @@ from ..training.guard import FACTOR, SAMPLE, Guard, blown_up, spread_rows
 from . import findings as T
 from .checks import data_findings, frobenius, gradient_findings, layer_findings
 from .findings import Diagnosis, Finding
-from .tracing import layer_outputs, training_pass
+from .trace_rules import layer_outputs, training_pass
 
 
 class DiagnosisWarning(UserWarning):
@@ -97,7 +97,7 @@ def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer, star
     start : float
         The cost per row on the guard's rows before the step, in the pass ``training`` names.
     training : bool
-        Whether that pass is a training one (see :func:`glassnet.tools.tracing.training_pass`); the cost
+        Whether that pass is a training one (see :func:`glassnet.tools.trace_rules.training_pass`); the cost
         after the step is taken the same way, and the running statistics are left as they were.
 
     Returns

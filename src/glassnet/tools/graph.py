@@ -31,7 +31,7 @@ from ..nn import Dense, Stack
 from ..nn.stack import check_model
 from ..ops.functional import l2_penalty
 from .graph_layout import draw, layout
-from .tracing import layer_names, layer_outputs, loss_formulas
+from .trace_rules import formulas, layer_names, layer_outputs, loss_formulas, training_pass
 
 
 @dataclass
@@ -188,6 +188,7 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
     if isinstance(X, LazyRows):  # a memmap or a file's rows: read them
         X = X.take(np.arange(X.shape[0]))
     ws, outs = layer_outputs(m, X)
+    training = training_pass(m)
     grads: list[Any] = [None] * len(outs)
     last = len(m.layers)
     cost_loss = objective.loss
@@ -226,7 +227,7 @@ def draw_graph(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, l2: fl
                                           [product, f"b{k}"])]
         else:
             nodes += params
-            nodes.append(Node(name, layer.trace_formulas(k, prev)[0], "op", outs[i + 1], grads[i + 1],
+            nodes.append(Node(name, formulas(layer, k, prev, training)[0], "op", outs[i + 1], grads[i + 1],
                               [prev] + [p.key for p in params]))
         prev = name
     nodes.append(Node("Y", "Y: targets", "target", _copy(y), None))

@@ -11,27 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
 
 import numpy as np
 
 from ..core._html import pre, table, typeset
 from ..core._validation import check_real, short
 from ..errors import OptionError
-from ..losses.costs import (
-    AbsoluteError,
-    BinaryCrossEntropy,
-    Huber,
-    Loss,
-    PoissonDeviance,
-    SoftmaxCrossEntropy,
-    SquaredError,
-    get_loss,
-)
+from ..losses.costs import Loss, SquaredError, get_loss
 from ..losses.objective import Objective
 from ..nn import Dense, Sigmoid, Stack, mlp
 from ..nn.stack import check_model
 from ..ops.functional import l2_penalty
+from .trace_rules import formulas, layer_names, loss_formulas, training_pass
 
 
 @dataclass
@@ -145,109 +136,6 @@ class Trace:
         return "\n".join(lines)
 
 
-def loss_formulas(loss: Loss, fused: bool) -> tuple[str, str]:
-    """The cost's formula and its gradient's, as text.
-
-    Parameters
-    ----------
-    loss : Loss
-    fused : bool
-        Whether the gradient is the one of Z (a loss fused with its activation, or taking logits).
-
-    Returns
-    -------
-    (str, str)
-    """
-    if isinstance(loss, SquaredError):
-        div = " / n" if loss.reduction == "mean" else ""
-        return "C = 1/2 * sum((A - Y)**2)" + div, "dA = (A - Y)" + div
-    if isinstance(loss, PoissonDeviance):
-        return "C = sum(exp(A) - Y A + Y log Y - Y) / n", "dA = (exp(A) - Y) / n"
-    if isinstance(loss, AbsoluteError):
-        return "C = sum(|A - Y|) / n", "dA = sign(A - Y) / n"
-    if isinstance(loss, Huber):
-        return (f"C = sum(h(A - Y)) / n, h(r) = r**2 / 2 if |r| <= {loss.delta:g} else {loss.delta:g} (|r| - "
-                f"{loss.delta / 2:g})", f"dA = clip(A - Y, -{loss.delta:g}, {loss.delta:g}) / n")
-    if isinstance(loss, SoftmaxCrossEntropy):
-        return ("C = -sum(Y * log(softmax(Z))) / n", "dZ = (softmax(Z) - Y) / n" if fused else "dA = -Y / A / n")
-    if isinstance(loss, BinaryCrossEntropy):
-        return ("C = -sum(Y log A + (1 - Y) log(1 - A)) / n",
-                "dZ = (sigmoid(Z) - Y) / n" if fused else "dA = (A - Y) / (A (1 - A)) / n")
-    return (f"C = {type(loss).__name__}(A, Y)", "dA = dC/dA")
-
-
-def layer_names(model: Stack) -> list[tuple[str, str, int | str] | None]:
-    """For each layer: (its output's name, its input's name, its number k), or None if left out.
-
-    Layers with weights are numbered from 1 as the tutorials number W1, W2, ...;
-    an activation shares the number of the layer before it (Z1 -> A1). Two
-    layers without weights of one symbol in a row (max-pooling, then global
-    average pooling) would share a name: the second is P1b, a third P1c.
-
-    Parameters
-    ----------
-    model : Stack
-
-    Returns
-    -------
-    list of (str, str, int or str) or None
-        ``k`` is a string ("1b") for a layer whose number it shares with one of its symbol.
-    """
-    names: list[tuple[str, str, int | str] | None] = []
-    k, prev = 0, "X"
-    for layer in model.layers:
-        if layer.trace_skip:
-            names.append(None)
-            continue
-        if layer.params:
-            k += 1
-        label: int | str = k
-        taken, count = {entry[0] for entry in names if entry is not None}, 1
-        while f"{layer.trace_symbol}{label}" in taken:  # 1b, 1c, ... 1z, then 1_27, 1_28, ...
-            count += 1
-            label = f"{k}{chr(ord('a') + count - 1)}" if count <= 26 else f"{k}_{count}"
-        name = f"{layer.trace_symbol}{label}"
-        names.append((name, prev, label))
-        prev = name
-    return names
-
-
-def training_pass(model: Stack) -> bool:
-    """Whether a traced pass runs in training mode: where batch normalization uses the batch's statistics,
-    unless dropout would draw masks (then two passes would differ, and the values could not be checked).
-
-    Parameters
-    ----------
-    model : Stack
-
-    Returns
-    -------
-    bool
-    """
-    return any(layer.state for layer in model.layers) and not any(layer.draws_in_training() for layer in model.layers)
-
-
-def layer_outputs(model: Stack, X: Any) -> tuple[Any, list[np.ndarray]]:
-    """One forward pass of a host model, in :func:`training_pass`'s mode, keeping a copy of every layer's output.
-
-    Parameters
-    ----------
-    model : Stack
-    X : array, shape (n_samples, *input_shape)
-        Prepared rows.
-
-    Returns
-    -------
-    (Workspace, list of arrays)
-        The pass's workspace (for a backward pass through it) and the input followed by each layer's output.
-    """
-    ws, outs = model.workspace(training=training_pass(model)), [X]
-    with np.errstate(all="ignore"):  # a sick network's overflow is for the caller to report
-        for layer, ctx in zip(model.layers, ws.contexts):
-            outs.append(np.array(layer.forward(outs[-1], ctx), dtype=np.float64, copy=True))
-    return ws, outs
-
-
 def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: float = 0.0,
           title: str | None = None) -> Trace:
     """Trace one full-batch gradient-descent step, every value beside its formula.
@@ -296,7 +184,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
         a = layer.forward(a, ws.contexts[i])
         if entry is None:
             continue
-        forward = layer.trace_formulas(entry[2], entry[1])[0]
+        forward = formulas(layer, entry[2], entry[1], training)[0]
         t.add("forward", entry[0], forward + ("   (fused with the cost below)" if i >= last else ""), a)
 
     # a softmax or sigmoid fused with its loss, or logits into a loss that takes them: the gradient of Z
@@ -322,7 +210,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
         grad = layer.backward(grad, ws.contexts[i], need_input_grad=i > 0)
         if entry is None:
             continue
-        _, backward, param_rules = layer.trace_formulas(entry[2], entry[1])
+        _, backward, param_rules = formulas(layer, entry[2], entry[1], training)
         for pname, rule in param_rules.items():
             g = layer.grads[pname].copy()
             if l2 and pname in layer.decayed:

@@ -189,3 +189,13 @@ def test_rounding_noise_does_not_hide_a_wrong_backward_on_tiny_gradients(well_fi
                         original(self, g, ctx, need_input_grad) * 1.01)
     report = gn.gradcheck(model, "cross_entropy", X, y, max_entries=30, rng=3)
     assert not report.passed and not report.first_failure.within_noise
+
+
+def test_a_model_without_parameters_is_refused_unless_the_input_is_checked():
+    """A report of no rows passed: "all 0 gradients agree" for a check that checked nothing."""
+    model = gn.Sequential([gn.ReLU(), gn.Softmax()], input_shape=(3,), dtype="float64")
+    X, y = np.random.default_rng(0).normal(size=(4, 3)), np.array([0, 1, 2, 0])
+    with pytest.raises(gn.OptionError, match="the model has no parameters, so there is no gradient to check"):
+        gn.gradcheck(model, "cross_entropy", X, y)
+    report = gn.gradcheck(model, "cross_entropy", X, y, check_input=True)
+    assert report.passed and [row.label for row in report.rows] == ["input X"]

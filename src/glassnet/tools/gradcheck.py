@@ -217,6 +217,9 @@ def gradcheck(
     if training and any(layer.draws_in_training() for layer in model.layers):
         raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
                           "the next, so the two sides of a central difference would see different networks")
+    if not check_input and not any(layer.params for layer in model.layers):  # a report of no rows passes
+        raise OptionError("the model has no parameters, so there is no gradient to check: pass check_input=True "
+                          "to check dJ/dX")
     m = model.copy(dtype=np.float64)
     objective = Objective(m, loss, l2, l1)
     X64, y64 = objective.prepare(X, y)
@@ -257,8 +260,6 @@ def gradcheck(
     if check_input and input_grad is not None:
         flat_x = X64.reshape(-1)  # a view: perturbing it perturbs X64
         rows.append(compare("input X", X64.shape, flat_x, 0, flat_x.size, input_grad.reshape(-1)))
-    if not rows:
-        notes.append("the model has no parameters; pass check_input=True to check dJ/dX")
     if any(r.within_noise for r in rows):
         notes.append(f"\"pass (noise)\": the gradients are so small that rounding dominates the relative error; "
                      f"every difference is below the {noise:.1e} that central differences with eps={eps:g} "

@@ -139,6 +139,23 @@ def test_multi_label_targets_are_counted_label_by_label():
     assert found.evidence.startswith(f"the rarest label is on in {int(Y[:, 4].sum())} samples")
 
 
+def test_the_l1_penalty_is_part_of_the_cost_diagnosed(digits):
+    """diagnose took l2 only, and the Diagnostics callback passed only the run's l2: a run with l1 was
+    diagnosed on another cost than the one it trains."""
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    assert "initial_cost" not in [f.code for f in gn.diagnose(model, X, y, "cross_entropy").findings]
+    heavy = gn.diagnose(model, X, y, "cross_entropy", l1=1.0)["initial_cost"][0]
+    expected = gn.Objective(model.copy(dtype="float64"), "cross_entropy", l1=1.0)
+    cost = float(re.match(r"the cost before training is (\S+),", heavy.evidence).group(1))  # of 512 rows
+    assert cost == pytest.approx(expected.value(*expected.prepare(X, y)), rel=0.01)
+    seen = gn.Diagnostics(X, y)
+    with warnings.catch_warnings(record=True):  # the run's own findings are what is checked
+        warnings.simplefilter("always")
+        model.copy().fit(X, y, loss="cross_entropy", l1=1.0, epochs=1, callbacks=[seen], verbose=False)
+    assert "initial_cost" in [f.code for f in seen.diagnoses[0][1].findings]
+
+
 def test_a_constant_column_and_a_rare_class(digits):
     X, y = digits
     Xc = np.column_stack([X, np.full(len(X), 7.0)])

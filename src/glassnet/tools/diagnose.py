@@ -136,7 +136,7 @@ def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer, star
 
 
 def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimizer: str | Optimizer | None = None,
-             lr: float | None = None, l2: float = 0.0, samples: int = SAMPLE) -> Diagnosis:
+             lr: float | None = None, l2: float = 0.0, l1: float = 0.0, samples: int = SAMPLE) -> Diagnosis:
     """Look for the usual reasons a network does not learn, on one pass over a sample; nothing is changed.
 
     Parameters
@@ -153,7 +153,8 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         it is larger than a training batch's.
     lr : float, optional
         The optimizer's learning rate, when it is given by name.
-    l2 : float
+    l2, l1 : float
+        The penalties of the cost, as ``fit`` takes them.
     samples : int
         Rows for the pass, spread evenly over the data.
 
@@ -167,7 +168,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     if lr is not None and not isinstance(optimizer, str):
         raise OptionError(f"lr applies when optimizer is given by name; received optimizer={short(optimizer)}")
     m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read
-    objective = Objective(m, get_loss(loss), l2)
+    objective = Objective(m, get_loss(loss), l2, l1)
     X, y = sample_rows(X, y, samples)  # the rows first: never the whole data set in float64
     raw = m.check_input(X, "X", finite=False)
     if isinstance(raw, np.ndarray) and not np.all(np.isfinite(raw)):
@@ -273,7 +274,7 @@ class Diagnostics(Callback):
             return
         # the trial step is the run's own next step: a copy of its optimizer keeps its state and its rate
         result = diagnose(run.model, self.X, self.y, self.loss or run.objective.loss, l2=run.objective.l2,
-                          optimizer=run.optimizer)
+                          l1=run.objective.l1, optimizer=run.optimizer)
         self.diagnoses.append((epoch, result))
         for finding in result.findings:
             if (finding.code, finding.layer) not in self._said:

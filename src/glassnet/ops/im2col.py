@@ -147,14 +147,19 @@ def pad_images(x: Array, pads: Pads, out: Array | None = None) -> Array:
     -------
     array, shape (c, n, h + top + bottom, w + left + right)
     """
+    return _padded(x.transpose(1, 0, 2, 3), pads, out)
+
+
+def _padded(x: Array, pads: Pads, out: Array | None = None) -> Array:
+    """``x`` of shape (a, b, h, w) with zeros around each (h, w) picture, in ``out`` if given."""
     xp = namespace(x)
-    n, c, h, w = x.shape
+    a, b, h, w = x.shape
     top, bottom, left, right = pads
     if out is None:
-        out = xp.empty((c, n, h + top + bottom, w + left + right), dtype=x.dtype)
+        out = xp.empty((a, b, h + top + bottom, w + left + right), dtype=x.dtype)
     if any(pads):
         out[:, :, :top], out[:, :, top + h:], out[:, :, :, :left], out[:, :, :, left + w:] = 0, 0, 0, 0
-    out[:, :, top:top + h, left:left + w] = x.transpose(1, 0, 2, 3)
+    out[:, :, top:top + h, left:left + w] = x
     return out
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.arrays import namespace
-from .im2col import _windows, output_size
+from .im2col import _padded, _windows, output_size
 
 Array = Any
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
@@ -44,15 +44,7 @@ def pad_samples(x: Array, pads: Pads, out: Array | None = None) -> Array:
     -------
     array, shape (n, c, h + top + bottom, w + left + right)
     """
-    xp = namespace(x)
-    n, c, h, w = x.shape
-    top, bottom, left, right = pads
-    if out is None:
-        out = xp.empty((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
-    if any(pads):
-        out[:, :, :top], out[:, :, top + h:], out[:, :, :, :left], out[:, :, :, left + w:] = 0, 0, 0, 0
-    out[:, :, top:top + h, left:left + w] = x
-    return out
+    return _padded(x, pads, out)
 
 
 def im2col_samples(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int], out: Array | None = None) -> Array:

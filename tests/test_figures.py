@@ -200,3 +200,24 @@ def test_a_font_installed_after_matplotlibs_font_list_was_made_is_found(monkeypa
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda: [entry.fname])
     assert fonts._fallback({char}) == entry.name
     assert font_manager.fontManager.ttflist[-1].fname == entry.fname
+
+
+def test_characters_that_no_one_font_has_together_each_come_from_a_font_that_has_it(tmp_path):
+    """One fallback font had to hold every missing character of the figure: two characters found only in two
+    different fonts were both drawn as boxes, with a warning that no font had them. A figure saved twice is
+    given each font once."""
+    default, fonts_here = default_font_characters(), real_fonts()
+    extra = {name: {c for c in chars if c not in default and unicodedata.category(chr(c))[0] in "LS"}
+             for name, chars in fonts_here if name}
+    pair = next(((a, b) for a in sorted(set().union(*extra.values())) for b in sorted(set().union(*extra.values()))
+                 if not any(a in chars and b in chars for _, chars in fonts_here)), None)
+    if pair is None:
+        pytest.skip("every two characters the default font lacks share an installed font here")
+    fig, ax = figures.figure(figsize=(3, 2))
+    label = ax.set_title(f"{chr(pair[0])} and {chr(pair[1])}")
+    assert fonts.cover_missing_glyphs(fig) == ""  # no warning: warnings are errors here
+    families = label.get_fontfamily()
+    assert len(families) == 3 and len(set(families)) == 3
+    figures.save_figure(fig, tmp_path / "a.png")
+    figures.save_figure(fig, tmp_path / "b.png")
+    assert label.get_fontfamily() == families

@@ -199,3 +199,6 @@ def test_a_model_without_parameters_is_refused_unless_the_input_is_checked():
         gn.gradcheck(model, "cross_entropy", X, y)
     report = gn.gradcheck(model, "cross_entropy", X, y, check_input=True)
     assert report.passed and [row.label for row in report.rows] == ["input X"]
+    unbuilt = gn.Sequential([gn.Dense(3), gn.Softmax()], rng=0, dtype="float64")  # its weights come with X
+    assert [row.label.split()[1] for row in gn.gradcheck(unbuilt, "cross_entropy", X, y).rows] == ["Dense.W",
+                                                                                                 "Dense.b"]

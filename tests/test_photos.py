@@ -175,6 +175,10 @@ def test_a_16_bit_picture_is_prepared_as_its_8_bit_copy(channels):
         prepared.append(prepare_photo(buf.getvalue(), 16, channels=channels))
     np.testing.assert_allclose(prepared[0], prepared[1], atol=1 / 255)
     assert 0.3 < prepared[0].min() and prepared[0].max() < 0.85
+    floats = io.BytesIO()  # a floating-point picture has no whole range to divide by: scaled as before
+    Image.fromarray(deep.astype(np.float32) / 257).save(floats, "TIFF")
+    read = prepare_photo(floats.getvalue(), 16, channels=channels)
+    assert np.mean(read > 0.99) < 0.2 and read.max() - read.min() > 0.3  # not clipped to white: stretched
 
 
 def test_the_confusion_tables_line_up_class_names_of_wide_characters():

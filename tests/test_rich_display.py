@@ -45,6 +45,8 @@ def test_a_trace_shows_every_formula_typeset_beside_its_numbers():
     assert typeset("dW1 = X.T @ dZ1") == "<i>dW</i><sub>1</sub> = X<sup>T</sup> · <i>dZ</i><sub>1</sub>"
     assert typeset("C = 1/2 * sum((A - Y)**2)") == "C = 1/2 × Σ((A - Y)<sup>2</sup>)"
     assert typeset("a < b & c") == "a &lt; b &amp; c"  # escaped before any markup is added
+    assert typeset("dP1b = dZ2 @ W2.T") == ("<i>dP</i><sub>1b</sub> = <i>dZ</i><sub>2</sub> · "
+                                            "<i>W</i><sub>2</sub><sup>T</sup>")
     assert repr(trace) == f"Trace({title!r}, {len(trace.steps)} steps)"
 
 

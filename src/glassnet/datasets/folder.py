@@ -6,8 +6,9 @@ same guarded decoder as the web page (:func:`glassnet.io.decoding.open_image`:
 the size checked from the header before decoding, a pixel budget, JPEGs
 decoded at a reduced scale), so a folder cannot hold a picture that exhausts
 memory. Pictures of any size and mode are taken: grey, RGB, RGBA and palette
-ones (transparency counts as white paper), 16-bit ones (scaled as
-:func:`glassnet.io.decoding.to_grey` scales them).
+ones (transparency counts as white paper), 16-bit ones (each level divided
+by 65,535, as an 8-bit one by 255: :func:`glassnet.io.decoding.to_grey` with
+``stretch=False``).
 
 Each picture is resized with its aspect kept, then either padded to a square
 with the colour of its own border (``fit="pad"``: nothing is cut off) or

@@ -230,9 +230,10 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
     ----------
     img : PIL.Image.Image
     stretch : bool
-        False divides 16-bit and 32-bit pictures by their format's whole range
-        instead (65,535 for 16 bits), as 8-bit ones by 255, and clips floats to
-        [0, 1]: a photo model then sees a picture alike in 8 bits and in 16.
+        False divides 16-bit and 32-bit integer pictures by their format's whole
+        range instead (65,535 for 16 bits), as 8-bit ones by 255: a photo model
+        then sees a picture alike in 8 bits and in 16. Floating-point pictures
+        have no whole range to divide by and are scaled as above either way.
 
     Returns
     -------
@@ -251,8 +252,8 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
             full = max(1.0, abs(low), abs(high))
         else:  # 16-bit, or 32-bit integers
             full = 65535.0 if 0 <= low and high <= 65535 else float(2**32 - 1)
-        if not stretch:
-            return np.clip(values / (1.0 if img.mode == "F" else full), 0.0, 1.0).astype(np.float32)
+        if not stretch and img.mode != "F":
+            return np.clip(values / full, 0.0, 1.0).astype(np.float32)
         return ((values - low) / max(high - low, FLAT * full)).astype(np.float32)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")

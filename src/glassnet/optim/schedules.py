@@ -245,7 +245,10 @@ class OneCycle(Schedule):
 
 
 class ReduceOnPlateau(Schedule):
-    """Multiply the rate by ``factor`` once the metric has not improved for ``patience`` epochs.
+    """Multiply the rate by ``factor`` once the metric has not improved for more than ``patience`` epochs.
+
+    As PyTorch's ``ReduceLROnPlateau``: ``patience=2`` lets two epochs pass without improvement and lowers
+    the rate after the third (:class:`~glassnet.EarlyStopping`, as Keras's, stops after the second).
 
     Improvement means falling below the best value so far by more than
     ``threshold`` (relative). The rate never drops below ``min_lr``.

@@ -64,7 +64,7 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
                                f"{constant[0]}: {mean[constant[0]]:.4g})",
                                "Drop them: they carry no information and act as a second bias."))
     if classify:
-        multilabel = y.ndim == 2 and y.shape[1] > 1 and not np.all(np.sum(y, axis=1) == 1)
+        multilabel = y.ndim == 2 and y.shape[1] > 1 and not np.allclose(np.sum(y, axis=1), 1, atol=1e-4)
         if multilabel:  # several labels a row: how often each label is on
             counts = np.count_nonzero(y > 0.5, axis=0)
         else:

@@ -55,11 +55,12 @@ def _fallback(wanted: set[int]) -> str | None:
 
 
 def cover_missing_glyphs(fig: Any) -> str:
-    """Give each text of ``fig`` whose font lacks some of its characters a second font that has them.
+    """Give each text of ``fig`` whose font lacks some of its characters fonts that have them.
 
-    Where no installed font has them all, one warning names the characters no font has and a font to
-    install; draw the figure with :data:`GLYPH_WARNING` ignored, so that matplotlib does not warn again
-    for each of them.
+    One installed font with all of a text's missing characters, else one for each character. One warning
+    names the characters no installed font has and a font to install; draw the figure with
+    :data:`GLYPH_WARNING` ignored, so that matplotlib does not warn again for each of them. A figure drawn
+    twice is given each font once.
 
     Parameters
     ----------
@@ -82,18 +83,20 @@ def cover_missing_glyphs(fig: Any) -> str:
         missing = {ord(c) for c in content if c.isprintable() and not c.isspace() and ord(c) not in have}
         if missing:
             lacking[text] = missing
-    if not lacking:
+    unknown: dict[str, None] = {}  # in the order met
+    for text, missing in lacking.items():
+        whole = _fallback(missing)  # one font for all of this text's characters, else one for each
+        found = [whole] if whole else [_fallback({c}) for c in sorted(missing)]
+        unknown.update((chr(c), None) for c, family in zip(sorted(missing), found) if not whole and family is None)
+        families = text.get_fontfamily()
+        text.set_fontfamily([*families, *dict.fromkeys(f for f in found if f and f not in families)])
+    if not unknown:
         return ""
-    family = _fallback(set().union(*lacking.values()))
-    if family is not None:
-        for text in lacking:
-            text.set_fontfamily([*text.get_fontfamily(), family])
-        return ""
-    unknown = "".join(dict.fromkeys(chr(c) for text in lacking for c in sorted(lacking[text])))
-    warn_user(f"no font installed here has the characters {unknown!r} of this picture's text: they show as "
+    unknown_text = "".join(unknown)
+    warn_user(f"no font installed here has the characters {unknown_text!r} of this picture's text: they show as "
               "empty boxes. Install a font that has them (for Chinese, Japanese or Korean, Noto Sans CJK: the "
               "fonts-noto-cjk package on Debian and Ubuntu) and draw the picture again")
-    return unknown
+    return unknown_text
 
 
 __all__ = ["GLYPH_WARNING", "cover_missing_glyphs"]

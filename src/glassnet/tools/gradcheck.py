@@ -170,7 +170,7 @@ def gradcheck(
     tol : float
         A parameter passes when its relative error is below this.
     check_input : bool
-        Add a row for ``dJ/dX``.
+        Add a row for ``dJ/dX``; needed for a model without parameters, which is refused otherwise.
     max_entries : int, optional
         Check only this many randomly chosen entries per parameter (large models).
     rng : None, int or Generator
@@ -217,12 +217,12 @@ def gradcheck(
     if training and any(layer.draws_in_training() for layer in model.layers):
         raise OptionError("training=True cannot check a model with dropout: its masks change from one pass to "
                           "the next, so the two sides of a central difference would see different networks")
-    if not check_input and not any(layer.params for layer in model.layers):  # a report of no rows passes
-        raise OptionError("the model has no parameters, so there is no gradient to check: pass check_input=True "
-                          "to check dJ/dX")
     m = model.copy(dtype=np.float64)
     objective = Objective(m, loss, l2, l1)
-    X64, y64 = objective.prepare(X, y)
+    X64, y64 = objective.prepare(X, y)  # builds a model given no input shape: its layers then have parameters
+    if not check_input and not any(layer.params for layer in m.layers):  # a report of no rows passes
+        raise OptionError("the model has no parameters, so there is no gradient to check: pass check_input=True "
+                          "to check dJ/dX")
     if check_input:  # perturbed in place below: a C-ordered copy of its own, where prepare may pass the caller's
         X64 = X64[:].copy()  # array through (read-only, or Fortran-ordered: reshape(-1) copied, perturbing nothing)
     gen = as_generator(rng)

@@ -239,8 +239,6 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
     -------
     float32 array, shape (height, width)
     """
-    Image, _ = _pil()
-    img = unpremultiplied(img)
     if img.mode.startswith("I") or img.mode == "F":  # 16- and 32-bit integers, floats: scaled to their range
         values = np.asarray(img, dtype=np.float64)
         low, high = float(values.min()), float(values.max())
@@ -255,16 +253,14 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
         if not stretch and img.mode != "F":
             return np.clip(values / full, 0.0, 1.0).astype(np.float32)
         return ((values - low) / max(high - low, FLAT * full)).astype(np.float32)
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(paper, rgba)
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    return np.asarray(on_white_paper(img).convert("L"), dtype=np.float32) / 255.0
 
 
-def unpremultiplied(img):
-    """``img`` with its transparency as a plain alpha channel: "RGBa" and "La" (colours premultiplied by their
-    alpha, as some TIFFs hold them) become "RGBA" and "LA", which the composite on white paper reads.
+def on_white_paper(img):
+    """``img`` laid on white paper where it is transparent; a picture without transparency as it is.
+
+    "RGBa" and "La" (colours premultiplied by their alpha, as some TIFFs hold them) are made "RGBA" and "LA"
+    first: their transparent areas were black, and "La" could not be turned grey at all.
 
     Parameters
     ----------
@@ -273,5 +269,12 @@ def unpremultiplied(img):
     Returns
     -------
     PIL.Image.Image
+        "RGBA" where ``img`` has transparency.
     """
-    return img.convert(img.mode.upper()) if img.mode in ("RGBa", "La") else img
+    Image, _ = _pil()
+    if img.mode in ("RGBa", "La"):
+        img = img.convert(img.mode.upper())
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return img

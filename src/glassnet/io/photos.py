@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core._validation import short
 from ..errors import OptionError
-from .decoding import open_image, pixel_budget, to_grey, unpremultiplied
+from .decoding import on_white_paper, open_image, pixel_budget, to_grey
 from .images import model_image_shape, prepare_digit
 
 FITS = ("pad", "crop")
@@ -40,16 +40,12 @@ def picture_array(img: Any, color: str) -> np.ndarray:
     """
     from PIL import Image
 
-    img = unpremultiplied(img)  # RGBa's transparent areas were black, and La could not be turned grey at all
-    colourful = img.mode == "P" or Image.getmodebase(img.mode) == "RGB"  # RGB(A), palettes (PA too), CMYK, ...
+    colourful = img.mode == "P" or Image.getmodebase(img.mode) == "RGB"  # RGB(A), RGBa, palettes (PA too), CMYK...
     if color == "grey" or not colourful:
         grey = to_grey(img, stretch=False)  # 16 bits as 8: each divided by its whole range
         return grey[..., None] if color == "grey" else np.repeat(grey[..., None], 3, axis=2)
-
-    if img.mode in ("RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")  # transparency counts as white paper, as for the digits
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+    # transparency counts as white paper, as for the digits
+    return np.asarray(on_white_paper(img).convert("RGB"), dtype=np.float32) / 255.0
 
 
 def fit_square(a: np.ndarray, size: int, fit: str) -> np.ndarray:

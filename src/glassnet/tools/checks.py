@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..nn import ReLU, Sigmoid, Stack, Tanh
+from ..training.data import is_multilabel
 from . import findings as T
 from .findings import Finding
 
@@ -64,7 +65,7 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
                                f"{constant[0]}: {mean[constant[0]]:.4g})",
                                "Drop them: they carry no information and act as a second bias."))
     if classify:
-        multilabel = y.ndim == 2 and y.shape[1] > 1 and not np.allclose(np.sum(y, axis=1), 1, atol=1e-4)
+        multilabel = is_multilabel(y)  # rows that do not sum to 1: several labels a row
         if multilabel:  # several labels a row: how often each label is on
             counts = np.count_nonzero(y > 0.5, axis=0)
         else:

@@ -268,7 +268,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
             raise DataError(f"{path} holds points too far out for the model's inputs ({', '.join(names)}): they "
                             f"overflow its {np.dtype(model.dtype).name}")
     else:
-        X, first_line = read_features(path, meta.get("feature_names") or [], model.in_features)
+        X, first_line = read_features(path, names, model.in_features)
         X = scale_inputs(X, meta, model.dtype, path)
     check_width(model, X.shape[1], path)
     if first_line == 1:

@@ -9,6 +9,7 @@ import stat
 import time
 import tracemalloc
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -73,6 +74,48 @@ def test_a_decompression_bomb_is_refused_from_the_zip_directory(saved):
     saved.write_bytes(buf.getvalue())
     assert saved.stat().st_size < 2 << 20
     refused(saved, "would expand from .* to 67,108,864 bytes; refused as a decompression bomb")
+
+
+def declare_size(path, member, size, crc=None):
+    """Overwrite the size (and the CRC) that ``member``'s entry in the ZIP's central directory declares, as a
+    forger can."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            data[at + 24:at + 28] = size.to_bytes(4, "little")
+            if crc is not None:
+                data[at + 16:at + 20] = crc.to_bytes(4, "little")
+            path.write_bytes(bytes(data))
+            return
+        at = data.find(b"PK\x01\x02", at + 46)
+    raise AssertionError(member)
+
+
+@pytest.mark.parametrize(("member", "match"), [("glassnet.json", "is damaged: glassnet.json unreadable"),
+                                              ("params.npy", "params.npy does not match its checksum")])
+def test_a_member_that_lies_about_its_size_is_not_inflated_past_it(saved, member, match):
+    """128 MiB of zeros in a member whose directory entry declares the size it should have. The directory's
+    check passes it; for the parameters, so do a real .npy header and a CRC forged for the declared bytes."""
+    header = io.BytesIO()
+    if member == "params.npy":
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (67,)})
+    size = len(header.getvalue()) + 67 * 4
+    buf = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name != member:
+                dst.writestr(name, src.read(name))
+        with dst.open(member, "w") as f:
+            f.write(header.getvalue())
+            for _ in range(128):
+                f.write(bytes(1 << 20))
+    saved.write_bytes(buf.getvalue())
+    crc = zlib.crc32(header.getvalue() + bytes(size - len(header.getvalue())))
+    declare_size(saved, member, size, crc if member == "params.npy" else None)
+    assert saved.stat().st_size < 1 << 20
+    refused(saved, match)
 
 
 def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):

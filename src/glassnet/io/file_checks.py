@@ -86,6 +86,38 @@ def check_members(zf: zipfile.ZipFile, path: Path) -> None:
                              f"{os.path.getsize(path):,}; refused as a decompression bomb")
 
 
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, inflated no further than the size the ZIP directory declares for it.
+
+    ``ZipFile.read`` inflates a member in one call of up to 2 GiB and only then cuts the result to the
+    declared size, so a member that lies about its size (a few hundred kilobytes declaring a thousand bytes)
+    would fill memory before its checksum fails. Read through ``ZipFile.open`` with the declared size, it
+    inflates a block at a time and stops there; the CRC then refuses the cut-off data.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+    name : str
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    KeyError
+        No member of that name.
+    zipfile.BadZipFile
+        The member is damaged, or holds more or less than it declares.
+    """
+    info = zf.getinfo(name)
+    with zf.open(info) as member:
+        data = member.read(info.file_size)
+        if len(data) != info.file_size:
+            raise zipfile.BadZipFile(f"{name} holds {len(data):,} of the {info.file_size:,} bytes it declares")
+        return data
+
+
 def read_description(zf: zipfile.ZipFile, path: Path) -> dict:
     """The parsed ``glassnet.json``, bounded in size and depth, its fields type-checked.
 
@@ -107,7 +139,7 @@ def read_description(zf: zipfile.ZipFile, path: Path) -> dict:
         raise ModelFileError(f"{path}: {DESCRIPTION} is {info.file_size:,} bytes; descriptions of up to "
                              f"{MAX_DESCRIPTION_BYTES:,} are read")
     try:
-        meta = json.loads(zf.read(DESCRIPTION))
+        meta = json.loads(read_member(zf, DESCRIPTION))
     except RecursionError:
         raise ModelFileError(f"{path}: {DESCRIPTION} is nested too deeply") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:

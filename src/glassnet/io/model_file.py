@@ -61,6 +61,7 @@ from .file_checks import (
     json_values,
     parameter_count,
     read_description,
+    read_member,
     state_count,
 )
 from .metadata import check_metadata as check_metadata  # it lived here: re-exported
@@ -286,7 +287,7 @@ def _as_path(path: object) -> Path:
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:
     try:
-        raw = zf.read(name)
+        raw = read_member(zf, name)
     except KeyError:
         raise ModelFileError(f"{path} is missing {name}") from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:

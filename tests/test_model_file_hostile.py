@@ -118,6 +118,30 @@ def test_a_member_that_lies_about_its_size_is_not_inflated_past_it(saved, member
     refused(saved, match)
 
 
+@pytest.mark.parametrize(("shape", "match"), [
+    ([-400000000], r"layers\[2\] LayerNorm: normalized_shape must be >= 1; received -400000000"),
+    (None, r"layers\[2\] LayerNorm: normalized_shape must be a positive integer or a tuple of them; received None"),
+    ("ab", r"layers\[2\] LayerNorm: normalized_shape must be"),
+])
+def test_layer_norm_sizes_are_checked_before_anything_is_built(tmp_path, shape, match):
+    """A negative size made the count of parameters 2 while a middle layer asked for 800 million: the file's
+    arrays passed the check of their sizes, and building the layers allocated gigabytes."""
+    model = gn.Sequential([gn.nn.LayerNorm(1), gn.nn.LayerNorm(1), gn.nn.LayerNorm(1)], input_shape=(1,))
+    path = gn.save(tmp_path / "ln.glassnet", model)
+
+    def forge(meta):
+        layers = meta["model"]["layers"]
+        layers[1]["normalized_shape"] = [20000, 20000]
+        if shape is None:
+            del layers[2]["normalized_shape"]
+        else:
+            layers[2]["normalized_shape"] = shape
+    two = io.BytesIO()
+    np.save(two, np.array([1.0, 0.0], np.float32))  # 2 + 800,000,000 - 800,000,000 parameters
+    rewrite(path, forge, members={"params.npy": two.getvalue()})
+    refused(path, match)
+
+
 def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):
     rewrite(saved, lambda m: m["model"]["layers"][0].update(out_features=10**12))
     refused(saved, r"params.npy declares shape \(67,\), but the architecture needs \(")

@@ -44,11 +44,7 @@ class LayerNorm(Layer):
     def __init__(self, normalized_shape: int | tuple[int, ...], *, eps: float = 1e-5,
                  dtype: object = np.float32) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
-        if not isinstance(shape, (tuple, list)) or not shape:
-            raise OptionError(f"normalized_shape must be a positive integer or a tuple of them; received "
-                              f"{normalized_shape!r:.60}")
-        self.normalized_shape = tuple(check_positive_int(s, "normalized_shape") for s in shape)
+        self.normalized_shape = _checked_shape(normalized_shape)
         self.eps = check_real(eps, "eps", low=0.0, low_open=True)
         self.dtype = check_dtype(dtype)
         self.params["gamma"] = np.ones(self.normalized_shape, dtype=self.dtype)
@@ -154,8 +150,7 @@ class LayerNorm(Layer):
         -------
         int
         """
-        shape = config["normalized_shape"]
-        return 2 * math.prod(shape if isinstance(shape, list) else [shape])
+        return 2 * math.prod(_checked_shape(config.get("normalized_shape")))
 
     @classmethod
     def from_config(cls, config: dict) -> LayerNorm:
@@ -172,3 +167,12 @@ class LayerNorm(Layer):
         config = dict(config)
         shape = config.pop("normalized_shape")
         return cls(tuple(shape) if isinstance(shape, list) else shape, **config)
+
+
+def _checked_shape(normalized_shape: object) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple of positive ints: an int, or a non-empty tuple or list of them."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    if not isinstance(shape, (tuple, list)) or not shape:
+        raise OptionError(f"normalized_shape must be a positive integer or a tuple of them; received "
+                          f"{normalized_shape!r:.60}")
+    return tuple(check_positive_int(s, "normalized_shape") for s in shape)

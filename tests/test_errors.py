@@ -219,6 +219,29 @@ def test_a_cross_entropy_of_probabilities_is_refused_on_outputs_that_are_not():
     assert np.isfinite(sigmoid.fit(X, learnable, loss="bce", epochs=2, verbose=False).loss).all()
 
 
+def test_an_activation_followed_by_layers_that_keep_its_range_is_not_applied_twice():
+    """Softmax then Identity or Flatten: the default cross-entropy, which takes logits, applied softmax to the
+    probabilities again (a cost of 1.40 where the model's own probabilities cost 1.87), and so did
+    predict_proba; a sigmoid's pixels, flattened, went through a softmax in predict_proba."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(5, 3)), r.integers(0, 4, 5)
+    for tail in (gn.Identity(), gn.Flatten()):
+        model = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Softmax(), tail])
+        with pytest.raises(ValueError, match=rf"the model's Softmax is followed by {type(tail).__name__}, so its "
+                                             r"outputs are probabilities already and would go through softmax "
+                                             rf"twice: put Softmax\(\) last, after {type(tail).__name__}"):
+            model.evaluate(X, y, loss="cross_entropy")
+        np.testing.assert_allclose(model.predict_proba(X), model.predict(X))  # probabilities as they are
+    pixels = gn.Sequential([gn.Conv2D(1, 1, 3, padding=1, rng=0), gn.Sigmoid(), gn.Flatten()], input_shape=(1, 4, 4))
+    images, masks = r.normal(size=(6, 1, 4, 4)), (r.normal(size=(6, 16)) > 0).astype(float)
+    with pytest.raises(ValueError, match="Sigmoid is followed by Flatten"):
+        pixels.evaluate(images, masks, loss=gn.BinaryCrossEntropy(from_logits=True))
+    p = pixels.predict(images)
+    expected = -np.mean(np.sum(masks * np.log(p) + (1 - masks) * np.log(1 - p), axis=1))
+    assert pixels.evaluate(images, masks, loss="bce")["loss"] == pytest.approx(expected, rel=1e-5)
+    np.testing.assert_array_equal(pixels.predict_proba(images), pixels.predict(images))
+
+
 @mechanics_only  # labels made of noise: what is refused, and that soft labels train at all
 def test_probabilities_given_as_logits_and_negative_soft_labels_are_refused():
     """A sigmoid before the softmax cross-entropy (which takes logits) trained to a cost it could not go below

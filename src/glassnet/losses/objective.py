@@ -6,7 +6,8 @@ from typing import Any
 
 from ..core._validation import check_flag, check_real
 from ..errors import OptionError
-from ..nn import AvgPool2D, Flatten, GlobalAvgPool2D, Identity, MaxPool2D
+from ..nn.activations import PROBABILITIES
+from ..nn.predicting import output_layer
 from ..nn.stack import Stack, Workspace, check_model
 from ..ops._blas import axpy
 from ..ops.functional import l1_penalty, l1_penalty_grad, l2_penalty
@@ -74,7 +75,7 @@ class Objective:
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
         self.output_is_logits = self.fused or bool(getattr(self.loss, "from_logits", False))
-        _check_probabilities(model, self.loss, self.output_is_logits)
+        _check_probabilities(model, self.loss, self.output_is_logits, self.fused)
         self.output: Array | None = None
         self.input_grad: Array | None = None
         self._workspaces: dict[bool, Workspace] = {}
@@ -271,22 +272,25 @@ class Objective:
 
 
 #: glassnet's layers whose outputs are probabilities, which a cross-entropy not from logits takes
-PROBABILITIES = ("sigmoid", "softmax")
-#: glassnet's layers whose outputs lie within the range of their inputs: probabilities stay probabilities
-KEEP_RANGE = (Flatten, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Identity)
-
-
-def _check_probabilities(model: Stack, loss: Loss, logits: bool) -> None:
+def _check_probabilities(model: Stack, loss: Loss, logits: bool, fused: bool) -> None:
     """Refuse a cross-entropy that takes probabilities where the model's output comes from one of glassnet's
     layers that gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost
-    is NaN). Layers that keep their inputs' range (Flatten, pooling) are looked through; a layer of the
-    user's own is trusted."""
+    is NaN), and one that takes logits where they are probabilities. Layers that keep their inputs' range
+    (Flatten, pooling) are looked through; a layer of the user's own is trusted."""
     if loss.fused_activation is None:
         return
-    last = next((layer for layer in reversed(model.layers) if not isinstance(layer, KEEP_RANGE)), None)
+    last = output_layer(model.layers)
     if last is None or not type(last).__module__.startswith("glassnet."):
         return
     kind, probabilities = type(loss).__name__, getattr(last, "name", None) in PROBABILITIES
+    if logits and probabilities and not fused and getattr(last, "name", None) == loss.fused_activation:
+        # Softmax, then Flatten: the loss would apply softmax to its probabilities a second time
+        at = next(i for i, layer in enumerate(model.layers) if layer is last)
+        after = ", ".join(type(layer).__name__ for layer in model.layers[at + 1:])
+        raise OptionError(f"the loss {kind} takes logits and applies {loss.fused_activation} itself, but the "
+                          f"model's {type(last).__name__} is followed by {after}, so its outputs are "
+                          f"probabilities already and would go through {loss.fused_activation} twice: put "
+                          f"{type(last).__name__}() last, after {after}, or leave it out")
     if logits and probabilities and getattr(last, "name", None) != loss.fused_activation:
         # Sigmoid before a softmax cross-entropy: logits squeezed into (0, 1), a cost that cannot fall far
         raise OptionError(f"the loss {kind} takes logits and applies {loss.fused_activation} itself, but the "

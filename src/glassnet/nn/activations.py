@@ -320,6 +320,10 @@ class Softmax(Activation):
         return graph.node("Softmax", [x], axis=-1)
 
 
+#: the names of the activations whose outputs are probabilities
+PROBABILITIES = ("sigmoid", "softmax")
+
+
 def probability_output(layers: list[Layer]) -> str | None:
     """``"softmax"`` or ``"sigmoid"`` when the last of ``layers`` turns scores into probabilities, else None.
 

@@ -24,10 +24,33 @@ from ..core.arrays import errstate, is_numpy, is_sparse
 from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
 from ..errors import NonFiniteError, OptionError
 from ..ops import functional as F
-from .activations import probability_output
+from .activations import PROBABILITIES, Identity
 from .base import Layer
 from .context import Array, Shape, Workspace
 from .dense import Dense
+from .flatten import Flatten
+from .global_pool import GlobalAvgPool2D
+from .pooling import AvgPool2D, MaxPool2D
+
+#: glassnet's layers whose outputs lie within the range of their inputs: probabilities stay probabilities
+KEEP_RANGE = (Flatten, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Identity)
+
+
+def output_layer(layers: list[Layer]) -> Layer | None:
+    """The layer that gives a network's outputs their meaning: the last one that does not keep its inputs' range.
+
+    A Softmax followed by Flatten or pooling still outputs probabilities; this finds the Softmax.
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Returns
+    -------
+    Layer or None
+        None when every layer keeps its inputs' range.
+    """
+    return next((layer for layer in reversed(layers) if not isinstance(layer, KEEP_RANGE)), None)
 
 #: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
 _INFERENCE = threading.local()
@@ -175,12 +198,13 @@ class Predicting:
         Returns
         -------
         array, shape (n_samples, n_outputs)
-            The output as is when the model ends in Softmax or Sigmoid; otherwise
+            The output as is when the model ends in Softmax or Sigmoid (or in one of them followed
+            by layers that keep its range, such as Flatten); otherwise
             the output taken as logits through softmax (several outputs) or the
             sigmoid (one output).
         """
         out = self.predict(X, batch_size)
-        if probability_output(self.layers):
+        if getattr(output_layer(self.layers), "name", None) in PROBABILITIES:
             return out
         return F.sigmoid(out, out=out) if out.shape[1] == 1 else F.softmax(out, out=out)
 

@@ -5,6 +5,7 @@ standard error, no traceback, the documented exit status, and no model file
 overwritten.
 """
 
+import importlib
 import os
 import re
 import signal
@@ -598,3 +599,12 @@ def test_output_closed_early_ends_quietly(tmp_path, monkeypatch, capsys):
         closed.close()
     except OSError:
         pass
+
+
+def test_running_out_of_memory_says_so_even_when_the_error_has_no_words(monkeypatch, capsys):
+    """NumPy's MemoryError names the array; one raised bare printed "not enough memory ()"."""
+    def greedy(args):
+        raise MemoryError()
+    monkeypatch.setattr(importlib.import_module("glassnet.cli.use"), "cmd_info", greedy)
+    assert cli.main(["info", "any.glassnet"]) == 2
+    assert capsys.readouterr().err == "glassnet: error: not enough memory (the request was too large)\n"

@@ -13,8 +13,10 @@ import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import glassnet as gn
+from glassnet import cli
 from glassnet.io import ModelFileError
 from glassnet.io.file_checks import description_digest
 
@@ -140,6 +142,38 @@ def test_layer_norm_sizes_are_checked_before_anything_is_built(tmp_path, shape, 
     np.save(two, np.array([1.0, 0.0], np.float32))  # 2 + 800,000,000 - 800,000,000 parameters
     rewrite(path, forge, members={"params.npy": two.getvalue()})
     refused(path, match)
+
+
+def test_an_image_shape_of_forty_thousand_pixels_a_side_is_refused_at_load(tmp_path):
+    """A conv net takes pictures of any size, so nothing tied image_shape to the parameters: a 1 kB file made
+    every prediction resize a picture to 40,000 x 40,000 (16 GB) before it was refused for memory."""
+    model = gn.Sequential([gn.Conv2D(1, 2, 1, rng=0), gn.GlobalAvgPool2D(), gn.Softmax()], input_shape=(1, 8, 8))
+    path = gn.save(tmp_path / "wide.glassnet", model, metadata={"classes": ["a", "b"], "image_shape": [8, 8]})
+
+    def widen(meta):
+        meta["model"]["input_shape"] = [1, 40000, 40000]
+        meta["metadata"]["image_shape"] = [40000, 40000]
+    rewrite(path, widen)
+    refused(path, r"image_shape must be \[rows, columns\] .* each side at most 4,096 pixels; received \[40000, ")
+
+
+def test_a_conv_net_asking_for_pictures_of_forty_thousand_pixels_a_side_is_told_no(tmp_path, capsys):
+    """Without image_shape, the input's width sets the picture's side: predict allocated for 40,000 x 40,000."""
+    model = gn.Sequential([gn.Conv2D(1, 2, 1, rng=0), gn.GlobalAvgPool2D(), gn.Softmax()], input_shape=(1, 8, 8))
+    path = gn.save(tmp_path / "wide.glassnet", model, metadata={"classes": ["a", "b"]})
+    rewrite(path, lambda meta: meta["model"].update(input_shape=[1, 40000, 40000]))
+    stroke = Image.new("L", (60, 60), 255)
+    stroke.paste(0, (25, 10, 35, 50))  # a one
+    stroke.save(tmp_path / "one.png")
+    tracemalloc.start()
+    try:
+        assert cli.main(["predict", str(path), str(tmp_path / "one.png")]) == 2
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert "this model takes pictures of 40,000 x 40,000 pixels; pictures are made at most 4,096 pixels a side" \
+        in capsys.readouterr().err
+    assert peak < 100 * 2**20
 
 
 def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):

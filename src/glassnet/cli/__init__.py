@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2
     except MemoryError as exc:
-        print(f"glassnet: error: not enough memory ({exc or 'the request was too large'})", file=sys.stderr)
+        print(f"glassnet: error: not enough memory ({str(exc) or 'the request was too large'})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("glassnet: interrupted", file=sys.stderr)

@@ -201,6 +201,10 @@ def center_in_canvas(a: np.ndarray, box: int, canvas: int) -> np.ndarray:
     return out
 
 
+#: the longest side, in pixels, that a model may ask pictures to be made at
+MAX_SIDE = 4096
+
+
 def model_image_shape(in_features: int | None, metadata: dict) -> tuple[int, int]:
     """The picture size a model takes: from its metadata, or a square input of at least 8x8.
 
@@ -227,12 +231,17 @@ def model_image_shape(in_features: int | None, metadata: dict) -> tuple[int, int
                 or not all(isinstance(v, int) and v > 0 for v in shape) or shape[0] * shape[1] != in_features):
             raise OptionError(f"the model's metadata gives image_shape {shape!r}, which does not match its "
                               f"{in_features} input features")
-        return int(shape[0]), int(shape[1])
-    side = int(round(in_features ** 0.5)) if in_features else 0
-    if in_features is None or side * side != in_features or side < 8:
-        raise OptionError(f"this model takes {in_features} features, not a picture: it needs a model trained on "
-                          "pictures of digits (glassnet train --dataset digits or mnist)")
-    return side, side
+        rows, columns = int(shape[0]), int(shape[1])
+    else:
+        side = int(round(in_features ** 0.5)) if in_features else 0
+        if in_features is None or side * side != in_features or side < 8:
+            raise OptionError(f"this model takes {in_features} features, not a picture: it needs a model trained "
+                              "on pictures of digits (glassnet train --dataset digits or mnist)")
+        rows = columns = side
+    if max(rows, columns) > MAX_SIDE:
+        raise OptionError(f"this model takes pictures of {rows:,} x {columns:,} pixels; pictures are made at most "
+                          f"{MAX_SIDE:,} pixels a side")
+    return rows, columns
 
 
 def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "image") -> np.ndarray:

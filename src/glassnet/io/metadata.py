@@ -14,6 +14,7 @@ from ..core._validation import short
 from ..errors import ModelFileError, OptionError
 from ..nn import Stack
 from .file_checks import json_values
+from .images import MAX_SIDE
 from .photos import check_picture
 
 
@@ -82,9 +83,11 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
             raise refuse("classes", f"must name one class per output of the model ({n_out})")
     shape = metadata.get("image_shape")
     if shape is not None and (not isinstance(shape, list) or len(shape) != 2
-                              or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
+                              or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_SIDE
+                                         for v in shape)
                               or (n_in is not None and shape[0] * shape[1] != n_in)):
-        raise refuse("image_shape", f"must be [rows, columns] of the model's {n_in} input values")
+        raise refuse("image_shape", f"must be [rows, columns] of the model's {n_in} input values, each side "
+                                    f"at most {MAX_SIDE:,} pixels")
     if metadata.get("picture") is not None:
         try:
             check_picture(metadata["picture"], n_in)

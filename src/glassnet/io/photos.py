@@ -20,7 +20,7 @@ import numpy as np
 from ..core._validation import short
 from ..errors import OptionError
 from .decoding import on_white_paper, open_image, pixel_budget, to_grey
-from .images import model_image_shape, prepare_digit
+from .images import MAX_SIDE, model_image_shape, prepare_digit
 
 FITS = ("pad", "crop")
 
@@ -178,7 +178,7 @@ def check_picture(picture: Any, in_features: int | None) -> tuple[int, int, str]
         isinstance(picture.get(k), int) and not isinstance(picture.get(k), bool) for k in ("size", "channels"))
     if ok:
         size, channels, fit = picture["size"], picture["channels"], picture.get("fit", "pad")
-        ok = 1 <= size <= 4096 and channels in (1, 3) and fit in FITS and (
+        ok = 1 <= size <= MAX_SIDE and channels in (1, 3) and fit in FITS and (
             in_features is None or channels * size * size == in_features)
     if not ok:
         raise OptionError(f"its picture metadata must be {{size, channels (1 or 3), fit (pad or crop)}} with "

@@ -11,6 +11,7 @@ from PIL import Image
 
 import glassnet as gn
 from glassnet.datasets import PhotoAugment, affine_warp
+from glassnet.io.images import prepare_digit
 from glassnet.io.photos import Preparation, check_picture, preparation_of, prepare_photo
 from glassnet.nn import Normalize, picture_channels
 from glassnet.tools.metrics import (
@@ -146,6 +147,19 @@ def test_premultiplied_transparency_is_white_paper_too():
                                       prepare_photo(rgba, 8, channels))
         grey = prepare_photo(rgba.convert("LA").convert("La"), 8, channels)  # read, whatever Pillow made of it
         assert grey.shape == (channels, 8, 8) and np.isfinite(grey).all()
+
+
+def test_a_picture_in_lab_colours_is_read_as_its_rgb_twin(tmp_path):
+    """A TIFF in CIELAB stopped grey models, digit recognition and the web page's answers (500) with Pillow's
+    ValueError ("conversion from LAB to RGB not supported", on the way to grey)."""
+    rgb = Image.new("RGB", (40, 40), (255, 255, 255))
+    rgb.paste((200, 30, 30), (15, 5, 25, 35))
+    lab = rgb.convert("LAB")
+    lab.save(tmp_path / "lab.tif")
+    for channels in (3, 1):
+        np.testing.assert_allclose(prepare_photo(tmp_path / "lab.tif", 8, channels), prepare_photo(rgb, 8, channels),
+                                   atol=3 / 255)
+    np.testing.assert_allclose(prepare_digit(tmp_path / "lab.tif"), prepare_digit(rgb), atol=3 / 255)
 
 
 def test_a_16_bit_picture_is_as_bright_at_any_size():

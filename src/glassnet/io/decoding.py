@@ -260,7 +260,8 @@ def on_white_paper(img):
     """``img`` laid on white paper where it is transparent; a picture without transparency as it is.
 
     "RGBa" and "La" (colours premultiplied by their alpha, as some TIFFs hold them) are made "RGBA" and "LA"
-    first: their transparent areas were black, and "La" could not be turned grey at all.
+    first: their transparent areas were black, and "La" could not be turned grey at all. "LAB" is made "RGB",
+    which Pillow can turn grey.
 
     Parameters
     ----------
@@ -274,6 +275,8 @@ def on_white_paper(img):
     Image, _ = _pil()
     if img.mode in ("RGBa", "La"):
         img = img.convert(img.mode.upper())
+    if img.mode == "LAB":  # Pillow turns LAB colours into RGB, and from there into grey, but not into grey at once
+        img = img.convert("RGB")
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)

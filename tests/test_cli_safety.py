@@ -22,7 +22,7 @@ import glassnet as gn
 from glassnet import cli
 from glassnet.cli import train as train_cli
 from glassnet.web import default_model
-from helpers import MNIST_DIR, needs_mnist, run_glassnet
+from helpers import MNIST_DIR, needs_mnist, rewrite_description, run_glassnet
 
 pytestmark = pytest.mark.slow
 
@@ -188,6 +188,17 @@ def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     lr = gn.load(ck).training["history"]["history"]["lr"]
     np.testing.assert_allclose(lr[3:], [0.002 * (1 + np.cos(np.pi * e / 5)) / 2 for e in (3, 4)], rtol=1e-12)
     assert lr[2] == pytest.approx(0.002 * (1 + np.cos(np.pi * 2 / 3)) / 2, rel=1e-12)  # the first run's own
+    # a checkpoint edited to lose its count of epochs (its checksum made again): one line, where info and
+    # --resume ended in a KeyError
+    edited = tmp_path / "edited.glassnet"
+    edited.write_bytes(ck.read_bytes())
+    rewrite_description(edited, lambda meta: meta["training"].pop("epochs"))
+    damaged = "is damaged or was edited: a checkpoint's epoch and epochs must be whole numbers of at least 0; " \
+              "received 5 and None"
+    assert damaged in fails("info", edited)
+    assert damaged in fails("train", "--resume", edited, "--epochs", "6")
+    with pytest.raises(gn.errors.ModelFileError, match=damaged):
+        gn.resume(edited, np.zeros((1, 64)), np.zeros(1, int))
 
 
 @pytest.mark.parametrize("args, message", [

@@ -17,6 +17,7 @@ from ..core._validation import short
 from ..optim import DEFAULT_LR
 from ..training.models import CNN_RECIPES
 from ..training.recipes import get_recipe
+from ..training.resuming import checkpoint_epochs
 from ..training.solvers import is_full_batch
 from .data import UserError, check_data_option, resolved
 from .options import MAX_EPOCHS
@@ -222,8 +223,8 @@ def resumed_settings(args, checkpoint) -> dict:
         raise UserError(f"{args.resume} is not a checkpoint of glassnet train; continue a run started from Python "
                         "with glassnet.resume")
     check_saved_settings(saved, args.parser, args.resume)
-    done = checkpoint.training["epoch"]
-    if isinstance(done, bool) or not isinstance(done, int) or not 0 <= done <= MAX_EPOCHS:
+    done, _ = checkpoint_epochs(checkpoint.training, args.resume)
+    if done > MAX_EPOCHS:
         raise UserError(f"{args.resume}: its epoch count must be a whole number from 0 to {MAX_EPOCHS}; received "
                         f"{short(done)}")
     for name in SETTINGS:

@@ -26,6 +26,7 @@ from ..tools.figures import check_path
 from ..tools.plots import saliency_maps
 from ..tools.saliency import gradient_saliency, occlusion
 from ..training.models import Sequential, load
+from ..training.resuming import checkpoint_epochs
 from .data import (
     UserError,
     check_width,
@@ -331,7 +332,7 @@ def cmd_info(args) -> int:
     if ck.optimizer is not None:
         print(f"  optimizer: {ck.optimizer!r}, {ck.optimizer.t} steps")
     if "epoch" in ck.training:
-        print(f"  a checkpoint after {ck.training['epoch']} of {ck.training['epochs']} epochs")
+        print("  a checkpoint after {} of {} epochs".format(*checkpoint_epochs(ck.training, args.model)))
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core._validation import short
 from ..errors import ModelFileError, OptionError
 from ..io import model_file
 from ..losses.costs import loss_from_config
@@ -77,6 +78,7 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     state = ck.training
     if "settings" not in state:
         raise ModelFileError(f"{path} holds a model but no training state to resume")
+    done, planned = checkpoint_epochs(state, path)
     s = state["settings"]
     if is_full_batch(s.get("solver", "")):
         raise ModelFileError(f"{path} was written by a {s['solver']!r} run, which cannot be resumed exactly: "
@@ -97,11 +99,33 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
     if schedule is not None:
         ck.optimizer.schedule = get_schedule(schedule)
     history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
-                  epochs=epochs if epochs is not None else state["epochs"], batch_size=s["batch_size"],
+                  epochs=epochs if epochs is not None else planned, batch_size=s["batch_size"],
                   l2=s["l2"], l1=s.get("l1", 0.0), batch_mean=s.get("batch_mean", False), shuffle=s["shuffle"],
                   validation_data=validation_data,
                   callbacks=callbacks, sample_weight=sample_weight,
-                  verbose=verbose, initial_epoch=state["epoch"], keep_best=s.get("keep_best") or False,
+                  verbose=verbose, initial_epoch=done, keep_best=s.get("keep_best") or False,
                   on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
                   threads=threads, comm=comm)
     return ck.model, history
+
+
+def checkpoint_epochs(training: dict, path: str | os.PathLike) -> tuple[int, int]:
+    """The epochs a checkpoint's run had done and was to do, checked to be whole numbers of at least 0.
+
+    Parameters
+    ----------
+    training : dict
+        A checkpoint's training state (``Checkpoint.training``).
+    path : str or path_like
+        Its file, for the message.
+
+    Returns
+    -------
+    (int, int)
+        ``epoch`` (the epochs done) and ``epochs``.
+    """
+    done, planned = training.get("epoch"), training.get("epochs")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (done, planned)):
+        raise ModelFileError(f"{path} is damaged or was edited: a checkpoint's epoch and epochs must be whole "
+                             f"numbers of at least 0; received {short(done)} and {short(planned)}")
+    return int(done), int(planned)  # type: ignore[arg-type]  # checked above

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 import glassnet as gn
 from glassnet.datasets import load_folder
 from glassnet.datasets.folder import fit_square
+from glassnet.io.decoding import open_image
 
 
 def shape_picture(kind, rng, size=None, mode="RGB"):
@@ -135,6 +136,22 @@ def test_the_arguments_are_checked_before_any_picture_is_decoded(folder):
         load_folder(folder, rng=-1)
     train, val = load_folder(folder, size=8, validation=0.25, rng=np.random.default_rng(3))
     assert len(train) + len(val) == 60 and len(val) == 15
+
+
+def test_a_folder_too_large_for_memory_is_refused_before_any_picture_is_decoded(folder, monkeypatch):
+    """The memory the pictures need was checked after every one had been decoded and held: 200,000 files at
+    --size 256 meant about 150 GB held before the refusal, so the process was killed instead."""
+    import glassnet.core._check_arrays as arrays
+    import glassnet.datasets.folder as folder_module
+
+    monkeypatch.setattr(arrays, "available_memory", lambda: 40 * 2**20)
+    decoded = []
+    monkeypatch.setattr(folder_module, "open_image", lambda *a, **k: decoded.append(a) or open_image(*a, **k))
+    with pytest.raises(gn.OptionError, match=r"60 pictures of 256x256 would need 90.0 MiB of memory, but this "
+                                             r"machine has 40.0 MiB free"):
+        load_folder(folder, size=256)
+    assert decoded == []
+    assert len(load_folder(folder, size=64)) == 60  # 5.6 MiB
 
 
 def test_a_mislabelled_picture_is_read_by_what_it_holds(folder):

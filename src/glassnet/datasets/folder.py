@@ -109,6 +109,9 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     total = sum(len(f) for f in files)
     if total > MAX_FILES:
         raise DataError(f"{root} holds {total:,} files in its class folders; at most {MAX_FILES:,} are read")
+    # the decoded pictures, then the array made of them, at most: checked before any picture is decoded
+    read_channels = 1 if color == "grey" else 3
+    check_memory(2 * total * read_channels * size * size * 4, f"{total:,} pictures of {size}x{size}")
     pictures: list[np.ndarray] = []
     labels: list[int] = []
     skipped: list[str] = []
@@ -133,7 +136,6 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
                         f"({', '.join(names[k] for k in kept) or 'none'})" + "".join(f"; {n}" for n in notes))
     say(skipped, total, notes)
     channels = 3 if color == "rgb" or (color == "auto" and any(not grey_levels(a) for a in pictures)) else 1
-    check_memory(len(pictures) * channels * size * size * 4, f"{len(pictures):,} pictures of {size}x{size}")
     X = np.empty((len(pictures), channels, size, size), dtype=np.float32)
     for i, a in enumerate(pictures):  # a grey picture read as RGB has three equal channels: the first serves
         X[i] = a.transpose(2, 0, 1)[:channels]

@@ -64,6 +64,26 @@ def test_not_an_image_blank_and_too_large(tmp_path):
         prepare_digit(bomb)
 
 
+def test_a_progressive_jpeg_is_budgeted_at_its_whole_size():
+    """A progressive JPEG keeps the whole picture's coefficients while it decodes, at any draft scale: 9000 x
+    9000 took 513 MB (a baseline JPEG of it 46 MB), counted as the 563 x 563 it decodes to."""
+    from glassnet.io.decoding import pixel_budget
+
+    limit = pixel_budget((28, 28))  # what a digit model reads: 7,840,000 pixels
+    side = int(np.sqrt(limit)) + 100
+    picture = Image.new("L", (side, side), 255)
+    picture.paste(0, (side // 3, side // 8, side // 2, 7 * side // 8))
+    encoded = {}
+    for progressive in (False, True):
+        buf = io.BytesIO()
+        picture.save(buf, "JPEG", progressive=progressive, quality=50)
+        encoded[progressive] = buf.getvalue()
+    assert prepare_digit(encoded[False]).shape == (28, 28)
+    with pytest.raises(ImageError, match=rf"is too large: a progressive JPEG of {side}x{side} pixels, which is "
+                                         rf"decoded whole \(those of up to {limit:,} pixels are read\)"):
+        prepare_digit(encoded[True])
+
+
 @needs_mnist
 def test_pictures_made_from_mnist_are_recognised(mnist, mnist_model):
     """MNIST test images saved as PNG and JPEG, resized, inverted, with margins and in colour."""

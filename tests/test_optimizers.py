@@ -152,6 +152,16 @@ def test_reduce_on_plateau():
     assert not math.isinf(s.state()["best"])
 
 
+@pytest.mark.parametrize("metrics", [[-1, -0.99995, -0.99995, -0.99995], [-1, -1.00005, -1.00006, -1.00007]])
+def test_reduce_on_plateau_counts_a_gain_by_its_size_below_zero_too(metrics):
+    """Below zero, any fall counted as improvement, however small (the threshold was left out); PyTorch's
+    best * (1 - threshold) counts a value a little above a negative best as one."""
+    s = ReduceOnPlateau(factor=0.5, patience=1, threshold=1e-4)
+    for metric in metrics:
+        s.observe(metric)
+    assert s.rate(1.0, 0) == 0.5 and s.best == metrics[0]
+
+
 def test_optimizer_lookup_and_errors():
     assert isinstance(get_optimizer("adam", lr=0.1), gn.Adam)
     with pytest.raises(ValueError, match=r"optimizer must be an Optimizer or one of .* received 'adagrad'"):

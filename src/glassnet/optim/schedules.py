@@ -251,7 +251,10 @@ class ReduceOnPlateau(Schedule):
     the rate after the third (:class:`~glassnet.EarlyStopping`, as Keras's, stops after the second).
 
     Improvement means falling below the best value so far by more than
-    ``threshold`` (relative). The rate never drops below ``min_lr``.
+    ``threshold`` times its size, ``metric < best - threshold * |best|``: for
+    the positive values that losses take, PyTorch's ``best * (1 - threshold)``.
+    (For negative values PyTorch's rule counts a value a little above the best
+    as an improvement.) The rate never drops below ``min_lr``.
 
     Parameters
     ----------
@@ -278,7 +281,7 @@ class ReduceOnPlateau(Schedule):
         return max(lr0 * self.scale, self.min_lr)
 
     def observe(self, metric):
-        if metric < self.best * (1 - self.threshold) if self.best > 0 else metric < self.best:
+        if metric < self.best - self.threshold * abs(self.best) if math.isfinite(self.best) else metric < self.best:
             self.best, self.wait = metric, 0
             return
         self.wait += 1

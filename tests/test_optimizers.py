@@ -199,6 +199,23 @@ def test_state_never_decays_into_denormals(make):
     assert np.isfinite(model.params).all() and not np.array_equal(model.params, before)
 
 
+@pytest.mark.parametrize("make", [lambda: gn.Adam(1e-3, eps=1e-20), lambda: gn.RMSProp(1e-3, rho=0.99, eps=1e-20)])
+def test_tiny_gradients_keep_their_state_when_eps_is_tinier(make):
+    """The state below 2**-100 was zeroed every 64 steps whatever the gradient: with eps 1e-20 and gradients of
+    1e-17, the zeroed second moment set the step, and Adam moved a weight 0.76 in 300 steps where its rule
+    (reference_update, in float64) moves it 0.30."""
+    model = gn.mlp([2, 1], rng=0)  # float32
+    model.params[:] = 1.0
+    opt, paper, ref, state = make().bind(model), make(), np.ones(3), {}
+    g = np.full(3, 1e-17, np.float32)
+    for t in range(1, 301):
+        model.grads[:] = g
+        opt.step()
+        paper.t = t
+        paper.reference_update(ref, g.astype(np.float64), 1e-3, state)
+    np.testing.assert_allclose(model.params, ref, rtol=1e-4)  # float32 against float64, over 300 steps
+
+
 # -- the fast rules against their readable twins ------------------------------------
 
 

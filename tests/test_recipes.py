@@ -134,7 +134,7 @@ def test_a_recipe_run_resumes_to_its_end_but_not_beyond(tmp_path):
 
     class Checkpoint:
         metadata = {"settings": {"dataset": "mnist", "recipe": "fast", "epochs": 3}}
-        training = {"epoch": 1}
+        training = {"epoch": 1, "epochs": 3}
 
     for name in SETTINGS:
         if name != "epochs":

@@ -206,6 +206,43 @@ def test_a_cache_another_process_just_wrote_is_not_called_damaged(tmp_path, monk
     assert {p.name: p.read_bytes() for p in ours.iterdir()} == theirs
 
 
+def fake_mnist(folder, pixels, labels=(5, 3)):
+    """MNIST's four files, unverifiable: ``pixels`` (a function of the image count) in each images file."""
+    folder.mkdir()
+    for prefix, n in zip(("train", "t10k"), labels):
+        images = pixels(n if prefix == "train" else 3).astype(np.uint8)
+        header = (0x803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in images.shape)
+        (folder / f"{prefix}-images-idx3-ubyte.gz").write_bytes(gzip.compress(header + images.tobytes()))
+        marks = np.arange(n, dtype=np.uint8) % 10
+        (folder / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(
+            gzip.compress((0x801).to_bytes(4, "big") + n.to_bytes(4, "big") + marks.tobytes()))
+    return folder
+
+
+def test_unverified_files_are_kept_under_their_own_checksum(tmp_path):
+    """The memmap cache was named by MNIST's published checksum whatever was read: after a load of other,
+    unverified files, a verified load returned their pixels, and the other way round."""
+    rng = np.random.default_rng(0)
+    drawn = rng.integers(0, 256, size=(5, 28, 28))
+    one = fake_mnist(tmp_path / "one", lambda n: drawn[:n])
+    other = fake_mnist(tmp_path / "other", lambda n: 255 - drawn[:n])
+    cache = tmp_path / "cache"
+    first, _ = datasets.load_mnist(one, verify=False, memmap=cache)
+    second, _ = datasets.load_mnist(other, verify=False, memmap=cache)
+    np.testing.assert_array_equal(first.X[:], drawn.reshape(5, -1).astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(second.X[:], (255 - drawn.reshape(5, -1)).astype(np.float32) / np.float32(255))
+    assert len(list(cache.iterdir())) == 4  # two sets of files, each its own pair of caches
+
+
+def test_an_images_file_that_disagrees_with_its_labels_is_refused(tmp_path):
+    """60,000 training images beside 10,000 labels came back as 10,000 rows of 4,704 values, without a word."""
+    folder = fake_mnist(tmp_path / "mixed", lambda n: np.zeros((n, 28, 28)), labels=(5, 3))
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz holds 5 images of 28 x 28 where "
+                                                  r"MNIST's train set has 3 labels and 28 x 28 images"):
+        datasets.load_mnist(folder, verify=False, cache=False)
+
+
 @needs_mnist
 def test_mnist_checksum_mismatch_is_refused(tmp_path):
     for name in datasets.MNIST_FILES:

@@ -226,10 +226,16 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         n, source = labels.shape[0], f"{prefix}-images-idx3-ubyte.gz"
 
         def unzip() -> np.ndarray:
-            return _read_idx(root / source, 0x803, "image").reshape(n, -1)
+            images = _read_idx(root / source, 0x803, "image")
+            if images.shape[1:] != (28, 28) or images.shape[0] != n:
+                raise DataError(f"{root / source} holds {images.shape[0]:,} images of "
+                                f"{' x '.join(map(str, images.shape[1:]))} where MNIST's {prefix} set has {n:,} "
+                                "labels and 28 x 28 images")
+            return images.reshape(n, -1)
 
-        if memmap is not None:
-            pixels = _pixel_cache(Path(memmap).expanduser(), prefix, n, MNIST_FILES[source], unzip)
+        if memmap is not None:  # the cache is named by the file it is made from: unverified files by their own
+            digest = MNIST_FILES[source] if verify else sha256(root / source)
+            pixels = _pixel_cache(Path(memmap).expanduser(), prefix, n, digest, unzip)
         else:
             pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()
         X: Any = LazyRows(pixels, dtype=np.float32, divisor=255.0) if memmap is not None or lazy else \

@@ -91,8 +91,15 @@ def test_csv_train_and_predict(tmp_path):
     assert set(lows.y.tolist()) == {1} and lows.classes == ["high", "low"]
     assert "has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
-    assert "the model was trained on 3 features (f1, f2, f3), but the data has 4" in bad(
-        *write("wide.csv", r.normal(size=(20, 4)), kind[:20], "f1,f2,f3,f4"))
+    # columns are taken by name, as predict takes them: in another order, or beside others (an id), they
+    # were read by position (47 % where the rows in order score 100 %), and an extra column was refused
+    wide = r.normal(size=(20, 4))
+    write("wide.csv", wide[:, [3, 2, 0, 1]], kind[:20], "id,f3,f1,f2")
+    _, taken = model_data(meta, "csv", str(tmp_path / "wide.csv"), "kind")
+    np.testing.assert_allclose(taken.X, wide[:, :3], atol=1e-4)  # f1, f2, f3, as the file writes them
+    assert taken.feature_names == ["f1", "f2", "f3"]
+    assert "lacks the column(s) 'f3'; its feature columns are 'f1', 'f2'" in bad(
+        *write("narrow.csv", X[:20, :2], kind[:20], "f1,f2"))
     # numeric class names match however they are written: a model from before they were made one name
     # (classes '1.0' and '2.0', as pandas writes float labels) scores a file that writes them 1 and 2
     numbered = write("numbered.csv", X, np.where(kind == "high", "2.0", "1.0"))

@@ -231,6 +231,8 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
     own, target = meta.get("data"), target or meta.get("target")
     if dataset == "csv" and data is not None and target and not is_own_file(data, own, meta.get("data_fingerprint")):
         rows = datasets.load_csv(data, target, task=TASKS[task])
+        if meta.get("feature_names"):  # a model reads its columns by name, as predict does
+            rows = rows.with_features(meta["feature_names"])
         train = test = rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
     else:
         train, test = load_data(dataset, data or own, target, fraction, seed, task)

@@ -280,6 +280,8 @@ def test_photo_augment_mirrors_shifts_with_the_edge_and_jitters_within_its_bound
     np.testing.assert_allclose(moved[0, :, :, 0], images[0, :, :, 0], atol=1e-12)
     zeros = affine_warp(images[:1], np.eye(2)[None], np.array([[0.0, -1.0]]))
     assert np.all(zeros[0, :, :, 0] == 0)
+    with pytest.raises(gn.OptionError, match=r"fill must be one of 'zeros', 'edge'; received 'Edge'"):
+        affine_warp(images[:1], np.eye(2)[None], np.array([[0.0, -1.0]]), fill="Edge")  # zeros, silently
     jittered = PhotoAugment(flip=False, shift=0.0, jitter=0.3)(images, np.random.default_rng(4))
     assert jittered.shape == images.shape and jittered.min() >= 0 and jittered.max() <= 1
     assert not np.allclose(jittered, images)

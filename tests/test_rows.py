@@ -50,6 +50,14 @@ class NoLoading:
         raise AssertionError("the source was loaded whole")
 
 
+def test_a_row_asked_for_twice_is_read_once_from_a_source_that_wants_increasing_indices():
+    """The indices were sorted but not made unique: h5py refuses [1, 1, 2], where NumPy returns the rows."""
+    data = np.arange(12.0).reshape(6, 2)
+    src = NoLoading(data)
+    np.testing.assert_array_equal(LazyRows(src).take(np.array([4, 1, 1, 2, 4])), data[[4, 1, 1, 2, 4]])
+    assert src.reads == 1 and src.rows_read == 3
+
+
 @mechanics_only  # two epochs, compared source to source
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", [{}, {"validation_split": 0.25}, {"shuffle": False}, {"batch_size": None}])

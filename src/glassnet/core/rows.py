@@ -162,9 +162,9 @@ class LazyRows:
                 return out
             else:
                 flat[...] = np.take(source, wanted, axis=0, mode="clip")
-        else:
-            order = np.argsort(wanted, kind="stable")  # other libraries want increasing indices
-            flat[order] = np.asarray(self.source[wanted[order]])
+        else:  # other libraries (h5py) want increasing indices, each once
+            unique, where = np.unique(wanted, return_inverse=True)
+            flat[...] = np.asarray(self.source[unique])[where]
         if self.divisor is not None:
             out /= self.divisor
         return out

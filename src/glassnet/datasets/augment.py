@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_real
+from ..core._validation import check_choice, check_real
 from ..core.arrays import namespace
 from ..errors import OptionError
 
@@ -43,6 +43,7 @@ def affine_warp(images: Array, matrices: Array, offsets: Array, fill: str = "zer
     -------
     array like ``images``
     """
+    fill = check_choice(fill, "fill", ("zeros", "edge"))
     xp = namespace(images)
     n, c, h, w = images.shape
     src = matrices @ xp.asarray(_centred_grid(h, w)) + offsets[:, :, None]  # (n, 2, h*w), from the centre

@@ -78,7 +78,8 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
         return np.sort(order[n_val:]), np.sort(order[:n_val])
     # round(fraction * n) rows in all, shared out by largest remainder: each class rounded on its own held out
     # 20 of 60 rows at 0.2 (20 classes of 3), and none of 40 at 0.1 (10 classes of 4)
-    val_idx = np.sort(stratified_rows(labels, fraction, rng))
+    share = fraction if round(fraction * n) >= 1 else 1 / n  # at least one row, as without labels
+    val_idx = np.sort(stratified_rows(labels, share, rng))
     if val_idx.size == 0 or val_idx.size == n:
         raise OptionError(
             f"validation_split={fraction} leaves an empty training or validation set for {n} samples"
@@ -130,7 +131,8 @@ def correct(output: Array, y: Array, logits: bool, multilabel: bool | None = Non
         truth = y if y.ndim == 1 else xp.argmax(y, axis=1)
         return scalar(xp.count_nonzero(pred == truth))
     pred = output > (0.0 if logits else 0.5)
-    return scalar(xp.count_nonzero(pred == (y > 0.5))) / output.shape[1]
+    truth = y[:, None] if y.ndim == 1 else y  # one output and labels (n,): row against row, not all pairs
+    return scalar(xp.count_nonzero(pred == (truth > 0.5))) / output.shape[1]
 
 
 def is_multilabel(y: Array) -> bool:

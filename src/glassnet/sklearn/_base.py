@@ -9,6 +9,7 @@ scikit-learn's does (``SGD(velocity="steps")``), which a changing rate shows.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import Any
@@ -363,7 +364,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             self.model_, X, Y, loss=self._loss(), optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
             l2=l2, shuffle=self.shuffle, validation_data=val_data, callbacks=[recorder], verbose=False,
             tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop",
-            threads=self.n_threads, device=self.device, batch_mean=True)
+            threads=self.n_threads, device=self.device, batch_mean=True,
+            divergence_factor=math.inf)  # as scikit-learn: a cost that grows and falls again is no divergence
 
     def _loss_grad(self, theta, X, Y):
         """The training cost at the flat parameter vector ``theta`` and its gradient (for checks).

@@ -12,11 +12,13 @@ the end under early stopping). :class:`Epochs` does the same inside
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import training
+from ..errors import NonFiniteError
 from ..optim.schedules import Cosine, Schedule
 
 #: scikit-learn's "adaptive" rate: divided by this after each run of epochs without improvement ...
@@ -196,7 +198,10 @@ class Epochs(training.Callback):
         est = self.est
         assert self.validation is not None
         X_val, y_val, w_val = self.validation
-        score = est._score_arrays(X_val, y_val, w_val)
+        try:
+            score = est._score_arrays(X_val, y_val, w_val)
+        except NonFiniteError:  # outputs that overflowed: scikit-learn's score is then NaN, no improvement
+            score = math.nan
         est.validation_scores_.append(score)
         est.validation_loss_curve_.append(float(logs["val_loss"]))
         if est.verbose:

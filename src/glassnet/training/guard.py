@@ -74,8 +74,8 @@ def spread_rows(n: int, k: int = SAMPLE) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, k)).astype(np.intp))
 
 
-def blown_up(cost: float, level: float) -> bool:
-    """The guard's rule: a cost that is not finite, or more than :data:`FACTOR` times ``level``.
+def blown_up(cost: float, level: float, factor: float = FACTOR) -> bool:
+    """The guard's rule: a cost that is not finite, or more than ``factor`` (:data:`FACTOR`) times ``level``.
 
     The divergence guard checks each batch's smoothed cost with it, and
     :func:`glassnet.diagnose` a trial step's cost.
@@ -85,12 +85,14 @@ def blown_up(cost: float, level: float) -> bool:
     cost : float
     level : float
         The cost to compare with (before training, or before the step).
+    factor : float
+        ``math.inf`` counts only a cost that is not finite.
 
     Returns
     -------
     bool
     """
-    return not math.isfinite(cost) or cost > FACTOR * level
+    return not math.isfinite(cost) or cost > factor * level
 
 
 class Guard:
@@ -103,6 +105,9 @@ class Guard:
         The prepared training data.
     w : array, shape (n_samples,), optional
         Per-sample weights.
+    factor : float
+        How many times :attr:`level` the smoothed cost may reach (:data:`FACTOR`); ``math.inf`` counts
+        only costs that are not finite.
 
     Attributes
     ----------
@@ -116,8 +121,9 @@ class Guard:
         The smoothed batch cost beyond which the run has diverged.
     """
 
-    def __init__(self, objective: Objective, X: Array, y: Array, w: Array | None = None) -> None:
-        self.objective = objective
+    def __init__(self, objective: Objective, X: Array, y: Array, w: Array | None = None,
+                 factor: float = FACTOR) -> None:
+        self.objective, self.factor = objective, factor
         self.n = n = X.shape[0]
         rows = spread_rows(n)
         xp = objective.model.xp
@@ -139,7 +145,7 @@ class Guard:
                               "train in float64)")
         self.chance = self.per_row(self.baseline_cost())
         self.level = max(self.before, self.chance)
-        self.limit = FACTOR * self.level
+        self.limit = factor * self.level
         self.smoothed: float | None = None
 
     def per_row(self, cost: float, rows: int | None = None) -> float:
@@ -196,7 +202,7 @@ class Guard:
         cost = self.per_row(cost, rows)
         share = rows / max(rows, min(WINDOW, self.n))  # 1 for the whole set at once: nothing to smooth
         self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
-        return blown_up(self.smoothed, self.level)
+        return blown_up(self.smoothed, self.level, self.factor)
 
     def blown_up_now(self) -> tuple[bool, float]:
         """Whether the weights as they are now cost too much on the sample, as :func:`blown_up` judges.
@@ -211,7 +217,7 @@ class Guard:
             The verdict and the cost.
         """
         cost = float(self.per_row(self.objective.value_of(self.output(), self.y, self.w)))
-        return blown_up(cost, self.level), cost
+        return blown_up(cost, self.level, self.factor), cost
 
     def output(self) -> Array:
         """The model's output on the sample, in inference mode, a chunk at a time.

@@ -31,7 +31,7 @@ from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
 from .distributed import DataParallel, check_supported
-from .guard import Guard
+from .guard import FACTOR, Guard
 from .history import History
 from .run import Run
 from .solvers import get_solver, misspelt
@@ -57,6 +57,7 @@ def fit(
     tol: float = 1e-6,
     sample_weight: object = None,
     on_divergence: str = "warn",
+    divergence_factor: float = FACTOR,
     keep_best: bool | str = False,
     on_interrupt: str = "raise",
     resume_state: Checkpoint | None = None,
@@ -118,6 +119,11 @@ def fit(
         epoch; a run that ends no better than chance (the cost of predicting
         the class frequencies, or R² <= 0) is reported the same way. Then a
         :class:`DivergenceWarning` is issued, or :class:`~glassnet.errors.DivergenceError` raised.
+    divergence_factor : float
+        How many times its level before training the smoothed batch cost may
+        grow before the run counts as diverged (10); ``math.inf`` stops only
+        on a cost that is not finite, as scikit-learn's MLP does, whose
+        estimators here pass it.
     keep_best : bool or str
         End with the weights of the best epoch rather than the last: True
         judges by ``val_loss`` when there is validation data, else by
@@ -172,6 +178,8 @@ def fit(
     with model.device_context():  # its GPU current, and the GPU's out-of-memory error told plainly
         on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
         on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
+        if divergence_factor != math.inf:  # infinity: no factor at all, only costs that are not finite
+            divergence_factor = check_real(divergence_factor, "divergence_factor", low=1.0)
         epochs = check_positive_int(epochs, "epochs", minimum=0)
         initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
         batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
@@ -216,7 +224,7 @@ def fit(
         run.on_divergence, run.parallel = on_divergence, parallel
         trains = initial_epoch < epochs
         if trains:
-            run.guard = Guard(objective, X, y, w)
+            run.guard = Guard(objective, X, y, w, divergence_factor)
         if resume_state is not None:
             run.load_best(resume_state.training, resume_state.training_arrays)
 

@@ -267,7 +267,7 @@ def test_a_bad_option_value_is_reported_as_a_bad_value():
     X, y = np.zeros((4, 2)), np.zeros(4)
     with pytest.raises(gn.errors.OptionTypeError, match="lr must be a real number; received 'fast'"):
         gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", lr="fast")
-    with pytest.raises(gn.OptionError, match=r"momentum must be in \[0.0, 1.0\); received 1.5"):
+    with pytest.raises(gn.OptionError, match=r"momentum must be in \[0.0, 1.0\]; received 1.5"):
         gn.mlp([2, 1], rng=0).fit(X, y, optimizer="sgd", momentum=1.5)
 
 

@@ -247,3 +247,31 @@ def test_a_misspelt_class_in_class_weight_is_refused_as_scikit_learn_refuses_it(
         # every class weighed, and one more (a cross-validation fold may lack a class): accepted
         GlassnetClassifier(class_weight={"cat": 5.0, "dog": 1.0, "fox": 2.0}, **kw).fit(X, y)
         GlassnetClassifier(class_weight={"cat": 5.0}, **kw).fit(X, y)  # a class left out weighs 1
+
+
+def test_partial_fit_takes_its_arguments_in_scikit_learns_order():
+    """glassnet had (X, y, classes, sample_weight): weights given third, as MLPClassifier takes them, were read
+    as the classes (0/1 weights of a binary problem passed the check) and the fit ran unweighted."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(60, 3)), (r.random(60) > 0.5).astype(int)
+    w = (r.random(60) > 0.3).astype(float)
+    fits = {}
+    for name, call in {"positional": lambda m: m.partial_fit(X, y, w, [0, 1]),
+                       "keywords": lambda m: m.partial_fit(X, y, classes=[0, 1], sample_weight=w),
+                       "unweighted": lambda m: m.partial_fit(X, y, classes=[0, 1])}.items():
+        fits[name] = call(GlassnetClassifier(hidden_layer_sizes=(4,), random_state=0)).coefs_[0]
+    np.testing.assert_array_equal(fits["positional"], fits["keywords"])
+    assert not np.allclose(fits["positional"], fits["unweighted"])
+
+
+def test_scikit_learns_own_ranges_for_momentum_and_validation_fraction_are_taken():
+    """momentum=1.0 and validation_fraction=0.0 (without early stopping) were refused; MLPClassifier fits both."""
+    from sklearn.neural_network import MLPClassifier
+
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), np.arange(40) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for kw in ({"validation_fraction": 0.0}, {"solver": "sgd", "momentum": 1.0}):
+            MLPClassifier(max_iter=3, random_state=0, **kw).fit(X, y)
+            assert GlassnetClassifier(max_iter=3, random_state=0, **kw).fit(X, y).n_iter_ == 3

@@ -42,7 +42,7 @@ class SGD(Optimizer):
                  schedule: object = None, velocity: str = "gradients") -> None:
         super().__init__(lr, schedule)
         self.velocity = check_choice(velocity, "velocity", ("gradients", "steps"))
-        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0)  # 1: no decay, as PyTorch allows
         self.nesterov = check_flag(nesterov, "nesterov")
         if self.nesterov and self.momentum == 0:
             raise OptionError("nesterov=True needs momentum > 0; received momentum=0")

@@ -94,10 +94,10 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],  # scikit-learn's ranges
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
         "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
         "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],

@@ -159,16 +159,18 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``X`` and ``y`` (stochastic solvers only).
+
+        The arguments come in scikit-learn's order: ``MLPClassifier.partial_fit(X, y, sample_weight, classes)``.
 
         Parameters
         ----------
         X : array_like or sparse matrix, shape (n_samples, n_features)
         y : array_like, shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array_like, shape (n_samples,), optional
         classes : array_like, optional
             All the labels; needed at the first call.
-        sample_weight : array_like, shape (n_samples,), optional
 
         Returns
         -------

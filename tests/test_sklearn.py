@@ -275,3 +275,22 @@ def test_scikit_learns_own_ranges_for_momentum_and_validation_fraction_are_taken
         for kw in ({"validation_fraction": 0.0}, {"solver": "sgd", "momentum": 1.0}):
             MLPClassifier(max_iter=3, random_state=0, **kw).fit(X, y)
             assert GlassnetClassifier(max_iter=3, random_state=0, **kw).fit(X, y).n_iter_ == 3
+
+
+def test_a_sparse_multilabel_target_is_fitted_and_predicted_sparse_as_in_scikit_learn():
+    """A CSR indicator matrix stopped fit with NumPy's "setting an array element with a sequence"."""
+    from scipy import sparse
+    from sklearn.neural_network import MLPClassifier
+
+    r = np.random.default_rng(0)
+    X = r.normal(size=(60, 4))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GlassnetClassifier(hidden_layer_sizes=(8,), max_iter=200, random_state=0).fit(X, sparse.csr_matrix(Y))
+        theirs = MLPClassifier(hidden_layer_sizes=(8,), max_iter=200, random_state=0).fit(X, sparse.csr_matrix(Y))
+        dense = GlassnetClassifier(hidden_layer_sizes=(8,), max_iter=200, random_state=0).fit(X, Y)
+    predicted = ours.predict(X)
+    assert sparse.issparse(predicted) and sparse.issparse(theirs.predict(X)) and predicted.shape == (60, 3)
+    np.testing.assert_array_equal(predicted.toarray(), dense.predict(X))  # the same fit as from the dense matrix
+    assert isinstance(dense.predict(X), np.ndarray) and ours.score(X, Y) == dense.score(X, Y)

@@ -6,6 +6,7 @@ import numbers
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -131,6 +132,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         GlassnetClassifier
             self.
         """
+        self._sparse_labels = sparse.issparse(y)  # predicted as they were given, as MLPClassifier does
         y = _labels(y)
         return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight, None), incremental=False)
 
@@ -177,6 +179,8 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         GlassnetClassifier
             self.
         """
+        if not hasattr(self, "model_"):
+            self._sparse_labels = sparse.issparse(y)
         y = _labels(y)
         if not hasattr(self, "model_"):
             if classes is None:
@@ -248,12 +252,14 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         if self.out_activation_ == "softmax":
             return self.classes_[np.argmax(out, axis=1)]
         if self._multilabel:
-            return (out > 0).astype(int)
+            indicators = (out > 0).astype(int)
+            return sparse.csr_matrix(indicators) if getattr(self, "_sparse_labels", False) else indicators
         return self.classes_[(out[:, 0] > 0).astype(int)]
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):
             pred = self._labels(self.model_.predict(X))
+        pred = pred.toarray() if sparse.issparse(pred) else pred
         return float(accuracy_score(y, pred, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
@@ -394,6 +400,8 @@ def _labels(y):
     -------
     array_like
     """
+    if sparse.issparse(y):  # a multi-label indicator matrix
+        return y.toarray()
     y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,

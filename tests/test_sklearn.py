@@ -294,3 +294,29 @@ def test_a_sparse_multilabel_target_is_fitted_and_predicted_sparse_as_in_scikit_
     assert sparse.issparse(predicted) and sparse.issparse(theirs.predict(X)) and predicted.shape == (60, 3)
     np.testing.assert_array_equal(predicted.toarray(), dense.predict(X))  # the same fit as from the dense matrix
     assert isinstance(dense.predict(X), np.ndarray) and ours.score(X, Y) == dense.score(X, Y)
+
+
+def test_a_warm_start_takes_the_settings_that_set_params_changed():
+    """A warm start kept its old optimizer and network whatever set_params changed: a rate set to 1e-12 still
+    moved weights 0.074, a change of solver or activation did nothing."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetClassifier(hidden_layer_sizes=(10,), solver="sgd", learning_rate_init=0.01, max_iter=5,
+                                 warm_start=True, random_state=0).fit(X, y)
+        optimizer, before = est._optimizer_, est.coefs_[0].copy()
+        est.fit(X, y)  # nothing changed: the same optimizer goes on (the documented difference)
+        assert est._optimizer_ is optimizer
+        before = est.coefs_[0].copy()
+        est.set_params(learning_rate_init=1e-12).fit(X, y)
+        assert np.abs(est.coefs_[0] - before).max() < 1e-9
+        assert isinstance(est.set_params(solver="adam").fit(X, y)._optimizer_, gn.Adam)
+        weights = est.coefs_
+        est.set_params(activation="tanh", max_iter=1, learning_rate_init=1e-12)
+        est.fit(X, y)  # the weights kept, read through tanh
+        assert [type(layer).__name__ for layer in est.model_.layers] == ["Dense", "Tanh", "Dense"]
+        np.testing.assert_allclose(est.coefs_[0], weights[0], atol=1e-9)
+        scores = np.tanh(X @ est.coefs_[0] + est.intercepts_[0]) @ est.coefs_[1] + est.intercepts_[1]
+        np.testing.assert_allclose(est.predict_proba(X), gn.ops.functional.softmax(scores), rtol=1e-6)

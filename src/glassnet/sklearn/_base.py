@@ -30,8 +30,7 @@ from ..errors import DivergenceError, NonFiniteError
 from ..losses.objective import Objective
 from ..nn import Dense, mlp
 from ..ops.init import INITIALIZERS
-from ..optim import SGD, Adam, AdamW, Optimizer, RMSProp
-from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, schedule
+from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, optimizer_for, optimizer_settings, with_activation
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it
     from sklearn.callback import CallbackSupportMixin
@@ -195,6 +194,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         self.loss_curve_ = []
         self.t_, self.n_iter_, self._no_improvement_count = 0, 0, 0
         self._optimizer_ = None
+        self._optimizer_settings: tuple | None = None
         if self.early_stopping:
             self.validation_scores_, self.validation_loss_curve_ = [], []
             self.best_validation_score_, self.best_loss_ = -np.inf, None
@@ -224,19 +224,6 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                                               "place.")
 
     # -- training -----------------------------------------------------------------
-    def _optimizer(self) -> Optimizer | str:
-        lr, sched = self.learning_rate_init, schedule(self.learning_rate, self.power_t, self.max_iter)
-        if self.solver == "sgd":
-            return SGD(lr, momentum=self.momentum, nesterov=self.nesterovs_momentum and self.momentum > 0,
-                       schedule=sched, velocity="steps")  # scikit-learn's, which a changing rate shows
-        if self.solver == "adam":  # eps on the uncorrected root, as scikit-learn's Adam adds it
-            return Adam(lr, self.beta_1, self.beta_2, self.epsilon, schedule=sched, eps_hat=True)
-        if self.solver == "adamw":  # glassnet's own solver: PyTorch's AdamW, as gn.AdamW
-            return AdamW(lr, self.beta_1, self.beta_2, self.epsilon, weight_decay=self.alpha, schedule=sched)
-        if self.solver == "rmsprop":
-            return RMSProp(lr, rho=self.beta_2, eps=self.epsilon, schedule=sched)
-        return self.solver  # "lbfgs" or "bfgs"
-
     def _check_data(self, X, y, first):
         dtype = [np.float64, np.float32] if self.dtype is None else np.dtype(self.dtype)
         if not first:  # a warm start or partial_fit keeps the network's precision
@@ -257,6 +244,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         Y = self._encode_targets(y, first, incremental)
         if first:
             self._new_model(X.shape[1], X.dtype)
+        elif not incremental:  # a warm start: the activation set_params may have changed, the weights kept
+            self.model_ = with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
         quasi = training.solvers.is_full_batch(self.solver)
 
         validation = None
@@ -288,8 +277,10 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             # mean is the same, and alpha / scale over their sum is alpha over the given weights' sum
             sample_weight = sample_weight / scale
             l2 /= scale
-        if self._optimizer_ is None or quasi:
-            self._optimizer_ = self._optimizer()
+        # a warm start's optimizer goes on (see the docs), unless set_params changed it; partial_fit's goes on
+        settings = optimizer_settings(self)
+        if self._optimizer_ is None or quasi or (not incremental and settings != self._optimizer_settings):
+            self._optimizer_, self._optimizer_settings = optimizer_for(self), settings
         if not quasi and hasattr(self._optimizer_.schedule, "start"):
             self._optimizer_.schedule.start(self.t_, n)
 

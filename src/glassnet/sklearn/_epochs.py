@@ -19,6 +19,8 @@ import numpy as np
 
 from .. import training
 from ..errors import NonFiniteError
+from ..nn import Dense, Stack, mlp
+from ..optim import SGD, Adam, AdamW, Optimizer, RMSProp
 from ..optim.schedules import Cosine, Schedule
 
 #: scikit-learn's "adaptive" rate: divided by this after each run of epochs without improvement ...
@@ -117,6 +119,72 @@ class ScikitLearnOrder(np.random.Generator):
         self.random_state.shuffle(step)
         self.order = self.order[step]
         return self.order if np.ndim(x) == 0 else np.asarray(x)[self.order]
+
+
+def optimizer_for(est: Any) -> Optimizer | str:
+    """The optimizer an estimator's parameters describe (its ``solver``, rate and schedule); the solver's name
+    for the quasi-Newton ones.
+
+    Parameters
+    ----------
+    est : GlassnetClassifier or GlassnetRegressor
+
+    Returns
+    -------
+    Optimizer or str
+    """
+    lr, sched = est.learning_rate_init, schedule(est.learning_rate, est.power_t, est.max_iter)
+    if est.solver == "sgd":
+        return SGD(lr, momentum=est.momentum, nesterov=est.nesterovs_momentum and est.momentum > 0,
+                   schedule=sched, velocity="steps")  # scikit-learn's, which a changing rate shows
+    if est.solver == "adam":  # eps on the uncorrected root, as scikit-learn's Adam adds it
+        return Adam(lr, est.beta_1, est.beta_2, est.epsilon, schedule=sched, eps_hat=True)
+    if est.solver == "adamw":  # glassnet's own solver: PyTorch's AdamW, as gn.AdamW
+        return AdamW(lr, est.beta_1, est.beta_2, est.epsilon, weight_decay=est.alpha, schedule=sched)
+    if est.solver == "rmsprop":
+        return RMSProp(lr, rho=est.beta_2, eps=est.epsilon, schedule=sched)
+    return est.solver  # "lbfgs" or "bfgs"
+
+
+def optimizer_settings(est: Any) -> tuple:
+    """The parameters :func:`optimizer_for` reads (``max_iter`` aside): a warm start whose settings changed
+    (``set_params``) gets a new optimizer, one whose settings did not goes on with its own.
+
+    Parameters
+    ----------
+    est : GlassnetClassifier or GlassnetRegressor
+
+    Returns
+    -------
+    tuple
+    """
+    return (est.solver, est.learning_rate_init, est.learning_rate, est.power_t, est.momentum, est.nesterovs_momentum,
+            est.beta_1, est.beta_2, est.epsilon, est.alpha if est.solver == "adamw" else None)
+
+
+def with_activation(model: Stack, activation: str) -> Stack:
+    """``model`` with ``activation`` between its layers, its weights kept (scikit-learn reads ``activation`` at
+    each pass, so a warm start after ``set_params(activation=...)`` uses the new one).
+
+    Parameters
+    ----------
+    model : Stack
+        An MLP of Dense layers, an activation after each but the last.
+    activation : str
+
+    Returns
+    -------
+    Stack
+        ``model`` itself when its activation is that one already.
+    """
+    if len(model.layers) < 2 or getattr(model.layers[1], "name", None) == activation:
+        return model
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    sizes = [dense[0].params["W"].shape[0], *(layer.params["W"].shape[1] for layer in dense)]
+    rebuilt = mlp(sizes, activation=activation, init="zeros", rng=0, dtype=model.dtype)
+    rebuilt.params[...], rebuilt.rng = model.params, model.rng
+    rebuilt.to(model.xp)
+    return rebuilt
 
 
 def schedule(kind: str, power_t: float, max_iter: int) -> Schedule:

@@ -295,3 +295,27 @@ def test_string_classes_and_skl2onnx_default_zipmap():
     for row, p in zip(probabilities, expected):  # one {class: probability} per row
         assert list(row) == list(pipe.classes_)
         np.testing.assert_allclose([row[c] for c in pipe.classes_], p, atol=1e-6)
+
+
+@pytest.mark.parametrize("zipmap", [True, False])
+def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap):
+    """Bool classes were written as strings where skl2onnx declares int64 labels: onnxruntime failed in a Cast
+    node ("stoll"), or on the output's type with zipmap=False. MLPClassifier's graph answers 0 and 1."""
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier
+    from glassnet.sklearn.onnx import register
+
+    register()
+    r = np.random.default_rng(0)
+    X = r.normal(size=(60, 3)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetClassifier(hidden_layer_sizes=(4,), max_iter=30, random_state=0).fit(X, X[:, 0] > 0)
+    options = None if zipmap else {id(est): {"zipmap": False}}
+    session = ort.InferenceSession(skl2onnx.to_onnx(est, X[:1], options=options).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    label = session.run(None, {session.get_inputs()[0].name: X})[0]
+    assert label.dtype == np.int64
+    np.testing.assert_array_equal(label, est.predict(X).astype(np.int64))

@@ -68,7 +68,9 @@ def convert_classifier(scope: Any, operator: Any, container: Any) -> None:
                           "network with glassnet.export_onnx(est.model_, path, classes=False)")
     est, parts, out = _network(scope, operator)
     probabilities = probability_nodes(est.model_, out, parts)
-    label = label_nodes(probabilities, [c.item() if isinstance(c, np.generic) else c for c in est.classes_], parts)
+    classes = [c.item() if isinstance(c, np.generic) else c for c in est.classes_]
+    # bool classes come out as int64 0 and 1, as skl2onnx declares them (and converts MLPClassifier's)
+    label = label_nodes(probabilities, [int(c) if isinstance(c, bool) else c for c in classes], parts)
     from onnx import helper
 
     parts.nodes.append(helper.make_node("Identity", [label], [operator.outputs[0].full_name]))

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
 from ..core._validation import short
@@ -21,6 +18,7 @@ from ..losses.costs import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDevi
 from ..ops.functional import sigmoid, softmax
 from ._base import QUASI_NEWTON, GlassnetBase
 from ._docstrings import ATTRIBUTES, SHARED_PARAMETERS
+from ._targets import class_weighted, raveled_labels
 
 
 def _stochastic(est) -> bool:
@@ -133,31 +131,8 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             self.
         """
         self._sparse_labels = sparse.issparse(y)  # predicted as they were given, as MLPClassifier does
-        y = _labels(y)
-        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight, None), incremental=False)
-
-    def _class_weighted(self, y, sample_weight, classes):
-        """``sample_weight`` times each row's class weight (``class_weight``), as scikit-learn's SGDClassifier.
-
-        Refused: a multi-label ``y`` (no one class a row), and, as ``compute_class_weight`` refuses it, a dict
-        that names a label which is no class while it leaves a class out (a misspelt "Cat" weighed nothing).
-        """
-        if self.class_weight is None:
-            return sample_weight
-        if y.ndim != 1:
-            raise ValueError("class_weight weighs each sample by its one class; a multi-label y has several per "
-                             "sample: give sample_weight instead")
-        if sample_weight is not None and np.shape(sample_weight) != y.shape:  # before the product below
-            raise ValueError(f"sample_weight.shape == {np.shape(sample_weight)}, expected {y.shape}!")
-        if isinstance(self.class_weight, dict):  # a class it leaves out weighs 1
-            known = (np.unique(y) if classes is None else np.asarray(classes)).tolist()  # partial_fit's classes
-            strangers = [key for key in self.class_weight if key not in set(known)]
-            if strangers and (left_out := [label for label in known if label not in self.class_weight]):
-                raise ValueError(f"class_weight names {strangers}, no class of y, and leaves out {left_out}: misspelt?")
-            weights = np.array([float(self.class_weight.get(label, 1.0)) for label in y.tolist()])
-        else:
-            weights = compute_sample_weight(self.class_weight, y)
-        return weights if sample_weight is None else weights * np.asarray(sample_weight, float)
+        y = raveled_labels(y)
+        return self._fit(X, y, class_weighted(self.class_weight, np.asarray(y), sample_weight, None), incremental=False)
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -181,7 +156,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         """
         if not hasattr(self, "model_"):
             self._sparse_labels = sparse.issparse(y)
-        y = _labels(y)
+        y = raveled_labels(y)
         if not hasattr(self, "model_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -194,7 +169,8 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             raise ValueError("class_weight='balanced' needs all the labels at once, which partial_fit does not see: "
                              "compute the weights from all of y (sklearn.utils.class_weight.compute_class_weight) "
                              "and give them as a dict")
-        return self._fit(X, y, self._class_weighted(np.asarray(y), sample_weight, self.classes_), incremental=True)
+        weights = class_weighted(self.class_weight, np.asarray(y), sample_weight, self.classes_)
+        return self._fit(X, y, weights, incremental=True)
 
     # -- predicting ------------------------------------------------------------------
     def predict_proba(self, X):
@@ -387,24 +363,3 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _labels(y):
-    """``y`` as fit and partial_fit take it: a column vector raveled, with scikit-learn's warning.
-
-    Parameters
-    ----------
-    y : array_like or pandas object
-
-    Returns
-    -------
-    array_like
-    """
-    if sparse.issparse(y):  # a multi-label indicator matrix
-        return y.toarray()
-    y_arr = np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()
-    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-        warnings.warn("A column-vector y was passed when a 1d array was expected.", DataConversionWarning,
-                      stacklevel=3)
-        return y_arr.ravel()
-    return y

@@ -271,7 +271,6 @@ class Objective:
         return X, y
 
 
-#: glassnet's layers whose outputs are probabilities, which a cross-entropy not from logits takes
 def _check_probabilities(model: Stack, loss: Loss, logits: bool, fused: bool) -> None:
     """Refuse a cross-entropy that takes probabilities where the model's output comes from one of glassnet's
     layers that gives none (a Dense layer's outputs are any real numbers: their logarithms fail, and the cost

@@ -52,6 +52,7 @@ def output_layer(layers: list[Layer]) -> Layer | None:
     """
     return next((layer for layer in reversed(layers) if not isinstance(layer, KEEP_RANGE)), None)
 
+
 #: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
 _INFERENCE = threading.local()
 #: calls whose working arrays would take more bytes than this get a workspace of their own, dropped

@@ -176,6 +176,12 @@ def test_a_conv_net_asking_for_pictures_of_forty_thousand_pixels_a_side_is_told_
     assert peak < 100 * 2**20
 
 
+def test_a_whole_number_too_long_for_a_float_in_the_metadata_is_refused_by_name(saved):
+    """JSON reads 10**400 as an int, and math.isfinite raised OverflowError on it: a traceback, not a refusal."""
+    rewrite(saved, lambda m: m["metadata"].update(input_mean=[10**400] * 4, input_scale=[1.0] * 4))
+    refused(saved, r"input_mean must be 4 finite numbers, one per input feature")
+
+
 def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):
     rewrite(saved, lambda m: m["model"]["layers"][0].update(out_features=10**12))
     refused(saved, r"params.npy declares shape \(67,\), but the architecture needs \(")

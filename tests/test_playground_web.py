@@ -187,6 +187,17 @@ def test_bad_requests_to_a_session(client):
     assert client.post(f"/api/playground/{token}/train", data="steps").status_code == 400
     bad = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": "1e400"})
     assert bad.status_code == 400 and "value must be a number; received '1e400'" in bad.get_json()["error"]
+    # a whole number too long for a float: math.isfinite raised OverflowError, answered 500
+    huge = int("1" + "0" * 400)
+    for path, body in (("train", {"steps": huge}), ("train", {"epochs": huge}),
+                       ("weight", {"layer": 0, "i": 0, "j": 0, "value": huge}),
+                       ("weight", {"layer": huge, "i": 0, "j": 0, "value": 1})):
+        answer = client.post(f"/api/playground/{token}/{path}", json=body)
+        assert answer.status_code == 400 and "must be a" in answer.get_json()["error"], (path, body)
+    for setting in ("seed", "points", "batch_size"):
+        client.delete_cookie(routes.COOKIE, path="/api/playground")
+        answer = client.post("/api/playground/sessions", json={"query": f"{QUERY}&{setting}={huge}"})
+        assert answer.status_code == 400 and setting in answer.get_json()["error"], setting
     for loose in (True, "2", None):  # true is not 1.0, a string is not a number
         answer = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 0, "value": loose})
         assert answer.status_code == 400 and "value must be a number" in answer.get_json()["error"]

@@ -190,6 +190,28 @@ def is_number_text(text: str) -> bool:
     return bool(NUMBER.fullmatch(text.strip()))
 
 
+def finite_number(value: object) -> bool:
+    """Whether ``value`` is a real number that is finite: an int too large for a float is not.
+
+    ``math.isfinite`` raises ``OverflowError`` for a whole number beyond a float's range, which JSON and
+    Python read without complaint (a 1 followed by 400 zeros).
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def json_number(value: object, name: str, *, whole: bool = False) -> float:
     """A number sent as JSON, refused unless it is one: ``true`` is not 1, ``1.5`` is not a whole number.
 
@@ -206,7 +228,7 @@ def json_number(value: object, name: str, *, whole: bool = False) -> float:
     -------
     float or int
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not isinstance(value, (int, float)) or not finite_number(value):
         raise OptionTypeError(f"{name} must be a {'whole ' if whole else ''}number; received {short(value)}")
     if whole:
         if isinstance(value, float) and not value.is_integer():

@@ -37,6 +37,7 @@ from ._check_values import (
     check_flag,
     check_positive_int,
     check_real,
+    finite_number,
     is_number_text,
     json_number,
     short,
@@ -44,5 +45,5 @@ from ._check_values import (
 
 __all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "available_memory",
            "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range", "check_memory",
-           "check_positive_int", "check_real", "check_target", "check_writable", "input_folder_around",
+           "check_positive_int", "check_real", "check_target", "check_writable", "finite_number", "input_folder_around",
            "is_number_text", "json_number", "not_a_file", "short"]

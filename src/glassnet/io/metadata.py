@@ -10,7 +10,7 @@ import math
 import os
 from pathlib import Path
 
-from ..core._validation import short
+from ..core._validation import finite_number, short
 from ..errors import ModelFileError, OptionError
 from ..nn import Stack
 from .file_checks import json_values
@@ -69,7 +69,7 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
             return
         values = value if per_feature else [value]
         ok = isinstance(values, list) and (not per_feature or n_in is None or len(values) == n_in) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and (v > 0 or not positive)
+            isinstance(v, (int, float)) and finite_number(v) and (v > 0 or not positive)
             for v in values)
         if not ok:
             what = f"{n_in} finite numbers, one per input feature" if per_feature else "a finite number"

@@ -9,14 +9,13 @@ session's step to a few milliseconds.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
-from ..core._validation import WHOLE, is_number_text, short
+from ..core._validation import WHOLE, finite_number, is_number_text, short
 from ..errors import OptionError
 from .data import FEATURES, SETS
 
@@ -210,6 +209,5 @@ def _edit(text: str) -> tuple[int, int, int, int, float]:
 def _within(name: str, value: Any, low: float, high: float, whole: bool = False) -> None:
     if whole and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
         raise OptionError(f"{name} must be a whole number; received {short(value)}")
-    if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or \
-            not low <= value <= high:
+    if not finite_number(value) or not low <= value <= high:
         raise OptionError(f"{name} must be from {low:g} to {high:g}; received {short(value)}")

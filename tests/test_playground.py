@@ -64,13 +64,17 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
     np.testing.assert_allclose(X, [[-1, -1], [1, 1], [0, 0]])  # scaled into the square
     assert y.tolist() == [0, 1, 1]
     bad = {
-        "0,0,0\n1,hello,1\n": "row 2, column 2 must be a number; received 'hello'",
-        "0,0,0,5\n1,1,1,5\n": "every row must hold 3 values .* row 1 holds 4",
+        "0,0,0\n1,hello,1\n": "line 2, column 2 must be a number; received 'hello'",
+        "0,0,0,5\n1,1,1,5\n": "every row must hold 3 values .* line 1 holds 4",
         "0,0,1\n1,1,1\n": "at least 2 classes; received only class 1",
         "0,0,0\n1,1,0.5\n": "whole numbers",
         "0,0,0\n1,1,7\n": r"0 to k-1 with k from 2 to 5; received 2 labels: \[0, 7\]",
         "x1,x2,label\n": "no data rows",
-        "0,0,0\n1,inf,1\n": "row 2, column 2 must be a number; received 'inf'",
+        "0,0,0\n1,inf,1\n": "line 2, column 2 must be a number; received 'inf'",
+        # the line of the file, past a header and blank lines (it read "row 2", counting data rows only)
+        "x1,x2,class\n0.1,0.2,0\n0.3,oops,1\n": "line 3, column 2 must be a number; received 'oops'",
+        "0.1,0.2,0\n\n\n0.3,oops,1\n": "line 4, column 2 must be a number",
+        "x1,x2,class\n\n0.1,0.2,0,9\n": "every row must hold 3 values .* line 3 holds 4",
     }
     for text, message in bad.items():
         with pytest.raises(DataError, match=message):

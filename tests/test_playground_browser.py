@@ -166,7 +166,7 @@ def test_bad_input_gets_a_message_on_the_page(server, browser, tmp_path):
     page.select_option("#data", "csv")
     sync_api.expect(page.locator("#notice")).to_contain_text("Choose your CSV file")
     cases = {
-        "text.csv": ("x1,x2,class\n0.1,0.2,0\n0.3,<b>bold</b>,1\n", "row 2, column 2 must be a number"),
+        "text.csv": ("x1,x2,class\n0.1,0.2,0\n0.3,<b>bold</b>,1\n", "line 3, column 2 must be a number"),
         "three.csv": ("1,2,3,0\n4,5,6,1\n", "every row must hold 3 values"),
         "one-class.csv": ("1,2,0\n3,4,0\n5,6,0\n", "at least 2 classes; received only class 0"),
         "million.csv": ("1,2,0\n" * 10**6, "The CSV file must be at most 1,000,000 bytes"),

@@ -232,22 +232,23 @@ def _points(text: str | bytes) -> np.ndarray:
     elif len(text) > MAX_CSV_BYTES:
         raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} characters; received {len(text):,}")
     try:
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+        reader = csv.reader(io.StringIO(text))  # each row with the line of the file it ends on, as named below
+        rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte
         raise DataError(f"the CSV file cannot be read: {short(str(exc))}") from None
-    if rows and not _numeric(rows[0][0]):
+    if rows and not _numeric(rows[0][1][0]):
         rows = rows[1:]  # a header
     if not rows:
         raise DataError("the CSV file holds no data rows")
     if len(rows) > MAX_ROWS:
         raise DataError(f"the CSV file may have at most {MAX_ROWS:,} rows; received {len(rows):,}")
     values = np.empty((len(rows), 3))
-    for i, row in enumerate(rows):
+    for i, (line, row) in enumerate(rows):
         if len(row) != 3:
-            raise DataError(f"every row must hold 3 values (x1, x2, label); row {i + 1} holds {len(row)}")
+            raise DataError(f"every row must hold 3 values (x1, x2, label); line {line} holds {len(row)}")
         for j, cell in enumerate(row):
             if not _numeric(cell):
-                raise DataError(f"row {i + 1}, column {j + 1} must be a number; received {short(cell.strip()[:40])}")
+                raise DataError(f"line {line}, column {j + 1} must be a number; received {short(cell.strip()[:40])}")
             values[i, j] = float(cell)
     if not np.isfinite(values).all():
         raise DataError("the CSV file must hold finite numbers; received NaN or infinity")

@@ -163,7 +163,7 @@ class Session:
         self.objective.release()
 
     def resident_bytes(self) -> int:
-        """About how many bytes the session holds between requests: points, weights, optimizer, history.
+        """About how many bytes the session holds between requests: points, weights, optimizer, history, CSV text.
 
         Returns
         -------
@@ -171,7 +171,8 @@ class Session:
         """
         arrays = [self.points, self.labels, self.X_train, self.X_test, self.y_train, self.y_test,
                   self.model.params, self.model.grads, self.model.state, *self.optimizer.state.values()]
-        return int(sum(a.nbytes for a in arrays) + 400 * len(self.history) + 100 * len(self.edits) + 20_000)
+        csv = len(self.csv or "")  # an uploaded file's text, kept for the run file: 945 kB for 5,000 rows
+        return int(sum(a.nbytes for a in arrays) + 400 * len(self.history) + 100 * len(self.edits) + csv + 20_000)
 
     def train_epoch(self) -> None:
         """Steps to the end of the current epoch."""

@@ -85,6 +85,9 @@ class Spec:
     edits: tuple[tuple[int, int, int, int, float], ...] = field(default=())
 
     def __post_init__(self) -> None:
+        counts = SETS.get(self.data, ("", ()))[1]
+        if self.task == "classification" and len(counts) == 1:  # a set of its own classes: the page's Classes
+            self.classes = counts[0]  # field, left at 3 from the spiral, is not a wrong setting for moons
         self.check()
 
     @property

@@ -221,3 +221,19 @@ def test_characters_that_no_one_font_has_together_each_come_from_a_font_that_has
     figures.save_figure(fig, tmp_path / "a.png")
     figures.save_figure(fig, tmp_path / "b.png")
     assert label.get_fontfamily() == families
+
+
+def test_pgf_is_a_format_only_where_latex_is_installed(tmp_path, monkeypatch, capsys):
+    """matplotlib lists .pgf among the formats it writes, but writing one runs LaTeX: without it, train ran to
+    its end and then stopped with a traceback ("'xelatex' not found"), its plot unwritten."""
+    from glassnet import cli
+
+    monkeypatch.setattr(figures.shutil, "which", lambda name: None)
+    with pytest.raises(figures.OptionError, match=r"--plot must end with a picture format matplotlib writes"):
+        figures.check_path(tmp_path / "curves.pgf", "--plot")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--epochs", "1", "--layers", "4", "--quiet", "--plot", "curves.pgf"]) == 2
+    assert "--plot must end with a picture format" in capsys.readouterr().err
+    assert not (tmp_path / "glassnet-out" / "model.glassnet").exists()  # refused before any training
+    monkeypatch.setattr(figures.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert figures.check_path(tmp_path / "curves.pgf", "--plot").suffix == ".pgf"

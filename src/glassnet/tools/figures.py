@@ -15,6 +15,7 @@ the same size that differs only in anti-aliasing at another sub-pixel offset, in
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,9 +77,12 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
     """
     path = Path(path)
     _matplotlib()  # installed
+    import matplotlib
     from matplotlib.backend_bases import FigureCanvasBase
 
-    formats = FigureCanvasBase.get_supported_filetypes()  # no figure made, none of the user's closed
+    formats = dict(FigureCanvasBase.get_supported_filetypes())  # no figure made, none of the user's closed
+    if shutil.which(matplotlib.rcParams["pgf.texsystem"]) is None:  # .pgf runs LaTeX, which is not installed
+        formats.pop("pgf", None)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in formats:
         raise OptionError(f"{name} must end with a picture format matplotlib writes ({', '.join(sorted(formats))}); "

@@ -605,6 +605,20 @@ def test_output_closed_early_ends_quietly(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", closed)
     assert cli.main(["info", str(path)]) == 141
     assert "Broken pipe" not in capsys.readouterr().err
+    # predict took it for each input's failure: "t.csv: [Errno 32] Broken pipe", and exit status 2
+    rows = tmp_path / "rows.csv"
+    rows.write_text("".join(f"{i},{i},{i},{i}\n" for i in range(5000)))
+    read, write = os.pipe()  # the first pipe's end was pointed at /dev/null when info ended
+    os.close(read)
+    again = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", again)
+    assert cli.main(["predict", str(path), str(rows), str(rows)]) == 141
+    assert "Broken pipe" not in capsys.readouterr().err
+    monkeypatch.undo()
+    try:
+        again.close()
+    except OSError:
+        pass
     monkeypatch.undo()
     try:
         closed.close()

@@ -96,6 +96,8 @@ def cmd_predict(args) -> int:
                 predict_csv(ck.model, meta, item, classes)
             else:
                 explained.append(predict_image(ck.model, meta, item, classes))
+        except BrokenPipeError:  # the reader stopped reading (| head): not this input's fault; main ends quietly
+            raise
         except (GlassnetError, OSError) as exc:
             failed += 1
             text = str(exc)

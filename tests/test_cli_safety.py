@@ -633,3 +633,33 @@ def test_running_out_of_memory_says_so_even_when_the_error_has_no_words(monkeypa
     monkeypatch.setattr(importlib.import_module("glassnet.cli.use"), "cmd_info", greedy)
     assert cli.main(["info", "any.glassnet"]) == 2
     assert capsys.readouterr().err == "glassnet: error: not enough memory (the request was too large)\n"
+
+
+def test_resuming_takes_the_same_test_folder_however_it_is_written(tmp_path, monkeypatch):
+    """--test-data was compared as typed with the whole path the run saved: after a resume asked for the folder,
+    giving it as 'te' or 'te/' was refused as a change of setting."""
+    from glassnet.cli import build_parser
+    from glassnet.cli.data import UserError
+    from glassnet.cli.train import SETTINGS, resumed_settings
+
+    (tmp_path / "te").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    class Args:
+        epochs, resume, test_data = 3, "ck", "te/"
+        parser = build_parser()._subparsers._group_actions[0].choices["train"]
+
+    class Checkpoint:
+        metadata = {"settings": {"dataset": "folder", "data": str(tmp_path / "tr"), "epochs": 2,
+                                 "test_data": str(tmp_path / "te")}}
+        training = {"epoch": 2, "epochs": 2}
+
+    for name in SETTINGS:
+        if name not in ("epochs", "test_data"):
+            setattr(Args, name, None)
+    for written in ("te", "te/", "./te", str(tmp_path / "te")):
+        Args.test_data = written
+        assert resumed_settings(Args, Checkpoint)["test_data"] == str(tmp_path / "te")
+    Args.test_data = "other"
+    with pytest.raises(UserError, match="--test-data cannot change when resuming"):
+        resumed_settings(Args, Checkpoint)

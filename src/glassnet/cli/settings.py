@@ -229,8 +229,8 @@ def resumed_settings(args, checkpoint) -> dict:
                         f"{short(done)}")
     for name in SETTINGS:
         value = getattr(args, name)
-        if name == "data" and value is not None:
-            value = resolved(value)
+        if name in ("data", "test_data") and value is not None:  # as they were saved: the same folder however
+            value = resolved(value)  # it is written (te, ./te/, its whole path)
         if name != "epochs" and value is not None and value != saved.get(name, COMMON.get(name)):
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "

@@ -100,6 +100,17 @@ def test_recipes_build_their_networks_and_refuse_what_they_set():
         gn.recipes.get_recipe("fast", "rnn")
 
 
+def test_dropout_asked_of_the_conv_recipe_on_the_command_line_is_there():
+    """glassnet train --recipe fast --arch cnn --dropout 0.5 built the recipe's net without dropout, silently."""
+    from glassnet.cli.train import build_model
+
+    settings = {"arch": "cnn", "recipe": "fast", "dataset": "mnist", "seed": 0, "dtype": "float32", "dropout": 0.5}
+    model = build_model(settings, [784, 10], (1, 28, 28))
+    assert [layer.config()["rate"] for layer in model.layers if isinstance(layer, gn.Dropout)] == [0.5]
+    mlp = gn.recipes.FAST["mlp"].build(rng=0, dropout=0.25)
+    assert [layer.config()["rate"] for layer in mlp.layers if isinstance(layer, gn.Dropout)] == [0.25, 0.25]
+
+
 @mechanics_only  # one step of the conv recipe
 def test_the_conv_recipe_trains_a_step_with_its_schedule():
     r = np.random.default_rng(3)

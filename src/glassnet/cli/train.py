@@ -265,7 +265,8 @@ def build_model(s: dict, sizes: list[int], image: tuple[int, int, int] | None,
     if s["arch"] == "cnn" and s.get("recipe"):
         assert image is not None
         recipe: Recipe = get_recipe(s["recipe"], "cnn")
-        return recipe.build(n_classes=sizes[-1], image_shape=image, rng=s["seed"], dtype=s["dtype"])
+        return recipe.build(n_classes=sizes[-1], image_shape=image, rng=s["seed"], dtype=s["dtype"],
+                            dropout=s["dropout"])
     if s["arch"] == "cnn" and s["dataset"] == "folder":  # blocks that halve the pictures to about 4 pixels
         assert image is not None
         return cnn(image, sizes[-1], channels=picture_channels(image[1]), hidden=64, dropout=s["dropout"],

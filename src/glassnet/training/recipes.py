@@ -63,7 +63,7 @@ class Recipe:
 
     def build(self, n_features: int | None = None, n_classes: int = 10, *,
               image_shape: tuple[int, int, int] = (1, 28, 28), rng: object = None,
-              dtype: object = "float32") -> Sequential:
+              dtype: object = "float32", dropout: float = 0.0) -> Sequential:
         """The recipe's network, with fresh weights from ``rng``.
 
         Parameters
@@ -75,6 +75,9 @@ class Recipe:
             The conv net's input.
         rng : None, int or numpy.random.Generator
         dtype : float32 (default) or float64
+        dropout : float
+            The share of units dropped in training: before the conv net's last layer, after each of the
+            MLP's hidden ones (the recipe's own: none).
 
         Returns
         -------
@@ -82,11 +85,11 @@ class Recipe:
         """
         if self.arch == "cnn":
             return cnn(image_shape, n_classes, channels=self.hidden, hidden=self.dense,
-                       batch_norm=self.batch_norm, rng=rng, dtype=dtype)
+                       batch_norm=self.batch_norm, dropout=dropout, rng=rng, dtype=dtype)
         if n_features is None:
             c, h, w = image_shape
             n_features = c * h * w
-        return mlp([n_features, *self.hidden, n_classes], activation="relu", rng=rng, dtype=dtype)
+        return mlp([n_features, *self.hidden, n_classes], activation="relu", dropout=dropout, rng=rng, dtype=dtype)
 
     def schedule(self) -> OneCycle:
         """The recipe's one cycle, spanning all its epochs.

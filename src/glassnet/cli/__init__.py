@@ -136,7 +136,8 @@ def add_train(sub) -> None:
     t.add_argument("--model", help="model file path (default OUT/model.glassnet)")
     t.add_argument("--checkpoint", help="checkpoint path (default OUT/checkpoint.glassnet)")
     t.add_argument("--checkpoint-every", type=integer(0), default=10,
-                   help="write the checkpoint every this many epochs (0: only on Ctrl-C); default 10")
+                   help="write the checkpoint every this many epochs, and at the end and on Ctrl-C (0: only "
+                        "those two); default 10")
     t.add_argument("--plot", help="learning-curve picture (default OUT/learning_curves.png; .png, .jpg, .svg, .pdf)")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the run a checkpoint was written by")
     t.add_argument("--quiet", action="store_true", help="no progress bar or lines")

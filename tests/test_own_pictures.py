@@ -76,6 +76,9 @@ def test_evaluate_scores_the_model_folders_again_or_a_new_folder(trained, capsys
     assert f"folder test set: 48 samples, accuracy {trained_line}%" in first and "precision" in first
     assert main(["evaluate", str(out / "model.glassnet"), "--data", str(root / "test")]) == 0
     assert f"accuracy {trained_line}%" in capsys.readouterr().out
+    # its own training folder named again: its test pictures, where all 320 training pictures were scored
+    assert main(["evaluate", str(out / "model.glassnet"), "--data", str(root / "train") + "/"]) == 0
+    assert f"folder test set: 48 samples, accuracy {trained_line}%" in capsys.readouterr().out
     assert main(["info", str(out / "model.glassnet")]) == 0
     assert "picture: {'size': 32, 'channels': 1, 'fit': 'pad'}" in capsys.readouterr().out
 

@@ -186,7 +186,8 @@ def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, sou
     meta : dict
         The model file's metadata, with its ``picture`` preparation.
     data : str, optional
-        A folder of class folders to test on, in place of the model's own.
+        A folder of class folders to test on, in place of the model's own; the model's own folder, named
+        again, gives its test pictures, not all of them.
     fraction, seed
         The model's split.
     source : str
@@ -201,9 +202,11 @@ def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, sou
     size, channels, fit = check_picture(meta["picture"], None)
     color = "grey" if channels == 1 else "rgb"
     classes = meta.get("classes") or []
-    if data is not None:  # new pictures of the model's classes: all of them are tested
+    own = isinstance(meta.get("data"), str) and data is not None and Path(data).resolve() == Path(meta["data"])
+    if data is not None and not own:  # new pictures of the model's classes: all of them are tested
         test = same_classes(read_folder(data, size, color, fit, "--data"), classes, "--data")
         return test, test
+    # the model's own folder, named or not: its test pictures, split as training split it (as a CSV file's own)
     settings = meta.get("settings")
     test_data = settings.get("test_data") if isinstance(settings, dict) else None
     # the training folder was checked by model_data (cli.data.check_fingerprint); the test folder is checked here

@@ -149,6 +149,21 @@ def test_two_outputs_of_one_run_are_never_the_same_file(tmp_path, capsys, option
     assert not list(out.iterdir())
 
 
+def test_the_confusion_picture_goes_beside_the_learning_curves(tmp_path, capsys):
+    """With --model, --checkpoint and --plot all elsewhere, the confusion picture still went into --out, over
+    another run's, so that folder paired two runs' files."""
+    first = tmp_path / "glassnet-out"
+    first.mkdir()
+    (first / "confusion_matrix.png").write_bytes(b"another run's picture")
+    other = tmp_path / "other"
+    other.mkdir()
+    assert cli.main(["train", "--epochs", "1", "--layers", "4", "--quiet", "--out", str(first),
+                     "--model", str(other / "m.glassnet"), "--checkpoint", str(other / "ck.glassnet"),
+                     "--plot", str(other / "curves.png")]) == 0
+    assert f"confusion matrix drawn in {other / 'confusion_matrix.png'}" in capsys.readouterr().out
+    assert (first / "confusion_matrix.png").read_bytes() == b"another run's picture"
+
+
 def test_a_run_may_write_inside_the_mnist_folder_it_reads(tmp_path, capsys, monkeypatch):
     """MNIST is read by its four file names, so writing beside them changes nothing a run reads: only picture
     folders refuse outputs inside them (the folder check refused `cd mnist && glassnet train --data .`)."""

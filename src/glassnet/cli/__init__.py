@@ -132,7 +132,8 @@ def add_train(sub) -> None:
                    help="the epoch whose weights the model file keeps: the lowest validation cost (default), the "
                         "highest validation accuracy, the lowest training cost, or the last epoch (the default "
                         "with --validation-fraction 0)")
-    t.add_argument("--out", help="folder for the model, checkpoint and plot (default glassnet-out)")
+    t.add_argument("--out", help="folder for the model, checkpoint and plots (default glassnet-out); the "
+                   "confusion-matrix picture goes beside the learning curves (--plot)")
     t.add_argument("--model", help="model file path (default OUT/model.glassnet)")
     t.add_argument("--checkpoint", help="checkpoint path (default OUT/checkpoint.glassnet)")
     t.add_argument("--checkpoint-every", type=integer(0), default=10,

@@ -90,7 +90,8 @@ def check_outputs(args, inputs: list) -> Outputs:
         except MissingDependencyError as exc:  # matplotlib is optional: no plot, said once, now
             print(f"no learning-curve plot: {exc}")
             plot = None
-        confusion = None if plot is None else check_path(folder / "confusion_matrix.png", "--out", inputs=data)
+        # beside the learning curves: where --plot sends them elsewhere, --out may hold another run's files
+        confusion = None if plot is None else check_path(plot.parent / "confusion_matrix.png", "--plot", inputs=data)
         written: dict[Path, str] = {}
         for option, target in (("--model", model), ("--checkpoint", checkpoint), ("--plot", plot),
                                ("the confusion-matrix picture", confusion)):

@@ -69,8 +69,11 @@ def test_a_session_trains_and_its_frames_are_the_engines_numbers(client):
     same.train(35)
     assert answer["train_loss"] == same.losses()["train_loss"]  # float64, every digit
     assert [h["step"] for h in first["frame"]["history"]] == [0] and "history" not in answer
+    # one epoch ends where the epoch ends (20 steps of 10 of the 200 training points): at step 40, not 35 + 20
     epoch = client.post(f"/api/playground/{first['id']}/train", json={"epochs": 1}).get_json()
-    assert epoch["step"] == 55
+    assert epoch["step"] == 40 and epoch["epoch"] == 2
+    two = client.post(f"/api/playground/{first['id']}/train", json={"epochs": 2}).get_json()
+    assert two["step"] == 80 and two["epoch"] == 4
 
 
 def test_inspect_edit_and_export_agree_with_a_script_run_to_1e_12(client, tmp_path):

@@ -176,8 +176,17 @@ class Session:
 
     def train_epoch(self) -> None:
         """Steps to the end of the current epoch."""
+        self.train(self.steps_left_in_epoch())
+
+    def steps_left_in_epoch(self) -> int:
+        """The steps from here to the end of the current epoch (a whole epoch's at its start).
+
+        Returns
+        -------
+        int
+        """
         n, bs = self.X_train.shape[0], min(self.spec.batch_size, self.X_train.shape[0])
-        self.train(math.ceil((n - self._position) / bs))
+        return math.ceil((n - self._position) / bs)
 
     # -- editing -------------------------------------------------------------------------------------
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:

@@ -459,3 +459,41 @@ def test_one_client_cannot_take_the_others_places_or_the_servers_memory(tmp_path
     tracemalloc.stop()
     assert grown < 100, grown
     assert learner.post(f"/api/playground/{theirs}/heartbeat").status_code == 200  # still there
+
+
+def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client):
+    """A 503 ("busy, send again") came after some of the steps were taken: the page kept its last frame and
+    asked for them all again, so a link replayed to step 300 ended at step 430."""
+    import threading
+    import time
+
+    store = client.application.extensions["glassnet_playground"]
+    link = "data=spiral&layers=16,16,16&activations=tanh,tanh,tanh&batch_size=200&points=2000&train_fraction=0.9"
+    token = start(client, link)["id"]
+    session = store.get(token)[0]
+    wait, store.turns.wait = store.turns.wait, 0.2
+    started = threading.Event()
+
+    def other_learner():  # a long frame of another learner's, asked for while this one trains
+        started.wait()
+        time.sleep(0.02)
+        with store.turns.turn():
+            time.sleep(0.6)
+
+    other = threading.Thread(target=other_learner)
+    other.start()
+    try:
+        started.set()
+        step, answers = 0, []
+        while step < 300:
+            answer = client.post(f"/api/playground/{token}/train", json={"steps": 300 - step})
+            answers.append(answer.status_code)
+            if answer.status_code == 503:
+                time.sleep(0.1)
+                continue
+            step = answer.get_json()["step"]
+            assert step == session.step  # what the page is told is where the session is
+    finally:
+        other.join()
+        store.turns.wait = wait
+    assert session.step == 300, answers

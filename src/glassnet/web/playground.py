@@ -199,7 +199,10 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
                     take = min(steps - done, 10)
                     session.train(take)
                     done += take
-                    turn.pass_on()  # after its quantum: the next learner in line computes, then this one goes on
+                    try:  # after its quantum: the next learner in line computes, then this one goes on
+                        turn.pass_on()
+                    except ServerBusyError:  # the turn did not come back in time: the steps taken are answered,
+                        break  # and the page goes on from them (a 503 after them made a replay overshoot its link)
                 if session.diverged:
                     return error(400, f"Training diverged at step {session.step + 1}: the cost became "
                                       f"{session.last_cost}. Reset with a smaller learning rate "

@@ -678,3 +678,9 @@ def test_resuming_takes_the_same_test_folder_however_it_is_written(tmp_path, mon
     Args.test_data = "other"
     with pytest.raises(UserError, match="--test-data cannot change when resuming"):
         resumed_settings(Args, Checkpoint)
+
+
+def test_gradcheck_says_how_many_samples_it_used(capsys):
+    """--samples 5000 printed "on 5000 digits" where the digits are 1,797, all of which were used."""
+    cli.main(["gradcheck", "--samples", "5000"])
+    assert "on 1797 digits" in capsys.readouterr().out

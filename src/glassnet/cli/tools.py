@@ -32,8 +32,9 @@ def cmd_gradcheck(args) -> int:
     int
     """
     model, X, y, loss, name = model_or_default(args, (16,))
-    print(f"{name} on {args.samples} of its training samples" if args.model else f"a {name} on {args.samples} digits")
-    rows = np.random.default_rng(args.seed).choice(len(X), size=min(args.samples, len(X)), replace=False)
+    count = min(args.samples, len(X))  # the samples there are, where more were asked for
+    print(f"{name} on {count} of its training samples" if args.model else f"a {name} on {count} digits")
+    rows = np.random.default_rng(args.seed).choice(len(X), size=count, replace=False)
     report = gradcheck(model, loss, X[rows], y[rows], l2=args.l2, max_entries=args.max_entries, rng=args.seed,
                        tol=args.tol, eps=args.eps)
     print(report.to_markdown() if args.markdown else report)

@@ -684,3 +684,18 @@ def test_gradcheck_says_how_many_samples_it_used(capsys):
     """--samples 5000 printed "on 5000 digits" where the digits are 1,797, all of which were used."""
     cli.main(["gradcheck", "--samples", "5000"])
     assert "on 1797 digits" in capsys.readouterr().out
+
+
+def test_the_kept_epoch_reads_an_accuracy_as_a_percentage(capsys):
+    """'the highest val_accuracy (1)' for a validation set all right; a cost stays a number."""
+    from glassnet.cli.outputs import say_kept
+
+    history = gn.training.History()
+    for epoch, (acc, loss) in enumerate([(0.5, 0.9), (1.0, 0.2), (0.75, 0.4)]):
+        history.record(epoch, {"val_accuracy": acc, "val_loss": loss})
+    history.best_epoch = 1
+    say_kept(history, "val_accuracy")
+    say_kept(history, "val_loss")
+    assert capsys.readouterr().out.splitlines() == [
+        "kept the weights of epoch 2 of 3, the highest val_accuracy (100.00%)",
+        "kept the weights of epoch 2 of 3, the lowest val_loss (0.2)"]

@@ -168,8 +168,9 @@ def say_kept(history, key: str) -> None:
     """
     if history.best_epoch is not None:
         best = history[key][history.epochs.index(history.best_epoch)]
+        value = f"{best:.2%}" if "accuracy" in key else f"{best:.4g}"  # an accuracy of 1 as 100.00%
         print(f"kept the weights of epoch {history.best_epoch + 1} of {history.n_epochs}, the "
-              f"{'highest' if 'accuracy' in key else 'lowest'} {key} ({best:.4g})")
+              f"{'highest' if 'accuracy' in key else 'lowest'} {key} ({value})")
 
 
 def save_interrupted(model, history, meta: dict, out: Outputs, resumable: bool, started: int = 0,

@@ -699,3 +699,13 @@ def test_the_kept_epoch_reads_an_accuracy_as_a_percentage(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "kept the weights of epoch 2 of 3, the highest val_accuracy (100.00%)",
         "kept the weights of epoch 2 of 3, the lowest val_loss (0.2)"]
+
+
+def test_info_quotes_class_names_that_hold_a_comma(tmp_path, capsys):
+    """Classes "no" and "yes, big" were listed as "no, yes, big": three classes to the reader."""
+    path = gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 2], rng=0), metadata={"classes": ["no", "yes, big"]})
+    assert cli.main(["info", str(path)]) == 0
+    assert "classes: 'no', 'yes, big'" in capsys.readouterr().out
+    gn.save(path, gn.mlp([2, 3, 2], rng=0), metadata={"classes": ["no", "yes"]})
+    assert cli.main(["info", str(path)]) == 0
+    assert "classes: no, yes" in capsys.readouterr().out

@@ -353,7 +353,9 @@ def metadata_value(key: str, value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2%}" if key.endswith("accuracy") else f"{value:.6g}"
     if isinstance(value, list):
-        return ", ".join(metadata_value(key, v) for v in value)
+        items = [metadata_value(key, v) for v in value]
+        # quoted where a name holds a comma: classes "no" and "yes, big" read as two, not three
+        return ", ".join(repr(item) for item in items) if any("," in item for item in items) else ", ".join(items)
     return str(value)
 
 

@@ -182,9 +182,12 @@ def test_resume_writes_where_the_command_line_says_not_where_the_file_says(check
     assert not any(elsewhere.iterdir())  # nothing where the file pointed
     assert gn.load(ck.parent / "model.glassnet").model  # beside the checkpoint named on the command line
     assert gn.load(ck).training["epoch"] == 3
+    # --out sends all of the run's files there, its checkpoint too (as --help says): the checkpoint resumed from
+    # was written over, at epoch 4 beside a model of epoch 3
     out = tmp_path / "chosen"
     assert cli.main(["train", "--resume", str(ck), "--epochs", "4", "--quiet", "--out", str(out)]) == 0
-    assert (out / "model.glassnet").exists() and gn.load(ck).training["epoch"] == 4
+    assert (out / "model.glassnet").exists() and gn.load(out / "checkpoint.glassnet").training["epoch"] == 4
+    assert gn.load(ck).training["epoch"] == 3
 
 
 def test_a_data_path_read_from_a_file_is_read_only_if_the_file_there_is_unchanged(checkpoint, tmp_path, capsys):

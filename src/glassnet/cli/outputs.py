@@ -81,7 +81,8 @@ def check_outputs(args, inputs: list) -> Outputs:
             return Path(given) if given else folder / default
 
         model = check_writable(path("model", "model.glassnet"), "--model", inputs=data)
-        checkpoint_default = resume if resume is not None and not args.checkpoint else None
+        # a resumed run goes on writing its checkpoint, unless --out sends the run's files elsewhere
+        checkpoint_default = resume if resume is not None and not args.checkpoint and not args.out else None
         checkpoint = check_writable(checkpoint_default or path("checkpoint", "checkpoint.glassnet"), "--checkpoint",
                                     inputs=[p for p in data if resume is None or Path(p) != resume])
         plot: Path | None = path("plot", "learning_curves.png")

@@ -709,3 +709,34 @@ def test_info_quotes_class_names_that_hold_a_comma(tmp_path, capsys):
     gn.save(path, gn.mlp([2, 3, 2], rng=0), metadata={"classes": ["no", "yes"]})
     assert cli.main(["info", str(path)]) == 0
     assert "classes: no, yes" in capsys.readouterr().out
+
+
+def test_resuming_a_run_that_early_stopping_ended_says_so(tmp_path, monkeypatch):
+    """The last checkpoint of a run that early stopping had ended was resumed as an interrupted one: it trained
+    on to new weights and replaced the run's model, where a complete run is refused."""
+    from glassnet.cli import build_parser
+    from glassnet.cli.data import UserError
+    from glassnet.cli.train import SETTINGS, resumed_settings
+
+    history = gn.training.History(stopped_early=True)
+    assert gn.training.History.from_dict(history.as_dict()).stopped_early  # kept in the checkpoint
+
+    class Args:
+        epochs, resume = None, "ck"
+        parser = build_parser()._subparsers._group_actions[0].choices["train"]
+
+    class Checkpoint:
+        metadata = {"settings": {"dataset": "digits", "epochs": 200, "patience": 2}}
+        training = {"epoch": 11, "epochs": 200, "history": history.as_dict()}
+
+    for name in SETTINGS:
+        if name != "epochs":
+            setattr(Args, name, None)
+    with pytest.raises(UserError, match="is the checkpoint of a run that early stopping ended after epoch 11: give "
+                                        "--epochs to train it further all the same"):
+        resumed_settings(Args, Checkpoint)
+    Args.epochs = 300
+    assert resumed_settings(Args, Checkpoint)["epochs"] == 300
+    Checkpoint.training["history"] = gn.training.History().as_dict()  # an interrupted run resumes as before
+    Args.epochs = None
+    assert resumed_settings(Args, Checkpoint)["epochs"] == 200

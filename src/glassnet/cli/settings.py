@@ -246,6 +246,10 @@ def resumed_settings(args, checkpoint) -> dict:
     if args.epochs is None and done >= s["epochs"]:
         raise UserError(f"{args.resume} is the checkpoint of a complete run ({done} of {s['epochs']} epochs): give "
                         f"--epochs with more than {done} to train further; nothing was written")
+    history = checkpoint.training.get("history")
+    if args.epochs is None and isinstance(history, dict) and history.get("stopped_early") is True:
+        raise UserError(f"{args.resume} is the checkpoint of a run that early stopping ended after epoch {done}: "
+                        "give --epochs to train it further all the same; nothing was written")
     if args.epochs is not None:
         if args.epochs <= checkpoint.training["epoch"]:
             raise UserError(f"--epochs {args.epochs}: the checkpoint has already done "

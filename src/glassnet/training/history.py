@@ -122,7 +122,8 @@ class History:
         -------
         dict
         """
-        return {"history": self.history, "epochs": self.epochs, "n_grad_evals": self.n_grad_evals}
+        data = {"history": self.history, "epochs": self.epochs, "n_grad_evals": self.n_grad_evals}
+        return {**data, "stopped_early": True} if self.stopped_early else data  # a resume says the run had ended
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
@@ -137,7 +138,8 @@ class History:
         History
         """
         return cls(history={k: list(v) for k, v in data.get("history", {}).items()},
-                   epochs=list(data.get("epochs", [])), n_grad_evals=int(data.get("n_grad_evals", 0)))
+                   epochs=list(data.get("epochs", [])), n_grad_evals=int(data.get("n_grad_evals", 0)),
+                   stopped_early=data.get("stopped_early") is True)
 
     def __repr__(self) -> str:
         last = f", loss {self.loss[-1]:.6g} at the end" if self.loss else ""

@@ -1,6 +1,7 @@
 """The playground in a real browser (Debian's chromium through Playwright): learn the spiral, inspect, edit, export,
 reopen the link, and meet bad input. Skipped where chromium or Playwright is missing (CI installs both)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -180,6 +181,18 @@ def test_bad_input_gets_a_message_on_the_page(server, browser, tmp_path):
     (tmp_path / "good.csv").write_text("x1,x2,class\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(60)))
     page.set_input_files("#csv", str(tmp_path / "good.csv"))
     page.wait_for_url("**data=csv**")
+    sync_api.expect(page.locator("#error")).to_have_text("")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    # a CSV run opened from a run file takes new settings on its own points: "Choose a CSV file" was all it said
+    run = {"format": "glassnet-playground-run", "query": "data=csv&layers=4&activations=tanh&lr=0.03",
+           "csv": "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(60)), "steps": 3}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    page.reload()  # a fresh page: no file chosen in its CSV field
+    page.set_input_files("#open-run", str(tmp_path / "run.json"))
+    sync_api.expect(page.locator("#status")).to_contain_text("step 3")
+    page.fill("#lr", "0.1")
+    page.click("#reset")
+    page.wait_for_url("**lr=0.1**")
     sync_api.expect(page.locator("#error")).to_have_text("")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
 

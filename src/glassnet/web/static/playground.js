@@ -15,6 +15,8 @@ let selected = null;  // {layer, j} of the neuron shown in Inspect
 let weight = null;    // {layer, i, j} of the weight being edited
 let heartbeat = null; // the timer that tells the server this page is still open
 let runQuery = null;  // the settings of the run on the server, which the form goes back to after a refusal
+let runCsv = null;    // the CSV text the run on the server was made from (a file, or a run file's): new settings
+                      // take it again until another file is chosen
 
 // -- settings <-> the URL query ---------------------------------------------------------------
 function layerRow(width, activation) {
@@ -132,6 +134,7 @@ async function start(query, csv, steps) {
   }
   if (session) navigator.sendBeacon(`/api/playground/${session}/close`);  // the old run is done with
   session = answer.id;
+  runCsv = body.csv === undefined ? null : body.csv;
   selected = null; weight = null;
   $("detail").textContent = "Click a neuron to see its numbers.";
   $("weights").replaceChildren(); $("edit").hidden = true;
@@ -172,6 +175,10 @@ async function reset() {
   let csv;
   if ($("data").value === "csv") {
     const file = $("csv").files[0];
+    if (!file && runCsv !== null) {  // the run's own points (opened from a run file): the new settings on them
+      await start(readSettings(), runCsv, 0);
+      return;
+    }
     if (!file) {
       showError("Choose a CSV file of three columns: x1, x2 and the class (0, 1, ...).");
       if (runQuery !== null) showSettings(runQuery);

@@ -423,6 +423,8 @@ def test_a_run_refused_after_it_made_its_folder_leaves_none_and_says_why_in_the_
            "rows" in line and "test_fraction" not in line
     fails("train", "--epochs", "1", "--out", tmp_path / "o3", "--model", tmp_path / "o3" / "x.glassnet",
           "--checkpoint", tmp_path / "o3" / "x.glassnet")
+    fails("train", "--dataset", "csv", "--data", tmp_path / "one.csv", "--target", "y", "--epochs", "1",
+          "--out", tmp_path / "o4" / "deeper" / "run")  # the folders it made above --out went too (o4 stayed)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["few.csv", "one.csv"]  # no folder left behind
     kept = tmp_path / "kept"
     kept.mkdir()

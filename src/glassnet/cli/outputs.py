@@ -38,8 +38,8 @@ class Outputs:
     checkpoint: Path
     plot: Path | None
     confusion: Path | None = None
-    #: whether this run made ``folder``
-    made: bool = False
+    #: the outermost folder this run made (``folder`` or one above it), or None
+    made: Path | None = None
 
 
 def check_outputs(args, inputs: list) -> Outputs:
@@ -69,7 +69,11 @@ def check_outputs(args, inputs: list) -> Outputs:
     if source is not None:
         raise UserError(f"--out {str(folder)!r} is inside {str(source)!r}, a folder the run reads, which its "
                         "files would change: give --out outside it")
-    made = not folder.exists()
+    made = None  # the outermost folder this run makes (--out x/y may make x too)
+    if not folder.exists():
+        made = folder
+        while not made.parent.exists():
+            made = made.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -105,20 +109,27 @@ def check_outputs(args, inputs: list) -> Outputs:
 
 
 @contextlib.contextmanager
-def left_empty_removed(folder: Path, made: bool) -> Iterator[None]:
-    """Remove ``folder`` if the block raises, this run ``made`` it, and it is still empty.
+def left_empty_removed(folder: Path, made: Path | None) -> Iterator[None]:
+    """Remove ``folder``, and the folders above it up to ``made``, if the block raises and they are empty.
 
     Parameters
     ----------
     folder : pathlib.Path
-    made : bool
+    made : pathlib.Path or None
+        The outermost folder this run made: ``folder`` or one above it (None: the run made none).
     """
     try:
         yield
     except BaseException:
-        if made:
-            with contextlib.suppress(OSError):  # not empty (a checkpoint, a file of the user's): kept
-                folder.rmdir()
+        here = folder
+        while made is not None:
+            try:
+                here.rmdir()
+            except OSError:  # not empty (a checkpoint, a file of the user's): kept, and what holds it
+                break
+            if here == made:
+                break
+            here = here.parent
         raise
 
 

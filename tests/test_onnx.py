@@ -319,3 +319,13 @@ def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap):
     label = session.run(None, {session.get_inputs()[0].name: X})[0]
     assert label.dtype == np.int64
     np.testing.assert_array_equal(label, est.predict(X).astype(np.int64))
+
+
+def test_a_softmax_followed_by_flatten_is_exported_as_the_probabilities_it_gives():
+    """predict_proba returns a Softmax-then-Flatten network's outputs as they are; the export applied softmax
+    to them a second time ([0.2467 0.2733 0.2630 0.2169] for [0.2407 0.3430 0.3043 0.1120])."""
+    model = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Softmax(), gn.Flatten()])
+    X = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    fast, reference = run_both(to_onnx(model, classes=list("abcd")), X)
+    for out in (fast, reference):
+        np.testing.assert_allclose(out["probabilities"], model.predict_proba(X), atol=1e-6)

@@ -41,7 +41,7 @@ from .._version import __version__
 from ..core.arrays import to_numpy
 from ..errors import OptionError, missing
 from ..nn import LAYERS, Stack
-from ..nn.activations import probability_output
+from ..nn.predicting import output_probabilities
 from ..nn.stack import check_model
 from .atomic import write_atomically
 
@@ -192,7 +192,7 @@ def probability_nodes(model: Stack, out: str, parts: GraphParts) -> str:
     str
         A (batch, n_classes) tensor; one sigmoid output becomes two columns, ``1 - p`` and ``p``.
     """
-    ends_in = probability_output(model.layers)
+    ends_in = output_probabilities(model.layers)  # a Softmax then Flatten ends in probabilities too
     n_out = model.out_features
     if n_out == 1:
         p = out if ends_in == "sigmoid" else parts.node("Sigmoid", [out])
@@ -284,7 +284,7 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
     meta = dict(metadata or {})
     if classes is None:
         classes = meta.get("classes") or (list(range(model.out_features or 0))
-                                          if probability_output(model.layers) == "softmax" else False)
+                                          if output_probabilities(model.layers) == "softmax" else False)
     if classes is not False and classes is not True:
         classes = list(classes)
         if len(classes) != max(model.out_features or 0, 2):

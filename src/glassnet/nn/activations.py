@@ -327,8 +327,9 @@ PROBABILITIES = ("sigmoid", "softmax")
 def probability_output(layers: list[Layer]) -> str | None:
     """``"softmax"`` or ``"sigmoid"`` when the last of ``layers`` turns scores into probabilities, else None.
 
-    The one place that asks "does the network end in probabilities?": prediction,
-    saliency and export read the scores before such a layer as the logits.
+    The saliency tools read the scores before such a layer as the logits. Whether a network's outputs are
+    probabilities (a Softmax followed by Flatten, say) is
+    :func:`glassnet.nn.predicting.output_probabilities`.
 
     Parameters
     ----------

@@ -53,6 +53,24 @@ def output_layer(layers: list[Layer]) -> Layer | None:
     return next((layer for layer in reversed(layers) if not isinstance(layer, KEEP_RANGE)), None)
 
 
+def output_probabilities(layers: list[Layer]) -> str | None:
+    """``"softmax"`` or ``"sigmoid"`` when a network's outputs are probabilities: its :func:`output_layer` is one.
+
+    What ``predict_proba`` and ONNX export ask before applying one themselves (the saliency tools ask
+    :func:`glassnet.nn.activations.probability_output`, which layer to read the logits before).
+
+    Parameters
+    ----------
+    layers : list of Layer
+
+    Returns
+    -------
+    str or None
+    """
+    name = getattr(output_layer(layers), "name", None)
+    return name if name in PROBABILITIES else None
+
+
 #: each thread's inference workspaces, one per model: predict reuses its buffers from call to call
 _INFERENCE = threading.local()
 #: calls whose working arrays would take more bytes than this get a workspace of their own, dropped
@@ -205,7 +223,7 @@ class Predicting:
             sigmoid (one output).
         """
         out = self.predict(X, batch_size)
-        if getattr(output_layer(self.layers), "name", None) in PROBABILITIES:
+        if output_probabilities(self.layers):
             return out
         return F.sigmoid(out, out=out) if out.shape[1] == 1 else F.softmax(out, out=out)
 

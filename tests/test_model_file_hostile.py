@@ -180,6 +180,9 @@ def test_a_whole_number_too_long_for_a_float_in_the_metadata_is_refused_by_name(
     """JSON reads 10**400 as an int, and math.isfinite raised OverflowError on it: a traceback, not a refusal."""
     rewrite(saved, lambda m: m["metadata"].update(input_mean=[10**400] * 4, input_scale=[1.0] * 4))
     refused(saved, r"input_mean must be 4 finite numbers, one per input feature")
+    rewrite(saved, lambda m: m["metadata"].update(input_mean=None, input_scale=None,
+                                                 points={"centre": [10**400, 0], "half": [1, 1]}))
+    refused(saved, r"points")
 
 
 def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(saved):

@@ -657,3 +657,14 @@ def test_a_validation_split_that_leaves_no_training_rows_is_named_for_regression
     with pytest.raises(gn.OptionError, match=rf"validation_split={fraction} leaves an empty training or validation "
                                              rf"set for {n} samples"):
         gn.mlp([2, 1], rng=0).fit(X, y, validation_split=fraction, epochs=1, verbose=False)
+
+
+def test_the_divergence_message_names_the_factor_the_run_was_given():
+    """fit(divergence_factor=1.5) stopped at 2.4 times the starting cost and said "over 10 times"."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(64, 4)), (r.random(64) > 0.5).astype(int)
+    model = gn.mlp([4, 8, 2], rng=0)
+    with pytest.warns(gn.DivergenceWarning, match=r"over 1\.5 times its level before training"):
+        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(5.0), epochs=20, batch_size=8,
+                            divergence_factor=1.5, verbose=False)
+    assert history.diverged

@@ -6,7 +6,6 @@ and :class:`~glassnet.training.ModelCheckpoint` asks before the first epoch.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -110,7 +109,7 @@ def check_metadata(metadata: dict, model: Stack, path: Path) -> None:
     if points is not None:
         def two_numbers(v: object) -> bool:
             return isinstance(v, list) and len(v) == 2 and all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+                isinstance(x, (int, float)) and finite_number(x) for x in v)
 
         centre, half = (points.get("centre"), points.get("half")) if isinstance(points, dict) else (0, 0)
         ok = (centre is None and half is None) or (two_numbers(centre) and two_numbers(half)

@@ -113,8 +113,8 @@ def fit(
         Non-negative; multiplies each sample's term of the training cost
         (validation costs stay unweighted).
     on_divergence : "warn" or "raise"
-        When a batch's cost becomes NaN or infinite, or grows ten times over
-        its level before training (see :mod:`glassnet.training.guard`),
+        When a batch's cost becomes NaN or infinite, or grows ``divergence_factor``
+        times over its level before training (see :mod:`glassnet.training.guard`),
         training stops and the model keeps the weights of its last complete
         epoch; a run that ends no better than chance (the cost of predicting
         the class frequencies, or R² <= 0) is reported the same way. Then a

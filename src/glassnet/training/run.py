@@ -14,7 +14,7 @@ from ..losses.objective import Objective
 from ..nn import Stack
 from ..optim import Optimizer
 from .data import is_classifier_loss
-from .guard import FACTOR, Guard
+from .guard import Guard
 from .history import History
 from .monitor import better, monitored
 
@@ -269,7 +269,7 @@ class Run:
         if ended_bad:
             where += f" (the last step of epoch {bad_epoch} sent the cost there)" if batch is not None else ""
         if math.isfinite(cost):
-            level = "" if self.guard is None else (f", over {FACTOR:g} times its level before training "
+            level = "" if self.guard is None else (f", over {self.guard.factor:g} times its level before training "
                                                    f"({max(self.guard.before, self.guard.chance):.4g})")
             what = f"the cost grew to {cost:.4g}{level}"
         else:
@@ -291,8 +291,8 @@ class Run:
     def check_last_step(self, steps: int) -> None:
         """After a run of gradient descent that ended normally: its last step, which no later batch has checked.
 
-        Where the weights cost over :data:`~glassnet.training.guard.FACTOR`
-        times the level before training, the run has diverged at its very
+        Where the weights cost over the guard's factor (:data:`~glassnet.training.guard.FACTOR`, or fit's
+        ``divergence_factor``) times the level before training, the run has diverged at its very
         end: it goes back to the epoch before (see :meth:`diverged`). A run of
         one step is left as it is, as a one-batch epoch of a longer run is
         judged by the next epoch's cost: its level is its own starting cost

@@ -64,24 +64,31 @@ def test_not_an_image_blank_and_too_large(tmp_path):
         prepare_digit(bomb)
 
 
-def test_a_progressive_jpeg_is_budgeted_at_its_whole_size():
+def test_a_progressive_jpeg_is_budgeted_at_its_whole_size(monkeypatch):
     """A progressive JPEG keeps the whole picture's coefficients while it decodes, at any draft scale: 9000 x
-    9000 took 513 MB (a baseline JPEG of it 46 MB), counted as the 563 x 563 it decodes to."""
-    from glassnet.io.decoding import pixel_budget
+    9000 took 513 MB (a baseline JPEG of it 46 MB), counted as the 563 x 563 it decodes to. Its coefficients
+    count 3/4 of a budgeted pixel each: a phone's 12-megapixel progressive photo is read."""
+    from glassnet.io import decoding
 
-    limit = pixel_budget((28, 28))  # what a digit model reads: 7,840,000 pixels
-    side = int(np.sqrt(limit)) + 100
-    picture = Image.new("L", (side, side), 255)
-    picture.paste(0, (side // 3, side // 8, side // 2, 7 * side // 8))
-    encoded = {}
-    for progressive in (False, True):
+    monkeypatch.setattr(decoding, "DECODE_BUDGET", 1_500_000)  # the budget scaled down, and the pictures with it
+    held = []
+    real_hold = decoding._BUDGET.hold
+    monkeypatch.setattr(decoding._BUDGET, "hold", lambda pixels, wait=None: held.append(pixels) or real_hold(pixels))
+
+    def jpeg(side, progressive):
+        picture = Image.new("L", (side, side), 255)
+        picture.paste(0, (side // 3, side // 8, side // 2, 7 * side // 8))
         buf = io.BytesIO()
         picture.save(buf, "JPEG", progressive=progressive, quality=50)
-        encoded[progressive] = buf.getvalue()
-    assert prepare_digit(encoded[False]).shape == (28, 28)
-    with pytest.raises(ImageError, match=rf"is too large: a progressive JPEG of {side}x{side} pixels, which is "
-                                         rf"decoded whole \(those of up to {limit:,} pixels are read\)"):
-        prepare_digit(encoded[True])
+        return buf.getvalue()
+
+    assert prepare_digit(jpeg(1500, False)).shape == (28, 28)  # 2.25 MP, decoded at a quarter's scale
+    assert held == []
+    with pytest.raises(ImageError, match=r"is too large: a progressive JPEG of 1500x1500 pixels, whose decoder "
+                                         r"holds the whole picture \(progressive JPEGs of up to 2,000,000 pixels"):
+        prepare_digit(jpeg(1500, True))
+    assert prepare_digit(jpeg(1400, True)).shape == (28, 28)  # 1.96 MP: within, holding the budget for them
+    assert held == [1_470_000]
 
 
 @needs_mnist

@@ -111,7 +111,8 @@ def pixel_budget(image_shape: tuple[int, int]) -> int:
     int
         10,000 pixels of picture per pixel of input, at least 4 megapixels and at most
         :data:`DECODE_BUDGET`: 7.84 megapixels for MNIST's 28x28 (a 3,400 x 2,300 picture; a
-        photo's JPEG of any size is decoded at a reduced scale first), 4 for the 8x8 digits.
+        photo's JPEG of any size is decoded at a reduced scale first, and a progressive one of up to
+        16 megapixels), 4 for the 8x8 digits.
     """
     return int(min(DECODE_BUDGET, max(4_000_000, 10_000 * image_shape[0] * image_shape[1])))
 
@@ -181,14 +182,15 @@ def _decode(source, name: str, max_pixels: int):
             if w * h > max_pixels or full[0] * full[1] > 64 * MAX_PIXELS:
                 raise ImageTooLargeError(f"{name} is too large: {full[0]}x{full[1]} pixels (pictures of up to "
                                          f"{max_pixels:,} pixels are read)")
-            # a progressive JPEG holds every coefficient of the whole picture while it decodes, at any draft
-            # scale: up to 6 bytes a pixel (a 9000 x 9000 one took 513 MB where a baseline one took 46)
+            # a progressive JPEG holds the coefficients of the whole picture while it decodes, at any draft
+            # scale: up to 6 bytes a pixel, 3/4 of a budgeted pixel's 8 (a 9000 x 9000 one took 513 MB where a
+            # baseline one took 46). A phone's 12-megapixel photo fits; 16 megapixels fill the budget
             progressive = img.format == "JPEG" and bool(img.info.get("progressive"))
-            held = full[0] * full[1] if progressive else w * h
-            if progressive and held > min(max_pixels, DECODE_BUDGET):
+            held = -(-3 * full[0] * full[1] // 4) if progressive else w * h
+            if progressive and held > DECODE_BUDGET:
                 raise ImageTooLargeError(f"{name} is too large: a progressive JPEG of {full[0]}x{full[1]} pixels, "
-                                         f"which is decoded whole (those of up to "
-                                         f"{min(max_pixels, DECODE_BUDGET):,} pixels are read)")
+                                         f"whose decoder holds the whole picture (progressive JPEGs of up to "
+                                         f"{4 * DECODE_BUDGET // 3:,} pixels are read)")
             if held > LARGE_PICTURE:
                 with _BUDGET.hold(held):
                     img = _decoders.submit(_load_and_reduce, img).result()

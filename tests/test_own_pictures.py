@@ -9,6 +9,7 @@ This is the small version of the tutorial's run (80 pictures per class and 40 ep
 import contextlib
 import io
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -78,6 +79,10 @@ def test_evaluate_scores_the_model_folders_again_or_a_new_folder(trained, capsys
     assert f"accuracy {trained_line}%" in capsys.readouterr().out
     # its own training folder named again: its test pictures, where all 320 training pictures were scored
     assert main(["evaluate", str(out / "model.glassnet"), "--data", str(root / "train") + "/"]) == 0
+    assert f"folder test set: 48 samples, accuracy {trained_line}%" in capsys.readouterr().out
+    copy = root.parent / f"{root.name}-copy"  # a copy of it, known by its listing, as a CSV file's copy is
+    shutil.copytree(root / "train", copy)
+    assert main(["evaluate", str(out / "model.glassnet"), "--data", str(copy)]) == 0
     assert f"folder test set: 48 samples, accuracy {trained_line}%" in capsys.readouterr().out
     assert main(["info", str(out / "model.glassnet")]) == 0
     assert "picture: {'size': 32, 'channels': 1, 'fit': 'pad'}" in capsys.readouterr().out

@@ -320,3 +320,5 @@ def test_a_warm_start_takes_the_settings_that_set_params_changed():
         np.testing.assert_allclose(est.coefs_[0], weights[0], atol=1e-9)
         scores = np.tanh(X @ est.coefs_[0] + est.intercepts_[0]) @ est.coefs_[1] + est.intercepts_[1]
         np.testing.assert_allclose(est.predict_proba(X), gn.ops.functional.softmax(scores), rtol=1e-6)
+        est.set_params(activation="logistic").partial_fit(X, y)  # partial_fit reads it too, as scikit-learn's
+        assert [type(layer).__name__ for layer in est.model_.layers] == ["Dense", "Sigmoid", "Dense"]

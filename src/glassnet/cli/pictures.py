@@ -202,17 +202,21 @@ def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, sou
     size, channels, fit = check_picture(meta["picture"], None)
     color = "grey" if channels == 1 else "rgb"
     classes = meta.get("classes") or []
-    own = isinstance(meta.get("data"), str) and data is not None and Path(data).resolve() == Path(meta["data"])
+    # the model's own folder, by its path or, copied or moved, by its listing (as a CSV file's copy is known)
+    own = data is not None and ((isinstance(meta.get("data"), str) and Path(data).resolve() == Path(meta["data"]))
+                                or (meta.get("data_fingerprint") is not None
+                                    and folder_fingerprint(data) == meta["data_fingerprint"]))
     if data is not None and not own:  # new pictures of the model's classes: all of them are tested
         test = same_classes(read_folder(data, size, color, fit, "--data"), classes, "--data")
         return test, test
-    # the model's own folder, named or not: its test pictures, split as training split it (as a CSV file's own)
+    # the model's own folder, named or not: its test pictures, split as training split it (as a CSV file's own;
+    # a folder changed since splits afresh). Unnamed, model_data checked it (cli.data.check_fingerprint); the
+    # test folder is checked here
     settings = meta.get("settings")
     test_data = settings.get("test_data") if isinstance(settings, dict) else None
-    # the training folder was checked by model_data (cli.data.check_fingerprint); the test folder is checked here
     check_folder(test_data if isinstance(test_data, str) else None, meta.get("test_data_fingerprint"),
                  "--data (the test pictures)", source)
-    train, test = load_pictures(meta.get("data"), {"size": size, "color": color, "fit": fit,
+    train, test = load_pictures(data or meta.get("data"), {"size": size, "color": color, "fit": fit,
                                                    "test_data": test_data if isinstance(test_data, str) else None},
                                 fraction, seed)
     return same_classes(train, classes, f"{source}'s training folder"), same_classes(test, classes, f"{source}'s test")

@@ -109,9 +109,11 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     total = sum(len(f) for f in files)
     if total > MAX_FILES:
         raise DataError(f"{root} holds {total:,} files in its class folders; at most {MAX_FILES:,} are read")
-    # the decoded pictures, then the array made of them, at most: checked before any picture is decoded
+    # at most the decoded pictures, the array made of them and, for a validation split, its copy: checked
+    # before any picture is decoded
     read_channels = 1 if color == "grey" else 3
-    check_memory(2 * total * read_channels * size * size * 4, f"{total:,} pictures of {size}x{size}")
+    check_memory((3 if validation else 2) * total * read_channels * size * size * 4,
+                 f"{total:,} pictures of {size}x{size}")
     pictures: list[np.ndarray] = []
     labels: list[int] = []
     skipped: list[str] = []

@@ -244,7 +244,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         Y = self._encode_targets(y, first, incremental)
         if first:
             self._new_model(X.shape[1], X.dtype)
-        elif not incremental:  # a warm start: the activation set_params may have changed, the weights kept
+        else:  # a warm start or partial_fit: the activation set_params may have changed, the weights kept
             self.model_ = with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
         quasi = training.solvers.is_full_batch(self.solver)
 

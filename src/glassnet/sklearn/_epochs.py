@@ -181,9 +181,8 @@ def with_activation(model: Stack, activation: str) -> Stack:
         return model
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
     sizes = [dense[0].params["W"].shape[0], *(layer.params["W"].shape[1] for layer in dense)]
-    rebuilt = mlp(sizes, activation=activation, init="zeros", rng=0, dtype=model.dtype)
-    rebuilt.params[...], rebuilt.rng = model.params, model.rng
-    rebuilt.to(model.xp)
+    rebuilt = mlp(sizes, activation=activation, init="zeros", rng=0, dtype=model.dtype).to(model.xp)
+    rebuilt.params[...], rebuilt.rng = model.params, model.rng  # on the model's device (CuPy to CuPy)
     return rebuilt
 
 

@@ -188,10 +188,11 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
         data = body()
         n = session.X_train.shape[0]
         per_epoch = -(-n // min(session.spec.batch_size, n))
-        # epochs end where an epoch ends: after one step, one epoch is the rest of the current one
-        steps = integer(data.get("steps", 1), "steps", 1, MAX_STEPS) if "epochs" not in data else \
-            (integer(data["epochs"], "epochs", 1, 10) - 1) * per_epoch + session.steps_left_in_epoch()
+        epochs = integer(data["epochs"], "epochs", 1, 10) if "epochs" in data else 0
+        steps = integer(data.get("steps", 1), "steps", 1, MAX_STEPS) if not epochs else 0
         with held(lock) as turn:
+            if epochs:  # epochs end where an epoch ends: after a step, one is the rest of the current one
+                steps = (epochs - 1) * per_epoch + session.steps_left_in_epoch()  # read holding the session
             try:
                 deadline = time.monotonic() + STEP_SECONDS
                 done = 0

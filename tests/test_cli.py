@@ -93,12 +93,13 @@ def test_csv_train_and_predict(tmp_path):
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
     # columns are taken by name, as predict takes them: in another order, or beside others (an id), they
     # were read by position (47 % where the rows in order score 100 %), and an extra column was refused
-    wide = r.normal(size=(20, 4))
-    write("wide.csv", wide[:, [3, 2, 0, 1]], kind[:20], "id,f3,f1,f2")
+    wide = r.normal(size=(20, 3))
+    rows = "".join(f"A{i},{c:.4f},{a:.4f},{b:.4f},{k}\n" for i, ((a, b, c), k) in enumerate(zip(wide, kind)))
+    (tmp_path / "wide.csv").write_text("id,f3,f1,f2,kind\n" + rows)  # an id of text too, as predict ignores
     _, taken = model_data(meta, "csv", str(tmp_path / "wide.csv"), "kind")
-    np.testing.assert_allclose(taken.X, wide[:, :3], atol=1e-4)  # f1, f2, f3, as the file writes them
+    np.testing.assert_allclose(taken.X, wide, atol=1e-4)  # f1, f2, f3, as the file writes them
     assert taken.feature_names == ["f1", "f2", "f3"]
-    assert "lacks the column(s) 'f3'; its feature columns are 'f1', 'f2'" in bad(
+    assert "lacks the feature column(s) 'f3' the model was trained on" in bad(
         *write("narrow.csv", X[:20, :2], kind[:20], "f1,f2"))
     # numeric class names match however they are written: a model from before they were made one name
     # (classes '1.0' and '2.0', as pandas writes float labels) scores a file that writes them 1 and 2

@@ -230,9 +230,8 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
         return model_pictures(meta, data, fraction, seed, source)
     own, target = meta.get("data"), target or meta.get("target")
     if dataset == "csv" and data is not None and target and not is_own_file(data, own, meta.get("data_fingerprint")):
-        rows = datasets.load_csv(data, target, task=TASKS[task])
-        if meta.get("feature_names"):  # a model reads its columns by name, as predict does
-            rows = rows.with_features(meta["feature_names"])
+        # a model reads its columns by name, others left out, as predict reads them
+        rows = datasets.load_csv(data, target, task=TASKS[task], columns=meta.get("feature_names") or None)
         train = test = rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
     else:
         train, test = load_data(dataset, data or own, target, fraction, seed, task)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,32 +44,6 @@ class Dataset:
 
     def __len__(self) -> int:
         return self.X.shape[0]
-
-    def with_features(self, names: list[str]) -> Dataset:
-        """The columns named ``names``, in that order, as a model trained on them reads them; the others dropped.
-
-        Parameters
-        ----------
-        names : list of str
-            Feature names, each among :attr:`feature_names`.
-
-        Returns
-        -------
-        Dataset
-            This one when its columns are those already.
-
-        Raises
-        ------
-        DataError
-            Naming the columns it lacks.
-        """
-        if list(names) == self.feature_names:
-            return self
-        if missing := [name for name in names if name not in self.feature_names]:
-            raise DataError(f"{self.name} lacks the column(s) {', '.join(map(repr, missing))}; its feature columns "
-                            f"are {', '.join(map(repr, self.feature_names)) or 'unnamed'}")
-        columns = [self.feature_names.index(name) for name in names]
-        return replace(self, X=self.X[:, columns], feature_names=list(names))
 
 
 def data_home(setting: str | None = None) -> Path:

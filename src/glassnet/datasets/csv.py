@@ -15,7 +15,7 @@ from ..errors import DataError, OptionError
 from .base import Dataset
 
 
-def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dataset:
+def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", columns: list[str] | None = None) -> Dataset:
     """Read a CSV file with a header row.
 
     Parameters
@@ -23,6 +23,10 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     path : str or path_like
     target : str
         The column to predict. Every other column must be numeric with no missing values.
+    columns : list of str, optional
+        The feature columns to read, in this order (a trained model's feature names): only these must be
+        numeric, and the others are left out, as ``glassnet predict`` leaves them. By default every column
+        but the target, in the file's order.
     task : "auto", "classification" or "regression"
         The target may hold class names (classification) or values
         (regression); "auto" decides by the rule of :func:`infer_task`, and
@@ -46,7 +50,11 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
     if target not in header:
         raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
     t = header.index(target)
-    features = [h for i, h in enumerate(header) if i != t]
+    if columns is not None and (lacking := [c for c in columns if c not in header or c == target]):
+        raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "
+                        f"are {names(header)}")
+    read = [header.index(c) for c in columns] if columns is not None else [i for i in range(len(header)) if i != t]
+    features = [header[i] for i in read]
     X = np.empty((len(rows) - 1, len(features)), dtype=np.float64)
     raw_target = []
     for r, row in enumerate(rows[1:], start=2):
@@ -54,7 +62,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto") -> Dat
             raise DataError(f"{path}, line {r}: {len(row)} fields, but the header has {len(header)}")
         values = [v.strip() for v in row]
         raw_target.append(values[t])
-        for j, (i, v) in enumerate((i, v) for i, v in enumerate(values) if i != t):
+        for j, (i, v) in enumerate((i, values[i]) for i in read):
             if v == "" or v.lower() in MISSING:
                 raise DataError(f"{path}, line {r}: missing value in column {short(header[i])}")
             if not is_number_text(v):

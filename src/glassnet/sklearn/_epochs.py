@@ -1,4 +1,5 @@
-"""scikit-learn's per-epoch bookkeeping, as one glassnet callback, and its learning-rate rules.
+"""scikit-learn's per-epoch bookkeeping, as one glassnet callback, its learning-rate rules, and the optimizer
+and network a fit goes on with after ``set_params``.
 
 scikit-learn's MLP decides three things at the end of every epoch: whether
 the epoch improved on the best so far by ``tol`` (the training cost, or the

@@ -120,13 +120,26 @@ def grid(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int]
     return oh, ow
 
 
-def _windows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[int, int, slice,
-                                                                                            slice]]:
+def _windows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int]) -> list[tuple[int, int, slice, slice]]:
     """For each kernel entry (i, j): the rows and columns of the (padded) image it meets, one per window."""
     (kh, kw), (sh, sw) = kernel, stride
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
     return [(i, j, slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
             for i in range(kh) for j in range(kw)]
+
+
+def _gather(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int], cols: Array) -> None:
+    """Each kernel entry's slice of ``xpad`` (a, b, H, W) into ``cols[i, j]``: either layout's matrix as (kh, kw, a, b,
+    oh, ow), a view (:func:`im2col`, :func:`glassnet.ops.im2col_samples.im2col_samples`)."""
+    for i, j, rows, columns in _windows(xpad.shape[2], xpad.shape[3], kernel, stride):
+        cols[i, j] = xpad[:, :, rows, columns]
+
+
+def _scatter(cols: Array, kernel: tuple[int, int], stride: tuple[int, int], out: Array) -> None:
+    """The adjoint of :func:`_gather`: ``out`` (a, b, H, W) zeroed, then each ``cols[i, j]`` added onto its slice."""
+    out[...] = 0
+    for i, j, rows, columns in _windows(out.shape[2], out.shape[3], kernel, stride):
+        out[:, :, rows, columns] += cols[i, j]
 
 
 # -- im2col and col2im ----------------------------------------------------------
@@ -187,9 +200,7 @@ def im2col(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int], out: A
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
     if out is None:
         out = xp.empty((kh * kw * c, n * oh * ow), dtype=xpad.dtype)
-    cols = out.reshape(kh, kw, c, n, oh, ow)
-    for i, j, rows, columns in _windows(h, w, kernel, stride):
-        cols[i, j] = xpad[:, :, rows, columns]
+    _gather(xpad, kernel, stride, out.reshape(kh, kw, c, n, oh, ow))
     return out
 
 
@@ -217,10 +228,7 @@ def col2im(dcols: Array, padded_shape: tuple[int, int, int, int], kernel: tuple[
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
     if out is None:
         out = xp.empty(padded_shape, dtype=dcols.dtype)
-    out[...] = 0
-    cols = dcols.reshape(kh, kw, c, n, oh, ow)
-    for i, j, rows, columns in _windows(h, w, kernel, stride):
-        out[:, :, rows, columns] += cols[i, j]
+    _scatter(dcols.reshape(kh, kw, c, n, oh, ow), kernel, stride, out)
     return out
 
 

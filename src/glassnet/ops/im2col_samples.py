@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.arrays import namespace
-from .im2col import _padded, _windows, output_size
+from .im2col import _gather, _padded, _scatter, output_size
 
 Array = Any
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
@@ -71,9 +71,7 @@ def im2col_samples(xpad: Array, kernel: tuple[int, int], stride: tuple[int, int]
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
     if out is None:
         out = xp.empty((n, kh * kw * c, oh * ow), dtype=xpad.dtype)
-    cols = out.reshape(n, kh, kw, c, oh, ow)
-    for i, j, rows, columns in _windows(h, w, kernel, stride):
-        cols[:, i, j] = xpad[:, :, rows, columns]
+    _gather(xpad, kernel, stride, out.reshape(n, kh, kw, c, oh, ow).transpose(1, 2, 0, 3, 4, 5))  # a view
     return out
 
 
@@ -100,8 +98,5 @@ def col2im_samples(dcols: Array, padded_shape: tuple[int, int, int, int], kernel
     oh, ow = output_size(h, kh, sh), output_size(w, kw, sw)
     if out is None:
         out = xp.empty(padded_shape, dtype=dcols.dtype)
-    out[...] = 0
-    cols = dcols.reshape(n, kh, kw, c, oh, ow)
-    for i, j, rows, columns in _windows(h, w, kernel, stride):
-        out[:, :, rows, columns] += cols[:, i, j]
+    _scatter(dcols.reshape(n, kh, kw, c, oh, ow).transpose(1, 2, 0, 3, 4, 5), kernel, stride, out)
     return out

@@ -16,8 +16,10 @@ once per finding.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -124,10 +126,8 @@ def step_findings(objective: Objective, guard: Guard, optimizer: Optimizer, star
             out.append(Finding("step_ratio", worst, ratios[worst], T.LOW_STEP,
                                f"one step of {name} changes the weights by at most {ratios[worst]:.3g} of their "
                                f"size (below {T.LOW_STEP:g})", "Raise the learning rate."))
-    state = model.state.copy()
-    with np.errstate(all="ignore"):  # the cost on the rows the level before was measured on, in its pass
+    with np.errstate(all="ignore"), state_kept(model):  # the cost on the rows the level before was measured on
         before, after = start, guard.per_row(float(objective.value(guard.X, guard.y, training=training)))
-    model.state[...] = state
     if blown_up(after, before):
         out.append(Finding("exploding_gradient", None, after / before if before else np.inf, FACTOR,
                            f"one step of {name} took the cost from {before:.4g} to {after:.4g} (over {FACTOR:g} "
@@ -179,9 +179,9 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
     found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
-    training, state = training_pass(m), m.state.copy()  # each pass below leaves the running statistics as found
-    _, outs = layer_outputs(m, Xs)  # batch normalization on the batch's statistics, as a training step has it
-    m.state[...] = state
+    training = training_pass(m)  # each pass below leaves the running statistics as found (state_kept)
+    with state_kept(m):
+        _, outs = layer_outputs(m, Xs)  # batch normalization on the batch's statistics, as a training step has it
     layers = layer_findings(m, outs)
     try:
         with np.errstate(all="ignore"):
@@ -191,10 +191,10 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
                                            "Scale the inputs and targets, or train in float64.")] + found,
                          Xs.shape[0], checked)
     with np.errstate(all="ignore"):  # the cost a first training step sees: batch normalization on the batch
-        start = guard.per_row(float(objective.value(guard.X, guard.y, training=training)))
-        m.state[...] = state
-        objective(Xs, ys, training=training)
-        m.state[...] = state
+        with state_kept(m):
+            start = guard.per_row(float(objective.value(guard.X, guard.y, training=training)))
+        with state_kept(m):
+            objective(Xs, ys, training=training)
     layers += initial_findings(objective, guard, start)
     explained = any(f.code in ("dead_relu", "saturated") for f in layers)  # they explain a vanishing gradient
     layers += gradient_findings(m, depth=not explained)
@@ -207,6 +207,21 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         checked.append("one trial step")
     ordered = sorted((f for f in layers if f.layer is not None), key=lambda f: f.layer)  # type: ignore
     return Diagnosis(ordered + [f for f in layers if f.layer is None] + found, Xs.shape[0], checked)
+
+
+@contextlib.contextmanager
+def state_kept(model: Stack) -> Iterator[None]:
+    """The model's running statistics put back as the block found them, whatever its passes did to them.
+
+    Parameters
+    ----------
+    model : Stack
+    """
+    state = model.state.copy()
+    try:
+        yield
+    finally:
+        model.state[...] = state
 
 
 def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:

@@ -216,6 +216,10 @@ def state_kept(model: Stack) -> Iterator[None]:
     Parameters
     ----------
     model : Stack
+
+    Yields
+    ------
+    None
     """
     state = model.state.copy()
     try:

@@ -121,15 +121,22 @@ def rewrite_description(path, edit, reseal=True):
 
 @contextlib.contextmanager
 def serving(app, threads=2):
-    """Serve a WSGI app with waitress on a free loopback port, in a thread; yields its address (``http://.../``).
+    """Serve a WSGI app with waitress on a free loopback port, in a thread; yields its address (``http://.../``)."""
+    from waitress.server import create_server
+
+    srv = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    with running(srv):
+        yield f"http://127.0.0.1:{srv.effective_port}/"
+
+
+@contextlib.contextmanager
+def running(srv):
+    """Run a waitress server in a thread for the block; yields it.
 
     On exit the server's sockets are closed. Its loop, still waiting in ``select`` on those sockets in its
     own thread, then fails with EBADF ("bad file descriptor"): that one error, after the close, is the loop
     ending, and is not reported as an exception in the thread. Any other error is.
     """
-    from waitress.server import create_server
-
-    srv = create_server(app, host="127.0.0.1", port=0, threads=threads)
     closed = threading.Event()
 
     def run():
@@ -142,7 +149,7 @@ def serving(app, threads=2):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{srv.effective_port}/"
+        yield srv
     finally:
         closed.set()
         srv.close()

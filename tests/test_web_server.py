@@ -15,6 +15,7 @@ from PIL import Image
 import glassnet as gn
 from glassnet.io.images import pixel_budget
 from glassnet.web import make_server
+from helpers import running
 
 pytestmark = pytest.mark.slow
 UPLOAD_LIMIT = 4 * 1024 * 1024
@@ -29,10 +30,10 @@ def rss_mib() -> float:
 
 @pytest.fixture(scope="module")
 def server(mnist_model_file):
-    srv = make_server(gn.load(mnist_model_file), port=0, max_upload_bytes=UPLOAD_LIMIT)
-    threading.Thread(target=srv.run, daemon=True).start()
-    yield srv.effective_port
-    srv.close()
+    # run as helpers.serving runs its servers: the loop's EBADF once the sockets are closed is its end, not an
+    # error in its thread, which pytest reported at the next test's setup
+    with running(make_server(gn.load(mnist_model_file), port=0, max_upload_bytes=UPLOAD_LIMIT)) as srv:
+        yield srv.effective_port
 
 
 def request(port, body=b"", content_type="image/png", path="/api/predict", timeout=10.0):

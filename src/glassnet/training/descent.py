@@ -12,6 +12,7 @@ from ..core._validation import all_finite, short
 from ..core.arrays import errstate, is_numpy, is_sparse, read_floats
 from ..core.rows import LazyRows
 from ..errors import OptionError
+from ..losses.objective import Objective
 from .callbacks import Callback
 from .data import correct, evaluate, is_classifier_loss, is_multilabel
 from .run import Run
@@ -83,7 +84,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 if order is not None and not is_numpy(xp):
                     order = xp.asarray(order)
                 total = correct_rows = 0.0
-                pending: list[tuple[int, Any, int, Any]] = []  # (batch, cost, rows, right) not yet read
+                pending: list[tuple[int, int, Any, Any, Any]] = []  # (batch, rows, cost, right, extra) not yet read
                 n_batches = -(-n // bs)
                 for batch, start in enumerate(range(0, n, bs)):
                     stop = min(start + bs, n)
@@ -106,11 +107,12 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                             if classify else 0
                     else:  # the shards' gradients summed over the ranks: the whole batch's
                         cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify)
-                    pending.append((batch, cost, stop - start, right))
+                    pending.append((batch, stop - start, cost, right, _extra_penalty(objective, stop - start, n)))
                     read = None
                     if len(pending) == every or batch == n_batches - 1:  # read the costs and check them
-                        read = read_floats([c for _, c, _, _ in pending]), read_floats([r for *_, r in pending])
-                        for (b, _, rows, _), c in zip(pending, read[0]):
+                        values = read_floats([v for p in pending for v in p[2:]])  # cost, right, extra
+                        read = values[0::3], values[1::3], values[2::3]
+                        for (b, rows, *_), c in zip(pending, read[0]):
                             if run.guard is not None and run.guard.check(c, rows) or not np.isfinite(c):
                                 # the first batch's cost is that of the weights the last epoch ended with
                                 run.diverged(epoch, b, c, last_cost, ended_bad=b == 0 and epoch > run.initial_epoch)
@@ -121,8 +123,8 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                     opt.begin_step(epoch + batch / n_batches)
                     opt.step()
                     if read is not None:  # count them, and tell the batch hooks
-                        for (b, _, rows, _), c, r in zip(pending, *read):
-                            total += c * rows if objective.loss.is_mean else c
+                        for (b, rows, *_), c, r, extra in zip(pending, *read):
+                            total += c * rows if objective.loss.is_mean else c - extra
                             correct_rows += r
                             for cb in batch_hooks:
                                 cb.on_batch_end(run, b, c)
@@ -151,6 +153,17 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     history.seconds += time.perf_counter() - start_time
     for cb in callbacks:
         cb.on_train_end(run)
+
+
+def _extra_penalty(objective: Objective, rows: int, n: int) -> Any:
+    """What a batch's cost counts of the penalty beyond its share of an epoch's sum (0 for a mean loss).
+
+    A sum loss's batch costs add up to the epoch's cost, but each counts the whole penalty; the epoch's cost
+    counts it once, each batch ``rows / n`` of it at the weights it saw, as a mean loss's epoch cost does.
+    """
+    if objective.loss.is_mean or rows == n or not (objective.l2 or objective.l1):
+        return 0.0
+    return objective.penalty() * (1.0 - rows / n)
 
 
 def _gather(xp: Any, source: Array, idx: Array, out: Array | None) -> Array:

@@ -60,6 +60,17 @@ def test_pooling_worked_by_hand_with_ties_going_to_the_first():
                                   [[[[1, 1, 2, 2], [1, 1, 2, 2]]]])
 
 
+def test_a_gradient_check_takes_a_max_pool_window_of_more_than_128_entries():
+    """Each window's argmax was kept as int8, so a 12 x 12 window (a whole map pooled) ended the gradient check
+    in an OverflowError; the positions are those of argmax over each window."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 12, 12))
+    where = C.max_positions(x, (12, 12), (12, 12))
+    np.testing.assert_array_equal(where[..., 0, 0], x.reshape(2, 3, 144).argmax(axis=2))
+    model = gn.Sequential(gn.Conv2D(3, 2, 1), gn.MaxPool2D(12), gn.Flatten(), gn.Dense(3), rng=0, dtype="float64",
+                          input_shape=(3, 12, 12))
+    assert gn.gradcheck(model, "cross_entropy", x, np.array([0, 1]), check_input=True).passed
+
+
 def test_batch_norm_worked_by_hand():
     x = np.array([[1.0], [3.0]])  # one feature, mean 2, biased variance 1
     out, xhat, inv_std = C.batch_norm(x, np.array([2.0]), np.array([1.0]), np.array([2.0]), np.array([0.5]), 0.0)

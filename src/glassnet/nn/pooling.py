@@ -147,6 +147,7 @@ class MaxPool2D(_Pool2D):
         Returns
         -------
         int8 array, shape (n_samples, channels, oh, ow)
+            int32 for a window of more than 128 entries.
         """
         return C.max_positions(x, self.kernel_size, self.stride)
 

@@ -120,17 +120,18 @@ def max_positions(x: Array, kernel: tuple[int, int], stride: tuple[int, int]) ->
     Returns
     -------
     int8 array, shape (n, c, oh, ow)
+        int32 for a window of more than 128 entries (a whole 12 x 12 map, say).
     """
     xp = namespace(x)
     windows = _windows(x.shape[2], x.shape[3], kernel, stride)
     _, _, rows, columns = windows[0]
     best = x[:, :, rows, columns]
-    where = xp.zeros(best.shape, dtype=xp.int8)
+    where = xp.zeros(best.shape, dtype=xp.int8 if len(windows) <= 128 else xp.int32)
     for k, (_, _, rows, columns) in enumerate(windows[1:], start=1):
         candidate = x[:, :, rows, columns]
         larger = candidate > best
         best = xp.where(larger, candidate, best)
-        where = xp.where(larger, xp.int8(k), where)
+        where = xp.where(larger, where.dtype.type(k), where)
     return where
 
 

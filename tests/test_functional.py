@@ -5,6 +5,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import functional as F
+from glassnet.nn import Context
 from glassnet.ops import activations
 from helpers import central_diff, rel_error
 
@@ -153,3 +154,14 @@ def test_relu_read_against_zeros_equals_the_plain_maximum(dtype):
     np.testing.assert_array_equal(F.relu(big), np.maximum(big, 0))
     np.testing.assert_array_equal(F.relu(z), expected)
     assert not activations._zeros(10, dtype).flags.writeable and not activations._zeros(6000, dtype).any()
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_, np.int32])
+@pytest.mark.parametrize("layer", [gn.Tanh, gn.Sigmoid, gn.ReLU, gn.LeakyReLU, gn.Softmax])
+def test_an_activation_layer_called_on_integers_computes_in_its_own_dtype(layer, dtype):
+    """A layer called alone on int8 or bool took NumPy's float16 loop for tanh and the sigmoid (tanh(-2) read
+    -0.96387 for -0.96403), and Softmax refused booleans; the same values as floats are the reference."""
+    x = np.array([[-2, 0, 1, 3]]).astype(dtype)
+    out = layer().forward(x, Context())
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, layer().forward(x.astype(np.float64), Context()), rtol=2e-7, atol=1e-7)

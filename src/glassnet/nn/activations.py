@@ -29,6 +29,13 @@ class Activation(Layer):
         """A buffer of ``like``'s shape, in its dtype if that is a float one, else the layer's."""
         return ctx.buffer(name, like.shape, self.work_dtype(like))
 
+    def _floats(self, x: Array) -> Array:
+        """``x`` itself if it holds floats, else a copy in the layer's dtype (a layer called on integers alone).
+
+        NumPy computes ``tanh`` of int8 or bool in float16 before writing it to a float32 buffer.
+        """
+        return x if x.dtype.kind == "f" else x.astype(self.work_dtype(x))
+
 
 class Identity(Activation):
     """``A = Z``; ``dC/dZ = dC/dA``. The output layer of a regression."""
@@ -90,7 +97,7 @@ class Sigmoid(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.sigmoid(x, out=self._out(ctx, "a", x))
+        ctx.a = F.sigmoid(self._floats(x), out=self._out(ctx, "a", x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -129,7 +136,7 @@ class Tanh(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.tanh(x, out=self._out(ctx, "a", x))
+        ctx.a = F.tanh(self._floats(x), out=self._out(ctx, "a", x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -173,7 +180,7 @@ class ReLU(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.relu(x, out=self._out(ctx, "a", x))
+        ctx.a = F.relu(self._floats(x), out=self._out(ctx, "a", x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -222,7 +229,7 @@ class LeakyReLU(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.leaky_relu(x, self.alpha, out=self._out(ctx, "a", x))
+        ctx.a = F.leaky_relu(self._floats(x), self.alpha, out=self._out(ctx, "a", x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -287,7 +294,7 @@ class Softmax(Activation):
         -------
         array, shape (n_samples, k)
         """
-        ctx.a = F.softmax(x, out=self._out(ctx, "a", x))
+        ctx.a = F.softmax(self._floats(x), out=self._out(ctx, "a", x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:

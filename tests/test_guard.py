@@ -192,3 +192,48 @@ def test_a_cost_that_overflows_before_any_step_names_its_cause_not_the_learning_
         gn.mlp([3, 4, 1], rng=0).fit(X, y, l2=1e308)
     with pytest.raises(gn.NonFiniteError, match="the inputs or targets overflow the network's float32; scale them"):
         gn.mlp([3, 4, 1], rng=0).fit(np.full((10, 3), 1e30), np.zeros(10))
+
+
+def test_an_outlier_in_the_first_batch_is_smoothed_as_any_other():
+    """The smoothed cost began at the first batch's own cost: one row of target 15 (its cost 125 where the
+    level is 5.3) stopped stochastic descent as diverged before a step, yet the same row later was no alarm."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(200, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    y[0] = 15.0
+    history = gn.mlp([3, 8, 1], rng=0, dtype="float64").fit(X, y, optimizer=gn.SGD(lr=0.01), epochs=5,
+                                                             batch_size=1, shuffle=False, verbose=False)
+    assert not history.diverged and history.n_epochs == 5
+    objective = gn.Objective(gn.mlp([3, 8, 1], rng=0, dtype="float64"), "mse")
+    guard = Guard(objective, *objective.prepare(X, y))
+    assert guard.smoothed == guard.before
+    assert not guard.check(125.0, 1) and guard.smoothed == pytest.approx(guard.before * 199 / 200 + 125.0 / 200)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "lbfgs"])
+def test_the_guards_sample_is_drawn_from_rows_that_weigh_something(optimizer):
+    """Every second row weighing 0 put all 512 sampled rows among them: the weighted mean of no weight ended the
+    run in a ZeroDivisionError, and under the Huber loss a level of 0 called any cost divergence."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(1023, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    w = (np.arange(1023) % 2).astype(float)
+    for loss in ("mse", "huber"):
+        model = gn.mlp([3, 8, 1], rng=0, dtype="float64")
+        history = model.fit(X, y, loss=loss, sample_weight=w, optimizer=optimizer, epochs=2, verbose=False)
+        assert not history.diverged and history.n_epochs == 2
+    objective = gn.Objective(gn.mlp([3, 8, 1], rng=0, dtype="float64"), "mse")
+    guard = Guard(objective, *objective.prepare(X, y), w)
+    assert np.all(guard.w == 1) and guard.m == 511 and guard.chance > 1  # all 511 rows of weight 1
+
+
+def test_an_l2_whose_gradient_overflows_the_dtype_is_refused_before_any_step():
+    """l2=1e60 in float32: the penalty, a float64, was finite (3e60), so the check passed, and the step's l2 * W
+    overflowed: "diverged at epoch 1, batch 2 ... Try a smaller learning rate"."""
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.zeros(20)
+    with pytest.raises(gn.OptionError, match=r"at the starting weights, before any step: l2=1e\+60, l1=0 overflow "
+                                             r"float32; choose smaller ones"):
+        gn.mlp([3, 4, 1], rng=0).fit(X, y, l2=1e60)
+    with pytest.raises(gn.OptionError, match=r"l2=0, l1=1e\+39 overflow float32"):
+        gn.mlp([3, 4, 1], rng=0).fit(X, y, l1=1e39)
+    assert not gn.mlp([3, 4, 1], rng=0, dtype="float64").fit(X, y, l2=1e60, epochs=1, verbose=False).diverged

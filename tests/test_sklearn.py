@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import glassnet as gn
 from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+from helpers import mechanics_only
 
 # No check is expected to fail. Both solvers' families run: mini-batch Adam and full-batch L-BFGS
 # (the one scikit-learn uses to check its own MLPs' sample weights).
@@ -249,6 +250,7 @@ def test_a_misspelt_class_in_class_weight_is_refused_as_scikit_learn_refuses_it(
         GlassnetClassifier(class_weight={"cat": 5.0}, **kw).fit(X, y)  # a class left out weighs 1
 
 
+@mechanics_only  # one epoch on random labels: which argument is which, not what is learned
 def test_partial_fit_takes_its_arguments_in_scikit_learns_order():
     """glassnet had (X, y, classes, sample_weight): weights given third, as MLPClassifier takes them, were read
     as the classes (0/1 weights of a binary problem passed the check) and the fit ran unweighted."""
@@ -322,3 +324,19 @@ def test_a_warm_start_takes_the_settings_that_set_params_changed():
         np.testing.assert_allclose(est.predict_proba(X), gn.ops.functional.softmax(scores), rtol=1e-6)
         est.set_params(activation="logistic").partial_fit(X, y)  # partial_fit reads it too, as scikit-learn's
         assert [type(layer).__name__ for layer in est.model_.layers] == ["Dense", "Sigmoid", "Dense"]
+
+
+@mechanics_only  # five epochs on random labels: what model_ is, not what it learned
+def test_the_fitted_network_is_a_sequential_that_saves_and_evaluates_itself(tmp_path):
+    """The docs call model_ a glassnet.Sequential, but it was the bare engine's Stack: model_.save and
+    model_.evaluate were missing."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), np.arange(40) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = GlassnetClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert isinstance(clf.model_, gn.Sequential)
+    saved = gn.load(clf.model_.save(tmp_path / "clf.glassnet")).model
+    np.testing.assert_array_equal(saved.predict(X), clf.model_.predict(X))
+    scores = clf.model_.evaluate(X, y, loss=gn.BinaryCrossEntropy(from_logits=True))  # one logit: two classes
+    assert scores["accuracy"] == clf.score(X, y)

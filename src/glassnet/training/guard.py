@@ -95,6 +95,26 @@ def blown_up(cost: float, level: float, factor: float = FACTOR) -> bool:
     return not math.isfinite(cost) or cost > factor * level
 
 
+def _sampled_rows(n: int, w: Array | None) -> np.ndarray:
+    """The sample's rows: :func:`spread_rows` of the rows that weigh something (all rows without weights).
+
+    A sample of rows that all weigh 0 had no level at all: its cost was 0, or NumPy's mean of no weight.
+    """
+    if w is None:
+        return spread_rows(n)
+    weighed = np.flatnonzero(to_numpy(w) > 0)
+    return spread_rows(n) if weighed.size == 0 else weighed[spread_rows(weighed.size)]
+
+
+def _fits(objective: Objective, penalty: float) -> bool:
+    """Whether the regularization term and its gradient, ``l2 * W`` or ``l1``, fit the model's dtype."""
+    model = objective.model
+    largest = float(np.finfo(model.dtype).max)
+    w = model.params[: model.n_decayed]
+    steepest = objective.l2 * float(abs(w).max()) if w.shape[0] else 0.0
+    return penalty <= largest and max(steepest, objective.l1) <= largest
+
+
 class Guard:
     """The reference levels of one run, and the smoothed cost that is checked against them.
 
@@ -125,7 +145,9 @@ class Guard:
                  factor: float = FACTOR) -> None:
         self.objective, self.factor = objective, factor
         self.n = n = X.shape[0]
-        rows = spread_rows(n)
+        rows = _sampled_rows(n, w)
+        if w is not None and not float(w[rows[0]]) > 0:  # no row weighs anything: the rows alike
+            w = None
         xp = objective.model.xp
         idx = rows if is_numpy(xp) or isinstance(X, LazyRows) else xp.asarray(rows)
         self.X = X.take(rows) if isinstance(X, LazyRows) else X[idx]
@@ -134,7 +156,7 @@ class Guard:
         self.classify = is_classifier_loss(objective.loss)
         self.chance_accuracy: float | None = None
         penalty = float(objective.penalty())
-        if not math.isfinite(penalty):  # before any step: the learning rate is not the cause
+        if not _fits(objective, penalty):  # before any step: the learning rate is not the cause
             raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "
                               f"l2={objective.l2:g}, l1={objective.l1:g} overflow {objective.model.dtype.name}; "
                               "choose smaller ones")
@@ -146,7 +168,9 @@ class Guard:
         self.chance = self.per_row(self.baseline_cost())
         self.level = max(self.before, self.chance)
         self.limit = factor * self.level
-        self.smoothed: float | None = None
+        #: the batches' costs, smoothed; it starts at the cost before training, which the first batches
+        #: (costs of the starting weights, before any step) blend into as any others do
+        self.smoothed = self.before
 
     def per_row(self, cost: float, rows: int | None = None) -> float:
         """A cost on ``rows`` rows as a mean per row (losses that sum grow with the batch).
@@ -201,7 +225,7 @@ class Guard:
             return True
         cost = self.per_row(cost, rows)
         share = rows / max(rows, min(WINDOW, self.n))  # 1 for the whole set at once: nothing to smooth
-        self.smoothed = cost if self.smoothed is None else (1 - share) * self.smoothed + share * cost
+        self.smoothed = (1 - share) * self.smoothed + share * cost
         return blown_up(self.smoothed, self.level, self.factor)
 
     def blown_up_now(self) -> tuple[bool, float]:

@@ -152,3 +152,22 @@ def test_fit_asks_its_solver_and_takes_one_of_your_own():
                         on_divergence="warn")
     np.testing.assert_array_equal(model.params, before / 8)
     assert history.n_epochs == 3 and history["loss"][-1] < history["loss"][0]
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "bfgs"])
+def test_a_quasi_newton_run_counts_its_iterations_from_initial_epoch(optimizer):
+    """The quasi-Newton solvers took ``epochs`` iterations whatever ``initial_epoch`` was, numbered them from the
+    history's length, and stepped at ``epochs=0`` (SciPy's L-BFGS-B takes a step at maxiter=0), unguarded."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(50, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    for settings, epochs in [({"epochs": 0}, []), ({"epochs": 5, "initial_epoch": 5}, []),
+                             ({"epochs": 5, "initial_epoch": 3}, [3, 4])]:
+        model = gn.mlp([3, 4, 1], rng=0, dtype="float64")
+        before = model.params.copy()
+        history = model.fit(X, y, optimizer=optimizer, verbose=False, **settings)
+        assert history.epochs == epochs and history.n_epochs == len(epochs)
+        assert np.array_equal(model.params, before) == (not epochs)
+    two = gn.mlp([3, 4, 1], rng=0, dtype="float64")
+    two.fit(X, y, optimizer=optimizer, epochs=2, verbose=False)
+    np.testing.assert_array_equal(two.params, model.params)  # iterations 3 and 4 of a fresh run are its first two

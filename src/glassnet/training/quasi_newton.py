@@ -61,6 +61,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     classify = is_classifier_loss(objective.loss)
     last: dict[str, Any] = {"theta": None, "accuracy": None}  # the accuracy of the latest evaluation
     limit: dict[str, str | None] = {"message": None}  # why BFGS stopped at max_fun (SciPy's BFGS has no such limit)
+    epoch = run.initial_epoch  # an iteration is an epoch, numbered on from the run's first
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         nonlocal evals
@@ -72,7 +73,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         return cost, to_numpy(model.grads).astype(np.float64)
 
     def callback(intermediate_result: Any) -> None:
-        epoch = history.n_epochs
+        nonlocal epoch
         logs = {"loss": float(intermediate_result.fun)}
         if run.guard is not None and run.guard.check(logs["loss"], X.shape[0]) or not np.isfinite(logs["loss"]):
             run.diverged(epoch, None, logs["loss"])
@@ -92,6 +93,7 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
         if max_fun is not None and method == "bfgs" and evals >= max_fun:
             run.stop = True
             limit["message"] = f"BFGS: stopped after {evals} cost evaluations (max_fun={max_fun})"
+        epoch += 1
         if run.stop:
             raise StopIteration
 
@@ -99,21 +101,21 @@ def quasi_newton(run: Run, X: Array, y: Array, w: Array | None, X_val: Array | N
     for cb in callbacks:
         cb.on_train_begin(run)
     start = time.perf_counter()
+    options: dict[str, Any] = {"maxiter": run.epochs - run.initial_epoch, "gtol": tol}
+    if max_fun is not None and method == "lbfgs":
+        options["maxfun"] = max_fun
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
-            options: dict[str, Any] = {"maxiter": run.epochs, "gtol": tol}
-            if max_fun is not None and method == "lbfgs":
-                options["maxfun"] = max_fun
-            result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
-                              options=options)
+        if options["maxiter"] > 0:  # SciPy's L-BFGS-B takes a step even at maxiter=0
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # line-search probes may overflow exp
+                result = minimize(fun, params_host_copy(model), jac=True, method=METHODS[method], callback=callback,
+                                  options=options)
+            if not history.diverged:  # a diverged run has returned to its last good iteration
+                model.params[...] = xp.asarray(result.x, dtype=model.dtype)
+                history.converged = bool(result.success)
+                history.message = limit["message"] or f"{METHODS[method]}: {result.message}"
     except KeyboardInterrupt:  # Ctrl-C: the weights of the last complete iteration
-        run.interrupt(history.n_epochs)
-    else:
-        if not history.diverged:  # a diverged run has returned to its last good iteration
-            model.params[...] = xp.asarray(result.x, dtype=model.dtype)
-            history.converged = bool(result.success)
-            history.message = limit["message"] or f"{METHODS[method]}: {result.message}"
+        run.interrupt(epoch)
     history.n_grad_evals += evals
     history.seconds += time.perf_counter() - start
     for cb in callbacks:

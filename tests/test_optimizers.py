@@ -2,6 +2,7 @@
 
 import functools
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -331,3 +332,56 @@ def test_a_resumed_run_past_the_period_its_first_fit_set_is_warned_too(tmp_path)
                                          "trains to epoch 5") as seen:
         _, history = gn.resume(tmp_path / "ck.glassnet", X, y, epochs=5, verbose=False)
     assert [w.filename for w in seen] == [__file__] and history["lr"][-1] == 0.0
+
+
+def test_an_optimizer_bound_to_another_model_starts_again():
+    """One Adam object reused over a loop of models gave each the last one's moments, step count and plateau
+    reductions: two models from the same weights ended 0.027 apart, and the second's rate fell from its first
+    epoch. The same model trained on keeps them, and so does a copy or a restored state."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(60, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    opt = gn.Adam(lr=0.01)
+    ends = []
+    for _ in range(2):
+        model = gn.mlp([3, 8, 1], rng=1, dtype="float64")
+        model.fit(X, y, optimizer=opt, epochs=3, verbose=False)
+        ends.append(model.params.copy())
+    np.testing.assert_array_equal(ends[0], ends[1])
+    assert opt.t == 6  # 3 epochs of 2 batches, counted for this model only
+    model.fit(X, y, optimizer=opt, epochs=1, verbose=False)  # the same model trained on: its state goes on
+    assert opt.t == 8
+    kept = pickle.loads(pickle.dumps(opt))
+    assert kept.t == 8 and kept.bind(gn.mlp([3, 8, 1], rng=1, dtype="float64")).t == 8  # a copy keeps its state
+    plateau = ReduceOnPlateau(patience=0)
+    plateau.observe(1.0)
+    plateau.observe(2.0)
+    sgd = gn.SGD(lr=0.1, schedule=plateau).bind(small_model())
+    assert sgd.schedule.rate(0.1, 0) == pytest.approx(0.01)
+    sgd.bind(small_model())
+    assert sgd.schedule.rate(0.1, 0) == 0.1 and plateau.best == math.inf
+
+
+def test_a_plateaus_min_lr_above_the_rate_never_raises_it():
+    """max(lr0 * scale, min_lr) started SGD(lr=0.01) at min_lr=0.5, fifty times the rate given."""
+    s = ReduceOnPlateau(min_lr=0.5)
+    assert s.rate(0.01, 0) == 0.01
+    s.scale = 1e-6
+    assert s.rate(0.01, 0) == 0.01 and s.rate(1.0, 0) == 0.5
+
+
+def test_a_fit_of_no_epochs_leaves_a_named_schedule_for_the_run_that_trains():
+    """A fit with epochs=0 fixed a named cosine's period at 1 epoch, so the next fit of 4 trained at rate 0."""
+    X, y = np.random.default_rng(0).normal(size=(20, 4)), np.zeros((20, 2))
+    model = small_model()
+    opt = gn.SGD(lr=0.1, schedule="cosine")
+    model.fit(X, y, optimizer=opt, epochs=0, verbose=False)
+    history = model.fit(X, y, optimizer=opt, epochs=4, verbose=False)
+    np.testing.assert_allclose(history["lr"], [0.1 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)])
+
+
+@pytest.mark.parametrize("tol", ["a", -1.0, float("nan")])
+def test_fit_checks_tol(tol):
+    X, y = np.random.default_rng(0).normal(size=(20, 4)), np.zeros((20, 2))
+    with pytest.raises(gn.OptionError, match="tol must be"):
+        small_model().fit(X, y, optimizer="lbfgs", tol=tol)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,9 @@ class Optimizer:
 
     slots: tuple[str, ...] = ()
     name = "optimizer"
+    #: a weak reference to the model last bound; None before the first bind, and after
+    #: :meth:`load_state_dict` or a copy, whose state the next bind keeps
+    _bound: weakref.ref | None = None
     #: how often (in steps) state buffers are cleared of values on their way to denormals
     flush_every = 64
 
@@ -61,6 +65,11 @@ class Optimizer:
     def bind(self, model: Any) -> Optimizer:
         """Attach to ``model.params`` and ``model.grads``; new state buffers start at zero.
 
+        Bound to another model than the last, the optimizer starts again: its step
+        count, moments and schedule as made (the same model moved to another device
+        keeps them). State restored by :meth:`load_state_dict`, or held by a copy,
+        is kept by the next bind.
+
         Parameters
         ----------
         model : Stack
@@ -70,6 +79,10 @@ class Optimizer:
         Optimizer
             This optimizer.
         """
+        if self._bound is not None and self._bound() is not model:  # a new run: nothing carries over
+            self.t, self.lr, self.state = 0, self.lr0, {}
+            self.schedule.restart()
+        self._bound = weakref.ref(model)
         if self.params is not model.params:
             xp = namespace(model.params)
             self.params, self.grads = model.params, model.grads
@@ -231,6 +244,7 @@ class Optimizer:
         """
         self.t = int(scalars["t"])
         self.lr = float(scalars["lr"])
+        self._bound = None  # the next bind keeps this state
         self.schedule.load_state(scalars.get("schedule", {}))
         for slot in self.slots:
             if slot in arrays:
@@ -238,6 +252,12 @@ class Optimizer:
                     self.state[slot][...] = arrays[slot]
                 else:
                     self.state[slot] = np.array(arrays[slot])
+
+    def __getstate__(self) -> dict:
+        """The optimizer's attributes but the weak reference to its model: a copy keeps its state when bound."""
+        state = self.__dict__.copy()
+        state.pop("_bound", None)
+        return state
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())

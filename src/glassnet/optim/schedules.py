@@ -109,6 +109,11 @@ class Schedule:
         """
         self.period_from_fit = state.get("period_from_fit") is True
 
+    def restart(self) -> None:
+        """Start again as made, for another model's run: a period a fit set is set by the next one."""
+        if self.period_from_fit:
+            self.spans_run, self.period_from_fit = True, False
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
@@ -278,7 +283,7 @@ class ReduceOnPlateau(Schedule):
         self.wait = 0
 
     def rate(self, lr0, epoch):
-        return max(lr0 * self.scale, self.min_lr)
+        return max(lr0 * self.scale, min(self.min_lr, lr0))  # a min_lr above lr0 never raises the rate
 
     def observe(self, metric):
         if metric < self.best - self.threshold * abs(self.best) if math.isfinite(self.best) else metric < self.best:
@@ -298,6 +303,10 @@ class ReduceOnPlateau(Schedule):
 
     def load_state(self, state):
         self.scale, self.best, self.wait = float(state["scale"]), float(state["best"]), int(state["wait"])
+
+    def restart(self):
+        super().restart()
+        self.scale, self.best, self.wait = 1.0, math.inf, 0
 
 
 #: every learning-rate schedule by its short name ("constant", "cosine", ...)

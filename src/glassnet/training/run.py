@@ -65,7 +65,8 @@ class Run:
         self.model, self.objective, self.optimizer = model, objective, optimizer
         self.history, self.epochs, self.initial_epoch = history, epochs, initial_epoch
         self.has_validation = has_validation
-        past_its_end = None if optimizer is None else optimizer.schedule.span(epochs)  # schedule="cosine"
+        # schedule="cosine" spans the first run that trains (a fit of 0 epochs fixed a period of 1)
+        past_its_end = None if optimizer is None or initial_epoch >= epochs else optimizer.schedule.span(epochs)
         if past_its_end:
             warn_user(past_its_end)
         self.settings = settings

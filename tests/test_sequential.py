@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from helpers import mechanics_only
 
 
 def test_parameters_are_views_into_one_flat_vector(rng):
@@ -101,3 +102,18 @@ def test_pickle_and_deepcopy_keep_parameters_as_views_of_one_vector(rng):
             assert np.shares_memory(layer.W, clone.params) and np.shares_memory(layer.b, clone.params)
         clone.params[:] = 0
         assert np.all(clone.layers[0].W == 0) and np.any(model.params != 0)
+
+
+@mechanics_only  # one epoch on labels unrelated to X: which loss evaluate takes, not what is learned
+def test_evaluate_takes_the_loss_the_model_was_fit_with():
+    """evaluate's loss was "mse" whatever fit had used: after fit(loss="cross_entropy") a bare evaluate of the same
+    labels was refused, where Keras's evaluate takes the compiled loss."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(30, 3)), np.arange(30) % 2
+    model = gn.mlp([3, 4, 2], rng=0, dtype="float64")
+    assert model.fit_loss is None
+    model.fit(X, y, loss="cross_entropy", epochs=1, verbose=False)
+    assert model.evaluate(X, y) == model.evaluate(X, y, loss="cross_entropy")
+    assert set(model.evaluate(X, y)) == {"loss", "accuracy"}
+    model.fit(X, np.eye(2)[y], epochs=1, verbose=False)  # fit's own default, the squared error
+    assert model.fit_loss == "mse" and set(model.evaluate(X, np.eye(2)[y])) == {"loss"}

@@ -431,9 +431,17 @@ def test_fit_argument_errors():
     with pytest.raises(ValueError, match=r"unknown option 'shufle' .* did you mean shuffle= where you wrote shufle="):
         model.fit(X, y, optimizer="adam", eps=1e-8, shufle=False)  # eps is Adam's: the hint is for the typo
     for options, message in [({"eps": -1}, r"eps must be in \(0.0, inf\); received -1$"),
-                             ({"step_size": 3}, r"its options are lr, beta1, beta2, eps, schedule, eps_hat$")]:
-        with pytest.raises(ValueError, match=message):  # a bad value, or a name like no argument of fit: no hint
+                             ({"step_size": 3}, r"its options are lr, beta1, beta2, eps, schedule, eps_hat; fit "
+                                                r"hands the arguments that are not its own to the optimizer$")]:
+        with pytest.raises(ValueError, match=message):  # a bad value, or a name like no argument of fit
             model.fit(X, y, optimizer="adam", **options)
+    # other libraries' names: Keras's and scikit-learn's learning rate, PyTorch's weight decay (the L2 term's
+    # gradient, l2 * W), scikit-learn's epochs
+    for name, ours in [("learning_rate", "lr"), ("learning_rate_init", "lr"), ("weight_decay", "l2"),
+                       ("max_iter", "epochs")]:
+        with pytest.raises(ValueError, match=rf"unknown option '{name}' for optimizer='sgd'; its options are .*; "
+                                             rf"glassnet calls {name} {ours}: did you mean {ours}=\?$"):
+            model.fit(X, y, **{name: 1})
     with pytest.raises(TypeError, match=r"callbacks\[0\] must be a glassnet Callback"):
         model.fit(X, y, callbacks=[print])
     with pytest.raises(ValueError, match=r"validation_data\[0\] has 3 features"):
@@ -635,6 +643,31 @@ def test_with_batch_mean_the_guard_and_validation_take_a_batchs_share_of_the_pen
     np.testing.assert_allclose(levels[0], levels[1], rtol=1e-12)
 
 
+@mechanics_only  # one epoch on noise: the costs' arithmetic, not what is learned
+def test_a_sum_losss_epoch_cost_counts_the_penalty_once_over_its_batches():
+    """Each mini-batch's cost under a sum loss counts the whole penalty, and the epoch's cost added them up:
+    four batches read 24.80 where the cost at those weights is 19.42. The epoch's cost is now its batches' data
+    terms plus each batch's ``rows / n`` of the penalty at the weights it saw, replayed here step by step."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), r.normal(size=(40, 1))
+    model = gn.mlp([3, 5, 1], rng=1, dtype="float64")
+    replay = gn.Objective(model.copy(), gn.SquaredError("sum"), l2=0.5)
+    history = gn.fit(model, X, y, loss=gn.SquaredError("sum"), l2=0.5, optimizer=gn.SGD(lr=0.01), batch_size=15,
+                     epochs=1, shuffle=False, verbose=False)
+    expected = 0.0
+    for start in range(0, 40, 15):  # batches of 15, 15 and 10 rows, as fit steps through them
+        xb, yb = X[start:start + 15], y[start:start + 15]
+        penalty = float(replay.penalty())
+        expected += float(replay(xb, yb)) - penalty * (1 - len(xb) / 40)
+        replay.model.params -= 0.01 * replay.model.grads
+    np.testing.assert_allclose(replay.model.params, model.params, rtol=1e-12)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+    whole = gn.mlp([3, 5, 1], rng=1, dtype="float64")  # one batch: the cost of the weights it started from
+    start_cost = float(gn.Objective(whole.copy(), gn.SquaredError("sum"), l2=0.5)(X, y))
+    assert gn.fit(whole, X, y, loss=gn.SquaredError("sum"), l2=0.5, optimizer=gn.SGD(lr=0.01), batch_size=None,
+                  epochs=1, verbose=False)["loss"][0] == pytest.approx(start_cost, rel=1e-12)
+
+
 def test_evaluate_scores_multi_label_targets_alike_in_any_chunks():
     """Whether the targets were multi-label was decided chunk by chunk: a chunk whose rows each held one label
     was scored by argmax, so the accuracy read 0.391 in chunks of 2,000 and 0.497 at once."""
@@ -668,3 +701,19 @@ def test_the_divergence_message_names_the_factor_the_run_was_given():
         history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(5.0), epochs=20, batch_size=8,
                             divergence_factor=1.5, verbose=False)
     assert history.diverged
+
+
+@mechanics_only  # two epochs on labels unrelated to X: which targets are read, not what is learned
+def test_a_column_of_class_labels_is_taken_as_the_labels():
+    """y[:, None] or a one-column data frame was refused as "y must have shape (n, 10)", which points to one-hot
+    rows; a single column can only be labels for a model of several outputs."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(50, 4)), np.arange(50) % 3
+    runs = []
+    for target in (y, y[:, None], y[:, None].astype(float)):
+        model = gn.mlp([4, 5, 3], rng=0, dtype="float64")
+        runs.append((model.fit(X, target, loss="cross_entropy", epochs=2, verbose=False).loss, model.params.copy()))
+    for loss, params in runs[1:]:
+        assert loss == runs[0][0] and np.array_equal(params, runs[0][1])
+    with pytest.raises(gn.OptionError, match=r"class labels in 0..2 .* received labels from 0 to 3"):
+        gn.mlp([4, 5, 3], rng=0).fit(X, (np.arange(50) % 4)[:, None], loss="cross_entropy", epochs=1)

@@ -100,7 +100,7 @@ class SoftmaxCrossEntropy(Loss):
         self.from_logits = bool(from_logits)
 
     def validate_target(self, target, output_shape, dtype, name="y", xp=None):
-        """Integer labels in ``0..k-1``, or rows checked as by :meth:`Loss.validate_target`.
+        """Integer labels in ``0..k-1`` (a vector, or a column), or rows checked as by :meth:`Loss.validate_target`.
 
         Parameters
         ----------
@@ -117,6 +117,8 @@ class SoftmaxCrossEntropy(Loss):
                               "output, whose softmax is always 1, so it would learn nothing. For two classes "
                               "with one output use loss='bce' and a sigmoid output")
         y = check_array(target, name, ndim=(1, 2), xp=xp)
+        if y.ndim == 2 and y.shape[1] == 1:  # a column of labels (a one-column frame, a reshaped vector)
+            y = y[:, 0]
         if y.ndim == 2:  # one probability per class and sample: a negative one makes the cost fall without end
             y = super().validate_target(y, output_shape, dtype, name, xp)
             if float(y.min()) < 0:

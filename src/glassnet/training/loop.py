@@ -185,6 +185,7 @@ def fit(
         batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
         threads = None if threads is None else check_positive_int(threads, "threads")
         validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
+        tol = check_real(tol, "tol", low=0.0)
         shuffle = check_flag(shuffle, "shuffle")
         _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
         try:

@@ -9,6 +9,7 @@ Keras's ``Model`` gets ``fit`` from its trainer: ``model.fit(...)`` is
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ from ..losses.objective import Objective
 from . import Callback, History, evaluate, fit
 from . import resume as _resume
 
+#: the loss fit takes when none is given
+FIT_DEFAULT_LOSS: str = inspect.signature(fit).parameters["loss"].default
+
 
 class Sequential(nn.Stack):
     """:class:`glassnet.nn.Stack` with ``fit``, ``evaluate`` and ``save``.
@@ -29,6 +33,9 @@ class Sequential(nn.Stack):
     layers, input_shape, dtype, rng, xp
         As for :class:`glassnet.nn.Stack`.
     """
+
+    #: the loss of the last :meth:`fit`, which :meth:`evaluate` takes unless given another
+    fit_loss: str | Loss | None = None
 
     def fit(self, X: object, y: object, **kwargs: Any) -> History:
         """Train this model; see :func:`glassnet.fit` for the arguments.
@@ -44,16 +51,19 @@ class Sequential(nn.Stack):
         -------
         History
         """
-        return fit(self, X, y, **kwargs)
+        history = fit(self, X, y, **kwargs)
+        self.fit_loss = kwargs.get("loss", FIT_DEFAULT_LOSS)
+        return history
 
-    def evaluate(self, X: object, y: object, loss: str | Loss = "mse", l2: float = 0.0) -> dict[str, float]:
+    def evaluate(self, X: object, y: object, loss: str | Loss | None = None, l2: float = 0.0) -> dict[str, float]:
         """Cost (and accuracy for classification losses) on ``X`` and ``y``, in inference mode.
 
         Parameters
         ----------
         X : array_like, shape (n_samples, *input_shape)
         y : array_like
-        loss : str or Loss
+        loss : str or Loss, optional
+            By default the loss of the last :meth:`fit` (:attr:`fit_loss`), or ``"mse"`` before any.
         l2 : float
 
         Returns
@@ -61,7 +71,7 @@ class Sequential(nn.Stack):
         dict
             ``{"loss": ...}``, and ``"accuracy"`` for classification losses.
         """
-        objective = Objective(self, loss, l2)
+        objective = Objective(self, loss or self.fit_loss or "mse", l2)
         return evaluate(self, *objective.prepare(X, y), objective)
 
     def save(self, path: str | os.PathLike, **kwargs: Any) -> Path:

@@ -252,9 +252,14 @@ def get_solver(optimizer: object, **options: Any) -> Solver:
                       f"received {short(optimizer)}")
 
 
+#: other libraries' names for fit's arguments and the optimizers' options (Keras, scikit-learn, PyTorch)
+ALIASES = {"learning_rate": "lr", "learning_rate_init": "lr", "max_iter": "epochs", "n_epochs": "epochs",
+           "num_epochs": "epochs", "validation_fraction": "validation_split", "weight_decay": "l2"}
+
+
 def misspelt(optimizer: object, options: dict, arguments: list[str]) -> str:
     """A hint for an option that no optimizer takes and that looks like one of ``arguments`` (fit's own,
-    misspelt: ``epocs=5``), or "".
+    misspelt: ``epocs=5``) or is another library's name for one (:data:`ALIASES`), or "".
 
     Parameters
     ----------
@@ -272,10 +277,12 @@ def misspelt(optimizer: object, options: dict, arguments: list[str]) -> str:
     known = OPTIMIZERS.get(optimizer) if isinstance(optimizer, str) else None
     unknown = sorted(set(options) - (set(inspect.signature(known).parameters) if known is not None else set()))
     for name in unknown:
+        if name in ALIASES:
+            return f"; glassnet calls {name} {ALIASES[name]}: did you mean {ALIASES[name]}=?"
         near = difflib.get_close_matches(name, arguments, n=1, cutoff=0.8)
         if near:
             return f"; fit's own arguments include {near[0]}: did you mean {near[0]}= where you wrote {name}=?"
-    return ""
+    return "; fit hands the arguments that are not its own to the optimizer" if unknown else ""
 
 
 def is_full_batch(name: str) -> bool:

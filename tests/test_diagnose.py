@@ -395,3 +395,16 @@ def test_bad_arguments_are_named():
         with pytest.raises(gn.OptionError, match=r"X and y must hold one row per sample alike; received X of shape "
                                                  r"\(10, 3\) and y of shape \(\d+,\)"):
             gn.diagnose(model, X, other)
+
+
+def test_the_tools_on_a_model_file_that_names_no_dataset_ask_for_one(tmp_path, capsys):
+    """A model saved from Python records no dataset: gradcheck, diagnose and lr-find took the 8x8 digits and
+    called them "its training data" (or, for a 2-input model, failed on 64 features); evaluate asks, as they
+    now do."""
+    path = tmp_path / "xor.glassnet"
+    gn.save(path, gn.mlp([2, 4, 2], rng=0))
+    for command in ("gradcheck", "diagnose", "lr-find", "evaluate"):
+        assert cli.main([command, str(path)]) == 2
+        assert "does not say which dataset it was trained on: give --dataset" in capsys.readouterr().err
+    assert cli.main(["gradcheck", str(path), "--dataset", "digits"]) == 2  # and the one given is checked
+    assert "2 input features" in capsys.readouterr().err

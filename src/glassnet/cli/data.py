@@ -283,8 +283,7 @@ def model_or_default(args, hidden: tuple[int, ...]) -> tuple:
     if args.model:
         ck = load(args.model)
         model, meta = ck.model, ck.metadata
-        train, _ = model_data(meta, args.dataset or meta.get("dataset", "digits"), args.data, args.target,
-                              source=args.model)
+        train, _ = model_data(meta, args.dataset, args.data, args.target, source=args.model)
         X, y = scale_inputs(train.X, meta), scale_target(train.y, meta)
         loss = "cross_entropy" if meta.get("task", "classification") == "classification" else "mse"
         name = args.model

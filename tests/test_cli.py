@@ -230,7 +230,9 @@ def test_explain_needs_a_picture_and_a_writable_path(digits_run, tmp_path):
                                                               tmp_path / "heat.txt")
     (tmp_path / "rows.csv").write_text(",".join(["0"] * 64) + "\n")
     proc = glassnet("predict", model, tmp_path / "rows.csv", "--explain", tmp_path / "heat.png", check=False)
-    assert proc.returncode == 2 and "--explain draws pictures; none of the inputs is one" in proc.stderr
+    # refused before any row is predicted: the rows were printed and then the run called a failure
+    assert proc.returncode == 2 and "--explain draws pictures; every input is a CSV file" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_trace_output_is_written_whole_beside_no_temporary_file(tmp_path, capsys):

@@ -195,7 +195,12 @@ def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     ck = tmp_path / "o" / "checkpoint.glassnet"
     assert "--lr cannot change when resuming" in fails("train", "--resume", ck, "--lr", "0.5")
     assert "has already done 3 epochs" in fails("train", "--resume", ck, "--epochs", "2")
-    assert "is not a checkpoint of glassnet train" in fails("train", "--resume", tmp_path / "o" / "model.glassnet")
+    # the model a run wrote: the message names the checkpoint beside it (it sent the user to glassnet.resume)
+    assert "model.glassnet is the model a run of glassnet train wrote, not its checkpoint: resume from " \
+        "checkpoint.glassnet beside it" in fails("train", "--resume", tmp_path / "o" / "model.glassnet")
+    gn.save(tmp_path / "own.glassnet", gn.mlp([64, 8, 10], rng=0))
+    assert "is not a checkpoint of glassnet train; continue a run started from Python with glassnet.resume" \
+        in fails("train", "--resume", tmp_path / "own.glassnet")
     more = run_glassnet("train", "--resume", ck, "--epochs", "5", "--quiet", cwd=tmp_path).stdout
     assert "at epoch 4 of 5" in more and "kept the weights of epoch" in more
     # the digits run's cosine reached 0 at its third and last epoch; taken to 5, it follows a cosine over 5
@@ -316,6 +321,8 @@ def test_a_model_with_nan_weights_is_refused_by_predict_evaluate_and_serve(tmp_p
     (["--test-fraction", "0"], "argument --test-fraction: expected a number in (0, 1); received '0'"),
     (["--optimizer", "bfgs", "--lr", "0.1"], "--lr does not apply to --optimizer bfgs"),
     (["--momentum", "0.9"], "--momentum applies to --optimizer sgd; received --optimizer adam"),
+    (["--optimizer", "lbfgs", "--batch-size", "32"],  # was ignored without a word
+     "--batch-size 32 applies to gradient descent; --optimizer lbfgs takes the whole set at every step"),
     (["--task", "regress"], "--task and --target apply to --dataset csv"),
     (["--keep-best", "val_accuracy", "--validation-fraction", "0"], "--keep-best val_accuracy needs a validation set"),
 ])

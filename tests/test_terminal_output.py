@@ -111,3 +111,13 @@ def test_the_solvers_table_keeps_its_columns_apart_and_calls_only_poor_minima_po
     assert "far above" not in table.split("L-BFGS", 1)[1].split("BFGS", 1)[0]
     assert table.count("far above the best run's") == 1 and "gradient vanished at cost 0.5" in table
     assert max(map(len, table.splitlines())) <= 80
+
+
+def test_patience_without_a_validation_share_says_it_watches_the_training_cost(tmp_path, capsys):
+    """--help said "stop when the validation cost stalls", but the digits hold no rows out: the run stopped on the
+    training cost without a word. The help says both now, and the run says which it watches."""
+    assert cli.main(["train", "--patience", "1", "--epochs", "2", "--quiet", "--out", str(tmp_path / "a")]) == 0
+    assert "--patience 1 watches the training cost: no rows are held out for validation" in capsys.readouterr().out
+    assert cli.main(["train", "--patience", "1", "--epochs", "2", "--validation-fraction", "0.2", "--quiet",
+                     "--out", str(tmp_path / "b")]) == 0
+    assert "watches the training cost" not in capsys.readouterr().out

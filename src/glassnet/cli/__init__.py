@@ -117,7 +117,9 @@ def add_train(sub) -> None:
                    help="epochs (iterations for bfgs/lbfgs); digits 40, mnist 20")
     t.add_argument("--batch-size", type=integer(0), help="rows per step; 0 for the whole set")
     t.add_argument("--l2", type=real(0), help="L2 regularization strength (digits: 1e-4, else 0)")
-    t.add_argument("--patience", type=integer(1), help="stop when the validation cost stalls this many epochs")
+    t.add_argument("--patience", type=integer(1),
+                   help="stop when the validation cost (without a validation share, the training cost) stalls "
+                        "this many epochs")
     t.add_argument("--seed", type=integer(0), help="seeds the weights, the splits and the shuffles (default 0)")
     t.add_argument("--test-fraction", type=real(0, 1, low_open=True, high_open=True),
                    help="held-out share for digits and csv (default 0.2)")
@@ -266,7 +268,9 @@ def add_tools(sub) -> None:
     c.set_defaults(func=lazy("tools", "cmd_compare"))
 
     s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
-    s.add_argument("model", nargs="?", help="a digit model file (default: one trained at first start and cached)")
+    s.add_argument("model", nargs="?",
+                   help="a digit model file (default: glassnet-out/model.glassnet when glassnet train wrote a "
+                        "picture model there, else a digit model trained at first start and cached)")
     s.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)")
     s.add_argument("--port", type=port_number, default=8000, help="default 8000")

@@ -105,6 +105,9 @@ def settings_from(args) -> dict:
     if getattr(args, "distributed", False) and s["augment"] and "augment" not in given:
         print("no augmentation under --distributed: each rank would draw its own changes (see docs/scaling.md)")
         s["augment"] = False
+    if quasi and given.get("batch_size"):
+        raise UserError(f"--batch-size {given['batch_size']} applies to gradient descent; --optimizer "
+                        f"{s['optimizer']} takes the whole set at every step")
     if quasi and given.get("schedule", "constant") != "constant":
         raise UserError(f"--schedule {given['schedule']} needs a gradient-descent optimizer; received --optimizer "
                         f"{s['optimizer']}, which chooses its own steps")
@@ -219,7 +222,10 @@ def resumed_settings(args, checkpoint) -> dict:
     dict
     """
     saved = checkpoint.metadata.get("settings")
-    if not isinstance(saved, dict) or "epoch" not in checkpoint.training:
+    if isinstance(saved, dict) and "epoch" not in checkpoint.training:  # the trained model that a run wrote
+        raise UserError(f"{args.resume} is the model a run of glassnet train wrote, not its checkpoint: resume "
+                        f"from checkpoint.glassnet beside it (written every --checkpoint-every epochs and at the end)")
+    if not isinstance(saved, dict):
         raise UserError(f"{args.resume} is not a checkpoint of glassnet train; continue a run started from Python "
                         "with glassnet.resume")
     check_saved_settings(saved, args.parser, args.resume)

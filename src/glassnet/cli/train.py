@@ -156,6 +156,9 @@ def _trained(args, comm: Any, on_host: bool, ck: Any, s: dict, out: Outputs) -> 
         print("no validation share: the learning rate falls to 0 over the run, so its last epoch is the one kept "
               "(--validation-fraction holds some rows out)")
 
+    if val is None and s["patience"] is not None:
+        print(f"--patience {s['patience']} watches the training cost: no rows are held out for validation "
+              "(--validation-fraction holds some out)")
     quasi = is_full_batch(s["optimizer"])
     callbacks: list = [] if s["patience"] is None else [EarlyStopping(patience=s["patience"], restore_best=False)]
     if not quasi:  # a quasi-Newton run cannot be resumed exactly, so it writes no checkpoint

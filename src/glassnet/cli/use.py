@@ -85,6 +85,8 @@ def cmd_predict(args) -> int:
         0; 1 when some inputs could not be predicted; 2 when none could.
     """
     heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
+    if heat is not None and all(item.lower().endswith(".csv") for item in args.inputs):  # before any prediction
+        raise UserError("--explain draws pictures; every input is a CSV file")
     ck = load(args.model, device=args.device)
     meta = ck.metadata
     classes = [printable(c) for c in meta.get("classes") or range(max(2, ck.model.out_features or 0))]
@@ -106,9 +108,6 @@ def cmd_predict(args) -> int:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)
     if heat is not None and explained:
         explain(ck.model.to("cpu"), meta, explained, heat, inputs=[args.model, *args.inputs])
-    elif heat is not None and not failed:
-        print("glassnet: error: --explain draws pictures; none of the inputs is one", file=sys.stderr)
-        return 2
     return 0 if not failed else 1 if failed < len(args.inputs) else 2
 
 

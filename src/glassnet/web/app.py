@@ -285,6 +285,9 @@ def make_server(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: in
                              **waitress_options(max_upload_bytes))
     except ValueError as exc:
         raise OptionError(f"--host {short(host)} cannot be listened on here: {short(str(exc))}") from None
+    except OSError as exc:  # the port taken by another server, or one below 1024 without the right to it
+        raise OptionError(f"--port {port} cannot be listened on at {host}: {exc.strerror or exc}; choose "
+                          "another port (--port 0 picks a free one)") from None
 
 
 def serve(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,

@@ -283,3 +283,14 @@ def test_process_killed_mid_save_leaves_a_loadable_file(tmp_path):
         assert any(np.array_equal(params, e) for e in expected)
     gn.save(path, gn.mlp([300, 400, 300, 10], rng=1))  # the next save cleans up after the killed ones
     assert [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]
+
+
+def test_a_checkpoint_asked_for_its_models_methods_says_where_they_are(tmp_path):
+    """gn.load(path).predict(X), as Keras's load_model returns a model, ended in a bare AttributeError."""
+    ck = gn.load(gn.save(tmp_path / "m.glassnet", gn.mlp([2, 3, 1], rng=0)))
+    with pytest.raises(AttributeError, match=r"a Checkpoint has no attribute 'predict'; its model has: "
+                                             r"glassnet.load\(path\).model.predict"):
+        ck.predict(np.zeros((1, 2)))
+    with pytest.raises(AttributeError, match="'Checkpoint' object has no attribute 'fly'"):
+        ck.fly  # noqa: B018
+    assert not hasattr(ck, "predict") and ck.model.predict(np.zeros((1, 2))).shape == (1, 1)

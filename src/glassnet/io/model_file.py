@@ -42,6 +42,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +98,13 @@ class Checkpoint:
     training_arrays: dict = field(default_factory=dict)
     path: Path | None = None
     verified: bool = True
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names this class lacks: one of the model's (``predict``) is refused with the way to it."""
+        if not name.startswith("_") and hasattr(Stack, name):
+            raise AttributeError(f"a Checkpoint has no attribute {name!r}; its model has: "
+                                 f"glassnet.load(path).model.{name}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _npy_bytes(array) -> bytes:

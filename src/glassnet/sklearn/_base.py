@@ -28,8 +28,9 @@ from ..core.arrays import to_numpy
 from ..core.threads import limit as limit_threads
 from ..errors import DivergenceError, NonFiniteError
 from ..losses.objective import Objective
-from ..nn import Dense, mlp
+from ..nn import Dense
 from ..ops.init import INITIALIZERS
+from ..training.models import mlp
 from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, optimizer_for, optimizer_settings, with_activation
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it

@@ -20,9 +20,10 @@ import numpy as np
 
 from .. import training
 from ..errors import NonFiniteError
-from ..nn import Dense, Stack, mlp
+from ..nn import Dense
 from ..optim import SGD, Adam, AdamW, Optimizer, RMSProp
 from ..optim.schedules import Cosine, Schedule
+from ..training.models import Sequential, mlp
 
 #: scikit-learn's "adaptive" rate: divided by this after each run of epochs without improvement ...
 ADAPTIVE_FACTOR = 5.0
@@ -163,19 +164,19 @@ def optimizer_settings(est: Any) -> tuple:
             est.beta_1, est.beta_2, est.epsilon, est.alpha if est.solver == "adamw" else None)
 
 
-def with_activation(model: Stack, activation: str) -> Stack:
+def with_activation(model: Sequential, activation: str) -> Sequential:
     """``model`` with ``activation`` between its layers, its weights kept (scikit-learn reads ``activation`` at
     each pass, so a warm start after ``set_params(activation=...)`` uses the new one).
 
     Parameters
     ----------
-    model : Stack
+    model : Sequential
         An MLP of Dense layers, an activation after each but the last.
     activation : str
 
     Returns
     -------
-    Stack
+    Sequential
         ``model`` itself when its activation is that one already.
     """
     if len(model.layers) < 2 or getattr(model.layers[1], "name", None) == activation:

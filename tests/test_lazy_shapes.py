@@ -228,3 +228,29 @@ def test_sizes_by_position_read_as_pytorch_and_keras_write_them(call, sizes):
 def test_sizes_that_cannot_be_read_one_way_are_refused(call, message):
     with pytest.raises(gn.OptionError, match=message):
         call()
+
+
+def test_pictures_laid_out_as_keras_and_pillow_lay_them_out_get_the_way_to_ours(digit_images):
+    """Channels last, (n, 8, 8, 1), read as pictures of 8x1 pixels ("the kernel does not fit"), and (n, 28, 28, 3)
+    built a model of 28 channels of 28x3 pixels without a word: each now names the transpose that fixes it."""
+    X, y, _, _ = digit_images
+    last = X.transpose(0, 2, 3, 1)  # (1500, 8, 8, 1)
+    with pytest.raises(gn.OptionError, match=r"8x1 pixels .* if its channels come last, as Keras and Pillow lay "
+                                             r"them out, give X.transpose\(0, 3, 1, 2\)$"):
+        gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).fit(last, y, loss="cross_entropy", epochs=1)
+    with pytest.warns(UserWarning, match=r"built for X of shape \(5, 28, 28, 3\) as 28 channels of 28x3 pixels; if "
+                                         r"its channels come last"):
+        gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).predict(np.zeros((5, 28, 28, 3)))
+    built = gn.cnn((1, 8, 8), 10, rng=0)
+    with pytest.raises(gn.OptionError, match=r"received shape \(1500, 8, 8, 1\); if its channels come last"):
+        built.predict(last)
+    with pytest.raises(gn.OptionError, match=r"received shape \(1500, 8, 8\); for grey pictures without a channel "
+                                             r"axis give X\[:, None\]"):
+        built.predict(X[:, 0])
+    with pytest.raises(gn.OptionError, match=r"input_shape=...; for grey pictures without a channel axis"):
+        gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).predict(X[:, 0])
+    # a model whose pictures are laid out as ours, and rows for an MLP, get no such hint or warning
+    assert gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).predict(X).shape == (1500, 10)
+    with pytest.raises(gn.OptionError) as refused:
+        gn.Sequential(gn.Dense(10)).predict(X[:, 0])
+    assert "grey" not in str(refused.value) and "transpose" not in str(refused.value)

@@ -22,6 +22,7 @@ import numpy as np
 from ..core._validation import all_finite, check_array, check_in_range, check_positive_int
 from ..core.arrays import errstate, is_numpy, is_sparse
 from ..core.rows import SCAN_ROWS, LazyRows, is_lazy
+from ..core.warn import warn_user
 from ..errors import NonFiniteError, OptionError
 from ..ops import functional as F
 from .activations import PROBABILITIES, Identity
@@ -34,6 +35,38 @@ from .pooling import AvgPool2D, MaxPool2D
 
 #: glassnet's layers whose outputs lie within the range of their inputs: probabilities stay probabilities
 KEEP_RANGE = (Flatten, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Identity)
+
+
+def layout_hint(given: tuple, expected: Shape | None, name: str = "X", pictures_failed: bool = False) -> str:
+    """A hint for pictures laid out another way than (samples, channels, rows, columns), or "".
+
+    Keras and Pillow put the channels last, (samples, rows, columns, channels), and grey pictures
+    often come without a channel axis. ``expected`` is the model's input shape, or None for a model
+    that takes it from this data (then a last axis of 1, 3 or 4 after two larger ones gives the hint,
+    and so does data of one axis per sample too few for a first layer of pictures that failed to build on
+    it: ``pictures_failed``).
+
+    Parameters
+    ----------
+    given : tuple
+        The data's shape, samples first.
+    expected : tuple, optional
+    name : str
+    pictures_failed : bool
+
+    Returns
+    -------
+    str
+    """
+    last = f"; if its channels come last, as Keras and Pillow lay them out, give {name}.transpose(0, 3, 1, 2)"
+    if len(given) == 4 and (given[3] in (1, 3, 4) and min(given[1:3]) > 4 if expected is None else
+                            tuple(given[1:]) == (*expected[1:], expected[0])):
+        return last
+    grey = expected is None and pictures_failed and len(given) == 3 or \
+        expected is not None and len(expected) == 3 and expected[0] == 1 and tuple(given[1:]) == tuple(expected[1:])
+    if grey:
+        return f"; for grey pictures without a channel axis give {name}[:, None]"
+    return ""
 
 
 def output_layer(layers: list[Layer]) -> Layer | None:
@@ -289,17 +322,22 @@ class Predicting:
             except OptionError as exc:
                 if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix
                     raise
+                pictures = hasattr(self.layers[0], "kernel_size")  # a convolution or pooling takes pictures
                 raise OptionError(f"{exc}. The model takes its input shape from the first data it sees, here "
                                   f"{name} of shape {tuple(X.shape)}: give {name} in the shape its first layer "
                                   f"takes (images as (n_samples, channels, height, width)), or build the model "
-                                  f"for it with input_shape=...") from None
+                                  f"for it with input_shape=...{layout_hint(X.shape, None, name, pictures)}"
+                                  ) from None
+            if hint := layout_hint(X.shape, None, name):  # built, but most likely across the pictures' axes
+                warn_user(f"the model was built for {name} of shape {tuple(X.shape)} as {X.shape[1]} channels of "
+                          f"{X.shape[2]}x{X.shape[3]} pixels{hint}")
             return X
         if tuple(X.shape[1:]) != shape:
             if len(shape) == 1:
                 raise OptionError(f"{name} has {X.shape[1]} features per sample, but the model's first layer "
                                   f"expects {shape[0]}; received {name} of shape {tuple(X.shape)}")
             raise OptionError(f"{name} must have shape (n_samples, {', '.join(map(str, shape))}); "
-                              f"received shape {tuple(X.shape)}")
+                              f"received shape {tuple(X.shape)}{layout_hint(X.shape, shape, name)}")
         return X
 
     def _lazy_rows(self, X: Any, name: str, finite: bool) -> LazyRows:

@@ -1,7 +1,7 @@
 """A small end-to-end run of the engine: XOR learned by a 2-3-1 sigmoid network.
 
 Full-batch gradient descent written out in five lines over the flat parameter
-vector, with a gradient check before training. `make run` runs this script.
+vector, with a gradient check before training: `python examples/quickstart.py`.
 """
 
 import numpy as np

@@ -291,6 +291,7 @@ def test_a_preview_is_the_next_step_and_changes_nothing(optimizer):
     assert opt.t == t and all(np.array_equal(opt.state[k], state[k]) for k in state)
     opt.step()
     np.testing.assert_allclose(model.params - params, step, rtol=1e-12, atol=1e-15)
+    assert opt.bind(gn.mlp([3, 5, 2], rng=0, dtype="float64")).t == 0  # still bound to its model: another starts again
 
 
 def test_a_named_schedule_continued_past_the_period_its_first_fit_set_is_said():

@@ -150,7 +150,7 @@ class Optimizer:
             raise RuntimeError("the optimizer is not bound to a model: call optimizer.bind(model)")
         scalars, slots = self.state_dict()
         kept = {name: buffer.copy() for name, buffer in slots.items()}
-        before = self.params.copy()
+        before, bound = self.params.copy(), self._bound
         try:
             self.t += 1
             self.update(self.params, self.grads, self.lr)
@@ -158,6 +158,7 @@ class Optimizer:
         finally:
             self.params[...] = before
             self.load_state_dict(scalars, kept)
+            self._bound = bound  # still this model's optimizer
 
     def _flush_tiny(self) -> None:
         """Zero state entries too small to matter, before they decay into denormals.

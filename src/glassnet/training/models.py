@@ -71,7 +71,7 @@ class Sequential(nn.Stack):
         dict
             ``{"loss": ...}``, and ``"accuracy"`` for classification losses.
         """
-        objective = Objective(self, loss or self.fit_loss or "mse", l2)
+        objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
         return evaluate(self, *objective.prepare(X, y), objective)
 
     def save(self, path: str | os.PathLike, **kwargs: Any) -> Path:

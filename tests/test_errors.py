@@ -1,5 +1,7 @@
 """Bad input gets an error naming the argument, what was expected and what was received."""
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -113,8 +115,28 @@ def test_unknown_names():
         gn.get_activation("gelu")
     with pytest.raises(ValueError, match=r"loss must be a Loss or one of .* received 'hinge'"):
         gn.Objective(gn.mlp([2, 1], rng=0), "hinge")
-    with pytest.raises(ValueError, match=r"reduction must be one of 'mean', 'sum'; received 'avg'"):
+    with pytest.raises(ValueError, match=r"reduction must be one of 'mean', 'sum'; received 'avg'$"):
         gn.SquaredError("avg")
+
+
+def test_names_in_other_letters_and_classes_for_instances_are_answered_with_what_was_meant():
+    """activation="ReLU", optimizer="Adam", loss="MSE" (PyTorch's and Keras's spellings) and optimizer=gn.Adam were
+    refused with the list of names alone."""
+    X, y = np.zeros((4, 2)), np.zeros(4)
+    for call, hint in [(lambda: gn.mlp([2, 3, 1], activation="ReLU"), "did you mean 'relu'?"),
+                       (lambda: gn.mlp([2, 3, 1], activation="leaky-relu"), "did you mean 'leaky_relu'?"),
+                       (lambda: gn.mlp([2, 3, 1]).fit(X, y, optimizer="Adam"), "did you mean 'adam'?"),
+                       (lambda: gn.optim.get_optimizer("RMSProp"), "did you mean 'rmsprop'?"),
+                       (lambda: gn.mlp([2, 3, 1]).fit(X, y, loss="MSE"), "did you mean 'mse'?"),
+                       (lambda: gn.mlp([2, 3, 1]).fit(X, y, optimizer=gn.Adam),
+                        "did you mean Adam(), an instance, where you gave the class?"),
+                       (lambda: gn.Objective(gn.mlp([2, 1], rng=0), gn.SquaredError),
+                        "did you mean SquaredError(), an instance, where you gave the class?"),
+                       (lambda: gn.Sequential(gn.Dense(2, 3), gn.ReLU),
+                        r"layers\[1\] must be a glassnet Layer; received type; did you mean ReLU\(\), an instance"),
+                       (lambda: gn.SquaredError("Sum"), "did you mean 'sum'?")]:
+        with pytest.raises(ValueError, match=hint if "layers" in hint else re.escape(hint)):
+            call()
 
 
 def test_bad_constructor_arguments():

@@ -120,8 +120,34 @@ def check_choice(value: object, name: str, choices: tuple[str, ...] | list[str])
     str
     """
     if not isinstance(value, str) or value not in choices:
-        raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}; received {short(value)}")
+        raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}; received {short(value)}"
+                          f"{meant(value, choices)}")
     return value
+
+
+def meant(value: object, choices: tuple[str, ...] | list[str] | dict) -> str:
+    """A hint for a name given in other letters (``"ReLU"`` for ``"relu"``, ``"MSE"``) or a class given
+    where an instance of it was wanted (``optimizer=gn.Adam``), or "".
+
+    Parameters
+    ----------
+    value : object
+        What was received.
+    choices : sequence of str
+        The names taken.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'relu'?"``, or the like.
+    """
+    if isinstance(value, type):
+        return f"; did you mean {value.__name__}(), an instance, where you gave the class?"
+    if isinstance(value, str):
+        same = [c for c in choices if c.lower() == value.lower().replace("-", "_")]
+        if same:
+            return f"; did you mean {same[0]!r}?"
+    return ""
 
 
 def check_flag(value: object, name: str) -> bool:

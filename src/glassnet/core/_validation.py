@@ -40,10 +40,11 @@ from ._check_values import (
     finite_number,
     is_number_text,
     json_number,
+    meant,
     short,
 )
 
 __all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "available_memory",
            "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range", "check_memory",
            "check_positive_int", "check_real", "check_target", "check_writable", "finite_number", "input_folder_around",
-           "is_number_text", "json_number", "not_a_file", "short"]
+           "is_number_text", "json_number", "meant", "not_a_file", "short"]

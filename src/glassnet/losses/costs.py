@@ -9,7 +9,7 @@ costs for numbers are in :mod:`.regression`, those for classes in
 
 from __future__ import annotations
 
-from ..core._validation import short
+from ..core._validation import meant, short
 from ..errors import OptionError
 from .base import Array, Loss
 from .classification import BinaryCrossEntropy, SoftmaxCrossEntropy
@@ -74,4 +74,5 @@ def get_loss(loss: str | Loss, name: str = "loss") -> Loss:
         if key in LOSSES:
             return LOSSES[key]()
     names = list(LOSSES) + list(ALIASES)
-    raise OptionError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {short(loss)}")
+    raise OptionError(f"{name} must be a Loss or one of {', '.join(map(repr, names))}; received {short(loss)}"
+                      f"{meant(loss, names)}")

@@ -8,7 +8,7 @@ layer of your own joins with :func:`register_layer`.
 
 from __future__ import annotations
 
-from ..core._validation import short
+from ..core._validation import meant, short
 from ..errors import OptionError, OptionTypeError
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer
@@ -114,7 +114,8 @@ def get_activation(name: str, argument: str = "activation") -> Layer:
     """
     if isinstance(name, str) and name in ACTIVATIONS:
         return ACTIVATIONS[name]()
-    raise OptionError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}; received {short(name)}")
+    raise OptionError(f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}; received {short(name)}"
+                      f"{meant(name, list(ACTIVATIONS))}")
 
 
 def layer_from_config(spec: dict) -> Layer:

@@ -16,7 +16,7 @@ from types import ModuleType
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_dtype, check_positive_int, short
+from ..core._validation import as_generator, check_dtype, check_positive_int, meant, short
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
 from .context import Array, Shape, Workspace
@@ -96,7 +96,8 @@ class Stack(Predicting, FlatParameters):
                               "Sequential(layer, ...); received none")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise OptionTypeError(f"layers[{i}] must be a glassnet Layer; received {type(layer).__name__}")
+                raise OptionTypeError(f"layers[{i}] must be a glassnet Layer; received {type(layer).__name__}"
+                                      f"{meant(layer, ())}")
         if len({id(layer) for layer in layers}) != len(layers):
             raise OptionError("layers must not contain the same layer object twice")
         self.layers: list[Layer] = list(layers)  # type: ignore[arg-type]

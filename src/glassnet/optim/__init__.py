@@ -2,7 +2,7 @@
 
 import inspect
 
-from ..core._validation import short
+from ..core._validation import meant, short
 from ..errors import OptionError
 from .adaptive import Adam, AdamW, RMSProp
 from .base import Optimizer, check_options
@@ -59,6 +59,7 @@ def get_optimizer(optimizer: object, name: str = "optimizer", **options) -> Opti
         return cls(**options)
     raise OptionError(
         f"{name} must be an Optimizer or one of {', '.join(map(repr, OPTIMIZERS))}; received {short(optimizer)}"
+        f"{meant(optimizer, list(OPTIMIZERS))}"
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_memory, check_positive_int, short
+from ..core._validation import check_memory, check_positive_int, meant, short
 from ..core.rows import LazyRows
 from ..errors import OptionError
 from ..optim import OPTIMIZERS, Optimizer, get_optimizer
@@ -249,7 +249,7 @@ def get_solver(optimizer: object, **options: Any) -> Solver:
     if isinstance(optimizer, Optimizer) or (isinstance(optimizer, str) and optimizer in OPTIMIZERS):
         return GradientDescent(get_optimizer(optimizer, **options))
     raise OptionError(f"optimizer must be an Optimizer or one of {', '.join(map(repr, SOLVERS))}; "
-                      f"received {short(optimizer)}")
+                      f"received {short(optimizer)}{meant(optimizer, list(SOLVERS))}")
 
 
 #: other libraries' names for fit's arguments and the optimizers' options (Keras, scikit-learn, PyTorch)

@@ -186,6 +186,19 @@ def test_fewer_than_two_classes_and_bad_arguments_are_refused(tmp_path):
         load_folder(tmp_path, color="cmyk")
 
 
+def test_a_folder_of_splits_is_answered_with_the_split_to_give(tmp_path):
+    """shapes/ with train/ and test/ inside (as examples/shapes.py writes it) was refused with a note per folder
+    about folders inside a class folder; the message now names shapes/train."""
+    for split in ("test", "train"):
+        for kind in ("disc", "square"):
+            (tmp_path / split / kind).mkdir(parents=True)
+            shape_picture(kind, np.random.default_rng(0)).save(tmp_path / split / kind / "a.png")
+    with pytest.raises(gn.DataError, match=r"found 0 \(none\)\. Its folders \(test, train\) hold class folders "
+                                           r"themselves, as splits do: give one split, such as .*train, as the folder"):
+        load_folder(tmp_path)
+    assert load_folder(tmp_path / "train", size=8).classes == ["disc", "square"]
+
+
 def test_the_pictures_feed_a_conv_net_that_fits_them(folder):
     # the small folder here is for the mechanics: images in (samples, channels, rows, columns) that a conv
     # net takes as they come and can fit; telling shapes apart on unseen backgrounds needs more pictures

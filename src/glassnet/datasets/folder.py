@@ -134,8 +134,14 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
             notes.append(f"{name}/ holds no picture that could be read: the class is left out")
     kept = sorted(set(labels))
     if len(kept) < max(1, min_classes):
+        splits = not kept and names and all(not f and any(p.is_dir() for p in (root / n).iterdir()) for n, f in
+                                            zip(names, files))
+        hint = (f". Its folders ({', '.join(names)}) hold class folders themselves, as splits do: give one split, "
+                f"such as {root / next((n for n in names if 'train' in n.lower()), names[0])}, as the folder to "
+                "train on (and another as its test pictures)"
+                if splits else "".join(f"; {n}" for n in notes))
         raise DataError(f"{root} needs at least {max(1, min_classes)} class folder(s) with pictures; found {len(kept)} "
-                        f"({', '.join(names[k] for k in kept) or 'none'})" + "".join(f"; {n}" for n in notes))
+                        f"({', '.join(names[k] for k in kept) or 'none'}){hint}")
     say(skipped, total, notes)
     channels = 3 if color == "rgb" or (color == "auto" and any(not grey_levels(a) for a in pictures)) else 1
     X = np.empty((len(pictures), channels, size, size), dtype=np.float32)

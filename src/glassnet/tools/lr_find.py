@@ -171,7 +171,10 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
                           f"seen: start lower; received start={start:g}")
     lowest = max(int(np.argmin(costs)), 2) + 1  # the fall to the lowest cost; later falls recover from spikes
     slope = np.gradient(np.asarray(costs[:lowest]), np.log(rates[:lowest]))
-    suggestion = rates[int(np.argmin(slope))]
+    # the average's first steps settle on the costs so far (one dear first batch made the sweep's first rate,
+    # 1e-6, the steepest fall): the fall is looked for after them, where there are enough steps to look at
+    skip = max(0, min(round(1 / (1 - SMOOTHING)), lowest - 3))
+    suggestion = rates[skip + int(np.argmin(slope[skip:]))]
     if blew is not None:
         suggestion = min(suggestion, blew / 10)
     return LRFind(rates, costs, float(suggestion), blew, opt.name, guard.chance, guard.before)

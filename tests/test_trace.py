@@ -38,6 +38,14 @@ def test_trace_agrees_with_objective_and_a_manual_step(l2):
     md = t.to_markdown()
     assert md.count("## ") == 7 and "`dW1 = X.T @ dZ1" in md
     assert "(fused with the cost below)" in str(t)
+    # after the step: C' is the cost alone, as C is (it held the L2 term, so a good step seemed to raise C),
+    # and J' adds the penalty of the updated weights
+    stepped = model.copy()
+    stepped.params -= 0.5 * model.grads
+    after = gn.Objective(stepped, "cross_entropy")
+    assert t["C'"] == pytest.approx(after.value(*after.prepare(X, y)), rel=1e-12)
+    penalty = l2 / 2 * np.sum(stepped.params[: stepped.n_decayed] ** 2)
+    assert ("J'" in [s.name for s in t.steps]) == bool(l2) and (not l2 or t["J'"] == pytest.approx(t["C'"] + penalty))
 
 
 @pytest.mark.parametrize(("loss", "formula"), [

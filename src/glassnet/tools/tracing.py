@@ -231,7 +231,10 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     m.state[...] = after
     updated = objective.value(X, y, training=training)  # the pass of C, batch norm on the batch's statistics
     m.state[...] = after
-    t.add("after the step", "C'", "the cost with the updated parameters", updated)
+    penalty = l2_penalty(m.params[: m.n_decayed], l2) if l2 else 0.0
+    t.add("after the step", "C'", "the cost with the updated parameters", updated - penalty)
+    if l2:  # C' alone compares with C: the step lowers J, which C' may not
+        t.add("after the step", "J'", "J' = C' + L2 with the updated weights", updated)
     return t
 
 

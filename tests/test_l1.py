@@ -24,6 +24,20 @@ def test_the_cost_adds_l1_times_the_absolute_weights_and_not_the_biases():
     assert both - plain == pytest.approx(by_hand, rel=1e-12)
 
 
+def test_a_weight_on_the_kink_of_its_absolute_value_is_left_out_of_the_gradient_check():
+    """|w| has no derivative at 0: a weight within eps of it failed the check of a correct gradient (max abs error
+    0.09, the subgradient against the difference across the kink), as a ReLU input at 0 would have without the
+    kink test, which covered layers only."""
+    X, y, model = problem(2)
+    W = model.layers[0].W.copy()
+    W[0, 0] = 1e-7
+    model.layers[0].W = W
+    report = gn.gradcheck(model, "cross_entropy", X, y, l1=0.1)
+    assert report.passed and report.rows[0].kinks == 1 and sum(r.kinks for r in report.rows) == 1
+    assert "a weight under L1 lay within eps of 0" in str(report)
+    assert sum(r.kinks for r in gn.gradcheck(model, "cross_entropy", X, y).rows) == 0  # no L1, no kink there
+
+
 def test_the_gradient_against_central_differences():
     X, y, model = problem(1)
     report = gn.gradcheck(model, "cross_entropy", X, y, l1=0.05, l2=0.01)

@@ -234,14 +234,16 @@ def gradcheck(
     kinked = any(layer.kinked for layer in m.layers)
 
     def numeric(vector: np.ndarray, j: int) -> tuple[float, bool]:
-        """The central difference for entry j, and whether it crossed a kink."""
+        """The central difference for entry j, and whether it crossed a kink (of a layer, or of L1's |w| at 0)."""
         old = vector[j]
         vector[j] = old + eps
         up, up_side = _value_and_sides(objective, X64, y64, training, kinked)
         vector[j] = old - eps
         down, down_side = _value_and_sides(objective, X64, y64, training, kinked)
         vector[j] = old
-        return (up - down) / (2 * eps), kinked and not np.array_equal(up_side, down_side)  # type: ignore[arg-type]
+        at_l1_kink = l1 > 0 and vector is theta and j < m.n_decayed and abs(float(old)) < eps
+        crossed = at_l1_kink or kinked and not np.array_equal(up_side, down_side)  # type: ignore[arg-type]
+        return (up - down) / (2 * eps), bool(crossed)
 
     noise = 10 * np.finfo(np.float64).eps * max(abs(cost), 1.0) / eps
 
@@ -266,9 +268,10 @@ def gradcheck(
                      "can resolve")
     kinks = sum(r.kinks for r in rows)
     if kinks:
+        weight = ", or a weight under L1 lay within eps of 0" if l1 else ""
         notes.append(f"{kinks} entries were left out (\"at a kink\"): between theta - eps and theta + eps an input "
-                     "of a ReLU crossed 0, or two inputs of a max-pooling window swapped places, where the cost has "
-                     "no derivative for a central difference to measure")
+                     f"of a ReLU crossed 0, or two inputs of a max-pooling window swapped places{weight}, where the "
+                     "cost has no derivative for a central difference to measure")
     return GradcheckReport(rows=rows, tol=tol, eps=eps, cost=cost, notes=notes)
 
 

@@ -196,3 +196,14 @@ def test_rows_read_from_a_file_and_values_that_are_not_finite(tmp_path):
     with np.errstate(all="ignore"):
         svg = gn.draw_graph(sick, np.ones((4, 30)), np.array([0, 1, 0, 1]), "cross_entropy").to_svg()
     assert "and 5 NaN, 0 infinite" in svg and 'fill="#000000"' in svg  # said, and drawn black in the strips
+
+
+def test_the_pictures_text_is_drawn_as_written_not_as_mathematics():
+    """matplotlib reads $...$ as mathematics: a title "cost in $ vs gain in $_x" came out in the PNG as italic
+    "vsgainin" with the dollars gone, while the SVG was right."""
+    from glassnet.core._svg import MatplotlibCanvas
+
+    canvas = MatplotlibCanvas(200, 100)
+    canvas.text(10, 20, "cost in $ vs gain in $_x")
+    (text,) = canvas.ax.texts
+    assert text.get_text() == "cost in $ vs gain in $_x" and text.get_parse_math() is False

@@ -138,7 +138,7 @@ class MatplotlibCanvas:
     def text(self, x, y, text, size=11.0, anchor="start", bold=False, fill="#222"):
         """One line of text, ``y`` its baseline."""
         align = {"start": "left", "middle": "center", "end": "right"}[anchor]
-        self.ax.text(x, y, text, fontsize=size * 0.72, family="monospace", ha=align, va="baseline",
+        self.ax.text(x, y, text, fontsize=size * 0.72, family="monospace", ha=align, va="baseline", parse_math=False,
                      weight="bold" if bold else "normal", color=fill)
 
     def line(self, points, stroke="#555", width=1.2, arrow=False):

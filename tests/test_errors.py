@@ -406,3 +406,16 @@ def test_the_public_evaluate_takes_a_loss_as_model_evaluate_does():
     assert gn.evaluate(model, X, y, "cross_entropy") == model.evaluate(X, y, loss="cross_entropy")
     with pytest.raises(ValueError, match=r"y must hold class labels in 0..1 .* received labels from 5 to 6"):
         gn.evaluate(model, X, y + 5, "cross_entropy")
+
+
+def test_the_scores_take_labels_as_columns_and_refuse_fractions():
+    """accuracy_score of a column against a vector compared every row with every other (0.5 for 1.0), and
+    confusion_matrix counted a label of 1.7 as class 1."""
+    from glassnet.tools.metrics import accuracy_score, confusion_matrix
+
+    assert accuracy_score(np.array([[0], [1], [2]]), np.array([0, 1, 1])) == pytest.approx(2 / 3)
+    with pytest.raises(gn.OptionError, match="one label per sample each; received 3 and 2"):
+        accuracy_score([0, 1, 2], [0, 1])
+    with pytest.raises(gn.OptionError, match="y_true must hold class labels, whole numbers; received 1.7"):
+        confusion_matrix([0.0, 1.7], [0, 1])
+    np.testing.assert_array_equal(confusion_matrix([0.0, 1.0], np.array([[0], [1]])), np.eye(2, dtype=int))

@@ -16,12 +16,17 @@ def accuracy_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     Parameters
     ----------
     y_true, y_pred : arrays, shape (n_samples,)
+        Or columns, (n_samples, 1): one label a row either way.
 
     Returns
     -------
     float
     """
-    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()  # (n, 1) against (n,) broadcast to n x n
+    if y_true.shape != y_pred.shape:
+        raise OptionError(f"y_true and y_pred must hold one label per sample each; received {y_true.size} and "
+                          f"{y_pred.size}")
+    return float(np.mean(y_true == y_pred))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
@@ -37,7 +42,12 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     -------
     int array, shape (n_classes, n_classes)
     """
-    y_true, y_pred = np.asarray(y_true, np.intp).ravel(), np.asarray(y_pred, np.intp).ravel()
+    given = np.asarray(y_true), np.asarray(y_pred)
+    for name, labels in zip(("y_true", "y_pred"), given):  # 1.7 was counted as class 1
+        if labels.dtype.kind == "f" and not bool(np.all(labels == np.round(labels))):
+            bad = labels[labels != np.round(labels)].ravel()
+            raise OptionError(f"{name} must hold class labels, whole numbers; received {float(bad[0]):g}")
+    y_true, y_pred = given[0].astype(np.intp).ravel(), given[1].astype(np.intp).ravel()
     if y_true.shape != y_pred.shape:
         raise OptionError(f"y_true and y_pred must hold one label per sample each; received {y_true.size} and "
                           f"{y_pred.size}")

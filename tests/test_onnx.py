@@ -143,14 +143,27 @@ def test_a_sigmoid_classifier_gives_two_columns_and_named_classes():
         np.testing.assert_array_equal(out["label"], np.where(p > 0.5, "yes", "no"))
 
 
+def test_a_classifier_of_several_sigmoid_outputs_exports_predict_probas_probabilities():
+    """Several sigmoids (one per label) were put through a softmax as well: ONNX gave 1/3 each where predict_proba
+    gives 1/2."""
+    rng = np.random.default_rng(1)
+    model = gn.mlp([3, 4, 3], output="sigmoid", rng=0, dtype=np.float64)
+    X = rng.normal(size=(20, 3))
+    fast, reference = run_both(to_onnx(model, classes=list("abc")), X)
+    for out in (fast, reference):
+        np.testing.assert_allclose(out["probabilities"], model.predict_proba(X), atol=1e-12)
+        np.testing.assert_array_equal(out["label"], np.array(list("abc"))[model.predict_classes(X)])
+
+
 def test_a_model_whose_output_is_pictures_exports_that_shape():
     """The output was declared (batch, out_features): a model ending in a convolution failed onnx's checker
-    ("existing shape differ in rank: (4) vs (2)")."""
+    ("existing shape differ in rank: (4) vs (2)"). A softmax over the channels of pictures was exported over
+    their last axis, the columns (0.48 off)."""
     rng = np.random.default_rng(2)
-    for last in (gn.Conv2D(4, 3, padding="same"), gn.MaxPool2D(2)):
-        model = gn.Sequential([gn.Conv2D(2, 3, padding="same"), last], input_shape=(1, 8, 8), rng=0)
+    for last in ([gn.Conv2D(4, 3, padding="same")], [gn.MaxPool2D(2)], [gn.Conv2D(4, 3, padding="same"), gn.Softmax()]):
+        model = gn.Sequential([gn.Conv2D(2, 3, padding="same"), *last], input_shape=(1, 8, 8), rng=0)
         X = rng.normal(size=(3, 1, 8, 8)).astype(np.float32)
-        fast, reference = run_both(to_onnx(model), X)
+        fast, reference = run_both(to_onnx(model, classes=False), X)
         for out in (fast, reference):
             np.testing.assert_allclose(out["output"], model.predict(X), rtol=1e-5, atol=1e-6)
         with pytest.raises(gn.OptionError, match=r"classes need a model whose output is one score per class; "
@@ -212,6 +225,14 @@ def test_export_onnx_takes_a_loaded_model_file_with_its_metadata(tmp_path):
     dim = proto.graph.input[0].type.tensor_type.shape.dim
     assert dim[0].dim_param == "batch" and dim[1].dim_value == 4  # a dynamic batch dimension
     assert not list(tmp_path.glob(".*.tmp"))
+    # the model file itself, or a hard link to it, is never written over (the command line refused it, the
+    # Python call turned the model file into an ONNX graph)
+    before = (tmp_path / "m.glassnet").read_bytes()
+    (tmp_path / "link.glassnet").hardlink_to(tmp_path / "m.glassnet")
+    for target in ("m.glassnet", "link.glassnet"):
+        with pytest.raises(FileExistsError, match="is also one of the command's inputs, which would be overwritten"):
+            gn.export_onnx(gn.load(tmp_path / "m.glassnet"), tmp_path / target)
+    assert (tmp_path / "m.glassnet").read_bytes() == before
 
 
 @pytest.mark.slow
@@ -329,3 +350,31 @@ def test_a_softmax_followed_by_flatten_is_exported_as_the_probabilities_it_gives
     fast, reference = run_both(to_onnx(model, classes=list("abcd")), X)
     for out in (fast, reference):
         np.testing.assert_allclose(out["probabilities"], model.predict_proba(X), atol=1e-6)
+
+
+def test_skl2onnx_graphs_of_several_targets_and_of_class_indices_pass_the_full_check():
+    """A regressor of three targets was declared (N, 1), which onnx's full check refuses; the option nocl was
+    taken but ignored, so the graph gave strings where skl2onnx declared int64 and ONNX Runtime refused it."""
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
+    from glassnet.sklearn.onnx import register
+
+    register()
+    r = np.random.default_rng(0)
+    X = r.normal(size=(40, 3)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = GlassnetRegressor(max_iter=20, random_state=0).fit(X, X @ r.normal(size=(3, 3)))
+        clf = GlassnetClassifier(max_iter=20, random_state=0).fit(X, np.array(list("abcd"))[np.arange(40) % 4])
+    for estimator, options in [(reg, None), (clf, {GlassnetClassifier: {"zipmap": False, "nocl": True}})]:
+        proto = skl2onnx.to_onnx(estimator, X[:1], options=options)
+        onnx.checker.check_model(proto, full_check=True)
+        session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+        first = session.run(None, {session.get_inputs()[0].name: X})[0]
+        if estimator is reg:
+            assert first.shape == (40, 3)
+            np.testing.assert_allclose(first, reg.predict(X), rtol=1e-5, atol=1e-6)
+        else:  # the class's index
+            np.testing.assert_array_equal(first, np.searchsorted(clf.classes_, clf.predict(X)))

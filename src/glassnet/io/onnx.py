@@ -198,7 +198,7 @@ def probability_nodes(model: Stack, out: str, parts: GraphParts) -> str:
         p = out if ends_in == "sigmoid" else parts.node("Sigmoid", [out])
         one_minus = parts.node("Sub", [parts.constant("one", 1.0), p])
         return parts.node("Concat", [one_minus, p], "probabilities", axis=1)
-    if ends_in == "softmax":
+    if ends_in is not None:  # a softmax, or sigmoids (one per label) as predict_proba gives them
         return out
     return parts.node("Softmax", [out], "probabilities", axis=-1)
 
@@ -347,7 +347,8 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
     model : Stack or Checkpoint
         A network, or what :func:`glassnet.load` returned (its metadata then comes along).
     path : str or path_like
-        Where to write, conventionally ``*.onnx``. Its folder must exist.
+        Where to write, conventionally ``*.onnx``. Its folder must exist; a
+        Checkpoint's own model file is refused.
     classes, metadata, dtype
         As for :func:`to_onnx`.
 
@@ -356,10 +357,12 @@ def export_onnx(model: Any, path: str | os.PathLike, *, classes: list | bool | N
     pathlib.Path
         ``path``.
     """
+    inputs = []
     if hasattr(model, "model") and hasattr(model, "metadata"):  # a Checkpoint from glassnet.load
         metadata = {**model.metadata, **(metadata or {})}
+        inputs = [model.path] if model.path is not None else []  # never written over with the graph
         model = model.model
-    return write_onnx(to_onnx(model, classes=classes, metadata=metadata, dtype=dtype), path)
+    return write_onnx(to_onnx(model, classes=classes, metadata=metadata, dtype=dtype), path, inputs=inputs)
 
 
 def write_onnx(proto: Any, path: str | os.PathLike, inputs: Any = ()) -> Path:

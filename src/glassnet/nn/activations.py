@@ -313,7 +313,7 @@ class Softmax(Activation):
         return F.softmax_backward(ctx.a, grad, out=self._out(ctx, "dz", grad))
 
     def onnx_nodes(self, x: str, graph: Any) -> str:
-        """ONNX's ``Softmax`` over the last axis (see :meth:`Layer.onnx_nodes`).
+        """ONNX's ``Softmax`` over axis 1, the classes or channels (see :meth:`Layer.onnx_nodes`).
 
         Parameters
         ----------
@@ -324,7 +324,7 @@ class Softmax(Activation):
         -------
         str
         """
-        return graph.node("Softmax", [x], axis=-1)
+        return graph.node("Softmax", [x], axis=1)  # over the channels of pictures too, as forward takes it
 
 
 #: the names of the activations whose outputs are probabilities

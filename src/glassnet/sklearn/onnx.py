@@ -69,8 +69,11 @@ def convert_classifier(scope: Any, operator: Any, container: Any) -> None:
     est, parts, out = _network(scope, operator)
     probabilities = probability_nodes(est.model_, out, parts)
     classes = [c.item() if isinstance(c, np.generic) else c for c in est.classes_]
-    # bool classes come out as int64 0 and 1, as skl2onnx declares them (and converts MLPClassifier's)
-    label = label_nodes(probabilities, [int(c) if isinstance(c, bool) else c for c in classes], parts)
+    # bool classes come out as int64 0 and 1, as skl2onnx declares them (and converts MLPClassifier's); with
+    # the option nocl the label is the class's index, the int64 skl2onnx then declares
+    nocl = container.get_options(est, {"nocl": False})["nocl"]
+    label = label_nodes(probabilities, None if nocl else [int(c) if isinstance(c, bool) else c for c in classes],
+                        parts)
     from onnx import helper
 
     parts.nodes.append(helper.make_node("Identity", [label], [operator.outputs[0].full_name]))
@@ -93,16 +96,30 @@ def convert_regressor(scope: Any, operator: Any, container: Any) -> None:
     _emit(parts, container)
 
 
+def regressor_shapes(operator: Any) -> None:
+    """skl2onnx shape calculator: the values of a GlassnetRegressor, ``(N, n_outputs_)``.
+
+    skl2onnx's linear one declares ``(N, 1)`` for an estimator without ``coef_``, which onnx's full
+    check refuses for several outputs.
+
+    Parameters
+    ----------
+    operator
+        skl2onnx's operator.
+    """
+    from skl2onnx.common.shape_calculator import calculate_linear_regressor_output_shapes
+
+    calculate_linear_regressor_output_shapes(operator)
+    operator.outputs[0].type.shape = [operator.inputs[0].get_first_dimension(), operator.raw_operator.n_outputs_]
+
+
 def register() -> None:
     """Register both converters with skl2onnx (again is harmless)."""
     from skl2onnx import update_registered_converter
-    from skl2onnx.common.shape_calculator import (
-        calculate_linear_classifier_output_shapes,
-        calculate_linear_regressor_output_shapes,
-    )
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 
     update_registered_converter(GlassnetClassifier, "GlassnetClassifier", calculate_linear_classifier_output_shapes,
                                 convert_classifier, overwrite=True,
                                 options={"zipmap": [True, False, "columns"], "nocl": [True, False]})
-    update_registered_converter(GlassnetRegressor, "GlassnetRegressor", calculate_linear_regressor_output_shapes,
-                                convert_regressor, overwrite=True)
+    update_registered_converter(GlassnetRegressor, "GlassnetRegressor", regressor_shapes, convert_regressor,
+                                overwrite=True)

@@ -247,7 +247,7 @@ def test_an_activation_followed_by_layers_that_keep_its_range_is_not_applied_twi
     predict_proba; a sigmoid's pixels, flattened, went through a softmax in predict_proba."""
     r = np.random.default_rng(0)
     X, y = r.normal(size=(5, 3)), r.integers(0, 4, 5)
-    for tail in (gn.Identity(), gn.Flatten()):
+    for tail in (gn.Identity(), gn.Flatten(), gn.Dropout(0.5)):  # Dropout: the identity at inference
         model = gn.Sequential([gn.Dense(3, 4, rng=0), gn.Softmax(), tail])
         with pytest.raises(ValueError, match=rf"the model's Softmax is followed by {type(tail).__name__}, so its "
                                              r"outputs are probabilities already and would go through softmax "
@@ -262,6 +262,9 @@ def test_an_activation_followed_by_layers_that_keep_its_range_is_not_applied_twi
     expected = -np.mean(np.sum(masks * np.log(p) + (1 - masks) * np.log(1 - p), axis=1))
     assert pixels.evaluate(images, masks, loss="bce")["loss"] == pytest.approx(expected, rel=1e-5)
     np.testing.assert_array_equal(pixels.predict_proba(images), pixels.predict(images))
+    # in training Dropout scales what it keeps out of a probability's range: a loss of probabilities refuses it
+    with pytest.raises(ValueError, match="takes probabilities, but the model's outputs come from Dropout"):
+        gn.Sequential([gn.Dense(3, 1, rng=0), gn.Sigmoid(), gn.Dropout(0.5)]).evaluate(X, y > 1, loss="bce")
 
 
 @mechanics_only  # labels made of noise: what is refused, and that soft labels train at all

@@ -278,7 +278,7 @@ def _check_probabilities(model: Stack, loss: Loss, logits: bool, fused: bool) ->
     (Flatten, pooling) are looked through; a layer of the user's own is trusted."""
     if loss.fused_activation is None:
         return
-    last = output_layer(model.layers)
+    last = output_layer(model.layers, inference=logits)  # Softmax then Dropout: logits no more in any pass
     if last is None or not type(last).__module__.startswith("glassnet."):
         return
     kind, probabilities = type(loss).__name__, getattr(last, "name", None) in PROBABILITIES

@@ -29,6 +29,7 @@ from .activations import PROBABILITIES, Identity
 from .base import Layer
 from .context import Array, Shape, Workspace
 from .dense import Dense
+from .dropout import Dropout
 from .flatten import Flatten
 from .global_pool import GlobalAvgPool2D
 from .pooling import AvgPool2D, MaxPool2D
@@ -69,7 +70,7 @@ def layout_hint(given: tuple, expected: Shape | None, name: str = "X", pictures_
     return ""
 
 
-def output_layer(layers: list[Layer]) -> Layer | None:
+def output_layer(layers: list[Layer], inference: bool = False) -> Layer | None:
     """The layer that gives a network's outputs their meaning: the last one that does not keep its inputs' range.
 
     A Softmax followed by Flatten or pooling still outputs probabilities; this finds the Softmax.
@@ -77,17 +78,22 @@ def output_layer(layers: list[Layer]) -> Layer | None:
     Parameters
     ----------
     layers : list of Layer
+    inference : bool
+        Look through Dropout too, which passes its input on unchanged at inference (in training it
+        scales what it keeps, out of a probability's range).
 
     Returns
     -------
     Layer or None
         None when every layer keeps its inputs' range.
     """
-    return next((layer for layer in reversed(layers) if not isinstance(layer, KEEP_RANGE)), None)
+    keep = (*KEEP_RANGE, Dropout) if inference else KEEP_RANGE
+    return next((layer for layer in reversed(layers) if not isinstance(layer, keep)), None)
 
 
 def output_probabilities(layers: list[Layer]) -> str | None:
-    """``"softmax"`` or ``"sigmoid"`` when a network's outputs are probabilities: its :func:`output_layer` is one.
+    """``"softmax"`` or ``"sigmoid"`` when a network's outputs at inference are probabilities: its
+    :func:`output_layer` is one (a Softmax followed by Dropout: predict_proba applied softmax again).
 
     What ``predict_proba`` and ONNX export ask before applying one themselves (the saliency tools ask
     :func:`glassnet.nn.activations.probability_output`, which layer to read the logits before).
@@ -100,7 +106,7 @@ def output_probabilities(layers: list[Layer]) -> str | None:
     -------
     str or None
     """
-    name = getattr(output_layer(layers), "name", None)
+    name = getattr(output_layer(layers, inference=True), "name", None)
     return name if name in PROBABILITIES else None
 
 

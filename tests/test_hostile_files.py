@@ -100,6 +100,10 @@ def test_a_link_to_a_regular_file_is_written_through_and_a_folder_is_refused(tmp
         write_atomically(tmp_path / "folder", lambda f: f.write(b"x"))
     with pytest.raises(FileExistsError, match="never through a link"):
         write_atomically(tmp_path / "link.glassnet", lambda f: f.write(b"x"), follow_links=False)
+    # a name ending with a slash means a folder: Path() dropped the slash and a file "new.onnx" was written
+    with pytest.raises(IsADirectoryError, match="ends with a slash, which names a folder: give a file name"):
+        write_atomically(f"{tmp_path}/new.onnx/", lambda f: f.write(b"x"))
+    assert not (tmp_path / "new.onnx").exists()
 
 
 def test_a_full_disk_names_the_file_that_was_not_written(tmp_path):

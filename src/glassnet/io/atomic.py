@@ -46,6 +46,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     pathlib.Path
         ``path``.
     """
+    if str(path).endswith(("/", os.sep)):  # a folder meant: Path() drops the slash and would write a file there
+        raise IsADirectoryError(f"{name} {str(path)!r} ends with a slash, which names a folder: give a file name")
     path = Path(path)
     inputs = list(inputs)
     target = check_target(path, follow_links=follow_links, inputs=inputs, name=name)

@@ -18,25 +18,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import OptionError, OptionTypeError
 from glassnet.training.distributed import DataParallel
-from helpers import run_glassnet
-
-
-class Ranks:
-    """Just a rank and a size: enough for the arithmetic and the checks made before any message is sent."""
-
-    def __init__(self, rank, size):
-        self.rank, self.size = rank, size
-
-    def Get_rank(self):
-        return self.rank
-
-    def Get_size(self):
-        return self.size
-
-    def Allreduce(self, *args):
-        raise AssertionError("no message may be sent")
-
-    Bcast = bcast = Allreduce
+from helpers import Ranks, run_glassnet
 
 
 def test_each_batch_is_cut_into_contiguous_shards_that_cover_it_once():
@@ -50,7 +32,8 @@ def test_each_batch_is_cut_into_contiguous_shards_that_cover_it_once():
     assert [DataParallel(Ranks(r, 3)).shard(0, 10) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
 
 
-def test_what_cannot_run_data_parallel_is_refused_before_any_message():
+def test_what_cannot_run_data_parallel_is_refused_before_any_weights_are_sent():
+    """Each refusal goes through the agreement (two reductions), so that a rank that refuses stops the others."""
     X = np.random.default_rng(0).normal(size=(40, 4))
     y = np.arange(40) % 2
     comm = Ranks(0, 2)
@@ -62,6 +45,7 @@ def test_what_cannot_run_data_parallel_is_refused_before_any_message():
         gn.mlp([4, 2], rng=0).fit(X, y, loss="cross_entropy", augment=lambda b, r: b, comm=comm)
     with pytest.raises(OptionTypeError, match="comm must be an MPI communicator .* str, which has no Get_rank"):
         gn.mlp([4, 2], rng=0).fit(X, y, loss="cross_entropy", comm="world")
+    assert len(comm.sent) == 2 * 3  # three refusals agreed on, each in two reductions; no weights sent
 
 
 def mpiexec():
@@ -113,10 +97,15 @@ TRAIN = textwrap.dedent("""
     regressor = gn.mlp([64, 8, 1], rng=0, dtype=np.float64)
     sums = regressor.fit(X[:101], y[:101, None] / 9.0, loss=gn.SquaredError(reduction="sum"), optimizer="sgd",
                          lr=1e-3, epochs=2, batch_size=10, l2=1e-2, verbose=False, comm=comm)
+    # several labels a row, some rows with one 1: a rank's shard of them was scored as one-hot rows
+    labels = np.stack([y % 2, y > 4, y == 0], axis=1).astype(float)
+    multi = gn.mlp([64, 16, 3], rng=0, dtype=np.float64).fit(
+        X[:400], labels[:400], loss=gn.BinaryCrossEntropy(from_logits=True), optimizer="adam", lr=3e-3, epochs=2,
+        batch_size=4, validation_split=0.2, verbose=False, comm=comm)
     with open(f"{sys.argv[2]}.{rank}.json", "w") as f:
         json.dump({"params": model.params.tolist(), "history": history.as_dict()["history"],
                    "steps": len(checks), "all_same": all(checks), "sum_params": regressor.params.tolist(),
-                   "sum_loss": sums.loss}, f)
+                   "sum_loss": sums.loss, "multi": multi.as_dict()["history"]}, f)
 """)
 
 
@@ -143,6 +132,9 @@ def test_two_ranks_end_where_one_process_ends_and_agree_after_every_step(tmp_pat
         np.testing.assert_allclose(rank["sum_params"], one["sum_params"], rtol=0, atol=1e-10)
         np.testing.assert_allclose(rank["sum_loss"], one["sum_loss"], rtol=1e-12)
     assert (tmp_path / "mpi.checkpoint0.glassnet").exists() and not (tmp_path / "mpi.checkpoint1.glassnet").exists()
+    for rank in ranks:  # multi-label accuracy decided on all the rows, as one process decides it
+        for key in ("accuracy", "val_accuracy"):
+            np.testing.assert_allclose(rank["multi"][key], one["multi"][key], rtol=1e-12, err_msg=key)
     # the sums differ from one process's only in the order of the additions
     assert np.max(np.abs(np.subtract(ranks[0]["params"], one["params"]))) < 1e-10
 
@@ -163,3 +155,56 @@ def test_mpiexec_glassnet_train_distributed_writes_one_model_equal_to_one_proces
     np.testing.assert_allclose(two.params, one.params, rtol=0, atol=1e-6)
     assert (tmp_path / "two" / "checkpoint.glassnet").exists()
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
+
+
+DISAGREE = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import glassnet as gn
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank()
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    cases = {
+        "NaN on rank 1": lambda: (np.where(np.arange(60)[:, None] == 3, np.nan, X) if rank else X, y, {}),
+        "a column fewer on rank 1": lambda: (X[:, :3] if rank else X, y, {}),
+        "other epochs on rank 1": lambda: (X, y, {"epochs": 3 if rank else 2}),
+        "other rows on rank 1": lambda: (X[:50] if rank else X, y[:50] if rank else y, {}),
+        "other values on rank 1": lambda: (X + rank, y, {}),
+    }
+    said = {}
+    for name, case in cases.items():
+        Xr, yr, extra = case()
+        try:
+            gn.mlp([4, 5, 2], rng=0).fit(Xr, yr, loss="cross_entropy", comm=comm, verbose=False,
+                                         **{"epochs": 2, **extra})
+            said[name] = "trained"
+        except gn.GlassnetError as exc:
+            said[name] = str(exc)
+    with open(f"{sys.argv[1]}.{rank}.json", "w") as f:
+        json.dump(said, f)
+""")
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_ranks_given_different_runs_all_stop_with_a_message_instead_of_waiting_forever(tmp_path):
+    """NaN or a column fewer on one rank raised there while the other waited in its first reduction for ever;
+    other epochs or rows made the ranks send different numbers of messages (a hang), and other values of the
+    same shape trained on without a word."""
+    script = tmp_path / "disagree.py"
+    script.write_text(DISAGREE)
+    done = subprocess.run([*MPIEXEC, sys.executable, str(script), str(tmp_path / "said")], env=MPI_ENV,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    first, second = (json.loads((tmp_path / f"said.{r}.json").read_text()) for r in (0, 1))
+    assert second["NaN on rank 1"].startswith("X must hold finite values; received 4 NaN")
+    assert "features per sample" in second["a column fewer on rank 1"]
+    for case in ("NaN on rank 1", "a column fewer on rank 1"):  # rank 0 is told why it stops
+        assert first[case].startswith("another rank could not start this run (its own error says why)")
+    for case, differ in [("other epochs on rank 1", "epochs"), ("other rows on rank 1", "rows"),
+                         ("other values on rank 1", "checksum of the data")]:
+        for said in (first, second):
+            assert said[case].startswith("the ranks were given different runs: their ") and differ in said[case]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from helpers import mechanics_only, three_four_one
+from helpers import Ranks, mechanics_only, three_four_one
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0], dtype=float)
@@ -603,7 +603,7 @@ def test_batch_mean_divides_each_batch_by_its_weight_and_is_kept_for_a_resume(tm
     assert float(share(X, y, weight=w)) == pytest.approx((data + penalty) / w.sum(), rel=1e-12)
     assert share.value(X, y, weight=w) == pytest.approx((data + penalty) / w.sum(), rel=1e-12)  # as a call
     with pytest.raises(gn.OptionError, match="batch_mean divides each batch's cost by its own weight"):
-        gn.fit(model, X, y, comm=object(), batch_mean=True)
+        gn.fit(model, X, y, comm=Ranks(0, 2), batch_mean=True)
     checkpoint = gn.ModelCheckpoint(tmp_path / "ck.glassnet", every=1)
     gn.fit(model, X, y, epochs=1, batch_size=4, batch_mean=True, callbacks=[checkpoint], verbose=False)
     assert gn.load(tmp_path / "ck.glassnet").training["settings"]["batch_mean"] is True

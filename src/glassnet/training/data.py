@@ -150,7 +150,7 @@ def is_multilabel(y: Array) -> bool:
 
 
 def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss,
-             batch_size: int = 4096) -> dict[str, float]:
+             batch_size: int = 4096, multilabel: bool | None = None) -> dict[str, float]:
     """Cost and, for classifiers, accuracy on ``(X, y)`` in inference mode, in chunks.
 
     Parameters
@@ -164,6 +164,9 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss
     batch_size : int
         Rows per chunk at most; fewer where the working arrays would pass
         :data:`~glassnet.nn.predicting.PREDICT_BYTES` (a conv net's few dozen pictures).
+    multilabel : bool, optional
+        Whether ``y`` holds several 0/1 targets per row; by default decided from ``y`` itself
+        (a rank scoring its share of the rows is told what all the rows hold).
 
     Returns
     -------
@@ -177,7 +180,7 @@ def evaluate(model: Stack, X: Array, y: Array, objective: Objective | str | Loss
     n = X.shape[0]
     total = right = 0.0
     # decided once for all of y: a chunk whose rows each hold one 1 was scored as one-hot by argmax
-    multilabel = is_classifier_loss(loss) and is_multilabel(y)
+    multilabel = is_classifier_loss(loss) and (is_multilabel(y) if multilabel is None else multilabel)
     batch_size = min(batch_size, model.chunk_size(PREDICT_BYTES))  # as predict: a conv net's chunks stay in cache
     for start in range(0, n, batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]

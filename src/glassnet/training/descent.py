@@ -56,6 +56,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
     bs = n if batch_size is None else min(batch_size, n)
     classify = is_classifier_loss(objective.loss)
     multilabel = classify and is_multilabel(y)
+    val_multilabel = classify and y_val is not None and is_multilabel(y_val)  # of all the rows, not a rank's share
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
     # the training run's own buffers: batches are gathered into them, never allocated per step
     x_buf = None if is_sparse(X) else xp.empty((bs, *X.shape[1:]), dtype=X.dtype)
@@ -106,7 +107,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                         right = correct(objective.output, yb, objective.output_is_logits, multilabel) \
                             if classify else 0
                     else:  # the shards' gradients summed over the ranks: the whole batch's
-                        cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify)
+                        cost, right = parallel.step(objective, xb, yb, wb, stop - start, classify, multilabel)
                     pending.append((batch, stop - start, cost, right, _extra_penalty(objective, stop - start, n)))
                     read = None
                     if len(pending) == every or batch == n_batches - 1:  # read the costs and check them
@@ -139,7 +140,7 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                     logs["accuracy"] = correct_rows / n
                 if X_val is not None:
                     scores = evaluate(model, X_val, y_val, objective) if parallel is None else \
-                        parallel.evaluate(model, X_val, y_val, objective)
+                        parallel.evaluate(model, X_val, y_val, objective, val_multilabel)
                     logs.update({f"val_{k}": v for k, v in scores.items()})
                 logs["lr"] = opt.lr
                 opt.end_epoch(logs.get("val_loss", logs["loss"]))

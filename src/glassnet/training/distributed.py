@@ -12,7 +12,8 @@ the floating-point additions.
 
 ``comm`` is an mpi4py communicator (``MPI.COMM_WORLD``), or anything with
 the same ``Get_rank``, ``Get_size``, ``Allreduce``, ``Bcast`` and ``bcast``.
-mpi4py is imported only to name ``MPI.IN_PLACE``.
+mpi4py is imported only to name ``MPI.IN_PLACE`` and ``MPI.MAX``. Before the first step the ranks check
+that each could start the same run (:meth:`DataParallel.agree`): one that could not stops them all.
 
 Not supported: layers whose training pass draws random numbers or keeps
 running statistics (Dropout, BatchNorm), ``augment``, and the full-batch
@@ -25,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.arrays import is_numpy
 from ..core.rows import LazyRows
 from ..core.threads import available_cores
 from ..errors import OptionError, OptionTypeError
 from ..losses.objective import Objective
 from ..nn import Stack
-from .data import accuracy, evaluate, is_classifier_loss
+from .data import correct, evaluate, is_classifier_loss
 
 Array = Any
 
@@ -92,6 +94,37 @@ class DataParallel:
             node.Free()
         return max(1, available_cores() // local)
 
+    def agree(self, failure: BaseException | None = None, facts: dict[str, float] | None = None) -> None:
+        """Check that every rank can start the same run, before the first message that all of them must send.
+
+        A rank that could not start (its data refused, say) raises its own error, and every other rank an
+        error that says so, where they would otherwise wait for it forever. Ranks given different runs
+        (other rows, epochs or batch size) all refuse it, naming what differs.
+
+        Parameters
+        ----------
+        failure : exception, optional
+            Why this rank cannot start.
+        facts : dict of str to float, optional
+            What every rank must hold alike (:func:`run_facts`), by name; the same names on every rank.
+        """
+        facts = facts or {}
+        mine = np.zeros(1 + len(FACTS))
+        mine[0] = failure is not None
+        mine[1:] = [float(facts.get(name, 0.0)) for name in FACTS]
+        high, low = mine.copy(), -mine
+        self.comm.Allreduce(_in_place(), high, op=_op("MAX"))
+        self.comm.Allreduce(_in_place(), low, op=_op("MAX"))
+        if failure is not None:
+            raise failure
+        if high[0]:
+            raise OptionError("another rank could not start this run (its own error says why), so none does: the "
+                              "ranks train together or not at all")
+        differ = [name for name, a, b in zip(FACTS, high[1:], -low[1:]) if a != b]
+        if differ:
+            raise OptionError(f"the ranks were given different runs: their {', '.join(differ)} differ; every rank "
+                              "must call fit with the same data and arguments")
+
     def start_together(self, model: Stack) -> None:
         """Give every rank rank 0's parameters, running state and random generator.
 
@@ -105,7 +138,7 @@ class DataParallel:
         model.rng.bit_generator.state = self.comm.bcast(model.rng.bit_generator.state, root=0)
 
     def step(self, objective: Objective, xb: Array, yb: Array, wb: Array | None, n_batch: int,
-             classify: bool) -> tuple[float, float]:
+             classify: bool, multilabel: bool = False) -> tuple[float, float]:
         """This rank's shard through the objective, then the sums over ranks: cost and right answers of the batch.
 
         Parameters
@@ -119,6 +152,9 @@ class DataParallel:
             The rows of the whole batch, over all ranks.
         classify : bool
             Count right answers.
+        multilabel : bool
+            Whether the targets hold several 0/1 labels a row, as decided for the whole set (a shard
+            whose rows each hold one 1 would be scored as one-hot rows).
 
         Returns
         -------
@@ -131,7 +167,7 @@ class DataParallel:
         n = xb.shape[0]
         if n:
             cost = objective(xb, yb, training=True, weight=wb)
-            right = accuracy(objective.output, yb, objective.output_is_logits) * n if classify else 0.0
+            right = float(correct(objective.output, yb, objective.output_is_logits, multilabel)) if classify else 0.0
         else:  # a last batch smaller than the number of ranks: no rows, only the regularization terms
             model.grads[...] = 0
             objective.add_penalty_grad(model.grads[: model.n_decayed])
@@ -148,7 +184,8 @@ class DataParallel:
         self.comm.Allreduce(_in_place(), self._small)
         return float(self._small[0]), float(self._small[1])
 
-    def evaluate(self, model: Stack, X: Array, y: Array, objective: Objective) -> dict[str, float]:
+    def evaluate(self, model: Stack, X: Array, y: Array, objective: Objective,
+                 multilabel: bool | None = None) -> dict[str, float]:
         """:func:`~glassnet.training.data.evaluate` over the ranks: each scores its contiguous share of the rows.
 
         Parameters
@@ -156,6 +193,8 @@ class DataParallel:
         model : Stack
         X, y : arrays
         objective : Objective
+        multilabel : bool, optional
+            Whether ``y`` holds several 0/1 labels a row (decided on all of it, not on this rank's share).
 
         Returns
         -------
@@ -167,7 +206,7 @@ class DataParallel:
         part = {}
         if hi > lo:
             rows = X.subset(np.arange(lo, hi)) if isinstance(X, LazyRows) else X[lo:hi]
-            part = evaluate(model, rows, y[lo:hi], objective)
+            part = evaluate(model, rows, y[lo:hi], objective, multilabel=multilabel)
         penalty = objective.penalty()
         loss = part.get("loss", penalty)
         if objective.loss.is_mean:
@@ -200,6 +239,37 @@ class DataParallel:
         return float(same[0]) == self.size
 
 
+#: what :meth:`DataParallel.agree` compares across ranks, in this order
+FACTS = ("rows", "values per row", "targets per row", "epochs", "initial_epoch", "batch_size", "sample weights",
+         "validation rows", "checksum of the data")
+
+
+def run_facts(X: Array, y: Array, w: Array | None, epochs: int, initial_epoch: int, batch_size: int | None,
+              validation: int) -> dict[str, float]:
+    """What every rank of a data-parallel run must hold alike, by the names of :data:`FACTS`.
+
+    Parameters
+    ----------
+    X, y : arrays
+        The prepared training data (before any validation rows are set apart).
+    w : array, optional
+    epochs, initial_epoch : int
+    batch_size : int, optional
+    validation : int
+        The rows of the validation data given, or 0.
+
+    Returns
+    -------
+    dict of str to float
+    """
+    step = max(1, X.shape[0] // 1024)  # a checksum of about a thousand rows: cheap, and the same bits everywhere
+    sampled = 0.0 if isinstance(X, LazyRows) else float(abs(X[::step]).sum()) + float(np.abs(y[::step]).sum())
+    return {"rows": X.shape[0], "values per row": int(np.prod(X.shape[1:])), "targets per row": y[0].size if len(y)
+            else 0, "epochs": epochs, "initial_epoch": initial_epoch, "batch_size": batch_size or 0,
+            "sample weights": 0.0 if w is None else float(np.sum(w)), "validation rows": validation,
+            "checksum of the data": sampled}
+
+
 def check_supported(model: Stack, quasi: bool, augment: object) -> None:
     """Refuse, by name, what data-parallel training cannot reproduce exactly.
 
@@ -210,6 +280,9 @@ def check_supported(model: Stack, quasi: bool, augment: object) -> None:
         A quasi-Newton solver was asked for.
     augment : callable or None
     """
+    if not is_numpy(model.xp):  # MPI's sums take host memory (a device's needs a CUDA-aware MPI)
+        raise OptionError("comm (data-parallel training) sums the ranks' gradients in host memory: train the model "
+                          "on the CPU (model.to('cpu'))")
     if quasi:
         raise OptionError("comm (data-parallel training) needs a gradient-descent optimizer; the quasi-Newton "
                           "solvers take the whole set at every step")
@@ -223,6 +296,18 @@ def check_supported(model: Stack, quasi: bool, augment: object) -> None:
 
 
 def _in_place() -> Any:
-    """MPI's marker for a reduction into the buffer itself."""
-    from mpi4py import MPI
-    return MPI.IN_PLACE
+    """MPI's marker for a reduction into the buffer itself ("IN_PLACE" for a stand-in without mpi4py)."""
+    return _mpi("IN_PLACE")
+
+
+def _op(name: str) -> Any:
+    """MPI's reduction ``name`` ("MAX")."""
+    return _mpi(name)
+
+
+def _mpi(name: str) -> Any:
+    try:
+        from mpi4py import MPI
+    except ImportError:  # a communicator of the user's own, or a test's stand-in
+        return name
+    return getattr(MPI, name)

@@ -30,7 +30,7 @@ from ..nn.stack import check_model
 from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
-from .distributed import DataParallel, check_supported
+from .distributed import DataParallel, check_supported, run_facts
 from .guard import FACTOR, Guard
 from .history import History
 from .run import Run
@@ -176,37 +176,47 @@ def fit(
     if device is not None:
         model.to(device)
     with model.device_context():  # its GPU current, and the GPU's out-of-memory error told plainly
-        on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
-        on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
-        if divergence_factor != math.inf:  # infinity: no factor at all, only costs that are not finite
-            divergence_factor = check_real(divergence_factor, "divergence_factor", low=1.0)
-        epochs = check_positive_int(epochs, "epochs", minimum=0)
-        initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
-        batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
-        threads = None if threads is None else check_positive_int(threads, "threads")
-        validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
-        tol = check_real(tol, "tol", low=0.0)
-        shuffle = check_flag(shuffle, "shuffle")
-        _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
-        try:
-            solver = get_solver(optimizer, **optimizer_options)
-        except OptionError as exc:  # a misspelt argument of fit lands among the optimizer's options
-            hint = misspelt(optimizer, optimizer_options, FIT_ARGUMENTS)
-            if not hint:
-                raise
-            raise type(exc)(f"{exc}{hint}") from None
-
-        # prepare once: the data checked and on the model's device, the validation rows set apart
-        objective = Objective(model, get_loss(loss), l2, l1, batch_mean)
-        X, y = objective.prepare(X, y)
-        w = _sample_weights(sample_weight, X.shape[0], model)
-        if comm is not None and objective.batch_mean:
-            raise OptionError("batch_mean divides each batch's cost by its own weight, which a rank's share of a "
-                              "batch does not know: train with comm and batch_mean=False")
+        # under comm, a rank that cannot start stops every rank, which would otherwise wait for it forever
         parallel = None if comm is None else DataParallel(comm)
-        max_fun = solver.check(X, augment, parallel, max_fun)
+        try:
+            on_divergence = check_choice(on_divergence, "on_divergence", ("warn", "raise"))
+            on_interrupt = check_choice(on_interrupt, "on_interrupt", ("raise", "stop"))
+            if divergence_factor != math.inf:  # infinity: no factor at all, only costs that are not finite
+                divergence_factor = check_real(divergence_factor, "divergence_factor", low=1.0)
+            epochs = check_positive_int(epochs, "epochs", minimum=0)
+            initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
+            batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
+            threads = None if threads is None else check_positive_int(threads, "threads")
+            validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
+            tol = check_real(tol, "tol", low=0.0)
+            shuffle = check_flag(shuffle, "shuffle")
+            _check_hooks(callbacks, augment, keep_best, validation_data, validation_split)
+            try:
+                solver = get_solver(optimizer, **optimizer_options)
+            except OptionError as exc:  # a misspelt argument of fit lands among the optimizer's options
+                hint = misspelt(optimizer, optimizer_options, FIT_ARGUMENTS)
+                if not hint:
+                    raise
+                raise type(exc)(f"{exc}{hint}") from None
+
+            # prepare once: the data checked and on the model's device, the validation rows set apart
+            objective = Objective(model, get_loss(loss), l2, l1, batch_mean)
+            X, y = objective.prepare(X, y)
+            w = _sample_weights(sample_weight, X.shape[0], model)
+            if comm is not None and objective.batch_mean:
+                raise OptionError("batch_mean divides each batch's cost by its own weight, which a rank's share of a "
+                                  "batch does not know: train with comm and batch_mean=False")
+            max_fun = solver.check(X, augment, parallel, max_fun)
+            if parallel is not None:
+                check_supported(model, solver.full_batch, augment)
+        except Exception as exc:
+            if parallel is None:
+                raise
+            parallel.agree(exc)
+            raise
         if parallel is not None:
-            check_supported(model, solver.full_batch, augment)
+            given = 0 if validation_data is None else len(validation_data[0])
+            parallel.agree(facts=run_facts(X, y, w, epochs, initial_epoch, batch_size, given))
             threads = parallel.threads() if threads is None else threads
             parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
         X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split)

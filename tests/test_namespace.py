@@ -14,7 +14,7 @@ import pytest
 import fake_namespace
 import glassnet as gn
 from fake_namespace import FakeArray, MixedNamespaceError
-from helpers import MNIST_DIR, mechanics_only, needs_mnist
+from helpers import MNIST_DIR, Ranks, mechanics_only, needs_mnist
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 HEADS = [  # (output activation, loss, kind of target)
@@ -309,6 +309,12 @@ def test_the_estimators_take_a_device(gpu_is_the_double):
     assert isinstance(reg.predict(X), np.ndarray)
     with pytest.raises(gn.errors.OptionError, match="device"):
         GlassnetClassifier(device="tpu").fit(X, y)
+    # early stopping scores its validation rows from the device's predictions (it read them as host arrays)
+    for est in (GlassnetClassifier(**settings, device="gpu", early_stopping=True).fit(X, y),
+                GlassnetRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0, device="gpu",
+                                  early_stopping=True).fit(X, X[:, 0])):
+        assert len(est.validation_scores_) == est.n_iter_
+        assert all(isinstance(v, float) for v in est.validation_scores_)
 
 
 def test_the_command_line_without_cupy_fails_in_one_line(monkeypatch, capsys, tmp_path):
@@ -330,3 +336,13 @@ def test_mnist_trains_on_the_device_from_the_command_line(gpu_is_the_double, tmp
     assert main(["train", "--dataset", "mnist", "--data", str(MNIST_DIR), "--device", "gpu", "--layers", "8",
                  "--epochs", "1", "--batch-size", "6000", "--quiet", "--out", str(tmp_path / "out")]) == 0
     assert "test accuracy" in capsys.readouterr().out and (tmp_path / "out" / "model.glassnet").exists()
+
+
+def test_data_parallel_training_of_a_model_on_a_device_is_refused_by_name(gpu_is_the_double):
+    """MPI sums host buffers: the first step put a device's cost into a NumPy array and failed there."""
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    comm = Ranks(0, 2)
+    with pytest.raises(gn.errors.OptionError, match=r"sums the ranks' gradients in host memory: train the model on "
+                                                    r"the CPU \(model.to\('cpu'\)\)"):
+        gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", device="gpu", comm=comm)
+    assert len(comm.sent) == 2  # agreed on by every rank, and no weights sent

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 
 from ..core._validation import short
+from ..core.arrays import to_numpy
 from ..losses.costs import AbsoluteError, BinaryCrossEntropy, Huber, PoissonDeviance, SoftmaxCrossEntropy, SquaredError
 from ..ops.functional import sigmoid, softmax
 from ._base import QUASI_NEWTON, GlassnetBase
@@ -234,7 +235,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):
-            pred = self._labels(self.model_.predict(X))
+            pred = self._labels(to_numpy(self.model_.predict(X)))  # from the device, as _forward's
         pred = pred.toarray() if sparse.issparse(pred) else pred
         return float(accuracy_score(y, pred, sample_weight=sample_weight))
 
@@ -354,7 +355,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):
-            pred = self._values(self.model_.predict(X))
+            pred = self._values(to_numpy(self.model_.predict(X)))
         if not np.isfinite(pred).all():
             return float("nan")
         return float(r2_score(y, pred, sample_weight=sample_weight))

@@ -205,6 +205,6 @@ def test_ranks_given_different_runs_all_stop_with_a_message_instead_of_waiting_f
     for case in ("NaN on rank 1", "a column fewer on rank 1"):  # rank 0 is told why it stops
         assert first[case].startswith("another rank could not start this run (its own error says why)")
     for case, differ in [("other epochs on rank 1", "epochs"), ("other rows on rank 1", "rows"),
-                         ("other values on rank 1", "checksum of the data")]:
+                         ("other values on rank 1", "digest of the data")]:
         for said in (first, second):
             assert said[case].startswith("the ranks were given different runs: their ") and differ in said[case]

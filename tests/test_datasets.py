@@ -3,6 +3,7 @@
 import functools
 import gzip
 import http.server
+import io
 import shutil
 import subprocess
 import sys
@@ -276,9 +277,27 @@ def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
         assert [f for f in files if f.endswith(".gz")] == sorted(datasets.MNIST_FILES)
         kept = [f[:25] for f in files if f.endswith(".npy")]
         assert kept == ["mnist-t10k-images-uint8-8", "mnist-train-images-uint8-"]
+        # a damaged file of the download is fetched again (every later load was refused for its SHA-256)
+        damaged = tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz"
+        data = bytearray(damaged.read_bytes())
+        data[100:102] = b"xx"
+        damaged.write_bytes(bytes(data))
+        assert len(datasets.load_mnist()[1]) == 10000
+        assert mnist_module.sha256(damaged) == datasets.MNIST_FILES[damaged.name]
     finally:
         server.shutdown()
         server.server_close()
+    # Ctrl-C in the middle of a download leaves no part of it behind (it stayed for good)
+    damaged.unlink()
+
+    def interrupted(source, target):
+        target.write(source.read(1000))
+        raise KeyboardInterrupt
+    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"x" * 5000))
+    monkeypatch.setattr(mnist_module.shutil, "copyfileobj", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        datasets.load_mnist()
+    assert not [p.name for p in (tmp_path / "mnist").iterdir() if p.name.startswith(".")]
 
 
 def test_download_refuses_a_corrupt_file(tmp_path, monkeypatch):
@@ -380,3 +399,20 @@ def test_csv_errors(tmp_path, text, target, message):
 def test_csv_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="CSV file not found"):
         datasets.load_csv(tmp_path / "none.csv", "y")
+
+
+def test_prices_written_with_separators_are_refused_not_made_a_class_each(tmp_path):
+    """A target of "175,867"-style prices was read as text: 200 classes of one row each, a test split of classes
+    never trained on, stopped only by the guard's "no better than chance"."""
+    r = np.random.default_rng(0)
+    rows = "\n".join(f'{a:.3f},"{int(p):,}"' for a, p in zip(r.normal(size=200), r.uniform(1e5, 9e5, 200)))
+    (tmp_path / "price.csv").write_text("area,price\n" + rows + "\n")
+    with pytest.raises(DataError, match=r"the target 'price' holds text such as '\d{3},\d{3}' that reads as numbers "
+                                        r"once its separators or units are taken out, 200 distinct values"):
+        datasets.load_csv(tmp_path / "price.csv", "price")
+    assert len(datasets.load_csv(tmp_path / "price.csv", "price", task="classification").classes) == 200  # as asked
+    (tmp_path / "kinds.csv").write_text("a,kind\n" + "\n".join(f"{i},k{i % 3}" for i in range(30)) + "\n")
+    assert datasets.load_csv(tmp_path / "kinds.csv", "kind").classes == ["k0", "k1", "k2"]  # words stay classes
+    (tmp_path / "only.csv").write_text("y\n1\n2\n")  # refused as "X must not be empty" in training
+    with pytest.raises(DataError, match="holds no feature column beside the target 'y'; its columns are 'y'"):
+        datasets.load_csv(tmp_path / "only.csv", "y")

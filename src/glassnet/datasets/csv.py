@@ -54,6 +54,9 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
         raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "
                         f"are {names(header)}")
     read = [header.index(c) for c in columns] if columns is not None else [i for i in range(len(header)) if i != t]
+    if not read:  # it reached training, as "X must not be empty; received shape (36, 0)"
+        raise DataError(f"{path} holds no feature column beside the target {short(target)}; its columns are "
+                        f"{names(header)}")
     features = [header[i] for i in read]
     X = np.empty((len(rows) - 1, len(features)), dtype=np.float64)
     raw_target = []
@@ -179,7 +182,10 @@ MAX_AUTO_CLASSES = 20
 def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
     """Classification or regression for a target column, by a rule that a user can predict.
 
-    Text is always a class name. Numbers are values to regress on, unless
+    Text is a class name, unless nearly all of it reads as numbers once
+    thousands separators and units are taken out ("175,867", "$12") and it
+    has more than :data:`MAX_AUTO_CLASSES` distinct values: that is refused,
+    with the way out. Numbers are values to regress on, unless
     they are all whole numbers with at most :data:`MAX_AUTO_CLASSES` distinct
     values (labels such as 0/1 or 1..10): counts, prices or ages written as
     whole numbers have many more distinct values and are regressed on.
@@ -196,8 +202,20 @@ def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
     task : "classification" or "regression"
     reason : str
         The rule's verdict in words, for the user to read.
+
+    Raises
+    ------
+    DataError
+        For numbers written as text with separators or units.
     """
     if not _all_float(values):
+        disguised = [v for v in values if is_number(v.strip().strip("$€£%").replace(",", "").replace("_", ""))]
+        if len(set(values)) > MAX_AUTO_CLASSES and len(disguised) >= 0.9 * len(values):
+            # "175,867" or "$12": a class per price, and a test split of classes never trained on
+            raise DataError(f"the target {name!r} holds text such as {short(disguised[0])} that reads as numbers "
+                            f"once its separators or units are taken out, {len(set(values))} distinct values: write "
+                            "them as plain numbers to regress on them, or ask for classes (--task classify, "
+                            "task='classification')")
         return "classification", f"classification: the target {name!r} holds text, read as class names"
     floats = [float(v) for v in values]
     whole = all(math.isfinite(v) and v.is_integer() for v in floats)

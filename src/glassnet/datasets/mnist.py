@@ -92,15 +92,16 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
+def fetch(folder: Path, mirrors: tuple[str, ...] | None = None) -> None:
     """Download each missing file into ``folder``, verify it, and only then move it in place.
 
     Parameters
     ----------
     folder : pathlib.Path
-    mirrors : tuple of str
-        Base URLs tried in turn.
+    mirrors : tuple of str, optional
+        Base URLs tried in turn; by default :data:`MIRRORS` as it is at the call.
     """
+    mirrors = MIRRORS if mirrors is None else mirrors
     made = not folder.exists()
     make_folder(folder, "to download MNIST into",
                 "give a folder that holds the four files (load_mnist(folder), glassnet train --data DIR)")
@@ -120,6 +121,7 @@ def fetch(folder: Path, mirrors: tuple[str, ...] = MIRRORS) -> None:
                 break
             except (OSError, ValueError) as exc:
                 errors.append(f"{mirror}{name}: {exc}")
+            finally:  # a failed download, or one stopped by Ctrl-C, leaves no part behind
                 Path(tmp).unlink(missing_ok=True)
         else:
             if made and not any(folder.iterdir()):  # nothing downloaded: no empty folder left behind
@@ -219,7 +221,13 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
             if not download:
                 raise FileNotFoundError(f"MNIST is not in {root} and download=False")
             fetch(root)
-    check_folder(root, verify)
+    try:
+        check_folder(root, verify)
+    except DataError:
+        if folder is not None or not download:
+            raise
+        fetch(root)  # a damaged file of glassnet's own download is fetched again, not refused at every load
+        check_folder(root, verify)
 
     def part(prefix: str, name: str) -> Dataset:
         labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")

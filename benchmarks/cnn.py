@@ -17,7 +17,8 @@ with ``--baseline``.
     python benchmarks/cnn.py --quick         # 1 repetition, fewer samples
     python benchmarks/cnn.py --recipe --baseline /tmp/before/src   # the recipe's step, before and after
 
-Threads: both libraries use every core (OpenBLAS's default; ``torch.set_num_threads``).
+Threads: both libraries get the same count (``--threads N``, or the count glassnet would choose when the run
+starts), passed to ``fit(threads=)`` and ``torch.set_num_threads`` and printed in the header.
 """
 
 from __future__ import annotations
@@ -54,21 +55,36 @@ def network(recipe: bool):
     return gn.cnn(rng=0), 0.001
 
 
-def glassnet_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False) -> dict:
+def glassnet_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False, threads: int = 1) -> dict:
     import glassnet as gn
 
     model, lr = network(recipe)
     if task == "predict":
         return time_passes(lambda: [model.predict(X[s:s + bs]) for s in range(0, len(X), bs)], passes, len(X))
     optimizer = gn.Adam(lr)
-    return time_passes(lambda: model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=bs,
-                                         verbose=False), passes, len(X))
+    seconds: list[float] = []
+
+    class Epoch(gn.Callback):  # from the call to fit to the epoch's end: not the scoring fit does after it
+        def on_epoch_end(self, run, epoch, logs):
+            seconds.append(time.perf_counter() - start)
+
+    def epoch():
+        nonlocal start
+        start = time.perf_counter()
+        model.fit(X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=bs, verbose=False,
+                  callbacks=[Epoch()], threads=threads)
+
+    start = 0.0
+    epoch()  # warm-up: buffers, thread pools, caches
+    for _ in range(passes):
+        epoch()
+    return {"samples_per_s": len(X) / statistics.median(seconds[1:])}
 
 
-def torch_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False) -> dict:
+def torch_worker(task: str, bs: int, passes: int, X, y, recipe: bool = False, threads: int = 1) -> dict:
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     nn = torch.nn
     lr = 0.001
@@ -113,7 +129,8 @@ def time_passes(work, passes: int, n: int) -> dict:
 
 
 def measure(lib: str, task: str, bs: int, args) -> float | None:
-    cmd = [sys.executable, __file__, "--worker", lib, task, str(bs), "--n", str(args.n), "--passes", str(args.passes)]
+    cmd = [sys.executable, __file__, "--worker", lib, task, str(bs), "--n", str(args.n), "--passes", str(args.passes),
+           "--threads", str(args.threads)]
     if args.mnist:
         cmd += ["--mnist", args.mnist]
     if args.recipe:
@@ -139,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", action="store_true",
                         help="the fast recipe's conv net, batch size and learning rate instead of glassnet.cnn()'s")
     parser.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
+    parser.add_argument("--threads", type=int, help="threads for every library (default: glassnet's own choice)")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "TASK", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.n = args.n or (2560 if args.quick else 10240)
@@ -146,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         lib, task, bs = args.worker
         X, y = make_data(args.mnist, args.n)
         work = {"glassnet": glassnet_worker, "baseline": glassnet_worker, "torch": torch_worker}[lib]
-        print(json.dumps(work(task, int(bs), args.passes, X, y, args.recipe)))
+        print(json.dumps(work(task, int(bs), args.passes, X, y, args.recipe, args.threads)))
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
     libs = ["glassnet"] + (["baseline"] if args.baseline else [])
@@ -156,10 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
     import glassnet
+    from glassnet.core.threads import auto_threads
 
+    args.threads = args.threads or auto_threads()  # one count for every library, fixed for the whole run
     net = "the fast recipe's conv net" if args.recipe else "glassnet.cnn()"
     print(f"glassnet {glassnet.__version__}, NumPy {np.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; {net}; {args.n} samples, {repeat} processes per cell, alternating")
+          f"{os.cpu_count()} cores, {args.threads} threads for each library; {net}; {args.n} samples, {repeat} "
+          f"processes per cell, alternating")
     rows = []
     train_batch = glassnet.recipes.FAST["cnn"].batch_size if args.recipe else 128
     for task, bs in (("train", train_batch), ("predict", 1000)):

@@ -5,15 +5,20 @@ network from the same starting weights (glassnet's, copied into PyTorch), Adam
 with the same one-cycle rate set before every step, the same batch size and
 epochs, softmax cross-entropy, float32. Each run is a fresh process; for every
 seed the libraries alternate. The clock runs only while training: at the end
-of each epoch it stops while the test set is scored. A run's time to the
-target is the training time up to the first epoch whose test accuracy reaches
-it.
+of each epoch it stops while the test set is scored; glassnet's starts at the
+call to ``fit``, so that its own start (checks, the divergence guard's first
+scoring, numba's kernels) counts, as PyTorch's first steps do. A run's time
+to the target is the training time up to the first epoch whose test accuracy
+reaches it; the ratios are given to the target (seeds where both reached it)
+and for the whole run, paired by seed.
 
     python benchmarks/speedrun.py --mnist ../shared/data/mnist               # 5 seeds, MLP and conv net
     python benchmarks/speedrun.py --mnist ../shared/data/mnist --arch mlp    # the MLP only
     python benchmarks/speedrun.py --quick                                    # 1 seed, 2,000 samples
 
-Threads: both libraries use every core (glassnet's default; ``torch.set_num_threads(os.cpu_count())``).
+Threads: both libraries get the same count, printed in the header and in each line: ``--threads N``, or
+the count glassnet would choose when the run starts (``glassnet.core.threads.auto_threads``), given to
+``fit(threads=)`` and ``torch.set_num_threads`` alike; each worker reports the count it trained with.
 PyTorch runs with its defaults otherwise (``torch.optim.Adam`` picks its own implementation).
 
 On a GPU (``--device gpu``: glassnet on CuPy, PyTorch on CUDA) each process
@@ -65,17 +70,17 @@ def recipe_for(arch: str, epochs: int | None, batch_size: int | None):
 
 def twice_on_a_gpu(work):
     """On a GPU, run ``work`` twice in one process: a warm-up, then the timed run."""
-    def run(arch, seed, epochs, data, device="cpu", batch_size=None):
-        first = work(arch, seed, epochs, data, device, batch_size)
+    def run(arch, seed, epochs, data, device="cpu", batch_size=None, threads=None):
+        first = work(arch, seed, epochs, data, device, batch_size, threads)
         if device == "cpu":
             return first
-        return {**work(arch, seed, epochs, data, device, batch_size), "warmup_curve": first["curve"]}
+        return {**work(arch, seed, epochs, data, device, batch_size, threads), "warmup_curve": first["curve"]}
     return run
 
 
 @twice_on_a_gpu
 def glassnet_worker(arch: str, seed: int, epochs: int | None, data, device: str = "cpu",
-                    batch_size: int | None = None) -> dict:
+                    batch_size: int | None = None, threads: int | None = None) -> dict:
     import glassnet as gn
 
     recipe = recipe_for(arch, epochs, batch_size)
@@ -83,15 +88,20 @@ def glassnet_worker(arch: str, seed: int, epochs: int | None, data, device: str 
     if arch == "cnn":
         X, Xt = X.reshape(-1, 1, 28, 28), Xt.reshape(-1, 1, 28, 28)
     model = recipe.build(rng=seed).to(device)
-    clock = {"train": 0.0, "curve": []}
+    clock = {"train": 0.0, "curve": [], "threads": None}
 
     def finish():  # the GPU's queue drained, so that the clock reads the work done
         if model.xp is not np:
             model.xp.cuda.Device().synchronize()
 
     class Clock(gn.Callback):  # training time only: the clock stops while the test set is scored
-        def on_train_begin(self, run):
-            self.t = time.perf_counter()
+        t = 0.0
+
+        def on_train_begin(self, run):  # inside fit's bound on the BLAS's threads: the count it trains with
+            from threadpoolctl import threadpool_info
+
+            clock["threads"] = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
+                                   default=None)
 
         def on_epoch_end(self, run, epoch, logs):
             finish()
@@ -100,16 +110,18 @@ def glassnet_worker(arch: str, seed: int, epochs: int | None, data, device: str 
             clock["curve"].append((clock["train"], acc))
             self.t = time.perf_counter()
 
-    recipe.fit(model, X, y, callbacks=[Clock()], verbose=False)
-    return {"curve": clock["curve"]}
+    timer = Clock()
+    timer.t = time.perf_counter()  # from the call: fit's own start (checks, the guard's scoring, numba) counts
+    recipe.fit(model, X, y, callbacks=[timer], verbose=False, threads=threads)
+    return {"curve": clock["curve"], "threads": clock["threads"]}
 
 
 @twice_on_a_gpu
 def torch_worker(arch: str, seed: int, epochs: int | None, data, device: str = "cpu",
-                 batch_size: int | None = None) -> dict:
+                 batch_size: int | None = None, threads: int | None = None) -> dict:
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads or os.cpu_count() or 1)  # the count glassnet is given
     torch.manual_seed(seed)
     recipe = recipe_for(arch, epochs, batch_size)
     X, y, Xt, yt = data
@@ -147,7 +159,7 @@ def torch_worker(arch: str, seed: int, epochs: int | None, data, device: str = "
         with torch.inference_mode():
             pred = torch.cat([net(Xte[s:s + 1000]).argmax(1) for s in range(0, len(Xt), 1000)]).cpu().numpy()
         curve.append((train_time, float(np.mean(pred == yt))))
-    return {"curve": curve}
+    return {"curve": curve, "threads": torch.get_num_threads()}
 
 
 def torch_twin(model):
@@ -194,7 +206,7 @@ def reached(curve, target: float) -> float | None:
 
 def measure(lib: str, arch: str, seed: int, args) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", lib, arch, str(seed)]
-    for option in ("mnist", "n", "n_test", "epochs", "device", "batch_size"):
+    for option in ("mnist", "n", "n_test", "epochs", "device", "batch_size", "threads"):
         if getattr(args, option) is not None:
             cmd += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(lib))
@@ -253,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu",
                         help="cpu (default), or gpu / gpu:N: glassnet on CuPy and PyTorch on CUDA")
     parser.add_argument("--batch-size", type=int, help="change the recipe's batch size")
+    parser.add_argument("--threads", type=int,
+                        help="threads for both libraries (default: the cores glassnet would take, PyTorch's too)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "ARCH", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -260,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         lib, arch, seed = args.worker
         work = {"glassnet": glassnet_worker, "glassnet-numpy": glassnet_worker, "torch": torch_worker}[lib]
         data = load(args.mnist, args.n, args.n_test)
-        result = work(arch, int(seed), args.epochs, data, args.device, args.batch_size)
+        result = work(arch, int(seed), args.epochs, data, args.device, args.batch_size, args.threads)
         # the process's peak resident memory: data, library, and numba's compiler where a kernel ran
         result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
@@ -276,13 +290,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.n, args.epochs = 1, args.n or 2000, args.epochs or 1
         args.n_test = args.n_test or 1000
+    if args.threads is None:  # one count for both libraries, glassnet's own choice, fixed for the whole run
+        from glassnet.core.threads import auto_threads
+
+        args.threads = auto_threads()
     libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
-    print(f"# {environment(args.device)}" + ("" if args.device == "cpu" else
-                                             f"; on {args.device}, warm (each process's second run)"))
+    print(f"# {environment(args.device)}; {args.threads} threads for each library" +
+          ("" if args.device == "cpu" else f"; on {args.device}, warm (each process's second run)"))
     results: dict = {}
+    failed = 0
     for arch in args.arch.split(","):
         target = TARGET[arch]
         print(f"\n{arch}: time to {target:.0%} test accuracy, seconds of training (final accuracy)")
@@ -291,11 +310,12 @@ def main(argv: list[str] | None = None) -> int:
             for lib in libs:  # alternating, one fresh process each
                 r = measure(lib, arch, seed, args)
                 if r is None:
+                    failed += 1
                     continue
                 hit = reached(r["curve"], target)
                 results.setdefault(arch, {}).setdefault(lib, []).append({"seed": seed, "to_target": hit, **r})
                 line += f"   {lib} " + (f"{hit:6.2f} s" if hit is not None else "   not  ") + \
-                        f" ({r['curve'][-1][1]:.2%}, all {r['curve'][-1][0]:.2f} s)"
+                        f" ({r['curve'][-1][1]:.2%}, all {r['curve'][-1][0]:.2f} s, {r.get('threads')} threads)"
                 if "warmup_curve" in r:
                     warm = reached(r["warmup_curve"], target)
                     line += f" [warm-up {'not' if warm is None else f'{warm:.2f} s'}]"
@@ -306,21 +326,35 @@ def main(argv: list[str] | None = None) -> int:
         for lib, rs in runs.items():
             hits = [r["to_target"] for r in rs]
             summary[lib] = statistics.median(r["curve"][-1][0] for r in rs)
-            ok = all(h is not None and h <= limit for h in hits)
+            ok = len(hits) == args.seeds and all(h is not None and h <= limit for h in hits)  # a failed seed fails
             print(f"  {lib}: {sum(h is not None for h in hits)} of {len(hits)} seeds reached {target:.0%}; "
                   f"slowest {max((h for h in hits if h is not None), default=float('nan')):.2f} s; "
                   f"median training {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}; "
                   f"peak memory {statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB")
         for other, words in (("torch", "PyTorch's time"), ("glassnet-numpy", "glassnet's without its kernels")):
             if other in summary and "glassnet" in summary:
-                ratios = [t["curve"][-1][0] / g["curve"][-1][0] for g, t in zip(runs["glassnet"], runs[other])]
-                print(f"  {words} / glassnet's, same recipe, seed by seed: "
-                      f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
+                print(f"  {words} / glassnet's, same recipe, seed by seed:")
+                for name, ratios in paired_ratios(runs["glassnet"], runs[other]).items():
+                    shown = ", ".join("-" if r is None else f"{r:.2f}" for r in ratios)
+                    found = [r for r in ratios if r is not None]
+                    print(f"    {name}: {shown}; median {statistics.median(found) if found else float('nan'):.2f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"environment": environment(args.device), "device": args.device, "results": results}, f,
-                      indent=1)
-    return 0
+            json.dump({"environment": environment(args.device), "device": args.device, "threads": args.threads,
+                       "results": results}, f, indent=1)
+    if failed:
+        print(f"speedrun.py: {failed} worker(s) failed (above)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def paired_ratios(mine: list[dict], theirs: list[dict]) -> dict[str, list[float | None]]:
+    """The other library's time over glassnet's, seed by seed (paired by seed, not by position): to the target
+    where both reached it (None where either did not), and for the whole run."""
+    by_seed = {r["seed"]: r for r in theirs}
+    pairs = [(g, by_seed[g["seed"]]) for g in mine if g["seed"] in by_seed]
+    to_target = [None if g["to_target"] is None or t["to_target"] is None else t["to_target"] / g["to_target"]
+                 for g, t in pairs]
+    return {"to the target": to_target, "the whole run": [t["curve"][-1][0] / g["curve"][-1][0] for g, t in pairs]}
 
 
 def installed(name: str) -> bool:

@@ -99,7 +99,7 @@ def glassnet_worker(task, opt, bs, epochs, X, y, Xt, yt):
 
     start = time.perf_counter()
     model.fit(X, y, loss="cross_entropy", optimizer=opt, lr=lr_for(opt), epochs=epochs, batch_size=bs,
-              callbacks=[Clock()], verbose=False)
+              callbacks=[Clock()], verbose=False, threads=threads())
     if task == "accuracy":
         return {"curve": [(t - start, a) for t, a in accs]}
     return {"samples_per_s": X.shape[0] / statistics.median(times[1:])}
@@ -108,7 +108,7 @@ def glassnet_worker(task, opt, bs, epochs, X, y, Xt, yt):
 def torch_worker(task, opt, bs, epochs, X, y, Xt, yt):
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads())
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
                               torch.nn.ReLU(), torch.nn.Linear(128, 10))
@@ -194,11 +194,17 @@ def roofline_worker(task, opt, bs, epochs, X, y, Xt, yt):
 # --- the parent: alternate libraries, collect medians ----------------------------
 
 
+def threads() -> int:
+    """The worker's thread count: the parent's choice, passed on as the BLAS's bound (the same for every library)."""
+    return int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+
+
 def measure(lib, task, opt, bs, epochs, args) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", lib, task, opt, str(bs), str(epochs), "--n", str(args.n)]
     if args.mnist:
         cmd += ["--mnist", args.mnist]
-    env = dict(os.environ)
+    # one thread count for every library: the BLAS's (glassnet's, scikit-learn's, the roofline's) and PyTorch's
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     if lib == "glassnet-numpy":  # glassnet with its compiled kernels off
         env["GLASSNET_ACCELERATE"] = "0"
     if lib == "baseline":
@@ -251,6 +257,7 @@ def main() -> None:
                     help="libraries to measure, of glassnet, glassnet-numpy (its compiled kernels off), torch, "
                          "sklearn (those installed)")
     ap.add_argument("--device", help="gpu, gpu:N (or cpu): the device table of device_table.py instead")
+    ap.add_argument("--threads", type=int, help="threads for every library (default: glassnet's own choice)")
     args = ap.parse_args()
     if args.device and not args.worker:
         from device_table import main as device_table
@@ -268,7 +275,10 @@ def main() -> None:
     wanted = args.libs.split(",")
     libs = ["glassnet"] + (["baseline"] if args.baseline else []) + [lib for lib in wanted if lib == "glassnet-numpy"]
     libs += [lib for lib in ("torch", "sklearn") if lib in wanted and installed(lib)]
-    print(f"# {environment()}")
+    from glassnet.core.threads import auto_threads
+
+    args.threads = args.threads or auto_threads()  # chosen once, for every library and process
+    print(f"# {environment()}; {args.threads} threads for every library")
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")
     results: dict = {}

@@ -363,6 +363,24 @@ def test_an_optimizer_bound_to_another_model_starts_again():
     assert sgd.schedule.rate(0.1, 0) == 0.1 and plateau.best == math.inf
 
 
+def test_a_run_rolled_back_leaves_its_optimizer_bound_to_its_model():
+    """Rolling back (Ctrl-C, or a divergence) restored the optimizer's state as a checkpoint's, which the next bind
+    keeps: an Adam interrupted on one model gave another model its 16 steps and moments."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(60, 3))
+    y = X @ [1.0, 2.0, 3.0]
+
+    class Stop(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            if epoch == 3:
+                raise KeyboardInterrupt
+    opt = gn.Adam(lr=0.01)
+    history = gn.mlp([3, 8, 1], rng=1, dtype="float64").fit(X, y, optimizer=opt, epochs=10, verbose=False,
+                                                             callbacks=[Stop()], on_interrupt="stop")
+    assert history.interrupted and opt.t > 0
+    assert opt.bind(gn.mlp([3, 8, 1], rng=1, dtype="float64")).t == 0
+
+
 def test_a_plateaus_min_lr_above_the_rate_never_raises_it():
     """max(lr0 * scale, min_lr) started SGD(lr=0.01) at min_lr=0.5, fifty times the rate given."""
     s = ReduceOnPlateau(min_lr=0.5)

@@ -340,3 +340,17 @@ def test_the_fitted_network_is_a_sequential_that_saves_and_evaluates_itself(tmp_
     np.testing.assert_array_equal(saved.predict(X), clf.model_.predict(X))
     scores = clf.model_.evaluate(X, y, loss=gn.BinaryCrossEntropy(from_logits=True))  # one logit: two classes
     assert scores["accuracy"] == clf.score(X, y)
+
+
+@mechanics_only  # a few steps on noise: whether Adam goes on, not what it learns
+def test_partial_fit_after_a_new_activation_goes_on_with_the_same_adam():
+    """A new activation rebuilds the network around the same weights; the optimizer, bound to a new model
+    object, started again (t went 5 -> 5), where the docs say partial_fit continues."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(100, 3)), r.normal(size=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = GlassnetRegressor(solver="adam", batch_size=20, random_state=0).partial_fit(X, y)
+        assert reg._optimizer_.t == 5
+        reg.set_params(activation="tanh").partial_fit(X, y)
+    assert reg._optimizer_.t == 10 and reg.model_.layers[1].name == "tanh"

@@ -150,15 +150,14 @@ class Optimizer:
             raise RuntimeError("the optimizer is not bound to a model: call optimizer.bind(model)")
         scalars, slots = self.state_dict()
         kept = {name: buffer.copy() for name, buffer in slots.items()}
-        before, bound = self.params.copy(), self._bound
+        before = self.params.copy()
         try:
             self.t += 1
             self.update(self.params, self.grads, self.lr)
             return self.params - before
         finally:
             self.params[...] = before
-            self.load_state_dict(scalars, kept)
-            self._bound = bound  # still this model's optimizer
+            self.restore_state(scalars, kept)
 
     def _flush_tiny(self) -> None:
         """Zero state entries too small to matter, before they decay into denormals.
@@ -236,7 +235,24 @@ class Optimizer:
         return scalars, {slot: self.state[slot] for slot in self.slots if slot in self.state}
 
     def load_state_dict(self, scalars: dict, arrays: dict[str, Array]) -> None:
-        """Restore what :meth:`state_dict` returned.
+        """Restore what :meth:`state_dict` returned (a checkpoint's); the next bind keeps it, whatever the model.
+
+        Parameters
+        ----------
+        scalars : dict
+        arrays : dict of str to array
+        """
+        self.restore_state(scalars, arrays)
+        self.keep_state()
+
+    def keep_state(self) -> None:
+        """Keep this state (step count, moments, schedule) at the next bind, even to another model object: a
+        checkpoint's, or a model rebuilt around the same weights."""
+        self._bound = None
+
+    def restore_state(self, scalars: dict, arrays: dict[str, Array]) -> None:
+        """Put back what :meth:`state_dict` returned, bound as before: a step taken back (a preview, a run rolled
+        back to its last good epoch), after which another model still starts afresh.
 
         Parameters
         ----------
@@ -245,7 +261,6 @@ class Optimizer:
         """
         self.t = int(scalars["t"])
         self.lr = float(scalars["lr"])
-        self._bound = None  # the next bind keeps this state
         self.schedule.load_state(scalars.get("schedule", {}))
         for slot in self.slots:
             if slot in arrays:

@@ -246,7 +246,10 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if first:
             self._new_model(X.shape[1], X.dtype)
         else:  # a warm start or partial_fit: the activation set_params may have changed, the weights kept
-            self.model_ = with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
+            rebuilt = with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
+            if rebuilt is not self.model_ and self._optimizer_ is not None and not isinstance(self._optimizer_, str):
+                self._optimizer_.keep_state()  # the same weights in a new model: the optimizer goes on with them
+            self.model_ = rebuilt
         quasi = training.solvers.is_full_batch(self.solver)
 
         validation = None

@@ -227,7 +227,7 @@ class Run:
         self.model.params[...] = snap["params"]
         self.model.state[...] = snap["state"]
         if self.optimizer is not None and "scalars" in snap:
-            self.optimizer.load_state_dict(snap["scalars"], snap["slots"])
+            self.optimizer.restore_state(snap["scalars"], snap["slots"])  # still this model's
         self.model.rng.bit_generator.state = snap["rng"]
         self.history.truncate(snap["n_epochs"])
 

@@ -320,3 +320,18 @@ def test_a_flat_sixteen_bit_picture_shows_no_digit():
     clear = np.full((200, 200), 30000, np.uint16)
     clear[50:150, 95:105] = 2000  # the same digit in ink a 16-bit scanner would give
     assert prepare_digit(saved(Image.fromarray(clear), "PNG")).max() > 0.5
+
+
+def test_dark_ink_under_a_lit_centre_and_dim_corners_is_read_as_ink():
+    """Deciding the polarity by every pixel's distance from the border's paper took the centre's light (0.95 over
+    corners at 0.6) for chalk, and the strokes came out as paper: the paper is now the lighting's surface."""
+    yy, xx = np.mgrid[0:240, 0:240]
+    r = np.hypot(yy - 120, xx - 120) / 120
+    grey = 0.9 - 0.3 * np.clip(r, 0, 1) ** 2  # 0.9 in the middle, 0.6 at the edges
+    grey[60:180, 115:125] = 0.15  # a 7: its stem and its bar
+    grey[60:70, 80:125] = 0.15
+    x = prepare_digit(png_bytes(Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8))))
+    flat = np.where(grey < 0.2, 0.15, 0.9)  # the same 7 on evenly lit paper
+    expected = prepare_digit(png_bytes(Image.fromarray((flat * 255).astype(np.uint8))))
+    assert (x > 0.5).sum() < 150  # the strokes, not a blob of lit paper (a third of the picture)
+    assert np.corrcoef(x.ravel(), expected.ravel())[0, 1] > 0.95

@@ -18,7 +18,7 @@ import pytest
 import glassnet as gn
 from glassnet.errors import OptionError, OptionTypeError
 from glassnet.training.distributed import DataParallel
-from helpers import Ranks, run_glassnet
+from helpers import Ranks, mechanics_only, run_glassnet
 
 
 def test_each_batch_is_cut_into_contiguous_shards_that_cover_it_once():
@@ -208,3 +208,31 @@ def test_ranks_given_different_runs_all_stop_with_a_message_instead_of_waiting_f
                          ("other values on rank 1", "digest of the data")]:
         for said in (first, second):
             assert said[case].startswith("the ranks were given different runs: their ") and differ in said[case]
+
+
+class OneRank(Ranks):
+    """A communicator of one rank: every reduction and broadcast leaves the data as they are."""
+
+    def __init__(self):
+        super().__init__(0, 1)
+
+    def Bcast(self, *args, **kwargs):
+        pass
+
+    def bcast(self, obj, root=0):
+        return obj
+
+
+@mechanics_only  # one epoch on random labels: the counting of rows, not what is learned
+def test_sparse_validation_rows_are_counted_for_the_agreement():
+    """len() of a sparse validation matrix raised "sparse array length is ambiguous" under comm, outside the
+    agreement (so one rank alone would have stopped)."""
+    import scipy.sparse
+
+    r = np.random.default_rng(0)
+    X = scipy.sparse.csr_matrix(r.normal(size=(40, 4)) * (r.random((40, 4)) > 0.5))
+    y = np.arange(40) % 2
+    model = gn.mlp([4, 3, 2], rng=0, dtype="float64")
+    history = model.fit(X, y, loss="cross_entropy", epochs=1, comm=OneRank(), validation_data=(X[:10], y[:10]),
+                        verbose=False)
+    assert len(history["val_loss"]) == 1

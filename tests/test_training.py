@@ -662,6 +662,11 @@ def test_a_sum_losss_epoch_cost_counts_the_penalty_once_over_its_batches():
         replay.model.params -= 0.01 * replay.model.grads
     np.testing.assert_allclose(replay.model.params, model.params, rtol=1e-12)
     assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+    # with batch_mean each batch holds its own share of the penalty already: nothing taken off (it read -281.6)
+    weighted = gn.fit(gn.mlp([3, 5, 1], rng=1, dtype="float64"), X, y, loss=gn.SquaredError("sum"), l2=50.0,
+                      optimizer=gn.SGD(lr=1e-9), batch_size=10, epochs=1, shuffle=False, batch_mean=True,
+                      verbose=False)["loss"][0]
+    assert weighted > 0
     whole = gn.mlp([3, 5, 1], rng=1, dtype="float64")  # one batch: the cost of the weights it started from
     start_cost = float(gn.Objective(whole.copy(), gn.SquaredError("sum"), l2=0.5)(X, y))
     assert gn.fit(whole, X, y, loss=gn.SquaredError("sum"), l2=0.5, optimizer=gn.SGD(lr=0.01), batch_size=None,

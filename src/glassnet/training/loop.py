@@ -209,13 +209,13 @@ def fit(
             max_fun = solver.check(X, augment, parallel, max_fun)
             if parallel is not None:
                 check_supported(model, solver.full_batch, augment)
+                given = 0 if validation_data is None else _rows(validation_data[0])
         except Exception as exc:
             if parallel is None:
                 raise
             parallel.agree(exc)
             raise
         if parallel is not None:
-            given = 0 if validation_data is None else len(validation_data[0])
             parallel.agree(facts=run_facts(X, y, w, epochs, initial_epoch, batch_size, given))
             threads = parallel.threads() if threads is None else threads
             parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
@@ -313,6 +313,12 @@ def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
             raise OptionError(f"{name} needs at least {need} rows in a training batch, but {n:,} training rows "
                               f"in batches of {rows} leave a last batch of {smallest}: choose another "
                               f"batch_size (such as {other})")
+
+
+def _rows(data: Any) -> int:
+    """How many rows ``data`` holds: an array's (a sparse matrix's too, which has no length) or a list's."""
+    shape = getattr(data, "shape", None)
+    return int(shape[0]) if shape else len(data)
 
 
 def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:

@@ -107,6 +107,13 @@ def test_serve_binds_before_it_announces(tmp_path):
     assert "serving on" not in proc.stdout
 
 
+def test_an_address_not_of_this_machine_is_named_as_the_host_at_fault():
+    """Every OSError of binding was put down to the port: an address of another machine was answered "choose
+    another port", where the host is what cannot be listened on."""
+    with pytest.raises(gn.OptionError, match=r"--host '10.123.45.67' cannot be listened on here: Cannot assign"):
+        serve(hostile_checkpoint(), host="10.123.45.67", port=0)
+
+
 def test_cli_serve_refuses_bad_options_in_one_line(tmp_path):
     from helpers import run_glassnet
 

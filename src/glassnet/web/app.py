@@ -28,7 +28,9 @@ addresses and host names a server answers to are checked in
 
 from __future__ import annotations
 
+import errno
 import io
+import socket
 from collections.abc import Callable
 from importlib import resources
 
@@ -277,17 +279,29 @@ def make_server(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: in
     except ImportError:
         raise missing("waitress", "web", "the web app") from None
     app = create_app(checkpoint, max_upload_bytes, allowed_hosts_for(host, allowed_hosts))
-    # create_server binds the socket: a port in use fails here, before anything is announced; an
-    # address waitress cannot bind (not this machine's) is one line too
+    # the address is tried first with a socket of our own, closed whatever happens: waitress leaves the socket
+    # of a failed bind open. A port in use fails here, before anything is announced, and so does an address
+    # that is not this machine's
+    _check_listenable(host, port)
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         return create_server(app, listen=listen, threads=threads, ident="glassnet",
                              **waitress_options(max_upload_bytes))
     except ValueError as exc:
         raise OptionError(f"--host {short(host)} cannot be listened on here: {short(str(exc))}") from None
-    except OSError as exc:  # the port taken by another server, or one below 1024 without the right to it
-        raise OptionError(f"--port {port} cannot be listened on at {host}: {exc.strerror or exc}; choose "
-                          "another port (--port 0 picks a free one)") from None
+
+
+def _check_listenable(host: str, port: int) -> None:
+    """Refuse, naming the option at fault, an address this process cannot listen on."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress binds
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):  # taken by another server, or below 1024 without the right
+            raise OptionError(f"--port {port} cannot be listened on at {host}: {exc.strerror}; choose another port "
+                              "(--port 0 picks a free one)") from None
+        raise OptionError(f"--host {short(host)} cannot be listened on here: {exc.strerror or exc}") from None
 
 
 def serve(checkpoint: Checkpoint | None, host: str = "127.0.0.1", port: int = 8000, threads: int = THREADS,

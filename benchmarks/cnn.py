@@ -135,7 +135,8 @@ def measure(lib: str, task: str, bs: int, args) -> float | None:
         cmd += ["--mnist", args.mnist]
     if args.recipe:
         cmd.append("--recipe")
-    env = dict(os.environ)
+    # the BLAS's bound as well: predict takes no thread count, and PyTorch is held to the same one
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)}
     if lib == "baseline":  # another source tree's glassnet
         env["PYTHONPATH"] = os.pathsep.join(p for p in (args.baseline, env.get("PYTHONPATH")) if p)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)

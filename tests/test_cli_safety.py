@@ -198,6 +198,9 @@ def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     # the model a run wrote: the message names the checkpoint beside it (it sent the user to glassnet.resume)
     assert "model.glassnet is the model a run of glassnet train wrote, not its checkpoint: resume from " \
         "checkpoint.glassnet beside it" in fails("train", "--resume", tmp_path / "o" / "model.glassnet")
+    run_glassnet("train", "--optimizer", "lbfgs", "--epochs", "2", "--out", tmp_path / "q", "--quiet", cwd=tmp_path)
+    assert "wrote; such runs write no checkpoint and cannot be resumed" in fails(
+        "train", "--resume", tmp_path / "q" / "model.glassnet")  # not sent to a checkpoint that is not there
     gn.save(tmp_path / "own.glassnet", gn.mlp([64, 8, 10], rng=0))
     assert "is not a checkpoint of glassnet train; continue a run started from Python with glassnet.resume" \
         in fails("train", "--resume", tmp_path / "own.glassnet")

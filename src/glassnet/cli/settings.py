@@ -223,6 +223,10 @@ def resumed_settings(args, checkpoint) -> dict:
     """
     saved = checkpoint.metadata.get("settings")
     if isinstance(saved, dict) and "epoch" not in checkpoint.training:  # the trained model that a run wrote
+        if is_full_batch(str(saved.get("optimizer"))):
+            raise UserError(f"{args.resume} is the model a run of glassnet train --optimizer {saved['optimizer']} "
+                            "wrote; such runs write no checkpoint and cannot be resumed (the solver's memory of "
+                            "past steps is not kept): train again with more --epochs")
         raise UserError(f"{args.resume} is the model a run of glassnet train wrote, not its checkpoint: resume "
                         f"from checkpoint.glassnet beside it (written every --checkpoint-every epochs and at the end)")
     if not isinstance(saved, dict):

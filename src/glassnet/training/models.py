@@ -34,7 +34,8 @@ class Sequential(nn.Stack):
         As for :class:`glassnet.nn.Stack`.
     """
 
-    #: the loss of the last :meth:`fit`, which :meth:`evaluate` takes unless given another
+    #: the loss of this model's last :meth:`fit` call (the method's; ``glassnet.fit(model, ...)`` and a model read
+    #: from a file leave it None), which :meth:`evaluate` takes unless given another
     fit_loss: str | Loss | None = None
 
     def fit(self, X: object, y: object, **kwargs: Any) -> History:

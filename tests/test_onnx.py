@@ -20,6 +20,16 @@ ort = pytest.importorskip("onnxruntime")
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 
+@pytest.fixture
+def skl2onnx():
+    """skl2onnx with glassnet's converters registered (skipped where it is not installed)."""
+    module = pytest.importorskip("skl2onnx")
+    from glassnet.sklearn.onnx import register
+
+    register()
+    return module
+
+
 def run_both(proto, X):
     """The outputs of ONNX Runtime and of the reference evaluator, by output name."""
     onnx.checker.check_model(proto, full_check=True)
@@ -260,17 +270,13 @@ def test_glassnet_export_on_the_command_line(digits_run, tmp_path, capsys):
 
 
 # -- scikit-learn pipelines through skl2onnx ------------------------------------------------
-def test_a_scaler_and_classifier_pipeline_converts_to_one_graph_with_skl2onnx():
-    skl2onnx = pytest.importorskip("skl2onnx")
+def test_a_scaler_and_classifier_pipeline_converts_to_one_graph_with_skl2onnx(skl2onnx):
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
-    from glassnet.sklearn.onnx import register
-
-    register()
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -292,17 +298,13 @@ def test_a_scaler_and_classifier_pipeline_converts_to_one_graph_with_skl2onnx():
             np.testing.assert_allclose(values.ravel(), reg.predict(Xd), rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
-def test_string_classes_and_skl2onnx_default_zipmap():
-    skl2onnx = pytest.importorskip("skl2onnx")
+def test_string_classes_and_skl2onnx_default_zipmap(skl2onnx):
     from sklearn.datasets import load_iris
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from glassnet.sklearn import GlassnetClassifier
-    from glassnet.sklearn.onnx import register
-
-    register()
     X, y = load_iris(return_X_y=True)
     X, names = X.astype(np.float32), np.array(["setosa", "versicolor", "virginica"])[y]
     with warnings.catch_warnings():
@@ -319,16 +321,12 @@ def test_string_classes_and_skl2onnx_default_zipmap():
 
 
 @pytest.mark.parametrize("zipmap", [True, False])
-def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap):
+def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, skl2onnx):
     """Bool classes were written as strings where skl2onnx declares int64 labels: onnxruntime failed in a Cast
     node ("stoll"), or on the output's type with zipmap=False. MLPClassifier's graph answers 0 and 1."""
-    skl2onnx = pytest.importorskip("skl2onnx")
     from sklearn.exceptions import ConvergenceWarning
 
     from glassnet.sklearn import GlassnetClassifier
-    from glassnet.sklearn.onnx import register
-
-    register()
     r = np.random.default_rng(0)
     X = r.normal(size=(60, 3)).astype(np.float32)
     with warnings.catch_warnings():
@@ -352,16 +350,12 @@ def test_a_softmax_followed_by_flatten_is_exported_as_the_probabilities_it_gives
         np.testing.assert_allclose(out["probabilities"], model.predict_proba(X), atol=1e-6)
 
 
-def test_skl2onnx_graphs_of_several_targets_and_of_class_indices_pass_the_full_check():
+def test_skl2onnx_graphs_of_several_targets_and_of_class_indices_pass_the_full_check(skl2onnx):
     """A regressor of three targets was declared (N, 1), which onnx's full check refuses; the option nocl was
     taken but ignored, so the graph gave strings where skl2onnx declared int64 and ONNX Runtime refused it."""
-    skl2onnx = pytest.importorskip("skl2onnx")
     from sklearn.exceptions import ConvergenceWarning
 
     from glassnet.sklearn import GlassnetClassifier, GlassnetRegressor
-    from glassnet.sklearn.onnx import register
-
-    register()
     r = np.random.default_rng(0)
     X = r.normal(size=(40, 3)).astype(np.float32)
     with warnings.catch_warnings():

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytest
 
+import glassnet as gn
 from glassnet import datasets
 from glassnet.datasets import mnist as mnist_module
 from glassnet.errors import DataError
@@ -416,3 +417,20 @@ def test_prices_written_with_separators_are_refused_not_made_a_class_each(tmp_pa
     (tmp_path / "only.csv").write_text("y\n1\n2\n")  # refused as "X must not be empty" in training
     with pytest.raises(DataError, match="holds no feature column beside the target 'y'; its columns are 'y'"):
         datasets.load_csv(tmp_path / "only.csv", "y")
+
+
+def test_a_csv_too_large_to_read_as_text_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """Every field is held as a Python string first, about thirty times the file's size for short numbers, and
+    nothing checked it: a 1 GB file would have asked for some 27 GB."""
+    from glassnet.core import _check_arrays
+    from glassnet.datasets.csv import table_bytes
+
+    r = np.random.default_rng(0)
+    rows = "\n".join(",".join(f"{v:.3f}" for v in r.random(50)) for _ in range(200))
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(49)) + ",y\n" + rows + "\n")
+    assert 10 * path.stat().st_size < table_bytes(path) < 15 * path.stat().st_size  # 10,200 fields of 6 bytes
+    monkeypatch.setattr(_check_arrays, "available_memory", lambda: 100_000)
+    with pytest.raises(gn.OptionError, match=r"reading .*wide.csv as a table of text fields would need .* of "
+                                              r"memory, but this machine has 97.7 KiB free"):
+        datasets.load_csv(path, "y")

@@ -47,7 +47,7 @@ class Optimizer:
     slots: tuple[str, ...] = ()
     name = "optimizer"
     #: a weak reference to the model last bound; None before the first bind, and after
-    #: :meth:`load_state_dict` or a copy, whose state the next bind keeps
+    #: :meth:`keep_state` (:meth:`load_state_dict`) or a copy, whose state the next bind keeps
     _bound: weakref.ref | None = None
     #: how often (in steps) state buffers are cleared of values on their way to denormals
     flush_every = 64
@@ -67,8 +67,8 @@ class Optimizer:
 
         Bound to another model than the last, the optimizer starts again: its step
         count, moments and schedule as made (the same model moved to another device
-        keeps them). State restored by :meth:`load_state_dict`, or held by a copy,
-        is kept by the next bind.
+        keeps them). State restored by :meth:`load_state_dict`, kept by
+        :meth:`keep_state`, or held by a copy, is kept by the next bind.
 
         Parameters
         ----------

@@ -184,6 +184,8 @@ def test_the_mnist_loader_writes_a_memmap_cache_once_and_reads_it_after(tmp_path
         assert cache.read_bytes() == good
 
     damaged(good[:1000])  # cut short: a crash, a full disk
+    damaged(good[:5000] + bytes(100_000) + good[105_000:])  # the same size, pixels zeroed: only the checksum tells
+    damaged(good[:-4])  # written by a glassnet that kept no checksum
     damaged(b"")  # empty
     damaged(good.replace(b"'fortran_order': False", b"'fortran_order': True ", 1))  # the same bytes, read transposed
     header = good.replace(b"'|u1'", b"'<f4'", 1)  # a header claiming float32, which could hold NaN

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import urllib.request
 import warnings
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -280,12 +281,12 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
 
     The file's name carries the start of the SHA-256 of the IDX file it was
     made from, so a cache of other pixels is never taken for this one. Its
-    ``.npy`` header is checked (shape, dtype, order) and its size against
-    that header before it is mapped; a file that does not match is written
+    ``.npy`` header is checked (shape, dtype, order), its size against that
+    header, and its pixels against the CRC-32 written after them (about 11 ms
+    for the training set's 47 MB, where unzipping takes 190): a file that
+    does not match, damaged or written by an older glassnet, is written
     again, with a warning (``warn``). The folder and the file are never
-    reached through a symbolic link. The pixels themselves are not hashed at
-    each load (that would cost what the cache saves): the folder is the
-    user's own, trusted as the verified files beside it are.
+    reached through a symbolic link.
     """
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         what = "a symbolic link" if folder.is_symlink() else "a file"
@@ -299,12 +300,14 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
     pixels = _open_cache(path, n)
     if pixels is None:
         if existed and warn:
-            warnings.warn(f"the cache file {path} did not hold MNIST's {n} {prefix} images as uint8 rows of 784; "
-                          "written again", CacheRebuiltWarning, stacklevel=4)
-        data = make()
+            warnings.warn(f"the cache file {path} did not hold MNIST's {n} {prefix} images as uint8 rows of 784 "
+                          "with their checksum (damaged, or written by an older glassnet); written again",
+                          CacheRebuiltWarning, stacklevel=4)
+        data = np.ascontiguousarray(make(), dtype=np.uint8)
 
         def save(f: BinaryIO) -> None:
-            np.save(f, np.ascontiguousarray(data, dtype=np.uint8), allow_pickle=False)
+            np.save(f, data, allow_pickle=False)
+            f.write(zlib.crc32(data.data).to_bytes(4, "little"))  # after the array: np.load stops before it
 
         write_atomically(path, save, follow_links=False, name="the cache file")
         pixels = _open_cache(path, n)
@@ -314,7 +317,8 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
 
 
 def _open_cache(path: Path, n: int) -> np.ndarray | None:
-    """The cache mapped read-only when its header says uint8, C order, (n, 784) and its size agrees; else None."""
+    """The cache mapped read-only when its header says uint8, C order, (n, 784), its size agrees and its pixels
+    match the CRC-32 after them; else None."""
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
@@ -322,9 +326,12 @@ def _open_cache(path: Path, n: int) -> np.ndarray | None:
                     else np.lib.format.read_array_header_2_0)
             shape, fortran, dtype = read(f)
             offset = f.tell()
+            f.seek(offset + n * 784)
+            crc = f.read(4)
         if (shape != (n, 784) or fortran or np.dtype(dtype) != np.uint8
-                or os.path.getsize(path) != offset + n * 784):
+                or os.path.getsize(path) != offset + n * 784 + 4):
             return None
-        return np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(n, 784))
+        pixels = np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(n, 784))
+        return pixels if zlib.crc32(pixels.data) == int.from_bytes(crc, "little") else None
     except (OSError, ValueError, EOFError):  # missing, empty, or not an .npy file
         return None

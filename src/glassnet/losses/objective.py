@@ -40,6 +40,8 @@ class Objective:
     penalty_rows : float or None
         With ``batch_mean``: a training batch's weight, which ``fit`` sets, for
         the penalty's share in costs outside a step (validation, the divergence guard).
+    penalty_cost : float or 0-d array
+        The regularization term the last call added to its cost (its share included), 0 without one.
     fused : bool
         Whether the model's last layer is the loss's fused activation (Softmax
         before softmax cross-entropy, Sigmoid before binary cross-entropy).
@@ -71,6 +73,7 @@ class Objective:
         #: ``fit`` sets: the penalty's share in a cost outside a step (see :meth:`evaluation_shares`); None
         #: takes each cost as a batch of its own, as a call does
         self.penalty_rows: float | None = None
+        self.penalty_cost: Any = 0.0
         fused = self.loss.fused_activation
         self.fused = fused is not None and getattr(model.layers[-1], "name", None) == fused
         self.stop = len(model.layers) - 1 if self.fused else None
@@ -130,8 +133,9 @@ class Objective:
         weight, share = self._shares(X.shape[0], weight)
         cost, grad = self.cost_and_grad(out, y, weight)
         self.input_grad = model.backward(grad, ws, start=self.stop, need_input_grad=need_input_grad)
+        self.penalty_cost = share * self.penalty() if self.l2 or self.l1 else 0.0
         if self.l2 or self.l1:
-            cost += share * self.penalty()
+            cost += self.penalty_cost
             self.add_penalty_grad(model.grads[: model.n_decayed], share)
         return cost
 

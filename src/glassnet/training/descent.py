@@ -162,9 +162,9 @@ def _extra_penalty(objective: Objective, rows: int, n: int) -> Any:
     A sum loss's batch costs add up to the epoch's cost, but each counts the whole penalty; the epoch's cost
     counts it once, each batch ``rows / n`` of it at the weights it saw, as a mean loss's epoch cost does.
     """
-    if objective.loss.is_mean or objective.batch_mean or rows == n or not (objective.l2 or objective.l1):
+    if objective.loss.is_mean or objective.batch_mean or rows == n:
         return 0.0  # (batch_mean gives each batch its own share of the penalty already)
-    return objective.penalty() * (1.0 - rows / n)
+    return objective.penalty_cost * (1.0 - rows / n)  # the term the batch's call added, at its weights
 
 
 def _gather(xp: Any, source: Array, idx: Array, out: Array | None) -> Array:

@@ -172,14 +172,15 @@ class DataParallel:
         else:  # a last batch smaller than the number of ranks: no rows, only the regularization terms
             model.grads[...] = 0
             objective.add_penalty_grad(model.grads[: model.n_decayed])
-            cost, right = objective.penalty(), 0.0
+            objective.penalty_cost = cost = objective.penalty()
+            right = 0.0
         if objective.loss.is_mean:  # shares of a mean: the regularization's shares add up to one
             share = n / n_batch
             model.grads *= share
             cost *= share
         elif self.rank:  # terms of a sum: the regularization counts on rank 0 only
             objective.add_penalty_grad(model.grads[: model.n_decayed], scale=-1.0)
-            cost -= objective.penalty()
+            cost -= objective.penalty_cost
         self._small[:] = cost, right
         self.comm.Allreduce(_in_place(), model.grads)
         self.comm.Allreduce(_in_place(), self._small)

@@ -44,9 +44,10 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     """
     given = np.asarray(y_true), np.asarray(y_pred)
     for name, labels in zip(("y_true", "y_pred"), given):  # 1.7 was counted as class 1
-        if labels.dtype.kind == "f" and not bool(np.all(labels == np.round(labels))):
-            bad = labels[labels != np.round(labels)].ravel()
-            raise OptionError(f"{name} must hold class labels, whole numbers; received {float(bad[0]):g}")
+        flat = labels.ravel()
+        fractions = flat[flat != np.round(flat)] if flat.dtype.kind == "f" else flat[:0]
+        if fractions.size:
+            raise OptionError(f"{name} must hold class labels, whole numbers; received {float(fractions[0]):g}")
     y_true, y_pred = given[0].astype(np.intp).ravel(), given[1].astype(np.intp).ravel()
     if y_true.shape != y_pred.shape:
         raise OptionError(f"y_true and y_pred must hold one label per sample each; received {y_true.size} and "

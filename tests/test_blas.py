@@ -76,6 +76,39 @@ def test_a_slice_of_the_flat_vector_is_updated_in_place(path):
     np.testing.assert_array_equal(out[10_000:], y[10_000:])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_product_is_added_into_a_block_of_columns_of_a_wider_matrix(path, dtype):
+    """add_product: out += a @ b, where out and b are blocks of columns of wider arrays (the conv grid's shifts)."""
+    r = np.random.default_rng(5)
+    a = r.standard_normal((7, 5)).astype(dtype)
+    wide_b, wide_out = r.standard_normal((5, 300)).astype(dtype), r.standard_normal((7, 320)).astype(dtype)
+    b, out = wide_b[:, 3:260], wide_out[:, 11:268]
+    assert _blas._fits_product(a, b, out)  # the BLAS takes these views as they are
+    want = wide_out.astype(np.float64)
+    want[:, 11:268] += a.astype(np.float64) @ b.astype(np.float64)
+    _blas.add_product(a, b, out)
+    np.testing.assert_allclose(wide_out, want, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+    assert np.array_equal(wide_out[:, :11], want[:, :11].astype(dtype))  # nothing outside the block moved
+
+
+def test_products_the_blas_cannot_take_are_added_by_numpy(path):
+    r = np.random.default_rng(6)
+    a, b = r.standard_normal((4, 6)), r.standard_normal((6, 9))
+    wide = r.standard_normal((4, 20))
+    cases = {
+        "transposed": (np.asfortranarray(a), b, np.zeros((4, 9))),
+        "columns apart": (a, b, wide[:, ::2][:, :9]),
+        "out overlaps b": (a[:, :4], wide[:, :9], wide[:, 2:11]),
+        "another dtype": (a.astype(np.float32), b, np.zeros((4, 9))),
+        "empty": (np.zeros((4, 0)), np.zeros((0, 9)), np.zeros((4, 9))),
+    }
+    for name, (x, y, out) in cases.items():
+        assert not _blas._fits_product(x, y, out), name
+        want = out + x.astype(np.float64) @ y.astype(np.float64)
+        _blas.add_product(x, y, out)
+        np.testing.assert_allclose(out, want, rtol=1e-6, atol=1e-6, err_msg=name)
+
+
 def test_short_vectors_take_the_numpy_path_and_long_ones_the_blas(monkeypatch):
     called = []
     monkeypatch.setattr(_blas, "_ROUTINES", {("axpy", "d"): lambda *args: called.append(args[0])})

@@ -1,4 +1,4 @@
-"""Whole-vector updates ``y += a x``, ``y = a x + b y`` and ``x *= a``, through NumPy's own BLAS.
+"""Whole-vector updates ``y += a x``, ``y = a x + b y``, ``x *= a``, and ``C += A @ B``, through NumPy's own BLAS.
 
 Optimizers update every parameter at every step. Written in NumPy, ``p -= lr * g``
 is two passes over the flat vectors on one core. The same update as a level-1
@@ -14,7 +14,12 @@ environment variable ``GLASSNET_BLAS=numpy`` (the default is ``auto``), they run
 in NumPy. Both paths give the same values up to rounding (the BLAS may fuse a
 multiply and an add).
 
-The BLAS takes 1-D, C-contiguous NumPy arrays of one float dtype and equal
+:func:`add_product` adds a matrix product into a matrix in place, which NumPy's
+``matmul`` cannot do without a temporary array and a second pass: the BLAS's
+``gemm`` with ``beta = 1``. Its matrices may be views whose rows are spaced
+further apart than their length, such as a window of columns of a wider array.
+
+The vector updates take 1-D, C-contiguous NumPy arrays of one float dtype and equal
 length, of at least :data:`BLAS_MIN` elements; other arrays (short vectors,
 strided views, arrays of another namespace) go the plain way, in the arrays'
 own namespace (see :mod:`glassnet.arrays`).
@@ -96,6 +101,26 @@ def scal(alpha: float, x) -> None:
         x *= alpha
 
 
+def add_product(a, b, out) -> None:
+    """``out += a @ b``, in place: one BLAS ``gemm`` where the arrays allow it.
+
+    Parameters
+    ----------
+    a : array, shape (m, k)
+    b : array, shape (k, n)
+    out : array, shape (m, n)
+        Updated in place; it may be a view with rows spaced further apart than ``n`` (a block of
+        columns of a wider array).
+    """
+    fn = _ROUTINES.get(("gemm", out.dtype.char))
+    if fn is not None and _fits_product(a, b, out):
+        (m, k), n, size = a.shape, b.shape[1], out.itemsize
+        fn(_ROW_MAJOR, _NO_TRANSPOSE, _NO_TRANSPOSE, m, n, k, 1.0, a.ctypes.data, a.strides[0] // size,
+           b.ctypes.data, b.strides[0] // size, 1.0, out.ctypes.data, out.strides[0] // size)
+    else:
+        out += namespace(out).matmul(a, b)
+
+
 def backend() -> str:
     """Which path the updates take on NumPy arrays.
 
@@ -112,6 +137,19 @@ def _fits(x, y) -> bool:
     return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim == 1 and x.shape == y.shape
             and x.size >= BLAS_MIN
             and x.dtype == y.dtype and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
+
+
+def _fits_product(a, b, out) -> bool:
+    """``gemm`` takes 2-D NumPy matrices of one dtype whose rows are contiguous and spaced at least a row
+    apart, of matching shapes, the output writable and apart from the inputs."""
+    arrays = (a, b, out)
+    if not all(isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype == out.dtype and x.size for x in arrays):
+        return False
+    if a.shape[1] != b.shape[0] or out.shape != (a.shape[0], b.shape[1]) or not out.flags.writeable:
+        return False
+    rows_ok = all(x.strides[1] == x.itemsize and x.strides[0] >= x.shape[1] * x.itemsize
+                  and x.strides[0] % x.itemsize == 0 for x in arrays)
+    return rows_ok and not (np.may_share_memory(out, a) or np.may_share_memory(out, b))
 
 
 def _numpy_openblas() -> tuple[str | None, dict]:
@@ -141,13 +179,15 @@ def _numpy_openblas() -> tuple[str | None, dict]:
 def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
     """The routines by (name, dtype char); ``suffix`` and the integer type ``n`` tell the
     64-bit-index build (``..._64_``, NumPy's wheels) from the 32-bit one."""
-    ptr = ctypes.c_void_p
+    ptr, enum = ctypes.c_void_p, ctypes.c_int
     routines = {}
     for char, prefix, real in (("f", "s", ctypes.c_float), ("d", "d", ctypes.c_double)):
         signatures = {
             "axpy": [n, real, ptr, n, ptr, n],
             "axpby": [n, real, ptr, n, real, ptr, n],
             "scal": [n, real, ptr, n],
+            # order, transpose a, transpose b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+            "gemm": [enum, enum, enum, n, n, n, real, ptr, n, ptr, n, real, ptr, n],
         }
         for op, argtypes in signatures.items():
             fn = getattr(lib, f"scipy_cblas_{prefix}{op}{suffix}")
@@ -155,6 +195,9 @@ def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
             routines[(op, char)] = fn
     return routines
 
+
+#: CBLAS's codes for row-major storage and an untransposed matrix
+_ROW_MAJOR, _NO_TRANSPOSE = 101, 111
 
 #: the full path of the library bound, or None; and its routines by (name, dtype char)
 _LIBRARY, _ROUTINES = _numpy_openblas()

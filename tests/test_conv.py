@@ -7,6 +7,8 @@ import glassnet as gn
 from glassnet import convolution as C
 from glassnet.nn import Context
 from glassnet.nn.predicting import PREDICT_BYTES
+from glassnet.ops import _blas
+from glassnet.ops import im2col_grid as G
 from helpers import mechanics_only
 
 
@@ -128,56 +130,93 @@ def test_random_conv_nets_pass_the_gradient_check(seed, training):
 
 
 def test_gradient_check_catches_a_wrong_convolution_gradient(monkeypatch):
-    """The check can fail: a col2im that drops the last kernel row's contribution is caught on dJ/dX.
+    """The check can fail: an input gradient that drops the last kernel row's contribution is caught on dJ/dX.
 
-    Each of the three col2im the layer may take is broken in turn: col2im_samples (inputs of up to three
-    channels), col2im_rows (more channels, stride 1) and col2im (more channels, another stride).
+    Each of the three ways the layer may take is broken in turn: col2im_samples (inputs of up to three
+    channels), the grid's add_input_gradient (more channels, stride 1) and col2im (more channels, another
+    stride).
     """
     def breaking(real):
-        def broken(dcols, *args, **kwargs):
-            cut = dcols.copy()
-            if real is C.col2im_samples:  # (n, kh * kw * c, windows): zero kernel row kh - 1 of every sample
+        def broken(first, *args, **kwargs):
+            cut = first.copy()
+            if real.__name__ == "col2im_samples":  # (n, kh * kw * c, windows): zero kernel row kh - 1 of every sample
                 cut.reshape(cut.shape[0], args[-2][0], -1)[:, -1] = 0
+            elif real.__name__ == "add_input_gradient":  # the weights by kernel entry: zero kernel row kh - 1
+                cut[-1] = 0
             else:
-                cut.reshape(*args[-2] if real is C.col2im else args[-1], -1)[-1] = 0
+                cut.reshape(*args[-2], -1)[-1] = 0
             return real(cut, *args, **kwargs)
         return broken
 
     r = np.random.default_rng(0)
-    for name, channels, stride, size in (("col2im_samples", 2, 1, 16), ("col2im_rows", 4, 1, 16),
-                                         ("col2im", 4, 2, 4)):
+    for module, name, channels, stride, size in ((C, "col2im_samples", 2, 1, 16), (G, "add_input_gradient", 4, 1, 16),
+                                                 (C, "col2im", 4, 2, 4)):
         model = gn.Sequential([gn.Conv2D(1, channels, 3, padding=1, rng=r, dtype=np.float64),
                                gn.Conv2D(channels, 1, 2, stride=stride, rng=r, dtype=np.float64), gn.Flatten()],
                               input_shape=(1, 5, 5))
         X, y = r.normal(size=(2, 1, 5, 5)), r.normal(size=(2, size))
         assert gn.gradcheck(model, "mse", X, y, check_input=True).passed
         with monkeypatch.context() as m:
-            m.setattr(C, name, breaking(getattr(C, name)))
+            m.setattr(module, name, breaking(getattr(module, name)))
             report = gn.gradcheck(model, "mse", X, y, check_input=True)
         assert not report.passed and not report.rows[-1].passed, name  # the input's gradient is wrong
         assert not report.rows[0].passed, name  # and through it the first layer's kernels
 
 
-def test_whole_row_im2col_and_col2im_match_the_window_by_window_ones():
-    """im2col_rows keeps the padded width: dropping its extra columns gives im2col; col2im_rows is its adjoint."""
+GRIDS = [((3, 2, 7, 9), (3, 3), (1, 1, 1, 1)), ((2, 3, 6, 5), (2, 4), (0, 1, 1, 2)),
+         ((1, 1, 4, 4), (1, 1), (0,) * 4), ((2, 2, 5, 6), (3, 2), (2, 2, 1, 1)),
+         ((1, 2, 3, 3), (5, 5), (4, 4, 4, 4)), ((2, 1, 6, 4), (3, 3), (0, 2, 1, 0))]  # (c, n, h, w), kernel, pads
+
+
+@pytest.mark.parametrize("shape, kernel, pads", GRIDS)
+def test_the_grid_holds_every_window_and_col2im_grid_is_its_adjoint(shape, kernel, pads):
+    """im2col_grid's columns at the window positions are im2col's columns; col2im_grid is its adjoint."""
     r = np.random.default_rng(1)
-    for (c, n, h, w), kernel in (((3, 2, 7, 9), (3, 3)), ((2, 3, 6, 5), (2, 4)), ((1, 1, 4, 4), (1, 1))):
-        x = r.normal(size=(c, n, h, w))
-        kh, kw = kernel
-        oh, ow = h - kh + 1, w - kw + 1
-        flat = np.zeros((c, n, h * w + C.row_slack(kernel)))
-        flat[:, :, :h * w] = x.reshape(c, n, h * w)
-        rows = C.im2col_rows(flat, (h, w), kernel)
-        assert rows.shape == (kh * kw * c, n * oh * w)
-        windows = C.im2col(x, kernel, (1, 1))
-        np.testing.assert_array_equal(rows.reshape(-1, n, oh, w)[..., :ow].reshape(windows.shape), windows)
-        g = r.normal(size=rows.shape)
-        g.reshape(-1, n, oh, w)[..., ow:] = 0  # extra columns carry no gradient
-        back = C.col2im_rows(g, flat.shape, (h, w), kernel)
-        reference = C.col2im(g.reshape(-1, n, oh, w)[..., :ow].reshape(windows.shape), x.shape, kernel, (1, 1))
-        np.testing.assert_allclose(back[:, :, :h * w].reshape(x.shape), reference, rtol=1e-12, atol=1e-12)
-        # adjoint: <im2col_rows(x), g> = <x, col2im_rows(g)>
-        assert np.isclose(np.vdot(rows, g), np.vdot(flat, back))
+    c, n, h, w = shape
+    x = r.normal(size=(n, c, h, w))
+    g = C.grid_for((h, w), pads, kernel)
+    grid = G.to_grid(x, g, out=np.full((c, g.length(n)), np.nan))  # every entry written
+    np.testing.assert_array_equal(G.pixels(grid, g, n), x.transpose(1, 0, 2, 3))
+    assert np.count_nonzero(grid) == np.count_nonzero(x)  # zeros everywhere else
+    cols = C.im2col_grid(grid, g, n)
+    windows = C.im2col(C.pad_images(x, pads), kernel, (1, 1))
+    kh, kw = kernel
+    assert (g.oh, g.ow) == C.grid((h, w), kernel, (1, 1), pads)
+    np.testing.assert_array_equal(G.windows(cols, g, n).reshape(windows.shape), windows)
+    dcols = r.normal(size=cols.shape)
+    back = C.col2im_grid(dcols, g, n)
+    assert np.isclose(np.vdot(cols, dcols), np.vdot(grid, back))  # <im2col(a), d> = <a, col2im(d)>
+
+
+def test_padding_wider_than_the_grid_shares_has_no_grid():
+    assert C.grid_for((5, 5), (3, 3, 1, 1), (3, 3)) is None  # three zero rows above and below a 3x3 kernel
+    assert C.grid_for((5, 5), (1, 1, 0, 3), (3, 3)) is not None  # one side may be as wide as it likes
+    assert C.grid_for((5, 5), (1, 1, 3, 3), (3, 3)) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("blas", [True, False], ids=["blas", "numpy"])
+@pytest.mark.parametrize("shape, kernel, pads", GRIDS)
+def test_the_grids_products_equal_im2col_and_col2im_with_one_product(shape, kernel, pads, blas, dtype, monkeypatch):
+    """add_shifted_products is K @ im2col_grid, add_input_gradient is col2im_grid(K.T @ G): on the BLAS and NumPy."""
+    if not blas:
+        monkeypatch.setattr(_blas, "_ROUTINES", {})
+    r = np.random.default_rng(2)
+    c, n, h, w = shape
+    out_c, (kh, kw) = 3, kernel
+    W = r.normal(size=(out_c, c, kh, kw)).astype(dtype)
+    g = C.grid_for((h, w), pads, kernel)
+    grid = G.to_grid(r.normal(size=(n, c, h, w)).astype(dtype), g, out=np.empty((c, g.length(n)), dtype))
+    K = C.kernel_matrix(W)
+    tol = {np.float32: 2e-5, np.float64: 1e-12}[dtype]
+    z = G.add_shifted_products(np.ascontiguousarray(W.transpose(2, 3, 0, 1)), grid, g, n,
+                               out=np.full((out_c, g.positions(n)), np.nan, dtype))
+    np.testing.assert_allclose(z, K @ C.im2col_grid(grid, g, n), rtol=tol, atol=tol)
+    grad = r.normal(size=(out_c, g.positions(n))).astype(dtype)
+    dgrid = G.add_input_gradient(np.ascontiguousarray(W.transpose(2, 3, 1, 0)), grad, g, n,
+                                 out=np.full(grid.shape, np.nan, dtype))
+    np.testing.assert_allclose(dgrid, C.col2im_grid(K.T @ grad, g, n), rtol=tol, atol=tol)
+    assert z.dtype == dgrid.dtype == dtype
 
 
 def test_samples_first_im2col_holds_the_same_windows_and_col2im_samples_is_its_adjoint():
@@ -214,7 +253,7 @@ def test_both_layouts_of_a_convolution_give_the_same_output_and_gradients(monkey
         z = layer.forward(x, ctx).copy()
         grad = np.random.default_rng(4).normal(size=z.shape)
         dx = layer.backward(grad, ctx).copy()
-        assert ctx.layout == ("samples" if limit == channels else "rows" if stride == 1 else "windows")
+        assert ctx.layout == ("samples" if limit == channels else "grid" if stride == 1 else "windows")
         results.append((z, dx, {k: v.copy() for k, v in layer.grads.items()}))
     (z1, dx1, g1), (z2, dx2, g2) = results
     np.testing.assert_allclose(z1, z2, rtol=1e-12, atol=1e-12)
@@ -226,7 +265,7 @@ def test_both_layouts_of_a_convolution_give_the_same_output_and_gradients(monkey
 @pytest.mark.parametrize("sizes, options, shape, layout", [
     ((1, 16, 3), {"padding": "same"}, (1, 28, 28), "samples"),
     ((3, 64, 16), {"stride": 16}, (3, 64, 64), "windows"),  # 16 windows of 768 numbers each
-    ((1, 32, 28), {}, (1, 28, 28), "rows")])  # a kernel the size of the picture: one window
+    ((1, 32, 28), {}, (1, 28, 28), "grid")])  # a kernel the size of the picture: one window
 def test_a_convolution_of_few_channels_needs_no_more_memory_samples_first(monkeypatch, sizes, options, shape,
                                                                           layout):
     """Samples first only where each picture has as many windows as a window has numbers: for 16x16 patches the
@@ -526,12 +565,16 @@ def test_predict_runs_a_conv_net_in_chunks_that_bound_its_memory():
     take 12 GB. predict goes a few dozen pictures at a time unless told otherwise, an MLP thousands of rows."""
     model = gn.cnn(rng=0)
     conv2 = model.layers[4]
-    # the padded input read flat with 3 - 1 entries after it, im2col's columns and two outputs on whole padded rows
-    scratch = 32 * (16 * 16 + 2) + (288 + 2 * 64) * 14 * 16
+    # on the grid of 14x14 images that share one row and one column of zeros, 15 x 15 entries an image: the
+    # input's grid and the output's, then the output itself; no im2col matrix where nothing is learned
+    scratch = (32 + 64) * 15 * 15 + 64 * 14 * 14
     assert conv2.scratch_per_sample((32, 14, 14)) == scratch
+    # a training step: im2col's 288 numbers per position, the output's gradient and the input's on the grid,
+    # and the input's gradient
+    assert conv2.scratch_per_sample((32, 14, 14), training=True) == scratch + (288 + 64 + 32) * 15 * 15 + 32 * 196
     assert model.chunk_size() == 256 * 2**20 // (4 * scratch)
     assert gn.mlp([784, 256, 10]).chunk_size() >= 2**17  # an MLP's rows all at once
-    assert model.chunk_size(PREDICT_BYTES) == 8 * 2**20 // (4 * scratch) == 20  # what predict takes
+    assert model.chunk_size(PREDICT_BYTES) == 8 * 2**20 // (4 * scratch) == 61  # what predict takes
     assert gn.mlp([784, 256, 10]).chunk_size(PREDICT_BYTES) == 8192
     small = gn.cnn((1, 8, 8), 3, channels=(2,), hidden=4, rng=0)
     X = np.random.default_rng(0).random((25, 64))

@@ -1,7 +1,8 @@
 """Every fast path against its readable twin.
 
-Conv2D's stride-1 path (whole padded rows, glassnet.convolution.im2col_rows)
-and its general path, and BatchNorm's training pass in reused buffers, each
+Conv2D's stride-1 path (a grid of images that share their padding,
+glassnet.ops.im2col_grid) on the BLAS and on NumPy, in training and inference
+passes, and its general path, and BatchNorm's training pass in reused buffers, each
 against the plain functions of glassnet.convolution that the docs show
 (conv2d, conv2d_backward, batch_statistics, batch_norm, batch_norm_backward),
 in float64 to rounding.
@@ -12,6 +13,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import convolution as C
+from glassnet.ops import _blas
 
 
 def passes(layer, x, grad, training=True):
@@ -27,7 +29,7 @@ def test_conv2d_layer_equals_the_plain_conv2d(seed):
     r = np.random.default_rng(seed)
     c, out_c = int(r.integers(1, 4)), int(r.integers(1, 5))
     kernel = (int(r.integers(1, 4)), int(r.integers(1, 4)))
-    stride = (1, 1) if seed % 2 == 0 else (int(r.integers(1, 3)), int(r.integers(1, 3)))  # even seeds: rows path
+    stride = (1, 1) if seed % 2 == 0 else (int(r.integers(1, 3)), int(r.integers(1, 3)))  # even seeds: stride 1
     padding = ["same", 0, 1, (1, 2)][seed % 4] if stride == (1, 1) else [0, 1][seed % 2]
     layer = gn.Conv2D(c, out_c, kernel, stride=stride, padding=padding, bias=bool(seed % 3), rng=r,
                       dtype="float64")
@@ -35,6 +37,39 @@ def test_conv2d_layer_equals_the_plain_conv2d(seed):
     model = gn.Sequential([layer], input_shape=x.shape[1:], dtype="float64")
     grad = r.normal(size=(x.shape[0], *model.output_shape))
     _, out, dx = passes(layer, x, grad)
+    W, b = layer.params["W"], layer.params.get("b")
+    np.testing.assert_allclose(out, C.conv2d(x, W, b, layer.stride, layer.pads), rtol=1e-12, atol=1e-12)
+    want_dx, want_dW, want_db = C.conv2d_backward(x, W, grad, layer.stride, layer.pads)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["W"], want_dW, rtol=1e-12, atol=1e-12)
+    if b is not None:
+        np.testing.assert_allclose(layer.grads["b"], want_db, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("blas", [True, False], ids=["blas", "numpy"])
+@pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_stride_one_grid_path_equals_the_plain_conv2d(seed, training, blas, monkeypatch):
+    """More channels than the samples-first path takes, every kind of padding, one image or a few.
+
+    A pass that is not training keeps no im2col columns and sums a product per kernel entry instead; a
+    backward pass after it (as BFGS and saliency take) makes the columns then.
+    """
+    if not blas:
+        monkeypatch.setattr(_blas, "_ROUTINES", {})
+    r = np.random.default_rng(100 + seed)
+    c, out_c = int(r.integers(4, 7)), int(r.integers(1, 5))
+    kernel = [(3, 3), (2, 4), (1, 1), (3, 2), (5, 5), (3, 3)][seed]
+    padding = ["same", "same", 0, (2, 1), 4, 3][seed]  # (2, 1) and 4: the most padding the grid shares
+    layer = gn.Conv2D(c, out_c, kernel, padding=padding, bias=bool(seed % 2), rng=r, dtype="float64")
+    x = r.normal(size=(int(r.integers(1, 4)), c, int(r.integers(5, 9)), int(r.integers(5, 9))))
+    model = gn.Sequential([layer], input_shape=x.shape[1:], dtype="float64")
+    grad = r.normal(size=(x.shape[0], *model.output_shape))
+    ws = model.workspace(training=training)
+    out = model.forward(x, training=training, workspace=ws).copy()
+    dx = model.backward(grad, ws, need_input_grad=True).copy()
+    # padding 3 on every side of a 3x3 kernel is wider than the grid shares: the window path
+    assert ws.contexts[0].layout == ("windows" if padding == 3 else "grid")
     W, b = layer.params["W"], layer.params.get("b")
     np.testing.assert_allclose(out, C.conv2d(x, W, b, layer.stride, layer.pads), rtol=1e-12, atol=1e-12)
     want_dx, want_dW, want_db = C.conv2d_backward(x, W, grad, layer.stride, layer.pads)

@@ -1,13 +1,11 @@
 """The layer protocol shared by every building block of a network.
 
-A layer is a differentiable function of its input and, possibly, of its own
-parameters. It holds only its parameters, their gradients and its settings.
-What a forward pass must leave for the backward pass (the input, the output,
-a dropout mask) and the scratch arrays it writes into live in a
-:class:`~glassnet.nn.context.Context` that the caller owns: a fresh one per
-call for inference, so results belong to the caller and any number of threads
-may run a model at once; one per layer for the length of a training run, so
-training allocates nothing per batch. ``Context``, ``Array`` and ``Shape``
+A layer is a differentiable function of its input and, possibly, of its own parameters. It holds only
+its parameters, their gradients and its settings. What a forward pass must leave for the backward pass
+(the input, the output, a dropout mask) and the scratch arrays it writes into live in a
+:class:`~glassnet.nn.context.Context` that the caller owns: a fresh one per call for inference, so
+results belong to the caller and any number of threads may run a model at once; one per layer for the
+length of a training run, so training allocates nothing per batch. ``Context``, ``Array`` and ``Shape``
 live in :mod:`glassnet.nn.context` and are imported here too.
 """
 
@@ -325,19 +323,20 @@ class Layer:
         """
         return x > 0 if self.kinked_at_zero else None
 
-    def scratch_per_sample(self, input_shape: Shape) -> int:
-        """About how many values a forward pass allocates per sample: its output, and any working copy.
+    def scratch_per_sample(self, input_shape: Shape, training: bool = False) -> int:
+        """About how many values a pass allocates per sample: its output and any working copy.
 
         Parameters
         ----------
         input_shape : tuple of int
+        training : bool
+            Count a training step's, its backward pass's arrays too.
 
         Returns
         -------
         int
-            The output's size by default; a convolution adds its im2col matrix.
         """
-        return math.prod(self.output_shape(input_shape))
+        return math.prod(self.output_shape(input_shape)) * (2 if training else 1)
 
     @classmethod
     def state_count(cls, config: dict) -> int:

@@ -10,6 +10,7 @@ from ..core._validation import check_dtype, check_positive_int, short
 from ..core.arrays import is_numpy
 from ..errors import OptionError
 from ..ops import convolution as C
+from ..ops import im2col_grid as G
 from ..ops.init import get_initializer
 from .base import Array, Context, Shape
 from .weighted import _Weighted, place_sizes
@@ -73,7 +74,9 @@ class Conv2D(_Weighted):
     product for the whole batch is faster. A picture that holds fewer windows
     than a window holds numbers (a 16x16 patch at stride 16, a kernel the size
     of the picture) stays channels first: there the per-sample products of
-    ``dC/dK`` would be larger than the layer's output, and slower.
+    ``dC/dK`` would be larger than the layer's output, and slower. At stride 1 on NumPy, more channels
+    lie on a grid of images that share their padding (:mod:`glassnet.ops.im2col_grid`): im2col is a few
+    block copies, and ``dC/dX`` adds each kernel entry's product at its shift, with no col2im.
     """
 
     #: inputs of at most this many channels take the samples-first layout, on NumPy, when each picture holds
@@ -140,24 +143,40 @@ class Conv2D(_Weighted):
                         f" with padding {self.padding!r}")
         return (self.out_channels, oh, ow)
 
-    def scratch_per_sample(self, input_shape: Shape) -> int:
-        """The padded input, the im2col matrix's columns and the output, per sample.
+    def scratch_per_sample(self, input_shape: Shape, training: bool = False) -> int:
+        """The padded input (or its grid), the im2col matrix, the outputs; in training, the gradients' arrays.
 
         Parameters
         ----------
         input_shape : tuple of int
+        training : bool
 
         Returns
         -------
         int
         """
         out, oh, ow = self.output_shape(input_shape)
+        c, h, w = input_shape
+        k = self.params["W"][0].size  # numbers in a window
+        layout, grid = self._layout(input_shape, numpy=True)
+        if grid is not None:  # see forward and backward: the grid's positions, one per entry of its images
+            forward = (c + out + (k if training else 0)) * grid.image + out * oh * ow  # inference: no columns
+            return forward + ((out + c) * grid.image + c * h * w if training else 0)
         top, bottom, left, right = self.pads
-        width = input_shape[2] + left + right
-        padded = input_shape[0] * ((input_shape[1] + top + bottom) * width + C.row_slack(self.kernel_size))
-        if self.stride == (1, 1):  # whole padded rows (see forward)
-            ow = width
-        return padded + (self.params["W"][0].size + 2 * out) * oh * ow
+        padded = c * (h + top + bottom) * (w + left + right)
+        outputs = out if layout == "samples" else 2 * out  # samples first: the product writes the output
+        forward = padded + (k + outputs) * oh * ow
+        gradients = out * k if layout == "samples" else out * oh * ow  # a kernel gradient per sample
+        return forward + (padded + k * oh * ow + gradients + c * h * w if training else 0)
+
+    def _layout(self, input_shape: Shape, numpy: bool) -> tuple[str, G.Grid | None]:
+        """How a pass lays the batch out: "samples" first (few channels), on a "grid" (stride 1), or "windows"."""
+        c, h, w = input_shape
+        _, oh, ow = self.output_shape(input_shape)
+        if numpy and c <= self.SAMPLES_FIRST_CHANNELS and self.params["W"][0].size <= oh * ow:
+            return "samples", None
+        grid = G.grid_for((h, w), self.pads, self.kernel_size) if self.stride == (1, 1) and numpy else None
+        return ("windows" if grid is None else "grid"), grid
 
     def forward(self, x: Array, ctx: Context) -> Array:
         """``Z = conv(X, W) + b``, computed as ``K @ im2col(X) + b``.
@@ -182,30 +201,31 @@ class Conv2D(_Weighted):
             x = x.astype(W.dtype)
         n, _, h, w = x.shape
         top, bottom, left, right = self.pads
-        if is_numpy(xp) and x.shape[1] <= self.SAMPLES_FIRST_CHANNELS and W[0].size <= oh * ow:
-            ctx.layout = "samples"
+        ctx.layout, grid = self._layout(x.shape[1:], is_numpy(xp))
+        if ctx.layout == "samples":
             return self._forward_samples(x, ctx, oh, ow)
-        padded = (x.shape[1], n, h + top + bottom, w + left + right)
-        ctx.layout = "rows" if self.stride == (1, 1) and is_numpy(xp) else "windows"
-        if ctx.layout == "rows":  # whole padded rows: see glassnet.convolution.im2col_rows
-            width = padded[3]
-            flat = ctx.buffer("xflat", (*padded[:2], padded[2] * width + C.row_slack(self.kernel_size)), W.dtype)
-            flat[:, :, padded[2] * width:] = 0
-            C.pad_images(x, self.pads, out=flat[:, :, :padded[2] * width].reshape(padded))  # a view of flat
-            cols = C.im2col_rows(flat, padded[2:], self.kernel_size,
-                                 out=ctx.buffer("cols", (W[0].size, n * oh * width), W.dtype))
-            ctx.flat_shape = flat.shape
+        ctx.grid, ctx.x_shape, ctx.cols = grid, x.shape, None
+        if grid is not None:  # one long row per channel: see glassnet.ops.im2col_grid
+            positions = grid.positions(n)
+            ctx.xgrid = G.to_grid(x, grid, out=ctx.buffer("xgrid", (x.shape[1], grid.length(n)), W.dtype))
+            zt = ctx.buffer("zt", (self.out_channels, positions), W.dtype)
+            if ctx.training:  # the columns, kept for dC/dK
+                ctx.cols = G.im2col_grid(ctx.xgrid, grid, n, out=ctx.buffer("cols", (W[0].size, positions), W.dtype))
+                xp.matmul(C.kernel_matrix(W), ctx.cols, out=zt)
+            else:  # no columns: each kernel entry's product added at its shift
+                G.add_shifted_products(xp.ascontiguousarray(W.transpose(2, 3, 0, 1)), ctx.xgrid, grid, n, out=zt)
+            zt4 = G.windows(zt, grid, n)
         else:
-            width = ow
+            padded = (x.shape[1], n, h + top + bottom, w + left + right)
             xpad = C.pad_images(x, self.pads, out=ctx.buffer("xpad", padded, W.dtype))
-            cols = C.im2col(xpad, self.kernel_size, self.stride,
-                            out=ctx.buffer("cols", (W[0].size, n * oh * ow), W.dtype))
-        zt = xp.matmul(C.kernel_matrix(W), cols, out=ctx.buffer("zt", (self.out_channels, n * oh * width), W.dtype))
-        if self.bias:
-            zt += self.params["b"][:, None]
-        ctx.cols, ctx.x_shape, ctx.padded = cols, x.shape, padded
+            ctx.cols = C.im2col(xpad, self.kernel_size, self.stride,
+                                out=ctx.buffer("cols", (W[0].size, n * oh * ow), W.dtype))
+            zt4 = xp.matmul(C.kernel_matrix(W), ctx.cols, out=ctx.buffer("zt", (self.out_channels, n * oh * ow),
+                                                                          W.dtype)).reshape(-1, n, oh, ow)
         z = ctx.buffer("z", (n, self.out_channels, oh, ow), W.dtype)
-        z[...] = zt.reshape(self.out_channels, n, oh, width)[:, :, :, :ow].transpose(1, 0, 2, 3)
+        z[...] = zt4.transpose(1, 0, 2, 3)
+        if self.bias:
+            z += self.params["b"][:, None, None]
         return z
 
     def _forward_samples(self, x: Array, ctx: Context, oh: int, ow: int) -> Array:
@@ -240,13 +260,15 @@ class Conv2D(_Weighted):
         """
         if ctx.layout == "samples":
             return self._backward_samples(grad, ctx, need_input_grad)
-        xp, W, cols = ctx.xp, self.params["W"], ctx.cols
+        xp, W, grid = ctx.xp, self.params["W"], ctx.grid
         n, _, oh, ow = grad.shape
-        width = ctx.padded[3] if ctx.layout == "rows" else ow
-        g = ctx.buffer("g", (self.out_channels, n * oh * width), W.dtype)  # G: one column per window
-        g4 = g.reshape(self.out_channels, n, oh, width)
-        g4[:, :, :, ow:] = 0  # the extra columns of whole rows: no window, no gradient
-        g4[:, :, :, :ow] = grad.transpose(1, 0, 2, 3)
+        if grid is None:
+            g = ctx.buffer("g", (self.out_channels, n * oh * ow), W.dtype)  # G: one column per window
+            g.reshape(self.out_channels, n, oh, ow)[...] = grad.transpose(1, 0, 2, 3)
+        else:
+            g = ctx.buffer("g", (self.out_channels, grid.positions(n)), W.dtype)
+            G.to_windows(grad, grid, out=g)  # the positions that are no window: no gradient
+        cols = ctx.cols if ctx.cols is not None else G.im2col_grid(ctx.xgrid, grid, n)  # after a pass not training
         kh, kw = self.kernel_size
         dK = xp.matmul(cols, g.T).T  # G @ cols.T, in the order OpenBLAS runs fastest at these shapes
         self.grads["W"][...] = dK.reshape(self.out_channels, kh, kw, self.in_channels).transpose(0, 3, 1, 2)
@@ -254,17 +276,17 @@ class Conv2D(_Weighted):
             xp.sum(g, axis=1, out=self.grads["b"])
         if not need_input_grad:
             return None
-        dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
-        if ctx.layout == "rows":
-            dflat = C.col2im_rows(dcols, ctx.flat_shape, ctx.padded[2:], self.kernel_size,
-                                  out=ctx.buffer("dflat", ctx.flat_shape, W.dtype))
-            dxpad = dflat[:, :, :ctx.padded[2] * width].reshape(ctx.padded)
-        else:
-            dxpad = C.col2im(dcols, ctx.padded, self.kernel_size, self.stride,
-                             out=ctx.buffer("dxpad", ctx.padded, W.dtype))
-        _, _, h, w = ctx.x_shape
-        top, _, left, _ = self.pads
         dx = ctx.buffer("dx", ctx.x_shape, W.dtype)
+        if grid is not None:
+            dgrid = G.add_input_gradient(xp.ascontiguousarray(W.transpose(2, 3, 1, 0)), g, grid, n,
+                                         out=ctx.buffer("dgrid", ctx.xgrid.shape, W.dtype))
+            dx[...] = G.pixels(dgrid, grid, n).transpose(1, 0, 2, 3)
+            return dx
+        top, bottom, left, right = self.pads
+        _, _, h, w = ctx.x_shape
+        padded = (ctx.x_shape[1], n, h + top + bottom, w + left + right)
+        dcols = xp.matmul(C.kernel_matrix(W).T, g, out=ctx.buffer("dcols", cols.shape, W.dtype))
+        dxpad = C.col2im(dcols, padded, self.kernel_size, self.stride, out=ctx.buffer("dxpad", padded, W.dtype))
         dx[...] = dxpad[:, :, top:top + h, left:left + w].transpose(1, 0, 2, 3)
         return dx
 

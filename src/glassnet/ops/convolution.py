@@ -3,27 +3,26 @@
 Images are laid out as ``(samples, channels, height, width)``. The
 convolution by im2col and col2im lives in :mod:`glassnet.ops.im2col` (which
 explains how a convolution becomes one matrix product and how the batch is
-laid out for it) and, samples first for pictures of few channels, in
-:mod:`glassnet.ops.im2col_samples`; pooling in :mod:`glassnet.ops.pooling`, batch normalization
+laid out for it), samples first for pictures of few channels in
+:mod:`glassnet.ops.im2col_samples`, and at stride 1 on a grid of images that share their padding in
+:mod:`glassnet.ops.im2col_grid`; pooling in :mod:`glassnet.ops.pooling`, batch normalization
 in :mod:`glassnet.ops.normalization`. This module gathers them, so that
 ``glassnet.convolution.conv2d`` and the rest keep their names.
 """
 
 from .im2col import (
     col2im,
-    col2im_rows,
     conv2d,
     conv2d_backward,
     grid,
     im2col,
-    im2col_rows,
     kernel_matrix,
     output_size,
     pad_images,
     pads_for,
     pair,
-    row_slack,
 )
+from .im2col_grid import Grid, col2im_grid, grid_for, im2col_grid
 from .im2col_samples import col2im_samples, im2col_samples, pad_samples
 from .normalization import (
     batch_norm,
@@ -46,9 +45,10 @@ __all__ = [
     "pad_images",
     "im2col",
     "col2im",
-    "row_slack",
-    "im2col_rows",
-    "col2im_rows",
+    "Grid",
+    "grid_for",
+    "im2col_grid",
+    "col2im_grid",
     "kernel_matrix",
     "pad_samples",
     "im2col_samples",

@@ -109,6 +109,36 @@ def test_products_the_blas_cannot_take_are_added_by_numpy(path):
         np.testing.assert_allclose(out, want, rtol=1e-6, atol=1e-6, err_msg=name)
 
 
+def test_byte_swapped_and_unaligned_arrays_are_left_to_numpy(path):
+    """A big-endian ``>f8`` has the dtype char ``d`` too: handed to the BLAS, its bytes read as other numbers."""
+    r = np.random.default_rng(7)
+    a, b = r.standard_normal((6, 5)).astype(">f8"), r.standard_normal((5, 8)).astype(">f8")
+    out = np.ones((6, 8), ">f8")
+    assert not _blas._fits_product(a, b, out)
+    _blas.add_product(a, b, out)
+    np.testing.assert_allclose(out, 1 + a.astype(np.float64) @ b.astype(np.float64), rtol=1e-13)
+    x, y = (v.astype(">f8") for v in vectors(np.float64))
+    want = y.astype(np.float64) + 0.5 * x.astype(np.float64)
+    _blas.axpy(0.5, x, y)
+    np.testing.assert_allclose(y, want, rtol=1e-13)
+    raw = np.zeros(6 * 8 * 8 + 1, np.uint8)
+    unaligned = raw[1:].view(np.float64).reshape(6, 8)  # one byte off an 8-byte boundary
+    assert not unaligned.flags.aligned and not _blas._fits_product(a.astype(np.float64), b.astype(np.float64),
+                                                                  unaligned)
+
+
+def test_sizes_past_the_librarys_integer_type_are_left_to_numpy(monkeypatch):
+    """With a 32-bit-index OpenBLAS a stride of 2**31 elements would wrap around: such arrays go to NumPy."""
+    r = np.random.default_rng(8)
+    a, wide = r.standard_normal((7, 5)), np.zeros((5, 320))
+    b, out = wide[:, :257], np.zeros((7, 257))
+    assert _blas._fits_product(a, b, out)
+    monkeypatch.setattr(_blas, "_INDEX_MAX", 300)  # b's rows lie 320 apart: past this library's reach
+    assert not _blas._fits_product(a, b, out) and _blas._fits_product(a, b.copy()[:, :257], out)
+    monkeypatch.setattr(_blas, "_INDEX_MAX", _blas.BLAS_MIN - 1)
+    assert not _blas._fits(*vectors(np.float64, _blas.BLAS_MIN))
+
+
 def test_short_vectors_take_the_numpy_path_and_long_ones_the_blas(monkeypatch):
     called = []
     monkeypatch.setattr(_blas, "_ROUTINES", {("axpy", "d"): lambda *args: called.append(args[0])})

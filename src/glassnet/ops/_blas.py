@@ -132,9 +132,17 @@ def backend() -> str:
     return Path(_LIBRARY).name if _LIBRARY else "numpy"
 
 
+def _plain(x) -> bool:
+    """A NumPy array the BLAS can read as it is: native byte order (a byte-swapped ``>f8`` has the dtype
+    char ``d`` too, and the BLAS would read its bytes as numbers), aligned, no dimension or row stride past
+    the library's integer type."""
+    return (isinstance(x, np.ndarray) and x.dtype.isnative and x.flags.aligned
+            and max(x.shape + tuple(s // x.itemsize for s in x.strides), default=0) <= _INDEX_MAX)
+
+
 def _fits(x, y) -> bool:
     """The BLAS path needs equal 1-D contiguous NumPy arrays of one dtype, long enough, the output writable."""
-    return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim == 1 and x.shape == y.shape
+    return (_plain(x) and _plain(y) and x.ndim == 1 and x.shape == y.shape
             and x.size >= BLAS_MIN
             and x.dtype == y.dtype and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
 
@@ -143,7 +151,7 @@ def _fits_product(a, b, out) -> bool:
     """``gemm`` takes 2-D NumPy matrices of one dtype whose rows are contiguous and spaced at least a row
     apart, of matching shapes, the output writable and apart from the inputs."""
     arrays = (a, b, out)
-    if not all(isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype == out.dtype and x.size for x in arrays):
+    if not all(_plain(x) and x.ndim == 2 and x.dtype == out.dtype and x.size for x in arrays):
         return False
     if a.shape[1] != b.shape[0] or out.shape != (a.shape[0], b.shape[1]) or not out.flags.writeable:
         return False
@@ -152,14 +160,15 @@ def _fits_product(a, b, out) -> bool:
     return rows_ok and not (np.may_share_memory(out, a) or np.may_share_memory(out, b))
 
 
-def _numpy_openblas() -> tuple[str | None, dict]:
-    """Load the scipy-openblas that NumPy bundles and bind the routines used above."""
+def _numpy_openblas() -> tuple[str | None, dict, int]:
+    """Load the scipy-openblas that NumPy bundles and bind the routines used above; with the largest
+    size or stride its integer type holds."""
     choice = os.environ.get("GLASSNET_BLAS", "auto").strip().lower() or "auto"
     if choice not in ("auto", "numpy"):
         raise OptionError(f"the environment variable GLASSNET_BLAS must be 'auto' or 'numpy'; "
                          f"received {short(os.environ['GLASSNET_BLAS'])}")
     if choice == "numpy":
-        return None, {}
+        return None, {}, 2 ** 31 - 1
     package = Path(np.__file__).resolve().parent
     candidates = [p for folder in (package.parent / "numpy.libs", package / ".dylibs")
                   if folder.is_dir() for p in sorted(folder.iterdir()) if "scipy_openblas" in p.name]
@@ -170,10 +179,11 @@ def _numpy_openblas() -> tuple[str | None, dict]:
             continue
         for suffix, int_type in (("64_", ctypes.c_int64), ("", ctypes.c_int32)):
             try:
-                return str(path), _bind(lib, suffix, int_type)
+                limit = 2 ** (8 * ctypes.sizeof(int_type) - 1) - 1
+                return str(path), _bind(lib, suffix, int_type), limit
             except AttributeError:
                 continue
-    return None, {}
+    return None, {}, 2 ** 31 - 1
 
 
 def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
@@ -199,5 +209,5 @@ def _bind(lib: ctypes.CDLL, suffix: str, n: type) -> dict:
 #: CBLAS's codes for row-major storage and an untransposed matrix
 _ROW_MAJOR, _NO_TRANSPOSE = 101, 111
 
-#: the full path of the library bound, or None; and its routines by (name, dtype char)
-_LIBRARY, _ROUTINES = _numpy_openblas()
+#: the full path of the library bound, or None; its routines by (name, dtype char); the largest size or stride it takes
+_LIBRARY, _ROUTINES, _INDEX_MAX = _numpy_openblas()

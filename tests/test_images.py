@@ -335,3 +335,26 @@ def test_dark_ink_under_a_lit_centre_and_dim_corners_is_read_as_ink():
     expected = prepare_digit(png_bytes(Image.fromarray((flat * 255).astype(np.uint8))))
     assert (x > 0.5).sum() < 150  # the strokes, not a blob of lit paper (a third of the picture)
     assert np.corrcoef(x.ravel(), expected.ravel())[0, 1] > 0.95
+
+
+def test_white_ink_on_a_transparent_canvas_is_read_like_black_ink():
+    """A canvas exported with white strokes and nothing else (alpha 0 around them) was laid on white paper:
+    the digit vanished and the page answered "no digit found"."""
+    from PIL import ImageDraw
+
+    def drawn(ink, paper):
+        img = Image.new("RGBA", (90, 120), paper)
+        ImageDraw.Draw(img).line([(30, 20), (60, 20), (45, 100)], fill=ink, width=8)  # a seven, edges smoothed
+        return img.resize((45, 60), Image.Resampling.LANCZOS)  # partly transparent pixels along the strokes
+
+    black_on_white = prepare_digit(drawn((0, 0, 0, 255), (255, 255, 255, 255)))
+    for ink in [(255, 255, 255, 255), (250, 240, 200, 255), (0, 0, 0, 255)]:
+        got = prepare_digit(png_bytes(drawn(ink, (0, 0, 0, 0))))
+        assert np.corrcoef(got.ravel(), black_on_white.ravel())[0, 1] > 0.98, ink
+    # a picture mostly opaque keeps white paper: a white card with a black digit and transparent corners
+    card = drawn((0, 0, 0, 255), (255, 255, 255, 255))
+    card.putalpha(Image.fromarray(np.pad(np.full((50, 35), 255, np.uint8), ((5, 5), (5, 5)))))
+    from glassnet.io.decoding import contrasting_paper
+    assert contrasting_paper(card) == 255
+    assert contrasting_paper(drawn((255, 255, 255, 255), (0, 0, 0, 0))) == 0
+    np.testing.assert_allclose(prepare_digit(card), black_on_white, atol=0.05)

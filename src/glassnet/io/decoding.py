@@ -21,8 +21,10 @@ import os
 import struct
 import threading
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -227,8 +229,8 @@ def _reduce(img):
     return img.reduce(factor)
 
 
-def to_grey(img, stretch: bool = True) -> np.ndarray:
-    """Grey levels in [0, 1]; transparent areas count as white paper.
+def to_grey(img, stretch: bool = True, paper: int | Callable[[Any], int] = 255) -> np.ndarray:
+    """Grey levels in [0, 1]; transparent areas count as white paper (or ``paper``).
 
     8-bit pictures are divided by 255; 16-bit, 32-bit and floating-point ones
     are scaled from their darkest to their brightest value (clipping them to
@@ -244,6 +246,8 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
         range instead (65,535 for 16 bits), as 8-bit ones by 255: a photo model
         then sees a picture alike in 8 bits and in 16. Floating-point pictures
         have no whole range to divide by and are scaled as above either way.
+    paper : int or callable
+        What transparent areas count as: see :func:`on_white_paper`.
 
     Returns
     -------
@@ -263,10 +267,10 @@ def to_grey(img, stretch: bool = True) -> np.ndarray:
         if not stretch and img.mode != "F":
             return np.clip(values / full, 0.0, 1.0).astype(np.float32)
         return ((values - low) / max(high - low, FLAT * full)).astype(np.float32)
-    return np.asarray(on_white_paper(img).convert("L"), dtype=np.float32) / 255.0
+    return np.asarray(on_white_paper(img, paper).convert("L"), dtype=np.float32) / 255.0
 
 
-def on_white_paper(img):
+def on_white_paper(img, paper: int | Callable[[Any], int] = 255):
     """``img`` laid on white paper where it is transparent; a picture without transparency as it is.
 
     "RGBa" and "La" (colours premultiplied by their alpha, as some TIFFs hold them) are made "RGBA" and "LA"
@@ -276,6 +280,9 @@ def on_white_paper(img):
     Parameters
     ----------
     img : PIL.Image.Image
+    paper : int, or callable
+        The paper's grey level, 255 (white) by default; or a function of the "RGBA" picture that gives it
+        (:func:`contrasting_paper`).
 
     Returns
     -------
@@ -289,5 +296,33 @@ def on_white_paper(img):
         img = img.convert("RGB")
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        level = paper(rgba) if callable(paper) else paper
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (level, level, level, 255)), rgba)
     return img
+
+
+def contrasting_paper(rgba) -> int:
+    """Black paper (0) for light ink on a transparent picture, white (255) for anything else.
+
+    Where less than half the picture is opaque, its opaque pixels are taken for the ink: white strokes
+    drawn on a transparent canvas, as a drawing program or a web canvas exports them, would vanish on
+    white paper. A picture mostly opaque (a photo, a card with transparent corners) keeps white paper.
+
+    Parameters
+    ----------
+    rgba : PIL.Image.Image
+        In mode "RGBA".
+
+    Returns
+    -------
+    int
+        The paper's grey level, 0 or 255.
+    """
+    from PIL import ImageStat  # Pillow is loaded already: rgba is one of its images
+
+    opaque = rgba.getchannel("A").point(lambda v: 255 if v >= 128 else 0)  # one byte a pixel, as is the grey
+    share = ImageStat.Stat(opaque).mean[0] / 255
+    if share == 0 or share >= 0.5:
+        return 255
+    ink = ImageStat.Stat(rgba.convert("L"), mask=opaque).mean[0]
+    return 0 if ink > 127.5 else 255

@@ -32,6 +32,7 @@ from .decoding import (
     WORK_SIDE,
     PixelBudget,
     _pil,
+    contrasting_paper,
     open_image,
     pixel_budget,
     to_grey,
@@ -296,7 +297,7 @@ def prepare_digit(source, image_shape: tuple[int, int] = (28, 28), name: str = "
     if image_shape[0] != image_shape[1]:
         raise OptionError(f"image_shape must be square; received {image_shape}")
     img = open_image(source, name, max_pixels=pixel_budget(image_shape))
-    a = drop_specks(ink_on_black(to_grey(img)))
+    a = drop_specks(ink_on_black(to_grey(img, paper=contrasting_paper)))  # white ink on a transparent canvas too
     if tuple(image_shape) == (8, 8):
         big = center_in_canvas(a, 32, 32, centre=15.5)  # the 8x8 digits' centres lie near (3.5, 3.6)
         return big.reshape(8, 4, 8, 4).mean(axis=(1, 3))

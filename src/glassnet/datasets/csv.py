@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,42 +38,32 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     Dataset
     """
     path = Path(path)
-    rows = read_rows(path)
-    if len(rows) < 2:
-        raise DataError(f"{path} needs a header row and at least one data row; found {len(rows)} rows")
-    header = [h.strip() for h in rows[0]]
-    seen: dict[str, int] = {}
-    for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
-        if name in seen:
-            raise DataError(f"{path}: columns {seen[name] + 1} and {i + 1} are both named {short(name)}; give each "
-                            f"column its own name")
-        seen[name] = i
-    if target not in header:
-        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
-    t = header.index(target)
-    if columns is not None and (lacking := [c for c in columns if c not in header or c == target]):
-        raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "
-                        f"are {names(header)}")
-    read = [header.index(c) for c in columns] if columns is not None else [i for i in range(len(header)) if i != t]
-    if not read:  # it reached training, as "X must not be empty; received shape (36, 0)"
-        raise DataError(f"{path} holds no feature column beside the target {short(target)}; its columns are "
-                        f"{names(header)}")
+    header: list[str] | None = None
+    t, read, X = 0, list[int](), np.empty((0, 0))
+    n, blanks, raw_target = 0, list[list[str]](), list[str]()
+    for row in _each_row(path):
+        if row is None:  # the file read again, leniently (see read_rows): start over
+            header, n, blanks, raw_target = None, 0, [], []
+            continue
+        if not any(field.strip() for field in row):
+            blanks.append(row)  # blank lines at the end are no rows; before a row they are read, and refused, as one
+            continue
+        for each in [*blanks, row]:
+            if header is None:
+                header, t, read = _columns(path, each, target, columns)
+                X = np.empty((_line_count(path), len(read)), dtype=np.float64)  # a row per line at most
+                check_memory(X.shape[0] * (12 * len(read) + FIELD_BYTES), f"reading {path} as a table of numbers")
+                continue
+            if n == X.shape[0]:  # lines counted short (a lone carriage return ends a row too)
+                X = np.concatenate([X, np.empty_like(X)])
+            raw_target.append(_feature_row(path, n + 2, each, header, t, read, X[n]))
+            n += 1
+        blanks = []
+    if header is None or n == 0:
+        raise DataError(f"{path} needs a header row and at least one data row; found {0 if header is None else 1} "
+                        "rows")
     features = [header[i] for i in read]
-    X = np.empty((len(rows) - 1, len(features)), dtype=np.float64)
-    raw_target = []
-    for r, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise DataError(f"{path}, line {r}: {len(row)} fields, but the header has {len(header)}")
-        values = [v.strip() for v in row]
-        raw_target.append(values[t])
-        for j, (i, v) in enumerate((i, values[i]) for i in read):
-            if v == "" or v.lower() in MISSING:
-                raise DataError(f"{path}, line {r}: missing value in column {short(header[i])}")
-            if not is_number_text(v):
-                raise DataError(f"{path}, line {r}: column {short(header[i])} must be numeric; received {short(v)}")
-            X[r - 2, j] = float(v)
-            if not np.isfinite(X[r - 2, j]):
-                raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
+    X = X[:n]
     with np.errstate(over="ignore"):  # the features are kept as float32: what becomes infinite there is refused
         too_large = np.argwhere(np.isinf(X.astype(np.float32)))
     if too_large.size:
@@ -122,6 +113,46 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
 #: how files that are not text begin: PNG, JPEG, GIF, ZIP (and model files), gzip, PDF, TIFF
 BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"%PDF", b"II*\x00",
                      b"MM\x00*")
+
+
+def _columns(path: Path, row: list[str], target: str, columns: list[str] | None) -> tuple[list[str], int, list[int]]:
+    """The header's names, the target's place and the places of the feature columns to read."""
+    header = [h.strip() for h in row]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
+        if name in seen:
+            raise DataError(f"{path}: columns {seen[name] + 1} and {i + 1} are both named {short(name)}; give each "
+                            f"column its own name")
+        seen[name] = i
+    if target not in header:
+        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
+    t = header.index(target)
+    if columns is not None and (lacking := [c for c in columns if c not in header or c == target]):
+        raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "
+                        f"are {names(header)}")
+    read = [header.index(c) for c in columns] if columns is not None else [i for i in range(len(header)) if i != t]
+    if not read:  # it reached training, as "X must not be empty; received shape (36, 0)"
+        raise DataError(f"{path} holds no feature column beside the target {short(target)}; its columns are "
+                        f"{names(header)}")
+    return header, t, read
+
+
+def _feature_row(path: Path, r: int, row: list[str], header: list[str], t: int, read: list[int],
+                 out: np.ndarray) -> str:
+    """Line ``r``'s features written into ``out`` as numbers; its target's text returned."""
+    if len(row) != len(header):
+        raise DataError(f"{path}, line {r}: {len(row)} fields, but the header has {len(header)}")
+    values = [v.strip() for v in row]
+    for j, i in enumerate(read):
+        v = values[i]
+        if v == "" or v.lower() in MISSING:
+            raise DataError(f"{path}, line {r}: missing value in column {short(header[i])}")
+        if not is_number_text(v):
+            raise DataError(f"{path}, line {r}: column {short(header[i])} must be numeric; received {short(v)}")
+        out[j] = float(v)
+        if not np.isfinite(out[j]):
+            raise DataError(f"{path}, line {r}: column {short(header[i])} holds {short(v)}, not a finite number")
+    return values[t]
 
 
 def names(columns: list[str], limit: int = 20) -> str:
@@ -239,6 +270,24 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     -------
     list of list of str
     """
+    rows: list[list[str]] = []
+    for row in _each_row(path, memory=True):
+        if row is None:  # read again, leniently
+            rows.clear()
+        else:
+            rows.append(row)
+    while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
+        rows.pop()
+    return rows
+
+
+def _each_row(path: str | os.PathLike, memory: bool = False) -> Iterator[list[str] | None]:
+    """The rows of a CSV text file one by one; None where the file is read again from its start, leniently.
+
+    A space after a closing quote, as aligned files have, is an error to the csv module's strict reading, which
+    also refuses a quote never closed; such a file is read a second time without strictness. ``memory`` checks
+    first that the whole table fits in memory as text (:func:`table_bytes`).
+    """
     if not Path(path).is_file():
         raise not_a_file(path, "CSV file", DataError)
     try:
@@ -246,16 +295,18 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
             start = f.read(8)
         if start.startswith(BINARY_SIGNATURES):
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
-        check_memory(table_bytes(path), f"reading {path} as a table of text fields")
+        if memory:
+            check_memory(table_bytes(path), f"reading {path} as a table of text fields")
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
             try:
-                rows = _rows(f, path, strict=True)  # strict: a quote never closed is an error, not the file's rest
+                yield from _rows(f, path, strict=True)  # strict: a quote never closed is an error, not the file's rest
             except csv.Error as exc:
                 if not str(exc.args[-1]).startswith("',' expected after"):
                     raise
                 f.seek(0)  # a space after a closing quote, as aligned files have: read as before, leniently
-                rows = _rows(f, path, strict=False)
+                yield None
+                yield from _rows(f, path, strict=False)
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
     except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
@@ -265,9 +316,15 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
                             "file would be one field") from None
         raise DataError(f"{path} is not a readable CSV file: {what}" + (f" (line {line})" if line else "")) \
             from None
-    while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
-        rows.pop()
-    return rows
+
+
+def _line_count(path: str | os.PathLike) -> int:
+    """How many lines the file holds, counted a megabyte at a time: at most one row each."""
+    count = 1
+    with open(path, "rb") as f:
+        while chunk := f.read(2**20):
+            count += max(chunk.count(b"\n"), chunk.count(b"\r"))
+    return count
 
 
 #: what one field of a table read as text holds beside its characters: a Python string's header and the
@@ -297,21 +354,20 @@ def table_bytes(path: str | os.PathLike) -> int:
     return size + FIELD_BYTES * fields
 
 
-def _rows(f, path: str | os.PathLike, strict: bool) -> list[list[str]]:
+def _rows(f, path: str | os.PathLike, strict: bool) -> Iterator[list[str]]:
     """Every row of an open CSV file, each on one line (a row over several is refused, naming ``path``); a
     csv.Error carries the line its row began on."""
-    reader, rows, line = csv.reader(f, strict=strict), [], 1
+    reader, line = csv.reader(f, strict=strict), 1
     try:
         for row in reader:
             if reader.line_num > line:  # a quote that a later one closes takes the lines between into one field
                 raise DataError(f"{path}, line {line}: a quoted field runs on to line {reader.line_num}: a quote left "
                                 "open, or a line break inside quotes, which glassnet's tables do not take (each row "
                                 "on one line)")
-            rows.append(row)
+            yield row
             line = reader.line_num + 1  # where the next row begins
     except csv.Error as exc:
         raise csv.Error(line, str(exc)) from None
-    return rows
 
 
 def is_number(text: str) -> bool:

@@ -180,7 +180,6 @@ def test_the_grid_holds_every_window_and_col2im_grid_is_its_adjoint(shape, kerne
     assert np.count_nonzero(grid) == np.count_nonzero(x)  # zeros everywhere else
     cols = C.im2col_grid(grid, g, n)
     windows = C.im2col(C.pad_images(x, pads), kernel, (1, 1))
-    kh, kw = kernel
     assert (g.oh, g.ow) == C.grid((h, w), kernel, (1, 1), pads)
     np.testing.assert_array_equal(G.windows(cols, g, n).reshape(windows.shape), windows)
     dcols = r.normal(size=cols.shape)

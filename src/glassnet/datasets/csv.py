@@ -319,12 +319,20 @@ def _each_row(path: str | os.PathLike, memory: bool = False) -> Iterator[list[st
 
 
 def _line_count(path: str | os.PathLike) -> int:
-    """How many lines the file holds, counted a megabyte at a time: at most one row each."""
-    count = 1
+    """How many lines the file holds: at most one row each."""
+    _, newlines, returns = _counts(path, b"\n", b"\r")
+    return 1 + max(newlines, returns)
+
+
+def _counts(path: str | os.PathLike, *marks: bytes) -> list[int]:
+    """The file's size, then how often each of ``marks`` occurs in it, read a megabyte at a time."""
+    counts = [0] * (1 + len(marks))
     with open(path, "rb") as f:
         while chunk := f.read(2**20):
-            count += max(chunk.count(b"\n"), chunk.count(b"\r"))
-    return count
+            counts[0] += len(chunk)
+            for k, mark in enumerate(marks, start=1):
+                counts[k] += chunk.count(mark)
+    return counts
 
 
 #: what one field of a table read as text holds beside its characters: a Python string's header and the
@@ -346,12 +354,8 @@ def table_bytes(path: str | os.PathLike) -> int:
     -------
     int
     """
-    fields, size = 0, 0
-    with open(path, "rb") as f:
-        while chunk := f.read(2**20):
-            fields += chunk.count(b",") + chunk.count(b"\n")
-            size += len(chunk)
-    return size + FIELD_BYTES * fields
+    size, commas, newlines = _counts(path, b",", b"\n")
+    return size + FIELD_BYTES * (commas + newlines)
 
 
 def _rows(f, path: str | os.PathLike, strict: bool) -> Iterator[list[str]]:

@@ -138,9 +138,7 @@ def pixels(a: Array, g: Grid, n: int) -> Array:
     array, shape (c, n, h, w)
         A view of ``a`` (no copy): writing to it writes to the grid.
     """
-    c = a.shape[0]
-    blocks = a[:, :g.positions(n)].reshape(c, n, g.image // g.row, g.row)
-    return blocks[:, :, g.top:g.top + g.h, g.left:g.left + g.w]
+    return _images(a, g, n)[:, :, g.top:g.top + g.h, g.left:g.left + g.w]
 
 
 def windows(a: Array, g: Grid, n: int) -> Array:
@@ -160,7 +158,7 @@ def windows(a: Array, g: Grid, n: int) -> Array:
     array, shape (c, n, oh, ow)
         A view of ``a``; the positions that are no window are left out.
     """
-    return a.reshape(a.shape[0], n, g.image // g.row, g.row)[:, :, :g.oh, :g.ow]
+    return _images(a, g, n)[:, :, :g.oh, :g.ow]
 
 
 def to_grid(x: Array, g: Grid, out: Array) -> Array:
@@ -200,9 +198,9 @@ def to_windows(grad: Array, g: Grid, out: Array) -> Array:
 def _place(v: Array, g: Grid, top: int, left: int, out: Array) -> Array:
     """``v`` (samples first) written into each image's block of ``out`` from row ``top`` and column ``left``;
     every other entry of ``out`` set to zero, each entry written once."""
-    n, c, h, w = v.shape
+    n, _, h, w = v.shape
     m = g.positions(n)
-    blocks = out[:, :m].reshape(c, n, g.image // g.row, g.row)
+    blocks = _images(out, g, n)
     blocks[:, :, :top] = 0
     blocks[:, :, top + h:] = 0
     rows = blocks[:, :, top:top + h]
@@ -211,6 +209,11 @@ def _place(v: Array, g: Grid, top: int, left: int, out: Array) -> Array:
     rows[:, :, :, left:left + w] = v.transpose(1, 0, 2, 3)
     out[:, m:] = 0
     return out
+
+
+def _images(a: Array, g: Grid, n: int) -> Array:
+    """The first ``g.positions(n)`` entries of a grid ``(c, ...)`` as each image's block: ``(c, n, rows, g.row)``."""
+    return a[:, :g.positions(n)].reshape(a.shape[0], n, g.image // g.row, g.row)
 
 
 def im2col_grid(a: Array, g: Grid, n: int, out: Array | None = None) -> Array:

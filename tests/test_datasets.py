@@ -459,3 +459,27 @@ def test_a_csv_is_read_into_numbers_row_by_row(tmp_path):
     np.testing.assert_allclose(data.y, values[:, 40], atol=5e-3)
     size = path.stat().st_size  # 0.8 MB: the numbers take 1.3 MB as float64, 0.6 MB as float32
     assert peak < 4 * size, (peak, size)
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["with a header", "without one"])
+def test_predict_reads_a_csv_into_numbers_row_by_row(tmp_path, header):
+    """`glassnet predict` read the whole file as strings (read_rows) before converting: some thirty times the
+    file's size. read_features keeps numbers as it reads; the columns the model does not take are dropped."""
+    import tracemalloc
+
+    values = np.random.default_rng(2).random((4000, 41))
+    path = tmp_path / "inputs.csv"
+    path.write_text((",".join(f"c{i}" for i in range(41)) + "\n" if header else "")
+                    + "\n".join(",".join(f"{v:.3f}" for v in row) for row in values) + "\n")
+    wanted = [f"c{i}" for i in range(40, -1, -2)] if header else []  # by name, in the model's order
+    tracemalloc.start()
+    try:
+        X, first_line = datasets.read_features(path, wanted, 41 if not header else len(wanted))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    expected = values[:, 40::-2] if header else values
+    np.testing.assert_allclose(X, expected, atol=5e-4)
+    assert first_line == (2 if header else 1) and X.dtype == np.float64
+    size = path.stat().st_size  # 0.8 MB: the numbers take 1.3 MB as float64
+    assert peak < 4 * size, (peak, size)

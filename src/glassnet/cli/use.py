@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_array, check_writable, short
+from ..core._validation import check_array, check_writable
 from ..core.arrays import to_numpy
-from ..datasets import is_number, read_rows
-from ..datasets.csv import names as column_names
+from ..datasets import read_features
 from ..errors import DataError, GlassnetError
 from ..io.onnx import OPSET, to_onnx, write_onnx
 from ..io.photos import preparation_of
@@ -155,80 +154,6 @@ def middle(text: str, width: int) -> str:
         return text
     head = (width - 1) // 2
     return text[:head] + "…" + text[len(text) - (width - 1 - head):]
-
-
-def read_features(path: str, feature_names: list[str], width: int, takes: str = "") -> tuple[np.ndarray, int]:
-    """A CSV file's feature columns, with or without a header row; never a row dropped.
-
-    A first row that is all numbers is data (the file has no header): every
-    row must then hold exactly the model's features, in order. A first row
-    of numbers that names the model's features (columns named 2020 and 2021)
-    could be either, so it is refused, with the way out. Otherwise the first
-    row names the columns; the model's features are taken by name when it
-    knows them (other columns, the target among them, are ignored), else all
-    columns in order. A feature's name found twice is refused.
-
-    Parameters
-    ----------
-    path : str
-    feature_names : list of str
-        The names the model was trained with, or empty.
-    width : int
-        The model's number of input features.
-    takes : str
-        What the model reads, for the message of a file without a header (default "takes WIDTH features").
-
-    Returns
-    -------
-    X : array, shape (n_rows, width)
-    first_line : int
-        The line number of the first data row (1 or 2), to number the output.
-    """
-    rows = read_rows(path)
-    if not rows:
-        raise DataError(f"{path} is empty")
-    first = [v.strip() for v in rows[0]]
-    header = not all(is_number(v) for v in first)
-    if not header and feature_names and sorted(first) == sorted(feature_names):
-        # a header of numbers, or a row of data that happens to be them: either reading could be wrong
-        raise DataError(f"{path}: its first row, {column_names(first)}, names the model's features but is all "
-                        f"numbers, so it could be the header or data: add a column whose name is not a number "
-                        f"(such as id) to read it as the header, or give no header and the features in order")
-    if header:
-        names, body, first_line = first, rows[1:], 2
-        if feature_names:
-            missing = [n for n in feature_names if n not in names]
-            if missing:
-                raise DataError(f"{path} lacks the column(s) {column_names(missing)} that the model was trained "
-                                f"on; its header is {column_names(names)}")
-            if twice := sorted({n for n in feature_names if names.count(n) > 1}):
-                raise DataError(f"{path} names the column(s) {column_names(twice)} more than once: which to read "
-                                f"is not known; give each column its own name")
-            columns = [names.index(n) for n in feature_names]
-        else:
-            columns = list(range(len(names)))
-    else:
-        body, first_line = rows, 1
-        columns = list(range(width))
-        if len(first) != width:
-            raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
-                            f"{takes or f'takes {width} features'}: give a header naming the columns, or exactly "
-                            "the features in order")
-    if not body:
-        raise DataError(f"{path} holds a header row but no data rows")
-    X = np.empty((len(body), len(columns)), np.float64)
-    for r, row in enumerate(body):
-        line = r + first_line
-        if len(row) != len(first):
-            raise DataError(f"{path}, line {line}: {len(row)} fields, but the first row has {len(first)}")
-        for j, c in enumerate(columns):
-            value = row[c].strip()
-            if not is_number(value):
-                raise DataError(f"{path}, line {line}: column {c + 1} must be a number; received {short(value)}")
-            X[r, j] = float(value)
-    if not np.isfinite(X).all():
-        raise DataError(f"{path} holds values that are not finite numbers")
-    return X, first_line
 
 
 def class_probabilities(model, X) -> np.ndarray:
@@ -387,4 +312,4 @@ def cmd_export(args) -> int:
 
 
 __all__ = ["UserError", "cmd_evaluate", "cmd_export", "cmd_info", "cmd_predict",
-           "predict_csv", "predict_image", "read_features"]
+           "predict_csv", "predict_image"]

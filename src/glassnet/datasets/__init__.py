@@ -8,8 +8,10 @@ from .augment import PhotoAugment, RandomAffine, affine_warp
 from .base import Dataset, train_test_split
 from .csv import MAX_AUTO_CLASSES, infer_task, is_number, load_csv, read_rows
 from .digits import load_digits
+from .features import read_features
 from .folder import load_folder
 from .mnist import MNIST_FILES, load_mnist
 
 __all__ = ["MAX_AUTO_CLASSES", "MNIST_FILES", "Dataset", "PhotoAugment", "RandomAffine", "affine_warp", "infer_task",
-           "is_number", "load_csv", "load_digits", "load_folder", "load_mnist", "read_rows", "train_test_split"]
+           "is_number", "load_csv", "load_digits", "load_folder", "load_mnist", "read_features", "read_rows",
+           "train_test_split"]

@@ -1,0 +1,129 @@
+"""A trained model's inputs from a CSV file, with or without a header row: what ``glassnet predict`` reads.
+
+The file is read one row at a time into an array of numbers sized by its line count, so a table takes
+about 8 bytes a field in memory, not the ~64 of each field held as text (:func:`~.csv.read_rows`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..core._validation import check_memory, short
+from ..errors import DataError
+from .csv import _each_row, _line_count, is_number, names
+
+
+def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
+                  takes: str = "") -> tuple[np.ndarray, int]:
+    """A CSV file's feature columns as numbers, with or without a header row; never a row dropped.
+
+    A first row that is all numbers is data (the file has no header): every
+    row must then hold exactly the model's features, in order. A first row
+    of numbers that names the model's features (columns named 2020 and 2021)
+    could be either, so it is refused, with the way out. Otherwise the first
+    row names the columns; the model's features are taken by name when it
+    knows them (other columns, the target among them, are ignored), else all
+    columns in order. A feature's name found twice is refused. Blank lines at
+    the end are no rows; a blank line before a row is a row of no fields, and
+    refused as one.
+
+    Parameters
+    ----------
+    path : str or path_like
+    feature_names : list of str
+        The names the model was trained with, or empty.
+    width : int
+        The model's number of input features.
+    takes : str
+        What the model reads, for the message of a file without a header (default "takes WIDTH features").
+
+    Returns
+    -------
+    X : numpy.ndarray of float64, shape (n_rows, n_columns)
+    first_line : int
+        The line number of the first data row (1 or 2), to number the output.
+    """
+    table: _Table | None = None
+    blanks: list[list[str]] = []
+    for row in _each_row(path):
+        if row is None:  # the file read again from its start, leniently
+            table, blanks = None, []
+            continue
+        if not any(field.strip() for field in row):
+            blanks.append(row)
+            continue
+        for each in [*blanks, row]:
+            if table is None:
+                table = _Table(path, [v.strip() for v in each], feature_names, width, takes)
+            else:
+                table.add(each)
+        blanks = []
+    if table is None:
+        raise DataError(f"{path} is empty")
+    return table.finish()
+
+
+class _Table:
+    """The rows read so far: the first row decides the header and the columns; each later row adds numbers."""
+
+    def __init__(self, path: str | os.PathLike, first: list[str], feature_names: list[str], width: int,
+                 takes: str) -> None:
+        self.path, self.fields = path, len(first)
+        header = not all(is_number(v) for v in first)
+        if not header and feature_names and sorted(first) == sorted(feature_names):
+            # a header of numbers, or a row of data that happens to be them: either reading could be wrong
+            raise DataError(f"{path}: its first row, {names(first)}, names the model's features but is all "
+                            f"numbers, so it could be the header or data: add a column whose name is not a number "
+                            f"(such as id) to read it as the header, or give no header and the features in order")
+        if header:
+            self.first_line, self.columns = 2, _named_columns(path, first, feature_names)
+        else:
+            self.first_line, self.columns = 1, list(range(width))
+            if len(first) != width:
+                raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
+                                f"{takes or f'takes {width} features'}: give a header naming the columns, or "
+                                "exactly the features in order")
+        lines = _line_count(path)  # a row per line at most
+        check_memory(lines * len(self.columns) * 8, f"reading {path} as a table of numbers")
+        self.X, self.n = np.empty((lines, len(self.columns)), np.float64), 0
+        if not header:
+            self.add(first)
+
+    def add(self, row: list[str]) -> None:
+        line = self.n + self.first_line
+        if len(row) != self.fields:
+            raise DataError(f"{self.path}, line {line}: {len(row)} fields, but the first row has {self.fields}")
+        if self.n == self.X.shape[0]:  # lines counted short (a lone carriage return ends a row too)
+            self.X = np.concatenate([self.X, np.empty_like(self.X)])
+        out = self.X[self.n]
+        for j, c in enumerate(self.columns):
+            value = row[c].strip()
+            if not is_number(value):
+                raise DataError(f"{self.path}, line {line}: column {c + 1} must be a number; received "
+                                f"{short(value)}")
+            out[j] = float(value)
+        self.n += 1
+
+    def finish(self) -> tuple[np.ndarray, int]:
+        if self.n == 0:
+            raise DataError(f"{self.path} holds a header row but no data rows")
+        X = self.X[:self.n]
+        if not np.isfinite(X).all():
+            raise DataError(f"{self.path} holds values that are not finite numbers")
+        return X, self.first_line
+
+
+def _named_columns(path: str | os.PathLike, header: list[str], feature_names: list[str]) -> list[int]:
+    """Where the model's features are among the header's names (all columns, for a model that knows none)."""
+    if not feature_names:
+        return list(range(len(header)))
+    missing = [n for n in feature_names if n not in header]
+    if missing:
+        raise DataError(f"{path} lacks the column(s) {names(missing)} that the model was trained on; its header "
+                        f"is {names(header)}")
+    if twice := sorted({n for n in feature_names if header.count(n) > 1}):
+        raise DataError(f"{path} names the column(s) {names(twice)} more than once: which to read is not known; "
+                        "give each column its own name")
+    return [header.index(n) for n in feature_names]

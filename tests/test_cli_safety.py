@@ -39,7 +39,7 @@ def fails(*args, status=2, cwd=None):
 
 # --- lost work -----------------------------------------------------------------------
 
-EPOCHS = 10  # the interrupt comes in the second epoch or so, once the first checkpoint is on disk
+EPOCHS = 6  # the interrupt comes in the second epoch or so, once the first checkpoint is on disk
 RUN = ("train", "--dtype", "float64", "--layers", "16", "--batch-size", "2", "--epochs", str(EPOCHS),
        "--checkpoint-every", "1", "--quiet", "--plot", "curves.png", "--validation-fraction", "0.1")
 

@@ -117,3 +117,19 @@ def test_evaluate_takes_the_loss_the_model_was_fit_with():
     assert set(model.evaluate(X, y)) == {"loss", "accuracy"}
     model.fit(X, np.eye(2)[y], epochs=1, verbose=False)  # fit's own default, the squared error
     assert model.fit_loss == "mse" and set(model.evaluate(X, np.eye(2)[y])) == {"loss"}
+
+
+@mechanics_only  # one epoch on labels unrelated to X: which loss evaluate takes, not what is learned
+def test_the_function_fit_sets_the_loss_evaluate_takes_as_the_method_does():
+    """glassnet.fit(model, ...) left fit_loss as it was, so the same training written as a function call gave
+    an evaluate of the squared error, with no accuracy, where model.fit gave cross-entropy and accuracy."""
+    r = np.random.default_rng(1)
+    X, y = r.normal(size=(30, 3)), np.arange(30) % 2
+    model = gn.mlp([3, 4, 2], rng=0, dtype="float64")
+    gn.fit(model, X, y, loss="cross_entropy", epochs=1, verbose=False)
+    assert model.fit_loss == "cross_entropy"
+    assert model.evaluate(X, y) == model.evaluate(X, y, loss="cross_entropy")
+    assert set(model.evaluate(X, y)) == {"loss", "accuracy"}
+    with pytest.raises(gn.DivergenceError):  # a fit that raises leaves the loss of the last one that ended
+        gn.fit(model, X, np.eye(2)[y] * 1e30, loss="mse", lr=1e30, epochs=1, on_divergence="raise", verbose=False)
+    assert model.fit_loss == "cross_entropy"

@@ -256,6 +256,8 @@ def fit(
             raise DivergenceError(history.message)
         if run.interrupted and on_interrupt == "raise":
             raise KeyboardInterrupt(history.message)
+        if hasattr(model, "fit_loss"):  # a Sequential's evaluate takes this loss unless given another
+            model.fit_loss = loss
         return history
 
 

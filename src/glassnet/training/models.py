@@ -34,8 +34,8 @@ class Sequential(nn.Stack):
         As for :class:`glassnet.nn.Stack`.
     """
 
-    #: the loss of this model's last :meth:`fit` call (the method's; ``glassnet.fit(model, ...)`` and a model read
-    #: from a file leave it None), which :meth:`evaluate` takes unless given another
+    #: the loss of this model's last completed fit (the method's or ``glassnet.fit(model, ...)``'s; a model read
+    #: from a file has none: it is None), which :meth:`evaluate` takes unless given another
     fit_loss: str | Loss | None = None
 
     def fit(self, X: object, y: object, **kwargs: Any) -> History:
@@ -52,9 +52,7 @@ class Sequential(nn.Stack):
         -------
         History
         """
-        history = fit(self, X, y, **kwargs)
-        self.fit_loss = kwargs.get("loss", FIT_DEFAULT_LOSS)
-        return history
+        return fit(self, X, y, **kwargs)
 
     def evaluate(self, X: object, y: object, loss: str | Loss | None = None, l2: float = 0.0) -> dict[str, float]:
         """Cost (and accuracy for classification losses) on ``X`` and ``y``, in inference mode.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glassnet.io.images import MAX_PIXELS, ImageError, prepare_digit
+from glassnet.io.images import MAX_PIXELS, ImageError, ink_on_black, prepare_digit
 from helpers import needs_mnist
 
 
@@ -224,6 +224,35 @@ def test_a_lighting_gradient_is_not_taken_for_ink(mnist_model, clean_digits):
     for label in (9, 4, 2, 5):
         for digit in clean_digits[label]:
             grey = on_paper(digit, paper=paper, ink=0.08)
+            data = saved(Image.fromarray((grey * 255).astype(np.uint8)), "JPEG")
+            assert read_correctly(mnist_model, data, label), label
+
+
+def vignetted(side=220, centre=0.92, corner=0.30, profile="quadratic"):
+    """Paper lit in the middle and dimmed toward all four corners alike, as a lens vignettes."""
+    yy, xx = np.mgrid[0:side, 0:side]
+    r2 = ((yy - side / 2) ** 2 + (xx - side / 2) ** 2) / (2 * (side / 2) ** 2)  # 0 in the middle, 1 in a corner
+    falloff = r2 if profile == "quadratic" else 1 - np.cos(np.arctan(1.2 * np.sqrt(r2))) ** 4
+    return centre - (centre - corner) * falloff / falloff.max()
+
+
+@pytest.mark.parametrize("profile", ["quadratic", "cos4"])
+def test_vignetting_is_not_taken_for_ink(profile):
+    """The four sides of a vignetted picture have one median, so the lighting passed for even: one level was
+    subtracted, and the dim corners came out at half the digit's brightness (0.51 of it)."""
+    grey = vignetted(profile=profile)
+    grey[60:160, 100:116] = 0.08  # a "1"
+    a = ink_on_black(grey)
+    outside = np.ones(a.shape, bool)
+    outside[55:165, 95:121] = False
+    assert a[60:160, 100:116].min() > 0.5 and a[outside].max() == 0.0, a[outside].max()
+
+
+@needs_mnist
+def test_vignetted_photos_are_read(mnist_model, clean_digits):
+    for label in range(10):
+        for digit in clean_digits[label][:2]:
+            grey = on_paper(digit, paper=vignetted(), ink=0.08)
             data = saved(Image.fromarray((grey * 255).astype(np.uint8)), "JPEG")
             assert read_correctly(mnist_model, data, label), label
 

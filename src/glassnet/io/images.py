@@ -57,10 +57,11 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     either side), and each pixel weighs by the fourth power of its distance
     from it (dark ink on paper of any brightness, its centre lit more than
     its corners). Where the four sides of the picture then agree on the
-    paper's level (within :data:`UNEVEN`), that level is subtracted; where
-    they do not, the lighting is uneven and the paper is estimated as a
-    smooth surface (see :func:`background`), so that a lighting gradient does
-    not pass for ink.
+    paper's level, and the middle half of their pixels lie within
+    :data:`UNEVEN` of each other, that level is subtracted; otherwise the
+    lighting is uneven (a gradient, or corners dimmed alike by vignetting)
+    and the paper is estimated as a smooth surface (see :func:`background`),
+    so that neither passes for ink.
 
     Parameters
     ----------
@@ -85,8 +86,10 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     a = 1.0 - grey if below > above or below == above and paper > 0.5 else grey.copy()
     sides = [a[0], a[-1], a[:, 0], a[:, -1]]
     levels = [float(np.median(side)) for side in sides]
-    if max(levels) - min(levels) < UNEVEN:  # even lighting: one level for the whole paper
-        a -= float(np.median(np.concatenate(sides)))
+    border = np.concatenate(sides)
+    low, high = np.quantile(border, [0.25, 0.75])  # along the sides too: vignetting dims all four corners alike
+    if max(levels) - min(levels) < UNEVEN and high - low < UNEVEN:  # even lighting: one level for the paper
+        a -= float(np.median(border))
     else:
         a -= background(a)
     peak = float(a.max())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -271,7 +271,7 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     list of list of str
     """
     rows: list[list[str]] = []
-    for row in _each_row(path, memory=True):
+    for row in _each_row(path, lambda: check_memory(table_bytes(path), f"reading {path} as a table of text fields")):
         if row is None:  # read again, leniently
             rows.clear()
         else:
@@ -281,12 +281,13 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     return rows
 
 
-def _each_row(path: str | os.PathLike, memory: bool = False) -> Iterator[list[str] | None]:
+def _each_row(path: str | os.PathLike, check: Callable[[], object] | None = None) -> Iterator[list[str] | None]:
     """The rows of a CSV text file one by one; None where the file is read again from its start, leniently.
 
     A space after a closing quote, as aligned files have, is an error to the csv module's strict reading, which
-    also refuses a quote never closed; such a file is read a second time without strictness. ``memory`` checks
-    first that the whole table fits in memory as text (:func:`table_bytes`).
+    also refuses a quote never closed; such a file is read a second time without strictness. ``check`` is
+    called once the file is known to be text, before any row is read (:func:`read_rows` checks there that the
+    whole table fits in memory as text).
     """
     if not Path(path).is_file():
         raise not_a_file(path, "CSV file", DataError)
@@ -295,8 +296,8 @@ def _each_row(path: str | os.PathLike, memory: bool = False) -> Iterator[list[st
             start = f.read(8)
         if start.startswith(BINARY_SIGNATURES):
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
-        if memory:
-            check_memory(table_bytes(path), f"reading {path} as a table of text fields")
+        if check is not None:
+            check()
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
         with open(path, newline="", encoding="utf-8-sig") as f:
             try:

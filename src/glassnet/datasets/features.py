@@ -1,7 +1,8 @@
 """A trained model's inputs from a CSV file, with or without a header row: what ``glassnet predict`` reads.
 
-The file is read one row at a time into an array of numbers sized by its line count, so a table takes
-about 8 bytes a field in memory, not the ~64 of each field held as text (:func:`~.csv.read_rows`).
+The file is read one row at a time into an array of numbers, so a table takes about 8 bytes for each value
+the model reads, not the ~64 of each field held as text (:func:`~.csv.read_rows`). Before anything is read,
+the file's longest line is measured, so that one row too long for memory is refused, not parsed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from ..core._validation import check_memory, short
 from ..errors import DataError
-from .csv import _each_row, _line_count, is_number, names
+from .csv import FIELD_BYTES, _each_row, is_number, names
 
 
 def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
@@ -45,21 +46,38 @@ def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
     first_line : int
         The line number of the first data row (1 or 2), to number the output.
     """
+    lines = 0
+
+    def measure() -> None:  # once the file is known to be text, before its first row is parsed
+        nonlocal lines
+        lines, longest = _lines(path)
+        # a row's fields are strings until its numbers are taken: a line of a million commas is a million of them
+        check_memory(longest * FIELD_BYTES, f"reading {path} a row at a time")
+
     table: _Table | None = None
     blanks: list[list[str]] = []
-    for row in _each_row(path):
+    failed: DataError | None = None
+    for row in _each_row(path, measure):
         if row is None:  # the file read again from its start, leniently
-            table, blanks = None, []
-            continue
-        if not any(field.strip() for field in row):
-            blanks.append(row)
-            continue
-        for each in [*blanks, row]:
-            if table is None:
-                table = _Table(path, [v.strip() for v in each], feature_names, width, takes)
-            else:
-                table.add(each)
-        blanks = []
+            table, blanks, failed = None, [], None
+        elif failed is not None:
+            continue  # read on: a file that cannot be read at all says so, whatever its first rows held
+        elif not any(field.strip() for field in row):
+            # before a row, a blank one is refused; two are enough to find that (the first may be a header of
+            # empty names), so a file's blank tail is never held
+            blanks = blanks if len(blanks) == 2 else [*blanks, row]
+        else:
+            try:
+                for each in [*blanks, row]:
+                    if table is None:
+                        table = _Table(path, [v.strip() for v in each], feature_names, width, takes, lines)
+                    else:
+                        table.add(each)
+            except DataError as exc:
+                failed = exc
+            blanks = []
+    if failed is not None:
+        raise failed
     if table is None:
         raise DataError(f"{path} is empty")
     return table.finish()
@@ -69,7 +87,7 @@ class _Table:
     """The rows read so far: the first row decides the header and the columns; each later row adds numbers."""
 
     def __init__(self, path: str | os.PathLike, first: list[str], feature_names: list[str], width: int,
-                 takes: str) -> None:
+                 takes: str, lines: int) -> None:
         self.path, self.fields = path, len(first)
         header = not all(is_number(v) for v in first)
         if not header and feature_names and sorted(first) == sorted(feature_names):
@@ -85,9 +103,11 @@ class _Table:
                 raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
                                 f"{takes or f'takes {width} features'}: give a header naming the columns, or "
                                 "exactly the features in order")
-        lines = _line_count(path)  # a row per line at most
-        check_memory(lines * len(self.columns) * 8, f"reading {path} as a table of numbers")
-        self.X, self.n = np.empty((lines, len(self.columns)), np.float64), 0
+        # a row per line at most; and a row takes at least a byte for each field but the last (its comma), one
+        # for its line's end and one for each value read, so that a file's blank tail adds no room
+        most = min(lines, os.path.getsize(path) // (self.fields + len(self.columns)) + 1)
+        check_memory(most * len(self.columns) * 8, f"reading {path} as a table of numbers")
+        self.X, self.n = np.empty((most, len(self.columns)), np.float64), 0
         if not header:
             self.add(first)
 
@@ -95,7 +115,8 @@ class _Table:
         line = self.n + self.first_line
         if len(row) != self.fields:
             raise DataError(f"{self.path}, line {line}: {len(row)} fields, but the first row has {self.fields}")
-        if self.n == self.X.shape[0]:  # lines counted short (a lone carriage return ends a row too)
+        if self.n == self.X.shape[0]:  # not expected (see __init__), but never a row lost
+            check_memory(3 * self.X.nbytes, f"reading {self.path} as a table of numbers")
             self.X = np.concatenate([self.X, np.empty_like(self.X)])
         out = self.X[self.n]
         for j, c in enumerate(self.columns):
@@ -127,3 +148,21 @@ def _named_columns(path: str | os.PathLike, header: list[str], feature_names: li
         raise DataError(f"{path} names the column(s) {names(twice)} more than once: which to read is not known; "
                         "give each column its own name")
     return [header.index(n) for n in feature_names]
+
+
+def _lines(path: str | os.PathLike) -> tuple[int, int]:
+    """How many lines the file holds (at most one row each), and the length in bytes of its longest; a line
+    ends at a line feed or a carriage return. Read 64 KiB at a time: a chunk's line ends take 8 bytes each."""
+    feeds = returns = longest = run = 0  # run: the bytes of the line the last chunk ended in
+    with open(path, "rb") as f:
+        while chunk := f.read(2**16):
+            data = np.frombuffer(chunk, np.uint8)
+            feed, ret = data == 10, data == 13
+            feeds, returns = feeds + int(np.count_nonzero(feed)), returns + int(np.count_nonzero(ret))
+            ends = np.flatnonzero(feed | ret)
+            if ends.size == 0:
+                run += len(chunk)
+                continue
+            longest = max(longest, run + int(ends[0]), int(np.diff(ends).max(initial=0)))
+            run = len(chunk) - 1 - int(ends[-1])
+    return 1 + max(feeds, returns), max(longest, run)

@@ -57,11 +57,13 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     either side), and each pixel weighs by the fourth power of its distance
     from it (dark ink on paper of any brightness, its centre lit more than
     its corners). Where the four sides of the picture then agree on the
-    paper's level, and the middle half of their pixels lie within
-    :data:`UNEVEN` of each other, that level is subtracted; otherwise the
-    lighting is uneven (a gradient, or corners dimmed alike by vignetting)
-    and the paper is estimated as a smooth surface (see :func:`background`),
-    so that neither passes for ink.
+    paper's level (within :data:`UNEVEN`), that level is subtracted; where
+    they do not, the lighting is uneven and the paper is estimated as a
+    smooth surface (see :func:`background`), so that a lighting gradient does
+    not pass for ink. Sides that agree but are each uneven along their
+    length take the surface too, where it leaves the border clearly darker
+    than the one level would (corners dimmed alike by vignetting); a table
+    beside paper that lies askew, or noisy paper, keep the one level.
 
     Parameters
     ----------
@@ -86,18 +88,40 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     a = 1.0 - grey if below > above or below == above and paper > 0.5 else grey.copy()
     sides = [a[0], a[-1], a[:, 0], a[:, -1]]
     levels = [float(np.median(side)) for side in sides]
-    border = np.concatenate(sides)
-    low, high = np.quantile(border, [0.25, 0.75])  # along the sides too: vignetting dims all four corners alike
-    if max(levels) - min(levels) < UNEVEN and high - low < UNEVEN:  # even lighting: one level for the paper
-        a -= float(np.median(border))
-    else:
+    border = _border(a)
+    spread = _middle_half(border)
+    if max(levels) - min(levels) >= UNEVEN:  # a gradient across the picture: the paper is a smooth surface
         a -= background(a)
+    elif spread >= UNEVEN and _brightest(border - _border(surface := background(a))) < \
+            0.75 * _brightest(border - float(np.median(border))):
+        # the sides agree, but each is uneven along its length, and a smooth surface leaves the border darker
+        # than one level would: corners dimmed alike by vignetting. (Beside paper that lies askew, a table is
+        # no smooth surface; on noisy paper the surface leaves as much as the level: those keep one level)
+        a -= surface
+    else:  # even lighting: one level for the whole paper
+        a -= float(np.median(border))
     peak = float(a.max())
     if peak <= 0.05:
         raise ImageError("no digit found: the picture is blank or has no contrast")
     a /= peak
     a[a < 0.1] = 0.0  # paper texture and JPEG noise
     return a
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    """The pixels along the picture's four sides, in one array."""
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+
+
+def _middle_half(values: np.ndarray) -> float:
+    """How far apart the middle half of ``values`` lie (their interquartile range)."""
+    low, high = np.quantile(values, [0.25, 0.75])
+    return float(high - low)
+
+
+def _brightest(values: np.ndarray) -> float:
+    """Where the brightest tenth of ``values`` begins: how much ink a paper level leaves along the border."""
+    return float(np.quantile(values, 0.9))
 
 
 def background(a: np.ndarray, either_ink: bool = False) -> np.ndarray:

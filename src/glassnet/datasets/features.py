@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core._validation import check_memory, short
 from ..errors import DataError
-from .csv import FIELD_BYTES, _each_row, is_number, names
+from ._lines import check_rows, rows_at_most
+from .csv import _each_row, is_number, names
 
 
 def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
@@ -50,9 +51,7 @@ def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
 
     def measure() -> None:  # once the file is known to be text, before its first row is parsed
         nonlocal lines
-        lines, longest = _lines(path)
-        # a row's fields are strings until its numbers are taken: a line of a million commas is a million of them
-        check_memory(longest * FIELD_BYTES, f"reading {path} a row at a time")
+        lines = check_rows(path)
 
     table: _Table | None = None
     blanks: list[list[str]] = []
@@ -103,9 +102,7 @@ class _Table:
                 raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
                                 f"{takes or f'takes {width} features'}: give a header naming the columns, or "
                                 "exactly the features in order")
-        # a row per line at most; and a row takes at least a byte for each field but the last (its comma), one
-        # for its line's end and one for each value read, so that a file's blank tail adds no room
-        most = min(lines, os.path.getsize(path) // (self.fields + len(self.columns)) + 1)
+        most = rows_at_most(path, lines, self.fields, len(self.columns))
         check_memory(most * len(self.columns) * 8, f"reading {path} as a table of numbers")
         self.X, self.n = np.empty((most, len(self.columns)), np.float64), 0
         if not header:
@@ -149,20 +146,3 @@ def _named_columns(path: str | os.PathLike, header: list[str], feature_names: li
                         "give each column its own name")
     return [header.index(n) for n in feature_names]
 
-
-def _lines(path: str | os.PathLike) -> tuple[int, int]:
-    """How many lines the file holds (at most one row each), and the length in bytes of its longest; a line
-    ends at a line feed or a carriage return. Read 64 KiB at a time: a chunk's line ends take 8 bytes each."""
-    feeds = returns = longest = run = 0  # run: the bytes of the line the last chunk ended in
-    with open(path, "rb") as f:
-        while chunk := f.read(2**16):
-            data = np.frombuffer(chunk, np.uint8)
-            feed, ret = data == 10, data == 13
-            feeds, returns = feeds + int(np.count_nonzero(feed)), returns + int(np.count_nonzero(ret))
-            ends = np.flatnonzero(feed | ret)
-            if ends.size == 0:
-                run += len(chunk)
-                continue
-            longest = max(longest, run + int(ends[0]), int(np.diff(ends).max(initial=0)))
-            run = len(chunk) - 1 - int(ends[-1])
-    return 1 + max(feeds, returns), max(longest, run)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_memory, is_number_text, not_a_file, short
+from ..core._validation import check_memory, is_number_text, short
 from ..errors import DataError, OptionError
-from ._lines import FIELD_BYTES, check_rows, rows_at_most
+from ._rows import FIELD_BYTES, each_row, fill, rows_at_most
 from .base import Dataset
 
 
@@ -39,46 +37,12 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     Dataset
     """
     path = Path(path)
-    header: list[str] | None = None
-    t, read, X = 0, list[int](), np.empty((0, 0))
-    n, blanks, raw_target, lines, failed = 0, list[list[str]](), list[str](), 0, None
-
-    def measure() -> None:  # once the file is known to be text: its longest line checked, its lines counted
-        nonlocal lines
-        lines = check_rows(path)
-
-    for row in _each_row(path, measure):
-        if row is None:  # the file read again, leniently (see read_rows): start over
-            header, n, blanks, raw_target, failed = None, 0, [], [], None
-        elif failed is not None:
-            continue  # read on: a file that cannot be read at all says so, whatever its first rows held
-        elif not any(field.strip() for field in row):
-            # blank lines at the end are no rows; before a row they are read, and refused, as one (the first
-            # two are enough for that, so a file's blank tail is never held)
-            blanks = blanks if len(blanks) == 2 else [*blanks, row]
-        else:
-            try:
-                for each in [*blanks, row]:
-                    if header is None:
-                        header, t, read = _columns(path, each, target, columns)
-                        X = np.empty((rows_at_most(path, lines, len(header), len(read)), len(read)), np.float64)
-                        check_memory(X.shape[0] * (12 * len(read) + FIELD_BYTES),
-                                     f"reading {path} as a table of numbers")
-                        continue
-                    if n == X.shape[0]:  # not expected (see rows_at_most), but never a row lost
-                        X = np.concatenate([X, np.empty_like(X)])
-                    raw_target.append(_feature_row(path, n + 2, each, header, t, read, X[n]))
-                    n += 1
-            except DataError as exc:
-                failed = exc
-            blanks = []
-    if failed is not None:
-        raise failed
-    if header is None or n == 0:
-        raise DataError(f"{path} needs a header row and at least one data row; found {0 if header is None else 1} "
+    table = fill(path, lambda first, lines: _Numbers(path, first, target, columns, lines))
+    if table is None or table.n == 0:
+        raise DataError(f"{path} needs a header row and at least one data row; found {0 if table is None else 1} "
                         "rows")
+    header, read, raw_target, X = table.header, table.read, table.target, table.X[:table.n]
     features = [header[i] for i in read]
-    X = X[:n]
     with np.errstate(over="ignore"):  # the features are kept as float32: what becomes infinite there is refused
         too_large = np.argwhere(np.isinf(X.astype(np.float32)))
     if too_large.size:
@@ -125,9 +89,21 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
                    classes=keys, feature_names=features, task_reason=reason)
 
 
-#: how files that are not text begin: PNG, JPEG, GIF, ZIP (and model files), gzip, PDF, TIFF
-BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"%PDF", b"II*\x00",
-                     b"MM\x00*")
+class _Numbers:
+    """:func:`load_csv`'s table as it is read: the header's columns, then each row's features as numbers (in an
+    array with room for the rows the file can hold) and its target as text."""
+
+    def __init__(self, path: Path, first: list[str], target: str, columns: list[str] | None, lines: int) -> None:
+        self.path, self.n, self.target = path, 0, list[str]()
+        self.header, self.t, self.read = _columns(path, first, target, columns)
+        self.X = np.empty((rows_at_most(path, lines, len(self.header), len(self.read)), len(self.read)), np.float64)
+        check_memory(self.X.shape[0] * (12 * len(self.read) + FIELD_BYTES), f"reading {path} as a table of numbers")
+
+    def add(self, row: list[str]) -> None:
+        if self.n == self.X.shape[0]:  # not expected (see rows_at_most), but never a row lost
+            self.X = np.concatenate([self.X, np.empty_like(self.X)])
+        self.target.append(_feature_row(self.path, self.n + 2, row, self.header, self.t, self.read, self.X[self.n]))
+        self.n += 1
 
 
 def _columns(path: Path, row: list[str], target: str, columns: list[str] | None) -> tuple[list[str], int, list[int]]:
@@ -286,7 +262,7 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     list of list of str
     """
     rows: list[list[str]] = []
-    for row in _each_row(path, lambda: check_memory(table_bytes(path), f"reading {path} as a table of text fields")):
+    for row in each_row(path, lambda: check_memory(table_bytes(path), f"reading {path} as a table of text fields")):
         if row is None:  # read again, leniently
             rows.clear()
         else:
@@ -294,44 +270,6 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
     while rows and not any(field.strip() for field in rows[-1]):  # blank lines at the end
         rows.pop()
     return rows
-
-
-def _each_row(path: str | os.PathLike, check: Callable[[], object] | None = None) -> Iterator[list[str] | None]:
-    """The rows of a CSV text file one by one; None where the file is read again from its start, leniently.
-
-    A space after a closing quote, as aligned files have, is an error to the csv module's strict reading, which
-    also refuses a quote never closed; such a file is read a second time without strictness. ``check`` is
-    called once the file is known to be text, before any row is read (:func:`read_rows` checks there that the
-    whole table fits in memory as text).
-    """
-    if not Path(path).is_file():
-        raise not_a_file(path, "CSV file", DataError)
-    try:
-        with open(path, "rb") as f:
-            start = f.read(8)
-        if start.startswith(BINARY_SIGNATURES):
-            raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
-        if check is not None:
-            check()
-        # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            try:
-                yield from _rows(f, path, strict=True)  # strict: a quote never closed is an error, not the file's rest
-            except csv.Error as exc:
-                if not str(exc.args[-1]).startswith("',' expected after"):
-                    raise
-                f.seek(0)  # a space after a closing quote, as aligned files have: read as before, leniently
-                yield None
-                yield from _rows(f, path, strict=False)
-    except UnicodeDecodeError:
-        raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
-    except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
-        line, what = exc.args if len(exc.args) == 2 else (None, str(exc))
-        if what == "unexpected end of data":
-            raise DataError(f"{path}, line {line}: a quote opened in this row is never closed, so the rest of the "
-                            "file would be one field") from None
-        raise DataError(f"{path} is not a readable CSV file: {what}" + (f" (line {line})" if line else "")) \
-            from None
 
 
 def _counts(path: str | os.PathLike, *marks: bytes) -> list[int]:
@@ -361,22 +299,6 @@ def table_bytes(path: str | os.PathLike) -> int:
     """
     size, commas, newlines = _counts(path, b",", b"\n")
     return size + FIELD_BYTES * (commas + newlines)
-
-
-def _rows(f, path: str | os.PathLike, strict: bool) -> Iterator[list[str]]:
-    """Every row of an open CSV file, each on one line (a row over several is refused, naming ``path``); a
-    csv.Error carries the line its row began on."""
-    reader, line = csv.reader(f, strict=strict), 1
-    try:
-        for row in reader:
-            if reader.line_num > line:  # a quote that a later one closes takes the lines between into one field
-                raise DataError(f"{path}, line {line}: a quoted field runs on to line {reader.line_num}: a quote left "
-                                "open, or a line break inside quotes, which glassnet's tables do not take (each row "
-                                "on one line)")
-            yield row
-            line = reader.line_num + 1  # where the next row begins
-    except csv.Error as exc:
-        raise csv.Error(line, str(exc)) from None
 
 
 def is_number(text: str) -> bool:

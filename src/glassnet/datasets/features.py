@@ -13,8 +13,8 @@ import numpy as np
 
 from ..core._validation import check_memory, short
 from ..errors import DataError
-from ._lines import check_rows, rows_at_most
-from .csv import _each_row, is_number, names
+from ._rows import fill, rows_at_most
+from .csv import is_number, names
 
 
 def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
@@ -47,36 +47,8 @@ def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
     first_line : int
         The line number of the first data row (1 or 2), to number the output.
     """
-    lines = 0
-
-    def measure() -> None:  # once the file is known to be text, before its first row is parsed
-        nonlocal lines
-        lines = check_rows(path)
-
-    table: _Table | None = None
-    blanks: list[list[str]] = []
-    failed: DataError | None = None
-    for row in _each_row(path, measure):
-        if row is None:  # the file read again from its start, leniently
-            table, blanks, failed = None, [], None
-        elif failed is not None:
-            continue  # read on: a file that cannot be read at all says so, whatever its first rows held
-        elif not any(field.strip() for field in row):
-            # before a row, a blank one is refused; two are enough to find that (the first may be a header of
-            # empty names), so a file's blank tail is never held
-            blanks = blanks if len(blanks) == 2 else [*blanks, row]
-        else:
-            try:
-                for each in [*blanks, row]:
-                    if table is None:
-                        table = _Table(path, [v.strip() for v in each], feature_names, width, takes, lines)
-                    else:
-                        table.add(each)
-            except DataError as exc:
-                failed = exc
-            blanks = []
-    if failed is not None:
-        raise failed
+    table = fill(path, lambda first, lines: _Table(path, [v.strip() for v in first], feature_names, width, takes,
+                                                  lines))
     if table is None:
         raise DataError(f"{path} is empty")
     return table.finish()

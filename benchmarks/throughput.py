@@ -248,7 +248,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60000, help="training samples (default 60000)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions per measurement")
     ap.add_argument("--epochs", type=int, default=3, help="epochs per process (the first is warm-up)")
-    ap.add_argument("--batch-sizes", default="32,128,512")
+    ap.add_argument("--batch-sizes", default="32,128,512", help="training batch sizes; \"\" for predict alone")
     ap.add_argument("--quick", action="store_true", help="one repetition at batch 128")
     ap.add_argument("--to-accuracy", type=float, help="also time glassnet and PyTorch to this test accuracy")
     ap.add_argument("--json", help="write all results to this file")
@@ -271,7 +271,7 @@ def main() -> None:
         return
     if args.quick:
         args.reps, args.batch_sizes = 1, "128"
-    sizes = [int(b) for b in args.batch_sizes.split(",")]
+    sizes = [int(b) for b in args.batch_sizes.split(",") if b]  # "" for predict alone
     wanted = args.libs.split(",")
     libs = ["glassnet"] + (["baseline"] if args.baseline else []) + [lib for lib in wanted if lib == "glassnet-numpy"]
     libs += [lib for lib in ("torch", "sklearn") if lib in wanted and installed(lib)]

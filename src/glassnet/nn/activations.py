@@ -24,10 +24,19 @@ class Activation(Layer):
 
     name = "activation"
     trace_symbol = "A"
+    #: its function may write its output over its input (``out=z``); then an inference pass
+    #: does so over an array it made itself (:attr:`~glassnet.nn.context.Context.overwrite`)
+    in_place = False
 
     def _out(self, ctx: Context, name: str, like: Array) -> Array:
         """A buffer of ``like``'s shape, in its dtype if that is a float one, else the layer's."""
         return ctx.buffer(name, like.shape, self.work_dtype(like))
+
+    def _output(self, ctx: Context, x: Array) -> Array:
+        """Where forward writes ``A``: over ``x`` itself when the pass allows it and ``x`` holds floats, else a buffer."""
+        if self.in_place and ctx.overwrite and x.dtype.kind == "f":
+            return x
+        return self._out(ctx, "a", x)
 
     def _floats(self, x: Array) -> Array:
         """``x`` itself if it holds floats, else a copy in the layer's dtype (a layer called on integers alone).
@@ -81,6 +90,7 @@ class Sigmoid(Activation):
     """``A = 1 / (1 + exp(-Z))``; ``dC/dZ = dC/dA * A * (1 - A)``."""
 
     name = "sigmoid"
+    in_place = True
     onnx_op = "Sigmoid"
     trace_forward = "A{k} = sigmoid({prev}) = 1 / (1 + exp(-{prev}))"
     trace_backward = "d{prev} = dA{k} * A{k} * (1 - A{k})"
@@ -97,7 +107,7 @@ class Sigmoid(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.sigmoid(self._floats(x), out=self._out(ctx, "a", x))
+        ctx.a = F.sigmoid(self._floats(x), out=self._output(ctx, x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -120,6 +130,7 @@ class Tanh(Activation):
     """``A = tanh(Z)``; ``dC/dZ = dC/dA * (1 - A**2)``."""
 
     name = "tanh"
+    in_place = True
     onnx_op = "Tanh"
     trace_forward = "A{k} = tanh({prev})"
     trace_backward = "d{prev} = dA{k} * (1 - A{k}**2)"
@@ -136,7 +147,7 @@ class Tanh(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.tanh(self._floats(x), out=self._out(ctx, "a", x))
+        ctx.a = F.tanh(self._floats(x), out=self._output(ctx, x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -163,6 +174,7 @@ class ReLU(Activation):
     """
 
     name = "relu"
+    in_place = True
     kinked_at_zero = kinked = True
     onnx_op = "Relu"
     trace_forward = "A{k} = max({prev}, 0)"
@@ -180,7 +192,7 @@ class ReLU(Activation):
         -------
         array like ``x``
         """
-        ctx.a = F.relu(self._floats(x), out=self._out(ctx, "a", x))
+        ctx.a = F.relu(self._floats(x), out=self._output(ctx, x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:
@@ -279,6 +291,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    in_place = True
     trace_forward = "A{k} = exp({prev}) / row sums of exp({prev})"
     trace_backward = "d{prev} = A{k} * (dA{k} - row sums of dA{k} * A{k})"
 
@@ -294,7 +307,7 @@ class Softmax(Activation):
         -------
         array, shape (n_samples, k)
         """
-        ctx.a = F.softmax(self._floats(x), out=self._out(ctx, "a", x))
+        ctx.a = F.softmax(self._floats(x), out=self._output(ctx, x))
         return ctx.a
 
     def backward(self, grad: Array, ctx: Context, need_input_grad: bool = True) -> Array | None:

@@ -39,12 +39,21 @@ class Context:
     (``ctx.x = x``) and asks for its output arrays with :meth:`buffer`, which
     hands back the same array for the same name, shape and dtype as long as
     the context lives.
+
+    ``overwrite`` is set by :meth:`~glassnet.nn.Stack.forward` before each
+    layer's forward: True in an inference pass (no backward follows) whose
+    input to this layer the pass made itself, so that an element-wise layer
+    may write its output over it. That spares a buffer as large as the
+    layer's output, and the pass that would bring it into the caches: at
+    1,000 rows a call, the rows of a 784-256-128-10 MLP no longer spill out
+    of them between its layers (benchmarks/RESULTS.md, stop 56).
     """
 
     def __init__(self, xp: ModuleType = np, training: bool = False, rng: np.random.Generator | None = None):
         self.xp = xp
         self.training = training
         self.rng = rng
+        self.overwrite = False
         self._buffers: dict[tuple, Array] = {}
 
     def buffer(self, name: str, shape: Shape, dtype: object) -> Array:
@@ -93,8 +102,34 @@ class Workspace:
     model : Stack
     training : bool
         Whether passes through this workspace are training passes (dropout on).
+    inference : bool
+        No backward pass follows its passes: a layer may write its output
+        over an input that the pass itself made (:attr:`Context.overwrite`).
     """
 
-    def __init__(self, model: Any, training: bool = False) -> None:
+    def __init__(self, model: Any, training: bool = False, inference: bool = False) -> None:
         self.training = training
+        self.inference = inference and not training
         self.contexts = [Context(model.xp, training, model.rng) for _ in model.layers]
+
+
+def made_by_pass(x: Array, given: Array) -> bool:
+    """Whether ``x``, an array inside a forward pass, is the pass's own and may be written over.
+
+    It is when it is a writeable NumPy array that shares no memory with the
+    pass's input ``given``: a view of the caller's array (Flatten's, or the
+    input itself through Identity) is the caller's. Arrays of other
+    namespaces are never written over.
+
+    Parameters
+    ----------
+    x : array
+    given : array
+        What the pass was called with.
+
+    Returns
+    -------
+    bool
+    """
+    return (x is not given and isinstance(x, np.ndarray) and x.flags.writeable
+            and not (isinstance(given, np.ndarray) and np.may_share_memory(x, given)))

@@ -149,7 +149,7 @@ class Predicting:
             cache = _INFERENCE.models = weakref.WeakKeyDictionary()
         ws = cache.get(self)
         if ws is None or len(ws.contexts) != len(self.layers) or ws.contexts[0].xp is not self.xp:
-            ws = cache[self] = Workspace(self)
+            ws = cache[self] = Workspace(self, inference=True)
         return ws
 
     def chunk_size(self, budget: int = 256 * 2**20) -> int:
@@ -222,7 +222,7 @@ class Predicting:
             batch_size = min(batch_size or SCAN_ROWS, SCAN_ROWS)
         rows = min(batch_size or X.shape[0], X.shape[0])
         reuse = rows * self._scratch_bytes_per_sample() <= REUSE_BYTES
-        ws = self._inference_workspace() if reuse else Workspace(self)
+        ws = self._inference_workspace() if reuse else Workspace(self, inference=True)
         with errstate(xp, over="ignore", invalid="ignore"):
             if not isinstance(X, LazyRows) and (batch_size is None or batch_size >= X.shape[0]):
                 out = self.forward(X, workspace=ws)

@@ -19,7 +19,7 @@ from ..core._html import table
 from ..core._validation import as_generator, check_dtype, check_positive_int, meant, short
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
-from .context import Array, Shape, Workspace
+from .context import Array, Shape, Workspace, made_by_pass
 from .flat import FlatParameters
 from .predicting import _INFERENCE as _INFERENCE  # these two lived here before predicting.py: re-exported
 from .predicting import REUSE_BYTES as REUSE_BYTES
@@ -199,6 +199,8 @@ class Stack(Predicting, FlatParameters):
         workspace : Workspace, optional
             Where the pass keeps its buffers and caches, for :meth:`backward`.
             Without one, a new one is made and dropped: the result is the caller's.
+            In an inference workspace, and without one outside training, an
+            activation writes over the array the layer before it made.
 
         Returns
         -------
@@ -207,10 +209,12 @@ class Stack(Predicting, FlatParameters):
         """
         if self.input_shape is None:
             self.build(tuple(x.shape[1:]))
-        ws = workspace or Workspace(self, training)
+        ws = workspace or Workspace(self, training, inference=True)
+        given = x
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         for layer, ctx in zip(self.layers[:stop], ws.contexts):
+            ctx.overwrite = ws.inference and made_by_pass(x, given)
             x = layer.forward(x, ctx)
         return x
 

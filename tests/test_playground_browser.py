@@ -78,6 +78,34 @@ def test_pause_and_play_again_before_the_frame_arrives_keeps_one_training_loop(s
     context.close()
 
 
+# the first training request's steps are taken, but it is answered "busy" with where the session stands,
+# as the server answers a request that lost its turn and found no other for its frame
+BUSY_AFTER_STEPS = """
+const fetchNow = window.fetch.bind(window);
+window.busyOnce = false;
+window.fetch = async (url, options) => {
+  const answer = await fetchNow(url, options);
+  if (!String(url).endsWith("/train") || window.busyOnce) return answer;
+  window.busyOnce = true;
+  const step = (await answer.json()).step;
+  return new Response(JSON.stringify({error: "busy: send it again", step}),
+                      {status: 503, headers: {"Content-Type": "application/json", "Retry-After": "1"}});
+};
+"""
+
+
+def test_a_replayed_link_counts_the_steps_a_busy_answer_says_were_taken(server, browser):
+    context = browser.new_context()
+    context.add_init_script(BUSY_AFTER_STEPS)
+    page = context.new_page()
+    page.goto(server + "?data=xor&steps=1500")  # two requests at most 1,000 steps each, the first "busy"
+    page.wait_for_function("() => Number(document.getElementById('status').dataset.step) >= 1500", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('notice').textContent === ''")
+    assert page.evaluate("window.busyOnce")
+    assert status(page, "step") == "1500"  # it asked for all of them again after the busy answer: 2,000
+    context.close()
+
+
 def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     errors = []

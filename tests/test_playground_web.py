@@ -230,6 +230,11 @@ def test_a_diverging_run_says_so(client):
     assert again.status_code == 400  # it stays stopped, with finite weights
     info = client.get(f"/api/playground/{token}/weight?layer=0&i=0&j=0").get_json()
     assert np.isfinite(info["value"])
+    # the gradients shown are those of the last step taken, as the exported script prints them (they read 0)
+    script = client.get(f"/api/playground/{token}/export.py").data.decode()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    printed = dict(line.rsplit(" ", 1) for line in done.stdout.splitlines())
+    assert info["grad"] != 0 and abs(float(printed["its gradient from the last step"]) - info["grad"]) <= 1e-12
 
 
 def test_sessions_live_as_long_as_their_tab_and_nobody_elses_make_room(monkeypatch):
@@ -461,9 +466,11 @@ def test_one_client_cannot_take_the_others_places_or_the_servers_memory(tmp_path
     assert learner.post(f"/api/playground/{theirs}/heartbeat").status_code == 200  # still there
 
 
-def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client):
+def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client, monkeypatch):
     """A 503 ("busy, send again") came after some of the steps were taken: the page kept its last frame and
-    asked for them all again, so a link replayed to step 300 ended at step 430."""
+    asked for them all again, so a link replayed to step 300 ended at step 430. The steps taken are answered,
+    in a frame computed in a turn of its own, or in the busy answer's ``step`` (the frame had been computed
+    outside any turn, while another learner's request held it)."""
     import threading
     import time
 
@@ -472,13 +479,21 @@ def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client):
     token = start(client, link)["id"]
     session = store.get(token)[0]
     wait, store.turns.wait = store.turns.wait, 0.2
-    started = threading.Event()
+    started, theirs, intrusions = threading.Event(), threading.Event(), []
+    frame_json = routes.frame_json
+
+    def watched(*args, **kwargs):
+        intrusions.append(theirs.is_set())
+        return frame_json(*args, **kwargs)
+    monkeypatch.setattr(routes, "frame_json", watched)
 
     def other_learner():  # a long frame of another learner's, asked for while this one trains
         started.wait()
         time.sleep(0.02)
         with store.turns.turn():
+            theirs.set()
             time.sleep(0.6)
+            theirs.clear()
 
     other = threading.Thread(target=other_learner)
     other.start()
@@ -488,12 +503,12 @@ def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client):
         while step < 300:
             answer = client.post(f"/api/playground/{token}/train", json={"steps": 300 - step})
             answers.append(answer.status_code)
+            step = answer.get_json().get("step", step)  # what the page is told is where the session is
+            assert step == session.step
             if answer.status_code == 503:
                 time.sleep(0.1)
-                continue
-            step = answer.get_json()["step"]
-            assert step == session.step  # what the page is told is where the session is
     finally:
         other.join()
         store.turns.wait = wait
     assert session.step == 300, answers
+    assert 503 in answers and intrusions and not any(intrusions)

@@ -140,11 +140,12 @@ class Session:
                 self._order = self.model.rng.permutation(n)
             rows = self._order[self._position:self._position + bs]
             self.last_rows = rows
+            taken = self.model.grads.copy()  # the gradient of the last step taken (a few hundred numbers)
             with np.errstate(over="ignore", invalid="ignore"):
                 self.last_cost = self.objective(self.X_train[rows], self.y_train[rows], training=True)
-            if not math.isfinite(self.last_cost):  # diverged: the weights stay those of the last finite cost
-                self.diverged = True
-                self.model.grads[...] = 0  # no step was taken with them
+            if not math.isfinite(self.last_cost):  # diverged: the weights stay those of the last finite cost,
+                self.diverged = True  # and the gradients those of the step that made them, as a script shows
+                self.model.grads[...] = taken
                 return
             self.optimizer.step()
             self.step += 1

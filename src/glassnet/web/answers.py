@@ -174,7 +174,7 @@ def gradcheck_rows(session: Session) -> dict:
     return {"rows": rows, "passed": report.passed}
 
 
-def json_error(flask: Any, status: int, message: str, retry_after: int | None = None) -> tuple:
+def json_error(flask: Any, status: int, message: str, retry_after: int | None = None, **fields: Any) -> tuple:
     """The answer to a refused request, for both pages: ``{"error": message}`` with its status.
 
     Parameters
@@ -186,13 +186,16 @@ def json_error(flask: Any, status: int, message: str, retry_after: int | None = 
         What was wrong and what to do, for the page to show.
     retry_after : int, optional
         Seconds to wait before sending again (429 and 503), as a ``Retry-After`` header.
+    **fields
+        More of the answer, JSON-ready: where a playground session stands after a refusal that came
+        after some of its steps (``step``).
 
     Returns
     -------
     (response, status, headers)
     """
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-    return flask.jsonify(error=message), status, headers
+    return flask.jsonify(error=message, **fields), status, headers
 
 
 def json_body(flask: Any, limit: int) -> dict:

@@ -90,8 +90,8 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
     """
     sessions = app.extensions["glassnet_playground"] = Sessions()
 
-    def error(status: int, message: str, retry_after: int | None = None):
-        return json_error(flask, status, message, retry_after)
+    def error(status: int, message: str, retry_after: int | None = None, **fields: Any):
+        return json_error(flask, status, message, retry_after, **fields)
 
     def answered(view):
         """A route whose refusals answer with their message: 400 for a bad setting, upload or index; 503 (send
@@ -208,7 +208,13 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
                     return error(400, f"Training diverged at step {session.step + 1}: the cost became "
                                       f"{session.last_cost}. Reset with a smaller learning rate "
                                       f"(now {session.spec.lr:g}).")
-                return jsonify(frame_json(session))
+                if turn.held:
+                    return jsonify(frame_json(session))
+                try:  # the frame is work too: it waits for a turn of its own, as any request's does
+                    with sessions.turns.turn():
+                        return jsonify(frame_json(session))
+                except ServerBusyError as exc:  # the steps taken stand: the page counts them, then asks again
+                    return error(503, str(exc), exc.retry_after, step=session.step)
             finally:
                 session.release()
 

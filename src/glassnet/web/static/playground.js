@@ -100,6 +100,7 @@ async function call(method, path, body) {
     const error = new Error((data && data.error) || `The server answered ${response.status}.`);
     error.status = response.status;
     error.retryAfter = Number(response.headers.get("Retry-After") || 0);
+    error.step = data && Number.isInteger(data.step) ? data.step : null;  // a busy answer after some steps
     throw error;
   }
   return data;
@@ -156,12 +157,18 @@ async function start(query, csv, steps) {
 
 // train to the link's step, a request at a time: the engine is deterministic, so the weights come back
 async function replay(steps) {
-  while (frame && frame.step < steps) {
-    showNotice(`Replaying the link's run: step ${frame.step} of ${steps} ...`);
+  let at = frame ? frame.step : steps;
+  while (frame && at < steps) {
+    showNotice(`Replaying the link's run: step ${at} of ${steps} ...`);
     try {
-      draw(await call("POST", `/api/playground/${session}/train`, {steps: Math.min(1000, steps - frame.step)}));
+      draw(await call("POST", `/api/playground/${session}/train`, {steps: Math.min(1000, steps - at)}));
+      at = frame.step;
     } catch (e) {
-      if (e.status === 503) { await sleep(1000 * (e.retryAfter || 1)); continue; }
+      if (e.status === 503) {  // busy: one that came after some steps says where the session stands
+        if (e.step !== null) at = e.step;
+        await sleep(1000 * (e.retryAfter || 1));
+        continue;
+      }
       showError(e.message);
       break;
     }

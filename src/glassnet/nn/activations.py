@@ -33,7 +33,7 @@ class Activation(Layer):
         return ctx.buffer(name, like.shape, self.work_dtype(like))
 
     def _output(self, ctx: Context, x: Array) -> Array:
-        """Where forward writes ``A``: over ``x`` itself when the pass allows it and ``x`` holds floats, else a buffer."""
+        """Where forward writes ``A``: over ``x`` when the pass allows it and ``x`` holds floats, else a buffer."""
         if self.in_place and ctx.overwrite and x.dtype.kind == "f":
             return x
         return self._out(ctx, "a", x)

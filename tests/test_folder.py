@@ -138,20 +138,51 @@ def test_the_arguments_are_checked_before_any_picture_is_decoded(folder):
     assert len(train) + len(val) == 60 and len(val) == 15
 
 
-def test_a_folder_too_large_for_memory_is_refused_before_any_picture_is_decoded(folder, monkeypatch):
+def test_a_folder_too_large_for_memory_is_refused_before_any_picture_is_decoded(folder, monkeypatch, tmp_path):
     """The memory the pictures need was checked after every one had been decoded and held: 200,000 files at
-    --size 256 meant about 150 GB held before the refusal, so the process was killed instead."""
+    --size 256 meant about 150 GB held before the refusal, so the process was killed instead. In colour "auto",
+    a grey folder was counted as colour: refused where it fits."""
     import glassnet.core._check_arrays as arrays
     import glassnet.datasets.folder as folder_module
 
     monkeypatch.setattr(arrays, "available_memory", lambda: 40 * 2**20)
     decoded = []
     monkeypatch.setattr(folder_module, "open_image", lambda *a, **k: decoded.append(a) or open_image(*a, **k))
-    with pytest.raises(gn.OptionError, match=r"60 pictures of 256x256 would need 90.0 MiB of memory, but this "
-                                             r"machine has 40.0 MiB free"):
-        load_folder(folder, size=256)
+    with pytest.raises(gn.OptionError, match=r"60 pictures of 256x256 in colour would need 90.0 MiB of memory, "
+                                             r"but this machine has 40.0 MiB free"):
+        load_folder(folder, size=256, color="rgb")
     assert decoded == []
+    with pytest.raises(gn.OptionError, match=r"60 pictures of 256x256 in colour would need 90.0 MiB"):
+        load_folder(folder, size=256)  # "auto": refused at its first picture in colour (the first one here)
+    assert len(decoded) == 1
     assert len(load_folder(folder, size=64)) == 60  # 5.6 MiB
+    rng = np.random.default_rng(1)
+    for kind in ("disc", "square"):
+        (tmp_path / "grey" / kind).mkdir(parents=True)
+        for i in range(30):
+            shape_picture(kind, rng, mode="L").save(tmp_path / "grey" / kind / f"{i}.png")
+    assert load_folder(tmp_path / "grey", size=256).X.shape == (60, 1, 256, 256)  # 30 MiB as one channel
+    decoded.clear()
+    with pytest.raises(gn.OptionError, match=r"60 pictures of 512x512 would need 120.0 MiB of memory"):
+        load_folder(tmp_path / "grey", size=512)
+    assert decoded == []
+
+
+def test_grey_pictures_are_held_as_one_channel_while_a_folder_is_read(tmp_path):
+    rng = np.random.default_rng(2)
+    for kind in ("disc", "square"):
+        (tmp_path / kind).mkdir()
+        for i in range(20):
+            shape_picture(kind, rng, mode="L").save(tmp_path / kind / f"{i}.png")
+    load_folder(tmp_path, size=8)  # imports and caches made once
+    tracemalloc.start()
+    try:
+        X = load_folder(tmp_path, size=200).X
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert X.shape == (40, 1, 200, 200)
+    assert peak < 2.6 * X.nbytes, peak / X.nbytes  # the pictures and their array; 4 times with three channels held
 
 
 def test_a_mislabelled_picture_is_read_by_what_it_holds(folder):

@@ -75,7 +75,8 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     size : int
         The side of the square pictures returned.
     color : "auto", "rgb" or "grey"
-        "auto": three channels if any picture has colour, else one.
+        "auto": three channels if any picture has colour, else one (grey pictures are held as one
+        channel while the folder is read).
     fit : "pad" or "crop"
         How a picture that is not square becomes one: padded with its border's colour, or centre-cropped.
     validation : float
@@ -109,11 +110,10 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     total = sum(len(f) for f in files)
     if total > MAX_FILES:
         raise DataError(f"{root} holds {total:,} files in its class folders; at most {MAX_FILES:,} are read")
-    # at most the decoded pictures, the array made of them and, for a validation split, its copy: checked
-    # before any picture is decoded
-    read_channels = 1 if color == "grey" else 3
-    check_memory((3 if validation else 2) * total * read_channels * size * size * 4,
-                 f"{total:,} pictures of {size}x{size}")
+    # checked before any picture is decoded; "auto" counts on grey pictures (held as one channel) until
+    # it reads one in colour, and checks again then
+    channels = 3 if color == "rgb" else 1
+    check_room(total, size, channels, validation)
     pictures: list[np.ndarray] = []
     labels: list[int] = []
     skipped: list[str] = []
@@ -124,11 +124,17 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
             relative = f"{name}/{p.name}"
             try:
                 img = open_image(p, short(relative), max_pixels=budget)
-                pictures.append(fit_square(picture_array(img, "grey" if color == "grey" else "rgb"), size, fit))
+                a = fit_square(picture_array(img, "grey" if color == "grey" else "rgb"), size, fit)
             except (GlassnetError, OSError, ValueError) as exc:  # ImageError, too large, unreadable
                 reason = str(exc)
                 skipped.append(reason if short(relative) in reason else f"{short(relative)}: {reason}")
                 continue
+            if color == "auto" and grey_levels(a):  # a grey picture read as RGB: its first channel serves
+                a = a[..., :1].copy()
+            elif color == "auto" and channels == 1:  # the first in colour: three channels for every picture
+                channels = 3
+                check_room(total, size, channels, validation)
+            pictures.append(a)
             labels.append(label)
         if len(labels) == before:
             notes.append(f"{name}/ holds no picture that could be read: the class is left out")
@@ -143,15 +149,33 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         raise DataError(f"{root} needs at least {max(1, min_classes)} class folder(s) with pictures; found {len(kept)} "
                         f"({', '.join(names[k] for k in kept) or 'none'}){hint}")
     say(skipped, total, notes)
-    channels = 3 if color == "rgb" or (color == "auto" and any(not grey_levels(a) for a in pictures)) else 1
     X = np.empty((len(pictures), channels, size, size), dtype=np.float32)
-    for i, a in enumerate(pictures):  # a grey picture read as RGB has three equal channels: the first serves
-        X[i] = a.transpose(2, 0, 1)[:channels]
+    for i, a in enumerate(pictures):  # a grey picture among pictures in colour: its one channel three times
+        X[i] = a.transpose(2, 0, 1)
     y = np.searchsorted(kept, labels)  # the classes left out do not leave gaps in the labels
     data = Dataset(X, y.astype(np.int64), root.name, [names[k] for k in kept], image_shape=(size, size))
     if validation:
         return train_test_split(data, validation, rng)
     return data
+
+
+def check_room(total: int, size: int, channels: int, validation: float) -> None:
+    """Refuse pictures that cannot fit in memory: at most the decoded pictures, the array made of them and,
+    for a validation split, its copy.
+
+    Parameters
+    ----------
+    total : int
+        The files to read.
+    size : int
+        The side of the square pictures.
+    channels : int
+        1 or 3.
+    validation : float
+        The share held out (its copy counts when it is not 0).
+    """
+    check_memory((3 if validation else 2) * total * channels * size * size * 4,
+                 f"{total:,} pictures of {size}x{size}" + (" in colour" if channels == 3 else ""))
 
 
 def grey_levels(a: np.ndarray) -> bool:

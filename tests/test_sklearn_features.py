@@ -385,6 +385,34 @@ def test_shuffled_epochs_and_adam_take_scikit_learns_steps(solver):
     assert draws[0] == draws[1] and draws[2] != draws[3]
 
 
+@pytest.mark.parametrize("how", ["fit", "partial_fit", "early_stopping", "regressor"])
+def test_a_shared_random_state_is_drawn_from_as_scikit_learn_draws_from_it(how):
+    """A batch as large as the set needs no order, so glassnet drew none, where scikit-learn shuffles it all
+    the same: a RandomState shared with other code was left where scikit-learn's fit does not leave it."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    kw = dict(hidden_layer_sizes=(5,), max_iter=7, solver="sgd", n_iter_no_change=100,
+              early_stopping=how == "early_stopping")
+    ours_cls, theirs_cls = ((GlassnetRegressor, MLPRegressor) if how == "regressor" else
+                            (GlassnetClassifier, MLPClassifier))
+    for batch_size in (20, 1000):
+        left = []
+        for cls in (ours_cls, theirs_cls):
+            rs = np.random.RandomState(5)
+            est = cls(batch_size=batch_size, random_state=rs, **kw)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Got `batch_size`", UserWarning)  # clipped to the set, as asked
+                if how == "partial_fit":
+                    args = (X, y) if cls in (GlassnetRegressor, MLPRegressor) else (X, y, None, [0, 1])
+                    quiet(est.partial_fit, *args)
+                    quiet(est.partial_fit, *args)
+                else:
+                    quiet(est.fit, X, y)
+            left.append(rs.randint(2**31))
+        assert left[0] == left[1], (batch_size, left)
+
+
 def test_a_warm_start_may_turn_early_stopping_on_and_off(digits):
     X, y = digits
     est = quiet(GlassnetClassifier(hidden_layer_sizes=(16,), max_iter=5, warm_start=True, random_state=0).fit, X, y)

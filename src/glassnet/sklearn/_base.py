@@ -294,7 +294,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             metadata = {} if w_given is None else {"sample_weight": w_given}
             report = ReportEpochs(self, epochs, X_given, y_given, metadata)
         recorder = Epochs(self, validation, n, stop_on_plateau=not incremental and (not quasi or self.early_stopping),
-                          report=report)
+                          report=report, shuffles_whole=self.shuffle and not quasi and batch >= n)
         self.n_iter_ = 0
         val_data = None
         if validation is not None:

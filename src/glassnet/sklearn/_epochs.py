@@ -226,17 +226,22 @@ class Epochs(training.Callback):
         (not for ``partial_fit``, which always runs one epoch).
     report : ReportEpochs or None
         scikit-learn's callbacks, told of each epoch.
+    shuffles_whole : bool
+        The epochs shuffle a batch that is the whole set: glassnet needs no order for it, but scikit-learn
+        shuffles it all the same, and a ``random_state`` shared with other code must be drawn from as much.
     """
 
     def __init__(self, est: Any, validation: tuple | None, n_train: int, stop_on_plateau: bool,
-                 report: ReportEpochs | None) -> None:
+                 report: ReportEpochs | None, shuffles_whole: bool = False) -> None:
         self.est, self.validation, self.n_train = est, validation, n_train
-        self.stop_on_plateau, self.report = stop_on_plateau, report
+        self.stop_on_plateau, self.report, self.shuffles_whole = stop_on_plateau, report, shuffles_whole
         self.best_params: Any = None
         self.best_state: Any = None
         self.converged = False
 
     def on_epoch_begin(self, run, epoch):
+        if self.shuffles_whole:
+            self.est.model_.rng.permutation(self.n_train)  # scikit-learn's draw (ScikitLearnOrder), unused
         if self.report is not None:
             self.report.begin()
 

@@ -321,6 +321,24 @@ def test_string_classes_and_skl2onnx_default_zipmap(skl2onnx):
         np.testing.assert_allclose([row[c] for c in pipe.classes_], p, atol=1e-6)
 
 
+def test_skl2onnx_converts_the_activation_that_set_params_changed(skl2onnx):
+    """The estimator predicts through the activation set_params gave it, as scikit-learn's does, and its
+    converted graph must too (it held the fit's)."""
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetClassifier(hidden_layer_sizes=(6,), max_iter=30, random_state=0).fit(X, y)
+    est.set_params(activation="tanh")
+    proto = skl2onnx.to_onnx(est, X[:1], options={GlassnetClassifier: {"zipmap": False}})
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    _, probabilities = session.run(None, {session.get_inputs()[0].name: X})
+    np.testing.assert_allclose(probabilities, est.predict_proba(X), atol=1e-12)
+
+
 @pytest.mark.parametrize("zipmap", [True, False])
 def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, skl2onnx):
     """Bool classes were written as strings where skl2onnx declares int64 labels: onnxruntime failed in a Cast

@@ -326,6 +326,29 @@ def test_a_warm_start_takes_the_settings_that_set_params_changed():
         assert [type(layer).__name__ for layer in est.model_.layers] == ["Dense", "Sigmoid", "Dense"]
 
 
+@pytest.mark.parametrize("cls", ["classifier", "regressor"])
+def test_predictions_read_the_activation_that_set_params_changed_as_scikit_learn_does(cls):
+    """scikit-learn reads activation at each pass, predictions included; glassnet predicted through the
+    network of the fit until the next fit."""
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X, y = load_iris(return_X_y=True)
+    ours, theirs = (GlassnetClassifier, MLPClassifier) if cls == "classifier" else (GlassnetRegressor, MLPRegressor)
+    kw = dict(hidden_layer_sizes=(6,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = [est.fit(X, y) for est in (ours(**kw), theirs(**kw))]
+    before = fitted[0].predict(X)
+    for est in fitted:
+        est.set_params(activation="tanh")
+    out = [est.predict_proba(X) if cls == "classifier" else est.predict(X) for est in fitted]
+    assert not np.allclose(out[0], before if cls == "regressor" else fitted[0].model_.predict_proba(X))
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fitted[0].score(X, y), fitted[1].score(X, y), rtol=1e-9)
+    assert [type(layer).__name__ for layer in fitted[0].model_.layers] == ["Dense", "ReLU", "Dense"]  # until a fit
+
+
 @mechanics_only  # five epochs on random labels: what model_ is, not what it learned
 def test_the_fitted_network_is_a_sequential_that_saves_and_evaluates_itself(tmp_path):
     """The docs call model_ a glassnet.Sequential, but it was the bare engine's Stack: model_.save and

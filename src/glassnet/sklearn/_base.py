@@ -246,7 +246,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if first:
             self._new_model(X.shape[1], X.dtype)
         else:  # a warm start or partial_fit: the activation set_params may have changed, the weights kept
-            rebuilt = with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
+            rebuilt = self._network()
             if rebuilt is not self.model_ and self._optimizer_ is not None and not isinstance(self._optimizer_, str):
                 self._optimizer_.keep_state()  # the same weights in a new model: the optimizer goes on with them
             self.model_ = rebuilt
@@ -382,11 +382,16 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         cost = float(objective(X, Y))
         return cost, to_numpy(self.model_.grads).copy()
 
+    def _network(self):
+        """``model_`` with the activation that ``set_params`` may have changed since the fit, its weights kept:
+        scikit-learn reads ``activation`` at each pass, its predictions included."""
+        return with_activation(self.model_, "sigmoid" if self.activation == "logistic" else self.activation)
+
     def _forward(self, X):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=self.model_.dtype)
         with limit_threads(self.n_threads, "n_threads"):
-            return to_numpy(self.model_.predict(X))
+            return to_numpy(self._network().predict(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -235,7 +235,7 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):
-            pred = self._labels(to_numpy(self.model_.predict(X)))  # from the device, as _forward's
+            pred = self._labels(to_numpy(self._network().predict(X)))  # from the device, as _forward's
         pred = pred.toarray() if sparse.issparse(pred) else pred
         return float(accuracy_score(y, pred, sample_weight=sample_weight))
 
@@ -355,7 +355,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
 
     def _score_arrays(self, X, y, sample_weight):
         with np.errstate(all="ignore"):
-            pred = self._values(to_numpy(self.model_.predict(X)))
+            pred = self._values(to_numpy(self._network().predict(X)))
         if not np.isfinite(pred).all():
             return float("nan")
         return float(r2_score(y, pred, sample_weight=sample_weight))

@@ -39,7 +39,7 @@ def _network(scope: Any, operator: Any) -> tuple[Any, GraphParts, str]:
     from onnx import helper
 
     est = operator.raw_operator
-    model = est.model_
+    model = est._network()
     parts = GraphParts(scope.get_unique_variable_name("glassnet") + "_", model.dtype)
     x = operator.inputs[0].full_name
     parts.nodes.append(helper.make_node("Cast", [x], [cast := parts.name("input")],

@@ -87,22 +87,40 @@ window.fetch = async (url, options) => {
   const answer = await fetchNow(url, options);
   if (!String(url).endsWith("/train") || window.busyOnce) return answer;
   window.busyOnce = true;
-  const step = (await answer.json()).step;
+  const step = window.busyStep = (await answer.json()).step;
   return new Response(JSON.stringify({error: "busy: send it again", step}),
                       {status: 503, headers: {"Content-Type": "application/json", "Retry-After": "1"}});
 };
 """
 
 
-def test_a_replayed_link_counts_the_steps_a_busy_answer_says_were_taken(server, browser):
+@pytest.mark.parametrize("steps", [1500, 800])
+def test_a_replayed_link_counts_the_steps_a_busy_answer_says_were_taken(server, browser, steps):
+    # 1,500: two requests of at most 1,000 steps, the first answered busy; it asked for all 1,500 again after
+    # it, and ended at 2,000. 800: one request, answered busy; the page stayed at step 0, the session at 800
     context = browser.new_context()
     context.add_init_script(BUSY_AFTER_STEPS)
     page = context.new_page()
-    page.goto(server + "?data=xor&steps=1500")  # two requests at most 1,000 steps each, the first "busy"
-    page.wait_for_function("() => Number(document.getElementById('status').dataset.step) >= 1500", timeout=60_000)
+    page.goto(server + f"?data=xor&steps={steps}")
+    page.wait_for_function(f"() => Number(document.getElementById('status').dataset.step) >= {steps}",
+                           timeout=60_000)
     page.wait_for_function("() => document.getElementById('notice').textContent === ''")
     assert page.evaluate("window.busyOnce")
-    assert status(page, "step") == "1500"  # it asked for all of them again after the busy answer: 2,000
+    assert status(page, "step") == str(steps)
+    context.close()
+
+
+def test_steps_a_busy_answer_says_were_taken_are_drawn(server, browser):
+    """The epoch button's request took its steps but was answered busy: the page kept its old frame."""
+    context = browser.new_context()
+    context.add_init_script(BUSY_AFTER_STEPS)
+    page = context.new_page()
+    page.goto(server + "?data=xor")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    page.click("#epoch")
+    page.wait_for_function("() => window.busyStep > 0")
+    page.wait_for_function("() => document.getElementById('status').dataset.step === String(window.busyStep)",
+                           timeout=10_000)
     context.close()
 
 

@@ -512,3 +512,7 @@ def test_a_request_that_loses_its_turn_midway_answers_the_steps_it_took(client, 
         store.turns.wait = wait
     assert session.step == 300, answers
     assert 503 in answers and intrusions and not any(intrusions)
+    # the page asks for the frame where the session stands without training, after a busy answer that took steps
+    frame = client.get(f"/api/playground/{token}/frame").get_json()
+    assert frame["step"] == session.step == 300 and frame["train_loss"] == session.losses()["train_loss"]
+    assert client.get("/api/playground/not-a-session/frame").status_code == 404

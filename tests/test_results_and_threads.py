@@ -65,6 +65,45 @@ def test_inference_writes_an_activation_over_arrays_of_its_own_pass_only(activat
         np.testing.assert_array_equal(data, given)
 
 
+class Table(gn.Layer):
+    """A layer of one's own that returns a view of its weights: a row of them per sample."""
+
+    def __init__(self, rows=8, width=3):
+        super().__init__()
+        self.params = {"t": np.linspace(-2.0, 2.0, rows * width).reshape(rows, width)}
+        self.grads = {"t": np.zeros((rows, width))}
+
+    def output_shape(self, input_shape):
+        return (self.params["t"].shape[1],)
+
+    def forward(self, x, ctx):
+        return self.params["t"][:x.shape[0]]
+
+    def backward(self, grad, ctx, need_input_grad=True):
+        return None
+
+
+def test_an_activation_never_writes_over_what_a_layer_of_ones_own_returns():
+    """An activation wrote over any array the pass had not been given: a layer of one's own that returned a
+    view of its weights had them put through a sigmoid at each predict."""
+    model = gn.Sequential([Table(), gn.Sigmoid()], input_shape=(2,), dtype="float64")
+    weights = model.params.copy()
+    first = model.predict(np.zeros((5, 2)))
+    np.testing.assert_array_equal(model.params, weights)
+    np.testing.assert_array_equal(model.predict(np.zeros((5, 2))), first)
+
+
+def test_an_input_cast_in_another_order_gives_the_same_result():
+    """A float64 input in Fortran order, cast for a float32 model that begins with an activation: the
+    activation wrote over the cast copy, and its output kept Fortran order (later sums rounded otherwise)."""
+    X = np.asfortranarray(np.random.default_rng(0).normal(size=(37, 20)))
+    model = gn.Sequential([gn.Softmax(), gn.Dense(12)], input_shape=(20,), rng=0)
+    kept = model.forward(X, workspace=model.workspace())
+    out = model.forward(X)
+    np.testing.assert_array_equal(out, kept)
+    assert model.forward(X, stop=1).flags.c_contiguous
+
+
 def test_an_inference_pass_keeps_no_buffer_of_its_own_for_its_activations():
     import tracemalloc
 

@@ -22,6 +22,7 @@ class Activation(Layer):
     :mod:`glassnet.functional`. The input keeps its float dtype.
     """
 
+    output_owned: bool | None = True  # its output is an array of its own (Layer.output_owned)
     name = "activation"
     trace_symbol = "A"
     #: its function may write its output over its input (``out=z``); then an inference pass
@@ -49,6 +50,7 @@ class Activation(Layer):
 class Identity(Activation):
     """``A = Z``; ``dC/dZ = dC/dA``. The output layer of a regression."""
 
+    output_owned = None  # its output is its input, or a view of it, outside training
     name = "identity"
     onnx_op = "Identity"
     trace_forward = "A{k} = {prev}"

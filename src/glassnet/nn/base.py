@@ -59,6 +59,11 @@ class Layer:
     trace_backward = "d{prev} = d{out} through {name}'s backward"
     #: layers that are the identity outside training (dropout) are left out of traces
     trace_skip = False
+    #: what ``forward`` returns, for an inference pass that lets the next activation write over it
+    #: (:attr:`~glassnet.nn.context.Context.overwrite`): True for an array the layer made and reads no
+    #: more (a buffer of its context, or a new array), None for its input or a view of it, False when
+    #: unknown, as for a layer of one's own, which may return a view of its weights or keep its output
+    output_owned: bool | None = False
     #: the layer has no derivative where an input is exactly 0 (ReLU's kink): a
     #: gradient check reports the perturbations that carry an input across 0 apart
     kinked_at_zero = False

@@ -43,6 +43,7 @@ class BatchNorm(Layer):
         never trained.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "N"
     trace_forward = "N{k} = gamma{k} * ({prev} - mean) / sqrt(var + eps) + beta{k}"
     trace_backward = ("d{prev} = gamma{k} / sqrt(var + eps) * (dN{k} - mean(dN{k}) - Xhat * mean(dN{k} * Xhat)) "

@@ -42,8 +42,9 @@ class Context:
 
     ``overwrite`` is set by :meth:`~glassnet.nn.Stack.forward` before each
     layer's forward: True in an inference pass (no backward follows) whose
-    input to this layer the pass made itself, so that an element-wise layer
-    may write its output over it. That spares a buffer as large as the
+    input to this layer the pass made itself, in a layer that says it reads
+    it no more (:attr:`~glassnet.nn.base.Layer.output_owned`), so that an
+    element-wise layer may write its output over it. That spares a buffer as large as the
     layer's output, and the pass that would bring it into the caches: at
     1,000 rows a call, the rows of a 784-256-128-10 MLP no longer spill out
     of them between its layers (benchmarks/RESULTS.md, stop 56).
@@ -116,10 +117,12 @@ class Workspace:
 def made_by_pass(x: Array, given: Array) -> bool:
     """Whether ``x``, an array inside a forward pass, is the pass's own and may be written over.
 
-    It is when it is a writeable NumPy array that shares no memory with the
-    pass's input ``given``: a view of the caller's array (Flatten's, or the
-    input itself through Identity) is the caller's. Arrays of other
-    namespaces are never written over.
+    It is when it is a writeable, C-contiguous NumPy array that shares no
+    memory with the pass's input ``given``: a view of the caller's array
+    (Flatten's, or the input itself through Identity) is the caller's, and
+    an output written over one in another order would keep that order.
+    Arrays of other namespaces are never written over. (The layer that made
+    ``x`` must also say it is its own: :attr:`~glassnet.nn.base.Layer.output_owned`.)
 
     Parameters
     ----------
@@ -131,5 +134,5 @@ def made_by_pass(x: Array, given: Array) -> bool:
     -------
     bool
     """
-    return (x is not given and isinstance(x, np.ndarray) and x.flags.writeable
+    return (x is not given and isinstance(x, np.ndarray) and x.flags.writeable and x.flags.c_contiguous
             and not (isinstance(given, np.ndarray) and np.may_share_memory(x, given)))

@@ -34,6 +34,7 @@ class Dropout(Layer):
     run of the same seed, beyond rounding.
     """
 
+    output_owned = None  # its output is its input, or a view of it, outside training
     trace_skip = True
     trace_forward = "A{k} = A{k} * mask / (1 - rate)   (training only)"
     trace_backward = "dA{k} = dA{k} * mask / (1 - rate)"

@@ -14,6 +14,7 @@ class Flatten(Layer):
     ``dC/dX`` is ``dC/dA`` given back the input's shape. Both are views, not copies.
     """
 
+    output_owned = None  # its output is its input, or a view of it, outside training
     trace_symbol = "F"
     trace_forward = "F{k} = {prev} with each sample's values in one row"
     trace_backward = "d{prev} = dF{k} in the shape of {prev}"

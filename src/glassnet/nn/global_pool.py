@@ -18,6 +18,7 @@ class GlobalAvgPool2D(Layer):
     the same.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "P"
     trace_forward = "P{k} = the mean of each channel of {prev}, one value per channel"
     trace_backward = "d{prev} = dP{k} / (height * width), given to every pixel of its channel"

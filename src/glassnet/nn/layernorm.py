@@ -36,6 +36,7 @@ class LayerNorm(Layer):
         The trained scale (starts at 1) and shift (starts at 0); not decayed by L2.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "N"
     trace_forward = "N{k} = gamma{k} * ({prev} - mean) / sqrt(var + eps) + beta{k}, over each sample's values"
     trace_backward = ("d{prev} = (G - mean(G) - Xhat * mean(G * Xhat)) / sqrt(var + eps), G = dN{k} * gamma{k}, "

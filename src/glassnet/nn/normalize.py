@@ -36,6 +36,7 @@ class Normalize(Layer):
     [0.5, 0.5, 0.5]
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "N"
     trace_forward = "N{k} = ({prev} - mean) / std, each channel by its own mean and std"
     trace_backward = "d{prev} = dN{k} / std, each channel by its own std"

@@ -20,6 +20,7 @@ class _Pool2D(Layer):
         Rows and columns that no whole window reaches are left out, as in PyTorch.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "P"
 
     def __init__(self, kernel_size: object, stride: object = None) -> None:

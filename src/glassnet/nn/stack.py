@@ -213,9 +213,11 @@ class Stack(Predicting, FlatParameters):
         given = x
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
+        owned: bool | None = x is not given  # a cast copy is the pass's own; then as each layer says
         for layer, ctx in zip(self.layers[:stop], ws.contexts):
-            ctx.overwrite = ws.inference and made_by_pass(x, given)
+            ctx.overwrite = ws.inference and bool(owned) and made_by_pass(x, given)
             x = layer.forward(x, ctx)
+            owned = owned if layer.output_owned is None else layer.output_owned
         return x
 
     def backward(self, grad: Array, workspace: Workspace, start: int | None = None,

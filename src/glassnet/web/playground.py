@@ -218,6 +218,13 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
             finally:
                 session.release()
 
+    @app.get("/api/playground/<token>/frame")
+    @answered
+    def current_frame(token: str):  # after a busy answer that took steps: their frame, without training
+        session, lock = lookup(token)
+        with held(lock):
+            return jsonify(frame_json(session))
+
     @app.post("/api/playground/<token>/heartbeat")
     @answered
     def heartbeat(token: str):

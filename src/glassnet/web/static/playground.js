@@ -173,7 +173,21 @@ async function replay(steps) {
       break;
     }
   }
+  if (frame && frame.step < at) await refresh();  // the last steps were answered busy: their frame
   showNotice("");
+}
+
+// the frame where the session stands, asked for without training (after a busy answer that took steps)
+async function refresh() {
+  for (let tries = 0; tries < 10; tries++) {
+    try {
+      draw(await call("GET", `/api/playground/${session}/frame`));
+      return;
+    } catch (e) {
+      if (e.status !== 503) { showError(e.message); return; }
+      await sleep(1000 * (e.retryAfter || 1));
+    }
+  }
 }
 
 function sleep(ms) { return new Promise((done) => setTimeout(done, ms)); }
@@ -217,7 +231,11 @@ async function train(body) {
   try {
     draw(await call("POST", `/api/playground/${session}/train`, body));
   } catch (e) {
-    if (e.status === 503) { await sleep(1000 * (e.retryAfter || 1)); return; }  // busy: the next frame asks again
+    if (e.status === 503) {  // busy: the next frame asks again; steps it took are drawn now
+      await sleep(1000 * (e.retryAfter || 1));
+      if (e.step !== null && !playing) await refresh();
+      return;
+    }
     stop();
     showError(e.message);
   }

@@ -44,10 +44,9 @@ class Context:
     layer's forward: True in an inference pass (no backward follows) whose
     input to this layer the pass made itself, in a layer that says it reads
     it no more (:attr:`~glassnet.nn.base.Layer.output_owned`), so that an
-    element-wise layer may write its output over it. That spares a buffer as large as the
-    layer's output, and the pass that would bring it into the caches: at
-    1,000 rows a call, the rows of a 784-256-128-10 MLP no longer spill out
-    of them between its layers (benchmarks/RESULTS.md, stop 56).
+    element-wise layer may write its output over it. That spares a buffer as
+    large as the layer's output, and the memory it takes (benchmarks/RESULTS.md,
+    stop 56).
     """
 
     def __init__(self, xp: ModuleType = np, training: bool = False, rng: np.random.Generator | None = None):

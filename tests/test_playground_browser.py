@@ -124,6 +124,47 @@ def test_steps_a_busy_answer_says_were_taken_are_drawn(server, browser):
     context.close()
 
 
+# as BUSY_AFTER_STEPS, and then the frame asked for without training is answered busy each time ("busy"), or
+# comes late ("slow")
+FRAME_AFTER_BUSY = BUSY_AFTER_STEPS.replace("fetchNow", "fetchFirst").replace(
+    "window.fetch = async", "const busyTrain = async") + """
+window.frameMode = "busy";
+window.frameAsked = 0;
+window.fetch = async (url, options) => {
+  if (!String(url).endsWith("/frame")) return busyTrain(url, options);
+  window.frameAsked += 1;
+  if (window.frameMode === "busy") {
+    return new Response(JSON.stringify({error: "busy: send it again"}),
+                        {status: 503, headers: {"Content-Type": "application/json", "Retry-After": "0.05"}});
+  }
+  const answer = await fetchFirst(url, options);  // the old session's frame, answered before the reset...
+  await new Promise((done) => setTimeout(done, 1500));  // ...arrives after it
+  return answer;
+};
+"""
+
+
+@pytest.mark.parametrize("mode", ["busy", "slow"])
+def test_a_frame_the_server_keeps_busy_or_a_reset_overtakes_is_said_or_dropped(server, browser, mode):
+    """busy: the page gave up asking without a word, and showed an earlier step than the session's. slow: the
+    answer for a session that a reset had replaced was drawn over the new run."""
+    context = browser.new_context()
+    context.add_init_script(FRAME_AFTER_BUSY.replace('window.frameMode = "busy"', f'window.frameMode = "{mode}"'))
+    page = context.new_page()
+    page.goto(server + "?data=xor")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    page.click("#epoch")
+    page.wait_for_function("() => window.frameAsked > 0")
+    if mode == "busy":
+        sync_api.expect(page.locator("#notice")).to_contain_text("earlier step than the network has reached")
+        assert page.evaluate("window.frameAsked") == 10
+    else:
+        page.click("#reset")
+        page.wait_for_timeout(2500)  # the late frame of the replaced session has come by now
+        assert status(page, "step") == "0" and page.locator("#error").text_content() == ""
+    context.close()
+
+
 def test_learn_the_spiral_inspect_edit_export_and_reopen_the_link(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     errors = []

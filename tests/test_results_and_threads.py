@@ -86,11 +86,22 @@ class Table(gn.Layer):
 def test_an_activation_never_writes_over_what_a_layer_of_ones_own_returns():
     """An activation wrote over any array the pass had not been given: a layer of one's own that returned a
     view of its weights had them put through a sigmoid at each predict."""
-    model = gn.Sequential([Table(), gn.Sigmoid()], input_shape=(2,), dtype="float64")
-    weights = model.params.copy()
-    first = model.predict(np.zeros((5, 2)))
-    np.testing.assert_array_equal(model.params, weights)
-    np.testing.assert_array_equal(model.predict(np.zeros((5, 2))), first)
+    class Noise(gn.nn.Activation):  # an activation of one's own that passes its input on outside training
+        name = "noise_for_the_test"
+
+        def forward(self, x, ctx):
+            return x + ctx.rng.normal(0, 0.1, x.shape) if ctx.training else x
+
+        def backward(self, grad, ctx, need_input_grad=True):
+            return grad
+
+    for layers in ([Table(), gn.Sigmoid()], [Table(), Noise(), gn.Sigmoid()]):
+        model = gn.Sequential(layers, input_shape=(2,), dtype="float64")
+        weights = model.params.copy()
+        first = model.predict(np.zeros((5, 2)))
+        np.testing.assert_array_equal(model.params, weights)
+        np.testing.assert_array_equal(model.predict(np.zeros((5, 2))), first)
+    assert Noise.output_owned is False and Table.output_owned is False and gn.ReLU.output_owned is True
 
 
 def test_an_input_cast_in_another_order_gives_the_same_result():

@@ -41,6 +41,22 @@ def short(value: object, limit: int = ECHO) -> str:
     return f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def brief(value: object) -> str:
+    """A setting in few characters, for a one-line description: ``3x3`` for a pair, ``0.01`` for a float.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, (list, tuple)):
+        return "x".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     """``value`` as an int of at least ``minimum``.
 

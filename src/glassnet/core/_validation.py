@@ -33,6 +33,7 @@ from ._check_values import (
     NUMBER,
     WHOLE,
     as_generator,
+    brief,
     check_choice,
     check_flag,
     check_positive_int,
@@ -45,6 +46,6 @@ from ._check_values import (
 )
 
 __all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "available_memory",
-           "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range", "check_memory",
+           "brief", "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range", "check_memory",
            "check_positive_int", "check_real", "check_target", "check_writable", "finite_number", "input_folder_around",
            "is_number_text", "json_number", "meant", "not_a_file", "short"]

@@ -22,7 +22,6 @@ class Activation(Layer):
     :mod:`glassnet.functional`. The input keeps its float dtype.
     """
 
-    output_owned: bool | None = True  # its output is an array of its own (Layer.output_owned)
     name = "activation"
     trace_symbol = "A"
     #: its function may write its output over its input (``out=z``); then an inference pass
@@ -91,6 +90,7 @@ class Identity(Activation):
 class Sigmoid(Activation):
     """``A = 1 / (1 + exp(-Z))``; ``dC/dZ = dC/dA * A * (1 - A)``."""
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     name = "sigmoid"
     in_place = True
     onnx_op = "Sigmoid"
@@ -131,6 +131,7 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     """``A = tanh(Z)``; ``dC/dZ = dC/dA * (1 - A**2)``."""
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     name = "tanh"
     in_place = True
     onnx_op = "Tanh"
@@ -175,6 +176,7 @@ class ReLU(Activation):
     backward: inference pays for one pass only.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     name = "relu"
     in_place = True
     kinked_at_zero = kinked = True
@@ -222,6 +224,7 @@ class LeakyReLU(Activation):
         The slope for negative inputs, in [0, 1).
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     name = "leaky_relu"
     kinked_at_zero = kinked = True
     trace_forward = "A{k} = {prev} where {prev} > 0, else alpha * {prev}"
@@ -292,6 +295,7 @@ class Softmax(Activation):
     layer and uses the fused, simpler gradient ``(A - Y) / n`` of the loss.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     name = "softmax"
     in_place = True
     trace_forward = "A{k} = exp({prev}) / row sums of exp({prev})"

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core._validation import brief
 from ..core.arrays import namespace
 from ..errors import OptionError
 from .context import Array, Context, Shape
@@ -59,10 +60,8 @@ class Layer:
     trace_backward = "d{prev} = d{out} through {name}'s backward"
     #: layers that are the identity outside training (dropout) are left out of traces
     trace_skip = False
-    #: what ``forward`` returns, for an inference pass that lets the next activation write over it
-    #: (:attr:`~glassnet.nn.context.Context.overwrite`): True for an array the layer made and reads no
-    #: more (a buffer of its context, or a new array), None for its input or a view of it, False when
-    #: unknown, as for a layer of one's own, which may return a view of its weights or keep its output
+    #: what ``forward`` returns, for inference passes that write an activation over it (``Context.overwrite``):
+    #: True, an array the layer made and reads no more; None, its input or a view; False (own forward), unknown
     output_owned: bool | None = False
     #: the layer has no derivative where an input is exactly 0 (ReLU's kink): a
     #: gradient check reports the perturbations that carry an input across 0 apart
@@ -70,6 +69,10 @@ class Layer:
     #: the layer's output switches from one formula to another somewhere (ReLU at 0,
     #: max-pooling where two inputs tie); :meth:`kink_sides` says which formula applies
     kinked = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # a forward of its own: its output may be anything
+        super().__init_subclass__(**kwargs)
+        cls.output_owned = cls.__dict__.get("output_owned", False if "forward" in cls.__dict__ else cls.output_owned)
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
@@ -184,7 +187,7 @@ class Layer:
         str
             By default the class name and the settings of :meth:`config` (sizes as ``3x3``).
         """
-        settings = ", ".join(f"{k}={_brief(v)}" for k, v in self.config().items() if k != "init")
+        settings = ", ".join(f"{k}={brief(v)}" for k, v in self.config().items() if k != "init")
         return f"{type(self).__name__}({settings})"
 
     @classmethod
@@ -395,10 +398,3 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
-
-
-def _brief(value: object) -> str:
-    """A setting in few characters: ``3x3`` for a pair, ``0.01`` for a float."""
-    if isinstance(value, (list, tuple)):
-        return "x".join(map(str, value))
-    return f"{value:g}" if isinstance(value, float) else str(value)

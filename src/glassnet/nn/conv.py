@@ -79,6 +79,7 @@ class Conv2D(_Weighted):
     block copies, and ``dC/dX`` adds each kernel entry's product at its shift, with no col2im.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     #: inputs of at most this many channels take the samples-first layout, on NumPy, when each picture holds
     #: at least as many windows as a window holds numbers
     SAMPLES_FIRST_CHANNELS = 3

@@ -49,6 +49,7 @@ class Dense(_Weighted):
     ``dC/dW = X.T @ G``, ``dC/db = sum of G over rows``, ``dC/dX = G @ W.T``.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_backward = "d{prev} = dZ{k} @ W{k}.T"
 
     def __init__(self, *sizes: int, in_features: int | None = None, out_features: int | None = None,

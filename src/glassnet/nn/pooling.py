@@ -20,7 +20,6 @@ class _Pool2D(Layer):
         Rows and columns that no whole window reaches are left out, as in PyTorch.
     """
 
-    output_owned = True  # its output is an array of its own (Layer.output_owned)
     trace_symbol = "P"
 
     def __init__(self, kernel_size: object, stride: object = None) -> None:
@@ -100,6 +99,7 @@ class MaxPool2D(_Pool2D):
     them out.
     """
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     kinked = True
     onnx_pool = "MaxPool"
     trace_forward = "P{k} = the largest value of each window of {prev}"
@@ -156,6 +156,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """The mean of each window; its gradient is shared equally among the window's pixels."""
 
+    output_owned = True  # its output is an array of its own (Layer.output_owned)
     onnx_pool = "AveragePool"
     trace_forward = "P{k} = the mean of each window of {prev}"
     trace_backward = "d{prev} = dP{k} / (window area), added to every pixel of each window"

@@ -20,7 +20,6 @@ class _Weighted(Layer):
     :meth:`_make_weights` in its constructor.
     """
 
-    output_owned = True  # its output is an array of its own (Layer.output_owned)
     decayed = ("W",)
     trace_symbol = "Z"
     bias = True

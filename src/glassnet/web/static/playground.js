@@ -173,21 +173,28 @@ async function replay(steps) {
       break;
     }
   }
-  if (frame && frame.step < at) await refresh();  // the last steps were answered busy: their frame
-  showNotice("");
+  const drawn = !(frame && frame.step < at) || await refresh();  // the last steps were answered busy
+  showNotice(drawn ? "" : BEHIND);
 }
 
-// the frame where the session stands, asked for without training (after a busy answer that took steps)
+const BEHIND = "The server is busy: the picture shows an earlier step than the network has reached.";
+
+// the frame where the session stands, asked for without training (after a busy answer that took steps);
+// false when the server stayed busy. An answer for a session that a reset has since replaced is dropped.
 async function refresh() {
+  const asked = session;
   for (let tries = 0; tries < 10; tries++) {
     try {
-      draw(await call("GET", `/api/playground/${session}/frame`));
-      return;
+      const answer = await call("GET", `/api/playground/${asked}/frame`);
+      if (session === asked) draw(answer);
+      return true;
     } catch (e) {
-      if (e.status !== 503) { showError(e.message); return; }
+      if (session !== asked) return true;
+      if (e.status !== 503) { showError(e.message); return true; }
       await sleep(1000 * (e.retryAfter || 1));
     }
   }
+  return false;
 }
 
 function sleep(ms) { return new Promise((done) => setTimeout(done, ms)); }
@@ -233,7 +240,7 @@ async function train(body) {
   } catch (e) {
     if (e.status === 503) {  // busy: the next frame asks again; steps it took are drawn now
       await sleep(1000 * (e.retryAfter || 1));
-      if (e.step !== null && !playing) await refresh();
+      if (e.step !== null && !playing && !await refresh()) showNotice(BEHIND);
       return;
     }
     stop();
@@ -291,6 +298,7 @@ function paintGrid(canvas, grid, task, classes) {
 
 function draw(f) {
   frame = f;
+  if ($("notice").textContent === BEHIND) showNotice("");  // caught up
   if (f.points) {
     data = {points: f.points, labels: f.labels, train_rows: f.train_rows};
     curve = f.history.slice();

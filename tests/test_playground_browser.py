@@ -42,6 +42,15 @@ def status(page, key):
     return page.locator("#status").get_attribute(f"data-{key}")
 
 
+def page_with(browser, script, url):
+    """A new browser context whose pages run ``script`` before their own, and a page of it at ``url``."""
+    context = browser.new_context()
+    context.add_init_script(script)
+    page = context.new_page()
+    page.goto(url)
+    return context, page
+
+
 # each training request answered 1 s late; the most ever on their way at once is kept
 SLOW_TRAINING = """
 const fetchNow = window.fetch.bind(window);
@@ -60,10 +69,7 @@ window.fetch = async (url, options) => {
 
 
 def test_pause_and_play_again_before_the_frame_arrives_keeps_one_training_loop(server, browser):
-    context = browser.new_context()
-    context.add_init_script(SLOW_TRAINING)
-    page = context.new_page()
-    page.goto(server + "?data=xor")
+    context, page = page_with(browser, SLOW_TRAINING, server + "?data=xor")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
     page.click("#play")
     page.wait_for_function("() => window.training === 1")
@@ -98,10 +104,7 @@ window.fetch = async (url, options) => {
 def test_a_replayed_link_counts_the_steps_a_busy_answer_says_were_taken(server, browser, steps):
     # 1,500: two requests of at most 1,000 steps, the first answered busy; it asked for all 1,500 again after
     # it, and ended at 2,000. 800: one request, answered busy; the page stayed at step 0, the session at 800
-    context = browser.new_context()
-    context.add_init_script(BUSY_AFTER_STEPS)
-    page = context.new_page()
-    page.goto(server + f"?data=xor&steps={steps}")
+    context, page = page_with(browser, BUSY_AFTER_STEPS, server + f"?data=xor&steps={steps}")
     page.wait_for_function(f"() => Number(document.getElementById('status').dataset.step) >= {steps}",
                            timeout=60_000)
     page.wait_for_function("() => document.getElementById('notice').textContent === ''")
@@ -112,10 +115,7 @@ def test_a_replayed_link_counts_the_steps_a_busy_answer_says_were_taken(server, 
 
 def test_steps_a_busy_answer_says_were_taken_are_drawn(server, browser):
     """The epoch button's request took its steps but was answered busy: the page kept its old frame."""
-    context = browser.new_context()
-    context.add_init_script(BUSY_AFTER_STEPS)
-    page = context.new_page()
-    page.goto(server + "?data=xor")
+    context, page = page_with(browser, BUSY_AFTER_STEPS, server + "?data=xor")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
     page.click("#epoch")
     page.wait_for_function("() => window.busyStep > 0")
@@ -148,10 +148,8 @@ window.fetch = async (url, options) => {
 def test_a_frame_the_server_keeps_busy_or_a_reset_overtakes_is_said_or_dropped(server, browser, mode):
     """busy: the page gave up asking without a word, and showed an earlier step than the session's. slow: the
     answer for a session that a reset had replaced was drawn over the new run."""
-    context = browser.new_context()
-    context.add_init_script(FRAME_AFTER_BUSY.replace('window.frameMode = "busy"', f'window.frameMode = "{mode}"'))
-    page = context.new_page()
-    page.goto(server + "?data=xor")
+    script = FRAME_AFTER_BUSY.replace('window.frameMode = "busy"', f'window.frameMode = "{mode}"')
+    context, page = page_with(browser, script, server + "?data=xor")
     sync_api.expect(page.locator("#status")).to_contain_text("step 0")
     page.click("#epoch")
     page.wait_for_function("() => window.frameAsked > 0")

@@ -200,7 +200,8 @@ class Stack(Predicting, FlatParameters):
             Where the pass keeps its buffers and caches, for :meth:`backward`.
             Without one, a new one is made and dropped: the result is the caller's.
             In an inference workspace, and without one outside training, an
-            activation writes over the array the layer before it made.
+            activation writes over the array the layer before it made, when that
+            layer says the array is its own (:attr:`Layer.output_owned`).
 
         Returns
         -------

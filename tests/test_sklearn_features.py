@@ -403,10 +403,9 @@ def test_a_shared_random_state_is_drawn_from_as_scikit_learn_draws_from_it(how):
             est = cls(batch_size=batch_size, random_state=rs, **kw)
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "Got `batch_size`", UserWarning)  # clipped to the set, as asked
-                if how == "partial_fit":
-                    args = (X, y) if cls in (GlassnetRegressor, MLPRegressor) else (X, y, None, [0, 1])
-                    quiet(est.partial_fit, *args)
-                    quiet(est.partial_fit, *args)
+                if how == "partial_fit":  # a classifier's: X, y, sample_weight, classes
+                    quiet(est.partial_fit, X, y, None, [0, 1])
+                    quiet(est.partial_fit, X, y, None, [0, 1])
                 else:
                     quiet(est.fit, X, y)
             left.append(rs.randint(2**31))

@@ -295,7 +295,7 @@ def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
     def interrupted(source, target):
         target.write(source.read(1000))
         raise KeyboardInterrupt
-    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"x" * 5000))
+    monkeypatch.setattr("urllib.request.urlopen", lambda url, timeout: io.BytesIO(b"x" * 5000))
     monkeypatch.setattr(mnist_module.shutil, "copyfileobj", interrupted)
     with pytest.raises(KeyboardInterrupt):
         datasets.load_mnist()
@@ -337,7 +337,7 @@ def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path, mon
     (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.setenv("GLASSNET_DATA", str(tmp_path / "a-file"))
     asked = []
-    monkeypatch.setattr(mnist_module.urllib.request, "urlopen", lambda *a, **k: asked.append(a))
+    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: asked.append(a))
     with pytest.raises(DataError, match=r"cannot make the folder '.*a-file/mnist' to download MNIST into: not a "
                                         r"directory\. Set GLASSNET_DATA to a folder glassnet may write \(now "
                                         r"'.*a-file'\), or give a folder that holds the four files"):

@@ -114,12 +114,14 @@ def test_hostile_pictures_and_fields_are_refused_with_their_reason(client, monke
     token = new_lesson(client)
     assert "class must be a whole number from 0 to 9" in add(client, token, 10, png("red")).get_json()["error"]
     assert "class must be a whole number" in add(client, token, "1.5", png("red")).get_json()["error"]
+    long = add(client, token, "1" * 5000, png("red"))  # past what int() reads: it was a 500
+    assert long.status_code == 400 and "class must be a whole number" in long.get_json()["error"]
     bad = add(client, token, 0, b"GIF89a not really")
     assert bad.status_code == 400 and "picture" in bad.get_json()["error"]
     huge = io.BytesIO()
     Image.new("L", (20000, 20000)).save(huge, "PNG")  # 400 million pixels, a few hundred kilobytes compressed
     answer = add(client, token, 0, huge.getvalue())
-    assert answer.status_code == 413 and "pixels" in answer.get_json()["error"]
+    assert answer.status_code == 413 and "400,000,000 pixels (pictures of up to" in answer.get_json()["error"]
     none = client.post(f"/api/teach/{token}/example", data={"class": "0"}, content_type="multipart/form-data")
     assert "a field named 'image'" in none.get_json()["error"]
     monkeypatch.setattr(teach, "MAX_EXAMPLES", 2)
@@ -129,8 +131,9 @@ def test_hostile_pictures_and_fields_are_refused_with_their_reason(client, monke
     assert full.status_code == 400 and "at most 2 pictures; class 2 is full" in full.get_json()["error"]
     assert client.post(f"/api/teach/{token}/clear", json={"class": 1}).get_json()["counts"][1] == 0
     assert client.post(f"/api/teach/{token}/clear", json={"class": -1}).status_code == 400
-    assert client.post(f"/api/teach/{token}/clear", data="x" * 10000,
-                       content_type="application/json").status_code == 413
+    big = client.post(f"/api/teach/{token}/clear", data="x" * 10000, content_type="application/json")
+    assert big.status_code == 413  # its own limit, not the pictures' ("The picture is larger ...")
+    assert big.get_json()["error"] == "The request body is larger than this endpoint takes (4,096 bytes)."
     gone = client.get("/api/teach/not-a-lesson/status")
     assert gone.status_code == 404 and "Reload the page" in gone.get_json()["error"]
 
@@ -145,6 +148,11 @@ def test_lessons_are_bounded_per_browser_and_in_total(monkeypatch):
     refused = browser.post("/api/teach/sessions")  # the same browser's fifth tab with its cookie
     assert refused.status_code == 429 and "this browser holds 4 teach sessions" in refused.get_json()["error"]
     assert refused.headers["Retry-After"]
+    app = create_app(None)  # clients that drop their cookie: one address holds a third of what the budget can
+    answers = [app.test_client().post("/api/teach/sessions") for _ in range(routes.PER_ADDRESS + 1)]
+    assert [a.status_code for a in answers] == [200] * routes.PER_ADDRESS + [429]
+    assert "holds 12 sessions from your network address" in answers[-1].get_json()["error"]
+    assert routes.PER_ADDRESS <= routes.MEMORY_BUDGET // Lesson().resident_bytes() // 3
     monkeypatch.setattr(routes, "MEMORY_BUDGET", 3 * Lesson().resident_bytes())
     app = create_app(None)
     for _ in range(3):
@@ -178,6 +186,27 @@ def test_a_closed_lesson_stops_its_training_and_a_stop_in_line_keeps_it_from_sta
     assert waiting.state == "collecting" and waiting.message == "stopped before it started"
     waiting.train(["a", "b"], epochs=2)  # a fresh run: an old stop does not carry over
     assert waiting.state == "trained" and waiting.epoch == 2
+
+
+def test_a_lesson_closed_while_it_waits_in_line_lets_go_of_its_pictures(client):
+    """A lesson closed in line was dropped by the store but held, pictures and all, by the trainers' line until
+    its turn came: a client could queue and close lessons without bound while the trainers were busy."""
+    rng = np.random.default_rng(2)
+    token = new_lesson(client)
+    for _ in range(3):
+        add(client, token, 0, noisy(0, rng))
+        add(client, token, 1, noisy(170, rng))
+    lesson, _ = client.application.extensions["glassnet_teach"].get(token)
+    lesson.queue(["a", "b"])  # in line, as a busy trainer leaves it
+    assert client.post(f"/api/teach/{token}/close").get_json() == {"closed": True}
+    assert lesson.counts() == [0] * MAX_CLASSES and lesson.model is None and lesson.state == "collecting"
+
+
+def test_names_spelled_two_ways_are_one_class():
+    lesson = Lesson()
+    two_classes(lesson, np.random.default_rng(0))
+    with pytest.raises(gn.OptionError, match="two classes have the same name"):
+        lesson.queue(["\u00e9t\u00e9", "e\u0301te\u0301"])  # "été" as three characters, and as five
 
 
 def two_classes(lesson, rng, n=3):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import struct
 import threading
 import warnings
@@ -200,8 +201,11 @@ def _decode(source, name: str, max_pixels: int):
                 img.load()
         except (ImageError, ServerBusyError):
             raise
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise ImageTooLargeError(f"{name} is too large to decode safely: {exc}") from None
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # Pillow's own bound, met
+            size = re.search(r"\((\d+) pixels\)", str(exc))  # in its header: the bound to name is glassnet's
+            pixels = f"{int(size[1]):,} pixels" if size else "more pixels than Pillow decodes"
+            raise ImageTooLargeError(f"{name} is too large: {pixels} (pictures of up to {max_pixels:,} pixels "
+                                     "are read)") from None
         except Image.UnidentifiedImageError:
             raise ImageError(f"{name} is not a picture glassnet can read (PNG, JPEG, GIF, BMP, TIFF, WebP ...)") \
                 from None

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import threading
+import unicodedata
 
 import numpy as np
 
@@ -215,7 +216,8 @@ class Lesson:
         """
         if not isinstance(names, list) or len(names) > MAX_CLASSES or not all(isinstance(n, str) for n in names):
             raise OptionError(f"names must be a list of at most {MAX_CLASSES} class names; received {short(names)}")
-        chosen = [(k, n.strip()) for k, n in enumerate(names) if n.strip()]
+        # one spelling of each name: "é" typed as one character or as "e" and an accent are the same class
+        chosen = [(k, unicodedata.normalize("NFC", n.strip())) for k, n in enumerate(names) if n.strip()]
         for _, name in chosen:
             if len(name) > NAME_LENGTH:
                 raise OptionError(f"a class name has at most {NAME_LENGTH} characters; received {short(name)}")
@@ -325,6 +327,14 @@ class Lesson:
                 self._pending = None
                 self.state, self.message = "collecting", "stopped before it started"
 
+    def close(self) -> None:
+        """Stop (see :meth:`stop`) and let go of the pictures and the trained network: the lesson has ended,
+        though a trainer's line may still hold it until its turn comes."""
+        self.stop()
+        with self._lock:
+            self._pictures = [[] for _ in range(MAX_CLASSES)]
+            self._trained = (None, [])
+
     def predict(self, picture: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """The trained network's class probabilities for one picture, and its saliency.
 
@@ -368,7 +378,8 @@ class Lesson:
     def _slot(slot: object) -> int:
         """A class slot from a number or its text (a form field): a whole number from 0 to MAX_CLASSES - 1."""
         text = str(slot).strip() if isinstance(slot, (str, int, np.integer)) and not isinstance(slot, bool) else ""
-        if not WHOLE.fullmatch(text) or not 0 <= int(text) < MAX_CLASSES:
+        # a form field has no length bound of its own: 5,000 digits are past what int() reads
+        if not WHOLE.fullmatch(text) or len(text) > 20 or not 0 <= int(text) < MAX_CLASSES:
             raise OptionError(f"class must be a whole number from 0 to {MAX_CLASSES - 1}; received {short(slot)}")
         return int(text)
 

@@ -133,10 +133,12 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        said = exc.description or ""  # json_body names the endpoint's own limit; a body cut off does not
+        if exc.code == 413 and said.startswith("The request body is larger"):
+            return error(413, said)
         if exc.code == 413 and flask.request.path.startswith("/api/playground"):
-            said = exc.description or ""  # json_body names the endpoint's own limit; a body cut off does not
-            return error(413, said if said.startswith("The request body is larger") else
-                         "The request body is larger than this endpoint takes (a CSV file: at most 1,000,000 bytes).")
+            return error(413, "The request body is larger than this endpoint takes (a CSV file: at most "
+                              "1,000,000 bytes).")
         if exc.code == 413:
             return error(413, f"The picture is larger than this server accepts ({max_upload_bytes:,} bytes).")
         return error(exc.code or 500, exc.description or exc.name)

@@ -44,8 +44,10 @@ from .sessions import HEARTBEAT_SECONDS, LIVE_SECONDS, Sessions, SessionsFull
 
 #: lessons training at once on the server; the rest wait in line
 TRAINERS = 2
-#: lessons one browser may hold (tabs), and what all lessons together may hold
+#: lessons one browser may hold (tabs), one network address (a third of the most the budget holds: one client
+#: that drops its cookie cannot take the whole page), and what all lessons together may hold
 PER_CLIENT = 4
+PER_ADDRESS = 12
 MEMORY_BUDGET = 512 * 2**20
 COOKIE = "glassnet_teach"
 SMALL_BODY = 4096
@@ -60,8 +62,9 @@ def register(app: Any, flask: Any) -> None:
     flask : module
         Flask itself, imported by the caller.
     """
-    lessons = app.extensions["glassnet_teach"] = Sessions(per_client=PER_CLIENT, budget=MEMORY_BUDGET, what="teach",
-                                                          on_drop=lambda lesson: lesson.stop())
+    lessons = app.extensions["glassnet_teach"] = Sessions(per_client=PER_CLIENT, per_address=PER_ADDRESS,
+                                                          budget=MEMORY_BUDGET, what="teach",
+                                                          on_drop=lambda lesson: lesson.close())
     line: queue.SimpleQueue[Lesson] = queue.SimpleQueue()  # a lesson is in line at most once (Lesson.queue)
 
     trainers: list[threading.Thread] = []  # started with the first run, so that an app no one teaches has none

@@ -175,3 +175,24 @@ def test_a_photo_models_page_shows_its_classes_colour_and_webcam(browser, tmp_pa
         }"""
         page.wait_for_function(f"() => ({green})() > 0.3", timeout=15000)
         assert page.locator("#prediction").text_content() in ("dark", "light")
+
+
+RESTORED = "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))"
+
+
+def test_a_page_restored_from_the_back_forward_cache_starts_again(browser):
+    """Leaving a page closes its lesson or run (pagehide); a page the browser kept and showed again on Back had
+    nothing left on the server, and every button answered "Reload the page"."""
+    from glassnet.web import create_app
+
+    with serving(create_app(None)) as url, closing(browser.new_context()) as context:
+        page = context.new_page()
+        for path, ready in (("teach", "() => document.querySelectorAll('.card').length === 2"),
+                            ("playground?data=xor", "() => document.getElementById('status').dataset.step === '0'")):
+            page.goto(url + path)
+            page.wait_for_function(ready)
+            page.evaluate("window.kept = true")
+            with page.expect_navigation():
+                page.evaluate(RESTORED)
+            page.wait_for_function(ready)
+            assert page.evaluate("window.kept") is None  # a fresh page: a new lesson or run on the server

@@ -551,6 +551,9 @@ $("open-run").addEventListener("change", (e) => { if (e.target.files[0]) openRun
 window.addEventListener("pagehide", () => {
   if (session) navigator.sendBeacon(`/api/playground/${session}/close`);
 });
+// back to a page the browser kept (its back-forward cache): its run was closed as it left, so start again
+// from the link, which holds the run
+window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
 (async () => {
   const link = new URLSearchParams(location.search);
   const steps = Number(link.get("steps") || 0);

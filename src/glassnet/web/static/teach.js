@@ -323,4 +323,6 @@ async function begin() {
   setInterval(() => call("heartbeat", { method: "POST" }).catch(() => {}), 1000 * lesson.heartbeat);
   window.addEventListener("pagehide", () => navigator.sendBeacon(`/api/teach/${lesson.id}/close`));
 }
+// back to a page the browser kept (its back-forward cache): its lesson was closed as it left, so begin another
+window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
 begin();

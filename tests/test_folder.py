@@ -168,6 +168,24 @@ def test_a_folder_too_large_for_memory_is_refused_before_any_picture_is_decoded(
     assert decoded == []
 
 
+def test_the_check_at_the_first_picture_in_colour_counts_what_is_held_as_taken(tmp_path, monkeypatch):
+    """The check made when "auto" meets its first picture in colour asked again for the memory that the grey
+    pictures read before it already take (and that is no longer free): a folder that fits was refused."""
+    import glassnet.core._check_arrays as arrays
+
+    rng = np.random.default_rng(3)
+    for kind, mode, n in (("a", "L", 9), ("b", "RGB", 1)):  # nine grey pictures, then one in colour
+        (tmp_path / kind).mkdir()
+        for i in range(n):
+            shape_picture("disc", rng, mode=mode).save(tmp_path / kind / f"{i}.png")
+    # three channels for all 10: 983,040 bytes; the 9 grey ones, read first, already hold 147,456 of them
+    monkeypatch.setattr(arrays, "available_memory", lambda: 900_000)
+    assert load_folder(tmp_path, size=64).X.shape == (10, 3, 64, 64)
+    monkeypatch.setattr(arrays, "available_memory", lambda: 800_000)
+    with pytest.raises(gn.OptionError, match=r"10 pictures of 64x64 in colour would need 816.0 KiB"):
+        load_folder(tmp_path, size=64)
+
+
 def test_grey_pictures_are_held_as_one_channel_while_a_folder_is_read(tmp_path):
     rng = np.random.default_rng(2)
     for kind in ("disc", "square"):

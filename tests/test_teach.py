@@ -207,6 +207,8 @@ def test_names_spelled_two_ways_are_one_class():
     two_classes(lesson, np.random.default_rng(0))
     with pytest.raises(gn.OptionError, match="two classes have the same name"):
         lesson.queue(["\u00e9t\u00e9", "e\u0301te\u0301"])  # "été" as three characters, and as five
+    with pytest.raises(gn.OptionError, match="two classes have the same name"):
+        lesson.queue(["\U0001f600", "\U0001f600\ufe0f"])  # an emoji, and the same drawn as an emoji
 
 
 def two_classes(lesson, rng, n=3):

@@ -132,8 +132,8 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
             if color == "auto" and grey_levels(a):  # a grey picture read as RGB: its first channel serves
                 a = a[..., :1].copy()
             elif color == "auto" and channels == 1:  # the first in colour: three channels for every picture
-                channels = 3
-                check_room(total, size, channels, validation)
+                channels = 3  # (less what the pictures read so far already take of the memory that is free)
+                check_room(total, size, channels, validation, held=sum(kept.nbytes for kept in pictures))
             pictures.append(a)
             labels.append(label)
         if len(labels) == before:
@@ -159,7 +159,7 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     return data
 
 
-def check_room(total: int, size: int, channels: int, validation: float) -> None:
+def check_room(total: int, size: int, channels: int, validation: float, held: int = 0) -> None:
     """Refuse pictures that cannot fit in memory: at most the decoded pictures, the array made of them and,
     for a validation split, its copy.
 
@@ -173,8 +173,10 @@ def check_room(total: int, size: int, channels: int, validation: float) -> None:
         1 or 3.
     validation : float
         The share held out (its copy counts when it is not 0).
+    held : int
+        Bytes of pictures already decoded and held: no longer free, so not asked for again.
     """
-    check_memory((3 if validation else 2) * total * channels * size * size * 4,
+    check_memory((3 if validation else 2) * total * channels * size * size * 4 - held,
                  f"{total:,} pictures of {size}x{size}" + (" in colour" if channels == 3 else ""))
 
 

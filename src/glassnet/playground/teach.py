@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import threading
 import unicodedata
 
@@ -59,6 +60,10 @@ NAME_LENGTH = 40
 #: what the network and Adam's state take at most: about 90,000 parameters, float32, four copies
 MODEL_BYTES = 2 * 2**20
 STATES = ("collecting", "queued", "training", "trained", "stopped", "failed")
+
+
+#: Unicode's variation selectors, which choose how a character is drawn, not which it is
+VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def epochs_for(n_pictures: int) -> int:
@@ -224,7 +229,8 @@ class Lesson:
             if not name.isprintable():  # ESC sequences reach whoever prints it
                 raise OptionError(f"a class name must be printable text, without control characters; received "
                                   f"{short(name)}")
-        if len({n for _, n in chosen}) < len(chosen):
+        # nor does a variation selector make another class: "😀" with and without U+FE0F look the same
+        if len({VARIATION.sub("", n) for _, n in chosen}) < len(chosen):
             raise OptionError("two classes have the same name: give each its own")
         if len(chosen) < 2:
             raise DataError("name at least two classes to train")

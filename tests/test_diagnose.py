@@ -420,3 +420,34 @@ def test_lr_find_looks_for_the_fall_after_its_average_has_settled():
         for seed in range(8):
             found = gn.lr_find(gn.mlp([5, 16, 2], rng=seed), X, y, "cross_entropy", optimizer, rng=seed)
             assert found.suggestion >= found.rates[10], (optimizer, seed, found.suggestion)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_weights_that_are_not_finite_are_named_by_every_tool(bad):
+    """NaN in the weights was blamed on regularization that was not in use (lr_find, fit, diagnose), on
+    backpropagation (gradcheck: "relative error nan"), or passed a gradient check (infinity)."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 4)), r.integers(0, 3, 40)
+    model = gn.mlp([4, 16, 3], rng=0)
+    model.layers[2].W[5, 1] = bad
+    said = r"layers\[2\] Dense\.W holds 1 value that is NaN or infinite before"
+    for tool in (lambda: gn.lr_find(model, X, y, "cross_entropy"), lambda: gn.gradcheck(model, "cross_entropy", X, y),
+                 lambda: model.copy().fit(X, y, loss="cross_entropy", epochs=1)):
+        with pytest.raises(gn.NonFiniteError, match=said):
+            tool()
+    diagnosis = gn.diagnose(model, X, y, "cross_entropy")
+    assert [f.code for f in diagnosis.findings] == ["nonfinite"]
+    assert re.match(said, diagnosis.findings[0].evidence) and "regularization" not in str(diagnosis)
+
+
+def test_an_optimizer_that_is_not_one_is_named_and_huge_data_warns_nothing():
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 4)), r.integers(0, 3, 40)
+    for tool in (lambda: gn.lr_find(gn.mlp([4, 8, 3], rng=0), X, y, "cross_entropy", 3),
+                 lambda: gn.diagnose(gn.mlp([4, 8, 3], rng=0), X, y, "cross_entropy", optimizer=3)):
+        with pytest.raises(gn.OptionError, match="optimizer must be an Optimizer or one of 'sgd'.*; received 3"):
+            tool()  # an AttributeError on 'bind' or 'state'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "overflow encountered in square", "in dot"
+        diagnosis = gn.diagnose(gn.mlp([4, 8, 3], rng=0), X * 1e200, y, "cross_entropy")
+    assert "unscaled_input" in [f.code for f in diagnosis.findings]

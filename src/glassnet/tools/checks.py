@@ -28,7 +28,8 @@ def frobenius(a: Any) -> float:
     -------
     float
     """
-    return float(np.linalg.norm(np.asarray(a, dtype=np.float64)))
+    with np.errstate(over="ignore", invalid="ignore"):  # a gradient of 1e200: its square overflows, the norm is inf
+        return float(np.linalg.norm(np.asarray(a, dtype=np.float64)))
 
 
 def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]:

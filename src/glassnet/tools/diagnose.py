@@ -35,7 +35,7 @@ from ..nn.stack import check_model
 from ..optim import Optimizer, get_optimizer
 from ..training.callbacks import Callback
 from ..training.data import is_classifier_loss
-from ..training.guard import FACTOR, SAMPLE, Guard, blown_up, spread_rows
+from ..training.guard import FACTOR, SAMPLE, Guard, blown_up, broken_weights, spread_rows
 from . import findings as T
 from .checks import data_findings, frobenius, gradient_findings, layer_findings
 from .findings import Diagnosis, Finding
@@ -178,9 +178,14 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     Xs, ys = objective.prepare(X, y)
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
-    found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
+    with np.errstate(over="ignore", invalid="ignore"):  # values near the dtype's end: their spread is infinite
+        found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
+    broken = broken_weights(m, "before any step")
+    if broken is not None:  # every output and gradient is NaN then, whatever the data or the rate
+        return Diagnosis([Finding("nonfinite", broken[0], 1.0, 0.0, broken[1],
+                                  "Build the model again, or load a sound copy of it.")] + found, Xs.shape[0], checked)
     training = training_pass(m)  # each pass below leaves the running statistics as found (state_kept)
-    with state_kept(m):
+    with state_kept(m), np.errstate(over="ignore", invalid="ignore"):  # an overflow is a finding, not a warning
         _, outs = layer_outputs(m, Xs)  # batch normalization on the batch's statistics, as a training step has it
     layers = layer_findings(m, outs)
     try:
@@ -201,7 +206,8 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     checked.append("the gradients" + ("" if explained else " by depth"))
     if optimizer is not None and "nonfinite" not in [f.code for f in layers]:
         options: dict[str, Any] = {} if lr is None else {"lr": lr}
-        trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+        trial = get_optimizer(optimizer, **options) if isinstance(optimizer, str) else \
+            copy.deepcopy(get_optimizer(optimizer))  # an Optimizer, checked as one
         trial.state = {slot: to_numpy(a) for slot, a in trial.state.items()}  # a GPU run's state, to the host
         layers += step_findings(objective, guard, trial, start, training)
         checked.append("one trial step")

@@ -15,6 +15,7 @@ from ..losses.costs import Loss
 from ..losses.objective import Objective
 from ..nn import Context
 from ..nn.stack import Stack, check_model
+from ..training.guard import check_weights
 
 
 @dataclass
@@ -220,6 +221,7 @@ def gradcheck(
     m = model.copy(dtype=np.float64)
     objective = Objective(m, loss, l2, l1)
     X64, y64 = objective.prepare(X, y)  # builds a model given no input shape: its layers then have parameters
+    check_weights(m, "before the check")  # NaN would read as backpropagation failing, infinity as passing
     if not check_input and not any(layer.params for layer in m.layers):  # a report of no rows passes
         raise OptionError("the model has no parameters, so there is no gradient to check: pass check_input=True "
                           "to check dJ/dX")

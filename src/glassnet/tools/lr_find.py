@@ -146,7 +146,7 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     m = model.copy()
     objective = Objective(m, get_loss(loss), l2)
     X, y = objective.prepare(X, y)
-    opt = get_optimizer(optimizer) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+    opt = copy.deepcopy(get_optimizer(optimizer))  # a name, or an optimizer whose own state stays as it is
     opt.bind(m)
     batch_size = min(batch_size, X.shape[0])  # each row once a batch at most, as scikit-learn clips it
     order = as_generator(rng).permutation(X.shape[0])

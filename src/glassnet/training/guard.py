@@ -106,6 +106,50 @@ def _sampled_rows(n: int, w: Array | None) -> np.ndarray:
     return spread_rows(n) if weighed.size == 0 else weighed[spread_rows(weighed.size)]
 
 
+def broken_weights(model: Any, when: str) -> tuple[int, str] | None:
+    """The first layer whose weights hold NaN or infinity, and a sentence that names them; None if none do.
+
+    No step mends them, and every cost, gradient and check computed from them is NaN: what would be blamed
+    (the learning rate, the regularization, backpropagation) is not the cause.
+
+    Parameters
+    ----------
+    model : Stack
+    when : str
+        When they were found, for the sentence ("before any step").
+
+    Returns
+    -------
+    (int, str) or None
+        The layer's index, and "layers[2] Dense.W holds 1 value that is NaN or infinite before any step".
+    """
+    if model.n_params == 0 or bool(model.xp.isfinite(model.params).all()):
+        return None
+    for label, i, _, part in model.named_parameters():
+        bad = int(np.count_nonzero(~np.isfinite(to_numpy(model.params[part]))))
+        if bad:
+            values = f"{bad:,} values that are" if bad > 1 else "1 value that is"
+            return i, f"{label} holds {values} NaN or infinite {when}"
+    return None
+
+
+def check_weights(model: Any, when: str) -> None:
+    """Refuse a model whose weights hold NaN or infinity (see :func:`broken_weights`).
+
+    Parameters
+    ----------
+    model : Stack
+    when : str
+
+    Raises
+    ------
+    NonFiniteError
+    """
+    broken = broken_weights(model, when)
+    if broken is not None:
+        raise NonFiniteError(f"{broken[1]}: the model is broken; build it again, or load a sound copy")
+
+
 def _fits(objective: Objective, penalty: float) -> bool:
     """Whether the regularization term and its gradient, ``l2 * W`` or ``l1``, fit the model's dtype."""
     model = objective.model
@@ -155,6 +199,7 @@ class Guard:
         self.m = rows.shape[0]
         self.classify = is_classifier_loss(objective.loss)
         self.chance_accuracy: float | None = None
+        check_weights(objective.model, "before any step")
         penalty = float(objective.penalty())
         if not _fits(objective, penalty):  # before any step: the learning rate is not the cause
             raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "

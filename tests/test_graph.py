@@ -207,3 +207,18 @@ def test_the_pictures_text_is_drawn_as_written_not_as_mathematics():
     canvas.text(10, 20, "cost in $ vs gain in $_x")
     (text,) = canvas.ax.texts
     assert text.get_text() == "cost in $ vs gain in $_x" and text.get_parse_math() is False
+
+
+def test_pictures_written_to_a_path_that_is_not_one_are_refused_by_name(tmp_path):
+    """Graph.save(3) and LRFind.plot(3) gave pathlib's "expected str, bytes or os.PathLike object", and a
+    graph saved into a folder that does not exist a bare FileNotFoundError, where LRFind.plot gave an
+    OptionError."""
+    graph = gn.draw_graph(gn.mlp([2, 2, 1], rng=0), np.zeros((1, 2)), np.zeros(1), "mse")
+    r = np.random.default_rng(0)
+    found = gn.lr_find(gn.mlp([4, 8, 3], rng=0), r.normal(size=(40, 4)), r.integers(0, 3, 40), "cross_entropy",
+                       steps=5)
+    for save in (graph.save, found.plot):
+        with pytest.raises(gn.OptionError, match="path must be a file path .*; received int"):  # a TypeError too
+            save(3)
+        with pytest.raises(gn.OptionError, match="path: the folder .* does not exist"):
+            save(tmp_path / "missing" / "x.png")

@@ -14,7 +14,26 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import OptionError
+from ..errors import OptionError, OptionTypeError
+
+
+def as_path(path: object, name: str = "path") -> Path:
+    """``path`` as a :class:`pathlib.Path`, refused by name when it is not a path at all (``Path(3)`` says
+    only "expected str, bytes or os.PathLike object").
+
+    Parameters
+    ----------
+    path : object
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionTypeError(f"{name} must be a file path (a str or os.PathLike); received {type(path).__name__}")
+    return Path(path)
 
 
 def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable[str | os.PathLike] = ()) -> Path:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from ..core._validation import check_target
+from ..core._validation import as_path, check_target
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, follow_links: bool = True,
@@ -46,6 +46,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     pathlib.Path
         ``path``.
     """
+    path = as_path(path, name) if not isinstance(path, str) else path
     if str(path).endswith(("/", os.sep)):  # a folder meant: Path() drops the slash and would write a file there
         raise IsADirectoryError(f"{name} {str(path)!r} ends with a slash, which names a folder: give a file name")
     path = Path(path)
@@ -53,7 +54,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     target = check_target(path, follow_links=follow_links, inputs=inputs, name=name)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise FileNotFoundError(f"path's folder does not exist: {directory}")
+        raise FileNotFoundError(f"{name}'s folder does not exist: {directory}")
     _remove_stale_temporaries(directory, target.name)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     try:

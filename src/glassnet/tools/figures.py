@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..core._validation import check_writable, short
+from ..core._validation import as_path, check_writable, short
 from ..errors import OptionError, missing
 from ..io.atomic import write_atomically
 from .fonts import GLYPH_WARNING, cover_missing_glyphs
@@ -75,7 +75,7 @@ def check_path(path: str | os.PathLike, name: str = "path", inputs: Iterable[str
     -------
     pathlib.Path
     """
-    path = Path(path)
+    path = as_path(path, name)
     _matplotlib()  # installed
     import matplotlib
     from matplotlib.backend_bases import FigureCanvasBase

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core._svg import MatplotlibCanvas, SvgCanvas
-from ..core._validation import short
+from ..core._validation import as_path, check_writable, short
 from ..core.arrays import is_sparse, to_numpy
 from ..core.rows import LazyRows
 from ..errors import OptionError
@@ -134,11 +134,12 @@ class Graph:
         -------
         Path
         """
-        path = Path(path)
+        path = as_path(path)
         suffix = path.suffix.lower()
         if suffix not in (".svg", ".png"):
             raise OptionError(f"path must end in .svg or .png; received {short(str(path))}, which ends in "
                               f"{short(path.suffix) if path.suffix else 'no suffix'}")
+        check_writable(path)  # a missing folder or a device is an OptionError here, as for the other pictures
         data = self.to_svg().encode() if suffix == ".svg" else self.to_png()
         write_atomically(path, lambda f: f.write(data), name="path")
         return path

@@ -353,6 +353,9 @@ def test_after_divergence_every_answer_is_strict_json(client):
         assert answer.status_code == 200 or 400 <= answer.status_code < 500, (path, answer.status_code)
         data = strict_json(answer.data)
         assert answer.status_code == 200 or data["error"], path
+    checked = client.get(f"/api/playground/{token}/gradcheck")
+    assert checked.status_code == 400  # a gradient check needs finite weights: it says which are not
+    assert "layers[0] Dense.W holds 3 values that are NaN or infinite" in checked.get_json()["error"]
     edited = client.post(f"/api/playground/{token}/weight", json={"layer": 0, "i": 0, "j": 1, "value": 0.5})
     assert edited.status_code == 200 and strict_json(edited.data)["weights"][0][0][0] == "Infinity"
     again = client.post(f"/api/playground/{token}/train", json={"steps": 1})

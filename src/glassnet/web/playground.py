@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..core._validation import WHOLE, json_number, short
-from ..errors import DataError, OptionError, ServerBusyError
+from ..errors import DataError, NonFiniteError, OptionError, ServerBusyError
 from ..io import model_file
 from ..playground import Session, Spec, read_csv, script
 from ..playground.data import MAX_CSV_BYTES, csv_scaling
@@ -94,15 +94,15 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
         return json_error(flask, status, message, retry_after, **fields)
 
     def answered(view):
-        """A route whose refusals answer with their message: 400 for a bad setting, upload or index; 503 (send
-        again) for a session busy past the wait; 429 for no room."""
+        """A route whose refusals answer with their message: 400 for a bad setting, upload or index (or weights
+        a gradient check cannot use); 503 (send again) for a session busy past the wait; 429 for no room."""
         @functools.wraps(view)
         def answer(*args, **kwargs):
             try:
                 # a run that diverged keeps large weights: what overflows is reported, as "Infinity" or "NaN"
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     return view(*args, **kwargs)
-            except (OptionError, DataError) as exc:
+            except (OptionError, DataError, NonFiniteError) as exc:  # NonFiniteError: a gradient check of NaN
                 return error(400, str(exc))
             except ServerBusyError as exc:
                 return error(503, str(exc), exc.retry_after)

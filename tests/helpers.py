@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def run_glassnet(*args, cwd=None, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def traced_peak(call):
+    """``call()``'s result, and the most memory Python's allocators (NumPy's among them) held while it ran, in
+    bytes: what a test of bounded memory compares with its bound."""
+    tracemalloc.start()
+    try:
+        return call(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def rel_error(a, b):

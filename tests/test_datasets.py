@@ -18,7 +18,7 @@ from glassnet import datasets
 from glassnet.datasets import mnist as mnist_module
 from glassnet.errors import DataError
 from glassnet.web import default_model
-from helpers import MNIST_DIR, needs_mnist
+from helpers import MNIST_DIR, needs_mnist, traced_peak
 
 
 def test_digits_ship_with_the_install():
@@ -443,19 +443,13 @@ def test_a_csv_too_large_for_memory_is_refused_before_it_is_read(tmp_path, monke
 def test_a_csv_is_read_into_numbers_row_by_row(tmp_path):
     """load_csv held every field as a Python string before converting any: some thirty times the file's size
     (a 6.7 MB file took 180 MB). It now keeps numbers as it reads, and the strings of the target column only."""
-    import tracemalloc
 
     r = np.random.default_rng(1)
     values = r.random((4000, 41))
     path = tmp_path / "numbers.csv"
     path.write_text(",".join(f"c{i}" for i in range(40)) + ",y\n"
                     + "\n".join(",".join(f"{v:.3f}" for v in row[:40]) + f",{row[40]:.2f}" for row in values) + "\n")
-    tracemalloc.start()
-    try:
-        data = datasets.load_csv(path, "y", task="regression")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    data, peak = traced_peak(lambda: datasets.load_csv(path, "y", task="regression"))
     np.testing.assert_allclose(data.X, values[:, :40], atol=5e-4)
     np.testing.assert_allclose(data.y, values[:, 40], atol=5e-3)
     size = path.stat().st_size  # 0.8 MB: the numbers take 1.3 MB as float64, 0.6 MB as float32
@@ -466,19 +460,13 @@ def test_a_csv_is_read_into_numbers_row_by_row(tmp_path):
 def test_predict_reads_a_csv_into_numbers_row_by_row(tmp_path, header):
     """`glassnet predict` read the whole file as strings (read_rows) before converting: some thirty times the
     file's size. read_features keeps numbers as it reads; the columns the model does not take are dropped."""
-    import tracemalloc
 
     values = np.random.default_rng(2).random((4000, 41))
     path = tmp_path / "inputs.csv"
     path.write_text((",".join(f"c{i}" for i in range(41)) + "\n" if header else "")
                     + "\n".join(",".join(f"{v:.3f}" for v in row) for row in values) + "\n")
     wanted = [f"c{i}" for i in range(40, -1, -2)] if header else []  # by name, in the model's order
-    tracemalloc.start()
-    try:
-        X, first_line = datasets.read_features(path, wanted, 41 if not header else len(wanted))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    (X, first_line), peak = traced_peak(lambda: datasets.read_features(path, wanted, 41 if not header else len(wanted)))
     expected = values[:, 40::-2] if header else values
     np.testing.assert_allclose(X, expected, atol=5e-4)
     assert first_line == (2 if header else 1) and X.dtype == np.float64
@@ -511,16 +499,10 @@ def test_reading_a_row_at_a_time_keeps_the_whole_file_readings_answers(tmp_path,
     assert "line 3: a quote opened in this row is never closed" in refused('a,b\nx,1\n1,"2\n')
     assert "is not a readable CSV file" in refused("a,b\nx,1\n" + "1," + "9" * 200_000 + "\n")
 
-    import tracemalloc
 
     path = tmp_path / "tail.csv"  # two rows of numbers, then 200,000 blank lines and 200,000 of commas
     path.write_text("a,b\n1,2\n3,4\n" + "\n" * 200_000 + ",\n" * 200_000)
-    tracemalloc.start()
-    try:
-        data = read(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    data, peak = traced_peak(lambda: read(path))
     assert len(data[0] if reader == "read_features" else data.X) == 2
     assert peak < 8 * 2**20, peak  # room for the rows the bytes could hold (2.4 MB); holding the blank rows, 30 MB
 

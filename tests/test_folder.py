@@ -1,7 +1,6 @@
 """load_folder: a folder of one sub-folder per class, pictures of any size and mode, bad files skipped with a
 line each, the aspect kept, the decoder's bounds held, and a conv net that learns from it."""
 
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -12,6 +11,7 @@ import glassnet as gn
 from glassnet.datasets import load_folder
 from glassnet.datasets.folder import fit_square
 from glassnet.io.decoding import open_image
+from helpers import traced_peak
 
 
 def shape_picture(kind, rng, size=None, mode="RGB"):
@@ -90,11 +90,8 @@ def test_bad_files_are_skipped_with_a_line_each_in_bounded_memory(folder):
     (folder / "square" / "inner").mkdir()
     (folder / "empty class").mkdir()
     (folder / "loose.png").write_bytes(b"")
-    tracemalloc.start()
     with pytest.warns(UserWarning) as said:
-        data = load_folder(folder, size=24)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+        data, peak = traced_peak(lambda: load_folder(folder, size=24))
     text = str(said[0].message)
     assert text.startswith("skipped 4 of 64 files:") and len(text.splitlines()) == 1 + 4 + 3
     assert "'disc/truncated.png' is a damaged picture" in text
@@ -193,12 +190,8 @@ def test_grey_pictures_are_held_as_one_channel_while_a_folder_is_read(tmp_path):
         for i in range(20):
             shape_picture(kind, rng, mode="L").save(tmp_path / kind / f"{i}.png")
     load_folder(tmp_path, size=8)  # imports and caches made once
-    tracemalloc.start()
-    try:
-        X = load_folder(tmp_path, size=200).X
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    data, peak = traced_peak(lambda: load_folder(tmp_path, size=200))
+    X = data.X
     assert X.shape == (40, 1, 200, 200)
     assert peak < 2.6 * X.nbytes, peak / X.nbytes  # the pictures and their array; 4 times with three channels held
 

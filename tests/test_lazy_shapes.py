@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from helpers import traced_peak
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +112,11 @@ def test_a_seeded_model_refused_for_its_shapes_leaves_its_layers_as_they_were():
 
 def test_telling_drawn_weights_from_changed_ones_copies_nothing():
     """The fingerprint that tells weights drawn from fresh entropy from changed ones hashes them in place."""
-    import tracemalloc
 
     from glassnet.nn.weighted import _fingerprint
 
     params = {"W": np.ones((1000, 1000), np.float32), "b": np.zeros(1000, np.float32)}
-    tracemalloc.start()
-    try:
-        before = _fingerprint(params)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    before, peak = traced_peak(lambda: _fingerprint(params))
     assert peak < 2**20, f"{peak} bytes to fingerprint 4 MB of weights"
     params["b"][3] = 1
     assert _fingerprint(params) != before

@@ -25,7 +25,7 @@ from glassnet.tools.metrics import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import shapes  # noqa: E402  the generated data set of the own-pictures tutorial
 
-from helpers import rewrite_description  # noqa: E402
+from helpers import rewrite_description, traced_peak  # noqa: E402
 
 # -- Normalize ------------------------------------------------------------------------------------
 
@@ -108,7 +108,6 @@ def _resized_then_cropped(a, size):
 
 def test_cropping_resizes_only_the_square_it_keeps():
     """fit="crop" resized the whole picture first: a 257-byte PNG of 1 x 60,000 pixels took 2 GB and 6.5 s."""
-    import tracemalloc
 
     from glassnet.io.photos import fit_square
 
@@ -118,12 +117,7 @@ def test_cropping_resizes_only_the_square_it_keeps():
         np.testing.assert_allclose(fit_square(a, 16, "crop"), _resized_then_cropped(a, 16), atol=1e-5)
     buf = io.BytesIO()
     Image.fromarray(np.full((1, 60000, 3), 200, np.uint8)).save(buf, "PNG")
-    tracemalloc.start()
-    try:
-        out = prepare_photo(buf.getvalue(), 32, fit="crop")
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    out, peak = traced_peak(lambda: prepare_photo(buf.getvalue(), 32, fit="crop"))
     assert out.shape == (3, 32, 32) and np.allclose(out, 200 / 255, atol=1e-5)
     assert peak < 20 * 2**20, peak  # the picture itself is 0.7 MB as floats; resized whole it was 700 MB
 

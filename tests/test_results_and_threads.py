@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from helpers import traced_peak
 
 pytestmark = pytest.mark.slow
 
@@ -116,17 +117,11 @@ def test_an_input_cast_in_another_order_gives_the_same_result():
 
 
 def test_an_inference_pass_keeps_no_buffer_of_its_own_for_its_activations():
-    import tracemalloc
 
     model = gn.mlp([64, 2048, 2048, 1], activation="relu", rng=0)
     X = np.ones((1000, 64), np.float32)
     model.forward(X)  # the rectifier's shared zeros grow to their size once
-    tracemalloc.start()
-    try:
-        model.forward(X)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    _, peak = traced_peak(lambda: model.forward(X))
     dense_outputs = 1000 * (2048 + 2048 + 1) * 4
     assert dense_outputs < peak < 1.25 * dense_outputs  # twice as much when each ReLU had an output of its own
 

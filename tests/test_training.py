@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from helpers import Ranks, mechanics_only, three_four_one
+from helpers import Ranks, mechanics_only, three_four_one, traced_peak
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0], dtype=float)
@@ -390,7 +390,6 @@ def test_a_batch_whose_activations_cannot_fit_is_refused_before_training(monkeyp
 def test_a_conv_nets_training_memory_is_estimated_with_its_im2col_matrices(monkeypatch):
     """Each conv layer keeps its im2col matrix and that matrix's gradient from one step's forward pass to its
     backward pass; the estimate counted the outputs alone, 57 % of the traced peak of the conv recipe's net."""
-    import tracemalloc
 
     from glassnet.training import loop
 
@@ -402,12 +401,8 @@ def test_a_conv_nets_training_memory_is_estimated_with_its_im2col_matrices(monke
     net().fit(X[:4], y[:4], loss="cross_entropy", epochs=1, verbose=False)  # imports (numba's) are not training
     model, asked = net(), []
     monkeypatch.setattr(loop, "check_memory", lambda nbytes, what: asked.append(nbytes))
-    tracemalloc.start()
-    try:
-        model.fit(X, y, loss="cross_entropy", batch_size=256, epochs=1, shuffle=False, verbose=False)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    _, peak = traced_peak(lambda: model.fit(X, y, loss="cross_entropy", batch_size=256, epochs=1, shuffle=False,
+                                            verbose=False))
     assert 0.85 < asked[0] / peak < 1.15, (asked[0], peak)  # 0.58 before
 
 

@@ -510,3 +510,13 @@ def test_reading_a_row_at_a_time_keeps_the_whole_file_readings_answers(tmp_path,
     message = refused("a,b\n" + "," * 2_000_000 + "\n")
     assert re.search(r"reading .*x\.csv a row at a time would need 122\.1 MiB of memory, but this machine has "
                      r"64\.0 MiB free", message), message
+
+
+def test_a_table_read_a_row_at_a_time_grows_where_its_room_runs_out():
+    """Not expected (its room is what the file's bytes can hold), but a row past it is kept, not lost."""
+    from glassnet.datasets._rows import grown
+
+    X = np.arange(6.0).reshape(2, 3)
+    assert grown(X, 1, "t.csv") is X
+    more = grown(X, 2, "t.csv")
+    assert more.shape == (4, 3) and np.array_equal(more[:2], X)

@@ -92,6 +92,30 @@ def rows_at_most(path: str | os.PathLike, lines: int, fields: int, values: int) 
     """
     return min(lines, os.path.getsize(path) // (fields + values) + 1)
 
+
+def grown(X: np.ndarray, n: int, path: str | os.PathLike) -> np.ndarray:
+    """``X``, or a copy twice as long when it has no room for row ``n``: not expected, since it is made as long
+    as :func:`rows_at_most` says, but never a row lost.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        The rows read so far, and room for more.
+    n : int
+        The row about to be written.
+    path : str or path_like
+        The file, for the message.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if n < X.shape[0]:
+        return X
+    check_memory(3 * X.nbytes, f"reading {path} as a table of numbers")
+    return np.concatenate([X, np.empty_like(X)])
+
+
 def fill(path: str | os.PathLike, start: Callable[[list[str], int], Table]) -> Table | None:
     """A table read from the file a row at a time: ``start(first_row, lines)`` makes it from the first row
     that is not blank, and its ``add`` takes each later one.
@@ -115,14 +139,14 @@ def fill(path: str | os.PathLike, start: Callable[[list[str], int], Table]) -> T
     """
     lines = 0
 
-    def measure() -> None:  # once the file is known to be text
+    def count() -> None:  # once the file is known to be text
         nonlocal lines
         lines = check_rows(path)
 
     table: Any = None
     blanks: list[list[str]] = []
     failed: DataError | None = None
-    for row in each_row(path, measure):
+    for row in each_row(path, count):
         if row is None:  # the file read again from its start, leniently
             table, blanks, failed = None, [], None
         elif failed is not None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core._validation import check_memory, is_number_text, short
 from ..errors import DataError, OptionError
-from ._rows import FIELD_BYTES, each_row, fill, rows_at_most
+from ._rows import FIELD_BYTES, each_row, fill, grown, rows_at_most
 from .base import Dataset
 
 
@@ -100,8 +100,7 @@ class _Numbers:
         check_memory(self.X.shape[0] * (12 * len(self.read) + FIELD_BYTES), f"reading {path} as a table of numbers")
 
     def add(self, row: list[str]) -> None:
-        if self.n == self.X.shape[0]:  # not expected (see rows_at_most), but never a row lost
-            self.X = np.concatenate([self.X, np.empty_like(self.X)])
+        self.X = grown(self.X, self.n, self.path)
         self.target.append(_feature_row(self.path, self.n + 2, row, self.header, self.t, self.read, self.X[self.n]))
         self.n += 1
 

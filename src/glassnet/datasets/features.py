@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core._validation import check_memory, short
 from ..errors import DataError
-from ._rows import fill, rows_at_most
+from ._rows import fill, grown, rows_at_most
 from .csv import is_number, names
 
 
@@ -84,9 +84,7 @@ class _Table:
         line = self.n + self.first_line
         if len(row) != self.fields:
             raise DataError(f"{self.path}, line {line}: {len(row)} fields, but the first row has {self.fields}")
-        if self.n == self.X.shape[0]:  # not expected (see __init__), but never a row lost
-            check_memory(3 * self.X.nbytes, f"reading {self.path} as a table of numbers")
-            self.X = np.concatenate([self.X, np.empty_like(self.X)])
+        self.X = grown(self.X, self.n, self.path)
         out = self.X[self.n]
         for j, c in enumerate(self.columns):
             value = row[c].strip()

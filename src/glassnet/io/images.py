@@ -73,8 +73,7 @@ def ink_on_black(grey: np.ndarray) -> np.ndarray:
     -------
     float32 array, shape (height, width)
     """
-    sides = [grey[0], grey[-1], grey[:, 0], grey[:, -1]]
-    paper = float(np.median(np.concatenate(sides)))
+    paper = float(np.median(_border(grey)))
     # more ink below the paper than above it: dark ink, inverted. The paper is the lighting's surface, so that a
     # lit centre over dim corners is no ink; each pixel counts by the fourth power of its distance from it, so
     # that the ink outweighs the paper's noise. (Paper lighter than mid-grey was the rule, which took a dim

@@ -189,6 +189,17 @@ def test_lr_find_never_plots_over_the_model_it_reads(tmp_path, capsys):
     assert model.read_bytes() == before
 
 
+def test_lr_find_refuses_a_falling_range_before_reading_the_model(tmp_path, capsys, monkeypatch):
+    from glassnet.cli import diagnose
+
+    def reached(*args, **kwargs):
+        raise AssertionError("the model and the data were read before the range was checked")
+
+    monkeypatch.setattr(diagnose, "model_or_default", reached)
+    assert cli.main(["lr-find", str(tmp_path / "missing.glassnet"), "--start", "10", "--stop", "1"]) == 2
+    assert "--stop must be larger than --start; received --start 10, --stop 1" in capsys.readouterr().err
+
+
 def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
     run_glassnet("train", "--layers", "8", "--epochs", "3", "--validation-fraction", "0.1", "--out", tmp_path / "o",
                  "--quiet", cwd=tmp_path)

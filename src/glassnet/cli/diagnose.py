@@ -41,6 +41,8 @@ def cmd_lr_find(args) -> int:
     -------
     int
     """
+    if args.stop <= args.start:  # before the model and the data are read, which may take a while
+        raise UserError(f"--stop must be larger than --start; received --start {args.start:g}, --stop {args.stop:g}")
     if args.plot:
         check_path(args.plot, "--plot", inputs=[args.model] if args.model else [])
     model, X, y, loss, name = model_or_default(args, (256, 128))

@@ -180,7 +180,7 @@ def roofline_worker(task, opt, bs, epochs, X, y, Xt, yt):
         if a != SIZES[0]:
             pairs.append((r.random((bs, b), dtype=f), r.random((b, a), dtype=f)))  # dX = g @ W.T
     outs = [np.empty((p.shape[0], q.shape[1]), f) for p, q in pairs]
-    reps = max(20, 20000 // bs)
+    reps = max(20, min(len(X), 20000) // bs)  # 20,000 samples' steps a timing, fewer for a smaller set
     times = []
     for _ in range(5):
         t = time.perf_counter()

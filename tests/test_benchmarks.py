@@ -29,7 +29,8 @@ def test_throughput_script(tmp_path):
 
 @needs_mnist
 def test_throughput_script_on_mnist():
-    out = run(BENCH / "throughput.py", "--quick", "--n", "3000", "--epochs", "2", "--batch-sizes", "128",
+    """MNIST read for the workers (the training paths are test_throughput_script's): predict alone."""
+    out = run(BENCH / "throughput.py", "--n", "3000", "--reps", "1", "--epochs", "2", "--batch-sizes", "",
               "--mnist", MNIST_DIR, "--libs", "glassnet")
     assert "MNIST from" in out
 

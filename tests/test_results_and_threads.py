@@ -126,6 +126,17 @@ def test_an_inference_pass_keeps_no_buffer_of_its_own_for_its_activations():
     assert dense_outputs < peak < 1.25 * dense_outputs  # twice as much when each ReLU had an output of its own
 
 
+def test_batch_norm_at_inference_keeps_one_array_for_its_output():
+    """Its formula made three temporaries, the last the output, and kept the normalized input for a backward
+    pass that inference never takes; after a pooling it now writes over the pooled pictures."""
+    model = gn.Sequential([gn.MaxPool2D(2), gn.BatchNorm(8), gn.ReLU()], input_shape=(8, 64, 64))
+    X = np.ones((200, 8, 64, 64), np.float32)
+    model.forward(X)  # the rectifier's shared zeros grow to their size once
+    _, peak = traced_peak(lambda: model.forward(X))
+    pooled = X.nbytes // 4
+    assert pooled < peak < 1.25 * pooled  # 4 pooled outputs' worth with the formula's temporaries
+
+
 def hammer(predict, X, n_threads, seconds):
     """Call ``predict`` from ``n_threads`` threads on slices of ``X`` of mixed sizes for ``seconds``.
 

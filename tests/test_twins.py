@@ -112,6 +112,37 @@ def test_batch_norm_layer_equals_the_plain_functions(shape, training):
                                    rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("order", ["C", "F", "strided"])
+@pytest.mark.parametrize("shape", [(6, 5), (4, 3, 5, 6), (5, 4, 1, 1)], ids=["rows", "images", "1x1 images"])
+def test_batch_norm_at_inference_gives_the_plain_functions_numbers_bit_for_bit(shape, order, dtype):
+    """predict and forward without a workspace write the running statistics' pass into one array (over the
+    one the layer before made, when it may): the same four operations in the same order, so the same bits,
+    laid out as the formula's result would be; and the caller's array is left as it was."""
+    r = np.random.default_rng(2)
+    layer = gn.BatchNorm(shape[1], dtype=dtype)
+    for name, values in [("gamma", r.uniform(0.5, 1.5, shape[1])), ("beta", r.normal(size=shape[1]))]:
+        layer.params[name][...] = values
+    layer.state["running_mean"][...] = r.normal(size=shape[1])
+    layer.state["running_var"][...] = r.uniform(0.5, 2, shape[1])
+    x = (r.normal(size=shape) * 2 + 1).astype(dtype)
+    x = {"C": x, "F": np.asfortranarray(x), "strided": np.concatenate([x, x], axis=1)[:, ::2]}[order]
+    kept = x.copy()
+    want, _, _ = C.batch_norm(x, layer.state["running_mean"], layer.state["running_var"], layer.params["gamma"],
+                              layer.params["beta"], layer.eps)
+    alone = gn.Sequential([layer], input_shape=shape[1:], dtype=dtype)
+    after = gn.Sequential([gn.Identity(), gn.ReLU(), layer], input_shape=shape[1:], dtype=dtype)  # over ReLU's
+    out = alone.forward(x)
+    np.testing.assert_array_equal(out, want)
+    assert out.dtype == want.dtype and out.flags.f_contiguous == want.flags.f_contiguous
+    np.testing.assert_array_equal(alone.predict(x), want)
+    relu, _, _ = C.batch_norm(np.abs(x), layer.state["running_mean"], layer.state["running_var"],
+                              layer.params["gamma"], layer.params["beta"], layer.eps)
+    np.testing.assert_array_equal(after.forward(np.abs(x)), relu)
+    np.testing.assert_array_equal(after.predict(np.abs(x)), relu)
+    np.testing.assert_array_equal(x, kept)
+
+
 @pytest.mark.parametrize("shape", [(64, 16, 14, 14), (9, 5, 3, 3), (33, 7)])
 def test_batch_norm_training_pass_in_float32_equals_the_plain_functions_to_its_rounding(shape):
     """The layer sums whole rows in float32 where the plain functions sum each feature's run: both round alike."""

@@ -111,8 +111,9 @@ class BatchNorm(Layer):
         """
         self.output_shape(x.shape[1:])
         gamma, beta = self.params["gamma"], self.params["beta"]
+        own = ctx.overwrite
         if x.dtype != gamma.dtype:
-            x = x.astype(gamma.dtype)
+            x, own = x.astype(gamma.dtype), True
         ctx.batch_stats = ctx.training
         ctx.fast = is_numpy(ctx.xp)
         if ctx.training:
@@ -126,6 +127,8 @@ class BatchNorm(Layer):
             self._update_running(mean, var, count)
         else:
             mean, var = self.state["running_mean"], self.state["running_var"]
+            if ctx.fast and ctx.inference:
+                return self._infer(x, ctx, own)
         out, ctx.xhat, ctx.inv_std = C.batch_norm(x, mean, var, gamma, beta, self.eps)
         return out
 
@@ -155,6 +158,23 @@ class BatchNorm(Layer):
         running_mean += self.momentum * mean
         running_var *= 1.0 - self.momentum
         running_var += (self.momentum * count / (count - 1)) * var
+
+    def _infer(self, x: Array, ctx: Context, own: bool) -> Array:
+        """:func:`~glassnet.ops.normalization.batch_norm` on the running statistics, its four operations in
+        its order (the same numbers), when no backward pass follows: written into one array, ``x`` itself
+        when the pass owns it (:attr:`Context.overwrite`), and no ``xhat`` kept. The output is laid out as
+        ``x`` is, as the formula's would be, so that the products after it round as they did."""
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        inv_std = 1.0 / np.sqrt(self.state["running_var"] + self.eps)
+        if own:
+            out = x
+        else:
+            out = ctx.buffer("out", x.shape, x.dtype) if x.flags.c_contiguous else np.empty_like(x)
+        np.subtract(x, self.state["running_mean"].reshape(shape), out=out)
+        out *= inv_std.reshape(shape)
+        out *= self.params["gamma"].reshape(shape)
+        out += self.params["beta"].reshape(shape)
+        return out
 
     # -- the training pass in reused buffers: the formulas of batch_statistics, batch_norm and
     # batch_norm_backward (glassnet.convolution, their readable twins, which the tests compare). Each sample

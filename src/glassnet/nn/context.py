@@ -32,6 +32,8 @@ class Context:
         Whether the pass is a training pass (dropout active).
     rng : numpy.random.Generator, optional
         The generator of random layers (dropout masks).
+    inference : bool
+        No backward pass follows: a layer need keep nothing for one.
 
     Notes
     -----
@@ -49,10 +51,12 @@ class Context:
     stop 56).
     """
 
-    def __init__(self, xp: ModuleType = np, training: bool = False, rng: np.random.Generator | None = None):
+    def __init__(self, xp: ModuleType = np, training: bool = False, rng: np.random.Generator | None = None,
+                 inference: bool = False):
         self.xp = xp
         self.training = training
         self.rng = rng
+        self.inference = inference and not training
         self.overwrite = False
         self._buffers: dict[tuple, Array] = {}
 
@@ -110,7 +114,7 @@ class Workspace:
     def __init__(self, model: Any, training: bool = False, inference: bool = False) -> None:
         self.training = training
         self.inference = inference and not training
-        self.contexts = [Context(model.xp, training, model.rng) for _ in model.layers]
+        self.contexts = [Context(model.xp, training, model.rng, self.inference) for _ in model.layers]
 
 
 def made_by_pass(x: Array, given: Array) -> bool:

@@ -189,6 +189,27 @@ def test_lr_find_never_plots_over_the_model_it_reads(tmp_path, capsys):
     assert model.read_bytes() == before
 
 
+def test_a_mistyped_option_points_to_its_commands_help_and_the_option_meant(capsys):
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["train", "--epohcs", "5"])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == ("glassnet train: error: unrecognized arguments: --epohcs 5; did you mean "
+                                       "--epochs? (see glassnet train --help)\n")
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", "m.glassnet", "stray"])
+    assert "glassnet evaluate: error: unrecognized arguments: stray (see glassnet evaluate --help)" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("layers", ["256,,128", "256,", ",128", ""])
+def test_layers_with_a_width_left_out_are_refused(layers, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a run taken by mistake would write
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--layers", layers])
+    assert f"--layers: expected whole numbers of at least 1 separated by commas, such as 256,128; received " \
+           f"'{layers}'" in capsys.readouterr().err
+
+
 def test_lr_find_refuses_a_falling_range_before_reading_the_model(tmp_path, capsys, monkeypatch):
     from glassnet.cli import diagnose
 

@@ -62,7 +62,8 @@ def test_more_host_names_can_be_allowed():
 
 def test_a_model_that_does_not_take_pictures_is_refused():
     iris = Checkpoint(model=gn.mlp([4, 8, 3], rng=0), metadata={"classes": ["a", "b", "c"]})
-    with pytest.raises(gn.OptionError, match="this model takes 4 features, not a picture"):
+    with pytest.raises(gn.OptionError, match=r"this model takes 4 features, not a picture: it needs a model trained "
+                                             r"on pictures \(glassnet train --dataset digits, mnist or folder\)"):
         picture_preparation(iris)
     with pytest.raises(gn.OptionError, match="not a picture"):
         create_app(iris)

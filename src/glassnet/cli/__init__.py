@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import os
 import re
@@ -269,8 +270,9 @@ def add_tools(sub) -> None:
 
     s = sub.add_parser("serve", help="a web page to upload or draw a digit and see the prediction")
     s.add_argument("model", nargs="?",
-                   help="a digit model file (default: glassnet-out/model.glassnet when glassnet train wrote a "
-                        "picture model there, else a digit model trained at first start and cached)")
+                   help="a picture model file: digits, MNIST or your own pictures (default: "
+                        "glassnet-out/model.glassnet when glassnet train wrote a picture model there, else a digit "
+                        "model trained at first start and cached)")
     s.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)")
     s.add_argument("--port", type=port_number, default=8000, help="default 8000")
@@ -301,10 +303,24 @@ def add_tools(sub) -> None:
 class Parser(argparse.ArgumentParser):
     """argparse, with a mistake reported in one line instead of the usage and the error."""
 
-    def error(self, message: str):
+    def error(self, message: str, prog: str | None = None):
         # argparse repeats a refused value whole (an "invalid choice" of 3 MB): cut it to a prefix
         message = re.sub(rf"'([^']{{{ECHO}}})[^']+'", lambda m: f"'{m.group(1)}...'", message)
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        prog = prog or self.prog
+        self.exit(2, f"{prog}: error: {message} (see {prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        """argparse's, with what is left over refused in the terms of the command it was given to: that
+        command's help, and the option meant where one is spelled nearly right (``--epohcs``)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = _subcommand(self, getattr(parsed, "command", None))
+            options = [] if command is None else [o for a in command._actions for o in a.option_strings]
+            near = [m for e in extras if e.startswith("--")
+                    for m in difflib.get_close_matches(e.split("=")[0], options, n=1)]
+            self.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; did you mean {near[0]}?" if near else ""),
+                       None if command is None else command.prog)
+        return parsed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -318,9 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _subcommand(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser | None:
+    """The parser of the command ``name`` (``train``), or None."""
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return actions[0].choices.get(name) if actions and name else None
+
+
 def _empty_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
     """The name of the first argument given as an empty string, or None."""
-    command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    command = _subcommand(parser, args.command)
+    assert command is not None
     for action in command._actions:
         value = getattr(args, action.dest, None)
         if value == "" or (isinstance(value, list) and "" in value):

@@ -117,8 +117,8 @@ def layer_sizes(text: str) -> list[int]:
     -------
     list of int
     """
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(WHOLE.fullmatch(p) and int(p) > 0 for p in parts):
+    parts = [p.strip() for p in text.split(",")]  # an empty one (256,,128) is a width left out, not none
+    if not all(WHOLE.fullmatch(p) and int(p) > 0 for p in parts):
         raise argparse.ArgumentTypeError(f"expected whole numbers of at least 1 separated by commas, such as "
                                          f"256,128; received {short(text)}")
     return [int(p) for p in parts]

@@ -293,7 +293,7 @@ def model_image_shape(in_features: int | None, metadata: dict) -> tuple[int, int
         side = int(round(in_features ** 0.5)) if in_features else 0
         if in_features is None or side * side != in_features or side < 8:
             raise OptionError(f"this model takes {in_features} features, not a picture: it needs a model trained "
-                              "on pictures of digits (glassnet train --dataset digits or mnist)")
+                              "on pictures (glassnet train --dataset digits, mnist or folder)")
         rows = columns = side
     if max(rows, columns) > MAX_SIDE:
         raise OptionError(f"this model takes pictures of {rows:,} x {columns:,} pixels; pictures are made at most "

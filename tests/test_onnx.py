@@ -339,6 +339,27 @@ def test_skl2onnx_converts_the_activation_that_set_params_changed(skl2onnx):
     np.testing.assert_allclose(probabilities, est.predict_proba(X), atol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu", "leaky_relu"])
+def test_every_activation_of_a_float64_estimator_runs_in_onnx_runtime_at_skl2onnxs_opset(activation, skl2onnx):
+    """ONNX Runtime has no float64 LeakyRelu from opset 16 on: the graph of a leaky_relu estimator fitted on
+    float64 data failed to load (NOT_IMPLEMENTED). The slope is written as Max(x, alpha x), glassnet's formula."""
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    from glassnet.sklearn import GlassnetClassifier
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GlassnetClassifier(hidden_layer_sizes=(6,), activation=activation, max_iter=30, random_state=0)
+        est.fit(X, y)
+    assert est.model_.dtype == np.float64
+    proto = skl2onnx.to_onnx(est, X[:1], options={GlassnetClassifier: {"zipmap": False}})
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    label, probabilities = session.run(None, {session.get_inputs()[0].name: X})
+    np.testing.assert_array_equal(label, est.predict(X))
+    np.testing.assert_allclose(probabilities, est.predict_proba(X), atol=1e-12)
+
+
 @pytest.mark.parametrize("zipmap", [True, False])
 def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, skl2onnx):
     """Bool classes were written as strings where skl2onnx declares int64 labels: onnxruntime failed in a Cast

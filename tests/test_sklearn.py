@@ -228,6 +228,7 @@ def test_a_regressor_of_one_output_predicts_one_value_per_row_even_from_a_column
     y = X @ [1.0, -2.0, 0.5]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", DataConversionWarning)  # the column's warning, as scikit-learn's
         for target in (y, y[:, None]):
             model = GlassnetRegressor(hidden_layer_sizes=(5,), max_iter=20, random_state=0).fit(X, target)
             assert model.predict(X[:3]).shape == (3,)
@@ -377,3 +378,96 @@ def test_partial_fit_after_a_new_activation_goes_on_with_the_same_adam():
         assert reg._optimizer_.t == 5
         reg.set_params(activation="tanh").partial_fit(X, y)
     assert reg._optimizer_.t == 10 and reg.model_.layers[1].name == "tanh"
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_partial_fit_divides_the_adaptive_rate_as_scikit_learn_does(kind):
+    """Calls of partial_fit without improvement count toward n_iter_no_change, and the adaptive rate falls
+    by 5 each time it is passed: glassnet kept 0.01 where scikit-learn went to 0.0004."""
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X, y = load_iris(return_X_y=True)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate="adaptive", learning_rate_init=0.01,
+              n_iter_no_change=2, tol=10.0, random_state=0)
+    pairs = {"classifier": (MLPClassifier, GlassnetClassifier, {"classes": [0, 1, 2]}),
+             "regressor": (MLPRegressor, GlassnetRegressor, {})}
+    theirs, ours, extra = pairs[kind]
+    theirs, ours = theirs(**kw), ours(**kw)
+    for _ in range(8):
+        theirs.partial_fit(X, y, **extra)
+        ours.partial_fit(X, y, **extra)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    assert ours.learning_rate_ == pytest.approx(theirs._optimizer.learning_rate, rel=1e-12) == 0.0004
+
+
+def test_partial_fit_after_a_quasi_newton_fit_goes_on_with_the_solver_set_since():
+    """The L-BFGS fit's optimizer is a name, not an optimizer: partial_fit with "adam" set since was an
+    AttributeError ('str' object has no attribute 'schedule')."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = GlassnetClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    fitted = [W.copy() for W in clf.coefs_]
+    cost = clf.loss_curve_[-1]
+    clf.set_params(solver="adam", learning_rate_init=1e-4).partial_fit(X, y)
+    assert clf._optimizer_.name == "adam" and clf.n_iter_ == 1 and len(clf.loss_curve_) == 21
+    assert abs(clf.loss_curve_[-1] - cost) < 0.05  # the same weights went on, a small step at a time
+    assert all(np.abs(W - V).max() < 0.01 for W, V in zip(clf.coefs_, fitted))
+
+
+def test_a_model_fitted_with_more_threads_than_cores_here_still_predicts(monkeypatch):
+    """n_threads=2 pickled on a machine of two cores and predicting where one is free: predict refused
+    (n_threads must be at most 1); it now predicts with the one core, the same numbers."""
+    import pickle
+
+    from glassnet.core import threads
+    from glassnet.sklearn import _base
+
+    X, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = GlassnetClassifier(hidden_layer_sizes=(5,), max_iter=5, n_threads=1, random_state=0).fit(X, y)
+    clf.n_threads = 2  # as fitted where two were free
+    want = clf.predict_proba(X) if threads.available_cores() >= 2 else None
+    blob = pickle.dumps(clf)
+    for module in (threads, _base):
+        monkeypatch.setattr(module, "available_cores", lambda: 1, raising=False)
+    again = pickle.loads(blob)
+    got = again.predict_proba(X)
+    if want is not None:
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="n_threads must be at most 1"):  # fit still refuses
+        again.fit(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_quasi_newton_fit_that_takes_no_iteration_reports_the_cost_where_it_stands(weighted):
+    """tol=1e3 stops L-BFGS before its first iteration: scikit-learn's loss_ is the cost at the starting
+    weights, where glassnet's was inf."""
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X, y = load_iris(return_X_y=True)
+    w = np.linspace(0.5, 2.0, len(y)) if weighted else None
+    for theirs, ours, target in [(MLPClassifier, GlassnetClassifier, y), (MLPRegressor, GlassnetRegressor, X[:, 0])]:
+        want = theirs(solver="lbfgs", tol=1e3, random_state=0).fit(X, target, sample_weight=w)
+        got = ours(solver="lbfgs", tol=1e3, random_state=0).fit(X, target, sample_weight=w)
+        assert got.n_iter_ == want.n_iter_ == 0
+        assert got.loss_ == pytest.approx(want.loss_, rel=1e-12) and got.best_loss_ == got.loss_
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_the_regressor_warns_of_a_column_of_targets_as_scikit_learn_does(method):
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 3)), r.normal(size=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        flat = getattr(GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0), method)(X, y)
+        with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+            column = getattr(GlassnetRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0), method)(
+                X, y[:, None])
+    assert column.n_outputs_ == 1 and column.predict(X).shape == (40,)
+    np.testing.assert_array_equal(column.predict(X), flat.predict(X))

@@ -7,7 +7,7 @@ Each layer of the registry maps onto standard ONNX operators (opset
 glassnet        ONNX
 ==============  =============================================================
 Dense           Gemm (MatMul without a bias)
-ReLU, ...       Relu, Sigmoid, Tanh, LeakyRelu, Softmax, Identity
+ReLU, ...       Relu, Sigmoid, Tanh, Max(x, alpha x), Softmax, Identity
 Dropout         nothing: it is the identity at inference
 Flatten         Flatten (axis 1: the same C order)
 Conv2D          Conv (the same (out, in, kh, kw) kernels; explicit pads)

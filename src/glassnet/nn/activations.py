@@ -274,7 +274,9 @@ class LeakyReLU(Activation):
         return {"alpha": self.alpha}
 
     def onnx_nodes(self, x: str, graph: Any) -> str:
-        """ONNX's ``LeakyRelu`` with this slope (see :meth:`Layer.onnx_nodes`).
+        """``Max(x, alpha * x)``, the formula of :func:`~glassnet.ops.activations.leaky_relu` (see
+        :meth:`Layer.onnx_nodes`): ONNX's ``LeakyRelu`` gives the same numbers, but ONNX Runtime has no
+        float64 kernel of it from opset 16 on, where skl2onnx's pipelines go.
 
         Parameters
         ----------
@@ -285,7 +287,7 @@ class LeakyReLU(Activation):
         -------
         str
         """
-        return graph.node("LeakyRelu", [x], alpha=float(self.alpha))
+        return graph.node("Max", [x, graph.node("Mul", [x, graph.constant("alpha", self.alpha)])], "leaky_relu")
 
 
 class Softmax(Activation):

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -25,13 +24,23 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .. import training
 from ..core._validation import short
 from ..core.arrays import to_numpy
+from ..core.threads import available_cores
 from ..core.threads import limit as limit_threads
+from ..core.threads import resolve as resolve_threads
 from ..errors import DivergenceError, NonFiniteError
 from ..losses.objective import Objective
 from ..nn import Dense
 from ..ops.init import INITIALIZERS
 from ..training.models import mlp
-from ._epochs import Epochs, ReportEpochs, ScikitLearnOrder, optimizer_for, optimizer_settings, with_activation
+from ._epochs import (
+    Epochs,
+    ReportEpochs,
+    ScikitLearnOrder,
+    hold_out,
+    optimizer_for,
+    optimizer_settings,
+    with_activation,
+)
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it
     from sklearn.callback import CallbackSupportMixin
@@ -237,6 +246,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True: it trains one epoch on the "
                              "data it is given, with nothing held out. Use fit, or set early_stopping=False")
         X_given, y_given, w_given = X, y, sample_weight
+        if self.n_threads is not None:  # refused by this estimator's name, before any work
+            resolve_threads(self.n_threads, "n_threads")
         first = not hasattr(self, "model_") or not (self.warm_start or incremental)
         X, y = self._check_data(X, y, first)
         self._random_state = check_random_state(self.random_state)  # again at each fit, as scikit-learn
@@ -254,7 +265,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
 
         validation = None
         if self.early_stopping:
-            X, Y, sample_weight, validation = self._hold_out(X, Y, y, sample_weight)
+            X, Y, sample_weight, validation = hold_out(self, X, Y, y, sample_weight)
         elif self.best_loss_ is None:  # a warm start that turned early stopping off
             self.best_loss_ = np.inf
         if first:  # the model's own generator, seeded from the random state's words without drawing from it:
@@ -283,7 +294,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             l2 /= scale
         # a warm start's optimizer goes on (see the docs), unless set_params changed it; partial_fit's goes on
         settings = optimizer_settings(self)
-        if self._optimizer_ is None or quasi or (not incremental and settings != self._optimizer_settings):
+        if self._optimizer_ is None or quasi or isinstance(self._optimizer_, str) \
+                or (not incremental and settings != self._optimizer_settings):  # (a quasi-Newton fit's is a name)
             self._optimizer_, self._optimizer_settings = optimizer_for(self), settings
         if not quasi and hasattr(self._optimizer_.schedule, "start"):
             self._optimizer_.schedule.start(self.t_, n)
@@ -293,7 +305,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         if hasattr(self, "_init_callback_context"):
             metadata = {} if w_given is None else {"sample_weight": w_given}
             report = ReportEpochs(self, epochs, X_given, y_given, metadata)
-        recorder = Epochs(self, validation, n, stop_on_plateau=not incremental and (not quasi or self.early_stopping),
+        recorder = Epochs(self, validation, n, stop_on_plateau=not quasi or self.early_stopping,
                           report=report, shuffles_whole=self.shuffle and not quasi and batch >= n)
         self.n_iter_ = 0
         val_data = None
@@ -321,9 +333,12 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             warnings.warn(f"Training interrupted by user: {type(self).__name__} {history.message}; the fitted "
                           "weights are that epoch's", UserWarning, stacklevel=3)
             return self
-        if not hasattr(self, "loss_"):  # a quasi-Newton fit that started at a minimum ran no iteration
-            self.loss_ = np.inf
-        if history.learned is False:  # the divergence guard found the model no better than chance
+        if not hasattr(self, "loss_"):  # a quasi-Newton fit that stopped before its first iteration: the cost
+            objective = Objective(self.model_, self._loss(), l2, batch_mean=True)  # where it stands, as there
+            self.loss_ = self.best_loss_ = float(objective(*objective.prepare(X, Y), weight=sample_weight))
+        if history.learned is False and not incremental:  # the guard found the model no better than chance
+            # (not after one call of partial_fit: a stream's first epochs are no verdict, and scikit-learn's
+            # partial_fit warns of nothing)
             warnings.warn(f"{type(self).__name__}: {history.message}", ConvergenceWarning, stacklevel=3)
             return self
         if not incremental and not recorder.converged and not (quasi and history.converged):
@@ -331,28 +346,6 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                                                     "optimization hasn't converged yet.")
             warnings.warn(f"{type(self).__name__}: {detail}", ConvergenceWarning, stacklevel=3)
         return self
-
-    def _hold_out(self, X, Y, y, sample_weight):
-        """scikit-learn's early-stopping split: ``validation_fraction`` of the rows, from its random state.
-
-        Returns the training part of ``X``, ``Y`` and ``sample_weight``, and
-        ``(X_val, y_val, w_val)`` with ``y_val`` as the user gave the labels.
-        """
-        parts = [X, Y, np.asarray(y)] + ([] if sample_weight is None else [sample_weight])
-        split = train_test_split(*parts, random_state=self._random_state, test_size=self.validation_fraction,
-                                 stratify=self._stratify(y))
-        X, X_val, Y, _, _, y_val = split[:6]
-        w_val = None
-        if sample_weight is not None:
-            sample_weight, w_val = split[6], split[7]
-        if X_val.shape[0] < 2:
-            raise ValueError(f"The validation set is too small: {X_val.shape[0]} sample(s) held out of "
-                             f"{X.shape[0] + X_val.shape[0]} by validation_fraction={self.validation_fraction}, "
-                             "where scoring needs at least 2. Increase 'validation_fraction' or the size of your "
-                             "dataset.")
-        if self.validation_scores_ is None:  # a warm start that turned early stopping on
-            self.validation_scores_, self.validation_loss_curve_, self.best_validation_score_ = [], [], -np.inf
-        return X, Y, sample_weight, (X_val, y_val, w_val)
 
     def _train(self, X, Y, batch, l2, val_data, recorder, sample_weight, quasi, epochs):
         return training.fit(
@@ -390,7 +383,9 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     def _forward(self, X):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=self.model_.dtype)
-        with limit_threads(self.n_threads, "n_threads"):
+        # at most the cores here: a model pickled where more were free still predicts (fit refuses too many)
+        threads = None if self.n_threads is None else min(self.n_threads, available_cores())
+        with limit_threads(threads, "n_threads"):
             return to_numpy(self._network().predict(X))
 
     def __sklearn_tags__(self):

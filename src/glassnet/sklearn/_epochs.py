@@ -1,5 +1,5 @@
-"""scikit-learn's per-epoch bookkeeping, as one glassnet callback, its learning-rate rules, and the optimizer
-and network a fit goes on with after ``set_params``.
+"""scikit-learn's per-epoch bookkeeping, as one glassnet callback, its learning-rate rules, its early-stopping
+split, and the optimizer and network a fit goes on with after ``set_params``.
 
 scikit-learn's MLP decides three things at the end of every epoch: whether
 the epoch improved on the best so far by ``tol`` (the training cost, or the
@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from .. import training
 from ..errors import NonFiniteError
@@ -222,8 +223,10 @@ class Epochs(training.Callback):
     n_train : int
         Samples per epoch.
     stop_on_plateau : bool
-        Whether ``n_iter_no_change`` epochs without improvement stop training
-        (not for ``partial_fit``, which always runs one epoch).
+        Whether more than ``n_iter_no_change`` epochs without improvement
+        divide the adaptive rate or stop training. ``partial_fit``'s calls
+        count toward it as scikit-learn's do: its one epoch ends anyway, but
+        the adaptive rate falls.
     report : ReportEpochs or None
         scikit-learn's callbacks, told of each epoch.
     shuffles_whole : bool
@@ -372,3 +375,25 @@ class ReportEpochs:
         self.root.call_on_fit_task_end(estimator=self.est, X=self.X, y=self.y, metadata=self.metadata,
                                        reconstruction_attributes=self._snapshot)
 
+
+def hold_out(est: Any, X: Any, Y: Any, y: Any, sample_weight: Any) -> tuple:
+    """scikit-learn's early-stopping split of ``est``'s data: ``validation_fraction`` of the rows, by its state.
+
+    Returns the training part of ``X``, ``Y`` and ``sample_weight``, and
+    ``(X_val, y_val, w_val)`` with ``y_val`` as the user gave the labels.
+    """
+    parts = [X, Y, np.asarray(y)] + ([] if sample_weight is None else [sample_weight])
+    split = train_test_split(*parts, random_state=est._random_state, test_size=est.validation_fraction,
+                             stratify=est._stratify(y))
+    X, X_val, Y, _, _, y_val = split[:6]
+    w_val = None
+    if sample_weight is not None:
+        sample_weight, w_val = split[6], split[7]
+    if X_val.shape[0] < 2:
+        raise ValueError(f"The validation set is too small: {X_val.shape[0]} sample(s) held out of "
+                         f"{X.shape[0] + X_val.shape[0]} by validation_fraction={est.validation_fraction}, "
+                         "where scoring needs at least 2. Increase 'validation_fraction' or the size of your "
+                         "dataset.")
+    if est.validation_scores_ is None:  # a warm start that turned early stopping on
+        est.validation_scores_, est.validation_loss_curve_, est.best_validation_score_ = [], [], -np.inf
+    return X, Y, sample_weight, (X_val, y_val, w_val)

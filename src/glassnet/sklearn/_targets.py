@@ -1,4 +1,5 @@
-"""What the classifier makes of its targets: labels as fit takes them, and the weights of their classes."""
+"""What the estimators make of their targets: a column of targets raveled, labels as fit takes them, and the
+weights of their classes."""
 
 from __future__ import annotations
 

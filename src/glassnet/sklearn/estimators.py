@@ -315,7 +315,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
         GlassnetRegressor
             self.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, raveled_labels(y), sample_weight, incremental=False)  # (n, 1): scikit-learn's warning
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -333,7 +333,7 @@ class GlassnetRegressor(RegressorMixin, GlassnetBase):
         GlassnetRegressor
             self.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, raveled_labels(y), sample_weight, incremental=True)
 
     def predict(self, X):
         """Predicted values, in the network's precision.

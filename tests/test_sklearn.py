@@ -471,3 +471,23 @@ def test_the_regressor_warns_of_a_column_of_targets_as_scikit_learn_does(method)
                 X, y[:, None])
     assert column.n_outputs_ == 1 and column.predict(X).shape == (40,)
     np.testing.assert_array_equal(column.predict(X), flat.predict(X))
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_classes_given_as_a_set_are_refused_by_what_they_are(first):
+    """A set came out as "classes=[0, 1, 2] is not the same as on the first call: [0, 1, 2]" on a second
+    call, and as an error about one label on a first."""
+    X, y = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 3
+    clf = GlassnetClassifier(hidden_layer_sizes=(3,), random_state=0)
+    if not first:
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"classes must be a 1-D array-like of all the labels, such as \[0, 1, 2\]; "
+                                         r"received set \{0, 1, 2\}"):
+        clf.partial_fit(X, y, classes={0, 1, 2})
+
+
+@pytest.mark.parametrize("sizes", [True, (3, True), (np.bool_(True),)])
+def test_a_flag_is_no_layer_width(sizes):
+    """True trained one hidden unit (it is 1 to Python); scikit-learn's MLP refuses it too."""
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
+        GlassnetClassifier(hidden_layer_sizes=sizes).fit(np.zeros((4, 2)), [0, 1, 0, 1])

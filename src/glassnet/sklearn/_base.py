@@ -169,7 +169,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     def _hidden(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
-        if any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
+        if any(not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes):  # True is 1
             raise ValueError("hidden_layer_sizes must be positive integers; "
                              f"received {short(self.hidden_layer_sizes)}")
         return [int(s) for s in sizes]

@@ -155,6 +155,9 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
         GlassnetClassifier
             self.
         """
+        if classes is not None and np.asarray(classes, dtype=object).ndim != 1:  # a set has no order to read
+            raise ValueError(f"classes must be a 1-D array-like of all the labels, such as [0, 1, 2]; received "
+                             f"{type(classes).__name__} {short(classes)}")
         if not hasattr(self, "model_"):
             self._sparse_labels = sparse.issparse(y)
         y = raveled_labels(y)

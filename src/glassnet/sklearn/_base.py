@@ -335,7 +335,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             return self
         if not hasattr(self, "loss_"):  # a quasi-Newton fit that stopped before its first iteration: the cost
             objective = Objective(self.model_, self._loss(), l2, batch_mean=True)  # where it stands, as there
-            self.loss_ = self.best_loss_ = float(objective(*objective.prepare(X, Y), weight=sample_weight))
+            weight = None if sample_weight is None else self.model_.xp.asarray(sample_weight)  # (on its device)
+            self.loss_ = self.best_loss_ = float(objective(*objective.prepare(X, Y), weight=weight))
         if history.learned is False and not incremental:  # the guard found the model no better than chance
             # (not after one call of partial_fit: a stream's first epochs are no verdict, and scikit-learn's
             # partial_fit warns of nothing)

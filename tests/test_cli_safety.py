@@ -785,3 +785,49 @@ def test_resuming_a_run_that_early_stopping_ended_says_so(tmp_path, monkeypatch)
     Checkpoint.training["history"] = gn.training.History().as_dict()  # an interrupted run resumes as before
     Args.epochs = None
     assert resumed_settings(Args, Checkpoint)["epochs"] == 200
+
+
+def test_csv_columns_far_larger_than_their_spread_train_and_predict_in_full(tmp_path, capsys, monkeypatch):
+    """The features were held in float32 before they were standardized: 124 timestamps near 1.7e9 became 3
+    values, and the run ended "no better than chance". Predictions of a target of millions printed 6 digits
+    (2.99684e+06), and a float32 sum lost the units."""
+    monkeypatch.chdir(tmp_path)
+    a = np.random.default_rng(0).normal(size=400)
+    rows = "\n".join(f"{1700000000 + round(30 * v)},{'late' if v > 0 else 'early'}" for v in a)
+    (tmp_path / "times.csv").write_text("t,label\n" + rows + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", "times.csv", "--target", "label", "--out", "c",
+                     "--quiet"]) == 0
+    accuracy = float(re.search(r"test accuracy ([\d.]+)%", capsys.readouterr().out)[1])
+    assert accuracy >= 95
+    rooms = np.random.default_rng(1).uniform(1, 8, 300)
+    (tmp_path / "houses.csv").write_text("rooms,price\n" + "\n".join(f"{x:.3f},{round(2_000_000 + 300_000 * x)}"
+                                                                      for x in rooms) + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", "houses.csv", "--target", "price", "--out", "r",
+                     "--quiet"]) == 0
+    capsys.readouterr()
+    (tmp_path / "new.csv").write_text("rooms\n3\n")
+    assert cli.main(["predict", "r/model.glassnet", "new.csv"]) == 0
+    value = re.search(r"new.csv line 2: (\S+)$", capsys.readouterr().out.strip())[1]
+    assert re.fullmatch(r"\d{7}", value) and abs(int(value) - 2_900_000) < 60_000  # every digit, no exponent
+
+
+def test_a_regression_target_of_one_value_is_refused(tmp_path, capsys, monkeypatch):
+    """It trained, reported R² nan, and predicted 5.29, 5.78 and 6.40 for a target of 5.5 on every row."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flat.csv").write_text("a,y\n" + "\n".join(f"{i},5.5" for i in range(40)) + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", "flat.csv", "--target", "y", "--quiet"]) == 2
+    assert ("the training rows' target holds one value, 5.5: a regression needs values that vary (--target y "
+            "names a column of one value)") in capsys.readouterr().err
+    assert not (tmp_path / "glassnet-out" / "model.glassnet").exists()
+
+
+@pytest.mark.parametrize("marker", ["#N/A", "n/a", "N/A", "<NA>"])
+def test_excels_and_pandas_missing_markers_are_missing_values(marker, tmp_path):
+    """A 0/1 column with Excel's #N/A trained as three classes, one of them '#N/A'; a price column with N/A
+    was refused for holding "text such as '93.48'"."""
+    (tmp_path / "t.csv").write_text("a,churn\n" + "\n".join(f"{i},{i % 2}" for i in range(9)) + f"\n9,{marker}\n")
+    with pytest.raises(gn.DataError, match=rf"line 11: missing value in target column 'churn' \('{marker}'\)"):
+        gn.datasets.load_csv(tmp_path / "t.csv", "churn")
+    (tmp_path / "f.csv").write_text(f"a,price\n1.5,93.48\n{marker},12.5\n")
+    with pytest.raises(gn.DataError, match="line 3: missing value in column 'a'"):
+        gn.datasets.load_csv(tmp_path / "f.csv", "price")

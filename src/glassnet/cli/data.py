@@ -169,7 +169,8 @@ def unscale_target(values: np.ndarray, meta: dict) -> np.ndarray:
     """
     if "target_mean" not in meta:
         return values
-    return values * meta["target_scale"] + meta["target_mean"]
+    # in float64: a float32 output times the spread, plus a mean of millions, kept 7 digits of the whole sum
+    return np.asarray(values, np.float64) * meta["target_scale"] + meta["target_mean"]
 
 
 def check_data_option(dataset: str, data: str | None) -> None:

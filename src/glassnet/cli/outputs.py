@@ -338,6 +338,25 @@ def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
             "r2": 1.0 - float(np.sum(error ** 2)) / total if total > 0 else float("nan")}
 
 
+def format_prediction(value: float, spread: float | None) -> str:
+    """A regression model's prediction in the target's units, to a ten-thousandth of the target's spread in
+    training (``spread``, its standard deviation), never an exponent for everyday sizes: ``2996840``,
+    ``5000000.12346``. Where the spread is not known, seven significant digits.
+
+    Parameters
+    ----------
+    value : float
+    spread : float or None
+
+    Returns
+    -------
+    str
+    """
+    if spread is None or not spread > 0 or not np.isfinite(value) or not 1e-4 <= abs(value) < 1e15:
+        return f"{value:.7g}"
+    return f"{value:.{min(15, max(0, 4 - int(np.floor(np.log10(spread)))))}f}"
+
+
 def format_value(value: float) -> str:
     """A score in the target's units with four significant digits, trailing zeros kept, never an exponent
     for everyday sizes: ``53.20``, ``0.01230``, ``65,361``.

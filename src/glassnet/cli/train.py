@@ -121,6 +121,10 @@ def _trained(args, comm: Any, on_host: bool, ck: Any, s: dict, out: Outputs) -> 
         raise UserError(f"the training rows hold one class only, {printable(train.classes[0])!r}: a classifier "
                         "needs two or more" + (f" (--target {s['target']} names a column of one value)"
                                                if s["dataset"] == "csv" else ""))
+    if not classify and len(train.y) and np.all(train.y == train.y[0]):  # its spread is 0: nothing to learn
+        raise UserError(f"the training rows' target holds one value, {train.y[0]:g}: a regression needs values "
+                        "that vary" + (f" (--target {s['target']} names a column of one value)"
+                                       if s["dataset"] == "csv" else ""))
     meta: dict[str, Any] = {
         "dataset": s["dataset"], "data": s["data"], "target": s["target"], "task": train.task,
         "classes": train.classes, "feature_names": train.feature_names, "image_shape": train.image_shape,

@@ -36,7 +36,7 @@ from .data import (
     width,
 )
 from .options import printable
-from .outputs import format_regression, print_class_scores, regression_scores
+from .outputs import format_prediction, format_regression, print_class_scores, regression_scores
 
 
 def cmd_evaluate(args) -> int:
@@ -205,7 +205,7 @@ def predict_csv(model, meta: dict, path: str, classes: list) -> None:
             print(f"{path} line {i + first_line}: {classes[int(p.argmax())]}  (p={p.max():.3f})")
     else:
         for i, v in enumerate(unscale_target(to_numpy(model.predict(X))[:, 0], meta)):
-            print(f"{path} line {i + first_line}: {v:.6g}")
+            print(f"{path} line {i + first_line}: {format_prediction(v, meta.get('target_scale'))}")
 
 
 def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.ndarray, str]:

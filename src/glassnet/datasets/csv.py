@@ -35,20 +35,19 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     Returns
     -------
     Dataset
+        ``X`` in float64, as read (a model casts it to its own precision: standardize first, as the command
+        line does, where values such as dates or timestamps are far larger than their spread); ``y`` in
+        float64 for regression, else class numbers.
     """
     path = Path(path)
     table = fill(path, lambda first, lines: _Numbers(path, first, target, columns, lines))
     if table is None or table.n == 0:
         raise DataError(f"{path} needs a header row and at least one data row; found {0 if table is None else 1} "
                         "rows")
+    # kept in float64, as read: a model standardizes them first (the command line does), and float32 would
+    # round a date (20240103 to 20240104) or a timestamp before any standardizing could keep it
     header, read, raw_target, X = table.header, table.read, table.target, table.X[:table.n]
     features = [header[i] for i in read]
-    with np.errstate(over="ignore"):  # the features are kept as float32: what becomes infinite there is refused
-        too_large = np.argwhere(np.isinf(X.astype(np.float32)))
-    if too_large.size:
-        r, j = too_large[0]
-        raise DataError(f"{path}, line {r + 2}: column {short(features[j])} holds {X[r, j]:g}, beyond float32's "
-                        f"range (at most {float(np.finfo(np.float32).max):.3g}): scale the column down")
     # empty is missing; so are NA, nan, ... among numbers (among words, "none" may be a class of its own)
     words = [i for i, v in enumerate(raw_target) if v.lower() in MISSING]
     missing = [i for i, v in enumerate(raw_target) if v == ""] or \
@@ -68,24 +67,20 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
         reason = f"{task}, as asked"
     else:
         raise OptionError(f"task must be 'auto', 'classification' or 'regression'; received {short(task)}")
-    if numeric and not all(math.isfinite(float(v)) for v in raw_target):
-        raise DataError(f"target column {short(target)} holds values that are not finite numbers")
+    beyond = next((i for i, v in enumerate(raw_target) if numeric and not math.isfinite(float(v))), None)
+    if beyond is not None:  # 1e400
+        raise DataError(f"{path}, line {beyond + 2}: target column {short(target)} holds "
+                        f"{short(raw_target[beyond])}, not a finite number")
     if task == "regression":
         if not numeric:
             raise DataError(f"target column {short(target)} must be numeric for regression")
-        numbers = np.array([float(v) for v in raw_target], np.float64)
-        with np.errstate(over="ignore"):
-            beyond = np.isinf(numbers.astype(np.float32)).any()
-        if beyond:
-            raise DataError(f"target column {short(target)} holds {numbers[np.abs(numbers).argmax()]:g}, beyond "
-                            f"float32's range (at most {float(np.finfo(np.float32).max):.3g}): scale it down")
-        return Dataset(X.astype(np.float32), numbers.astype(np.float32), path.stem, feature_names=features,
+        return Dataset(X, np.array([float(v) for v in raw_target], np.float64), path.stem, feature_names=features,
                        task="regression", task_reason=reason)
     if numeric:  # a number is one class however it is written: 1, 1.0 and 01 are the class "1"
         raw_target = [class_name(v) for v in raw_target]
     keys = sorted(set(raw_target), key=lambda v: (Decimal(v), v) if numeric else (0, v))
     index = {k: i for i, k in enumerate(keys)}
-    return Dataset(X.astype(np.float32), np.array([index[v] for v in raw_target], np.intp), path.stem,
+    return Dataset(X, np.array([index[v] for v in raw_target], np.intp), path.stem,
                    classes=keys, feature_names=features, task_reason=reason)
 
 
@@ -97,7 +92,7 @@ class _Numbers:
         self.path, self.n, self.target = path, 0, list[str]()
         self.header, self.t, self.read = _columns(path, first, target, columns)
         self.X = np.empty((rows_at_most(path, lines, len(self.header), len(self.read)), len(self.read)), np.float64)
-        check_memory(self.X.shape[0] * (12 * len(self.read) + FIELD_BYTES), f"reading {path} as a table of numbers")
+        check_memory(self.X.shape[0] * (8 * len(self.read) + FIELD_BYTES), f"reading {path} as a table of numbers")
 
     def add(self, row: list[str]) -> None:
         self.X = grown(self.X, self.n, self.path)
@@ -161,8 +156,10 @@ def names(columns: list[str], limit: int = 20) -> str:
     return shown + (f" and {len(columns) - limit:,} more" if len(columns) > limit else "")
 
 
-#: how a CSV field says that its value is missing (besides an empty field), in lower case
-MISSING = ("na", "nan", "null", "none", "?")
+#: how a CSV field says that its value is missing (besides an empty field), in lower case: pandas' markers,
+#: Excel's among them (#N/A), and "none" and "?"
+MISSING = ("na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "nan", "-nan", "null", "none", "?",
+           "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan")
 
 
 def class_name(label: object) -> str:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import tracemalloc
 import zipfile
@@ -49,7 +50,11 @@ def three_four_one():
 
 
 def run_glassnet(*args, cwd=None, check=True):
-    """The `glassnet` command in a subprocess, as a user runs it."""
+    """The `glassnet` command in a subprocess, as a user runs it: in ``cwd``, or else in an empty folder of its
+    own (never the checkout, where two runs at once made and removed each other's glassnet-out/)."""
+    if cwd is None:
+        with tempfile.TemporaryDirectory(prefix="glassnet-cwd-") as own:
+            return run_glassnet(*args, cwd=own, check=check)
     proc = subprocess.run([sys.executable, "-m", "glassnet", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=600)
     if check and proc.returncode != 0:

@@ -831,3 +831,18 @@ def test_excels_and_pandas_missing_markers_are_missing_values(marker, tmp_path):
     (tmp_path / "f.csv").write_text(f"a,price\n1.5,93.48\n{marker},12.5\n")
     with pytest.raises(gn.DataError, match="line 3: missing value in column 'a'"):
         gn.datasets.load_csv(tmp_path / "f.csv", "price")
+
+
+def test_a_table_model_reads_rows_whatever_the_files_name(tmp_path, capsys, monkeypatch):
+    """rows.txt given to a CSV model was read as a picture: "this model takes 2 features, not a picture"."""
+    monkeypatch.chdir(tmp_path)
+    r = np.random.default_rng(0)
+    (tmp_path / "t.csv").write_text("a,b,k\n" + "\n".join(f"{x:.3f},{y:.3f},{'p' if x > 0 else 'q'}"
+                                                          for x, y in r.normal(size=(60, 2))) + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", "t.csv", "--target", "k", "--quiet"]) == 0
+    capsys.readouterr()
+    (tmp_path / "rows.txt").write_text("a,b\n2,0\n-2,0\n")
+    assert cli.main(["predict", "glassnet-out/model.glassnet", "rows.txt"]) == 0
+    assert "rows.txt line 2: p" in capsys.readouterr().out
+    assert cli.main(["predict", "glassnet-out/model.glassnet", "rows.txt", "--explain", "heat.png"]) == 2
+    assert "--explain draws pictures; this model reads rows of a table" in capsys.readouterr().err

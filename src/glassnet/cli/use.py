@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..core._validation import check_array, check_writable
 from ..core.arrays import to_numpy
@@ -84,16 +85,23 @@ def cmd_predict(args) -> int:
         0; 1 when some inputs could not be predicted; 2 when none could.
     """
     heat = check_path(args.explain, "--explain", inputs=[args.model, *args.inputs]) if args.explain else None
-    if heat is not None and all(item.lower().endswith(".csv") for item in args.inputs):  # before any prediction
-        raise UserError("--explain draws pictures; every input is a CSV file")
     ck = load(args.model, device=args.device)
     meta = ck.metadata
+    # a model of a table's rows (or of the playground's points) reads an input as rows whatever its name (rows.txt,
+    # /dev/stdin) but a picture's (photo.png: refused as a picture); another reads .csv files as rows
+    rows = meta.get("dataset") == "csv" or isinstance(meta.get("points"), dict)
+    pictures = Image.registered_extensions()
+    as_rows = [item.lower().endswith(".csv") or rows and Path(item).suffix.lower() not in pictures
+               for item in args.inputs]
+    if heat is not None and (rows or all(as_rows)):
+        raise UserError("--explain draws pictures; " + ("this model reads rows of a table" if rows else
+                                                        "every input is a CSV file"))  # before any prediction
     classes = [printable(c) for c in meta.get("classes") or range(max(2, ck.model.out_features or 0))]
     failed = 0
     explained: list[tuple] = []
-    for item in args.inputs:
+    for item, table in zip(args.inputs, as_rows):
         try:
-            if item.lower().endswith(".csv"):
+            if table:
                 predict_csv(ck.model, meta, item, classes)
             else:
                 explained.append(predict_image(ck.model, meta, item, classes))

@@ -103,6 +103,8 @@ class _Numbers:
 def _columns(path: Path, row: list[str], target: str, columns: list[str] | None) -> tuple[list[str], int, list[int]]:
     """The header's names, the target's place and the places of the feature columns to read."""
     header = [h.strip() for h in row]
+    if not any(header):  # a blank first line (a file saved with one above its header)
+        raise DataError(f"{path}, line 1: blank, where the header row that names the columns must be")
     seen: dict[str, int] = {}
     for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
         if name in seen:

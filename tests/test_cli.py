@@ -89,7 +89,7 @@ def test_csv_train_and_predict(tmp_path):
     meta = gn.load(tmp_path / "o" / "model.glassnet").metadata
     _, lows = model_data(meta, "csv", str(tmp_path / "low.csv"), "kind")
     assert set(lows.y.tolist()) == {1} and lows.classes == ["high", "low"]
-    assert "has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
+    assert "mid.csv has class(es) that are not the model's classes: 'mid'; the model knows 'high', 'low'" in bad(
         *write("mid.csv", X, np.where(X[:, 2] > 0, "mid", kind)))
     # columns are taken by name, as predict takes them: in another order, or beside others (an id), they
     # were read by position (47 % where the rows in order score 100 %), and an extra column was refused

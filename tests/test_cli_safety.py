@@ -846,3 +846,11 @@ def test_a_table_model_reads_rows_whatever_the_files_name(tmp_path, capsys, monk
     assert "rows.txt line 2: p" in capsys.readouterr().out
     assert cli.main(["predict", "glassnet-out/model.glassnet", "rows.txt", "--explain", "heat.png"]) == 2
     assert "--explain draws pictures; this model reads rows of a table" in capsys.readouterr().err
+
+
+def test_a_csv_too_short_to_split_is_refused_in_the_commands_terms(tmp_path):
+    """train_test_split's message named its own argument (test_fraction=0.2) and not the file."""
+    (tmp_path / "two.csv").write_text("a,y\n1,0.5\n2,1.5\n")
+    line = fails("train", "--dataset", "csv", "--data", tmp_path / "two.csv", "--target", "y")
+    assert line.endswith(f"--test-fraction 0.2 leaves no rows to train on or none to test on among the 2 of "
+                         f"{tmp_path / 'two.csv'}")

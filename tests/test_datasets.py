@@ -387,7 +387,9 @@ def test_csv_classification_and_regression(tmp_path):
     ("a,b\n1,0.5\n2,5e400\n", "b", r"line 3: target column 'b' holds '5e400', not a finite number"),
     ("a,b\n,1\n", "b", "line 2: missing value in column 'a'"),
     ("a,b\n1,2\nhello,3\n", "b", "line 3: column 'a' must be numeric; received 'hello'"),
-    ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are 'a', 'b'"),
+    ("a,b\n1,2\n", "c", "target column 'c' is not in .*; its columns are 'a', 'b'$"),
+    ("a;b\n1;2\n", "b", r"its columns are 'a;b' \(its fields seem separated by ';', as Excel writes them in some "
+                         r"countries: save it as comma-separated values\)"),
     ("a,b\n1,2,3\n", "b", "line 2: 3 fields, but the header has 2"),
     ("a,b\n", "b", "needs a header row and at least one data row"),
     # a blank line above the header was read as a header of no columns: "its columns are " and nothing

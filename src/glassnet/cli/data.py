@@ -18,7 +18,7 @@ import numpy as np
 from .. import datasets
 from ..core._validation import _same_file, check_array, short
 from ..core.rows import LazyRows
-from ..errors import GlassnetError
+from ..errors import GlassnetError, OptionError
 from ..ops.normalization import mean_and_scale
 from ..training.models import load, mlp
 from .options import UserError as UserError  # it lived here: re-exported
@@ -62,7 +62,12 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
     if dataset == "csv":
         if not data or not target:
             raise UserError("--dataset csv needs --data FILE.csv and --target COLUMN")
-        return datasets.train_test_split(datasets.load_csv(data, target, task=TASKS[task]), test_fraction, rng=seed)
+        rows = datasets.load_csv(data, target, task=TASKS[task])
+        try:
+            return datasets.train_test_split(rows, test_fraction, rng=seed)
+        except OptionError:  # in the command's terms (its message names train_test_split's argument)
+            raise UserError(f"--test-fraction {test_fraction} leaves no rows to train on or none to test on among "
+                            f"the {len(rows)} of {data}") from None
     raise UserError(f"unknown dataset {dataset!r}")
 
 
@@ -169,8 +174,7 @@ def unscale_target(values: np.ndarray, meta: dict) -> np.ndarray:
     """
     if "target_mean" not in meta:
         return values
-    # in float64: a float32 output times the spread, plus a mean of millions, kept 7 digits of the whole sum
-    return np.asarray(values, np.float64) * meta["target_scale"] + meta["target_mean"]
+    return np.asarray(values, np.float64) * meta["target_scale"] + meta["target_mean"]  # float32 kept 7 digits
 
 
 def check_data_option(dataset: str, data: str | None) -> None:
@@ -231,14 +235,14 @@ def model_data(meta: dict, dataset: str | None = None, data: str | None = None, 
         return model_pictures(meta, data, fraction, seed, source)
     own, target = meta.get("data"), target or meta.get("target")
     if dataset == "csv" and data is not None and target and not is_own_file(data, own, meta.get("data_fingerprint")):
-        # a model reads its columns by name, others left out, as predict reads them
-        rows = datasets.load_csv(data, target, task=TASKS[task], columns=meta.get("feature_names") or None)
-        train = test = rows  # a file of new rows is tested whole, as a folder of new pictures is (not a fifth)
+        # a model reads its columns by name, others left out, as predict reads them; a file of new rows is
+        # tested whole, as a folder of new pictures is (not a fifth)
+        train = test = datasets.load_csv(data, target, task=TASKS[task], columns=meta.get("feature_names") or None)
     else:
         train, test = load_data(dataset, data or own, target, fraction, seed, task)
     if test.task == "classification" and meta.get("classes"):  # the data's own numbering counts only its classes
         classes = [str(c) for c in meta["classes"]]
-        train, test = (same_classes(part, classes, f"the {dataset} data", "class(es)") for part in (train, test))
+        train, test = (same_classes(p, classes, data or f"the {dataset} data", "class(es)") for p in (train, test))
     return train, test
 
 

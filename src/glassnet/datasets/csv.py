@@ -112,7 +112,10 @@ def _columns(path: Path, row: list[str], target: str, columns: list[str] | None)
                             f"column its own name")
         seen[name] = i
     if target not in header:
-        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}")
+        mark = next((m for m in (";", "\t", "|") if len(header) == 1 and m in header[0]), None)
+        hint = f" (its fields seem separated by {mark!r}, as Excel writes them in some countries: save it as " \
+               "comma-separated values)" if mark else ""
+        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}{hint}")
     t = header.index(target)
     if columns is not None and (lacking := [c for c in columns if c not in header or c == target]):
         raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "

@@ -331,6 +331,19 @@ def test_csv_files_that_are_not_tables_are_one_bounded_line(tmp_path):
     assert len(str(caught.value)) < 500 and "and 199,980 more" in str(caught.value)  # not a 2 MB message
 
 
+def test_a_csv_in_another_encoding_is_named_with_its_line_and_how_to_save_it(tmp_path):
+    """"is not UTF-8 text", and nothing of where or what to do, for Excel's Latin-1 export (here past the first
+    megabyte, which the search reads first)."""
+    from glassnet.datasets import load_csv, read_rows
+
+    path = tmp_path / "cafes.csv"
+    path.write_bytes(b"a,b,label\n" + b"1,2,tea\n" * 150_000 + "3,4,café\n".encode("latin-1"))
+    for read in (lambda: load_csv(path, "label"), lambda: read_rows(path)):
+        with pytest.raises(gn.DataError, match=r"line 150002: not UTF-8 text \(the bytes b'\\xe9\\n', of Latin-1 "
+                                               r"or another encoding\): save the file as UTF-8"):
+            read()
+
+
 def test_a_quote_left_open_is_named_with_its_line_not_read_as_one_long_class_name(tmp_path):
     """The csv module took a quote never closed, on line 502 of 1001, as the start of a field running to the end
     of the file: 501 rows of 1000 were read, and the rest became a class named 'dog\\n501,1002,cat\\n...'."""

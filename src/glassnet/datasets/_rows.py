@@ -4,6 +4,7 @@ line, as fields in memory, and at most how many rows it can hold)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 from collections.abc import Callable, Iterator
@@ -205,7 +206,9 @@ def each_row(path: str | os.PathLike, check: Callable[[], object] | None = None)
                 yield None
                 yield from _parsed(f, path, strict=False)
     except UnicodeDecodeError:
-        raise DataError(f"{path} is not a CSV text file: it is not UTF-8 text") from None
+        line, seen = _not_utf8(path)
+        raise DataError(f"{path}, line {line}: not UTF-8 text (the bytes {seen!r}, of Latin-1 or another encoding): "
+                        "save the file as UTF-8 (Excel: \"CSV UTF-8\")") from None
     except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
         line, what = exc.args if len(exc.args) == 2 else (None, str(exc))
         if what == "unexpected end of data":
@@ -229,3 +232,17 @@ def _parsed(f, path: str | os.PathLike, strict: bool) -> Iterator[list[str]]:
             line = reader.line_num + 1  # where the next row begins
     except csv.Error as exc:
         raise csv.Error(line, str(exc)) from None
+
+
+def _not_utf8(path: str | os.PathLike) -> tuple[int, bytes]:
+    """The line of the first bytes of ``path`` that are not UTF-8, and those bytes: read a megabyte at a time."""
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:  # (its start may count up to 3 bytes of the chunk before)
+                start = max(0, exc.start - len(exc.object) + len(chunk))
+                return line + chunk.count(b"\n", 0, start), chunk[start:start + 4]
+            line += chunk.count(b"\n")
+    return line, b""

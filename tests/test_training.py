@@ -717,3 +717,34 @@ def test_a_column_of_class_labels_is_taken_as_the_labels():
         assert loss == runs[0][0] and np.array_equal(params, runs[0][1])
     with pytest.raises(gn.OptionError, match=r"class labels in 0..2 .* received labels from 0 to 3"):
         gn.mlp([4, 5, 3], rng=0).fit(X, (np.arange(50) % 4)[:, None], loss="cross_entropy", epochs=1)
+
+
+def test_a_model_without_a_fit_behind_it_says_which_loss_evaluate_took(tmp_path):
+    """A classifier saved and read back scored as a regression (mse), with no accuracy, and said nothing."""
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    model = gn.mlp([4, 8, 1], output="sigmoid", rng=0)
+    model.fit(X, y, loss="bce", optimizer="adam", lr=0.01, epochs=20, verbose=False)
+    scored = model.evaluate(X, y)
+    assert set(scored) == {"loss", "accuracy"}
+    loaded = gn.load(model.save(tmp_path / "b.glassnet")).model
+    with pytest.warns(UserWarning, match="evaluate scores with 'mse': this model has no fit of its own "
+                                         "behind it"):
+        assert set(loaded.evaluate(X, y)) == {"loss"}
+    assert loaded.evaluate(X, y, loss="bce") == pytest.approx(scored)
+
+
+def test_a_historys_metrics_read_as_attributes_as_its_loss_does():
+    X = np.random.default_rng(1).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    history = gn.mlp([3, 8, 2], rng=0).fit(X, y, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=3,
+                                            verbose=False, validation_split=0.25)
+    assert history.accuracy == history["accuracy"] and history.val_loss == history["val_loss"]
+    with pytest.raises(AttributeError, match="History has no 'acc': its metrics are 'loss', 'accuracy'"):
+        getattr(history, "acc")  # noqa: B009 (the attribute a user types)
+
+
+def test_an_input_shape_with_the_batch_axis_is_named_as_such():
+    with pytest.raises(gn.OptionError, match=r"put a Flatten\(\) before it \(or, if \(200, 4\) is the data's shape, "
+                                             r"give one sample's: input_shape=\(4,\)\)"):
+        gn.Sequential(gn.Dense(8), gn.Dense(2), input_shape=(200, 4))

@@ -206,8 +206,8 @@ def each_row(path: str | os.PathLike, check: Callable[[], object] | None = None)
                 yield None
                 yield from _parsed(f, path, strict=False)
     except UnicodeDecodeError:
-        line, seen = _not_utf8(path)
-        raise DataError(f"{path}, line {line}: not UTF-8 text (the bytes {seen!r}, of Latin-1 or another encoding): "
+        at, seen = _not_utf8(path)
+        raise DataError(f"{path}, line {at}: not UTF-8 text (the bytes {seen!r}, of Latin-1 or another encoding): "
                         "save the file as UTF-8 (Excel: \"CSV UTF-8\")") from None
     except csv.Error as exc:  # a field over the csv module's limit (131,072 characters), a NUL byte, a quote
         line, what = exc.args if len(exc.args) == 2 else (None, str(exc))

@@ -105,6 +105,13 @@ class History:
         """The values of metric ``key``, one per epoch."""
         return self.history[key]
 
+    def __getattr__(self, name: str) -> list[float]:
+        """A recorded metric by attribute, as ``loss`` is: ``history.accuracy``, ``history.val_loss``."""
+        records = self.__dict__.get("history", {})  # (absent while a copy or unpickling builds the object)
+        if name.startswith("_") or name not in records:
+            raise AttributeError(f"History has no {name!r}: its metrics are {', '.join(map(repr, records)) or 'none'}")
+        return records[name]
+
     @property
     def loss(self) -> list[float]:
         """The training cost of each epoch."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import nn
+from ..core.warn import warn_user
 from ..io import Checkpoint, model_file
 from ..losses.costs import Loss
 from ..losses.objective import Objective
@@ -62,7 +63,8 @@ class Sequential(nn.Stack):
         X : array_like, shape (n_samples, *input_shape)
         y : array_like
         loss : str or Loss, optional
-            By default the loss of the last :meth:`fit` (:attr:`fit_loss`), or ``"mse"`` before any.
+            By default the loss of the last :meth:`fit` (:attr:`fit_loss`), or ``"mse"`` before any, with
+            a warning that says so: a model read from a file keeps no loss.
         l2 : float
 
         Returns
@@ -70,6 +72,9 @@ class Sequential(nn.Stack):
         dict
             ``{"loss": ...}``, and ``"accuracy"`` for classification losses.
         """
+        if loss is None and self.fit_loss is None:  # a loaded classifier scored as a regression, silently
+            warn_user(f"evaluate scores with {FIT_DEFAULT_LOSS!r}: this model has no fit of its own behind it (a "
+                      "model read from a file keeps no loss); give loss=, such as loss=\"cross_entropy\"")
         objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
         return evaluate(self, *objective.prepare(X, y), objective)
 

@@ -233,6 +233,12 @@ def test_pictures_laid_out_as_keras_and_pillow_lay_them_out_get_the_way_to_ours(
     with pytest.raises(gn.OptionError, match=r"8x1 pixels .* if its channels come last, as Keras and Pillow lay "
                                              r"them out, give X.transpose\(0, 3, 1, 2\)$"):
         gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).fit(last, y, loss="cross_entropy", epochs=1)
+    # padded, the convolution fits: a pooling further on did not, and its message lacked the transpose
+    with pytest.raises(gn.OptionError, match=r"layers\[2\] MaxPool2D: .* 8x1 pixels, from layers\[0\] Conv2D; the "
+                                             r"model took its input shape from X of shape \(1500, 8, 8, 1\); if its "
+                                             r"channels come last, .* give X.transpose\(0, 3, 1, 2\)$"):
+        gn.Sequential(gn.Conv2D(4, 3, padding=1), gn.ReLU(), gn.MaxPool2D(2), gn.Flatten(), gn.Dense(10)).fit(
+            last, y, loss="cross_entropy", epochs=1)
     with pytest.warns(UserWarning, match=r"built for X of shape \(5, 28, 28, 3\) as 28 channels of 28x3 pixels; if "
                                          r"its channels come last"):
         gn.Sequential(gn.Conv2D(4, 3), gn.Flatten(), gn.Dense(10)).predict(np.zeros((5, 28, 28, 3)))

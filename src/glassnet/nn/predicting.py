@@ -326,7 +326,10 @@ class Predicting:
             try:
                 self.build(tuple(X.shape[1:]))
             except OptionError as exc:
-                if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix
+                if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix, but
+                    if hint := layout_hint(X.shape, None, name):  # not that the pictures came channels last
+                        raise OptionError(f"{exc}; the model took its input shape from {name} of shape "
+                                          f"{tuple(X.shape)}{hint}") from None
                     raise
                 pictures = hasattr(self.layers[0], "kernel_size")  # a convolution or pooling takes pictures
                 raise OptionError(f"{exc}. The model takes its input shape from the first data it sees, here "

@@ -2,6 +2,7 @@
 validation, callbacks, divergence, and the quasi-Newton solvers."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -748,3 +749,19 @@ def test_an_input_shape_with_the_batch_axis_is_named_as_such():
     with pytest.raises(gn.OptionError, match=r"put a Flatten\(\) before it \(or, if \(200, 4\) is the data's shape, "
                                              r"give one sample's: input_shape=\(4,\)\)"):
         gn.Sequential(gn.Dense(8), gn.Dense(2), input_shape=(200, 4))
+
+
+def test_class_probabilities_of_a_regression_say_how_they_read_its_values():
+    """A model fitted with mse to raw outputs gave 'classes' as sigmoid(value) > 0.5, value > 0, silently; a
+    sigmoid output fitted with mse (the tutorials' way) is a classifier, and says nothing."""
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    raw = gn.mlp([4, 8, 1], output="identity", rng=0)
+    raw.fit(X, 3 * X[:, 0], loss="mse", optimizer="adam", epochs=3, verbose=False)
+    with pytest.warns(UserWarning, match=r"fitted as a regression \(loss 'mse'\) to outputs that are not "
+                                         r"probabilities, which class probabilities read as logits"):
+        raw.predict_classes(X)
+    squashed = gn.mlp([4, 8, 1], output="sigmoid", rng=0)
+    squashed.fit(X, (X[:, 0] > 0).astype(float), loss="mse", optimizer="adam", epochs=3, verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        squashed.predict_classes(X)

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import nn
+from ..core._validation import short
 from ..core.warn import warn_user
 from ..io import Checkpoint, model_file
-from ..losses.costs import Loss
+from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
+from ..nn.predicting import output_probabilities
 from . import Callback, History, evaluate, fit
 from . import resume as _resume
+from .data import is_classifier_loss
 
 #: the loss fit takes when none is given
 FIT_DEFAULT_LOSS: str = inspect.signature(fit).parameters["loss"].default
@@ -77,6 +80,25 @@ class Sequential(nn.Stack):
                       "model read from a file keeps no loss); give loss=, such as loss=\"cross_entropy\"")
         objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
         return evaluate(self, *objective.prepare(X, y), objective)
+
+    def predict_proba(self, X: Any, batch_size: int | None = None) -> Any:
+        """Class probabilities; see :meth:`glassnet.nn.Stack.predict_proba`. A model fitted as a regression
+        (a loss of values, such as ``"mse"``) to raw outputs warns that they are read as logits.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, *input_shape)
+        batch_size : int, optional
+
+        Returns
+        -------
+        array, shape (n_samples, n_outputs)
+        """
+        if self.fit_loss is not None and not is_classifier_loss(get_loss(self.fit_loss)) \
+                and not output_probabilities(self.layers):  # (predict_classes asks here too)
+            warn_user(f"this model was fitted as a regression (loss {short(self.fit_loss)}) to outputs that are "
+                      "not probabilities, which class probabilities read as logits: its values are predict(X)")
+        return super().predict_proba(X, batch_size)
 
     def save(self, path: str | os.PathLike, **kwargs: Any) -> Path:
         """Write the architecture and weights to ``path``; see :func:`glassnet.save`.

@@ -98,7 +98,8 @@ def mnist_folders():
 
 def find_mnist():
     """The first folder of :func:`mnist_folders` that holds all four files, or None."""
-    return next((f for f in mnist_folders() if all((f / n).is_file() for n in MNIST_NAMES)), None)
+    found = next((f for f in mnist_folders() if all((f / n).is_file() for n in MNIST_NAMES)), None)
+    return None if found is None else found.resolve()  # absolute: run_glassnet runs in a folder of its own
 
 
 #: the four original MNIST files, or None where this machine has none (the MNIST tests then skip)

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -195,6 +196,10 @@ def test_a_mistyped_option_points_to_its_commands_help_and_the_option_meant(caps
     assert exit.value.code == 2
     assert capsys.readouterr().err == ("glassnet train: error: unrecognized arguments: --epohcs 5; did you mean "
                                        "--epochs? (see glassnet train --help)\n")
+    with pytest.raises(SystemExit):  # nothing near: no guess (the shared dashes made --out one for --gpu)
+        cli.main(["train", "--gpu"])
+    assert capsys.readouterr().err == ("glassnet train: error: unrecognized arguments: --gpu (see glassnet train "
+                                       "--help)\n")
     with pytest.raises(SystemExit):
         cli.main(["evaluate", "m.glassnet", "stray"])
     assert "glassnet evaluate: error: unrecognized arguments: stray (see glassnet evaluate --help)" in \
@@ -854,3 +859,27 @@ def test_a_csv_too_short_to_split_is_refused_in_the_commands_terms(tmp_path):
     line = fails("train", "--dataset", "csv", "--data", tmp_path / "two.csv", "--target", "y")
     assert line.endswith(f"--test-fraction 0.2 leaves no rows to train on or none to test on among the 2 of "
                          f"{tmp_path / 'two.csv'}")
+
+
+@pytest.mark.parametrize(("value", "spread", "text"), [
+    (2996840.3, 1e6, "2996840"), (5000000.123456, 0.58, "5000000.12346"), (0.5, 0.6, "0.50000"),
+    (3.2e-5, 0.6, "0.00003"), (-1e-7, 0.6, "0.00000"), (-0.0, 0.6, "0.00000"), (1.5, None, "1.5"),
+])
+def test_a_prediction_is_written_to_a_ten_thousandth_of_the_targets_spread(value, spread, text):
+    from glassnet.cli.outputs import format_prediction
+
+    assert format_prediction(value, spread) == text
+
+
+def test_regression_scores_of_targets_near_float64s_end_do_not_overflow():
+    """CSV targets are kept in float64 now; at 1e300 the squares of the scores overflowed to inf and R² to nan."""
+    from glassnet.cli.outputs import regression_scores
+
+    y, predicted = np.array([1.0, 2, 3, 4]), np.array([1.1, 1.9, 3.2, 3.9])
+    small = regression_scores(y, predicted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = regression_scores(1e300 * y, 1e300 * predicted)
+    assert huge["rmse"] == pytest.approx(1e300 * small["rmse"], rel=1e-12)
+    assert huge["mae"] == pytest.approx(1e300 * small["mae"], rel=1e-12)
+    assert huge["r2"] == pytest.approx(small["r2"], rel=1e-12) == 0.986

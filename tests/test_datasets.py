@@ -393,7 +393,8 @@ def test_csv_classification_and_regression(tmp_path):
     ("a,b\n1,2,3\n", "b", "line 2: 3 fields, but the header has 2"),
     ("a,b\n", "b", "needs a header row and at least one data row"),
     # a blank line above the header was read as a header of no columns: "its columns are " and nothing
-    ("\n\na,b\n1,2\n", "b", "line 1: blank, where the header row that names the columns must be"),
+    ("\n\na,b\n1,2\n", "b", "line 1: names no column, where the header row that names them must be"),
+    (",,\n1,2,3\n", "b", "line 1: names no column"),
     # the model read its columns by name: predict took the first 'a' twice, and 'y,y' named the wrong column
     ("a,a,y\n1,2,0\n", "y", "columns 1 and 2 are both named 'a'; give each column its own name"),
     ("a,y, y\n1,0,0\n", "y", "columns 2 and 3 are both named 'y'"),

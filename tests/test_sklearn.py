@@ -457,6 +457,12 @@ def test_a_quasi_newton_fit_that_takes_no_iteration_reports_the_cost_where_it_st
         got = ours(solver="lbfgs", tol=1e3, random_state=0).fit(X, target, sample_weight=w)
         assert got.n_iter_ == want.n_iter_ == 0
         assert got.loss_ == pytest.approx(want.loss_, rel=1e-12) and got.best_loss_ == got.loss_
+        # a second fit, after one that iterated, does not keep that one's loss_
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            again = ours(solver="lbfgs", max_iter=50, random_state=0).fit(X, target, sample_weight=w)
+        again.set_params(tol=1e3).fit(X, target, sample_weight=w)
+        assert again.n_iter_ == 0 and again.loss_ == pytest.approx(want.loss_, rel=1e-12)
 
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
@@ -491,3 +497,19 @@ def test_a_flag_is_no_layer_width(sizes):
     """True trained one hidden unit (it is 1 to Python); scikit-learn's MLP refuses it too."""
     with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
         GlassnetClassifier(hidden_layer_sizes=sizes).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_partial_fit_calls_warn_of_nothing_as_scikit_learns_do(kind):
+    """Each call that left the model no better than chance warned so (ten calls, ten warnings, where
+    MLPClassifier's give none): a stream's first epochs are no verdict."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    est = GlassnetClassifier(hidden_layer_sizes=(5,), random_state=0) if kind == "classifier" else \
+        GlassnetRegressor(hidden_layer_sizes=(5,), random_state=0)
+    extra = {"classes": [0, 1, 2]} if kind == "classifier" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(10):
+            est.partial_fit(X, y if kind == "classifier" else X[:, 0] * 50, **extra)

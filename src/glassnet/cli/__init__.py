@@ -315,10 +315,11 @@ class Parser(argparse.ArgumentParser):
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             command = _subcommand(self, getattr(parsed, "command", None))
-            options = [] if command is None else [o for a in command._actions for o in a.option_strings]
-            near = [m for e in extras if e.startswith("--")
-                    for m in difflib.get_close_matches(e.split("=")[0], options, n=1)]
-            self.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; did you mean {near[0]}?" if near else ""),
+            options = [] if command is None else [o[2:] for a in command._actions for o in a.option_strings
+                                                  if o.startswith("--")]
+            near = [m for e in extras if e.startswith("--")  # matched without the dashes, which every one shares
+                    for m in difflib.get_close_matches(e[2:].split("=")[0], options, n=1, cutoff=0.7)]
+            self.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; did you mean --{near[0]}?" if near else ""),
                        None if command is None else command.prog)
         return parsed
 

@@ -9,6 +9,7 @@ was interrupted) and the learning-curve plot.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -332,9 +333,12 @@ def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     dict
     """
     y, predicted = np.asarray(y, np.float64), np.asarray(predicted, np.float64).reshape(y.shape)
-    error = predicted - y
+    # in units of the largest value, so that no square overflows (a target of 1e300 is a float64 like another)
+    big = float(max(np.abs(y).max(initial=0.0), np.abs(predicted).max(initial=0.0)))
+    big = big if 0 < big < math.inf else 1.0
+    error, y = (predicted - y) / big, y / big
     total = float(np.sum((y - y.mean()) ** 2))
-    return {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error))),
+    return {"rmse": big * float(np.sqrt(np.mean(error ** 2))), "mae": big * float(np.mean(np.abs(error))),
             "r2": 1.0 - float(np.sum(error ** 2)) / total if total > 0 else float("nan")}
 
 
@@ -352,9 +356,10 @@ def format_prediction(value: float, spread: float | None) -> str:
     -------
     str
     """
-    if spread is None or not spread > 0 or not np.isfinite(value) or not 1e-4 <= abs(value) < 1e15:
+    if spread is None or not 0 < spread < math.inf or not abs(value) < 1e15:
         return f"{value:.7g}"
-    return f"{value:.{min(15, max(0, 4 - int(np.floor(np.log10(spread)))))}f}"
+    decimals = min(15, max(0, 4 - math.floor(math.log10(spread))))
+    return f"{round(float(value), decimals) + 0.0:.{decimals}f}"  # + 0.0: a -0.0 reads 0
 
 
 def format_value(value: float) -> str:

@@ -1,7 +1,8 @@
 """Datasets: the 8x8 digits that ship with scikit-learn, MNIST, CSV files, and folders of your own pictures.
 
-Every loader returns ``Dataset`` objects whose ``X`` has samples in rows,
-float32, scaled to [0, 1] for images.
+Every loader returns ``Dataset`` objects whose ``X`` has samples in rows: pictures in
+float32, scaled to [0, 1]; a CSV file's numbers in float64, as read (standardize them
+before a float32 model takes them, as the command line does).
 """
 
 from .augment import PhotoAugment, RandomAffine, affine_warp

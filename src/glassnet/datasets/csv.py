@@ -35,8 +35,9 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     Returns
     -------
     Dataset
-        ``X`` in float64, as read (a model casts it to its own precision: standardize first, as the command
-        line does, where values such as dates or timestamps are far larger than their spread); ``y`` in
+        ``X`` in float64, as read: a Sequential casts it to its own precision (float32 by default), so
+        standardize first where values such as dates or timestamps are far larger than their spread, as
+        the command line does; scikit-learn's estimators and glassnet's follow ``X``'s dtype. ``y`` in
         float64 for regression, else class numbers.
     """
     path = Path(path)
@@ -103,8 +104,8 @@ class _Numbers:
 def _columns(path: Path, row: list[str], target: str, columns: list[str] | None) -> tuple[list[str], int, list[int]]:
     """The header's names, the target's place and the places of the feature columns to read."""
     header = [h.strip() for h in row]
-    if not any(header):  # a blank first line (a file saved with one above its header)
-        raise DataError(f"{path}, line 1: blank, where the header row that names the columns must be")
+    if not any(header):  # a blank first line (a file saved with one above its header), or only commas
+        raise DataError(f"{path}, line 1: names no column, where the header row that names them must be")
     seen: dict[str, int] = {}
     for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
         if name in seen:

@@ -333,7 +333,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             warnings.warn(f"Training interrupted by user: {type(self).__name__} {history.message}; the fitted "
                           "weights are that epoch's", UserWarning, stacklevel=3)
             return self
-        if not hasattr(self, "loss_"):  # a quasi-Newton fit that stopped before its first iteration: the cost
+        if quasi and self.n_iter_ == 0:  # a quasi-Newton fit that stopped before its first iteration: the cost
             objective = Objective(self.model_, self._loss(), l2, batch_mean=True)  # where it stands, as there
             weight = None if sample_weight is None else self.model_.xp.asarray(sample_weight)  # (on its device)
             self.loss_ = self.best_loss_ = float(objective(*objective.prepare(X, Y), weight=weight))

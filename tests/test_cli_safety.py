@@ -883,3 +883,10 @@ def test_regression_scores_of_targets_near_float64s_end_do_not_overflow():
     assert huge["rmse"] == pytest.approx(1e300 * small["rmse"], rel=1e-12)
     assert huge["mae"] == pytest.approx(1e300 * small["mae"], rel=1e-12)
     assert huge["r2"] == pytest.approx(small["r2"], rel=1e-12) == 0.986
+    # far from 0 and close together (timestamps): units that are not a power of two rounded R² at 1e-8
+    from sklearn.metrics import r2_score
+
+    r = np.random.default_rng(0)
+    times = 1.7e9 + r.normal(size=40)
+    guess = times + 0.5 * r.normal(size=40)
+    assert regression_scores(times, guess)["r2"] == pytest.approx(r2_score(times, guess), rel=1e-12)

@@ -733,6 +733,13 @@ def test_a_model_without_a_fit_behind_it_says_which_loss_evaluate_took(tmp_path)
                                          "behind it"):
         assert set(loaded.evaluate(X, y)) == {"loss"}
     assert loaded.evaluate(X, y, loss="bce") == pytest.approx(scored)
+    # a checkpoint keeps its run's loss: evaluate takes it, without a word
+    model.fit(X, y, loss="bce", optimizer="adam", lr=0.01, epochs=2, verbose=False,
+              callbacks=[gn.ModelCheckpoint(tmp_path / "run.glassnet")])
+    resumed = gn.load(tmp_path / "run.glassnet").model
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resumed.evaluate(X, y) == pytest.approx(model.evaluate(X, y))
 
 
 def test_a_historys_metrics_read_as_attributes_as_its_loss_does():
@@ -743,12 +750,6 @@ def test_a_historys_metrics_read_as_attributes_as_its_loss_does():
     assert history.accuracy == history["accuracy"] and history.val_loss == history["val_loss"]
     with pytest.raises(AttributeError, match="History has no 'acc': its metrics are 'loss', 'accuracy'"):
         getattr(history, "acc")  # noqa: B009 (the attribute a user types)
-
-
-def test_an_input_shape_with_the_batch_axis_is_named_as_such():
-    with pytest.raises(gn.OptionError, match=r"put a Flatten\(\) before it \(or, if \(200, 4\) is the data's shape, "
-                                             r"give one sample's: input_shape=\(4,\)\)"):
-        gn.Sequential(gn.Dense(8), gn.Dense(2), input_shape=(200, 4))
 
 
 def test_class_probabilities_of_a_regression_say_how_they_read_its_values():
@@ -762,6 +763,10 @@ def test_class_probabilities_of_a_regression_say_how_they_read_its_values():
         raw.predict_classes(X)
     squashed = gn.mlp([4, 8, 1], output="sigmoid", rng=0)
     squashed.fit(X, (X[:, 0] > 0).astype(float), loss="mse", optimizer="adam", epochs=3, verbose=False)
+    several = gn.mlp([4, 8, 3], rng=0)  # raw outputs, one-hot targets: the argmax is the class all the same
+    several.fit(X, np.eye(3)[X[:, :3].argmax(axis=1)], loss="mse", optimizer="adam", lr=0.05, epochs=20,
+                verbose=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         squashed.predict_classes(X)
+        several.predict_classes(X)

@@ -317,8 +317,9 @@ class Parser(argparse.ArgumentParser):
             command = _subcommand(self, getattr(parsed, "command", None))
             options = [] if command is None else [o[2:] for a in command._actions for o in a.option_strings
                                                   if o.startswith("--")]
-            near = [m for e in extras if e.startswith("--")  # matched without the dashes, which every one shares
-                    for m in difflib.get_close_matches(e[2:].split("=")[0], options, n=1, cutoff=0.7)]
+            # matched without the dashes that every option shares; none for 3 letters or fewer (--lt: --lr, --plot?)
+            typed = [e[2:].split("=")[0] for e in extras if e.startswith("--")]
+            near = [m for t in typed if len(t) > 3 for m in difflib.get_close_matches(t, options, n=1)]
             self.error(f"unrecognized arguments: {' '.join(extras)}" + (f"; did you mean --{near[0]}?" if near else ""),
                        None if command is None else command.prog)
         return parsed

@@ -333,9 +333,9 @@ def regression_scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     dict
     """
     y, predicted = np.asarray(y, np.float64), np.asarray(predicted, np.float64).reshape(y.shape)
-    # in units of the largest value, so that no square overflows (a target of 1e300 is a float64 like another)
+    # in units of a power of two near the largest value: no square overflows (1e300), no value rounds
     big = float(max(np.abs(y).max(initial=0.0), np.abs(predicted).max(initial=0.0)))
-    big = big if 0 < big < math.inf else 1.0
+    big = 2.0 ** math.frexp(big)[1] if 0 < big < math.inf else 1.0
     error, y = (predicted - y) / big, y / big
     total = float(np.sum((y - y.mean()) ** 2))
     return {"rmse": big * float(np.sqrt(np.mean(error ** 2))), "mae": big * float(np.mean(np.abs(error))),

@@ -102,9 +102,7 @@ class Dense(_Weighted):
         if self.in_features is None:
             if len(shape) != 1:
                 raise OptionError(f"Dense takes rows of features, one axis per sample; received input of shape "
-                                  f"{shape} per sample: put a Flatten() before it"
-                                  + (f" (or, if {shape} is the data's shape, give one sample's: input_shape="
-                                     f"{shape[1:]})" if len(shape) == 2 else ""))
+                                  f"{shape} per sample: put a Flatten() before it")
         elif shape != (self.in_features,):
             raise OptionError(f"Dense expects {self.in_features} input features per sample; "
                               f"received input of shape {shape} per sample")

@@ -9,6 +9,7 @@ Keras's ``Model`` gets ``fit`` from its trainer: ``model.fit(...)`` is
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 from pathlib import Path
@@ -18,7 +19,7 @@ from .. import nn
 from ..core._validation import short
 from ..core.warn import warn_user
 from ..io import Checkpoint, model_file
-from ..losses.costs import Loss, get_loss
+from ..losses.costs import Loss, get_loss, loss_from_config
 from ..losses.objective import Objective
 from ..nn.predicting import output_probabilities
 from . import Callback, History, evaluate, fit
@@ -77,13 +78,13 @@ class Sequential(nn.Stack):
         """
         if loss is None and self.fit_loss is None:  # a loaded classifier scored as a regression, silently
             warn_user(f"evaluate scores with {FIT_DEFAULT_LOSS!r}: this model has no fit of its own behind it (a "
-                      "model read from a file keeps no loss); give loss=, such as loss=\"cross_entropy\"")
+                      "model file keeps no loss, but for a checkpoint); give loss=, such as loss=\"cross_entropy\"")
         objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
         return evaluate(self, *objective.prepare(X, y), objective)
 
     def predict_proba(self, X: Any, batch_size: int | None = None) -> Any:
-        """Class probabilities; see :meth:`glassnet.nn.Stack.predict_proba`. A model fitted as a regression
-        (a loss of values, such as ``"mse"``) to raw outputs warns that they are read as logits.
+        """Class probabilities; see :meth:`glassnet.nn.Stack.predict_proba`. A model of one raw output fitted
+        as a regression (a loss of values, such as ``"mse"``) warns that its value is read as a logit.
 
         Parameters
         ----------
@@ -94,8 +95,8 @@ class Sequential(nn.Stack):
         -------
         array, shape (n_samples, n_outputs)
         """
-        if self.fit_loss is not None and not is_classifier_loss(get_loss(self.fit_loss)) \
-                and not output_probabilities(self.layers):  # (predict_classes asks here too)
+        if self.fit_loss is not None and self.out_features == 1 and not is_classifier_loss(get_loss(self.fit_loss)) \
+                and not output_probabilities(self.layers):  # (predict_classes asks here: value > 0 is class 1)
             warn_user(f"this model was fitted as a regression (loss {short(self.fit_loss)}) to outputs that are "
                       "not probabilities, which class probabilities read as logits: its values are predict(X)")
         return super().predict_proba(X, batch_size)
@@ -180,7 +181,13 @@ def load(path: str | os.PathLike, allow_nonfinite: bool = False, device: Any = N
     Checkpoint
         Its ``model`` is a :class:`Sequential` of this module.
     """
-    return model_file.load(path, Sequential, allow_nonfinite=allow_nonfinite, device=device)
+    ck = model_file.load(path, Sequential, allow_nonfinite=allow_nonfinite, device=device)
+    settings, model = ck.training.get("settings"), ck.model
+    if isinstance(settings, dict) and isinstance(settings.get("loss"), dict) and isinstance(model, Sequential):
+        # a checkpoint: its run's loss, for evaluate (one it cannot rebuild is not the model's fault: resume says)
+        with contextlib.suppress(TypeError, ValueError):
+            model.fit_loss = loss_from_config(settings["loss"])
+    return ck
 
 
 def resume(path: str | os.PathLike, X: object, y: object, **kwargs: Any) -> tuple[Sequential, History]:

@@ -45,8 +45,8 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     if table is None or table.n == 0:
         raise DataError(f"{path} needs a header row and at least one data row; found {0 if table is None else 1} "
                         "rows")
-    # kept in float64, as read: a model standardizes them first (the command line does), and float32 would
-    # round a date (20240103 to 20240104) or a timestamp before any standardizing could keep it
+    # kept in float64, as read: float32 would round a date (20240103 to 20240104) or a timestamp before the
+    # command line's standardizing could keep it
     header, read, raw_target, X = table.header, table.read, table.target, table.X[:table.n]
     features = [header[i] for i in read]
     # empty is missing; so are NA, nan, ... among numbers (among words, "none" may be a class of its own)

@@ -40,7 +40,7 @@ class Sequential(nn.Stack):
     """
 
     #: the loss of this model's last completed fit (the method's or ``glassnet.fit(model, ...)``'s; a model read
-    #: from a file has none: it is None), which :meth:`evaluate` takes unless given another
+    #: from a file has none, but for a checkpoint's: it is None), which :meth:`evaluate` takes unless given another
     fit_loss: str | Loss | None = None
 
     def fit(self, X: object, y: object, **kwargs: Any) -> History:
@@ -68,7 +68,7 @@ class Sequential(nn.Stack):
         y : array_like
         loss : str or Loss, optional
             By default the loss of the last :meth:`fit` (:attr:`fit_loss`), or ``"mse"`` before any, with
-            a warning that says so: a model read from a file keeps no loss.
+            a warning that says so: a model read from a file keeps no loss, but for a checkpoint.
         l2 : float
 
         Returns

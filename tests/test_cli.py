@@ -28,6 +28,10 @@ def test_default_train_on_digits(digits_run):
     assert "true\\pred" in out  # the confusion matrix
     assert (cwd / "glassnet-out" / "model.glassnet").stat().st_size > 0
     assert (cwd / "glassnet-out" / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
+    # the checkpoint, written as the other files were, is named as they are (it was not said)
+    assert out.rstrip().endswith("checkpoint written to glassnet-out/checkpoint.glassnet (glassnet train --resume "
+                                 "it, for more --epochs)")
+    assert gn.load(cwd / "glassnet-out" / "checkpoint.glassnet").training["epoch"] == 40  # epochs done
     # not a terminal: progress lines, not a bar; at most one every 2 s, and always the last epoch
     assert "\r" not in proc.stderr and proc.stderr.splitlines()[-1].startswith("epoch 40/40  loss ")
 

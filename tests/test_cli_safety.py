@@ -890,3 +890,14 @@ def test_regression_scores_of_targets_near_float64s_end_do_not_overflow():
     times = 1.7e9 + r.normal(size=40)
     guess = times + 0.5 * r.normal(size=40)
     assert regression_scores(times, guess)["r2"] == pytest.approx(r2_score(times, guess), rel=1e-12)
+
+
+def test_a_csv_target_of_identifiers_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    """10,000 distinct strings trained 10,000 classes, where the test split held only classes never seen; only the
+    check after training said anything."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ids.csv").write_text("a,id\n" + "\n".join(f"{i % 7},user{i}" for i in range(300)) + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", "ids.csv", "--target", "id", "--quiet"]) == 2
+    assert re.search(r"--target id holds 300 classes among \d+ training rows, fewer than two rows a class: a "
+                     r"column of identifiers, not of classes\?", capsys.readouterr().err)
+    assert not (tmp_path / "glassnet-out").exists()

@@ -326,8 +326,9 @@ class Predicting:
             try:
                 self.build(tuple(X.shape[1:]))
             except OptionError as exc:
-                if not str(exc).startswith("layers[0] "):  # a layer further on: its message names the fix, but
-                    if hint := layout_hint(X.shape, None, name):  # not that the pictures came channels last
+                if not str(exc).startswith("layers[0] "):
+                    # a layer further on: its message names the fix, but not that the pictures came channels last
+                    if hint := layout_hint(X.shape, None, name):
                         raise OptionError(f"{exc}; the model took its input shape from {name} of shape "
                                           f"{tuple(X.shape)}{hint}") from None
                     raise

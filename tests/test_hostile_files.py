@@ -344,6 +344,33 @@ def test_a_csv_in_another_encoding_is_named_with_its_line_and_how_to_save_it(tmp
             read()
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+def test_a_utf16_csv_is_named_as_such(tmp_path, encoding):
+    """Excel's "Unicode Text" and Notepad's "Unicode" write UTF-16 with a byte-order mark: the message called it
+    Latin-1 (the bytes b'\\xff\\xfea\\x00'). Without the mark, the csv module read every other byte, a NUL,
+    into the column names: "no column 'label'; its columns are 'a\\x00', '\\x00b\\x00', ..."."""
+    from glassnet.datasets import load_csv, read_rows
+
+    path = tmp_path / "u16.csv"
+    path.write_text("a,b,label\n1,2,yes\n3,4,no\n", encoding=encoding)  # "utf-16" alone writes the mark
+    for read in (lambda: load_csv(path, "label"), lambda: read_rows(path)):
+        with pytest.raises(gn.DataError, match=r"u16.csv is not UTF-8 text: it starts with the bytes b'.*', as "
+                                               r"UTF-16 text does: save the file as UTF-8"):
+            read()
+
+
+def test_a_nul_byte_in_a_class_name_is_refused_with_its_line(tmp_path):
+    """Python's csv module reads a NUL byte as a character: 'y\\x00es' trained as a third class beside yes and no."""
+    from glassnet.datasets import load_csv
+
+    path = tmp_path / "nul.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{2 * i},{'yes' if i % 2 else 'no'}\n" for i in range(40))
+                    .replace("yes", "y\x00es", 2).replace("y\x00es", "yes", 1))
+    with pytest.raises(gn.DataError, match=r"nul.csv, line 5: target column 'label' holds a NUL byte "
+                                           r"\('y\\x00es'\): the file is not plain text"):
+        load_csv(path, "label")
+
+
 def test_a_quote_left_open_is_named_with_its_line_not_read_as_one_long_class_name(tmp_path):
     """The csv module took a quote never closed, on line 502 of 1001, as the start of a field running to the end
     of the file: 501 rows of 1000 were read, and the rest became a class named 'dog\\n501,1002,cat\\n...'."""

@@ -56,6 +56,10 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     if missing:
         raise DataError(f"{path}, line {missing[0] + 2}: missing value in target column {short(target)}"
                         + (f" ({short(raw_target[missing[0]])})" if raw_target[missing[0]] else ""))
+    nul = next((i for i, v in enumerate(raw_target) if "\x00" in v), None)
+    if nul is not None:  # Python's csv module reads NUL bytes as characters: 'y\x00es' would be a class of its own
+        raise DataError(f"{path}, line {nul + 2}: target column {short(target)} holds a NUL byte "
+                        f"({short(raw_target[nul])}): the file is not plain text, or is damaged")
     numeric = _all_float(raw_target)
     infinite = [i for i, v in enumerate(raw_target) if v.lower().lstrip("+-") in ("inf", "infinity")]
     if infinite and _all_float([v for i, v in enumerate(raw_target) if i not in set(infinite)]):

@@ -375,6 +375,18 @@ def _fit_augmented(augment):
     (lambda: gn.SGD(0.1, momentum=0.9, nesterov="no"), TypeError, r"nesterov must be True or False"),
     (lambda: gn.Sequential(gn.Dense(3), input_shape=3), ValueError, r"input_shape must be a tuple of sizes"),
     (lambda: gn.Sequential(gn.Dense(3), input_shape=(0,)), ValueError, r"input_shape\[0\] must be >= 1"),
+    # the batch axis, as Keras' batch_input_shape has it: "input_shape[0] must be an integer; received None"
+    (lambda: gn.Sequential(gn.Dense(3), input_shape=(None, 784)), ValueError,
+     r"input_shape is one sample's shape, without the batch axis: input_shape=\(784,\); received \(None, 784\)"),
+    # "put a Flatten() before it", and nothing else, where a Flatten would have taken 64 x 784 features
+    (lambda: gn.Sequential(gn.Dense(3), input_shape=(64, 784)), ValueError,
+     r"layers\[0\] Dense: .* put a Flatten\(\) before it, from the input; if 64 counts the samples, leave it out: "
+     r"input_shape=\(784,\)"),
+    (lambda: gn.Sequential(gn.Dense(784, 3), input_shape=(5, 784)), ValueError,
+     r"layers\[0\] Dense expects 784 input features, but the input produces shape \(5, 784\); if 5 counts the "
+     r"samples, leave it out: input_shape=\(784,\)"),
+    (lambda: gn.Sequential(gn.Conv2D(1, 4, 3), gn.Flatten(), gn.Dense(3), input_shape=(32, 1, 8, 8)), ValueError,
+     r"layers\[0\] Conv2D: .*; if 32 counts the samples, leave it out: input_shape=\(1, 8, 8\)"),
     (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), optimizer="adam"), TypeError,
      r"optimizer must be an Optimizer whose state to keep .*; received 'adam'"),
     (lambda: gn.save("never.glassnet", gn.mlp([4, 2], rng=0), training_arrays={"best_params": [1, 2]}), ValueError,

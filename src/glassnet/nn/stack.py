@@ -16,7 +16,7 @@ from types import ModuleType
 import numpy as np
 
 from ..core._html import table
-from ..core._validation import as_generator, check_dtype, check_positive_int, meant, short
+from ..core._validation import as_generator, check_dtype, meant, short
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
 from .context import Array, Shape, Workspace, made_by_pass
@@ -24,6 +24,7 @@ from .flat import FlatParameters
 from .predicting import _INFERENCE as _INFERENCE  # these two lived here before predicting.py: re-exported
 from .predicting import REUSE_BYTES as REUSE_BYTES
 from .predicting import Predicting
+from .shapes import as_shape, follow_shapes
 
 #: held while a model builds itself on its first data, so that two threads' first calls build it once
 _BUILD_LOCK = threading.Lock()
@@ -107,7 +108,7 @@ class Stack(Predicting, FlatParameters):
             dtype = owners[0].dtype if owners else np.float32
         dtype = check_dtype(dtype)
         # a seeded model: weights drawn from fresh entropy come from its seed instead (once every shape is checked)
-        self.input_shape, self.output_shape = _follow_shapes(self.layers, input_shape, self.rng, adopt=rng is not None)
+        self.input_shape, self.output_shape = follow_shapes(self.layers, input_shape, self.rng, adopt=rng is not None)
         #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
         self.device_index: int | None = None
         self._bind(dtype, xp or np)
@@ -138,7 +139,7 @@ class Stack(Predicting, FlatParameters):
         shape = as_shape(input_shape, "input_shape")
         with _BUILD_LOCK:
             if self.input_shape is None:
-                self.input_shape, self.output_shape = _follow_shapes(self.layers, shape, self.rng)
+                self.input_shape, self.output_shape = follow_shapes(self.layers, shape, self.rng)
                 self._bind(self.dtype, self.xp)
             elif self.input_shape != shape:
                 raise OptionError(f"the model was built for input of shape {self.input_shape} per sample; "
@@ -294,30 +295,6 @@ class Stack(Predicting, FlatParameters):
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
 
-def as_shape(value: object, name: str) -> Shape:
-    """A per-sample shape, each size a positive whole number: ``3`` was "'int' object is not iterable", and
-    ``(0,)`` built a Dense layer of no inputs.
-
-    Parameters
-    ----------
-    value : object
-    name : str
-        The argument, for the message.
-
-    Returns
-    -------
-    tuple of int
-    """
-    try:
-        sizes: tuple = tuple(value)  # type: ignore[arg-type]
-    except TypeError:
-        sizes = ()
-    if not sizes:
-        raise OptionError(f"{name} must be a tuple of sizes, one per axis of a sample ((64,) or (1, 8, 8)); "
-                          f"received {short(value)}")
-    return tuple(check_positive_int(size, f"{name}[{i}]") for i, size in enumerate(sizes))
-
-
 def check_model(model: object) -> Stack:
     """``model`` if it is a glassnet model (a :class:`Stack`, as ``Sequential`` is), else a message that names what
     was given, and how to read a model file where a path was given.
@@ -335,61 +312,3 @@ def check_model(model: object) -> Stack:
     loaded = " (to use a model file, load it: glassnet.load(path).model)" if isinstance(model, (str, os.PathLike)) \
         else ""
     raise OptionTypeError(f"model must be a glassnet Sequential; received {short(model)}{loaded}")
-
-
-def _follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random.Generator,
-                   adopt: bool = False) -> tuple[Shape | None, Shape | None]:
-    """(model input shape, model output shape), following each layer's ``output_shape``.
-
-    Without an explicit ``input_shape``, the first layer that requires one
-    fixes it, provided the layers before it keep their input's shape; failing
-    that, both stay None until the model is built. Every shape is checked
-    before anything is drawn, so a model refused leaves its layers as they
-    were. Then, with ``adopt``, each layer draws again from ``rng`` the
-    weights it drew from fresh entropy (:meth:`Layer.adopt`), and layers given
-    no input size are built, drawing from ``rng`` unless they have a
-    generator of their own.
-    """
-    shape: Shape | None = None if input_shape is None else as_shape(input_shape, "input_shape")
-    if shape is None:
-        for i, layer in enumerate(layers):
-            if layer.input_shape is not None:
-                need = tuple(layer.input_shape)
-                if all(_keeps(earlier, need) for earlier in layers[:i]):
-                    shape = need
-                break
-    first = shape
-    source = "the input"
-    inputs = []  # each layer's input shape: every layer is checked before any is built
-    for i, layer in enumerate(layers):
-        if shape is None:
-            break
-        inputs.append(shape)
-        try:
-            new = tuple(layer.output_shape(shape))
-        except OptionError as exc:
-            required = layer.input_shape
-            got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
-            if required is None:  # the layer's own message says what it takes
-                raise OptionError(f"layers[{i}] {type(layer).__name__}: {exc}, from {source}") from None
-            wanted = (f"{required[0]} input features" if len(required) == 1 else f"input of shape {required}")
-            raise OptionError(f"layers[{i}] {type(layer).__name__} expects {wanted}, but {source} "
-                              f"produces {got}") from None
-        if new != shape:
-            source = f"layers[{i}] {type(layer).__name__}"
-        shape = new
-    if adopt:
-        for layer in layers:
-            layer.adopt(rng)
-    for layer, taken in zip(layers, inputs):
-        if not layer.built:
-            layer.build(taken, rng)
-    return first, shape
-
-
-def _keeps(layer: Layer, shape: Shape) -> bool:
-    try:
-        return tuple(layer.output_shape(shape)) == shape
-    except OptionError:
-        return False
-

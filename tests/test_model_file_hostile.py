@@ -190,6 +190,15 @@ def test_a_description_asking_for_a_trillion_units_is_refused_by_arithmetic(save
     refused(saved, r"params.npy declares shape \(67,\), but the architecture needs \(")
 
 
+def test_a_description_of_a_hundred_thousand_layers_is_refused_before_any_is_built(saved):
+    """160,000 Dense(1, 1) layers fit in a description of 16 MiB, and took 16 s and 478 MB to build."""
+    rewrite(saved, lambda m: m["model"]["layers"].extend([{"type": "ReLU"}] * 100_000))
+    refused(saved, r"'model.layers' lists 100,003 layers; models of up to 10,000 are read")
+    with pytest.raises(gn.OptionError, match=r"model has 10,001 layers; model files hold up to 10,000"):
+        gn.save(saved, gn.Sequential(gn.Dense(2, 2), *[gn.ReLU() for _ in range(10_000)]))
+    refused(saved, r"lists 100,003 layers")  # the refused save left the file as it was
+
+
 def test_an_npy_header_declaring_a_huge_shape_is_refused_before_reading(saved):
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})

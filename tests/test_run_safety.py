@@ -379,3 +379,85 @@ def test_learning_curves_mark_the_kept_epoch_and_refuse_an_empty_history(tmp_pat
     with pytest.raises(gn.OptionError, match="the history holds no epoch to plot"):
         plots.learning_curves(gn.History(), tmp_path / "empty.png")
     assert not list(tmp_path.glob("empty*")) and not list(tmp_path.glob(".*tmp"))
+
+
+def _stopped_and_resumed(tmp_path, make, **fit):
+    """The params of a run of 6 epochs that ``make()`` builds, and of the same run stopped by a Ctrl-C in
+    epoch 3 and resumed from its checkpoint by :func:`glassnet.resume` (given ``fit``'s augment again)."""
+    X, y, _, _ = data()
+    full = make()
+    full.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8, verbose=False, **fit)
+    part, path = make(), tmp_path / "ck.glassnet"
+    part.fit(X, y, loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8, verbose=False,
+             on_interrupt="stop", callbacks=[gn.ModelCheckpoint(path), CtrlC(epoch=2)], **fit)
+    resumed, _ = gn.resume(path, X, y, verbose=False, **fit)
+    return full.params, resumed.params
+
+
+@mechanics_only
+def test_a_dropout_with_a_generator_of_its_own_resumes_exactly(tmp_path):
+    """The checkpoint kept the model's generator only: a Dropout(rate, rng=5) resumed drew from the model's, and
+    the run ended 4e-3 to 0.45 away from the uninterrupted one, without a word."""
+    def make():
+        return gn.Sequential(gn.Dense(5, 7), gn.ReLU(), gn.Dropout(0.4, rng=5), gn.Dense(7, 3), rng=0,
+                             dtype="float64")
+    full, resumed = _stopped_and_resumed(tmp_path, make)
+    np.testing.assert_array_equal(resumed, full)
+
+
+@mechanics_only
+def test_an_augmentation_of_your_own_resumes_in_a_new_process(tmp_path):
+    """The checkpoint kept repr(augment), "<function shift at 0x7f...>", whose address differs in the process that
+    resumes: the same function was refused as another. Two functions made alike stand for the two processes."""
+    def made():
+        def shift(batch, rng):
+            return batch + rng.normal(0, 0.1, batch.shape)
+        return shift
+    first, second = made(), made()
+    assert repr(first) != repr(second)
+    X, y, _, _ = data()
+    part, path = new()[0], tmp_path / "ck.glassnet"
+    part.fit(X, y, loss="cross_entropy", epochs=6, batch_size=8, verbose=False, augment=first,
+             on_interrupt="stop", callbacks=[gn.ModelCheckpoint(path), CtrlC(epoch=2)])
+    resumed, history = gn.resume(path, X, y, verbose=False, augment=second)
+    assert history.n_epochs == 6
+    full, resumed = _stopped_and_resumed(tmp_path, lambda: new()[0], augment=first)
+    np.testing.assert_array_equal(resumed, full)
+    with pytest.raises(gn.OptionError, match=r"augment must be what the interrupted run had \(<function "
+                                             r"test_an_augmentation_.*\.made\.<locals>\.shift>\) .*; received none"):
+        gn.resume(path, X, y, verbose=False)
+
+
+@mechanics_only
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t["settings"].pop("loss"), r"its training settings cannot be read \(no field 'loss'\)"),
+    (lambda t: t["settings"].pop("batch_size"), r"its training settings cannot be read \(no field 'batch_size'\)"),
+    (lambda t: t.pop("history"), r"its training settings cannot be read \(no field 'history'\)"),
+    (lambda t: t.update(history="x"), r"its training settings cannot be read \(AttributeError: "),
+    (lambda t: t.update(settings="x"), r"its training settings cannot be read \(TypeError: settings is a str\)"),
+    (lambda t: t["settings"].update(loss="mse"), r"its training settings cannot be read \(ValueError: "),
+    (lambda t: t.update(epoch=50), r"its run did 50 epochs of 9"),  # resumed, it trained nothing and said nothing
+])
+def test_a_checkpoint_with_an_edited_training_state_is_refused_by_name(tmp_path, edit, message):
+    """KeyError, AttributeError or an unrelated ValueError from inside fit, naming neither file nor field."""
+    from helpers import rewrite_description
+
+    X, y, _, _ = data()
+    model, opt = new()
+    path = tmp_path / "ck.glassnet"
+    model.fit(X, y, optimizer=opt, callbacks=[gn.ModelCheckpoint(path)], verbose=False, **FIT)
+    rewrite_description(path, lambda meta: edit(meta["training"]))
+    with pytest.raises(gn.errors.ModelFileError, match=r"ck.glassnet is damaged or was edited: " + message):
+        gn.resume(path, X, y, verbose=False)
+
+
+def test_a_path_that_ends_with_a_slash_is_refused_as_a_folder(tmp_path, monkeypatch):
+    """save("models/") wrote a file named models, where the user meant a folder; ModelCheckpoint too."""
+    monkeypatch.chdir(tmp_path)
+    model = gn.mlp([4, 3], rng=0)
+    for call in (lambda: model.save("models/"), lambda: gn.save("models/", model), lambda: gn.ModelCheckpoint("ck/")):
+        with pytest.raises(IsADirectoryError, match=r"path '(models|ck)/' ends with a slash, which names a folder"):
+            call()
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError, match=r"ModelCheckpoint path must be a file path .*; received NoneType"):
+        gn.ModelCheckpoint(None)

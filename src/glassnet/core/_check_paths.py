@@ -36,6 +36,25 @@ def as_path(path: object, name: str = "path") -> Path:
     return Path(path)
 
 
+def as_file_path(path: object, name: str = "path") -> Path:
+    """:func:`as_path` for a file to write: a path that ends with a slash names a folder, which ``Path()`` would
+    drop, and a file would be written where the folder was meant (``save("models/")`` wrote a file ``models``).
+
+    Parameters
+    ----------
+    path : object
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        raise IsADirectoryError(f"{name} {path!r} ends with a slash, which names a folder: give a file name")
+    return as_path(path, name)
+
+
 def check_writable(path: str | os.PathLike, name: str = "path", inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Check that a file can be written at ``path``, by writing and removing a trial file beside it.
 

@@ -26,7 +26,7 @@ from ._check_arrays import (
     check_memory,
 )
 from ._check_arrays import _size as _size
-from ._check_paths import KINDS, as_path, check_target, check_writable, input_folder_around, not_a_file
+from ._check_paths import KINDS, as_file_path, as_path, check_target, check_writable, input_folder_around, not_a_file
 from ._check_paths import _same_file as _same_file
 from ._check_values import (
     ECHO,
@@ -45,7 +45,7 @@ from ._check_values import (
     short,
 )
 
-__all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "as_path",
+__all__ = ["ECHO", "FLOAT_DTYPES", "KINDS", "NUMBER", "WHOLE", "all_finite", "as_generator", "as_file_path", "as_path",
            "available_memory", "brief", "check_array", "check_choice", "check_dtype", "check_flag", "check_in_range",
            "check_memory", "check_positive_int", "check_real", "check_target", "check_writable", "finite_number",
            "input_folder_around", "is_number_text", "json_number", "meant", "not_a_file", "short"]

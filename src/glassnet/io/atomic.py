@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from ..core._validation import as_path, check_target
+from ..core._validation import as_file_path, check_target
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, follow_links: bool = True,
@@ -46,10 +46,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     pathlib.Path
         ``path``.
     """
-    path = as_path(path, name) if not isinstance(path, str) else path
-    if str(path).endswith(("/", os.sep)):  # a folder meant: Path() drops the slash and would write a file there
-        raise IsADirectoryError(f"{name} {str(path)!r} ends with a slash, which names a folder: give a file name")
-    path = Path(path)
+    path = as_file_path(path, name)
     inputs = list(inputs)
     target = check_target(path, follow_links=follow_links, inputs=inputs, name=name)
     directory = target.parent if str(target.parent) else Path(".")

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import not_a_file, short
+from ..core._validation import as_file_path, not_a_file, short
 from ..core.arrays import to_numpy
 from ..errors import GlassnetError, ModelFileError, OptionError, OptionTypeError
 from ..nn import Stack, layer_from_config
@@ -55,6 +55,7 @@ from ..optim import OPTIMIZERS, SCHEDULES, Optimizer
 from .atomic import write_atomically
 from .file_checks import (
     FORMAT,
+    MAX_LAYERS,
     VERSION,
     check_array_header,
     check_members,
@@ -151,6 +152,8 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
     check_model(model)
     model.require_built("saving a model")
     path = _as_path(path)
+    if len(model.layers) > MAX_LAYERS:  # load would refuse the file
+        raise OptionError(f"model has {len(model.layers):,} layers; model files hold up to {MAX_LAYERS:,}")
     metadata, training = savable_metadata(metadata, model, path), json_values(training, "training")
     arrays = {"params.npy": model.params}
     if model.state.size:
@@ -269,8 +272,8 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
             model.state[...] = arrays["state.npy"]
         optimizer = _build_optimizer(meta["optimizer"], arrays) if meta.get("optimizer") else None
         training = meta.get("training") or {}
-        if "rng_state" in training:
-            model.rng.bit_generator.state = training["rng_state"]
+        if "rng_state" in training:  # the model's generator, and those of layers with one of their own
+            model.set_generator_states(training)
     except ModelFileError:
         raise
     except (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError) as exc:  # GlassnetError too
@@ -290,7 +293,7 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
 def _as_path(path: object) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise OptionTypeError(f"path must be a str or path-like naming a model file; received {short(path)}")
-    return Path(path)
+    return as_file_path(path)  # "models/" is refused, not written as a file named models
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

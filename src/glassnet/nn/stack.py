@@ -26,6 +26,8 @@ from .predicting import REUSE_BYTES as REUSE_BYTES
 from .predicting import Predicting
 from .shapes import as_shape, follow_shapes
 
+#: NumPy's bit generators, by name: those a layer's generator state may name
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 #: held while a model builds itself on its first data, so that two threads' first calls build it once
 _BUILD_LOCK = threading.Lock()
 
@@ -293,6 +295,38 @@ class Stack(Predicting, FlatParameters):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+
+    def generator_states(self) -> dict:
+        """The state of each generator that training draws from: the model's, and those of layers with one of
+        their own (``Dropout(rate, rng=...)``), by layer index. A checkpoint keeps them, so that a resumed run
+        draws what the uninterrupted one would have.
+
+        Returns
+        -------
+        dict
+            ``{"rng_state": state, "layer_rng_states": {"2": state, ...}}``, each a ``bit_generator.state``:
+            the keys of a checkpoint's training state.
+        """
+        owns = (getattr(layer, "rng", None) for layer in self.layers)
+        layers = {str(i): rng.bit_generator.state for i, rng in enumerate(owns) if isinstance(rng, np.random.Generator)}
+        return {"rng_state": self.rng.bit_generator.state, "layer_rng_states": layers}
+
+    def set_generator_states(self, states: dict) -> None:
+        """Return each generator to a state :meth:`generator_states` gave (a layer not named keeps its own).
+
+        Parameters
+        ----------
+        states : dict
+            With ``rng_state``, and ``layer_rng_states`` (a checkpoint before it has none).
+        """
+        self.rng.bit_generator.state = states["rng_state"]
+        for i, state in (states.get("layer_rng_states") or {}).items():
+            kind = state["bit_generator"]
+            if kind not in BIT_GENERATORS:  # a name read from a file: only NumPy's own generators
+                raise ValueError(f"unknown bit generator {short(kind)}")
+            rng = np.random.Generator(getattr(np.random, kind)())
+            rng.bit_generator.state = state
+            self.layers[int(i)].rng = rng  # type: ignore[attr-defined]  # a layer with a generator of its own
 
 
 def check_model(model: object) -> Stack:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core._validation import check_positive_int, check_real, check_writable, short
+from ..core._validation import as_file_path, check_positive_int, check_real, check_writable, short
 from ..errors import OptionError, OptionTypeError
 from ..io.metadata import savable_metadata
 from .monitor import better, check_monitor, monitored, oriented
@@ -215,7 +215,7 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path: str | Path, every: int = 1, save_best_only: bool = False,
                  monitor: str | None = None, metadata: dict | None = None, mode: str = "auto") -> None:
-        self.path = Path(path)
+        self.path = as_file_path(path, "ModelCheckpoint path")
         self.every = check_positive_int(every, "every")
         self.save_best_only = bool(save_best_only)
         self.monitor, self.mode = check_monitor(monitor, mode, "ModelCheckpoint")

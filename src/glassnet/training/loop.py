@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -228,7 +229,7 @@ def fit(
         settings = {"loss": {"name": type(objective.loss).__name__, **objective.loss.config()}, "l2": objective.l2,
                     "l1": objective.l1, "batch_mean": objective.batch_mean, "batch_size": batch_size,
                     "shuffle": shuffle, "validation_split": validation_split, "solver": solver.name,
-                    "sample_weight": w is not None, "augment": None if augment is None else repr(augment)}
+                    "sample_weight": w is not None, "augment": augment_name(augment)}
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
         run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
                   keep_best=keep_best)
@@ -259,6 +260,23 @@ def fit(
         if hasattr(model, "fit_loss"):  # a Sequential's evaluate takes this loss unless given another
             model.fit_loss = loss
         return history
+
+
+def augment_name(augment: object) -> str | None:
+    """What a checkpoint keeps of ``augment``, for a resumed run to be given the same: its repr, less the memory
+    address that Python's own reprs hold (``<function shift at 0x7f...>``), which differs in every process.
+
+    Parameters
+    ----------
+    augment : callable or None, or its name as a checkpoint kept it
+
+    Returns
+    -------
+    str or None
+    """
+    if augment is None:
+        return None
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", augment if isinstance(augment, str) else repr(augment))
 
 
 #: fit's keyword arguments, to name one misspelt among the optimizer's options

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 
 from ..core._validation import short
-from ..errors import ModelFileError, OptionError
+from ..errors import GlassnetError, ModelFileError, OptionError
 from ..io import model_file
 from ..losses.costs import loss_from_config
 from ..nn import Stack
 from ..optim import get_schedule
 from .callbacks import Callback
 from .history import History
-from .loop import fit
+from .loop import augment_name, fit
 from .solvers import is_full_batch
 
 
@@ -80,6 +80,17 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         raise ModelFileError(f"{path} holds a model but no training state to resume")
     done, planned = checkpoint_epochs(state, path)
     s = state["settings"]
+    try:  # what fit takes from the file, read before fit reads it (an edited file raised KeyError from inside)
+        if not isinstance(s, dict):
+            raise TypeError(f"settings is a {type(s).__name__}")
+        loss = loss_from_config(s["loss"])
+        options = {"batch_size": s["batch_size"], "l2": s["l2"], "l1": s.get("l1", 0.0), "shuffle": s["shuffle"],
+                   "batch_mean": s.get("batch_mean", False), "keep_best": s.get("keep_best") or False}
+        History.from_dict(state["history"])
+    except (KeyError, TypeError, AttributeError, ValueError, GlassnetError) as exc:
+        why = f"no field {exc.args[0]!r}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {str(exc)[:120]}"
+        raise ModelFileError(f"{path} is damaged or was edited: its training settings cannot be read ({why})") \
+            from None
     if is_full_batch(s.get("solver", "")):
         raise ModelFileError(f"{path} was written by a {s['solver']!r} run, which cannot be resumed exactly: "
                              "SciPy keeps the solver's curvature estimate to itself. Load the model with "
@@ -88,24 +99,20 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
     if s.get("validation_split"):
         raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
-    given = None if augment is None else repr(augment)
-    if given != s.get("augment"):
-        raise OptionError(f"augment must be what the interrupted run had ({s.get('augment') or 'none'}) for it to "
-                          f"resume exactly; received {given or 'none'}")
+    given, kept = augment_name(augment), augment_name(s.get("augment"))  # checkpoints before it kept addresses
+    if given != kept:
+        raise OptionError(f"augment must be what the interrupted run had ({kept or 'none'}) for it to resume "
+                          f"exactly; received {given or 'none'}")
     if "sample_weight" in s and (sample_weight is not None) != s["sample_weight"]:  # files before it: unknown
         raise OptionError("sample_weight must be given to resume a run trained with it, the same weights again"
                           if s["sample_weight"] else "sample_weight was not used by the interrupted run; resuming "
                           "it with weights would make another run")
     if schedule is not None:
         ck.optimizer.schedule = get_schedule(schedule)
-    history = fit(ck.model, X, y, loss=loss_from_config(s["loss"]), optimizer=ck.optimizer,
-                  epochs=epochs if epochs is not None else planned, batch_size=s["batch_size"],
-                  l2=s["l2"], l1=s.get("l1", 0.0), batch_mean=s.get("batch_mean", False), shuffle=s["shuffle"],
-                  validation_data=validation_data,
-                  callbacks=callbacks, sample_weight=sample_weight,
-                  verbose=verbose, initial_epoch=done, keep_best=s.get("keep_best") or False,
-                  on_divergence=on_divergence, on_interrupt=on_interrupt, resume_state=ck, augment=augment,
-                  threads=threads, comm=comm)
+    history = fit(ck.model, X, y, loss=loss, optimizer=ck.optimizer, epochs=epochs if epochs is not None else planned,
+                  validation_data=validation_data, callbacks=callbacks, sample_weight=sample_weight,
+                  verbose=verbose, initial_epoch=done, on_divergence=on_divergence, on_interrupt=on_interrupt,
+                  resume_state=ck, augment=augment, threads=threads, comm=comm, **options)
     return ck.model, history
 
 
@@ -128,4 +135,7 @@ def checkpoint_epochs(training: dict, path: str | os.PathLike) -> tuple[int, int
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (done, planned)):
         raise ModelFileError(f"{path} is damaged or was edited: a checkpoint's epoch and epochs must be whole "
                              f"numbers of at least 0; received {short(done)} and {short(planned)}")
-    return int(done), int(planned)  # type: ignore[arg-type]  # checked above
+    done, planned = int(done), int(planned)  # type: ignore[arg-type]  # checked above
+    if done > planned:  # no run writes one: resuming it trained nothing and said nothing
+        raise ModelFileError(f"{path} is damaged or was edited: its run did {done} epochs of {planned}")
+    return done, planned

@@ -205,7 +205,7 @@ class Run:
             old = snap.get("slots", {})
             snap["scalars"] = scalars  # built afresh by state_dict, of numbers only
             snap["slots"] = {k: _copy_into(old.get(k), v) for k, v in slots.items()}
-        snap["rng"] = self.model.rng.bit_generator.state
+        snap["rng"] = self.model.generator_states()
         snap["n_epochs"] = self.history.n_epochs
         snap["next_epoch"] = self.next_epoch = next_epoch
 
@@ -228,7 +228,7 @@ class Run:
         self.model.state[...] = snap["state"]
         if self.optimizer is not None and "scalars" in snap:
             self.optimizer.restore_state(snap["scalars"], snap["slots"])  # still this model's
-        self.model.rng.bit_generator.state = snap["rng"]
+        self.model.set_generator_states(snap["rng"])
         self.history.truncate(snap["n_epochs"])
 
     def restore_best(self) -> None:
@@ -361,7 +361,7 @@ class Run:
         """
         next_epoch = self.next_epoch if next_epoch is None else next_epoch
         training: dict[str, Any] = {
-            "epoch": next_epoch, "epochs": self.epochs, "rng_state": self.model.rng.bit_generator.state,
+            "epoch": next_epoch, "epochs": self.epochs, **self.model.generator_states(),  # the layers' generators too
             "history": self.history.as_dict(),
             "settings": {**self.settings, "keep_best": self.keep_best, "best_mode": self.best_mode}}
         arrays: dict[str, Array] = {}

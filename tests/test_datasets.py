@@ -75,6 +75,22 @@ def test_train_test_split_is_stratified_and_seeded():
     assert counts.min() >= 35 and counts.max() <= 37
 
 
+def test_a_split_leaves_every_class_a_training_row():
+    """0.95 of ten pictures of each of two classes took 10 + 9 for the test set: the training set held one class."""
+    d = datasets.Dataset(np.arange(40.0).reshape(20, 2), np.repeat([0, 1], 10), "two", classes=["cat", "dog"])
+    for fraction in (0.95, 0.9):
+        train, test = datasets.train_test_split(d, fraction)
+        assert sorted(train.y) == [0, 1] and len(test) == 18
+    sizes = np.array([1, 1, 2, 30, 5000])  # a class of one row stays whole on the training side
+    for fraction in (0.1, 0.5, 0.99):
+        counts = datasets.base.stratified_counts(sizes, fraction)
+        assert (counts < np.maximum(sizes, 2)).all() and counts[:2].tolist() == [0, 0]
+        wanted = round(fraction * sizes.sum())
+        assert counts.sum() == wanted if fraction < 0.9 else wanted - 5 <= counts.sum() < wanted  # short at 0.99
+    mnist_like = np.array([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
+    assert datasets.base.stratified_counts(mnist_like, 0.1).sum() == 6000  # the total kept where rows allow it
+
+
 @needs_mnist
 def test_mnist_from_folder(mnist):
     train, test = mnist

@@ -133,6 +133,9 @@ def test_the_arguments_are_checked_before_any_picture_is_decoded(folder):
         load_folder(folder, rng=-1)
     train, val = load_folder(folder, size=8, validation=0.25, rng=np.random.default_rng(3))
     assert len(train) + len(val) == 60 and len(val) == 15
+    # a split that leaves no training rows was named as train_test_split's test_fraction, not validation
+    with pytest.raises(gn.OptionError, match=r"^validation=0.005 leaves an empty training or test set for 60 rows"):
+        load_folder(folder, size=8, validation=0.005)
 
 
 def test_a_folder_too_large_for_memory_is_refused_before_any_picture_is_decoded(folder, monkeypatch, tmp_path):

@@ -123,7 +123,7 @@ def add_train(sub) -> None:
                         "this many epochs")
     t.add_argument("--seed", type=integer(0), help="seeds the weights, the splits and the shuffles (default 0)")
     t.add_argument("--test-fraction", type=real(0, 1, low_open=True, high_open=True),
-                   help="held-out share for digits and csv (default 0.2)")
+                   help="held-out share for digits, csv and folder (default 0.2; each class keeps a training row)")
     t.add_argument("--validation-fraction", type=real(0, 1, high_open=True),
                    help="share of the training rows that judge the best epoch (default 0.1 for mnist and csv; 0 "
                         "for digits, --arch cnn and --recipe, whose schedules aim at the last epoch)")

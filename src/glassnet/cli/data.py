@@ -45,9 +45,8 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
     picture : dict, optional
         For folders: ``size``, ``color``, ``fit`` and ``test_data`` (see :func:`load_pictures`).
     lazy : bool
-        MNIST's pixels as uint8, read as float32 a batch at a time (``load_mnist(lazy=True)``): for a run on
-        the CPU with a gradient-descent optimizer, and for scoring; a GPU and the whole-set solvers
-        (BFGS, L-BFGS) take arrays in memory.
+        MNIST's pixels as uint8, read as float32 a batch at a time (``load_mnist(lazy=True)``): for gradient
+        descent on the CPU, and for scoring; a GPU and the whole-set solvers take arrays in memory.
 
     Returns
     -------
@@ -63,11 +62,14 @@ def load_data(dataset: str, data: str | None, target: str | None, test_fraction:
         if not data or not target:
             raise UserError("--dataset csv needs --data FILE.csv and --target COLUMN")
         rows = datasets.load_csv(data, target, task=TASKS[task])
+        if task == "auto" and rows.task == "classification" and len(rows.classes) > max(20, len(rows.y) // 2):
+            raise UserError(f"--target {target} holds {len(rows.classes):,} classes among {len(rows.y):,} rows, fewer "
+                            "than two rows a class: a column of identifiers, not of classes? (--task classify trains "
+                            "on them all the same; --task regress reads numbers as values)")
         try:
-            return datasets.train_test_split(rows, test_fraction, rng=seed)
-        except OptionError:  # in the command's terms (its message names train_test_split's argument)
-            raise UserError(f"--test-fraction {test_fraction} leaves no rows to train on or none to test on among "
-                            f"the {len(rows)} of {data}") from None
+            return datasets.train_test_split(rows, test_fraction, rng=seed, name="--test-fraction")
+        except OptionError as exc:  # in the command's terms, naming the file
+            raise UserError(f"{exc} (the rows of {data})") from None
     raise UserError(f"unknown dataset {dataset!r}")
 
 
@@ -188,11 +190,9 @@ def check_data_option(dataset: str, data: str | None) -> None:
     """
     if dataset != "digits" or data is None:
         return
-    if data.lower().endswith(".csv"):
-        hint = "for a CSV file, give --dataset csv --target COLUMN"
-    else:
-        hint = "for MNIST's four files give --dataset mnist; for a folder of pictures, one sub-folder per class, " \
-               "--dataset folder"
+    hint = ("for a CSV file, give --dataset csv --target COLUMN" if data.lower().endswith(".csv") else
+            "for MNIST's four files give --dataset mnist; for a folder of pictures, one sub-folder per class, "
+            "--dataset folder")
     raise UserError(f"--data {data} names data for --dataset mnist, csv or folder, but the dataset is the 8x8 "
                     f"digits, which ship with glassnet: {hint}")
 

@@ -21,7 +21,7 @@ from .. import datasets
 from ..core._validation import short
 from ..datasets.csv import class_name
 from ..datasets.folder import MAX_FILES
-from ..errors import GlassnetError
+from ..errors import GlassnetError, OptionError
 from ..io.photos import check_picture
 from .options import UserError
 
@@ -57,7 +57,13 @@ def load_pictures(data: str | None, picture: dict, test_fraction: float, seed: i
     size, fit = picture.get("size") or 32, picture.get("fit") or "pad"
     train = read_folder(data, size, picture.get("color") or "auto", fit, "--data", min_classes=2)
     if not picture.get("test_data"):
-        return datasets.train_test_split(train, test_fraction, rng=seed)
+        try:
+            return datasets.train_test_split(train, test_fraction, rng=seed, name="--test-fraction")
+        except OptionError as exc:  # in the command's terms, naming the folder
+            raise UserError(f"{exc} (the pictures of {data})") from None
+    if Path(picture["test_data"]).resolve() == Path(data).resolve():  # scored on the very pictures it learned
+        raise UserError(f"--test-data {picture['test_data']} is the --data folder itself: the test score would be "
+                        "of the pictures trained on; leave --test-data out to test on --test-fraction of them")
     test = read_folder(picture["test_data"], size, "grey" if train.X.shape[1] == 1 else "rgb", fit, "--test-data")
     return train, same_classes(test, train.classes, "--test-data")
 
@@ -150,7 +156,7 @@ def folder_fingerprint(path: str | None) -> dict | None:
         for entry in sorted(folder.iterdir()):
             if n >= MAX_FILES:
                 break
-            if entry.is_file():
+            if entry.is_file() and not entry.name.startswith("."):  # as the reader: a .DS_Store is no picture
                 digest.update(f"{folder.name}/{entry.name}\0{entry.stat().st_size}\n".encode("utf-8", "replace"))
                 n += 1
     return {"files": n, "sha256": digest.hexdigest()}

@@ -121,10 +121,6 @@ def _trained(args, comm: Any, on_host: bool, ck: Any, s: dict, out: Outputs) -> 
         raise UserError(f"the training rows hold one class only, {printable(train.classes[0])!r}: a classifier "
                         "needs two or more" + (f" (--target {s['target']} names a column of one value)"
                                                if s["dataset"] == "csv" else ""))
-    if classify and s["task"] == "auto" and s["dataset"] == "csv" and len(train.classes) > max(20, len(train.y) // 2):
-        raise UserError(f"--target {s['target']} holds {len(train.classes):,} classes among {len(train.y):,} training "
-                        "rows, fewer than two rows a class: a column of identifiers, not of classes? (--task classify "
-                        "trains on them all the same; --task regress reads numbers as values)")
     if not classify and len(train.y) and np.all(train.y == train.y[0]):  # its spread is 0: nothing to learn
         raise UserError(f"the training rows' target holds one value, {train.y[0]:g}: a regression needs values "
                         "that vary" + (f" (--target {s['target']} names a column of one value)"

@@ -91,7 +91,8 @@ def make_folder(folder: Path, what: str, instead: str) -> None:
                         f"GLASSNET_DATA to a folder glassnet may write ({now}), or {instead}") from None
 
 
-def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0) -> tuple[Dataset, Dataset]:
+def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0, *,
+                     name: str = "test_fraction") -> tuple[Dataset, Dataset]:
     """Split rows into a training and a test set; stratified by class for classification.
 
     Parameters
@@ -100,13 +101,19 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
     test_fraction : float
         In (0, 1).
     rng : None, int or Generator
+    name : str
+        What the caller calls ``test_fraction``, for messages (``load_folder``'s ``validation``).
 
     Returns
     -------
     (train, test) : Dataset
+
+    Raises
+    ------
+    OptionError
+        Where the split leaves no training or no test rows.
     """
-    test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0,
-                               low_open=True, high_open=True)
+    test_fraction = check_real(test_fraction, name, low=0.0, high=1.0, low_open=True, high_open=True)
     gen = as_generator(rng)
     n = len(data)
     if data.task == "classification":
@@ -116,7 +123,7 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0)
     mask = np.zeros(n, bool)
     mask[test] = True
     if mask.all() or not mask.any():
-        raise OptionError(f"test_fraction={test_fraction} leaves an empty training or test set for {n} rows")
+        raise OptionError(f"{name}={test_fraction} leaves an empty training or test set for {n} rows")
 
     def part(m):  # rows read on demand stay so: a view of the rows, not the rows read
         X = data.X.subset(np.flatnonzero(m)) if isinstance(data.X, LazyRows) else data.X[m]
@@ -146,11 +153,14 @@ def stratified_rows(labels: np.ndarray, fraction: float, gen: np.random.Generato
 
 
 def stratified_counts(sizes: np.ndarray, fraction: float) -> np.ndarray:
-    """How many rows of each class a stratified split takes: ``round(fraction * n)`` in all, exactly.
+    """How many rows of each class a stratified split takes: ``round(fraction * n)`` in all, leaving each class
+    at least one row on the other side.
 
     Each class gets its share rounded down, and the rows still owed go to
     the classes with the largest remainders (ties to the first): rounding
     each class on its own would miss the total (5,999 of MNIST's 60,000 at 10 %).
+    No class gives all its rows (0.95 of two classes of ten rows took all ten of
+    one, and the model trained on the other alone): the total falls short then.
 
     Parameters
     ----------
@@ -162,9 +172,11 @@ def stratified_counts(sizes: np.ndarray, fraction: float) -> np.ndarray:
     -------
     int array, shape (n_classes,)
     """
-    exact = fraction * np.asarray(sizes, dtype=np.float64)
-    counts = np.floor(exact).astype(np.intp)
+    sizes = np.asarray(sizes)
+    exact, room = fraction * sizes.astype(np.float64), np.maximum(sizes - 1, 0)
+    counts = np.minimum(np.floor(exact).astype(np.intp), room)
     owed = int(round(fraction * int(np.sum(sizes)))) - int(counts.sum())
     order = np.argsort(-(exact - counts), kind="stable")
+    order = order[counts[order] < room[order]]  # the classes that can give one more row
     counts[order[:owed]] += 1
     return counts

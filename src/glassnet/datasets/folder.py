@@ -155,7 +155,7 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
     y = np.searchsorted(kept, labels)  # the classes left out do not leave gaps in the labels
     data = Dataset(X, y.astype(np.int64), root.name, [names[k] for k in kept], image_shape=(size, size))
     if validation:
-        return train_test_split(data, validation, rng)
+        return train_test_split(data, validation, rng, name="validation")
     return data
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+from glassnet.training.run import DivergenceWarning
 from helpers import MNIST_DIR, MNIST_MISSING
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +89,7 @@ def lacking(need: str) -> str | None:
 
 
 #: the warnings a marker may quiet, by name
-WARNINGS = {"ConvergenceWarning": ConvergenceWarning}
+WARNINGS = {"ConvergenceWarning": ConvergenceWarning, "DivergenceWarning": DivergenceWarning}
 
 
 def run_page(page: Path) -> tuple[dict, list[str]]:

@@ -235,3 +235,22 @@ def test_class_names_match_as_numbers_unless_that_would_merge_two_classes():
 
     assert same_classes(data(["2", "1"]), ["1.0", "2.0"], "--data").y.tolist() == [1, 0]  # as numbers
     assert same_classes(data(["1", "01"]), ["01", "1"], "--data").y.tolist() == [1, 0]  # two classes, kept apart
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_picture_model_saved_from_python_reads_photos_as_load_folder_made_them(tmp_path, capsys, channels):
+    """A conv net of 16x16 pictures saved with no metadata took MNIST's preparation of a digit (1 channel: other
+    numbers, or "no digit found: the picture is blank"), and in colour "takes 768 features, not a picture"."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "data" / "a"
+    folder.mkdir(parents=True)
+    picture = folder / "p.png"
+    Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)).save(picture)
+    model = gn.cnn((channels, 16, 16), 2, channels=(4, 8), hidden=8, rng=0)
+    model.save(tmp_path / "m.glassnet")
+    assert main(["predict", str(tmp_path / "m.glassnet"), str(picture)]) == 0
+    printed = capsys.readouterr().out
+    expected = model.predict_proba(gn.io.photos.prepare_photo(picture, 16, channels, "pad")[None])[0]
+    assert f"0:{expected[0]:.3f}  1:{expected[1]:.3f}" in printed, printed
+    mnist_shaped = gn.io.photos.preparation_of(784, {}, (1, 28, 28))  # a digit model keeps the digits' way
+    assert (mnist_shaped.kind, mnist_shaped.shape) == ("digit", (1, 28, 28))

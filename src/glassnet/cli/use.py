@@ -130,7 +130,7 @@ def explain(model, meta: dict, explained: list[tuple], path, inputs: tuple | lis
     inputs : list of paths
         The command's inputs, which the picture must not overwrite.
     """
-    prep = preparation_of(model.in_features, meta)
+    prep = preparation_of(model.in_features, meta, model.input_shape)
     c, rows, columns = prep.shape
     pictures = np.stack([image.reshape(-1) for _, image, _ in explained])
     # a colour picture's map is its channels' sum: which places mattered, whatever their colour
@@ -230,7 +230,7 @@ def predict_image(model, meta: dict, path: str, classes: list) -> tuple[str, np.
     -------
     (path, the prepared picture, the predicted class's name)
     """
-    prep = preparation_of(model.in_features, meta)
+    prep = preparation_of(model.in_features, meta, model.input_shape)
     image = prep.prepare(path, name=path)
     check_width(model, image.size, "a {}x{}x{} picture".format(*prep.shape))
     proba = class_probabilities(model, image.reshape(1, -1))[0]

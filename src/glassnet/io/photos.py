@@ -186,8 +186,17 @@ def check_picture(picture: Any, in_features: int | None) -> tuple[int, int, str]
     return size, channels, fit
 
 
-def preparation_of(in_features: int | None, metadata: dict) -> Preparation:
+#: the pictures of the 8x8 digits and of MNIST: a model of these shapes with no word of its pictures reads digits
+DIGIT_SHAPES = ((1, 8, 8), (1, 28, 28))
+
+
+def preparation_of(in_features: int | None, metadata: dict, input_shape: tuple | None = None) -> Preparation:
     """How to make a picture for a model, from its metadata: a photo model's ``picture``, else a digit's shape.
+
+    A model of square pictures (1 or 3 channels, not the digits' 8x8 or MNIST's 28x28) whose metadata says
+    nothing of them, as one saved from Python, reads photos as :func:`glassnet.datasets.load_folder` makes
+    them by default (``fit="pad"``): the digits' preparation (ink centred by its mass) read such a model's
+    pictures wrong, and refused those in colour.
 
     Parameters
     ----------
@@ -195,6 +204,8 @@ def preparation_of(in_features: int | None, metadata: dict) -> Preparation:
         The model's input width.
     metadata : dict
         The model file's metadata.
+    input_shape : tuple, optional
+        The model's input shape, one sample's.
 
     Returns
     -------
@@ -208,7 +219,13 @@ def preparation_of(in_features: int | None, metadata: dict) -> Preparation:
     if metadata.get("picture") is not None:
         size, channels, fit = check_picture(metadata["picture"], in_features)
         return Preparation("photo", (channels, size, size), fit)
+    shape = tuple(input_shape or ())
+    if (metadata.get("image_shape") is None and len(shape) == 3 and shape[0] in (1, 3) and shape[1] == shape[2]
+            and shape not in DIGIT_SHAPES):
+        size, channels, fit = check_picture({"size": shape[1], "channels": shape[0], "fit": "pad"}, in_features)
+        return Preparation("photo", (channels, size, size), fit)
     return Preparation("digit", (1, *model_image_shape(in_features, metadata)))
 
 
-__all__ = ["FITS", "Preparation", "check_picture", "fit_square", "picture_array", "prepare_photo", "preparation_of"]
+__all__ = ["DIGIT_SHAPES", "FITS", "Preparation", "check_picture", "fit_square", "picture_array", "prepare_photo",
+           "preparation_of"]

@@ -40,7 +40,7 @@ def picture_preparation(checkpoint: Checkpoint) -> Preparation:
     -------
     Preparation
     """
-    return preparation_of(checkpoint.model.in_features, checkpoint.metadata)
+    return preparation_of(checkpoint.model.in_features, checkpoint.metadata, checkpoint.model.input_shape)
 
 
 def describe(checkpoint: Checkpoint) -> str:

@@ -196,7 +196,11 @@ def test_a_folder_run_stopped_by_ctrl_c_resumes_to_the_weights_of_one_never_stop
     assert main([*common, "--out", str(tmp_path / "cut")]) == 130
     monkeypatch.setattr(gn.datasets.PhotoAugment, "__call__", change)
     assert "training stopped at the end of epoch 2" in capsys.readouterr().out
-    main(["train", "--resume", str(tmp_path / "cut" / "checkpoint.glassnet")])
+    # the folder moved since: "give the folder with --data FOLDER", and then "--data cannot change when resuming"
+    moved = shutil.move(root / "train", tmp_path / "moved")
+    assert main(["train", "--resume", str(tmp_path / "cut" / "checkpoint.glassnet")]) == 2
+    assert "give the folder with --data FOLDER" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "cut" / "checkpoint.glassnet"), "--data", str(moved)]) == 0
     assert "resuming" in capsys.readouterr().out
     whole = gn.load(tmp_path / "whole" / "checkpoint.glassnet").model.params
     resumed = gn.load(tmp_path / "cut" / "checkpoint.glassnet").model.params

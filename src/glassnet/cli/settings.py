@@ -19,9 +19,9 @@ from ..training.models import CNN_RECIPES
 from ..training.recipes import get_recipe
 from ..training.resuming import checkpoint_epochs
 from ..training.solvers import is_full_batch
-from .data import UserError, check_data_option, resolved
+from .data import UserError, check_data_option, is_own_file, resolved
 from .options import MAX_EPOCHS
-from .pictures import NEEDS_DATA
+from .pictures import NEEDS_DATA, folder_fingerprint
 
 #: a sensible network and schedule per dataset. On the 8x8 digits (1,437 training pictures) the default
 #: MLP trains 40 epochs with Adam from 0.002 down to 0 along a cosine, on pictures shifted, turned and
@@ -237,10 +237,15 @@ def resumed_settings(args, checkpoint) -> dict:
     if done > MAX_EPOCHS:
         raise UserError(f"{args.resume}: its epoch count must be a whole number from 0 to {MAX_EPOCHS}; received "
                         f"{short(done)}")
+    moved = {}  # the data moved or copied since: known again by the fingerprint the checkpoint kept
     for name in SETTINGS:
         value = getattr(args, name)
         if name in ("data", "test_data") and value is not None:  # as they were saved: the same folder however
             value = resolved(value)  # it is written (te, ./te/, its whole path)
+            if value and value != saved.get(name) and found_again(
+                    value, checkpoint.metadata.get(f"{name}_fingerprint"), saved.get("dataset")):
+                moved[name] = value
+                continue
         if name != "epochs" and value is not None and value != saved.get(name, COMMON.get(name)):
             option = "--" + name.replace("_", "-")
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
@@ -248,7 +253,7 @@ def resumed_settings(args, checkpoint) -> dict:
     # checkpoints from before these options: the conv net's cosine was then implied by --arch cnn
     s = {"arch": "mlp", "augment": False, "recipe": None,
          "schedule": "one-cycle" if saved.get("recipe") else "cosine" if saved.get("arch") == "cnn" else "constant",
-         **saved}
+         **saved, **moved}
     if args.epochs is not None and s["recipe"] and args.epochs != s["epochs"]:
         raise UserError(f"--epochs cannot change when resuming a --recipe {s['recipe']} run: its rate falls to 0 at "
                         f"epoch {s['epochs']}, so more epochs would not train; start a new run with --epochs "
@@ -268,5 +273,28 @@ def resumed_settings(args, checkpoint) -> dict:
     return s
 
 
+def found_again(path: str, stored: object, dataset: object) -> bool:
+    """Whether ``path`` holds the data a checkpoint's run trained on, moved or copied: a folder of pictures with
+    the same listing, or a CSV file of the same size and SHA-256.
+
+    Parameters
+    ----------
+    path : str
+    stored : object
+        The fingerprint the checkpoint kept (``data_fingerprint`` or ``test_data_fingerprint``).
+    dataset : object
+        The run's ``--dataset``.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(stored, dict):
+        return False
+    if dataset == "folder":
+        return folder_fingerprint(path) == stored
+    return dataset == "csv" and is_own_file(path, None, stored)
+
+
 __all__ = ["AUGMENT", "CNN_DEFAULTS", "COMMON", "PICTURE", "DEFAULTS", "DEFAULT_LR", "SETTINGS", "check_saved_settings",
-           "recipe_settings", "resumed_settings", "settings_from"]
+           "found_again", "recipe_settings", "resumed_settings", "settings_from"]

@@ -163,6 +163,12 @@ def test_folder_options_and_folders_are_checked(tmp_path, capsys):
         "--dataset", "folder", "--data", data, "--test-data", str(tmp_path / "other"),
         "--model", str(tmp_path / "other" / "m.glassnet"))
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == listing  # nothing made there either
+    # a class whose every picture was refused (too large, damaged): left out, exit 0, a model of one class fewer
+    (tmp_path / "data" / "c").mkdir()
+    (tmp_path / "data" / "c" / "only.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    assert f"--data {data}: c/ holds no picture that could be read (see above why), so the model would not know the " \
+        "class 'c'" in refused("--dataset", "folder", "--data", data, "--size", "8")
+    shutil.rmtree(tmp_path / "data" / "c")
     # the training folder as its own test folder: "test accuracy 100.00%", of the pictures it trained on
     assert "--test-data " + data + " is the --data folder itself: the test score would be of the pictures " \
         "trained on" in refused("--dataset", "folder", "--data", data, "--test-data", data + "/")

@@ -20,7 +20,7 @@ import numpy as np
 from .. import datasets
 from ..core._validation import short
 from ..datasets.csv import class_name
-from ..datasets.folder import MAX_FILES
+from ..datasets.folder import MAX_FILES, class_files
 from ..errors import GlassnetError, OptionError
 from ..io.photos import check_picture
 from .options import UserError
@@ -94,6 +94,11 @@ def read_folder(path: str, size: int, color: str, fit: str, option: str, min_cla
     for w in caught:
         print(f"{option} {path}: {w.message}")
     assert isinstance(data, datasets.Dataset)  # no validation share asked for
+    lost = [name for name in class_files(Path(path))[0] if name not in data.classes]
+    if lost:  # the run went on without it, exit status 0, and the model knew one class fewer
+        raise UserError(f"{option} {path}: {lost[0]}/ holds no picture that could be read (see above why), so "
+                        f"the model would not know the class {lost[0]!r}: mend or remove its pictures, or remove "
+                        "the folder")
     return data
 
 

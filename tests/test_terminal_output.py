@@ -121,3 +121,22 @@ def test_patience_without_a_validation_share_says_it_watches_the_training_cost(t
     assert cli.main(["train", "--patience", "1", "--epochs", "2", "--validation-fraction", "0.2", "--quiet",
                      "--out", str(tmp_path / "b")]) == 0
     assert "watches the training cost" not in capsys.readouterr().out
+
+
+def test_a_warning_reads_as_the_commands_other_lines(monkeypatch, capsys):
+    """A warning from inside a command came out as Python shows it, ".../bin/glassnet:6: UserWarning: ...", and
+    then the line "sys.exit(main())" of the script that started the command."""
+    import warnings
+
+    def command(args):
+        warnings.warn("no font installed here has the characters '圆方'", UserWarning, stacklevel=2)
+        return 0
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(command="info", func=command))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as outside the tests, where a warning is not an error
+        assert cli.main(["info"]) == 0
+    assert capsys.readouterr().err == "glassnet: warning: no font installed here has the characters '圆方'\n"
+    assert warnings.showwarning is not cli._show_warning  # put back after the command

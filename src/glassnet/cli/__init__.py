@@ -25,6 +25,7 @@ import importlib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 
 from .._version import __version__
@@ -353,6 +354,12 @@ def _empty_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     return None
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as the command's other lines read ("glassnet: warning: ..."), not Python's "bin/glassnet:6:
+    UserWarning: ..." with the line of the script that started the command."""
+    print(f"glassnet: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -365,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
               f"(see glassnet {args.command} --help)", file=sys.stderr)
         return 2
     try:
-        with limit_threads(args.threads) if hasattr(args, "threads") else contextlib.nullcontext():
+        with warnings.catch_warnings(), \
+                limit_threads(args.threads) if hasattr(args, "threads") else contextlib.nullcontext():
+            warnings.showwarning = _show_warning
             return args.func(args)
     except DivergenceError as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)

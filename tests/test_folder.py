@@ -1,6 +1,7 @@
 """load_folder: a folder of one sub-folder per class, pictures of any size and mode, bad files skipped with a
 line each, the aspect kept, the decoder's bounds held, and a conv net that learns from it."""
 
+import os
 import warnings
 
 import numpy as np
@@ -90,10 +91,14 @@ def test_bad_files_are_skipped_with_a_line_each_in_bounded_memory(folder):
     (folder / "square" / "inner").mkdir()
     (folder / "empty class").mkdir()
     (folder / "loose.png").write_bytes(b"")
+    (folder / "disc" / "moved.png").symlink_to(folder / "nowhere.png")  # left out without a word before
+    os.mkfifo(folder / "disc" / "pipe.png")
     with pytest.warns(UserWarning) as said:
         data, peak = traced_peak(lambda: load_folder(folder, size=24))
     text = str(said[0].message)
-    assert text.startswith("skipped 4 of 64 files:") and len(text.splitlines()) == 1 + 4 + 3
+    assert text.startswith("skipped 4 of 64 files:") and len(text.splitlines()) == 1 + 4 + 4
+    assert "disc/: 2 entries that are not files (such as 'moved.png', a link to nothing or a pipe) were left out" \
+        in text
     assert "'disc/truncated.png' is a damaged picture" in text
     assert "'disc/notes.jpg' is not a picture glassnet can read" in text
     assert "'disc/empty.png' is not a picture glassnet can read" in text

@@ -60,6 +60,10 @@ def class_files(root: Path) -> tuple[list[str], list[list[Path]], list[str]]:
         nested = [p for p in entries if p.is_dir()]
         if nested:
             notes.append(f"{folder.name}/: {len(nested)} folder(s) inside a class folder were left out")
+        other = [p for p in entries if not p.is_dir() and not p.is_file() and not p.name.startswith(".")]
+        if other:  # a link to nothing, a pipe, a device: left out silently before
+            notes.append(f"{folder.name}/: {len(other)} entries that are not files (such as {short(other[0].name)}, "
+                         "a link to nothing or a pipe) were left out")
         files.append([p for p in entries if p.is_file() and not p.name.startswith(".")])
     return [f.name for f in folders], files, notes
 

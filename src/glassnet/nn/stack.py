@@ -324,9 +324,11 @@ class Stack(Predicting, FlatParameters):
             kind = state["bit_generator"]
             if kind not in BIT_GENERATORS:  # a name read from a file: only NumPy's own generators
                 raise ValueError(f"unknown bit generator {short(kind)}")
-            rng = np.random.Generator(getattr(np.random, kind)())
-            rng.bit_generator.state = state
-            self.layers[int(i)].rng = rng  # type: ignore[attr-defined]  # a layer with a generator of its own
+            layer = self.layers[int(i)]
+            rng = getattr(layer, "rng", None)
+            if not (isinstance(rng, np.random.Generator) and type(rng.bit_generator).__name__ == kind):
+                rng = layer.rng = np.random.Generator(getattr(np.random, kind)())  # type: ignore[attr-defined]
+            rng.bit_generator.state = state  # the layer's own generator kept where it has one (a roll-back)
 
 
 def check_model(model: object) -> Stack:

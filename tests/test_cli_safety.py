@@ -5,6 +5,7 @@ standard error, no traceback, the documented exit status, and no model file
 overwritten.
 """
 
+import hashlib
 import importlib
 import os
 import re
@@ -901,3 +902,21 @@ def test_a_csv_target_of_identifiers_is_refused_before_training(tmp_path, capsys
     assert "--target id holds 300 classes among 300 rows, fewer than two rows a class: a column of identifiers, " \
         "not of classes?" in capsys.readouterr().err
     assert not (tmp_path / "glassnet-out").exists()
+
+
+def test_resume_knows_the_runs_data_again_where_it_was_moved(tmp_path):
+    """A moved MNIST folder was "not found", and --data naming its new place "cannot change when resuming"."""
+    from glassnet.cli.settings import found_again
+    from glassnet.datasets.mnist import MNIST_FILES
+
+    moved = tmp_path / "m2"
+    moved.mkdir()
+    for name in list(MNIST_FILES)[:3]:
+        (moved / name).write_bytes(b"")
+    assert not found_again(str(moved), None, "mnist")
+    (moved / list(MNIST_FILES)[3]).write_bytes(b"")  # the loader checks each against MNIST's own checksum
+    assert found_again(str(moved), None, "mnist")
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n")
+    stored = {"size": 8, "sha256": hashlib.sha256(b"x,y\n1,2\n").hexdigest()}
+    assert found_again(str(tmp_path / "a.csv"), stored, "csv") and not found_again(str(tmp_path / "a.csv"), stored,
+                                                                                   "digits")

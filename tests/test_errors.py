@@ -409,6 +409,16 @@ def test_mistakes_in_the_api_are_named_with_what_was_received(call, kind, messag
     assert not (tmp_path / "never.glassnet").exists()
 
 
+def test_data_with_an_extra_axis_gets_no_hint_about_an_input_shape_never_written():
+    """The shape a model takes from its first data is not the user's input_shape: "if 64 counts the samples, leave
+    it out: input_shape=(784,)" sent them to an argument they had not given."""
+    with pytest.raises(gn.OptionError) as caught:
+        gn.Sequential(gn.Dense(3)).fit(np.zeros((10, 64, 784)), np.zeros(10, int), loss="cross_entropy")
+    assert "put a Flatten() before it" in str(caught.value) and "counts the samples" not in str(caught.value)
+    with pytest.raises(gn.OptionError, match=r"input_shape\[0\] must be an integer; received None"):
+        gn.Sequential(gn.Dense(3), input_shape=(None, None, 3))  # no input_shape=(None, 3) suggested
+
+
 def test_a_numpy_array_of_sizes_builds_an_mlp():
     assert [layer.W.shape for layer in gn.mlp(np.array([3, 4, 2]), rng=0).layers[::2]] == [(3, 4), (4, 2)]
 

@@ -357,6 +357,10 @@ def test_a_utf16_csv_is_named_as_such(tmp_path, encoding):
         with pytest.raises(gn.DataError, match=r"u16.csv is not UTF-8 text: it starts with the bytes b'.*', as "
                                                r"UTF-16 text does: save the file as UTF-8"):
             read()
+    path.write_bytes(b"\x93NUMPY\x01\x00v\x00{'descr': '<f8'}")  # binary data named .csv: not called UTF-16
+    with pytest.raises(gn.DataError, match=r"u16.csv is not UTF-8 text: it starts with the bytes b'\\x93NUM', and "
+                                           r"NUL bytes are not text"):
+        load_csv(path, "label")
 
 
 def test_a_nul_byte_in_a_class_name_is_refused_with_its_line(tmp_path):

@@ -199,6 +199,25 @@ def test_a_description_of_a_hundred_thousand_layers_is_refused_before_any_is_bui
     refused(saved, r"lists 100,003 layers")  # the refused save left the file as it was
 
 
+@pytest.mark.parametrize("states, match", [
+    ({"-1": {}}, r"layer_rng_states must be keyed by the indices of layers with a generator; received \['-1'\]"),
+    ({" 1 ": {}}, r"layer_rng_states must be keyed by the indices of layers with a generator"),
+    # a Dense layer: no generator of its own
+    ({"0": {}}, r"layer_rng_states must be keyed by the indices of layers with a generator"),
+    ({"9": {}}, r"layer_rng_states must be keyed by the indices of layers with a generator"),
+    ({"1": "1"}, r"layer_rng_states\['1'\] must name an earlier layer's"),
+    ({"1": {"bit_generator": "os.system"}}, r"layer_rng_states\['1'\] must be the state of one of NumPy's"),
+])
+def test_forged_generator_states_are_refused_by_name(tmp_path, states, match):
+    """Keys such as "-1" or " 2 " were read by int(), and "0" gave a Dense layer a generator; other values ended in
+    "IndexError: cannot fit 'int' into an index-sized integer", naming no field."""
+    model = gn.Sequential(gn.Dense(4, 3), gn.Dropout(0.5, rng=1), gn.Dense(3, 2), rng=0)
+    path = gn.save(tmp_path / "m.glassnet", model, training={"rng_state": model.rng.bit_generator.state,
+                                                            "layer_rng_states": {}})
+    rewrite(path, lambda m: m["training"].update(layer_rng_states=states))
+    refused(path, r"invalid model description \(ValueError: " + match)
+
+
 def test_an_npy_header_declaring_a_huge_shape_is_refused_before_reading(saved):
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})

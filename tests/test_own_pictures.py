@@ -8,6 +8,7 @@ This is the small version of the tutorial's run (80 pictures per class and 40 ep
 
 import contextlib
 import io
+import math
 import re
 import shutil
 import sys
@@ -247,10 +248,10 @@ def test_class_names_match_as_numbers_unless_that_would_merge_two_classes():
     assert same_classes(data(["1", "01"]), ["01", "1"], "--data").y.tolist() == [1, 0]  # two classes, kept apart
 
 
-@pytest.mark.parametrize("channels", [1, 3])
-def test_a_picture_model_saved_from_python_reads_photos_as_load_folder_made_them(tmp_path, capsys, channels):
-    """A conv net of 16x16 pictures saved with no metadata took MNIST's preparation of a digit (1 channel: other
-    numbers, or "no digit found: the picture is blank"), and in colour "takes 768 features, not a picture"."""
+def test_a_colour_model_saved_from_python_reads_photos_as_load_folder_made_them(tmp_path, capsys):
+    """A conv net of 16x16 colour pictures saved with no metadata was refused: "takes 768 features, not a
+    picture". A grey one reads digits, as before: a LeNet of 32x32 or a USPS net of 16x16 is a digit model."""
+    channels = 3
     rng = np.random.default_rng(0)
     folder = tmp_path / "data" / "a"
     folder.mkdir(parents=True)
@@ -262,5 +263,20 @@ def test_a_picture_model_saved_from_python_reads_photos_as_load_folder_made_them
     printed = capsys.readouterr().out
     expected = model.predict_proba(gn.io.photos.prepare_photo(picture, 16, channels, "pad")[None])[0]
     assert f"0:{expected[0]:.3f}  1:{expected[1]:.3f}" in printed, printed
-    mnist_shaped = gn.io.photos.preparation_of(784, {}, (1, 28, 28))  # a digit model keeps the digits' way
-    assert (mnist_shaped.kind, mnist_shaped.shape) == ("digit", (1, 28, 28))
+    for grey in ((1, 28, 28), (1, 16, 16)):  # a grey model with no word of its pictures keeps the digits' way
+        assert gn.io.photos.preparation_of(math.prod(grey), {}, grey) == gn.io.photos.Preparation("digit", grey)
+
+
+def test_a_folder_is_known_by_the_listing_model_files_kept_before_hidden_files_were_left_out(tmp_path):
+    """Fingerprints written before 2026-12-07 counted .DS_Store: such a model's own folder was then "not the one it
+    was trained on", for evaluate and train --resume alike."""
+    from glassnet.cli.pictures import check_folder, folder_fingerprint, same_folder
+
+    (tmp_path / "a").mkdir()
+    Image.new("L", (4, 4)).save(tmp_path / "a" / "p.png")
+    (tmp_path / "a" / ".DS_Store").write_bytes(b"Bud1")
+    old, new = folder_fingerprint(str(tmp_path), hidden=True), folder_fingerprint(str(tmp_path))
+    assert old != new and same_folder(str(tmp_path), old) and same_folder(str(tmp_path), new)
+    check_folder(str(tmp_path), old, "--data", "old.glassnet")  # no error
+    (tmp_path / "a" / "q.png").write_bytes(b"")
+    assert not same_folder(str(tmp_path), old) and not same_folder(str(tmp_path), new)

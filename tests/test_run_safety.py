@@ -394,13 +394,27 @@ def _stopped_and_resumed(tmp_path, make, **fit):
     return full.params, resumed.params
 
 
+def _own():
+    return gn.Sequential(gn.Dense(5, 7), gn.ReLU(), gn.Dropout(0.4, rng=5), gn.Dense(7, 3), rng=0, dtype="float64")
+
+
+def _shared_with_the_model():
+    g = np.random.default_rng(7)
+    return gn.Sequential(gn.Dense(5, 7), gn.ReLU(), gn.Dropout(0.4, rng=g), gn.Dense(7, 3), rng=g, dtype="float64")
+
+
+def _shared_by_two():
+    g = np.random.default_rng(7)
+    return gn.Sequential(gn.Dense(5, 7), gn.Dropout(0.3, rng=g), gn.ReLU(), gn.Dropout(0.4, rng=g), gn.Dense(7, 3),
+                         rng=0, dtype="float64")
+
+
 @mechanics_only
-def test_a_dropout_with_a_generator_of_its_own_resumes_exactly(tmp_path):
+@pytest.mark.parametrize("make", [_own, _shared_with_the_model, _shared_by_two])
+def test_a_dropout_with_a_generator_of_its_own_resumes_exactly(tmp_path, make):
     """The checkpoint kept the model's generator only: a Dropout(rate, rng=5) resumed drew from the model's, and
-    the run ended 4e-3 to 0.45 away from the uninterrupted one, without a word."""
-    def make():
-        return gn.Sequential(gn.Dense(5, 7), gn.ReLU(), gn.Dropout(0.4, rng=5), gn.Dense(7, 3), rng=0,
-                             dtype="float64")
+    the run ended 4e-3 to 0.45 away from the uninterrupted one, without a word. A generator shared with the model
+    or by two layers stays one generator."""
     full, resumed = _stopped_and_resumed(tmp_path, make)
     np.testing.assert_array_equal(resumed, full)
 
@@ -459,5 +473,9 @@ def test_a_path_that_ends_with_a_slash_is_refused_as_a_folder(tmp_path, monkeypa
         with pytest.raises(IsADirectoryError, match=r"path '(models|ck)/' ends with a slash, which names a folder"):
             call()
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "run").mkdir()  # reading is another matter: the folder is named, with the file to give
+    with pytest.raises(gn.errors.ModelFileError, match=r"run is a folder; give the path of a model file \(such as "
+                                                       r"run/model.glassnet\)"):
+        gn.load("run/")
     with pytest.raises(TypeError, match=r"ModelCheckpoint path must be a file path .*; received NoneType"):
         gn.ModelCheckpoint(None)

@@ -139,4 +139,10 @@ def test_a_warning_reads_as_the_commands_other_lines(monkeypatch, capsys):
         warnings.simplefilter("always")  # as outside the tests, where a warning is not an error
         assert cli.main(["info"]) == 0
     assert capsys.readouterr().err == "glassnet: warning: no font installed here has the characters '圆方'\n"
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(
+        command="info", func=lambda args: np.exp(np.float64(1000)) and 0))
+    with warnings.catch_warnings(), np.errstate(over="warn"):
+        warnings.simplefilter("always")
+        assert cli.main(["info"]) == 0
+    assert capsys.readouterr().err == "glassnet: warning: RuntimeWarning: overflow encountered in exp\n"
     assert warnings.showwarning is not cli._show_warning  # put back after the command

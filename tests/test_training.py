@@ -693,6 +693,15 @@ def test_a_validation_split_that_leaves_no_training_rows_is_named_for_regression
         gn.mlp([2, 1], rng=0).fit(X, y, validation_split=fraction, epochs=1, verbose=False)
 
 
+def test_a_validation_split_of_classes_of_one_row_says_they_stay_for_training():
+    """Each class keeps a training row: a class of one sample is never held out, which the message says (it said
+    only that 0.2 left no validation rows)."""
+    with pytest.raises(gn.OptionError, match=r"validation_split=0.2 leaves an empty training or validation set for "
+                                             r"10 samples \(each class keeps a training row: a class of one sample is "
+                                             r"never held out\)"):
+        gn.mlp([2, 10], rng=0).fit(np.zeros((10, 2)), np.arange(10), loss="cross_entropy", validation_split=0.2)
+
+
 def test_the_divergence_message_names_the_factor_the_run_was_given():
     """fit(divergence_factor=1.5) stopped at 2.4 times the starting cost and said "over 10 times"."""
     r = np.random.default_rng(0)

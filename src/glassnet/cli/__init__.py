@@ -356,8 +356,10 @@ def _empty_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """A warning as the command's other lines read ("glassnet: warning: ..."), not Python's "bin/glassnet:6:
-    UserWarning: ..." with the line of the script that started the command."""
-    print(f"glassnet: warning: {message}", file=sys.stderr)
+    UserWarning: ..." with the line of the script that started the command; a kind other than UserWarning is
+    named ("glassnet: warning: RuntimeWarning: overflow encountered in exp")."""
+    kind = "" if category is UserWarning else f"{category.__name__}: "
+    print(f"glassnet: warning: {kind}{message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

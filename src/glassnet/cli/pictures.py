@@ -55,15 +55,15 @@ def load_pictures(data: str | None, picture: dict, test_fraction: float, seed: i
     if not data:
         raise UserError(NEEDS_DATA)
     size, fit = picture.get("size") or 32, picture.get("fit") or "pad"
+    if picture.get("test_data") and Path(picture["test_data"]).resolve() == Path(data).resolve():
+        raise UserError(f"--test-data {picture['test_data']} is the --data folder itself: the test score would be "
+                        "of the pictures trained on; leave --test-data out to test on --test-fraction of them")
     train = read_folder(data, size, picture.get("color") or "auto", fit, "--data", min_classes=2)
     if not picture.get("test_data"):
         try:
             return datasets.train_test_split(train, test_fraction, rng=seed, name="--test-fraction")
         except OptionError as exc:  # in the command's terms, naming the folder
             raise UserError(f"{exc} (the pictures of {data})") from None
-    if Path(picture["test_data"]).resolve() == Path(data).resolve():  # scored on the very pictures it learned
-        raise UserError(f"--test-data {picture['test_data']} is the --data folder itself: the test score would be "
-                        "of the pictures trained on; leave --test-data out to test on --test-fraction of them")
     test = read_folder(picture["test_data"], size, "grey" if train.X.shape[1] == 1 else "rgb", fit, "--test-data")
     return train, same_classes(test, train.classes, "--test-data")
 
@@ -139,7 +139,7 @@ def same_classes(test: datasets.Dataset, classes: list[str], option: str,
     return replace(test, y=numbers[test.y], classes=list(classes))
 
 
-def folder_fingerprint(path: str | None) -> dict | None:
+def folder_fingerprint(path: str | None, hidden: bool = False) -> dict | None:
     """A folder of class folders known again: the SHA-256 of its listing (each file's class, name and size).
 
     Only the listing is read, never the pictures, and at most
@@ -148,6 +148,9 @@ def folder_fingerprint(path: str | None) -> dict | None:
     Parameters
     ----------
     path : str, optional
+    hidden : bool
+        Count hidden files (``.DS_Store``), which the reader leaves out, as glassnet did before 2026-12-07:
+        :func:`same_folder` knows a folder again by either listing.
 
     Returns
     -------
@@ -161,10 +164,27 @@ def folder_fingerprint(path: str | None) -> dict | None:
         for entry in sorted(folder.iterdir()):
             if n >= MAX_FILES:
                 break
-            if entry.is_file() and not entry.name.startswith("."):  # as the reader: a .DS_Store is no picture
+            if entry.is_file() and (hidden or not entry.name.startswith(".")):  # as the reader: no .DS_Store
                 digest.update(f"{folder.name}/{entry.name}\0{entry.stat().st_size}\n".encode("utf-8", "replace"))
                 n += 1
     return {"files": n, "sha256": digest.hexdigest()}
+
+
+def same_folder(path: str | None, expected: object) -> bool:
+    """Whether the folder at ``path`` has the listing of a stored fingerprint (as now, or as model files written
+    before hidden files were left out of it).
+
+    Parameters
+    ----------
+    path : str, optional
+    expected : object
+        The fingerprint a model file kept.
+
+    Returns
+    -------
+    bool
+    """
+    return expected is not None and expected in (folder_fingerprint(path), folder_fingerprint(path, hidden=True))
 
 
 def check_folder(path: str | None, expected: object, option: str, source: str) -> None:
@@ -184,7 +204,7 @@ def check_folder(path: str | None, expected: object, option: str, source: str) -
     source : str
         The file that names the folder.
     """
-    if path and folder_fingerprint(path) != expected:
+    if path and not same_folder(path, expected):
         raise UserError(f"{source} names a picture folder that is not there or is not the one it was trained on "
                         f"(its files' names or sizes differ): give the folder with {option} FOLDER")
 
@@ -215,8 +235,7 @@ def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, sou
     classes = meta.get("classes") or []
     # the model's own folder, by its path or, copied or moved, by its listing (as a CSV file's copy is known)
     own = data is not None and ((isinstance(meta.get("data"), str) and Path(data).resolve() == Path(meta["data"]))
-                                or (meta.get("data_fingerprint") is not None
-                                    and folder_fingerprint(data) == meta["data_fingerprint"]))
+                                or same_folder(data, meta.get("data_fingerprint")))
     if data is not None and not own:  # new pictures of the model's classes: all of them are tested
         test = same_classes(read_folder(data, size, color, fit, "--data"), classes, "--data")
         return test, test
@@ -234,4 +253,4 @@ def model_pictures(meta: dict, data: str | None, fraction: float, seed: int, sou
 
 
 __all__ = ["NEEDS_DATA", "check_folder", "folder_fingerprint", "load_pictures", "model_pictures", "read_folder",
-           "same_classes"]
+           "same_classes", "same_folder"]

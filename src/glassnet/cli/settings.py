@@ -11,9 +11,11 @@ only ``--epochs`` may change.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ..core._validation import short
+from ..datasets.mnist import MNIST_FILES
 from ..optim import DEFAULT_LR
 from ..training.models import CNN_RECIPES
 from ..training.recipes import get_recipe
@@ -21,7 +23,7 @@ from ..training.resuming import checkpoint_epochs
 from ..training.solvers import is_full_batch
 from .data import UserError, check_data_option, is_own_file, resolved
 from .options import MAX_EPOCHS
-from .pictures import NEEDS_DATA, folder_fingerprint
+from .pictures import NEEDS_DATA, same_folder
 
 #: a sensible network and schedule per dataset. On the 8x8 digits (1,437 training pictures) the default
 #: MLP trains 40 epochs with Adam from 0.002 down to 0 along a cosine, on pictures shifted, turned and
@@ -275,7 +277,8 @@ def resumed_settings(args, checkpoint) -> dict:
 
 def found_again(path: str, stored: object, dataset: object) -> bool:
     """Whether ``path`` holds the data a checkpoint's run trained on, moved or copied: a folder of pictures with
-    the same listing, or a CSV file of the same size and SHA-256.
+    the same listing, a CSV file of the same size and SHA-256, or a folder of MNIST's four files (which the
+    loader checks against MNIST's own checksums).
 
     Parameters
     ----------
@@ -289,11 +292,11 @@ def found_again(path: str, stored: object, dataset: object) -> bool:
     -------
     bool
     """
+    if dataset == "mnist":
+        return all((Path(path) / name).is_file() for name in MNIST_FILES)
     if not isinstance(stored, dict):
         return False
-    if dataset == "folder":
-        return folder_fingerprint(path) == stored
-    return dataset == "csv" and is_own_file(path, None, stored)
+    return same_folder(path, stored) if dataset == "folder" else dataset == "csv" and is_own_file(path, None, stored)
 
 
 __all__ = ["AUGMENT", "CNN_DEFAULTS", "COMMON", "PICTURE", "DEFAULTS", "DEFAULT_LR", "SETTINGS", "check_saved_settings",

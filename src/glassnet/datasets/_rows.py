@@ -193,11 +193,12 @@ def each_row(path: str | os.PathLike, check: Callable[[], object] | None = None)
             start = f.read(8)
         if start.startswith(BINARY_SIGNATURES):
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
-        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in start:
-            # Excel's "Unicode Text" and Notepad's "Unicode"; without a byte-order mark, every other byte is NUL,
-            # which Python's csv module would read as part of the names and values
-            raise DataError(f"{path} is not UTF-8 text: it starts with the bytes {start[:4]!r}, as UTF-16 text does: "
-                            "save the file as UTF-8 (Excel: \"CSV UTF-8\")")
+        utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or start[0::2].count(0) == 4 or \
+            start[1::2].count(0) == 4  # Excel's "Unicode Text", Notepad's "Unicode"; without a mark, every other byte
+        if utf16 or b"\x00" in start:  # NUL, which Python's csv module would read as part of the names and values
+            kind = "as UTF-16 text does" if utf16 else "and NUL bytes are not text"
+            raise DataError(f"{path} is not UTF-8 text: it starts with the bytes {start[:4]!r}, {kind}: save the "
+                            "file as UTF-8 (Excel: \"CSV UTF-8\")")
         if check is not None:
             check()
         # utf-8-sig: a byte-order mark, which spreadsheets write, is not part of the first column's name

@@ -134,7 +134,8 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, rng: object = 0,
 
 
 def stratified_rows(labels: np.ndarray, fraction: float, gen: np.random.Generator) -> np.ndarray:
-    """``round(fraction * n)`` rows drawn class by class (:func:`stratified_counts` of each), unsorted.
+    """``round(fraction * n)`` rows drawn class by class (:func:`stratified_counts` of each, which leaves each
+    class a row), unsorted.
 
     Parameters
     ----------

@@ -151,7 +151,7 @@ def save(path: str | os.PathLike, model: Stack, optimizer: Optimizer | None = No
     """
     check_model(model)
     model.require_built("saving a model")
-    path = _as_path(path)
+    path = _as_path(path, writing=True)
     if len(model.layers) > MAX_LAYERS:  # load would refuse the file
         raise OptionError(f"model has {len(model.layers):,} layers; model files hold up to {MAX_LAYERS:,}")
     metadata, training = savable_metadata(metadata, model, path), json_values(training, "training")
@@ -290,10 +290,10 @@ def load(path: str | os.PathLike, model_class: type[Stack] = Stack,
                       training_arrays=extra, path=Path(path), verified=meta["version"] >= 2)
 
 
-def _as_path(path: object) -> Path:
+def _as_path(path: object, writing: bool = False) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise OptionTypeError(f"path must be a str or path-like naming a model file; received {short(path)}")
-    return as_file_path(path)  # "models/" is refused, not written as a file named models
+    return as_file_path(path) if writing else Path(path)  # save("models/") is refused, not written as a file
 
 
 def _read_array(zf: zipfile.ZipFile, path: Path, name: str, info: dict) -> np.ndarray:

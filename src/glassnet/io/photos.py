@@ -186,17 +186,13 @@ def check_picture(picture: Any, in_features: int | None) -> tuple[int, int, str]
     return size, channels, fit
 
 
-#: the pictures of the 8x8 digits and of MNIST: a model of these shapes with no word of its pictures reads digits
-DIGIT_SHAPES = ((1, 8, 8), (1, 28, 28))
-
-
 def preparation_of(in_features: int | None, metadata: dict, input_shape: tuple | None = None) -> Preparation:
     """How to make a picture for a model, from its metadata: a photo model's ``picture``, else a digit's shape.
 
-    A model of square pictures (1 or 3 channels, not the digits' 8x8 or MNIST's 28x28) whose metadata says
-    nothing of them, as one saved from Python, reads photos as :func:`glassnet.datasets.load_folder` makes
-    them by default (``fit="pad"``): the digits' preparation (ink centred by its mass) read such a model's
-    pictures wrong, and refused those in colour.
+    A model of square colour pictures whose metadata says nothing of them, as one saved from Python, reads
+    photos as :func:`glassnet.datasets.load_folder` makes them by default (``fit="pad"``), where it was
+    refused ("takes 768 features, not a picture"). A grey model with no ``picture`` in its metadata reads
+    digits, made as MNIST's were: save a grey photo model with its ``picture`` (see own-pictures.md).
 
     Parameters
     ----------
@@ -220,12 +216,10 @@ def preparation_of(in_features: int | None, metadata: dict, input_shape: tuple |
         size, channels, fit = check_picture(metadata["picture"], in_features)
         return Preparation("photo", (channels, size, size), fit)
     shape = tuple(input_shape or ())
-    if (metadata.get("image_shape") is None and len(shape) == 3 and shape[0] in (1, 3) and shape[1] == shape[2]
-            and shape not in DIGIT_SHAPES):
-        size, channels, fit = check_picture({"size": shape[1], "channels": shape[0], "fit": "pad"}, in_features)
-        return Preparation("photo", (channels, size, size), fit)
+    if metadata.get("image_shape") is None and len(shape) == 3 and shape[0] == 3 and shape[1] == shape[2] <= MAX_SIDE:
+        return Preparation("photo", shape, "pad")  # no digit is in colour
     return Preparation("digit", (1, *model_image_shape(in_features, metadata)))
 
 
-__all__ = ["DIGIT_SHAPES", "FITS", "Preparation", "check_picture", "fit_square", "picture_array", "prepare_photo",
+__all__ = ["FITS", "Preparation", "check_picture", "fit_square", "picture_array", "prepare_photo",
            "preparation_of"]

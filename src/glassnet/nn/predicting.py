@@ -134,7 +134,7 @@ class Predicting:
     dtype: np.dtype
     xp: ModuleType
     input_shape: Shape | None
-    build: Callable[[Shape], object]
+    build: Callable[..., object]
     forward: Callable[..., Array]
     device_context: Callable[[], ExitStack]
 
@@ -324,7 +324,7 @@ class Predicting:
                 X = X.reshape(X.shape[0], *shape)  # flattened images, as files and web pages give them
         if shape is None:
             try:
-                self.build(tuple(X.shape[1:]))
+                self.build(tuple(X.shape[1:]), from_data=True)
             except OptionError as exc:
                 if not str(exc).startswith("layers[0] "):
                     # a layer further on: its message names the fix, but not that the pictures came channels last

@@ -35,14 +35,14 @@ def as_shape(value: object, name: str) -> Shape:
     if not sizes:
         raise OptionError(f"{name} must be a tuple of sizes, one per axis of a sample ((64,) or (1, 8, 8)); "
                           f"received {short(value)}")
-    if sizes[0] is None and len(sizes) > 1:  # Keras' batch_input_shape, or a shape printed by a model summary
+    if sizes[0] is None and len(sizes) > 1 and None not in sizes[1:]:  # Keras' batch_input_shape, or a summary's
         raise OptionError(f"{name} is one sample's shape, without the batch axis: {name}={tuple(sizes[1:])}; "
                           f"received {short(value)}")
     return tuple(check_positive_int(size, f"{name}[{i}]") for i, size in enumerate(sizes))
 
 
 def follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random.Generator,
-                   adopt: bool = False) -> tuple[Shape | None, Shape | None]:
+                   adopt: bool = False, given: bool = True) -> tuple[Shape | None, Shape | None]:
     """(model input shape, model output shape), following each layer's ``output_shape``.
 
     Without an explicit ``input_shape``, the first layer that requires one
@@ -61,6 +61,9 @@ def follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random
         One sample's shape, as the model was given it.
     rng : numpy.random.Generator
     adopt : bool
+    given : bool
+        False where ``input_shape`` is the data's (a model built on its first data): a refusal then gives no
+        hint about a batch axis in ``input_shape``, which the user never wrote.
 
     Returns
     -------
@@ -71,7 +74,7 @@ def follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random
         for i, layer in enumerate(layers):
             if layer.input_shape is not None:
                 need = tuple(layer.input_shape)
-                if all(_keeps(earlier, need) for earlier in layers[:i]):
+                if all(_output(earlier, need) == need for earlier in layers[:i]):
                     shape = need
                 break
     first = shape
@@ -87,7 +90,8 @@ def follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random
             required = layer.input_shape
             got = str(shape[0]) if len(shape) == 1 else f"shape {shape}"
             # an input_shape given with the batch axis, (64, 784): the layer takes what follows that axis
-            batch = input_shape is not None and source == "the input" and len(shape) > 1 and _takes(layer, shape[1:])
+            batch = (given and input_shape is not None and source == "the input" and len(shape) > 1
+                     and _output(layer, shape[1:]) is not None)
             hint = f"; if {shape[0]} counts the samples, leave it out: input_shape={shape[1:]}" if batch else ""
             if required is None:  # the layer's own message says what it takes
                 raise OptionError(f"layers[{i}] {type(layer).__name__}: {exc}, from {source}{hint}") from None
@@ -106,16 +110,9 @@ def follow_shapes(layers: list[Layer], input_shape: Shape | None, rng: np.random
     return first, shape
 
 
-def _keeps(layer: Layer, shape: Shape) -> bool:
+def _output(layer: Layer, shape: Shape) -> Shape | None:
+    """The layer's output shape for input of ``shape``, or None where it refuses that input."""
     try:
-        return tuple(layer.output_shape(shape)) == shape
+        return tuple(layer.output_shape(shape))
     except OptionError:
-        return False
-
-
-def _takes(layer: Layer, shape: Shape) -> bool:
-    try:
-        layer.output_shape(shape)
-        return True
-    except OptionError:
-        return False
+        return None

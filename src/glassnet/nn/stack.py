@@ -12,6 +12,7 @@ import math
 import os
 import threading
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -120,7 +121,7 @@ class Stack(Predicting, FlatParameters):
         """Whether the input shape is known, and with it every layer's parameters."""
         return self.input_shape is not None
 
-    def build(self, input_shape: Shape) -> Stack:
+    def build(self, input_shape: Shape, *, from_data: bool = False) -> Stack:
         """Fix the per-sample input shape; layers given no input size get their parameters.
 
         :meth:`fit`, :meth:`predict` and :meth:`forward` call it with the
@@ -132,6 +133,9 @@ class Stack(Predicting, FlatParameters):
         ----------
         input_shape : tuple of int
             Without the samples axis: ``(64,)`` or ``(1, 8, 8)``.
+        from_data : bool
+            The shape is the data's, not one written by the user (then a refusal does not suggest a
+            batch axis left in ``input_shape``).
 
         Returns
         -------
@@ -141,7 +145,7 @@ class Stack(Predicting, FlatParameters):
         shape = as_shape(input_shape, "input_shape")
         with _BUILD_LOCK:
             if self.input_shape is None:
-                self.input_shape, self.output_shape = follow_shapes(self.layers, shape, self.rng)
+                self.input_shape, self.output_shape = follow_shapes(self.layers, shape, self.rng, given=not from_data)
                 self._bind(self.dtype, self.xp)
             elif self.input_shape != shape:
                 raise OptionError(f"the model was built for input of shape {self.input_shape} per sample; "
@@ -212,7 +216,7 @@ class Stack(Predicting, FlatParameters):
             With a workspace, valid until its next pass.
         """
         if self.input_shape is None:
-            self.build(tuple(x.shape[1:]))
+            self.build(tuple(x.shape[1:]), from_data=True)
         ws = workspace or Workspace(self, training, inference=True)
         given = x
         if x.dtype != self.dtype:
@@ -304,11 +308,16 @@ class Stack(Predicting, FlatParameters):
         Returns
         -------
         dict
-            ``{"rng_state": state, "layer_rng_states": {"2": state, ...}}``, each a ``bit_generator.state``:
-            the keys of a checkpoint's training state.
+            ``{"rng_state": state, "layer_rng_states": {"2": state, "5": "2", ...}}``: each a
+            ``bit_generator.state``, or the index of an earlier layer that shares the generator (a layer given
+            the model's own generator is left out); the keys of a checkpoint's training state.
         """
-        owns = (getattr(layer, "rng", None) for layer in self.layers)
-        layers = {str(i): rng.bit_generator.state for i, rng in enumerate(owns) if isinstance(rng, np.random.Generator)}
+        first: dict[int, str] = {}  # each generator object, by the index of the first layer that holds it
+        layers: dict[str, Any] = {}
+        for i, rng in enumerate(getattr(layer, "rng", None) for layer in self.layers):
+            if isinstance(rng, np.random.Generator) and rng is not self.rng:
+                key = first.setdefault(id(rng), str(i))
+                layers[str(i)] = rng.bit_generator.state if key == str(i) else key
         return {"rng_state": self.rng.bit_generator.state, "layer_rng_states": layers}
 
     def set_generator_states(self, states: dict) -> None:
@@ -320,11 +329,23 @@ class Stack(Predicting, FlatParameters):
             With ``rng_state``, and ``layer_rng_states`` (a checkpoint before it has none).
         """
         self.rng.bit_generator.state = states["rng_state"]
-        for i, state in (states.get("layer_rng_states") or {}).items():
-            kind = state["bit_generator"]
-            if kind not in BIT_GENERATORS:  # a name read from a file: only NumPy's own generators
-                raise ValueError(f"unknown bit generator {short(kind)}")
-            layer = self.layers[int(i)]
+        layers = states.get("layer_rng_states") or {}
+        where = "layer_rng_states"  # read from a file: each key a layer that holds a generator, each state NumPy's
+        if not all(isinstance(i, str) and i.isascii() and i.isdigit() and int(i) < len(self.layers)
+                   and hasattr(self.layers[int(i)], "rng") for i in layers):
+            raise ValueError(f"{where} must be keyed by the indices of layers with a generator; received "
+                             f"{short(list(layers))}")
+        for i in sorted(layers, key=int):
+            layer, state = self.layers[int(i)], layers[i]
+            if isinstance(state, str):  # the generator of an earlier layer, shared
+                if state not in layers or int(state) >= int(i):
+                    raise ValueError(f"{where}[{i!r}] must name an earlier layer's; received {short(state)}")
+                layer.rng = self.layers[int(state)].rng  # type: ignore[attr-defined]
+                continue
+            kind = state.get("bit_generator") if isinstance(state, dict) else None
+            if kind not in BIT_GENERATORS:
+                raise ValueError(f"{where}[{i!r}] must be the state of one of NumPy's generators; received "
+                                 f"{short(kind)}")
             rng = getattr(layer, "rng", None)
             if not (isinstance(rng, np.random.Generator) and type(rng.bit_generator).__name__ == kind):
                 rng = layer.rng = np.random.Generator(getattr(np.random, kind)())  # type: ignore[attr-defined]

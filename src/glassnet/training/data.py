@@ -76,14 +76,15 @@ def split_indices(n: int, fraction: float, rng: np.random.Generator,
                               "samples")
         order = rng.permutation(n)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
-    # round(fraction * n) rows in all, shared out by largest remainder: each class rounded on its own held out
-    # 20 of 60 rows at 0.2 (20 classes of 3), and none of 40 at 0.1 (10 classes of 4)
+    # round(fraction * n) rows in all, shared out by largest remainder (each class rounded on its own held out
+    # 20 of 60 rows at 0.2 with 20 classes of 3, and none of 40 at 0.1 with 10 classes of 4); each class keeps
+    # a training row, so a class of one row is never held out
     share = fraction if round(fraction * n) >= 1 else 1 / n  # at least one row, as without labels
     val_idx = np.sort(stratified_rows(labels, share, rng))
     if val_idx.size == 0 or val_idx.size == n:
-        raise OptionError(
-            f"validation_split={fraction} leaves an empty training or validation set for {n} samples"
-        )
+        raise OptionError(f"validation_split={fraction} leaves an empty training or validation set for {n} samples"
+                          + (" (each class keeps a training row: a class of one sample is never held out)"
+                             if val_idx.size == 0 else ""))
     return np.setdiff1d(np.arange(n), val_idx), val_idx
 
 

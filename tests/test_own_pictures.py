@@ -265,6 +265,10 @@ def test_a_colour_model_saved_from_python_reads_photos_as_load_folder_made_them(
     assert f"0:{expected[0]:.3f}  1:{expected[1]:.3f}" in printed, printed
     for grey in ((1, 28, 28), (1, 16, 16)):  # a grey model with no word of its pictures keeps the digits' way
         assert gn.io.photos.preparation_of(math.prod(grey), {}, grey) == gn.io.photos.Preparation("digit", grey)
+    for other in ((1, 16, 64), (4, 8, 8)):  # were given a 32x32 and a 16x16 digit, silently
+        with pytest.raises(gn.OptionError, match=rf"this model takes input of shape \({other[0]}, {other[1]}, "
+                                                 rf"{other[2]}\), not a picture glassnet makes from a file"):
+            gn.io.photos.preparation_of(math.prod(other), {}, other)
 
 
 def test_a_folder_is_known_by_the_listing_model_files_kept_before_hidden_files_were_left_out(tmp_path):

@@ -218,7 +218,11 @@ def preparation_of(in_features: int | None, metadata: dict, input_shape: tuple |
     shape = tuple(input_shape or ())
     if metadata.get("image_shape") is None and len(shape) == 3 and shape[0] == 3 and shape[1] == shape[2] <= MAX_SIDE:
         return Preparation("photo", shape, "pad")  # no digit is in colour
-    return Preparation("digit", (1, *model_image_shape(in_features, metadata)))
+    digit = (1, *model_image_shape(in_features, metadata))
+    if len(shape) == 3 and shape != digit:  # (1, 16, 64) was given a 32x32 digit, (4, 8, 8) a 16x16 one
+        raise OptionError(f"this model takes input of shape {shape}, not a picture glassnet makes from a file: a "
+                          "grey digit, or a square photo of 1 or 3 channels (see its picture metadata)")
+    return Preparation("digit", digit)
 
 
 __all__ = ["FITS", "Preparation", "check_picture", "fit_square", "picture_array", "prepare_photo",

@@ -143,6 +143,14 @@ def test_mnist_test_set_through_both_runtimes(mnist, mnist_model, mnist_cnn, whi
     np.testing.assert_array_equal(ref_label, label[:100])
 
 
+def test_classes_given_as_a_string_are_refused_not_spelt_out(tmp_path):
+    """classes="ab" was read as the two classes 'a' and 'b'."""
+    with pytest.raises(gn.OptionError, match=r"classes must be a list of class names, one per output; received the "
+                                             r"string 'ab'"):
+        gn.export_onnx(gn.mlp([4, 2], rng=0), tmp_path / "m.onnx", classes="ab")
+    assert not (tmp_path / "m.onnx").exists()
+
+
 def test_a_sigmoid_classifier_gives_two_columns_and_named_classes():
     rng = np.random.default_rng(1)
     model = gn.mlp([3, 5, 1], rng=0, dtype=np.float64)

@@ -170,6 +170,9 @@ def test_folder_options_and_folders_are_checked(tmp_path, capsys):
     assert f"--data {data}: c/ holds no picture that could be read (see above why), so the model would not know the " \
         "class 'c'" in refused("--dataset", "folder", "--data", data, "--size", "8")
     shutil.rmtree(tmp_path / "data" / "c")
+    # --test-fraction beside --test-data, which makes the test set: ignored without a word
+    assert "--test-fraction does not apply with --test-data, whose pictures are the test set" in refused(
+        "--dataset", "folder", "--data", data, "--test-data", str(tmp_path / "other"), "--test-fraction", "0.5")
     # the training folder as its own test folder: "test accuracy 100.00%", of the pictures it trained on
     assert "--test-data " + data + " is the --data folder itself: the test score would be of the pictures " \
         "trained on" in refused("--dataset", "folder", "--data", data, "--test-data", data + "/")

@@ -123,6 +123,8 @@ def settings_from(args) -> dict:
         raise UserError(f"--task and --target apply to --dataset csv; received --dataset {s['dataset']}")
     if s["dataset"] == "mnist" and "test_fraction" in given:
         raise UserError("--test-fraction does not apply to --dataset mnist, which has its own test set")
+    if s.get("test_data") and "test_fraction" in given:  # it was ignored without a word
+        raise UserError("--test-fraction does not apply with --test-data, whose pictures are the test set")
     # by default the lowest validation cost; without a validation set, the last epoch
     s.setdefault("keep_best", "val_loss" if s["validation_fraction"] else "last")
     if s["keep_best"].startswith("val_") and not s["validation_fraction"]:

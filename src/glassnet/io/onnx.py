@@ -38,8 +38,9 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..core._validation import short
 from ..core.arrays import to_numpy
-from ..errors import OptionError, missing
+from ..errors import OptionError, OptionTypeError, missing
 from ..nn import LAYERS, Stack
 from ..nn.predicting import output_probabilities
 from ..nn.stack import check_model
@@ -286,6 +287,9 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
         classes = meta.get("classes") or (list(range(model.out_features or 0))
                                           if output_probabilities(model.layers) == "softmax" else False)
     if classes is not False and classes is not True:
+        if isinstance(classes, (str, bytes)):  # "ab" was read as the classes "a" and "b"
+            raise OptionTypeError(f"classes must be a list of class names, one per output; received the string "
+                                  f"{short(classes)}")
         classes = list(classes)
         if len(classes) != max(model.out_features or 0, 2):
             raise OptionError(f"classes must name one class per output ({max(model.out_features or 0, 2)}); "

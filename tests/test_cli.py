@@ -170,7 +170,8 @@ def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
     Image.new("1", (8000, 8000), 1).save(bomb, "PNG")
     (tmp_path / "bomb.png").write_bytes(bomb.getvalue())
     assert "too large" in bad("predict", model, tmp_path / "bomb.png")
-    assert "is a folder, not a picture file" in bad("predict", model, tmp_path)
+    assert f"is a folder, not a picture file: give its pictures ({tmp_path}/*.jpg), or score a folder of class " \
+        f"folders with glassnet evaluate {model} --data {tmp_path}" in bad("predict", model, tmp_path)
     assert "--layers: expected whole numbers of at least 1 separated by commas, such as 256,128; received " \
            "'64,-3'" in glassnet("train", "--layers", "64,-3", check=False).stderr
     (tmp_path / "wide.csv").write_text("a,b,c\n1,2,3\n")

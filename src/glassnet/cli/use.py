@@ -110,6 +110,9 @@ def cmd_predict(args) -> int:
         except (GlassnetError, OSError) as exc:
             failed += 1
             text = str(exc)
+            if Path(item).is_dir():  # "is a folder, not a picture file", and nothing of what to do
+                text += (f": give its pictures ({item.rstrip('/')}/*.jpg), or score a folder of class folders with "
+                         f"glassnet evaluate {args.model} --data {item}")
             print(f"glassnet: error: {text if item in text else f'{item}: {text}'}", file=sys.stderr)
     if failed and len(args.inputs) > 1:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)

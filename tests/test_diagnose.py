@@ -136,8 +136,8 @@ def test_multi_label_targets_are_counted_label_by_label():
     found = gn.diagnose(model, X, Y, "binary_cross_entropy")["class_imbalance"][0]
     assert found.evidence.startswith(f"the rarest label is on in {int(Y[:, 4].sum())} samples")
     labels = np.r_[np.zeros(390, int), np.ones(10, int)]  # one class of each row, its targets smoothed
-    smoothed = (np.eye(7, dtype=np.float32)[labels] * 0.9 + 0.1 / 7).astype(np.float32)
-    single = gn.Sequential([gn.Dense(8, 7)], rng=0)
+    smoothed = (np.eye(2, dtype=np.float32)[labels] * 0.9 + 0.1 / 2).astype(np.float32)
+    single = gn.Sequential([gn.Dense(8, 2)], rng=0)  # (of 7 outputs, 5 classes of none: a finding of its own)
     assert gn.diagnose(single, X, smoothed, "cross_entropy")["class_imbalance"][0].evidence.startswith(
         "the rarest class has 10 samples")
 
@@ -451,3 +451,18 @@ def test_an_optimizer_that_is_not_one_is_named_and_huge_data_warns_nothing():
         warnings.simplefilter("error")  # "overflow encountered in square", "in dot"
         diagnosis = gn.diagnose(gn.mlp([4, 8, 3], rng=0), X * 1e200, y, "cross_entropy")
     assert "unscaled_input" in [f.code for f in diagnosis.findings]
+
+
+def test_a_class_the_data_never_shows_is_found_and_a_handful_of_samples_finds_nothing_false():
+    """np.zeros(100) for a 3-class network: "no findings" (the missing classes' zero counts were dropped);
+    `glassnet diagnose --samples 1` on the healthy default network: "dead_relu: 55% of its units output 0 for
+    every sample", exit 1 (and 2 samples made constant columns)."""
+    r = np.random.default_rng(0)
+    X = r.normal(size=(100, 4))
+    found = gn.diagnose(gn.mlp([4, 8, 3], rng=0), X, np.zeros(100, int), "cross_entropy")
+    assert [f.code for f in found.findings] == ["class_imbalance"]
+    assert found.findings[0].evidence.startswith("the rarest class has 0 samples (class 1), the most frequent 100")
+    train = load_digits()
+    for n in (1, 2, 4):
+        quiet = gn.diagnose(gn.mlp([64, 256, 128, 10], rng=0), train.X, train.y, "cross_entropy", samples=n)
+        assert not {f.code for f in quiet.findings} & {"dead_relu", "constant_feature", "class_imbalance"}, quiet

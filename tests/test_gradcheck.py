@@ -202,3 +202,51 @@ def test_a_model_without_parameters_is_refused_unless_the_input_is_checked():
     unbuilt = gn.Sequential([gn.Dense(3), gn.Softmax()], rng=0, dtype="float64")  # its weights come with X
     assert [row.label.split()[1] for row in gn.gradcheck(unbuilt, "cross_entropy", X, y).rows] == ["Dense.W",
                                                                                                  "Dense.b"]
+
+
+def _broken_tanh(monkeypatch):
+    """Tanh's backward pass three times too large: a bug a gradient check must catch."""
+    right = gn.Tanh.backward
+    monkeypatch.setattr(gn.Tanh, "backward", lambda self, grad, ctx, need_input_grad=True: 3 * right(
+        self, grad, ctx, need_input_grad))
+
+
+def test_a_step_too_small_to_measure_is_refused_not_passed_as_noise(monkeypatch, rng):
+    """eps=1e-20 left theta + eps equal to theta: every numerical gradient 0, and a broken backward pass passed
+    as "pass (noise)" ("all 4 gradients agree"); eps=1e-12 passed it too."""
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    model = gn.mlp([3, 4, 2], activation="tanh", rng=0)
+    _broken_tanh(monkeypatch)
+    assert not gn.gradcheck(model, "cross_entropy", X, y).passed
+    assert not gn.gradcheck(model, "cross_entropy", X, y, eps=1e-10).passed  # the smallest step allowed
+    for eps in (1e-20, 1e-12):
+        with pytest.raises(gn.OptionError, match=rf"eps must be at least 1e-10: below it, float64's rounding swamps "
+                                                 rf"the central difference.*; received {eps:g}"):
+            gn.gradcheck(model, "cross_entropy", X, y, eps=eps)
+
+
+def test_a_parameter_of_which_nothing_was_compared_is_not_checked_not_passed(rng):
+    """Zero weights put every ReLU input at its kink: the first layer's rows compared no entry and read "relative
+    error 0.000, pass", and the summary "all 4 gradients agree"."""
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    model = gn.mlp([3, 4, 2], activation="relu", rng=0)
+    model.layers[0].W[:] = 0
+    model.layers[0].b[:] = 0
+    report = gn.gradcheck(model, "cross_entropy", X, y)
+    assert [(r.checked, r.passed) for r in report.rows[:2]] == [(0, False), (0, False)]
+    assert "not checked" in str(report) and report.passed  # the rows it could compare agree
+    assert report.summary() == ("the 2 gradients checked agree (relative error < 1e-06); 2 not checked, every "
+                                "entry at a kink (layers[0] Dense.W, layers[0] Dense.b)")
+
+
+def test_huge_inputs_are_compared_without_overflow_or_refused_by_name():
+    """Inputs of 1e300: the norms of the gradients overflowed, and the report blamed backpropagation ("FAILED:
+    relative error nan"); a cost that overflows is named as such."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings on the way
+        report = gn.gradcheck(gn.mlp([4, 3], rng=0), "cross_entropy", np.full((2, 4), 1e300), [0, 1])
+    assert report.rows[0].rel_error < 1e-9 and report.passed
+    with pytest.raises(gn.OptionError, match=r"the cost or its gradient overflows at these inputs and weights"):
+        gn.gradcheck(gn.mlp([4, 3], activation="relu", rng=0), "mse", np.full((2, 4), 1e300), np.ones((2, 3)))

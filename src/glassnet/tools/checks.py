@@ -58,7 +58,7 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
                            f"{where} mean {mean[worst]:.4g} and standard deviation {std[worst]:.4g} (beyond "
                            f"{T.UNSCALED_MEAN:g} or {T.UNSCALED_STD:g})",
                            "Standardize the inputs (StandardScaler), or divide pixels by 255."))
-    if X.ndim == 2 and X.shape[0] > 1:
+    if X.ndim == 2 and X.shape[0] >= T.MIN_SAMPLES:
         constant = np.flatnonzero((std == 0) & (mean != 0))  # an empty border of zeros is left alone
         if constant.size:
             out.append(Finding("constant_feature", None, float(constant.size), 0.0,
@@ -69,18 +69,22 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
         multilabel = is_multilabel(y)  # rows that do not sum to 1: several labels a row
         if multilabel:  # several labels a row: how often each label is on
             counts = np.count_nonzero(y > 0.5, axis=0)
-        else:
-            counts = np.bincount(np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1
-                                 else np.ravel(y).astype(np.int64))
-        counts = counts[counts > 0]
-        if counts.size > 1 and counts.min() / counts.max() < T.IMBALANCE:
-            ratio = counts.min() / counts.max()
+        else:  # every class the model has, those the data never shows counted 0 (they were left out)
+            one_hot = y.ndim == 2 and y.shape[1] > 1
+            counts = np.bincount(np.argmax(y, axis=1) if one_hot else np.ravel(y).astype(np.int64),
+                                 minlength=y.shape[1] if one_hot else 2)
+        # judged on enough rows that each class would show MIN_SAMPLES times (one sample of 10 digits is no
+        # evidence that nine are missing)
+        if counts.size > 1 and len(y) >= T.MIN_SAMPLES * counts.size and counts.min() / counts.max() < T.IMBALANCE:
+            ratio, rarest = counts.min() / counts.max(), int(np.argmin(counts))
             what = "label is on in" if multilabel else "class has"
             out.append(Finding("class_imbalance", None, float(ratio), T.IMBALANCE,
-                               f"the rarest {what} {counts.min()} samples, the most frequent {counts.max()} "
-                               f"(ratio {ratio:.3f}, below {T.IMBALANCE:g})",
-                               "Weight the classes (sample_weight, or class_weight='balanced' in the estimators) "
-                               "and watch per-class recall, not accuracy."))
+                               f"the rarest {what} {counts.min()} samples ({'label' if multilabel else 'class'} "
+                               f"{rarest}), the most frequent {counts.max()} (ratio {ratio:.3f}, below "
+                               f"{T.IMBALANCE:g})",
+                               "Check the labels where one has no sample: the network cannot learn what the data "
+                               "never shows. Else weight the classes (sample_weight, or class_weight='balanced' "
+                               "in the estimators) and watch per-class recall, not accuracy."))
     return out
 
 
@@ -167,7 +171,7 @@ def layer_findings(model: Stack, outs: list[np.ndarray]) -> list[Finding]:
             share = float(np.mean(~np.isfinite(a)))
             return out + [Finding("nonfinite", i, share, 0.0, f"{share:.1%} of its outputs are NaN or infinite",
                                   "Lower the learning rate, scale the inputs, or train in float64.")]
-        if isinstance(layer, ReLU):
+        if isinstance(layer, ReLU) and a.shape[0] >= T.MIN_SAMPLES:
             dead = float(np.mean(dead_units(a)))
             if dead > T.DEAD_SHARE:
                 out.append(Finding("dead_relu", i, dead, T.DEAD_SHARE,

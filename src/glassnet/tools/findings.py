@@ -47,6 +47,10 @@ UNSCALED_MEAN = 50.0
 #: the rarest class's share against the most frequent one's: below this, a classifier can reach high
 #: accuracy by never naming the rare class (95/5 gives 0.053)
 IMBALANCE = 0.1
+#: the fewest samples that "0 for every sample" (a dead unit) or "one value in every sample" (a constant
+#: column) is judged on, and a class's share on (this many a class): with one or two, a healthy network's
+#: units and columns read as dead or constant, and nine digits of ten as missing
+MIN_SAMPLES = 8
 
 #: the codes a finding may have, each with what it means in a few words
 CODES = {

@@ -152,23 +152,30 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
     order = as_generator(rng).permutation(X.shape[0])
     guard = Guard(objective, X, y)  # the network's cost and the best constant output's, on one sample, before any step
     rates, costs, average, best, blew = [], [], 0.0, np.inf, None
-    for k, rate in enumerate(np.geomspace(start, stop, steps)):
+    grid = np.geomspace(start, stop, steps)
+    # each rate's cost is the next batch's, after the step at that rate (the cost read before a step measured the
+    # rate before it, so the suggestion was a rate too high, and with 3 steps the stop never measured); the first
+    # batch's cost, before any step, starts the average
+    for k in range(steps + 1):
         rows = order[np.arange(k * batch_size, (k + 1) * batch_size) % order.size]
         with np.errstate(all="ignore"):
             cost = float(objective(X[rows], y[rows]))
         average = SMOOTHING * average + (1 - SMOOTHING) * cost
         smoothed = average / (1 - SMOOTHING ** (k + 1))
-        if blown_up(smoothed, best):
-            blew = float(rate)
-            break
-        rates.append(float(rate))
-        costs.append(smoothed)
-        best = min(best, smoothed)
-        opt.lr = float(rate)
-        opt.step()
+        if k:
+            if blown_up(smoothed, best):
+                blew = float(grid[k - 1])
+                break
+            rates.append(float(grid[k - 1]))
+            costs.append(smoothed)
+            best = min(best, smoothed)
+        if k < steps:
+            opt.lr = float(grid[k])
+            opt.step()
     if len(rates) < 3:
-        raise OptionError(f"the cost blew up at the step {len(rates) + 1} of the sweep, before a fall could be "
-                          f"seen: start lower; received start={start:g}")
+        raise OptionError(f"the cost blew up after the step at rate {blew:g} (step {len(rates) + 1} of {steps}), "
+                          f"before a fall could be seen: start or stop lower, or take more steps; received "
+                          f"start={start:g}, stop={stop:g}")
     lowest = max(int(np.argmin(costs)), 2) + 1  # the fall to the lowest cost; later falls recover from spikes
     slope = np.gradient(np.asarray(costs[:lowest]), np.log(rates[:lowest]))
     # the average's first steps settle on the costs so far (one dear first batch made the sweep's first rate,

@@ -462,6 +462,11 @@ def test_a_class_the_data_never_shows_is_found_and_a_handful_of_samples_finds_no
     found = gn.diagnose(gn.mlp([4, 8, 3], rng=0), X, np.zeros(100, int), "cross_entropy")
     assert [f.code for f in found.findings] == ["class_imbalance"]
     assert found.findings[0].evidence.startswith("the rarest class has 0 samples (class 1), the most frequent 100")
+    labels = r.integers(0, 2, 100)  # a 10-class network shown classes 0 and 1 only, as labels
+    assert gn.diagnose(gn.mlp([4, 8, 10], rng=0), X, labels, "cross_entropy").findings[0].evidence.startswith(
+        "the rarest class has 0 samples (class 2)")
+    soft = gn.Sequential(gn.Dense(4, 8), gn.ReLU(), gn.Dense(8, 1), gn.Sigmoid(), rng=0)  # probabilities as targets
+    assert not gn.diagnose(soft, X, r.uniform(0.2, 0.8, 100), "binary_cross_entropy").findings
     train = load_digits()
     for n in (1, 2, 4):
         quiet = gn.diagnose(gn.mlp([64, 256, 128, 10], rng=0), train.X, train.y, "cross_entropy", samples=n)

@@ -32,7 +32,7 @@ def frobenius(a: Any) -> float:
         return float(np.linalg.norm(np.asarray(a, dtype=np.float64)))
 
 
-def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]:
+def data_findings(X: np.ndarray, y: np.ndarray, classify: bool, n_classes: int = 2) -> list[Finding]:
     """Unscaled and constant input columns, and a class far rarer than another.
 
     Parameters
@@ -41,6 +41,8 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
     y : array
         Labels (or one-hot rows) for a classifier.
     classify : bool
+    n_classes : int
+        The model's classes (its outputs; 2 for one output): those the data never shows count 0.
 
     Returns
     -------
@@ -69,10 +71,12 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool) -> list[Finding]
         multilabel = is_multilabel(y)  # rows that do not sum to 1: several labels a row
         if multilabel:  # several labels a row: how often each label is on
             counts = np.count_nonzero(y > 0.5, axis=0)
-        else:  # every class the model has, those the data never shows counted 0 (they were left out)
+        else:  # every class the model has: one the data never shows counts 0
             one_hot = y.ndim == 2 and y.shape[1] > 1
-            counts = np.bincount(np.argmax(y, axis=1) if one_hot else np.ravel(y).astype(np.int64),
-                                 minlength=y.shape[1] if one_hot else 2)
+            labels = np.argmax(y, axis=1) if one_hot else np.ravel(y)
+            if not one_hot and not np.all(labels == np.round(labels)):  # probabilities of one output (soft
+                labels = labels > 0.5  # targets): the side of a half each is on
+            counts = np.bincount(labels.astype(np.int64), minlength=y.shape[1] if one_hot else max(n_classes, 2))
         # judged on enough rows that each class would show MIN_SAMPLES times (one sample of 10 digits is no
         # evidence that nine are missing)
         if counts.size > 1 and len(y) >= T.MIN_SAMPLES * counts.size and counts.min() / counts.max() < T.IMBALANCE:

@@ -179,7 +179,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
     with np.errstate(over="ignore", invalid="ignore"):  # values near the dtype's end: their spread is infinite
-        found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss))
+        found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss), m.out_features or 2)
     broken = broken_weights(m, "before any step")
     if broken is not None:  # every output and gradient is NaN then, whatever the data or the rate
         return Diagnosis([Finding("nonfinite", broken[0], 1.0, 0.0, broken[1],

@@ -320,9 +320,9 @@ def _row(label, shape, a: np.ndarray, n: np.ndarray, tol: float, crossed: np.nda
     a, n = a[~crossed], n[~crossed]
     if not a.size:  # every entry at a kink: nothing compared, which is no pass ("relative error 0.000, pass")
         return GradcheckRow(label, tuple(shape), 0, 0.0, float("nan"), False, int(crossed.sum()))
-    max_abs = float(np.max(np.abs(a - n)))
     scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(n))), 1e-300)  # norms of 1e300s overflowed to nan
     a, n = a / scale, n / scale
+    max_abs = scale * float(np.max(np.abs(a - n)))
     rel = float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12 / scale))
     within_noise = rel >= tol and max_abs <= noise
     return GradcheckRow(label, tuple(shape), int(a.size), max_abs, rel, rel < tol or within_noise,

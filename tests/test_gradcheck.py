@@ -250,3 +250,16 @@ def test_huge_inputs_are_compared_without_overflow_or_refused_by_name():
     assert report.rows[0].rel_error < 1e-9 and report.passed
     with pytest.raises(gn.OptionError, match=r"the cost or its gradient overflows at these inputs and weights"):
         gn.gradcheck(gn.mlp([4, 3], activation="relu", rng=0), "mse", np.full((2, 4), 1e300), np.ones((2, 3)))
+
+
+def test_a_row_of_differences_near_the_float64_limit_is_measured_without_overflow():
+    """The largest difference was taken before scaling: 1e308 against -1e308 overflowed to inf, with a warning."""
+    import warnings
+
+    from glassnet.tools.gradcheck import _row
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = _row("W", (1,), np.array([1e308]), np.array([-1e308]), 1e-6, np.array([False]), 1e-9)
+    assert np.isinf(row.max_abs_error)  # 2e308 is beyond float64: said as inf, without a warning
+    assert row.rel_error == 1.0 and not row.passed

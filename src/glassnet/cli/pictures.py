@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from ..core._validation import short
+from ..core._validation import _same_file, short
 from ..datasets.csv import class_name
 from ..datasets.folder import MAX_FILES, class_files
 from ..errors import GlassnetError, OptionError
@@ -55,7 +55,7 @@ def load_pictures(data: str | None, picture: dict, test_fraction: float, seed: i
     if not data:
         raise UserError(NEEDS_DATA)
     size, fit = picture.get("size") or 32, picture.get("fit") or "pad"
-    if picture.get("test_data") and Path(picture["test_data"]).resolve() == Path(data).resolve():
+    if picture.get("test_data") and _same_file(picture["test_data"], data):
         raise UserError(f"--test-data {picture['test_data']} is the --data folder itself: the test score would be "
                         "of the pictures trained on; leave --test-data out to test on --test-fraction of them")
     train = read_folder(data, size, picture.get("color") or "auto", fit, "--data", min_classes=2)

@@ -379,6 +379,30 @@ def test_conv2d_refuses_bad_settings_by_name(kwargs, message):
         gn.Conv2D(1, 2, **kwargs)
 
 
+def test_numpy_integers_and_pytorchs_positions_give_the_layer_pytorch_builds():
+    """PyTorch takes Conv2d(in, out, kernel, stride, padding) by position, and NumPy's integers (sizes read
+    from an array): both were refused."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).random((2, 3, 9, 8))
+    for a, b in [(gn.Conv2D(3, 5, 3, 2, 1, dtype=np.float64), torch.nn.Conv2d(3, 5, 3, 2, 1)),
+                 (gn.Conv2D(3, 5, np.int64(3), stride=np.int32(2), padding=np.int64(1), dtype=np.float64),
+                  torch.nn.Conv2d(3, 5, np.int64(3), stride=np.int32(2), padding=np.int64(1))),
+                 (gn.Conv2D(3, 5, tuple(np.array([3, 2])), 1, (np.int64(2), 0), dtype=np.float64),
+                  torch.nn.Conv2d(3, 5, (3, 2), 1, (2, 0)))]:
+        a.W[...], a.b[...] = b.weight.detach().double().numpy(), b.bias.detach().double().numpy()
+        expected = b.double()(torch.from_numpy(x)).detach().numpy()
+        got = gn.Sequential([a], input_shape=(3, 9, 8)).predict(x)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+        assert type(a.padding) is int or all(type(p) is int for p in a.padding)  # saved as the file's JSON
+    assert gn.MaxPool2D(np.int64(2)).output_shape((1, 4, 4)) == (1, 2, 2)
+    with pytest.raises(gn.OptionError, match="received stride twice, by position and by name"):
+        gn.Conv2D(3, 5, 3, 2, stride=2)
+    with pytest.raises(gn.OptionError, match="at most five values by position.*received 6"):
+        gn.Conv2D(3, 5, 3, 1, 1, 1)
+    with pytest.raises(gn.OptionError, match="stride must be an integer"):
+        gn.Conv2D(3, 5, 3, np.True_)
+
+
 def test_same_padding_keeps_the_size_for_odd_and_even_kernels():
     for k in (1, 2, 3, 4, 5):
         assert gn.Conv2D(2, 3, k, padding="same").output_shape((2, 7, 6)) == (3, 7, 6)

@@ -98,6 +98,15 @@ def test_recipes_build_their_networks_and_refuse_what_they_set():
         gn.recipes.get_recipe("slow")
     with pytest.raises(OptionError, match="arch must be one of 'mlp', 'cnn'; received 'rnn'"):
         gn.recipes.get_recipe("fast", "rnn")
+    # a recipe changed by hand is checked as fit checks its arguments (arch="xyz" built an MLP)
+    changed = gn.recipes.FAST["mlp"].with_(hidden=[np.int64(32)], epochs=np.int64(2))
+    assert changed.hidden == (32,) and type(changed.epochs) is int
+    for change, message in [({"arch": "xyz"}, "arch must be one of 'mlp', 'cnn'; received 'xyz'"),
+                            ({"lr": 0}, "lr must be in"), ({"hidden": ()}, "hidden must be a tuple of one or more"),
+                            ({"epochs": 0}, "epochs must be >= 1"), ({"warmup": 1}, "warmup must be in"),
+                            ({"epoch": 2}, "a recipe has no setting 'epoch'; its settings are arch, hidden")]:
+        with pytest.raises(OptionError, match=message):
+            gn.recipes.FAST["mlp"].with_(**change)
 
 
 def test_dropout_asked_of_the_conv_recipe_on_the_command_line_is_there():

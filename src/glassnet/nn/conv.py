@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,21 @@ from .base import Array, Context, Shape
 from .weighted import _Weighted, place_sizes
 
 
+def _torch_positions(sizes: tuple, stride: object, padding: object) -> tuple[tuple, object, object]:
+    """``(sizes, stride, padding)``: a fourth and fifth value by position taken as PyTorch's ``Conv2d`` takes
+    them, its stride and padding, where the keywords were left at their defaults."""
+    if len(sizes) <= 3:
+        return sizes, stride, padding
+    if len(sizes) > 5:
+        raise OptionError(f"Conv2D takes at most five values by position (PyTorch's in_channels, out_channels, "
+                          f"kernel_size, stride and padding); received {len(sizes)}, {short(sizes)}")
+    extra = sizes[3:]
+    for name, given, default in zip(("stride", "padding"), (stride, padding), (1, 0)):
+        if not (type(given) is int and given == default):
+            raise OptionError(f"Conv2D received {name} twice, by position and by name ({name}={short(given)})")
+    return sizes[:3], extra[0], extra[1] if len(extra) > 1 else padding
+
+
 class Conv2D(_Weighted):
     """``Z = conv(X, W) + b``: ``out_channels`` kernels slid over images of ``in_channels`` channels.
 
@@ -26,6 +42,8 @@ class Conv2D(_Weighted):
         ``Conv2d``, or ``Conv2D(out_channels, kernel_size)`` as Keras writes
         ``Conv2D(filters, kernel_size)``: ``in_channels`` then comes from the
         layer before, when the model is built (see :meth:`Layer.build`).
+        Two values more are ``stride`` and ``padding``, as PyTorch takes them
+        by position (``Conv2D(1, 8, 3, 1, 1)``).
     in_channels, out_channels : int
         Channels of the input and of the output, by name
         (``Conv2D(out_channels=8, kernel_size=3)``).
@@ -91,6 +109,7 @@ class Conv2D(_Weighted):
                  init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
         named = {"in_channels": in_channels, "out_channels": out_channels, "kernel_size": kernel_size}
+        sizes, stride, padding = _torch_positions(sizes, stride, padding)
         in_channels, out_channels, kernel_size = place_sizes(  # type: ignore[assignment]
             "Conv2D", sizes, named, "Conv2D(out_channels=8, kernel_size=3), Conv2D(8, 3), or "
             "Conv2D(in_channels, out_channels, kernel_size) as Conv2D(1, 8, 3)").values()
@@ -98,6 +117,8 @@ class Conv2D(_Weighted):
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
+        if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
+            padding = int(padding)  # NumPy's integers too, as PyTorch takes them
         if not (padding in ("same", "valid") or isinstance(padding, (int, tuple, list))):
             raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; "
                               f"received {short(padding)}")

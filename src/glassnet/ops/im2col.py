@@ -21,6 +21,7 @@ in_channels, kh, kw)`` out the same way, one row per output channel.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from ..core._validation import short
@@ -64,6 +65,7 @@ def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
     Parameters
     ----------
     value : int or (int, int)
+        NumPy's integers count as integers, as PyTorch takes them; booleans do not.
     name : str
         The argument's name, for the message.
     minimum : int
@@ -73,7 +75,7 @@ def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
     (int, int)
     """
     items = list(value) if isinstance(value, (tuple, list)) else [value, value]
-    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
                                   for v in items):
         raise OptionError(f"{name} must be an integer of at least {minimum}, or a pair of them; "
                           f"received {short(value)}")

@@ -20,10 +20,10 @@ and the measurements (``benchmarks/speedrun.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..core._validation import short
+from ..core._validation import check_choice, check_flag, check_positive_int, check_real, short
 from ..errors import OptionError
 from ..optim import Adam
 from ..optim.schedules import OneCycle
@@ -60,6 +60,21 @@ class Recipe:
     warmup: float = 0.2
     dense: int = 0
     batch_norm: bool = True
+
+    def __post_init__(self) -> None:  # a recipe made or changed by hand is checked as fit checks its arguments
+        hidden = self.hidden
+        if not isinstance(hidden, (tuple, list)) or not hidden:
+            raise OptionError(f"hidden must be a tuple of one or more widths; received {short(hidden)}")
+        checked = {"arch": check_choice(self.arch, "arch", ("mlp", "cnn")),
+                   "hidden": tuple(check_positive_int(h, "hidden") for h in hidden),
+                   "batch_size": check_positive_int(self.batch_size, "batch_size"),
+                   "epochs": check_positive_int(self.epochs, "epochs"),
+                   "lr": check_real(self.lr, "lr", low=0.0, low_open=True),
+                   "warmup": check_real(self.warmup, "warmup", low=0.0, high=1.0, high_open=True),
+                   "dense": check_positive_int(self.dense, "dense", minimum=0),
+                   "batch_norm": check_flag(self.batch_norm, "batch_norm")}
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # frozen: NumPy's numbers and lists stored as Python's
 
     def build(self, n_features: int | None = None, n_classes: int = 10, *,
               image_shape: tuple[int, int, int] = (1, 28, 28), rng: object = None,
@@ -143,6 +158,10 @@ class Recipe:
         -------
         Recipe
         """
+        names = [f.name for f in fields(self)]
+        if unknown := sorted(set(changes) - set(names)):
+            raise OptionError(f"a recipe has no setting {', '.join(map(repr, unknown))}; its settings are "
+                              f"{', '.join(names)}")
         return replace(self, **changes)
 
 

@@ -90,13 +90,13 @@ def test_a_conv_nets_sample_goes_a_chunk_at_a_time_with_the_same_scores():
     assert max(sizes) == model.chunk_size(PREDICT_BYTES) < SAMPLE and sum(sizes) >= SAMPLE
     whole = forward(X)
     np.testing.assert_allclose(guard.output(), whole, rtol=1e-5, atol=1e-6)
-    assert guard.before == pytest.approx(objective.value_of(whole, y), rel=1e-5)
-    _, right = guard.final_scores()
+    cost, right = guard.final_scores()  # (the level is a training pass's: its batch normalization's statistics)
+    assert cost == pytest.approx(objective.value_of(whole, y), rel=1e-5) and guard.training
     assert right == pytest.approx(np.mean(whole.argmax(axis=1) == y))
     sizes.clear()  # the validation scores go the same way
     scores = evaluate(model, *objective.prepare(X, y), objective)
     assert max(sizes) == model.chunk_size(PREDICT_BYTES)
-    assert scores["accuracy"] == pytest.approx(right) and scores["loss"] == pytest.approx(guard.before, rel=1e-5)
+    assert scores["accuracy"] == pytest.approx(right) and scores["loss"] == pytest.approx(cost, rel=1e-5)
 
 
 def test_the_sample_is_spread_over_sorted_data():
@@ -237,3 +237,60 @@ def test_an_l2_whose_gradient_overflows_the_dtype_is_refused_before_any_step():
     with pytest.raises(gn.OptionError, match=r"l2=0, l1=1e\+39 overflow float32"):
         gn.mlp([3, 4, 1], rng=0).fit(X, y, l1=1e39)
     assert not gn.mlp([3, 4, 1], rng=0, dtype="float64").fit(X, y, l2=1e60, epochs=1, verbose=False).diverged
+
+
+def _bn_net(n_in, n_out, rng=0):
+    return gn.Sequential(gn.Dense(n_in, 16), gn.BatchNorm(16), gn.ReLU(), gn.Dense(16, n_out), rng=rng,
+                         dtype="float64")
+
+
+def test_batch_normalization_is_judged_as_its_batches_are_scored_in_training():
+    """At its start a BatchNorm is the identity outside training (running statistics 0 and 1), which is how
+    the level was measured: tiny inputs diverged "at batch 1" at any rate, before a single step."""
+    r = np.random.default_rng(0)
+    X = r.standard_normal((500, 5)) * 1e-3
+    y = X @ np.array([3.0, -2.0, 1.0, 0.5, 0.0]) * 10
+    model = _bn_net(5, 1)
+    state, generator = model.state.copy(), model.rng.bit_generator.state
+    objective = gn.Objective(model, "mse")
+    guard = Guard(objective, *objective.prepare(X, y))
+    np.testing.assert_array_equal(model.state, state)  # the running statistics and the generator untouched
+    assert model.rng.bit_generator.state == generator
+    dense, norm, _, last = model.layers  # the level is the cost of a training pass, worked by hand
+    a = guard.X @ dense.W + dense.b
+    a = (a - a.mean(axis=0)) / np.sqrt(a.var(axis=0) + norm.eps) * norm.params["gamma"] + norm.params["beta"]
+    out = np.maximum(a, 0) @ last.W + last.b
+    assert guard.before == pytest.approx(0.5 * np.mean((out - guard.y) ** 2), rel=1e-9)
+    for lr in (1e-8, 0.01):  # each diverged at batch 1
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "training ended no better than chance")  # in 2 epochs
+            history = _bn_net(5, 1).fit(X, y, loss="mse", optimizer=gn.Adam(lr), epochs=2, batch_size=32)
+        assert not history.diverged and history.n_epochs == 2
+
+
+def test_batch_normalization_on_huge_inputs_does_not_blind_the_guard(digits):
+    """The other way round: at the identity, inputs 100 times too large scored 784 outside training where a
+    batch cost 2.8, so an epoch at a mean cost of 165 passed, and the model kept was right 10 % of the time."""
+    X, y = digits
+    with pytest.warns(gn.DivergenceWarning, match=r"training diverged at epoch 1, batch \d+: the cost grew to "
+                                                  r"\S+, over 10 times its level before training \(2\.\d+\)"):
+        history = _bn_net(64, 10).fit(X * 100, y, loss="cross_entropy", optimizer=gn.SGD(30), epochs=3)
+    assert history.diverged and history.n_epochs == 0
+
+
+def test_weights_the_smoothing_found_over_the_limit_late_are_not_the_ones_kept(digits):
+    """A rate growing 4 times an epoch: the cost passed the limit at epoch 7's first batch, the smoothed
+    cost only at its third, and the weights of epoch 6 (10 % right, over the limit) were kept; the advice
+    named the starting rate, where the schedule had taken it to 204.8."""
+    X, y = digits
+    model = gn.mlp([64, 32, 10], rng=0)
+    schedule = gn.optim.ExponentialDecay(4.0)
+    with pytest.warns(gn.DivergenceWarning) as seen:
+        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(0.05, schedule=schedule), epochs=10)
+    message = str(seen[0].message)
+    assert "training diverged at epoch 7" in message and history.n_epochs == 5
+    assert "The weights of epoch 5 were kept (those of epoch 6 cost over the limit too)" in message
+    assert "its schedule had taken it to 204.8" in message
+    objective = gn.Objective(model, "cross_entropy")
+    guard = Guard(objective, *objective.prepare(X, y))  # the kept weights, scored as the run's guard scored them
+    assert guard.before < FACTOR * guard.chance

@@ -6,6 +6,12 @@ what a model that ignores its inputs achieves (for classification the cost
 of predicting the class frequencies, for the squared error the variance of
 the target, so that ending no lower means R² <= 0). Then:
 
+* a model with layers that work otherwise in training (batch
+  normalization's batch statistics, dropout) is scored as a training batch
+  scores it, in training mode, its running statistics and generators left
+  as they were: at the start, batch normalization's running statistics
+  (0 and 1) make it the identity outside training, which scored tiny inputs
+  far below any batch and huge ones far above;
 * every batch's cost is checked as it comes: a cost that is not finite, or
   one that has grown :data:`FACTOR` times over the level before training
   (smoothed over :data:`WINDOW` samples, so that one unlucky batch of a few
@@ -198,6 +204,9 @@ class Guard:
         self.y, self.w = y[idx], None if w is None else w[idx]
         self.m = rows.shape[0]
         self.classify = is_classifier_loss(objective.loss)
+        model = objective.model
+        #: whether the sample is scored in training mode, as a batch is (see the module's notes)
+        self.training = bool(model.state.size) or any(layer.draws_in_training() for layer in model.layers)
         self.chance_accuracy: float | None = None
         check_weights(objective.model, "before any step")
         penalty = float(objective.penalty())
@@ -205,7 +214,7 @@ class Guard:
             raise OptionError(f"the regularization term is {penalty:g} at the starting weights, before any step: "
                               f"l2={objective.l2:g}, l1={objective.l1:g} overflow {objective.model.dtype.name}; "
                               "choose smaller ones")
-        self.before = float(self.per_row(objective.value_of(self.output(), self.y, self.w)))
+        self.before = float(self.per_row(objective.value_of(self.output(self.training), self.y, self.w)))
         if not math.isfinite(self.before):
             raise NonFiniteError(f"the cost is {self.before:g} at the starting weights, before any step: the inputs "
                               f"or targets overflow the network's {objective.model.dtype.name}; scale them (or "
@@ -276,24 +285,30 @@ class Guard:
     def blown_up_now(self) -> tuple[bool, float]:
         """Whether the weights as they are now cost too much on the sample, as :func:`blown_up` judges.
 
-        The cost is the one :attr:`before` measured (inference mode,
-        regularization included), per row. A run's last step is checked by
-        no later batch: this checks it.
+        The cost is the one :attr:`before` measured (regularization
+        included, per row, in training mode where a batch's is). A run's
+        last step is checked by no later batch: this checks it.
 
         Returns
         -------
         (bool, float)
             The verdict and the cost.
         """
-        cost = float(self.per_row(self.objective.value_of(self.output(), self.y, self.w)))
+        cost = float(self.per_row(self.objective.value_of(self.output(self.training), self.y, self.w)))
         return blown_up(cost, self.level, self.factor), cost
 
-    def output(self) -> Array:
-        """The model's output on the sample, in inference mode, a chunk at a time.
+    def output(self, training: bool = False) -> Array:
+        """The model's output on the sample, a chunk at a time.
 
         Chunks of :data:`~glassnet.nn.predicting.PREDICT_BYTES`, as predict
         takes: the conv recipe's 512 pictures at once took 250 MiB more than
         its whole training run.
+
+        Parameters
+        ----------
+        training : bool
+            In training mode (batch statistics, dropout), with the model's
+            running statistics and generators put back as they were after.
 
         Returns
         -------
@@ -301,7 +316,13 @@ class Guard:
         """
         model, stop = self.objective.model, self.objective.stop
         step = model.chunk_size(PREDICT_BYTES)
-        parts = [model.forward(self.X[s:s + step], stop=stop) for s in range(0, self.m, step)]
+        kept = (model.state.copy(), model.generator_states()) if training else None
+        try:
+            parts = [model.forward(self.X[s:s + step], training=training, stop=stop) for s in range(0, self.m, step)]
+        finally:
+            if kept is not None:
+                model.state[...] = kept[0]
+                model.set_generator_states(kept[1])
         return parts[0] if len(parts) == 1 else model.xp.concatenate(parts)
 
     def final_scores(self) -> tuple[float, float | None]:

@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+import difflib
+
 from ..core._validation import check_choice, short
 from ..errors import OptionError, OptionTypeError
+
+
+def check_log(key: str, names: list[str], has_validation: bool, what: str, strict: bool = True) -> None:
+    """Refuse a setting that names a log a run does not write (see :meth:`Run.check_log`).
+
+    Parameters
+    ----------
+    key : str
+        The log named (``"val_acc"``).
+    names : list of str
+        The logs the run writes.
+    has_validation : bool
+        Whether it has validation data (and so ``val_`` logs).
+    what : str
+        The setting, for the message.
+    strict : bool
+        Refuse any other name; else only a ``val_`` log of the run's where it has no validation data.
+    """
+    if key in names:
+        return
+    if key.startswith("val_") and not has_validation and key[4:] in names:
+        hint = "; give validation data for the val_ logs"
+    elif strict:
+        near = difflib.get_close_matches(key, names, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+    else:
+        return
+    raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
 
 
 def better(key: str, mode: str, own: list[str], what: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 from typing import Any
 
 from ..core.warn import warn_user
-from ..errors import OptionError
 from ..io import model_file
 from ..losses.objective import Objective
 from ..nn import Stack
@@ -16,7 +14,7 @@ from ..optim import Optimizer
 from .data import is_classifier_loss
 from .guard import Guard
 from .history import History
-from .monitor import better, monitored
+from .monitor import better, check_log, monitored
 
 Array = Any
 
@@ -138,17 +136,7 @@ class Run:
             of this run's without validation data; other names are checked
             when the first epoch ends.
         """
-        names = self.log_names()
-        if key in names:
-            return
-        if key.startswith("val_") and not self.has_validation and key[4:] in names:
-            hint = "; give validation data for the val_ logs"
-        elif strict:
-            near = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-        else:
-            return
-        raise OptionError(f"{what}={key!r} is not among the logs this run writes: {', '.join(names)}{hint}")
+        check_log(key, self.log_names(), self.has_validation, what, strict)
 
     # --- the end of each epoch: history, best weights, and the state to fall back to ---
 
@@ -259,8 +247,14 @@ class Run:
             with (the first batch of the next epoch, or the end of the run):
             the run goes back one epoch further (see :meth:`roll_back`).
         """
-        bad_epoch = self.next_epoch
+        bad_epoch, rate = self.next_epoch, None if self.optimizer is None else self.optimizer.lr  # before going back
         self.roll_back(before_last=ended_bad)
+        over = self.guard is not None and self.optimizer is not None and self.history.epochs \
+            and self.guard.blown_up_now()
+        went_on = bool(over and over[0] and not ended_bad and self._previous)  # the smoothing saw it late
+        if went_on:  # the last complete epoch's weights are over the limit too: one epoch further back
+            self.roll_back(before_last=True)
+            over = self.history.epochs and self.guard.blown_up_now()  # type: ignore[union-attr]
         self.history.diverged = True
         self.stop = True
         if batch is None and ended_bad:
@@ -270,8 +264,8 @@ class Run:
         if ended_bad:
             where += f" (the last step of epoch {bad_epoch} sent the cost there)" if batch is not None else ""
         if math.isfinite(cost):
-            level = "" if self.guard is None else (f", over {self.guard.factor:g} times its level before training "
-                                                   f"({max(self.guard.before, self.guard.chance):.4g})")
+            level = "" if self.guard is None else \
+                f", over {self.guard.factor:g} times its level before training ({self.guard.level:.4g})"
             what = f"the cost grew to {cost:.4g}{level}"
         else:
             what = f"the cost became {cost:.4g}" + ("" if last_cost is None else
@@ -279,12 +273,15 @@ class Run:
         kept = "the weights from before training were kept"
         if self.history.epochs:
             last = f"epoch {self.history.epochs[-1] + 1}"
-            kept = f"the weights of {last} were kept" if ended_bad else \
+            kept = f"the weights of {last} were kept" if ended_bad or went_on else \
                 f"the weights of {last}, the last complete epoch, were kept"
+            kept += f" (those of epoch {bad_epoch} cost over the limit too)" if went_on else ""
+            kept += f", though they too cost {over[1]:.4g}, over the limit" if over and over[0] else ""
         advice = ""
-        if self.optimizer is not None:
-            advice = (f" Try a smaller learning rate, such as lr={self.optimizer.lr0 / 10:g} "
-                      f"(a tenth of the {self.optimizer.lr0:g} used).")
+        if self.optimizer is not None:  # the rate in force, which a schedule may have taken far from lr
+            lr0 = self.optimizer.lr0
+            advice = f" Try a smaller learning rate, such as lr={lr0 / 10:g} (a tenth of the {lr0:g} used)" + \
+                ("." if rate is None or math.isclose(rate, lr0) else f": its schedule had taken it to {rate:.4g}.")
         self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warn_user(self.history.message, DivergenceWarning)

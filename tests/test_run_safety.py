@@ -479,3 +479,31 @@ def test_a_path_that_ends_with_a_slash_is_refused_as_a_folder(tmp_path, monkeypa
         gn.load("run/")
     with pytest.raises(TypeError, match=r"ModelCheckpoint path must be a file path .*; received NoneType"):
         gn.ModelCheckpoint(None)
+
+
+@mechanics_only
+def test_a_run_with_validation_split_resumes_exactly_holding_out_the_same_rows(tmp_path):
+    """A ModelCheckpoint of a validation_split run wrote a file that resume refused ("use validation_data"),
+    known only after the interruption: the split's rows were drawn from the model's generator, which the
+    checkpoint keeps as it was at the epoch's end. It now keeps the generator as the split found it."""
+    from test_model_file_hostile import rewrite
+
+    X, y, Xv, yv = data(n=90)
+    fit = dict(loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8, verbose=False, validation_split=0.2)
+    full = gn.mlp([5, 7, 3], dropout=0.2, rng=9, dtype="float64")
+    whole = full.fit(X, y, **fit)
+    part, path = gn.mlp([5, 7, 3], dropout=0.2, rng=9, dtype="float64"), tmp_path / "ck.glassnet"
+    part.fit(X, y, on_interrupt="stop", callbacks=[gn.ModelCheckpoint(path), CtrlC(epoch=2)], **fit)
+    resumed, history = gn.resume(path, X, y, verbose=False)
+    np.testing.assert_array_equal(resumed.params, full.params)
+    assert history.val_loss == whole.val_loss  # the same rows held out, scored alike
+    with pytest.raises(gn.OptionError, match=r"held out validation_split=0.2 of its rows, which resuming holds "
+                                             r"out again: leave validation_data out"):
+        gn.resume(path, X, y, validation_data=(Xv, yv))
+    rewrite(path, lambda m: m["training"]["settings"].update(split_rng={"bit_generator": "os.system"}))
+    with pytest.raises(gn.ModelFileError, match=r"damaged or was edited: its training settings cannot be read "
+                                                r"\(ValueError: split_rng must be the state of one of NumPy's"):
+        gn.resume(path, X, y)
+    rewrite(path, lambda m: m["training"]["settings"].pop("split_rng"))  # as checkpoints before it were
+    with pytest.raises(gn.OptionError, match="written before checkpoints kept the rows validation_split held out"):
+        gn.resume(path, X, y)

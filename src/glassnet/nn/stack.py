@@ -342,14 +342,38 @@ class Stack(Predicting, FlatParameters):
                     raise ValueError(f"{where}[{i!r}] must name an earlier layer's; received {short(state)}")
                 layer.rng = self.layers[int(state)].rng  # type: ignore[attr-defined]
                 continue
-            kind = state.get("bit_generator") if isinstance(state, dict) else None
-            if kind not in BIT_GENERATORS:
-                raise ValueError(f"{where}[{i!r}] must be the state of one of NumPy's generators; received "
-                                 f"{short(kind)}")
-            rng = getattr(layer, "rng", None)
-            if not (isinstance(rng, np.random.Generator) and type(rng.bit_generator).__name__ == kind):
-                rng = layer.rng = np.random.Generator(getattr(np.random, kind)())  # type: ignore[attr-defined]
-            rng.bit_generator.state = state  # the layer's own generator kept where it has one (a roll-back)
+            # the layer's own generator kept where it has one (a roll-back)
+            layer.rng = generator_in(state, f"{where}[{i!r}]", getattr(layer, "rng", None))  # type: ignore[attr-defined]
+
+
+def generator_in(state: object, where: str, rng: object = None) -> np.random.Generator:
+    """A generator in ``state`` (a ``bit_generator.state``, as read from a file): ``rng`` itself, set to it, where
+    it is a generator of that kind, else a new one.
+
+    Parameters
+    ----------
+    state : dict
+    where : str
+        What the state is, for the message.
+    rng : numpy.random.Generator, optional
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    ValueError
+        For a state of none of NumPy's bit generators (NumPy's own errors for a damaged one).
+    """
+    kind = state.get("bit_generator") if isinstance(state, dict) else None
+    if kind not in BIT_GENERATORS:
+        raise ValueError(f"{where} must be the state of one of NumPy's generators; received {short(kind)}")
+    if not (isinstance(rng, np.random.Generator) and type(rng.bit_generator).__name__ == kind):
+        rng = np.random.Generator(getattr(np.random, kind)())
+    assert isinstance(rng, np.random.Generator)
+    rng.bit_generator.state = state  # type: ignore[assignment]
+    return rng
 
 
 def check_model(model: object) -> Stack:

@@ -27,7 +27,7 @@ from ..io.model_file import Checkpoint
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
-from ..nn.stack import check_model
+from ..nn.stack import check_model, generator_in
 from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
@@ -101,7 +101,8 @@ def fit(
     validation_data : (X_val, y_val), optional
         Scored at the end of each epoch (``val_loss``, ``val_accuracy``).
     validation_split : float
-        Or hold out this fraction of ``X`` (stratified by class for classification losses).
+        Or hold out this fraction of ``X`` (stratified by class for classification losses), drawn from
+        ``model.rng``; a checkpoint keeps where the draw began, and :func:`resume` holds out the same rows.
     callbacks : list of Callback
         Hooks called during training; every solver fires all five.
     verbose : bool, optional
@@ -220,7 +221,11 @@ def fit(
             parallel.agree(facts=run_facts(X, y, w, epochs, initial_epoch, batch_size, given))
             threads = parallel.threads() if threads is None else threads
             parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
-        X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split)
+        # the split's generator as it was before the split: a resumed run draws the same rows from it again
+        kept = None if resume_state is None else resume_state.training["settings"].get("split_rng")
+        split_rng = model.rng if kept is None else generator_in(kept, "split_rng")
+        split_state = split_rng.bit_generator.state
+        X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split, split_rng)
         if parallel is None and initial_epoch < epochs:
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         if objective.batch_mean:  # a whole batch's weight: the penalty's share in the guard's and validation costs
@@ -230,6 +235,8 @@ def fit(
                     "l1": objective.l1, "batch_mean": objective.batch_mean, "batch_size": batch_size,
                     "shuffle": shuffle, "validation_split": validation_split, "solver": solver.name,
                     "sample_weight": w is not None, "augment": augment_name(augment)}
+        if validation_split:
+            settings["split_rng"] = split_state
         history = History() if resume_state is None else History.from_dict(resume_state.training["history"])
         run = Run(model, objective, solver.bind(model), history, epochs, initial_epoch, X_val is not None, settings,
                   keep_best=keep_best)
@@ -358,16 +365,16 @@ def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:
 
 
 def _validation_rows(objective: Objective, X: Any, y: Any, w: Any, validation_data: tuple | None,
-                     validation_split: float) -> tuple:
+                     validation_split: float, rng: np.random.Generator) -> tuple:
     """``(X, y, w, X_val, y_val)``: the validation data prepared, or a share of the rows held out (stratified for
-    a classifier, drawn from the model's generator); no validation gives ``X_val = y_val = None``."""
+    a classifier, drawn from ``rng``); no validation gives ``X_val = y_val = None``."""
     if validation_data is not None:
         X_val, y_val = validation_data
         return (X, y, w, *objective.prepare(X_val, y_val, names=("validation_data[0]", "validation_data[1]")))
     if not validation_split:
         return X, y, w, None, None
     labels = class_labels(y) if is_classifier_loss(objective.loss) else None
-    train, val = split_indices(X.shape[0], validation_split, objective.model.rng, labels)
+    train, val = split_indices(X.shape[0], validation_split, rng, labels)
     X, X_val = (X.subset(train), X.subset(val)) if isinstance(X, LazyRows) else (X[train], X[val])
     return X, y[train], None if w is None else w[train], X_val, y[val]
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import short
+from ..core._validation import check_real, short
 from ..errors import GlassnetError, ModelFileError, OptionError
 from ..io import model_file
 from ..losses.costs import loss_from_config
 from ..nn import Stack
+from ..nn.stack import generator_in
 from ..optim import get_schedule
 from .callbacks import Callback
 from .history import History
@@ -87,6 +88,12 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
         options = {"batch_size": s["batch_size"], "l2": s["l2"], "l1": s.get("l1", 0.0), "shuffle": s["shuffle"],
                    "batch_mean": s.get("batch_mean", False), "keep_best": s.get("keep_best") or False}
         History.from_dict(state["history"])
+        if s.get("validation_split"):  # the same rows held out again, drawn as the interrupted run drew them
+            options["validation_split"] = check_real(s["validation_split"], "validation_split", low=0.0, high=1.0,
+                                                     high_open=True)
+            split = s.get("split_rng")  # a checkpoint before it has none
+            if split is not None:
+                generator_in(split, "split_rng")
     except (KeyError, TypeError, AttributeError, ValueError, GlassnetError) as exc:
         why = f"no field {exc.args[0]!r}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {str(exc)[:120]}"
         raise ModelFileError(f"{path} is damaged or was edited: its training settings cannot be read ({why})") \
@@ -97,8 +104,12 @@ def resume(path: str | os.PathLike, X: Any, y: Any, *, epochs: int | None = None
                              "glassnet.load and start a new fit from its weights.")
     if ck.optimizer is None:
         raise ModelFileError(f"{path} holds no optimizer state, which resuming needs")
-    if s.get("validation_split"):
-        raise OptionError("runs with validation_split cannot be resumed exactly; use validation_data")
+    if s.get("validation_split") and "split_rng" not in s:
+        raise OptionError(f"{path} was written before checkpoints kept the rows validation_split held out, so its "
+                          "run cannot be resumed exactly; load the model and fit it again")
+    if s.get("validation_split") and validation_data is not None:
+        raise OptionError(f"the interrupted run held out validation_split={s['validation_split']:g} of its rows, "
+                          "which resuming holds out again: leave validation_data out")
     given, kept = augment_name(augment), augment_name(s.get("augment"))  # checkpoints before it kept addresses
     if given != kept:
         raise OptionError(f"augment must be what the interrupted run had ({kept or 'none'}) for it to resume "

@@ -31,7 +31,7 @@ def test_a_spec_goes_into_a_url_and_comes_back_the_same():
     ("layers=4&activations=swish", "activations must name one of"),
     ("features=x1,x3", "features must be distinct names"),
     ("data=spiral&classes=9", r"classes must be one of \[2, 3, 4, 5\] for spiral; received 9"),
-    ("points=1000000", "points must be from 20 to 2000; received 1000000"),
+    ("points=1000000", "points must be from 20 to 2,000; received 1000000"),
     ("noise=nan", "noise could not be read from 'nan'"),
     ("points=1_0", "points could not be read from '1_0'"),
     ("points=１０", "points could not be read from '１０'"),
@@ -82,6 +82,8 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
         "x1,x2,class\n0.1,0.2,0\n0.3,oops,1\n": "line 3, column 2 must be a number; received 'oops'",
         "0.1,0.2,0\n\n\n0.3,oops,1\n": "line 4, column 2 must be a number",
         "x1,x2,class\n\n0.1,0.2,0,9\n": "every row must hold 3 values .* line 3 holds 4",
+        # a typo in the first row's first cell made the row a header, dropped without a word
+        "0.5O,0.1,1\n0.2,0.3,0\n0.4,0.9,1\n": "line 1, column 1 must be a number; received '0.5O'",
     }
     for text, message in bad.items():
         with pytest.raises(DataError, match=message):
@@ -91,6 +93,9 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
     million = ("0.5,0.5,1\n" * 10**6).encode()
     with pytest.raises(DataError, match="at most 1,000,000 bytes"):
         read_csv(million, "classification")
+    # old Macs' lone CR ends lines: the csv module's "new-line character seen in unquoted field", cut short
+    X, y = read_csv("x1,x2,c\r0,0,0\r1,1,1\r", "classification")
+    assert X.tolist() == [[-1, -1], [1, 1]] and y.tolist() == [0, 1]
     X, y = read_csv(b"\xef\xbb\xbf1,2,3.5\n2,1,-1\n", "regression")
     assert y.tolist() == [3.5, -1.0]
     # points as far apart as float64 goes: high - low overflowed, and the scaled points were NaN (refused as

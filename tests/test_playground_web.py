@@ -176,6 +176,7 @@ def test_a_model_of_features_of_the_points_predicts_from_the_points(client, tmp_
     ({"query": "data=csv", "csv": "1,2,0\n" * 200_000}, "at most 1,000,000 characters"),
     ({"query": "data=csv", "csv": "1,2,0\n" * 10**6}, "The request body is larger than this endpoint takes"),
     ({"query": "layers=8&" * 5000}, "query must be the settings of a link, at most 16,384 characters"),
+    ({"query": "seed=2147483648"}, "seed must be from 0 to 2,147,483,647; received 2147483648"),  # was 2.14748e+09
 ])
 def test_bad_settings_and_uploads_are_answered_400_with_a_message(client, body, message):
     answer = client.post("/api/playground/sessions", json=body)
@@ -216,6 +217,10 @@ def test_bad_requests_to_a_session(client):
     small = client.post(f"/api/playground/{token}/train", json={"steps": 1, "padding": "x" * 5000})
     assert small.get_json()["error"] == "The request body is larger than this endpoint takes (4,096 bytes)."
     assert client.get(f"/api/playground/{token}/neuron?layer=5&j=0").status_code == 400
+    for query in (f"neuron?layer={'0' * 5000}&j=0", f"weight?layer=1&i=0&j={'9' * 4400}"):  # int() refused: a 500
+        answer = client.get(f"/api/playground/{token}/{query}")
+        assert answer.status_code == 400 and " must be from 0 to " in answer.get_json()["error"]
+    assert client.get(f"/api/playground/{token}/neuron?layer={'0' * 30}1&j=0").status_code == 200
     gone = client.post("/api/playground/not-a-session/train", json={"steps": 1})
     assert gone.status_code == 404 and "session has ended" in gone.get_json()["error"]
 
@@ -228,6 +233,9 @@ def test_a_diverging_run_says_so(client):
     assert "Training diverged at step" in answer.get_json()["error"] and "(now 10)" in answer.get_json()["error"]
     again = client.post(f"/api/playground/{token}/train", json={"steps": 1})
     assert again.status_code == 400  # it stays stopped, with finite weights
+    check = client.get(f"/api/playground/{token}/gradcheck")  # it advised to scale the inputs
+    assert check.status_code == 400 and "the run diverged, so its gradients cannot be checked: reset it, with a " \
+        "smaller learning rate than 10" in check.get_json()["error"]
     info = client.get(f"/api/playground/{token}/weight?layer=0&i=0&j=0").get_json()
     assert np.isfinite(info["value"])
     # the gradients shown are those of the last step taken, as the exported script prints them (they read 0)
@@ -287,7 +295,10 @@ def test_an_uploaded_csv_counts_in_the_memory_of_its_session():
     session = Session(Spec(data="csv"), read_csv(text, "classification"))
     before = session.resident_bytes()
     session.csv = text
-    assert session.resident_bytes() - before == len(text)
+    assert len(text) <= session.resident_bytes() - before <= len(text) + 100
+    wide = "\U0001F600" + text  # one emoji: the string takes 4 bytes a character, counted as 1 before
+    session.csv = wide
+    assert session.resident_bytes() - before >= 4 * len(wide)
 
 
 def test_neuron_pictures_travel_as_one_byte_a_cell(client):

@@ -36,7 +36,7 @@ def client():
 
 
 def new_lesson(client):
-    answer = client.post("/api/teach/sessions")
+    answer = client.post("/api/teach/sessions", json={})
     assert answer.status_code == 200
     return answer.get_json()["id"]
 
@@ -141,24 +141,37 @@ def test_hostile_pictures_and_fields_are_refused_with_their_reason(client, monke
 def test_lessons_are_bounded_per_browser_and_in_total(monkeypatch):
     app = create_app(None)
     browser = app.test_client()
-    first = browser.post("/api/teach/sessions")
+    first = browser.post("/api/teach/sessions", json={})
     assert "glassnet_teach=" in first.headers["Set-Cookie"]
     for _ in range(routes.PER_CLIENT):  # the first came without the cookie; these four count as the browser's
-        assert browser.post("/api/teach/sessions").status_code == 200
-    refused = browser.post("/api/teach/sessions")  # the same browser's fifth tab with its cookie
+        assert browser.post("/api/teach/sessions", json={}).status_code == 200
+    refused = browser.post("/api/teach/sessions", json={})  # the same browser's fifth tab with its cookie
     assert refused.status_code == 429 and "this browser holds 4 teach sessions" in refused.get_json()["error"]
     assert refused.headers["Retry-After"]
     app = create_app(None)  # clients that drop their cookie: one address holds a third of what the budget can
-    answers = [app.test_client().post("/api/teach/sessions") for _ in range(routes.PER_ADDRESS + 1)]
+    answers = [app.test_client().post("/api/teach/sessions", json={}) for _ in range(routes.PER_ADDRESS + 1)]
     assert [a.status_code for a in answers] == [200] * routes.PER_ADDRESS + [429]
     assert "holds 12 sessions from your network address" in answers[-1].get_json()["error"]
     assert routes.PER_ADDRESS <= routes.MEMORY_BUDGET // Lesson().resident_bytes() // 3
     monkeypatch.setattr(routes, "MEMORY_BUDGET", 3 * Lesson().resident_bytes())
     app = create_app(None)
     for _ in range(3):
-        assert app.test_client().post("/api/teach/sessions").status_code == 200
-    full = app.test_client().post("/api/teach/sessions")
+        assert app.test_client().post("/api/teach/sessions", json={}).status_code == 200
+    full = app.test_client().post("/api/teach/sessions", json={})
     assert full.status_code == 429 and "the server is full: its 3 teach sessions hold" in full.get_json()["error"]
+
+
+def test_another_site_cannot_start_lessons_to_fill_the_teachers_quota():
+    """A page anywhere could post a plain form to /api/teach/sessions: twelve made the teacher's own tab's next
+    lesson a 429 for two minutes. A lesson is begun with a JSON body, which a form or no-cors request cannot send."""
+    app = create_app(None)
+    for kind, data in [("application/x-www-form-urlencoded", "a=1"), ("text/plain", "{}"), (None, None)]:
+        answers = [app.test_client().post("/api/teach/sessions", data=data, content_type=kind,
+                                          headers={"Origin": "http://evil.example"})
+                   for _ in range(routes.PER_ADDRESS + 1)]
+        assert {a.status_code for a in answers} == {400}
+        assert answers[0].get_json()["error"] == "Send a JSON object."
+    assert app.test_client().post("/api/teach/sessions", json={}).status_code == 200  # the page's own
 
 
 def test_a_closed_lesson_stops_its_training_and_a_stop_in_line_keeps_it_from_starting(client):

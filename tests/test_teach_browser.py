@@ -196,3 +196,45 @@ def test_a_page_restored_from_the_back_forward_cache_starts_again(browser):
                 page.evaluate(RESTORED)
             page.wait_for_function(ready)
             assert page.evaluate("window.kept") is None  # a fresh page: a new lesson or run on the server
+
+
+# each picture's answer a tenth of a second late: a class's uploads are still going when it is removed
+SLOW_UPLOADS = """
+const fetchNow = window.fetch.bind(window);
+window.fetch = async (url, options) => {
+  const answer = await fetchNow(url, options);
+  if (String(url).endsWith("/example")) await new Promise((done) => setTimeout(done, 100));
+  return answer;
+};
+"""
+
+
+def test_a_class_removed_while_its_pictures_upload_leaves_its_slot_empty_for_the_next(browser, tmp_path):
+    """The removed card's upload loop went on posting to its slot, which the next class added took: that class
+    read "0 pictures" while the server held the removed class's pictures under its name."""
+    import json
+    import urllib.request
+
+    from glassnet.web import create_app
+
+    expect = sync_api.expect
+    with serving(create_app(None), threads=4) as url, closing(browser.new_context()) as context:
+        context.add_init_script(SLOW_UPLOADS)
+        page = context.new_page()
+        page.goto(url + "teach")
+        expect(page.locator(".card")).to_have_count(2)
+        page.click("#add-class")
+        third = page.locator('.card[data-slot="2"]')
+        third.locator("input[type=file]").set_input_files([yellow_box(k % 9, tmp_path / f"b{k}.png")
+                                                           for k in range(30)])
+        page.wait_for_function("() => parseInt(document.querySelector('.card[data-slot=\"2\"] .count')"
+                               ".textContent) >= 2", timeout=15000)
+        third.locator('button[aria-label="Remove this class"]').click()
+        expect(page.locator(".card")).to_have_count(2)
+        page.click("#add-class")
+        expect(page.locator(".card")).to_have_count(3)
+        page.wait_for_timeout(1500)  # as long as the 28 pictures left would have taken to land
+        token = page.evaluate("lesson.id")
+        with urllib.request.urlopen(f"{url}api/teach/{token}/status") as answer:
+            counts = json.load(answer)["counts"]
+        assert counts[2] == 0 and third.locator(".count").text_content() == "0 pictures"

@@ -1,6 +1,7 @@
 """The web app refuses what it cannot safely handle: script in model metadata, foreign hosts,
 bad options; and says so with the right status."""
 
+import json
 import re
 
 import pytest
@@ -42,6 +43,19 @@ def test_the_page_has_no_inline_script_or_style(client):
 def test_class_names_travel_as_data(client):
     info = client.get("/api/model").get_json()
     assert info["classes"] == HOSTILE  # JSON escapes nothing away; the page inserts them as text
+
+
+@pytest.mark.parametrize("accuracy", [float("nan"), float("inf"), 1e308, -0.5, "98 %", True])
+def test_a_model_files_test_accuracy_that_is_no_share_is_left_out_of_strict_json(accuracy):
+    """A NaN in the file's metadata went out as the token NaN, which the page's JSON reader refuses: its model
+    line stayed empty, and a photo model's page never took its layout."""
+    checkpoint = hostile_checkpoint()
+    checkpoint.metadata["test_accuracy"] = accuracy
+    answer = create_app(checkpoint).test_client().get("/api/model")
+    info = json.loads(answer.data, parse_constant=lambda token: pytest.fail(f"{token} is not JSON"))
+    assert info["test_accuracy"] is None and info["classes"] == HOSTILE
+    checkpoint.metadata["test_accuracy"] = 0.9812
+    assert create_app(checkpoint).test_client().get("/api/model").get_json()["test_accuracy"] == 0.9812
 
 
 @pytest.mark.parametrize(("host", "status"), [("127.0.0.1:8000", 200), ("localhost:8000", 200),

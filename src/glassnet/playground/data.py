@@ -231,13 +231,14 @@ def _points(text: str | bytes) -> np.ndarray:
             raise DataError("the CSV file must be UTF-8 text") from None
     elif len(text) > MAX_CSV_BYTES:
         raise DataError(f"the CSV file must be at most {MAX_CSV_BYTES:,} characters; received {len(text):,}")
+    # newline="": the csv module reads the line endings itself, old Macs' lone CR among them
+    reader = csv.reader(io.StringIO(text, newline=""))  # each row with the line it ends on, as named below
     try:
-        reader = csv.reader(io.StringIO(text))  # each row with the line of the file it ends on, as named below
         rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte
-        raise DataError(f"the CSV file cannot be read: {short(str(exc))}") from None
-    if rows and not _numeric(rows[0][1][0]):
-        rows = rows[1:]  # a header
+        raise DataError(f"the CSV file cannot be read at line {reader.line_num}: {str(exc)[:200]}") from None
+    if rows and not any(_numeric(cell) for cell in rows[0][1]):
+        rows = rows[1:]  # a header: names, no number (a first row of numbers with a typo is named below)
     if not rows:
         raise DataError("the CSV file holds no data rows")
     if len(rows) > MAX_ROWS:

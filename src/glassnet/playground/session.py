@@ -24,6 +24,7 @@ in :mod:`glassnet.playground.network`, the script in
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -172,7 +173,9 @@ class Session:
         """
         arrays = [self.points, self.labels, self.X_train, self.X_test, self.y_train, self.y_test,
                   self.model.params, self.model.grads, self.model.state, *self.optimizer.state.values()]
-        csv = len(self.csv or "")  # an uploaded file's text, kept for the run file: 945 kB for 5,000 rows
+        # an uploaded file's text, kept for the run file (945 kB for 5,000 rows): its size in memory, 4 bytes a
+        # character where one character lies beyond U+FFFF (an emoji in a header), not its length
+        csv = sys.getsizeof(self.csv) if self.csv else 0
         return int(sum(a.nbytes for a in arrays) + 400 * len(self.history) + 100 * len(self.edits) + csv + 20_000)
 
     def train_epoch(self) -> None:

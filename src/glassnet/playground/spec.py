@@ -213,4 +213,5 @@ def _within(name: str, value: Any, low: float, high: float, whole: bool = False)
     if whole and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
         raise OptionError(f"{name} must be a whole number; received {short(value)}")
     if not finite_number(value) or not low <= value <= high:
-        raise OptionError(f"{name} must be from {low:g} to {high:g}; received {short(value)}")
+        bounds = " to ".join(f"{b:,}" if isinstance(b, int) else f"{b:g}" for b in (low, high))  # not 2.14748e+09
+        raise OptionError(f"{name} must be from {bounds}; received {short(value)}")

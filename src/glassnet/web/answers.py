@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OptionError
 from ..nn import Dense
 from ..playground import Session, Spec
 from ..tools.gradcheck import gradcheck
@@ -162,7 +163,16 @@ def gradcheck_rows(session: Session) -> dict:
     -------
     dict
         ``rows`` (one per parameter) and ``passed``.
+
+    Raises
+    ------
+    OptionError
+        After the run diverged: its weights are those before the cost overflowed, which the check would too.
     """
+    if session.diverged and np.isfinite(session.model.params).all():  # (the check names weights that are not)
+        # the check's own advice, to scale the inputs, would blame the data
+        raise OptionError("the run diverged, so its gradients cannot be checked: reset it, with a smaller "
+                          f"learning rate than {session.spec.lr:g}")
     report = gradcheck(session.model, session.objective.loss, session.X_train[:50], session.y_train[:50],
                        l2=session.spec.l2, l1=session.spec.l1, max_entries=40, rng=0)
     number = {k: n + 1 for n, k in enumerate(i for i, layer in enumerate(session.model.layers)

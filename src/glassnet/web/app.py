@@ -41,7 +41,7 @@ from ..errors import ImageError, ImageTooLargeError, OptionError, ServerBusyErro
 from ..io import Checkpoint
 from ..tools.saliency import picture_saliency
 from .addresses import LOOPBACK_HOSTS, allowed_hosts_for, check_address, host_name, url_for
-from .answers import json_error
+from .answers import encode, json_error
 from .model_choice import LOCAL_MODEL, choose_model, default_model, describe, picture_preparation
 from .playground import register as register_playground
 from .teach import register as register_teach
@@ -168,12 +168,17 @@ def create_app(checkpoint: Checkpoint | None, max_upload_bytes: int = MAX_UPLOAD
     def index():
         return flask.Response(page, mimetype="text/html")
 
+    accuracy = meta.get("test_accuracy")  # from the file: a share, or nothing (NaN made the answer invalid JSON)
+    if not (isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1):
+        accuracy = None
+
     @app.get("/api/model")
     def describe():
-        return flask.jsonify(
-            layers=model.config()["layers"], parameters=model.n_params, dtype=model.dtype.name,
-            dataset=meta.get("dataset"), classes=classes, image_shape=list(shape), channels=channels, kind=prep.kind,
-            test_accuracy=meta.get("test_accuracy"), file=None if checkpoint.path is None else checkpoint.path.name)
+        about = dict(layers=model.config()["layers"], parameters=model.n_params, dtype=model.dtype.name,
+                     dataset=meta.get("dataset"), classes=classes, image_shape=list(shape), channels=channels,
+                     kind=prep.kind, test_accuracy=accuracy,
+                     file=None if checkpoint.path is None else checkpoint.path.name)
+        return flask.Response(encode(about), mimetype="application/json")  # strict JSON, whatever the file says
 
     @app.post("/api/predict")
     def predict():

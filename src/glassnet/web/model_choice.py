@@ -57,7 +57,7 @@ def describe(checkpoint: Checkpoint) -> str:
     meta = checkpoint.metadata
     accuracy = meta.get("test_accuracy")
     words = [str(meta.get("dataset") or "unknown data")]
-    if isinstance(accuracy, (int, float)):
+    if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1:
         words.append(f"test accuracy {accuracy:.2%}")
     return ", ".join(words)
 

@@ -136,6 +136,8 @@ def register(app: Any, flask: Any, digits: bool = True) -> None:
     def integer(value: Any, name: str, low: int, high: int) -> int:
         # a query's text, or a JSON number that is whole: not "1.5", "1_0", true or full-width digits
         if isinstance(value, str) and WHOLE.fullmatch(value.strip()):
+            if len(value) > 100:  # no index is this long; int() of 4,300 digits raised ValueError: a 500
+                flask.abort(400, f"{name} must be from {low} to {high}; received {short(value)}")
             number = int(value)
         else:
             try:

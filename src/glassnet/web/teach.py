@@ -136,6 +136,7 @@ def register(app: Any, flask: Any) -> None:
     @app.post("/api/teach/sessions")
     @answered
     def teach_new_lesson():
+        body()  # a JSON object, which another site's form or no-cors request cannot send: no lessons made for it
         client = browser_id(flask, COOKIE)
         token = lessons.add(Lesson(), flask.request.remote_addr or "", client)
         response = flask.jsonify(id=token, heartbeat=HEARTBEAT_SECONDS, size=SIZE, max_classes=MAX_CLASSES,

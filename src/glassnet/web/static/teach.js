@@ -116,7 +116,16 @@ function addClass() {
   });
   remove.addEventListener("click", async () => {
     if (slots.length <= 2) { error.textContent = "A lesson needs at least two classes."; return; }
-    try { await post("clear", { class: k }); } catch (err) { /* the card goes either way */ }
+    // its uploads and recording stop, the picture on its way lands, then the slot is cleared: a class added
+    // after it takes the slot empty (the pictures still uploading went to the next class)
+    entry.removed = true;
+    holding = false;
+    await entry.pending;
+    try { await post("clear", { class: k }); } catch (err) {
+      entry.removed = false;
+      error.textContent = `The class could not be removed: ${err.message}`;
+      return;
+    }
     slots.splice(slots.indexOf(entry), 1);
     card.remove();
     $("add-class").disabled = false;
@@ -129,11 +138,14 @@ function setCount(entry, n) {
   entry.count.textContent = `${n} picture${n === 1 ? "" : "s"}`;
 }
 
-// sends one picture; shows it among the class's newest; false when the class cannot take more.
+// sends one picture; shows it among the class's newest; false when the class cannot take more, or was removed.
 // The thumbnail is drawn before anything changes, so the count and the pictures move together.
 async function addPicture(entry, blob, label) {
+  if (entry.removed) return false;
   try {
-    const data = await sendPicture("example", blob, { class: entry.slot });
+    const sent = sendPicture("example", blob, { class: entry.slot });
+    entry.pending = sent.catch(() => null);
+    const data = await sent;
     const thumb = await thumbnail(blob);
     setCount(entry, data.counts[entry.slot]);
     if (thumb) {
@@ -309,7 +321,9 @@ $("add-class").addEventListener("click", addClass);
 async function begin() {
   let res, data = null;
   try {
-    res = await fetch("/api/teach/sessions", { method: "POST" });
+    res = await fetch("/api/teach/sessions", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+    });
     data = await res.json();
   } catch (err) { /* said below */ }
   if (!res || !res.ok || !data) {

@@ -17,7 +17,7 @@ def main(quick: bool = False, out: str | Path = "examples/out") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     results = {}
     for name, problem, epochs, lr in [("xor", xor_problem(), 500 if quick else 3000, 1.0),
-                                      ("digits", digits_problem(0), 30 if quick else 150, 0.5)]:
+                                      ("digits", digits_problem(0), 10 if quick else 150, 0.5)]:
         comparison = compare_solvers(*problem, epochs=epochs, lr=lr)
         print(f"{name}: {epochs} epochs (iterations for BFGS and L-BFGS)")
         print(comparison.table(), end="\n\n")

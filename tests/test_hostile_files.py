@@ -344,18 +344,19 @@ def test_a_csv_in_another_encoding_is_named_with_its_line_and_how_to_save_it(tmp
             read()
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le"])
 def test_a_utf16_csv_is_named_as_such(tmp_path, encoding):
     """Excel's "Unicode Text" and Notepad's "Unicode" write UTF-16 with a byte-order mark: the message called it
     Latin-1 (the bytes b'\\xff\\xfea\\x00'). Without the mark, the csv module read every other byte, a NUL,
-    into the column names: "no column 'label'; its columns are 'a\\x00', '\\x00b\\x00', ..."."""
+    into the column names: "no column 'label'; its columns are 'a\\x00', '\\x00b\\x00', ...". UTF-32 was called
+    UTF-16 (its little-endian mark begins as UTF-16's does)."""
     from glassnet.datasets import load_csv, read_rows
 
     path = tmp_path / "u16.csv"
     path.write_text("a,b,label\n1,2,yes\n3,4,no\n", encoding=encoding)  # "utf-16" alone writes the mark
     for read in (lambda: load_csv(path, "label"), lambda: read_rows(path)):
         with pytest.raises(gn.DataError, match=r"u16.csv is not UTF-8 text: it starts with the bytes b'.*', as "
-                                               r"UTF-16 text does: save the file as UTF-8"):
+                                               rf"{encoding[:6].upper()} text does: save the file as UTF-8"):
             read()
     path.write_bytes(b"\x93NUMPY\x01\x00v\x00{'descr': '<f8'}")  # binary data named .csv: not called UTF-16
     with pytest.raises(gn.DataError, match=r"u16.csv is not UTF-8 text: it starts with the bytes b'\\x93NUM', and "

@@ -193,10 +193,13 @@ def each_row(path: str | os.PathLike, check: Callable[[], object] | None = None)
             start = f.read(8)
         if start.startswith(BINARY_SIGNATURES):
             raise DataError(f"{path} is not a CSV text file: it starts like a picture or an archive")
+        # UTF-32: a mark (whose little-endian one begins as UTF-16's does), or three NULs beside each letter
+        utf32 = start.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or len(start) == 8 and any(
+            all(start[i::4] == b"\x00\x00" for i in nuls) for nuls in ((1, 2, 3), (0, 1, 2)))
         utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or start[0::2].count(0) == 4 or \
             start[1::2].count(0) == 4  # Excel's "Unicode Text", Notepad's "Unicode"; without a mark, every other byte
         if utf16 or b"\x00" in start:  # NUL, which Python's csv module would read as part of the names and values
-            kind = "as UTF-16 text does" if utf16 else "and NUL bytes are not text"
+            kind = "as UTF-32 text does" if utf32 else "as UTF-16 text does" if utf16 else "and NUL bytes are not text"
             raise DataError(f"{path} is not UTF-8 text: it starts with the bytes {start[:4]!r}, {kind}: save the "
                             "file as UTF-8 (Excel: \"CSV UTF-8\")")
         if check is not None:

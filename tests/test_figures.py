@@ -2,6 +2,7 @@
 (something drawn past the canvas, a figure that is not plain white, another background asked of savefig, another
 format), matplotlib writes it."""
 
+import shutil
 import unicodedata
 
 import numpy as np
@@ -237,3 +238,92 @@ def test_pgf_is_a_format_only_where_latex_is_installed(tmp_path, monkeypatch, ca
     assert not (tmp_path / "glassnet-out" / "model.glassnet").exists()  # refused before any training
     monkeypatch.setattr(figures.shutil, "which", lambda name: f"/usr/bin/{name}")
     assert figures.check_path(tmp_path / "curves.pgf", "--plot").suffix == ".pgf"
+
+
+def _drawn(monkeypatch):
+    """The figures the plot functions save, kept to be looked at."""
+    from glassnet.tools import plots
+
+    kept = []
+    save = plots.save_figure
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path, *a: kept.append(fig) or save(fig, path, *a))
+    return kept
+
+
+def test_a_decision_boundary_draws_every_class_in_a_colour_of_its_own(tmp_path, monkeypatch):
+    """Past ten classes the points of classes 10 and up were left out (ten markers) and their regions all took
+    tab10's last colour."""
+    from matplotlib.collections import PathCollection
+
+    import glassnet as gn
+    from glassnet.tools import plots
+
+    for k in (1, 2, 3, 10, 11, 20, 21, 40):
+        assert len({tuple(np.atleast_1d(c)) if not isinstance(c, str) else c for c in plots.class_colours(k)}) \
+            >= max(k, 2)
+    kept = _drawn(monkeypatch)
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = np.repeat(np.arange(12), 5)
+    plots.decision_boundary(gn.mlp([2, 8, 12], rng=0), X, y, tmp_path / "twelve.png")
+    ax = kept[-1].axes[0]
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(points) == 12 and sum(len(c.get_offsets()) for c in points) == 60
+    assert len({tuple(c.get_facecolor()[0]) for c in points}) == 12
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"class {c}" for c in range(12)]
+
+
+@pytest.mark.parametrize(("X", "y", "message"), [
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], [-1, 1, 1, 1], r"received -1 \(labels of -1 and 1 are classes 0 and 1"),
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], [-5.0, 0.5, 1.0, 2.0], r"a decision boundary is a classifier's\); received "
+                                                               r"values such as \[-5.0, 0.5, 1.0\]"),
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], ["no", "yes", "yes", "yes"], "y must hold class numbers"),
+    ([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1], r"one class per point of X \(4\); received shape \(2,\)"),
+    ([[0, 0], [np.nan, 1]], [0, 1], "X must hold finite values; received 1 NaN"),  # it counted the grid's 90,000
+    ([[0, 0, 1], [1, 1, 0]], [0, 1], r"X must hold points of two coordinates, one row each; received shape \(2, 3\)"),
+])
+def test_a_decision_boundary_refuses_what_it_cannot_draw_by_name(tmp_path, X, y, message):
+    """Labels -1 and 1 were drawn in one colour, regression targets as a 0/1 split with a legend of targets, and
+    text labels ended in NumPy's UFuncTypeError."""
+    import glassnet as gn
+    from glassnet.tools import plots
+
+    model = gn.Sequential([gn.Dense(2, 1, dtype="float64"), gn.Sigmoid()], rng=0)
+    with pytest.raises(gn.OptionError, match=message):
+        plots.decision_boundary(model, np.array(X, dtype=float), np.array(y), tmp_path / "x.png")
+    with pytest.raises(gn.OptionError, match="the model takes 3 features, not the two coordinates drawn"):
+        plots.decision_boundary(gn.mlp([3, 4, 2], rng=0), np.zeros((2, 2)), [0, 1], tmp_path / "x.png")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("path", "message"), [("noext", "path must end with a picture format"),
+                                               ("x.pgf" if shutil.which("xelatex") is None else "x.nope",
+                                                "path must end with a picture format"),
+                                               (None, "path must be a file path")])
+def test_the_plots_check_their_path_by_name(tmp_path, path, message):
+    """A path without a suffix had a PNG written to it; .pgf ran LaTeX, which is not installed; None was
+    TypeError: expected str, bytes or os.PathLike object."""
+    import glassnet as gn
+    from glassnet.tools import plots
+
+    with pytest.raises(gn.OptionError, match=message):
+        plots.learning_curves({"loss": [1.0, 0.5]}, None if path is None else tmp_path / path)
+
+
+def test_learning_curves_show_one_epoch_values_that_are_not_finite_and_each_curves_decades(tmp_path, monkeypatch):
+    """One epoch drew two empty panels with ticks at 0.96 to 1.04; NaN and infinity were left out without a word,
+    the axis ending at the last finite epoch; a validation cost over four decades was drawn on a linear axis, as
+    the log axis was chosen from the training cost alone."""
+    from glassnet.tools import plots
+
+    kept = _drawn(monkeypatch)
+    plots.learning_curves({"loss": [0.5], "val_loss": [0.6], "accuracy": [0.7], "val_accuracy": [0.6]},
+                          tmp_path / "one.png")
+    for ax in kept[-1].axes:
+        assert [line.get_marker() for line in ax.get_lines()] == ["o", "o"] and list(ax.get_xticks()) == [1]
+    plots.learning_curves({"loss": [1.0, 0.5, np.nan, np.inf]}, tmp_path / "nan.png")
+    ax = kept[-1].axes[0]
+    assert ax.get_xlim()[1] >= 4 and "training not finite from epoch 3" in [t.get_text() for t in
+                                                                            ax.get_legend().get_texts()]
+    plots.learning_curves({"loss": list(np.geomspace(1, 0.5, 50)), "val_loss": list(np.geomspace(1, 1e-4, 50))},
+                          tmp_path / "decades.png")
+    assert kept[-1].axes[0].get_yscale() == "log"

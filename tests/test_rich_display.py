@@ -73,3 +73,25 @@ def test_a_history_shows_its_learning_curve_and_last_metrics():
     assert repr(history) == f"History(6 epochs, loss {history.loss[-1]:.6g} at the end)"
     assert "<polyline" in gn.History()._repr_html_()  # no epoch: the axes and a line saying so
     assert "no epoch recorded" in gn.History()._repr_html_()
+
+
+def test_a_cost_falling_over_decades_is_drawn_on_a_log_axis_in_the_notebook_too():
+    """0.84 to 9.4e-5 over 10,000 epochs was drawn on a linear axis, an L flat after epoch 100 (the PNG of
+    plots.learning_curves is on a log one); the last epoch's number ran past the picture's edge."""
+    import re
+
+    history = gn.History()
+    for epoch, cost in enumerate(np.geomspace(0.838, 9.38e-5, 10_000)):
+        history.record(epoch, {"loss": float(cost)})
+    page = history._repr_html_()
+    assert "cost on a log scale" in page and "10,000" in page and "10,000 epochs in 0.00\u00a0s" in page
+    points = re.search(r'<polyline points="([^"]+)"[^>]*stroke="#1f6fb4"', page).group(1).split()
+    heights = [float(p.split(",")[1]) for p in points]
+    middle = heights[len(heights) // 2]  # halfway through, halfway down: on a linear axis it was at the bottom
+    assert abs(middle - (heights[0] + heights[-1]) / 2) < 0.05 * (heights[-1] - heights[0])
+    x_last = float(re.findall(r'<text x="([\d.]+)"[^>]*>10,000<', page)[0])
+    assert x_last + 16 <= 420  # half of "10,000" in a 10-point font fits inside the picture
+    flat = gn.History()
+    for epoch, cost in enumerate([0.9, 0.8, 0.7]):
+        flat.record(epoch, {"loss": cost})
+    assert "log scale" not in flat._repr_html_()

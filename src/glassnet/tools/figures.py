@@ -109,8 +109,8 @@ def save_figure(fig, path: str | os.PathLike, inputs: Iterable[str | os.PathLike
     -------
     pathlib.Path
     """
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".") or "png"
+    path = check_path(path, "path", inputs)  # a folder, a device, no suffix or .pgf without LaTeX: said by name
+    suffix = path.suffix.lower().lstrip(".")
 
     def write(file: Any) -> None:
         drawn = _drawn_once(fig) if suffix == "png" else None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core._validation import check_array
 from ..errors import OptionError
 from .figures import figure, save_figure
 
@@ -42,7 +43,9 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
     fig, axes = figure(1, 2 if has_acc else 1, figsize=(10 if has_acc else 6, 4), squeeze=False)
     epochs = np.arange(1, len(h["loss"]) + 1)
     ax = _panel(axes[0, 0], epochs, h, "loss", "cost", title, xlabel)
-    if log_scale or (log_scale is None and min(h["loss"]) > 0 and max(h["loss"]) / min(h["loss"]) > 100):
+    costs = np.array([v for key in ("loss", "val_loss") for v in h.get(key, [])], dtype=float)
+    costs = costs[np.isfinite(costs)]  # each curve counts: a validation cost over four decades was drawn flat
+    if log_scale or (log_scale is None and costs.size and costs.min() > 0 and costs.max() / costs.min() > 100):
         ax.set_yscale("log")
     panels = [ax]
     if has_acc:
@@ -57,12 +60,26 @@ def learning_curves(history, path: str | os.PathLike, title: str = "Learning cur
 
 
 def _panel(ax, epochs, h: dict, key: str, ylabel: str, title: str, xlabel: str):
-    """One metric against epochs: training, and validation where it was recorded."""
-    ax.plot(epochs, h[key], label="training")
-    if f"val_{key}" in h:
-        ax.plot(epochs, h[f"val_{key}"], label="validation")
+    """One metric against epochs: training, and validation where it was recorded.
+
+    A short run's epochs are marked (one epoch was a line of one point: nothing), and the first epoch whose
+    value is NaN or infinite is marked by a red line (matplotlib leaves such values out without a word).
+    """
+    marker = "o" if len(epochs) <= 20 else None
+    for name, label in ((key, "training"), (f"val_{key}", "validation")):
+        if name not in h:
+            continue
+        values = np.asarray(h[name], dtype=float)
+        ax.plot(epochs, values, label=label, marker=marker, markersize=4)
+        if not np.isfinite(values).all():
+            bad = int(epochs[np.flatnonzero(~np.isfinite(values))[0]])
+            ax.axvline(bad, color="tab:red", linestyle=":", label=f"{label} not finite from {xlabel} {bad}")
+    ax.set_xlim(0.5, len(epochs) + 0.5)  # every epoch in view, the last ones too when their values are not finite
     ax.set_xlabel(xlabel)
-    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs: no tick at 1.5 in a short run
+    if len(epochs) <= 10:  # whole epochs: no tick at 1.5 in a short run, nor at 0.8 in a run of one epoch
+        ax.set_xticks(epochs)
+    else:
+        ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
@@ -93,31 +110,77 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     -------
     pathlib.Path
     """
-    X = np.asarray(X, dtype=float)
+    X = check_array(X, "X", ndim=2, dtype=np.float64)
+    if X.shape[1] != 2 or X.shape[0] == 0:
+        raise OptionError(f"X must hold points of two coordinates, one row each; received shape {X.shape}")
+    n_in = model.input_shape[0] if model.input_shape is not None and len(model.input_shape) == 1 else None
+    if transform is None and n_in not in (None, 2):
+        raise OptionError(f"the model takes {n_in} features, not the two coordinates drawn: give transform=..., "
+                          "which makes its features of the plotted points")
+    y = _class_numbers(y, X.shape[0])
     pad = 0.25 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     classes = model.predict_classes(transform(grid) if transform else grid).reshape(gx.shape)
-    labels = np.unique(np.asarray(y).ravel())
+    labels = np.unique(y)
     k = int(max(classes.max(), labels.max())) + 1
-    # one colour per class, the same for its region and its points (red/green for two classes)
-    fig, ax = figure(figsize=(5.5, 5))
-    from matplotlib import colormaps
+    fig, ax = figure(figsize=(5.5 if k <= 4 else 6.6, 5))
     from matplotlib.colors import ListedColormap
 
-    colours = ["tab:red", "tab:green"] if k <= 2 else [colormaps["tab10"](i) for i in range(k)]
+    colours = class_colours(k)  # one colour per class, the same for its region and its points
     ax.contourf(gx, gy, classes, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colours), alpha=0.25)
     ax.contour(gx, gy, classes, levels=np.arange(k) + 0.5, colors="k", linewidths=1)
-    for c, marker in zip(labels, "oXs^v*PD<>"):
-        pts = X[np.asarray(y).ravel() == c]
-        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, s=70, edgecolors="k", label=f"class {c:g}",
-                   color=colours[int(c)])
+    markers = "oXs^v*PD<>"
+    for c in labels:
+        pts = X[y == c]
+        ax.scatter(pts[:, 0], pts[:, 1], marker=markers[c % len(markers)], s=70, edgecolors="k",
+                   label=f"class {c}", color=colours[c])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
-    ax.legend(loc="best")
+    if k <= 4:
+        ax.legend(loc="best")
+    else:  # beside the plane, not over it
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small", ncols=1 + (len(labels) > 12))
     return save_figure(fig, path)
+
+
+def class_colours(k: int) -> list:
+    """``k`` colours, told apart: red and green for two classes, matplotlib's tab10 and tab20 up to 20 (whose
+    last colour tab10 repeats for every class from 10 on), then evenly spaced hues.
+
+    Parameters
+    ----------
+    k : int
+
+    Returns
+    -------
+    list of colours
+    """
+    from matplotlib import colormaps
+
+    if k <= 2:
+        return ["tab:red", "tab:green"]
+    if k <= 20:
+        name = "tab10" if k <= 10 else "tab20"
+        return [colormaps[name](i) for i in range(k)]
+    return [colormaps["hsv"](i / k) for i in range(k)]
+
+
+def _class_numbers(y: object, n: int) -> np.ndarray:
+    """``y`` as class numbers 0, 1, ... (what ``predict_classes`` gives), one per point, or a message."""
+    a = np.asarray(y)
+    if a.ndim != 1 or a.shape[0] != n:
+        raise OptionError(f"y must hold one class per point of X ({n}); received shape {a.shape}")
+    if a.dtype.kind not in "iub" and not (a.dtype.kind == "f" and np.isfinite(a).all() and (a == np.round(a)).all()):
+        raise OptionError(f"y must hold class numbers 0, 1, 2, ... as predict_classes gives them (a decision "
+                          f"boundary is a classifier's); received values such as {a.ravel()[:3].tolist()}")
+    a = a.astype(np.int64)
+    if a.min() < 0:
+        raise OptionError(f"y must hold class numbers 0, 1, 2, ... as predict_classes gives them; received "
+                          f"{int(a.min())} (labels of -1 and 1 are classes 0 and 1: give (y + 1) // 2)")
+    return a
 
 
 def cost_surface(values: np.ndarray, axes: list[np.ndarray], path: str | os.PathLike,

@@ -110,7 +110,7 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     -------
     pathlib.Path
     """
-    X = check_array(X, "X", ndim=2, dtype=np.float64)
+    X = check_array(X, "X", ndim=2, dtype=np.dtype(np.float64))
     if X.shape[1] != 2 or X.shape[0] == 0:
         raise OptionError(f"X must hold points of two coordinates, one row each; received shape {X.shape}")
     n_in = model.input_shape[0] if model.input_shape is not None and len(model.input_shape) == 1 else None

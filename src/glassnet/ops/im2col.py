@@ -75,8 +75,8 @@ def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
     (int, int)
     """
     items = list(value) if isinstance(value, (tuple, list)) else [value, value]
-    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
-                                  for v in items):
+    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                  and int(v) >= minimum for v in items):
         raise OptionError(f"{name} must be an integer of at least {minimum}, or a pair of them; "
                           f"received {short(value)}")
     return (int(items[0]), int(items[1]))  # type: ignore[arg-type]

@@ -222,3 +222,22 @@ def test_pictures_written_to_a_path_that_is_not_one_are_refused_by_name(tmp_path
             save(3)
         with pytest.raises(gn.OptionError, match="path: the folder .* does not exist"):
             save(tmp_path / "missing" / "x.png")
+
+
+def test_how_a_box_writes_its_numbers_and_draws_its_strip():
+    """A weight of 1e300 was written as a 301-digit whole number (every float above 2**52 is whole); one entry of
+    1e-4 wrote its whole array with exponents, where the text trace writes 0.0001; a strip's cells were the means
+    of runs of entries, all red for a gradient half of whose entries are negative; the tutorial's 5 x 5 hidden
+    values were summarized."""
+    from glassnet.tools.graph_layout import items
+
+    assert items("value", np.array([1e300, 2.0]))[1][1] == " [1.00e+300  2.00e+00]"  # right-aligned
+    assert items("value", np.array([0.417, 0.7203, 1.14e-4]))[1][1] == " [0.4170 0.7203 0.0001]"
+    assert items("value", np.array([0, 1, 2]))[1][1] == " [0 1 2]"  # labels stay whole
+    assert items("value", np.array([1e-5, -2e-5]))[1][1] == " [ 1.00e-05 -2.00e-05]"  # small as a whole: exponents
+    r = np.random.default_rng(0)
+    grad = r.normal(size=(784, 256)) + 0.01  # half negative, every run's mean positive
+    strip = items("grad", grad)[-1]
+    assert strip[0] == "strip" and len(strip[1]) == 24 and set(strip[1]) <= set(grad.ravel())
+    assert 6 <= sum(v < 0 for v in strip[1]) <= 18
+    assert len(items("value", r.normal(size=(5, 5)))) == 6  # written out: a label and five rows

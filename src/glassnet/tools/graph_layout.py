@@ -9,7 +9,8 @@ the penalty joins the cost in the total ``J``.
 
 Small arrays are written out in full; an array of more than
 :data:`NUMBERS_UP_TO` entries is summarized by its shape, norm and range and
-a heat strip of its values (blue negative, white zero, red positive).
+a heat strip of some of its values, taken evenly through it (blue negative,
+white zero, red positive).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import numpy as np
 
 from ..core._svg import Canvas, diverging, text_width
 
-#: arrays with at most this many entries (and at most two axes) are written out in full
-NUMBERS_UP_TO = 24
+#: arrays with at most this many entries (and at most two axes) are written out in full: the tutorial's
+#: worked example has five samples of five hidden units
+NUMBERS_UP_TO = 30
 #: numbers on one line of a box: wider matrices are summarized, longer vectors wrapped
 ROW_UP_TO = 6
-#: cells of a heat strip, each the mean of a run of the array's values
+#: cells of a heat strip, each one of the array's values, taken evenly through it (means of runs of them hid
+#: their signs: a gradient half of whose entries are negative had every run's mean positive, a strip all red)
 STRIP_CELLS = 24
 SIZE, LINE, PAD, CELL, STRIP_H = 11.0, 14.0, 8.0, 7.0, 10.0
 MARGIN, TITLE_H, BUS_H, ROW_GAP, MIN_GAP = 16.0, 26.0, 22.0, 46.0, 44.0
@@ -100,23 +103,26 @@ def items(label: str, value: Any) -> list[tuple[str, Any]]:
     a = np.asarray(value, dtype=np.float64)
     if written_out(a):
         rows = a if a.ndim == 2 else [a[i:i + ROW_UP_TO] for i in range(0, a.size, ROW_UP_TO)]  # vectors wrap
-        # one format for the whole array: whole numbers (labels, one-hot rows), four decimals, or exponents
-        fmt = "{:.0f}" if np.all(a == np.round(a)) else "{:.4f}" if all(v == 0 or 1e-3 <= abs(v) < 1e4
-                                                                        for v in a.ravel()) else "{:.2e}"
+        # one format for the whole array, as the text trace writes it: whole numbers (labels, one-hot rows),
+        # four decimals for an array of values up to 10^4 whose largest reaches 10^-3 (one entry of 1e-4
+        # among them is 0.0001, not a reason to write them all with exponents), or exponents
+        largest = float(np.abs(a).max()) if np.isfinite(a).all() else np.inf
+        fmt = "{:.0f}" if largest < 1e6 and np.all(a == np.round(a)) else \
+            "{:.4f}" if 1e-3 <= largest < 1e4 else "{:.2e}"
         cells = [[fmt.format(v + 0.0) for v in row] for row in rows]
         width = max(len(c) for row in cells for c in row)
         return [("text", f"{label}:")] + [("text", " [" + " ".join(c.rjust(width) for c in row) + "]")
                                           for row in cells]
     finite = a[np.isfinite(a)]
     low, high = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
-    with np.errstate(all="ignore"):  # a run holding NaN or infinity gives its cell NaN: drawn black
-        means = [chunk.mean() for chunk in np.array_split(a.ravel(), min(STRIP_CELLS, a.size))]
+    flat = a.ravel()  # NaN and infinity are drawn black
+    cells = [float(flat[i]) for i in np.linspace(0, flat.size - 1, min(STRIP_CELLS, flat.size)).astype(np.intp)]
     lines = [("text", f"{label}: norm {number(float(np.linalg.norm(finite)))}"),
              ("text", f" range [{number(float(low))}, {number(float(high))}]")]
     if finite.size < a.size:  # the norm and the range above are of the finite values: say what else there is
         nan = int(np.isnan(a).sum())
         lines.append(("text", f" and {nan} NaN, {a.size - finite.size - nan} infinite"))
-    return lines + [("strip", means)]
+    return lines + [("strip", cells)]
 
 
 def content(node: Any) -> list[tuple[str, Any]]:

@@ -327,3 +327,30 @@ def test_learning_curves_show_one_epoch_values_that_are_not_finite_and_each_curv
     plots.learning_curves({"loss": list(np.geomspace(1, 0.5, 50)), "val_loss": list(np.geomspace(1, 1e-4, 50))},
                           tmp_path / "decades.png")
     assert kept[-1].axes[0].get_yscale() == "log"
+
+
+def test_the_picture_tools_refuse_what_they_cannot_draw_by_name(tmp_path):
+    """feature_maps(layer=-1) drew the input titled as the last layer's output, layer=99 was IndexError;
+    first_layer_weights without image_shape was TypeError "Invalid shape (64,) for image data", a wrong one
+    NumPy's reshape error, max_units=0 ZeroDivisionError and a Dropout first AttributeError; a confusion picture
+    with names for another number of classes was NumPy's IndexError."""
+    import glassnet as gn
+    from glassnet.tools import plots
+
+    conv = gn.cnn((1, 8, 8), 10, channels=(8,), hidden=32, rng=0)
+    image = np.random.default_rng(0).random((1, 8, 8))
+    for layer in (-1, 99, 1.0):
+        with pytest.raises(gn.OptionError, match=r"layer must be the number of one of the model's \d+ layers, from 0"):
+            plots.feature_maps(conv, image, tmp_path / "maps.png", layer=layer)
+    dense = gn.mlp([64, 16, 10], rng=0)
+    for shape in (None, (7, 7), (64,)):
+        with pytest.raises(gn.OptionError, match=r"image_shape must be the \(rows, columns\) of pictures of the "
+                                                 r"first layer's 64 inputs"):
+            plots.first_layer_weights(dense, shape, tmp_path / "w.png")
+    with pytest.raises(gn.OptionError, match="max_units must be >= 1"):
+        plots.first_layer_weights(dense, (8, 8), tmp_path / "w.png", max_units=0)
+    dropped = gn.Sequential([gn.Dropout(0.2), gn.Dense(64, 4)], rng=0)
+    assert plots.first_layer_weights(dropped, (8, 8), tmp_path / "w.png").exists()  # the Dense past the Dropout
+    with pytest.raises(gn.OptionError, match=r"matrix must be square, one row and column for each of the 3 "
+                                             r"classes; received shape \(2, 2\)"):
+        confusion_picture(np.array([[5, 1], [2, 7]]), ["a", "b", "c"], tmp_path / "c.png")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import OptionError
 from .figures import figure, save_figure
 from .metrics import precision_recall
 
@@ -41,6 +42,9 @@ def confusion_picture(matrix: np.ndarray, classes: list[str], path: str | os.Pat
     """
     matrix = np.asarray(matrix)
     k = len(classes)
+    if matrix.ndim != 2 or matrix.shape != (k, k):
+        raise OptionError(f"matrix must be square, one row and column for each of the {k} classes; received shape "
+                          f"{matrix.shape}")
     precision, recall = precision_recall(matrix)
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)

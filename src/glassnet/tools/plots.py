@@ -7,13 +7,14 @@ backend and figures are left alone), and writes a picture in the format its file
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from ..core._validation import check_array
+from ..core._validation import check_array, check_positive_int, short
 from ..errors import OptionError
 from .figures import figure, save_figure
 
@@ -237,11 +238,17 @@ def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | 
     -------
     pathlib.Path
     """
-    first = model.layers[0]
+    max_units = check_positive_int(max_units, "max_units")
+    first = next((layer for layer in model.layers if "W" in layer.params), None)  # past a Dropout or Flatten
+    if first is None:
+        raise OptionError("the model has no layer of weights to draw")
     if hasattr(first, "kernel_size"):  # Conv2D: kernels (out, in, kh, kw), the first input channel shown
         pictures = [np.asarray(k[0], np.float64) for k in first.W]
     else:
         W = np.asarray(first.W, np.float64)
+        if image_shape is None or len(tuple(image_shape)) != 2 or math.prod(image_shape) != W.shape[0]:
+            raise OptionError(f"image_shape must be the (rows, columns) of pictures of the first layer's "
+                              f"{W.shape[0]} inputs; received {short(image_shape)}")
         pictures = [W[:, k].reshape(image_shape) for k in range(W.shape[1])]
     return _grid(pictures[:max_units], path, title, cmap="seismic", symmetric=True)
 
@@ -264,6 +271,9 @@ def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int =
     -------
     pathlib.Path
     """
+    if not isinstance(layer, (int, np.integer)) or isinstance(layer, bool) or not 0 <= layer < len(model.layers):
+        raise OptionError(f"layer must be the number of one of the model's {len(model.layers)} layers, from 0 to "
+                          f"{len(model.layers) - 1}; received {short(layer)}")  # -1 showed the input, named
     x = model.check_input(np.asarray(image).reshape(1, -1))
     out = np.asarray(model.forward(x, stop=layer + 1))[0]
     if out.ndim != 3:

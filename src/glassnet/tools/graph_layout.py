@@ -116,13 +116,13 @@ def items(label: str, value: Any) -> list[tuple[str, Any]]:
     finite = a[np.isfinite(a)]
     low, high = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
     flat = a.ravel()  # NaN and infinity are drawn black
-    cells = [float(flat[i]) for i in np.linspace(0, flat.size - 1, min(STRIP_CELLS, flat.size)).astype(np.intp)]
+    taken = [float(flat[i]) for i in np.linspace(0, flat.size - 1, min(STRIP_CELLS, flat.size)).astype(np.intp)]
     lines = [("text", f"{label}: norm {number(float(np.linalg.norm(finite)))}"),
              ("text", f" range [{number(float(low))}, {number(float(high))}]")]
     if finite.size < a.size:  # the norm and the range above are of the finite values: say what else there is
         nan = int(np.isnan(a).sum())
         lines.append(("text", f" and {nan} NaN, {a.size - finite.size - nan} infinite"))
-    return lines + [("strip", cells)]
+    return lines + [("strip", taken)]
 
 
 def content(node: Any) -> list[tuple[str, Any]]:

@@ -44,6 +44,10 @@ def test_a_trace_shows_every_formula_typeset_beside_its_numbers():
     assert "<i>W</i><sub>1</sub>" in page and "<sup>T</sup>" in page and "<sup>2</sup>" in page
     assert typeset("dW1 = X.T @ dZ1") == "<i>dW</i><sub>1</sub> = X<sup>T</sup> · <i>dZ</i><sub>1</sub>"
     assert typeset("C = 1/2 * sum((A - Y)**2)") == "C = 1/2 × Σ((A - Y)<sup>2</sup>)"
+    # the lower-case parameters too: "Z₁ = X · W₁ + b1" read unevenly
+    assert typeset("Z1 = X @ W1 + b1") == "<i>Z</i><sub>1</sub> = X · <i>W</i><sub>1</sub> + <i>b</i><sub>1</sub>"
+    assert typeset("dgamma2 = sum(dN2)") == "<i>dgamma</i><sub>2</sub> = Σ(<i>dN</i><sub>2</sub>)"
+    assert typeset("log2(x) + bias2") == "log2(x) + bias2"
     assert typeset("a < b & c") == "a &lt; b &amp; c"  # escaped before any markup is added
     assert typeset("dP1b = dZ2 @ W2.T") == ("<i>dP</i><sub>1b</sub> = <i>dZ</i><sub>2</sub> · "
                                             "<i>W</i><sub>2</sub><sup>T</sup>")

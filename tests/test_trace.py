@@ -115,3 +115,12 @@ def test_batch_norm_in_a_pass_on_running_statistics_says_so():
         "dZ1"]
     assert "running" not in str(gn.draw_graph(bn_only, X, y, "cross_entropy")["N2"].title)
     assert "running_mean" in gn.draw_graph(model, X, y, "cross_entropy")["N2"].title
+
+
+def test_a_rectifiers_negative_zeros_print_as_zeros():
+    """dZ1 = dA1 * [Z1 > 0] is -0.0 where a negative gradient meets the mask, printed as -0.0000."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    traced = gn.trace(gn.mlp([2, 3, 3], activation="relu", output="softmax", rng=0, dtype="float64"), X,
+                      np.array([0, 1, 2, 1]), "cross_entropy")
+    assert np.signbit(traced["dZ1"][traced["dZ1"] == 0]).any()  # the pass holds negative zeros
+    assert "-0.0000" not in str(traced)

@@ -66,6 +66,7 @@ def typeset(formula: str) -> str:
     text = escape(formula, quote=False)
     text = re.sub(r"\*\*(\w+|\([^)]*\))", r"<sup>\1</sup>", text)
     text = re.sub(r"(\w)\.T\b", r"\1<sup>T</sup>", text)
-    text = re.sub(r"\b(d?[A-Z][A-Za-z]?)(\d+[a-z]?)('?)(?![A-Za-z0-9])", r"<i>\1</i><sub>\2</sub>\3", text)
+    text = re.sub(r"\b(d?(?:[A-Z][A-Za-z]?|b|gamma|beta))(\d+[a-z]?)('?)(?![A-Za-z0-9])", r"<i>\1</i><sub>\2</sub>\3",
+                  text)  # W1, dZ2 and also the lower-case parameters b1, dgamma2 (which read "+ b1" beside "W₁")
     text = re.sub(r"(\d) \* ", r"\1 × ", text).replace(" * ", " ∘ ").replace(" @ ", " · ")
     return text.replace("sum(", "Σ(").replace("sum of", "Σ of")

@@ -84,6 +84,8 @@ class Trace:
         if isinstance(value, float):
             return f"{value:.{self.decimals + 2}g}"
         value = np.asarray(value)
+        if value.dtype.kind == "f":
+            value = value + 0.0  # -0.0 (a rectifier's mask times a negative gradient) printed as -0.0000
         with np.printoptions(precision=self.decimals, suppress=True, floatmode="fixed", linewidth=100):
             if value.ndim < 3:
                 return np.array2string(value)

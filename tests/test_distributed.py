@@ -167,21 +167,43 @@ DISAGREE = textwrap.dedent("""
     rank = comm.Get_rank()
     X = np.random.default_rng(0).normal(size=(60, 4))
     y = (X[:, 0] > 0).astype(int)
-    cases = {
-        "NaN on rank 1": lambda: (np.where(np.arange(60)[:, None] == 3, np.nan, X) if rank else X, y, {}),
-        "a column fewer on rank 1": lambda: (X[:, :3] if rank else X, y, {}),
-        "other epochs on rank 1": lambda: (X, y, {"epochs": 3 if rank else 2}),
-        "other rows on rank 1": lambda: (X[:50] if rank else X, y[:50] if rank else y, {}),
-        "other values on rank 1": lambda: (X + rank, y, {}),
+    nan = np.where(np.arange(20)[:, None] == 3, np.nan, X[:20])
+
+    class Fails(gn.Callback):
+        every_rank = True
+
+        def on_epoch_end(self, run, epoch, logs):
+            raise ValueError("this rank's callback failed")
+
+    class Stops(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            run.stop = True
+
+    cases = {  # each: X, y, fit's arguments, the hidden layer's width
+        "NaN on rank 1": lambda: (np.where(np.arange(60)[:, None] == 3, np.nan, X) if rank else X, y, {}, 5),
+        "a column fewer on rank 1": lambda: (X[:, :3] if rank else X, y, {}, 5),
+        "other epochs on rank 1": lambda: (X, y, {"epochs": 3 if rank else 2}, 5),
+        "other rows on rank 1": lambda: (X[:50] if rank else X, y[:50] if rank else y, {}, 5),
+        "other values on rank 1": lambda: (X + rank, y, {}, 5),
+        # refused after the agreement, or never compared: a hang, or a run of two different ones
+        "NaN in the validation data on rank 1": lambda: (X, y, {"validation_data": (nan if rank else X[:20], y[:20])},
+                                                         5),
+        "other validation values on rank 1": lambda: (X, y, {"validation_data": (X[:20] + rank, y[:20])}, 5),
+        "other validation_split on rank 1": lambda: (X, y, {"validation_split": 0.2 if rank else 0.0}, 5),
+        "another network on rank 1": lambda: (X, y, {}, 5 + rank),
+        "another rate on rank 1": lambda: (X, y, {"lr": 0.01 if rank else 0.02}, 5),
+        "threads given on rank 1 alone": lambda: (X, y, {"threads": 1} if rank else {}, 5),
+        "a callback failing on rank 1": lambda: (X, y, {"callbacks": [Fails()] if rank else []}, 5),
+        "a stop on rank 0 alone": lambda: (X, y, {"callbacks": [] if rank else [Stops()], "epochs": 3}, 5),
     }
     said = {}
     for name, case in cases.items():
-        Xr, yr, extra = case()
+        Xr, yr, extra, width = case()
         try:
-            gn.mlp([4, 5, 2], rng=0).fit(Xr, yr, loss="cross_entropy", comm=comm, verbose=False,
-                                         **{"epochs": 2, **extra})
-            said[name] = "trained"
-        except gn.GlassnetError as exc:
+            history = gn.mlp([4, width, 2], rng=0).fit(Xr, yr, loss="cross_entropy", comm=comm, verbose=False,
+                                                       **{"epochs": 2, **extra})
+            said[name] = f"trained {history.n_epochs} epochs"
+        except Exception as exc:
             said[name] = str(exc)
     with open(f"{sys.argv[1]}.{rank}.json", "w") as f:
         json.dump(said, f)
@@ -193,7 +215,10 @@ DISAGREE = textwrap.dedent("""
 def test_ranks_given_different_runs_all_stop_with_a_message_instead_of_waiting_forever(tmp_path):
     """NaN or a column fewer on one rank raised there while the other waited in its first reduction for ever;
     other epochs or rows made the ranks send different numbers of messages (a hang), and other values of the
-    same shape trained on without a word."""
+    same shape trained on without a word. So did, later: bad validation data, threads given on one rank (a
+    collective that only the others entered), another network or validation_split (MPI_ERR_TRUNCATE, then a
+    hang), another rate or validation data (trained, the ranks apart), a callback failing or stopping the run on
+    one rank at an epoch's end."""
     script = tmp_path / "disagree.py"
     script.write_text(DISAGREE)
     done = subprocess.run([*MPIEXEC, sys.executable, str(script), str(tmp_path / "said")], env=MPI_ENV,
@@ -205,9 +230,21 @@ def test_ranks_given_different_runs_all_stop_with_a_message_instead_of_waiting_f
     for case in ("NaN on rank 1", "a column fewer on rank 1"):  # rank 0 is told why it stops
         assert first[case].startswith("another rank could not start this run (its own error says why)")
     for case, differ in [("other epochs on rank 1", "epochs"), ("other rows on rank 1", "rows"),
-                         ("other values on rank 1", "digest of the data")]:
+                         ("other values on rank 1", "digest of the data"),
+                         ("other validation values on rank 1", "digest of the validation data"),
+                         ("other validation_split on rank 1", "validation_split"),
+                         ("another network on rank 1", "parameters"),
+                         ("another rate on rank 1", "optimizer and its settings")]:
         for said in (first, second):
             assert said[case].startswith("the ranks were given different runs: their ") and differ in said[case]
+    # checked after the agreement, these hung, or trained the ranks on different runs without a word
+    assert second["NaN in the validation data on rank 1"].startswith("validation_data[0] must hold finite values")
+    assert first["NaN in the validation data on rank 1"].startswith("another rank could not start this run")
+    assert first["threads given on rank 1 alone"] == second["threads given on rank 1 alone"] == "trained 2 epochs"
+    assert second["a callback failing on rank 1"] == "this rank's callback failed"
+    assert first["a callback failing on rank 1"] == ("another rank failed at the end of epoch 1 (its own error says "
+                                                     "why), so every rank stops")
+    assert first["a stop on rank 0 alone"] == second["a stop on rank 0 alone"] == "trained 1 epochs"
 
 
 class OneRank(Ranks):
@@ -236,3 +273,32 @@ def test_sparse_validation_rows_are_counted_for_the_agreement():
     history = model.fit(X, y, loss="cross_entropy", epochs=1, comm=OneRank(), validation_data=(X[:10], y[:10]),
                         verbose=False)
     assert len(history["val_loss"]) == 1
+
+
+@mechanics_only  # one epoch on random labels: the thread count it runs with, not what is learned
+def test_the_ranks_thread_count_keeps_every_other_bound(monkeypatch):
+    """Under comm the count was the machine's cores over its ranks alone: GLASSNET_THREADS=1, OMP_NUM_THREADS=1
+    or the user's threadpool_limits(1) were raised to 2 threads a rank (4 on 2 cores for two one-rank runs)."""
+    import glassnet.training.loop as loop
+    from glassnet.training import distributed
+
+    monkeypatch.setattr(distributed, "available_cores", lambda: 4)  # one rank of a 4-core machine: a share of 4
+    monkeypatch.setenv("GLASSNET_THREADS", "1")
+    used = []
+    real = loop.limit_threads
+    monkeypatch.setattr(loop, "limit_threads", lambda threads, *a: used.append(threads) or real(1, *a))
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    gn.mlp([3, 2], rng=0).fit(X, np.arange(20) % 2, loss="cross_entropy", epochs=1, comm=OneRank(), verbose=False)
+    assert used == [1]
+
+
+def test_the_command_line_names_its_option_where_fit_names_comm(monkeypatch, tmp_path, capsys):
+    """glassnet train --arch cnn --distributed said "comm (data-parallel training) does not take layers[2]"."""
+    import glassnet.cli.train as command
+    from glassnet import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(command, "mpi_world", OneRank)
+    assert cli.main(["train", "--arch", "cnn", "--distributed", "--epochs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--distributed does not take layers[" in err and "comm" not in err

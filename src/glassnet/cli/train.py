@@ -24,7 +24,7 @@ import numpy as np
 from ..core.arrays import resolve_device
 from ..datasets import PhotoAugment, RandomAffine
 from ..datasets.mnist import MNIST_FILES
-from ..errors import DivergenceError, missing
+from ..errors import DivergenceError, OptionError, missing
 from ..nn import Normalize, picture_channels
 from ..optim import get_optimizer
 from ..optim.schedules import Cosine
@@ -78,10 +78,15 @@ def cmd_train(args) -> int:
         The exit status.
     """
     comm = mpi_world() if args.distributed else None
-    if comm is not None and comm.Get_rank():  # the other ranks compute; rank 0 prints and writes
-        with contextlib.redirect_stdout(io.StringIO()):
-            return _train(args, comm)
-    return _train(args, comm)
+    try:
+        if comm is not None and comm.Get_rank():  # the other ranks compute; rank 0 prints and writes
+            with contextlib.redirect_stdout(io.StringIO()):
+                return _train(args, comm)
+        return _train(args, comm)
+    except OptionError as exc:  # fit's refusals name its argument: here it is the option
+        if "comm (data-parallel training)" not in str(exc):
+            raise
+        raise OptionError(str(exc).replace("comm (data-parallel training)", "--distributed")) from None
 
 
 def mpi_world() -> Any:

@@ -145,7 +145,10 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 logs["lr"] = opt.lr
                 opt.end_epoch(logs.get("val_loss", logs["loss"]))
                 run.record(epoch, logs)
-                run.end_epoch(callbacks, epoch, logs)
+                if parallel is None:
+                    run.end_epoch(callbacks, epoch, logs)
+                else:  # a stop, or a failure, on one rank is every rank's
+                    parallel.end_epoch(run, callbacks, epoch, logs)
                 if run.stop:
                     break
     except KeyboardInterrupt:  # Ctrl-C: back to the last complete epoch, which a checkpoint can resume

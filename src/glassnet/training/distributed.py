@@ -23,6 +23,7 @@ quasi-Newton solvers; :func:`check_supported` refuses them by name.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,32 @@ class DataParallel:
         if differ:
             raise OptionError(f"the ranks were given different runs: their {', '.join(differ)} differ; every rank "
                               "must call fit with the same data and arguments")
+
+    def end_epoch(self, run: Any, callbacks: list, epoch: int, logs: dict[str, float]) -> None:
+        """``run.end_epoch`` on this rank, then the ranks' decisions shared: a callback's stop on any rank stops
+        them all, and a callback that raised on one (a checkpoint rank 0 could not write) raises on every rank,
+        where the others would wait for it forever.
+
+        Parameters
+        ----------
+        run : Run
+        callbacks : list of Callback
+        epoch : int
+        logs : dict of str to float
+        """
+        failure = None
+        try:
+            run.end_epoch(callbacks, epoch, logs)
+        except Exception as exc:  # told to the others first, then raised
+            failure = exc
+        flags = np.array([float(run.stop), float(failure is not None)])
+        self.comm.Allreduce(_in_place(), flags, op=_op("MAX"))
+        if failure is not None:
+            raise failure
+        if flags[1]:
+            raise RuntimeError(f"another rank failed at the end of epoch {epoch + 1} (its own error says why), so "
+                               "every rank stops")
+        run.stop = bool(flags[0])
 
     def start_together(self, model: Stack) -> None:
         """Give every rank rank 0's parameters, running state and random generator.
@@ -241,40 +268,72 @@ class DataParallel:
         return float(same[0]) == self.size
 
 
-#: what :meth:`DataParallel.agree` compares across ranks, in this order
-FACTS = ("rows", "values per row", "targets per row", "epochs", "initial_epoch", "batch_size", "sample weights",
-         "validation rows", "digest of the data")
+#: what :meth:`DataParallel.agree` compares across ranks, in this order: the data, then fit's settings
+FACTS = ("rows", "values per row", "targets per row", "sample weights", "digest of the data", "validation rows",
+         "digest of the validation data", "parameters", "epochs", "initial_epoch", "batch_size", "validation_split",
+         "l2", "l1", "shuffle", "optimizer and its settings")
 
 
-def run_facts(X: Array, y: Array, w: Array | None, epochs: int, initial_epoch: int, batch_size: int | None,
-              validation: int) -> dict[str, float]:
+def run_facts(X: Array, y: Array, w: Array | None, validation: tuple | None,
+              settings: dict[str, float]) -> dict[str, float]:
     """What every rank of a data-parallel run must hold alike, by the names of :data:`FACTS`.
 
     Parameters
     ----------
     X, y : arrays
-        The prepared training data (before any validation rows are set apart).
+        The prepared training data (before any validation rows are set apart); rows read lazily from a file
+        are read for the digest, about a thousand of them.
     w : array, optional
-    epochs, initial_epoch : int
-    batch_size : int, optional
-    validation : int
-        The rows of the validation data given, or 0.
+    validation : (X_val, y_val), optional
+        The validation data, prepared.
+    settings : dict of str to float
+        The rest of :data:`FACTS`, fit's settings by name (``"optimizer and its settings"`` from
+        :func:`solver_digest`).
 
     Returns
     -------
     dict of str to float
     """
-    step = max(1, X.shape[0] // 1024)  # a digest of about a thousand rows' bytes: cheap, and machine-independent
-    rows = None if isinstance(X, LazyRows) else X[::step]
-    parts = [] if rows is None else [rows.data, rows.indices, rows.indptr] if is_sparse(rows) else [rows]
+    facts = {"rows": X.shape[0], "values per row": int(np.prod(X.shape[1:])),
+             "targets per row": y[0].size if len(y) else 0, "sample weights": float(w is not None),
+             "digest of the data": _sampled_digest(X, y, w), "validation rows": 0,
+             "digest of the validation data": 0.0, **{k: float(v) for k, v in settings.items()}}
+    if validation is not None:
+        facts["validation rows"] = validation[0].shape[0]
+        facts["digest of the validation data"] = _sampled_digest(*validation)
+    return facts
+
+
+def solver_digest(solver: Any) -> float:
+    """The optimizer's name, settings and schedule as one number (48 bits of a hash), for :func:`run_facts`.
+
+    Parameters
+    ----------
+    solver : Solver
+
+    Returns
+    -------
+    float
+    """
+    opt = getattr(solver, "optimizer", None)
+    about = solver.name if opt is None else [opt.name, opt.config(), opt.schedule.name, opt.schedule.config()]
+    text = json.dumps(about, sort_keys=True, default=lambda v: type(v).__name__)  # no addresses: alike on each rank
+    return _digest([np.frombuffer(text.encode(), np.uint8)])
+
+
+def _sampled_digest(X: Array, y: Array, w: Array | None = None) -> float:
+    """A digest of about a thousand rows' bytes, spread evenly: cheap, and the same on every machine."""
+    step = max(1, X.shape[0] // 1024)
+    rows: Any = X.take(np.arange(0, X.shape[0], step)) if isinstance(X, LazyRows) else X[::step]  # a file's, read
+    parts = [rows.data, rows.indices, rows.indptr] if is_sparse(rows) else [rows]
+    return _digest([*parts, y[::step], *([] if w is None else [w[::step]])])
+
+
+def _digest(parts: list) -> float:
     digest = hashlib.blake2b(digest_size=6)  # 48 bits: a whole number a float holds exactly
-    for part in [*parts, y[::step], *([] if w is None else [w[::step]])]:
+    for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes())
-    sampled = float(int.from_bytes(digest.digest(), "little"))
-    return {"rows": X.shape[0], "values per row": int(np.prod(X.shape[1:])), "targets per row": y[0].size if len(y)
-            else 0, "epochs": epochs, "initial_epoch": initial_epoch, "batch_size": batch_size or 0,
-            "sample weights": float(w is not None), "validation rows": validation,
-            "digest of the data": sampled}
+    return float(int.from_bytes(digest.digest(), "little"))
 
 
 def check_supported(model: Stack, quasi: bool, augment: object) -> None:

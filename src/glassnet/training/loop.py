@@ -22,6 +22,7 @@ from ..core._validation import (
 )
 from ..core.rows import LazyRows
 from ..core.threads import limit as limit_threads
+from ..core.threads import resolve as resolve_threads
 from ..errors import DivergenceError, OptionError, OptionTypeError
 from ..io.model_file import Checkpoint
 from ..losses.costs import Loss, get_loss
@@ -31,7 +32,7 @@ from ..nn.stack import check_model, generator_in
 from ..optim import Optimizer
 from .callbacks import Callback, ProgressBar
 from .data import class_labels, is_classifier_loss, split_indices
-from .distributed import DataParallel, check_supported, run_facts
+from .distributed import DataParallel, check_supported, run_facts, solver_digest
 from .guard import FACTOR, Guard
 from .history import History
 from .run import Run
@@ -188,7 +189,7 @@ def fit(
             epochs = check_positive_int(epochs, "epochs", minimum=0)
             initial_epoch = check_positive_int(initial_epoch, "initial_epoch", minimum=0)
             batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
-            threads = None if threads is None else check_positive_int(threads, "threads")
+            threads = None if threads is None else resolve_threads(threads)  # at most the cores, on every rank
             validation_split = check_real(validation_split, "validation_split", low=0.0, high=1.0, high_open=True)
             tol = check_real(tol, "tol", low=0.0)
             shuffle = check_flag(shuffle, "shuffle")
@@ -209,23 +210,29 @@ def fit(
                 raise OptionError("batch_mean divides each batch's cost by its own weight, which a rank's share of a "
                                   "batch does not know: train with comm and batch_mean=False")
             max_fun = solver.check(X, augment, parallel, max_fun)
-            if parallel is not None:
+            val = None if validation_data is None else objective.prepare(
+                validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]"))
+            if parallel is not None:  # everything a rank could refuse, refused before the ranks agree
                 check_supported(model, solver.full_batch, augment)
-                given = 0 if validation_data is None else _rows(validation_data[0])
+                facts = run_facts(X, y, w, val, {
+                    "parameters": model.n_params, "epochs": epochs, "initial_epoch": initial_epoch,
+                    "batch_size": batch_size or 0, "validation_split": validation_split, "l2": objective.l2,
+                    "l1": objective.l1, "shuffle": shuffle, "optimizer and its settings": solver_digest(solver)})
         except Exception as exc:
             if parallel is None:
                 raise
             parallel.agree(exc)
             raise
         if parallel is not None:
-            parallel.agree(facts=run_facts(X, y, w, epochs, initial_epoch, batch_size, given))
-            threads = parallel.threads() if threads is None else threads
+            parallel.agree(facts=facts)
+            share = parallel.threads()  # a collective: every rank asks, whatever it was given
+            threads = min(share, resolve_threads(None)) if threads is None else threads
             parallel.start_together(model)  # rank 0's weights and generator, before they split or shuffle
         # the split's generator as it was before the split: a resumed run draws the same rows from it again
         kept = None if resume_state is None else resume_state.training["settings"].get("split_rng")
         split_rng = model.rng if kept is None else generator_in(kept, "split_rng")
         split_state = split_rng.bit_generator.state
-        X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, validation_data, validation_split, split_rng)
+        X, y, w, X_val, y_val = _validation_rows(objective, X, y, w, val, validation_split, split_rng)
         if parallel is None and initial_epoch < epochs:
             _check_batch_rows(model, X.shape[0], None if solver.full_batch else batch_size)
         if objective.batch_mean:  # a whole batch's weight: the penalty's share in the guard's and validation costs
@@ -343,12 +350,6 @@ def _check_batch_rows(model: Stack, n: int, batch_size: int | None) -> None:
                               f"batch_size (such as {other})")
 
 
-def _rows(data: Any) -> int:
-    """How many rows ``data`` holds: an array's (a sparse matrix's too, which has no length) or a list's."""
-    shape = getattr(data, "shape", None)
-    return int(shape[0]) if shape else len(data)
-
-
 def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:
     """The per-sample weights checked (one per row, non-negative, not all zero), on the model's device."""
     if sample_weight is None:
@@ -366,11 +367,10 @@ def _sample_weights(sample_weight: object, n: int, model: Stack) -> Any:
 
 def _validation_rows(objective: Objective, X: Any, y: Any, w: Any, validation_data: tuple | None,
                      validation_split: float, rng: np.random.Generator) -> tuple:
-    """``(X, y, w, X_val, y_val)``: the validation data prepared, or a share of the rows held out (stratified for
-    a classifier, drawn from ``rng``); no validation gives ``X_val = y_val = None``."""
+    """``(X, y, w, X_val, y_val)``: the validation data (prepared), or a share of the rows held out (stratified
+    for a classifier, drawn from ``rng``); no validation gives ``X_val = y_val = None``."""
     if validation_data is not None:
-        X_val, y_val = validation_data
-        return (X, y, w, *objective.prepare(X_val, y_val, names=("validation_data[0]", "validation_data[1]")))
+        return (X, y, w, *validation_data)
     if not validation_split:
         return X, y, w, None, None
     labels = class_labels(y) if is_classifier_loss(objective.loss) else None

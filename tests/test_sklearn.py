@@ -418,9 +418,10 @@ def test_partial_fit_after_a_quasi_newton_fit_goes_on_with_the_solver_set_since(
     assert all(np.abs(W - V).max() < 0.01 for W, V in zip(clf.coefs_, fitted))
 
 
-def test_a_model_fitted_with_more_threads_than_cores_here_still_predicts(monkeypatch):
+def test_a_model_fitted_with_more_threads_than_cores_here_still_predicts_and_fits(monkeypatch):
     """n_threads=2 pickled on a machine of two cores and predicting where one is free: predict refused
-    (n_threads must be at most 1); it now predicts with the one core, the same numbers."""
+    (n_threads must be at most 1); it now predicts with the one core, the same numbers. fit refused it still,
+    so a search set up on a laptop failed on Dask workers of one core; it fits with the one core too."""
     import pickle
 
     from glassnet.core import threads
@@ -439,8 +440,18 @@ def test_a_model_fitted_with_more_threads_than_cores_here_still_predicts(monkeyp
     got = again.predict_proba(X)
     if want is not None:
         np.testing.assert_array_equal(got, want)
-    with pytest.raises(ValueError, match="n_threads must be at most 1"):  # fit still refuses
+    used = []
+    real = _base.limit_threads
+    monkeypatch.setattr(_base, "limit_threads", lambda n, *a: used.append(n) or real(n, *a))
+    fitted, training_fit = [], _base.training.fit
+    monkeypatch.setattr(_base.training, "fit", lambda *a, threads=None, **k: fitted.append(threads) or
+                        training_fit(*a, threads=threads, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         again.fit(X, y)
+    assert fitted == [1] and set(used) <= {1}
+    with pytest.raises(ValueError, match="n_threads"):
+        GlassnetClassifier(n_threads=0).fit(X, y)
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -22,11 +22,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import training
-from ..core._validation import short
+from ..core._validation import check_positive_int, short
 from ..core.arrays import to_numpy
 from ..core.threads import available_cores
 from ..core.threads import limit as limit_threads
-from ..core.threads import resolve as resolve_threads
 from ..errors import DivergenceError, NonFiniteError
 from ..losses.objective import Objective
 from ..nn import Dense
@@ -247,7 +246,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
                              "data it is given, with nothing held out. Use fit, or set early_stopping=False")
         X_given, y_given, w_given = X, y, sample_weight
         if self.n_threads is not None:  # refused by this estimator's name, before any work
-            resolve_threads(self.n_threads, "n_threads")
+            check_positive_int(self.n_threads, "n_threads")
         first = not hasattr(self, "model_") or not (self.warm_start or incremental)
         X, y = self._check_data(X, y, first)
         self._random_state = check_random_state(self.random_state)  # again at each fit, as scikit-learn
@@ -348,12 +347,17 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
             warnings.warn(f"{type(self).__name__}: {detail}", ConvergenceWarning, stacklevel=3)
         return self
 
+    def _threads(self) -> int | None:
+        """``n_threads``, at most the cores this process may use: an estimator set up on a laptop and sent to
+        workers of one core (a Dask search) runs there with one; fit refused it, where predict took one."""
+        return None if self.n_threads is None else min(self.n_threads, available_cores())
+
     def _train(self, X, Y, batch, l2, val_data, recorder, sample_weight, quasi, epochs):
         return training.fit(
             self.model_, X, Y, loss=self._loss(), optimizer=self._optimizer_, epochs=epochs, batch_size=batch,
             l2=l2, shuffle=self.shuffle, validation_data=val_data, callbacks=[recorder], verbose=False,
             tol=self.tol, sample_weight=sample_weight, max_fun=self.max_fun if quasi else None, on_interrupt="stop",
-            threads=self.n_threads, device=self.device, batch_mean=True,
+            threads=self._threads(), device=self.device, batch_mean=True,
             divergence_factor=math.inf)  # as scikit-learn: a cost that grows and falls again is no divergence
 
     def _loss_grad(self, theta, X, Y):
@@ -385,8 +389,7 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=self.model_.dtype)
         # at most the cores here: a model pickled where more were free still predicts (fit refuses too many)
-        threads = None if self.n_threads is None else min(self.n_threads, available_cores())
-        with limit_threads(threads, "n_threads"):
+        with limit_threads(self._threads(), "n_threads"):
             return to_numpy(self._network().predict(X))
 
     def __sklearn_tags__(self):

@@ -57,9 +57,9 @@ SHARED_PARAMETERS = """
         Bound the BLAS's threads during fit and predict (see
         :mod:`glassnet.core.threads`). None: the cores free when the call starts,
         within the bounds that joblib's and Dask's workers set. Give 1 when
-        other work shares the cores. ``fit`` refuses more than the cores this
-        process may use; a model unpickled where fewer are free predicts with
-        those.
+        other work shares the cores. More than the cores this process may
+        use counts as all of them, in fit and predict alike (an estimator set
+        up on a laptop runs on a worker of one core with one).
     device : str, default="cpu"
         Where the network trains and predicts: "cpu", or "gpu" / "gpu:N" with
         CuPy (see :meth:`glassnet.nn.Stack.to`). ``X`` and ``y`` are NumPy

@@ -414,6 +414,10 @@ def test_csv_classification_and_regression(tmp_path):
     # the model read its columns by name: predict took the first 'a' twice, and 'y,y' named the wrong column
     ("a,a,y\n1,2,0\n", "y", "columns 1 and 2 are both named 'a'; give each column its own name"),
     ("a,y, y\n1,0,0\n", "y", "columns 2 and 3 are both named 'y'"),
+    # pandas' row numbers, written by to_csv without index=False, were trained on as a feature named ''
+    (",a,b,y\n0,1.5,0,0\n1,2.5,1,1\n", "y", r"column 1 has no name in the header \(pandas writes its row "
+                                            r"numbers so, unless saved with to_csv\(..., index=False\)"),
+    ("a,b,y,\n1,2,0,\n3,4,1,\n", "y", "column 4 has no name in the header .* a comma at the end of each line"),
 ])
 def test_csv_errors(tmp_path, text, target, message):
     with pytest.raises(ValueError, match=message):

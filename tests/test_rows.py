@@ -137,6 +137,13 @@ def test_rows_index_like_an_array(tmp_path):
             pixels.subset(bad)
     with pytest.raises(IndexError, match="rows must be row positions of the source, 0 to 49"):
         LazyRows(np.zeros((50, 2)), rows=[0, 50])
+    # a tuple indexes rows, then what they hold, as NumPy does: X[0, 3] read rows 0 and 3, X[5, :10] raised
+    for key in [(0, 3), (5, slice(None, 10)), (slice(2, 9), 4), ([1, 7], slice(3, 6)), (-1,), (X[:, 0] > 0,)]:
+        np.testing.assert_array_equal(rows[key], X[key])
+    np.testing.assert_array_equal(rows[X[:, 0] > 0], X[X[:, 0] > 0])  # a mask of the rows
+    assert rows[[]].shape == (0, 12)  # [] is float64 to NumPy: "received float64"
+    with pytest.raises(IndexError, match="an int array or a mask of 50 booleans; received float64"):
+        rows[[0.5, 1.9]]
 
 
 def test_bad_lazy_input_gets_a_clear_message(tmp_path):

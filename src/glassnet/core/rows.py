@@ -179,13 +179,25 @@ class LazyRows:
         return np.where(idx < 0, idx + n, idx) if idx.size and idx.min() < 0 else idx
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        """Rows by a slice or an index array, read now (an int gives one row; negative ones count from the end)."""
+        """Rows by a slice, an int, an int array or a boolean mask, read now (negative ints count from the end);
+        a tuple indexes the rows by its first item and what they hold by the rest, as NumPy does (``X[0, 300]``
+        is one value: it was read as rows 0 and 300)."""
+        if isinstance(key, tuple):
+            rows = self[key[0]] if key else self[:]
+            rest = key[1:]
+            return rows[rest] if np.ndim(key[0]) == 0 and not isinstance(key[0], slice) else \
+                rows[(slice(None), *rest)]
         n = self.shape[0]
         if isinstance(key, slice):
             return self.take(np.arange(*key.indices(n)))
         idx = np.asarray(key)
+        if idx.dtype.kind == "b" and idx.shape == (n,):  # a mask of the rows
+            idx = np.flatnonzero(idx)
+        elif idx.size == 0:  # [] is no row, whatever dtype NumPy gives it
+            idx = idx.astype(np.intp)
         if idx.dtype.kind not in "iu":
-            raise IndexError(f"rows are indexed by a slice, an int or an int array; received {idx.dtype}")
+            raise IndexError(f"rows are indexed by a slice, an int, an int array or a mask of {n} booleans; received "
+                             f"{idx.dtype} of shape {idx.shape}")
         rows = self.take(idx.reshape(-1))
         return rows[0] if idx.ndim == 0 else rows
 

@@ -185,8 +185,8 @@ class LazyRows:
         if isinstance(key, tuple):
             rows = self[key[0]] if key else self[:]
             rest = key[1:]
-            return rows[rest] if np.ndim(key[0]) == 0 and not isinstance(key[0], slice) else \
-                rows[(slice(None), *rest)]
+            one_row = np.ndim(key[0]) == 0 and not isinstance(key[0], slice)
+            return rows[rest] if one_row else rows[(slice(None),) + rest]
         n = self.shape[0]
         if isinstance(key, slice):
             return self.take(np.arange(*key.indices(n)))

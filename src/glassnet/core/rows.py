@@ -182,9 +182,10 @@ class LazyRows:
         """Rows by a slice, an int, an int array or a boolean mask, read now (negative ints count from the end);
         a tuple indexes the rows by its first item and what they hold by the rest, as NumPy does (``X[0, 300]``
         is one value: it was read as rows 0 and 300)."""
+        if isinstance(key, tuple) and not key:
+            return self[:]
         if isinstance(key, tuple):
-            rows = self[key[0]] if key else self[:]
-            rest = key[1:]
+            rows, rest = self[key[0]], key[1:]
             one_row = np.ndim(key[0]) == 0 and not isinstance(key[0], slice)
             return rows[rest] if one_row else rows[(slice(None),) + rest]
         n = self.shape[0]

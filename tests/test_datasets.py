@@ -4,6 +4,7 @@ import functools
 import gzip
 import http.server
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -260,6 +261,34 @@ def test_an_images_file_that_disagrees_with_its_labels_is_refused(tmp_path):
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz holds 5 images of 28 x 28 where "
                                                   r"MNIST's train set has 3 labels and 28 x 28 images"):
         datasets.load_mnist(folder, verify=False, cache=False)
+
+
+def test_unverified_mnist_files_are_read_no_further_than_their_headers_say(tmp_path):
+    """verify=False read a labels file of 1.5 GiB of zeros whole (3 GiB) before calling it "truncated"; a label of
+    46 was taken for a digit; one byte more was "truncated" too; a pipe named as a file was read for ever."""
+    folder = fake_mnist(tmp_path / "long", lambda n: np.zeros((n, 28, 28)))
+    labels = folder / "train-labels-idx1-ubyte.gz"
+    head = (0x801).to_bytes(4, "big") + (5).to_bytes(4, "big")
+    for body, message in [(bytes(5) + bytes(10**6), r"longer than its header says: 6 or more values for shape "
+                                                    r"\(5,\)"),
+                          (bytes(4), r"is truncated: 4 values for shape \(5,\)"),
+                          (bytes([1, 2, 46, 3, 4]), "holds the label 46, where MNIST's labels are the digits 0 to 9")]:
+        labels.write_bytes(gzip.compress(head + body))
+        with pytest.raises(DataError, match=message):
+            datasets.load_mnist(folder, verify=False, cache=False)
+    huge = (0x801).to_bytes(4, "big") + (10**9).to_bytes(4, "big")
+    labels.write_bytes(gzip.compress(huge))
+    with pytest.raises(DataError, match=r"header announces shape \(1000000000,\), which no MNIST file has"):
+        datasets.load_mnist(folder, verify=False, cache=False)
+    labels.unlink()
+    os.mkfifo(labels)  # read by sha256 (verify) or gzip (not) for ever
+    for read in (lambda: datasets.load_mnist(folder, verify=False, cache=False), lambda: mnist_module.sha256(labels)):
+        with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz is not a regular file"):
+            read()
+    with pytest.raises(gn.OptionError, match="memmap must name a folder for the unzipped pixels; received an empty"):
+        datasets.load_mnist(folder, memmap="")
+    with pytest.raises(gn.OptionError, match="memmap must be a file path .* received bool"):
+        datasets.load_mnist(folder, memmap=True)
 
 
 @needs_mnist

@@ -27,8 +27,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..core._check_paths import as_path
 from ..core.rows import LazyRows
-from ..errors import DataError
+from ..errors import DataError, OptionError
 from ..io.atomic import write_atomically
 from .base import Dataset, data_home, make_folder
 
@@ -85,6 +86,8 @@ def sha256(path: Path) -> str:
     -------
     str
     """
+    if not path.is_file():  # a pipe would be read for ever, a folder is IsADirectoryError
+        raise DataError(f"{path} is not a regular file")
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -133,20 +136,33 @@ def fetch(folder: Path, mirrors: tuple[str, ...] | None = None) -> None:
                           "load_mnist(folder) or glassnet train --dataset mnist --data DIR")
 
 
+#: the most values an MNIST file holds (the training images): an unverified file is read no further
+MOST_VALUES = 60_000 * 28 * 28
+
+
 def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
-    try:
-        with gzip.open(path, "rb") as f:
-            raw = f.read()
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file")
+    try:  # the header first, then the values it announces and one more: a file of 1.5 GiB of zeros behind a
+        with gzip.open(path, "rb") as f:  # header of 60,000 labels took 3 GiB (verify=False) before it was refused
+            head = f.read(4)
+            if len(head) < 4 or int.from_bytes(head, "big") != magic:
+                raise DataError(f"{path} is not an IDX {name} file (magic number {head.hex()})")
+            shape = f.read(4 * head[3])
+            dims = [int.from_bytes(shape[4 * i: 4 * i + 4], "big") for i in range(len(shape) // 4)]
+            size = int(np.prod(dims))
+            if len(dims) != head[3] or size > MOST_VALUES:
+                raise DataError(f"{path}: its header announces shape {tuple(dims)}, which no MNIST file has")
+            raw = f.read(size + 1)
     except (OSError, EOFError) as exc:
         raise DataError(f"{path} is not a readable gzip file: {exc}") from None
-    if len(raw) < 8 or int.from_bytes(raw[:4], "big") != magic:
-        raise DataError(f"{path} is not an IDX {name} file (magic number {raw[:4].hex()})")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise DataError(f"{path} is truncated: {data.size} values for shape {tuple(dims)}")
-    return data.reshape(dims)
+    if len(raw) != size:
+        raise DataError(f"{path} is {'truncated' if len(raw) < size else 'longer than its header says'}: "
+                        f"{len(raw):,}{'' if len(raw) < size else ' or more'} values for shape {tuple(dims)}")
+    data = np.frombuffer(raw, np.uint8).reshape(dims)
+    if magic == 0x801 and data.size and data.max() > 9:  # labels, unverified: a digit each
+        raise DataError(f"{path} holds the label {int(data.max())}, where MNIST's labels are the digits 0 to 9")
+    return data
 
 
 def check_folder(root: Path, verify: bool = True) -> None:
@@ -167,6 +183,8 @@ def check_folder(root: Path, verify: bool = True) -> None:
         path = root / name
         if not path.exists():
             raise FileNotFoundError(f"{name} is missing from {root}, which must hold {WHERE}")
+        if not path.is_file():
+            raise DataError(f"{path} is not a regular file; {root} must hold {WHERE}")
         if verify and sha256(path) != digest:
             raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
 
@@ -212,6 +230,9 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         ``X`` float32 in [0, 1], shape (n, 784) (rows read on demand with ``memmap`` or ``lazy``); ``y`` int labels;
         60,000 and 10,000 samples.
     """
+    memmap_folder = None if memmap is None else as_path(memmap, "memmap").expanduser()
+    if memmap is not None and not str(memmap).strip():  # "" wrote 54 MB into the current folder
+        raise OptionError("memmap must name a folder for the unzipped pixels; received an empty path")
     if folder is not None:
         root = Path(folder)
         if not root.is_dir():
@@ -243,9 +264,9 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
                                 "labels and 28 x 28 images")
             return images.reshape(n, -1)
 
-        if memmap is not None:  # the cache is named by the file it is made from: unverified files by their own
+        if memmap_folder is not None:  # the cache is named by the file it is made from: unverified files by their own
             digest = MNIST_FILES[source] if verify else sha256(root / source)
-            pixels = _pixel_cache(Path(memmap).expanduser(), prefix, n, digest, unzip)
+            pixels = _pixel_cache(memmap_folder, prefix, n, digest, unzip)
         else:
             pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()
         X: Any = LazyRows(pixels, dtype=np.float32, divisor=255.0) if memmap is not None or lazy else \
@@ -320,6 +341,8 @@ def _pixel_cache(folder: Path, prefix: str, n: int, digest: str, make: Callable[
 def _open_cache(path: Path, n: int) -> np.ndarray | None:
     """The cache mapped read-only when its header says uint8, C order, (n, 784), its size agrees and its pixels
     match the CRC-32 after them; else None."""
+    if not path.is_file():  # missing, or a pipe a read would wait on for ever
+        return None
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)

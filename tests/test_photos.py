@@ -288,6 +288,30 @@ def test_photo_augment_mirrors_shifts_with_the_edge_and_jitters_within_its_bound
         PhotoAugment(jitter=1.5)
 
 
+def test_the_augmentations_check_their_arguments_and_blend_whole_number_pixels():
+    """PhotoAugment(flip="false") flipped; RandomAffine took image_shape "28" as (2, 8), (28.9, 28) as (28, 28) and
+    (0, 5) or (-28, -28) until NumPy's reshape failed; rng=0 was AttributeError; uint8 pictures were sampled at the
+    pixel to the upper left of each point (the blend's fractions cast to 0), up to 188 levels off."""
+    from glassnet.datasets import RandomAffine
+
+    with pytest.raises(gn.OptionError, match="flip must be True or False; received 'false'"):
+        PhotoAugment(flip="false")
+    for shape, message in [("28", "image_shape must be \\(height, width\\)"), ((28,), "image_shape must be"),
+                           ((28.9, 28), "image_shape must be an integer"), ((0, 5), "image_shape must be >= 1"),
+                           ((-28, -28), "image_shape must be >= 1")]:
+        with pytest.raises(gn.OptionError, match=message):
+            RandomAffine(image_shape=shape)
+    with pytest.raises(gn.OptionError, match=r"or rows of 784 pixels \(image_shape=\(28, 28\)\); received shape "
+                                             r"\(2, 756\)"):
+        RandomAffine(image_shape=(28, 28))(np.zeros((2, 27 * 28)), np.random.default_rng(0))
+    r = np.random.default_rng(0)
+    pictures = r.integers(0, 256, (6, 1, 12, 12)).astype(np.uint8)
+    warp = RandomAffine(shift=1.5, rotation=20, scale=0.2)
+    whole, floats = warp(pictures, 0), warp(pictures.astype(np.float32), 0)  # an int seed is a generator's
+    assert whole.dtype == np.uint8 and np.abs(whole.astype(float) - floats).max() <= 0.5 + 1e-3
+    assert PhotoAugment(shift=0.0)(np.zeros((2, 3, 4, 4)), 1).shape == (2, 3, 4, 4)
+
+
 # -- scores per class -------------------------------------------------------------------------------
 
 def test_precision_and_recall_per_class_worked_by_hand():

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_choice, check_real
+from ..core._validation import as_generator, check_choice, check_flag, check_positive_int, check_real, short
 from ..core.arrays import namespace
 from ..errors import OptionError
 
@@ -101,7 +101,10 @@ class RandomAffine:
         self.shift = check_real(shift, "shift", low=0.0)
         self.rotation = check_real(rotation, "rotation", low=0.0, high=180.0)
         self.scale = check_real(scale, "scale", low=0.0, high=1.0, high_open=True)
-        self.image_shape = None if image_shape is None else (int(image_shape[0]), int(image_shape[1]))
+        if image_shape is not None and (not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2):
+            raise OptionError(f"image_shape must be (height, width); received {short(image_shape)}")  # "28": (2, 8)
+        self.image_shape = None if image_shape is None else \
+            tuple(check_positive_int(v, "image_shape") for v in image_shape)  # not 28.9 as 28, nor (0, 5)
 
     def __call__(self, images: Array, rng: np.random.Generator) -> Array:
         """A warped copy of a batch.
@@ -116,13 +119,18 @@ class RandomAffine:
         -------
         array like ``images``
         """
-        shape = self.image_shape
+        shape, rng = self.image_shape, as_generator(rng)
         if shape is not None and getattr(images, "ndim", 0) == 2 and images.shape[1] == shape[0] * shape[1]:
             return self(images.reshape(images.shape[0], 1, *shape), rng).reshape(images.shape)
         if getattr(images, "ndim", 0) != 4:
-            raise OptionError(f"RandomAffine works on images, shape (n_samples, channels, height, width); "
+            hint = f" or rows of {shape[0] * shape[1]} pixels (image_shape={shape})" if shape else ""
+            raise OptionError(f"RandomAffine works on images, shape (n_samples, channels, height, width){hint}; "
                               f"received shape {tuple(getattr(images, 'shape', ()))}")
         xp = namespace(images)
+        if images.dtype.kind in "iu":  # whole-number pixels: blended in float32, rounded back (the fractions of the
+            kind = images.dtype  # blend were cast to 0, every pixel the one to its upper left)
+            low, high = np.iinfo(kind).min, np.iinfo(kind).max
+            return xp.clip(xp.rint(self(images.astype(np.float32), rng)), low, high).astype(kind)
         n = images.shape[0]
         angle = rng.uniform(-1, 1, n) * math.radians(self.rotation)
         size = rng.uniform(1 - self.scale, 1 + self.scale, n)
@@ -172,7 +180,7 @@ class PhotoAugment:
     """
 
     def __init__(self, flip: bool = True, shift: float = 0.1, jitter: float = 0.0) -> None:
-        self.flip = bool(flip)
+        self.flip = check_flag(flip, "flip")  # "false" was True
         self.shift = check_real(shift, "shift", low=0.0, high=0.5)
         self.jitter = check_real(jitter, "jitter", low=0.0, high=1.0, high_open=True)
 
@@ -190,6 +198,7 @@ class PhotoAugment:
         -------
         array like ``images``
         """
+        rng = as_generator(rng)
         if getattr(images, "ndim", 0) != 4:
             raise OptionError(f"PhotoAugment works on images, shape (n_samples, channels, height, width); "
                               f"received shape {tuple(getattr(images, 'shape', ()))}")

@@ -464,9 +464,17 @@ def test_prices_written_with_separators_are_refused_not_made_a_class_each(tmp_pa
     r = np.random.default_rng(0)
     rows = "\n".join(f'{a:.3f},"{int(p):,}"' for a, p in zip(r.normal(size=200), r.uniform(1e5, 9e5, 200)))
     (tmp_path / "price.csv").write_text("area,price\n" + rows + "\n")
-    with pytest.raises(DataError, match=r"the target 'price' holds text such as '\d{3},\d{3}' that reads as numbers "
-                                        r"once its separators or units are taken out, 200 distinct values"):
+    with pytest.raises(DataError, match=r"the target 'price' holds text such as '\d{3},\d{3}' on line 2 that reads "
+                                        r"as numbers once its separators or units are taken out, or is no number, "
+                                        r"among 200 distinct values"):
         datasets.load_csv(tmp_path / "price.csv", "price")
+    # one bad field among numbers: it was quoted as a number, '0.00', the culprit and its line unnamed
+    (tmp_path / "div.csv").write_text("a,y\n" + "".join(f"{i},{0.37 * i:.2f}\n" for i in range(300)) + "300,#DIV/0!\n")
+    with pytest.raises(DataError, match=r"the target 'y' holds text such as '#DIV/0!' on line 302 that"):
+        datasets.load_csv(tmp_path / "div.csv", "y")
+    (tmp_path / "dash.csv").write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "30,-\n")
+    assert "holds text ('-' on line 32), read as class names" in datasets.load_csv(tmp_path / "dash.csv",
+                                                                                     "y").task_reason
     assert len(datasets.load_csv(tmp_path / "price.csv", "price", task="classification").classes) == 200  # as asked
     (tmp_path / "kinds.csv").write_text("a,kind\n" + "\n".join(f"{i},k{i % 3}" for i in range(30)) + "\n")
     assert datasets.load_csv(tmp_path / "kinds.csv", "kind").classes == ["k0", "k1", "k2"]  # words stay classes

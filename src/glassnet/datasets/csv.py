@@ -245,14 +245,17 @@ def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
         For numbers written as text with separators or units.
     """
     if not _all_float(values):
+        # the first field that is no plain number, and its line (the header is line 1): where to look
+        first = next(i for i, v in enumerate(values) if not _all_float([v]))
+        where = f"{short(values[first])} on line {first + 2}"
         disguised = [v for v in values if is_number(v.strip().strip("$€£%").replace(",", "").replace("_", ""))]
         if len(set(values)) > MAX_AUTO_CLASSES and len(disguised) >= 0.9 * len(values):
             # "175,867" or "$12": a class per price, and a test split of classes never trained on
-            raise DataError(f"the target {name!r} holds text such as {short(disguised[0])} that reads as numbers "
-                            f"once its separators or units are taken out, {len(set(values))} distinct values: write "
-                            "them as plain numbers to regress on them, or ask for classes (--task classify, "
-                            "task='classification')")
-        return "classification", f"classification: the target {name!r} holds text, read as class names"
+            raise DataError(f"the target {name!r} holds text such as {where} that reads as numbers once its "
+                            f"separators or units are taken out, or is no number, among {len(set(values))} distinct "
+                            "values: write them as plain numbers to regress on them, or ask for classes (--task "
+                            "classify, task='classification')")
+        return "classification", f"classification: the target {name!r} holds text ({where}), read as class names"
     floats = [float(v) for v in values]
     whole = all(math.isfinite(v) and v.is_integer() for v in floats)
     distinct = len(set(floats))

@@ -218,7 +218,8 @@ def test_sizes_by_position_read_as_pytorch_and_keras_write_them(call, sizes):
     (lambda: gn.Conv2D(in_channels=3, out_channels=8), r"Conv2D needs kernel_size"),
     (lambda: gn.Dense(1, 2, 3), r"received 3 size\(s\) by position, \(1, 2, 3\), where in_features, out_features"),
     (lambda: gn.Dense(5, in_features=2, out_features=3), r"received 1 size\(s\) by position, \(5,\), where no size"),
-    (lambda: gn.Conv2D(1, 2, 3, 4), r"received 4 size\(s\) by position"),
+    (lambda: gn.Conv2D(1, 8, 3, kernel_size=3), r"received 3 size\(s\) by position"),
+    (lambda: gn.Conv2D(1, 2, 3, 4, 0, 1), r"at most five values by position .*received 6"),  # 4 and 5: stride, padding
 ])
 def test_sizes_that_cannot_be_read_one_way_are_refused(call, message):
     with pytest.raises(gn.OptionError, match=message):

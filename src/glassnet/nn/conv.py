@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from ..core._validation import check_dtype, check_positive_int, short
+from ..core._validation import check_dtype, check_positive_int
 from ..core.arrays import is_numpy
 from ..errors import OptionError
 from ..ops import convolution as C
 from ..ops import im2col_grid as G
 from ..ops.init import get_initializer
 from .base import Array, Context, Shape
-from .weighted import _Weighted, place_sizes
-
-
-def _torch_positions(sizes: tuple, stride: object, padding: object) -> tuple[tuple, object, object]:
-    """``(sizes, stride, padding)``: a fourth and fifth value by position taken as PyTorch's ``Conv2d`` takes
-    them, its stride and padding, where the keywords were left at their defaults."""
-    if len(sizes) <= 3:
-        return sizes, stride, padding
-    if len(sizes) > 5:
-        raise OptionError(f"Conv2D takes at most five values by position (PyTorch's in_channels, out_channels, "
-                          f"kernel_size, stride and padding); received {len(sizes)}, {short(sizes)}")
-    extra = sizes[3:]
-    for name, given, default in zip(("stride", "padding"), (stride, padding), (1, 0)):
-        if not (type(given) is int and given == default):
-            raise OptionError(f"Conv2D received {name} twice, by position and by name ({name}={short(given)})")
-    return sizes[:3], extra[0], extra[1] if len(extra) > 1 else padding
+from .weighted import _Weighted, place_sizes, torch_positions
 
 
 class Conv2D(_Weighted):
@@ -109,7 +93,7 @@ class Conv2D(_Weighted):
                  init: object = "xavier_uniform", rng: object = None, dtype: object = np.float32) -> None:
         super().__init__()
         named = {"in_channels": in_channels, "out_channels": out_channels, "kernel_size": kernel_size}
-        sizes, stride, padding = _torch_positions(sizes, stride, padding)
+        sizes, stride, padding = torch_positions(sizes, stride, padding)
         in_channels, out_channels, kernel_size = place_sizes(  # type: ignore[assignment]
             "Conv2D", sizes, named, "Conv2D(out_channels=8, kernel_size=3), Conv2D(8, 3), or "
             "Conv2D(in_channels, out_channels, kernel_size) as Conv2D(1, 8, 3)").values()
@@ -117,12 +101,7 @@ class Conv2D(_Weighted):
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
-        if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-            padding = int(padding)  # NumPy's integers too, as PyTorch takes them
-        if not (padding in ("same", "valid") or isinstance(padding, (int, tuple, list))):
-            raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; "
-                              f"received {short(padding)}")
-        self.padding = padding if isinstance(padding, (str, int)) else list(C.pair(padding, "padding", 0))
+        self.padding = C.padding_setting(padding)
         self.pads = C.pads_for(self.padding, self.kernel_size, self.stride)
         self.bias = bool(bias)
         self.init = init

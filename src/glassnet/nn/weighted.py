@@ -191,3 +191,31 @@ def place_sizes(layer: str, sizes: tuple, named: dict[str, object], example: str
     if missing := [name for name in needed if named[name] is None]:
         raise OptionError(f"{layer} needs {' and '.join(missing)}: {example}")
     return named
+
+
+def torch_positions(sizes: tuple, stride: object, padding: object) -> tuple[tuple, object, object]:
+    """``(sizes, stride, padding)``: a fourth and fifth value by position taken as PyTorch's ``Conv2d`` takes
+    them, its stride and padding, where the keywords were left at their defaults.
+
+    Parameters
+    ----------
+    sizes : tuple
+        Conv2D's values by position.
+    stride, padding : object
+        As given by keyword (1 and 0 by default).
+
+    Returns
+    -------
+    (tuple, object, object)
+        The three sizes, and the stride and padding to use.
+    """
+    if len(sizes) <= 3:
+        return sizes, stride, padding
+    if len(sizes) > 5:
+        raise OptionError(f"Conv2D takes at most five values by position (PyTorch's in_channels, out_channels, "
+                          f"kernel_size, stride and padding); received {len(sizes)}, {short(sizes)}")
+    extra = sizes[3:]
+    for name, given, default in zip(("stride", "padding"), (stride, padding), (1, 0)):
+        if not (type(given) is int and given == default):
+            raise OptionError(f"Conv2D received {name} twice, by position and by name ({name}={short(given)})")
+    return sizes[:3], extra[0], extra[1] if len(extra) > 1 else padding

@@ -19,6 +19,7 @@ from .im2col import (
     kernel_matrix,
     output_size,
     pad_images,
+    padding_setting,
     pads_for,
     pair,
 )
@@ -38,6 +39,7 @@ from .pooling import (
 )
 
 __all__ = [
+    "padding_setting",
     "pads_for",
     "pair",
     "output_size",

@@ -59,6 +59,25 @@ def pads_for(padding: object, kernel: tuple[int, int], stride: tuple[int, int]) 
     return (ph, ph, pw, pw)
 
 
+def padding_setting(padding: object) -> str | int | list[int]:
+    """A layer's ``padding`` as it keeps it: "same", "valid", an int (NumPy's too, as PyTorch takes them) or a
+    pair as a list, checked (the pads themselves are :func:`pads_for`'s).
+
+    Parameters
+    ----------
+    padding : object
+
+    Returns
+    -------
+    str, int or list of int
+    """
+    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
+        padding = int(padding)
+    if not (padding in ("same", "valid") or isinstance(padding, (int, tuple, list))):
+        raise OptionError(f"padding must be an integer, a pair of them, 'same' or 'valid'; received {short(padding)}")
+    return padding if isinstance(padding, (str, int)) else list(pair(padding, "padding", 0))
+
+
 def pair(value: object, name: str, minimum: int = 1) -> tuple[int, int]:
     """An int or a pair of ints as a pair, checked to be at least ``minimum``.
 

@@ -7,7 +7,7 @@ comma  := ,
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: run test lint docs docs-serve clean
+.PHONY: run test lint setup docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 # ruff and mypy come with the dev extra: a separate install, unless EXTRAS names it (.ci/run installs every
 # extra it needs in one pip call, which saves pip a second resolution and a second build of glassnet)
 LINT_STAMPS := $(STAMP) $(if $(filter dev,$(subst $(comma), ,$(EXTRAS))),,$(DEV_STAMP))
+
+# the environment of the tests and the linters, installed and nothing run (.ci/run then runs both side by side)
+setup: $(LINT_STAMPS)
 
 lint: $(LINT_STAMPS)
 	$(BIN)/ruff check src tests examples benchmarks notebooks docs/scripts

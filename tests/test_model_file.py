@@ -255,6 +255,20 @@ def test_fault_between_write_and_rename_keeps_previous_file(tmp_path, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["m.glassnet"]  # no temporary file left
 
 
+def test_an_error_without_errno_while_writing_names_the_file_not_written(tmp_path, monkeypatch):
+    """NumPy's own full-disk error, "Not enough free space to write 47040000 bytes after offset 128", has no errno:
+    it went out naming no file."""
+    from glassnet.io.atomic import write_atomically
+
+    def full(f):
+        raise OSError("Not enough free space to write 47040000 bytes after offset 128")
+
+    with pytest.raises(OSError, match=r"Not enough free space to write 47040000 bytes .*: .*cache\.npy was not "
+                                      r"written"):
+        write_atomically(tmp_path / "cache.npy", full)
+    assert not list(tmp_path.iterdir())
+
+
 SAVER = """
 import sys, numpy as np, glassnet as gn
 path = sys.argv[1]

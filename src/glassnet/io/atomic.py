@@ -72,8 +72,10 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:  # a full disk: say where
-            raise OSError(exc.errno, f"{exc.strerror}: {path} was not written") from exc
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: say where
+            # (NumPy's own "Not enough free space to write ..." has no errno, and named no file)
+            why = exc.strerror if exc.errno is not None else str(exc)
+            raise OSError(exc.errno, f"{why}: {path} was not written") from exc
         raise
     return path
 

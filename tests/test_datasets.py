@@ -334,6 +334,12 @@ def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+    # damaged again while offline: the message said only that the download failed, not why it was tried
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr(mnist_module, "MIRRORS", ("http://127.0.0.1:9/nothing/",))
+    with pytest.raises(OSError, match=r"t10k-labels-idx1-ubyte.gz does not match the published SHA-256 of MNIST's "
+                                      r"t10k-labels-idx1-ubyte.gz, and fetching it again failed: could not download"):
+        datasets.load_mnist()
     # Ctrl-C in the middle of a download leaves no part of it behind (it stayed for good)
     damaged.unlink()
 

@@ -246,10 +246,13 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
             fetch(root)
     try:
         check_folder(root, verify)
-    except DataError:
+    except DataError as damaged:
         if folder is not None or not download:
             raise
-        fetch(root)  # a damaged file of glassnet's own download is fetched again, not refused at every load
+        try:  # a damaged file of glassnet's own download is fetched again, not refused at every load
+            fetch(root)
+        except OSError as exc:  # offline: why a download was tried at all, not only that it failed
+            raise OSError(f"{damaged}, and fetching it again failed: {exc}") from None
         check_folder(root, verify)
 
     def part(prefix: str, name: str) -> Dataset:

@@ -234,6 +234,12 @@ def test_fewer_than_two_classes_and_bad_arguments_are_refused(tmp_path):
         load_folder(tmp_path, fit="stretch")
     with pytest.raises(gn.OptionError, match="color"):
         load_folder(tmp_path, color="cmyk")
+    for bad in (2.5, 0, -3):  # 2.5 needed "2.5 class folder(s)", 0 and -3 were taken
+        with pytest.raises(gn.OptionError, match="min_classes must be"):
+            load_folder(tmp_path, min_classes=bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert load_folder(tmp_path, color="gray", min_classes=1).X.shape[1] == 1  # the American spelling too
 
 
 def test_a_folder_of_splits_is_answered_with_the_split_to_give(tmp_path):

@@ -78,7 +78,7 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         The folder; each sub-folder is a class named by it (sorted: the labels 0, 1, ...).
     size : int
         The side of the square pictures returned.
-    color : "auto", "rgb" or "grey"
+    color : "auto", "rgb" or "grey" ("gray" too)
         "auto": three channels if any picture has colour, else one (grey pictures are held as one
         channel while the folder is read).
     fit : "pad" or "crop"
@@ -103,6 +103,8 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         When the folder holds fewer than ``min_classes`` classes with a picture that could be read.
     """
     size = check_positive_int(size, "size")
+    min_classes = check_positive_int(min_classes, "min_classes")  # 2.5 needed "2.5 class folder(s)"; 0 and -3 passed
+    color = "grey" if color == "gray" else color  # the American spelling too
     color, fit = check_choice(color, "color", COLORS), check_choice(fit, "fit", FITS)
     # checked before any picture is decoded, which may take minutes
     validation = check_real(validation, "validation", low=0.0, high=1.0, high_open=True)
@@ -143,14 +145,14 @@ def load_folder(path: str | os.PathLike, size: int = 32, color: str = "auto", fi
         if len(labels) == before:
             notes.append(f"{name}/ holds no picture that could be read: the class is left out")
     kept = sorted(set(labels))
-    if len(kept) < max(1, min_classes):
+    if len(kept) < min_classes:
         splits = not kept and names and all(not f and any(p.is_dir() for p in (root / n).iterdir()) for n, f in
                                             zip(names, files))
         hint = (f". Its folders ({', '.join(names)}) hold class folders themselves, as splits do: give one split, "
                 f"such as {root / next((n for n in names if 'train' in n.lower()), names[0])}, as the folder to "
                 "train on (and another as its test pictures)"
                 if splits else "".join(f"; {n}" for n in notes))
-        raise DataError(f"{root} needs at least {max(1, min_classes)} class folder(s) with pictures; found {len(kept)} "
+        raise DataError(f"{root} needs at least {min_classes} class folder(s) with pictures; found {len(kept)} "
                         f"({', '.join(names[k] for k in kept) or 'none'}){hint}")
     say(skipped, total, notes)
     X = np.empty((len(pictures), channels, size, size), dtype=np.float32)

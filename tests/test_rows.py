@@ -161,6 +161,20 @@ def test_bad_lazy_input_gets_a_clear_message(tmp_path):
         LazyRows([[1.0, 2.0]])
     with pytest.raises(OptionTypeError, match="source must hold numbers"):
         LazyRows(np.array([["a", "b"]]))
+    # each was taken: divisor 0 gave rows of infinity, [0.5, 1.9] rows 0 and 1, (-1, -2) a shape of two values,
+    # and scan(-1) no chunk at all
+    source = np.arange(8.0).reshape(4, 2)
+    for divisor in (0, -2.0, float("nan")):
+        with pytest.raises(OptionError, match="divisor must be a finite number above 0"):
+            LazyRows(source, np.float32, divisor=divisor)
+    for rows in ([0.5, 1.9], [[0, 1], [2, 3]]):
+        with pytest.raises(IndexError, match="rows must be a list of whole row positions"):
+            LazyRows(source, rows=rows)
+    with pytest.raises(OptionError, match=r"row_shape must be sizes of at least 1; received \(-1, -2\)"):
+        LazyRows(source, row_shape=(-1, -2))
+    with pytest.raises(OptionError, match="rows must be a whole number of at least 1; received -1"):
+        next(LazyRows(source).scan(-1))
+    assert LazyRows(source, rows=[]).shape == (0, 2)
 
 
 @needs_mnist

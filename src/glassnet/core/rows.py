@@ -82,11 +82,17 @@ class LazyRows:
             raise OptionTypeError(f"source must hold numbers; received dtype {np.dtype(source.dtype)}")
         self.source = source
         self.dtype = np.dtype(source.dtype if dtype is None else dtype)
-        self.rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+        given = None if rows is None else np.asarray(rows)
+        if given is not None and (given.ndim != 1 or given.size and given.dtype.kind not in "iu"):
+            raise IndexError(f"rows must be a list of whole row positions; received {given.dtype} of shape "
+                             f"{given.shape}")  # [0.5, 1.9] read rows 0 and 1, a 2-D list other shapes
+        self.rows = None if given is None else given.astype(np.intp)
         if self.rows is not None and self.rows.size and (self.rows.min() < 0 or self.rows.max() >= source.shape[0]):
             raise IndexError(f"rows must be row positions of the source, 0 to {source.shape[0] - 1}")
         inner = tuple(int(d) for d in source.shape[1:])
         self.row_shape = inner if row_shape is None else tuple(int(d) for d in row_shape)
+        if any(d < 1 for d in self.row_shape):  # (-1, -2) holds 2 values to NumPy's product
+            raise OptionError(f"row_shape must be sizes of at least 1; received {self.row_shape}")
         if int(np.prod(self.row_shape)) != int(np.prod(inner)):
             raise OptionError(f"row_shape {self.row_shape} must hold the {int(np.prod(inner))} values of a "
                               f"row of shape {inner}")
@@ -96,6 +102,8 @@ class LazyRows:
         if divisor is not None and self.dtype.kind != "f":
             raise OptionTypeError(f"divisor needs rows read as floats; received dtype {self.dtype}")
         self.divisor = None if divisor is None else float(divisor)
+        if self.divisor is not None and not (np.isfinite(self.divisor) and self.divisor > 0):
+            raise OptionError(f"divisor must be a finite number above 0; received {divisor!r}")  # 0: rows of inf
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -213,5 +221,7 @@ class LazyRows:
         ------
         numpy.ndarray
         """
+        if not isinstance(rows, (int, np.integer)) or isinstance(rows, bool) or rows < 1:
+            raise OptionError(f"rows must be a whole number of at least 1; received {rows!r}")  # -1 gave no chunk
         for start in range(0, self.shape[0], rows):
             yield self[start:start + rows]

@@ -292,6 +292,28 @@ def test_unverified_mnist_files_are_read_no_further_than_their_headers_say(tmp_p
 
 
 @needs_mnist
+def test_mnist_unzipped_as_browsers_and_kaggle_give_it_is_read_and_verified(mnist, tmp_path):
+    """The four files unzipped (Kaggle's "train-images.idx3-ubyte", or a browser's unzipping under the .gz name)
+    were "missing" or "do not match the published SHA-256", though they hold the published data."""
+    names = {"train-images-idx3-ubyte.gz": "train-images.idx3-ubyte", "train-labels-idx1-ubyte.gz":
+             "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte.gz": "t10k-images-idx3-ubyte.gz",
+             "t10k-labels-idx1-ubyte.gz": "t10k-labels.idx1-ubyte"}
+    for name, unzipped in names.items():
+        (tmp_path / unzipped).write_bytes(gzip.decompress((MNIST_DIR / name).read_bytes()))
+    train, test = datasets.load_mnist(tmp_path, cache=False)
+    np.testing.assert_array_equal(train.X, mnist[0].X)
+    np.testing.assert_array_equal(test.y, mnist[1].y)
+    (tmp_path / "t10k-labels.idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(8))  # not MNIST's
+    with pytest.raises(DataError, match=r"t10k-labels.idx1-ubyte does not match the published SHA-256 of MNIST's "
+                                        r"t10k-labels-idx1-ubyte.gz, nor that of its contents unzipped"):
+        datasets.load_mnist(tmp_path, cache=False)
+    (tmp_path / "t10k-labels.idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match=r"t10k-labels-idx1-ubyte.gz is missing from .* \(nor is it there "
+                                                r"unzipped, as t10k-labels-idx1-ubyte\)"):
+        datasets.load_mnist(tmp_path, cache=False)
+
+
+@needs_mnist
 def test_mnist_checksum_mismatch_is_refused(tmp_path):
     for name in datasets.MNIST_FILES:
         shutil.copy(MNIST_DIR / name, tmp_path / name)
@@ -338,7 +360,8 @@ def test_mnist_download_verifies_and_caches(tmp_path, monkeypatch):
     damaged.write_bytes(bytes(data))
     monkeypatch.setattr(mnist_module, "MIRRORS", ("http://127.0.0.1:9/nothing/",))
     with pytest.raises(OSError, match=r"t10k-labels-idx1-ubyte.gz does not match the published SHA-256 of MNIST's "
-                                      r"t10k-labels-idx1-ubyte.gz, and fetching it again failed: could not download"):
+                                      r"t10k-labels-idx1-ubyte.gz, nor that of its contents unzipped, and fetching "
+                                      r"it again failed: could not download"):
         datasets.load_mnist()
     # Ctrl-C in the middle of a download leaves no part of it behind (it stayed for good)
     damaged.unlink()
@@ -375,8 +398,8 @@ def test_download_refuses_a_corrupt_file(tmp_path, monkeypatch):
         with pytest.raises(OSError, match="could not download"):
             mnist_module.fetch(tmp_path / "kept", (url,))
         assert (tmp_path / "kept").is_dir()  # a folder of the user's own stays
-        with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.gz is missing from .*kept, which must "
-                                                    r"hold MNIST's four files \(train-images"):
+        with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.gz is missing from .*kept \(nor is "
+                                                    r"it there unzipped, .*\), which must hold MNIST's four files"):
             datasets.load_mnist(tmp_path / "kept")
     finally:
         server.shutdown()

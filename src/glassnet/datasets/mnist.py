@@ -40,6 +40,14 @@ MNIST_FILES = {
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
+#: the SHA-256 of each file's contents unzipped, as browsers and Kaggle's copies give them (under the name without
+#: .gz, with "." or "-" before "idx", or still named .gz): the same data, read and verified as well
+UNZIPPED = {
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -140,11 +148,34 @@ def fetch(folder: Path, mirrors: tuple[str, ...] | None = None) -> None:
 MOST_VALUES = 60_000 * 28 * 28
 
 
+def source_of(root: Path, name: str) -> Path:
+    """The file of ``root`` that holds MNIST's ``name``: the published .gz, or else its contents unzipped.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+    name : str
+        A name of :data:`MNIST_FILES`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``root / name`` where no form of it is there (which the caller refuses as missing).
+    """
+    plain = name[:-3]
+    for candidate in (name, plain, plain.replace("-idx", ".idx")):
+        if (root / candidate).exists():
+            return root / candidate
+    return root / name
+
+
 def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"{path} is not a regular file")
+    with open(path, "rb") as f:
+        zipped = f.read(2) == b"\x1f\x8b"  # gzip's mark: a file unzipped (whatever its name) is read as it is
     try:  # the header first, then the values it announces and one more: a file of 1.5 GiB of zeros behind a
-        with gzip.open(path, "rb") as f:  # header of 60,000 labels took 3 GiB (verify=False) before it was refused
+        with (gzip.open if zipped else open)(path, "rb") as f:  # header of 60,000 labels took 3 GiB to refuse
             head = f.read(4)
             if len(head) < 4 or int.from_bytes(head, "big") != magic:
                 raise DataError(f"{path} is not an IDX {name} file (magic number {head.hex()})")
@@ -180,13 +211,15 @@ def check_folder(root: Path, verify: bool = True) -> None:
     if not root.is_dir():
         raise not_a_folder(root)
     for name, digest in MNIST_FILES.items():
-        path = root / name
+        path = source_of(root, name)
         if not path.exists():
-            raise FileNotFoundError(f"{name} is missing from {root}, which must hold {WHERE}")
+            raise FileNotFoundError(f"{name} is missing from {root} (nor is it there unzipped, as {name[:-3]}), "
+                                    f"which must hold {WHERE}")
         if not path.is_file():
             raise DataError(f"{path} is not a regular file; {root} must hold {WHERE}")
-        if verify and sha256(path) != digest:
-            raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}")
+        if verify and sha256(path) not in (digest, UNZIPPED[name]):
+            raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}, nor that of its "
+                            "contents unzipped")
 
 
 def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
@@ -256,19 +289,19 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
         check_folder(root, verify)
 
     def part(prefix: str, name: str) -> Dataset:
-        labels = _read_idx(root / f"{prefix}-labels-idx1-ubyte.gz", 0x801, "label")
+        labels = _read_idx(source_of(root, f"{prefix}-labels-idx1-ubyte.gz"), 0x801, "label")
         n, source = labels.shape[0], f"{prefix}-images-idx3-ubyte.gz"
 
         def unzip() -> np.ndarray:
-            images = _read_idx(root / source, 0x803, "image")
+            images = _read_idx(source_of(root, source), 0x803, "image")
             if images.shape[1:] != (28, 28) or images.shape[0] != n:
-                raise DataError(f"{root / source} holds {images.shape[0]:,} images of "
+                raise DataError(f"{source_of(root, source)} holds {images.shape[0]:,} images of "
                                 f"{' x '.join(map(str, images.shape[1:]))} where MNIST's {prefix} set has {n:,} "
                                 "labels and 28 x 28 images")
             return images.reshape(n, -1)
 
         if memmap_folder is not None:  # the cache is named by the file it is made from: unverified files by their own
-            digest = MNIST_FILES[source] if verify else sha256(root / source)
+            digest = MNIST_FILES[source] if verify else sha256(source_of(root, source))
             pixels = _pixel_cache(memmap_folder, prefix, n, digest, unzip)
         else:
             pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()

@@ -395,6 +395,9 @@ def test_numpy_integers_and_pytorchs_positions_give_the_layer_pytorch_builds():
         np.testing.assert_allclose(got, expected, atol=1e-12)
         assert type(a.padding) is int or all(type(p) is int for p in a.padding)  # saved as the file's JSON
     assert gn.MaxPool2D(np.int64(2)).output_shape((1, 4, 4)) == (1, 2, 2)
+    # a stride by position beside a padding by name, as PyTorch takes them (refused as "padding twice")
+    assert gn.Conv2D(1, 8, 3, 2, padding=1).pads == (1, 1, 1, 1)
+    assert gn.Conv2D(1, 8, 3, 1, padding="same").stride == (1, 1)
     with pytest.raises(gn.OptionError, match="received stride twice, by position and by name"):
         gn.Conv2D(3, 5, 3, 2, stride=2)
     with pytest.raises(gn.OptionError, match="at most five values by position.*received 6"):

@@ -280,6 +280,10 @@ def test_unverified_mnist_files_are_read_no_further_than_their_headers_say(tmp_p
     labels.write_bytes(gzip.compress(huge))
     with pytest.raises(DataError, match=r"header announces shape \(1000000000,\), which no MNIST file has"):
         datasets.load_mnist(folder, verify=False, cache=False)
+    wraps = (0x803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (2**22, 2**21, 2**21))  # 2**64
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(wraps))  # NumPy's product of it: 0
+    with pytest.raises(DataError, match="which no MNIST file has"):
+        mnist_module._read_idx(folder / "train-images-idx3-ubyte.gz", 0x803, "image")
     labels.unlink()
     os.mkfifo(labels)  # read by sha256 (verify) or gzip (not) for ever
     for read in (lambda: datasets.load_mnist(folder, verify=False, cache=False), lambda: mnist_module.sha256(labels)):
@@ -480,6 +484,14 @@ def test_csv_classification_and_regression(tmp_path):
 def test_csv_errors(tmp_path, text, target, message):
     with pytest.raises(ValueError, match=message):
         datasets.load_csv(write(tmp_path, text), target)
+
+
+def test_an_unnamed_column_left_out_by_name_is_no_reason_to_refuse_the_file(tmp_path):
+    """A model's columns read by name from a file with pandas' row numbers (or commas at the ends of lines)."""
+    path = write(tmp_path, ",a,b,y\n0,1.5,0,0\n1,2.5,1,1\n")
+    read = datasets.load_csv(path, "y", columns=["a", "b"])
+    assert read.X.tolist() == [[1.5, 0.0], [2.5, 1.0]] and read.feature_names == ["a", "b"]
+    assert "at position 30" in datasets.infer_task([str(i % 2) for i in range(30)] + ["-"], "y")[1]  # not a line
 
 
 def test_csv_missing_file(tmp_path):

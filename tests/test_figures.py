@@ -343,7 +343,7 @@ def test_the_picture_tools_refuse_what_they_cannot_draw_by_name(tmp_path):
         with pytest.raises(gn.OptionError, match=r"layer must be the number of one of the model's \d+ layers, from 0"):
             plots.feature_maps(conv, image, tmp_path / "maps.png", layer=layer)
     dense = gn.mlp([64, 16, 10], rng=0)
-    for shape in (None, (7, 7), (64,)):
+    for shape in (None, (7, 7), (64,), 8, (8.0, 8.0), "ab"):
         with pytest.raises(gn.OptionError, match=r"image_shape must be the \(rows, columns\) of pictures of the "
                                                  r"first layer's 64 inputs"):
             plots.first_layer_weights(dense, shape, tmp_path / "w.png")

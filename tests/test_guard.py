@@ -87,7 +87,7 @@ def test_a_conv_nets_sample_goes_a_chunk_at_a_time_with_the_same_scores():
     forward = model.forward
     model.forward = lambda x, *a, **k: sizes.append(len(x)) or forward(x, *a, **k)  # type: ignore[method-assign]
     guard = Guard(objective, *objective.prepare(X, y))
-    assert max(sizes) == model.chunk_size(PREDICT_BYTES) < SAMPLE and sum(sizes) >= SAMPLE
+    assert max(sizes) <= model.chunk_size(PREDICT_BYTES) < SAMPLE and sum(sizes) >= SAMPLE  # (as even as they come)
     whole = forward(X)
     np.testing.assert_allclose(guard.output(), whole, rtol=1e-5, atol=1e-6)
     cost, right = guard.final_scores()  # (the level is a training pass's: its batch normalization's statistics)
@@ -268,6 +268,23 @@ def test_batch_normalization_is_judged_as_its_batches_are_scored_in_training():
         assert not history.diverged and history.n_epochs == 2
 
 
+def test_a_training_pass_of_the_sample_never_leaves_batch_normalization_one_row(monkeypatch):
+    """Chunks of 511 rows left the 512-row sample a last chunk of one, and a single row that weighs anything a
+    sample of one: "BatchNorm needs more than one value per feature to train on", before any step."""
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(1000, 4)), np.arange(1000) % 3
+    model = gn.Sequential(gn.Dense(4, 8), gn.BatchNorm(8), gn.ReLU(), gn.Dense(8, 3), rng=0, dtype="float64")
+    monkeypatch.setattr(model, "chunk_size", lambda limit: 511)
+    objective = gn.Objective(model, "cross_entropy")
+    guard = Guard(objective, *objective.prepare(X, y))
+    assert guard.training and np.isfinite(guard.before)
+    weights = np.zeros(1000)
+    weights[7] = 1.0
+    history = _bn_net(4, 3).fit(X, y, loss="cross_entropy", sample_weight=weights, epochs=1, batch_size=100,
+                                verbose=False)
+    assert history.n_epochs == 1
+
+
 def test_batch_normalization_on_huge_inputs_does_not_blind_the_guard(digits):
     """The other way round: at the identity, inputs 100 times too large scored 784 outside training where a
     batch cost 2.8, so an epoch at a mean cost of 165 passed, and the model kept was right 10 % of the time."""
@@ -278,7 +295,7 @@ def test_batch_normalization_on_huge_inputs_does_not_blind_the_guard(digits):
     assert history.diverged and history.n_epochs == 0
 
 
-def test_weights_the_smoothing_found_over_the_limit_late_are_not_the_ones_kept(digits):
+def test_weights_the_smoothing_found_over_the_limit_late_are_not_the_ones_kept(digits, tmp_path):
     """A rate growing 4 times an epoch: the cost passed the limit at epoch 7's first batch, the smoothed
     cost only at its third, and the weights of epoch 6 (10 % right, over the limit) were kept; the advice
     named the starting rate, where the schedule had taken it to 204.8."""
@@ -286,11 +303,14 @@ def test_weights_the_smoothing_found_over_the_limit_late_are_not_the_ones_kept(d
     model = gn.mlp([64, 32, 10], rng=0)
     schedule = gn.optim.ExponentialDecay(4.0)
     with pytest.warns(gn.DivergenceWarning) as seen:
-        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(0.05, schedule=schedule), epochs=10)
+        history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(0.05, schedule=schedule), epochs=10,
+                            callbacks=[gn.ModelCheckpoint(tmp_path / "ck.glassnet")])
     message = str(seen[0].message)
     assert "training diverged at epoch 7" in message and history.n_epochs == 5
     assert "The weights of epoch 5 were kept (those of epoch 6 cost over the limit too)" in message
     assert "its schedule had taken it to 204.8" in message
+    # the checkpoint of epoch 6 was written before the guard went back past it: said, not left to be found
+    assert "The checkpoint written at the end of epoch 6 holds weights past the ones kept" in message
     objective = gn.Objective(model, "cross_entropy")
     guard = Guard(objective, *objective.prepare(X, y))  # the kept weights, scored as the run's guard scored them
     assert guard.before < FACTOR * guard.chance

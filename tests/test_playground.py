@@ -93,6 +93,8 @@ def test_an_uploaded_csv_is_read_or_refused_with_the_line_at_fault():
     million = ("0.5,0.5,1\n" * 10**6).encode()
     with pytest.raises(DataError, match="at most 1,000,000 bytes"):
         read_csv(million, "classification")
+    X, y = read_csv("x,2019,label\n0,0,0\n1,1,1\n", "classification")  # a header with a year among its names
+    assert y.tolist() == [0, 1]
     # old Macs' lone CR ends lines: the csv module's "new-line character seen in unquoted field", cut short
     X, y = read_csv("x1,x2,c\r0,0,0\r1,1,1\r", "classification")
     assert X.tolist() == [[-1, -1], [1, 1]] and y.tolist() == [0, 1]

@@ -144,6 +144,12 @@ def test_rows_index_like_an_array(tmp_path):
     assert rows[[]].shape == (0, 12)  # [] is float64 to NumPy: "received float64"
     with pytest.raises(IndexError, match="an int array or a mask of 50 booleans; received float64"):
         rows[[0.5, 1.9]]
+    np.testing.assert_array_equal(rows[((0, 1),)], X[((0, 1),)])
+    # NumPy pairs two index arrays point by point, which rows read first would not: refused, not answered otherwise
+    for key, message in [(([0, 1], [2, 3]), "by one array at most"), ((Ellipsis, 0), "without ... or None"),
+                         ((None, 0), "without ... or None")]:
+        with pytest.raises(IndexError, match=message):
+            rows[key]
 
 
 def test_bad_lazy_input_gets_a_clear_message(tmp_path):

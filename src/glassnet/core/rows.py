@@ -193,7 +193,13 @@ class LazyRows:
         if isinstance(key, tuple) and not key:
             return self[:]
         if isinstance(key, tuple):
-            rows, rest = self[key[0]], key[1:]
+            if any(k is None or k is Ellipsis for k in key):
+                raise IndexError("rows are indexed without ... or None: give the rows, then what they hold")
+            arrays = [k for k in key if not isinstance(k, slice) and np.ndim(k) > 0]
+            if len(arrays) > 1:  # NumPy pairs such arrays point by point, which reading rows first would not
+                raise IndexError("rows are indexed by one array at most, of rows or of what they hold; index "
+                                 "the rows read (X[rows][:, columns]) for another pairing")
+            rows, rest = self[np.asarray(key[0]) if isinstance(key[0], tuple) else key[0]], key[1:]
             one_row = np.ndim(key[0]) == 0 and not isinstance(key[0], slice)
             return rows[rest] if one_row else rows[(slice(None),) + rest]
         n = self.shape[0]

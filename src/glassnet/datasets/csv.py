@@ -68,7 +68,7 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
         raise DataError(f"{path}, line {infinite[0] + 2}: target column {short(target)} holds "
                         f"{short(raw_target[infinite[0]])}, not a finite number")
     if task == "auto":
-        task, reason = infer_task(raw_target, target)
+        task, reason = infer_task(raw_target, target, first_line=2)
     elif task in ("classification", "regression"):
         reason = f"{task}, as asked"
     else:
@@ -111,7 +111,8 @@ def _columns(path: Path, row: list[str], target: str, columns: list[str] | None)
     header = [h.strip() for h in row]
     if not any(header):  # a blank first line (a file saved with one above its header), or only commas
         raise DataError(f"{path}, line 1: names no column, where the header row that names them must be")
-    if unnamed := [i + 1 for i, name in enumerate(header) if not name]:
+    if columns is None and (unnamed := [i + 1 for i, name in enumerate(header) if not name]):  # (one read
+        # by name never is)
         raise DataError(f"{path}: column {unnamed[0]} has no name in the header (pandas writes its row numbers so, "
                         "unless saved with to_csv(..., index=False); a comma at the end of each line makes an empty "
                         "column): give each column a name, or take the column out")
@@ -215,7 +216,7 @@ MAX_DIGITS = 4300
 MAX_AUTO_CLASSES = 20
 
 
-def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
+def infer_task(values: list[str], name: str = "target", first_line: int | None = None) -> tuple[str, str]:
     """Classification or regression for a target column, by a rule that a user can predict.
 
     Text is a class name, unless nearly all of it reads as numbers once
@@ -232,6 +233,9 @@ def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
         The column's fields.
     name : str
         The column's name, for the reason.
+    first_line : int, optional
+        The file's line of the first value, for the reason to name the line of the first text (else its
+        position among the values, from 0).
 
     Returns
     -------
@@ -247,7 +251,8 @@ def infer_task(values: list[str], name: str = "target") -> tuple[str, str]:
     if not _all_float(values):
         # the first field that is no plain number, and its line (the header is line 1): where to look
         first = next(i for i, v in enumerate(values) if not _all_float([v]))
-        where = f"{short(values[first])} on line {first + 2}"
+        where = f"{short(values[first])} " + (f"at position {first}" if first_line is None else
+                                              f"on line {first + first_line}")
         disguised = [v for v in values if is_number(v.strip().strip("$€£%").replace(",", "").replace("_", ""))]
         if len(set(values)) > MAX_AUTO_CLASSES and len(disguised) >= 0.9 * len(values):
             # "175,867" or "$12": a class per price, and a test split of classes never trained on

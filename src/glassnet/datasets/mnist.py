@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import tempfile
@@ -181,7 +182,7 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
                 raise DataError(f"{path} is not an IDX {name} file (magic number {head.hex()})")
             shape = f.read(4 * head[3])
             dims = [int.from_bytes(shape[4 * i: 4 * i + 4], "big") for i in range(len(shape) // 4)]
-            size = int(np.prod(dims))
+            size = math.prod(dims)  # Python's ints: NumPy's product of (2**22, 2**21, 2**21) wrapped to 0
             if len(dims) != head[3] or size > MOST_VALUES:
                 raise DataError(f"{path}: its header announces shape {tuple(dims)}, which no MNIST file has")
             raw = f.read(size + 1)

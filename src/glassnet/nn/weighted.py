@@ -215,7 +215,7 @@ def torch_positions(sizes: tuple, stride: object, padding: object) -> tuple[tupl
         raise OptionError(f"Conv2D takes at most five values by position (PyTorch's in_channels, out_channels, "
                           f"kernel_size, stride and padding); received {len(sizes)}, {short(sizes)}")
     extra = sizes[3:]
-    for name, given, default in zip(("stride", "padding"), (stride, padding), (1, 0)):
-        if not (type(given) is int and given == default):
+    for name, given, default in list(zip(("stride", "padding"), (stride, padding), (1, 0)))[:len(extra)]:
+        if not (type(given) is int and given == default):  # (a keyword given as the default cannot be told apart)
             raise OptionError(f"Conv2D received {name} twice, by position and by name ({name}={short(given)})")
     return sizes[:3], extra[0], extra[1] if len(extra) > 1 else padding

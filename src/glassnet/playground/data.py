@@ -237,8 +237,8 @@ def _points(text: str | bytes) -> np.ndarray:
         rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte
         raise DataError(f"the CSV file cannot be read at line {reader.line_num}: {str(exc)[:200]}") from None
-    if rows and not any(_numeric(cell) for cell in rows[0][1]):
-        rows = rows[1:]  # a header: names, no number (a first row of numbers with a typo is named below)
+    if rows and sum(_numeric(cell) for cell in rows[0][1]) <= len(rows[0][1]) // 2:
+        rows = rows[1:]  # a header: mostly names ("x,2019,label"); a row of numbers with a typo is named below
     if not rows:
         raise DataError("the CSV file holds no data rows")
     if len(rows) > MAX_ROWS:

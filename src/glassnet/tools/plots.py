@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core._validation import check_array, check_positive_int, short
 from ..errors import OptionError
-from .figures import figure, save_figure
+from .figures import check_path, figure, save_figure
 
 
 def learning_curves(history, path: str | os.PathLike, title: str = "Learning curves",
@@ -111,6 +111,7 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     -------
     pathlib.Path
     """
+    path = check_path(path)  # before the grid's 90,000 predictions
     X = check_array(X, "X", ndim=2, dtype=np.dtype(np.float64))
     if X.shape[1] != 2 or X.shape[0] == 0:
         raise OptionError(f"X must hold points of two coordinates, one row each; received shape {X.shape}")
@@ -246,7 +247,9 @@ def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | 
         pictures = [np.asarray(k[0], np.float64) for k in first.W]
     else:
         W = np.asarray(first.W, np.float64)
-        if image_shape is None or len(tuple(image_shape)) != 2 or math.prod(image_shape) != W.shape[0]:
+        whole = isinstance(image_shape, (tuple, list)) and len(image_shape) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in image_shape)
+        if not whole or math.prod(image_shape) != W.shape[0]:  # type: ignore[arg-type]
             raise OptionError(f"image_shape must be the (rows, columns) of pictures of the first layer's "
                               f"{W.shape[0]} inputs; received {short(image_shape)}")
         pictures = [W[:, k].reshape(image_shape) for k in range(W.shape[1])]

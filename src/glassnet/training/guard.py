@@ -206,7 +206,8 @@ class Guard:
         self.classify = is_classifier_loss(objective.loss)
         model = objective.model
         #: whether the sample is scored in training mode, as a batch is (see the module's notes)
-        self.training = bool(model.state.size) or any(layer.draws_in_training() for layer in model.layers)
+        layers = model.layers[:objective.stop]
+        self.training = self.m >= 2 and (bool(model.state.size) or any(layer.draws_in_training() for layer in layers))
         self.chance_accuracy: float | None = None
         check_weights(objective.model, "before any step")
         penalty = float(objective.penalty())
@@ -316,9 +317,12 @@ class Guard:
         """
         model, stop = self.objective.model, self.objective.stop
         step = model.chunk_size(PREDICT_BYTES)
+        # chunks as even as they come (a last one of one row: batch normalization cannot train on it)
+        bounds = np.linspace(0, self.m, -(-self.m // step) + 1).astype(int) if training else \
+            list(range(0, self.m, step)) + [self.m]
         kept = (model.state.copy(), model.generator_states()) if training else None
         try:
-            parts = [model.forward(self.X[s:s + step], training=training, stop=stop) for s in range(0, self.m, step)]
+            parts = [model.forward(self.X[a:b], training=training, stop=stop) for a, b in zip(bounds, bounds[1:])]
         finally:
             if kept is not None:
                 model.state[...] = kept[0]

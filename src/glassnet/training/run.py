@@ -84,7 +84,7 @@ class Run:
         self.interrupted = False
         #: the ranks training this model together (a training.distributed.DataParallel), or None for one process
         self.parallel: Any = None
-        self.next_epoch = initial_epoch
+        self.next_epoch = self.checkpointed = initial_epoch  # (the epoch the last checkpoint written resumes at)
         # the state at the end of the last complete epoch, and at the end of the one before: the last step of an
         # epoch is checked only by the next epoch's first cost, so a run can have to go back two
         self._snapshot: dict[str, Any] = {}
@@ -243,9 +243,8 @@ class Run:
         last_cost : float, optional
             The last finite cost seen before it.
         ended_bad : bool
-            The cost was that of the weights the last complete epoch ended
-            with (the first batch of the next epoch, or the end of the run):
-            the run goes back one epoch further (see :meth:`roll_back`).
+            The cost was that of the weights the last complete epoch ended with (the first batch of the next
+            epoch, or the end of the run): the run goes back one epoch further (see :meth:`roll_back`).
         """
         bad_epoch, rate = self.next_epoch, None if self.optimizer is None else self.optimizer.lr  # before going back
         self.roll_back(before_last=ended_bad)
@@ -283,6 +282,9 @@ class Run:
             advice = f" Try a smaller learning rate, such as lr={lr0 / 10:g} (a tenth of the {lr0:g} used)" + \
                 ("." if rate is None or math.isclose(rate, lr0) else f": its schedule had taken it to {rate:.4g}.")
         self.history.message = f"training diverged at {where}: {what}. {kept[0].upper()}{kept[1:]}.{advice}"
+        if self.checkpointed > self.next_epoch:  # written before the roll-back: the weights it holds went up
+            self.history.message += (f" The checkpoint written at the end of epoch {self.checkpointed} holds weights "
+                                     "past the ones kept: resume it only with a smaller learning rate.")
         if self.on_divergence == "warn":  # else fit raises DivergenceError once the run has ended
             warn_user(self.history.message, DivergenceWarning)
 
@@ -356,7 +358,7 @@ class Run:
         metadata : dict, optional
             Kept with the checkpoint (the command line records its settings there).
         """
-        next_epoch = self.next_epoch if next_epoch is None else next_epoch
+        next_epoch = self.checkpointed = self.next_epoch if next_epoch is None else next_epoch
         training: dict[str, Any] = {
             "epoch": next_epoch, "epochs": self.epochs, **self.model.generator_states(),  # the layers' generators too
             "history": self.history.as_dict(),

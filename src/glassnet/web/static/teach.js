@@ -79,7 +79,7 @@ function addClass() {
   error.className = "card-error";
   card.append(head, thumbs, error);
   $("classes").appendChild(card);
-  const entry = { slot: k, card, name, count, thumbs, error, record };
+  const entry = { slot: k, card, name, count, thumbs, error, record, pending: new Set(), removed: false };
   slots.push(entry);
   setCount(entry, 0);
 
@@ -115,12 +115,13 @@ function addClass() {
     } catch (err) { error.textContent = err.message; }
   });
   remove.addEventListener("click", async () => {
+    if (entry.removed) return;  // a second click while the first waits
     if (slots.length <= 2) { error.textContent = "A lesson needs at least two classes."; return; }
-    // its uploads and recording stop, the picture on its way lands, then the slot is cleared: a class added
+    // its uploads and recording stop, the pictures on their way land, then the slot is cleared: a class added
     // after it takes the slot empty (the pictures still uploading went to the next class)
     entry.removed = true;
     holding = false;
-    await entry.pending;
+    await Promise.all(entry.pending);
     try { await post("clear", { class: k }); } catch (err) {
       entry.removed = false;
       error.textContent = `The class could not be removed: ${err.message}`;
@@ -144,7 +145,9 @@ async function addPicture(entry, blob, label) {
   if (entry.removed) return false;
   try {
     const sent = sendPicture("example", blob, { class: entry.slot });
-    entry.pending = sent.catch(() => null);
+    const landed = sent.catch(() => null);
+    entry.pending.add(landed);  // an upload and a recording may both be on their way
+    landed.then(() => entry.pending.delete(landed));
     const data = await sent;
     const thumb = await thumbnail(blob);
     setCount(entry, data.counts[entry.slot]);

@@ -346,3 +346,35 @@ def test_data_parallel_training_of_a_model_on_a_device_is_refused_by_name(gpu_is
                                                     r"the CPU \(model.to\('cpu'\)\)"):
         gn.mlp([3, 4, 2], rng=0).fit(X, y, loss="cross_entropy", device="gpu", comm=comm)
     assert len(comm.sent) == 2  # agreed on by every rank, and no weights sent
+
+
+@mechanics_only  # a few epochs on random labels: where the arrays live, not what is learned
+def test_a_device_models_layers_traces_plots_and_arrays_stay_where_they_belong(xp, tmp_path):
+    """A Sequential made of a device model's layers bound them to NumPy (the device model's predict then mixed
+    namespaces); Sequential(layers, rng=0) hashed device weights through NumPy; trace, decision_boundary,
+    first_layer_weights and feature_maps read device arrays with NumPy; a model on the host given a device's
+    array raised inside NumPy; sparse rows on a device were refused as if its first layer were not Dense."""
+    import scipy.sparse
+
+    from glassnet.tools import plots
+
+    r = np.random.default_rng(0)
+    X, y = r.normal(size=(40, 2)), np.arange(40) % 3
+    model = gn.mlp([2, 8, 3], rng=0, dtype="float64").to(xp)
+    model.fit(X, y, loss="cross_entropy", epochs=2, verbose=False)
+    before = host(model.predict(X))
+    first = gn.Sequential(model.layers[:2])
+    assert first.xp is xp and host(first.predict(X)).shape == (40, 8)
+    np.testing.assert_array_equal(host(model.predict(X)), before)  # the device model still whole
+    unseeded = gn.Sequential([gn.Dense(2, 4), gn.ReLU(), gn.Dense(4, 3)]).to(xp)
+    assert gn.Sequential(unseeded.layers, rng=0).xp is xp
+    assert "Z1 = X @ W1 + b1" in str(gn.trace(model, X[:3], y[:3], "cross_entropy"))
+    plots.decision_boundary(model, X, y, tmp_path / "db.png", resolution=20)
+    plots.first_layer_weights(model, (1, 2), tmp_path / "w.png")
+    conv = gn.cnn((1, 6, 6), 3, channels=(2,), hidden=4, rng=0, dtype="float64").to(xp)
+    plots.feature_maps(conv, r.random((1, 6, 6)), tmp_path / "maps.png")
+    assert all((tmp_path / f).exists() for f in ("db.png", "w.png", "maps.png"))
+    on_host = gn.mlp([2, 8, 3], rng=0, dtype="float64")
+    on_host.fit(xp.asarray(X), y, loss="cross_entropy", epochs=1, verbose=False)  # copied to the host
+    with pytest.raises(gn.OptionError, match="only a model on the CPU can take; this model is on a device"):
+        model.predict(scipy.sparse.csr_matrix(X))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import OptionError, OptionTypeError
 from ._check_values import short
-from .arrays import namespace
+from .arrays import namespace, to_numpy
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -94,7 +94,9 @@ def check_array(
     if array.size == 0:
         raise OptionError(f"{name} must not be empty; received shape {tuple(array.shape)}")
     target = xp or src
-    if target is not src:
+    if target is np and src is not np:  # a device's array for a model on the host: copied (CuPy refuses asarray)
+        array = to_numpy(array)
+    elif target is not src:
         array = target.asarray(array)
     given = array
     if dtype is not None and np.dtype(array.dtype) != dtype:

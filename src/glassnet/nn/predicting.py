@@ -356,7 +356,8 @@ class Predicting:
         Nothing is loaded; with ``finite``, the rows are scanned once, a chunk at a time.
         """
         if not is_numpy(self.xp):
-            raise OptionError(f"{name} is read lazily ({type(X).__name__}), which only a NumPy model can take")
+            raise OptionError(f"{name} is read lazily ({type(X).__name__}), which only a model on the CPU can take: "
+                              f"read it into memory (np.asarray({name})) for a model on a device")
         rows = X if isinstance(X, LazyRows) else LazyRows(X)
         shape = self.input_shape
         if shape is not None and len(shape) > 1 and rows.ndim == 2 and rows.shape[1] == math.prod(shape):
@@ -375,9 +376,12 @@ class Predicting:
         The first layer multiplies it by its dense weights (``X @ W`` and
         ``X.T @ G`` stay sparse-times-dense), so ``X`` is never densified.
         """
-        if not self.layers or not isinstance(self.layers[0], Dense) or not is_numpy(self.xp):
+        if not is_numpy(self.xp):  # it said "whose first layer is Dense; this model's first layer is Dense"
+            raise OptionError(f"{name} is a sparse matrix, which only a model on the CPU can take; this model is on "
+                              f"a device. Use {name}.toarray()")
+        if not self.layers or not isinstance(self.layers[0], Dense):
             first = type(self.layers[0]).__name__ if self.layers else "none"
-            raise OptionError(f"{name} is a sparse matrix, which only a NumPy model whose first layer is Dense "
+            raise OptionError(f"{name} is a sparse matrix, which only a model whose first layer is Dense "
                               f"can take; this model's first layer is {first}. Use {name}.toarray()")
         if X.ndim != 2:
             raise OptionError(f"{name} must be 2-dimensional (n_samples, n_features); received shape {X.shape}")

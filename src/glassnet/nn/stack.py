@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core._html import table
 from ..core._validation import as_generator, check_dtype, meant, short
+from ..core.arrays import namespace
 from ..errors import OptionError, OptionTypeError
 from .base import Layer
 from .context import Array, Shape, Workspace, made_by_pass
@@ -110,11 +111,14 @@ class Stack(Predicting, FlatParameters):
             owners = [layer for layer in self.layers if layer.params or not layer.built]
             dtype = owners[0].dtype if owners else np.float32
         dtype = check_dtype(dtype)
+        # layers that live on a device already (taken from a model moved there) keep it: bound to NumPy, the
+        # arrays they share with that model went back to the host under it
+        held = next((namespace(a) for layer in self.layers for a in layer.params.values()), np)
         # a seeded model: weights drawn from fresh entropy come from its seed instead (once every shape is checked)
         self.input_shape, self.output_shape = follow_shapes(self.layers, input_shape, self.rng, adopt=rng is not None)
         #: the GPU the arrays are on, when one was named ("gpu:1"); None for the current one
         self.device_index: int | None = None
-        self._bind(dtype, xp or np)
+        self._bind(dtype, xp or held)
 
     @property
     def built(self) -> bool:

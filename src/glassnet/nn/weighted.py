@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..core._validation import as_generator, check_memory, short
+from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..ops.init import get_initializer, zeros
 from .base import Array, Layer
@@ -146,7 +147,7 @@ def _fingerprint(params: dict) -> bytes:
     """
     digest = hashlib.blake2b(digest_size=16)
     for name in sorted(params):
-        digest.update(np.ascontiguousarray(params[name]).data)
+        digest.update(np.ascontiguousarray(to_numpy(params[name])).data)  # a device's weights through the host
     return digest.digest()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core._validation import check_array, check_positive_int, short
+from ..core.arrays import to_numpy
 from ..errors import OptionError
 from .figures import check_path, figure, save_figure
 
@@ -124,7 +125,7 @@ def decision_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLi
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    classes = model.predict_classes(transform(grid) if transform else grid).reshape(gx.shape)
+    classes = to_numpy(model.predict_classes(transform(grid) if transform else grid)).reshape(gx.shape)
     labels = np.unique(y)
     k = int(max(classes.max(), labels.max())) + 1
     fig, ax = figure(figsize=(5.5 if k <= 4 else 6.6, 5))
@@ -244,9 +245,9 @@ def first_layer_weights(model, image_shape: tuple[int, int] | None, path: str | 
     if first is None:
         raise OptionError("the model has no layer of weights to draw")
     if hasattr(first, "kernel_size"):  # Conv2D: kernels (out, in, kh, kw), the first input channel shown
-        pictures = [np.asarray(k[0], np.float64) for k in first.W]
+        pictures = [np.asarray(k[0], np.float64) for k in to_numpy(first.W)]
     else:
-        W = np.asarray(first.W, np.float64)
+        W = np.asarray(to_numpy(first.W), np.float64)  # a device model's weights, on the host
         whole = isinstance(image_shape, (tuple, list)) and len(image_shape) == 2 and all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in image_shape)
         if not whole or math.prod(image_shape) != W.shape[0]:  # type: ignore[arg-type]
@@ -278,7 +279,7 @@ def feature_maps(model, image: np.ndarray, path: str | os.PathLike, layer: int =
         raise OptionError(f"layer must be the number of one of the model's {len(model.layers)} layers, from 0 to "
                           f"{len(model.layers) - 1}; received {short(layer)}")  # -1 showed the input, named
     x = model.check_input(np.asarray(image).reshape(1, -1))
-    out = np.asarray(model.forward(x, stop=layer + 1))[0]
+    out = to_numpy(model.forward(x, stop=layer + 1))[0]
     if out.ndim != 3:
         raise OptionError(f"layer must name a layer whose output is a stack of pictures; layers[{layer}] "
                           f"{type(model.layers[layer]).__name__} gives shape {out.shape}")

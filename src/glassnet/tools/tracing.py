@@ -163,7 +163,7 @@ def trace(model: Stack, X, y, loss: str | Loss = "mse", *, lr: float = 1.0, l2: 
     """
     check_model(model)
     lr = check_real(lr, "lr", low=0.0, low_open=True)
-    m = model.copy(dtype=np.float64)
+    m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read (and printed)
     objective = Objective(m, get_loss(loss), l2)
     X, y = objective.prepare(X, y)
     t = Trace(title=title or f"One step of gradient descent, learning rate {lr:g}")

@@ -70,7 +70,7 @@ class Dropout(Layer):
         if xp is np:
             rng.random(dtype=keep.dtype, out=keep)
         else:
-            if getattr(ctx, "device_rng", None) is None:  # seeded once per run (per workspace)
+            if getattr(ctx, "device_rng", None) is None:  # seeded at each epoch's start by gradient descent
                 ctx.device_rng = xp.random.default_rng(int(rng.integers(2**63)))
             ctx.device_rng.random(x.shape, dtype=keep.dtype, out=keep)
         xp.greater_equal(keep, self.rate, out=keep)

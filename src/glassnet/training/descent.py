@@ -81,6 +81,9 @@ def gradient_descent(run: Run, X: Array, y: Array, w: Array | None, X_val: Array
                 for cb in callbacks:
                     cb.on_epoch_begin(run, epoch)
                 opt.begin_epoch(epoch)
+                if not is_numpy(xp):  # a device's dropout masks seeded afresh from the host's generators, which a
+                    for ctx in objective.workspace(True).contexts:  # checkpoint keeps: a resumed run draws the same
+                        ctx.device_rng = None
                 order = model.rng.permutation(n) if shuffle and bs < n else None
                 if order is not None and not is_numpy(xp):
                     order = xp.asarray(order)

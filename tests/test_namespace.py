@@ -398,3 +398,29 @@ def test_a_run_with_dropout_on_the_device_resumes_exactly(xp, tmp_path):
     part.fit(X, y, epochs=2, callbacks=[gn.ModelCheckpoint(tmp_path / "p.glassnet")], **fit)
     resumed, _ = gn.resume(tmp_path / "p.glassnet", X, y, epochs=4, device=xp, verbose=False)
     np.testing.assert_array_equal(host(resumed.params), host(full.params))
+
+
+@mechanics_only  # a few steps on random labels: which GPU is current, not what is learned
+def test_the_tools_compute_on_the_models_gpu(gpu_is_the_double):
+    """fit and predict made the model's GPU current ("gpu:1"), but evaluate, copy, gradcheck, lr_find and
+    gradient_saliency made their arrays on CuPy's current GPU, where the weights are not."""
+    model = gn.mlp([3, 5, 2], rng=0, dtype="float64").to("gpu:1")
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    seen = []
+    forward = type(model).forward
+
+    def watched(self, *args, **kwargs):
+        seen.append(fake_namespace.CURRENT_DEVICE[0])
+        return forward(self, *args, **kwargs)
+
+    type(model).forward = watched
+    try:
+        model.evaluate(X, y, loss="cross_entropy")
+        copy = model.copy()
+        assert copy.device_index == 1
+        gn.gradcheck(model, "cross_entropy", X[:4], y[:4], max_entries=4)
+        gn.lr_find(model, X, y, "cross_entropy", steps=5)
+        gn.saliency.gradient_saliency(model, X[:2])
+    finally:
+        type(model).forward = forward
+    assert seen and set(seen) == {1} and fake_namespace.CURRENT_DEVICE[0] is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib as _contextlib
 import copy as _copy
+import functools
 import math
 import weakref
 from types import ModuleType
@@ -24,6 +25,29 @@ from ..errors import OptionError
 from .base import Array, Layer
 
 _Model = TypeVar("_Model", bound="FlatParameters")
+
+
+def on_its_device(function):
+    """``function(model, ...)`` run with the model's GPU current (:meth:`FlatParameters.device_context`): a tool's
+    new arrays land where the model's are ("gpu:1"), as in fit and predict.
+
+    Parameters
+    ----------
+    function : callable
+        Whose first argument is a model.
+
+    Returns
+    -------
+    callable
+    """
+    @functools.wraps(function)
+    def run(model, *args, **kwargs):
+        context = getattr(model, "device_context", None)
+        if context is None:  # not a model: the function's own check says so
+            return function(model, *args, **kwargs)
+        with context():
+            return function(model, *args, **kwargs)
+    return run
 
 #: each layer's model, the one whose vector its parameters view (kept weakly: a layer does not keep its model alive)
 _OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -315,5 +339,7 @@ class FlatParameters:
         memo[id(self)] = clone
         state = {k: _copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k not in _MADE_BY_BIND}
         state["xp"] = self.xp
-        clone.__setstate__(state)
+        with self.device_context():  # made on this model's GPU ("gpu:1"), and kept there
+            clone.__setstate__(state)
+        clone.device_index = self.device_index
         return clone

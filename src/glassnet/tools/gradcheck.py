@@ -14,6 +14,7 @@ from ..errors import OptionError
 from ..losses.costs import Loss
 from ..losses.objective import Objective
 from ..nn import Context
+from ..nn.flat import on_its_device
 from ..nn.stack import Stack, check_model
 from ..training.guard import check_weights
 
@@ -148,6 +149,7 @@ class GradcheckReport:
         return "\n".join([*lines, "", *self.notes, self.summary()])
 
 
+@on_its_device
 def gradcheck(
     model: Stack,
     loss: str | Loss,

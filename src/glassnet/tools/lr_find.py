@@ -23,6 +23,7 @@ from ..errors import OptionError
 from ..losses.costs import Loss, get_loss
 from ..losses.objective import Objective
 from ..nn import Stack
+from ..nn.flat import on_its_device
 from ..nn.stack import check_model
 from ..optim import Optimizer, get_optimizer
 from ..training.guard import Guard, blown_up
@@ -108,6 +109,7 @@ class LRFind:
         return save_figure(fig, check_path(path))
 
 
+@on_its_device
 def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: str | Optimizer = "adam", *,
             start: float = 1e-6, stop: float = 10.0, steps: int = 100, batch_size: int = 64, l2: float = 0.0,
             rng: object = 0) -> LRFind:

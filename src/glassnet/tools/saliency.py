@@ -25,6 +25,7 @@ from ..core.arrays import to_numpy
 from ..errors import OptionError
 from ..nn import Stack
 from ..nn.activations import probability_output
+from ..nn.flat import on_its_device
 from ..nn.stack import check_model
 
 Array = Any
@@ -58,6 +59,7 @@ def check_class(value: object, k: int, name: str) -> np.ndarray:
     return given.astype(np.intp)
 
 
+@on_its_device
 def gradient_saliency(model: Stack, X: object, classes: object = None) -> np.ndarray:
     """``d score[class] / d X`` for each sample: the predicted class's, unless ``classes`` says which.
 

@@ -79,8 +79,9 @@ class Sequential(nn.Stack):
         if loss is None and self.fit_loss is None:  # a loaded classifier scored as a regression, silently
             warn_user(f"evaluate scores with {FIT_DEFAULT_LOSS!r}: this model has no fit of its own behind it (a "
                       "model file keeps no loss, but for a checkpoint); give loss=, such as loss=\"cross_entropy\"")
-        objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
-        return evaluate(self, *objective.prepare(X, y), objective)
+        with self.device_context():  # on this model's GPU ("gpu:1"), as fit and predict are
+            objective = Objective(self, loss or self.fit_loss or FIT_DEFAULT_LOSS, l2)
+            return evaluate(self, *objective.prepare(X, y), objective)
 
     def predict_proba(self, X: Any, batch_size: int | None = None) -> Any:
         """Class probabilities; see :meth:`glassnet.nn.Stack.predict_proba`. A model of one raw output fitted

@@ -524,3 +524,32 @@ def test_partial_fit_calls_warn_of_nothing_as_scikit_learns_do(kind):
         warnings.simplefilter("error")
         for _ in range(10):
             est.partial_fit(X, y if kind == "classifier" else X[:, 0] * 50, **extra)
+
+
+def test_a_warm_start_refuses_settings_its_network_does_not_have_and_class_weights_are_checked_by_name():
+    """warm_start with a new hidden_layer_sizes or dtype went on with the fitted network without a word (get_params
+    said otherwise); class_weight beside one number of sample_weight was "sample_weight.shape == ()", a negative
+    or all-zero class_weight blamed sample_weight; a multi-label partial_fit took classes y's columns are not."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4)
+    y = (X[:, 0] > 0).astype(int)
+    settings = dict(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm = GlassnetClassifier(**settings, warm_start=True).fit(X, y)
+        for change, message in [({"hidden_layer_sizes": (7, 3)}, r"hidden_layer_sizes=\(7, 3\) differs from the "
+                                                                 r"fitted network's \(5,\)"),
+                                ({"dtype": "float32"}, "dtype=float32 differs from the fitted network's float64")]:
+            with pytest.raises(ValueError, match=message):
+                clone(warm).set_params(**settings, warm_start=True).fit(X, y).set_params(
+                    **change).fit(X, y)
+        weighted = GlassnetClassifier(**settings, class_weight="balanced").fit(X, y, sample_weight=2.0)
+        plain = GlassnetClassifier(**settings, class_weight="balanced").fit(X, y, sample_weight=np.full(60, 2.0))
+    np.testing.assert_array_equal(weighted.coefs_[0], plain.coefs_[0])
+    for weights, message in [({0: -1}, r"class_weight must give each class a weight of at least 0; received "
+                                       r"\{0: -1\}"), ({0: 0, 1: 0}, "class_weight weighs every sample of y 0")]:
+        with pytest.raises(ValueError, match=message):
+            GlassnetClassifier(**settings, class_weight=weights).fit(X, y)
+    Y = np.c_[y, 1 - y, X[:, 2] > 0]
+    with pytest.raises(ValueError, match=r"must be the labels of y's 3 columns, \[0, 1, 2\], for a multi-label y"):
+        GlassnetClassifier(**settings).partial_fit(X, Y, classes=[0, 1])

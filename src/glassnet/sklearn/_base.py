@@ -40,6 +40,7 @@ from ._epochs import (
     optimizer_settings,
     with_activation,
 )
+from ._targets import check_kept_network
 
 try:  # scikit-learn 1.9's callback protocol; older versions fit without it
     from sklearn.callback import CallbackSupportMixin
@@ -235,7 +236,8 @@ class GlassnetBase(CallbackSupportMixin, BaseEstimator):
     # -- training -----------------------------------------------------------------
     def _check_data(self, X, y, first):
         dtype = [np.float64, np.float32] if self.dtype is None else np.dtype(self.dtype)
-        if not first:  # a warm start or partial_fit keeps the network's precision
+        if not first:  # a warm start or partial_fit keeps the network's precision (and refuses another)
+            check_kept_network(self)
             dtype = self.model_.dtype
         return validate_data(self, X, y, reset=first, accept_sparse=["csr", "csc"], multi_output=True,
                              y_numeric=isinstance(self, RegressorMixin), dtype=dtype)

@@ -165,10 +165,14 @@ class GlassnetClassifier(ClassifierMixin, GlassnetBase):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             multilabel = type_of_target(y, input_name="y") == "multilabel-indicator"
+            columns = np.arange(np.shape(y)[1] if multilabel else 0)  # a label per column: classes 0 to k-1
+            if multilabel and not np.array_equal(np.unique(np.asarray(classes)), columns):
+                raise ValueError(f"`classes={list(classes)}` must be the labels of y's {len(columns)} columns, "
+                                 f"{columns.tolist()}, for a multi-label y")
             self._set_outputs(np.asarray(y) if multilabel else np.asarray(classes), multilabel)
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):  # any order
-            raise ValueError(f"`classes={list(classes)}` is not the same as on the first call to partial_fit: "
-                             f"{list(self.classes_)}")
+            raise ValueError(f"`classes={list(classes)}` is not the same as the fitted estimator's: "
+                             f"{self.classes_.tolist()}")
         if isinstance(self.class_weight, str):  # "balanced" needs every label's frequency, which one part lacks
             raise ValueError("class_weight='balanced' needs all the labels at once, which partial_fit does not see: "
                              "compute the weights from all of y (sklearn.utils.class_weight.compute_class_weight) "

@@ -232,6 +232,9 @@ def test_resume_refuses_changed_settings_and_non_checkpoints(tmp_path):
                  "--quiet", cwd=tmp_path)
     ck = tmp_path / "o" / "checkpoint.glassnet"
     assert "--lr cannot change when resuming" in fails("train", "--resume", ck, "--lr", "0.5")
+    # as the options are written: it said (--layers [8]) and (--patience None)
+    assert "(--layers 8);" in fails("train", "--resume", ck, "--layers", "16")
+    assert "(--patience not given);" in fails("train", "--resume", ck, "--patience", "3")
     assert "has already done 3 epochs" in fails("train", "--resume", ck, "--epochs", "2")
     # the model a run wrote: the message names the checkpoint beside it (it sent the user to glassnet.resume)
     assert "model.glassnet is the model a run of glassnet train wrote, not its checkpoint: resume from " \
@@ -920,3 +923,40 @@ def test_resume_knows_the_runs_data_again_where_it_was_moved(tmp_path):
     stored = {"size": 8, "sha256": hashlib.sha256(b"x,y\n1,2\n").hexdigest()}
     assert found_again(str(tmp_path / "a.csv"), stored, "csv") and not found_again(str(tmp_path / "a.csv"), stored,
                                                                                    "digits")
+
+
+def test_ctrl_c_while_a_finished_run_is_scored_writes_its_model_beside_its_checkpoint(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the last epoch, while the test set was scored: the run's checkpoint had replaced the last run's,
+    but its model was never written, and the folder held the old run's model beside the new run's checkpoint."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "o"
+    assert cli.main(["train", "--layers", "8", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_cli, "report", interrupted)
+    assert cli.main(["train", "--layers", "16", "--epochs", "1", "--quiet", "--out", str(out)]) == 130
+    assert "interrupted while scoring the trained model: it was written without its test scores" in \
+        capsys.readouterr().err
+    model, checkpoint = gn.load(out / "model.glassnet").model, gn.load(out / "checkpoint.glassnet").model
+    assert model.layers[0].out_features == 16
+    np.testing.assert_array_equal(model.params, checkpoint.params)
+
+
+def test_the_commands_a_message_suggests_run_as_printed_with_spaces_in_paths(tmp_path, monkeypatch, capsys):
+    """"glassnet train --resume int run/checkpoint.glassnet" was printed for a folder "int run": pasted, it was
+    "unrecognized arguments"."""
+    import shlex
+
+    class Stop(gn.Callback):
+        def on_epoch_end(self, run, epoch, logs):
+            raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(train_cli, "EarlyStopping", lambda **kw: Stop())  # Ctrl-C at the end of epoch 1
+    assert cli.main(["train", "--layers", "8", "--epochs", "3", "--patience", "1", "--quiet", "--out",
+                     str(tmp_path / "int run")]) == 130
+    line = next(line for line in capsys.readouterr().out.splitlines() if "glassnet train --resume" in line)
+    words = shlex.split(line.split(": ", 1)[1])
+    assert words[:3] == ["glassnet", "train", "--resume"] and Path(words[3]).is_file()

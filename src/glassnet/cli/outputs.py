@@ -1,9 +1,8 @@
 """What ``glassnet train`` writes: its paths, checked before the first epoch, and what it says after the last.
 
-Every output path is checked before any data is read, so a run never trains
-for an hour to fail at its first write. After training come the scores on the
-training and test sets, the model file (the best weights so far, if the run
-was interrupted) and the learning-curve plot.
+Every output path is checked before any data is read, so a run never trains for an hour to fail at its
+first write. After training come the scores on the training and test sets, the model file (the best weights
+so far, if the run was interrupted) and the learning-curve plot.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shlex
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -213,15 +213,15 @@ def save_interrupted(model, history, meta: dict, out: Outputs, resumable: bool, 
         The exit status: 130.
     """
     print(f"{history.message}.")
+    go_on = "the run can go on from its checkpoint: glassnet train --resume "  # quoted: a path may hold spaces
     if history.n_epochs == started:
         print(f"no epoch was complete: nothing was written (not {out.model})")
         if resumed is not None:
-            print(f"the run can go on from its checkpoint: glassnet train --resume {resumed}")
+            print(go_on + shlex.quote(str(resumed)))
         return 130
     save(out.model, model, metadata=meta)
-    print(f"the best weights so far were written to {out.model}")
-    if resumable:
-        print(f"the run can go on from its checkpoint: glassnet train --resume {out.checkpoint}")
+    print(f"the best weights so far were written to {out.model}" + ("\n" + go_on + shlex.quote(str(out.checkpoint))
+                                                                    if resumable else ""))
     return 130
 
 

@@ -252,8 +252,10 @@ def resumed_settings(args, checkpoint) -> dict:
                 continue
         if name != "epochs" and value is not None and value != saved.get(name, COMMON.get(name)):
             option = "--" + name.replace("_", "-")
+            kept = saved.get(name)  # as the option is written: --layers 64 32, not [64, 32]; none, not None
+            kept = " ".join(map(str, kept)) if isinstance(kept, list) else "not given" if kept is None else kept
             raise UserError(f"{option} cannot change when resuming: the run continues with its own settings "
-                            f"({option} {saved.get(name)}); start a new run to change them")
+                            f"({option} {kept}); start a new run to change them")
     # checkpoints from before these options: the conv net's cosine was then implied by --arch cnn
     s = {"arch": "mlp", "augment": False, "recipe": None,
          "schedule": "one-cycle" if saved.get("recipe") else "cosine" if saved.get("arch") == "cnn" else "constant",

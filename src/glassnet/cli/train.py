@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -212,8 +213,13 @@ def _trained(args, comm: Any, on_host: bool, ck: Any, s: dict, out: Outputs) -> 
                                 resumed=None if ck is None else args.resume)
     if history.message:
         print(history.message)
-    score = report(model, X, train.y, Xt, test.y, meta, loss, train.classes, out.confusion)
-    meta.update(score)
+    try:
+        meta.update(report(model, X, train.y, Xt, test.y, meta, loss, train.classes, out.confusion))
+    except KeyboardInterrupt:  # trained, and its checkpoint written: its model too, rather than the last run's
+        save_trained(model, history, meta, out, train.name, s["arch"])
+        print("glassnet: interrupted while scoring the trained model: it was written without its test scores",
+              file=sys.stderr)
+        return 130
     save_trained(model, history, meta, out, train.name, s["arch"])
     if writes:  # its last epoch's, which ModelCheckpoint wrote at the end of the run
         print(f"checkpoint written to {out.checkpoint} (glassnet train --resume it, for more --epochs)")

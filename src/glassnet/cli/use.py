@@ -8,6 +8,7 @@ exit status is 1 when some failed (2 when all did).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -112,7 +113,7 @@ def cmd_predict(args) -> int:
             text = str(exc)
             if Path(item).is_dir():  # "is a folder, not a picture file", and nothing of what to do
                 text += (f": give its pictures ({item.rstrip('/')}/*.jpg), or score a folder of class folders with "
-                         f"glassnet evaluate {args.model} --data {item}")
+                         f"glassnet evaluate {shlex.quote(str(args.model))} --data {shlex.quote(str(item))}")
             print(f"glassnet: error: {text if item in text else f'{item}: {text}'}", file=sys.stderr)
     if failed and len(args.inputs) > 1:
         print(f"glassnet: {failed} of {len(args.inputs)} inputs could not be predicted", file=sys.stderr)

@@ -579,6 +579,18 @@ def test_predict_reads_a_csv_into_numbers_row_by_row(tmp_path, header):
     assert peak < 4 * size, (peak, size)
 
 
+def test_predict_names_the_line_and_column_of_a_value_beyond_float64(tmp_path):
+    """1e400 was "holds values that are not finite numbers", with no line, column or value (train named all three);
+    a gap was "column 2" where the header names it b."""
+    path = write(tmp_path, "a,b\n1,2\n1e400,2\n")
+    with pytest.raises(DataError, match=r"line 3: column 'a' holds '1e400', not a finite number"):
+        datasets.read_features(path, ["a", "b"], 2)
+    with pytest.raises(DataError, match=r"line 2: column 'b' must be a number; received ''"):
+        datasets.read_features(write(tmp_path, "a,b\n0.1,\n"), ["a", "b"], 2)
+    with pytest.raises(DataError, match=r"line 1: column 2 holds '-1e999', not a finite number"):
+        datasets.read_features(write(tmp_path, "1,-1e999\n"), [], 2)  # no header: a column by its place
+
+
 READERS = {"read_features": lambda path: datasets.read_features(path, [], 2),
            "load_csv": lambda path: datasets.load_csv(path, "b")}
 

@@ -7,6 +7,7 @@ the file's longest line is measured, so that one row too long for memory is refu
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -66,6 +67,7 @@ class _Table:
             raise DataError(f"{path}: its first row, {names(first)}, names the model's features but is all "
                             f"numbers, so it could be the header or data: add a column whose name is not a number "
                             f"(such as id) to read it as the header, or give no header and the features in order")
+        self.names = [v.strip() for v in first] if header else None  # for messages: a column by its name
         if header:
             self.first_line, self.columns = 2, _named_columns(path, first, feature_names)
         else:
@@ -88,10 +90,12 @@ class _Table:
         out = self.X[self.n]
         for j, c in enumerate(self.columns):
             value = row[c].strip()
+            column = f"column {c + 1}" if self.names is None else f"column {short(self.names[c])}"
             if not is_number(value):
-                raise DataError(f"{self.path}, line {line}: column {c + 1} must be a number; received "
-                                f"{short(value)}")
+                raise DataError(f"{self.path}, line {line}: {column} must be a number; received {short(value)}")
             out[j] = float(value)
+            if not math.isfinite(out[j]):  # 1e400: it was "holds values that are not finite numbers", nothing named
+                raise DataError(f"{self.path}, line {line}: {column} holds {short(value)}, not a finite number")
         self.n += 1
 
     def finish(self) -> tuple[np.ndarray, int]:

@@ -469,7 +469,7 @@ def test_csv_classification_and_regression(tmp_path):
     ("a;b\n1;2\n", "b", r"its columns are 'a;b' \(its fields seem separated by ';', as Excel writes them in some "
                          r"countries: save it as comma-separated values\)"),
     ("a,b\n1,2,3\n", "b", "line 2: 3 fields, but the header has 2"),
-    ("a,b\n", "b", "needs a header row and at least one data row"),
+    ("a,b\n", "b", "needs a header row and at least one data row; found the header alone$"),  # "found 1 rows"
     # a blank line above the header was read as a header of no columns: "its columns are " and nothing
     ("\n\na,b\n1,2\n", "b", "line 1: names no column, where the header row that names them must be"),
     (",,\n1,2,3\n", "b", "line 1: names no column"),

@@ -471,6 +471,7 @@ def test_a_class_the_data_never_shows_is_found_and_a_handful_of_samples_finds_no
     for n in (1, 2, 4):
         quiet = gn.diagnose(gn.mlp([64, 256, 128, 10], rng=0), train.X, train.y, "cross_entropy", samples=n)
         assert not {f.code for f in quiet.findings} & {"dead_relu", "constant_feature", "class_imbalance"}, quiet
+        assert str(quiet).startswith(f"diagnosis on {n} sample{'s' * (n > 1)}: ")  # not "on 1 samples"
 
 
 def test_lr_find_measures_each_rate_by_the_cost_after_its_step():

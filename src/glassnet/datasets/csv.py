@@ -43,8 +43,8 @@ def load_csv(path: str | os.PathLike, target: str, *, task: str = "auto", column
     path = Path(path)
     table = fill(path, lambda first, lines: _Numbers(path, first, target, columns, lines))
     if table is None or table.n == 0:
-        raise DataError(f"{path} needs a header row and at least one data row; found {0 if table is None else 1} "
-                        "rows")
+        raise DataError(f"{path} needs a header row and at least one data row; found "
+                        f"{'no row' if table is None else 'the header alone'}")
     # kept in float64, as read: float32 would round a date (20240103 to 20240104) or a timestamp before the
     # command line's standardizing could keep it
     header, read, raw_target, X = table.header, table.read, table.target, table.X[:table.n]

@@ -135,7 +135,7 @@ class Diagnosis:
         return [f for f in self.findings if f.code == code]
 
     def __str__(self) -> str:
-        head = f"diagnosis on {self.samples} samples: "
+        head = f"diagnosis on {self.samples} sample{'s' * (self.samples != 1)}: "
         if not self.findings:
             return textwrap.fill(head + "no findings (checked " + ", ".join(self.checked) + ")", 80)
         return "\n".join([head + f"{len(self.findings)} finding" + "s" * (len(self.findings) > 1)]

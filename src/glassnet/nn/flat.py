@@ -49,6 +49,7 @@ def on_its_device(function):
             return function(model, *args, **kwargs)
     return run
 
+
 #: each layer's model, the one whose vector its parameters view (kept weakly: a layer does not keep its model alive)
 _OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: what :meth:`FlatParameters._bind` makes from the layers, and so neither pickles nor copies

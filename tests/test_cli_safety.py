@@ -960,3 +960,21 @@ def test_the_commands_a_message_suggests_run_as_printed_with_spaces_in_paths(tmp
     line = next(line for line in capsys.readouterr().out.splitlines() if "glassnet train --resume" in line)
     words = shlex.split(line.split(": ", 1)[1])
     assert words[:3] == ["glassnet", "train", "--resume"] and Path(words[3]).is_file()
+
+
+def test_evaluate_names_the_data_file_it_looked_for(tmp_path, monkeypatch):
+    """A model whose CSV file moved: "names a data file that is not there or is not the one it was trained on",
+    without saying which file."""
+    monkeypatch.chdir(tmp_path)
+    r = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in r.random((60, 2)))
+    data = tmp_path / "plain.csv"
+    data.write_text("a,b,y\n" + rows + "\n")
+    assert cli.main(["train", "--dataset", "csv", "--data", str(data), "--target", "y", "--epochs", "1",
+                     "--quiet", "--out", "o"]) == 0
+    data.rename(tmp_path / "moved.csv")
+    line = fails("evaluate", tmp_path / "o" / "model.glassnet", cwd=tmp_path)
+    assert f"names the data file {data}, which is not there: give --data FILE" in line
+    data.write_text("a,b,y\n1,2,0\n")
+    assert "which is not the one it was trained on (its size or checksum differ)" in fails(
+        "evaluate", tmp_path / "o" / "model.glassnet", cwd=tmp_path)

@@ -381,9 +381,9 @@ def check_fingerprint(path: str | None, expected: object, dataset: str, source: 
         return
     ok = isinstance(expected, dict) and Path(path).is_file() and fingerprint(path) == {
         "size": expected.get("size"), "sha256": expected.get("sha256")}
-    if not ok:
-        raise UserError(f"{source} names a data file that is not there or is not the one it was trained on (its size "
-                        "or checksum differ): give the data with --data FILE")
+    if not ok:  # named: it said "a data file", and which one to look for was left to guess
+        raise UserError(f"{source} names the data file {path}, which " + ("is not the one it was trained on (its "
+                        "size or checksum differ)" if Path(path).is_file() else "is not there") + ": give --data FILE")
 
 
 def resolved(path: str | None) -> str | None:

@@ -974,7 +974,7 @@ def test_evaluate_names_the_data_file_it_looked_for(tmp_path, monkeypatch):
                      "--quiet", "--out", "o"]) == 0
     data.rename(tmp_path / "moved.csv")
     line = fails("evaluate", tmp_path / "o" / "model.glassnet", cwd=tmp_path)
-    assert f"names the data file {data}, which is not there: give --data FILE" in line
+    assert f"names the data file {data}, which is gone: give the data with --data FILE" in line
     data.write_text("a,b,y\n1,2,0\n")
     assert "which is not the one it was trained on (its size or checksum differ)" in fails(
         "evaluate", tmp_path / "o" / "model.glassnet", cwd=tmp_path)

@@ -382,8 +382,8 @@ def check_fingerprint(path: str | None, expected: object, dataset: str, source: 
     ok = isinstance(expected, dict) and Path(path).is_file() and fingerprint(path) == {
         "size": expected.get("size"), "sha256": expected.get("sha256")}
     if not ok:  # named: it said "a data file", and which one to look for was left to guess
-        raise UserError(f"{source} names the data file {path}, which " + ("is not the one it was trained on (its "
-                        "size or checksum differ)" if Path(path).is_file() else "is not there") + ": give --data FILE")
+        why = "is not the one it was trained on (its size or checksum differ)" if Path(path).is_file() else "is gone"
+        raise UserError(f"{source} names the data file {path}, which {why}: give the data with --data FILE")
 
 
 def resolved(path: str | None) -> str | None:

@@ -1,14 +1,12 @@
 """MNIST: download the four original files once, check their SHA-256, cache, read.
 
-The files are the original IDX files (gzip), 60,000 training and 10,000 test
-images of 28x28 grey pixels, 0 = background. ``load_mnist(folder)`` reads them
-from a folder (nothing is downloaded); ``load_mnist()`` looks in the cache
-(``$GLASSNET_DATA`` or ``~/.cache/glassnet``) and downloads what is missing.
+The files are the original IDX files (gzip, or unzipped), 60,000 training and 10,000 test images of 28x28
+grey pixels, 0 = background. ``load_mnist(folder)`` reads them from a folder (nothing is downloaded);
+``load_mnist()`` looks in the cache (``$GLASSNET_DATA`` or ``~/.cache/glassnet``) and downloads what is missing.
 
-Unzipping the images takes most of a load (a whole load took 0.3-0.8 s), so
-the first load keeps their pixels, as uint8 ``.npy`` files named by the
-checksum of the file they came from, in that same cache folder; later loads map
-those and only divide by 255 (about 0.07 s in all).
+Unzipping the images takes most of a load (a whole load took 0.3-0.8 s), so the first load keeps their pixels,
+as uint8 ``.npy`` files named by the checksum of the file they came from, in that same cache folder; later
+loads map those and only divide by 255 (about 0.07 s in all).
 """
 
 from __future__ import annotations
@@ -161,7 +159,7 @@ def source_of(root: Path, name: str) -> Path:
     Returns
     -------
     pathlib.Path
-        ``root / name`` where no form of it is there (which the caller refuses as missing).
+        ``root / name`` where no form of it is there (the caller refuses it as missing).
     """
     plain = name[:-3]
     for candidate in (name, plain, plain.replace("-idx", ".idx")):
@@ -197,22 +195,27 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
     return data
 
 
-def check_folder(root: Path, verify: bool = True) -> None:
+def check_folder(root: Path, verify: bool = True) -> dict[str, Path]:
     """Refuse a folder that lacks one of MNIST's four files, or (``verify``) holds one that is not MNIST's.
 
-    A folder that passes holds the very files that were published, so a model
-    trained from any such folder was trained on the same data.
+    A folder that passes holds the very files that were published: a model trained from any was trained alike.
 
     Parameters
     ----------
     root : pathlib.Path
     verify : bool
         Check each file's SHA-256 against the published one.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Each of :data:`MNIST_FILES`' names, and the file that holds it (:func:`source_of`).
     """
     if not root.is_dir():
         raise not_a_folder(root)
+    files = {}
     for name, digest in MNIST_FILES.items():
-        path = source_of(root, name)
+        path = files[name] = source_of(root, name)
         if not path.exists():
             raise FileNotFoundError(f"{name} is missing from {root} (nor is it there unzipped, as {name[:-3]}), "
                                     f"which must hold {WHERE}")
@@ -221,6 +224,7 @@ def check_folder(root: Path, verify: bool = True) -> None:
         if verify and sha256(path) not in (digest, UNZIPPED[name]):
             raise DataError(f"{path} does not match the published SHA-256 of MNIST's {name}, nor that of its "
                             "contents unzipped")
+    return files
 
 
 def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True,
@@ -238,13 +242,11 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
     verify : bool
         Check each file's SHA-256 against the published one.
     memmap : str or path_like, optional
-        A folder for the images as ``.npy`` files of uint8 pixels: written
-        there (atomically) by the first call, and from then on checked and
-        opened as read-only memory maps, so that ``X`` is a
-        :class:`~glassnet.core.rows.LazyRows` read from disk as training asks for
-        rows, in [0, 1] as float32, instead of held in memory. A cache file
-        that does not match is written again with a :class:`CacheRebuiltWarning`;
-        a symbolic link there is refused, never followed.
+        A folder for the images as ``.npy`` files of uint8 pixels: written there (atomically) by the first call,
+        and from then on checked and opened as read-only memory maps, so that ``X`` is a
+        :class:`~glassnet.core.rows.LazyRows` read from disk as training asks for rows, in [0, 1] as float32,
+        instead of held in memory. A cache file that does not match is written again with a
+        :class:`CacheRebuiltWarning`; a symbolic link there is refused, never followed.
     cache : bool
         Keep the unzipped pixels in :func:`default_cache` the same way (for
         verified files only), so that the next load skips the unzipping; the
@@ -279,7 +281,7 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
                 raise FileNotFoundError(f"MNIST is not in {root} and download=False")
             fetch(root)
     try:
-        check_folder(root, verify)
+        files = check_folder(root, verify)
     except DataError as damaged:
         if folder is not None or not download:
             raise
@@ -287,22 +289,22 @@ def load_mnist(folder: str | os.PathLike | None = None, *, download: bool = True
             fetch(root)
         except OSError as exc:  # offline: why a download was tried at all, not only that it failed
             raise OSError(f"{damaged}, and fetching it again failed: {exc}") from None
-        check_folder(root, verify)
+        files = check_folder(root, verify)
 
     def part(prefix: str, name: str) -> Dataset:
-        labels = _read_idx(source_of(root, f"{prefix}-labels-idx1-ubyte.gz"), 0x801, "label")
+        labels = _read_idx(files[f"{prefix}-labels-idx1-ubyte.gz"], 0x801, "label")
         n, source = labels.shape[0], f"{prefix}-images-idx3-ubyte.gz"
 
         def unzip() -> np.ndarray:
-            images = _read_idx(source_of(root, source), 0x803, "image")
+            images = _read_idx(files[source], 0x803, "image")
             if images.shape[1:] != (28, 28) or images.shape[0] != n:
-                raise DataError(f"{source_of(root, source)} holds {images.shape[0]:,} images of "
+                raise DataError(f"{files[source]} holds {images.shape[0]:,} images of "
                                 f"{' x '.join(map(str, images.shape[1:]))} where MNIST's {prefix} set has {n:,} "
                                 "labels and 28 x 28 images")
             return images.reshape(n, -1)
 
         if memmap_folder is not None:  # the cache is named by the file it is made from: unverified files by their own
-            digest = MNIST_FILES[source] if verify else sha256(source_of(root, source))
+            digest = MNIST_FILES[source] if verify else sha256(files[source])
             pixels = _pixel_cache(memmap_folder, prefix, n, digest, unzip)
         else:
             pixels = _kept_pixels(prefix, n, MNIST_FILES[source], unzip) if cache and verify else unzip()

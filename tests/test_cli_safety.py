@@ -978,3 +978,16 @@ def test_evaluate_names_the_data_file_it_looked_for(tmp_path, monkeypatch):
     data.write_text("a,b,y\n1,2,0\n")
     assert "which is not the one it was trained on (its size or checksum differ)" in fails(
         "evaluate", tmp_path / "o" / "model.glassnet", cwd=tmp_path)
+
+
+def test_a_moved_mnist_folder_is_known_again_unzipped_too(tmp_path):
+    """--resume --data NEW for MNIST knew a moved folder by its four .gz files only, where the loader also reads
+    them unzipped (train-images.idx3-ubyte, ...)."""
+    from glassnet.cli.settings import found_again
+    from glassnet.datasets import MNIST_FILES
+
+    for name in MNIST_FILES:
+        (tmp_path / name[:-3].replace("-idx", ".idx")).write_bytes(b"")
+    assert found_again(str(tmp_path), None, "mnist")
+    (tmp_path / "t10k-labels.idx1-ubyte").unlink()
+    assert not found_again(str(tmp_path), None, "mnist")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core._validation import short
-from ..datasets.mnist import MNIST_FILES
+from ..datasets.mnist import MNIST_FILES, source_of
 from ..optim import DEFAULT_LR
 from ..training.models import CNN_RECIPES
 from ..training.recipes import get_recipe
@@ -297,7 +297,7 @@ def found_again(path: str, stored: object, dataset: object) -> bool:
     bool
     """
     if dataset == "mnist":
-        return all((Path(path) / name).is_file() for name in MNIST_FILES)
+        return all(source_of(Path(path), name).is_file() for name in MNIST_FILES)  # published, or unzipped
     if not isinstance(stored, dict):
         return False
     return same_folder(path, stored) if dataset == "folder" else dataset == "csv" and is_own_file(path, None, stored)

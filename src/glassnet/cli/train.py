@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core.arrays import resolve_device
 from ..datasets import PhotoAugment, RandomAffine
-from ..datasets.mnist import MNIST_FILES
+from ..datasets.mnist import MNIST_FILES, source_of
 from ..errors import DivergenceError, OptionError, missing
 from ..nn import Normalize, picture_channels
 from ..optim import get_optimizer
@@ -104,7 +104,8 @@ def _train(args, comm: Any) -> int:
     ck = load(args.resume) if args.resume else None
     s = resumed_settings(args, ck) if ck is not None else settings_from(args)
     # MNIST's folder is read by its four file names: those files are the inputs, and the folder may take outputs
-    data = [Path(s["data"]) / name for name in MNIST_FILES] if s["dataset"] == "mnist" and s["data"] else [s["data"]]
+    data = [source_of(Path(s["data"]), name) for name in MNIST_FILES] if s["dataset"] == "mnist" and s["data"] \
+        else [s["data"]]  # (published, or unzipped)
     out = check_outputs(args, [*data, s.get("test_data"), args.resume])
     with left_empty_removed(out.folder, out.made):  # a run refused after it made --out leaves no empty folder
         return _trained(args, comm, on_host, ck, s, out)

@@ -242,10 +242,13 @@ def test_lr_find_suggests_a_rate_that_trains_as_well_as_the_hand_tuned_one_and_c
     assert found.costs[lowest] < found.costs[0] / 2  # and the sweep did find a fall
     accuracy = {}
     for lr in (0.002, found.suggestion):  # 0.002: the command line's tuned rate for this network
-        m = gn.mlp([64, 256, 128, 10], rng=1)
-        m.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=lr, epochs=20, batch_size=32,
-              verbose=False)
-        accuracy[lr] = np.mean(m.predict_classes(test.X) == test.y)
+        right = []
+        for seed in (1, 2, 3):  # one start alone is luck: 360 test images, and a few rounding steps apart
+            m = gn.mlp([64, 256, 128, 10], rng=seed)  # (OpenBLAS's kernel for the CPU) moved it 4 % on seed 1
+            m.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=lr, epochs=20, batch_size=32,
+                  verbose=False)
+            right.append(np.mean(m.predict_classes(test.X) == test.y))
+        accuracy[lr] = np.mean(right)
     assert accuracy[found.suggestion] >= accuracy[0.002] - 0.01, (found.suggestion, accuracy)
 
 

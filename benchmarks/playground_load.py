@@ -6,7 +6,8 @@ its own (its own cookie and connection), one session of the page's defaults (the
 8, Adam, batch 10), asking for frames without pause (an epoch of 20 steps each, as the page's Play does),
 clicking a neuron and a weight every few frames, and sending the page's heartbeat. A prober sends a picture to
 the digit page in the same server five times a second. Counted as failed: any answer that is not 200, a "busy,
-send again" (503) or "full" (429) included; a session lost is one answered 404.
+send again" (503) is sent again after its Retry-After, as the page sends it, and counted apart; "full" (429)
+and anything else counts as failed; a session lost is one answered 404.
 
 Prints each learner's frames per second (median and slowest), the latency of a frame, the digit page's
 latency (p50, p99), the server's resident memory before the class arrives, at its peak and at the end, and
@@ -78,7 +79,7 @@ class Learner:
         self.port, self.query = port, query
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookie = ""
-        self.frames, self.failures, self.lost = 0, [], 0
+        self.frames, self.failures, self.lost, self.busy = 0, [], 0, 0
         self.latencies: list[float] = []
         self.token = ""
 
@@ -97,6 +98,10 @@ class Learner:
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
+        if response.status == 503:  # busy: the page waits its Retry-After and sends it again
+            self.busy += 1
+            time.sleep(float(response.getheader("Retry-After") or 1))
+            return None
         if response.status != 200:
             self.failures.append(f"{method} {path.split('?')[0].split('/')[-1]}: {response.status}")
             self.lost += response.status == 404
@@ -104,8 +109,14 @@ class Learner:
         return json.loads(data)
 
     def run(self, stop: float, steps: int) -> None:
-        answer = self.call("POST", "/sessions", {"query": self.query})
+        for _ in range(10):  # as the page asks for its session, at most ten times while the server is busy
+            busy = self.busy
+            answer = self.call("POST", "/sessions", {"query": self.query})
+            if answer is not None or self.busy == busy:
+                break
         if answer is None:
+            if self.busy > busy:
+                self.failures.append("POST sessions: busy ten times")
             return
         self.token = answer["id"]
         beat = time.monotonic()
@@ -190,6 +201,7 @@ def main() -> None:
         "digit_page_requests": len(digit_latencies),
         "rss_before_mib": round(rss_before, 1), "rss_peak_mib": round(peak[0], 1), "rss_end_mib": round(rss_end, 1),
         "failed_requests": len(failures), "sessions_lost": lost,
+        "busy_answers": sum(learner.busy for learner in learners),
         "server_cpu_share": round(server_cpu / elapsed, 2),
         "load_cpu_share": round(cpu_seconds(os.getpid()) / elapsed, 2),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -204,7 +216,8 @@ def main() -> None:
           f"p99 {figures['digit_page_p99_ms']} ms")
     print(f"server memory: {rss_before:.0f} MiB before the class, peak {peak[0]:.0f} MiB, {rss_end:.0f} MiB at the end "
           f"(growth {peak[0] - rss_before:.0f} MiB)")
-    print(f"{len(failures)} failed requests, {lost} sessions lost; CPU: the server {figures['server_cpu_share']} "
+    print(f"{len(failures)} failed requests, {lost} sessions lost, {figures['busy_answers']} answered busy and sent "
+          f"again; CPU: the server {figures['server_cpu_share']} "
           f"cores, the load generator {figures['load_cpu_share']}")
     if failures:
         print("first failures:", failures[:5])

@@ -84,6 +84,32 @@ def test_pause_and_play_again_before_the_frame_arrives_keeps_one_training_loop(s
     context.close()
 
 
+# the first request for a session is answered "busy", as the server answers one whose turn to compute did
+# not come within its wait, having made nothing
+BUSY_START = """
+const fetchNow = window.fetch.bind(window);
+window.busyStarts = 0;
+window.fetch = async (url, options) => {
+  if (!String(url).endsWith("/sessions") || window.busyStarts >= 2) return fetchNow(url, options);
+  window.busyStarts += 1;
+  return new Response(JSON.stringify({error: "the playground is busy with other learners' requests: send it again"}),
+                      {status: 503, headers: {"Content-Type": "application/json", "Retry-After": "0.05"}});
+};
+"""
+
+
+def test_a_page_opened_while_the_server_is_busy_starts_its_run_when_it_is_free(server, browser):
+    """Thirty learners opening the page at once on a slow server: the busy answer ended the page in an error
+    ("the playground is busy ...: send it again") and no run, where a frame answered busy is sent again."""
+    context, page = page_with(browser, BUSY_START, server + "?data=xor")
+    sync_api.expect(page.locator("#status")).to_contain_text("step 0")
+    assert page.evaluate("window.busyStarts") == 2
+    assert page.locator("#error").text_content() == "" and page.locator("#notice").text_content() == ""
+    page.click("#epoch")
+    page.wait_for_function("() => Number(document.getElementById('status').dataset.step) > 0")
+    context.close()
+
+
 # the first training request's steps are taken, but it is answered "busy" with where the session stands,
 # as the server answers a request that lost its turn and found no other for its frame
 BUSY_AFTER_STEPS = """

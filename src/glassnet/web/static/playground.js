@@ -123,7 +123,7 @@ async function start(query, csv, steps) {
   if (csv !== undefined && csv !== null) body.csv = csv;
   let answer;
   try {
-    answer = await call("POST", "/api/playground/sessions", body);
+    answer = await startSession(body);
   } catch (e) {
     if (e.status === 429) {  // no room: said plainly, nothing else changes
       showError(`The server is full: ${e.message} (try again in about ${e.retryAfter || 60} seconds).`);
@@ -153,6 +153,22 @@ async function start(query, csv, steps) {
   showSettings(answer.frame.query);
   if (steps > 0) await replay(steps);
   return true;
+}
+
+// a new session, asked for again while the server answers busy (its turn to compute did not come within
+// the wait: nothing was made), as a frame is; a page opened in a busy classroom starts late, not with an error
+async function startSession(body) {
+  for (let tries = 1; ; tries++) {
+    try {
+      const answer = await call("POST", "/api/playground/sessions", body);
+      showNotice("");
+      return answer;
+    } catch (e) {
+      if (e.status !== 503 || tries === 10) throw e;
+      showNotice("The server is busy with other learners: asking it again ...");
+      await sleep(1000 * (e.retryAfter || 1));
+    }
+  }
 }
 
 // train to the link's step, a request at a time: the engine is deterministic, so the weights come back

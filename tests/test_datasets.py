@@ -591,6 +591,28 @@ def test_predict_names_the_line_and_column_of_a_value_beyond_float64(tmp_path):
         datasets.read_features(write(tmp_path, "1,-1e999\n"), [], 2)  # no header: a column by its place
 
 
+def test_predict_reads_a_header_by_the_rules_training_reads_it_by(tmp_path):
+    """Where training's reader refuses or explains, predict's said something else: "1,2,3," on every line (a
+    comma at each line's end) made the first row a header, blamed as "column '' must be a number" on line 2; a
+    header with an unnamed column, or more columns than the model takes, was read in order, the extra columns
+    too; a file saved with semicolons got no hint."""
+    with pytest.raises(DataError, match=r"line 1: ends in an empty field after 3 numbers \(a comma at the end of "
+                                        r"each line makes an empty column\)"):
+        datasets.read_features(write(tmp_path, "1,2,3,\n4,5,6,\n"), [], 3)
+    with pytest.raises(DataError, match=r"column 3 has no name in the header"):
+        datasets.read_features(write(tmp_path, "a,b,\n1,2,3\n"), [], 3)
+    with pytest.raises(DataError, match=r"has 4 columns, 'a', 'b', 'c', 'd', but the model takes 3 features; it "
+                                        r"knows no names for them, so the columns are read in order$"):
+        datasets.read_features(write(tmp_path, "a,b,c,d\n1,2,3,4\n"), [], 3)
+    semicolons = write(tmp_path, "a;b;c\n1;2;3\n")
+    for known in ([], ["a", "b", "c"]):
+        with pytest.raises(DataError, match=r"its fields seem separated by ';'"):
+            datasets.read_features(semicolons, known, 3)
+    # a column the model reads by name is never the unnamed one: read as before
+    X, first_line = datasets.read_features(write(tmp_path, "a,b,c,\n1,2,3,\n"), ["c", "a"], 2)
+    assert X.tolist() == [[3.0, 1.0]] and first_line == 2
+
+
 READERS = {"read_features": lambda path: datasets.read_features(path, [], 2),
            "load_csv": lambda path: datasets.load_csv(path, "b")}
 

@@ -111,11 +111,8 @@ def _columns(path: Path, row: list[str], target: str, columns: list[str] | None)
     header = [h.strip() for h in row]
     if not any(header):  # a blank first line (a file saved with one above its header), or only commas
         raise DataError(f"{path}, line 1: names no column, where the header row that names them must be")
-    if columns is None and (unnamed := [i + 1 for i, name in enumerate(header) if not name]):  # (one read
-        # by name never is)
-        raise DataError(f"{path}: column {unnamed[0]} has no name in the header (pandas writes its row numbers so, "
-                        "unless saved with to_csv(..., index=False); a comma at the end of each line makes an empty "
-                        "column): give each column a name, or take the column out")
+    if columns is None:  # (a column read by name never is unnamed)
+        check_named(path, header)
     seen: dict[str, int] = {}
     for i, name in enumerate(header):  # a model reads its columns by name: two alike would be one
         if name in seen:
@@ -123,10 +120,8 @@ def _columns(path: Path, row: list[str], target: str, columns: list[str] | None)
                             f"column its own name")
         seen[name] = i
     if target not in header:
-        mark = next((m for m in (";", "\t", "|") if len(header) == 1 and m in header[0]), None)
-        hint = f" (its fields seem separated by {mark!r}, as Excel writes them in some countries: save it as " \
-               "comma-separated values)" if mark else ""
-        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}{hint}")
+        raise DataError(f"target column {short(target)} is not in {path}; its columns are {names(header)}"
+                        f"{separator_hint(header)}")
     t = header.index(target)
     if columns is not None and (lacking := [c for c in columns if c not in header or c == target]):
         raise DataError(f"{path} lacks the feature column(s) {names(lacking)} the model was trained on; its columns "
@@ -136,6 +131,43 @@ def _columns(path: Path, row: list[str], target: str, columns: list[str] | None)
         raise DataError(f"{path} holds no feature column beside the target {short(target)}; its columns are "
                         f"{names(header)}")
     return header, t, read
+
+
+def check_named(path: str | os.PathLike, header: list[str]) -> None:
+    """Refuse a header with a column of no name, which every column read in order must have.
+
+    Parameters
+    ----------
+    path : str or path_like
+        The file, for the message.
+    header : list of str
+        The first row's fields, stripped.
+
+    Raises
+    ------
+    DataError
+    """
+    if unnamed := [i + 1 for i, name in enumerate(header) if not name]:
+        raise DataError(f"{path}: column {unnamed[0]} has no name in the header (pandas writes its row numbers so, "
+                        "unless saved with to_csv(..., index=False); a comma at the end of each line makes an empty "
+                        "column): give each column a name, or take the column out")
+
+
+def separator_hint(header: list[str]) -> str:
+    """For a header read as one field holding ``;``, a tab or ``|``: the words that say so (else "").
+
+    Parameters
+    ----------
+    header : list of str
+
+    Returns
+    -------
+    str
+        Starting with a space, in parentheses.
+    """
+    mark = next((m for m in (";", "\t", "|") if len(header) == 1 and m in header[0]), None)
+    return f" (its fields seem separated by {mark!r}, as Excel writes them in some countries: save it as " \
+           "comma-separated values)" if mark else ""
 
 
 def _feature_row(path: Path, r: int, row: list[str], header: list[str], t: int, read: list[int],

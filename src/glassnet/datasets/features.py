@@ -15,7 +15,7 @@ import numpy as np
 from ..core._validation import check_memory, short
 from ..errors import DataError
 from ._rows import fill, grown, rows_at_most
-from .csv import is_number, names
+from .csv import check_named, is_number, names, separator_hint
 
 
 def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
@@ -62,6 +62,9 @@ class _Table:
                  takes: str, lines: int) -> None:
         self.path, self.fields = path, len(first)
         header = not all(is_number(v) for v in first)
+        if header and first and not first[-1] and all(is_number(v) for v in first[:-1]):  # "1,2,3,"
+            raise DataError(f"{path}, line 1: ends in an empty field after {len(first) - 1} numbers (a comma at the "
+                            "end of each line makes an empty column): take the commas at the lines' ends out")
         if not header and feature_names and sorted(first) == sorted(feature_names):
             # a header of numbers, or a row of data that happens to be them: either reading could be wrong
             raise DataError(f"{path}: its first row, {names(first)}, names the model's features but is all "
@@ -69,7 +72,8 @@ class _Table:
                             f"(such as id) to read it as the header, or give no header and the features in order")
         self.names = [v.strip() for v in first] if header else None  # for messages: a column by its name
         if header:
-            self.first_line, self.columns = 2, _named_columns(path, first, feature_names)
+            self.first_line, self.columns = 2, _named_columns(path, first, feature_names, width,
+                                                                takes or f"takes {width} features")
         else:
             self.first_line, self.columns = 1, list(range(width))
             if len(first) != width:
@@ -107,14 +111,20 @@ class _Table:
         return X, self.first_line
 
 
-def _named_columns(path: str | os.PathLike, header: list[str], feature_names: list[str]) -> list[int]:
+def _named_columns(path: str | os.PathLike, header: list[str], feature_names: list[str], width: int,
+                   takes: str) -> list[int]:
     """Where the model's features are among the header's names (all columns, for a model that knows none)."""
     if not feature_names:
+        check_named(path, header)
+        if len(header) != width:
+            raise DataError(f"{path} has {len(header)} column{'' if len(header) == 1 else 's'}, {names(header)}, "
+                            f"but the model {takes}; it knows no names for them, so the columns are read in order"
+                            f"{separator_hint(header)}")
         return list(range(len(header)))
     missing = [n for n in feature_names if n not in header]
     if missing:
         raise DataError(f"{path} lacks the column(s) {names(missing)} that the model was trained on; its header "
-                        f"is {names(header)}")
+                        f"is {names(header)}{separator_hint(header)}")
     if twice := sorted({n for n in feature_names if header.count(n) > 1}):
         raise DataError(f"{path} names the column(s) {names(twice)} more than once: which to read is not known; "
                         "give each column its own name")

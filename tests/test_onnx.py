@@ -217,6 +217,40 @@ def test_a_regressor_takes_raw_features_and_gives_values_in_the_target_units():
     assert props["glassnet_version"] == gn.__version__ and "classes" not in props
 
 
+def test_a_float32_regressors_scaling_is_done_in_float64_as_glassnet_predict_does_it():
+    """A timestamp feature of 1.7e9 and a target near 2e7: the scaling nodes ran in float32, where a raw feature
+    is 128 off and the target rounds to an even number; ONNX and glassnet predict differed by up to 0.85."""
+    from glassnet.cli.data import scale_inputs, unscale_target
+
+    model = gn.mlp([2, 4, 1], rng=0)  # float32
+    meta = {"task": "regression", "input_mean": [1.7e9, 0.0], "input_scale": [1000.0, 1.0], "target_mean": 2e7,
+            "target_scale": 3.0}
+    X = np.array([[1.7e9 + 500, 0.25], [1.7e9 - 1499, -1.0]])
+    proto = to_onnx(model, metadata=meta)
+    assert [i.type.tensor_type.elem_type for i in proto.graph.input] == [onnx.TensorProto.DOUBLE]
+    expected = unscale_target(model.predict(scale_inputs(X, meta)), meta)
+    for out in run_both(proto, X):
+        assert out["output"].dtype == np.float64
+        np.testing.assert_allclose(out["output"], expected, rtol=0, atol=1e-6)
+
+
+def test_metadata_is_taken_as_save_takes_it_and_a_softmax_per_pixel_is_no_classifier():
+    """NumPy arrays in the metadata (which save stores as lists) ended in "truth value of an array is ambiguous"
+    or "not JSON serializable", input_mean without input_scale in a KeyError; a conv net ending in a softmax
+    over each pixel's channels could not be exported without classes=False, which the command line lacks."""
+    model = gn.Sequential(gn.Dense(4, 3), gn.Softmax(), rng=0)
+    proto = to_onnx(model, metadata={"classes": np.array(["a", "b", "c"]), "input_mean": np.zeros(4),
+                                     "input_scale": np.ones(4)})
+    props = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(props["classes"]) == ["a", "b", "c"] and json.loads(props["input_scale"]) == [1.0] * 4
+    with pytest.raises(gn.OptionError, match="metadata gives input_mean without input_scale"):
+        to_onnx(model, metadata={"input_mean": [0, 0, 0, 0]})
+    segmentation = gn.Sequential(gn.Conv2D(4, 3, padding="same"), gn.Softmax(), input_shape=(1, 6, 6), rng=0)
+    X = np.random.default_rng(0).random((2, 1, 6, 6), dtype=np.float32)
+    for out in run_both(to_onnx(segmentation), X):
+        np.testing.assert_allclose(out["output"], segmentation.predict(X), atol=1e-6)
+
+
 def test_a_layer_with_no_onnx_equivalent_is_refused_by_name(tmp_path):
     class Doubler(gn.Layer):
         def forward(self, x, ctx):
@@ -368,10 +402,12 @@ def test_every_activation_of_a_float64_estimator_runs_in_onnx_runtime_at_skl2onn
     np.testing.assert_allclose(probabilities, est.predict_proba(X), atol=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["bool", "float"])
 @pytest.mark.parametrize("zipmap", [True, False])
-def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, skl2onnx):
-    """Bool classes were written as strings where skl2onnx declares int64 labels: onnxruntime failed in a Cast
-    node ("stoll"), or on the output's type with zipmap=False. MLPClassifier's graph answers 0 and 1."""
+def test_bool_and_float_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, kind, skl2onnx):
+    """Bool classes, and float ones (y of 0.0, 1.0 and 2.0), were written as strings where skl2onnx declares int64
+    labels: onnxruntime failed in a Cast node ("stoll"), or on the output's type with zipmap=False.
+    MLPClassifier's graph answers 0, 1 (and 2)."""
     from sklearn.exceptions import ConvergenceWarning
 
     from glassnet.sklearn import GlassnetClassifier
@@ -379,7 +415,8 @@ def test_bool_classes_convert_to_the_int64_labels_skl2onnx_declares(zipmap, skl2
     X = r.normal(size=(60, 3)).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        est = GlassnetClassifier(hidden_layer_sizes=(4,), max_iter=30, random_state=0).fit(X, X[:, 0] > 0)
+        y = X[:, 0] > 0 if kind == "bool" else np.digitize(X[:, 0], [-0.5, 0.5]).astype(float)
+        est = GlassnetClassifier(hidden_layer_sizes=(4,), max_iter=30, random_state=0).fit(X, y)
     options = None if zipmap else {id(est): {"zipmap": False}}
     session = ort.InferenceSession(skl2onnx.to_onnx(est, X[:1], options=options).SerializeToString(),
                                    providers=["CPUExecutionProvider"])

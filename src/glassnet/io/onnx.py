@@ -45,6 +45,7 @@ from ..nn import LAYERS, Stack
 from ..nn.predicting import output_probabilities
 from ..nn.stack import check_model
 from .atomic import write_atomically
+from .metadata import savable_metadata
 
 #: the ONNX operator set the graphs use (ONNX Runtime 1.13 and later run it)
 OPSET = 17
@@ -282,10 +283,14 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
     check_exportable(model)
     if dtype is not None and np.dtype(dtype) != model.dtype:
         model = model.copy(dtype=dtype)
-    meta = dict(metadata or {})
-    if classes is None:
-        classes = meta.get("classes") or (list(range(model.out_features or 0))
-                                          if output_probabilities(model.layers) == "softmax" else False)
+    # as save takes it (NumPy arrays as lists), and refused as load would refuse it: input_mean without its scale
+    meta = savable_metadata(metadata, model, "the ONNX graph")
+    shape = model.input_shape
+    assert shape is not None  # check_exportable refused a model without one
+    out_shape = tuple(model.layer_shapes()[-1] or ())
+    if classes is None:  # a softmax over each pixel's channels (a segmentation) is no classifier's output
+        classes = meta.get("classes") or (list(range(model.out_features or 0)) if len(out_shape) == 1
+                                          and output_probabilities(model.layers) == "softmax" else False)
     if classes is not False and classes is not True:
         if isinstance(classes, (str, bytes)):  # "ab" was read as the classes "a" and "b"
             raise OptionTypeError(f"classes must be a list of class names, one per output; received the string "
@@ -294,19 +299,21 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
         if len(classes) != max(model.out_features or 0, 2):
             raise OptionError(f"classes must name one class per output ({max(model.out_features or 0, 2)}); "
                               f"received {len(classes)}")
-    shape = model.input_shape
-    assert shape is not None  # check_exportable refused a model without one
-    out_shape = tuple(model.layer_shapes()[-1] or ())
     if classes is not False and len(out_shape) != 1:
         raise OptionError(f"classes need a model whose output is one score per class; this model's output is "
                           f"{out_shape} per sample: export it with classes=False")
     dtype = np.dtype(model.dtype)
     elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     parts = GraphParts("", dtype)
-    x = "input"
+    # raw features and the target's units are float64, as glassnet predict reads and writes them: a timestamp
+    # of 1.7e9 in float32 is 128 off, and a target of 2e7 rounds to an even number
+    double = onnx.TensorProto.DOUBLE
+    x, in_elem = "input", elem
     if meta.get("input_mean") is not None:
-        x = parts.node("Sub", [x, parts.constant("input_mean", meta["input_mean"])], "centered")
-        x = parts.node("Div", [x, parts.constant("input_scale", meta["input_scale"])], "standardized")
+        x, in_elem = parts.node("Sub", [x, parts.constant("input_mean", meta["input_mean"], np.float64)],
+                                "centered"), double
+        x = parts.node("Div", [x, parts.constant("input_scale", meta["input_scale"], np.float64)], "standardized")
+        x = parts.node("Cast", [x], "standardized_cast", to=elem)
     out = layer_nodes(model, x, parts)
     n_out = model.out_features
     outputs = []
@@ -321,12 +328,14 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
                                                       else onnx.TensorProto.INT64, ["batch"]),
                    onnx.helper.make_tensor_value_info("probabilities", elem, ["batch", width])]
     else:
+        out_elem = elem
         if meta.get("target_mean") is not None:
-            out = parts.node("Mul", [out, parts.constant("target_scale", meta["target_scale"])])
-            out = parts.node("Add", [out, parts.constant("target_mean", meta["target_mean"])])
+            out, out_elem = parts.node("Cast", [out], "output_cast", to=double), double
+            out = parts.node("Mul", [out, parts.constant("target_scale", meta["target_scale"], np.float64)])
+            out = parts.node("Add", [out, parts.constant("target_mean", meta["target_mean"], np.float64)])
         parts.nodes.append(onnx.helper.make_node("Identity", [out], ["output"]))
-        outputs = [onnx.helper.make_tensor_value_info("output", elem, ["batch", *out_shape])]  # a conv net's too
-    inputs = [onnx.helper.make_tensor_value_info("input", elem, ["batch", *shape])]
+        outputs = [onnx.helper.make_tensor_value_info("output", out_elem, ["batch", *out_shape])]  # a conv net's too
+    inputs = [onnx.helper.make_tensor_value_info("input", in_elem, ["batch", *shape])]
     graph = onnx.helper.make_graph(parts.nodes, name, inputs, outputs, parts.initializers)
     proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
                                    producer_name="glassnet", producer_version=__version__)

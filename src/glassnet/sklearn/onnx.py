@@ -69,11 +69,12 @@ def convert_classifier(scope: Any, operator: Any, container: Any) -> None:
     est, parts, out = _network(scope, operator)
     probabilities = probability_nodes(est.model_, out, parts)
     classes = [c.item() if isinstance(c, np.generic) else c for c in est.classes_]
-    # bool classes come out as int64 0 and 1, as skl2onnx declares them (and converts MLPClassifier's); with
-    # the option nocl the label is the class's index, the int64 skl2onnx then declares
+    # bool classes come out as int64 0 and 1, as skl2onnx declares them (and converts MLPClassifier's), and so
+    # do floats, whole numbers once fit has taken them as classes (y of 0.0, 1.0, 2.0: the strings "0.0" ... made
+    # a graph that its declared int64 label refused); with the option nocl the label is the class's index
     nocl = container.get_options(est, {"nocl": False})["nocl"]
-    label = label_nodes(probabilities, None if nocl else [int(c) if isinstance(c, bool) else c for c in classes],
-                        parts)
+    label = label_nodes(probabilities, None if nocl else [int(c) if isinstance(c, (bool, float)) else c
+                                                          for c in classes], parts)
     from onnx import helper
 
     parts.nodes.append(helper.make_node("Identity", [label], [operator.outputs[0].full_name]))

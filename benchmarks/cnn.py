@@ -33,6 +33,7 @@ import sys
 import time
 
 import numpy as np
+from _args import counting, source_tree
 from speedrun import installed, torch_twin  # beside this script
 
 
@@ -149,15 +150,16 @@ def measure(lib: str, task: str, bs: int, args) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repetition on 2,560 samples")
-    parser.add_argument("--n", type=int, default=None, help="samples (default 10,240; 2,560 with --quick)")
-    parser.add_argument("--passes", type=int, default=2, help="timed passes per process")
-    parser.add_argument("--repeat", type=int, default=None, help="processes per library and task (default 3)")
+    parser.add_argument("--n", type=counting(), default=None, help="samples (default 10,240; 2,560 with --quick)")
+    parser.add_argument("--passes", type=counting(), default=2, help="timed passes per process")
+    parser.add_argument("--repeat", type=counting(), default=None, help="processes per library and task (default 3)")
     parser.add_argument("--mnist", help="a folder with MNIST's files, for real images")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--recipe", action="store_true",
                         help="the fast recipe's conv net, batch size and learning rate instead of glassnet.cnn()'s")
-    parser.add_argument("--baseline", help="another glassnet's src folder, measured as the library 'baseline'")
-    parser.add_argument("--threads", type=int, help="threads for every library (default: glassnet's own choice)")
+    parser.add_argument("--baseline", type=source_tree,
+                        help="another glassnet's src folder, measured as the library 'baseline'")
+    parser.add_argument("--threads", type=counting(), help="threads for every library (default: glassnet's own choice)")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "TASK", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.n = args.n or (2560 if args.quick else 10240)

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import onnxruntime as ort
+from _args import counting
 from onnx.reference import ReferenceEvaluator
 
 import glassnet as gn
@@ -39,7 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mnist", required=True, help="folder of the four MNIST files")
     ap.add_argument("--models", nargs="*", help="model files to check instead of training the two defaults")
-    ap.add_argument("--n", type=int, default=10000, help="test images")
+    ap.add_argument("--n", type=counting(), default=10000, help="test images")
     args = ap.parse_args()
     train, test = load_mnist(args.mnist)
     models = ({path: gn.load(path).model for path in args.models} if args.models else default_models(train))

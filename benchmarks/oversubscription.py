@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from _args import counting
+
 CLEARED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "GLASSNET_THREADS")
 
 
@@ -90,7 +92,7 @@ def timed(args: argparse.Namespace, threads: str, busy: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=counting(), default=3)
     parser.add_argument("--workload", choices=sorted(WORKLOADS), default="digits")
     parser.add_argument("--n", type=int, default=30000, help="samples of the mnist workload")
     parser.add_argument("--epochs", type=int, help="digits 30, mnist 3")

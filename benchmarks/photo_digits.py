@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from _args import counting
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf",
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", help="model files to score")
     parser.add_argument("--data", required=True, help="the folder with MNIST's four files")
-    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--n", type=counting(), default=400)
     parser.add_argument("--save", help="write the pictures into this folder")
     args = parser.parse_args(argv)
     from glassnet.datasets import load_mnist

@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+from _args import counting
 from PIL import Image
 
 SERVER = textwrap.dedent("""
@@ -155,7 +156,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=30, help="learners, each a browser and a session")
+    parser.add_argument("--sessions", type=counting(), default=30, help="learners, each a browser and a session")
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--steps", type=int, default=20, help="steps per frame (20: one epoch of the defaults)")
     parser.add_argument("--query", default="data=spiral&noise=0.1", help="the sessions' settings")

@@ -14,6 +14,7 @@ import time
 import warnings
 
 import numpy as np
+from _args import counting
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -32,7 +33,7 @@ def run(make, X, y, Xt, yt):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=counting(), default=5)
     ap.add_argument("--max-iter", type=int, help="cap every configuration's max_iter (a smoke run)")
     args = ap.parse_args()
     X, y = load_digits(return_X_y=True)

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _args import counting
 
 TARGET = {"mlp": 0.98, "cnn": 0.99}
 LIMIT = {"mlp": 3.0, "cnn": 90.0}  # seconds of training the issue allows on the 2-core machine
@@ -254,18 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist", default=str(default_mnist) if default_mnist.is_dir() else None,
                         help="folder with MNIST's four files (default ../shared/data/mnist if present, else download)")
     parser.add_argument("--arch", default="mlp,cnn", help="mlp, cnn or both (default)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 (default 5)")
+    parser.add_argument("--seeds", type=counting(), default=5, help="seeds 0..K-1 (default 5)")
     parser.add_argument("--libs", default="glassnet,torch",
                         help="of glassnet, glassnet-numpy (its compiled kernels off) and torch (those installed)")
-    parser.add_argument("--n", type=int, help="train on the first N training images only")
-    parser.add_argument("--n-test", type=int, help="score on the first N test images only (smoke runs)")
-    parser.add_argument("--epochs", type=int, help="change the recipe's epochs (smoke runs)")
+    parser.add_argument("--n", type=counting(), help="train on the first N training images only")
+    parser.add_argument("--n-test", type=counting(), help="score on the first N test images only (smoke runs)")
+    parser.add_argument("--epochs", type=counting(), help="change the recipe's epochs (smoke runs)")
     parser.add_argument("--quick", action="store_true",
                         help="1 seed, 2,000 training and 1,000 test images, 1 epoch: a smoke run")
     parser.add_argument("--device", default="cpu",
                         help="cpu (default), or gpu / gpu:N: glassnet on CuPy and PyTorch on CUDA")
     parser.add_argument("--batch-size", type=int, help="change the recipe's batch size")
-    parser.add_argument("--threads", type=int,
+    parser.add_argument("--threads", type=counting(),
                         help="threads for both libraries (default: the cores glassnet would take, PyTorch's too)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "ARCH", "SEED"), help=argparse.SUPPRESS)
@@ -294,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         from glassnet.core.threads import auto_threads
 
         args.threads = auto_threads()
+    for flag, given, known in (("--arch", args.arch, TARGET), ("--libs", args.libs, ("glassnet", "glassnet-numpy",
+                                                                                      "torch"))):
+        if unknown := [v for v in given.split(",") if v not in known]:
+            print(f"speedrun.py: error: {flag}: {', '.join(unknown)} is none of {', '.join(known)}", file=sys.stderr)
+            return 2
     libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
@@ -327,13 +333,16 @@ def main(argv: list[str] | None = None) -> int:
             hits = [r["to_target"] for r in rs]
             summary[lib] = statistics.median(r["curve"][-1][0] for r in rs)
             ok = len(hits) == args.seeds and all(h is not None and h <= limit for h in hits)  # a failed seed fails
+            found = [h for h in hits if h is not None]
             print(f"  {lib}: {sum(h is not None for h in hits)} of {len(hits)} seeds reached {target:.0%}; "
-                  f"slowest {max((h for h in hits if h is not None), default=float('nan')):.2f} s; "
-                  f"median training {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}; "
+                  f"slowest {max(found, default=float('nan')):.2f} s; median to {target:.0%} "
+                  f"{statistics.median(found) if found else float('nan'):.2f} s (of the seeds that reached it); "
+                  f"median whole run {summary[lib]:.2f} s; every seed within {limit:g} s: {'yes' if ok else 'no'}; "
                   f"peak memory {statistics.median(r['peak_rss_mib'] for r in rs):.0f} MiB")
         for other, words in (("torch", "PyTorch's time"), ("glassnet-numpy", "glassnet's without its kernels")):
             if other in summary and "glassnet" in summary:
-                print(f"  {words} / glassnet's, same recipe, seed by seed:")
+                print(f"  {words} / glassnet's, same recipe, seed by seed (the median of these ratios is not the "
+                      "ratio of the medians above):")
                 for name, ratios in paired_ratios(runs["glassnet"], runs[other]).items():
                     shown = ", ".join("-" if r is None else f"{r:.2f}" for r in ratios)
                     found = [r for r in ratios if r is not None]

@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _args import counting, source_tree
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 #: each measure: the code timed (after the setup line), in a fresh process
@@ -54,9 +56,9 @@ def interpreter() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=counting(), default=9)
     parser.add_argument("--mnist", help="a folder with MNIST's four files: also time load_mnist from it")
-    parser.add_argument("--before", type=Path, help="another source tree to time in the same rounds")
+    parser.add_argument("--before", type=source_tree, help="another source tree to time in the same rounds")
     args = parser.parse_args(argv)
     measures = dict(MEASURES)
     if args.mnist:

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from _args import counting
 from PIL import Image
 
 
@@ -113,7 +114,7 @@ def run(model: str, requests: int = 2000, concurrency: int = 8, verbose: bool = 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model")
-    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--requests", type=counting(), default=2000)
     ap.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args()
     run(args.model, args.requests, args.concurrency)

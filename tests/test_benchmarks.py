@@ -230,3 +230,17 @@ def test_pixels_script():
     for source in ("float32 in memory", "uint8 in memory", "uint8 memmap"):
         assert f"{source}: " in out
     assert out.count("same weights as float32's: True") == 2
+
+
+def test_bad_counts_libraries_and_source_trees_are_refused_in_one_line(tmp_path):
+    """--seeds 0 measured nothing and exited 0; --reps 0 printed a table of nan; --epochs 1 ended in a KeyError;
+    --libs foo was dropped without a word; a --baseline that does not exist timed this tree against itself
+    (PYTHONPATH's missing folder falls through to the installed glassnet)."""
+    for script, *args in (("speedrun.py", "--seeds", "0"), ("speedrun.py", "--arch", "foo"),
+                          ("throughput.py", "--epochs", "1"), ("throughput.py", "--libs", "foo"),
+                          ("cnn.py", "--baseline", tmp_path / "nowhere" / "src"), ("startup.py", "--rounds", "0")):
+        proc = subprocess.run([sys.executable, BENCH / script, *map(str, args)], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 2 and proc.stdout == "", (script, args, proc.stdout, proc.stderr)
+        assert proc.stderr.strip().splitlines()[-1].startswith(f"{script}: error: "), (script, proc.stderr)
+        assert "Traceback" not in proc.stderr, proc.stderr

@@ -7,7 +7,8 @@ repository's root; it needs no network and writes every figure under
     PYTHONPATH=src python benchmarks/gpu_check.py --out gpu-figures --mnist .data/mnist
 
 It takes about 5 minutes: the tests that run on CuPy (``tests/test_namespace.py``,
-float64 against NumPy, and the benchmarks' GPU paths), then
+float64 against NumPy; the benchmarks' GPU paths are tested there on the CPU
+stand-in, and run on CuPy in the two parts after), then
 ``throughput.py --device gpu --quick`` and ``speedrun.py --device gpu`` for
 ``--seeds`` seeds. ``--only`` runs some of the three parts (a second try after
 a failure). Each part's output goes to a text file of its own, and the

@@ -150,8 +150,8 @@ def probe_digits(port: int, stop: float, latencies: list[float], failures: list[
 
 
 def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * (len(values) - 1)))] if values else float("nan")
+    """NumPy's percentile (between the two middle values for the median of an even count), nan for none."""
+    return float(np.percentile(values, 100 * q)) if values else float("nan")
 
 
 def main() -> None:

@@ -100,7 +100,7 @@ def run(model: str, requests: int = 2000, concurrency: int = 8, verbose: bool = 
     report = {"requests": len(results), "concurrency": concurrency, "errors": errors,
               "bad_requests_answered_4xx": sum(1 for (s, _), w in zip(results, expected) if w == 400 and s == 400),
               "requests_per_s": len(results) / elapsed, "p50_ms": 1000 * statistics.median(lat),
-              "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))], "rss_after_warmup_mib": rss_warm,
+              "p99_ms": 1000 * float(np.percentile(lat, 99)), "rss_after_warmup_mib": rss_warm,
               "rss_end_mib": rss_end}
     if verbose:
         print(f"{report['requests']} requests after {warm} warm-up, {concurrency} at a time, on 127.0.0.1")

@@ -325,8 +325,9 @@ def test_weights_the_smoothing_found_over_the_limit_late_are_not_the_ones_kept(d
     last = -(-len(X) // 32) - 1  # the last batch of an epoch, at fit's batch size of 32
     schedule = gn.optim.ExponentialDecay(1.5)
     with pytest.warns(gn.DivergenceWarning) as seen:
+        callbacks = [_SendsTheCostUp(epoch=5, batch=last), gn.ModelCheckpoint(tmp_path / "ck.glassnet")]
         history = model.fit(X, y, loss="cross_entropy", optimizer=gn.SGD(0.05, schedule=schedule), epochs=10,
-                            callbacks=[_SendsTheCostUp(epoch=5, batch=last), gn.ModelCheckpoint(tmp_path / "ck.glassnet")])
+                            callbacks=callbacks)
     message = str(seen[0].message)
     assert re.search(r"training diverged at epoch 7, batch ([2-9]|\d\d):", message) and history.n_epochs == 5, message
     assert "The weights of epoch 5 were kept (those of epoch 6 cost over the limit too)" in message

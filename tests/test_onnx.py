@@ -457,3 +457,18 @@ def test_skl2onnx_graphs_of_several_targets_and_of_class_indices_pass_the_full_c
             np.testing.assert_allclose(first, reg.predict(X), rtol=1e-5, atol=1e-6)
         else:  # the class's index
             np.testing.assert_array_equal(first, np.searchsorted(clf.classes_, clf.predict(X)))
+
+
+@pytest.mark.parametrize("layer, shape", [(lambda: gn.LayerNorm(8, eps=0.3, dtype="float64"), (8,)),
+                                          (lambda: gn.LayerNorm((2, 3, 3), eps=0.3, dtype="float64"), (2, 3, 3)),
+                                          (lambda: gn.BatchNorm(2, eps=0.3, dtype="float64"), (2, 4, 4))],
+                         ids=["LayerNorm 1-d", "LayerNorm 3-d", "BatchNorm 2-d"])
+def test_a_float64_normalization_keeps_an_eps_that_float32_cannot_hold(layer, shape):
+    """ONNX's epsilon attribute is a float32: eps=0.3 became 0.30000001192, and the float64 graphs differed from
+    glassnet by 1.6e-8 (LayerNorm) and 2e-8 (BatchNorm), where float64 agrees to 1e-9."""
+    r = np.random.default_rng(0)
+    model = gn.Sequential(layer(), input_shape=shape, rng=0)
+    randomize_statistics(model, r)
+    X = r.normal(size=(5, *shape))
+    for out in run_both(to_onnx(model), X):
+        np.testing.assert_allclose(out["output"], model.predict(X), rtol=0, atol=1e-13)

@@ -229,10 +229,13 @@ class BatchNorm(Layer):
         -------
         str
         """
+        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192...): what it leaves out of eps goes into the
+        # variance, which a float64 graph holds exactly enough (the difference was 2e-8)
+        eps32 = float(np.float32(self.eps))
         statistics = [graph.constant("gamma", self.params["gamma"]), graph.constant("beta", self.params["beta"]),
                       graph.constant("mean", self.state["running_mean"]),
-                      graph.constant("var", self.state["running_var"])]
-        return graph.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=float(self.eps))
+                      graph.constant("var", self.state["running_var"] + (float(self.eps) - eps32))]
+        return graph.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=eps32)
 
     def describe(self) -> str:
         """``BatchNorm(32)`` (see :meth:`Layer.describe`).

@@ -116,9 +116,16 @@ class LayerNorm(Layer):
         -------
         str
         """
-        return graph.node("LayerNormalization", [x, graph.constant("gamma", self.params["gamma"]),
-                                                 graph.constant("beta", self.params["beta"])],
-                          "layernorm", axis=1, epsilon=float(self.eps))
+        gamma, beta = graph.constant("gamma", self.params["gamma"]), graph.constant("beta", self.params["beta"])
+        if graph.dtype == np.float32 or float(np.float32(self.eps)) == self.eps:
+            return graph.node("LayerNormalization", [x, gamma, beta], "layernorm", axis=1, epsilon=float(self.eps))
+        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192...): a float64 graph writes the formula out
+        axes = list(range(1, 1 + len(self.normalized_shape)))  # an attribute at opset 17
+        centered = graph.node("Sub", [x, graph.node("ReduceMean", [x], axes=axes, keepdims=1)], "centered")
+        variance = graph.node("ReduceMean", [graph.node("Mul", [centered, centered])], "variance", axes=axes,
+                              keepdims=1)
+        spread = graph.node("Sqrt", [graph.node("Add", [variance, graph.constant("eps", self.eps)])])
+        return graph.node("Add", [graph.node("Mul", [graph.node("Div", [centered, spread]), gamma]), beta], "layernorm")
 
     def describe(self) -> str:
         """``LayerNorm((8, 14, 14))`` (see :meth:`Layer.describe`).

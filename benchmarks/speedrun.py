@@ -243,10 +243,7 @@ def environment(device: str = "cpu") -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    from glassnet.core.threads import blas_threads
-
-    threads = blas_threads()
-    return f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}; glassnet {threads} BLAS threads"
+    return f"{cpu}, {os.cpu_count()} cores; {', '.join(versions)}"  # the workers' threads: the header's count
 
 
 def main(argv: list[str] | None = None) -> int:

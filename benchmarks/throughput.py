@@ -229,8 +229,8 @@ def environment() -> str:
 
     libs = sorted((i for i in threadpool_info() if i["user_api"] == "blas"),
                   key=lambda i: "numpy" not in i["filepath"])  # NumPy's BLAS does glassnet's matmuls
-    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, {i['num_threads']} threads)"
-            for i in libs]
+    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})" for i in libs]  # (this process's
+    # thread count is not the workers': the header's count is)
     versions = [f"glassnet {glassnet.__version__}", f"numpy {np.__version__}"]
     for name in ("torch", "sklearn"):
         if installed(name):

@@ -175,7 +175,8 @@ def test_bad_input_gives_a_message_not_a_traceback(digits_run, tmp_path):
     assert "--layers: expected whole numbers of at least 1 separated by commas, such as 256,128; received " \
            "'64,-3'" in glassnet("train", "--layers", "64,-3", check=False).stderr
     (tmp_path / "wide.csv").write_text("a,b,c\n1,2,3\n")
-    assert "the model expects 64 input features, but" in bad("predict", model, tmp_path / "wide.csv")
+    assert "wide.csv has 3 columns, 'a', 'b', 'c', but the model takes 64 features" in bad("predict", model,
+                                                                                        tmp_path / "wide.csv")
 
 
 @needs_mnist

@@ -13,20 +13,21 @@ import argparse
 import time
 
 import numpy as np
+from _args import counting
 
 import glassnet as gn
 from glassnet import datasets
 
 
-def digits(seeds: list[int]) -> None:
+def digits(seeds: list[int], epochs: int = 100) -> None:
     train, test = datasets.train_test_split(datasets.load_digits(), 0.2, rng=0)
     print("digits: 64-256-128-10 ReLU (the network glassnet train builds for them), Adam lr 0.001, batch 32, "
-          "L2 1e-4, 100 epochs, 10 % of the training rows held out")
+          f"L2 1e-4, {epochs} epochs, 10 % of the training rows held out")
     accs = []
     for seed in seeds:
         model = gn.mlp([64, 256, 128, 10], rng=seed)
         start = time.perf_counter()
-        model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.001, epochs=100,
+        model.fit(train.X, train.y, loss="cross_entropy", optimizer="adam", lr=0.001, epochs=epochs,
                   batch_size=32, l2=1e-4, validation_split=0.1, verbose=False)
         acc = float(np.mean(model.predict_classes(test.X) == test.y))
         accs.append(acc)
@@ -56,13 +57,22 @@ def mnist(folder: str, epochs: int, target: float) -> None:
                                     if hit else f"{target:.1%} not reached"))
 
 
+def seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be whole numbers separated by commas; received {text!r}") from None
+    return seeds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mnist", help="folder with the four MNIST files")
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--epochs", type=counting(), default=20, help="MNIST's epochs at most (default 20)")
+    ap.add_argument("--digits-epochs", type=counting(), default=100, help="the digits' epochs (default 100)")
+    ap.add_argument("--seeds", type=seed_list, default="0,1,2", help="seeds, such as 0,1,2")
     args = ap.parse_args()
-    digits([int(s) for s in args.seeds.split(",")])
+    digits(args.seeds, args.digits_epochs)
     if args.mnist:
         mnist(args.mnist, args.epochs, 0.98)
 

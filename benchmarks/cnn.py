@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=source_tree,
                         help="another glassnet's src folder, measured as the library 'baseline'")
     parser.add_argument("--threads", type=counting(), help="threads for every library (default: glassnet's own choice)")
+    parser.add_argument("--libs", default="glassnet,torch", help="glassnet, and torch if installed (the default)")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "TASK", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.n = args.n or (2560 if args.quick else 10240)
@@ -170,10 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(work(task, int(bs), args.passes, X, y, args.recipe, args.threads)))
         return 0
     repeat = args.repeat or (1 if args.quick else 3)
+    wanted = args.libs.split(",")
+    if unknown := [lib for lib in wanted if lib not in ("glassnet", "torch")]:
+        parser.error(f"--libs: {', '.join(unknown)} is none of glassnet, torch")
     libs = ["glassnet"] + (["baseline"] if args.baseline else [])
-    if installed("torch"):  # found, not imported: its workers import it
+    if "torch" in wanted and installed("torch"):  # found, not imported: its workers import it
         libs.append("torch")
-    else:
+    elif "torch" in wanted:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "
               "https://download.pytorch.org/whl/cpu)")
     import glassnet

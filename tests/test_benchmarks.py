@@ -22,9 +22,20 @@ def run(*args):
 
 
 def test_throughput_script(tmp_path):
-    out = run(BENCH / "throughput.py", "--quick", "--n", "3000", "--epochs", "2", "--json", tmp_path / "r.json")
+    """glassnet, PyTorch and the roofline in worker processes; scikit-learn's worker in this one (three processes
+    fewer, each importing it)."""
+    out = run(BENCH / "throughput.py", "--quick", "--n", "3000", "--epochs", "2", "--libs", "glassnet,torch",
+              "--json", tmp_path / "r.json")
     assert "samples/s (median)" in out and "roofline" in out and "predict" in out
     assert (tmp_path / "r.json").exists()
+    sys.path.insert(0, str(BENCH))
+    try:
+        import throughput
+    finally:
+        sys.path.remove(str(BENCH))
+    X, y, Xt, yt = throughput.make_data(None, 600)
+    for task, opt in (("train", "sgd"), ("train", "adam"), ("predict", "sgd")):
+        assert throughput.sklearn_worker(task, opt, 128, 2, X, y, Xt, yt)["samples_per_s"] > 0
 
 
 @needs_mnist
@@ -36,7 +47,7 @@ def test_throughput_script_on_mnist():
 
 
 def test_accuracy_and_sklearn_scripts():
-    assert "digits: 64-256-128-10" in run(BENCH / "accuracy.py", "--seeds", "0")
+    assert "digits: 64-256-128-10" in run(BENCH / "accuracy.py", "--seeds", "0", "--digits-epochs", "5")
     assert "glassnet" in run(BENCH / "sklearn_digits.py", "--seeds", "1", "--max-iter", "20")
     out = run(BENCH / "sklearn_mlp.py", "--folds", "2", "--only", "iris,diabetes")
     assert "| defaults | iris |" in out and "| lbfgs | diabetes |" in out and "lowest difference" in out
@@ -52,15 +63,24 @@ def test_cnn_script(tmp_path):
 
 
 def test_cnn_script_on_the_recipes_net_against_another_source_tree(tmp_path):
-    """--recipe: the fast recipe's conv net at its batch size, PyTorch's twin beside it; --baseline: this tree again."""
+    """--recipe: the fast recipe's conv net at its batch size; --baseline: this tree again."""
     src = Path(__file__).resolve().parents[1] / "src"
     out = run(BENCH / "cnn.py", "--quick", "--recipe", "--baseline", src, "--n", "128", "--passes", "1",
-              "--json", tmp_path / "r.json")
+              "--libs", "glassnet", "--json", tmp_path / "r.json")  # PyTorch's side: test_cnn_script
     assert "the fast recipe's conv net" in out and "train batch   64" in out and "glassnet/baseline" in out
     import json
 
     rows = json.loads((tmp_path / "r.json").read_text())
     assert all(row["glassnet"] > 0 and row["baseline"] > 0 and row["glassnet/baseline"] > 0 for row in rows)
+    if importlib.util.find_spec("torch") is not None:  # PyTorch's twin of the recipe's net, in this process
+        sys.path.insert(0, str(BENCH))
+        try:
+            import cnn
+        finally:
+            sys.path.remove(str(BENCH))
+        X, y = cnn.make_data(None, 64)
+        for task in ("train", "predict"):
+            assert cnn.torch_worker(task, 32, 1, X, y, recipe=True)["samples_per_s"] > 0
 
 
 @needs_mnist

@@ -311,8 +311,13 @@ def cmd_export(args) -> int:
         check_writable(args.output, "output", inputs=[args.model])
     ck = load(args.model)
     proto = to_onnx(ck.model, metadata=ck.metadata)
-    dims = [d.dim_param or str(d.dim_value) for d in proto.graph.input[0].type.tensor_type.shape.dim]
-    summary = (f"opset {OPSET}; input: ({', '.join(dims)}); outputs: {', '.join(o.name for o in proto.graph.output)}")
+    import onnx
+
+    tensor = proto.graph.input[0].type.tensor_type  # float64 for a model that scales raw features
+    kind = onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).name
+    dims = [d.dim_param or str(d.dim_value) for d in tensor.shape.dim]
+    summary = (f"opset {OPSET}; input: {kind} ({', '.join(dims)}); outputs: "
+               f"{', '.join(o.name for o in proto.graph.output)}")
     if to_stdout:  # the file on standard output, the report on standard error
         sys.stdout.buffer.write(proto.SerializeToString())
         sys.stdout.flush()

@@ -267,10 +267,11 @@ def to_onnx(model: Stack, *, classes: list | bool | None = None, metadata: dict 
         from a final Softmax layer (indices again); False exports the raw
         output as ``output``.
     metadata : dict, optional
-        A model file's metadata: its scaling becomes nodes, and the keys of
+        A model file's metadata: its scaling becomes float64 nodes (the
+        input is then float64, and a regressor's output), and the keys of
         :data:`METADATA_KEYS` travel in ``metadata_props``.
     dtype : None, float32 or float64
-        The graph's precision; None keeps the model's. (ONNX Runtime's CPU
+        The network's precision; None keeps the model's. (ONNX Runtime's CPU
         provider has no float64 convolution: export float64 conv nets as float32 for it.)
     name : str
         The graph's name.

@@ -229,12 +229,13 @@ class BatchNorm(Layer):
         -------
         str
         """
-        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192...): what it leaves out of eps goes into the
-        # variance, which a float64 graph holds exactly enough (the difference was 2e-8)
+        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192...): a float64 graph puts what it leaves out
+        # of eps into the variance (the difference was 2e-8); a float32 layer computes with the float32 eps
         eps32 = float(np.float32(self.eps))
+        rest = float(self.eps) - eps32 if graph.dtype == np.float64 else 0.0
         statistics = [graph.constant("gamma", self.params["gamma"]), graph.constant("beta", self.params["beta"]),
                       graph.constant("mean", self.state["running_mean"]),
-                      graph.constant("var", self.state["running_var"] + (float(self.eps) - eps32))]
+                      graph.constant("var", self.state["running_var"] + rest)]
         return graph.node("BatchNormalization", [x, *statistics], "batchnorm", epsilon=eps32)
 
     def describe(self) -> str:

@@ -105,7 +105,9 @@ class LayerNorm(Layer):
         return dx
 
     def onnx_nodes(self, x: str, graph: Any) -> str:
-        """ONNX's ``LayerNormalization`` over every axis after the first (see :meth:`Layer.onnx_nodes`).
+        """ONNX's ``LayerNormalization`` over every axis after the first; in a float64 graph, its formula written out
+        (ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Div, Mul, Add: the operator's epsilon is a float32). See
+        :meth:`Layer.onnx_nodes`.
 
         Parameters
         ----------
@@ -117,9 +119,10 @@ class LayerNorm(Layer):
         str
         """
         gamma, beta = graph.constant("gamma", self.params["gamma"]), graph.constant("beta", self.params["beta"])
-        if graph.dtype == np.float32 or float(np.float32(self.eps)) == self.eps:
+        if graph.dtype == np.float32:
             return graph.node("LayerNormalization", [x, gamma, beta], "layernorm", axis=1, epsilon=float(self.eps))
-        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192...): a float64 graph writes the formula out
+        # ONNX's epsilon is a float32 attribute (0.3 is 0.30000001192..., 2e-8 off): a float64 graph writes the
+        # formula out, with eps a float64 constant
         axes = list(range(1, 1 + len(self.normalized_shape)))  # an attribute at opset 17
         centered = graph.node("Sub", [x, graph.node("ReduceMean", [x], axes=axes, keepdims=1)], "centered")
         variance = graph.node("ReduceMean", [graph.node("Mul", [centered, centered])], "variance", axes=axes,

@@ -596,9 +596,12 @@ def test_predict_reads_a_header_by_the_rules_training_reads_it_by(tmp_path):
     comma at each line's end) made the first row a header, blamed as "column '' must be a number" on line 2; a
     header with an unnamed column, or more columns than the model takes, was read in order, the extra columns
     too; a file saved with semicolons got no hint."""
-    with pytest.raises(DataError, match=r"line 1: ends in an empty field after 3 numbers \(a comma at the end of "
-                                        r"each line makes an empty column\)"):
+    with pytest.raises(DataError, match=r"line 1: the model's 3 numbers, then an empty field \(a comma at the end "
+                                        r"of each line makes an empty column\)"):
         datasets.read_features(write(tmp_path, "1,2,3,\n4,5,6,\n"), [], 3)
+    # a header of numbers that names the model's columns, with a comma at each line's end: read by name
+    X, _ = datasets.read_features(write(tmp_path, "2020,2021,\n1,2,\n"), ["2021", "2020"], 2)
+    assert X.tolist() == [[2.0, 1.0]]
     with pytest.raises(DataError, match=r"column 3 has no name in the header"):
         datasets.read_features(write(tmp_path, "a,b,\n1,2,3\n"), [], 3)
     with pytest.raises(DataError, match=r"has 4 columns, 'a', 'b', 'c', 'd', but the model takes 3 features; it "

@@ -48,6 +48,7 @@ def read_features(path: str | os.PathLike, feature_names: list[str], width: int,
     first_line : int
         The line number of the first data row (1 or 2), to number the output.
     """
+    takes = takes or f"takes {width} features"
     table = fill(path, lambda first, lines: _Table(path, [v.strip() for v in first], feature_names, width, takes,
                                                   lines))
     if table is None:
@@ -62,9 +63,11 @@ class _Table:
                  takes: str, lines: int) -> None:
         self.path, self.fields = path, len(first)
         header = not all(is_number(v) for v in first)
-        if header and first and not first[-1] and all(is_number(v) for v in first[:-1]):  # "1,2,3,"
-            raise DataError(f"{path}, line 1: ends in an empty field after {len(first) - 1} numbers (a comma at the "
-                            "end of each line makes an empty column): take the commas at the lines' ends out")
+        if header and len(first) == width + 1 and not first[-1] and all(is_number(v) for v in first[:-1]) \
+                and sorted(first[:-1]) != sorted(feature_names):  # (a header of numbers names the columns)
+            # "1,2,3," for a model of 3 features: data, each line ending in a comma
+            raise DataError(f"{path}, line 1: the model's {width} numbers, then an empty field (a comma at the end "
+                            "of each line makes an empty column): take the commas at the lines' ends out")
         if not header and feature_names and sorted(first) == sorted(feature_names):
             # a header of numbers, or a row of data that happens to be them: either reading could be wrong
             raise DataError(f"{path}: its first row, {names(first)}, names the model's features but is all "
@@ -72,14 +75,12 @@ class _Table:
                             f"(such as id) to read it as the header, or give no header and the features in order")
         self.names = [v.strip() for v in first] if header else None  # for messages: a column by its name
         if header:
-            self.first_line, self.columns = 2, _named_columns(path, first, feature_names, width,
-                                                                takes or f"takes {width} features")
+            self.first_line, self.columns = 2, _named_columns(path, first, feature_names, width, takes)
         else:
             self.first_line, self.columns = 1, list(range(width))
             if len(first) != width:
-                raise DataError(f"{path} has no header row and {len(first)} columns, but the model "
-                                f"{takes or f'takes {width} features'}: give a header naming the columns, or "
-                                "exactly the features in order")
+                raise DataError(f"{path} has no header row and {len(first)} columns, but the model {takes}: give "
+                                "a header naming the columns, or exactly the features in order")
         most = rows_at_most(path, lines, self.fields, len(self.columns))
         check_memory(most * len(self.columns) * 8, f"reading {path} as a table of numbers")
         self.X, self.n = np.empty((most, len(self.columns)), np.float64), 0

@@ -15,6 +15,7 @@ let selected = null;  // {layer, j} of the neuron shown in Inspect
 let weight = null;    // {layer, i, j} of the weight being edited
 let heartbeat = null; // the timer that tells the server this page is still open
 let runQuery = null;  // the settings of the run on the server, which the form goes back to after a refusal
+let starting = 0;     // counts the runs asked for: an answer for one that a later one has overtaken is closed
 let runCsv = null;    // the CSV text the run on the server was made from (a file, or a run file's): new settings
                       // take it again until another file is chosen
 
@@ -121,16 +122,24 @@ async function start(query, csv, steps) {
   showError("");
   const body = {query};
   if (csv !== undefined && csv !== null) body.csv = csv;
+  const mine = ++starting;
   let answer;
   try {
-    answer = await startSession(body);
+    answer = await startSession(body, mine);
   } catch (e) {
+    if (mine !== starting) return false;  // a later run was asked for meanwhile: its answer says what happened
     if (e.status === 429) {  // no room: said plainly, nothing else changes
       showError(`The server is full: ${e.message} (try again in about ${e.retryAfter || 60} seconds).`);
+    } else if (e.status === 503) {  // asked ten times
+      showError("The server stayed busy with other learners' requests: try again in a minute.");
     } else {
       showError(e.message);
     }
     if (runQuery !== null) showSettings(runQuery);  // the form goes back to the run that is still there
+    return false;
+  }
+  if (mine !== starting) {  // overtaken while it waited for the server (a second click, a busy classroom)
+    if (answer) navigator.sendBeacon(`/api/playground/${answer.id}/close`);
     return false;
   }
   if (session) navigator.sendBeacon(`/api/playground/${session}/close`);  // the old run is done with
@@ -157,18 +166,20 @@ async function start(query, csv, steps) {
 
 // a new session, asked for again while the server answers busy (its turn to compute did not come within
 // the wait: nothing was made), as a frame is; a page opened in a busy classroom starts late, not with an error
-async function startSession(body) {
-  for (let tries = 1; ; tries++) {
+// (none, once the run asked for is no longer the latest)
+async function startSession(body, mine) {
+  for (let tries = 1; mine === starting; tries++) {
     try {
       const answer = await call("POST", "/api/playground/sessions", body);
       showNotice("");
       return answer;
     } catch (e) {
-      if (e.status !== 503 || tries === 10) throw e;
+      if (e.status !== 503 || tries === 10) { showNotice(""); throw e; }
       showNotice("The server is busy with other learners: asking it again ...");
       await sleep(1000 * (e.retryAfter || 1));
     }
   }
+  return null;
 }
 
 // train to the link's step, a request at a time: the engine is deterministic, so the weights come back

@@ -17,7 +17,6 @@ def counting(least: int = 1):
         if value < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}; received {value}")
         return value
-    parse.__name__ = "count"  # argparse names the type in its messages
     return parse
 
 
@@ -28,3 +27,9 @@ def source_tree(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must be a glassnet source tree, a folder holding glassnet/__init__.py; "
                                          f"received {text!r}")
     return str(Path(text).resolve())
+
+
+def sizes(text: str) -> list[int]:
+    """An argparse type: batch sizes separated by commas, each at least 1 ("" for none)."""
+    values = [part.strip() for part in text.split(",") if part.strip()]
+    return [counting()(v) for v in values]

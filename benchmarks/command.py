@@ -143,15 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         return f"{statistics.median(times):.2f} s" if times else "none"
 
     on, off, torch = (to_target(k) for k in range(3))
-    both = [r for r in rows if min(x["accuracy"] for x in r) >= TARGET]
+    both = [r for r in rows if min(r[0]["accuracy"], r[2]["accuracy"]) >= TARGET]  # the two sides of a ratio
     ratios = [r[2]["training"] / r[0]["wall"] for r in both]
     print(f"median time to {TARGET:.0%}, of the rounds that reached it: glassnet's whole command {median_of(on)} "
           f"({len(on)} of {len(rows)}; kernels off {median_of(off)}, {len(off)}); PyTorch's training "
           f"{median_of(torch)} ({len(torch)})")
     median = f"{statistics.median(ratios):.2f}" if ratios else "none"
     print(f"PyTorch's training / glassnet's whole command, round by round: {', '.join(f'{r:.2f}' for r in ratios)}; "
-          f"median {median}" + (f" ({len(rows) - len(both)} rounds without a ratio: a side stopped short of "
-                                f"{TARGET:.0%})" if len(both) < len(rows) else ""))
+          f"median {median}" + (f" ({len(rows) - len(both)} rounds without a ratio: glassnet's command or PyTorch "
+                                f"stopped short of {TARGET:.0%})" if len(both) < len(rows) else ""))
     return 0
 
 

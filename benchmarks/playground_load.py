@@ -121,11 +121,12 @@ class Learner:
             return
         self.token = answer["id"]
         beat = time.monotonic()
+        start = None
         while time.monotonic() < stop:
-            start = time.perf_counter()
+            start = start or time.perf_counter()  # a frame answered busy is waited for from its first asking
             if self.call("POST", f"/{self.token}/train", {"steps": steps}) is not None:
                 self.latencies.append(time.perf_counter() - start)
-                self.frames += 1
+                self.frames, start = self.frames + 1, None
             if self.frames % 10 == 5:  # the learner clicks a neuron, then one of its weights
                 self.call("GET", f"/{self.token}/neuron?layer={self.frames % 2}&j={self.frames % 8}")
                 self.call("GET", f"/{self.token}/weight?layer=1&i={self.frames % 8}&j=3")

@@ -268,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "ARCH", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for flag, given, known in (("--arch", args.arch, TARGET), ("--libs", args.libs, ("glassnet", "glassnet-numpy",
+                                                                                      "torch"))):
+        if unknown := [v for v in given.split(",") if v not in known]:
+            parser.error(f"{flag}: {', '.join(unknown)} is none of {', '.join(known)}")
     if args.worker:
         lib, arch, seed = args.worker
         work = {"glassnet": glassnet_worker, "glassnet-numpy": glassnet_worker, "torch": torch_worker}[lib]
@@ -292,11 +296,6 @@ def main(argv: list[str] | None = None) -> int:
         from glassnet.core.threads import auto_threads
 
         args.threads = auto_threads()
-    for flag, given, known in (("--arch", args.arch, TARGET), ("--libs", args.libs, ("glassnet", "glassnet-numpy",
-                                                                                      "torch"))):
-        if unknown := [v for v in given.split(",") if v not in known]:
-            print(f"speedrun.py: error: {flag}: {', '.join(unknown)} is none of {', '.join(known)}", file=sys.stderr)
-            return 2
     libs = [lib for lib in args.libs.split(",") if lib.startswith("glassnet") or installed(lib)]
     if "torch" in args.libs and "torch" not in libs:
         print("PyTorch is not installed: glassnet alone (pip install torch==2.13.0 --index-url "

@@ -34,7 +34,7 @@ import sys
 import time
 
 import numpy as np
-from _args import counting, source_tree
+from _args import counting, sizes, source_tree
 from speedrun import installed, version_of  # beside this script: torch found, not imported
 
 SIZES = [784, 256, 128, 10]
@@ -254,7 +254,8 @@ def main() -> None:
     ap.add_argument("--n", type=counting(), default=60000, help="training samples (default 60000)")
     ap.add_argument("--reps", type=counting(), default=3, help="repetitions per measurement")
     ap.add_argument("--epochs", type=counting(2), default=3, help="epochs per process (the first is warm-up)")
-    ap.add_argument("--batch-sizes", help="training batch sizes (default 32,128,512; 128 with --quick); \"\" for "
+    ap.add_argument("--batch-sizes", type=sizes,
+                    help="training batch sizes (default 32,128,512; 128 with --quick); \"\" for "
                     "predict alone")
     ap.add_argument("--quick", action="store_true", help="one repetition at batch 128")
     ap.add_argument("--to-accuracy", type=float, help="also time glassnet and PyTorch to this test accuracy")
@@ -280,8 +281,7 @@ def main() -> None:
     if args.quick:
         args.reps = 1
     if args.batch_sizes is None:
-        args.batch_sizes = "128" if args.quick else "32,128,512"
-    sizes = [int(b) for b in args.batch_sizes.split(",") if b]  # "" for predict alone
+        args.batch_sizes = [128] if args.quick else [32, 128, 512]  # [] ("") for predict alone
     wanted = args.libs.split(",")
     known = ("glassnet", "glassnet-numpy", "torch", "sklearn")
     if unknown := [lib for lib in wanted if lib not in known]:
@@ -297,7 +297,7 @@ def main() -> None:
     print(f"# data: {'MNIST from ' + args.mnist if args.mnist else 'synthetic, MNIST shape'}, "
           f"n={args.n}; median of {args.reps} processes x {args.epochs - 1} timed epochs\n")
     results: dict = {}
-    rows = [("train", opt, bs) for opt in ("sgd", "adam") for bs in sizes] + [("predict", "-", 1000)]
+    rows = [("train", opt, bs) for opt in ("sgd", "adam") for bs in args.batch_sizes] + [("predict", "-", 1000)]
     for _ in range(args.reps):
         for task, opt, bs in rows:
             for lib in libs + (["roofline"] if task == "predict" or opt == "sgd" else []):

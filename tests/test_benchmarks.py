@@ -78,9 +78,14 @@ def test_cnn_script_on_the_recipes_net_against_another_source_tree(tmp_path):
             import cnn
         finally:
             sys.path.remove(str(BENCH))
-        X, y = cnn.make_data(None, 64)
-        for task in ("train", "predict"):
-            assert cnn.torch_worker(task, 32, 1, X, y, recipe=True)["samples_per_s"] > 0
+        import torch
+
+        X, y, threads = *cnn.make_data(None, 64), torch.get_num_threads()
+        try:
+            for task in ("train", "predict"):
+                assert cnn.torch_worker(task, 32, 1, X, y, recipe=True)["samples_per_s"] > 0
+        finally:
+            torch.set_num_threads(threads)  # the worker sets its own count, which later tests must not inherit
 
 
 @needs_mnist

@@ -18,7 +18,7 @@ from PIL import Image
 import glassnet as gn
 from glassnet import cli
 from glassnet.io import ModelFileError
-from glassnet.io.file_checks import description_digest
+from glassnet.io.file_checks import MAX_DESCRIPTION_BYTES, description_digest
 
 
 def rewrite(path, edit_meta=None, members=None, reseal=True):
@@ -51,7 +51,7 @@ def reading_the_description(path):
     start = time.process_time()
     try:
         with zipfile.ZipFile(path) as z:
-            json.loads(z.open("glassnet.json").read(64 << 20))  # no more than a load reads
+            json.loads(z.open("glassnet.json").read(MAX_DESCRIPTION_BYTES))  # no more than a load reads
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError):
         pass
     return time.process_time() - start

@@ -189,6 +189,28 @@ def test_values_that_are_not_finite(digits):
     assert ("nonfinite", 2) in codes(gn.diagnose(model, X, y, "cross_entropy"))
 
 
+def test_the_whole_table_is_read_for_what_the_sample_cannot_tell(digits):
+    """NaN and infinity in rows outside the 512-row sample gave "no findings" where fit and lr_find refuse the
+    data, and a NaN in the sample was "0.00% of the input values" in a "diagnosis on 0 samples"; a column
+    constant in the sample but not in the data (standardized digits' column 8) was told to be dropped."""
+    from glassnet.training.guard import spread_rows
+
+    X, y = digits
+    outside = np.setdiff1d(np.arange(len(X)), spread_rows(len(X), 512))
+    bad = X.copy()
+    bad[outside[0], 3], bad[outside[-1], 7] = np.nan, np.inf
+    diagnosis = gn.diagnose(gn.mlp([64, 32, 10], rng=0), bad, y, "cross_entropy")
+    assert codes(diagnosis) == [("nonfinite", None)] and diagnosis.samples == len(X)
+    assert diagnosis.findings[0].evidence == f"2 of the {X.size:,} input values (0.0017 %) are NaN or infinite"
+    rare = X.copy()
+    rare[:, 20] = 1.0
+    rare[outside[:5], 20] = 2.0  # varies, but only in rows the sample leaves out
+    assert ("constant_feature", None) not in codes(gn.diagnose(gn.mlp([64, 32, 10], rng=0), rare, y,
+                                                               "cross_entropy"))
+    rare[outside[:5], 20] = 1.0  # constant everywhere: still found
+    assert ("constant_feature", None) in codes(gn.diagnose(gn.mlp([64, 32, 10], rng=0), rare, y, "cross_entropy"))
+
+
 def test_unscaled_targets_start_far_above_chance():
     r = np.random.default_rng(0)
     X = r.normal(size=(300, 5))

@@ -32,7 +32,8 @@ def frobenius(a: Any) -> float:
         return float(np.linalg.norm(np.asarray(a, dtype=np.float64)))
 
 
-def data_findings(X: np.ndarray, y: np.ndarray, classify: bool, n_classes: int = 2) -> list[Finding]:
+def data_findings(X: np.ndarray, y: np.ndarray, classify: bool, n_classes: int = 2,
+                  varies: np.ndarray | None = None) -> list[Finding]:
     """Unscaled and constant input columns, and a class far rarer than another.
 
     Parameters
@@ -43,6 +44,9 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool, n_classes: int =
     classify : bool
     n_classes : int
         The model's classes (its outputs; 2 for one output): those the data never shows count 0.
+    varies : array of bool, optional
+        For a sample of a larger table: which of the whole table's columns vary (a column constant in the
+        sample may not be).
 
     Returns
     -------
@@ -61,7 +65,8 @@ def data_findings(X: np.ndarray, y: np.ndarray, classify: bool, n_classes: int =
                            f"{T.UNSCALED_MEAN:g} or {T.UNSCALED_STD:g})",
                            "Standardize the inputs (StandardScaler), or divide pixels by 255."))
     if X.ndim == 2 and X.shape[0] >= T.MIN_SAMPLES:
-        constant = np.flatnonzero((std == 0) & (mean != 0))  # an empty border of zeros is left alone
+        constant = (std == 0) & (mean != 0)  # an empty border of zeros is left alone
+        constant = np.flatnonzero(constant if varies is None else constant & ~varies)
         if constant.size:
             out.append(Finding("constant_feature", None, float(constant.size), 0.0,
                                f"{constant.size} column(s) hold one nonzero value in every sample (column "

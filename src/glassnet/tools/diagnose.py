@@ -169,17 +169,18 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
         raise OptionError(f"lr applies when optimizer is given by name; received optimizer={short(optimizer)}")
     m = model.copy(dtype=np.float64).to("cpu")  # on the host, where every value is read
     objective = Objective(m, get_loss(loss), l2, l1)
+    bad, total, varies = whole_data(X)  # NaN outside the sample was missed, where fit refuses it
+    if bad:
+        return Diagnosis([Finding("nonfinite", None, bad / total, 0.0, f"{bad:,} of the {total:,} input values "
+                                  f"({100 * bad / total:.2g} %) are NaN or infinite", "Clean or impute the data.")],
+                         int(np.shape(X)[0]), ["the data"])
     X, y = sample_rows(X, y, samples)  # the rows first: never the whole data set in float64
-    raw = m.check_input(X, "X", finite=False)
-    if isinstance(raw, np.ndarray) and not np.all(np.isfinite(raw)):
-        share = float(np.mean(~np.isfinite(raw)))
-        return Diagnosis([Finding("nonfinite", None, share, 0.0, f"{share:.2%} of the input values are NaN or "
-                                  "infinite", "Clean or impute the data.")], 0, ["the data"])
+    m.check_input(X, "X", finite=False)
     Xs, ys = objective.prepare(X, y)
     checked = ["the data", "each layer's outputs", "the cost against chance"]
     dense = Xs.toarray() if is_sparse(Xs) else np.asarray(Xs)
     with np.errstate(over="ignore", invalid="ignore"):  # values near the dtype's end: their spread is infinite
-        found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss), m.out_features or 2)
+        found = data_findings(dense, np.asarray(ys), is_classifier_loss(objective.loss), m.out_features or 2, varies)
     broken = broken_weights(m, "before any step")
     if broken is not None:  # every output and gradient is NaN then, whatever the data or the rate
         return Diagnosis([Finding("nonfinite", broken[0], 1.0, 0.0, broken[1],
@@ -232,6 +233,39 @@ def state_kept(model: Stack) -> Iterator[None]:
         yield
     finally:
         model.state[...] = state
+
+
+def whole_data(X: Any, chunk: int = 4096) -> tuple[int, int, np.ndarray | None]:
+    """What the sample cannot tell of a table in memory, read a chunk of rows at a time: its values that are not
+    finite, and which of its columns vary anywhere.
+
+    Parameters
+    ----------
+    X : array_like, lazily read rows or a sparse matrix
+    chunk : int
+        Rows read at a time (the memory taken is that of one chunk).
+
+    Returns
+    -------
+    (int, int, array of bool or None)
+        The count of NaN and infinite values, the count of values, and for a 2-d array a mask of the
+        columns whose values are not all one (None otherwise: lazily read rows hold finite pixels).
+    """
+    if isinstance(X, LazyRows):
+        return 0, 1, None
+    if is_sparse(X):
+        return int(np.count_nonzero(~np.isfinite(X.data))), max(int(np.prod(X.shape)), 1), None
+    X = X if isinstance(X, np.ndarray) else np.asarray(X)
+    if X.dtype.kind not in "fc" or X.ndim == 0:
+        return 0, max(X.size, 1), None
+    bad, low, high = 0, None, None
+    for s in range(0, X.shape[0], chunk):
+        part = X[s:s + chunk]
+        bad += int(np.count_nonzero(~np.isfinite(part)))
+        if X.ndim == 2 and part.shape[0]:
+            low = part.min(axis=0) if low is None else np.minimum(low, part.min(axis=0))
+            high = part.max(axis=0) if high is None else np.maximum(high, part.max(axis=0))
+    return bad, max(X.size, 1), None if bad or low is None else high > low
 
 
 def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:

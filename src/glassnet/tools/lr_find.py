@@ -170,7 +170,8 @@ def lr_find(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", optimizer: s
                 break
             rates.append(float(grid[k - 1]))
             costs.append(smoothed)
-            best = min(best, smoothed)
+        best = min(best, smoothed)  # from the cost before any step: a sweep that blew up at its first step did
+        # not "never blow up" (it suggested a rate that left the network at chance)
         if k < steps:
             opt.lr = float(grid[k])
             opt.step()

@@ -202,6 +202,10 @@ def test_the_whole_table_is_read_for_what_the_sample_cannot_tell(digits):
     diagnosis = gn.diagnose(gn.mlp([64, 32, 10], rng=0), bad, y, "cross_entropy")
     assert codes(diagnosis) == [("nonfinite", None)] and diagnosis.samples == len(X)
     assert diagnosis.findings[0].evidence == f"2 of the {X.size:,} input values (0.0017 %) are NaN or infinite"
+    import fake_namespace  # a device's array (the tests' stand-in for CuPy, which refuses NumPy's conversions)
+
+    on_device = fake_namespace.xp.asarray(bad.astype(np.float32))
+    assert codes(gn.diagnose(gn.mlp([64, 32, 10], rng=0), on_device, y, "cross_entropy")) == [("nonfinite", None)]
     rare = X.copy()
     rare[:, 20] = 1.0
     rare[outside[:5], 20] = 2.0  # varies, but only in rows the sample leaves out

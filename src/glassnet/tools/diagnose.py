@@ -173,7 +173,7 @@ def diagnose(model: Stack, X: Any, y: Any, loss: str | Loss = "mse", *, optimize
     if bad:
         return Diagnosis([Finding("nonfinite", None, bad / total, 0.0, f"{bad:,} of the {total:,} input values "
                                   f"({100 * bad / total:.2g} %) are NaN or infinite", "Clean or impute the data.")],
-                         int(np.shape(X)[0]), ["the data"])
+                         int(X.shape[0] if hasattr(X, "shape") else len(X)), ["the data"])
     X, y = sample_rows(X, y, samples)  # the rows first: never the whole data set in float64
     m.check_input(X, "X", finite=False)
     Xs, ys = objective.prepare(X, y)
@@ -255,17 +255,17 @@ def whole_data(X: Any, chunk: int = 4096) -> tuple[int, int, np.ndarray | None]:
         return 0, 1, None
     if is_sparse(X):
         return int(np.count_nonzero(~np.isfinite(X.data))), max(int(np.prod(X.shape)), 1), None
-    X = X if isinstance(X, np.ndarray) else np.asarray(X)
-    if X.dtype.kind not in "fc" or X.ndim == 0:
-        return 0, max(X.size, 1), None
+    X = X if hasattr(X, "shape") and hasattr(X, "dtype") else np.asarray(X)  # a device's array stays there
+    if np.dtype(X.dtype).kind not in "fc" or X.ndim == 0:
+        return 0, max(int(np.prod(X.shape)), 1), None
     bad, low, high = 0, None, None
     for s in range(0, X.shape[0], chunk):
-        part = X[s:s + chunk]
+        part = np.asarray(to_numpy(X[s:s + chunk]))  # a chunk at a time to the host
         bad += int(np.count_nonzero(~np.isfinite(part)))
         if X.ndim == 2 and part.shape[0]:
             low = part.min(axis=0) if low is None else np.minimum(low, part.min(axis=0))
             high = part.max(axis=0) if high is None else np.maximum(high, part.max(axis=0))
-    return bad, max(X.size, 1), None if bad or low is None else high > low
+    return bad, max(int(np.prod(X.shape)), 1), None if bad or low is None else high > low
 
 
 def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:

@@ -15,6 +15,15 @@ pytestmark = pytest.mark.slow
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+def script(name):
+    """A benchmark script imported as a module, found beside the others as it finds its own neighbours."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH))
+
+
 def run(*args):
     proc = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -28,11 +37,7 @@ def test_throughput_script(tmp_path):
               "--json", tmp_path / "r.json")
     assert "samples/s (median)" in out and "roofline" in out and "predict" in out
     assert (tmp_path / "r.json").exists()
-    sys.path.insert(0, str(BENCH))
-    try:
-        import throughput
-    finally:
-        sys.path.remove(str(BENCH))
+    throughput = script("throughput")
     X, y, Xt, yt = throughput.make_data(None, 600)
     for task, opt in (("train", "sgd"), ("train", "adam"), ("predict", "sgd")):
         assert throughput.sklearn_worker(task, opt, 128, 2, X, y, Xt, yt)["samples_per_s"] > 0
@@ -73,11 +78,7 @@ def test_cnn_script_on_the_recipes_net_against_another_source_tree(tmp_path):
     rows = json.loads((tmp_path / "r.json").read_text())
     assert all(row["glassnet"] > 0 and row["baseline"] > 0 and row["glassnet/baseline"] > 0 for row in rows)
     if importlib.util.find_spec("torch") is not None:  # PyTorch's twin of the recipe's net, in this process
-        sys.path.insert(0, str(BENCH))
-        try:
-            import cnn
-        finally:
-            sys.path.remove(str(BENCH))
+        cnn = script("cnn")
         import torch
 
         X, y, threads = *cnn.make_data(None, 64), torch.get_num_threads()
@@ -91,11 +92,7 @@ def test_cnn_script_on_the_recipes_net_against_another_source_tree(tmp_path):
 @needs_mnist
 def test_photographed_digits_are_made_the_same_way_every_time(mnist, mnist_cnn, tmp_path):
     """The photographed-digit set is reproducible, and the conv net reads most of it even after little training."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        import photo_digits
-    finally:
-        sys.path.remove(str(BENCH))
+    photo_digits = script("photo_digits")
     _, test = mnist
     a, labels, sources = photo_digits.photo_set(test.X, test.y, n=40)
     b, _, _ = photo_digits.photo_set(test.X, test.y, n=40)
@@ -155,11 +152,7 @@ def test_speedrun_script(tmp_path):
 def test_the_speedrun_pairs_its_ratios_by_seed_and_takes_them_to_the_target():
     """The ratio was that of whole runs, printed as time to the target (the conv recipe's 0.93 was 0.68 to 99 %),
     and runs were paired by position, so one failed worker moved every later pair onto another seed."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        from speedrun import paired_ratios
-    finally:
-        sys.path.remove(str(BENCH))
+    paired_ratios = script("speedrun").paired_ratios
 
     def run(seed, to_target, whole):
         return {"seed": seed, "to_target": to_target, "curve": [(whole / 2, 0.5), (whole, 0.99)]}
@@ -173,11 +166,7 @@ def test_the_speedrun_trains_pytorch_from_the_same_network():
     """The benchmark's PyTorch twin of each recipe's network computes what glassnet's computes, from the same
     weights, in training mode (batch statistics) and in evaluation mode (running statistics)."""
     torch = pytest.importorskip("torch")
-    sys.path.insert(0, str(BENCH))
-    try:
-        from speedrun import torch_twin
-    finally:
-        sys.path.remove(str(BENCH))
+    torch_twin = script("speedrun").torch_twin
     import numpy as np
 
     import glassnet as gn

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core._check_arrays import all_finite
 from ..core._validation import check_positive_int, short
 from ..core.arrays import is_sparse, to_numpy
 from ..core.rows import LazyRows
@@ -236,14 +237,14 @@ def state_kept(model: Stack) -> Iterator[None]:
 
 
 def whole_data(X: Any, chunk: int = 4096) -> tuple[int, int, np.ndarray | None]:
-    """What the sample cannot tell of a table in memory, read a chunk of rows at a time: its values that are not
-    finite, and which of its columns vary anywhere.
+    """What the sample cannot tell of a table in memory: its values that are not finite, and which of its columns
+    vary anywhere (reductions over the whole table, without a temporary as large as it).
 
     Parameters
     ----------
     X : array_like, lazily read rows or a sparse matrix
     chunk : int
-        Rows read at a time (the memory taken is that of one chunk).
+        Rows read at a time to count the values that are not finite, where there are some.
 
     Returns
     -------
@@ -256,16 +257,13 @@ def whole_data(X: Any, chunk: int = 4096) -> tuple[int, int, np.ndarray | None]:
     if is_sparse(X):
         return int(np.count_nonzero(~np.isfinite(X.data))), max(int(np.prod(X.shape)), 1), None
     X = X if hasattr(X, "shape") and hasattr(X, "dtype") else np.asarray(X)  # a device's array stays there
-    if np.dtype(X.dtype).kind not in "fc" or X.ndim == 0:
-        return 0, max(int(np.prod(X.shape)), 1), None
-    bad, low, high = 0, None, None
-    for s in range(0, X.shape[0], chunk):
-        part = np.asarray(to_numpy(X[s:s + chunk]))  # a chunk at a time to the host
-        bad += int(np.count_nonzero(~np.isfinite(part)))
-        if X.ndim == 2 and part.shape[0]:
-            low = part.min(axis=0) if low is None else np.minimum(low, part.min(axis=0))
-            high = part.max(axis=0) if high is None else np.maximum(high, part.max(axis=0))
-    return bad, max(int(np.prod(X.shape)), 1), None if bad or low is None else high > low
+    size = max(int(np.prod(X.shape)), 1)
+    if np.dtype(X.dtype).kind not in "fc" or X.ndim == 0 or X.size == 0:
+        return 0, size, None
+    if not all_finite(X):  # two reductions; the count, a chunk of rows at a time to the host, only then
+        return sum(int(np.count_nonzero(~np.isfinite(to_numpy(X[s:s + chunk])))) for s in
+                   range(0, X.shape[0], chunk)), size, None
+    return 0, size, np.asarray(to_numpy(X.max(axis=0) > X.min(axis=0))) if X.ndim == 2 else None
 
 
 def sample_rows(X: Any, y: Any, samples: int) -> tuple[Any, np.ndarray]:
